@@ -1,0 +1,1 @@
+"""The instructor's grading pipeline for the course."""

@@ -1,0 +1,7 @@
+"""Hidden checks (instructor only): registered when the grading kernel imports them."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,1 @@
+"""Mutation catalogues, one module per notebook (``nbNN.py``): MUTANTS and VARIANTS."""

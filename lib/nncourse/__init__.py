@@ -1,0 +1,32 @@
+"""nncourse: the helper library of "Neural networks from the neuron up".
+
+What notebooks import: :func:`check` (graded checks), the gradient checker
+(:mod:`nncourse.gradcheck`), comparisons with diagnoses (:mod:`nncourse.compare`), data
+(:mod:`nncourse.data`), plots (:mod:`nncourse.plots`) and training helpers
+(:mod:`nncourse.training`).
+"""
+
+from nncourse.checking import CheckFailed, check
+from nncourse.compare import compare
+from nncourse.gradcheck import (
+    finite_difference_gradient,
+    finite_difference_jacobian,
+    finite_difference_vjp,
+    gradient_check,
+    torch_gradient,
+    torch_jacobian,
+)
+from nncourse.verdict import Verdict
+
+__all__ = [
+    "CheckFailed",
+    "Verdict",
+    "check",
+    "compare",
+    "finite_difference_gradient",
+    "finite_difference_jacobian",
+    "finite_difference_vjp",
+    "gradient_check",
+    "torch_gradient",
+    "torch_jacobian",
+]

@@ -1,0 +1,147 @@
+"""Graded checks as two halves: a probe that runs the student's code, a judge that decides.
+
+A check is a small class with a ``name``, a docstring saying what it checks, a ``probe``
+(called with the student's functions, returns plain data: arrays, numbers, strings) and a
+``judge`` (gets that data, returns a :class:`~nncourse.verdict.Verdict`). Both receive the
+same literal keyword arguments written in the test cell.
+
+A test cell is one line::
+
+    check("sigmoid_values", sigmoid)
+
+When a student runs it, probe and judge run in the kernel and a failure raises
+:class:`CheckFailed` with what to fix. When the course's autograder grades
+(``NNCOURSE_MODE=probe``), the kernel only runs the probe and publishes its data; the judge
+runs in the grader's own process, which the student's code never touches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+
+from nncourse.plain import encode, to_plain
+from nncourse.verdict import Verdict
+
+PROBE_MIME = "application/x.nncourse-probe+json"
+MODE_VARIABLE = "NNCOURSE_MODE"
+
+REGISTRY: dict[str, Check] = {}
+_CHECK_MODULES = ("nncourse.checks", "autograder.hidden")
+
+
+class CheckFailed(AssertionError):
+    """A graded check did not pass; the message says what was expected and seen."""
+
+
+class Check:
+    """One graded check. Subclasses set ``name`` and write ``probe`` and ``judge``."""
+
+    name: str = ""
+    #: a warning while probing fails the check (for the "stable, warning-free" contracts)
+    warnings_fail: bool = False
+
+    def probe(self, *student, **args) -> dict:
+        raise NotImplementedError
+
+    def judge(self, seen: dict, **args) -> Verdict:
+        raise NotImplementedError
+
+    @property
+    def description(self) -> str:
+        return (self.__doc__ or self.name).strip().splitlines()[0]
+
+
+def register(cls: type[Check]) -> type[Check]:
+    """Class decorator: add a check to the registry under its ``name``."""
+    instance = cls()
+    if not instance.name or instance.name in REGISTRY:
+        raise ValueError(f"check name missing or registered twice: {instance.name!r}")
+    REGISTRY[instance.name] = instance
+    return cls
+
+
+def find_check(name: str) -> Check:
+    """The registered check ``name``, importing the check modules on first use."""
+    if name not in REGISTRY:
+        for module in _CHECK_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as error:
+                if error.name is None or not module.startswith(error.name):
+                    raise
+    if name not in REGISTRY:
+        raise KeyError(f"no check named {name!r}; is the course library up to date?")
+    return REGISTRY[name]
+
+
+def run_probe(check: Check, student: tuple, args: dict) -> dict:
+    """Run ``check``'s probe; return its plain data, with any exception and warnings in it.
+
+    The result always has the keys ``raised`` (``None`` or ``"Type: message"``) and
+    ``warnings`` (list of messages), and otherwise whatever the probe returned.
+    """
+    seen: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            returned = check.probe(*student, **args)
+            seen = to_plain(returned) if isinstance(returned, dict) else {
+                "returned": f"<probe returned {type(returned).__name__}>"}
+            seen["raised"] = None
+        except Exception as error:
+            seen = {"raised": f"{type(error).__name__}: {error}"[:2000]}
+    seen["warnings"] = sorted({str(w.message)[:300] for w in caught})[:10]
+    return seen
+
+
+def judge_seen(check: Check, seen: dict, args: dict) -> Verdict:
+    """The verdict on a probe's data: exceptions and forbidden warnings first, then the judge."""
+    raised = seen.get("raised")
+    if raised:
+        if raised.startswith("NotImplementedError"):
+            return Verdict.fail(
+                f"{check.name}: not implemented yet.",
+                "Replace the `raise NotImplementedError()` line with your code, then run the "
+                "cell that defines the function again.")
+        return Verdict.fail(f"{check.name}: your code raised {raised}")
+    if check.warnings_fail and seen.get("warnings"):
+        return Verdict.fail(
+            f"{check.name}: numpy warned while running your code: {seen['warnings'][0]}",
+            "The result must be warning-free for inputs of magnitude 1000: an exp of a "
+            "large number overflows (np.where still computes both branches).")
+    try:
+        return check.judge(seen, **args)
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        return Verdict.fail(f"{check.name}: the returned values have the wrong form ({error}).")
+
+
+def _publish(name: str, args: dict, seen: dict) -> None:
+    payload = encode({"check": name, "args": args, "seen": seen})
+    try:
+        from IPython.display import display
+
+        display({PROBE_MIME: payload}, raw=True)
+    except ImportError:  # pragma: no cover - outside IPython
+        print(f"{PROBE_MIME} {payload}")
+
+
+def check(name: str, *student, **args) -> Verdict | None:
+    """Run the graded check ``name`` on the student's objects ``student``.
+
+    Self-check (the default): run probe and judge here; print a tick, or raise
+    :class:`CheckFailed` with what was expected, what was seen and a hint.
+    Probe mode (``NNCOURSE_MODE=probe``, set by the autograder): publish the probe's data and
+    decide nothing.
+    """
+    found = find_check(name)
+    seen = run_probe(found, student, args)
+    if os.environ.get(MODE_VARIABLE) == "probe":
+        _publish(name, args, seen)
+        return None
+    verdict = judge_seen(found, seen, args)
+    if not verdict.passed:
+        raise CheckFailed(verdict.render(max_hints=2)) from None
+    print(f"\u2714 {found.description}")
+    return verdict

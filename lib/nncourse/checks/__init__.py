@@ -1,0 +1,7 @@
+"""Visible checks, one module per notebook; importing this package registers them."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,110 @@
+"""Compare what a student's code returned with what was expected, and name the likely bug.
+
+Every comparison reports shapes first, then values; where the difference has a recognisable
+pattern (transposed, sign flipped, off by a constant factor such as ``N`` or ``1/N``, a row
+vector missing from every row, all zeros, overflow) the message says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.verdict import Verdict
+
+RTOL = 1e-5
+ATOL = 1e-7
+
+
+def _as_array(value) -> np.ndarray | None:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def describe(value) -> str:
+    """A short description of a value: its type, and shape and dtype for arrays."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, dtype {value.dtype}"
+    if value is None:
+        return "None"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def _preview(array: np.ndarray) -> str:
+    with np.printoptions(precision=4, suppress=True, threshold=12, edgeitems=2):
+        return np.array2string(np.asarray(array), separator=", ").replace("\n", "")
+
+
+def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
+             rtol: float = RTOL, atol: float = ATOL) -> str | None:
+    """Name the pattern relating ``got`` to ``expected`` (same shape), or ``None``.
+
+    ``n`` is the batch size where a missing or extra ``1/N`` is plausible.
+    """
+    if not np.all(np.isfinite(got)):
+        return ("it contains nan or inf: an overflow? (exp of a large number; "
+                "subtract the maximum first, or use a stable formula)")
+    if np.allclose(got, 0.0, atol=atol) and not np.allclose(expected, 0.0, atol=atol):
+        return "it is all zeros: was the result never computed, or never accumulated?"
+    if _close(got, -expected, rtol, atol):
+        return "it has the opposite sign everywhere: a sign flipped?"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, expected.T, rtol, atol):
+        return "it is the transpose of the expected matrix: the two factors swapped?"
+    scale = np.vdot(got, expected) / max(np.vdot(expected, expected), 1e-300)
+    if scale != 0 and _close(got, scale * expected, rtol * 10, atol * 10):
+        if n and np.isclose(scale, n, rtol=1e-3):
+            return f"it is {n} (= N) times too large: a missing 1/N (the mean over the batch)?"
+        if n and np.isclose(scale, 1.0 / n, rtol=1e-3):
+            return f"it is {n} (= N) times too small: divided by N twice?"
+        return f"it is {scale:.4g} times the expected value: a missing or extra constant factor?"
+    if got.ndim >= 2:
+        offset = got - expected
+        if np.allclose(offset, offset[:1], rtol=rtol, atol=atol * 10):
+            return ("every row is off by the same vector: a bias term missing or added twice?")
+    return None
+
+
+def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
+            n: int | None = None, hints: tuple[str, ...] = ()) -> Verdict:
+    """Judge whether ``got`` equals ``expected`` (arrays or numbers) within tolerances.
+
+    The message names ``name``, then the shapes, then the values and a likely cause.
+    """
+    expected_array = _as_array(expected)
+    got_array = _as_array(got)
+    if got_array is None or (got is None and expected is not None):
+        return Verdict.fail(
+            f"{name}: expected {describe(np.asarray(expected))}, got {describe(got)}.",
+            "Did the function forget to `return` its result?" if got is None else "",
+            *hints)
+    if got_array.shape != expected_array.shape:
+        message = f"{name} has shape {got_array.shape}, expected {expected_array.shape}"
+        if got_array.ndim == 2 and got_array.shape == expected_array.shape[::-1]:
+            message += ": it looks transposed (are the two factors of a product swapped?)"
+        elif got_array.size == expected_array.size:
+            message += ": the right number of entries in the wrong layout (a reshape or axis?)"
+        return Verdict.fail(message + ".", *hints)
+    if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False):
+        return Verdict.ok(f"{name} is correct.")
+    difference = np.abs(got_array - expected_array)
+    worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(difference), np.inf,
+                                                       difference))), difference.shape)
+    message = (f"{name} has the right shape {got_array.shape} but wrong values: "
+               f"expected {_preview(expected_array)}, got {_preview(got_array)}; "
+               f"largest error {float(difference[worst]):.3g} at index {tuple(map(int, worst))}.")
+    cause = diagnose(got_array, expected_array, n=n, rtol=rtol, atol=atol)
+    if cause:
+        message += f"\n  likely cause: {cause}"
+    return Verdict.fail(message, *hints)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``max |a - b| / max(|a| + |b|)``: 0 for equal arrays, about 1 for unrelated ones."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(float(np.max(np.abs(a) + np.abs(b), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale

@@ -1,0 +1,113 @@
+"""The one gradient checker: centred finite differences and a torch autograd oracle.
+
+Used by the graded checks, the notebooks' own demonstrations and the instructor's feedback,
+so a student sees the same numbers and messages everywhere.
+
+Centred differences: ``df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``, with error
+``O(eps^2)`` (forward differences only reach ``O(eps)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nncourse.compare import compare
+from nncourse.verdict import Verdict
+
+
+def finite_difference_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                               eps: float = 1e-6) -> np.ndarray:
+    """Gradient of a scalar function by centred differences.
+
+    x: (any shape) float64, perturbed one entry at a time and restored afterwards.
+    Returns: (same shape as x) ``grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat_x.size):
+        saved = flat_x[i]
+        flat_x[i] = saved + eps
+        f_plus = float(f(x))
+        flat_x[i] = saved - eps
+        f_minus = float(f(x))
+        flat_x[i] = saved
+        flat_grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def finite_difference_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                               eps: float = 1e-6) -> np.ndarray:
+    """Jacobian of an array-valued function by centred differences.
+
+    x: (any shape). Returns: (f(x).size, x.size), row i = d f_i / d x (both flattened).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out_size = np.asarray(f(x)).size
+    jacobian = np.zeros((out_size, x.size))
+    flat_x = x.reshape(-1)
+    for j in range(x.size):
+        saved = flat_x[j]
+        flat_x[j] = saved + eps
+        f_plus = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        flat_x[j] = saved - eps
+        f_minus = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        flat_x[j] = saved
+        jacobian[:, j] = (f_plus - f_minus) / (2 * eps)
+    return jacobian
+
+
+def finite_difference_vjp(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                          upstream: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Vector-Jacobian product ``upstream^T J`` by centred differences.
+
+    This is the gradient of ``sum(f(x) * upstream)``: what a layer's backward must return
+    when ``upstream`` (same shape as f(x)) is the gradient arriving from above.
+    Returns: (same shape as x).
+    """
+    upstream = np.asarray(upstream, dtype=np.float64)
+    return finite_difference_gradient(lambda z: np.sum(np.asarray(f(z)) * upstream), x, eps)
+
+
+def torch_gradient(f: Callable, *inputs: np.ndarray) -> list[np.ndarray]:
+    """Gradients of a scalar torch function with respect to each input, by autograd.
+
+    f: takes float64 tensors shaped like ``inputs`` and returns a scalar tensor.
+    Returns: one array per input, same shapes.
+    """
+    import torch
+
+    tensors = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+               for a in inputs]
+    value = f(*tensors)
+    grads = torch.autograd.grad(value, tensors, allow_unused=True)
+    return [np.zeros(t.shape) if g is None else g.detach().numpy().copy()
+            for t, g in zip(tensors, grads)]
+
+
+def torch_jacobian(f: Callable, x: np.ndarray) -> np.ndarray:
+    """Jacobian of a torch function at ``x``, flattened to (f(x).size, x.size)."""
+    import torch
+
+    tensor = torch.tensor(np.asarray(x, dtype=np.float64))
+    jacobian = torch.autograd.functional.jacobian(f, tensor)
+    out_size = int(np.prod(jacobian.shape[: jacobian.dim() - tensor.dim()]))
+    return jacobian.reshape(out_size, tensor.numel()).numpy().copy()
+
+
+def gradient_check(name: str, analytic, numeric, *, oracle=None, rtol: float = 1e-4,
+                   atol: float = 1e-6, n: int | None = None,
+                   hints: tuple[str, ...] = ()) -> Verdict:
+    """Judge an analytic gradient against finite differences and, if given, a torch oracle.
+
+    analytic, numeric, oracle: arrays of one shape. ``n``: the batch size, so an error by a
+    factor of N is named. Returns the first failing comparison, or a pass.
+    """
+    verdict = compare(f"{name} (vs. finite differences)", analytic, numeric, rtol=rtol,
+                      atol=atol, n=n, hints=hints)
+    if verdict.passed and oracle is not None:
+        verdict = compare(f"{name} (vs. torch autograd)", analytic, oracle, rtol=rtol,
+                          atol=atol, n=n, hints=hints)
+    return verdict

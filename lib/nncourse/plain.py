@@ -1,0 +1,88 @@
+"""Plain data: what a probe may hand to a judge, and its exact JSON encoding.
+
+A probe runs next to a student's code; its result is reduced to plain values (numbers,
+strings, ``None``, lists, dicts with string keys, and float64/int64/bool numpy arrays) so
+that nothing of the student's objects (subclasses, overridden methods) reaches the judge.
+Arrays travel as base64 ``.npy`` bytes, which round-trips every float exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+
+import numpy as np
+
+_ARRAY_KEY = "__npy__"
+
+
+def to_plain(value, depth: int = 0):
+    """A plain copy of ``value``; anything else becomes a string describing it."""
+    if depth > 20:
+        return "<nested too deeply>"
+    if value is None or isinstance(value, bool | str):
+        return value if not isinstance(value, str) else str(value)
+    if type(value) is int or isinstance(value, np.integer):
+        return int(value)
+    if type(value) is float or isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, dict):
+        return {str(k): to_plain(v, depth + 1) for k, v in list(value.items())}
+    if isinstance(value, list | tuple):
+        return [to_plain(v, depth + 1) for v in list(value)]
+    try:
+        array = np.array(value, copy=True)
+    except Exception as error:
+        return f"<{type(value).__name__}: not convertible to an array ({error})>"
+    if array.dtype == object:
+        return f"<{type(value).__name__} that is not a numeric array>"
+    array = np.asarray(array).view(np.ndarray)
+    if array.dtype.kind == "b":
+        return array.astype(bool)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    if array.dtype.kind in "fc":
+        return np.real(array).astype(np.float64)
+    return f"<array of dtype {array.dtype}>"
+
+
+def _encode_default(value):
+    if isinstance(value, np.ndarray):
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        return {_ARRAY_KEY: base64.b64encode(buffer.getvalue()).decode("ascii")}
+    raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+def _nonfinite_to_str(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(value)}
+    if isinstance(value, dict):
+        return {k: _nonfinite_to_str(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nonfinite_to_str(v) for v in value]
+    return value
+
+
+def encode(value) -> str:
+    """JSON text for plain data (arrays exact, non-finite floats kept)."""
+    return json.dumps(_nonfinite_to_str(to_plain(value)), default=_encode_default,
+                      sort_keys=True)
+
+
+def _decode_hook(obj: dict):
+    if set(obj) == {_ARRAY_KEY}:
+        raw = base64.b64decode(obj[_ARRAY_KEY].encode("ascii"), validate=True)
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    if set(obj) == {"__float__"}:
+        return float(obj["__float__"])
+    return obj
+
+
+def decode(text: str):
+    """Plain data back from :func:`encode`'s text; never unpickles anything."""
+    return json.loads(text, object_hook=_decode_hook)

@@ -1,0 +1,44 @@
+"""The result of judging one check: passed or not, what was wrong, and layered hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Verdict:
+    """What a judge decided about one check.
+
+    ``message`` says what was expected and what was seen (shapes first); ``hints`` go from a
+    gentle nudge to the formula, never to the answer's code.
+    """
+
+    passed: bool
+    message: str = ""
+    hints: list[str] = field(default_factory=list)
+
+    @classmethod
+    def ok(cls, message: str = "") -> Verdict:
+        return cls(True, message)
+
+    @classmethod
+    def fail(cls, message: str, *hints: str) -> Verdict:
+        return cls(False, message, [h for h in hints if h])
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def render(self, max_hints: int | None = None) -> str:
+        """The message and up to ``max_hints`` hints, one per line."""
+        lines = [self.message] if self.message else []
+        hints = self.hints if max_hints is None else self.hints[:max_hints]
+        lines += [f"  hint: {h}" for h in hints]
+        return "\n".join(lines)
+
+
+def first_failure(*verdicts: Verdict) -> Verdict:
+    """The first failing verdict, or a passing one if all pass."""
+    for verdict in verdicts:
+        if not verdict.passed:
+            return verdict
+    return Verdict.ok()
