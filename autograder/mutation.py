@@ -12,18 +12,14 @@ zero points).
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from autograder.notebooks import COURSE, assignments, filled_notebook, solution_sources
+from autograder.course import autograde, generate_release
+from autograder.notebooks import assignments, filled_notebook, solution_sources
 
 
 @dataclass
@@ -81,66 +77,19 @@ class Outcome:
         return self.score < self.max_score
 
 
-def nbgrader_env(work: Path) -> dict[str, str]:
-    """Environment for nbgrader run on the course config with its work files in ``work``."""
-    env = dict(os.environ, NNCOURSE_WORK=str(work))
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def nbgrader(args: list[str], work: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in ``course/`` with work files (gradebook, submissions) in work."""
-    return subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args],
-                          cwd=COURSE, env=nbgrader_env(work), capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def generate_release(assignment: str, work: Path) -> Path:
-    """``nbgrader generate_assignment`` into ``work/release`` (and work's gradebook).
-
-    Returns the generated student notebook's path. The gradebook then knows the assignment's
-    notebooks and grade cells, as ``nbgrader autograde`` requires.
-    """
-    release = work / "release"
-    done = nbgrader(["generate_assignment", assignment, "--force", "--log-level=WARN",
-                     f"--CourseDirectory.release_directory={release}"], work)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
-                           f"{done.stderr[-4000:]}")
-    return release / assignment / f"{assignment}.ipynb"
-
-
-def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
-              work: Path) -> dict[str, tuple[float, float]]:
-    """Grade ``submissions`` (student -> notebook) with nbgrader; student -> (score, max)."""
-    from nbgrader.api import Gradebook
-
-    for student, notebook in submissions.items():
-        folder = work / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, folder / f"{assignment}.ipynb")
-    done = nbgrader(["autograde", assignment, "--create", "--force", "--log-level=WARN"], work)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{done.stderr[-4000:]}")
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
-        return {s: (gradebook.find_submission(assignment, s).score,
-                    gradebook.find_submission(assignment, s).max_score) for s in submissions}
-
-
 def run_assignment(assignment: str) -> list[Outcome]:
     """Grade the solution, the blank release, and every mutant and variant of one notebook."""
     solutions = solution_sources(assignment)
-    entries = catalogue(assignment)
-    submissions = {"solution": filled_notebook(assignment, solutions),
-                   "blank": filled_notebook(assignment, {})}
-    expected = {"solution": "full", "blank": "zero"}
-    for entry in entries:
-        student = ("variant-" if entry.expect_full_marks else "mutant-") + entry.name
-        submissions[student] = filled_notebook(assignment, entry.answers(solutions))
-        expected[student] = "full" if entry.expect_full_marks else "less than full"
     work = Path(tempfile.mkdtemp(prefix=f"mutate-{assignment}-"))
     try:
-        generate_release(assignment, work)
+        release = generate_release(assignment, work)
+        submissions = {"solution": filled_notebook(assignment, solutions, release),
+                       "blank": filled_notebook(assignment, {}, release)}
+        expected = {"solution": "full", "blank": "zero"}
+        for entry in catalogue(assignment):
+            student = ("variant-" if entry.expect_full_marks else "mutant-") + entry.name
+            submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
+            expected[student] = "full" if entry.expect_full_marks else "less than full"
         scores = autograde(assignment, submissions, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

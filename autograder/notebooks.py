@@ -42,10 +42,46 @@ def solution_sources(assignment: str) -> dict[str, str]:
             for c in source_notebook(assignment).cells if is_solution(c)}
 
 
-def filled_notebook(assignment: str, answers: dict[str, str]) -> nbformat.NotebookNode:
-    """The student notebook with the solution cells named in ``answers`` replaced."""
-    notebook = release_notebook(assignment)
+def filled_notebook(assignment: str, answers: dict[str, str],
+                    release: Path | None = None) -> nbformat.NotebookNode:
+    """The student notebook (``release``, default the committed one) with answers filled in.
+
+    answers: grade id -> source for the solution cells to replace.
+    """
+    notebook = (nbformat.read(release, as_version=4) if release
+                else release_notebook(assignment))
     for cell in notebook.cells:
         if is_solution(cell) and grade_id(cell) in answers:
             cell.source = answers[grade_id(cell)]
     return notebook
+
+
+def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = False,
+            timeout: int = 600) -> tuple[nbformat.NotebookNode, float, bool]:
+    """Run ``notebook`` top to bottom in a fresh python3 kernel started in ``cwd``.
+
+    Returns the executed notebook, the wall time in seconds (kernel start included), and
+    whether the kernel was still alive at the end. Raises ``CellExecutionError`` on the
+    first error unless ``allow_errors``.
+    """
+    import time
+
+    from nbclient import NotebookClient
+
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}})
+    start = time.perf_counter()
+    try:
+        client.execute(cleanup_kc=False)
+        alive = bool(client.km is not None and client.km.is_alive())
+    finally:
+        if client.km is not None:
+            client.km.shutdown_kernel(now=True)
+    return notebook, time.perf_counter() - start, alive
+
+
+def errors(notebook: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(cell index, exception name, value) of every error output in an executed notebook."""
+    return [(i, out.get("ename", ""), out.get("evalue", ""))
+            for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if out.get("output_type") == "error"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
+import contextlib
 
+import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb01 import (
     INPUTS_2,
@@ -64,10 +65,8 @@ class LogicGatesMargin(Check):
     def probe(self, logic_gate_weights):
         w, b = logic_gate_weights("and")
         w_copy = np.array(w, dtype=np.float64, copy=True)
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             w[...] = 0.0
-        except (TypeError, ValueError):
-            pass
         w_again, b_again = logic_gate_weights("and")
         return {"first": w_copy, "again": w_again, "b": b, "b_again": b_again,
                 "or": list(logic_gate_weights("or")), "nand": list(logic_gate_weights("nand"))}

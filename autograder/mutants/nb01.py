@@ -30,10 +30,6 @@ MUTANTS = [
     Mutant("xor_uses_and_twice", "xor_network",
            edits=[('h_nand = neuron(X, *logic_gate_weights("nand"))',
                    'h_nand = neuron(X, *logic_gate_weights("and"))')]),
-    Mutant("xor_with_caret", "xor_network", source=(
-        "def xor_network(X):\n    return (X[:, 0].astype(int) ^ X[:, 1].astype(int)).astype(float)\n"
-        ), why="cheats with ^: exact outputs, but the hidden test feeds floats... still passes"
-        " the truth table, so it is listed as caught only if the checks notice; see VARIANTS"),
     Mutant("perceptron_no_bias_update", "perceptron_train",
            edits=[("b = b + lr * (t_i - o)", "b = b")]),
     Mutant("perceptron_step_at_zero", "perceptron_train",
@@ -67,10 +63,6 @@ MUTANTS = [
            edits=[("h = activation(h)", "h = np.tanh(h)")]),
 ]
 
-# The ^ mutant above gives exact 0/1 outputs, which *are* within 0.01 of the truth table:
-# behaviourally it is indistinguishable, so the catalogue does not count it as a bug.
-MUTANTS = [m for m in MUTANTS if m.name != "xor_with_caret"]
-
 VARIANTS = [
     Variant("sigmoid_via_tanh", "sigmoid", source=(
         "def sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))\n")),
@@ -93,7 +85,8 @@ VARIANTS = [
         "    raise ValueError(gate)\n")),
     Variant("xor_as_matrices", "xor_network", source=(
         "def xor_network(X):\n"
-        "    (w_or, b_or), (w_nand, b_nand) = logic_gate_weights('or'), logic_gate_weights('nand')\n"
+        "    w_or, b_or = logic_gate_weights('or')\n"
+        "    w_nand, b_nand = logic_gate_weights('nand')\n"
         "    W1 = np.column_stack([w_or, w_nand])\n"
         "    H = sigmoid(X @ W1 + np.array([b_or, b_nand]))\n"
         "    w_and, b_and = logic_gate_weights('and')\n"

@@ -120,11 +120,14 @@ def judge_seen(check: Check, seen: dict, args: dict) -> Verdict:
 def _publish(name: str, args: dict, seen: dict) -> None:
     payload = encode({"check": name, "args": args, "seen": seen})
     try:
+        from IPython import get_ipython
         from IPython.display import display
-
+    except ImportError:  # pragma: no cover - IPython is a dependency of the course
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
         display({PROBE_MIME: payload}, raw=True)
-    except ImportError:  # pragma: no cover - outside IPython
-        print(f"{PROBE_MIME} {payload}")
+    else:
+        print(f"{PROBE_MIME} {payload}", flush=True)
 
 
 def check(name: str, *student, **args) -> Verdict | None:

@@ -1,0 +1,63 @@
+"""Run nbgrader on the course: generate the student release, autograde submissions.
+
+Every call runs the real ``nbgrader`` command in ``course/`` (so its ``nbgrader_config.py``
+applies unchanged); ``work`` holds the gradebook, submissions and autograded copies, so tests
+and the mutation harness never touch the instructor's own course files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.notebooks import COURSE
+
+
+def nbgrader_env(work: Path) -> dict[str, str]:
+    """Environment for nbgrader run on the course config with its work files in ``work``."""
+    env = dict(os.environ, NNCOURSE_WORK=str(work))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def nbgrader(args: list[str], work: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in ``course/`` with work files (gradebook, submissions) in work."""
+    return subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args],
+                          cwd=COURSE, env=nbgrader_env(work), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def generate_release(assignment: str, work: Path) -> Path:
+    """``nbgrader generate_assignment`` into ``work/release`` (and work's gradebook).
+
+    Returns the generated student notebook's path. The gradebook then knows the assignment's
+    notebooks and grade cells, as ``nbgrader autograde`` requires.
+    """
+    release = work / "release"
+    done = nbgrader(["generate_assignment", assignment, "--force", "--log-level=WARN",
+                     f"--CourseDirectory.release_directory={release}"], work)
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
+                           f"{done.stderr[-4000:]}")
+    return release / assignment / f"{assignment}.ipynb"
+
+
+def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
+              work: Path) -> dict[str, tuple[float, float]]:
+    """Grade ``submissions`` (student -> notebook) with nbgrader; student -> (score, max)."""
+    from nbgrader.api import Gradebook
+
+    for student, notebook in submissions.items():
+        folder = work / "submitted" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, folder / f"{assignment}.ipynb")
+    done = nbgrader(["autograde", assignment, "--create", "--force", "--log-level=WARN"], work)
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{done.stderr[-4000:]}")
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
+        return {s: (gradebook.find_submission(assignment, s).score,
+                    gradebook.find_submission(assignment, s).max_score) for s in submissions}

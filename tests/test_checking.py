@@ -1,0 +1,101 @@
+"""The probe/judge split: self-checks in the kernel, verdicts outside it when grading."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from nncourse.checking import (
+    PROBE_MIME,
+    REGISTRY,
+    CheckFailed,
+    check,
+    find_check,
+    judge_seen,
+    run_probe,
+)
+from nncourse.plain import decode
+
+
+def good_sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def test_visible_and_hidden_checks_are_registered():
+    find_check("sigmoid_values")
+    assert "sigmoid_hidden_shapes" in REGISTRY  # from autograder.hidden, instructor side
+    with pytest.raises(KeyError):
+        find_check("no_such_check")
+
+
+def test_passing_check_prints_a_tick(capsys):
+    assert check("sigmoid_values", good_sigmoid).passed
+    assert "\u2714" in capsys.readouterr().out
+
+
+def test_failing_check_says_what_to_fix():
+    with pytest.raises(CheckFailed) as failure:
+        check("sigmoid_values", lambda z: 1 / (1 + np.exp(np.asarray(z, dtype=float))))
+    assert "wrong values" in str(failure.value) and "hint" in str(failure.value)
+
+
+def test_not_implemented_is_reported_as_such():
+    def stub(z):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        check("sigmoid_values", stub)
+
+
+def test_other_exceptions_are_reported_with_their_message():
+    def broken(z):
+        raise ValueError("bad shapes here")
+
+    with pytest.raises(CheckFailed, match="ValueError: bad shapes here"):
+        check("sigmoid_values", broken)
+
+
+def test_warnings_fail_only_checks_that_forbid_them():
+    def unstable(z):
+        return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+    with pytest.raises(CheckFailed, match="warned"):
+        check("sigmoid_stable", unstable)
+    seen = run_probe(find_check("sigmoid_values"), (unstable,), {})
+    assert judge_seen(find_check("sigmoid_values"), seen, {}).passed
+
+
+def test_probe_mode_publishes_data_and_decides_nothing(monkeypatch, capsys):
+    monkeypatch.setenv("NNCOURSE_MODE", "probe")
+    assert check("sigmoid_values", lambda z: z) is None  # wrong, yet no exception here
+    out = capsys.readouterr().out
+    payload = decode(out.split(PROBE_MIME, 1)[1].strip())
+    assert payload["check"] == "sigmoid_values"
+    assert not judge_seen(find_check("sigmoid_values"), payload["seen"], payload["args"]).passed
+
+
+def test_a_student_monkeypatching_numpy_cannot_pass_in_the_judge(tmp_path):
+    """The student's process patches numpy and the library; the verdict comes from here."""
+    student = textwrap.dedent("""
+        import os
+        os.environ["NNCOURSE_MODE"] = "probe"
+        import numpy as np
+        import nncourse.compare, nncourse.checking
+        np.allclose = lambda *a, **k: True
+        np.testing.assert_allclose = lambda *a, **k: None
+        nncourse.compare.compare = lambda *a, **k: nncourse.verdict.Verdict.ok()
+        def sigmoid(z):
+            return np.asarray(z) * 0.0 + 0.5
+        nncourse.checking.check("sigmoid_values", sigmoid)
+    """)
+    done = subprocess.run([sys.executable, "-c", student], capture_output=True, text=True,
+                          timeout=120, check=True)
+    payload = decode(done.stdout.split(PROBE_MIME, 1)[1].strip())
+    verdict = judge_seen(find_check(payload["check"]), payload["seen"], payload["args"])
+    assert not verdict.passed
+    assert "wrong values" in verdict.message
+    json.loads(done.stdout.split(PROBE_MIME, 1)[1])  # the channel is plain JSON

@@ -1,0 +1,45 @@
+"""notebooks/ is exactly what nbgrader generates from solutions/, with nothing hidden leaking."""
+
+import nbformat
+import pytest
+
+from autograder.course import generate_release
+from autograder.notebooks import RELEASE, assignments, grade_id, is_solution, source_notebook
+
+ASSIGNMENTS = assignments()
+
+
+def test_the_six_notebooks_of_the_curriculum_exist():
+    assert ASSIGNMENTS[0] == "01_neuron_and_xor"
+    assert all(a[:2].isdigit() for a in ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_release_is_byte_for_byte_the_generated_one(assignment, tmp_path):
+    generated = generate_release(assignment, tmp_path)
+    committed = RELEASE / assignment / f"{assignment}.ipynb"
+    assert committed.exists(), f"run `make release`: {committed} is missing"
+    assert committed.read_bytes() == generated.read_bytes(), (
+        f"{committed} differs from what `make release` generates from solutions/: run "
+        "`make release` (never edit notebooks/ by hand)")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_stubs_and_no_hidden_tests(assignment):
+    release = nbformat.read(RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in release.cells)
+    assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+    source = source_notebook(assignment)
+    hidden = [line.strip() for cell in source.cells if "BEGIN HIDDEN TESTS" in cell.source
+              for line in cell.source.split("### BEGIN HIDDEN TESTS")[1]
+              .split("### END HIDDEN TESTS")[0].splitlines() if line.strip()]
+    assert hidden, "every notebook has hidden tests"
+    assert not [line for line in hidden if line in text]
+    stubs = [cell for cell in release.cells if is_solution(cell)]
+    assert stubs and all("raise NotImplementedError()" in cell.source for cell in stubs)
+    tests = [cell for cell in source.cells
+             if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert all(cell.source.lstrip().startswith('"""') for cell in tests), (
+        "every test cell starts with a docstring saying what it checks")
+    assert {grade_id(c) for c in tests} == {grade_id(c) for c in release.cells
+                                            if c.metadata.get("nbgrader", {}).get("grade")}
