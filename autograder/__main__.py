@@ -1,28 +1,153 @@
 """``python -m autograder COMMAND``: the instructor's grading tools.
 
 Commands:
-  mutate [ASSIGNMENT ...]   mutation-test the graded checks through nbgrader autograde
+  grade SUBMISSIONS   grade a class: nbgrader's submitted/ folder, or an LMS folder or zip
+  merge OUT ...       combine the outputs of several shards into one set of CSVs
+  mutate [ID ...]     mutation-test the graded checks through nbgrader autograde
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+
+from autograder.config import Limits, load
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    for limit in fields(Limits):
+        parser.add_argument(f"--{limit.name.replace('_', '-')}", type=type(limit.default),
+                            default=None, help=f"override grading.toml (default "
+                            f"{limit.default})")
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, total = (int(part) for part in text.split("/"))
+    if not 1 <= index <= total:
+        raise argparse.ArgumentTypeError("--shard K/N needs 1 <= K <= N")
+    return index, total
+
+
+def grade_command(args) -> int:
+    from autograder import report
+    from autograder.grade import grade_all, shard_of
+    from autograder.notebooks import COURSE, assignments
+    from autograder.sandbox import SandboxMissing
+    from autograder.submissions import discover, extract_zip
+
+    limit_overrides = {f.name: getattr(args, f.name) for f in fields(Limits)}
+    settings = load(Path(args.config), jobs=args.jobs, **limit_overrides)
+    source = Path(args.submissions).resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-import-"))
+    try:
+        if source.is_file() and source.suffix == ".zip":
+            source = extract_zip(source, scratch / "export")
+        known = [a for a in assignments() if not args.assignment or a in args.assignment]
+        submissions = discover(source, known)
+        if args.shard:
+            index, total = args.shard
+            submissions = [s for s in submissions if shard_of(s.student, total) == index - 1]
+        out = Path(args.out).resolve()
+        work = Path(args.course_work).resolve() if args.course_work else COURSE
+        if args.no_sandbox:
+            print("WARNING: grading WITHOUT the sandbox: student code runs with your "
+                  "permissions and can read every file you can.", file=sys.stderr)
+        hidden = [str(source), str(out), str(work), str(scratch)]
+        try:
+            summary = grade_all(submissions, out, settings, not args.no_sandbox, hidden,
+                                show_progress=not args.quiet)
+        except SandboxMissing as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        records = [r for r in report.load_results(out)
+                   if (r["student"], r["assignment"]) in
+                   {(s.student, s.assignment) for s in submissions}]
+        report.write_csvs(records, out)
+        report.write_feedback(records, out)
+        if not args.no_gradebook:
+            _import_into_nbgrader(submissions, work)
+            report.write_gradebook(records, work)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    _summary(records, summary, out)
+    return 1 if summary["failures"] else 0
+
+
+def _import_into_nbgrader(submissions, work: Path) -> None:
+    """Copy the graded files to nbgrader's submitted/ layout (formgrader shows them)."""
+    for submission in submissions:
+        if submission.path is None:
+            continue
+        target = work / "submitted" / submission.student / submission.assignment
+        target.mkdir(parents=True, exist_ok=True)
+        destination = target / f"{submission.assignment}.ipynb"
+        if destination.resolve() != submission.path.resolve():
+            shutil.copyfile(submission.path, destination)
+
+
+def _summary(records: list[dict], summary: dict, out: Path) -> None:
+    full = sum(r["points"] == r["max_points"] for r in records)
+    print(f"graded {summary['graded']} notebooks in {summary['seconds']:.1f} s "
+          f"({summary['skipped_up_to_date']} already up to date); {len(records)} results, "
+          f"{full} with full marks")
+    for failure in summary["failures"]:
+        print(f"  FAILED: {failure}")
+    print(f"grades: {out / 'grades.csv'}\ntests:  {out / 'tests.csv'}\n"
+          f"feedback: {out / 'feedback'}/<student>/<notebook>.html")
+
+
+def merge_command(args) -> int:
+    from autograder import report
+
+    out = Path(args.out)
+    records = report.load_results(*(Path(p) for p in args.outputs))
+    report.write_csvs(records, out)
+    report.write_feedback(records, out)
+    print(f"merged {len(records)} results from {len(args.outputs)} outputs into {out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    # nbgrader runs `alembic` by name: the virtual environment's tools come first
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade a class of submissions")
+    grade.add_argument("submissions", help="submitted/ folder, LMS export folder or zip")
+    grade.add_argument("--out", default="grading", help="output folder (default ./grading)")
+    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: "
+                       "one per core)")
+    grade.add_argument("--shard", type=_shard, default=None, help="grade shard K of N (K/N)")
+    grade.add_argument("--assignment", action="append", help="grade only these notebook ids")
+    grade.add_argument("--config", default=str(Path(__file__).with_name("grading.toml")))
+    grade.add_argument("--course-work", default=None, help="nbgrader course work folder "
+                       "(gradebook, submitted/); default course/")
+    grade.add_argument("--no-gradebook", action="store_true", help="do not write nbgrader's "
+                       "gradebook")
+    grade.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap "
+                       "(unsafe: only for a laptop without it)")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_limit_options(grade)
+    merge = commands.add_parser("merge", help="combine shard outputs")
+    merge.add_argument("outputs", nargs="+", help="output folders of the shards")
+    merge.add_argument("--out", required=True)
     mutate = commands.add_parser("mutate", help="mutation-test the graded checks")
     mutate.add_argument("assignments", nargs="*", help="notebook ids (default: all)")
     mutate.add_argument("--jobs", type=int, default=2, help="notebooks graded at once")
     args = parser.parse_args(argv)
-    if args.command == "mutate":
-        from autograder.mutation import main as mutate_main
+    if args.command == "grade":
+        return grade_command(args)
+    if args.command == "merge":
+        return merge_command(args)
+    from autograder.mutation import main as mutate_main
 
-        return mutate_main(args.assignments, jobs=args.jobs)
-    return 2
+    return mutate_main(args.assignments, jobs=args.jobs)
 
 
 if __name__ == "__main__":

@@ -61,3 +61,23 @@ def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
         return {s: (gradebook.find_submission(assignment, s).score,
                     gradebook.find_submission(assignment, s).max_score) for s in submissions}
+
+
+def ensure_assignment(assignment: str, work: Path) -> None:
+    """Make sure the gradebook in ``work`` knows the assignment's notebooks and grade cells."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
+        try:
+            if gradebook.find_assignment(assignment).notebooks:
+                return
+        except MissingEntry:
+            pass
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        done = nbgrader(["generate_assignment", assignment, "--force", "--log-level=WARN",
+                         f"--CourseDirectory.release_directory={scratch}"], work)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not register {assignment} in the gradebook:\n"
+                           f"{done.stderr[-2000:]}")

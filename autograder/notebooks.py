@@ -66,6 +66,7 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = Fal
     """
     import time
 
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -73,10 +74,10 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = Fal
     start = time.perf_counter()
     try:
         client.execute(cleanup_kc=False)
-        alive = bool(client.km is not None and client.km.is_alive())
+        alive = client.km is not None and bool(run_sync(client.km.is_alive)())
     finally:
         if client.km is not None:
-            client.km.shutdown_kernel(now=True)
+            run_sync(client.km.shutdown_kernel)(now=True)
     return notebook, time.perf_counter() - start, alive
 
 

@@ -1,0 +1,161 @@
+"""Build what runs for one submission: the student's answers inside the instructor's notebook.
+
+Test cells and other locked cells always come from the instructor's source (hidden tests
+included), so a student who edited or deleted them gets them back; solution cells come from
+the student, matched by their nbgrader ``grade_id`` wherever they moved them; a student's own
+extra code cells run right after the graded cell they followed. What each test cell must
+prove is read from the instructor's source with ``ast``: its ``check("name", ..., **args)``
+calls, with literal arguments only.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import nbformat
+
+from autograder.notebooks import grade_id, source_notebook
+
+STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
+@dataclass
+class TestCell:
+    """A graded test cell: where it runs, its points, and the checks it must pass."""
+
+    grade_id: str
+    points: float
+    index: int = -1
+    checks: list[tuple[str, dict]] = field(default_factory=list)
+
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
+                          re.MULTILINE | re.DOTALL)
+
+
+def released_form(source: str) -> str:
+    """A source cell as the student received it: hidden tests removed, ends stripped."""
+    return HIDDEN_BLOCK.sub("", source).strip()
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def parse_checks(source: str) -> list[tuple[str, dict]]:
+    """The ``check(name, ..., **literal_args)`` calls of a test cell, in source order."""
+    calls = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name != "check" or not node.args or not isinstance(node.args[0], ast.Constant):
+            continue
+        args = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+        calls.append(((node.lineno, node.col_offset), node.args[0].value, args))
+    return [(name, args) for _, name, args in sorted(calls, key=lambda call: call[0])]
+
+
+@cache
+def instructor_cells(assignment: str) -> tuple:
+    """The source notebook's code cells as (kind, grade_id, source, points) tuples."""
+    cells = []
+    for cell in source_notebook(assignment).cells:
+        if cell.cell_type != "code":
+            continue
+        meta = _meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            kind = "test"
+        elif meta.get("solution"):
+            kind = "solution"
+        elif meta.get("locked"):
+            kind = "locked"
+        else:
+            kind = "free"
+        cells.append((kind, meta.get("grade_id"), cell.source, float(meta.get("points", 0))))
+    return tuple(cells)
+
+
+def max_points(assignment: str) -> float:
+    return sum(points for kind, _, _, points in instructor_cells(assignment) if kind == "test")
+
+
+def read_submission(raw: bytes) -> tuple[nbformat.NotebookNode | None, list[str]]:
+    """Parse a submitted file; returns (notebook or None, notes on what was wrong)."""
+    if not raw.strip():
+        return None, ["the file is empty"]
+    try:
+        data = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError as error:
+        return None, [f"the file is not valid notebook JSON (corrupt or truncated): {error}"]
+    if not isinstance(data, dict) or "nbformat" not in data:
+        return None, ["the file is JSON but not a Jupyter notebook"]
+    notes = []
+    if data.get("nbformat") != 4:
+        notes.append(f"nbformat {data.get('nbformat')} notebook converted to nbformat 4")
+    try:
+        notebook = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as error:  # noqa: BLE001 - any malformed structure
+        return None, notes + [f"the notebook could not be read: {error}"[:300]]
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return None, notes + ["the notebook has no readable cells"]
+    kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+    if kernel != "python3":
+        notes.append(f"kernelspec {kernel!r} ignored: graded with the course's Python 3")
+    return notebook, notes
+
+
+def assemble(assignment: str, notebook: nbformat.NotebookNode | None
+             ) -> tuple[list[dict], list[TestCell], list[str]]:
+    """Cells to run (``{"index", "source"}``), the test cells with their checks, and notes."""
+    answers: dict[str, str] = {}
+    extras: dict[str | None, list[str]] = {}
+    seen_ids: dict[str, str] = {}
+    previous: str | None = None
+    for cell in (notebook.cells if notebook is not None else []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        cell_id = grade_id(cell)
+        if cell_id:
+            seen_ids[cell_id] = source
+            if _meta(cell).get("solution"):
+                answers.setdefault(cell_id, source)
+            previous = cell_id
+        else:
+            extras.setdefault(previous, []).append(source)
+    notes: list[str] = []
+    cells: list[dict] = []
+    tests: list[TestCell] = []
+
+    def add(source: str) -> int:
+        cells.append({"index": len(cells), "source": source})
+        return len(cells) - 1
+
+    for source in extras.get(None, []):
+        add(source)
+    for kind, cell_id, source, points in instructor_cells(assignment):
+        if kind == "solution":
+            if notebook is not None and cell_id not in answers:
+                notes.append(f"answer cell {cell_id!r} is missing: graded as unanswered")
+            add(answers.get(cell_id, STUB))
+        elif kind == "free":
+            continue  # the student's own copies of demo cells run as extras
+        else:
+            if (notebook is not None and cell_id in seen_ids
+                    and seen_ids[cell_id].strip() != released_form(source)):
+                notes.append(f"locked cell {cell_id!r} was edited: restored from the source")
+            elif notebook is not None and cell_id not in seen_ids:
+                notes.append(f"locked cell {cell_id!r} was deleted: restored from the source")
+            index = add(source)
+            if kind == "test":
+                tests.append(TestCell(cell_id, points, index, parse_checks(source)))
+        for extra in extras.get(cell_id, []):
+            add(extra)
+    return cells, tests, notes

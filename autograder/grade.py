@@ -1,0 +1,167 @@
+"""``python -m autograder grade``: grade a class, in parallel, sandboxed, resumable.
+
+For every (student, notebook): read the submission, assemble it with the instructor's test
+cells (hidden tests included), run it in a warm sandboxed worker, judge the probe data here,
+and write the result atomically to ``OUT/results/<student>/<notebook>.json``. A result whose
+inputs (submission bytes, instructor source, grader version) are unchanged is not graded
+again, so an interrupted run (even ``kill -9``) resumes where it stopped. At the end the CSVs,
+the feedback pages and nbgrader's gradebook are written from all results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+
+from autograder.assemble import assemble, max_points, read_submission
+from autograder.config import Settings
+from autograder.judge import TestResult, judge_events
+from autograder.notebooks import SOLUTIONS
+from autograder.sandbox import SandboxMissing, Worker, bwrap_available
+from autograder.submissions import Submission
+
+GRADER_VERSION = "1"
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+
+
+def input_digest(submission: Submission) -> str:
+    digest = hashlib.sha256(GRADER_VERSION.encode())
+    source = SOLUTIONS / submission.assignment / f"{submission.assignment}.ipynb"
+    digest.update(source.read_bytes())
+    hidden = Path(__file__).with_name("hidden") / f"nb{submission.assignment[:2]}.py"
+    if hidden.exists():
+        digest.update(hidden.read_bytes())
+    if submission.path is not None:
+        digest.update(submission.path.read_bytes()[:MAX_SUBMISSION_BYTES])
+    return digest.hexdigest()
+
+
+def result_path(out: Path, student: str, assignment: str) -> Path:
+    return out / "results" / student / f"{assignment}.json"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def shard_of(student: str, shards: int) -> int:
+    """The shard (0-based) a student belongs to: stable across machines and runs."""
+    return int(hashlib.sha256(student.encode()).hexdigest(), 16) % shards
+
+
+def _run(worker: Worker, settings: Settings, cells, tests) -> tuple[list[TestResult], list[str]]:
+    """Run the cells, skipping any that hung or killed the kernel; judge the last run."""
+    limits = settings.limits
+    skipped: dict[int, str] = {}
+    notes: list[str] = []
+    started = time.monotonic()
+    events: list[dict] = []
+    for _ in range(limits.restarts + 1):
+        remaining = limits.notebook_wall_seconds - (time.monotonic() - started)
+        job_limits = dict(vars(limits), notebook_wall_seconds=max(remaining, 1.0))
+        events, _ = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits})
+        abort = next((e for e in events if e.get("event") == "abort"), None)
+        if abort is None:
+            break
+        notes.append(f"cell {abort.get('cell')}: {abort['reason']}")
+        if abort.get("cell") is None or abort["cell"] in skipped or remaining <= 1.0:
+            break
+        skipped[abort["cell"]] = abort["reason"]
+    return judge_events(tests, events, skipped), notes
+
+
+def grade_submission(worker: Worker | None, settings: Settings, submission: Submission) -> dict:
+    """The result record of one submission (runs it unless it is unreadable or missing)."""
+    notes = list(submission.notes)
+    notebook = None
+    if submission.path is not None:
+        raw = submission.path.read_bytes()
+        if len(raw) > MAX_SUBMISSION_BYTES:
+            notes.append(f"the file is larger than {MAX_SUBMISSION_BYTES >> 20} MB")
+        else:
+            notebook, read_notes = read_submission(raw)
+            notes += read_notes
+    cells, tests, assemble_notes = assemble(submission.assignment, notebook)
+    notes += assemble_notes
+    if notebook is None:
+        reason = notes[-1] if notes else "no submission"
+        results = [TestResult(t.grade_id, 0.0, t.points, f"not graded: {reason}")
+                   for t in tests]
+    else:
+        results, run_notes = _run(worker, settings, cells, tests)
+        notes += run_notes
+    points = sum(r.points for r in results)
+    return {"student": submission.student, "assignment": submission.assignment,
+            "points": points, "max_points": max_points(submission.assignment),
+            "file": submission.path.name if submission.path else None,
+            "notes": notes, "tests": [r.as_dict() for r in results],
+            "input_digest": input_digest(submission)}
+
+
+def grade_all(submissions: list[Submission], out: Path, settings: Settings, sandbox: bool,
+              hidden: list[str], show_progress: bool = True) -> dict:
+    """Grade what has no up-to-date result yet; returns counts and timings."""
+    todo = []
+    for submission in submissions:
+        path = result_path(out, submission.student, submission.assignment)
+        if path.exists():
+            try:
+                if json.loads(path.read_text())["input_digest"] == input_digest(submission):
+                    continue
+            except (ValueError, KeyError):
+                pass
+        todo.append(submission)
+    if sandbox and not bwrap_available():
+        raise SandboxMissing("bubblewrap (bwrap) is not installed: `apt-get install -y "
+                             "bubblewrap`, or pass --no-sandbox to grade WITHOUT isolation")
+    jobs: queue.Queue = queue.Queue()
+    for submission in todo:
+        jobs.put(submission)
+    from nncourse.training import progress
+
+    bar = progress(range(len(todo)), "grading", total=len(todo), enabled=show_progress)
+    bar_lock = threading.Lock()
+    failures: list[str] = []
+    started = time.monotonic()
+
+    def work(index: int) -> None:
+        worker = Worker(settings, index, sandbox, hidden)
+        try:
+            while True:
+                try:
+                    submission = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                needs_run = submission.path is not None
+                try:
+                    record = grade_submission(worker if needs_run else None, settings,
+                                              submission)
+                    write_atomically(result_path(out, submission.student,
+                                                 submission.assignment),
+                                     json.dumps(record, indent=1, sort_keys=True))
+                except Exception as error:  # noqa: BLE001 - one bad job must not stop a class
+                    failures.append(f"{submission.student}/{submission.assignment}: {error}")
+                with bar_lock:
+                    if hasattr(bar, "update"):
+                        bar.update(1)
+        finally:
+            worker.stop()
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True)
+               for i in range(min(settings.workers, max(len(todo), 1)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if hasattr(bar, "close"):
+        bar.close()
+    return {"graded": len(todo), "skipped_up_to_date": len(submissions) - len(todo),
+            "seconds": time.monotonic() - started, "failures": failures}

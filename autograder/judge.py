@@ -1,0 +1,95 @@
+"""The verdicts, computed in the grader's own process from the probes' plain data.
+
+Nothing the student's code did in its kernel is trusted: a test cell earns its points only
+when every check the instructor's source lists for it published exactly one probe record,
+with exactly the instructor's arguments, and the judge (the course library's, imported here,
+not in the kernel) accepts that data. A check that never reported gets the reason why: the
+cell's error, the cap that stopped the kernel, or "did not run".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from nncourse.checking import find_check, judge_seen
+from nncourse.plain import decode, encode
+
+from autograder.assemble import TestCell
+
+
+@dataclass
+class TestResult:
+    test: str
+    points: float
+    max_points: float
+    reason: str
+    hint: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _same_args(published, expected: dict) -> bool:
+    try:
+        return encode(published) == encode(expected)
+    except (TypeError, ValueError):
+        return False
+
+
+def judge_events(tests: list[TestCell], events: list[dict],
+                 skipped: dict[int, str]) -> list[TestResult]:
+    """Points and reasons for every test cell, from a run's events.
+
+    skipped: cell index -> why that cell was not run (it hung or killed the kernel before).
+    """
+    errors = {e["cell"]: e.get("error") for e in events if e.get("event") == "end"}
+    started = {e["cell"] for e in events if e.get("event") == "start"}
+    aborts = [e for e in events if e.get("event") == "abort"]
+    probes: dict[int, list] = {}
+    for event in events:
+        if event.get("event") == "probe":
+            try:
+                probes.setdefault(event["cell"], []).append(decode(event["payload"]))
+            except (ValueError, TypeError, KeyError):
+                continue
+    results = []
+    for test in tests:
+        reasons, hints = [], []
+        published = [p for p in probes.get(test.index, []) if isinstance(p, dict)]
+        for name, args in test.checks:
+            matching = [p for p in published if p.get("check") == name
+                        and _same_args(p.get("args"), args)]
+            if len(matching) > 1:
+                reasons.append(f"{name}: reported more than once (tampering?)")
+                continue
+            if not matching:
+                why = _why_missing(test.index, errors, started, aborts, skipped)
+                reasons.append(f"{name}: {why}")
+                continue
+            seen = matching[0].get("seen")
+            try:
+                verdict = judge_seen(find_check(name), seen if isinstance(seen, dict) else {},
+                                     args)
+            except Exception as error:  # noqa: BLE001 - malformed data must not crash grading
+                reasons.append(f"{name}: unreadable results ({type(error).__name__})")
+                continue
+            if not verdict.passed:
+                reasons.append(verdict.message)
+                hints.extend(verdict.hints[:1])
+        passed = not reasons
+        results.append(TestResult(test.grade_id, test.points if passed else 0.0, test.points,
+                                  "passed" if passed else " | ".join(reasons),
+                                  " | ".join(dict.fromkeys(hints))))
+    return results
+
+
+def _why_missing(index: int, errors: dict, started: set, aborts: list,
+                 skipped: dict[int, str]) -> str:
+    if index in skipped:
+        return f"not run: {skipped[index]}"
+    if errors.get(index):
+        return f"the test cell raised {errors[index]}"
+    if index not in started:
+        stop = next((a for a in aborts), None)
+        return f"not run: {stop['reason']}" if stop else "not run"
+    return "did not report a result"

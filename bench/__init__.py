@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): timings printed as tables, never asserted in tests."""

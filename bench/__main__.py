@@ -1,0 +1,45 @@
+"""``python -m bench``: how long each solution notebook takes to execute, and the course total.
+
+Each notebook runs top to bottom in a fresh kernel (kernel start included), as a student's
+"Restart and run all" would; the budget column is the issues' 20 s per notebook, and the
+ratio is time / budget. Further benchmarks (``bench/nbNN_*.py`` with a ``main()``) run after.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+from autograder.notebooks import SOLUTIONS, assignments, errors, execute, source_notebook
+
+BUDGET_SECONDS = 20.0
+
+
+def notebook_times() -> list[tuple[str, float, int]]:
+    rows = []
+    for assignment in assignments():
+        notebook, seconds, _ = execute(source_notebook(assignment), SOLUTIONS / assignment,
+                                       allow_errors=True)
+        rows.append((assignment, seconds, len(errors(notebook))))
+    return rows
+
+
+def main() -> int:
+    rows = notebook_times()
+    print(f"\n{'solution notebook':<34}{'seconds':>9}{'budget':>8}{'ratio':>7}  errors")
+    for assignment, seconds, n_errors in rows:
+        print(f"{assignment:<34}{seconds:>9.1f}{BUDGET_SECONDS:>8.0f}"
+              f"{seconds / BUDGET_SECONDS:>7.2f}  {n_errors}")
+    total = sum(seconds for _, seconds, _ in rows)
+    print(f"{'course total':<34}{total:>9.1f}{BUDGET_SECONDS * len(rows):>8.0f}"
+          f"{total / (BUDGET_SECONDS * len(rows)):>7.2f}")
+    for module in pkgutil.iter_modules([str(SOLUTIONS.parent / "bench")]):
+        if module.name.startswith("nb"):
+            print(f"\n== bench.{module.name}")
+            importlib.import_module(f"bench.{module.name}").main()
+    return 1 if any(n for _, _, n in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

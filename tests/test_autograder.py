@@ -1,0 +1,368 @@
+"""The class grader: bad inputs, hostile code and tampering, resume, shards, determinism.
+
+Every submission is built here from notebook 01's solution (10 points, one per test cell),
+changed in one place. Hostile code goes into the `count_parameters` answer cell, which no
+other exercise uses, so "full marks for whatever still passes" means exactly 9/10. A wrong
+sigmoid (constant 0.5) costs 4 points: its two tests, and neuron and XOR, which use it; a
+tampering student with that sigmoid must not score above those 6.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.notebooks import COURSE, ROOT, SOLUTIONS, filled_notebook, solution_sources
+from autograder.sandbox import bwrap_available
+
+A = "01_neuron_and_xor"
+SOLUTION = solution_sources(A)
+COUNT = SOLUTION["count_parameters"]
+BAD_SIGMOID = "def sigmoid(z):\n    return np.asarray(z, dtype=float) * 0 + 0.5\n"
+MARK = uuid.uuid4().hex[:8]
+OUTSIDE_FILE = Path(f"/tmp/escaped-{MARK}")
+LIMITS = ["--cell-wall-seconds", "6", "--cell-cpu-seconds", "5", "--notebook-wall-seconds",
+          "120", "--output-mb", "8"]
+
+pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed")
+
+
+def answers(**changes: str) -> dict[str, str]:
+    return dict(SOLUTION, **changes)
+
+
+def reads(path: Path) -> str:
+    """A sigmoid that is correct only if it can read ``path``."""
+    return (f"def sigmoid(z):\n    try:\n        open({str(path)!r}, 'rb').read(1)\n"
+            "    except OSError:\n        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+            "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+
+
+def hostile(code: str) -> dict[str, str]:
+    return answers(count_parameters=code + "\n" + COUNT)
+
+
+def write(folder: Path, student: str, notebook: nbformat.NotebookNode | bytes,
+          name: str = f"{A}.ipynb") -> Path:
+    target = folder / student / A
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / name
+    if isinstance(notebook, bytes):
+        path.write_bytes(notebook)
+    else:
+        nbformat.write(notebook, path)
+    return path
+
+
+def grade(submissions: Path, out: Path, *extra: str, work: Path | None = None,
+          check: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
+               "--quiet", "--course-work", str(work or out / "course"), *LIMITS, *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def table(path: Path) -> dict[tuple[str, ...], dict]:
+    with open(path) as handle:
+        rows = list(csv.DictReader(handle))
+    key = ("student", "notebook", "test") if "test" in rows[0] else ("student", "notebook")
+    return {tuple(row[k] for k in key): row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def network_server():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.1)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory, network_server):
+    """One class with every bad input and tamper attempt, graded once."""
+    root = tmp_path_factory.mktemp("class")
+    submitted = root / "submitted"
+    work = root / "course"
+    port = network_server.getsockname()[1]
+    release = filled_notebook(A, {})
+    notebooks = {
+        "correct": filled_notebook(A, SOLUTION),
+        "blank": release,
+        "partly-wrong": filled_notebook(A, answers(sigmoid=BAD_SIGMOID)),
+        "infinite-loop": filled_notebook(A, hostile("while True:\n    pass")),
+        "ignores-signals": filled_notebook(A, hostile(
+            "import signal\nfor s in (signal.SIGINT, signal.SIGTERM):\n"
+            "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass")),
+        "memory-bomb": filled_notebook(A, hostile("blob = bytearray(8 * 1024 ** 3)")),
+        "memory-creep": filled_notebook(A, hostile(
+            "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 ** 2))")),
+        "fork-bomb": filled_notebook(A, hostile(
+            "import os\nfor _ in range(3000):\n    try:\n        os.fork()\n"
+            "    except OSError:\n        pass")),
+        "exits": filled_notebook(A, hostile("import os\nos._exit(3)")),
+        "kills-kernel": filled_notebook(A, hostile(
+            "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")),
+        "kills-grader": filled_notebook(A, hostile(
+            "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")),
+        "prints-gigabytes": filled_notebook(A, hostile(
+            "line = 'x' * 1_000_000\nfor _ in range(2000):\n    print(line)")),
+        "floods-probes": filled_notebook(A, hostile(
+            "from IPython.display import display\nfrom nncourse.checking import PROBE_MIME\n"
+            "for _ in range(100_000):\n    display({PROBE_MIME: 'x' * 1000}, raw=True)")),
+        "raises": filled_notebook(A, hostile("raise ValueError('a cell that raises')")),
+        "warns": filled_notebook(A, answers(neuron=(
+            "import sys, warnings\nprint('noise on stderr', file=sys.stderr)\n"
+            "def neuron(x, w, b, activation=sigmoid):\n"
+            "    warnings.warn('a harmless warning')\n"
+            "    print('more stderr', file=sys.stderr)\n"
+            "    return activation(x @ w + b)\n"))),
+        "wrong-kernel": filled_notebook(A, SOLUTION),
+        "tamper-allclose": filled_notebook(A, answers(sigmoid=(
+            "np.allclose = lambda *a, **k: True\n"
+            "np.testing.assert_allclose = lambda *a, **k: None\n" + BAD_SIGMOID))),
+        "tamper-library": filled_notebook(A, answers(sigmoid=(
+            "import nncourse, nncourse.checking, nncourse.compare\n"
+            "from nncourse.verdict import Verdict\n"
+            "nncourse.compare.compare = lambda *a, **k: Verdict.ok()\n"
+            "nncourse.checking.judge_seen = lambda *a, **k: Verdict.ok()\n"
+            "nncourse.checking.check = lambda *a, **k: None\n"
+            "nncourse.check = lambda *a, **k: None\n" + BAD_SIGMOID))),
+        "tamper-builtins": filled_notebook(A, answers(sigmoid=(
+            "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.all = lambda x: True\n"
+            "builtins.isinstance = lambda *a: True\n" + BAD_SIGMOID))),
+        "tamper-test-cells": filled_notebook(A, answers(sigmoid=BAD_SIGMOID)),
+        "reads-solutions": filled_notebook(A, answers(
+            sigmoid=reads(SOLUTIONS / A / f"{A}.ipynb"))),
+        "reads-gradebook": filled_notebook(A, answers(sigmoid=reads(work / "gradebook.db"))),
+        "reads-classmates": filled_notebook(A, answers(
+            sigmoid=reads(submitted / "correct" / A / f"{A}.ipynb"))),
+        "reads-home": filled_notebook(A, answers(sigmoid=reads(Path.home() / ".bashrc"))),
+        "writes-outside": filled_notebook(A, hostile(
+            f"for p in ({str(OUTSIDE_FILE)!r}, {str(ROOT / ('escaped-' + MARK))!r}):\n"
+            "    try:\n        open(p, 'w').write('x')\n    except OSError:\n        pass")),
+        "network": filled_notebook(A, answers(sigmoid=(
+            "import socket\ndef sigmoid(z):\n    try:\n"
+            f"        socket.create_connection(('127.0.0.1', {port}), timeout=1).close()\n"
+            "    except OSError:\n        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+            "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"))),
+    }
+    notebooks["wrong-kernel"].metadata["kernelspec"] = {"name": "ir", "display_name": "R",
+                                                        "language": "R"}
+    tampered = notebooks["tamper-test-cells"]
+    tests = [c for c in tampered.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests[0].source = "pass  # edited test cell"
+    tampered.cells.remove(tests[1])
+    reordered = filled_notebook(A, SOLUTION)
+    reordered.cells = reordered.cells[:2] + reordered.cells[2:][::-1]
+    notebooks["reordered"] = reordered
+    for student, notebook in notebooks.items():
+        write(submitted, student, notebook)
+    good = nbformat.writes(notebooks["correct"]).encode()
+    write(submitted, "corrupt", good[: len(good) // 2])
+    write(submitted, "empty", b"")
+    write(submitted, "not-a-notebook", b'{"hello": "world"}')
+    write(submitted, "renamed", notebooks["correct"], name="my copy (1).ipynb")
+    v3 = nbformat.convert(filled_notebook(A, SOLUTION), 3)
+    write(submitted, "nbformat3", nbformat.writes(v3, version=3).encode())
+    (submitted / "missing" / A).mkdir(parents=True)
+    started = time.monotonic()
+    done = grade(submitted, root / "out", "--jobs", "2", work=work)
+    seconds = time.monotonic() - started
+    return {"out": root / "out", "work": work, "stdout": done.stdout, "seconds": seconds,
+            "grades": table(root / "out" / "grades.csv"),
+            "tests": table(root / "out" / "tests.csv")}
+
+
+def points(graded, student) -> float:
+    return float(graded["grades"][(student, A)]["points"])
+
+
+def reason(graded, student, test) -> str:
+    return graded["tests"][(student, A, test)]["reason"]
+
+
+@pytest.mark.parametrize("student, expected", [
+    ("correct", 10), ("blank", 0), ("partly-wrong", 6), ("renamed", 10), ("reordered", 10),
+    ("wrong-kernel", 10), ("warns", 10), ("nbformat3", 10), ("tamper-test-cells", 6),
+    ("corrupt", 0), ("empty", 0), ("not-a-notebook", 0), ("missing", 0),
+])
+def test_ordinary_and_malformed_submissions(graded_class, student, expected):
+    assert points(graded_class, student) == expected
+
+
+@pytest.mark.parametrize("student, why", [
+    ("infinite-loop", "wall-time cap"), ("ignores-signals", "wall-time cap"),
+    ("memory-bomb", "MemoryError"), ("memory-creep", "MemoryError"),
+    ("exits", "exited with code 3"),
+    ("kills-kernel", "died with SIGKILL"), ("kills-grader", "worker was killed"),
+    ("floods-probes", "output cap"), ("raises", "ValueError: a cell that raises"),
+])
+def test_hostile_cell_costs_only_its_own_test(graded_class, student, why):
+    assert points(graded_class, student) == 9
+    failed = reason(graded_class, student, "test_count_parameters")
+    assert why in failed + graded_class["grades"][(student, A)]["notes"]
+
+
+def test_fork_bomb_and_printing_gigabytes_cost_at_most_their_own_test(graded_class):
+    for student in ("fork-bomb", "prints-gigabytes"):
+        assert points(graded_class, student) >= 9
+        assert [test for (s, _, test), row in graded_class["tests"].items()
+                if s == student and row["reason"] != "passed"] in ([], ["test_count_parameters"])
+
+
+@pytest.mark.parametrize("student", ["tamper-allclose", "tamper-library", "tamper-builtins"])
+def test_tampering_in_the_kernel_gains_nothing(graded_class, student):
+    assert points(graded_class, student) <= points(graded_class, "partly-wrong")
+    assert reason(graded_class, student, "test_sigmoid_values") != "passed"
+
+
+@pytest.mark.parametrize("student", ["reads-solutions", "reads-gradebook", "reads-classmates",
+                                     "reads-home", "network"])
+def test_sandbox_hides_files_and_network(graded_class, student, network_server):
+    assert reason(graded_class, student, "test_sigmoid_values") != "passed"
+    with pytest.raises(OSError):
+        network_server.accept()
+
+
+def test_nothing_is_written_outside_the_sandbox(graded_class):
+    assert points(graded_class, "writes-outside") == 10
+    assert not OUTSIDE_FILE.exists()
+    assert not (ROOT / f"escaped-{MARK}").exists()
+
+
+def test_notes_explain_restorations_and_problems(graded_class):
+    notes = {s[0]: row["notes"] for s, row in graded_class["grades"].items()}
+    assert "restored from the source" in notes["tamper-test-cells"]
+    assert "not valid notebook JSON" in notes["corrupt"]
+    assert "empty" in notes["empty"]
+    assert "kernelspec 'ir' ignored" in notes["wrong-kernel"]
+    assert "nbformat 3" in notes["nbformat3"]
+    assert "no submission" in notes["missing"]
+
+
+def test_feedback_names_the_fix_and_hides_hidden_tests(graded_class):
+    page = (graded_class["out"] / "feedback" / "partly-wrong" / f"{A}.html").read_text()
+    assert "sigmoid" in page and "Hint" in page and "6 / 10" in page
+    source = (SOLUTIONS / A / f"{A}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" in source
+    assert "HIDDEN TESTS" not in page and "sigmoid_hidden_shapes\", sigmoid" not in page
+
+
+def test_scores_are_in_nbgraders_gradebook(graded_class):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded_class['work'] / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(A, "correct").score == 10
+        assert gradebook.find_submission(A, "partly-wrong").score == 6
+    assert (graded_class["work"] / "submitted" / "renamed" / A / f"{A}.ipynb").exists()
+
+
+def small_class(folder: Path) -> Path:
+    submitted = folder / "submitted"
+    for i, changes in enumerate([{}, {"sigmoid": BAD_SIGMOID}, {"count_parameters": "x"},
+                                 {}, {"mlp_forward": "pass"}, {}]):
+        write(submitted, f"student{i}", filled_notebook(A, answers(**changes)))
+    return submitted
+
+
+def test_two_runs_give_identical_csvs(tmp_path):
+    submitted = small_class(tmp_path)
+    grade(submitted, tmp_path / "one", "--no-gradebook")
+    grade(submitted, tmp_path / "two", "--no-gradebook")
+    for name in ("grades.csv", "tests.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_shards_merged_equal_a_single_run(tmp_path):
+    submitted = small_class(tmp_path)
+    grade(submitted, tmp_path / "all", "--no-gradebook")
+    for k in (1, 2, 3):
+        grade(submitted, tmp_path / f"shard{k}", "--no-gradebook", "--shard", f"{k}/3")
+    shards = [tmp_path / f"shard{k}" for k in (1, 2, 3)]
+    sizes = [len(table(s / "grades.csv")) if (s / "grades.csv").stat().st_size > 60 else 0
+             for s in shards]
+    assert sum(sizes) == 6
+    subprocess.run([sys.executable, "-m", "autograder", "merge", *map(str, shards), "--out",
+                    str(tmp_path / "merged")], check=True, capture_output=True)
+    for name in ("grades.csv", "tests.csv"):
+        assert ((tmp_path / "merged" / name).read_bytes()
+                == (tmp_path / "all" / name).read_bytes())
+
+
+def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path):
+    submitted = small_class(tmp_path)
+    grade(submitted, tmp_path / "reference", "--no-gradebook")
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out),
+               "--quiet", "--no-gradebook", "--jobs", "1", *LIMITS]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(out.glob("results/*/*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished_before = len(list(out.glob("results/*/*.json")))
+    assert 2 <= finished_before < 6
+    done = grade(submitted, out, "--no-gradebook")
+    assert f"{finished_before} already up to date" in done.stdout
+    for name in ("grades.csv", "tests.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
+    rows = table(out / "grades.csv")
+    assert len(rows) == 6
+
+
+def test_lms_export_zip_with_duplicates(tmp_path):
+    export = tmp_path / "export"
+    export.mkdir()
+    nbformat.write(filled_notebook(A, answers(sigmoid=BAD_SIGMOID)),
+                   export / f"ann_{A}_attempt1.ipynb")
+    time.sleep(0.05)
+    nbformat.write(filled_notebook(A, SOLUTION), export / f"ann_{A}_attempt2.ipynb")
+    nbformat.write(filled_notebook(A, SOLUTION), export / "ben_homework.ipynb")
+    archive = shutil.make_archive(str(tmp_path / "lms"), "zip", export)
+    grade(Path(archive), tmp_path / "out", "--no-gradebook")
+    rows = table(tmp_path / "out" / "grades.csv")
+    assert rows[("ann", A)]["points"] == "10"
+    assert "2 files for this notebook" in rows[("ann", A)]["notes"]
+    assert rows[("ben", A)]["points"] == "10"
+
+
+def test_refuses_to_grade_without_bubblewrap_unless_asked(tmp_path, monkeypatch):
+    submitted = small_class(tmp_path)
+    fake_path = tmp_path / "bin"
+    fake_path.mkdir()
+    for tool in ("python", "python3", "nbgrader", "alembic"):
+        if (Path(sys.executable).parent / tool).exists():
+            (fake_path / tool).symlink_to(Path(sys.executable).parent / tool)
+    env = dict(os.environ, PATH=str(fake_path))
+    done = subprocess.run([sys.executable, "-c",
+                           "import autograder.sandbox as s, sys; "
+                           "s.bwrap_available = lambda: False; "
+                           "from autograder.__main__ import main; "
+                           f"sys.exit(main(['grade', {str(submitted)!r}, '--out', "
+                           f"{str(tmp_path / 'out')!r}, '--no-gradebook', '--quiet']))"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2 and "bubblewrap" in done.stderr
+    assert COURSE.exists()
+
+
+def test_grading_summary_is_printed(graded_class):
+    assert "graded" in graded_class["stdout"] and "grades.csv" in graded_class["stdout"]
+    assert json.loads((graded_class["out"] / "results" / "correct" / f"{A}.json").read_text())
