@@ -4,6 +4,11 @@
 #   make release  regenerate notebooks/ from solutions/ (nbgrader generate_assignment)
 #   make bench    timings: solution notebooks, grading
 #   make mutate   the mutation test of the graded checks, with a table of every mutant
+#   make grade    grade a class: SUBMISSIONS=course/submitted (or an LMS folder/zip), OUT=grading
+#   make check    self-study: run your notebooks/ and report each exercise (NB=04 for one,
+#                 HINTS=2 for the next layer of hints); never reads solutions or hidden tests
+#   make test-browser  the student's walk-through in JupyterLab, in headless Chromium (slow)
+#   make screenshots   the same, saving its screenshots to docs/screenshots/
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +18,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard solutions/0*))
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test release bench mutate lint clean
+.PHONY: install lab test release bench mutate lint clean sandbox grade browser test-browser screenshots check
 
 install: $(STAMP)
 
@@ -30,11 +35,11 @@ $(STAMP): pyproject.toml
 	@echo "==> installed"
 
 lab: install
-	@echo "==> opening JupyterLab on notebooks/ (Ctrl-C to stop); the URL follows"
-	cd notebooks && ../$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=. \
-	  --ServerApp.root_dir=. --no-browser --ip=127.0.0.1
+	@echo "==> starting JupyterLab on notebooks/ (Ctrl-C to stop); open the URL it prints below"
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. \
+	  --no-browser --ip=127.0.0.1 --ServerApp.log_level=WARN
 
-test: install
+test: install browser sandbox
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -53,3 +58,31 @@ lint: install
 
 clean:
 	rm -rf course/submitted course/autograded course/feedback course/gradebook.db
+
+# Debian's Chromium for the browser test (Playwright's own download needs the network).
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> installing chromium (apt-get)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "==> chromium missing: sudo apt-get install chromium (browser test skipped)"; fi; }
+
+test-browser: install browser
+	NNCOURSE_BROWSER=1 $(BIN)/pytest -q -s tests/test_browser.py
+
+screenshots: install browser
+	NNCOURSE_BROWSER=1 NNCOURSE_SCREENSHOTS=docs $(BIN)/pytest -q -s tests/test_browser.py
+
+check: install
+	@$(BIN)/python -m nncourse.selfcheck $(NB) $(if $(HINTS),--hints $(HINTS),) || true
+
+# bubblewrap isolates student code while grading (Debian package; root installs it).
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "==> installing bubblewrap (apt-get)"; \
+	    apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
+	  else echo "==> bubblewrap missing: sudo apt-get install bubblewrap (sandbox tests skipped)"; fi; }
+
+SUBMISSIONS ?= course/submitted
+OUT ?= grading
+grade: install sandbox
+	$(BIN)/python -m autograder grade $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)

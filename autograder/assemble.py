@@ -112,7 +112,7 @@ def read_submission(raw: bytes) -> tuple[nbformat.NotebookNode | None, list[str]
 
 def assemble(assignment: str, notebook: nbformat.NotebookNode | None
              ) -> tuple[list[dict], list[TestCell], list[str]]:
-    """Cells to run (``{"index", "source"}``), the test cells with their checks, and notes."""
+    """Cells to run (``{"index", "source", "label"}``), the test cells, and notes."""
     answers: dict[str, str] = {}
     extras: dict[str | None, list[str]] = {}
     seen_ids: dict[str, str] = {}
@@ -134,17 +134,17 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
     cells: list[dict] = []
     tests: list[TestCell] = []
 
-    def add(source: str) -> int:
-        cells.append({"index": len(cells), "source": source})
+    def add(source: str, label: str) -> int:
+        cells.append({"index": len(cells), "source": source, "label": label})
         return len(cells) - 1
 
     for source in extras.get(None, []):
-        add(source)
+        add(source, "your code cell at the top")
     for kind, cell_id, source, points in instructor_cells(assignment):
         if kind == "solution":
             if notebook is not None and cell_id not in answers:
                 notes.append(f"answer cell {cell_id!r} is missing: graded as unanswered")
-            add(answers.get(cell_id, STUB))
+            add(answers.get(cell_id, STUB), f"answer cell {cell_id!r}")
         elif kind == "free":
             continue  # the student's own copies of demo cells run as extras
         else:
@@ -153,9 +153,9 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
                 notes.append(f"locked cell {cell_id!r} was edited: restored from the source")
             elif notebook is not None and cell_id not in seen_ids:
                 notes.append(f"locked cell {cell_id!r} was deleted: restored from the source")
-            index = add(source)
+            index = add(source, f"{kind} cell {cell_id!r}")
             if kind == "test":
                 tests.append(TestCell(cell_id, points, index, parse_checks(source)))
         for extra in extras.get(cell_id, []):
-            add(extra)
+            add(extra, f"your code cell after {cell_id!r}")
     return cells, tests, notes

@@ -71,11 +71,20 @@ def _run(worker: Worker, settings: Settings, cells, tests) -> tuple[list[TestRes
         abort = next((e for e in events if e.get("event") == "abort"), None)
         if abort is None:
             break
-        notes.append(f"cell {abort.get('cell')}: {abort['reason']}")
+        notes.append(f"{_label(cells, abort.get('cell'))}: {abort['reason']}")
         if abort.get("cell") is None or abort["cell"] in skipped or remaining <= 1.0:
             break
         skipped[abort["cell"]] = abort["reason"]
+    tested = {t.index for t in tests}
+    notes += [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
+              if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
     return judge_events(tests, events, skipped), notes
+
+
+def _label(cells: list[dict], index: int | None) -> str:
+    if index is None or not 0 <= index < len(cells):
+        return "the notebook"
+    return cells[index].get("label", f"cell {index}")
 
 
 def grade_submission(worker: Worker | None, settings: Settings, submission: Submission) -> dict:
