@@ -33,7 +33,7 @@ def test_visible_and_hidden_checks_are_registered():
 
 
 def test_passing_check_prints_a_tick(capsys):
-    assert check("sigmoid_values", good_sigmoid).passed
+    assert check("sigmoid_values", good_sigmoid) is None
     assert "\u2714" in capsys.readouterr().out
 
 

@@ -130,11 +130,12 @@ def _publish(name: str, args: dict, seen: dict) -> None:
         print(f"{PROBE_MIME} {payload}", flush=True)
 
 
-def check(name: str, *student, **args) -> Verdict | None:
+def check(name: str, *student, **args) -> None:
     """Run the graded check ``name`` on the student's objects ``student``.
 
     Self-check (the default): run probe and judge here; print a tick, or raise
-    :class:`CheckFailed` with what was expected, what was seen and a hint.
+    :class:`CheckFailed` with what was expected, what was seen and a hint. Returns nothing,
+    so a test cell shows only the tick or the failure.
     Probe mode (``NNCOURSE_MODE=probe``, set by the autograder): publish the probe's data and
     decide nothing.
     """
@@ -147,4 +148,3 @@ def check(name: str, *student, **args) -> Verdict | None:
     if not verdict.passed:
         raise CheckFailed(verdict.render(max_hints=2)) from None
     print(f"\u2714 {found.description}")
-    return verdict
