@@ -48,7 +48,7 @@ release: install
 	  ../$(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; done
 
 mutate: install
-	$(BIN)/python -m autograder mutate
+	$(BIN)/python -m autograder mutate $(ARGS)
 
 bench: install
 	$(BIN)/python -m bench

@@ -3,7 +3,8 @@
 Commands:
   grade SUBMISSIONS   grade a class: nbgrader's submitted/ folder, or an LMS folder or zip
   merge OUT ...       combine the outputs of several shards into one set of CSVs
-  mutate [ID ...]     mutation-test the graded checks through nbgrader autograde
+  mutate [ID ...]     mutation-test the graded checks (every bug loses points, every
+                      correct variant keeps them)
 """
 
 from __future__ import annotations
@@ -139,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--out", required=True)
     mutate = commands.add_parser("mutate", help="mutation-test the graded checks")
     mutate.add_argument("assignments", nargs="*", help="notebook ids (default: all)")
-    mutate.add_argument("--jobs", type=int, default=2, help="notebooks graded at once")
+    mutate.add_argument("--jobs", type=int, default=2, help="workers (notebooks at once)")
+    mutate.add_argument("--engine", choices=["autograder", "nbgrader"], default="autograder",
+                        help="grade with the course's autograder (default) or plain nbgrader")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return grade_command(args)
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return merge_command(args)
     from autograder.mutation import main as mutate_main
 
-    return mutate_main(args.assignments, jobs=args.jobs)
+    return mutate_main(args.assignments, jobs=args.jobs, engine=args.engine)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Mutation testing of the graded tests, through real ``nbgrader autograde``.
+"""Mutation testing of the graded tests, through the real grading pipelines.
 
 Each notebook has a catalogue (``autograder/mutants/nbNN.py``) of plausible wrong answers
 (*mutants*, each must lose points) and correct answers written differently (*variants*, each
-must keep full marks). A mutant or variant changes one or more solution cells of the
-instructor's answer: ``edits`` replaces text (each old string must occur exactly once), or
-``source`` replaces whole cells. Every one becomes a student submission, graded by nbgrader.
+must keep full marks). A mutant or variant changes one solution cell of the instructor's
+answer: ``edits`` replaces text (each old string must occur exactly once), or ``source``
+replaces the whole cell. Every one becomes a student submission, graded by the course's
+autograder (``python -m autograder``: sandboxed, judged outside the student's process) or,
+with ``--engine nbgrader``, by plain ``nbgrader autograde`` (slower, judged in the kernel).
 Two more students come free: ``solution`` (full marks) and ``blank`` (the unanswered release,
 zero points).
 """
@@ -12,11 +14,14 @@ zero points).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import nbformat
 
 from autograder.course import autograde, generate_release
 from autograder.notebooks import assignments, filled_notebook, solution_sources
@@ -77,36 +82,79 @@ class Outcome:
         return self.score < self.max_score
 
 
-def run_assignment(assignment: str) -> list[Outcome]:
-    """Grade the solution, the blank release, and every mutant and variant of one notebook."""
+def submissions_for(assignment: str, release: Path | None,
+                    with_catalogue: bool = True) -> tuple[dict, dict[str, str]]:
+    """Student notebooks (solution, blank, mutants, variants) and the score each must get."""
     solutions = solution_sources(assignment)
+    submissions = {"solution": filled_notebook(assignment, solutions, release),
+                   "blank": filled_notebook(assignment, {}, release)}
+    expected = {"solution": "full", "blank": "zero"}
+    for entry in catalogue(assignment) if with_catalogue else []:
+        student = ("variant-" if entry.expect_full_marks else "mutant-") + entry.name
+        submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
+        expected[student] = "full" if entry.expect_full_marks else "less than full"
+    return submissions, expected
+
+
+def run_with_nbgrader(assignment: str, with_catalogue: bool = True) -> list[Outcome]:
+    """Grade one notebook's solution, blank release (and catalogue) with nbgrader autograde."""
     work = Path(tempfile.mkdtemp(prefix=f"mutate-{assignment}-"))
     try:
         release = generate_release(assignment, work)
-        submissions = {"solution": filled_notebook(assignment, solutions, release),
-                       "blank": filled_notebook(assignment, {}, release)}
-        expected = {"solution": "full", "blank": "zero"}
-        for entry in catalogue(assignment):
-            student = ("variant-" if entry.expect_full_marks else "mutant-") + entry.name
-            submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
-            expected[student] = "full" if entry.expect_full_marks else "less than full"
+        submissions, expected = submissions_for(assignment, release, with_catalogue)
         scores = autograde(assignment, submissions, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return [Outcome(s, expected[s], *scores[s]) for s in submissions]
 
 
-def main(selected: list[str], jobs: int = 2) -> int:
+def run_with_autograder(selected: list[str], jobs: int = 2) -> dict[str, list[Outcome]]:
+    """Grade every catalogue of ``selected`` as one class with ``python -m autograder``'s
+    engine: sandboxed warm workers, verdicts judged outside the student's process."""
+    from autograder.config import load
+    from autograder.grade import grade_all
+    from autograder.report import load_results
+    from autograder.sandbox import bwrap_available
+    from autograder.submissions import discover
+
+    work = Path(tempfile.mkdtemp(prefix="mutate-class-"))
+    try:
+        expected: dict[tuple[str, str], str] = {}
+        for assignment in selected:
+            submissions, wanted = submissions_for(assignment, None)
+            for student, notebook in submissions.items():
+                folder = work / "submitted" / student / assignment
+                folder.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, folder / f"{assignment}.ipynb")
+                expected[(student, assignment)] = wanted[student]
+        found = [s for s in discover(work / "submitted", selected)
+                 if (s.student, s.assignment) in expected]
+        summary = grade_all(found, work / "out", load(jobs=jobs), bwrap_available(),
+                            [str(work)], show_progress=False)
+        if summary["failures"]:
+            raise RuntimeError("grading failed: " + "; ".join(summary["failures"]))
+        records = {(r["student"], r["assignment"]): r for r in load_results(work / "out")}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {a: [Outcome(s, expected[(s, a)], records[(s, a)]["points"],
+                        records[(s, a)]["max_points"])
+                for (s, b) in sorted(expected) if b == a] for a in selected}
+
+
+def main(selected: list[str], jobs: int = 2, engine: str = "autograder") -> int:
     """Mutation-test the selected notebooks (all by default); print a table; 0 if all ok."""
     selected = selected or [a for a in assignments() if _has_catalogue(a)]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = dict(zip(selected, pool.map(run_assignment, selected)))
+    if engine == "nbgrader":
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = dict(zip(selected, pool.map(run_with_nbgrader, selected)))
+    else:
+        results = run_with_autograder(selected, jobs)
     failures = 0
     for assignment, outcomes in results.items():
         mutants = [o for o in outcomes if o.student.startswith("mutant-")]
         variants = [o for o in outcomes if o.student.startswith("variant-")]
         print(f"\n{assignment}: {sum(o.ok for o in mutants)}/{len(mutants)} mutants killed, "
-              f"{sum(o.ok for o in variants)}/{len(variants)} variants kept")
+              f"{sum(o.ok for o in variants)}/{len(variants)} variants kept ({engine})")
         for outcome in outcomes:
             failures += not outcome.ok
             mark = "ok  " if outcome.ok else "FAIL"

@@ -1,23 +1,32 @@
 """Every plausible bug in the catalogue loses points; every correct variant keeps them all.
 
-Graded through real ``nbgrader autograde`` (see autograder/mutation.py); the solution gets
-full marks and the blank student notebook zero in the same run.
+The catalogue is graded by the course's own pipeline (``python -m autograder``: sandboxed
+workers, verdicts judged outside the student's process). Separately, every notebook's
+solution gets full marks and its blank student version zero through real
+``nbgrader autograde``. ``make mutate ARGS=--engine=nbgrader`` grades the whole catalogue
+with plain nbgrader too (slow; see bench/grading.py for the two pipelines compared).
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from autograder.mutation import catalogue, run_assignment
+from autograder.mutation import catalogue, run_with_autograder, run_with_nbgrader
 from autograder.notebooks import assignments
 
 ASSIGNMENTS = assignments()
 
 
 @pytest.fixture(scope="session")
-def outcomes():
+def autograder_outcomes():
+    return run_with_autograder(ASSIGNMENTS, jobs=2)
+
+
+@pytest.fixture(scope="session")
+def nbgrader_outcomes():
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(ASSIGNMENTS, pool.map(run_assignment, ASSIGNMENTS)))
+        runs = pool.map(lambda a: run_with_nbgrader(a, with_catalogue=False), ASSIGNMENTS)
+        return dict(zip(ASSIGNMENTS, runs))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -28,9 +37,17 @@ def test_catalogue_is_big_enough(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_mutants_lose_points_and_variants_keep_them(assignment, outcomes):
-    results = outcomes[assignment]
+def test_solution_full_marks_and_blank_zero_through_nbgrader(assignment, nbgrader_outcomes):
+    outcomes = {o.student: o for o in nbgrader_outcomes[assignment]}
+    assert outcomes["solution"].ok, f"solution: {outcomes['solution'].score}"
+    assert outcomes["blank"].ok, f"blank: {outcomes['blank'].score}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_mutants_lose_points_and_variants_keep_them(assignment, autograder_outcomes):
+    results = autograder_outcomes[assignment]
     wrong = [f"{o.student}: {o.score:g}/{o.max_score:g}, expected {o.expected}"
              for o in results if not o.ok]
     assert not wrong, "\n".join(wrong)
     assert {o.student for o in results} >= {"solution", "blank"}
+    assert len(results) == len(catalogue(assignment)) + 2
