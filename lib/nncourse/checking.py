@@ -139,6 +139,7 @@ def check(name: str, *student, **args) -> None:
     Probe mode (``NNCOURSE_MODE=probe``, set by the autograder): publish the probe's data and
     decide nothing.
     """
+    __tracebackhide__ = True  # IPython and pytest show the message, not this frame
     found = find_check(name)
     seen = run_probe(found, student, args)
     if os.environ.get(MODE_VARIABLE) == "probe":

@@ -71,7 +71,7 @@ def train_torch_mlp(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray,
                 loss = loss_fn(model(Xt[batch]), yt[batch])
                 loss.backward()
                 optimiser.step()
-                total += float(loss) * len(batch)
+                total += loss.item() * len(batch)
         with torch.no_grad():
             scores = model(Xv)
             history.add(train_loss=total / len(Xt), val_loss=float(loss_fn(scores, yv)),

@@ -1,0 +1,211 @@
+"""Mutation catalogue for 03_jacobians_and_chain_rule: plausible student bugs, and correct
+variants."""
+
+from autograder.mutation import Mutant, Variant
+
+MUTANTS = [
+    # numerical_gradient
+    Mutant("numgrad_forward_difference", "numerical_gradient",
+           edits=[("        x[index] = saved - eps\n        f_minus = f(x)\n",
+                   "        x[index] = saved\n        f_minus = f(x)\n"),
+                  ("grad[index] = (f_plus - f_minus) / (2 * eps)",
+                   "grad[index] = (f_plus - f_minus) / eps")],
+           why="forward differences: O(eps) error, exposed at eps = 1e-3"),
+    Mutant("numgrad_eps_whole_array", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    grad = np.zeros_like(x)\n"
+        "    for index in np.ndindex(x.shape):\n"
+        "        grad[index] = (f(x + eps) - f(x - eps)) / (2 * eps)\n"
+        "    return grad\n"),
+        why="every entry gets the directional derivative along all-ones"),
+    Mutant("numgrad_no_restore", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    grad = np.zeros_like(x)\n"
+        "    for index in np.ndindex(x.shape):\n"
+        "        x[index] += eps\n"
+        "        f_plus = f(x)\n"
+        "        x[index] -= 2 * eps\n"
+        "        f_minus = f(x)\n"
+        "        grad[index] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return grad\n"),
+        why="mutates the caller's x: every entry ends eps lower"),
+    Mutant("numgrad_divide_by_eps", "numerical_gradient",
+           edits=[("grad[index] = (f_plus - f_minus) / (2 * eps)",
+                   "grad[index] = (f_plus - f_minus) / eps")]),
+    # numerical_jacobian
+    Mutant("numjac_transposed", "numerical_jacobian",
+           edits=[("    return J\n", "    return J.T\n")]),
+    Mutant("numjac_forward_difference", "numerical_jacobian",
+           edits=[("        flat[j] = saved - eps\n        f_minus",
+                   "        flat[j] = saved\n        f_minus"),
+                  ("J[:, j] = (f_plus - f_minus) / (2 * eps)",
+                   "J[:, j] = (f_plus - f_minus) / eps")]),
+    Mutant("numjac_no_copy_no_restore", "numerical_jacobian",
+           edits=[("    x = np.array(x, dtype=np.float64)\n", ""),
+                  ("        flat[j] = saved\n", "")],
+           why="works on the caller's x in place and leaves it shifted"),
+    # activation derivatives
+    Mutant("sigmoid_grad_is_sigmoid", "sigmoid_grad",
+           edits=[("return s * (1.0 - s)", "return s")]),
+    Mutant("tanh_grad_of_input", "tanh_grad",
+           edits=[("return 1.0 - np.tanh(z) ** 2", "return 1.0 - np.asarray(z) ** 2")],
+           why="1 - z**2 is the derivative in terms of the output, applied to the input"),
+    Mutant("relu_grad_one_at_zero", "relu_grad",
+           edits=[("(np.asarray(z) > 0)", "(np.asarray(z) >= 0)")]),
+    Mutant("relu_grad_one_for_negatives", "relu_grad",
+           edits=[("(np.asarray(z) > 0)", "(np.asarray(z) != 0)")]),
+    Mutant("relu_grad_returns_relu", "relu_grad",
+           edits=[("return (np.asarray(z) > 0).astype(np.float64)",
+                   "return np.maximum(np.asarray(z, dtype=np.float64), 0.0)")]),
+    # softmax
+    Mutant("softmax_unstable", "softmax",
+           edits=[("shifted = z - np.max(z, axis=-1, keepdims=True)", "shifted = z")],
+           why="exp(1000) overflows: nan and a warning"),
+    Mutant("softmax_wrong_axis", "softmax",
+           edits=[("np.max(z, axis=-1, keepdims=True)", "np.max(z, axis=0, keepdims=True)"),
+                  ("np.sum(e, axis=-1, keepdims=True)", "np.sum(e, axis=0, keepdims=True)")]),
+    Mutant("softmax_global_sum", "softmax",
+           edits=[("np.sum(e, axis=-1, keepdims=True)", "np.sum(e)")]),
+    Mutant("softmax_in_place_shift", "softmax", source=(
+        "def softmax(z):\n"
+        "    z -= np.max(z, axis=-1, keepdims=True)\n"
+        "    e = np.exp(z)\n"
+        "    return e / np.sum(e, axis=-1, keepdims=True)\n"),
+        why="shifts the caller's array in place"),
+    # softmax_jacobian
+    Mutant("softmax_jacobian_no_diagonal", "softmax_jacobian",
+           edits=[("return np.diag(p) - np.outer(p, p)", "return -np.outer(p, p)")]),
+    Mutant("softmax_jacobian_uses_scores", "softmax_jacobian",
+           edits=[("return np.diag(p) - np.outer(p, p)", "return np.diag(p) - np.outer(z, z)")]),
+    # linear_jacobian_wrt_weights
+    Mutant("linear_jacobian_x_on_last_axis", "linear_jacobian_wrt_weights",
+           edits=[("J = np.zeros((m, x.size, m))", "J = np.zeros((m, m, x.size))"),
+                  ("J[i, :, i] = x", "J[i, i, :] = x")],
+           why="J[i, i, :] = x: right for no shape unless n = m, and then wrong values"),
+    Mutant("linear_jacobian_ones", "linear_jacobian_wrt_weights",
+           edits=[("J[i, :, i] = x", "J[i, :, i] = 1.0")]),
+    # chain_jacobians
+    Mutant("chain_wrong_order", "chain_jacobians", source=(
+        "def chain_jacobians(jacobians):\n"
+        "    result = jacobians[0]\n"
+        "    for J in jacobians[1:]:\n"
+        "        result = result @ J\n"
+        "    return result\n"),
+        why="J_1 @ J_2 @ ... @ J_k"),
+    Mutant("chain_reverses_list_in_place", "chain_jacobians", source=(
+        "def chain_jacobians(jacobians):\n"
+        "    jacobians.reverse()\n"
+        "    result = jacobians[0]\n"
+        "    for J in jacobians[1:]:\n"
+        "        result = result @ J\n"
+        "    return result\n"),
+        why="right product, but the caller's list comes back reversed"),
+    Mutant("chain_drops_first", "chain_jacobians",
+           edits=[("for J in reversed(jacobians[:-1]):", "for J in reversed(jacobians[1:-1]):")]),
+    # gradient_descent
+    Mutant("gd_ascent_plus", "gradient_descent",
+           edits=[("theta = theta - lr * grad(theta)", "theta = theta + lr * grad(theta)")]),
+    Mutant("gd_last_iterate_only", "gradient_descent",
+           edits=[("    return np.stack(path)\n", "    return theta\n")]),
+    Mutant("gd_missing_theta0", "gradient_descent",
+           edits=[("    path = [theta]\n", "    path = []\n")]),
+    Mutant("gd_in_place_update", "gradient_descent", source=(
+        "def gradient_descent(grad, theta0, lr, steps):\n"
+        "    theta = theta0\n"
+        "    path = [theta.copy()]\n"
+        "    for _ in range(steps):\n"
+        "        theta -= lr * grad(theta)\n"
+        "        path.append(theta.copy())\n"
+        "    return np.array(path)\n"),
+        why="right path, but theta0 is modified in place"),
+]
+
+VARIANTS = [
+    Variant("numgrad_basis_vectors", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    grad = np.empty(x.shape)\n"
+        "    for i in range(x.size):\n"
+        "        e = np.zeros(x.size)\n"
+        "        e[i] = eps\n"
+        "        e = e.reshape(x.shape)\n"
+        "        grad.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)\n"
+        "    return grad\n")),
+    Variant("numgrad_add_subtract_in_place", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    grad = np.zeros_like(x, dtype=float)\n"
+        "    it = np.nditer(x, flags=['multi_index'])\n"
+        "    while not it.finished:\n"
+        "        i = it.multi_index\n"
+        "        x[i] += eps\n"
+        "        fp = f(x)\n"
+        "        x[i] -= 2 * eps\n"
+        "        fm = f(x)\n"
+        "        x[i] += eps\n"
+        "        grad[i] = (fp - fm) / (2 * eps)\n"
+        "        it.iternext()\n"
+        "    return grad\n"),
+        why="restores by arithmetic: x may differ from the original by round-off only"),
+    Variant("numjac_rows_from_gradient", "numerical_jacobian", source=(
+        "def numerical_jacobian(f, x, eps=1e-6):\n"
+        "    m = np.asarray(f(x)).size\n"
+        "    rows = [numerical_gradient(lambda v, i=i: np.asarray(f(v)).reshape(-1)[i], x, eps)"
+        ".reshape(-1)\n"
+        "            for i in range(m)]\n"
+        "    return np.array(rows)\n"),
+        why="row by row, through numerical_gradient"),
+    Variant("numjac_stack_columns", "numerical_jacobian", source=(
+        "def numerical_jacobian(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    cols = []\n"
+        "    for j in range(x.size):\n"
+        "        e = np.zeros(x.size); e[j] = eps; e = e.reshape(x.shape)\n"
+        "        cols.append((np.ravel(f(x + e)) - np.ravel(f(x - e))) / (2 * eps))\n"
+        "    return np.stack(cols, axis=1)\n")),
+    Variant("sigmoid_grad_via_tanh", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    return 0.25 * (1 - np.tanh(0.5 * np.asarray(z, dtype=float)) ** 2)\n")),
+    Variant("tanh_grad_via_cosh", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    return 1.0 / np.cosh(np.clip(z, -300, 300)) ** 2\n")),
+    Variant("relu_grad_where", "relu_grad", source=(
+        "def relu_grad(z):\n"
+        "    return np.where(z > 0, 1.0, 0.0)\n")),
+    Variant("softmax_logsumexp", "softmax", source=(
+        "def softmax(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    m = z.max(axis=-1, keepdims=True)\n"
+        "    lse = m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))\n"
+        "    return np.exp(z - lse)\n")),
+    Variant("softmax_jacobian_loops", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    p = softmax(z)\n"
+        "    K = len(p)\n"
+        "    J = np.zeros((K, K))\n"
+        "    for i in range(K):\n"
+        "        for j in range(K):\n"
+        "            J[i, j] = p[i] * ((1.0 if i == j else 0.0) - p[j])\n"
+        "    return J\n")),
+    Variant("linear_jacobian_einsum", "linear_jacobian_wrt_weights", source=(
+        "def linear_jacobian_wrt_weights(x, m):\n"
+        "    return np.einsum('ik,j->ijk', np.eye(m), np.asarray(x, dtype=float))\n")),
+    Variant("chain_reduce_from_input", "chain_jacobians", source=(
+        "from functools import reduce\n\n"
+        "def chain_jacobians(jacobians):\n"
+        "    return reduce(lambda acc, J: J @ acc, jacobians[1:], jacobians[0])\n"),
+        why="multiplies from the input side: same product"),
+    Variant("chain_multi_dot", "chain_jacobians", source=(
+        "def chain_jacobians(jacobians):\n"
+        "    if len(jacobians) == 1:\n"
+        "        return jacobians[0].copy()\n"
+        "    return np.linalg.multi_dot(jacobians[::-1])\n")),
+    Variant("gd_preallocated", "gradient_descent", source=(
+        "def gradient_descent(grad, theta0, lr, steps):\n"
+        "    out = np.empty((steps + 1,) + np.shape(theta0))\n"
+        "    out[0] = theta0\n"
+        "    for t in range(steps):\n"
+        "        out[t + 1] = out[t] - lr * grad(out[t].copy())\n"
+        "    return out\n")),
+]

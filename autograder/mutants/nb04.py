@@ -1,0 +1,250 @@
+"""Mutation catalogue for 04_computation_graph_backprop: plausible student bugs, and correct
+variants."""
+
+from autograder.mutation import Mutant, Variant
+
+MUTANTS = [
+    # topological_order
+    Mutant("topo_no_visited_set", "topological_order",
+           edits=[("        if node in visited:\n            return\n        visited.add(node)\n",
+                   "")],
+           why="duplicates: a node reached along two paths (or a * a) is listed twice"),
+    Mutant("topo_preorder", "topological_order",
+           edits=[("        for child in node._prev:\n            visit(child)\n"
+                   "        order.append(node)\n",
+                   "        order.append(node)\n        for child in node._prev:\n"
+                   "            visit(child)\n")],
+           why="appends a node before its inputs: root first"),
+    Mutant("topo_first_input_only", "topological_order",
+           edits=[("for child in node._prev:", "for child in node._prev[:1]:")],
+           why="missing nodes: only the first input of each node is followed"),
+    # Value
+    Mutant("value_mul_assigns", "Value",
+           edits=[("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"),
+                  ("other.grad += self.data * out.grad", "other.grad = self.data * out.grad")],
+           why="= instead of += in a backward closure: a * a gets a, not 2a"),
+    Mutant("value_add_assigns", "Value",
+           edits=[("self.grad += 1.0 * out.grad", "self.grad = 1.0 * out.grad"),
+                  ("other.grad += 1.0 * out.grad", "other.grad = 1.0 * out.grad")],
+           why="= instead of += in __add__: a + a gets 1, not 2"),
+    Mutant("backward_forward_order", "Value",
+           edits=[("for node in reversed(order):", "for node in order:")],
+           why="visits nodes in forward order: a node's grad is passed on before it is final"),
+    Mutant("backward_no_seed", "Value",
+           edits=[("        self.grad = 1.0\n        for node", "        for node")],
+           why="never sets the root's grad to 1: every gradient stays 0"),
+    Mutant("rsub_swapped", "Value",
+           edits=[("return Value.lift(other) + (-self)", "return self - other")],
+           why="2 - a computed as a - 2"),
+    Mutant("rtruediv_swapped", "Value",
+           edits=[("return Value.lift(other) * self ** -1", "return self / other")],
+           why="2 / a computed as a / 2"),
+    Mutant("pow_exponent_not_lowered", "Value",
+           edits=[("exponent * self.data ** (exponent - 1) * out.grad",
+                   "exponent * self.data ** exponent * out.grad")],
+           why="d(a^k)/da = k a^k, exponent off by one"),
+    Mutant("tanh_derivative_from_input", "Value",
+           edits=[("(1.0 - t * t) * out.grad", "(1.0 - self.data ** 2) * out.grad")],
+           why="1 - a^2 instead of 1 - tanh(a)^2"),
+    Mutant("log_derivative_multiplies", "Value",
+           edits=[("self.grad += out.grad / self.data", "self.grad += out.grad * self.data")]),
+    Mutant("value_sigmoid_unstable", "Value",
+           edits=[("s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + "
+                   "math.exp(x))", "s = 1.0 / (1.0 + math.exp(-x))")],
+           why="math.exp(1000) raises OverflowError at a = -1000"),
+    Mutant("value_relu_grad_at_zero", "Value",
+           edits=[("(1.0 if self.data > 0 else 0.0)", "(1.0 if self.data >= 0 else 0.0)")],
+           why="relu'(0) = 1 instead of the convention 0"),
+    # layers
+    Mutant("linear_forward_no_bias", "linear_forward",
+           edits=[("    out = X @ W + b\n", "    out = X @ W\n")]),
+    Mutant("linear_dW_transposed", "linear_backward",
+           edits=[("dW = X.T @ dout", "dW = dout.T @ X")], why="dW has shape (M, D)"),
+    Mutant("linear_db_not_summed", "linear_backward",
+           edits=[("db = dout.sum(axis=0)", "db = dout")], why="db has shape (N, M)"),
+    Mutant("linear_db_mean", "linear_backward",
+           edits=[("db = dout.sum(axis=0)", "db = dout.mean(axis=0)")],
+           why="db divided by N once too often"),
+    Mutant("relu_backward_passes_negative", "relu_layer",
+           edits=[("return dout * (X > 0)", "return dout * (X != 0)")],
+           why="gradient flows where the input was negative"),
+    Mutant("relu_backward_mask_from_dout", "relu_layer",
+           edits=[("return dout * (X > 0)", "return np.maximum(dout, 0.0)")],
+           why="masks by the sign of dout instead of the forward input"),
+    Mutant("relu_grad_at_zero", "relu_layer",
+           edits=[("return dout * (X > 0)", "return dout * (X >= 0)")]),
+    Mutant("relu_backward_in_place", "relu_layer",
+           edits=[("    return dout * (X > 0)", "    dout[X <= 0] = 0.0\n    return dout")],
+           why="right values, but overwrites the caller's dout"),
+    Mutant("sigmoid_forward_unstable", "sigmoid_layer",
+           edits=[("    e = np.exp(-np.abs(X))  # at most 1: never overflows\n"
+                   "    out = np.where(X >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+                   "    out = 1.0 / (1.0 + np.exp(-X))\n")],
+           why="overflow warning at X = -1000"),
+    Mutant("sigmoid_backward_ignores_dout", "sigmoid_layer",
+           edits=[("return dout * s * (1.0 - s)", "return s * (1.0 - s)")]),
+    Mutant("softmax_no_one_over_n", "softmax_cross_entropy",
+           edits=[("    dscores /= n\n", "")], why="gradient N times too large"),
+    Mutant("softmax_no_max_shift", "softmax_cross_entropy",
+           edits=[("shifted = scores - scores.max(axis=1, keepdims=True)", "shifted = scores")],
+           why="overflow (inf, nan, warnings) at scores of 1000"),
+    Mutant("softmax_loss_sum_not_mean", "softmax_cross_entropy",
+           edits=[("loss = -log_probs[np.arange(n), y].mean()",
+                   "loss = -log_probs[np.arange(n), y].sum()")]),
+    Mutant("softmax_onehot_sign", "softmax_cross_entropy",
+           edits=[("dscores[np.arange(n), y] -= 1.0", "dscores[np.arange(n), y] += 1.0")]),
+    Mutant("mlp_grads_W1_W2_swapped", "mlp_loss_and_grads",
+           edits=[('{"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}',
+                   '{"W1": dW2, "b1": db1, "W2": dW1, "b2": db2}')]),
+    Mutant("mlp_skips_relu_backward", "mlp_loss_and_grads",
+           edits=[("dz = relu_backward(dhidden, cache_relu)", "dz = dhidden")]),
+]
+
+VALUE_DIRECT = '''
+class Value:
+    def __init__(self, data, _prev=(), _op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = set(_prev)  # micrograd style: a set of inputs
+        self._op = _op
+        self.label = label
+        self._backward = lambda: None
+
+    def _make(self, data, inputs, op, local):
+        """A new node; local[i] is d(out)/d(inputs[i])."""
+        out = Value(data, inputs, op)
+
+        def _backward():
+            for node, d in zip(inputs, local):
+                node.grad += d * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._make(self.data + other.data, (self, other), "+", (1.0, 1.0))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._make(self.data * other.data, (self, other), "*", (other.data, self.data))
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return self._make(-self.data, (self,), "neg", (-1.0,))
+
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._make(self.data - other.data, (self, other), "-", (1.0, -1.0))
+
+    def __rsub__(self, other):
+        return Value(other) - self
+
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._make(self.data / other.data, (self, other), "/",
+                          (1.0 / other.data, -self.data / other.data ** 2))
+
+    def __rtruediv__(self, other):
+        return Value(other) / self
+
+    def __pow__(self, k):
+        return self._make(self.data ** k, (self,), "**", (k * self.data ** (k - 1),))
+
+    def exp(self):
+        e = math.exp(self.data)
+        return self._make(e, (self,), "exp", (e,))
+
+    def log(self):
+        return self._make(math.log(self.data), (self,), "log", (1.0 / self.data,))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._make(t, (self,), "tanh", (1.0 - t * t,))
+
+    def sigmoid(self):
+        s = 0.5 * (1.0 + math.tanh(0.5 * self.data))
+        return self._make(s, (self,), "sigmoid", (s * (1.0 - s),))
+
+    def relu(self):
+        return self._make(max(self.data, 0.0), (self,), "relu", (float(self.data > 0),))
+
+    def backward(self):
+        self.grad = 1.0
+        for node in topological_order(self)[::-1]:
+            node._backward()
+'''
+
+VARIANTS = [
+    Variant("topo_iterative_stack", "topological_order", source=(
+        "def topological_order(root):\n"
+        "    order, done, stack = [], set(), [(root, False)]\n"
+        "    while stack:\n"
+        "        node, expanded = stack.pop()\n"
+        "        if expanded:\n"
+        "            if node not in done:\n"
+        "                done.add(node)\n"
+        "                order.append(node)\n"
+        "            continue\n"
+        "        if node in done:\n"
+        "            continue\n"
+        "        stack.append((node, True))\n"
+        "        for child in reversed(node._prev):\n"
+        "            if child not in done:\n"
+        "                stack.append((child, False))\n"
+        "    return order\n")),
+    Variant("value_direct_closures_set_prev", "Value", source=VALUE_DIRECT),
+    Variant("linear_forward_einsum_copies", "linear_forward", source=(
+        "def linear_forward(X, W, b):\n"
+        "    return np.einsum('nd,dm->nm', X, W) + b[None, :], (X.copy(), W.copy())\n")),
+    Variant("linear_backward_einsum", "linear_backward", source=(
+        "def linear_backward(dout, cache):\n"
+        "    X, W = cache[0], cache[1]\n"
+        "    dX = np.einsum('nm,dm->nd', dout, W)\n"
+        "    dW = np.einsum('nd,nm->dm', X, dout)\n"
+        "    db = np.ones(dout.shape[0]) @ dout\n"
+        "    return dX, dW, db\n")),
+    Variant("relu_where_mask_cache", "relu_layer", source=(
+        "def relu_forward(X):\n"
+        "    mask = X > 0\n"
+        "    return np.where(mask, X, 0.0), mask\n\n\n"
+        "def relu_backward(dout, cache):\n"
+        "    return np.where(cache, dout, 0.0)\n")),
+    Variant("sigmoid_via_tanh", "sigmoid_layer", source=(
+        "def sigmoid_forward(X):\n"
+        "    out = 0.5 * (1.0 + np.tanh(0.5 * X))\n"
+        "    return out, X\n\n\n"
+        "def sigmoid_backward(dout, cache):\n"
+        "    s = 0.5 * (1.0 + np.tanh(0.5 * cache))\n"
+        "    return dout * (s - s * s)\n")),
+    Variant("softmax_eye_onehot_loops", "softmax_cross_entropy", source=(
+        "def softmax_cross_entropy(scores, y):\n"
+        "    N, K = scores.shape\n"
+        "    probs = np.zeros_like(scores)\n"
+        "    total = 0.0\n"
+        "    for i in range(N):\n"
+        "        m = scores[i].max()\n"
+        "        lse = m + np.log(np.sum(np.exp(scores[i] - m)))\n"
+        "        total += lse - scores[i, y[i]]\n"
+        "        probs[i] = np.exp(scores[i] - lse)\n"
+        "    return total / N, (probs - np.eye(K)[y]) / N\n")),
+    Variant("mlp_inline_numpy", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    W1, b1, W2, b2 = (params[k] for k in ('W1', 'b1', 'W2', 'b2'))\n"
+        "    Z = X @ W1 + b1\n"
+        "    Hd = np.maximum(Z, 0)\n"
+        "    S = Hd @ W2 + b2\n"
+        "    S = S - S.max(axis=1, keepdims=True)\n"
+        "    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)\n"
+        "    N = X.shape[0]\n"
+        "    loss = -np.mean(np.log(P[np.arange(N), y]))\n"
+        "    dS = P.copy()\n"
+        "    dS[np.arange(N), y] -= 1\n"
+        "    dS /= N\n"
+        "    dH = dS @ W2.T\n"
+        "    dZ = dH * (Z > 0)\n"
+        "    return loss, {'W2': Hd.T @ dS, 'b2': dS.sum(0), 'W1': X.T @ dZ, 'b1': dZ.sum(0)}\n")),
+]

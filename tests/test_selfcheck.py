@@ -1,0 +1,135 @@
+"""Self-study mode: nncourse.selfcheck runs the student's own notebook and reports each test.
+
+One run per notebook, on a copy of the student notebook with the first exercise answered,
+the second answered wrongly (``return 0``), the rest unanswered, and a cell that calls
+``report`` itself (it must not recurse).
+"""
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nncourse.selfcheck import (
+    FAIL,
+    NOT_YET,
+    PASS,
+    Result,
+    check_notebook,
+    find_notebook,
+    judge_cell,
+    main,
+    render,
+)
+
+from autograder.notebooks import (
+    RELEASE,
+    assignments,
+    grade_id,
+    is_solution,
+    release_notebook,
+    solution_sources,
+)
+
+RELEASED = [a for a in assignments() if (RELEASE / a / f"{a}.ipynb").exists()]
+
+
+def graded_tests(notebook) -> list[str]:
+    return [grade_id(c) for c in notebook.cells if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade") and not is_solution(c)]
+
+
+@pytest.fixture(scope="module", params=RELEASED)
+def checked(request, tmp_path_factory):
+    assignment = request.param
+    folder = tmp_path_factory.mktemp("student") / assignment
+    folder.parent.mkdir(exist_ok=True)
+    shutil.copytree(RELEASE / assignment, folder)
+    notebook = release_notebook(assignment)
+    exercises = [c for c in notebook.cells if c.cell_type == "code" and is_solution(c)]
+    exercises[0].source = solution_sources(assignment)[grade_id(exercises[0])]
+    if len(exercises) > 1:
+        exercises[1].source = exercises[1].source.replace("raise NotImplementedError()",
+                                                          "return 0")
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        f'from nncourse.selfcheck import report\nreport("{assignment}")'))
+    path = folder / f"{assignment}.ipynb"
+    nbformat.write(notebook, path)
+    results = check_notebook(path)
+    return assignment, notebook, results
+
+
+def test_one_result_per_test_cell_of_the_students_notebook(checked):
+    _, notebook, results = checked
+    assert [r.test for r in results] == graded_tests(notebook)
+
+
+def test_the_answered_exercise_passes(checked):
+    _, notebook, results = checked
+    first = next(grade_id(c) for c in notebook.cells if is_solution(c))
+    mine = [r for r in results if r.exercise == first]
+    assert mine and all(r.status == PASS for r in mine), render(RELEASE, mine)
+
+
+def test_a_wrong_answer_fails_with_a_message_and_the_rest_is_not_yet(checked):
+    _, notebook, results = checked
+    exercises = [grade_id(c) for c in notebook.cells if is_solution(c)]
+    if len(exercises) < 2:
+        pytest.skip("one exercise only")
+    second = [r for r in results if r.exercise == exercises[1]]
+    assert second and all(r.status == FAIL and r.message for r in second), render(RELEASE,
+                                                                               second)
+    rest = [r for r in results if r.exercise in exercises[2:]]
+    assert all(r.status in (NOT_YET, FAIL) for r in rest)
+    assert any(r.status == NOT_YET for r in rest) or not rest
+
+
+def test_no_hidden_check_is_reported(checked):
+    from nncourse.checking import REGISTRY
+
+    _, _, results = checked
+    text = render(RELEASE, results, hints=99)
+    import autograder.hidden  # noqa: F401 - registers the hidden checks, to list their names
+
+    hidden = [name for name, c in REGISTRY.items()
+              if type(c).__module__.startswith("autograder.hidden")]
+    assert hidden and not [name for name in hidden if name in text]
+
+
+def test_hints_come_in_layers():
+    result = Result("sigmoid", "test_sigmoid_values", FAIL, "sigmoid matches",
+                    "sigmoid(0): expected 0.5, got 0", ["a nudge", "the formula", "more"])
+    one = render(RELEASE, [result])
+    assert "hint 1: a nudge" in one and "the formula" not in one and "2 more hint" in one
+    two = render(RELEASE, [result], hints=2)
+    assert "hint 2: the formula" in two and "hint 3" not in two
+
+
+def test_never_reads_solutions_or_imports_the_autograder(tmp_path):
+    with pytest.raises(ValueError):
+        find_notebook(str(RELEASE.parent / "solutions" / RELEASED[0] / f"{RELEASED[0]}.ipynb"))
+    code = ("import sys; from nncourse.selfcheck import report; "
+            f"report({RELEASED[0]!r}); print('autograder' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=RELEASE.parent,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("False")
+    assert "not yet" in done.stdout
+
+
+def test_command_line_exit_status(monkeypatch):
+    monkeypatch.setenv("NNCOURSE_SELFCHECK", "1")  # report() is a no-op: nothing to pass
+    assert main([RELEASED[0]]) == 1
+
+
+def test_test_cells_that_did_not_run_or_raised_are_reported():
+
+    not_run = nbformat.v4.new_code_cell('check("sigmoid_values", sigmoid)')
+    assert judge_cell(not_run)[0] == FAIL
+    raised = nbformat.v4.new_code_cell('check("sigmoid_values", sigmoid)', execution_count=3)
+    raised.outputs = [nbformat.v4.new_output("error", ename="NameError",
+                                             evalue="name 'sigmoid' is not defined",
+                                             traceback=[])]
+    status, _, verdict = judge_cell(raised)
+    assert status == FAIL and "NameError" in verdict.message and verdict.hints
