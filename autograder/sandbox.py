@@ -59,20 +59,22 @@ def sandbox_command(settings: Settings, uid: int, hidden: list[str]) -> list[str
     """The bwrap command line for a runner as ``uid``; ``hidden`` adds paths to cover."""
     venv = Path(sys.prefix)
     python_home = os.path.realpath(sys.base_prefix)
-    command = ["bwrap", "--ro-bind", "/", "/"]
+    command = ["bwrap", "--ro-bind", "/", "/", "--perms", "1777", "--tmpfs", "/tmp"]
     for path in _outermost([*settings.hide, str(ROOT), *hidden]):
+        if path == "/tmp" or path.startswith("/tmp/"):
+            continue  # /tmp is already a fresh, empty tmpfs
         command += ["--perms", "0755", "--tmpfs", path]
     binds = [python_home, str(venv), str(ROOT / "lib"), str(ROOT / "autograder" / "__init__.py"),
              str(ROOT / "autograder" / "runner.py"), str(ROOT / "autograder" / "hidden")]
     for path in binds:
         parents = Path(path).parents
         for parent in reversed(parents):
-            if str(parent) != "/":
+            if str(parent) not in ("/", "/tmp"):
                 command += ["--perms", "0755", "--dir", str(parent)]
         command += ["--ro-bind", path, path]
-    command += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
-                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
+    command += ["--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
+                "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
+                "--chdir", "/tmp", "--clearenv"]
     for key, value in _runner_env(pidns=True).items():
         command += ["--setenv", key, value]
     command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",

@@ -58,3 +58,8 @@ def test_unrelated_values_have_no_false_diagnosis():
 def test_relative_error_scale():
     assert relative_error(EXPECTED, EXPECTED) == 0.0
     assert relative_error(EXPECTED, -EXPECTED) == pytest.approx(1.0)
+
+
+def test_single_numbers_get_no_pattern_guess():
+    assert diagnose(np.array(0.53), np.array(0.65)) is None
+    assert "likely cause" not in compare("loss", 0.53, 0.65).message
