@@ -88,7 +88,9 @@ def _why_missing(index: int, errors: dict, started: set, aborts: list,
     if index in skipped:
         return f"not run: {skipped[index]}"
     if errors.get(index):
-        return f"the test cell raised {errors[index]}"
+        earlier = [f"cell {i}: {why}" for i, why in sorted(skipped.items()) if i < index]
+        return f"the test cell raised {errors[index]}" + (
+            f" (an earlier cell was stopped and skipped: {earlier[-1]})" if earlier else "")
     if index not in started:
         stop = next((a for a in aborts), None)
         return f"not run: {stop['reason']}" if stop else "not run"
