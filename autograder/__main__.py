@@ -65,9 +65,9 @@ def grade_command(args) -> int:
         except SandboxMissing as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        graded = {(s.student, s.assignment) for s in submissions}
         records = [r for r in report.load_results(out)
-                   if (r["student"], r["assignment"]) in
-                   {(s.student, s.assignment) for s in submissions}]
+                   if (r["student"], r["assignment"]) in graded]
         report.write_csvs(records, out)
         report.write_feedback(records, out)
         if not args.no_gradebook:

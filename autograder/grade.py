@@ -87,8 +87,12 @@ def _label(cells: list[dict], index: int | None) -> str:
     return cells[index].get("label", f"cell {index}")
 
 
-def grade_submission(worker: Worker | None, settings: Settings, submission: Submission) -> dict:
-    """The result record of one submission (runs it unless it is unreadable or missing)."""
+def grade_submission(worker: Worker | None, settings: Settings, submission: Submission,
+                     digest: str) -> dict:
+    """The result record of one submission (runs it unless it is unreadable or missing).
+
+    digest: :func:`input_digest` of the submission, stored so a later run can skip it.
+    """
     notes = list(submission.notes)
     notebook = None
     if submission.path is not None:
@@ -112,7 +116,7 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
             "points": points, "max_points": max_points(submission.assignment),
             "file": submission.path.name if submission.path else None,
             "notes": notes, "tests": [r.as_dict() for r in results],
-            "input_digest": input_digest(submission)}
+            "input_digest": digest}
 
 
 def grade_all(submissions: list[Submission], out: Path, settings: Settings, sandbox: bool,
@@ -120,20 +124,21 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
     """Grade what has no up-to-date result yet; returns counts and timings."""
     todo = []
     for submission in submissions:
+        digest = input_digest(submission)
         path = result_path(out, submission.student, submission.assignment)
         if path.exists():
             try:
-                if json.loads(path.read_text())["input_digest"] == input_digest(submission):
+                if json.loads(path.read_text())["input_digest"] == digest:
                     continue
             except (ValueError, KeyError):
                 pass
-        todo.append(submission)
+        todo.append((submission, digest))
     if sandbox and not bwrap_available():
         raise SandboxMissing("bubblewrap (bwrap) is not installed: `apt-get install -y "
                              "bubblewrap`, or pass --no-sandbox to grade WITHOUT isolation")
     jobs: queue.Queue = queue.Queue()
-    for submission in todo:
-        jobs.put(submission)
+    for job in todo:
+        jobs.put(job)
     from nncourse.training import progress
 
     bar = progress(range(len(todo)), "grading", total=len(todo), enabled=show_progress)
@@ -146,13 +151,13 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
         try:
             while True:
                 try:
-                    submission = jobs.get_nowait()
+                    submission, digest = jobs.get_nowait()
                 except queue.Empty:
                     return
                 needs_run = submission.path is not None
                 try:
                     record = grade_submission(worker if needs_run else None, settings,
-                                              submission)
+                                              submission, digest)
                     write_atomically(result_path(out, submission.student,
                                                  submission.assignment),
                                      json.dumps(record, indent=1, sort_keys=True))

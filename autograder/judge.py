@@ -92,6 +92,6 @@ def _why_missing(index: int, errors: dict, started: set, aborts: list,
         return f"the test cell raised {errors[index]}" + (
             f" (an earlier cell was stopped and skipped: {earlier[-1]})" if earlier else "")
     if index not in started:
-        stop = next((a for a in aborts), None)
+        stop = aborts[0] if aborts else None
         return f"not run: {stop['reason']}" if stop else "not run"
     return "did not report a result"
