@@ -19,7 +19,7 @@ from autograder.notebooks import COURSE
 
 def nbgrader_env(work: Path) -> dict[str, str]:
     """Environment for nbgrader run on the course config with its work files in ``work``."""
-    env = dict(os.environ, NNCOURSE_WORK=str(work))
+    env = dict(os.environ, NNCOURSE_WORK=str(work), NNCOURSE_CHECK_MODULES="autograder.hidden")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from nncourse.checking import find_check, judge_seen
 from nncourse.plain import decode, encode
 
+import autograder.hidden  # noqa: F401 - registers the hidden checks here, in the grader
 from autograder.assemble import TestCell
 
 

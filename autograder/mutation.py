@@ -37,6 +37,7 @@ class Mutant:
     source: str | None = None
     why: str = ""
     expect_full_marks = False
+    kind = "mutant"
 
     def answers(self, solutions: dict[str, str]) -> dict[str, str]:
         """The solution cells with this change applied."""
@@ -54,16 +55,26 @@ class Mutant:
 
 
 @dataclass
+class Shortcut(Mutant):
+    """Right-looking outputs without doing the exercise (an operator instead of the neurons,
+    torch autograd, the course's checker, an ignored argument): it must lose points."""
+
+    kind = "shortcut"
+
+
+@dataclass
 class Variant(Mutant):
     """A correct answer written differently: it must keep full marks."""
 
     expect_full_marks = True
+    kind = "variant"
 
 
 def catalogue(assignment: str) -> list[Mutant]:
     """The mutants and variants of ``assignment`` (module ``autograder.mutants.nbNN``)."""
     module = importlib.import_module(f"autograder.mutants.nb{assignment[:2]}")
-    return list(module.MUTANTS) + list(module.VARIANTS)
+    return (list(module.MUTANTS) + list(getattr(module, "SHORTCUTS", []))
+            + list(module.VARIANTS))
 
 
 @dataclass
@@ -90,7 +101,7 @@ def submissions_for(assignment: str, release: Path | None,
                    "blank": filled_notebook(assignment, {}, release)}
     expected = {"solution": "full", "blank": "zero"}
     for entry in catalogue(assignment) if with_catalogue else []:
-        student = ("variant-" if entry.expect_full_marks else "mutant-") + entry.name
+        student = f"{entry.kind}-{entry.name}"
         submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
         expected[student] = "full" if entry.expect_full_marks else "less than full"
     return submissions, expected
@@ -152,8 +163,10 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder") -> int:
     failures = 0
     for assignment, outcomes in results.items():
         mutants = [o for o in outcomes if o.student.startswith("mutant-")]
+        shortcuts = [o for o in outcomes if o.student.startswith("shortcut-")]
         variants = [o for o in outcomes if o.student.startswith("variant-")]
         print(f"\n{assignment}: {sum(o.ok for o in mutants)}/{len(mutants)} mutants killed, "
+              f"{sum(o.ok for o in shortcuts)}/{len(shortcuts)} shortcuts killed, "
               f"{sum(o.ok for o in variants)}/{len(variants)} variants kept ({engine})")
         for outcome in outcomes:
             failures += not outcome.ok

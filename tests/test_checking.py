@@ -26,6 +26,8 @@ def good_sigmoid(z):
 
 
 def test_visible_and_hidden_checks_are_registered():
+    import autograder.hidden  # noqa: F401 - the grader registers its own hidden checks
+
     find_check("sigmoid_values")
     assert "sigmoid_hidden_shapes" in REGISTRY  # from autograder.hidden, instructor side
     with pytest.raises(KeyError):

@@ -22,13 +22,17 @@ import os
 import warnings
 
 from nncourse.plain import encode, to_plain
+from nncourse.rules import Rules, enforced
 from nncourse.verdict import Verdict
 
 PROBE_MIME = "application/x.nncourse-probe+json"
 MODE_VARIABLE = "NNCOURSE_MODE"
 
+SEED_VARIABLE = "NNCOURSE_RUN_SEED"
+MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
+
 REGISTRY: dict[str, Check] = {}
-_CHECK_MODULES = ("nncourse.checks", "autograder.hidden")
+HINT_LAYERS = [1]
 
 
 class CheckFailed(AssertionError):
@@ -41,6 +45,10 @@ class Check:
     name: str = ""
     #: a warning while probing fails the check (for the "stable, warning-free" contracts)
     warnings_fail: bool = False
+    #: the contract's rules for the graded function(s) this check calls
+    rules: Rules = Rules()
+    #: probe and judge take ``run_seed``: inputs drawn afresh for every grading run
+    fresh: bool = False
 
     def probe(self, *student, **args) -> dict:
         raise NotImplementedError
@@ -62,21 +70,40 @@ def register(cls: type[Check]) -> type[Check]:
     return cls
 
 
+def check_modules() -> list[str]:
+    """The modules that define checks: the visible ones, and any named in
+    ``NNCOURSE_CHECK_MODULES`` (comma-separated; how a grader adds its own hidden checks)."""
+    extra = [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
+    return ["nncourse.checks", *extra]
+
+
 def find_check(name: str) -> Check:
     """The registered check ``name``, importing the check modules on first use."""
     if name not in REGISTRY:
-        for module in _CHECK_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as error:
-                if error.name is None or not module.startswith(error.name):
-                    raise
+        for module in check_modules():
+            importlib.import_module(module)
     if name not in REGISTRY:
         raise KeyError(f"no check named {name!r}; is the course library up to date?")
     return REGISTRY[name]
 
 
-def run_probe(check: Check, student: tuple, args: dict) -> dict:
+def run_seed() -> int:
+    """This run's seed for checks with fresh inputs: set by the grader, 0 otherwise."""
+    try:
+        return int(os.environ.get(SEED_VARIABLE, "0"))
+    except ValueError:
+        return 0
+
+
+def _owner(student: tuple) -> str:
+    for thing in student:
+        name = getattr(thing, "__name__", None)
+        if isinstance(name, str):
+            return name
+    return "your function"
+
+
+def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None) -> dict:
     """Run ``check``'s probe; return its plain data, with any exception and warnings in it.
 
     The result always has the keys ``raised`` (``None`` or ``"Type: message"``) and
@@ -86,7 +113,10 @@ def run_probe(check: Check, student: tuple, args: dict) -> dict:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            returned = check.probe(*student, **args)
+            extra = {"run_seed": run_seed() if seed is None else seed} if check.fresh else {}
+            with enforced(_owner(student), *[s for s in student if callable(s)],
+                          rules=check.rules):
+                returned = check.probe(*student, **args, **extra)
             seen = to_plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen["raised"] = None
@@ -96,9 +126,14 @@ def run_probe(check: Check, student: tuple, args: dict) -> dict:
     return seen
 
 
-def judge_seen(check: Check, seen: dict, args: dict) -> Verdict:
+def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
     """The verdict on a probe's data: exceptions and forbidden warnings first, then the judge."""
     raised = seen.get("raised")
+    if isinstance(raised, str) and raised.startswith("RuleBroken"):
+        return Verdict.fail(
+            f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}",
+            "Graded functions use numpy and your own earlier functions only; the exercise "
+            "says which of yours it must be built from.")
     if raised:
         if raised.startswith("NotImplementedError"):
             return Verdict.fail(
@@ -111,8 +146,9 @@ def judge_seen(check: Check, seen: dict, args: dict) -> Verdict:
             f"{check.name}: numpy warned while running your code: {seen['warnings'][0]}",
             "The result must be warning-free for inputs of magnitude 1000: an exp of a "
             "large number overflows (np.where still computes both branches).")
+    extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(seen, **args)
+        return check.judge(seen, **args, **extra)
     except (KeyError, TypeError, ValueError, IndexError) as error:
         return Verdict.fail(f"{check.name}: the returned values have the wrong form ({error}).")
 
@@ -128,6 +164,11 @@ def _publish(name: str, args: dict, seen: dict) -> None:
         display({PROBE_MIME: payload}, raw=True)
     else:
         print(f"{PROBE_MIME} {payload}", flush=True)
+
+
+def show_hints(layers: int) -> None:
+    """How many layers of hints a failing check shows from now on (1 at first)."""
+    HINT_LAYERS[0] = max(1, int(layers))
 
 
 def check(name: str, *student, **args) -> None:
@@ -147,5 +188,5 @@ def check(name: str, *student, **args) -> None:
         return None
     verdict = judge_seen(found, seen, args)
     if not verdict.passed:
-        raise CheckFailed(verdict.render(max_hints=2)) from None
+        raise CheckFailed(verdict.render(max_hints=HINT_LAYERS[0])) from None
     print(f"\u2714 {found.description}")

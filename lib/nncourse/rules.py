@@ -1,0 +1,198 @@
+"""The contract's rules for graded functions, enforced while a probe calls the student's code.
+
+Every graded function is written with numpy (and ``math``) and the student's own functions:
+no torch, scipy or scikit-learn, and none of the course library's own implementations of the
+idea being graded (the finite-difference checker, the torch oracles). Some exercises are
+*built from* earlier ones (``xor_network`` from ``neuron`` and ``logic_gate_weights``), and
+some may not call a named function (``batch_gradient_vectorized`` may not call
+``batch_gradient_by_loop``).
+
+The rules of each exercise are data (:class:`Rules`), declared next to its checks in
+``nncourse.checks.nbNN.RULES``. A probe applies them with :func:`enforced` (numpy-only and
+forbidden calls) and :func:`swapped` (replace the student's collaborators by recording or
+altered versions, so the judge can see whether the result was computed through them).
+
+Inside a student's kernel this is a helpful teacher, not a guarantee: the student's code can
+undo anything done in its own process. While grading, the guarantee comes from elsewhere:
+torch, scipy and scikit-learn are not on the sandbox's filesystem, the course library's
+reference implementations are not in it, and the grader reads the answer cells' syntax
+(``grading/integrity.csv``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd")
+"""Top-level packages a graded function may not use (numpy and math only)."""
+
+FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.oracle",
+                     "nncourse.training")
+"""Course-library modules whose functions implement what the exercises grade."""
+
+
+class RuleBroken(Exception):
+    """A graded function broke a rule of the contract; the message names the rule."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a graded function may use, beyond numpy.
+
+    built_from: names of the student's functions it must compute its result through.
+    forbidden_calls: names of the student's functions it may not call.
+    """
+
+    built_from: tuple[str, ...] = ()
+    forbidden_calls: tuple[str, ...] = ()
+
+
+def _forbidden_module(name: str) -> bool:
+    top = name.split(".")[0]
+    return top in FORBIDDEN_PACKAGES or any(
+        name == lib or name.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
+
+
+def _what(value) -> str | None:
+    """The forbidden module ``value`` belongs to, or None if it is allowed."""
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    else:
+        name = getattr(value, "__module__", None)
+        if not isinstance(name, str) or not callable(value):
+            return None
+    return name if _forbidden_module(name) else None
+
+
+class _Forbidden:
+    """Stands in for a forbidden global while a probe runs: any use raises RuleBroken."""
+
+    def __init__(self, owner: str, name: str, why: str):
+        object.__setattr__(self, "_message", f"{owner} used {name} ({why})")
+
+    def __getattr__(self, attribute):
+        raise RuleBroken(object.__getattribute__(self, "_message"))
+
+    def __call__(self, *args, **kwargs):
+        raise RuleBroken(object.__getattribute__(self, "_message"))
+
+
+def _namespaces(functions) -> list[dict]:
+    spaces, seen = [], set()
+    for function in functions:
+        for candidate in (function, *vars(function).values()) if isinstance(function, type) \
+                else (function,):
+            space = getattr(candidate, "__globals__", None)
+            if isinstance(space, dict) and id(space) not in seen:
+                seen.add(id(space))
+                spaces.append(space)
+    return spaces
+
+
+class _BlockImports:
+    """A meta-path finder that refuses the forbidden packages while a probe runs."""
+
+    def __init__(self, owner: str):
+        self.owner = owner
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in FORBIDDEN_PACKAGES:
+            raise RuleBroken(f"{self.owner} imported {name}: graded functions use numpy only")
+        return None
+
+
+@contextlib.contextmanager
+def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterator[None]:
+    """Run the body with the contract's rules in force for the student's ``functions``.
+
+    owner: the graded function's name, used in messages ("xor_network used torch ...").
+    While active, the forbidden packages cannot be imported, and every global of the
+    functions' namespace that is a forbidden module, a function of one, or one of
+    ``rules.forbidden_calls`` raises :class:`RuleBroken` when used. Everything is restored
+    afterwards, whatever happened.
+    """
+    saved: list[tuple[dict, str, object]] = []
+    for space in _namespaces(functions):
+        for name, value in list(space.items()):
+            why = None
+            if name in rules.forbidden_calls:
+                why = "the contract forbids calling it here"
+            elif not name.startswith("__"):
+                module = _what(value)
+                if module is not None:
+                    why = ("graded functions use numpy only" if module.split(".")[0]
+                           in FORBIDDEN_PACKAGES else
+                           "the course library's own version of an exercise may not be used")
+            if why:
+                saved.append((space, name, value))
+                space[name] = _Forbidden(owner, name, why)
+    hidden_modules = {name: module for name, module in sys.modules.items()
+                      if name.split(".")[0] in FORBIDDEN_PACKAGES}
+    for name in hidden_modules:
+        sys.modules[name] = None  # ``import torch`` now raises ImportError
+    finder = _BlockImports(owner)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+        for name, module in hidden_modules.items():
+            sys.modules[name] = module
+        for space, name, value in reversed(saved):
+            space[name] = value
+
+
+class Recorder:
+    """Wraps a callable and records each call's arguments (as given) and result."""
+
+    def __init__(self, function: Callable, name: str | None = None):
+        self.function = function
+        self.name = name or getattr(function, "__name__", "function")
+        self.calls: list[tuple[tuple, dict]] = []
+        self.results: list = []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        result = self.function(*args, **kwargs)
+        self.results.append(result)
+        return result
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+
+@contextlib.contextmanager
+def swapped(function: Callable, **replacements: Callable) -> Iterator[dict[str, Recorder]]:
+    """Replace globals of the student's namespace while the body runs; yield the recorders.
+
+    Each replacement is wrapped in a :class:`Recorder` and put in ``function``'s globals
+    under its name (the student's notebook namespace, where their other functions live), so
+    a function built from ``neuron`` calls the replacement. Restored afterwards. A missing
+    name is added for the duration and removed again.
+    """
+    space = function.__globals__ if hasattr(function, "__globals__") else \
+        _namespaces([function])[0]
+    missing = object()
+    saved = {name: space.get(name, missing) for name in replacements}
+    recorders = {name: Recorder(value, name) for name, value in replacements.items()}
+    space.update(recorders)
+    try:
+        yield recorders
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                space.pop(name, None)
+            else:
+                space[name] = value
+
+
+def original(function: Callable, name: str):
+    """The student's own ``name`` from ``function``'s namespace (None if there is none)."""
+    space = getattr(function, "__globals__", {})
+    return space.get(name)
