@@ -81,3 +81,15 @@ def test_gradient_check_uses_oracle_when_numeric_agrees():
     grad = np.ones(3)
     verdict = gradient_check("g", grad, grad, oracle=-grad)
     assert not verdict.passed and "torch" in verdict.message
+
+
+@pytest.mark.parametrize("make", [lambda A: A.T, lambda A: A[:, ::2], lambda A: A.astype(int)])
+def test_finite_differences_of_non_contiguous_and_integer_arrays(make):
+    """W.T, A[:, ::2] and integer arrays: every perturbation reaches f (no silent zeros)."""
+    A = make(np.arange(12.0).reshape(3, 4) - 5.0)
+    before = A.copy()
+    grad = finite_difference_gradient(lambda x: float(np.sum(x ** 2)), A)
+    np.testing.assert_allclose(grad, 2 * A, atol=1e-5)
+    jac = finite_difference_jacobian(lambda x: 3 * x, A)
+    np.testing.assert_allclose(jac, 3 * np.eye(A.size), atol=1e-5)
+    np.testing.assert_array_equal(A, before)

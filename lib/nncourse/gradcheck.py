@@ -21,10 +21,10 @@ def finite_difference_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
                                eps: float = 1e-6) -> np.ndarray:
     """Gradient of a scalar function by centred differences.
 
-    x: (any shape) float64, perturbed one entry at a time and restored afterwards.
+    x: (any shape, any memory layout, e.g. ``W.T``); a copy is perturbed, ``x`` is unchanged.
     Returns: (same shape as x) ``grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.array(x, dtype=np.float64, order="C")  # C-order copy: reshape(-1) is a view
     grad = np.zeros_like(x)
     flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
     for i in range(flat_x.size):
@@ -44,7 +44,7 @@ def finite_difference_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndar
 
     x: (any shape). Returns: (f(x).size, x.size), row i = d f_i / d x (both flattened).
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.array(x, dtype=np.float64, order="C")  # C-order copy: reshape(-1) is a view
     out_size = np.asarray(f(x)).size
     jacobian = np.zeros((out_size, x.size))
     flat_x = x.reshape(-1)
