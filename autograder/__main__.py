@@ -39,7 +39,7 @@ def grade_command(args) -> int:
     from autograder.grade import grade_all, shard_of
     from autograder.notebooks import COURSE, assignments
     from autograder.sandbox import SandboxMissing
-    from autograder.submissions import discover, extract_zip
+    from autograder.submissions import ZipRefused, discover, extract_zip
 
     limit_overrides = {f.name: getattr(args, f.name) for f in fields(Limits)}
     settings = load(Path(args.config), jobs=args.jobs, **limit_overrides)
@@ -47,7 +47,11 @@ def grade_command(args) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="autograder-import-"))
     try:
         if source.is_file() and source.suffix == ".zip":
-            source = extract_zip(source, scratch / "export")
+            try:
+                source = extract_zip(source, scratch / "export")
+            except ZipRefused as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
         submissions = discover(source, known)
         if args.shard:
@@ -70,6 +74,7 @@ def grade_command(args) -> int:
                    if (r["student"], r["assignment"]) in graded]
         report.write_csvs(records, out)
         report.write_feedback(records, out)
+        _write_integrity(submissions, out)
         if not args.no_gradebook:
             _import_into_nbgrader(submissions, work)
             report.write_gradebook(records, work)
@@ -79,16 +84,43 @@ def grade_command(args) -> int:
     return 1 if summary["failures"] else 0
 
 
-def _import_into_nbgrader(submissions, work: Path) -> None:
-    """Copy the graded files to nbgrader's submitted/ layout (formgrader shows them)."""
+def _write_integrity(submissions, out: Path) -> None:
+    """``OUT/integrity.csv`` (autograder/integrity.py); never stops the grades being written."""
+    from autograder.integrity import write_integrity
+
+    try:
+        write_integrity(submissions, out)
+    except Exception as error:  # noqa: BLE001 - a report for the instructor, not the grades
+        print(f"warning: integrity.csv not written: {error!r}"[:500], file=sys.stderr)
+
+
+def _import_into_nbgrader(submissions, work: Path) -> list[str]:
+    """Copy the graded files to nbgrader's submitted/ layout (formgrader shows them).
+
+    Each student's folder is :func:`autograder.submissions.folder_name` of the exact id. A
+    file already there is never overwritten: when it differs from the graded file, the
+    graded one is left out and a warning says so (returned too).
+    """
+    from autograder.submissions import folder_name
+
+    warnings = []
     for submission in submissions:
         if submission.path is None:
             continue
-        target = work / "submitted" / submission.student / submission.assignment
-        target.mkdir(parents=True, exist_ok=True)
+        target = work / "submitted" / folder_name(submission.student) / submission.assignment
         destination = target / f"{submission.assignment}.ipynb"
-        if destination.resolve() != submission.path.resolve():
-            shutil.copyfile(submission.path, destination)
+        if destination.is_symlink() or destination.exists():
+            if destination.resolve() != submission.path.resolve() and (
+                    destination.is_symlink()
+                    or destination.read_bytes() != submission.path.read_bytes()):
+                warnings.append(f"{destination} kept as it is: it differs from the graded "
+                                f"file {submission.path.name}")
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(submission.path, destination)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
 
 
 def _summary(records: list[dict], summary: dict, out: Path) -> None:

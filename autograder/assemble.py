@@ -18,7 +18,7 @@ from functools import cache
 
 import nbformat
 
-from autograder.notebooks import grade_id, source_notebook
+from autograder.notebooks import source_notebook
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
@@ -84,30 +84,96 @@ def max_points(assignment: str) -> float:
     return sum(points for kind, _, _, points in instructor_cells(assignment) if kind == "test")
 
 
+def _clean_cells(data: dict) -> list[str]:
+    """Make every cell of parsed notebook JSON well-formed enough to assemble; notes.
+
+    Non-dict cells are dropped; a ``metadata`` or ``nbgrader`` that is not a dict, and a
+    ``grade_id`` that is not a string, are removed; a source that is a list is joined (only
+    its strings). Nothing here can raise on any JSON value.
+    """
+    notes = []
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return notes
+    kept = []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            notes.append(f"cell {number} is not a notebook cell ({type(cell).__name__}): "
+                         "ignored")
+            continue
+        meta = cell.get("metadata")
+        if not isinstance(meta, dict):
+            cell["metadata"] = meta = {}
+        nbgrader = meta.get("nbgrader")
+        if nbgrader is not None and not isinstance(nbgrader, dict):
+            notes.append(f"cell {number} has malformed nbgrader metadata: ignored")
+            del meta["nbgrader"]
+        elif isinstance(nbgrader, dict) and "grade_id" in nbgrader \
+                and not isinstance(nbgrader["grade_id"], str):
+            notes.append(f"cell {number} has a malformed grade_id "
+                         f"({type(nbgrader['grade_id']).__name__}): ignored")
+            del nbgrader["grade_id"]
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        cell["source"] = source if isinstance(source, str) else ""
+        if not isinstance(cell.get("cell_type"), str):
+            cell["cell_type"] = "raw"
+        kept.append(cell)
+    data["cells"] = kept
+    return notes
+
+
 def read_submission(raw: bytes) -> tuple[nbformat.NotebookNode | None, list[str]]:
-    """Parse a submitted file; returns (notebook or None, notes on what was wrong)."""
+    """Parse a submitted file; returns (notebook or None, notes on what was wrong).
+
+    Never raises: any malformed content (deeply nested JSON, wrong types anywhere) is a note
+    and, at worst, ``None`` for this one submission.
+    """
     if not raw.strip():
         return None, ["the file is empty"]
     try:
         data = json.loads(raw.decode("utf-8", errors="replace"))
     except ValueError as error:
         return None, [f"the file is not valid notebook JSON (corrupt or truncated): {error}"]
+    except RecursionError:
+        return None, ["the file is not a readable notebook: its JSON is nested too deeply"]
     if not isinstance(data, dict) or "nbformat" not in data:
         return None, ["the file is JSON but not a Jupyter notebook"]
     notes = []
     if data.get("nbformat") != 4:
-        notes.append(f"nbformat {data.get('nbformat')} notebook converted to nbformat 4")
+        notes.append(f"nbformat {str(data.get('nbformat'))[:20]} notebook converted to "
+                     "nbformat 4")
     try:
+        notes += _clean_cells(data)
         notebook = nbformat.reads(json.dumps(data), as_version=4)
+        if data.get("nbformat") != 4:
+            _clean_cells(notebook)
     except Exception as error:  # noqa: BLE001 - any malformed structure
-        return None, notes + [f"the notebook could not be read: {error}"[:300]]
+        return None, notes + [f"the notebook could not be read: {error!r}"[:300]]
     cells = notebook.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
         return None, notes + ["the notebook has no readable cells"]
-    kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+    metadata = notebook.get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    kernel = kernelspec.get("name", "python3") if isinstance(kernelspec, dict) else "python3"
     if kernel != "python3":
-        notes.append(f"kernelspec {kernel!r} ignored: graded with the course's Python 3")
+        notes.append(f"kernelspec {str(kernel)[:40]!r} ignored: graded with the course's "
+                     "Python 3")
     return notebook, notes
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def _safe_meta(cell) -> dict:
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return nbgrader if isinstance(nbgrader, dict) else {}
 
 
 def assemble(assignment: str, notebook: nbformat.NotebookNode | None
@@ -117,20 +183,32 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
     extras: dict[str | None, list[str]] = {}
     seen_ids: dict[str, str] = {}
     previous: str | None = None
+    notes: list[str] = []
+    solution_ids = {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
+                    if kind == "solution"}
     for cell in (notebook.cells if notebook is not None else []):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):
             continue
+        cell_id = _grade_id(cell)
+        cell_type = cell.get("cell_type")
+        if cell_type != "code":
+            if (cell_type in ("markdown", "raw") and cell_id in solution_ids
+                    and _safe_meta(cell).get("solution") and cell_id not in answers):
+                notes.append(f"answer cell {cell_id!r} was turned into a {cell_type} cell: "
+                             "restored to code from its nbgrader metadata")
+            else:
+                continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        cell_id = grade_id(cell)
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        source = source if isinstance(source, str) else ""
         if cell_id:
             seen_ids[cell_id] = source
-            if _meta(cell).get("solution"):
+            if _safe_meta(cell).get("solution"):
                 answers.setdefault(cell_id, source)
             previous = cell_id
         else:
             extras.setdefault(previous, []).append(source)
-    notes: list[str] = []
     cells: list[dict] = []
     tests: list[TestCell] = []
 

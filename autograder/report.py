@@ -3,6 +3,12 @@
 Both CSVs are sorted and carry no timestamps, so two runs over the same submissions give
 byte-identical files. Feedback shows each test's points, the reason and the checker's first
 hint; it never shows a hidden test's source.
+
+Every text written passes through :func:`clean`: valid UTF-8 whatever the student's code
+raised (lone surrogates and undecodable bytes become U+FFFD), no NUL or other control
+characters but newline and tab, at most :data:`MAX_FIELD` characters; and a CSV cell that
+begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'`` so a
+spreadsheet shows it as text instead of running it as a formula.
 """
 
 from __future__ import annotations
@@ -11,7 +17,35 @@ import csv
 import html
 import io
 import json
+import re
 from pathlib import Path
+
+from autograder.submissions import folder_name
+
+MAX_FIELD = 4000
+"""Longest text field written to a CSV or a feedback page (longer ones are cut, and say so)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value, limit: int = MAX_FIELD) -> str:
+    """``value`` as text that can always be written: valid UTF-8, no control characters
+    (newline and tab kept), at most ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    text = _CONTROL.sub("\ufffd", text.replace("\r\n", "\n"))
+    if len(text) > limit:
+        marker = " \u2026 (truncated)"
+        text = text[: limit - len(marker)] + marker if limit > 2 * len(marker) \
+            else text[:limit]
+    return text
+
+
+def cell(value) -> str:
+    """A CSV cell: :func:`clean`, and escaped if a spreadsheet would read it as a formula."""
+    text = clean(value)
+    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def load_results(*outs: Path) -> list[dict]:
@@ -27,11 +61,13 @@ def load_results(*outs: Path) -> list[dict]:
     return [records[k] for k in sorted(records)]
 
 
-def _csv(rows: list[list], header: list[str]) -> str:
+def _csv(rows: list[list], header: list[str], numeric: frozenset[int] = frozenset()) -> str:
+    """CSV text; every cell but the ``numeric`` columns (formatted here) goes through cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([[value if isinstance(value, str) and index in numeric else cell(value)
+                       for index, value in enumerate(row)] for row in rows])
     return buffer.getvalue()
 
 
@@ -42,33 +78,39 @@ def _number(value: float) -> str:
 def write_csvs(records: list[dict], out: Path) -> None:
     """``grades.csv`` (student x notebook) and ``tests.csv`` (one row per test)."""
     grades = [[r["student"], r["assignment"], _number(r["points"]), _number(r["max_points"]),
-               " | ".join(r["notes"])] for r in records]
+               " | ".join(clean(n, 1000) for n in r["notes"])] for r in records]
     tests = [[r["student"], r["assignment"], t["test"], _number(t["points"]),
               _number(t["max_points"]), t["reason"]] for r in records for t in r["tests"]]
     out.mkdir(parents=True, exist_ok=True)
     (out / "grades.csv").write_text(_csv(grades, ["student", "notebook", "points", "max_points",
-                                                  "notes"]))
+                                                  "notes"], frozenset({2, 3})),
+                                    encoding="utf-8")
     (out / "tests.csv").write_text(_csv(tests, ["student", "notebook", "test", "points",
-                                                "max_points", "reason"]))
+                                                "max_points", "reason"], frozenset({3, 4})),
+                                   encoding="utf-8")
+
+
+def _h(value) -> str:
+    return html.escape(clean(value))
 
 
 def feedback_html(record: dict) -> str:
     rows = "\n".join(
         f"<tr class='{'pass' if t['points'] == t['max_points'] else 'fail'}'>"
-        f"<td>{html.escape(t['test'])}</td><td>{_number(t['points'])} / "
-        f"{_number(t['max_points'])}</td><td><pre>{html.escape(t['reason'])}</pre>"
-        + (f"<p><b>Hint:</b> {html.escape(t['hint'])}</p>" if t.get("hint") else "")
+        f"<td>{_h(t['test'])}</td><td>{_number(t['points'])} / "
+        f"{_number(t['max_points'])}</td><td><pre>{_h(t['reason'])}</pre>"
+        + (f"<p><b>Hint:</b> {_h(t['hint'])}</p>" if t.get("hint") else "")
         + "</td></tr>" for t in record["tests"])
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in record["notes"])
+    notes = "".join(f"<li>{_h(n)}</li>" for n in record["notes"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Feedback: {html.escape(record['assignment'])} for {html.escape(record['student'])}</title>
+<title>Feedback: {_h(record['assignment'])} for {_h(record['student'])}</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}
 td,th{{border-bottom:1px solid #ccc;padding:.4rem;vertical-align:top;text-align:left}}
 tr.pass td:nth-child(2){{color:#006d4f}} tr.fail td:nth-child(2){{color:#b3470f}}
 pre{{white-space:pre-wrap;margin:0}}</style></head><body>
-<h1>{html.escape(record['assignment'])}</h1>
-<p>Student <b>{html.escape(record['student'])}</b>:
+<h1>{_h(record['assignment'])}</h1>
+<p>Student <b>{_h(record['student'])}</b>:
 <b>{_number(record['points'])} / {_number(record['max_points'])}</b> points.</p>
 {f'<ul>{notes}</ul>' if notes else ''}
 <table><tr><th>test</th><th>points</th><th>result</th></tr>
@@ -79,9 +121,9 @@ pre{{white-space:pre-wrap;margin:0}}</style></head><body>
 
 def write_feedback(records: list[dict], out: Path) -> None:
     for record in records:
-        path = out / "feedback" / record["student"] / f"{record['assignment']}.html"
+        path = out / "feedback" / folder_name(record["student"]) / f"{record['assignment']}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(feedback_html(record))
+        path.write_text(feedback_html(record), encoding="utf-8")
 
 
 def write_gradebook(records: list[dict], work: Path) -> None:
@@ -94,9 +136,9 @@ def write_gradebook(records: list[dict], work: Path) -> None:
         ensure_assignment(assignment, work)
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
         for record in records:
-            gradebook.update_or_create_student(record["student"])
-            submission = gradebook.update_or_create_submission(record["assignment"],
-                                                               record["student"])
+            student = folder_name(record["student"])  # the submitted/ folder's name
+            gradebook.update_or_create_student(student)
+            submission = gradebook.update_or_create_submission(record["assignment"], student)
             points = {t["test"]: t["points"] for t in record["tests"]}
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

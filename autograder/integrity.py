@@ -1,0 +1,511 @@
+"""``grading/integrity.csv``: what the answer cells' syntax says about the contract's rules.
+
+Grading decides points; this report only informs the instructor. For every student and
+graded function it lists, read from the submitted notebook's syntax tree (``ast``; the code
+is never run here):
+
+- ``forbidden-module``: an import of, or a use of a name imported from, a package graded
+  functions may not use (torch, scipy, sklearn, jax, tensorflow, autograd) or the course
+  library's own versions of the exercises (``nncourse.gradcheck``, ``nncourse.checks``,
+  ``nncourse.training``, ``nncourse.oracle``); see :mod:`nncourse.rules`.
+- ``indirect-import``: ``__import__``, ``importlib``, ``getattr``/``setattr`` on a module,
+  ``sys.modules``, ``exec``, ``eval`` or ``compile``.
+- ``patches-library``: an assignment to (or ``del`` of) an attribute or item of a module
+  (``np.allclose = ...``, ``nncourse.compare.compare = ...``), ``setattr`` on one, or
+  ``mock.patch``; in the answer cells or in code outside them.
+- ``defined-outside``: the graded function's last definition is in a cell the student
+  added, not in its answer cell.
+- ``built-from`` / ``forbidden-call``: the notebook's ``RULES`` (``nncourse.checks.nbNN``):
+  a graded function that never uses (calls or passes on) any of its ``built_from`` names,
+  or that uses one of its ``forbidden_calls``.
+- ``similar``: two students' graded functions that are near-identical once identifiers
+  are renamed canonically and docstrings dropped (comments and whitespace are not in the
+  syntax tree). Similarity is RapidFuzz's normalised Indel ratio (``fuzz.ratio``, 0-100;
+  RapidFuzz is installed with nbgrader), or the standard library's ``difflib`` ratio when
+  RapidFuzz is missing; functions shorter than :data:`MIN_SIMILAR_CHARS` normalised
+  characters and unanswered stubs are not compared.
+
+Rows where the rule was broken outside any graded function name ``(outside the answer
+cells)`` as the function. A file that cannot be read or parsed produces no rows (grading
+already notes it).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import csv
+import importlib
+import io
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from autograder.assemble import _grade_id, _safe_meta, instructor_cells, read_submission
+from autograder.report import cell as csv_cell
+from autograder.submissions import Submission
+
+FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd")
+FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.training",
+                     "nncourse.oracle")
+SIMILARITY_THRESHOLD = 95.0
+"""Pairs at or above this similarity (0-100) are reported."""
+MIN_SIMILAR_CHARS = 120
+"""Normalised functions shorter than this are too small to say anything by being alike."""
+MAX_PARTNERS = 5
+"""Most similar classmates listed per student and function (then a count of the rest)."""
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_CELL_CHARS = 200_000
+OUTSIDE = "(outside the answer cells)"
+HEADER = ["student", "notebook", "function", "rule", "detail"]
+
+try:  # nbgrader depends on RapidFuzz, so it is installed wherever the grader is
+    from rapidfuzz import fuzz as _fuzz
+    from rapidfuzz import process as _process
+
+    SIMILARITY_LIBRARY = "rapidfuzz"
+except ImportError:  # pragma: no cover - exercised only without nbgrader's dependencies
+    _fuzz = _process = None
+    SIMILARITY_LIBRARY = "difflib"
+
+_INDIRECT_CALLS = {"__import__", "exec", "eval", "compile"}
+_BUILTINS = set(dir(builtins))
+
+
+def _forbidden(module: str) -> bool:
+    top = module.split(".")[0]
+    return top in FORBIDDEN_PACKAGES or any(
+        module == lib or module.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
+
+
+def _parse(source: str) -> ast.Module | None:
+    """The cell's syntax tree (IPython magics and shell lines blanked), or None."""
+    if len(source) > MAX_CELL_CHARS:
+        return None
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line
+             for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+@dataclass
+class _Cell:
+    tree: ast.Module
+    where: str  # "answer cell 'x'" or "cell N (not an answer cell)", N counting every cell
+    answer: bool
+    graded: list[str] = field(default_factory=list)  # graded functions defined here
+
+
+def _imports(tree: ast.AST) -> list[tuple[ast.AST, str, str]]:
+    """(node, bound name, full module or object path) of every import in ``tree``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                found.append((node, bound, alias.name if alias.asname else bound))
+                if not alias.asname and alias.name != bound:
+                    found.append((node, bound, alias.name))
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                found.append((node, alias.asname or alias.name, f"{node.module}.{alias.name}"))
+    return found
+
+
+def _root(node: ast.AST) -> ast.AST:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in ("vars", "getattr") and node.args:
+        return _root(node.args[0])
+    return node
+
+
+def _dotted(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:80]
+    except Exception:  # noqa: BLE001 - a display string only
+        return "?"
+
+
+def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
+              ) -> list[tuple[str, str]]:
+    """(rule, detail) of everything in ``tree`` that breaks the contract."""
+    found = []
+    for node, _, path in _imports(tree):
+        if _forbidden(path):
+            found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
+        if path.split(".")[0] == "importlib":
+            found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
+                and node.id in forbidden_names:
+            found.append(("forbidden-module", f"uses {node.id} ({forbidden_names[node.id]}, "
+                          f"line {line})"))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else None
+            if name in _INDIRECT_CALLS:
+                found.append(("indirect-import", f"calls {name}() (line {line})"))
+            elif name in ("getattr", "setattr", "delattr") and node.args:
+                root = _root(node.args[0])
+                if isinstance(root, ast.Name) and root.id in modules | {"__builtins__"}:
+                    rule = "indirect-import" if name == "getattr" else "patches-library"
+                    found.append((rule, f"{name}() on the module {_dotted(node.args[0])} "
+                                  f"(line {line})"))
+            elif isinstance(func, ast.Attribute) and func.attr in ("patch", "setattr") \
+                    and isinstance(_root(func), ast.Name) \
+                    and _root(func).id in modules | {"monkeypatch", "mock", "patch"}:
+                found.append(("patches-library", f"{_dotted(func)}() (line {line})"))
+            elif isinstance(func, ast.Attribute) and func.attr == "import_module":
+                found.append(("indirect-import", f"{_dotted(func)}() (line {line})"))
+        elif isinstance(node, ast.Attribute) and node.attr == "modules" \
+                and isinstance(node.value, ast.Name) and node.value.id in modules | {"sys"}:
+            found.append(("indirect-import", f"uses {node.value.id}.modules (line {line})"))
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for target in targets:
+            for part in ast.walk(target):
+                if isinstance(part, ast.Attribute | ast.Subscript) \
+                        and isinstance(part.ctx, ast.Store | ast.Del):
+                    root = _root(part)
+                    if isinstance(root, ast.Name) and root.id in modules | {"__builtins__"}:
+                        found.append(("patches-library", f"assigns {_dotted(part)} "
+                                      f"(line {line})"))
+    return found
+
+
+def _reachable(name: str, helpers: dict[str, ast.AST]) -> set[str]:
+    """Names ``name`` uses, directly or through the student's other top-level functions."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        node = helpers.get(current)
+        if node is None:
+            continue
+        for used in _uses(node) - seen:
+            seen.add(used)
+            if used in helpers and used != name:
+                todo.append(used)
+    return seen
+
+
+def _uses(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
+
+
+@cache
+def _graded_names(assignment: str) -> tuple[str, ...]:
+    names = []
+    for kind, _, source, _ in instructor_cells(assignment):
+        if kind == "solution":
+            tree = _parse(source)
+            names += [n.name for n in (tree.body if tree else [])
+                      if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    return tuple(names)
+
+
+PATCH_EXEMPT = ("matplotlib", "IPython", "ipywidgets", "tqdm")
+"""Modules whose settings a notebook may change (``plt.rcParams[...] = ...`` is no breach)."""
+
+
+@cache
+def _instructor_modules(assignment: str) -> frozenset[str]:
+    """Names the instructor's own cells bind by importing (np, plt, check, ...)."""
+    modules = set()
+    for kind, _, source, _ in instructor_cells(assignment):
+        tree = _parse(source) if kind != "solution" else None
+        modules |= {bound for _, bound, path in _imports(tree) if tree
+                    and path.split(".")[0] not in PATCH_EXEMPT} if tree else set()
+    return frozenset(modules)
+
+
+def _is_stub(node: ast.AST) -> bool:
+    """A function whose body (docstring and ``pass`` aside) only raises NotImplementedError."""
+    body = [n for n in getattr(node, "body", []) if not isinstance(n, ast.Pass) and not (
+        isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    return bool(body) and all(isinstance(n, ast.Raise) and "NotImplementedError" in
+                              ast.unparse(n) for n in body)
+
+
+def rules_of(assignment: str) -> dict:
+    """The notebook's ``RULES`` (name -> nncourse.rules.Rules), or {} when it has none."""
+    try:
+        module = importlib.import_module(f"nncourse.checks.nb{assignment[:2]}")
+    except Exception:  # noqa: BLE001 - a notebook without checks has no rules to report
+        return {}
+    rules = getattr(module, "RULES", None)
+    return rules if isinstance(rules, dict) else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# normalisation and similarity
+
+
+class _Canonical(ast.NodeTransformer):
+    """Renames identifiers in order of first appearance (v0, v1, ...), drops docstrings.
+
+    Builtins and the notebook's module names (np, math, ...) and attribute names are kept:
+    they are what the code does, not what the student called things.
+    """
+
+    def __init__(self, keep: set[str]):
+        self.keep = keep
+        self.names: dict[str, str] = {}
+
+    def _new(self, name: str) -> str:
+        if name in self.keep:
+            return name
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def generic_visit(self, node):
+        """Bare string statements (docstrings, strings used as comments) are dropped."""
+        for name in ("body", "orelse", "finalbody"):
+            body = getattr(node, name, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                kept = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(
+                    s.value, ast.Constant) and isinstance(s.value.value, str))]
+                setattr(node, name, kept or ([ast.Pass()] if name == "body" else []))
+        return super().generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        node.name = self._new(node.name)
+        node.returns = None
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        node.name = self._new(node.name)
+        return self.generic_visit(node)
+
+    def visit_arg(self, node):
+        node.arg = self._new(node.arg)
+        node.annotation = None
+        return node
+
+    def visit_Name(self, node):
+        node.id = self._new(node.id)
+        return node
+
+
+def normalise(node: ast.AST, keep: set[str]) -> str:
+    """``node``'s code with identifiers renamed canonically and docstrings dropped."""
+    copy = ast.parse(ast.unparse(node))
+    return ast.unparse(_Canonical(keep | _BUILTINS).visit(copy))
+
+
+@cache
+def _solution_code(assignment: str, name: str) -> str | None:
+    """The instructor's ``name``, normalised like the students' (solution markers dropped)."""
+    modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "math"}
+    for kind, _, source, _ in instructor_cells(assignment):
+        tree = _parse(source) if kind == "solution" else None
+        for node in tree.body if tree else []:
+            if getattr(node, "name", None) == name:
+                return normalise(node, modules)
+    return None
+
+
+def _ratio(first: str, second: str) -> float:
+    if _fuzz is not None:
+        return float(_fuzz.ratio(first, second))
+    import difflib
+
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() * 100
+
+
+def _similar_to(reference: str, codes: dict[str, str], threshold: float
+                ) -> list[tuple[str, float]]:
+    return [(student, score) for student in sorted(codes)
+            if (score := _ratio(reference, codes[student])) >= threshold]
+
+
+def _similar_pairs(codes: dict[str, str], threshold: float) -> list[tuple[str, str, float]]:
+    students = sorted(codes)
+    texts = [codes[s] for s in students]
+    pairs = []
+    if _process is not None:
+        matrix = _process.cdist(texts, texts, scorer=_fuzz.ratio, score_cutoff=threshold)
+        for i in range(len(students)):
+            for j in range(i + 1, len(students)):
+                if matrix[i][j] >= threshold:
+                    pairs.append((students[i], students[j], float(matrix[i][j])))
+        return pairs
+    import difflib
+
+    for i in range(len(students)):
+        for j in range(i + 1, len(students)):
+            matcher = difflib.SequenceMatcher(None, texts[i], texts[j], autojunk=False)
+            if matcher.real_quick_ratio() * 100 >= threshold \
+                    and matcher.quick_ratio() * 100 >= threshold \
+                    and (score := matcher.ratio() * 100) >= threshold:
+                pairs.append((students[i], students[j], score))
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# per submission
+
+
+def _cells(notebook, solution_ids: set[str], graded: list[str]) -> list[_Cell]:
+    cells = []
+    for number, cell in enumerate(notebook.cells, 1):
+        gid = _grade_id(cell)
+        kind = cell.get("cell_type")
+        answer = gid in solution_ids and (kind == "code" or (
+            kind in ("markdown", "raw") and _safe_meta(cell).get("solution")))
+        if kind != "code" and not answer:
+            continue
+        if gid and not answer:
+            continue  # a locked or test cell: the instructor's copy runs, not this one
+        source = cell.get("source", "")
+        tree = _parse(source if isinstance(source, str) else "")
+        if tree is None:
+            continue
+        where = f"answer cell {gid!r}" if answer else f"cell {number} (not an answer cell)"
+        defined = [n.name for n in tree.body if isinstance(
+            n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name in graded]
+        cells.append(_Cell(tree, where, answer, defined))
+    return cells
+
+
+def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
+    """Rule rows of one submission, and its normalised graded functions (name -> code)."""
+    if submission.path is None:
+        return [], {}
+    try:
+        raw = submission.path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except OSError:
+        return [], {}
+    if len(raw) > MAX_FILE_BYTES:
+        return [], {}
+    notebook, _ = read_submission(raw)
+    if notebook is None:
+        return [], {}
+    assignment = submission.assignment
+    graded = _graded_names(assignment)
+    solution_ids = {gid for kind, gid, _, _ in instructor_cells(assignment)
+                    if kind == "solution"}
+    cells = _cells(notebook, solution_ids, graded)
+    modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "sys",
+                                                      "builtins", "math"}
+    forbidden_names: dict[str, str] = {}
+    for cell in cells:
+        for _, bound, path in _imports(cell.tree):
+            if path.split(".")[0] not in PATCH_EXEMPT:
+                modules.add(bound)
+            if _forbidden(path):
+                forbidden_names[bound] = f"from {path}, imported in {cell.where}"
+    rows: set[tuple[str, str, str]] = set()
+    definitions: dict[str, tuple[ast.AST, _Cell]] = {}
+    helpers: dict[str, ast.AST] = {}  # every top-level function the student defines
+    for cell in cells:
+        for node in cell.tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                helpers[node.name] = node
+    for cell in cells:
+        inside: set[int] = set()
+        for node in cell.tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                    and node.name in graded:
+                definitions[node.name] = (node, cell)
+                inside |= {id(n) for n in ast.walk(node)}
+                for rule, detail in _breaches(node, modules, forbidden_names):
+                    rows.add((node.name, rule, f"{detail} in {cell.where}"))
+        rest = ast.Module(body=[n for n in cell.tree.body if id(n) not in inside],
+                          type_ignores=[])
+        owners = cell.graded if cell.answer and cell.graded else [OUTSIDE]
+        for rule, detail in _breaches(rest, modules, {}):
+            for owner in owners:
+                rows.add((owner, rule, f"{detail} in {cell.where}"))
+    rules = rules_of(assignment)
+    normalised: dict[str, str] = {}
+    for name, (node, cell) in definitions.items():
+        if not cell.answer:
+            rows.add((name, "defined-outside", f"{name} is (re)defined in {cell.where}, "
+                      "outside its answer cell"))
+        if _is_stub(node):
+            continue  # unanswered: grading already gives it no points
+        used = _reachable(name, helpers)
+        rule = rules.get(name)
+        for needed in tuple(getattr(rule, "built_from", ()) or ()):
+            if needed not in used:
+                rows.add((name, "built-from", f"{name} never uses {needed} (directly or "
+                          "through the student's own functions), which it must be built from"))
+        for call in tuple(getattr(rule, "forbidden_calls", ()) or ()):
+            if call in used:
+                rows.add((name, "forbidden-call", f"{name} uses {call}, which the contract "
+                          "forbids here"))
+        try:
+            normalised[name] = normalise(node, modules)
+        except (RecursionError, ValueError, SyntaxError):
+            continue
+    student = submission.student
+    return [[student, assignment, f, r, d] for f, r, d in sorted(rows)], normalised
+
+
+def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_THRESHOLD,
+                   min_chars: int = MIN_SIMILAR_CHARS) -> list[list[str]]:
+    """Every row of ``integrity.csv``, sorted."""
+    rows: list[list[str]] = []
+    codes: dict[tuple[str, str], dict[str, str]] = {}
+    for submission in submissions:
+        try:
+            found, normalised = analyse(submission)
+        except (RecursionError, MemoryError) as error:
+            found, normalised = [[submission.student, submission.assignment, OUTSIDE,
+                                  "unreadable", f"not analysed: {type(error).__name__}"]], {}
+        rows += found
+        for name, code in normalised.items():
+            if len(code) >= min_chars:
+                codes.setdefault((submission.assignment, name), {})[submission.student] = code
+    for (assignment, name), by_student in codes.items():
+        reference = _solution_code(assignment, name)
+        if reference is not None:
+            for student, score in _similar_to(reference, by_student, threshold):
+                rows.append([student, assignment, name, "matches-solution",
+                             f"{score:.1f}% similar to the instructor's solution after "
+                             f"renaming identifiers and dropping docstrings "
+                             f"({SIMILARITY_LIBRARY})"])
+        partners: dict[str, list[tuple[str, float]]] = {}
+        for first, second, score in _similar_pairs(by_student, threshold):
+            partners.setdefault(first, []).append((second, score))
+            partners.setdefault(second, []).append((first, score))
+        for one, others in partners.items():
+            others.sort(key=lambda pair: (-pair[1], pair[0]))
+            for other, score in others[:MAX_PARTNERS]:
+                rows.append([one, assignment, name, "similar",
+                             f"near-identical to {other}'s {name}: {score:.1f}% similar "
+                             f"after renaming identifiers and dropping docstrings "
+                             f"({SIMILARITY_LIBRARY})"])
+            if len(others) > MAX_PARTNERS:
+                rows.append([one, assignment, name, "similar",
+                             f"and {len(others) - MAX_PARTNERS} more students at or above "
+                             f"{threshold:g}% (only the {MAX_PARTNERS} closest are listed)"])
+    return sorted(rows)
+
+
+def write_integrity(submissions: list[Submission], out_dir: Path,
+                    threshold: float = SIMILARITY_THRESHOLD) -> Path:
+    """Write ``out_dir/integrity.csv`` (header: student, notebook, function, rule, detail)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows([[csv_cell(value) for value in row]
+                      for row in integrity_rows(submissions, threshold)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "integrity.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+

@@ -1,0 +1,285 @@
+"""``grading/integrity.csv``: breaches of the contract's rules and near-identical work.
+
+Each breach is written here from scratch into a copy of notebook 01 and read back through
+:mod:`autograder.integrity` directly; one test runs a tiny class through ``python -m
+autograder grade --no-sandbox`` to show the report is written next to the grades.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nncourse.rules import Rules
+
+from autograder import integrity
+from autograder.integrity import OUTSIDE, integrity_rows, normalise, rules_of
+from autograder.notebooks import filled_notebook, solution_sources
+from autograder.submissions import Submission
+
+A = "01_neuron_and_xor"
+SOLUTION = solution_sources(A)
+N = len(filled_notebook(A, {}).cells)  # cells added by a student are N + 1, N + 2, ...
+ADDED = f"cell {N + 1} (not an answer cell)"
+
+
+@pytest.fixture(autouse=True)
+def _timeout():
+    """Every test here fails instead of hanging (pytest-timeout is not installed)."""
+
+    def expire(signum, frame):
+        raise TimeoutError("test took longer than 180 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 180)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(autouse=True)
+def _no_similarity_noise(monkeypatch):
+    """Rule tests look at rule rows only; similarity has its own tests."""
+    monkeypatch.setattr(integrity, "_solution_code", lambda assignment, name: None)
+
+
+def submit(folder: Path, student: str, extra_cells: tuple[str, ...] = (), **answers: str
+           ) -> Submission:
+    notebook = filled_notebook(A, dict(SOLUTION, **answers))
+    notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra_cells]
+    path = folder / f"{student}_{A}.ipynb"
+    nbformat.write(notebook, path)
+    return Submission(student, A, path)
+
+
+def rule_rows(*submissions: Submission) -> list[tuple[str, str, str, str]]:
+    return [(s, f, r, d) for s, _, f, r, d in integrity_rows(list(submissions))
+            if r != "similar"]
+
+
+SIGMOID_TORCH = ("import torch\n\ndef sigmoid(z):\n"
+                 "    return torch.sigmoid(torch.as_tensor(z)).numpy()\n")
+
+
+def test_forbidden_modules_are_reported_per_function(tmp_path):
+    attacker = submit(
+        tmp_path, "ann",
+        sigmoid=SIGMOID_TORCH,
+        neuron="def neuron(x, w, b, activation=None):\n"
+               "    from scipy.special import expit\n    return expit(x @ w + b)\n",
+        init_mlp="import nncourse.training as tr\n" + SOLUTION["init_mlp"])
+    honest = submit(tmp_path, "ben")
+    assert rule_rows(attacker, honest) == [
+        ("ann", "init_mlp", "forbidden-module",
+         "imports nncourse.training (line 1) in answer cell 'init_mlp'"),
+        ("ann", "neuron", "forbidden-module",
+         "imports scipy.special.expit (line 2) in answer cell 'neuron'"),
+        ("ann", "neuron", "forbidden-module",
+         "uses expit (from scipy.special.expit, imported in answer cell 'neuron', line 3) "
+         "in answer cell 'neuron'"),
+        ("ann", "sigmoid", "forbidden-module",
+         "imports torch (line 1) in answer cell 'sigmoid'"),
+        ("ann", "sigmoid", "forbidden-module",
+         "uses torch (from torch, imported in answer cell 'sigmoid', line 4) in answer "
+         "cell 'sigmoid'"),
+    ]
+
+
+def test_a_module_imported_in_an_added_cell_and_used_by_a_function(tmp_path):
+    attacker = submit(tmp_path, "ann", extra_cells=("import torch as T",),
+                      sigmoid="def sigmoid(z):\n    return T.sigmoid(T.as_tensor(z)).numpy()\n")
+    assert rule_rows(attacker) == [
+        ("ann", OUTSIDE, "forbidden-module", f"imports torch (line 1) in {ADDED}"),
+        ("ann", "sigmoid", "forbidden-module", f"uses T (from torch, imported in {ADDED}, "
+         "line 2) in answer cell 'sigmoid'"),
+    ]
+
+
+def test_indirect_imports_are_reported(tmp_path):
+    attacker = submit(
+        tmp_path, "ann",
+        sigmoid="def sigmoid(z):\n    t = __import__('torch')\n"
+                "    return t.sigmoid(t.as_tensor(z)).numpy()\n",
+        neuron="import importlib\n\ndef neuron(x, w, b, activation=None):\n"
+               "    sp = importlib.import_module('scipy.special')\n"
+               "    return sp.expit(x @ w + b)\n",
+        logic_gate_weights="import sys\n\ndef logic_gate_weights(gate):\n"
+                           "    f = getattr(np, 'array')\n    m = sys.modules['numpy']\n"
+                           "    exec('pass')\n    return eval('(f([1.0, 1.0]), -1.5)')\n")
+    rows = rule_rows(attacker)
+    assert rows == [
+        ("ann", "logic_gate_weights", "indirect-import", "calls eval() (line 7) in answer "
+         "cell 'logic_gate_weights'"),
+        ("ann", "logic_gate_weights", "indirect-import", "calls exec() (line 6) in answer "
+         "cell 'logic_gate_weights'"),
+        ("ann", "logic_gate_weights", "indirect-import", "getattr() on the module np "
+         "(line 4) in answer cell 'logic_gate_weights'"),
+        ("ann", "logic_gate_weights", "indirect-import", "uses sys.modules (line 5) in "
+         "answer cell 'logic_gate_weights'"),
+        ("ann", "neuron", "indirect-import", "importlib.import_module() (line 4) in answer "
+         "cell 'neuron'"),
+        ("ann", "neuron", "indirect-import", "imports importlib (line 1) in answer cell "
+         "'neuron'"),
+        ("ann", "sigmoid", "indirect-import", "calls __import__() (line 2) in answer cell "
+         "'sigmoid'"),
+    ]
+
+
+def test_code_outside_the_answer_cells_that_patches_numpy_or_the_library(tmp_path):
+    attacker = submit(tmp_path, "ann", extra_cells=(
+        "np.allclose = lambda *a, **k: True\n"
+        "import nncourse.compare\nnncourse.compare.compare = None\n"
+        "setattr(np.testing, 'assert_allclose', print)\n"
+        "from nncourse.verdict import Verdict\nVerdict.ok = classmethod(lambda c: None)\n"
+        "del np.isfinite\n"
+        "plt.rcParams['figure.dpi'] = 50\n",  # a plotting setting is no breach
+        "def sigmoid(z):\n    return 0.5 + 0 * z\n"))
+    honest = submit(tmp_path, "ben", extra_cells=("x = np.linspace(0, 1, 3)\nx[0] = 5\n",))
+    assert rule_rows(attacker, honest) == [
+        ("ann", OUTSIDE, "patches-library", f"assigns Verdict.ok (line 6) in {ADDED}"),
+        ("ann", OUTSIDE, "patches-library", f"assigns nncourse.compare.compare (line 3) in "
+         f"{ADDED}"),
+        ("ann", OUTSIDE, "patches-library", f"assigns np.allclose (line 1) in {ADDED}"),
+        ("ann", OUTSIDE, "patches-library", f"assigns np.isfinite (line 7) in {ADDED}"),
+        ("ann", OUTSIDE, "patches-library", f"setattr() on the module np.testing (line 4) in "
+         f"{ADDED}"),
+        ("ann", "sigmoid", "defined-outside", f"sigmoid is (re)defined in cell {N + 2} (not "
+         "an answer cell), outside its answer cell"),
+    ]
+
+
+def test_built_from_and_forbidden_calls_follow_the_notebooks_rules(tmp_path, monkeypatch):
+    rules = {"xor_network": Rules(built_from=("neuron", "logic_gate_weights")),
+             "mlp_forward": Rules(forbidden_calls=("neuron",))}
+    monkeypatch.setattr(integrity, "rules_of", lambda assignment: rules)
+    shortcut = submit(
+        tmp_path, "ann",
+        xor_network="def xor_network(X):\n    X = np.asarray(X, dtype=float)\n"
+                    "    return (X[..., 0] != X[..., 1]).astype(float)\n",
+        mlp_forward="def mlp_forward(X, weights, biases, activation=np.tanh):\n"
+                    "    return neuron(X, weights[0], biases[0])\n")
+    helper = submit(  # built from neuron through a helper of its own: no breach
+        tmp_path, "ben",
+        xor_network="def gate(name, X):\n    w, b = logic_gate_weights(name)\n"
+                    "    return neuron(X, w, b)\n\n"
+                    "def xor_network(X):\n    h = np.column_stack([gate('or', X), "
+                    "gate('nand', X)])\n    return gate('and', h)\n")
+    assert rule_rows(shortcut, helper) == [
+        ("ann", "mlp_forward", "forbidden-call", "mlp_forward uses neuron, which the contract "
+         "forbids here"),
+        ("ann", "xor_network", "built-from", "xor_network never uses logic_gate_weights "
+         "(directly or through the student's own functions), which it must be built from"),
+        ("ann", "xor_network", "built-from", "xor_network never uses neuron (directly or "
+         "through the student's own functions), which it must be built from"),
+    ]
+
+
+def test_rules_are_read_from_the_checks_module_and_may_be_missing():
+    assert rules_of("99_no_such_notebook") == {}
+    assert all(isinstance(rule, Rules) for rule in rules_of(A).values())
+
+
+def test_unanswered_and_malformed_files_add_nothing_and_never_raise(tmp_path):
+    blank = tmp_path / f"blank_{A}.ipynb"
+    nbformat.write(filled_notebook(A, {}), blank)
+    deep = tmp_path / f"deep_{A}.ipynb"
+    deep.write_bytes(b'{"nbformat": 4, "cells": [' + b"[" * 200_000 + b"]" * 200_000 + b"]}")
+    broken = submit(tmp_path, "broken", sigmoid="def sigmoid(z:\n    return (((")
+    nested = submit(tmp_path, "nested", sigmoid="x = " + "(" * 5000 + "1" + ")" * 5000)
+    assert integrity_rows([Submission("blank", A, blank), Submission("deep", A, deep),
+                           Submission("missing", A, None)]) == []
+    assert rule_rows(broken, nested) == []
+
+
+REFERENCE = SOLUTION["perceptron_train"]
+
+
+def renamed(source: str) -> str:
+    """The same function with every local name changed, comments, blank lines, a docstring."""
+    tree = ast.parse(source)
+    mapping = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            node.arg = mapping.setdefault(node.arg, f"my_{node.arg}_renamed")
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            node.id = mapping.setdefault(node.id, f"my_{node.id}_renamed")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in mapping:
+            node.id = mapping[node.id]
+        if isinstance(node, ast.FunctionDef):
+            node.body.insert(0, ast.Expr(ast.Constant("My own work, honestly.")))
+    lines = ast.unparse(tree).splitlines()
+    return "\n\n".join(f"{line}    # step {i}" if line.strip() else line
+                       for i, line in enumerate(lines)) + "\n"
+
+
+def test_near_identical_functions_are_paired_after_normalisation(tmp_path):
+    copy = renamed(REFERENCE)
+    assert copy != REFERENCE and "my_" in copy
+    keep = {"np"}
+    assert normalise(ast.parse(copy).body[0], keep) == normalise(ast.parse(REFERENCE).body[0],
+                                                                 keep)
+    other = ("def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
+             "    X = np.asarray(X, float)\n    t = np.asarray(t, float)\n"
+             "    weights = np.zeros(X.shape[1])\n    bias = 0.0\n    history = []\n"
+             "    for epoch in range(max_epochs):\n"
+             "        predictions = (X @ weights + bias > 0).astype(float)\n"
+             "        errors = t - predictions\n        count = int(np.sum(errors != 0))\n"
+             "        history.append(count)\n        if count == 0:\n            break\n"
+             "        weights = weights + lr * X.T @ errors\n"
+             "        bias = bias + lr * errors.sum()\n    return weights, bias, history\n")
+    rows = integrity_rows([submit(tmp_path, "ann", perceptron_train=REFERENCE),
+                           submit(tmp_path, "ben", perceptron_train=copy),
+                           submit(tmp_path, "cy", perceptron_train=other)])
+    similar = [row for row in rows if row[2] == "perceptron_train"]
+    library = integrity.SIMILARITY_LIBRARY
+    assert library == "rapidfuzz"
+    assert similar == [
+        ["ann", A, "perceptron_train", "similar", "near-identical to ben's perceptron_train: "
+         f"100.0% similar after renaming identifiers and dropping docstrings ({library})"],
+        ["ben", A, "perceptron_train", "similar", "near-identical to ann's perceptron_train: "
+         f"100.0% similar after renaming identifiers and dropping docstrings ({library})"],
+    ]
+
+
+def test_difflib_gives_the_same_pairs_without_rapidfuzz(monkeypatch):
+    codes = {"ann": "def v0(v1):\n    return v1 * 2 + 1" * 5,
+             "ben": "def v0(v1):\n    return v1 * 2 + 1" * 5,
+             "cy": "def v0(v1, v2):\n    for v3 in v1:\n        v2 += v3" * 5}
+    fast = integrity._similar_pairs(codes, 95)
+    monkeypatch.setattr(integrity, "_process", None)
+    monkeypatch.setattr(integrity, "_fuzz", None)
+    assert integrity._similar_pairs(codes, 95) == fast == [("ann", "ben", 100.0)]
+
+
+def test_grade_writes_integrity_csv_with_exact_ids(tmp_path):
+    """A tiny class graded end to end (without the sandbox: only integrity is under test)."""
+    export = tmp_path / "export"
+    export.mkdir()
+    submit(export, "José Ñandú", sigmoid=SIGMOID_TORCH)
+    submit(export, "Zoë", extra_cells=("np.allclose = lambda *a, **k: True",))
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(export), "--out",
+                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet",
+                           "--jobs", "2"], capture_output=True, text=True, timeout=170)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "integrity.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["student", "notebook", "function", "rule", "detail"]
+    breaches = [row for row in rows[1:] if row[3] not in ("similar", "matches-solution")]
+    assert breaches == [
+        ["José Ñandú", A, "sigmoid", "forbidden-module",
+         "imports torch (line 1) in answer cell 'sigmoid'"],
+        ["José Ñandú", A, "sigmoid", "forbidden-module",
+         "uses torch (from torch, imported in answer cell 'sigmoid', line 4) in answer "
+         "cell 'sigmoid'"],
+        ["Zoë", A, OUTSIDE, "patches-library",
+         f"assigns np.allclose (line 1) in {ADDED}"],
+    ]
+    with open(tmp_path / "out" / "grades.csv", encoding="utf-8", newline="") as handle:
+        assert sorted(row["student"] for row in csv.DictReader(handle)) == ["José Ñandú", "Zoë"]

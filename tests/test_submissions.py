@@ -1,0 +1,405 @@
+"""Submissions are picked, named and kept faithfully; reports can always be written.
+
+Issue 13, items 5 (files and names) and the report items: exact student ids, the expected
+file over copies and scratch notebooks, the instructor's copy never overwritten, capped
+zips, same-named files in two folders, malformed files that affect only their student,
+answer cells retyped to markdown or raw, formula injection and unwritable text in the CSVs.
+Each attack is built here from scratch and calls the grader's functions directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.__main__ import _import_into_nbgrader
+from autograder.assemble import assemble, read_submission
+from autograder.notebooks import filled_notebook, solution_sources
+from autograder.report import MAX_FIELD, clean, write_csvs, write_feedback
+from autograder.submissions import (
+    Submission,
+    ZipRefused,
+    _member_name,
+    discover,
+    extract_zip,
+    folder_name,
+)
+
+A = "01_neuron_and_xor"
+SOLUTION = solution_sources(A)
+IDS = ["José Ñandú", "Иван", "Мария", "Zoë", "Zoé", "Zoe\u0308", "kim", "Kim"]
+
+
+@pytest.fixture(autouse=True)
+def _timeout():
+    """Every test here fails instead of hanging (pytest-timeout is not installed)."""
+
+    def expire(signum, frame):
+        raise TimeoutError("test took longer than 120 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 120)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def solution_bytes(**changes: str) -> bytes:
+    return nbformat.writes(filled_notebook(A, dict(SOLUTION, **changes))).encode()
+
+
+BLANK = nbformat.writes(filled_notebook(A, {})).encode()
+TINY = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}'
+
+
+def put(path: Path, data: bytes, age: float = 0.0) -> Path:
+    """Write ``data`` at ``path`` with a modification time ``age`` seconds in the past."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def by_student(submissions: list[Submission]) -> dict[str, Submission]:
+    found = {s.student: s for s in submissions if s.assignment == A}
+    assert len(found) == len([s for s in submissions if s.assignment == A])
+    return found
+
+
+# --- exact ids ---------------------------------------------------------------------------
+
+
+def test_export_keeps_every_id_exact_and_distinct(tmp_path):
+    for number, student in enumerate(IDS):
+        put(tmp_path / "export" / f"{student}_{A}.ipynb", solution_bytes() + b" " * number)
+    found = by_student(discover(tmp_path / "export", [A]))
+    assert sorted(found) == sorted(IDS)
+    for student in IDS:
+        assert found[student].path.name == f"{student}_{A}.ipynb"
+        assert found[student].notes == []
+
+
+def test_nbgrader_layout_keeps_every_id_exact_and_distinct(tmp_path):
+    submitted = tmp_path / "submitted"
+    for student in IDS:
+        put(submitted / student / A / f"{A}.ipynb", solution_bytes())
+    found = by_student(discover(submitted, [A]))
+    assert sorted(found) == sorted(IDS)
+    assert {found[s].path.parent.parent.name for s in IDS} == set(IDS)
+
+
+def test_zip_keeps_ids_exact_even_without_the_utf8_flag(tmp_path):
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for student in IDS:
+            zipped.writestr(f"{student}_{A}.ipynb", solution_bytes())
+    found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
+    assert sorted(found) == sorted(IDS)
+    legacy = zipfile.ZipInfo("José Ñandú_x.ipynb".encode().decode("cp437"))
+    legacy.flag_bits = 0  # a zip tool that wrote UTF-8 names without saying so
+    assert _member_name(legacy) == "José Ñandú_x.ipynb"
+
+
+def test_folder_names_are_the_id_when_safe_and_unique_always():
+    for student in IDS:
+        assert folder_name(student) == student
+    awkward = ["a/b", "a\\b", ".hidden", "..", "x\x00y", "tab\there", "\udc80bytes",
+               "é" * 150, "kim~0123456789abcdef", "", "a-b", "a_b"]
+    names = [folder_name(s) for s in awkward]
+    assert len(set(names)) == len(awkward)
+    for student, name in zip(awkward, names):
+        assert "/" not in name and "\x00" not in name and not name.startswith(".")
+        assert len(name.encode()) <= 200
+        if student in ("a-b", "a_b"):
+            assert name == student
+        else:
+            assert name != student and "~" in name
+    assert folder_name("José/Ñandú").startswith("Jose-Nandu~")
+
+
+# --- which file is graded ------------------------------------------------------------------
+
+
+def test_expected_name_wins_over_newer_copies_and_scratch(tmp_path):
+    folder = tmp_path / "submitted" / "kim" / A
+    put(folder / f"{A}.ipynb", solution_bytes(), age=3600)
+    put(folder / f"Copy of {A}.ipynb", BLANK, age=60)
+    put(folder / f"{A}-Copy1.ipynb", BLANK, age=30)
+    put(folder / "scratch.ipynb", BLANK, age=0)
+    (submission,) = discover(tmp_path / "submitted", [A])
+    assert submission.path == folder / f"{A}.ipynb"
+    assert submission.notes == [
+        f"4 files for this notebook: graded {A}.ipynb (the expected name); ignored "
+        f"{A}-Copy1.ipynb (a copy or variant of the notebook's name); "
+        f"Copy of {A}.ipynb (a copy or variant of the notebook's name); "
+        "scratch.ipynb (recognised only from its cells)"]
+
+
+def test_expected_name_wins_in_an_export_too(tmp_path):
+    export = tmp_path / "export"
+    put(export / f"kim_{A}.ipynb", solution_bytes(), age=3600)
+    put(export / f"kim_Copy of {A}.ipynb", BLANK, age=60)
+    put(export / "kim_scratch.ipynb", BLANK, age=0)
+    put(export / "kim_shopping-list.ipynb", b'{"cells": []}', age=0)
+    found = by_student(discover(export, [A]))
+    assert list(found) == ["kim"]
+    assert found["kim"].path == export / f"kim_{A}.ipynb"
+    assert found["kim"].notes == [
+        "kim_shopping-list.ipynb: not recognised as any course notebook; not graded",
+        f"3 files for this notebook: graded kim_{A}.ipynb (the expected name); ignored "
+        f"kim_Copy of {A}.ipynb (a copy or variant of the notebook's name); "
+        "kim_scratch.ipynb (recognised only from its cells)"]
+
+
+def test_among_equals_the_newest_wins_and_the_other_is_named(tmp_path):
+    export = tmp_path / "export"
+    put(export / f"ann_{A}_attempt1.ipynb", BLANK, age=60)
+    put(export / f"ann_{A}_attempt2.ipynb", solution_bytes(), age=0)
+    (submission,) = discover(export, [A])
+    assert submission.path.name == f"ann_{A}_attempt2.ipynb"
+    assert submission.notes == [
+        f"2 files for this notebook: graded ann_{A}_attempt2.ipynb (a copy or variant of "
+        f"the notebook's name); ignored ann_{A}_attempt1.ipynb (older)"]
+
+
+def test_instructors_copy_is_never_overwritten(tmp_path):
+    work = tmp_path / "course"
+    mine = put(work / "submitted" / "kim" / A / f"{A}.ipynb", solution_bytes(), age=3600)
+    original = mine.read_bytes()
+    put(work / "submitted" / "kim" / A / "scratch.ipynb", BLANK, age=0)
+    chosen = discover(work / "submitted", [A])
+    assert [s.path for s in chosen] == [mine]
+    # even when told to import a different file for kim, the existing copy stays
+    newer = put(tmp_path / "export" / f"kim_{A}.ipynb", BLANK)
+    fresh = put(tmp_path / "export" / f"Zoë_{A}.ipynb", solution_bytes())
+    warnings = _import_into_nbgrader(
+        [Submission("kim", A, newer), Submission("Zoë", A, fresh), *chosen], work)
+    assert mine.read_bytes() == original
+    assert warnings == [f"{mine} kept as it is: it differs from the graded file "
+                        f"kim_{A}.ipynb"]
+    assert (work / "submitted" / "Zoë" / A / f"{A}.ipynb").read_bytes() == fresh.read_bytes()
+
+
+# --- zips ------------------------------------------------------------------------------------
+
+
+def zip_bomb(path: Path, size: int) -> Path:
+    """A zip whose one notebook expands to ``size`` bytes (zeros compress ~1000:1)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped, \
+            zipped.open(f"kim_{A}.ipynb", "w", force_zip64=True) as member:
+        block = b"\0" * (1 << 24)
+        for _ in range(size // len(block)):
+            member.write(block)
+    return path
+
+
+def test_zip_bomb_of_1_gb_is_refused_with_a_clear_note(tmp_path):
+    bomb = zip_bomb(tmp_path / "bomb.zip", 1 << 30)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    target = tmp_path / "x"
+    started = time.monotonic()
+    with pytest.raises(ZipRefused, match=r"bomb.zip expands to 1024 MB of notebooks, more "
+                       r"than the cap of 512 MB: refused"):
+        extract_zip(bomb, target)
+    assert time.monotonic() - started < 5
+    assert not target.exists()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(bomb), "--out",
+                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "error: bomb.zip expands to 1024 MB of notebooks" in done.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_zip_that_lies_about_its_sizes_is_refused(tmp_path):
+    archive = tmp_path / "liar.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr(f"kim_{A}.ipynb", b"\0" * (8 << 20))
+    raw = bytearray(archive.read_bytes())
+    # shrink the declared size (8 MiB) to 1 KiB in both the local and the central header
+    declared = (8 << 20).to_bytes(4, "little")
+    assert raw.count(declared) == 2
+    archive.write_bytes(bytes(raw).replace(declared, (1024).to_bytes(4, "little")))
+    with pytest.raises(ZipRefused):
+        extract_zip(archive, tmp_path / "x", max_total=4 << 20)
+    assert not (tmp_path / "x").exists()
+
+
+def test_zip_with_too_many_entries_is_refused(tmp_path):
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for number in range(20_001):
+            zipped.writestr(f"d{number}/", b"")
+    with pytest.raises(ZipRefused, match="has 20001 entries, more than the cap of 20000"):
+        extract_zip(archive, tmp_path / "x")
+
+
+def test_zip_paths_stay_inside_and_oversized_members_are_named(tmp_path):
+    archive = tmp_path / "paths.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"../../evil_{A}.ipynb", TINY)
+        zipped.writestr(f"/abs/ann_{A}.ipynb", TINY)
+        zipped.writestr(f"__MACOSX/._ann_{A}.ipynb", b"junk")
+        zipped.writestr(f"big_{A}.ipynb", b" " * 2048)
+    target = extract_zip(archive, tmp_path / "x", max_member=1024)
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.ipynb")) == [
+        f"abs/ann_{A}.ipynb", f"evil_{A}.ipynb"]
+    found = by_student(discover(target, [A]))
+    assert sorted(found) == ["ann", "big", "evil"]
+    assert found["big"].path is None
+    assert found["big"].notes == [f"big_{A}.ipynb: larger than 0 MB uncompressed; not graded",
+                                  "no submission for this notebook"]
+
+
+def test_same_named_files_in_two_folders_are_both_kept(tmp_path):
+    archive = tmp_path / "groups.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"groupA/kim_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"groupB/kim_{A}.ipynb", BLANK)
+        zipped.writestr(f"groupA/lee_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"groupB/lee_{A}.ipynb", solution_bytes())  # the same file twice
+        zipped.writestr(f"ann_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"ann_{A}.ipynb", BLANK)  # a zip may hold one name twice
+    target = extract_zip(archive, tmp_path / "x")
+    found = by_student(discover(target, [A]))
+    assert sorted(found) == ["ann", "ann (duplicate-2)", "kim (groupA)", "kim (groupB)", "lee"]
+    assert found["kim (groupA)"].path == target / "groupA" / f"kim_{A}.ipynb"
+    assert found["kim (groupB)"].path == target / "groupB" / f"kim_{A}.ipynb"
+    assert found["kim (groupA)"].path.read_bytes() == solution_bytes()
+    assert found["kim (groupB)"].path.read_bytes() == BLANK
+    assert found["kim (groupB)"].notes == [
+        "the id 'kim' has different files of the same name in several folders: each folder "
+        "is graded as its own student; this is 'kim (groupB)'"]
+    assert found["lee"].notes == [f"groupB/lee_{A}.ipynb: the same file as "
+                                  f"groupA/lee_{A}.ipynb; graded once"]
+    assert found["ann"].path.read_bytes() == solution_bytes()
+    assert found["ann (duplicate-2)"].path.read_bytes() == BLANK
+
+
+# --- malformed files ---------------------------------------------------------------------
+
+
+def deep(depth: int) -> bytes:
+    return (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"metadata": '
+            + b"[" * depth + b"]" * depth + b"}]}")
+
+
+def graded_indices() -> list[int]:
+    notebook = json.loads(solution_bytes())
+    return [i for i, c in enumerate(notebook["cells"]) if "nbgrader" in c["metadata"]]
+
+
+def bad_grade_id() -> bytes:
+    """Two junk cells first, then a list grade_id, a string nbgrader and a list metadata."""
+    notebook = json.loads(solution_bytes())
+    first, second, third = graded_indices()[:3]
+    notebook["cells"][first]["metadata"]["nbgrader"]["grade_id"] = ["x"]
+    notebook["cells"][second]["metadata"]["nbgrader"] = "not a dict"
+    notebook["cells"][third]["metadata"] = [1, 2]
+    notebook["cells"].insert(0, 42)
+    notebook["cells"].insert(0, ["a", "list"])
+    return json.dumps(notebook).encode()
+
+
+MALFORMED = {"deep": deep(200_000), "deepish": deep(900), "gradeid": bad_grade_id(),
+             "cells": b'{"nbformat": 4, "nbformat_minor": 5, "metadata": [], "cells": 7}',
+             "kernel": b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], '
+                       b'"metadata": {"kernelspec": ["x"]}}'}
+
+
+def test_malformed_files_affect_only_their_own_student(tmp_path):
+    export = tmp_path / "export"
+    for student, data in MALFORMED.items():
+        put(export / f"{student}_{A}.ipynb", data)
+        put(export / f"{student}_scratch.ipynb", data)  # recognised only from its content
+    put(export / f"ok_{A}.ipynb", solution_bytes())
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == sorted([*MALFORMED, "ok"])
+    for student, submission in found.items():
+        notebook, notes = read_submission(submission.path.read_bytes())
+        cells, tests, more = assemble(A, notebook)
+        if student == "ok":
+            assert notes == [] and more == []
+            assert sum(c["label"] == "answer cell 'sigmoid'" and c["source"] ==
+                       SOLUTION["sigmoid"] for c in cells) == 1
+        assert len(tests) == 11
+    notebook, notes = read_submission(MALFORMED["deep"])
+    assert notebook is None
+    assert notes == ["the file is not a readable notebook: its JSON is nested too deeply"]
+    notebook, notes = read_submission(MALFORMED["gradeid"])
+    assert notebook is not None
+    first, second = (i + 3 for i in graded_indices()[:2])  # 1-based, after two junk cells
+    assert notes == ["cell 1 is not a notebook cell (list): ignored",
+                     "cell 2 is not a notebook cell (int): ignored",
+                     f"cell {first} has a malformed grade_id (list): ignored",
+                     f"cell {second} has malformed nbgrader metadata: ignored"]
+    assert read_submission(MALFORMED["cells"])[0] is None
+
+
+def test_answer_cell_retyped_to_markdown_or_raw_is_restored_to_code():
+    notebook = filled_notebook(A, SOLUTION)
+    for cell in notebook.cells:
+        grade = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade in ("sigmoid", "neuron"):
+            cell.cell_type = "markdown" if grade == "sigmoid" else "raw"
+            del cell["outputs"], cell["execution_count"]
+    notebook, notes = read_submission(nbformat.writes(notebook).encode())
+    cells, _, more = assemble(A, notebook)
+    sources = {c["label"]: c["source"] for c in cells}
+    assert sources["answer cell 'sigmoid'"] == SOLUTION["sigmoid"]
+    assert sources["answer cell 'neuron'"] == SOLUTION["neuron"]
+    assert more == [
+        "answer cell 'sigmoid' was turned into a markdown cell: restored to code from its "
+        "nbgrader metadata",
+        "answer cell 'neuron' was turned into a raw cell: restored to code from its nbgrader "
+        "metadata"]
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def record(student: str, reason: str, note: str, hint: str = "") -> dict:
+    return {"student": student, "assignment": A, "points": 1.0, "max_points": 2.0,
+            "notes": [note], "tests": [{"test": "test_sigmoid_values", "points": 1.0,
+                                        "max_points": 2.0, "reason": reason, "hint": hint}]}
+
+
+def test_reports_escape_formulas_and_survive_any_text(tmp_path):
+    records = [
+        record("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"),
+        record("Zoë", "a lone surrogate \udc80 and \ud800", "bad \x00 nul \x1b[31m",
+               "\udcff"),
+        record("ok", "x" * 1_000_000, "\tTab first", "fine"),
+        record("\rcr", "=1", "", ""),
+    ]
+    write_csvs(records, tmp_path)
+    write_feedback(records, tmp_path)
+    with open(tmp_path / "grades.csv", encoding="utf-8", newline="") as handle:
+        grades = list(csv.reader(handle))
+    with open(tmp_path / "tests.csv", encoding="utf-8", newline="") as handle:
+        tests = list(csv.reader(handle))
+    assert [row[0] for row in grades[1:]] == ["'=HYPERLINK(\"http://x\")", "Zoë", "ok",
+                                              "\ufffdcr"]
+    assert [row[4] for row in grades[1:]] == ["'-2+3", "bad \ufffd nul \ufffd[31m",
+                                              "'\tTab first", ""]
+    assert tests[1][5] == "'+1+1"
+    assert tests[2][5] == "a lone surrogate \ufffd\ufffd\ufffd and \ufffd\ufffd\ufffd"
+    assert len(tests[3][5]) == MAX_FIELD and tests[3][5].endswith("(truncated)")
+    assert tests[4][5] == "'=1"
+    assert [row[2:4] for row in grades[1:]] == [["1", "2"]] * 4  # numbers are not escaped
+    page = (tmp_path / "feedback" / "Zoë" / f"{A}.html").read_text(encoding="utf-8")
+    assert "\ufffd" in page
+    for path in tmp_path.rglob("*.*"):
+        path.read_bytes().decode("utf-8")  # valid UTF-8 everywhere
+    assert clean("\udc80" * 10_000, limit=100) == "\ufffd" * 86 + " \u2026 (truncated)"
