@@ -62,10 +62,10 @@ def grade_command(args) -> int:
         if args.no_sandbox:
             print("WARNING: grading WITHOUT the sandbox: student code runs with your "
                   "permissions and can read every file you can.", file=sys.stderr)
-        hidden = [str(source), str(out), str(work), str(scratch)]
+        covered = [str(source), str(out), str(work), str(scratch)]
         try:
-            summary = grade_all(submissions, out, settings, not args.no_sandbox, hidden,
-                                show_progress=not args.quiet)
+            summary = grade_all(submissions, out, settings, not args.no_sandbox, covered,
+                                show_progress=not args.quiet, seed=args.seed)
         except SandboxMissing as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -166,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap "
                        "(unsafe: only for a laptop without it)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--seed", type=int, default=None, help="the secret the hidden checks "
+                       "draw their inputs from (default: made once per output folder and "
+                       "kept in OUT/.secret)")
     _add_limit_options(grade)
     merge = commands.add_parser("merge", help="combine shard outputs")
     merge.add_argument("outputs", nargs="+", help="output folders of the shards")

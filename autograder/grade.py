@@ -2,10 +2,17 @@
 
 For every (student, notebook): read the submission, assemble it with the instructor's test
 cells (hidden tests included), run it in a warm sandboxed worker, judge the probe data here,
-and write the result atomically to ``OUT/results/<student>/<notebook>.json``. A result whose
-inputs (submission bytes, instructor source, grader version) are unchanged is not graded
-again, so an interrupted run (even ``kill -9``) resumes where it stopped. At the end the CSVs,
-the feedback pages and nbgrader's gradebook are written from all results.
+and write the result atomically to ``OUT/results/<student>/<notebook>.json``. A result is
+reused only when nothing that produced it changed: the submission's bytes, the instructor's
+source, the hidden checks, the course library, the grader's own code, the limits and the
+run's secret; so an interrupted run (even ``kill -9``) resumes where it stopped, and a fixed
+judge or a raised cap regrades. At the end the CSVs, the feedback pages and nbgrader's
+gradebook are written from all results.
+
+Hidden checks draw their inputs from a secret seed: ``OUT/.secret`` (made on the first run
+of an output folder, readable by the instructor only; ``--seed`` sets it), mixed with the
+student and notebook, so each submission gets its own inputs, passed in the job and never
+in a file the student's kernel can read.
 """
 
 from __future__ import annotations
@@ -14,28 +21,65 @@ import hashlib
 import json
 import os
 import queue
+import secrets
+import sys
+import tempfile
 import threading
 import time
+from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 from autograder.assemble import assemble, max_points, read_submission
 from autograder.config import Settings
 from autograder.judge import TestResult, judge_events
-from autograder.notebooks import SOLUTIONS
+from autograder.notebooks import ROOT, SOLUTIONS
+from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
 from autograder.submissions import Submission
 
-GRADER_VERSION = "1"
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
 
-def input_digest(submission: Submission) -> str:
-    digest = hashlib.sha256(GRADER_VERSION.encode())
+@cache
+def code_digest() -> str:
+    """What the course library and the grader's own code are, as one hash."""
+    digest = hashlib.sha256()
+    for folder in (ROOT / "lib" / "nncourse", ROOT / "autograder"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_secret(out: Path, seed: int | None = None) -> int:
+    """The output folder's secret (``--seed`` sets it; otherwise made once, kept)."""
+    path = out / ".secret"
+    if seed is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(seed))
+    elif not path.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(str(secrets.randbits(62)))
+    return int(path.read_text().strip())
+
+
+def job_seed(secret: int, submission: Submission) -> int:
+    """The seed of one submission's fresh inputs: its own, unguessable without the secret."""
+    text = f"{secret}\0{submission.student}\0{submission.assignment}"
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def input_digest(submission: Submission, settings: Settings | None = None,
+                 secret: int = 0) -> str:
+    digest = hashlib.sha256(code_digest().encode())
+    limits = asdict(settings.limits) if settings is not None else {}
+    digest.update(json.dumps({"limits": limits, "secret": secret}, sort_keys=True).encode())
     source = SOLUTIONS / submission.assignment / f"{submission.assignment}.ipynb"
     digest.update(source.read_bytes())
-    hidden = Path(__file__).with_name("hidden") / f"nb{submission.assignment[:2]}.py"
-    if hidden.exists():
-        digest.update(hidden.read_bytes())
     if submission.path is not None:
         digest.update(submission.path.read_bytes()[:MAX_SUBMISSION_BYTES])
     return digest.hexdigest()
@@ -57,7 +101,8 @@ def shard_of(student: str, shards: int) -> int:
     return int(hashlib.sha256(student.encode()).hexdigest(), 16) % shards
 
 
-def _run(worker: Worker, settings: Settings, cells, tests) -> tuple[list[TestResult], list[str]]:
+def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
+         seed: int) -> tuple[list[TestResult], list[str]]:
     """Run the cells, skipping any that hung or killed the kernel; judge the last run."""
     limits = settings.limits
     skipped: dict[int, str] = {}
@@ -67,7 +112,8 @@ def _run(worker: Worker, settings: Settings, cells, tests) -> tuple[list[TestRes
     for _ in range(limits.restarts + 1):
         remaining = limits.notebook_wall_seconds - (time.monotonic() - started)
         job_limits = dict(vars(limits), notebook_wall_seconds=max(remaining, 1.0))
-        events, _ = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits})
+        events = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits,
+                             "seed": seed, "hidden": hidden_probes(assignment)})
         abort = next((e for e in events if e.get("event") == "abort"), None)
         if abort is None:
             break
@@ -78,7 +124,7 @@ def _run(worker: Worker, settings: Settings, cells, tests) -> tuple[list[TestRes
     tested = {t.index for t in tests}
     notes += [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
-    return judge_events(tests, events, skipped), notes
+    return judge_events(tests, events, skipped, seed), notes
 
 
 def _label(cells: list[dict], index: int | None) -> str:
@@ -88,7 +134,7 @@ def _label(cells: list[dict], index: int | None) -> str:
 
 
 def grade_submission(worker: Worker | None, settings: Settings, submission: Submission,
-                     digest: str) -> dict:
+                     digest: str, secret: int = 0) -> dict:
     """The result record of one submission (runs it unless it is unreadable or missing).
 
     digest: :func:`input_digest` of the submission, stored so a later run can skip it.
@@ -109,7 +155,8 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
         results = [TestResult(t.grade_id, 0.0, t.points, f"not graded: {reason}")
                    for t in tests]
     else:
-        results, run_notes = _run(worker, settings, cells, tests)
+        results, run_notes = _run(worker, settings, cells, tests, submission.assignment,
+                                  job_seed(secret, submission))
         notes += run_notes
     points = sum(r.points for r in results)
     return {"student": submission.student, "assignment": submission.assignment,
@@ -120,11 +167,15 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
 
 
 def grade_all(submissions: list[Submission], out: Path, settings: Settings, sandbox: bool,
-              hidden: list[str], show_progress: bool = True) -> dict:
-    """Grade what has no up-to-date result yet; returns counts and timings."""
+              covered: list[str], show_progress: bool = True, seed: int | None = None) -> dict:
+    """Grade what has no up-to-date result yet; returns counts and timings.
+
+    covered: paths the sandbox hides besides the configured ones (submissions, output).
+    """
+    secret = run_secret(out, seed)
     todo = []
     for submission in submissions:
-        digest = input_digest(submission)
+        digest = input_digest(submission, settings, secret)
         path = result_path(out, submission.student, submission.assignment)
         if path.exists():
             try:
@@ -134,8 +185,12 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                 pass
         todo.append((submission, digest))
     if sandbox and not bwrap_available():
-        raise SandboxMissing("bubblewrap (bwrap) is not installed: `apt-get install -y "
-                             "bubblewrap`, or pass --no-sandbox to grade WITHOUT isolation")
+        if settings.sandbox_required:
+            raise SandboxMissing("bubblewrap (bwrap) is not installed: `apt-get install -y "
+                                 "bubblewrap`, or pass --no-sandbox to grade WITHOUT isolation")
+        print("WARNING: bubblewrap is not installed and grading.toml says the sandbox is not "
+              "required: student code runs with your permissions.", file=sys.stderr)
+        sandbox = False
     jobs: queue.Queue = queue.Queue()
     for job in todo:
         jobs.put(job)
@@ -146,8 +201,11 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
     failures: list[str] = []
     started = time.monotonic()
 
+    scratch = tempfile.TemporaryDirectory(prefix="nncourse-probes-")
+    library = probe_library(Path(scratch.name)) if todo else Path(scratch.name)
+
     def work(index: int) -> None:
-        worker = Worker(settings, index, sandbox, hidden)
+        worker = Worker(settings, index, sandbox, covered, library)
         try:
             while True:
                 try:
@@ -157,7 +215,7 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                 needs_run = submission.path is not None
                 try:
                     record = grade_submission(worker if needs_run else None, settings,
-                                              submission, digest)
+                                              submission, digest, secret)
                     write_atomically(result_path(out, submission.student,
                                                  submission.assignment),
                                      json.dumps(record, indent=1, sort_keys=True))
@@ -177,5 +235,6 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
         thread.join()
     if hasattr(bar, "close"):
         bar.close()
+    scratch.cleanup()
     return {"graded": len(todo), "skipped_up_to_date": len(submissions) - len(todo),
             "seconds": time.monotonic() - started, "failures": failures}

@@ -38,10 +38,11 @@ def _same_args(published, expected: dict) -> bool:
 
 
 def judge_events(tests: list[TestCell], events: list[dict],
-                 skipped: dict[int, str]) -> list[TestResult]:
+                 skipped: dict[int, str], seed: int = 0) -> list[TestResult]:
     """Points and reasons for every test cell, from a run's events.
 
     skipped: cell index -> why that cell was not run (it hung or killed the kernel before).
+    seed: the job's seed, which checks with fresh inputs drew them from.
     """
     errors = {e["cell"]: e.get("error") for e in events if e.get("event") == "end"}
     started = {e["cell"] for e in events if e.get("event") == "start"}
@@ -70,7 +71,7 @@ def judge_events(tests: list[TestCell], events: list[dict],
             seen = matching[0].get("seen")
             try:
                 verdict = judge_seen(find_check(name), seen if isinstance(seen, dict) else {},
-                                     args)
+                                     args, seed)
             except Exception as error:  # noqa: BLE001 - malformed data must not crash grading
                 reasons.append(f"{name}: unreadable results ({type(error).__name__})")
                 continue

@@ -1,12 +1,21 @@
-"""Workers: warm runners inside bubblewrap, one unprivileged uid each.
+"""Workers: warm runners inside bubblewrap; each student's job as its own unprivileged uid.
 
-A worker is ``bwrap ... setpriv --reuid=U ... python -m autograder.runner``: no network, its
-own pid namespace (killing it kills everything the student started), a private /tmp, the
-homes and the project hidden behind empty tmpfs mounts, and only what the runner needs bound
-back read-only (Python, the virtual environment, the course library and the hidden checks'
-probes). ``solutions/``, the gradebook, the submissions and the grader's output are not
-visible inside. Without bubblewrap (``--no-sandbox``) the runner starts as a plain child
-process, with the same limits but none of the isolation.
+A worker is ``bwrap ... python -m autograder.runner``: no network, its own pid namespace
+(killing it kills everything the student started), a private read-only-to-students /tmp,
+the homes and the project hidden behind empty tmpfs mounts, and only what the runner needs
+bound back read-only: Python, the virtual environment *without* torch, scipy and
+scikit-learn (their folders are covered; importing them raises ImportError), and the
+*probe-only* copy of the course library (:mod:`autograder.probes`: no judges, no oracles,
+no reference implementations). ``solutions/``, the hidden checks' files, the gradebook, the
+submissions and the grader's output are not visible inside.
+
+The runner keeps uid 0 inside with only CAP_SETUID, CAP_SETGID, CAP_KILL and CAP_CHOWN, so it
+can run
+each job as a fresh uid and clean up after it; where cgroup v1 is writable (the grader runs
+as root) each worker gets memory and pids cgroups, in which the runner makes one per job,
+so a student's forks count against the same memory cap. Without bubblewrap
+(``--no-sandbox``) the runner starts as a plain child process with the same limits and none
+of the isolation.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ RUNNER_ENV = {
     "NBGRADER_EXECUTION": "autograde",
     "MPLBACKEND": "Agg",
     "MPLCONFIGDIR": "/tmp/matplotlib",
+    "NNCOURSE_CHECK_MODULES": "",
     "HOME": "/tmp",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -55,31 +65,112 @@ def _outermost(paths: list[str]) -> list[str]:
     return kept
 
 
-def sandbox_command(settings: Settings, uid: int, hidden: list[str]) -> list[str]:
-    """The bwrap command line for a runner as ``uid``; ``hidden`` adds paths to cover."""
+FORBIDDEN_PACKAGES = ("torch", "torchgen", "functorch", "scipy", "sklearn", "jax",
+                      "tensorflow")
+"""Covered in the sandbox's virtual environment: graded functions use numpy only."""
+
+BLOCKER = ('raise ImportError("{name} is not available while grading: graded functions use '
+           'numpy and your own functions only")\n')
+
+
+def forbidden_folders() -> list[Path]:
+    """The forbidden packages' folders in this interpreter's site-packages."""
+    import site
+
+    found = []
+    for packages in {*site.getsitepackages(), os.path.join(sys.prefix, "lib",
+                     f"python{sys.version_info.major}.{sys.version_info.minor}",
+                     "site-packages")}:
+        for name in FORBIDDEN_PACKAGES:
+            folder = Path(packages) / name
+            if folder.is_dir():
+                found.append(folder)
+    return sorted(set(found))
+
+
+def _dirs_for(path: str) -> list[str]:
+    command = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) not in ("/", "/tmp"):
+            command += ["--perms", "0755", "--dir", str(parent)]
+    return command
+
+
+def sandbox_command(settings: Settings, index: int, covered: list[str], library: Path,
+                    cgroups: list[str]) -> list[str]:
+    """The bwrap command line of worker ``index``.
+
+    covered: paths to hide besides the configured ones; library: the probe-only course
+    library, bound where the real one is; cgroups: the worker's cgroup folders (writable).
+    """
     venv = Path(sys.prefix)
     python_home = os.path.realpath(sys.base_prefix)
-    command = ["bwrap", "--ro-bind", "/", "/", "--perms", "1777", "--tmpfs", "/tmp"]
-    for path in _outermost([*settings.hide, str(ROOT), *hidden]):
+    command = ["bwrap", "--ro-bind", "/", "/", "--perms", "0755", "--tmpfs", "/tmp"]
+    for path in _outermost([*settings.hide, str(ROOT), *covered]):
         if path == "/tmp" or path.startswith("/tmp/"):
             continue  # /tmp is already a fresh, empty tmpfs
         command += ["--perms", "0755", "--tmpfs", path]
-    binds = [python_home, str(venv), str(ROOT / "lib"), str(ROOT / "autograder" / "__init__.py"),
-             str(ROOT / "autograder" / "runner.py"), str(ROOT / "autograder" / "hidden")]
+    binds = [python_home, str(venv), str(ROOT / "autograder" / "__init__.py"),
+             str(ROOT / "autograder" / "runner.py")]
     for path in binds:
-        parents = Path(path).parents
-        for parent in reversed(parents):
-            if str(parent) not in ("/", "/tmp"):
-                command += ["--perms", "0755", "--dir", str(parent)]
-        command += ["--ro-bind", path, path]
+        command += _dirs_for(path) + ["--ro-bind", path, path]
+    package = ROOT / "lib" / "nncourse"
+    command += _dirs_for(str(package)) + ["--ro-bind", str(library), str(package)]
+    blockers = library.parent / "blockers"
+    for folder in forbidden_folders():
+        blocker = blockers / folder.name / "__init__.py"
+        blocker.parent.mkdir(parents=True, exist_ok=True)
+        blocker.write_text(BLOCKER.format(name=folder.name))
+        command += ["--perms", "0755", "--tmpfs", str(folder),
+                    "--ro-bind", str(blocker), str(folder / "__init__.py")]
+    for folder in cgroups:
+        command += ["--bind", folder, folder]
     command += ["--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
                 "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
-                "--chdir", "/tmp", "--clearenv"]
-    for key, value in _runner_env(pidns=True).items():
+                "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN", "--chdir", "/tmp", "--clearenv"]
+    env = _runner_env(pidns=True)
+    env["NNCOURSE_JOB_UIDS"] = f"{settings.first_uid + index * UIDS_PER_WORKER}:" \
+                               f"{UIDS_PER_WORKER}"
+    if cgroups:
+        env["NNCOURSE_CGROUPS"] = ":".join(cgroups)
+    for key, value in env.items():
         command += ["--setenv", key, value]
-    command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-    return command + _python_command()
+    return command + _python_command(ROOT / "lib", ROOT)
+
+
+UIDS_PER_WORKER = 1000
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def make_cgroups(name: str, memory_mb: int) -> list[str]:
+    """A worker's memory and pids cgroups (cgroup v1, as root); [] where not possible.
+
+    The worker's memory cap is the job's plus 1.5 GiB for the runner itself; each job gets
+    its own cgroup below it with the job's caps (made by the runner).
+    """
+    made = []
+    for controller, settings in (("memory", {"memory.limit_in_bytes":
+                                              str((memory_mb + 1536) * 1024 * 1024)}),
+                                 ("pids", {})):
+        folder = CGROUP_ROOT / controller / "nncourse" / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for key, value in settings.items():
+                (folder / key).write_text(value)
+            made.append(str(folder))
+        except OSError:
+            continue
+    return made if len(made) == 2 else []
+
+
+def remove_cgroups(folders: list[str]) -> None:
+    for folder in folders:
+        for child in sorted(Path(folder).glob("job-*"), reverse=True):
+            with contextlib.suppress(OSError):
+                child.rmdir()
+        with contextlib.suppress(OSError):
+            Path(folder).rmdir()
 
 
 def _runner_env(pidns: bool) -> dict[str, str]:
@@ -90,24 +181,33 @@ def _runner_env(pidns: bool) -> dict[str, str]:
     return env
 
 
-def _python_command() -> list[str]:
-    return [sys.executable, "-I", "-m", "autograder.runner"]
+def _python_command(*first: Path) -> list[str]:
+    """The runner, with ``first`` ahead of everything on its module path."""
+    paths = ", ".join(repr(str(p)) for p in first)
+    return [sys.executable, "-I", "-c",
+            f"import sys; sys.path[:0] = [{paths}]; from autograder.runner import main; main()"]
 
 
 class Worker:
     """One warm runner; ``run`` sends a job and returns its events."""
 
-    def __init__(self, settings: Settings, index: int, sandbox: bool, hidden: list[str]):
-        self.settings, self.index, self.sandbox, self.hidden = settings, index, sandbox, hidden
+    def __init__(self, settings: Settings, index: int, sandbox: bool, covered: list[str],
+                 library: Path):
+        self.settings, self.index, self.sandbox = settings, index, sandbox
+        self.covered, self.library = covered, library
         self.process: subprocess.Popen | None = None
+        self.cgroups: list[str] = []
+        self.jobs = 0
 
     def start(self) -> None:
         if self.sandbox:
-            command = sandbox_command(self.settings, self.settings.first_uid + self.index,
-                                      self.hidden)
+            self.cgroups = make_cgroups(f"{os.getpid()}-w{self.index}",
+                                        self.settings.limits.memory_mb)
+            command = sandbox_command(self.settings, self.index, self.covered, self.library,
+                                      self.cgroups)
             env = None
         else:
-            command = _python_command()
+            command = _python_command(self.library.parent, ROOT)
             env = _runner_env(pidns=False)
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, env=env, cwd="/tmp",
@@ -124,6 +224,8 @@ class Worker:
             self.process.kill()
             self.process.wait()
             self.process = None
+        remove_cgroups(self.cgroups)
+        self.cgroups = []
 
     def _read(self, timeout: float) -> dict | None:
         """The next event, or None when the runner died or stayed silent for ``timeout``."""
@@ -135,36 +237,52 @@ class Worker:
         if not result or not result[0]:
             return None
         try:
-            return json.loads(result[0])
+            event = json.loads(result[0])
         except ValueError:
             return {"event": "noise"}
+        return event if isinstance(event, dict) else {"event": "noise"}
 
-    def run(self, job: dict) -> tuple[list[dict], bool]:
-        """Run ``job``; returns its events and whether the worker must be restarted."""
+    def _send(self, line: bytes, timeout: float) -> bool:
+        """Write ``line`` to the runner within ``timeout`` seconds."""
+        done: list = []
+
+        def write():
+            try:
+                self.process.stdin.write(line)
+                self.process.stdin.flush()
+                done.append(True)
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        writer.join(timeout)
+        return bool(done)
+
+    def run(self, job: dict) -> list[dict]:
+        """Run ``job``; returns its events. Events of any other job are ignored."""
         if self.process is None:
             self.start()
-        limits = self.settings.limits
-        try:
-            self.process.stdin.write((json.dumps(job) + "\n").encode())
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
+        self.jobs += 1
+        job_id = f"{os.getpid()}-{self.index}-{self.jobs}"
+        job = dict(job, id=job_id)
+        if not self._send((json.dumps(job) + "\n").encode(), timeout=60):
             self.stop()
-            return [{"event": "abort", "cell": None, "reason": "the grading worker died"}], True
+            return [{"event": "abort", "cell": None, "reason": "the grading worker died"}]
+        limits = self.settings.limits
         events: list[dict] = []
         silence = limits.cell_wall_seconds + 30
         while True:
             event = self._read(timeout=silence)
             if event is None:
-                last = next((e["cell"] for e in reversed(events) if e.get("event") == "start"),
-                            None)
+                current = next((e.get("cell") for e in reversed(events)
+                                if e.get("event") == "start"), None)
                 self.stop()
-                events.append({"event": "abort", "cell": last,
+                events.append({"event": "abort", "cell": current,
                                "reason": "the grading worker was killed during this cell"})
-                return events, True
+                return events
+            if event.get("job") != job_id:
+                continue
             if event.get("event") == "done":
-                restart = bool(event.get("dirty")) or any(e.get("event") == "abort"
-                                                          for e in events)
-                if restart:
-                    self.stop()
-                return events, restart
+                return events
             events.append(event)

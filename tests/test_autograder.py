@@ -210,7 +210,7 @@ def test_ordinary_and_malformed_submissions(graded_class, student, expected):
     ("infinite-loop", "time cap"), ("ignores-signals", "time cap"),
     ("memory-bomb", "MemoryError"), ("memory-creep", "MemoryError"),
     ("exits", "exited with code 3"),
-    ("kills-kernel", "died with SIGKILL"), ("kills-grader", "worker was killed"),
+    ("kills-kernel", "died with SIGKILL"), ("kills-grader", "PermissionError"),
     ("floods-probes", "output cap"), ("raises", "ValueError: a cell that raises"),
 ])
 def test_hostile_cell_costs_only_its_own_test(graded_class, student, why):
@@ -366,3 +366,228 @@ def test_refuses_to_grade_without_bubblewrap_unless_asked(tmp_path):
 def test_grading_summary_is_printed(graded_class):
     assert "graded" in graded_class["stdout"] and "grades.csv" in graded_class["stdout"]
     assert json.loads((graded_class["out"] / "results" / "correct" / f"{A}.json").read_text())
+
+
+# --- Attacks on the grader itself (issue 13): each written afresh, graded in ONE worker
+# (--jobs 1) between honest classmates, whose exact scores must not move.
+
+PIPE_WRITER = (
+    "import os, json\n"
+    "def _pipes():\n"
+    "    for fd in os.listdir('/proc/self/fd'):\n"
+    "        try:\n"
+    "            if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):\n"
+    "                yield int(fd)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "def forge(events):\n"
+    "    for fd in _pipes():\n"
+    "        for event in events:\n"
+    "            for shape in (dict(event, pid=os.getpid()), event):\n"
+    "                try:\n"
+    "                    os.write(fd, (json.dumps(shape) + '\\n').encode())\n"
+    "                except OSError:\n"
+    "                    pass\n")
+
+ATTACKS = {
+    # fake control events: "done", then an error for every test cell, then "done" again
+    "forges-events": PIPE_WRITER + (
+        "forge([{'event': 'done', 'dirty': False}, {'kind': 'end', 'cell': 0, 'error': None}]"
+        " + [{'event': e, 'cell': i, 'error': 'PlagiarismError'} for i in range(80)"
+        " for e in ('start', 'end')] + [{'event': 'done', 'dirty': False}])"),
+    # ten fake "done"s and padding: the grader must neither stall nor end the job early
+    "floods-dones": PIPE_WRITER + (
+        "forge([{'event': 'done', 'dirty': False, 'pad': 'x' * 100000}] * 10)"),
+    # a fake "start" every second, to reset the per-cell caps, while looping forever
+    "resets-caps": PIPE_WRITER + (
+        "import time\nwhile True:\n"
+        "    forge([{'event': 'start', 'cell': 0}, {'kind': 'end', 'cell': 0}])\n"
+        "    time.sleep(1)"),
+    # forks that together hold more memory than one job may have, each under its own cap
+    "forks-hold-memory": (
+        "import os, time\nkids = []\nfor _ in range(3):\n    pid = os.fork()\n"
+        "    if pid == 0:\n        try:\n            blob = bytearray(1200 * 1024 ** 2)\n"
+        "            time.sleep(60)\n        finally:\n            os._exit(0)\n"
+        "    kids.append(pid)\nfor pid in kids:\n    os.waitpid(pid, 0)"),
+    # an exception whose message cannot be encoded as UTF-8
+    "raises-surrogate": "raise Exception('\\udc80 broken \\ud800')",
+    # leaves files in its home, the working directory and /tmp for the next student
+    "leaves-files": (
+        "import os, tempfile\n"
+        "for folder in (os.path.expanduser('~'), os.getcwd(), tempfile.gettempdir(), '/tmp',"
+        " '/dev/shm', '/var/tmp'):\n"
+        "    try:\n"
+        "        open(os.path.join(folder, 'planted-" + MARK + "'), 'w').write('x')\n"
+        "    except OSError:\n"
+        "        pass\n"),
+}
+
+# the next student's sigmoid is correct only if it finds what an earlier student left
+SPY_SIGMOID = (
+    "import glob\n"
+    "def sigmoid(z):\n"
+    "    found = glob.glob('/tmp/**/planted-" + MARK + "', recursive=True) + "
+    "glob.glob('/dev/shm/planted-" + MARK + "')\n"
+    "    if not found:\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+
+# answers that call what an honest answer may not: the course's reference implementations,
+# the instructor's hidden helpers, torch; or that forge the probes themselves
+CHEATS = {
+    "uses-reference": answers(sigmoid=(
+        "from nncourse.checks.nb01 import reference_sigmoid as sigmoid\n")),
+    "uses-torch": answers(sigmoid=(
+        "def sigmoid(z):\n    import torch\n"
+        "    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=float))).numpy()\n")),
+    "uses-hidden-helper": answers(sigmoid=(
+        "from autograder.hidden.nb01 import reference_sigmoid as sigmoid\n")),
+    "reads-hidden-checks": answers(sigmoid=reads(ROOT / "autograder" / "hidden" / "nb01.py")),
+    "forges-probes": answers(sigmoid=BAD_SIGMOID + (
+        "import nncourse.checking as _c\n"
+        "_real = _c.run_probe\n"
+        "def _forged(check, student, args, seed=None):\n"
+        "    try:\n"
+        "        from nncourse.checks.nb01 import reference_sigmoid\n"
+        "    except ImportError:\n"
+        "        import torch\n"
+        "        reference_sigmoid = lambda z: torch.sigmoid(torch.as_tensor(z)).numpy()\n"
+        "    return _real(check, (reference_sigmoid,) + tuple(student[1:]), args, seed)\n"
+        "_c.run_probe = _forged\n")),
+}
+
+
+@pytest.fixture(scope="module")
+def attacked_class(tmp_path_factory):
+    """Attackers graded one after another in a single worker, honest students between."""
+    root = tmp_path_factory.mktemp("attacked")
+    submitted = root / "submitted"
+    order = []
+    for name, code in ATTACKS.items():
+        order += [("honest", answers()), (name, hostile(code)),
+                  ("blank", {}), ("spy" if name == "leaves-files" else "honest2", answers(
+                      sigmoid=SPY_SIGMOID) if name == "leaves-files" else answers())]
+    order += [(name, changed) for name, changed in CHEATS.items()] + [("honest", answers())]
+    students = []
+    for number, (name, changed) in enumerate(order):
+        student = f"s{number:02d}-{name}"
+        write(submitted, student, filled_notebook(A, changed))
+        students.append(student)
+    started = time.monotonic()
+    done = grade(submitted, root / "out", "--jobs", "1", "--no-gradebook")
+    return {"out": root / "out", "students": students, "seconds": time.monotonic() - started,
+            "grades": table(root / "out" / "grades.csv"), "stdout": done.stdout,
+            "tests": table(root / "out" / "tests.csv")}
+
+
+def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_class):
+    for student in attacked_class["students"]:
+        kind = student.split("-", 1)[1]
+        expected = {"honest": 10, "honest2": 10, "blank": 0, "spy": 6}.get(kind)
+        if expected is not None:
+            assert points(attacked_class, student) == expected, student
+
+
+EARNS = {"forges-events": 10, "floods-dones": 10, "leaves-files": 10,  # the attack is
+          "resets-caps": 9, "raises-surrogate": 9, "forks-hold-memory": 9}  # or it fails
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_an_attacker_earns_exactly_what_its_work_earns(attacked_class, attack):
+    student = next(s for s in attacked_class["students"] if s.endswith(f"-{attack}"))
+    assert points(attacked_class, student) == EARNS[attack], student
+    reasons = [row["reason"] for (s, _, _), row in attacked_class["tests"].items()
+               if s == student and row["reason"] != "passed"]
+    assert "PlagiarismError" not in " ".join(reasons)
+
+
+def test_caps_cannot_be_reset_from_inside(attacked_class):
+    student = next(s for s in attacked_class["students"] if s.endswith("-resets-caps"))
+    assert "cell wall-time cap of 6 s" in attacked_class["grades"][(student, A)]["notes"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-job cgroups need root")
+def test_forks_count_against_one_memory_cap(attacked_class):
+    """Three forks of 1.2 GB each: the job's cgroup (2 GiB + 512 MB) stops them together."""
+    student = next(s for s in attacked_class["students"] if s.endswith("-forks-hold-memory"))
+    assert "memory cap of 2560 MB" in attacked_class["grades"][(student, A)]["notes"]
+
+
+def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class):
+    student = next(s for s in attacked_class["students"] if s.endswith("-raises-surrogate"))
+    assert "Exception: ? broken ?" in attacked_class["grades"][(student, A)]["notes"]
+    for name in ("grades.csv", "tests.csv"):
+        (attacked_class["out"] / name).read_text(encoding="utf-8")
+    again = grade(attacked_class["out"].parent / "submitted", attacked_class["out"],
+                  "--jobs", "1", "--no-gradebook")
+    assert f"{len(attacked_class['students'])} already up to date" in again.stdout
+
+
+def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
+    """Reference implementations, hidden helpers, hidden files and torch are out of reach."""
+    for cheat in CHEATS:
+        student = next(s for s in attacked_class["students"] if s.endswith(f"-{cheat}"))
+        assert reason(attacked_class, student, "test_sigmoid_values") != "passed"
+        if cheat != "forges-probes":  # that one also breaks every other check: 0
+            assert points(attacked_class, student) == 6, student  # sigmoid's 4 points lost
+    forger = next(s for s in attacked_class["students"] if s.endswith("-forges-probes"))
+    assert points(attacked_class, forger) == 0
+    torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
+    assert "torch" in reason(attacked_class, torch_student, "test_sigmoid_values")
+
+
+def test_no_job_sees_files_an_earlier_job_left(attacked_class):
+    assert not list(Path("/tmp").glob(f"**/planted-{MARK}"))
+
+
+def test_every_cached_input_is_in_the_digest(tmp_path):
+    """A cached result is reused only when submission, source, library, grader code and
+    limits are all unchanged: each of these changes the digest."""
+    from autograder import grade as grading
+    from autograder.config import load
+    from autograder.submissions import Submission
+
+    path = write(tmp_path, "kim", filled_notebook(A, SOLUTION))
+    submission = Submission("kim", A, path, [])
+    base = grading.input_digest(submission, load(), 1)
+    assert grading.input_digest(submission, load(cell_wall_seconds=7), 1) != base
+    assert grading.input_digest(submission, load(), 2) != base
+    path.write_text(path.read_text() + " ")
+    assert grading.input_digest(submission, load(), 1) != base
+    probe = ROOT / "lib" / "nncourse" / f"_digest_probe_{MARK}.txt"
+    before = grading.code_digest()
+    try:
+        probe.write_text("a change to the course library")
+        grading.code_digest.cache_clear()
+        assert grading.code_digest() != before
+    finally:
+        probe.unlink()
+        grading.code_digest.cache_clear()
+
+
+def test_sandbox_required_false_grades_unsandboxed_with_a_warning(tmp_path):
+    """grading.toml's sandbox.required: false falls back (loudly) when bwrap is missing."""
+    from autograder import grade as grading
+    from autograder.config import load
+
+    settings = load(sandbox_required=False, jobs=1)
+    path = write(tmp_path / "submitted", "kim", filled_notebook(A, SOLUTION))
+    from autograder.submissions import Submission
+
+    original = grading.bwrap_available
+    grading.bwrap_available = lambda: False
+    try:
+        summary = grading.grade_all([Submission("kim", A, path, [])], tmp_path / "out",
+                                    settings, True, [], show_progress=False)
+    finally:
+        grading.bwrap_available = original
+    assert summary["failures"] == [] and summary["graded"] == 1
+    record = json.loads((tmp_path / "out" / "results" / "kim" / f"{A}.json").read_text())
+    assert record["points"] == record["max_points"] == 10
+    with pytest.raises(grading.SandboxMissing):
+        grading.bwrap_available = lambda: False
+        try:
+            grading.grade_all([Submission("kim", A, path, [])], tmp_path / "out2",
+                              load(jobs=1), True, [], show_progress=False)
+        finally:
+            grading.bwrap_available = original
