@@ -36,7 +36,7 @@ from autograder.judge import TestResult, judge_events
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
-from autograder.submissions import Submission
+from autograder.submissions import Submission, folder_name
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
@@ -86,7 +86,8 @@ def input_digest(submission: Submission, settings: Settings | None = None,
 
 
 def result_path(out: Path, student: str, assignment: str) -> Path:
-    return out / "results" / student / f"{assignment}.json"
+    """Where one result is kept: a folder per student, named safely for any exact id."""
+    return out / "results" / folder_name(student) / f"{assignment}.json"
 
 
 def write_atomically(path: Path, text: str) -> None:

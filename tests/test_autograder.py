@@ -591,3 +591,14 @@ def test_sandbox_required_false_grades_unsandboxed_with_a_warning(tmp_path):
                               load(jobs=1), True, [], show_progress=False)
         finally:
             grading.bwrap_available = original
+
+
+def test_every_exact_id_gets_its_own_results_folder(tmp_path):
+    """Ids a file system cannot hold as they are ("a/b", "../x", control characters) are
+    kept one folder deep under results/, distinct, where load_results finds them."""
+    from autograder.grade import result_path
+
+    ids = ["kim (groupA > sub)", "a/b", "../x", "tab\there", "José Ñandú", "Zoë", "Zoé"]
+    paths = [result_path(tmp_path, student, A) for student in ids]
+    assert len(set(paths)) == len(ids)
+    assert all(p.parent.parent == tmp_path / "results" for p in paths)
