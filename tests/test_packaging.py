@@ -25,11 +25,21 @@ def test_environment_yml_matches_pyproject():
     assert pins_from_environment() == pins_from_pyproject()
 
 
-def test_torch_is_the_cpu_build_on_this_machine():
-    assert pins_from_pyproject()["torch"] == "2.13.0"
+def test_the_installed_torch_is_the_pinned_cpu_build():
+    """What pip installed is the pinned version, built without CUDA (no multi-GB download)."""
+    import torch
+
+    assert torch.__version__.split("+")[0] == pins_from_pyproject()["torch"] == "2.13.0"
+    assert torch.version.cuda is None
 
 
-def test_import_name_is_what_a_student_types():
-    import nncourse
+def test_import_name_is_what_a_student_types(tmp_path):
+    """`from nncourse import check` works from any folder (the package is installed)."""
+    import subprocess
+    import sys
 
-    assert nncourse.check and nncourse.gradient_check
+    done = subprocess.run([sys.executable, "-c", "from nncourse import check; "
+                           "import nncourse; print(nncourse.__file__)"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith(str(ROOT / "lib" / "nncourse"))

@@ -119,8 +119,16 @@ def test_never_reads_solutions_or_imports_the_autograder(tmp_path):
 
 
 def test_command_line_exit_status(monkeypatch):
-    monkeypatch.setenv("NNCOURSE_SELFCHECK", "1")  # report() is a no-op: nothing to pass
-    assert main([RELEASED[0]]) == 1
+    """0 only when every test of every notebook asked for passes; 1 otherwise or if none."""
+    import nncourse.selfcheck as selfcheck
+
+    def result(status):
+        return Result("f", "test_f", status, "f works", "", [])
+
+    for found, code in (([result(PASS), result(PASS)], 0), ([result(PASS), result(FAIL)], 1),
+                        ([result(PASS), result(NOT_YET)], 1), ([], 1)):
+        monkeypatch.setattr(selfcheck, "report", lambda name, hints=1, found=found: found)
+        assert main([RELEASED[0]]) == code
 
 
 def test_test_cells_that_did_not_run_or_raised_are_reported():
