@@ -56,14 +56,20 @@ def filled_notebook(assignment: str, answers: dict[str, str],
     return notebook
 
 
+HIDDEN_CHECKS = "autograder.hidden"
+"""The instructor's hidden checks, which a kernel running the source notebook must know."""
+
+
 def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = False,
-            timeout: int = 600) -> tuple[nbformat.NotebookNode, float, bool]:
+            timeout: int = 600, hidden: bool = False) -> tuple[nbformat.NotebookNode, float, bool]:
     """Run ``notebook`` top to bottom in a fresh python3 kernel started in ``cwd``.
 
     Returns the executed notebook, the wall time in seconds (kernel start included), and
     whether the kernel was still alive at the end. Raises ``CellExecutionError`` on the
-    first error unless ``allow_errors``.
+    first error unless ``allow_errors``. ``hidden``: the kernel can find the hidden checks
+    (for the instructor's source notebook, whose test cells call them).
     """
+    import os
     import time
 
     from jupyter_core.utils import run_sync
@@ -73,7 +79,8 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = Fal
                             allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
     try:
-        client.execute(cleanup_kc=False)
+        env = dict(os.environ, NNCOURSE_CHECK_MODULES=HIDDEN_CHECKS if hidden else "")
+        client.execute(cleanup_kc=False, env=env)
         alive = client.km is not None and bool(run_sync(client.km.is_alive)())
     finally:
         if client.km is not None:

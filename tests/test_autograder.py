@@ -1,10 +1,10 @@
 """The class grader: bad inputs, hostile code and tampering, resume, shards, determinism.
 
-Every submission is built here from notebook 01's solution (10 points, one per test cell),
+Every submission is built here from notebook 01's solution (FULL points, one per test cell),
 changed in one place. Hostile code goes into the `count_parameters` answer cell, which no
-other exercise uses, so "full marks for whatever still passes" means exactly 9/10. A wrong
-sigmoid (constant 0.5) costs 4 points: its two tests, and neuron and XOR, which use it; a
-tampering student with that sigmoid must not score above those 6.
+other exercise uses, so "full marks for whatever still passes" means exactly FULL - 1. A
+wrong sigmoid (constant 0.5) costs 4 points: its two tests, and neuron and XOR, which use
+it; a tampering student with that sigmoid must not score above those FULL - 4.
 """
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assemble import max_points
 from autograder.notebooks import ROOT, SOLUTIONS, filled_notebook, solution_sources
 from autograder.sandbox import bwrap_available
 
 A = "01_neuron_and_xor"
+FULL = max_points(A)
+BUT_ONE, BUT_SIGMOID = FULL - 1, FULL - 4
 SOLUTION = solution_sources(A)
 COUNT = SOLUTION["count_parameters"]
 BAD_SIGMOID = "def sigmoid(z):\n    return np.asarray(z, dtype=float) * 0 + 0.5\n"
@@ -36,7 +39,11 @@ OUTSIDE_FILE = Path(f"/tmp/escaped-{MARK}")
 LIMITS = ["--cell-wall-seconds", "6", "--cell-cpu-seconds", "5", "--notebook-wall-seconds",
           "120", "--output-mb", "8"]
 
-pytestmark = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed")
+needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed")
+MODES = [pytest.param((), id="sandbox", marks=needs_bwrap),
+         pytest.param(("--no-sandbox",), id="no-sandbox")]
+"""Determinism, shards, resume and zips hold with and without the sandbox: a laptop without
+bubblewrap still checks them."""
 
 
 def answers(**changes: str) -> dict[str, str]:
@@ -198,10 +205,12 @@ def reason(graded, student, test) -> str:
 
 
 @pytest.mark.parametrize("student, expected", [
-    ("correct", 10), ("blank", 0), ("partly-wrong", 6), ("renamed", 10), ("reordered", 10),
-    ("wrong-kernel", 10), ("warns", 10), ("nbformat3", 10), ("tamper-test-cells", 6),
+    ("correct", FULL), ("blank", 0), ("partly-wrong", BUT_SIGMOID), ("renamed", FULL),
+    ("reordered", FULL), ("wrong-kernel", FULL), ("warns", FULL), ("nbformat3", FULL),
+    ("tamper-test-cells", BUT_SIGMOID),
     ("corrupt", 0), ("empty", 0), ("not-a-notebook", 0), ("missing", 0),
 ])
+@needs_bwrap
 def test_ordinary_and_malformed_submissions(graded_class, student, expected):
     assert points(graded_class, student) == expected
 
@@ -213,19 +222,22 @@ def test_ordinary_and_malformed_submissions(graded_class, student, expected):
     ("kills-kernel", "died with SIGKILL"), ("kills-grader", "PermissionError"),
     ("floods-probes", "output cap"), ("raises", "ValueError: a cell that raises"),
 ])
+@needs_bwrap
 def test_hostile_cell_costs_only_its_own_test(graded_class, student, why):
-    assert points(graded_class, student) == 9
+    assert points(graded_class, student) == BUT_ONE
     failed = reason(graded_class, student, "test_count_parameters")
     assert why in failed + graded_class["grades"][(student, A)]["notes"]
 
 
+@needs_bwrap
 def test_fork_bomb_and_printing_gigabytes_cost_at_most_their_own_test(graded_class):
     for student in ("fork-bomb", "prints-gigabytes"):
-        assert points(graded_class, student) >= 9
+        assert points(graded_class, student) >= BUT_ONE
         assert [test for (s, _, test), row in graded_class["tests"].items()
                 if s == student and row["reason"] != "passed"] in ([], ["test_count_parameters"])
 
 
+@needs_bwrap
 @pytest.mark.parametrize("student", ["tamper-allclose", "tamper-library", "tamper-builtins"])
 def test_tampering_in_the_kernel_gains_nothing(graded_class, student):
     assert points(graded_class, student) <= points(graded_class, "partly-wrong")
@@ -234,18 +246,21 @@ def test_tampering_in_the_kernel_gains_nothing(graded_class, student):
 
 @pytest.mark.parametrize("student", ["reads-solutions", "reads-gradebook", "reads-classmates",
                                      "reads-home", "network"])
+@needs_bwrap
 def test_sandbox_hides_files_and_network(graded_class, student, network_server):
     assert reason(graded_class, student, "test_sigmoid_values") != "passed"
     with pytest.raises(OSError):
         network_server.accept()
 
 
+@needs_bwrap
 def test_nothing_is_written_outside_the_sandbox(graded_class):
-    assert points(graded_class, "writes-outside") == 10
+    assert points(graded_class, "writes-outside") == FULL
     assert not OUTSIDE_FILE.exists()
     assert not (ROOT / f"escaped-{MARK}").exists()
 
 
+@needs_bwrap
 def test_notes_explain_restorations_and_problems(graded_class):
     notes = {s[0]: row["notes"] for s, row in graded_class["grades"].items()}
     assert "restored from the source" in notes["tamper-test-cells"]
@@ -256,20 +271,22 @@ def test_notes_explain_restorations_and_problems(graded_class):
     assert "no submission" in notes["missing"]
 
 
+@needs_bwrap
 def test_feedback_names_the_fix_and_hides_hidden_tests(graded_class):
     page = (graded_class["out"] / "feedback" / "partly-wrong" / f"{A}.html").read_text()
-    assert "sigmoid" in page and "Hint" in page and "6 / 10" in page
+    assert "sigmoid" in page and "Hint" in page and f"{BUT_SIGMOID:g} / {FULL:g}" in page
     source = (SOLUTIONS / A / f"{A}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source
     assert "HIDDEN TESTS" not in page and "sigmoid_hidden_shapes\", sigmoid" not in page
 
 
+@needs_bwrap
 def test_scores_are_in_nbgraders_gradebook(graded_class):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{graded_class['work'] / 'gradebook.db'}") as gradebook:
-        assert gradebook.find_submission(A, "correct").score == 10
-        assert gradebook.find_submission(A, "partly-wrong").score == 6
+        assert gradebook.find_submission(A, "correct").score == FULL
+        assert gradebook.find_submission(A, "partly-wrong").score == BUT_SIGMOID
     assert (graded_class["work"] / "submitted" / "renamed" / A / f"{A}.ipynb").exists()
 
 
@@ -281,19 +298,23 @@ def small_class(folder: Path) -> Path:
     return submitted
 
 
-def test_two_runs_give_identical_csvs(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_two_runs_give_identical_csvs(tmp_path, mode):
+    """Same submissions and same secret (--seed) in two output folders: identical bytes."""
     submitted = small_class(tmp_path)
-    grade(submitted, tmp_path / "one", "--no-gradebook")
-    grade(submitted, tmp_path / "two", "--no-gradebook")
+    grade(submitted, tmp_path / "one", *mode, "--seed", "7", "--no-gradebook")
+    grade(submitted, tmp_path / "two", *mode, "--seed", "7", "--no-gradebook")
     for name in ("grades.csv", "tests.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-def test_shards_merged_equal_a_single_run(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_shards_merged_equal_a_single_run(tmp_path, mode):
     submitted = small_class(tmp_path)
-    grade(submitted, tmp_path / "all", "--no-gradebook")
+    grade(submitted, tmp_path / "all", *mode, "--seed", "7", "--no-gradebook")
     for k in (1, 2, 3):
-        grade(submitted, tmp_path / f"shard{k}", "--no-gradebook", "--shard", f"{k}/3")
+        grade(submitted, tmp_path / f"shard{k}", *mode, "--seed", "7", "--no-gradebook",
+              "--shard", f"{k}/3")
     shards = [tmp_path / f"shard{k}" for k in (1, 2, 3)]
     sizes = [len(table(s / "grades.csv")) if (s / "grades.csv").stat().st_size > 60 else 0
              for s in shards]
@@ -305,12 +326,13 @@ def test_shards_merged_equal_a_single_run(tmp_path):
                 == (tmp_path / "all" / name).read_bytes())
 
 
-def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path, mode):
     submitted = small_class(tmp_path)
-    grade(submitted, tmp_path / "reference", "--no-gradebook")
+    grade(submitted, tmp_path / "reference", *mode, "--no-gradebook")
     out = tmp_path / "interrupted"
     command = [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out),
-               "--quiet", "--no-gradebook", "--jobs", "1", *LIMITS]
+               "--quiet", *mode, "--no-gradebook", "--jobs", "1", *LIMITS]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 300
@@ -320,7 +342,7 @@ def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path):
     process.wait()
     finished_before = len(list(out.glob("results/*/*.json")))
     assert 2 <= finished_before < 6
-    done = grade(submitted, out, "--no-gradebook")
+    done = grade(submitted, out, *mode, "--no-gradebook")
     assert f"{finished_before} already up to date" in done.stdout
     for name in ("grades.csv", "tests.csv"):
         assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
@@ -328,7 +350,8 @@ def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path):
     assert len(rows) == 6
 
 
-def test_lms_export_zip_with_duplicates(tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_lms_export_zip_with_duplicates(tmp_path, mode):
     export = tmp_path / "export"
     export.mkdir()
     nbformat.write(filled_notebook(A, answers(sigmoid=BAD_SIGMOID)),
@@ -337,11 +360,11 @@ def test_lms_export_zip_with_duplicates(tmp_path):
     nbformat.write(filled_notebook(A, SOLUTION), export / f"ann_{A}_attempt2.ipynb")
     nbformat.write(filled_notebook(A, SOLUTION), export / "ben_homework.ipynb")
     archive = shutil.make_archive(str(tmp_path / "lms"), "zip", export)
-    grade(Path(archive), tmp_path / "out", "--no-gradebook")
+    grade(Path(archive), tmp_path / "out", *mode, "--no-gradebook")
     rows = table(tmp_path / "out" / "grades.csv")
-    assert rows[("ann", A)]["points"] == "10"
+    assert float(rows[("ann", A)]["points"]) == FULL
     assert "2 files for this notebook" in rows[("ann", A)]["notes"]
-    assert rows[("ben", A)]["points"] == "10"
+    assert float(rows[("ben", A)]["points"]) == FULL
 
 
 def test_refuses_to_grade_without_bubblewrap_unless_asked(tmp_path):
@@ -362,6 +385,7 @@ def test_refuses_to_grade_without_bubblewrap_unless_asked(tmp_path):
     assert done.returncode == 2 and "bubblewrap" in done.stderr
 
 
+@needs_bwrap
 def test_grading_summary_is_printed(graded_class):
     assert "graded" in graded_class["stdout"] and "grades.csv" in graded_class["stdout"]
     assert json.loads((graded_class["out"] / "results" / "correct" / f"{A}.json").read_text())
@@ -479,18 +503,21 @@ def attacked_class(tmp_path_factory):
             "tests": table(root / "out" / "tests.csv")}
 
 
+@needs_bwrap
 def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_class):
     for student in attacked_class["students"]:
         kind = student.split("-", 1)[1]
-        expected = {"honest": 10, "honest2": 10, "blank": 0, "spy": 6}.get(kind)
+        expected = {"honest": FULL, "honest2": FULL, "blank": 0, "spy": BUT_SIGMOID}.get(kind)
         if expected is not None:
             assert points(attacked_class, student) == expected, student
 
 
-EARNS = {"forges-events": 10, "floods-dones": 10, "leaves-files": 10,  # the attack is
-          "resets-caps": 9, "raises-surrogate": 9, "forks-hold-memory": 9}  # or it fails
+EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # the attack is
+          "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE,  # all it does; or its cell
+          "forks-hold-memory": BUT_ONE}  # fails
 
 
+@needs_bwrap
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_an_attacker_earns_exactly_what_its_work_earns(attacked_class, attack):
     student = next(s for s in attacked_class["students"] if s.endswith(f"-{attack}"))
@@ -500,11 +527,13 @@ def test_an_attacker_earns_exactly_what_its_work_earns(attacked_class, attack):
     assert "PlagiarismError" not in " ".join(reasons)
 
 
+@needs_bwrap
 def test_caps_cannot_be_reset_from_inside(attacked_class):
     student = next(s for s in attacked_class["students"] if s.endswith("-resets-caps"))
     assert "cell wall-time cap of 6 s" in attacked_class["grades"][(student, A)]["notes"]
 
 
+@needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="per-job cgroups need root")
 def test_forks_count_against_one_memory_cap(attacked_class):
     """Three forks of 1.2 GB each: the job's cgroup (2 GiB + 512 MB) stops them together."""
@@ -512,6 +541,7 @@ def test_forks_count_against_one_memory_cap(attacked_class):
     assert "memory cap of 2560 MB" in attacked_class["grades"][(student, A)]["notes"]
 
 
+@needs_bwrap
 def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class):
     student = next(s for s in attacked_class["students"] if s.endswith("-raises-surrogate"))
     assert "Exception: ? broken ?" in attacked_class["grades"][(student, A)]["notes"]
@@ -522,19 +552,21 @@ def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class)
     assert f"{len(attacked_class['students'])} already up to date" in again.stdout
 
 
+@needs_bwrap
 def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
     """Reference implementations, hidden helpers, hidden files and torch are out of reach."""
     for cheat in CHEATS:
         student = next(s for s in attacked_class["students"] if s.endswith(f"-{cheat}"))
         assert reason(attacked_class, student, "test_sigmoid_values") != "passed"
         if cheat != "forges-probes":  # that one also breaks every other check: 0
-            assert points(attacked_class, student) == 6, student  # sigmoid's 4 points lost
+            assert points(attacked_class, student) == BUT_SIGMOID, student
     forger = next(s for s in attacked_class["students"] if s.endswith("-forges-probes"))
     assert points(attacked_class, forger) == 0
     torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
     assert "torch" in reason(attacked_class, torch_student, "test_sigmoid_values")
 
 
+@needs_bwrap
 def test_no_job_sees_files_an_earlier_job_left(attacked_class):
     assert not list(Path("/tmp").glob(f"**/planted-{MARK}"))
 
@@ -582,7 +614,7 @@ def test_sandbox_required_false_grades_unsandboxed_with_a_warning(tmp_path):
         grading.bwrap_available = original
     assert summary["failures"] == [] and summary["graded"] == 1
     record = json.loads((tmp_path / "out" / "results" / "kim" / f"{A}.json").read_text())
-    assert record["points"] == record["max_points"] == 10
+    assert record["points"] == record["max_points"] == FULL
     with pytest.raises(grading.SandboxMissing):
         grading.bwrap_available = lambda: False
         try:

@@ -101,7 +101,7 @@ def test_every_figure_is_titled_labelled_and_colour_blind_safe(assignment, monke
     notebook = source_notebook(assignment)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(RECORD))
     notebook.cells.append(nbformat.v4.new_code_cell(DESCRIBE))
-    executed, _, _ = execute(notebook, SOLUTIONS / assignment, allow_errors=True)
+    executed, _, _ = execute(notebook, SOLUTIONS / assignment, allow_errors=True, hidden=True)
     text = "".join(out.get("text", "") for out in executed.cells[-1].get("outputs", []))
     assert "NNCOURSE-FIGURES " in text, executed.cells[-1].get("outputs")
     figures = json.loads(text.split("NNCOURSE-FIGURES ", 1)[1])

@@ -18,7 +18,7 @@ ASSIGNMENTS = assignments()
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_notebook_executes_without_errors(assignment):
     notebook, seconds, alive = execute(source_notebook(assignment), SOLUTIONS / assignment,
-                                       allow_errors=True)
+                                       allow_errors=True, hidden=True)
     assert errors(notebook) == [], f"{assignment} solution raised errors"
     assert alive
     print(f"{assignment}: solution executed in {seconds:.1f} s")

@@ -133,7 +133,7 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     hidden_modules = {name: module for name, module in sys.modules.items()
                       if name.split(".")[0] in FORBIDDEN_PACKAGES}
     for name in hidden_modules:
-        sys.modules[name] = None  # ``import torch`` now raises ImportError
+        del sys.modules[name]  # ``import torch`` now reaches the finder below, which refuses
     finder = _BlockImports(owner)
     sys.meta_path.insert(0, finder)
     try:
