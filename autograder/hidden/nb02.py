@@ -1,59 +1,280 @@
-"""Hidden checks for 02_universal_approximation (instructor only; not in the student's copy)."""
+"""Hidden checks for 02_universal_approximation (instructor only; not in the student's copy).
+
+Every check with random inputs is ``fresh``: its inputs come from the grading run's seed.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from nncourse.checking import Check, register
-from nncourse.checks.nb02 import reference_bump
+from nncourse.checks.nb02 import (
+    PARITY_DEEP_RULES,
+    all_patterns,
+    bound_failure,
+    built_from_verdict,
+    parity_outputs,
+    pieces_function,
+    pieces_verdict,
+    probe_built_from,
+    reference_bump,
+    shallow_verdict,
+    strided,
+    tent_points,
+    tent_verdict,
+)
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
 
 
+def _bump_inputs(run_seed):
+    rng = np.random.default_rng([run_seed, 201])
+    cube = rng.uniform(-2, 2, size=(2, 3, 2))
+    left = float(rng.uniform(-1.0, 0.0))
+    right = left + float(rng.uniform(0.2, 1.5))
+    return cube, left, right, float(rng.uniform(-3, 3)), float(rng.uniform(2, 30))
+
+
 @register
 class BumpHiddenShapes(Check):
-    """bump on a plain number, an int array and a 3-D array; a very steep bump stays finite."""
+    """bump on a plain number, an int array, a 3-D array and a strided view; a very steep
+    bump stays finite."""
 
     name = "bump_hidden_shapes"
+    fresh = True
 
-    def probe(self, bump):
-        cube = np.random.default_rng(5).uniform(-2, 2, size=(2, 3, 2))
+    def probe(self, bump, run_seed=0):
+        cube, left, right, height, s = _bump_inputs(run_seed)
         return {"number": bump(0.5, 0.0, 1.0, 3.0),
                 "ints": bump(np.array([-2, 0, 1, 3]), -1.0, 2.0, 1.5, steepness=3.0),
-                "cube": bump(cube, -0.5, 0.7, 0.8, steepness=12.0),
+                "cube": bump(cube, left, right, height, steepness=s),
+                "strided": bump(strided(cube[0]), left, right, height, s),
                 "steep": bump(np.array([-1.0, 0.1, 0.5, 2.0]), 0.0, 1.0, 2.0,
                               steepness=1.0e5)}
 
-    def judge(self, seen):
-        cube = np.random.default_rng(5).uniform(-2, 2, size=(2, 3, 2))
+    def judge(self, seen, run_seed=0):
+        cube, left, right, height, s = _bump_inputs(run_seed)
         return first_failure(
             compare("bump(0.5, 0, 1, 3)", np.squeeze(seen["number"]),
                     reference_bump(0.5, 0.0, 1.0, 3.0, 1000.0), atol=1e-9),
             compare("bump of an int array", seen["ints"],
                     reference_bump(np.array([-2.0, 0.0, 1.0, 3.0]), -1.0, 2.0, 1.5, 3.0)),
             compare("bump of a (2, 3, 2) array", seen["cube"],
-                    reference_bump(cube, -0.5, 0.7, 0.8, 12.0)),
+                    reference_bump(cube, left, right, height, s)),
+            compare("bump of a non-contiguous (3, 2) view", seen["strided"],
+                    reference_bump(cube[0], left, right, height, s)),
             compare("bump with steepness 1e5", seen["steep"],
                     reference_bump(np.array([-1.0, 0.1, 0.5, 2.0]), 0.0, 1.0, 2.0, 1.0e5),
                     atol=1e-9))
 
 
+def _wave(run_seed):
+    """A fresh Lipschitz target with |f| <= 1 on a fresh interval, and bump counts."""
+    rng = np.random.default_rng([run_seed, 202])
+    lo = float(rng.uniform(-2.0, 0.5))
+    hi = lo + float(rng.uniform(0.5, 2.5))
+    a, b = float(rng.uniform(0.3, 0.7)), float(rng.uniform(-0.3, 0.3))
+    omega, phase = float(rng.uniform(1.0, 12.0)), float(rng.uniform(0, 2 * np.pi))
+    top = int(100 * (hi - lo))
+    sizes = [1, int(rng.integers(2, 20)), int(rng.integers(20, top + 1))]
+    return lo, hi, a, b, omega, phase, sizes
+
+
+def _wave_function(a, b, omega, phase):
+    def f(x):
+        return a * np.cos(omega * np.asarray(x, dtype=np.float64) + phase) + b
+    return f
+
+
+@register
+class ApproximateHiddenBound(Check):
+    """a fresh Lipschitz f with |f| <= 1 on a fresh [lo, hi]: max error on the closed
+    interval <= L (hi - lo) / n + 0.01 for n up to 100 (hi - lo)."""
+
+    name = "approximate_1d_hidden_bound"
+    fresh = True
+
+    def probe(self, approximate_1d, run_seed=0):
+        lo, hi, a, b, omega, phase, sizes = _wave(run_seed)
+        f = _wave_function(a, b, omega, phase)
+        return {"params": [list(approximate_1d(f, n, lo=lo, hi=hi)) for n in sizes]}
+
+    def judge(self, seen, run_seed=0):
+        lo, hi, a, b, omega, phase, sizes = _wave(run_seed)
+        f = _wave_function(a, b, omega, phase)
+        for n, params in zip(sizes, seen["params"]):
+            failed = bound_failure(params, f, a * omega, n, lo, hi,
+                                   f"approximate_1d(f, {n}, lo={lo:.4g}, hi={hi:.4g})")
+            if failed is not None:
+                return failed
+        return Verdict.ok()
+
+
+def _parity_rows(run_seed):
+    rng = np.random.default_rng([run_seed, 203])
+    n = int(rng.integers(6, 13))
+    X = rng.integers(0, 2, size=(300, n)).astype(np.float64)
+    return n, X
+
+
+@register
+class ParityDeepHidden(Check):
+    """parity_deep on fresh random rows of 6 to 12 bits (a non-contiguous view too), and
+    built from xor_network on them."""
+
+    name = "parity_deep_hidden"
+    fresh = True
+    rules = PARITY_DEEP_RULES
+
+    def probe(self, parity_deep, run_seed=0):
+        n, X = _parity_rows(run_seed)
+        seen = probe_built_from(parity_deep, X)
+        seen.update({"out": parity_deep(X.copy()), "strided": parity_deep(strided(X)),
+                     "ints": parity_deep(X.astype(np.int64).T.copy().T)})
+        return seen
+
+    def judge(self, seen, run_seed=0):
+        n, X = _parity_rows(run_seed)
+        expected = X.sum(axis=1) % 2
+        name = f"parity_deep on {len(X)} random rows of {n} bits"
+        return first_failure(
+            parity_outputs(name, seen["out"], X, expected),
+            parity_outputs(name + " (a non-contiguous view)", seen["strided"], X, expected),
+            parity_outputs(name + " (an int array in column-major order)", seen["ints"], X,
+                           expected),
+            built_from_verdict(seen, X, n))
+
+
 @register
 class ParityUnitsLarge(Check):
-    """both unit counts are exact integers for n up to 40."""
+    """parity_units_deep(n) is an exact integer for n up to 40."""
 
     name = "parity_units_hidden_large"
     SIZES = (6, 13, 21, 40)
 
-    def probe(self, parity_units_deep, parity_units_shallow):
-        return {"deep": [parity_units_deep(n) for n in self.SIZES],
-                "shallow": [parity_units_shallow(n) for n in self.SIZES]}
+    def probe(self, parity_units_deep):
+        return {"deep": [parity_units_deep(n) for n in self.SIZES]}
 
     def judge(self, seen):
-        for n, deep, shallow in zip(self.SIZES, seen["deep"], seen["shallow"]):
-            if deep != 3 * n - 4:
+        for n, deep in zip(self.SIZES, seen["deep"]):
+            if isinstance(deep, bool) or deep != 3 * n - 4:
                 return Verdict.fail(f"parity_units_deep({n}) returned {deep!r}, expected "
                                     f"{3 * n - 4}.")
-            if isinstance(shallow, bool) or shallow != 2 ** (n - 1):
-                return Verdict.fail(f"parity_units_shallow({n}) returned {shallow!r}, "
-                                    f"expected {2 ** (n - 1)} = 2**(n-1).")
         return Verdict.ok()
+
+
+def _shallow_sizes(run_seed):
+    rng = np.random.default_rng([run_seed, 204])
+    return [4, int(rng.integers(6, 12)), 12], int(rng.integers(0, 2 ** 31))
+
+
+@register
+class ParityShallowHidden(Check):
+    """parity_shallow_weights for n = 4, a fresh n in 6..11, and 12, rows in fresh order."""
+
+    name = "parity_shallow_weights_hidden"
+    fresh = True
+
+    def probe(self, parity_shallow_weights, run_seed=0):
+        sizes, _ = _shallow_sizes(run_seed)
+        return {"params": [list(parity_shallow_weights(n)) for n in sizes]}
+
+    def judge(self, seen, run_seed=0):
+        sizes, order = _shallow_sizes(run_seed)
+        return first_failure(*(shallow_verdict(p, n, order)
+                               for n, p in zip(sizes, seen["params"])))
+
+
+def _tent_case(run_seed):
+    rng = np.random.default_rng([run_seed, 205])
+    return int(rng.integers(5, 11)), int(rng.integers(0, 2 ** 31))
+
+
+@register
+class TentNetworkHidden(Check):
+    """tent_network for a fresh depth in 5..10 at fresh points of [0, 1]."""
+
+    name = "tent_network_hidden"
+    fresh = True
+
+    def probe(self, tent_network, run_seed=0):
+        depth, _ = _tent_case(run_seed)
+        return {"params": list(tent_network(depth))}
+
+    def judge(self, seen, run_seed=0):
+        depth, seed = _tent_case(run_seed)
+        return tent_verdict(seen["params"], depth,
+                            tent_points(depth, np.random.default_rng(seed)))
+
+
+def _pieces_cases(run_seed):
+    """Fresh piecewise-linear functions and grids, with the count the contract gives."""
+    rng = np.random.default_rng([run_seed, 206])
+    cases = []
+    for _ in range(3):
+        lo = float(rng.uniform(-3, 1))
+        hi = lo + float(rng.uniform(0.5, 4))
+        grid = int(rng.choice([2001, 10001, 100001]))
+        step = (hi - lo) / (grid - 1)
+        k = int(rng.integers(2, 25))
+        # kinks at least 20 grid steps apart and from the ends
+        slots = rng.choice(np.arange(20, grid - 20, 25), size=k, replace=False)
+        kinks = np.sort(lo + (slots + rng.uniform(0.1, 0.9, size=k)) * step)
+        knots = np.concatenate([[lo - 1.0], kinks, [hi + 1.0]])
+        slopes = rng.uniform(0.5, 3.0, size=k + 1) * rng.choice([-1, 1], size=k + 1)
+        for i in range(1, k + 1):  # neighbouring slopes differ clearly
+            if abs(slopes[i] - slopes[i - 1]) < 0.3:
+                slopes[i] = -slopes[i - 1]
+        values = np.concatenate([[0.0], np.cumsum(slopes * np.diff(knots))])
+        cases.append((knots, values, lo, hi, grid, k + 1))
+    # two kinks inside one interval of a coarse grid: one kink there, two on the default grid
+    lo, hi = 0.0, float(rng.uniform(1.0, 2.0))
+    grid = int(rng.integers(11, 40))
+    step = (hi - lo) / (grid - 1)
+    j = int(rng.integers(3, grid - 4))
+    pair = lo + (j + np.array([0.3, 0.7])) * step
+    knots = np.array([lo - 1.0, pair[0], pair[1], hi + 1.0])
+    values = np.array([0.0, pair[0] + 1.0, pair[0] + 1.0 - 4 * (pair[1] - pair[0]),
+                       pair[0] + 1.0 - 4 * (pair[1] - pair[0]) + 2 * (hi + 1.0 - pair[1])])
+    cases.append((knots, values, lo, hi, grid, 2))
+    cases.append((knots, values, lo, hi, 100001, 3))
+    return cases
+
+
+@register
+class CountPiecesHidden(Check):
+    """count_linear_pieces on fresh functions, intervals and grids (the grid argument used)."""
+
+    name = "count_linear_pieces_hidden"
+    fresh = True
+
+    def probe(self, count_linear_pieces, run_seed=0):
+        return {"counts": [count_linear_pieces(pieces_function(knots, values), lo, hi,
+                                               grid=grid)
+                           for knots, values, lo, hi, grid, _ in _pieces_cases(run_seed)]}
+
+    def judge(self, seen, run_seed=0):
+        for (knots, _, lo, hi, grid, expected), got in zip(_pieces_cases(run_seed),
+                                                          seen["counts"]):
+            label = (f"a function with {len(knots) - 2} kinks on [{lo:.3g}, {hi:.3g}], "
+                     f"grid={grid}")
+            verdict = pieces_verdict(label, got, expected)
+            if not verdict.passed:
+                return verdict
+        return Verdict.ok()
+
+
+@register
+class ParityDeepTiny(Check):
+    """parity_deep on one column is that column; on two it is XOR (all rows)."""
+
+    name = "parity_deep_hidden_small"
+
+    def probe(self, parity_deep):
+        return {"one": parity_deep(all_patterns(1)), "two": parity_deep(all_patterns(2))}
+
+    def judge(self, seen):
+        X1, X2 = all_patterns(1), all_patterns(2)
+        return first_failure(
+            parity_outputs("parity_deep on the 2 rows of {0,1}^1", seen["one"], X1, X1[:, 0]),
+            parity_outputs("parity_deep on the 4 rows of {0,1}^2", seen["two"], X2,
+                           X2.sum(axis=1) % 2))

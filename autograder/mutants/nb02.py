@@ -1,6 +1,7 @@
-"""Mutation catalogue for 02_universal_approximation: plausible bugs, and correct variants."""
+"""Mutation catalogue for 02_universal_approximation: plausible bugs, shortcuts, and correct
+variants."""
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 MUTANTS = [
     Mutant("bump_sigmoids_swapped", "bump",
@@ -12,6 +13,12 @@ MUTANTS = [
                   ("sigmoid(s * (x - right))", "sigmoid(s * x - right)")],
            why="the shift is not scaled by s: edges at left/s and right/s"),
     Mutant("bump_steepness_ignored", "bump", edits=[("s = steepness", "s = 1000.0")]),
+    Mutant("approx_edges_on_the_interval", "approximate_1d",
+           edits=[("margin = 10.0 / s", "margin = 0.0")],
+           why="the first guess: outer edges on lo and hi, half height at the ends"),
+    Mutant("approx_margin_not_scaled", "approximate_1d",
+           edits=[("margin = 10.0 / s", "margin = 0.01")],
+           why="the margin 10/s computed for s = 1000 only"),
     Mutant("approx_heights_at_edges", "approximate_1d",
            edits=[("np.asarray(f(centres)", "np.asarray(f(edges[:-1])")],
            why="samples f at the left edges instead of the centres"),
@@ -23,10 +30,10 @@ MUTANTS = [
            edits=[("W2[0::2, 0] = heights", "W2[0::2, 0] = -heights"),
                   ("W2[1::2, 0] = -heights", "W2[1::2, 0] = heights")]),
     Mutant("approx_unequal_widths", "approximate_1d",
-           edits=[("edges = np.linspace(lo, hi, n_bumps + 1)",
+           edits=[("edges = np.linspace(lo - margin, hi + margin, n_bumps + 1)",
                    "grid = np.linspace(lo, hi, n_bumps)\n"
-                   "    edges = np.r_[lo, (grid[:-1] + grid[1:]) / 2, hi]")],
-           why="centres on linspace(lo, hi, n): the two end bumps are half as wide"),
+                   "    edges = np.r_[lo - margin, (grid[:-1] + grid[1:]) / 2, hi + margin]")],
+           why="centres on linspace(lo, hi, n): the two end bumps are narrower"),
     Mutant("approx_W1_transposed", "approximate_1d",
            edits=[("W1 = np.full((1, 2 * n_bumps), float(s))",
                    "W1 = np.full((2 * n_bumps, 1), float(s))")]),
@@ -41,14 +48,96 @@ MUTANTS = [
            why="XORs neighbouring columns instead of carrying the running parity"),
     Mutant("parity_skips_a_column", "parity_deep",
            edits=[("range(1, X.shape[1])", "range(2, X.shape[1])")]),
-    Mutant("parity_shallow_2_to_the_n", "parity_units_shallow",
-           edits=[("return 2 ** (n - 1)", "return 2 ** n")]),
+    Mutant("parity_returns_a_column", "parity_deep",
+           edits=[("return parity", "return parity.reshape(-1, 1)")],
+           why="shape (N, 1) instead of (N,)"),
     Mutant("parity_deep_quadratic", "parity_units_deep",
            edits=[("return 3 * n - 4", "return (n - 1) ** 2 + 1")],
            why="right for n = 2 only"),
     Mutant("parity_deep_counts_output", "parity_units_deep",
            edits=[("return 3 * n - 4", "return 3 * (n - 1)")],
            why="counts the final AND (the output unit) as hidden"),
+    Mutant("shallow_thresholds_on_counts", "parity_shallow_weights",
+           edits=[("np.arange(1, n + 1) - 0.5", "np.arange(1, n + 1) - 0.0")],
+           why="thresholds on the counts themselves: units half on"),
+    Mutant("shallow_not_alternating", "parity_shallow_weights",
+           edits=[("sharp * (-1.0) ** np.arange(n)", "sharp * np.ones(n)")],
+           why="counts the ones instead of their parity"),
+    Mutant("shallow_too_soft", "parity_shallow_weights",
+           edits=[("steep = 40.0", "steep = 2.0")],
+           why="hidden units not steep enough: errors above 0.01 for larger n"),
+    Mutant("shallow_output_not_sharp", "parity_shallow_weights",
+           edits=[("sharp = 20.0", "sharp = 4.0")],
+           why="output unit too soft: sigmoid(2) is 0.88, not within 0.01 of 1"),
+    Mutant("shallow_no_output_bias", "parity_shallow_weights",
+           edits=[("b2 = -sharp / 2", "b2 = 0.0")]),
+    Mutant("tent_wrong_second_slope", "tent_network",
+           edits=[("np.array([[2.0], [-4.0]])", "np.array([[2.0], [-2.0]])")],
+           why="right slope -2 mistaken for the change of slope"),
+    Mutant("tent_kink_at_wrong_place", "tent_network",
+           edits=[("np.array([0.0, -0.5])", "np.array([0.0, 0.5])")]),
+    Mutant("tent_one_layer_short", "tent_network",
+           edits=[("range(depth - 1)", "range(depth - 2)")]),
+    Mutant("tent_layers_not_composed", "tent_network",
+           edits=[("weights.append(combine @ first)", "weights.append(np.eye(2))")],
+           why="the later layers pass the units through instead of re-applying the tent"),
+    Mutant("pieces_no_merging", "count_linear_pieces",
+           edits=[("int(np.count_nonzero(starts))", "int(np.count_nonzero(changes))")],
+           why="a kink between two grid points counted twice"),
+    Mutant("pieces_kinks_not_pieces", "count_linear_pieces",
+           edits=[("return int(np.count_nonzero(starts)) + 1",
+                   "return int(np.count_nonzero(starts))")]),
+    Mutant("pieces_exact_equality", "count_linear_pieces",
+           edits=[("> 1e-6 * larger", "> 0")],
+           why="rounding noise in the slopes counted as kinks"),
+]
+
+SHORTCUTS = [
+    Shortcut("parity_deep_modulo", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    return np.asarray(X, dtype=float).sum(axis=1) % 2\n"),
+        why="an operator instead of the chain of XOR networks"),
+    Shortcut("parity_deep_bitwise_xor", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    return np.bitwise_xor.reduce(np.asarray(X, dtype=int), axis=1).astype(float)\n"),
+        why="numpy's xor instead of the student's networks"),
+    Shortcut("parity_deep_decoy_call", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    xor_network(np.asarray(X, dtype=float)[:, :2])  # called, result unused\n"
+        "    return np.asarray(X, dtype=float).sum(axis=1) % 2\n"),
+        why="calls xor_network for show, computes parity with %"),
+    Shortcut("pieces_ignore_grid", "count_linear_pieces",
+             edits=[("x = np.linspace(lo, hi, grid)", "x = np.linspace(lo, hi, 100001)")],
+             why="the grid argument ignored"),
+    Shortcut("tent_one_wide_layer", "tent_network", source=(
+        "def tent_network(depth):\n"
+        "    kinks = np.arange(2 ** depth) / 2 ** depth\n"
+        "    slopes = 2.0 ** depth * (-1.0) ** np.arange(2 ** depth)\n"
+        "    W1 = np.ones((1, 2 ** depth))\n"
+        "    b1 = -kinks\n"
+        "    W2 = np.concatenate([[slopes[0]], np.diff(slopes)]).reshape(-1, 1)\n"
+        "    return [W1, W2], [b1, np.zeros(1)]\n"),
+        why="the same function from one wide hidden layer, not 2 units per layer"),
+    Shortcut("tent_hard_coded_depths", "tent_network", source=(
+        "def tent_network(depth):\n"
+        "    first = np.array([[1.0, 1.0]])\n"
+        "    table = {1: [first, np.array([[2.0], [-4.0]])]}\n"
+        "    table[2] = [first, np.array([[2.0, 2.0], [-4.0, -4.0]]), table[1][1]]\n"
+        "    table[3] = table[2][:2] + table[2][1:]\n"
+        "    table[4] = table[3][:2] + table[3][1:]\n"
+        "    weights = table[min(depth, 4)]\n"
+        "    biases = [np.array([0.0, -0.5])] * (len(weights) - 1) + [np.zeros(1)]\n"
+        "    return list(weights), biases\n"),
+        why="the visible depths written out; other depths get depth 4"),
+    Shortcut("shallow_one_pattern_per_unit", "parity_shallow_weights", source=(
+        "import itertools\n\n"
+        "def parity_shallow_weights(n):\n"
+        "    odd = np.array([p for p in itertools.product([0.0, 1.0], repeat=n)\n"
+        "                    if sum(p) % 2 == 1])\n"
+        "    W1 = np.where(odd.T == 1, 20.0, -20.0)\n"
+        "    b1 = 10.0 - 20.0 * odd.sum(axis=1)\n"
+        "    return W1, b1, np.full(len(odd), 20.0), -10.0\n"),
+        why="right outputs from 2**(n-1) detector units instead of n"),
 ]
 
 VARIANTS = [
@@ -60,11 +149,12 @@ VARIANTS = [
         "    return 0.5 * height * (a - b)\n")),
     Variant("approx_loops_ups_then_downs", "approximate_1d", source=(
         "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
-        "    width = (hi - lo) / n_bumps\n"
+        "    start = lo - 10.0 / steepness\n"
+        "    width = (hi - lo + 20.0 / steepness) / n_bumps\n"
         "    W1 = np.zeros((1, 2 * n_bumps)); b1 = np.zeros(2 * n_bumps)\n"
         "    W2 = np.zeros((2 * n_bumps, 1)); b2 = np.array([0.0])\n"
         "    for k in range(n_bumps):\n"
-        "        left = lo + k * width\n"
+        "        left = start + k * width\n"
         "        right = left + width\n"
         "        height = float(f(np.array([left + width / 2]))[0])\n"
         "        W1[0, k] = steepness; b1[k] = -steepness * left; W2[k, 0] = height\n"
@@ -73,8 +163,9 @@ VARIANTS = [
         "    return W1, b1, W2, b2\n")),
     Variant("approx_telescoped_steps", "approximate_1d", source=(
         "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
-        "    edges = lo + (hi - lo) * np.arange(n_bumps + 1) / n_bumps\n"
-        "    heights = f(lo + (hi - lo) * (np.arange(n_bumps) + 0.5) / n_bumps)\n"
+        "    a, b = lo - 10 / steepness, hi + 10 / steepness\n"
+        "    edges = a + (b - a) * np.arange(n_bumps + 1) / n_bumps\n"
+        "    heights = f(a + (b - a) * (np.arange(n_bumps) + 0.5) / n_bumps)\n"
         "    jumps = np.diff(np.concatenate([[0.0], heights, [0.0]]))  # n + 1 steps\n"
         "    W1 = np.full((1, 2 * n_bumps), steepness)\n"
         "    b1 = np.zeros(2 * n_bumps)\n"
@@ -84,7 +175,8 @@ VARIANTS = [
         "    return W1, b1, W2, np.zeros((1,))\n")),
     Variant("approx_offset_in_b2", "approximate_1d", source=(
         "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
-        "    edges = np.linspace(lo, hi, n_bumps + 1)\n"
+        "    d = 10.0 / steepness\n"
+        "    edges = np.linspace(lo - d, hi + d, n_bumps + 1)\n"
         "    heights = f((edges[:-1] + edges[1:]) / 2)\n"
         "    offset = heights.mean()\n"
         "    W1 = steepness * np.ones((1, 2 * n_bumps))\n"
@@ -93,7 +185,7 @@ VARIANTS = [
         "    return W1, b1.reshape(1, -1), W2, np.array([offset])\n")),
     Variant("parity_tree", "parity_deep", source=(
         "def parity_deep(X):\n"
-        "    cols = [X[:, j] for j in range(X.shape[1])]\n"
+        "    cols = [np.asarray(X[:, j], dtype=float) for j in range(X.shape[1])]\n"
         "    while len(cols) > 1:\n"
         "        paired = [xor_network(np.column_stack([cols[i], cols[i + 1]]))\n"
         "                  for i in range(0, len(cols) - 1, 2)]\n"
@@ -105,7 +197,7 @@ VARIANTS = [
         "import functools\n\n"
         "def parity_deep(X):\n"
         "    return functools.reduce(lambda p, c: xor_network(np.stack([p, c], axis=1)),\n"
-        "                            list(X.T.astype(float)))\n")),
+        "                            list(np.asarray(X, dtype=float).T))\n")),
     Variant("units_deep_by_counting", "parity_units_deep", source=(
         "def parity_units_deep(n):\n"
         "    units = 0\n"
@@ -114,6 +206,64 @@ VARIANTS = [
         "        if block < n - 2:\n"
         "            units += 1  # an AND that feeds the next block\n"
         "    return units\n")),
-    Variant("units_shallow_shift", "parity_units_shallow", source=(
-        "def parity_units_shallow(n):\n    return 1 << (n - 1)\n")),
+    Variant("shallow_counting_down", "parity_shallow_weights", source=(
+        "def parity_shallow_weights(n):\n"
+        "    # unit k is on while fewer than k ones are present; the output reads them backwards\n"
+        "    k = np.arange(1, n + 1)\n"
+        "    W1 = -60.0 * np.ones((n, n))\n"
+        "    b1 = 60.0 * (k - 0.5)\n"
+        "    on = 30.0 * (-1.0) ** k  # [c >= k] = 1 - [c < k]\n"
+        "    w2 = on\n"
+        "    b2 = -on.sum() - 15.0\n"
+        "    return W1, b1, w2, np.array([b2])\n")),
+    Variant("shallow_loop_sigmoid_units", "parity_shallow_weights", source=(
+        "def parity_shallow_weights(n):\n"
+        "    W1 = np.zeros((n, n)); b1 = np.zeros(n); w2 = np.zeros(n)\n"
+        "    for unit in range(n):\n"
+        "        W1[:, unit] = 25.0\n"
+        "        b1[unit] = -25.0 * (unit + 0.5)\n"
+        "        w2[unit] = 12.0 if unit % 2 == 0 else -12.0\n"
+        "    return W1, b1, w2, -6.0\n")),
+    Variant("tent_rescaled_units", "tent_network", source=(
+        "def tent_network(depth):\n"
+        "    # units 2 relu(u) and relu(2u - 1): the same tent, rescaled units\n"
+        "    W_in = np.array([[2.0, 2.0]]); b = np.array([0.0, -1.0])\n"
+        "    out = np.array([[1.0], [-2.0]])\n"
+        "    weights = [W_in] + [out @ W_in for _ in range(depth - 1)] + [out]\n"
+        "    biases = [b.copy() for _ in range(depth)] + [np.array([0.0])]\n"
+        "    return weights, biases\n")),
+    Variant("tent_min_form", "tent_network", source=(
+        "def tent_network(depth):\n"
+        "    # t(u) = 2u - 4 relu(u - 1/2) with u = relu(u) on [0, 1], units swapped\n"
+        "    weights, biases = [], []\n"
+        "    for layer in range(depth):\n"
+        "        if layer == 0:\n"
+        "            weights.append(np.array([[1.0, 1.0]]))\n"
+        "        else:\n"
+        "            weights.append(np.array([[-4.0, -4.0], [2.0, 2.0]]))\n"
+        "        biases.append(np.array([-0.5, 0.0]))\n"
+        "    weights.append(np.array([[-4.0], [2.0]]))\n"
+        "    biases.append(np.array([0.0]))\n"
+        "    return weights, biases\n")),
+    Variant("pieces_by_loop", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    xs = np.linspace(lo, hi, grid)\n"
+        "    ys = f(xs)\n"
+        "    kinks, previous_changed = 0, False\n"
+        "    last = (ys[1] - ys[0]) / (xs[1] - xs[0])\n"
+        "    for i in range(1, grid - 1):\n"
+        "        slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])\n"
+        "        changed = abs(slope - last) > 1e-7 * max(abs(slope), abs(last))\n"
+        "        if changed and not previous_changed:\n"
+        "            kinks += 1\n"
+        "        previous_changed = changed\n"
+        "        last = slope\n"
+        "    return kinks + 1\n")),
+    Variant("pieces_isclose_runs", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    x = np.linspace(lo, hi, grid)\n"
+        "    s = np.diff(f(x)) / np.diff(x)\n"
+        "    same = np.isclose(s[1:], s[:-1], rtol=1e-5, atol=0.0)\n"
+        "    padded = np.concatenate([[0], (~same).astype(int), [0]])\n"
+        "    return int(np.sum(np.diff(padded) == 1)) + 1\n")),
 ]
