@@ -5,11 +5,21 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
+    RULES,
     Case,
-    ValueCasesCheck,
+    build_probe_graph,
     compare,
+    dag_spec,
+    finite_difference_vjp,
+    gradient_check,
     judge_mlp,
-    mlp_data,
+    judge_order,
+    judge_value_cases,
+    names_in_order,
+    reference_cross_entropy,
+    reference_sigmoid,
+    run_value_case,
+    unchanged,
 )
 from nncourse.verdict import Verdict, first_failure
 
@@ -103,28 +113,297 @@ def _hidden_mix(a, b):
     return d / (1 + b.sigmoid()) - (a ** 0.5 - 1).relu() * 2
 
 
-HIDDEN_CASES = (
-    Case("(2 - a) / (3 / b)^2 - 1 / (4a), then log, exp, tanh, sigmoid, relu", 2, _hidden_mix,
-         0.4, 2.5, "Numbers on the left call the reflected methods: 2 - a is "
-         "a.__rsub__(2) = 2 - a, and 3 / b is b.__rtruediv__(3) = 3 / b."),
-    Case("(a - 1)^3 at a = 1 + something", 1, lambda a: (a - 1) ** 3, 1.5, 3.0,
-         "d(u^3)/du = 3 u^2."),
+def _reflected(a, b):
+    return (2 - a) / (3 / b) - 1 / (a * 4) + (5 - b) * (1.5 + a)
+
+
+HIDDEN_ARITHMETIC = (
+    Case("(2 - a) / (3 / b) - 1 / (4a) + (5 - b)(1.5 + a)", 2, _reflected, 0.4, 2.5,
+         "Numbers on the left call the reflected methods: 2 - a is a.__rsub__(2) = 2 - a, "
+         "and 3 / b is b.__rtruediv__(3) = 3 / b."),
     Case("1 / a (a negative)", 1, lambda a: 1 / a, -3.0, -0.5,
          "1 / a calls a.__rtruediv__(1)."),
     Case("10 - a - a", 1, lambda a: 10 - a - a, hint="a is used twice: d/da = -2."),
+    Case("a / b - b / a", 2, lambda a, b: a / b - b / a, -3.0, -0.5,
+         "d(a/b)/db = -a / b^2, also for negative numbers."),
+)
+
+HIDDEN_FUNCTIONS = (
+    Case("(a - 1)^3", 1, lambda a: (a - 1) ** 3, 1.5, 3.0, "d(u^3)/du = 3 u^2."),
+    Case("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 4.0, "d(a^k)/da = k a^(k-1), also for k = 0.5."),
     Case("a.tanh() at a large", 1, lambda a: a.tanh(), 2.0, 3.0,
          "d(tanh a)/da = 1 - tanh(a)^2, from the output."),
     Case("a.sigmoid() at a = 1000", 1, lambda a: a.sigmoid(), fixed=(1000.0,),
          hint="sigmoid(1000) = 1 with zero gradient, without overflow."),
+    Case("a.sigmoid() at a = -1000", 1, lambda a: a.sigmoid(), fixed=(-1000.0,),
+         hint="sigmoid(-1000) = 0 with zero gradient, without overflow (math.exp(1000) "
+              "raises OverflowError)."),
+    Case("a.exp(), a.log(), a.relu() at random a", 1,
+         lambda a: a.exp() + (a + 3.5).log() + (a - 0.1).relu(), -3.0, 3.0,
+         "Check the local derivatives of exp, log and relu (relu'(0) = 0)."),
+)
+
+HIDDEN_BACKWARD = (
+    Case("(2 - a) / (3 / b)^2 - 1 / (4a), then log, exp, tanh, sigmoid, relu", 2, _hidden_mix,
+         0.4, 2.5, "A node used by several later nodes collects all their contributions (+=), "
+         "and backward visits nodes in reverse topological order."),
+    Case("a * a * a - a / a", 1, lambda a: a * a * a - a / a, 0.5, 2.0,
+         "a is used five times: every use adds to a.grad."),
 )
 
 
+def fresh_case_inputs(case: Case, run_seed: int, tag: int, index: int) -> list[float]:
+    """A case's fixed inputs, or uniform draws in [lo, hi] from this run's seed."""
+    if case.fixed is not None:
+        return [float(x) for x in case.fixed]
+    rng = np.random.default_rng([run_seed, tag, index])
+    return [float(x) for x in rng.uniform(case.lo, case.hi, size=case.arity)]
+
+
+class FreshValueCases(Check):
+    """Base of the hidden Value checks: a table of expressions at this run's random inputs."""
+
+    cases: tuple[Case, ...] = ()
+    tag = 0
+    fresh = True
+
+    def probe(self, Value, run_seed=0):
+        return {"cases": [run_value_case(Value, case, fresh_case_inputs(case, run_seed,
+                                                                          self.tag, i))
+                          for i, case in enumerate(self.cases)]}
+
+    def judge(self, seen, run_seed=0):
+        return judge_value_cases(self.cases, seen, run_seed, inputs=[
+            fresh_case_inputs(case, run_seed, self.tag, i) for i, case in enumerate(self.cases)])
+
+
 @register
-class ValueHiddenMixed(ValueCasesCheck):
-    """Value: numbers on the left of every operator inside a longer expression."""
+class ValueHiddenArithmetic(FreshValueCases):
+    """Value: numbers on the left of every operator, negative inputs, a node used twice."""
+
+    name = "value_hidden_arithmetic"
+    cases = HIDDEN_ARITHMETIC
+    tag = 4101
+
+
+@register
+class ValueHiddenFunctions(FreshValueCases):
+    """Value: **, tanh, sigmoid at +-1000, exp, log, relu at this run's inputs."""
+
+    name = "value_hidden_functions"
+    cases = HIDDEN_FUNCTIONS
+    tag = 4102
+
+
+@register
+class ValueHiddenMixed(FreshValueCases):
+    """Value.backward: longer expressions mixing every operation, nodes used many times."""
 
     name = "value_hidden_mixed"
-    cases = HIDDEN_CASES
+    cases = HIDDEN_BACKWARD
+    tag = 4103
+
+
+@register
+class TopologicalOrderFresh(Check):
+    """topological_order on random graphs drawn for this run (shared and repeated inputs)."""
+
+    name = "topological_order_hidden_fresh"
+    fresh = True
+    SIZES = (60, 12, 200)
+
+    def probe(self, topological_order, run_seed=0):
+        seen = []
+        for k, n in enumerate(self.SIZES):
+            nodes, root = build_probe_graph("random", _graph_seed(run_seed, k), n)
+            seen.append(names_in_order(topological_order(root), nodes))
+        return {"orders": seen}
+
+    def judge(self, seen, run_seed=0):
+        return first_failure(*(
+            judge_order(f"topological_order on a random graph of {n} nodes", got,
+                        *dag_spec("random", _graph_seed(run_seed, k), n))
+            for k, (n, got) in enumerate(zip(self.SIZES, seen["orders"]))))
+
+
+def _graph_seed(run_seed: int, k: int) -> int:
+    return int(np.random.default_rng([run_seed, 4104, k]).integers(2**31))
+
+
+# --------------------------------------------------------------------------------------------
+# Layers at this run's random inputs, passed as non-contiguous views (W.T, A[:, ::2])
+# --------------------------------------------------------------------------------------------
+
+
+def strided(rng: np.random.Generator, shape: tuple[int, ...], how: str,
+            scale: float = 1.0) -> np.ndarray:
+    """A random array of ``shape`` that is a non-contiguous view: a transpose ("T"), every
+    second column ("cols") or every second entry of a longer vector ("step")."""
+    if how == "T":
+        return rng.normal(scale=scale, size=shape[::-1]).T
+    if how == "cols":
+        return rng.normal(scale=scale, size=(shape[0], 2 * shape[1]))[:, ::2]
+    return rng.normal(scale=scale, size=2 * shape[0])[::2]
+
+
+def layer_views(run_seed: int, tag: int, scale: float = 1.0):
+    """(N, D, M) and X (N, D) every second column, W (D, M) a transpose, b (M,) strided,
+    dout (N, M) a transpose: all non-contiguous."""
+    rng = np.random.default_rng([run_seed, tag])
+    n, d, m = (int(v) for v in rng.integers((1, 2, 2), (9, 7, 6)))
+    X = strided(rng, (n, d), "cols", scale)
+    W = strided(rng, (d, m), "T")
+    b = strided(rng, (m,), "step")
+    dout = strided(rng, (n, m), "T")
+    return X, W, b, dout
+
+
+def _snapshot(**arrays) -> dict:
+    return {name: np.array(value) for name, value in arrays.items()}
+
+
+@register
+class LinearForwardFresh(Check):
+    """linear_forward on non-contiguous X, W, b drawn for this run."""
+
+    name = "linear_forward_hidden_fresh"
+    fresh = True
+
+    def probe(self, linear_forward, run_seed=0):
+        X, W, b, _ = layer_views(run_seed, 4201)
+        out, _cache = linear_forward(X, W, b)
+        return {"out": out}
+
+    def judge(self, seen, run_seed=0):
+        X, W, b, _ = layer_views(run_seed, 4201)
+        return compare(f"linear_forward(X {X.shape} = A[:, ::2], W {W.shape} = V.T, b)[0]",
+                       seen["out"], X @ W + b)
+
+
+@register
+class LinearBackwardFresh(Check):
+    """linear_backward on non-contiguous X, W, dout drawn for this run; inputs unchanged."""
+
+    name = "linear_backward_hidden_fresh"
+    fresh = True
+
+    def probe(self, linear_forward, linear_backward, run_seed=0):
+        X, W, b, dout = layer_views(run_seed, 4202)
+        _out, cache = linear_forward(X, W, b)
+        dX, dW, db = linear_backward(dout, cache)
+        return {"dX": dX, "dW": dW, "db": db, "after": _snapshot(X=X, W=W, b=b, dout=dout)}
+
+    def judge(self, seen, run_seed=0):
+        X, W, b, dout = layer_views(run_seed, 4202)
+        where = f"on non-contiguous inputs (X {X.shape} = A[:, ::2], W = V.T, dout = U.T)"
+        return first_failure(
+            gradient_check(f"dX {where}", seen["dX"],
+                           finite_difference_vjp(lambda Z: Z @ W + b, X, dout)),
+            gradient_check(f"dW {where}", seen["dW"],
+                           finite_difference_vjp(lambda Z: X @ Z + b, W, dout)),
+            gradient_check(f"db {where}", seen["db"],
+                           finite_difference_vjp(lambda Z: X @ W + Z, b, dout)),
+            unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
+                      seen["after"]))
+
+
+@register
+class ReluLayerFresh(Check):
+    """relu_forward/backward on non-contiguous inputs drawn for this run, zeros included."""
+
+    name = "relu_layer_hidden_fresh"
+    fresh = True
+
+    @staticmethod
+    def inputs(run_seed):
+        X, _W, _b, _ = layer_views(run_seed, 4203)
+        rng = np.random.default_rng([run_seed, 4213])
+        dout = strided(rng, X.shape, "T")
+        X[0, 0] = 0.0  # the kink, written through the view
+        return X, dout
+
+    def probe(self, relu_forward, relu_backward, run_seed=0):
+        X, dout = self.inputs(run_seed)
+        out, cache = relu_forward(X)
+        dX = relu_backward(dout, cache)
+        return {"out": out, "dX": dX, "after": _snapshot(X=X, dout=dout)}
+
+    def judge(self, seen, run_seed=0):
+        X, dout = self.inputs(run_seed)
+        return first_failure(
+            compare("relu_forward(X) on a non-contiguous X", seen["out"], np.maximum(X, 0.0)),
+            compare("relu_backward on non-contiguous X and dout", seen["dX"],
+                    np.where(X > 0, dout, 0.0)),
+            unchanged("relu_forward/relu_backward", {"X": X, "dout": dout}, seen["after"]))
+
+
+@register
+class SigmoidLayerFresh(Check):
+    """sigmoid_forward/backward on non-contiguous inputs of this run, up to magnitude 800."""
+
+    name = "sigmoid_layer_hidden_fresh"
+    fresh = True
+    warnings_fail = True
+
+    @staticmethod
+    def inputs(run_seed):
+        X, _W, _b, _ = layer_views(run_seed, 4204, scale=4.0)
+        rng = np.random.default_rng([run_seed, 4214])
+        dout = strided(rng, X.shape, "T")
+        X[0, 0], X[-1, -1] = 800.0, -800.0
+        return X, dout
+
+    def probe(self, sigmoid_forward, sigmoid_backward, run_seed=0):
+        X, dout = self.inputs(run_seed)
+        out, cache = sigmoid_forward(X)
+        dX = sigmoid_backward(dout, cache)
+        return {"out": out, "dX": dX, "after": _snapshot(X=X, dout=dout)}
+
+    def judge(self, seen, run_seed=0):
+        X, dout = self.inputs(run_seed)
+        s = reference_sigmoid(X)
+        return first_failure(
+            compare("sigmoid_forward(X) on a non-contiguous X", seen["out"], s, atol=1e-12),
+            compare("sigmoid_backward on non-contiguous X and dout", seen["dX"],
+                    dout * s * (1 - s), atol=1e-12),
+            unchanged("sigmoid_forward/sigmoid_backward", {"X": X, "dout": dout},
+                      seen["after"]))
+
+
+def fresh_scores(run_seed: int):
+    """Scores (N, K) as a transpose, rows shifted by very different amounts, and labels."""
+    rng = np.random.default_rng([run_seed, 4205])
+    n, k = (int(v) for v in rng.integers((3, 2), (9, 7)))
+    scores = strided(rng, (n, k), "T", scale=3.0)
+    scores += rng.choice([-900.0, -300.0, 0.0, 400.0, 950.0], size=(n, 1))
+    y = rng.integers(0, k, size=2 * n)[::2]
+    return scores, y
+
+
+@register
+class SoftmaxCrossEntropyFresh(Check):
+    """softmax_cross_entropy on this run's scores: a transpose, rows with different maxima."""
+
+    name = "softmax_cross_entropy_hidden_fresh"
+    fresh = True
+    warnings_fail = True
+
+    def probe(self, softmax_cross_entropy, run_seed=0):
+        scores, y = fresh_scores(run_seed)
+        loss, dscores = softmax_cross_entropy(scores, y)
+        return {"loss": loss, "dscores": dscores, "after": _snapshot(scores=scores, y=y)}
+
+    def judge(self, seen, run_seed=0):
+        scores, y = fresh_scores(run_seed)
+        n = len(y)
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(n), y] -= 1.0
+        return first_failure(
+            compare(f"loss on scores {scores.shape} (a transpose; row maxima far apart)",
+                    np.squeeze(seen["loss"]), reference_cross_entropy(scores, y), n=n),
+            compare("dscores on the same scores", seen["dscores"], p / n, n=n),
+            unchanged("softmax_cross_entropy", {"scores": scores, "y": y}, seen["after"]))
 
 
 @register
@@ -148,25 +427,38 @@ class SoftmaxCrossEntropyUniform(Check):
                                      n=5))
 
 
+def mlp_views(run_seed: int, k: int):
+    """A two-layer net's params and data for this run; W1 a transpose, X every second column,
+    b2 strided. k = 0: random sizes; k = 1: a batch of one."""
+    rng = np.random.default_rng([run_seed, 4206, k])
+    n, d, h, c = (int(v) for v in rng.integers((2, 2, 2, 2), (14, 6, 9, 6)))
+    n = 1 if k == 1 else n
+    params = {"W1": strided(rng, (d, h), "T") / np.sqrt(d), "b1": rng.normal(size=h) * 0.1,
+              "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)),
+              "b2": strided(rng, (c,), "step") * 0.1}
+    X = strided(rng, (n, d), "cols")
+    y = rng.integers(0, c, size=n)
+    return params, X, y
+
+
 @register
-class MlpHiddenSizes(Check):
-    """mlp_loss_and_grads on other sizes, including a batch of one."""
+class MlpHiddenFresh(Check):
+    """mlp_loss_and_grads at this run's sizes, non-contiguous arrays, and a batch of one."""
 
-    name = "mlp_loss_and_grads_hidden_sizes"
-    SIZES = ((12, 4, 8, 5, 8), (1, 3, 2, 4, 9))
+    name = "mlp_loss_and_grads_hidden_fresh"
+    rules = RULES["mlp_loss_and_grads"]
+    fresh = True
 
-    def probe(self, mlp_loss_and_grads):
+    def probe(self, mlp_loss_and_grads, run_seed=0):
         seen = []
-        for n, d, h, c, seed in self.SIZES:
-            params, X, y = mlp_data(seed, n, d, h, c)
-            copies = {k: v.copy() for k, v in params.items()}
-            loss, grads = mlp_loss_and_grads(copies, X.copy(), y.copy())
+        for k in (0, 1):
+            params, X, y = mlp_views(run_seed, k)
+            loss, grads = mlp_loss_and_grads(params, X, y)
             seen.append({"loss": loss, "grads": dict(grads),
-                         "after": {f"params['{k}']": copies[k] for k in copies}
-                         | {"X": X, "y": y}})
+                         "after": _snapshot(**{f"params['{key}']": v for key, v in params.items()},
+                                            X=X, y=y)})
         return {"runs": seen}
 
-    def judge(self, seen):
-        return first_failure(*(judge_mlp(run, *mlp_data(seed, n, d, h, c))
-                               for run, (n, d, h, c, seed) in zip(seen["runs"], self.SIZES)))
-
+    def judge(self, seen, run_seed=0):
+        return first_failure(*(judge_mlp(run, *mlp_views(run_seed, k))
+                               for k, run in enumerate(seen["runs"])))

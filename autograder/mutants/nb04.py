@@ -1,7 +1,7 @@
 """Mutation catalogue for 04_computation_graph_backprop: plausible student bugs, and correct
 variants."""
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 MUTANTS = [
     # topological_order
@@ -231,7 +231,37 @@ VARIANTS = [
         "        total += lse - scores[i, y[i]]\n"
         "        probs[i] = np.exp(scores[i] - lse)\n"
         "    return total / N, (probs - np.eye(K)[y]) / N\n")),
-    Variant("mlp_inline_numpy", "mlp_loss_and_grads", source=(
+]
+
+VARIANTS += [
+    Variant("mlp_layers_in_a_loop", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    caches, out = [], X\n"
+        "    for i in (1, 2):\n"
+        "        out, cache = linear_forward(out, params[f'W{i}'], params[f'b{i}'])\n"
+        "        caches.append(cache)\n"
+        "        if i == 1:\n"
+        "            out, relu_cache = relu_forward(out)\n"
+        "    loss, d = softmax_cross_entropy(out, y)\n"
+        "    grads = {}\n"
+        "    for i in (2, 1):\n"
+        "        d, grads[f'W{i}'], grads[f'b{i}'] = linear_backward(d, caches[i - 1])\n"
+        "        if i == 2:\n"
+        "            d = relu_backward(d, relu_cache)\n"
+        "    return loss, grads\n")),
+    Variant("softmax_logsumexp_rowwise", "softmax_cross_entropy", source=(
+        "def softmax_cross_entropy(scores, y):\n"
+        "    n = len(y)\n"
+        "    top = np.max(scores, axis=1)\n"
+        "    lse = top + np.log(np.sum(np.exp(scores - top[:, None]), axis=1))\n"
+        "    loss = float(np.mean(lse - scores[np.arange(n), y]))\n"
+        "    p = np.exp(scores - lse[:, None])\n"
+        "    p[np.arange(n), y] -= 1\n"
+        "    return loss, p / n\n")),
+]
+
+SHORTCUTS = [
+    Shortcut("mlp_inline_numpy", "mlp_loss_and_grads", source=(
         "def mlp_loss_and_grads(params, X, y):\n"
         "    W1, b1, W2, b2 = (params[k] for k in ('W1', 'b1', 'W2', 'b2'))\n"
         "    Z = X @ W1 + b1\n"
@@ -247,4 +277,35 @@ VARIANTS = [
         "    dH = dS @ W2.T\n"
         "    dZ = dH * (Z > 0)\n"
         "    return loss, {'W2': Hd.T @ dS, 'b2': dS.sum(0), 'W1': X.T @ dZ, 'b1': dZ.sum(0)}\n")),
+    Shortcut("mlp_torch_autograd", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    import torch\n"
+        "    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    hidden = (torch.tensor(X) @ t['W1'] + t['b1']).relu()\n"
+        "    loss = torch.nn.functional.cross_entropy(hidden @ t['W2'] + t['b2'],\n"
+        "                                             torch.tensor(y))\n"
+        "    loss.backward()\n"
+        "    return loss.item(), {k: v.grad.numpy() for k, v in t.items()}\n"),
+        why="torch autograd instead of the student's layers: numpy-only and built-from broken"),
+    Shortcut("linear_backward_torch_autograd", "linear_backward", source=(
+        "def linear_backward(dout, cache):\n"
+        "    import torch\n"
+        "    X, W = (torch.tensor(a, requires_grad=True) for a in cache)\n"
+        "    b = torch.zeros(W.shape[1], dtype=W.dtype, requires_grad=True)\n"
+        "    ((X @ W + b) * torch.tensor(dout)).sum().backward()\n"
+        "    return X.grad.numpy(), W.grad.numpy(), b.grad.numpy()\n"),
+        why="a backward pass computed by torch autograd"),
+    Shortcut("linear_backward_numerical_vjp", "linear_backward", source=(
+        "def linear_backward(dout, cache):\n"
+        "    X, W = cache\n"
+        "    b = np.zeros(W.shape[1])\n"
+        "    dX = finite_difference_gradient(lambda Z: np.sum((Z @ W + b) * dout), X)\n"
+        "    dW = finite_difference_gradient(lambda Z: np.sum((X @ Z + b) * dout), W)\n"
+        "    db = finite_difference_gradient(lambda Z: np.sum((X @ W + Z) * dout), b)\n"
+        "    return dX, dW, db\n"),
+        why="the course's finite-difference checker as the backward pass"),
+    Shortcut("softmax_global_max_shift", "softmax_cross_entropy",
+             edits=[("shifted = scores - scores.max(axis=1, keepdims=True)",
+                     "shifted = scores - scores.max()")],
+             why="one shift for the whole batch: rows far below the maximum underflow"),
 ]

@@ -1,4 +1,4 @@
-"""Plots for the lessons: decision boundaries, truth tables, learning curves.
+"""Plots for the lessons: decision boundaries, truth tables, learning curves, computation graphs.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common forms
 of colour blindness; every plot has a title and labelled axes, sized for a laptop screen.
@@ -110,3 +110,117 @@ def plot_history(history: dict[str, Sequence[float]], title: str = "Training his
                 title=f"{title}: accuracy", ylabel="accuracy")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Computation graphs: a plain node class and a drawing of any graph of nodes (notebook 04)
+# --------------------------------------------------------------------------------------------
+
+
+class Node:
+    """A node of a computation graph written by hand (no arithmetic, no backward).
+
+    label: name shown in drawings; data: forward value; prev: tuple of input nodes;
+    op: the operation that made it ('' for a leaf); grad: d(root)/d(node), if known.
+    The inputs live in ``_prev``, as in the notebook's ``Value``.
+    """
+
+    def __init__(self, label: str, data: float, prev=(), op: str = "", grad: float = 0.0):
+        self.label = label
+        self.data = float(data)
+        self._prev = tuple(prev)
+        self._op = op
+        self.grad = float(grad)
+
+    def __repr__(self) -> str:
+        return f"Node({self.label!r}, data={self.data:.4g}, grad={self.grad:.4g})"
+
+
+def _graph_nodes(root) -> list:
+    """Every node reachable from ``root`` (inputs through ``_prev``), each once."""
+    seen, stack, nodes = set(), [root], []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(getattr(node, "_prev", ()))
+    return nodes
+
+
+def draw_graph(root, ax=None, title: str = "Computation graph", show_grad: bool = True,
+               show_data: bool = True):
+    """Draw the graph that ends in ``root``: inputs on the left, ``root`` on the right.
+
+    Works for any node with ``.data``, ``.grad``, ``._prev`` and ``._op`` (and, if present,
+    ``.label``). Each box shows the node's label, its value (forward) and, if ``show_grad``,
+    its gradient (backward, in orange); ``show_data=False`` draws the structure only (names
+    and operations). Each arrow carries a value from an input to the node
+    made from it, and the operation is written on the receiving box.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    nodes = _graph_nodes(root)
+    depth: dict = {}
+
+    def node_depth(node) -> int:  # longest path from a leaf; iterative enough for demos
+        if id(node) not in depth:
+            prev = getattr(node, "_prev", ())
+            depth[id(node)] = 0 if not prev else 1 + max(node_depth(p) for p in prev)
+        return depth[id(node)]
+
+    for node in nodes:
+        node_depth(node)
+    for node in nodes:  # draw each leaf just left of its first consumer, not all at column 0
+        for parent in getattr(node, "_prev", ()):
+            if not getattr(parent, "_prev", ()):
+                depth[id(parent)] = min(depth.get(("leaf", id(parent)), 10**9),
+                                        depth[id(node)] - 1)
+                depth[("leaf", id(parent))] = depth[id(parent)]
+    columns: dict[int, list] = {}
+    for node in nodes[::-1]:
+        columns.setdefault(depth[id(node)], []).append(node)
+    where = {}
+    for column, members in columns.items():
+        for row, node in enumerate(members):
+            where[id(node)] = (column * 2.2, (len(members) - 1) / 2 - row)
+    width = max(columns) * 2.2 + 2.0
+    height = max(len(m) for m in columns.values())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(2.3 + 1.9 * (max(columns) + 1), 14.0),
+                                      min(1.2 + 1.1 * height, 9.0)))
+    for node in nodes:
+        x, y = where[id(node)]
+        for parent in set(map(id, getattr(node, "_prev", ()))):
+            px, py = where[parent]
+            ax.annotate("", xy=(x - 0.75, y), xytext=(px + 0.75, py),
+                        arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2,
+                                    "shrinkA": 2, "shrinkB": 2})
+    for node in nodes:
+        x, y = where[id(node)]
+        op = getattr(node, "_op", "")
+        leaf = not getattr(node, "_prev", ())
+        label = getattr(node, "label", "") or ("constant" if leaf else "")
+        color = "#56B4E9" if leaf else "#E8E8E8"
+        ax.add_patch(FancyBboxPatch((x - 0.75, y - 0.36), 1.5, 0.72,
+                                    boxstyle="round,pad=0.02", fc=color, ec="0.3", lw=1.0))
+        head = f"{label} ({op})" if op and label else (op or label)
+        ax.text(x, y + 0.17, head, ha="center", va="center", fontsize=9, fontweight="bold")
+        if show_data:
+            ax.text(x, y - 0.02, f"data {node.data:.4g}", ha="center", va="center",
+                    fontsize=8.5)
+        if show_grad:
+            ax.text(x, y - 0.2, f"grad {node.grad:.4g}", ha="center", va="center",
+                    fontsize=8.5, color="#D55E00")
+    ax.set_xlim(-1.0, width - 1.0)
+    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
+    ax.set_title(title)
+    ax.set_xlabel("forward: left to right  \u2192     \u2190  backward: right to left")
+    ax.set_yticks([])
+    ax.set_xticks([])
+    ax.grid(False)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax

@@ -1,4 +1,4 @@
-"""Visible checks for 04_computation_graph_backprop, and its graph-drawing helper.
+"""Visible checks for 04_computation_graph_backprop.
 
 The scalar engine (``Value``) is judged by building the same expression twice: once with the
 student's class (probe) and once with torch tensors (judge). Every expression below is
@@ -23,117 +23,18 @@ from nncourse.gradcheck import (
     gradient_check,
     torch_gradient,
 )
+from nncourse.rules import Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
 
-# --------------------------------------------------------------------------------------------
-# Computation graphs: a plain node class and a drawing of any graph of nodes
-# --------------------------------------------------------------------------------------------
+MLP_PARTS = ("linear_forward", "linear_backward", "relu_forward", "relu_backward",
+             "softmax_cross_entropy")
+"""The student's functions mlp_loss_and_grads must be built from (the contract)."""
 
-
-class Node:
-    """A node of a computation graph written by hand (no arithmetic, no backward).
-
-    label: name shown in drawings; data: forward value; prev: tuple of input nodes;
-    op: the operation that made it ('' for a leaf); grad: d(root)/d(node), if known.
-    The inputs live in ``_prev``, as in the notebook's ``Value``.
-    """
-
-    def __init__(self, label: str, data: float, prev=(), op: str = "", grad: float = 0.0):
-        self.label = label
-        self.data = float(data)
-        self._prev = tuple(prev)
-        self._op = op
-        self.grad = float(grad)
-
-    def __repr__(self) -> str:
-        return f"Node({self.label!r}, data={self.data:.4g}, grad={self.grad:.4g})"
-
-
-def _graph_nodes(root) -> list:
-    """Every node reachable from ``root`` (inputs through ``_prev``), each once."""
-    seen, stack, nodes = set(), [root], []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        stack.extend(getattr(node, "_prev", ()))
-    return nodes
-
-
-def draw_graph(root, ax=None, title: str = "Computation graph", show_grad: bool = True):
-    """Draw the graph that ends in ``root``: inputs on the left, ``root`` on the right.
-
-    Works for any node with ``.data``, ``.grad``, ``._prev`` and ``._op`` (and, if present,
-    ``.label``). Each box shows the node's label, its value (forward) and, if ``show_grad``,
-    its gradient (backward, in orange); each arrow carries a value from an input to the node
-    made from it, and the operation is written on the receiving box.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
-
-    nodes = _graph_nodes(root)
-    depth: dict = {}
-
-    def node_depth(node) -> int:  # longest path from a leaf; iterative enough for demos
-        if id(node) not in depth:
-            prev = getattr(node, "_prev", ())
-            depth[id(node)] = 0 if not prev else 1 + max(node_depth(p) for p in prev)
-        return depth[id(node)]
-
-    for node in nodes:
-        node_depth(node)
-    for node in nodes:  # draw each leaf just left of its first consumer, not all at column 0
-        for parent in getattr(node, "_prev", ()):
-            if not getattr(parent, "_prev", ()):
-                depth[id(parent)] = min(depth.get(("leaf", id(parent)), 10**9),
-                                        depth[id(node)] - 1)
-                depth[("leaf", id(parent))] = depth[id(parent)]
-    columns: dict[int, list] = {}
-    for node in nodes[::-1]:
-        columns.setdefault(depth[id(node)], []).append(node)
-    where = {}
-    for column, members in columns.items():
-        for row, node in enumerate(members):
-            where[id(node)] = (column * 2.2, (len(members) - 1) / 2 - row)
-    width = max(columns) * 2.2 + 2.0
-    height = max(len(m) for m in columns.values())
-    if ax is None:
-        _, ax = plt.subplots(figsize=(min(2.3 + 1.9 * (max(columns) + 1), 14.0),
-                                      min(1.2 + 1.1 * height, 9.0)))
-    for node in nodes:
-        x, y = where[id(node)]
-        for parent in set(map(id, getattr(node, "_prev", ()))):
-            px, py = where[parent]
-            ax.annotate("", xy=(x - 0.75, y), xytext=(px + 0.75, py),
-                        arrowprops={"arrowstyle": "-|>", "color": "0.45", "lw": 1.2,
-                                    "shrinkA": 2, "shrinkB": 2})
-    for node in nodes:
-        x, y = where[id(node)]
-        op = getattr(node, "_op", "")
-        leaf = not getattr(node, "_prev", ())
-        label = getattr(node, "label", "") or ("constant" if leaf else "")
-        color = "#56B4E9" if leaf else "#E8E8E8"
-        ax.add_patch(FancyBboxPatch((x - 0.75, y - 0.36), 1.5, 0.72,
-                                    boxstyle="round,pad=0.02", fc=color, ec="0.3", lw=1.0))
-        head = f"{label} ({op})" if op and label else (op or label)
-        ax.text(x, y + 0.17, head, ha="center", va="center", fontsize=9, fontweight="bold")
-        ax.text(x, y - 0.02, f"data {node.data:.4g}", ha="center", va="center", fontsize=8.5)
-        if show_grad:
-            ax.text(x, y - 0.2, f"grad {node.grad:.4g}", ha="center", va="center",
-                    fontsize=8.5, color="#D55E00")
-    ax.set_xlim(-1.0, width - 1.0)
-    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
-    ax.set_title(title)
-    ax.set_xlabel("forward: left to right  \u2192     \u2190  backward: right to left")
-    ax.set_yticks([])
-    ax.set_xticks([])
-    ax.grid(False)
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
-    return ax
-
+RULES = {
+    # Every graded function of this notebook is numpy-only (the default rules); this one is
+    # also *built from* the layer functions written before it.
+    "mlp_loss_and_grads": Rules(built_from=MLP_PARTS),
+}
 
 # --------------------------------------------------------------------------------------------
 # topological_order: random graphs of probe-owned nodes
@@ -406,15 +307,18 @@ def _describe(case: Case, inputs: list[float]) -> str:
                                               for n, x in zip(case.names, inputs))
 
 
-def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int) -> Verdict:
-    """Compare each case's data, root grad and input grads with torch."""
+def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int,
+                      inputs: list[list[float]] | None = None) -> Verdict:
+    """Compare each case's data, root grad and input grads with torch (at ``inputs``, or at
+    each case's seeded inputs)."""
+    given = inputs
     results = seen["cases"]
     if all((r.get("raised") or "").startswith("NotImplementedError") for r in results):
         return Verdict.fail("Value: not implemented yet.",
                             "Replace each `raise NotImplementedError()` in the class with your "
                             "code, then run the cell that defines Value again.")
     for index, (case, result) in enumerate(zip(cases, results)):
-        inputs = case_inputs(case, seed, index)
+        inputs = case_inputs(case, seed, index) if given is None else given[index]
         where = _describe(case, inputs)
         if result.get("raised"):
             return Verdict.fail(f"{where}: building f or calling f.backward() raised "
@@ -553,16 +457,22 @@ class LinearBackward(Check):
         return first_failure(
             gradient_check("dX", seen["dX"], finite_difference_vjp(lambda Z: Z @ W + b, X.copy(),
                                                                    dout), oracle=oracle[0],
-                           hints=("dX = dout @ W^T has the shape of X, (N, D).",)),
+                           hints=("dX must have the shape of X, (N, D); row n of dX depends "
+                                  "only on row n of dout.",
+                                  "Section 4: for one row, notebook 03's Jacobian of x -> x W "
+                                  "is W^T; a batch repeats that row by row.")),
             gradient_check("dW", seen["dW"], finite_difference_vjp(lambda Z: X @ Z + b, W.copy(),
                                                                    dout), oracle=oracle[1],
-                           hints=("dW has the shape of W, (D, M): it is X^T dout, not "
-                                  "dout^T X.", "dW = X.T @ dout")),
+                           hints=("dW must have the shape of W, (D, M): a (M, D) result is "
+                                  "transposed.",
+                                  "Every row of the batch uses W, so dW adds up one "
+                                  "contribution per row: see the worked case in section 4.")),
             gradient_check("db", seen["db"], finite_difference_vjp(lambda Z: X @ W + Z, b.copy(),
                                                                    dout), oracle=oracle[2],
-                           hints=("db has the shape of b, (M,): b is added to every row, so "
-                                  "its gradient sums dout over the batch.",
-                                  "db = dout summed over axis 0")),
+                           hints=("db must have the shape of b, (M,), not one row per "
+                                  "example.",
+                                  "b is added to every row, so (like a + a in section 3) its "
+                                  "gradient collects the contributions of all rows.")),
             unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
                       seen["after"]))
 
@@ -603,8 +513,9 @@ class ReluLayer(Check):
         numeric[X == 0.0] = 0.0  # finite differences straddle the kink; the convention is 0
         oracle = torch_gradient(lambda Z: (Z.relu() * dout_t(dout, Z)).sum(), X)[0]
         dX = np.asarray(seen["dX"], dtype=np.float64)
-        hints = ("dX = dout where X > 0 and 0 elsewhere: the mask comes from the forward "
-                 "input (the cache), not from dout.",)
+        hints = ("Where the forward input was positive the gradient passes unchanged, "
+                 "elsewhere nothing passes: decide from the forward input (the cache), not "
+                 "from dout.",)
         if dX.shape == X.shape:
             if np.any(dX[X < 0] != 0):
                 hints = ("dX is non-zero where the input X was negative: relu passed no "
@@ -639,8 +550,10 @@ class SigmoidLayer(Check):
             gradient_check("sigmoid_backward dX", seen["dX"],
                            finite_difference_vjp(reference_sigmoid, X.copy(), dout),
                            oracle=oracle,
-                           hints=("dX = dout * s * (1 - s) with s = sigmoid(X), the forward "
-                                  "output you cached.",)),
+                           hints=("dX is off: it should be dout times the sigmoid's slope at "
+                                  "each entry of X.",
+                                  "Notebook 03 wrote the sigmoid's derivative with the sigmoid "
+                                  "itself: the forward output is what to cache.")),
             unchanged("sigmoid_forward/sigmoid_backward", {"X": X, "dout": dout},
                       seen["after"]))
 
@@ -694,19 +607,23 @@ class SoftmaxCrossEntropy(Check):
             compare(f"loss on scores {scores.shape}", np.squeeze(seen["loss"]), expected,
                     n=n, hints=loss_hints),
             gradient_check("dscores", seen["dscores"], numeric, oracle=oracle, n=n,
-                           hints=("dscores = (softmax(scores) - onehot(y)) / N: every row is "
-                                  "p minus 1 at the true class, and the mean brings a 1/N.",)),
+                           hints=("Every row of dscores should add up to 0, and the loss is a "
+                                  "mean, so each row carries a 1/N.",
+                                  "Section 4, softmax cross-entropy: differentiate "
+                                  "-s_y + log sum_j exp(s_j) with respect to each s_k.")),
             unchanged("softmax_cross_entropy", {"scores": scores, "y": y}, seen["after"]))
 
 
 STABLE_SCORES = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, -1000.0],
-                          [-1000.0, 999.0, 1000.0]])
-STABLE_Y = np.array([0, 2, 1])
+                          [-1000.0, 999.0, 1000.0], [-1000.0, -999.0, -1002.0],
+                          [1.0, 0.0, 2.0], [-500.0, -501.0, -500.5]])
+STABLE_Y = np.array([0, 2, 1, 2, 1, 0])
+"""Rows with maxima 1000, -999, 2 and -500: one shift for the whole batch is not enough."""
 
 
 @register
 class SoftmaxCrossEntropyStable(Check):
-    """softmax_cross_entropy is finite, right and warning-free for scores of magnitude 1000."""
+    """softmax_cross_entropy: finite, right, warning-free at magnitude 1000, rows far apart."""
 
     name = "softmax_cross_entropy_stable"
     warnings_fail = True
@@ -720,12 +637,18 @@ class SoftmaxCrossEntropyStable(Check):
         top = STABLE_SCORES.max(axis=1, keepdims=True)
         p = np.exp(STABLE_SCORES - top)
         p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(3), STABLE_Y] -= 1.0
-        hint = ("Subtract each row's maximum before exp: softmax and the loss do not change, "
-                "and exp never sees a number above 0.")
+        n = len(STABLE_Y)
+        p[np.arange(n), STABLE_Y] -= 1.0
+        hints = ("Overflow or underflow: the rows of this batch have maxima 1000, -999, 2 and "
+                 "-500.",
+                 "Subtracting a constant from a row changes neither its softmax nor the loss; "
+                 "pick, for each row, the constant that keeps every exp at most 1 and at least "
+                 "one of them equal to 1.")
         return first_failure(
-            compare("loss at magnitude 1000", np.squeeze(seen["loss"]), expected, hints=(hint,)),
-            compare("dscores at magnitude 1000", seen["dscores"], p / 3, n=3, hints=(hint,)))
+            compare("loss on rows of magnitude up to 1000 with different maxima",
+                    np.squeeze(seen["loss"]), expected, hints=hints),
+            compare("dscores on rows of magnitude up to 1000 with different maxima",
+                    seen["dscores"], p / n, n=n, hints=hints))
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,6 +720,7 @@ class MlpLossAndGrads(Check):
     """mlp_loss_and_grads: loss and all four gradients match torch and finite differences."""
 
     name = "mlp_loss_and_grads_values"
+    rules = RULES["mlp_loss_and_grads"]
 
     def probe(self, mlp_loss_and_grads, n=7, d=5, h=6, c=3, seed=4):
         params, X, y = mlp_data(seed, n, d, h, c)
@@ -808,3 +732,153 @@ class MlpLossAndGrads(Check):
 
     def judge(self, seen, n=7, d=5, h=6, c=3, seed=4):
         return judge_mlp(seen, *mlp_data(seed, n, d, h, c))
+
+
+# --------------------------------------------------------------------------------------------
+# mlp_loss_and_grads is built from the layer functions: swap them, the result must follow
+# --------------------------------------------------------------------------------------------
+
+LEAK = 0.1    # the leaky ReLU's slope for negative inputs
+SCALE = 2.0   # the altered linear layer multiplies its weight by this
+COOL = 2.0    # the altered softmax cross-entropy divides the scores by this
+
+ALTERATIONS = {
+    "relu": (("relu_forward", "relu_backward"),
+             f"a leaky ReLU (slope {LEAK} below 0)"),
+    "linear": (("linear_forward", "linear_backward"),
+               f"a linear layer that uses {SCALE:g} W in place of W"),
+    "softmax": (("softmax_cross_entropy",),
+                f"a cross-entropy of scores / {COOL:g}"),
+}
+
+
+def _altered_parts(mlp_loss_and_grads, kind: str) -> dict:
+    """Replacements for the student's collaborators, each made of the student's own functions
+    (so nothing here knows an answer): a leaky ReLU from two ReLUs, a layer with its weight
+    scaled, a cross-entropy of scaled scores."""
+    parts = {name: original(mlp_loss_and_grads, name) for name in ALTERATIONS[kind][0]}
+    missing = [name for name, value in parts.items() if not callable(value)]
+    if missing:
+        raise NameError(f"mlp_loss_and_grads is built from {missing[0]}, which is not defined")
+    if kind == "relu":
+        relu_forward, relu_backward = parts["relu_forward"], parts["relu_backward"]
+
+        def leaky_forward(X):
+            positive, cache_positive = relu_forward(X)
+            negative, cache_negative = relu_forward(-X)
+            return positive - LEAK * negative, (cache_positive, cache_negative)
+
+        def leaky_backward(dout, cache):
+            return relu_backward(dout, cache[0]) + LEAK * relu_backward(dout, cache[1])
+
+        return {"relu_forward": leaky_forward, "relu_backward": leaky_backward}
+    if kind == "linear":
+        linear_forward, linear_backward = parts["linear_forward"], parts["linear_backward"]
+
+        def scaled_forward(X, W, b):
+            return linear_forward(X, SCALE * W, b)
+
+        def scaled_backward(dout, cache):
+            dX, dW, db = linear_backward(dout, cache)
+            return dX, SCALE * dW, db
+
+        return {"linear_forward": scaled_forward, "linear_backward": scaled_backward}
+    softmax_cross_entropy = parts["softmax_cross_entropy"]
+
+    def cooled(scores, y):
+        loss, dscores = softmax_cross_entropy(scores / COOL, y)
+        return loss, dscores / COOL
+
+    return {"softmax_cross_entropy": cooled}
+
+
+def altered_mlp_loss(params: dict, X: np.ndarray, y: np.ndarray, kind: str | None) -> float:
+    """The two-layer net's loss with one part altered as in :data:`ALTERATIONS` (judges)."""
+    scale = SCALE if kind == "linear" else 1.0
+    z = X @ (scale * params["W1"]) + params["b1"]
+    hidden = np.where(z > 0, z, LEAK * z) if kind == "relu" else np.maximum(z, 0.0)
+    scores = hidden @ (scale * params["W2"]) + params["b2"]
+    return reference_cross_entropy(scores / (COOL if kind == "softmax" else 1.0), y)
+
+
+def mlp_built_from_data(run_seed: int):
+    rng = np.random.default_rng([run_seed, 404])
+    n, d, h, c = (int(v) for v in rng.integers((4, 2, 3, 2), (9, 5, 7, 5)))
+    params = {"W1": rng.normal(scale=1 / np.sqrt(d), size=(d, h)), "b1": rng.normal(size=h),
+              "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)), "b2": rng.normal(size=c)}
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, c, size=n)
+    return params, X, y
+
+
+def _follows(run: dict, params: dict, X: np.ndarray, y: np.ndarray, kind: str | None) -> bool:
+    """Whether a run's loss and grads are those of the net altered by ``kind`` (finite, close)."""
+    loss = np.asarray(run.get("loss"), dtype=np.float64)
+    if loss.size != 1 or not np.isfinite(loss).all() or not np.isclose(
+            float(loss.reshape(-1)[0]), altered_mlp_loss(params, X, y, kind), rtol=1e-7,
+            atol=1e-9):
+        return False
+    grads = run.get("grads")
+    if not isinstance(grads, dict):
+        return False
+    for key in KEYS:
+        numeric = finite_difference_gradient(
+            lambda value, key=key: altered_mlp_loss({**params, key: value}, X, y, kind),
+            params[key].copy())
+        try:
+            got = np.asarray(grads.get(key), dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        if got.shape != numeric.shape or not np.all(np.isfinite(got)) or not np.allclose(
+                got, numeric, rtol=1e-4, atol=1e-6):
+            return False
+    return True
+
+
+@register
+class MlpBuiltFrom(Check):
+    """mlp_loss_and_grads is computed with your layer functions: swap one, the result follows."""
+
+    name = "mlp_loss_and_grads_built_from"
+    rules = RULES["mlp_loss_and_grads"]
+    fresh = True
+
+    def probe(self, mlp_loss_and_grads, run_seed=0):
+        params, X, y = mlp_built_from_data(run_seed)
+        loss, grads = mlp_loss_and_grads({k: v.copy() for k, v in params.items()}, X.copy(),
+                                         y.copy())
+        seen = {"plain": {"loss": loss, "grads": dict(grads)}}
+        for kind in ALTERATIONS:
+            with swapped(mlp_loss_and_grads, **_altered_parts(mlp_loss_and_grads, kind)) as rec:
+                loss, grads = mlp_loss_and_grads({k: v.copy() for k, v in params.items()},
+                                                 X.copy(), y.copy())
+            seen[kind] = {"loss": loss, "grads": dict(grads),
+                          "calls": {name: r.count for name, r in rec.items()}}
+        return seen
+
+    def judge(self, seen, run_seed=0):
+        params, X, y = mlp_built_from_data(run_seed)
+        if not _follows(seen["plain"], params, X, y, None):
+            return Verdict.fail(
+                f"{self.name}: the loss or the gradients of the two-layer net are wrong, so "
+                "whether they follow your layer functions cannot be told yet.",
+                "Make mlp_loss_and_grads_values pass first (and the layer checks before it).")
+        for kind, (names, altered) in ALTERATIONS.items():
+            run = seen[kind]
+            uses = " and ".join(f"{name}()" for name in names)
+            rule = (f"{self.name}: breaks a rule of the contract: mlp_loss_and_grads must be "
+                    f"computed with your {uses}")
+            unused = [name for name in names if run["calls"].get(name, 0) == 0]
+            if unused:
+                return Verdict.fail(f"{rule}; it never called {unused[0]}().",
+                                    "Run the network through the layer functions you wrote in "
+                                    "section 4, forward and then backward, in that order and "
+                                    "reversed.")
+            follows = _follows(run, params, X, y, kind)
+            if not follows:
+                return Verdict.fail(
+                    f"{rule}: with them replaced by {altered}, the loss or the gradients did "
+                    "not change accordingly, so part of the result was computed another way.",
+                    "Every step of the forward and the backward pass goes through your layer "
+                    "functions: no inline copy of a layer, no other library.")
+        return Verdict.ok()
