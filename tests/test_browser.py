@@ -18,26 +18,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import ROOT
+from labserver import TOKEN, running_lab
 
 from autograder.notebooks import RELEASE, assignments, grade_id, is_solution, solution_sources
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-TOKEN = "nncourse-browser-token"
 VIEWPORT = {"width": 1280, "height": 800}
 SOURCE = Path(os.environ.get("NNCOURSE_BROWSER_RELEASE", RELEASE))
 SHOTS = ROOT / "docs" / "screenshots"
@@ -55,22 +50,6 @@ pytestmark = [
 
 
 # --- the server, started with `make lab`'s own command line ----------------------------------
-
-def lab_command() -> list[str]:
-    """The `jupyter lab ...` command of the Makefile's `lab` target (from `make -n lab`)."""
-    dry = subprocess.run(["make", "-s", "-n", "lab"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.replace("\\\n", " ")
-    line = next(line for line in dry.splitlines() if "jupyter lab" in line)
-    command = shlex.split(line.split("&&")[-1])
-    command[0] = str(Path(sys.executable).parent / "jupyter")
-    return command
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Lab:
     def __init__(self, root: Path, base: str):
@@ -99,32 +78,11 @@ def lab(tmp_path_factory):
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"))
-    env.pop("NNCOURSE_MODE", None)
-    port = free_port()
-    log = (state / "lab.log").open("w")
-    command = lab_command()
-    if os.getuid() == 0 and "--allow-root" not in command:
-        command.append("--allow-root")
-    server = subprocess.Popen([*command, f"--port={port}", f"--IdentityProvider.token={TOKEN}"],
-                              cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("JupyterLab did not start:\n" + (state / "lab.log").read_text()[-3000:])
-    if server.poll() is not None:
-        pytest.fail("JupyterLab exited:\n" + (state / "lab.log").read_text()[-3000:])
-    yield Lab(root, base)
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    try:
+        with running_lab(root, state / "lab.log", env) as base:
+            yield Lab(root, base)
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""JupyterLab, started as `make lab` starts it, serves nbgrader's Validate on notebook 01.
+"""JupyterLab, started with `make lab`'s command line, serves nbgrader's Validate (notebook 01).
 
 The test POSTs to the endpoint the Validate button calls (/assignments/validate) for the
 unanswered student notebook (validation fails, naming NotImplementedError) and for a copy
@@ -7,26 +7,15 @@ filled with the instructor's answers (validation passes).
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
+from labserver import TOKEN, running_lab
 
 from autograder.notebooks import RELEASE, filled_notebook, solution_sources
 
 ASSIGNMENT = "01_neuron_and_xor"
-TOKEN = "nncourse-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,25 +24,8 @@ def lab(tmp_path_factory):
     shutil.copytree(RELEASE / ASSIGNMENT, root / ASSIGNMENT)
     filled = filled_notebook(ASSIGNMENT, solution_sources(ASSIGNMENT))
     nbformat.write(filled, root / ASSIGNMENT / "answered.ipynb")
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser",
-         f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-         f"--IdentityProvider.token={TOKEN}"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("JupyterLab did not start: " + server.stderr.read().decode()[-2000:])
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
+    with running_lab(root, tmp_path_factory.mktemp("lab-log") / "lab.log") as base:
+        yield base
 
 
 def validate(base: str, path: str) -> dict:
