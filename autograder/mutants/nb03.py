@@ -1,7 +1,7 @@
-"""Mutation catalogue for 03_jacobians_and_chain_rule: plausible student bugs, and correct
-variants."""
+"""Mutation catalogue for 03_jacobians_and_chain_rule: plausible student bugs, shortcuts that
+get right-looking outputs without doing the exercise, and correct variants."""
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 MUTANTS = [
     # numerical_gradient
@@ -10,10 +10,10 @@ MUTANTS = [
                    "        x[index] = saved\n        f_minus = f(x)\n"),
                   ("grad[index] = (f_plus - f_minus) / (2 * eps)",
                    "grad[index] = (f_plus - f_minus) / eps")],
-           why="forward differences: O(eps) error, exposed at eps = 1e-3"),
+           why="forward differences: O(eps) error, exposed at eps = 1e-3 and 0.1"),
     Mutant("numgrad_eps_whole_array", "numerical_gradient", source=(
         "def numerical_gradient(f, x, eps=1e-6):\n"
-        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    x = np.array(x, dtype=np.float64)\n"
         "    grad = np.zeros_like(x)\n"
         "    for index in np.ndindex(x.shape):\n"
         "        grad[index] = (f(x + eps) - f(x - eps)) / (2 * eps)\n"
@@ -21,7 +21,7 @@ MUTANTS = [
         why="every entry gets the directional derivative along all-ones"),
     Mutant("numgrad_no_restore", "numerical_gradient", source=(
         "def numerical_gradient(f, x, eps=1e-6):\n"
-        "    grad = np.zeros_like(x)\n"
+        "    grad = np.zeros_like(x, dtype=float)\n"
         "    for index in np.ndindex(x.shape):\n"
         "        x[index] += eps\n"
         "        f_plus = f(x)\n"
@@ -33,24 +33,88 @@ MUTANTS = [
     Mutant("numgrad_divide_by_eps", "numerical_gradient",
            edits=[("grad[index] = (f_plus - f_minus) / (2 * eps)",
                    "grad[index] = (f_plus - f_minus) / eps")]),
+    Mutant("numgrad_reshape_copy_trap", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    flat = x.reshape(-1)  # a copy when x is not contiguous\n"
+        "    grad = np.zeros(x.size)\n"
+        "    for i in range(flat.size):\n"
+        "        saved = flat[i]\n"
+        "        flat[i] = saved + eps\n"
+        "        f_plus = f(x)\n"
+        "        flat[i] = saved - eps\n"
+        "        f_minus = f(x)\n"
+        "        flat[i] = saved\n"
+        "        grad[i] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return grad.reshape(x.shape)\n"),
+        why="right for contiguous float x; all zeros for W.T and A[:, ::2]"),
+    Mutant("numgrad_integer_truncation", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x)\n"
+        "    grad = np.zeros(x.shape)\n"
+        "    for index in np.ndindex(x.shape):\n"
+        "        saved = x[index]\n"
+        "        x[index] = saved + eps\n"
+        "        f_plus = f(x)\n"
+        "        x[index] = saved - eps\n"
+        "        f_minus = f(x)\n"
+        "        x[index] = saved\n"
+        "        grad[index] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return grad\n"),
+        why="a copy of x keeps its integer dtype: x + eps is truncated, zeros"),
+    Mutant("numgrad_fails_on_0d", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x, dtype=np.float64)\n"
+        "    grad = np.zeros(x.shape)\n"
+        "    for i in range(x.shape[0]):\n"
+        "        for index in np.ndindex(x.shape[1:]):\n"
+        "            full = (i,) + index\n"
+        "            saved = x[full]\n"
+        "            x[full] = saved + eps\n"
+        "            f_plus = f(x)\n"
+        "            x[full] = saved - eps\n"
+        "            f_minus = f(x)\n"
+        "            x[full] = saved\n"
+        "            grad[full] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return grad\n"),
+        why="x.shape[0] does not exist for a 0-d array"),
     # numerical_jacobian
     Mutant("numjac_transposed", "numerical_jacobian",
            edits=[("    return J\n", "    return J.T\n")]),
     Mutant("numjac_forward_difference", "numerical_jacobian",
-           edits=[("        flat[j] = saved - eps\n        f_minus",
-                   "        flat[j] = saved\n        f_minus"),
-                  ("J[:, j] = (f_plus - f_minus) / (2 * eps)",
-                   "J[:, j] = (f_plus - f_minus) / eps")]),
+           edits=[("        x[index] = saved - eps\n        f_minus",
+                   "        x[index] = saved\n        f_minus"),
+                  ("J[:, column] = (f_plus - f_minus) / (2 * eps)",
+                   "J[:, column] = (f_plus - f_minus) / eps")]),
     Mutant("numjac_no_copy_no_restore", "numerical_jacobian",
            edits=[("    x = np.array(x, dtype=np.float64)\n", ""),
-                  ("        flat[j] = saved\n", "")],
+                  ("        x[index] = saved\n", "")],
            why="works on the caller's x in place and leaves it shifted"),
+    Mutant("numjac_reshape_copy_trap", "numerical_jacobian", source=(
+        "def numerical_jacobian(f, x, eps=1e-6):\n"
+        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    flat = x.reshape(-1)\n"
+        "    J = np.zeros((np.size(f(x)), flat.size))\n"
+        "    for j in range(flat.size):\n"
+        "        saved = flat[j]\n"
+        "        flat[j] = saved + eps\n"
+        "        f_plus = np.array(f(x), dtype=np.float64).reshape(-1)\n"
+        "        flat[j] = saved - eps\n"
+        "        f_minus = np.array(f(x), dtype=np.float64).reshape(-1)\n"
+        "        flat[j] = saved\n"
+        "        J[:, j] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return J\n"),
+        why="the old lesson's recipe: silently zero for non-contiguous x"),
     # activation derivatives
     Mutant("sigmoid_grad_is_sigmoid", "sigmoid_grad",
            edits=[("return s * (1.0 - s)", "return s")]),
+    Mutant("sigmoid_grad_missing_factor", "sigmoid_grad",
+           edits=[("return s * (1.0 - s)", "return 1.0 - s")]),
     Mutant("tanh_grad_of_input", "tanh_grad",
            edits=[("return 1.0 - np.tanh(z) ** 2", "return 1.0 - np.asarray(z) ** 2")],
            why="1 - z**2 is the derivative in terms of the output, applied to the input"),
+    Mutant("tanh_grad_no_square", "tanh_grad",
+           edits=[("return 1.0 - np.tanh(z) ** 2", "return 1.0 - np.tanh(z)")]),
     Mutant("relu_grad_one_at_zero", "relu_grad",
            edits=[("(np.asarray(z) > 0)", "(np.asarray(z) >= 0)")]),
     Mutant("relu_grad_one_for_negatives", "relu_grad",
@@ -78,6 +142,9 @@ MUTANTS = [
            edits=[("return np.diag(p) - np.outer(p, p)", "return -np.outer(p, p)")]),
     Mutant("softmax_jacobian_uses_scores", "softmax_jacobian",
            edits=[("return np.diag(p) - np.outer(p, p)", "return np.diag(p) - np.outer(z, z)")]),
+    Mutant("softmax_jacobian_diagonal_only", "softmax_jacobian",
+           edits=[("return np.diag(p) - np.outer(p, p)", "return np.diag(p * (1 - p))")],
+           why="treats softmax as elementwise: right diagonal, zero off-diagonal"),
     # linear_jacobian_wrt_weights
     Mutant("linear_jacobian_x_on_last_axis", "linear_jacobian_wrt_weights",
            edits=[("J = np.zeros((m, x.size, m))", "J = np.zeros((m, m, x.size))"),
@@ -119,6 +186,101 @@ MUTANTS = [
         "        path.append(theta.copy())\n"
         "    return np.array(path)\n"),
         why="right path, but theta0 is modified in place"),
+    # mse_loss
+    Mutant("mse_sum_not_mean", "mse_loss",
+           edits=[("loss = float(np.mean(diff ** 2))", "loss = float(np.sum(diff ** 2))"),
+                  ("dpred = 2.0 * diff / diff.size", "dpred = 2.0 * diff")],
+           why="missing 1/(N*K) in both"),
+    Mutant("mse_grad_missing_mean", "mse_loss",
+           edits=[("dpred = 2.0 * diff / diff.size", "dpred = 2.0 * diff")],
+           why="right loss, gradient of the sum"),
+    Mutant("mse_divide_by_rows_only", "mse_loss",
+           edits=[("loss = float(np.mean(diff ** 2))",
+                   "loss = float(np.sum(diff ** 2) / len(diff))"),
+                  ("dpred = 2.0 * diff / diff.size", "dpred = 2.0 * diff / len(diff)")],
+           why="divides by N, not N*K: right only for 1-D inputs"),
+    Mutant("mse_grad_sign", "mse_loss",
+           edits=[("dpred = 2.0 * diff / diff.size", "dpred = -2.0 * diff / diff.size")],
+           why="the gradient with respect to target"),
+    Mutant("mse_grad_missing_two", "mse_loss",
+           edits=[("dpred = 2.0 * diff / diff.size", "dpred = diff / diff.size")]),
+    # mae_loss
+    Mutant("mae_grad_one_at_ties", "mae_loss",
+           edits=[("dpred = np.sign(diff) / diff.size",
+                   "dpred = np.where(diff >= 0, 1.0, -1.0) / diff.size")],
+           why="gradient 1 where pred == target; the contract says 0"),
+    Mutant("mae_sum_not_mean", "mae_loss",
+           edits=[("loss = float(np.mean(np.abs(diff)))", "loss = float(np.sum(np.abs(diff)))"),
+                  ("dpred = np.sign(diff) / diff.size", "dpred = np.sign(diff)")]),
+    Mutant("mae_grad_sign", "mae_loss",
+           edits=[("dpred = np.sign(diff) / diff.size", "dpred = -np.sign(diff) / diff.size")]),
+    Mutant("mae_loss_without_abs", "mae_loss",
+           edits=[("loss = float(np.mean(np.abs(diff)))", "loss = float(np.mean(diff))")]),
+]
+
+SHORTCUTS = [
+    Shortcut("numgrad_ignores_eps", "numerical_gradient",
+             edits=[("def numerical_gradient(f, x, eps=1e-6):\n",
+                     "def numerical_gradient(f, x, eps=1e-6):\n    eps = 1e-6\n")],
+             why="a fixed step: exact-looking gradients, but not the difference at eps"),
+    Shortcut("numjac_ignores_eps", "numerical_jacobian",
+             edits=[("def numerical_jacobian(f, x, eps=1e-6):\n",
+                     "def numerical_jacobian(f, x, eps=1e-6):\n    eps = 1e-5\n")]),
+    Shortcut("numgrad_library_checker", "numerical_gradient", source=(
+        "from nncourse.gradcheck import finite_difference_gradient\n\n\n"
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    return finite_difference_gradient(f, x, eps)\n"),
+        why="the course library's own checker: forbidden by the exercise's rules"),
+    Shortcut("numjac_library_checker", "numerical_jacobian", source=(
+        "from nncourse import finite_difference_jacobian\n\n\n"
+        "def numerical_jacobian(f, x, eps=1e-6):\n"
+        "    return finite_difference_jacobian(f, x, eps=eps)\n")),
+    Shortcut("sigmoid_grad_torch_autograd", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    import torch\n"
+        "    t = torch.tensor(np.asarray(z, dtype=np.float64), requires_grad=True)\n"
+        "    torch.sigmoid(t).sum().backward()\n"
+        "    return t.grad.numpy()\n")),
+    Shortcut("sigmoid_grad_numerical", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    return numerical_gradient(lambda v: np.sum(sigmoid(v)), z, eps=1e-5)\n"),
+        why="finite differences instead of the derived derivative"),
+    Shortcut("tanh_grad_numerical", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    return numerical_gradient(lambda v: np.sum(np.tanh(v)), z, eps=1e-5)\n")),
+    Shortcut("relu_grad_torch_autograd", "relu_grad", source=(
+        "import torch\n\n\n"
+        "def relu_grad(z):\n"
+        "    t = torch.tensor(np.asarray(z, dtype=np.float64), requires_grad=True)\n"
+        "    torch.relu(t).sum().backward()\n"
+        "    return t.grad.numpy()\n"),
+        why="torch imported at the top of the cell: the global is poisoned while probing"),
+    Shortcut("softmax_global_max", "softmax",
+             edits=[("shifted = z - np.max(z, axis=-1, keepdims=True)",
+                     "shifted = z - np.max(z)")],
+             why="one shift for the whole batch: rows far below the maximum underflow"),
+    Shortcut("softmax_jacobian_numerical", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    return numerical_jacobian(softmax, z, eps=1e-6)\n")),
+    Shortcut("linear_jacobian_numerical", "linear_jacobian_wrt_weights", source=(
+        "def linear_jacobian_wrt_weights(x, m):\n"
+        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    jac = numerical_jacobian(lambda w: x @ w, np.zeros((x.size, m)))\n"
+        "    return jac.reshape(m, x.size, m)\n")),
+    Shortcut("mse_loss_numerical_grad", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    target = np.asarray(target, dtype=np.float64)\n"
+        "    loss = lambda p: float(np.mean((p - target) ** 2))\n"
+        "    return loss(np.asarray(pred, dtype=np.float64)), numerical_gradient(loss, pred)\n"),
+        why="central differences of a quadratic are exact up to round-off"),
+    Shortcut("mae_loss_torch", "mae_loss", source=(
+        "def mae_loss(pred, target):\n"
+        "    import torch\n"
+        "    p = torch.tensor(np.asarray(pred, dtype=np.float64), requires_grad=True)\n"
+        "    loss = torch.nn.functional.l1_loss(p, torch.as_tensor(np.asarray(target, "
+        "dtype=np.float64)))\n"
+        "    loss.backward()\n"
+        "    return float(loss), p.grad.numpy()\n")),
 ]
 
 VARIANTS = [
@@ -134,6 +296,7 @@ VARIANTS = [
         "    return grad\n")),
     Variant("numgrad_add_subtract_in_place", "numerical_gradient", source=(
         "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x, dtype=float)\n"
         "    grad = np.zeros_like(x, dtype=float)\n"
         "    it = np.nditer(x, flags=['multi_index'])\n"
         "    while not it.finished:\n"
@@ -146,14 +309,29 @@ VARIANTS = [
         "        grad[i] = (fp - fm) / (2 * eps)\n"
         "        it.iternext()\n"
         "    return grad\n"),
-        why="restores by arithmetic: x may differ from the original by round-off only"),
+        why="restores by arithmetic on its own copy"),
+    Variant("numgrad_contiguous_copy_flat", "numerical_gradient", source=(
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x = np.array(x, dtype=np.float64, order='C')\n"
+        "    flat = x.reshape(-1)  # a view: x is our own contiguous copy\n"
+        "    grad = np.zeros(x.size)\n"
+        "    for i in range(x.size):\n"
+        "        saved = flat[i]\n"
+        "        flat[i] = saved + eps\n"
+        "        up = f(x)\n"
+        "        flat[i] = saved - eps\n"
+        "        down = f(x)\n"
+        "        flat[i] = saved\n"
+        "        grad[i] = (up - down) / (2 * eps)\n"
+        "    return grad.reshape(x.shape)\n"),
+        why="the flat-view recipe done right: on a C-contiguous copy"),
     Variant("numjac_rows_from_gradient", "numerical_jacobian", source=(
         "def numerical_jacobian(f, x, eps=1e-6):\n"
         "    m = np.asarray(f(x)).size\n"
         "    rows = [numerical_gradient(lambda v, i=i: np.asarray(f(v)).reshape(-1)[i], x, eps)"
         ".reshape(-1)\n"
         "            for i in range(m)]\n"
-        "    return np.array(rows)\n"),
+        "    return np.array(rows, dtype=float).reshape(m, np.size(x))\n"),
         why="row by row, through numerical_gradient"),
     Variant("numjac_stack_columns", "numerical_jacobian", source=(
         "def numerical_jacobian(f, x, eps=1e-6):\n"
@@ -166,6 +344,11 @@ VARIANTS = [
     Variant("sigmoid_grad_via_tanh", "sigmoid_grad", source=(
         "def sigmoid_grad(z):\n"
         "    return 0.25 * (1 - np.tanh(0.5 * np.asarray(z, dtype=float)) ** 2)\n")),
+    Variant("sigmoid_grad_exp_form", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    e = np.exp(-np.abs(np.asarray(z, dtype=float)))\n"
+        "    return e / (1.0 + e) ** 2\n"),
+        why="e^{-|z|} / (1 + e^{-|z|})^2, symmetric and stable"),
     Variant("tanh_grad_via_cosh", "tanh_grad", source=(
         "def tanh_grad(z):\n"
         "    z = np.asarray(z, dtype=float)\n"
@@ -208,4 +391,24 @@ VARIANTS = [
         "    for t in range(steps):\n"
         "        out[t + 1] = out[t] - lr * grad(out[t].copy())\n"
         "    return out\n")),
+    Variant("mse_loops", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    p = np.array(pred, dtype=float)\n"
+        "    t = np.array(target, dtype=float)\n"
+        "    total, grad = 0.0, np.zeros(p.shape)\n"
+        "    for i in np.ndindex(p.shape):\n"
+        "        total += (p[i] - t[i]) ** 2\n"
+        "        grad[i] = 2 * (p[i] - t[i])\n"
+        "    return total / p.size, grad / p.size\n")),
+    Variant("mse_square_mean", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    d = np.subtract(pred, target, dtype=float)\n"
+        "    return np.square(d).mean(), d * (2 / d.size)\n"),
+        why="a numpy float as the loss"),
+    Variant("mae_where_ties", "mae_loss", source=(
+        "def mae_loss(pred, target):\n"
+        "    d = np.asarray(pred, dtype=float) - np.asarray(target, dtype=float)\n"
+        "    n = d.size\n"
+        "    g = np.where(d > 0, 1.0, np.where(d < 0, -1.0, 0.0)) / n\n"
+        "    return float(np.abs(d).sum() / n), g\n")),
 ]

@@ -1,9 +1,11 @@
 """Visible checks for 03_jacobians_and_chain_rule: finite differences, activation derivatives,
-softmax and its Jacobian, Jacobians with respect to a matrix, the chain rule, gradient descent.
+softmax and its Jacobian, Jacobians with respect to a matrix, the chain rule, gradient descent,
+and the MSE and MAE losses.
 
-Every expectation comes from torch autograd (``nncourse.gradcheck.torch_gradient`` /
-``torch_jacobian``), from centred differences on an oracle forward function written here, or
-from a closed form; never from the student's code.
+Probes use numpy only and compute no expected answer: they build inputs (from the run's seed,
+``fresh`` checks) and return what the student's functions gave. Every expectation is computed
+in a judge: torch autograd (``nncourse.gradcheck.torch_gradient`` / ``torch_jacobian``),
+the course's own centred differences at the same step, or a closed form.
 """
 
 from __future__ import annotations
@@ -12,135 +14,184 @@ import numpy as np
 
 from nncourse.checking import Check, register
 from nncourse.compare import compare
-from nncourse.gradcheck import (
-    finite_difference_gradient,
-    finite_difference_jacobian,
-    gradient_check,
-    torch_gradient,
-    torch_jacobian,
-)
+from nncourse.rules import Rules
 from nncourse.verdict import Verdict, first_failure
 
 # --------------------------------------------------------------------------------------------
-# Test functions: each has a numpy form (handed to the student's code) and a torch form (the
-# oracle). ``scalar_case`` / ``vector_case`` rebuild the same function and point from literals.
+# The contract's rules (read by the grader's integrity report)
 # --------------------------------------------------------------------------------------------
 
+NUMPY_ONLY = Rules()
+ANALYTIC = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian"))
+"""Analytic derivatives, Jacobians and losses' gradients may not be finite differences."""
 
-def _weights(shape, seed):
-    """A fixed, non-constant weight array of ``shape``: different partials per entry."""
-    size = int(np.prod(shape)) if len(shape) else 1
-    return np.linspace(-1.0, 1.5, size).reshape(shape) + 0.1 * seed
+RULES = {
+    "numerical_gradient": NUMPY_ONLY,
+    "numerical_jacobian": NUMPY_ONLY,
+    "sigmoid_grad": ANALYTIC,
+    "tanh_grad": ANALYTIC,
+    "relu_grad": ANALYTIC,
+    "softmax": NUMPY_ONLY,
+    "softmax_jacobian": ANALYTIC,
+    "linear_jacobian_wrt_weights": ANALYTIC,
+    "chain_jacobians": ANALYTIC,
+    "gradient_descent": NUMPY_ONLY,
+    "mse_loss": ANALYTIC,
+    "mae_loss": ANALYTIC,
+}
 
 
-def scalar_case(name: str, shape, seed: int = 0):
-    """(numpy f, torch f, x) for a scalar function of an array of ``shape``.
+def rng_for(run_seed: int, seed: int, tag: int) -> np.random.Generator:
+    """The generator of one check's inputs: the run's seed, the cell's seed, the check's tag."""
+    return np.random.default_rng([abs(int(run_seed)), abs(int(seed)), tag])
+
+
+# --------------------------------------------------------------------------------------------
+# Test functions (numpy, handed to the student's code) and their torch twins (judges only).
+# ``*_params`` draws the point and the constants; both forms are rebuilt from them.
+# --------------------------------------------------------------------------------------------
+
+SCALAR_FUNCTIONS = ("coupled", "logsumexp", "cubic", "exp3")
+
+
+def scalar_params(name: str, shape, rng: np.random.Generator) -> dict:
+    """Point x (float array of ``shape``) and constants a for a scalar test function.
 
     coupled:   (sum(a * x))^2 + sum(sin x)      partials all differ, not separable
     logsumexp: log(sum(exp(x))) + sum(a * x^2)  softmax-like, not separable
+    cubic:     (sum(a * x))^3 / 3 + sum(a * x^3) central differences depend on eps (eps^2 terms)
     exp3:      sum(exp(3 x))                    large curvature: exposes forward differences
     """
-    import torch
-
     shape = tuple(shape)
-    rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, size=shape)
-    a = _weights(shape, seed)
+    a = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    if name == "exp3":
+        x = np.linspace(-0.5, 0.6, int(np.prod(shape))).reshape(shape) + rng.uniform(-0.05, 0.05)
+    return {"x": np.asarray(x, dtype=np.float64), "a": np.asarray(a, dtype=np.float64)}
+
+
+def scalar_numpy(name: str, params: dict):
+    """The numpy form of a scalar test function (accepts any array of x's shape, ints too)."""
+    a = params["a"]
     if name == "coupled":
-        def f_np(z):
+        def f(z):
             z = np.asarray(z, dtype=np.float64)
             return float(np.sum(a * z) ** 2 + np.sum(np.sin(z)))
-
-        def f_torch(t):
-            return torch.sum(torch.as_tensor(a) * t) ** 2 + torch.sum(torch.sin(t))
     elif name == "logsumexp":
-        def f_np(z):
+        def f(z):
             z = np.asarray(z, dtype=np.float64)
             m = np.max(z)
             return float(m + np.log(np.sum(np.exp(z - m))) + np.sum(a * z * z))
-
-        def f_torch(t):
-            return torch.logsumexp(t.reshape(-1), 0) + torch.sum(torch.as_tensor(a) * t * t)
+    elif name == "cubic":
+        def f(z):
+            z = np.asarray(z, dtype=np.float64)
+            return float(np.sum(a * z) ** 3 / 3.0 + np.sum(a * z ** 3))
     elif name == "exp3":
-        x = np.linspace(-0.5, 0.6, int(np.prod(shape))).reshape(shape)
-
-        def f_np(z):
+        def f(z):
             return float(np.sum(np.exp(3.0 * np.asarray(z, dtype=np.float64))))
-
-        def f_torch(t):
-            return torch.sum(torch.exp(3.0 * t))
     else:
         raise ValueError(f"unknown scalar test function {name!r}")
-    return f_np, f_torch, x
+    return f
 
 
-def vector_case(name: str, shape, seed: int = 0, out: int = 4):
-    """(numpy f, torch f, x) for an array-valued function of an array of ``shape``.
-
-    tanh_affine: tanh(A x.ravel() + b), ``out`` outputs           (out, x.size) Jacobian
-    matrix_map:  exp(X / 2) @ B for X (r, c), B (c, 2)             (2r, r*c) Jacobian
-    exp3_sum:    [exp(3 x), sum(x)] flattened                       large curvature
-    """
+def scalar_torch(name: str, params: dict):
+    """The torch form of a scalar test function (judges only)."""
     import torch
 
+    a = torch.as_tensor(params["a"])
+    return {
+        "coupled": lambda t: torch.sum(a * t) ** 2 + torch.sum(torch.sin(t)),
+        "logsumexp": lambda t: torch.logsumexp(t.reshape(-1), 0) + torch.sum(a * t * t),
+        "cubic": lambda t: torch.sum(a * t) ** 3 / 3.0 + torch.sum(a * t ** 3),
+        "exp3": lambda t: torch.sum(torch.exp(3.0 * t)),
+    }[name]
+
+
+def vector_params(name: str, shape, rng: np.random.Generator, out: int = 4) -> dict:
+    """Point x and constants for an array-valued test function.
+
+    tanh_affine: tanh(A x.ravel() + b), ``out`` outputs          (out, x.size) Jacobian
+    matrix_map:  exp(X / 2) @ B for X (r, c), B (c, 2)            (2r, r*c) Jacobian
+    exp3_sum:    [exp(3 x), sum(x)] flattened                      large curvature
+    cubic_map:   [a * x^3, (sum(a * x))^2 / 2], flattened           eps^2 terms
+    """
     shape = tuple(shape)
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1.0, 1.0, size=shape)
     size = int(np.prod(shape))
+    x = rng.uniform(-1.0, 1.0, size=shape)
+    params = {"x": x, "A": rng.normal(size=(out, size)), "b": rng.normal(size=out),
+              "B": rng.normal(size=(shape[-1] if shape else 1, 2)),
+              "a": rng.uniform(0.5, 1.5, size=shape)}
+    if name == "exp3_sum":
+        params["x"] = np.linspace(-0.5, 0.6, size).reshape(shape)
+    return params
+
+
+def vector_numpy(name: str, params: dict):
+    A, b, B, a = params["A"], params["b"], params["B"], params["a"]
     if name == "tanh_affine":
-        A, b = rng.normal(size=(out, size)), rng.normal(size=out)
-
-        def f_np(z):
+        def f(z):
             return np.tanh(A @ np.asarray(z, dtype=np.float64).reshape(-1) + b)
-
-        def f_torch(t):
-            return torch.tanh(torch.as_tensor(A) @ t.reshape(-1) + torch.as_tensor(b))
     elif name == "matrix_map":
-        B = rng.normal(size=(shape[-1], 2))
-
-        def f_np(z):
+        def f(z):
             return np.exp(0.5 * np.asarray(z, dtype=np.float64)) @ B
-
-        def f_torch(t):
-            return torch.exp(0.5 * t) @ torch.as_tensor(B)
     elif name == "exp3_sum":
-        x = np.linspace(-0.5, 0.6, size).reshape(shape)
-
-        def f_np(z):
+        def f(z):
             z = np.asarray(z, dtype=np.float64).reshape(-1)
             return np.concatenate([np.exp(3.0 * z), [np.sum(z)]])
-
-        def f_torch(t):
-            t = t.reshape(-1)
-            return torch.cat([torch.exp(3.0 * t), torch.sum(t).reshape(1)])
+    elif name == "cubic_map":
+        def f(z):
+            z = np.asarray(z, dtype=np.float64)
+            return np.concatenate([(a * z ** 3).reshape(-1), [np.sum(a * z) ** 2 / 2.0]])
     else:
         raise ValueError(f"unknown vector test function {name!r}")
-    return f_np, f_torch, x
+    return f
 
 
-def exp3_forward_difference(x, eps):
-    """What forward differences give for sum(exp(3x)): (f(x + eps e_i) - f(x)) / eps."""
-    return (np.exp(3.0 * (x + eps)) - np.exp(3.0 * x)) / eps
+def vector_torch(name: str, params: dict):
+    import torch
+
+    A, b, B, a = (torch.as_tensor(params[k]) for k in ("A", "b", "B", "a"))
+    return {
+        "tanh_affine": lambda t: torch.tanh(A @ t.reshape(-1) + b),
+        "matrix_map": lambda t: torch.exp(0.5 * t) @ B,
+        "exp3_sum": lambda t: torch.cat([torch.exp(3.0 * t.reshape(-1)),
+                                         torch.sum(t).reshape(1)]),
+        "cubic_map": lambda t: torch.cat([(a * t ** 3).reshape(-1),
+                                          (torch.sum(a * t) ** 2 / 2.0).reshape(1)]),
+    }[name]
+
+
+def reference_gradient(f, x, eps):
+    """The course's centred differences at step ``eps`` (judges only)."""
+    from nncourse.gradcheck import finite_difference_gradient
+
+    return finite_difference_gradient(f, x, eps=eps)
+
+
+def reference_jacobian(f, x, eps):
+    from nncourse.gradcheck import finite_difference_jacobian
+
+    return finite_difference_jacobian(f, x, eps=eps)
 
 
 def reference_softmax(z) -> np.ndarray:
-    """torch's softmax along the last axis: the oracle."""
+    """torch's softmax along the last axis: the oracle (judges only)."""
     import torch
 
     return torch.softmax(torch.as_tensor(np.asarray(z, dtype=np.float64)), dim=-1).numpy()
 
 
-def numpy_softmax(z):
-    """A stable numpy softmax on the last axis (oracle forward function for differences)."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
+# --------------------------------------------------------------------------------------------
+# Shared judging helpers
+# --------------------------------------------------------------------------------------------
 
-
-NUDGE_HINT = ("If you nudge x[i] by +eps and -eps in place, put the saved value back before "
+NUDGE_HINT = ("If you nudge one entry by +eps and -eps, put the saved value back before "
               "moving to the next entry (or work on a copy of x).")
-COPY_HINT = ("An in-place update such as `a -= ...` changes the caller's array; write "
-             "`a = a - ...` or start from a copy (np.array(a, dtype=float)).")
+COPY_HINT = ("An in-place update such as `a -= ...` changes the caller's array; compute into "
+             "a new array instead.")
+SECTION_1 = "Section 1 of the notebook (the central difference, one entry at a time)."
+SECTION_1_TRAPS = ("Section 1's 'three traps': a flattened non-contiguous array is a copy, an "
+                   "integer array cannot hold x + eps, and a 0-d array has one entry.")
 
 
 def unchanged(name: str, after, before, hint: str = NUDGE_HINT) -> Verdict:
@@ -148,8 +199,8 @@ def unchanged(name: str, after, before, hint: str = NUDGE_HINT) -> Verdict:
     after = np.asarray(after, dtype=np.float64)
     if after.shape != np.shape(before) or not np.allclose(after, before, rtol=1e-12,
                                                           atol=1e-12):
-        moved = (float(np.max(np.abs(after - before))) if after.shape == np.shape(before)
-                 else float("nan"))
+        moved = (float(np.max(np.abs(after - before), initial=0.0))
+                 if after.shape == np.shape(before) else float("nan"))
         return Verdict.fail(
             f"{name}: the input array was changed by the call (largest change {moved:.3g}); "
             "it must be left exactly as it was.", hint)
@@ -161,6 +212,16 @@ def _same_everywhere(got) -> bool:
     return got.size > 1 and bool(np.allclose(got, got.reshape(-1)[0]))
 
 
+def is_float_result(label: str, got) -> Verdict:
+    """A derivative is a float array (or a Python float), even for an integer x."""
+    array = np.asarray(got)
+    if array.dtype.kind not in "f":
+        return Verdict.fail(f"{label}: the result has dtype {array.dtype}, expected floats.",
+                            "The derivative of a function of integers is still a real "
+                            "number: the result is a float array.", SECTION_1_TRAPS)
+    return Verdict.ok()
+
+
 # --------------------------------------------------------------------------------------------
 # numerical_gradient
 # --------------------------------------------------------------------------------------------
@@ -169,10 +230,12 @@ GRADIENT_CASES = (("coupled", (3, 4)), ("logsumexp", (5,)))
 
 
 def judge_gradient(label: str, got, f_torch, x, rtol=1e-5, atol=1e-6) -> Verdict:
+    from nncourse.gradcheck import torch_gradient
+
     expected = torch_gradient(f_torch, x)[0]
     verdict = compare(label, got, expected, rtol=rtol, atol=atol,
-                      hints=("Perturb one entry at a time: "
-                             "(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every index i.",))
+                      hints=("Each entry of the gradient needs its own two evaluations of f, "
+                             "with only that entry of x moved.", SECTION_1))
     if not verdict.passed and _same_everywhere(got) and not _same_everywhere(expected):
         verdict.message += ("\n  likely cause: every entry got the same value: was eps added "
                             "to the whole array instead of to one entry?")
@@ -184,56 +247,100 @@ class NumericalGradientValues(Check):
     """numerical_gradient matches torch autograd on non-separable functions of (5,) and (3, 4)."""
 
     name = "numerical_gradient_values"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, numerical_gradient, seed=0):
+    def probe(self, numerical_gradient, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 301)
         seen = {}
         for name, shape in GRADIENT_CASES:
-            f_np, _, x = scalar_case(name, shape, seed)
-            seen[name] = numerical_gradient(f_np, x.copy())
+            params = scalar_params(name, shape, rng)
+            seen[name] = numerical_gradient(scalar_numpy(name, params), params["x"].copy())
         return seen
 
-    def judge(self, seen, seed=0):
+    def judge(self, seen, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 301)
         verdicts = []
         for name, shape in GRADIENT_CASES:
-            _, f_torch, x = scalar_case(name, shape, seed)
-            verdicts.append(judge_gradient(f"numerical_gradient of the {name!r} function at x "
-                                           f"of shape {shape}", seen[name], f_torch, x))
+            params = scalar_params(name, shape, rng)
+            verdicts.append(judge_gradient(
+                f"numerical_gradient of the {name!r} function at x of shape {shape}",
+                seen[name], scalar_torch(name, params), params["x"]))
         return first_failure(*verdicts)
+
+
+def forward_gradient(f, x, eps):
+    """What forward differences (f(x + eps e_i) - f(x)) / eps give (diagnosis only)."""
+    x = np.array(x, dtype=np.float64)
+    base, grad = f(x), np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        moved = x.copy()
+        moved[index] += eps
+        grad[index] = (f(moved) - base) / eps
+    return grad
+
+
+def judge_step(label: str, got, f_np, f_torch, x, eps, jacobian=False) -> Verdict:
+    """``got`` must be the centred difference at exactly the step ``eps`` (tight tolerance)."""
+    if jacobian:
+        from nncourse.gradcheck import torch_jacobian
+
+        expected = reference_jacobian(f_np, x, eps)
+        exact = torch_jacobian(f_torch, x)
+    else:
+        from nncourse.gradcheck import torch_gradient
+
+        expected = reference_gradient(f_np, x, eps)
+        exact = torch_gradient(f_torch, x)[0]
+    verdict = compare(f"{label} (vs. central differences with step eps = {eps:g})", got,
+                      expected, rtol=1e-7, atol=1e-9,
+                      hints=("The result must be the central difference with the step the "
+                             "caller passed as eps, used as given.", SECTION_1))
+    got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
+    if got is not None and got.shape == expected.shape and np.all(np.isfinite(got)):
+        if np.allclose(got, exact, rtol=1e-6, atol=1e-8):
+            verdict.message += (f"\n  likely cause: this is the exact derivative, not the "
+                                f"central difference with step {eps:g}: was the eps argument "
+                                "ignored (a fixed small step used instead)?")
+        elif not jacobian and np.allclose(got, forward_gradient(f_np, x, eps), rtol=1e-6):
+            verdict.message += ("\n  likely cause: these are forward differences "
+                                "(only x + eps, no x - eps), whose error is O(eps).")
+        elif not jacobian and np.allclose(got, forward_gradient(f_np, x, -eps), rtol=1e-6):
+            verdict.message += ("\n  likely cause: these are backward differences "
+                                "(only x - eps), whose error is O(eps).")
+        elif np.allclose(got, 2 * expected, rtol=1e-6):
+            verdict.message += "\n  likely cause: divided by eps instead of 2 * eps."
+    return verdict
 
 
 @register
 class NumericalGradientCentral(Check):
-    """numerical_gradient uses central differences: error O(eps^2) at eps = 1e-3."""
+    """numerical_gradient is the central difference at exactly the step eps it is given."""
 
     name = "numerical_gradient_central"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, numerical_gradient, eps=1e-3, n=4):
-        f_np, _, x = scalar_case("exp3", (n,))
-        return {"grad": numerical_gradient(f_np, x.copy(), eps=eps)}
+    def probe(self, numerical_gradient, eps=0.1, n=4, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 302)
+        cubic = scalar_params("cubic", (n,), rng)
+        exp3 = scalar_params("exp3", (n,), rng)
+        return {"cubic": numerical_gradient(scalar_numpy("cubic", cubic), cubic["x"].copy(),
+                                            eps=eps),
+                "exp3": numerical_gradient(scalar_numpy("exp3", exp3), exp3["x"].copy(),
+                                           eps=1e-3)}
 
-    def judge(self, seen, eps=1e-3, n=4):
-        _, f_torch, x = scalar_case("exp3", (n,))
-        expected = torch_gradient(f_torch, x)[0]
-        # central differences are off by about eps^2 * 9/2 (relative 1.5e-6 at eps = 1e-3);
-        # forward differences by about eps * 3/2 (relative 1.5e-3)
-        verdict = compare(f"numerical_gradient(sum(exp(3x)), x, eps={eps}) (vs. the exact "
-                          "gradient 3 exp(3x))", seen["grad"], expected, rtol=2e-5, atol=0.0,
-                          hints=("Use central differences (f(x + eps) - f(x - eps)) / (2 eps): "
-                                 "their error shrinks like eps**2, forward differences' only "
-                                 "like eps.",))
-        if not verdict.passed:
-            got = np.asarray(seen["grad"], dtype=np.float64)
-            if got.shape == x.shape and np.allclose(got, exp3_forward_difference(x, eps),
-                                                    rtol=1e-6):
-                verdict.message += ("\n  likely cause: these are forward differences "
-                                    "(f(x + eps) - f(x)) / eps, whose error is O(eps).")
-            elif got.shape == x.shape and np.allclose(got, exp3_forward_difference(x, -eps),
-                                                      rtol=1e-6):
-                verdict.message += ("\n  likely cause: these are backward differences "
-                                    "(f(x) - f(x - eps)) / eps, whose error is O(eps).")
-            elif got.shape == x.shape and np.allclose(got, 2 * expected, rtol=1e-4):
-                verdict.message += "\n  likely cause: divided by eps instead of 2 * eps."
-        return verdict
+    def judge(self, seen, eps=0.1, n=4, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 302)
+        cubic = scalar_params("cubic", (n,), rng)
+        exp3 = scalar_params("exp3", (n,), rng)
+        return first_failure(
+            judge_step(f"numerical_gradient of a cubic, x of shape ({n},), eps={eps:g}",
+                       seen["cubic"], scalar_numpy("cubic", cubic), scalar_torch("cubic", cubic),
+                       cubic["x"], eps),
+            judge_step(f"numerical_gradient of sum(exp(3x)), x of shape ({n},), eps=0.001",
+                       seen["exp3"], scalar_numpy("exp3", exp3), scalar_torch("exp3", exp3),
+                       exp3["x"], 1e-3))
 
 
 @register
@@ -241,19 +348,106 @@ class NumericalGradientLeavesX(Check):
     """numerical_gradient leaves x unchanged (2-D x, default and explicit eps)."""
 
     name = "numerical_gradient_leaves_x"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, numerical_gradient, seed=1):
-        f_np, _, x = scalar_case("coupled", (2, 3), seed)
-        x1, x2 = x.copy(), x.copy()
-        numerical_gradient(f_np, x1)
-        numerical_gradient(f_np, x2, eps=1e-3)
+    def probe(self, numerical_gradient, seed=1, run_seed=0):
+        params = scalar_params("coupled", (2, 3), rng_for(run_seed, seed, 303))
+        f = scalar_numpy("coupled", params)
+        x1, x2 = params["x"].copy(), params["x"].copy()
+        numerical_gradient(f, x1)
+        numerical_gradient(f, x2, eps=1e-3)
         return {"after_default": x1, "after_1e-3": x2}
 
-    def judge(self, seen, seed=1):
-        _, _, x = scalar_case("coupled", (2, 3), seed)
+    def judge(self, seen, seed=1, run_seed=0):
+        x = scalar_params("coupled", (2, 3), rng_for(run_seed, seed, 303))["x"]
         return first_failure(
             unchanged("numerical_gradient(f, x)", seen["after_default"], x),
             unchanged("numerical_gradient(f, x, eps=1e-3)", seen["after_1e-3"], x))
+
+
+def any_array_inputs(rng: np.random.Generator) -> dict:
+    """Bases and how each x is taken from its base: a transpose, a strided slice, integers,
+    0-d arrays (float and integer). Returns {label: (base, view function name)}."""
+    return {
+        "W.T": rng.uniform(-1.0, 1.0, size=(3, 4)),
+        "A[:, ::2]": rng.uniform(-1.0, 1.0, size=(3, 6)),
+        "integers": rng.integers(-3, 4, size=(2, 3)),
+        "0-d float": np.array(rng.uniform(-1.0, 1.0)),
+        "0-d integer": np.array(int(rng.integers(1, 4))),
+    }
+
+
+def view_of(label: str, base: np.ndarray) -> np.ndarray:
+    """The array handed to the student's function: a view of ``base`` (or base itself)."""
+    if label == "W.T":
+        return base.T
+    if label == "A[:, ::2]":
+        return base[:, ::2]
+    return base
+
+
+ANY_ARRAY_EPS = 1e-3
+
+
+def _any_array_probe(function, run_seed, seed, tag, vector):
+    rng = rng_for(run_seed, seed, tag)
+    seen = {}
+    for label, base in any_array_inputs(rng).items():
+        given = base.copy()
+        x = view_of(label, given)
+        params = (vector_params("cubic_map", np.shape(x), rng) if vector
+                  else scalar_params("cubic", np.shape(x), rng))
+        f = vector_numpy("cubic_map", params) if vector else scalar_numpy("cubic", params)
+        seen[label] = {"result": function(f, x, eps=ANY_ARRAY_EPS), "base_after": given}
+    return seen
+
+
+def _any_array_judge(seen, run_seed, seed, tag, vector):
+    rng = rng_for(run_seed, seed, tag)
+    owner = "numerical_jacobian" if vector else "numerical_gradient"
+    verdicts = []
+    for label, base in any_array_inputs(rng).items():
+        x = view_of(label, base)
+        params = (vector_params("cubic_map", np.shape(x), rng) if vector
+                  else scalar_params("cubic", np.shape(x), rng))
+        f = vector_numpy("cubic_map", params) if vector else scalar_numpy("cubic", params)
+        expected = (reference_jacobian(f, x, ANY_ARRAY_EPS) if vector
+                    else reference_gradient(f, x, ANY_ARRAY_EPS))
+        what = (f"{owner} at x = {label} (shape {np.shape(x)}, "
+                f"{'contiguous' if x.flags.c_contiguous else 'not contiguous'}, "
+                f"dtype {np.asarray(x).dtype})")
+        got = seen[label]["result"]
+        verdict = compare(what, got, expected, rtol=1e-7, atol=1e-9,
+                          hints=("The function must work for every array: check which kind "
+                                 "of x fails.", SECTION_1_TRAPS))
+        if not verdict.passed:
+            array = np.asarray(got, dtype=np.float64)
+            if array.shape == expected.shape and np.allclose(array, 0.0) and label in (
+                    "W.T", "A[:, ::2]"):
+                verdict.message += ("\n  likely cause: the nudges never reached x: a flattened "
+                                    "copy of a non-contiguous array was perturbed instead.")
+            elif label in ("integers", "0-d integer") and array.shape == expected.shape:
+                verdict.message += ("\n  likely cause: an integer array cannot hold x + eps "
+                                    "(it is truncated back to an integer).")
+        verdicts += [verdict, is_float_result(what, got),
+                     unchanged(f"{owner} at x = {label}", seen[label]["base_after"], base)]
+    return first_failure(*verdicts)
+
+
+@register
+class NumericalGradientAnyArray(Check):
+    """numerical_gradient for x = W.T, A[:, ::2], integer and 0-d arrays: float result, x kept."""
+
+    name = "numerical_gradient_any_array"
+    rules = NUMPY_ONLY
+    fresh = True
+
+    def probe(self, numerical_gradient, seed=0, run_seed=0):
+        return _any_array_probe(numerical_gradient, run_seed, seed, 304, vector=False)
+
+    def judge(self, seen, seed=0, run_seed=0):
+        return _any_array_judge(seen, run_seed, seed, 304, vector=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,16 +459,20 @@ JACOBIAN_CASES = (("tanh_affine", (3,)), ("matrix_map", (2, 3)))
 
 def judge_jacobian(label: str, got, f_np, f_torch, x, eps=1e-6, rtol=1e-5,
                    atol=1e-6) -> Verdict:
+    from nncourse.gradcheck import gradient_check, torch_jacobian
+
     oracle = torch_jacobian(f_torch, x)
-    numeric = finite_difference_jacobian(f_np, x.copy(), eps=eps)
+    numeric = reference_jacobian(f_np, x, eps)
     verdict = gradient_check(label, got, numeric, oracle=oracle, rtol=rtol, atol=atol,
                              hints=("Row i holds the derivatives of output i (flattened); "
                                     "column j the derivatives with respect to input j "
-                                    "(flattened): shape (f(x).size, x.size).",))
+                                    "(flattened): shape (f(x).size, x.size).",
+                                    "Section 3: one central difference per input entry "
+                                    "fills one column."))
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
     if got is not None and got.shape == oracle.shape[::-1] and got.shape != oracle.shape:
-        verdict.message += ("\n  likely cause: transposed: column i should be the "
-                            "perturbation of input i.")
+        verdict.message += ("\n  likely cause: transposed: column j should hold what moving "
+                            "input j does.")
     return verdict
 
 
@@ -283,50 +481,76 @@ class NumericalJacobianValues(Check):
     """numerical_jacobian: (f(x).size, x.size), row i = output i; matches torch; x unchanged."""
 
     name = "numerical_jacobian_values"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, numerical_jacobian, seed=0):
+    def probe(self, numerical_jacobian, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 311)
         seen = {}
         for name, shape in JACOBIAN_CASES:
-            f_np, _, x = vector_case(name, shape, seed)
-            given = x.copy()
-            seen[name] = {"jac": numerical_jacobian(f_np, given), "after": given}
+            params = vector_params(name, shape, rng)
+            given = params["x"].copy()
+            seen[name] = {"jac": numerical_jacobian(vector_numpy(name, params), given),
+                          "after": given}
         return seen
 
-    def judge(self, seen, seed=0):
+    def judge(self, seen, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 311)
         verdicts = []
         for name, shape in JACOBIAN_CASES:
-            f_np, f_torch, x = vector_case(name, shape, seed)
+            params = vector_params(name, shape, rng)
+            x = params["x"]
             verdicts.append(judge_jacobian(f"numerical_jacobian of {name!r} at x of shape "
-                                           f"{shape}", seen[name]["jac"], f_np, f_torch, x))
+                                           f"{shape}", seen[name]["jac"],
+                                           vector_numpy(name, params),
+                                           vector_torch(name, params), x))
             verdicts.append(unchanged(f"numerical_jacobian of {name!r}", seen[name]["after"], x))
         return first_failure(*verdicts)
 
 
 @register
 class NumericalJacobianCentral(Check):
-    """numerical_jacobian uses central differences: error O(eps^2) at eps = 1e-3."""
+    """numerical_jacobian is the central difference at exactly the step eps it is given."""
 
     name = "numerical_jacobian_central"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, numerical_jacobian, eps=1e-3, n=3):
-        f_np, _, x = vector_case("exp3_sum", (n,))
-        return {"jac": numerical_jacobian(f_np, x.copy(), eps=eps)}
+    def probe(self, numerical_jacobian, eps=0.1, n=3, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 312)
+        cubic = vector_params("cubic_map", (n,), rng)
+        exp3 = vector_params("exp3_sum", (n,), rng)
+        return {"cubic": numerical_jacobian(vector_numpy("cubic_map", cubic), cubic["x"].copy(),
+                                            eps=eps),
+                "exp3": numerical_jacobian(vector_numpy("exp3_sum", exp3), exp3["x"].copy(),
+                                           eps=1e-3)}
 
-    def judge(self, seen, eps=1e-3, n=3):
-        _, f_torch, x = vector_case("exp3_sum", (n,))
-        expected = torch_jacobian(f_torch, x)
-        verdict = compare(f"numerical_jacobian([exp(3x), sum(x)], x, eps={eps}) (vs. torch)",
-                          seen["jac"], expected, rtol=2e-5, atol=1e-9,
-                          hints=("Use central differences (f(x + eps e_j) - f(x - eps e_j)) / "
-                                 "(2 eps) for column j.",))
-        got = np.asarray(seen["jac"], dtype=np.float64)
-        if not verdict.passed and got.shape == expected.shape:
-            forward = expected.copy()
-            forward[:n, :n] = np.diag(exp3_forward_difference(x, eps))
-            if np.allclose(got, forward, rtol=1e-6, atol=1e-9):
-                verdict.message += ("\n  likely cause: forward differences "
-                                    "(f(x + eps) - f(x)) / eps, whose error is O(eps).")
-        return verdict
+    def judge(self, seen, eps=0.1, n=3, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 312)
+        cubic = vector_params("cubic_map", (n,), rng)
+        exp3 = vector_params("exp3_sum", (n,), rng)
+        return first_failure(
+            judge_step(f"numerical_jacobian of [a x^3, (a.x)^2 / 2], x of shape ({n},), "
+                       f"eps={eps:g}", seen["cubic"], vector_numpy("cubic_map", cubic),
+                       vector_torch("cubic_map", cubic), cubic["x"], eps, jacobian=True),
+            judge_step(f"numerical_jacobian of [exp(3x), sum(x)], x of shape ({n},), "
+                       "eps=0.001", seen["exp3"], vector_numpy("exp3_sum", exp3),
+                       vector_torch("exp3_sum", exp3), exp3["x"], 1e-3, jacobian=True))
+
+
+@register
+class NumericalJacobianAnyArray(Check):
+    """numerical_jacobian for x = W.T, A[:, ::2], integer and 0-d arrays: float result, x kept."""
+
+    name = "numerical_jacobian_any_array"
+    rules = NUMPY_ONLY
+    fresh = True
+
+    def probe(self, numerical_jacobian, seed=0, run_seed=0):
+        return _any_array_probe(numerical_jacobian, run_seed, seed, 313, vector=True)
+
+    def judge(self, seen, seed=0, run_seed=0):
+        return _any_array_judge(seen, run_seed, seed, 313, vector=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,11 +558,10 @@ class NumericalJacobianCentral(Check):
 # --------------------------------------------------------------------------------------------
 
 
-def activation_grid(seed):
+def activation_inputs(rng: np.random.Generator) -> dict:
     """A (2, 7) grid spanning the interesting range, and a (3, 4) random array."""
-    grid = np.linspace(-6.0, 6.0, 14).reshape(2, 7)
-    random = np.random.default_rng(seed).normal(scale=3.0, size=(3, 4))
-    return grid, random
+    return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7),
+            "random": rng.normal(scale=3.0, size=(3, 4))}
 
 
 def _torch_activation(kind):
@@ -347,49 +570,63 @@ def _torch_activation(kind):
     return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[kind]
 
 
-def _numpy_activation(kind):
-    return {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
-            "relu": lambda z: np.maximum(z, 0.0)}[kind]
+def torch_activation_grad(kind: str, z) -> np.ndarray:
+    """d/dz of the activation, elementwise, by torch autograd (judges only)."""
+    from nncourse.gradcheck import torch_gradient
 
-
-def judge_activation(kind: str, label: str, got, z, hints) -> Verdict:
-    """Elementwise derivative: finite differences of sum(f) and torch autograd of sum(f)."""
     act = _torch_activation(kind)
-    oracle = torch_gradient(lambda t: act(t).sum(), z)[0]
-    f_np = _numpy_activation(kind)
-    numeric = finite_difference_gradient(lambda v: np.sum(f_np(v)), z.copy())
-    return gradient_check(label, got, numeric, oracle=oracle, rtol=1e-5, atol=1e-7, hints=hints)
+    return torch_gradient(lambda t: act(t).sum(), np.asarray(z, dtype=np.float64))[0]
+
+
+ACTIVATION_HINTS = {
+    "sigmoid": ("Compare your values with the central differences of the sigmoid at a few z "
+                "(z = 0 is a good start).",
+                "Section 4: differentiate 1 / (1 + e^(-z)) with the chain rule, then write "
+                "the result with sigma(z) itself."),
+    "tanh": ("Compare your values with the central differences of tanh at a few z.",
+             "Section 4: write tanh as sinh / cosh and use the quotient rule; the result "
+             "can be written with tanh(z) itself."),
+    "relu": ("Look at the sign of z: what is the slope of max(z, 0) on each side, and what "
+             "does the course use at z = 0?",
+             "Section 4: the slope on each side of the kink, and relu'(0) = 0."),
+}
+
+
+def judge_activation(kind: str, label: str, got, z, hints=None) -> Verdict:
+    """Elementwise derivative vs torch autograd of sum(f)."""
+    hints = ACTIVATION_HINTS[kind] if hints is None else hints
+    return compare(label, got, torch_activation_grad(kind, z), rtol=1e-6, atol=1e-9,
+                   hints=hints)
 
 
 class ActivationGradValues(Check):
     kind = ""
-    hints: tuple[str, ...] = ()
+    rules = ANALYTIC
+    fresh = True
 
-    def probe(self, fn, seed=0):
-        grid, random = activation_grid(seed)
-        return {"grid": fn(grid.copy()), "random": fn(random.copy())}
+    def probe(self, fn, seed=0, run_seed=0):
+        inputs = activation_inputs(rng_for(run_seed, seed, 320))
+        return {key: fn(z.copy()) for key, z in inputs.items()}
 
-    def judge(self, seen, seed=0):
-        grid, random = activation_grid(seed)
+    def judge(self, seen, seed=0, run_seed=0):
+        inputs = activation_inputs(rng_for(run_seed, seed, 320))
         return first_failure(
             judge_activation(self.kind, f"{self.kind}_grad on a (2, 7) grid in [-6, 6]",
-                             seen["grid"], grid, self.hints),
+                             seen["grid"], inputs["grid"]),
             judge_activation(self.kind, f"{self.kind}_grad of a (3, 4) array", seen["random"],
-                             random, self.hints))
+                             inputs["random"]))
 
 
 @register
 class SigmoidGradValues(ActivationGradValues):
-    """sigmoid_grad matches finite differences and torch autograd, elementwise."""
+    """sigmoid_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "sigmoid_grad_values"
     kind = "sigmoid"
-    hints = ("The derivative of the sigmoid is written with the sigmoid itself.",
-             "sigma'(z) = sigma(z) * (1 - sigma(z)).")
 
-    def judge(self, seen, seed=0):
-        verdict = super().judge(seen, seed)
-        grid, _ = activation_grid(seed)
+    def judge(self, seen, seed=0, run_seed=0):
+        verdict = super().judge(seen, seed, run_seed)
+        grid = activation_inputs(rng_for(run_seed, seed, 320))["grid"]
         got = np.asarray(seen["grid"], dtype=np.float64)
         s = 0.5 * (1.0 + np.tanh(0.5 * grid))
         if not verdict.passed and got.shape == grid.shape and np.allclose(got, s):
@@ -399,20 +636,18 @@ class SigmoidGradValues(ActivationGradValues):
 
 @register
 class TanhGradValues(ActivationGradValues):
-    """tanh_grad matches finite differences and torch autograd, elementwise."""
+    """tanh_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "tanh_grad_values"
     kind = "tanh"
-    hints = ("The derivative of tanh is written with tanh(z), not with z.",
-             "tanh'(z) = 1 - tanh(z)**2.")
 
-    def judge(self, seen, seed=0):
-        verdict = super().judge(seen, seed)
-        grid, _ = activation_grid(seed)
+    def judge(self, seen, seed=0, run_seed=0):
+        verdict = super().judge(seen, seed, run_seed)
+        grid = activation_inputs(rng_for(run_seed, seed, 320))["grid"]
         got = np.asarray(seen["grid"], dtype=np.float64)
         if not verdict.passed and got.shape == grid.shape and np.allclose(got, 1 - grid ** 2):
-            verdict.message += ("\n  likely cause: 1 - z**2 is the derivative written in terms "
-                                "of the *output* a = tanh(z); here the argument is z.")
+            verdict.message += ("\n  likely cause: the formula was applied to z where it needs "
+                                "tanh(z) (a formula in terms of the output, given the input).")
         return verdict
 
 
@@ -421,36 +656,47 @@ class ReluGradValues(Check):
     """relu_grad is 1 for z > 0 and 0 for z <= 0 (including z = 0); matches torch."""
 
     name = "relu_grad_values"
+    rules = ANALYTIC
+    fresh = True
     SPECIAL = np.array([[-2.0, -1e-3, 0.0], [1e-3, 2.0, 0.0]])
 
-    def probe(self, relu_grad, seed=0):
-        grid, random = activation_grid(seed)
-        return {"special": relu_grad(self.SPECIAL.copy()), "grid": relu_grad(grid.copy()),
-                "random": relu_grad(random.copy())}
+    def probe(self, relu_grad, seed=0, run_seed=0):
+        inputs = activation_inputs(rng_for(run_seed, seed, 320))
+        seen = {key: relu_grad(z.copy()) for key, z in inputs.items()}
+        seen["special"] = relu_grad(self.SPECIAL.copy())
+        return seen
 
-    def judge(self, seen, seed=0):
-        grid, random = activation_grid(seed)
-        hints = ("relu(z) = max(z, 0) has slope 1 where z > 0 and slope 0 where z < 0; the "
-                 "course's convention is relu'(0) = 0.",)
+    def judge(self, seen, seed=0, run_seed=0):
+        inputs = activation_inputs(rng_for(run_seed, seed, 320))
         expected = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
         verdict = compare("relu_grad([[-2, -0.001, 0], [0.001, 2, 0]])", seen["special"],
-                          expected, atol=0.0, rtol=0.0, hints=hints)
+                          expected, atol=0.0, rtol=0.0, hints=ACTIVATION_HINTS["relu"])
         got = np.asarray(seen["special"], dtype=np.float64)
         if not verdict.passed and got.shape == expected.shape:
             if got[0, 2] != 0.0 and got[0, 0] == 0.0:
-                verdict.message += "\n  likely cause: relu_grad(0) should be 0 (use z > 0)."
+                verdict.message += "\n  likely cause: relu_grad(0) should be 0 (the convention)."
             elif got[0, 0] != 0.0:
                 verdict.message += "\n  likely cause: negative inputs must have derivative 0."
         return first_failure(
             verdict,
-            judge_activation("relu", "relu_grad on a (2, 7) grid", seen["grid"], grid, hints),
-            judge_activation("relu", "relu_grad of a (3, 4) array", seen["random"], random,
-                             hints))
+            judge_activation("relu", "relu_grad on a (2, 7) grid", seen["grid"],
+                             inputs["grid"]),
+            judge_activation("relu", "relu_grad of a (3, 4) array", seen["random"],
+                             inputs["random"]))
 
 
 # --------------------------------------------------------------------------------------------
 # softmax and its Jacobian
 # --------------------------------------------------------------------------------------------
+
+SOFTMAX_HINTS = ("Each row (the last axis) is one distribution: check that your rows, not "
+                 "your columns or the whole array, sum to 1.",
+                 "Section 5: exponentiate, then divide by the sum over the last axis, keeping "
+                 "that axis so the division lines up with each row.")
+STABLE_HINTS = ("exp of a score of 1000 overflows, and exp of -2000 is 0: look at rows whose "
+                "largest score is far from the other rows' largest.",
+                "Section 5: subtracting a constant from a row does not change its softmax; "
+                "each row needs its own constant.")
 
 
 @register
@@ -458,20 +704,23 @@ class SoftmaxValues(Check):
     """softmax matches torch.softmax along the last axis for (5,) and (3, 5) inputs."""
 
     name = "softmax_values"
+    rules = NUMPY_ONLY
+    fresh = True
 
-    def probe(self, softmax, seed=0):
-        rng = np.random.default_rng(seed)
-        z1, z2 = rng.normal(scale=2.0, size=5), rng.normal(scale=2.0, size=(3, 5))
+    @staticmethod
+    def inputs(run_seed, seed):
+        rng = rng_for(run_seed, seed, 330)
+        return rng.normal(scale=2.0, size=5), rng.normal(scale=2.0, size=(3, 5))
+
+    def probe(self, softmax, seed=0, run_seed=0):
+        z1, z2 = self.inputs(run_seed, seed)
         given = z2.copy()
         return {"one": softmax(z1.copy()), "batch": softmax(given), "after": given}
 
-    def judge(self, seen, seed=0):
-        rng = np.random.default_rng(seed)
-        z1, z2 = rng.normal(scale=2.0, size=5), rng.normal(scale=2.0, size=(3, 5))
-        hints = ("softmax(z)_i = exp(z_i) / sum_j exp(z_j), with the sum over the last axis "
-                 "(one distribution per row); keep that axis (keepdims=True) when dividing.",)
+    def judge(self, seen, seed=0, run_seed=0):
+        z1, z2 = self.inputs(run_seed, seed)
         batch = compare("softmax of a (3, 5) array (one distribution per row)", seen["batch"],
-                        reference_softmax(z2), hints=hints)
+                        reference_softmax(z2), hints=SOFTMAX_HINTS)
         got = np.asarray(seen["batch"], dtype=np.float64)
         if not batch.passed and got.shape == z2.shape:
             if np.allclose(got.sum(axis=0), 1.0):
@@ -481,66 +730,78 @@ class SoftmaxValues(Check):
                 batch.message += ("\n  likely cause: all 15 entries sum to 1: the sum ran over "
                                   "the whole array instead of each row.")
         return first_failure(
-            compare("softmax of a (5,) vector", seen["one"], reference_softmax(z1), hints=hints),
+            compare("softmax of a (5,) vector", seen["one"], reference_softmax(z1),
+                    hints=SOFTMAX_HINTS),
             batch, unchanged("softmax", seen["after"], z2, COPY_HINT))
 
 
 @register
 class SoftmaxStable(Check):
-    """softmax is finite, warning-free and correct for scores of magnitude 1000."""
+    """softmax is finite, warning-free and right at magnitude 1000, rows with different maxima."""
 
     name = "softmax_stable"
+    rules = NUMPY_ONLY
     warnings_fail = True
     Z1 = np.array([1000.0, 999.0, 998.0])
-    Z2 = np.array([[-1000.0, 0.0, 1000.0], [1000.0, 1000.0, 1000.0], [-1000.0, -1000.0, -999.0]])
+    Z2 = np.array([[-1000.0, 0.0, 1000.0], [1000.0, 1000.0, 1000.0],
+                   [-1000.0, -1000.0, -999.0], [-1500.0, -1501.0, -1499.0]])
 
     def probe(self, softmax):
         return {"one": softmax(self.Z1.copy()), "batch": softmax(self.Z2.copy())}
 
     def judge(self, seen):
-        hints = ("exp(1000) overflows. Subtracting the maximum of each row first does not "
-                 "change the result (it cancels between numerator and denominator).",)
         return first_failure(
             compare("softmax([1000, 999, 998])", seen["one"], reference_softmax(self.Z1),
-                    atol=1e-12, hints=hints),
-            compare("softmax of rows with entries of magnitude 1000", seen["batch"],
-                    reference_softmax(self.Z2), atol=1e-12, hints=hints))
+                    atol=1e-12, hints=STABLE_HINTS),
+            compare("softmax of rows with entries of magnitude 1000 and different maxima "
+                    "(1000, 1000, -999, -1499)", seen["batch"], reference_softmax(self.Z2),
+                    atol=1e-12, hints=STABLE_HINTS))
+
+
+JACOBIAN_SOFTMAX_HINTS = (
+    "Two cases: the derivative of p_i with respect to its own score z_i, and with respect "
+    "to another score z_j; check the diagonal and the off-diagonal entries separately.",
+    "Section 5: differentiate exp(z_i) / S with S = sum_j exp(z_j) (the quotient rule); the "
+    "K = 2 case must agree with your sigmoid_grad.")
 
 
 def judge_softmax_jacobian(label: str, got, z) -> Verdict:
     import torch
 
+    from nncourse.gradcheck import torch_jacobian
+
     oracle = torch_jacobian(lambda t: torch.softmax(t, dim=-1), z)
-    numeric = finite_difference_jacobian(numpy_softmax, z.copy())
-    verdict = gradient_check(label, got, numeric, oracle=oracle, rtol=1e-5, atol=1e-7,
-                             hints=("d p_i / d z_j = p_i (delta_ij - p_j).",
-                                    "J = diag(p) - outer(p, p), a (K, K) matrix."))
+    verdict = compare(label, got, oracle, rtol=1e-6, atol=1e-9, hints=JACOBIAN_SOFTMAX_HINTS)
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
-    if got is not None and got.shape == oracle.shape:
-        p = reference_softmax(z)
-        if np.allclose(got, -np.outer(p, p)):
-            verdict.message += "\n  likely cause: the diagonal term diag(p) is missing."
-        elif np.allclose(got, np.diag(p)):
-            verdict.message += "\n  likely cause: the term -outer(p, p) is missing."
-        elif np.allclose(got, np.diag(p) - np.outer(z, z)) or np.allclose(
-                got, np.diag(z) - np.outer(z, z)):
-            verdict.message += "\n  likely cause: used the scores z where p = softmax(z) belongs."
+    if got is not None and got.shape == oracle.shape and np.all(np.isfinite(got)):
+        off = ~np.eye(len(oracle), dtype=bool)
+        diagonal_ok = np.allclose(np.diag(got), np.diag(oracle), rtol=1e-6, atol=1e-9)
+        off_ok = np.allclose(got[off], oracle[off], rtol=1e-6, atol=1e-9)
+        if diagonal_ok and not off_ok:
+            verdict.message += "\n  likely cause: the diagonal is right, the off-diagonal is not."
+        elif off_ok and not diagonal_ok:
+            verdict.message += "\n  likely cause: the off-diagonal is right, the diagonal is not."
+        elif not np.allclose(got.sum(axis=0), 0.0, atol=1e-9):
+            verdict.message += ("\n  likely cause: the columns do not sum to 0, but the "
+                                "probabilities always sum to 1 whatever z_j does.")
     return verdict
 
 
 @register
 class SoftmaxJacobianValues(Check):
-    """softmax_jacobian(z) for z (K,) is diag(p) - p p^T: matches torch and finite differences."""
+    """softmax_jacobian(z) for z (K,): the (K, K) matrix d p_i / d z_j; matches torch."""
 
     name = "softmax_jacobian_values"
+    rules = ANALYTIC
+    fresh = True
 
-    def probe(self, softmax_jacobian, seed=0, k=4):
-        z = np.random.default_rng(seed).normal(scale=1.5, size=k)
+    def probe(self, softmax_jacobian, seed=0, k=4, run_seed=0):
+        z = rng_for(run_seed, seed, 335).normal(scale=1.5, size=k)
         given = z.copy()
         return {"jac": softmax_jacobian(given), "after": given}
 
-    def judge(self, seen, seed=0, k=4):
-        z = np.random.default_rng(seed).normal(scale=1.5, size=k)
+    def judge(self, seen, seed=0, k=4, run_seed=0):
+        z = rng_for(run_seed, seed, 335).normal(scale=1.5, size=k)
         return first_failure(judge_softmax_jacobian(f"softmax_jacobian of z with shape ({k},)",
                                                     seen["jac"], z),
                              unchanged("softmax_jacobian", seen["after"], z, COPY_HINT))
@@ -551,8 +812,7 @@ class SoftmaxJacobianValues(Check):
 # --------------------------------------------------------------------------------------------
 
 
-def linear_case(n, m, seed):
-    rng = np.random.default_rng(seed)
+def linear_case(n, m, rng):
     return rng.normal(size=n), rng.normal(size=(n, m))
 
 
@@ -560,18 +820,18 @@ def judge_linear_jacobian(label: str, got, x, W) -> Verdict:
     import torch
 
     n, m = W.shape
-    xt = torch.as_tensor(x)
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     oracle = torch.autograd.functional.jacobian(lambda w: xt @ w, torch.as_tensor(W)).numpy()
-    numeric = finite_difference_jacobian(lambda w: x @ w, W.copy()).reshape(m, n, m)
-    verdict = gradient_check(label, got, numeric, oracle=oracle, rtol=1e-6, atol=1e-8,
-                             hints=("f_i = sum_j x_j W_ji, so d f_i / d W_jk is x_j when k = i "
-                                    "and 0 otherwise.",
-                                    "J[i, j, k] = x[j] * (1 if i == k else 0); shape (m, n, m)."))
+    verdict = compare(label, got, oracle, rtol=1e-9, atol=1e-12,
+                      hints=("Slice J[i] (an (n, m) matrix) holds the derivatives of output i "
+                             "with respect to every weight: which weights does output i use?",
+                             "Section 6: write f_1 and f_2 out for n = m = 2 and read off "
+                             "which W_jk each one contains, and with what factor."))
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
     if (got is not None and got.shape == oracle.shape and n == m
             and np.allclose(got, np.einsum("ij,k->ijk", np.eye(m), x))):
-        verdict.message += ("\n  likely cause: x was put on the last axis: J[i, j, k] = "
-                            "x[k] delta_ij, but W_jk multiplies x[j].")
+        verdict.message += ("\n  likely cause: x sits on the wrong axis of the tensor: which "
+                            "index of W_jk meets x in the product x @ W?")
     return verdict
 
 
@@ -580,14 +840,16 @@ class LinearJacobianValues(Check):
     """linear_jacobian_wrt_weights(x, m): the (m, n, m) tensor dF_i/dW_jk; matches torch."""
 
     name = "linear_jacobian_values"
+    rules = ANALYTIC
+    fresh = True
 
-    def probe(self, linear_jacobian_wrt_weights, n=3, m=4, seed=0):
-        x, _ = linear_case(n, m, seed)
+    def probe(self, linear_jacobian_wrt_weights, n=3, m=4, seed=0, run_seed=0):
+        x, _ = linear_case(n, m, rng_for(run_seed, seed, 340))
         given = x.copy()
         return {"jac": linear_jacobian_wrt_weights(given, m), "after": given}
 
-    def judge(self, seen, n=3, m=4, seed=0):
-        x, W = linear_case(n, m, seed)
+    def judge(self, seen, n=3, m=4, seed=0, run_seed=0):
+        x, W = linear_case(n, m, rng_for(run_seed, seed, 340))
         return first_failure(
             judge_linear_jacobian(f"linear_jacobian_wrt_weights(x of shape ({n},), m={m})",
                                   seen["jac"], x, W),
@@ -599,33 +861,33 @@ class LinearJacobianValues(Check):
 # --------------------------------------------------------------------------------------------
 
 
-def random_chain(shapes, seed):
+def random_chain(shapes, rng):
     """Jacobians J_1..J_k with J_i of shape (shapes[i], shapes[i-1]) (input size first)."""
-    rng = np.random.default_rng(seed)
     return [rng.normal(size=(b, a)) for a, b in zip(shapes[:-1], shapes[1:])]
 
 
 def expected_chain(jacobians):
-    """J_k @ ... @ J_1, multiplied from the output side."""
-    result = jacobians[-1]
+    """J_k @ ... @ J_1 (judges only)."""
+    result = np.asarray(jacobians[-1], dtype=np.float64)
     for J in reversed(jacobians[:-1]):
         result = result @ J
     return result
 
 
+CHAIN_HINTS = ("The shapes only fit one way round: (d_2, d_1) @ (d_1, d_0).",
+               "Section 7: the Jacobian of the function applied last stands on the left.")
+
+
 def judge_chain(label: str, got, jacobians) -> Verdict:
     expected = expected_chain(jacobians)
-    verdict = compare(label, got, expected, rtol=1e-9, atol=1e-10,
-                      hints=("The Jacobian of f_k(...f_1(x)) is J_k @ J_(k-1) @ ... @ J_1: the "
-                             "*last* function's Jacobian comes first.",))
+    verdict = compare(label, got, expected, rtol=1e-9, atol=1e-10, hints=CHAIN_HINTS)
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
-    if got is not None and got.shape == expected.shape:
+    if got is not None and got.shape == expected.shape and len(jacobians) > 1:
         backwards = jacobians[0]
         for J in jacobians[1:]:
             backwards = backwards @ J
         if np.allclose(got, backwards):
-            verdict.message += ("\n  likely cause: multiplied in the wrong order "
-                                "(J_1 @ J_2 @ ... @ J_k).")
+            verdict.message += "\n  likely cause: multiplied in the wrong order."
     return verdict
 
 
@@ -644,10 +906,13 @@ class ChainJacobiansValues(Check):
     """chain_jacobians gives J_k @ ... @ J_1 for non-square and square chains; list unchanged."""
 
     name = "chain_jacobians_values"
+    rules = ANALYTIC
+    fresh = True
 
-    def probe(self, chain_jacobians, shapes=(3, 4, 2, 5), square=3, seed=0):
-        rect = random_chain(list(shapes), seed)
-        squares = random_chain([square] * 4, seed + 1)
+    def probe(self, chain_jacobians, shapes=(3, 4, 2, 5), square=3, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 350)
+        rect = random_chain(list(shapes), rng)
+        squares = random_chain([square] * 4, rng)
         given = [J.copy() for J in squares]
         try:
             out_rect = chain_jacobians([J.copy() for J in rect])
@@ -655,15 +920,14 @@ class ChainJacobiansValues(Check):
             out_rect = f"raised ValueError: {error}"[:300]
         return {"rect": out_rect, "square": chain_jacobians(given), "after": given}
 
-    def judge(self, seen, shapes=(3, 4, 2, 5), square=3, seed=0):
-        rect = random_chain(list(shapes), seed)
-        squares = random_chain([square] * 4, seed + 1)
+    def judge(self, seen, shapes=(3, 4, 2, 5), square=3, seed=0, run_seed=0):
+        rng = rng_for(run_seed, seed, 350)
+        rect = random_chain(list(shapes), rng)
+        squares = random_chain([square] * 4, rng)
         if isinstance(seen["rect"], str):
             return Verdict.fail(
                 f"chain_jacobians of Jacobians with shapes {[J.shape for J in rect]} "
-                f"{seen['rect']}",
-                "The shapes only fit one way round: J_2 @ J_1 is (d_2, d_1) @ (d_1, d_0). "
-                "Multiply with the last function's Jacobian on the left.")
+                f"{seen['rect']}", *CHAIN_HINTS)
         return first_failure(
             judge_chain(f"chain_jacobians of Jacobians with shapes {[J.shape for J in rect]}",
                         seen["rect"], rect),
@@ -672,38 +936,37 @@ class ChainJacobiansValues(Check):
             judge_unchanged_list("chain_jacobians", seen["after"], squares))
 
 
-def composition_case(seed):
-    """x0 and the matrices of softmax(A3 tanh(A1 x)): R^3 -> R^4 -> R^4 -> R^2 -> R^2."""
-    rng = np.random.default_rng(seed)
+def composition_case(rng):
+    """x0 and the matrices of exp(A3 sin(A1 x)): R^3 -> R^4 -> R^4 -> R^2 -> R^2."""
     return rng.normal(size=3), rng.normal(size=(4, 3)), rng.normal(size=(2, 4))
 
 
 @register
 class ChainJacobiansComposition(Check):
-    """chain_jacobians of local Jacobians of softmax(A3 tanh(A1 x)) equals torch's Jacobian."""
+    """chain_jacobians of the local Jacobians of exp(A3 sin(A1 x)) equals torch's Jacobian."""
 
     name = "chain_jacobians_composition"
+    rules = ANALYTIC
+    fresh = True
 
-    def probe(self, chain_jacobians, seed=0):
-        x0, A1, A3 = composition_case(seed)
+    def probe(self, chain_jacobians, seed=0, run_seed=0):
+        x0, A1, A3 = composition_case(rng_for(run_seed, seed, 355))
         h1 = A1 @ x0
-        h3 = A3 @ np.tanh(h1)
-        p = numpy_softmax(h3)
-        local = [A1.copy(), np.diag(1.0 - np.tanh(h1) ** 2), A3.copy(),
-                 np.diag(p) - np.outer(p, p)]
+        h3 = A3 @ np.sin(h1)
+        local = [A1.copy(), np.diag(np.cos(h1)), A3.copy(), np.diag(np.exp(h3))]
         return {"jac": chain_jacobians(local)}
 
-    def judge(self, seen, seed=0):
+    def judge(self, seen, seed=0, run_seed=0):
         import torch
 
-        x0, A1, A3 = composition_case(seed)
+        from nncourse.gradcheck import torch_jacobian
+
+        x0, A1, A3 = composition_case(rng_for(run_seed, seed, 355))
         A1t, A3t = torch.as_tensor(A1), torch.as_tensor(A3)
-        oracle = torch_jacobian(lambda t: torch.softmax(A3t @ torch.tanh(A1t @ t), dim=-1), x0)
-        return compare("chain_jacobians([A1, diag(tanh'), A3, softmax Jacobian]) (vs. torch's "
-                       "Jacobian of softmax(A3 tanh(A1 x)))", seen["jac"], oracle, rtol=1e-6,
-                       atol=1e-9,
-                       hints=("The composite's Jacobian is the product of the local ones, the "
-                              "last function's on the left.",))
+        oracle = torch_jacobian(lambda t: torch.exp(A3t @ torch.sin(A1t @ t)), x0)
+        return compare("chain_jacobians([A1, diag(cos), A3, diag(exp)]) (vs. torch's Jacobian "
+                       "of exp(A3 sin(A1 x)))", seen["jac"], oracle, rtol=1e-6, atol=1e-9,
+                       hints=CHAIN_HINTS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,21 +977,23 @@ QUADRATIC_RATES = (0.1, 0.9, 1.05)
 
 
 def quadratic_1d_grad(theta):
-    """Gradient of (theta - 2)^2."""
+    """Gradient of (theta - 2)^2 (handed to the student's gradient_descent)."""
     return 2.0 * (np.asarray(theta, dtype=np.float64) - 2.0)
 
 
 def ellipse_grad(theta):
-    """Gradient of 4 x^2 + y^2 at theta = (x, y): (8x, 2y)."""
+    """Gradient of 4 x^2 + y^2 at theta = (x, y)."""
     theta = np.asarray(theta, dtype=np.float64)
     return np.array([8.0 * theta[0], 2.0 * theta[1]])
 
 
+DESCENT_HINTS = ("Row 0 is theta0; each further row is one update of the row before it: "
+                 "steps + 1 rows in all.",
+                 "Section 8: one step moves theta against the gradient, scaled by lr.")
+
+
 def judge_descent(label: str, got, expected) -> Verdict:
-    verdict = compare(label, got, expected, rtol=1e-9, atol=1e-12,
-                      hints=("Row 0 is theta0; row t+1 is row t minus lr * grad(row t).",
-                             "theta <- theta - lr * grad(theta), keeping every iterate: "
-                             "steps + 1 rows."))
+    verdict = compare(label, got, expected, rtol=1e-9, atol=1e-12, hints=DESCENT_HINTS)
     got = np.asarray(got, dtype=np.float64)
     if not verdict.passed:
         if got.shape == expected.shape[1:] or got.size == expected[-1].size:
@@ -744,6 +1009,7 @@ class GradientDescentValues(Check):
     """gradient_descent on (theta - 2)^2 (three rates) and on 4x^2 + y^2: every iterate."""
 
     name = "gradient_descent_values"
+    rules = NUMPY_ONLY
 
     def probe(self, gradient_descent, steps=12):
         seen = {"starts_after": []}
@@ -775,7 +1041,141 @@ class GradientDescentValues(Check):
         if not verdict.passed and "lr = 0.1" in verdict.message:
             got = np.asarray(seen["lr=0.1"], dtype=np.float64)
             if got.shape == (steps + 1, 1) and got[-1, 0] > 5.0:
-                verdict.message += ("\n  likely cause: theta moved *up* the slope: subtract "
-                                    "lr * grad, do not add it.")
+                verdict.message += ("\n  likely cause: theta moved *up* the slope, away from "
+                                    "the minimum.")
         return verdict
 
+
+# --------------------------------------------------------------------------------------------
+# MSE and MAE
+# --------------------------------------------------------------------------------------------
+
+LOSS_SHAPES = ((4, 3), (6,))
+
+
+def loss_inputs(rng: np.random.Generator, shape, ties: bool = False):
+    """pred and target of ``shape``; with ``ties``, about a third of the entries equal."""
+    pred = rng.normal(size=shape)
+    target = rng.normal(size=shape)
+    if ties:
+        same = rng.random(size=shape) < 0.25
+        same.flat[0] = True
+        target = np.where(same, pred, target)
+    return pred, target
+
+
+def torch_loss(kind: str, pred, target):
+    """(loss, dloss/dpred) by torch: F.mse_loss / F.l1_loss with reduction 'mean'."""
+    import torch
+    import torch.nn.functional as F
+
+    p = torch.tensor(np.asarray(pred, dtype=np.float64), requires_grad=True)
+    t = torch.as_tensor(np.asarray(target, dtype=np.float64))
+    loss = (F.mse_loss if kind == "mse" else F.l1_loss)(p, t)
+    loss.backward()
+    return float(loss.detach()), p.grad.numpy().copy()
+
+
+LOSS_HINTS = {
+    "mse": ("Check the scale: the loss is a mean over all N*K entries, and its gradient "
+            "carries the same divisor.",
+            "Section 9: differentiate one term (pred_ij - target_ij)^2 with respect to "
+            "pred_ij; every other term does not depend on it."),
+    "mae": ("Compare the sign and the size of each entry of dpred with what moving that "
+            "entry of pred a little does to the loss; look at the entries where pred == target.",
+            "Section 9: the slope of |u| on each side of 0, the course's convention at 0, "
+            "and the divisor of the mean."),
+}
+
+
+def judge_loss(kind: str, label: str, got, pred, target) -> Verdict:
+    """(loss, dpred) against torch, with the likely scale or sign error named."""
+    if not isinstance(got, list) or len(got) != 2:
+        return Verdict.fail(f"{label}: expected a pair (loss, dpred), got {str(got)[:80]}.",
+                            "Return two things: the loss (a number) and its gradient with "
+                            "respect to pred (an array shaped like pred).")
+    loss, dpred = got
+    expected_loss, expected_grad = torch_loss(kind, pred, target)
+    size, rows = np.size(pred), (np.shape(pred)[0] if np.ndim(pred) else 1)
+    hints = LOSS_HINTS[kind]
+    loss_verdict = compare(f"{label}: the loss", loss, np.asarray(expected_loss), rtol=1e-9,
+                           atol=1e-12, hints=hints)
+    grad_verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=1e-9, atol=1e-12,
+                           hints=hints)
+    verdict = first_failure(loss_verdict, grad_verdict)
+    if verdict.passed:
+        return verdict
+    which, expected = (loss, expected_loss) if not loss_verdict.passed else (dpred,
+                                                                             expected_grad)
+    try:
+        got_array = np.asarray(which, dtype=np.float64)
+    except (TypeError, ValueError):
+        return verdict
+    expected = np.asarray(expected, dtype=np.float64)
+    if got_array.shape != expected.shape or not np.all(np.isfinite(got_array)):
+        return verdict
+    causes = [(size, f"{size} (= N*K) times too large: a sum, not the mean over all entries"),
+              (size / rows, f"divided by N = {rows} (the rows) only, not by N*K = {size}"),
+              (-1.0, "opposite sign: the derivative with respect to target, not pred?"),
+              (0.5, "half the expected value: a factor from the square is missing"),
+              (2.0, "twice the expected value: a factor 2 too many")]
+    for factor, cause in causes:
+        if factor != 1.0 and np.allclose(got_array, factor * expected, rtol=1e-7, atol=1e-12):
+            verdict.message += f"\n  likely cause: {cause}."
+            return verdict
+    if kind == "mae" and loss_verdict.passed and got_array.ndim:
+        ties = np.asarray(pred) == np.asarray(target)
+        if ties.any() and np.allclose(got_array[~ties], expected[~ties]):
+            verdict.message += ("\n  likely cause: right everywhere except where pred == "
+                                "target, where the contract says 0.")
+    return verdict
+
+
+class LossValues(Check):
+    """Shared by mse_loss_values and mae_loss_values."""
+
+    kind = ""
+    rules = ANALYTIC
+    fresh = True
+    tag = 0
+
+    def cases(self, run_seed, seed):
+        rng = rng_for(run_seed, seed, self.tag)
+        return [loss_inputs(rng, shape, ties=self.kind == "mae") for shape in LOSS_SHAPES]
+
+    def probe(self, fn, seed=0, run_seed=0):
+        seen = {}
+        for shape, (pred, target) in zip(LOSS_SHAPES, self.cases(run_seed, seed)):
+            p, t = pred.copy(), target.copy()
+            seen[str(shape)] = {"out": list(fn(p, t)), "pred_after": p, "target_after": t}
+        return seen
+
+    def judge(self, seen, seed=0, run_seed=0):
+        verdicts = []
+        for shape, (pred, target) in zip(LOSS_SHAPES, self.cases(run_seed, seed)):
+            entry = seen[str(shape)]
+            verdicts += [judge_loss(self.kind, f"{self.kind}_loss(pred, target) with shape "
+                                    f"{shape}", entry["out"], pred, target),
+                         unchanged(f"{self.kind}_loss (pred)", entry["pred_after"], pred,
+                                   COPY_HINT),
+                         unchanged(f"{self.kind}_loss (target)", entry["target_after"], target,
+                                   COPY_HINT)]
+        return first_failure(*verdicts)
+
+
+@register
+class MseLossValues(LossValues):
+    """mse_loss: the mean of (pred - target)^2 over all entries and its gradient; matches torch."""
+
+    name = "mse_loss_values"
+    kind = "mse"
+    tag = 360
+
+
+@register
+class MaeLossValues(LossValues):
+    """mae_loss: the mean of |pred - target| and its gradient (0 at ties); matches torch."""
+
+    name = "mae_loss_values"
+    kind = "mae"
+    tag = 365
