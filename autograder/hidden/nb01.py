@@ -1,4 +1,8 @@
-"""Hidden checks for 01_neuron_and_xor (instructor only; never in the student's notebook)."""
+"""Hidden checks for 01_neuron_and_xor (instructor only; never in the student's notebook).
+
+Every check with random inputs is ``fresh``: its inputs come from the grading run's secret
+seed, so outputs seen in one run are of no use in the next.
+"""
 
 from __future__ import annotations
 
@@ -9,51 +13,69 @@ from nncourse.checking import Check, register
 from nncourse.checks.nb01 import (
     INPUTS_2,
     TRUTH,
+    XOR_RULES,
+    _xor_verdict,
     expected_parameter_count,
-    random_mlp,
+    judge_built_from,
+    judge_collapse,
+    judge_init,
+    probe_built_from,
+    probe_init,
     reference_mlp,
     reference_sigmoid,
+    strided,
+    strided_mlp,
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
 
 
+def _cube(run_seed):
+    return np.random.default_rng([run_seed, 201]).normal(scale=10, size=(4, 2, 3))
+
+
 @register
 class SigmoidHiddenShapes(Check):
-    """sigmoid keeps the shape of 3-D inputs and handles a plain number and integers."""
+    """sigmoid keeps the shape of 3-D (non-contiguous) inputs, handles a number and integers."""
 
     name = "sigmoid_hidden_shapes"
+    fresh = True
 
-    def probe(self, sigmoid):
-        z3 = np.random.default_rng(21).normal(scale=10, size=(2, 3, 4))
+    def probe(self, sigmoid, run_seed=0):
+        z3 = _cube(run_seed).transpose(1, 2, 0)
         return {"cube": sigmoid(z3), "number": sigmoid(0.75),
                 "ints": sigmoid(np.array([-3, 0, 3]))}
 
-    def judge(self, seen):
-        z3 = np.random.default_rng(21).normal(scale=10, size=(2, 3, 4))
+    def judge(self, seen, run_seed=0):
+        z3 = _cube(run_seed).transpose(1, 2, 0)
         return first_failure(
-            compare("sigmoid of a (2, 3, 4) array", seen["cube"], reference_sigmoid(z3)),
+            compare("sigmoid of a (2, 3, 4) array (a transposed view)", seen["cube"],
+                    reference_sigmoid(z3)),
             compare("sigmoid(0.75)", seen["number"], reference_sigmoid(0.75)),
             compare("sigmoid of an int array", seen["ints"],
                     reference_sigmoid(np.array([-3.0, 0.0, 3.0]))))
 
 
+def _neuron_hidden_inputs(run_seed):
+    rng = np.random.default_rng([run_seed, 202])
+    return rng.normal(size=(1, 4)), rng.normal(size=8)[::2], float(rng.normal())
+
+
 @register
 class NeuronBatchOfOne(Check):
-    """neuron on a (1, D) batch returns shape (1,); tanh activation is honoured."""
+    """neuron on a (1, D) batch returns shape (1,); tanh activation and strided w honoured."""
 
     name = "neuron_hidden_batch_of_one"
+    fresh = True
 
-    def probe(self, neuron):
-        X = np.array([[0.5, -1.0, 2.0, 0.25]])
-        w = np.array([1.0, 2.0, -0.5, 4.0])
-        return {"out": neuron(X, w, -0.3, activation=np.tanh)}
+    def probe(self, neuron, run_seed=0):
+        X, w, b = _neuron_hidden_inputs(run_seed)
+        return {"out": neuron(X, w, b, activation=np.tanh)}
 
-    def judge(self, seen):
-        X = np.array([[0.5, -1.0, 2.0, 0.25]])
-        w = np.array([1.0, 2.0, -0.5, 4.0])
-        return compare("neuron(X (1, 4), w, -0.3, activation=np.tanh)", seen["out"],
-                       np.tanh(X @ w - 0.3))
+    def judge(self, seen, run_seed=0):
+        X, w, b = _neuron_hidden_inputs(run_seed)
+        return compare("neuron(X (1, 4), w (a strided view), b, activation=np.tanh)",
+                       seen["out"], np.tanh(X @ w + b))
 
 
 @register
@@ -74,7 +96,11 @@ class LogicGatesMargin(Check):
     def judge(self, seen):
         for gate, (w, b) in (("and", (seen["again"], seen["b_again"])),
                              ("or", seen["or"]), ("nand", seen["nand"])):
-            out = reference_sigmoid(INPUTS_2 @ np.asarray(w, dtype=float) + float(np.squeeze(b)))
+            w = np.asarray(w, dtype=np.float64)
+            b = np.asarray(b, dtype=np.float64).reshape(-1)
+            if w.shape != (2,) or b.size != 1:
+                return Verdict.fail(f"{gate.upper()}: expected w of shape (2,) and one bias.")
+            out = reference_sigmoid(INPUTS_2 @ w + float(b[0]))
             verdict = compare(f"{gate.upper()} outputs", out, TRUTH[gate], atol=0.01, rtol=0)
             if not verdict.passed:
                 return Verdict.fail(verdict.message + " (after the caller modified an earlier "
@@ -82,20 +108,45 @@ class LogicGatesMargin(Check):
         return Verdict.ok()
 
 
+def _xor_rows(run_seed):
+    rng = np.random.default_rng([run_seed, 203])
+    return [int(r) for r in rng.integers(0, 4, size=int(rng.integers(5, 21)))]
+
+
 @register
 class XorRepeatedRows(Check):
-    """xor_network on a batch of 12 rows with repeats."""
+    """xor_network on random rows with repeats (a strided view) and on one row: shape (N,)."""
 
     name = "xor_network_hidden_repeated_rows"
-    ORDER = [0, 3, 3, 1, 2, 2, 0, 1, 3, 0, 2, 1]
+    fresh = True
+    rules = XOR_RULES
 
-    def probe(self, xor_network):
-        return {"out": xor_network(INPUTS_2[self.ORDER].copy())}
+    def probe(self, xor_network, run_seed=0):
+        rows = _xor_rows(run_seed)
+        return {"out": xor_network(strided(INPUTS_2[rows])),
+                "one": xor_network(INPUTS_2[rows[:1]].copy())}
 
-    def judge(self, seen):
-        out = np.asarray(seen["out"], dtype=np.float64).reshape(-1)
-        return compare("xor_network on 12 rows", out, TRUTH["xor"][self.ORDER], atol=0.01,
-                       rtol=0)
+    def judge(self, seen, run_seed=0):
+        rows = _xor_rows(run_seed)
+        return first_failure(
+            _xor_verdict(f"xor_network on {len(rows)} rows", seen["out"], TRUTH["xor"][rows]),
+            _xor_verdict("xor_network on a batch of one row", seen["one"],
+                         TRUTH["xor"][rows[:1]]))
+
+
+@register
+class XorHiddenBuiltFrom(Check):
+    """xor_network follows its neurons and gate weights on a random batch of rows."""
+
+    name = "xor_network_hidden_built_from"
+    fresh = True
+    rules = XOR_RULES
+
+    def probe(self, xor_network, run_seed=0):
+        return probe_built_from(xor_network, INPUTS_2[_xor_rows(run_seed)])
+
+    def judge(self, seen, run_seed=0):
+        return judge_built_from(seen, _xor_rows(run_seed))
 
 
 def replay_perceptron(X, t, lr, max_epochs):
@@ -113,6 +164,18 @@ def replay_perceptron(X, t, lr, max_epochs):
     return w, b, mistakes
 
 
+def _judge_replay(name, seen, X, t, lr, max_epochs) -> Verdict:
+    w, b, mistakes = replay_perceptron(X, t, lr, max_epochs)
+    got = [int(m) for m in np.asarray(seen["mistakes"]).reshape(-1)]
+    if got != mistakes:
+        return Verdict.fail(f"{name}: mistakes per epoch {got}, expected {mistakes}.",
+                            "Section 4: the step unit fires only for a strictly positive "
+                            "sum; examples are visited in their order; w and b change after "
+                            "every example.")
+    return first_failure(compare(f"{name}: final w", seen["w"], w),
+                         compare(f"{name}: final b", np.squeeze(seen["b"]), b))
+
+
 @register
 class PerceptronReplay(Check):
     """perceptron_train follows the rule exactly: same weights and mistakes as a replay."""
@@ -125,15 +188,36 @@ class PerceptronReplay(Check):
         return {"w": w, "b": b, "mistakes": mistakes}
 
     def judge(self, seen, gate="and", lr=1.0, max_epochs=100):
-        w, b, mistakes = replay_perceptron(INPUTS_2, TRUTH[gate], lr, max_epochs)
-        got = [int(m) for m in np.asarray(seen["mistakes"]).reshape(-1)]
-        if got != mistakes:
-            return Verdict.fail(f"perceptron_train on {gate.upper()} (lr={lr}): mistakes per "
-                                f"epoch {got}, expected {mistakes}.",
-                                "Use o = 1 only if x @ w + b > 0 (strictly), visit the "
-                                "examples in order, and update after every example.")
-        return first_failure(compare("final w", seen["w"], w),
-                             compare("final b", np.squeeze(seen["b"]), b))
+        return _judge_replay(f"perceptron_train on {gate.upper()} (lr={lr})", seen, INPUTS_2,
+                             TRUTH[gate], lr, max_epochs)
+
+
+def _shuffled_task(run_seed):
+    rng = np.random.default_rng([run_seed, 204])
+    gate = ["and", "or", "nand"][int(rng.integers(3))]
+    rows = rng.permutation(4)
+    X = np.repeat(INPUTS_2[rows], 2, axis=0)  # each example twice in a row
+    lr = float(rng.choice([0.25, 0.5, 2.0]))
+    return gate, X, np.repeat(TRUTH[gate][rows], 2), lr
+
+
+@register
+class PerceptronShuffled(Check):
+    """perceptron_train replays exactly on shuffled, repeated examples and a random lr."""
+
+    name = "perceptron_hidden_shuffled"
+    fresh = True
+
+    def probe(self, perceptron_train, run_seed=0):
+        gate, X, t, lr = _shuffled_task(run_seed)
+        w, b, mistakes = perceptron_train(strided(X), strided(t[:, None])[:, 0], lr=lr,
+                                          max_epochs=50)
+        return {"w": w, "b": b, "mistakes": mistakes}
+
+    def judge(self, seen, run_seed=0):
+        gate, X, t, lr = _shuffled_task(run_seed)
+        return _judge_replay(f"perceptron_train on {gate.upper()} with shuffled, repeated "
+                             f"examples (lr={lr})", seen, X, t, lr, 50)
 
 
 @register
@@ -156,26 +240,26 @@ class CountParametersHidden(Check):
 
 @register
 class InitMlpLayersDiffer(Check):
-    """init_mlp draws each layer afresh (no two layers share values) and scales by fan-in."""
+    """init_mlp on a deeper net: each layer drawn afresh, scaled by its fan-in, from rng."""
 
     name = "init_mlp_hidden_layers_differ"
+    fresh = True
+    DIMS = [200, 200, 200, 30]
 
-    def probe(self, init_mlp):
-        weights, biases = init_mlp([200, 200, 200, 30], np.random.default_rng(42))
-        return {"std": [float(np.std(W)) for W in weights],
-                "same": bool(np.array_equal(weights[0], weights[1])),
-                "shapes": [list(np.shape(b)) for b in biases]}
+    def probe(self, init_mlp, run_seed=0):
+        return probe_init(init_mlp, self.DIMS, [run_seed, 205])
 
-    def judge(self, seen):
-        if seen["same"]:
-            return Verdict.fail("init_mlp gave two layers identical weights.")
-        if seen["shapes"] != [[200], [200], [30]]:
-            return Verdict.fail(f"bias shapes {seen['shapes']}, expected [[200], [200], [30]].")
-        for std in seen["std"]:
-            if abs(std * np.sqrt(200) - 1) > 0.06:
-                return Verdict.fail(f"a layer with fan-in 200 has std {std:.4f}, expected "
-                                    f"{1 / np.sqrt(200):.4f}.")
-        return Verdict.ok()
+    def judge(self, seen, run_seed=0):
+        return judge_init(seen, self.DIMS)
+
+
+def _activation_task(run_seed):
+    rng = np.random.default_rng([run_seed, 206])
+    dims = [5, int(rng.integers(3, 10)), int(rng.integers(3, 10)), 4]
+    weights, biases = strided_mlp(dims, [run_seed, 207])
+    single_w, single_b = strided_mlp([5, 2], [run_seed, 208])
+    X = rng.normal(size=(6, 5)).T.copy().T  # Fortran order: non-contiguous rows
+    return X, weights, biases, single_w, single_b
 
 
 @register
@@ -183,24 +267,64 @@ class MlpForwardActivation(Check):
     """mlp_forward uses the given activation (relu, sigmoid) and handles one layer."""
 
     name = "mlp_forward_hidden_activation"
+    fresh = True
 
-    def probe(self, mlp_forward):
-        weights, biases = random_mlp([5, 9, 9, 4], 17)
-        X = np.random.default_rng(18).normal(size=(6, 5))
-        single_w, single_b = random_mlp([5, 2], 19)
+    def probe(self, mlp_forward, run_seed=0):
+        X, weights, biases, single_w, single_b = _activation_task(run_seed)
         return {"relu": mlp_forward(X, weights, biases, activation=lambda z: np.maximum(z, 0)),
                 "sigmoid": mlp_forward(X, weights, biases,
                                        activation=lambda z: 1 / (1 + np.exp(-z))),
                 "single": mlp_forward(X, single_w, single_b)}
 
-    def judge(self, seen):
-        weights, biases = random_mlp([5, 9, 9, 4], 17)
-        X = np.random.default_rng(18).normal(size=(6, 5))
-        single_w, single_b = random_mlp([5, 2], 19)
+    def judge(self, seen, run_seed=0):
+        X, weights, biases, single_w, single_b = _activation_task(run_seed)
         return first_failure(
-            compare("mlp_forward with relu", seen["relu"], reference_mlp(X, weights, biases,
-                                                                          "relu")),
+            compare("mlp_forward with relu", seen["relu"],
+                    reference_mlp(X, weights, biases, "relu")),
             compare("mlp_forward with sigmoid", seen["sigmoid"],
                     reference_mlp(X, weights, biases, "sigmoid")),
             compare("mlp_forward with a single layer (no hidden layer)", seen["single"],
-                    X @ single_w[0] + single_b[0]))
+                    reference_mlp(X, single_w, single_b)))
+
+
+def _collapse_task(run_seed, square: bool):
+    rng = np.random.default_rng([run_seed, 209, int(square)])
+    depth = int(rng.integers(2, 6))
+    dims = [int(rng.integers(2, 7))] * (depth + 1) if square else \
+        [int(d) for d in rng.integers(1, 7, size=depth + 1)]
+    weights, biases = strided_mlp(dims, [run_seed, 210, int(square)])
+    X = rng.normal(size=(5, dims[0]))
+    return dims, weights, biases, X
+
+
+@register
+class CollapseLinearHidden(Check):
+    """collapse_linear on random stacks (strided, square layers), inputs left unchanged."""
+
+    name = "collapse_linear_hidden_fresh"
+    fresh = True
+
+    def probe(self, collapse_linear, run_seed=0):
+        seen = {}
+        for square in (False, True):
+            _, weights, biases, _ = _collapse_task(run_seed, square)
+            result = collapse_linear(weights, biases)
+            seen["square" if square else "mixed"] = {
+                "result": list(result) if isinstance(result, tuple | list) else result,
+                "weights_after": list(weights), "biases_after": list(biases)}
+        return seen
+
+    def judge(self, seen, run_seed=0):
+        for square in (False, True):
+            dims, weights, biases, X = _collapse_task(run_seed, square)
+            part = seen["square" if square else "mixed"]
+            name = f"collapse_linear on dims {dims}"
+            after = [np.asarray(a) for a in part["weights_after"] + part["biases_after"]]
+            if any(not np.array_equal(a, e) for a, e in zip(after, weights + biases)):
+                return Verdict.fail(f"{name} changed the weights or biases it was given.",
+                                    "Work on new arrays: an in-place operation (+=, @=, "
+                                    "out=) on an input changes the caller's network.")
+            verdict = judge_collapse(name, part, weights, biases, X)
+            if not verdict.passed:
+                return verdict
+        return Verdict.ok()

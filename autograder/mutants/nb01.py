@@ -1,6 +1,6 @@
 """Mutation catalogue for 01_neuron_and_xor: plausible student bugs, and correct variants."""
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 MUTANTS = [
     Mutant("sigmoid_unstable", "sigmoid", source=(
@@ -52,15 +52,110 @@ MUTANTS = [
            edits=[("1.0 / np.sqrt(d_in)", "1.0 / np.sqrt(d_out)")]),
     Mutant("init_transposed", "init_mlp",
            edits=[("size=(d_in, d_out)", "size=(d_out, d_in)")]),
-    Mutant("init_global_rng", "init_mlp",
-           edits=[("rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))",
-                   "np.random.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))")]),
     Mutant("forward_activation_on_output", "mlp_forward",
            edits=[("        if i < len(weights) - 1:\n            h = activation(h)\n",
                    "        h = activation(h)\n")]),
     Mutant("forward_missing_bias", "mlp_forward", edits=[("h = h @ W + b", "h = h @ W")]),
     Mutant("forward_hardcoded_tanh", "mlp_forward",
            edits=[("h = activation(h)", "h = np.tanh(h)")]),
+    Mutant("xor_output_column", "xor_network",
+           edits=[('return neuron(hidden, *logic_gate_weights("and"))',
+                   'return neuron(hidden, *logic_gate_weights("and")).reshape(-1, 1)')],
+           why="shape (N, 1) instead of (N,)"),
+    Mutant("xor_or_and_or", "xor_network",
+           edits=[('return neuron(hidden, *logic_gate_weights("and"))',
+                   'return neuron(hidden, *logic_gate_weights("or"))')],
+           why="output gate OR instead of AND: 1 at (1, 1)"),
+    Mutant("collapse_bias_not_propagated", "collapse_linear",
+           edits=[("b = b @ W_next + b_next", "b = b + b_next")],
+           why="adds the biases without passing them through the later weights"),
+    Mutant("collapse_product_reversed", "collapse_linear",
+           edits=[("W = W @ W_next", "W = W_next @ W")],
+           why="multiplies the layers in the wrong order (only square stacks run)"),
+    Mutant("collapse_last_bias_only", "collapse_linear",
+           edits=[("b = b @ W_next + b_next", "b = b_next")]),
+    Mutant("collapse_bias_through_next_only", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    W = np.array(weights[0], dtype=np.float64)\n"
+        "    for W_next in weights[1:]:\n"
+        "        W = W @ W_next\n"
+        "    b = np.array(biases[-1], dtype=np.float64)\n"
+        "    for i in range(len(biases) - 1):\n"
+        "        b = b + biases[i] @ weights[i + 1]\n"
+        "    return W, b\n"),
+        why="each bias goes through the next layer's weights only, not all later ones"),
+    Mutant("collapse_mutates_inputs", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    W, b = weights[0], biases[0]\n"
+        "    for W_next, b_next in zip(weights[1:], biases[1:]):\n"
+        "        W = W @ W_next\n"
+        "        b = b @ W_next\n"
+        "        b += b_next\n"
+        "        b_next[...] = b\n"
+        "    return W, b\n"),
+        why="writes its running bias into the caller's bias arrays"),
+    Mutant("collapse_ignores_biases", "collapse_linear",
+           edits=[("b = b @ W_next + b_next", "b = 0 * b_next")]),
+]
+
+SHORTCUTS = [
+    Shortcut("xor_by_not_equal", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    return (X[:, 0] != X[:, 1]).astype(float)\n"),
+        why="XOR by a comparison, no neurons"),
+    Shortcut("xor_by_caret", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    bits = np.asarray(X).astype(int)\n"
+        "    return (bits[:, 0] ^ bits[:, 1]).astype(float)\n"),
+        why="XOR by the ^ operator"),
+    Shortcut("xor_lookup_table", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    table = {(0, 0): 0.0, (0, 1): 1.0, (1, 0): 1.0, (1, 1): 0.0}\n"
+        "    return np.array([table[(int(a), int(b))] for a, b in X])\n"),
+        why="XOR from a lookup table"),
+    Shortcut("xor_neurons_then_operator", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h = neuron(X, *logic_gate_weights('or')) * neuron(X, *logic_gate_weights('nand'))\n"
+        "    return np.abs(X[:, 0] - X[:, 1]) + 0 * h\n"),
+        why="calls the neurons for show, answers with arithmetic on the inputs"),
+    Shortcut("xor_hand_typed_weights", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h1 = neuron(X, np.array([20.0, 20.0]), -10.0)\n"
+        "    h2 = neuron(X, np.array([-20.0, -20.0]), 30.0)\n"
+        "    return neuron(np.stack([h1, h2], axis=1), np.array([20.0, 20.0]), -30.0)\n"),
+        why="neurons with hand-typed weights, never asking logic_gate_weights"),
+    Shortcut("xor_sigmoid_not_neuron", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    (w1, b1), (w2, b2), (w3, b3) = (logic_gate_weights(g)\n"
+        "                                    for g in ('or', 'nand', 'and'))\n"
+        "    H = sigmoid(X @ np.column_stack([w1, w2]) + np.array([b1, b2]))\n"
+        "    return sigmoid(H @ w3 + b3)\n"),
+        why="bypasses neuron(): the rule says built from neuron and logic_gate_weights"),
+    Shortcut("init_global_rng", "init_mlp",
+             edits=[("rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))",
+                     "np.random.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))")],
+             why="ignores the rng argument (global np.random)"),
+    Shortcut("init_own_seeded_rng", "init_mlp",
+             edits=[("rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))",
+                     "np.random.default_rng(0).normal(0.0, 1.0 / np.sqrt(d_in), "
+                     "size=(d_in, d_out))")],
+             why="ignores the rng argument (a generator of its own, always seed 0)"),
+    Shortcut("sigmoid_scipy_expit", "sigmoid", source=(
+        "def sigmoid(z):\n"
+        "    from scipy.special import expit\n"
+        "    return expit(np.asarray(z, dtype=float))\n"),
+        why="scipy instead of numpy"),
+    Shortcut("forward_torch", "mlp_forward", source=(
+        "def mlp_forward(X, weights, biases, activation=np.tanh):\n"
+        "    import torch\n"
+        "    h = torch.as_tensor(np.asarray(X, dtype=float))\n"
+        "    for i, (W, b) in enumerate(zip(weights, biases)):\n"
+        "        h = torch.nn.functional.linear(h, torch.as_tensor(np.asarray(W)).T,\n"
+        "                                       torch.as_tensor(np.asarray(b)))\n"
+        "        if i < len(weights) - 1:\n"
+        "            h = torch.as_tensor(activation(h.numpy()))\n"
+        "    return h.numpy()\n"),
+        why="torch instead of numpy"),
 ]
 
 VARIANTS = [
@@ -88,9 +183,38 @@ VARIANTS = [
         "    w_or, b_or = logic_gate_weights('or')\n"
         "    w_nand, b_nand = logic_gate_weights('nand')\n"
         "    W1 = np.column_stack([w_or, w_nand])\n"
-        "    H = sigmoid(X @ W1 + np.array([b_or, b_nand]))\n"
+        "    H = neuron(X, W1, np.array([b_or, b_nand]))\n"
         "    w_and, b_and = logic_gate_weights('and')\n"
-        "    return sigmoid(H @ w_and + b_and).reshape(-1, 1)\n")),
+        "    return neuron(H, w_and, b_and)\n")),
+    Variant("xor_loop_over_gates", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    X = np.ascontiguousarray(X, dtype=float)\n"
+        "    hidden = [neuron(X, *logic_gate_weights(g), activation=sigmoid)\n"
+        "              for g in ('nand', 'or')]\n"
+        "    out = neuron(np.column_stack(hidden[::-1]), *logic_gate_weights('and'))\n"
+        "    return np.asarray(out).reshape(len(X))\n")),
+    Variant("collapse_reduce", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    from functools import reduce\n"
+        "    W = reduce(np.matmul, weights)\n"
+        "    b = reduce(lambda acc, layer: acc @ layer[0] + layer[1],\n"
+        "               zip(weights[1:], biases[1:]), np.asarray(biases[0], dtype=float))\n"
+        "    return np.asarray(W, dtype=float), b\n")),
+    Variant("collapse_by_probing", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    d0 = weights[0].shape[0]\n"
+        "    probe = np.vstack([np.zeros((1, d0)), np.eye(d0)])\n"
+        "    out = mlp_forward(probe, weights, biases, activation=lambda z: z)\n"
+        "    b = out[0]\n"
+        "    return out[1:] - b, b\n")),
+    Variant("collapse_from_the_end", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    W = np.eye(weights[-1].shape[1])\n"
+        "    b = np.zeros(weights[-1].shape[1])\n"
+        "    for W_i, b_i in zip(reversed(weights), reversed(biases)):\n"
+        "        b = b + b_i @ W\n"
+        "        W = W_i @ W\n"
+        "    return W, b\n")),
     Variant("perceptron_index_loop", "perceptron_train", source=(
         "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
         "    w = np.zeros(X.shape[1]); b = 0.0; mistakes = []\n"

@@ -1,4 +1,9 @@
-"""Visible checks for 01_neuron_and_xor: sigmoid, the neuron, gates, XOR, perceptron, MLP."""
+"""Visible checks for 01_neuron_and_xor: sigmoid, the neuron, gates, XOR, perceptron, MLP,
+and collapsing a stack of linear layers.
+
+Probes draw inputs, call the student's function and return its raw outputs; judges (and only
+judges) compute what was expected, with torch or a closed form as the oracle.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import numpy as np
 
 from nncourse.checking import Check, register
 from nncourse.compare import compare, describe
+from nncourse.rules import Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
 
 INPUTS_2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -15,6 +21,18 @@ TRUTH = {
     "nand": np.array([1.0, 1.0, 1.0, 0.0]),
     "xor": np.array([0.0, 1.0, 1.0, 0.0]),
 }
+
+XOR_RULES = Rules(built_from=("neuron", "logic_gate_weights"))
+
+RULES = {
+    # every graded function is numpy-only (applied to every probe automatically); these
+    # have more: xor_network must compute its result through the student's own neurons
+    "xor_network": XOR_RULES,
+}
+"""The contract's rules beyond numpy-only, per graded function (read by the grader)."""
+
+XOR_BUILT_FROM = ("xor_network must be computed with neuron() and logic_gate_weights(); "
+                  "it computed XOR another way")
 
 
 def reference_sigmoid(z: np.ndarray) -> np.ndarray:
@@ -28,10 +46,12 @@ def reference_mlp(X, weights, biases, activation: str = "tanh") -> np.ndarray:
     """Forward pass computed by torch: ``activation`` after every hidden layer only."""
     import torch
 
-    act = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[activation]
+    act = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
+           "identity": lambda h: h}[activation]
     h = torch.as_tensor(np.asarray(X, dtype=np.float64))
     for i, (W, b) in enumerate(zip(weights, biases)):
-        h = h @ torch.as_tensor(W) + torch.as_tensor(b)
+        h = h @ torch.as_tensor(np.asarray(W, dtype=np.float64)) + torch.as_tensor(
+            np.asarray(b, dtype=np.float64))
         if i < len(weights) - 1:
             h = act(h)
     return h.numpy()
@@ -45,27 +65,65 @@ def random_mlp(dims, seed):
     return weights, biases
 
 
+def strided_mlp(dims, seed):
+    """Like :func:`random_mlp`, but every array is a non-contiguous view: each weight is the
+    transpose of a stored matrix, each bias every other entry of a longer vector."""
+    rng = np.random.default_rng(seed)
+    weights = [(rng.normal(size=(b, a)) / np.sqrt(a)).T for a, b in zip(dims[:-1], dims[1:])]
+    biases = [rng.normal(size=2 * b)[::2] for b in dims[1:]]
+    return weights, biases
+
+
+def strided(matrix: np.ndarray) -> np.ndarray:
+    """The same values as ``matrix`` (2-D) in a non-contiguous view (every other column)."""
+    wide = np.zeros((matrix.shape[0], 2 * matrix.shape[1]))
+    wide[:, ::2] = matrix
+    return wide[:, ::2]
+
+
 def expected_parameter_count(dims) -> int:
     return int(sum(a * b + b for a, b in zip(dims[:-1], dims[1:])))
 
 
+def _finite(name: str, value) -> Verdict | None:
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        return Verdict.fail(f"{name} contains nan or inf.")
+    return None
+
+
+# --- sigmoid ----------------------------------------------------------------------------
+
+SIGMOID_HINTS = ("Compare your function, entry by entry, with the definition of the sigmoid "
+                 "in section 1 (try sigma(0) = 0.5 and a few values by hand).",
+                 "It must work elementwise on an array of any shape, including a view such "
+                 "as z.T: use numpy's elementwise functions, no Python loop over a fixed "
+                 "shape.")
+
+
+def _sigmoid_inputs(seed):
+    rng = np.random.default_rng([seed, 101])
+    return rng.normal(scale=4.0, size=(5, 3))
+
+
 @register
 class SigmoidValues(Check):
-    """sigmoid matches torch.sigmoid on a 1-D grid and elementwise on a 2-D array."""
+    """sigmoid matches torch.sigmoid on a 1-D grid and on a non-contiguous 2-D array."""
 
     name = "sigmoid_values"
+    fresh = True
 
-    def probe(self, sigmoid, seed=0):
-        z2 = np.random.default_rng(seed).normal(scale=4.0, size=(3, 5))
-        return {"grid": sigmoid(np.linspace(-8, 8, 33)), "matrix": sigmoid(z2)}
+    def probe(self, sigmoid, seed=0, run_seed=0):
+        z = _sigmoid_inputs([seed, run_seed])
+        return {"grid": sigmoid(np.linspace(-8, 8, 33)), "matrix": sigmoid(z.T)}
 
-    def judge(self, seen, seed=0):
-        z2 = np.random.default_rng(seed).normal(scale=4.0, size=(3, 5))
+    def judge(self, seen, seed=0, run_seed=0):
+        z = _sigmoid_inputs([seed, run_seed])
         return first_failure(
             compare("sigmoid(np.linspace(-8, 8, 33))", seen["grid"],
-                    reference_sigmoid(np.linspace(-8, 8, 33)),
-                    hints=("sigmoid(z) = 1 / (1 + exp(-z)), applied to every entry.",)),
-            compare("sigmoid of a (3, 5) array", seen["matrix"], reference_sigmoid(z2)))
+                    reference_sigmoid(np.linspace(-8, 8, 33)), hints=SIGMOID_HINTS),
+            compare("sigmoid of a (3, 5) array (a transposed view)", seen["matrix"],
+                    reference_sigmoid(z.T), hints=SIGMOID_HINTS))
 
 
 @register
@@ -82,36 +140,58 @@ class SigmoidStable(Check):
         return compare("sigmoid([-1000, -30, 0, 30, 1000])", seen["out"],
                        reference_sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])),
                        atol=1e-12,
-                       hints=("For z < 0 use the equivalent form exp(z) / (1 + exp(z)), "
-                              "which never computes exp of a large positive number.",))
+                       hints=("Which entry goes wrong? For a very negative z, exp(-z) is "
+                              "larger than any float.",
+                              "Section 1, 'Numerical care': rewrite the fraction for z < 0 so "
+                              "that only exp of a non-positive number is ever computed, and "
+                              "make sure the other form is never evaluated where it "
+                              "overflows."))
+
+
+# --- neuron -----------------------------------------------------------------------------
+
+NEURON_HINTS = ("Check the order: the weighted sum of the inputs, then the bias, then the "
+                "activation (section 1's formula).",
+                "For a batch X of shape (N, D) the same expression must give one value per "
+                "row: shape (N,).")
+
+
+def _neuron_inputs(seed):
+    rng = np.random.default_rng([seed, 102])
+    return rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=6)
 
 
 @register
 class NeuronValues(Check):
-    """neuron computes activation(x @ w + b) for one example (D,) and a batch (N, D)."""
+    """neuron computes its output for one example (D,) and a batch (N, D), non-contiguous too."""
 
     name = "neuron_values"
+    fresh = True
 
-    def probe(self, neuron, seed=1):
-        rng = np.random.default_rng(seed)
-        x, X, w = rng.normal(size=3), rng.normal(size=(4, 3)), rng.normal(size=3)
+    def probe(self, neuron, seed=1, run_seed=0):
+        M, X, w_long = _neuron_inputs([seed, run_seed])
+        x, w = M[:, 1], w_long[::2]  # strided views: a column of a matrix, every other entry
         return {"one": neuron(x, w, 0.5), "batch": neuron(X, w, -0.25),
+                "strided": neuron(strided(X), w, -0.25),
                 "linear": neuron(X, w, 2.0, activation=lambda z: z)}
 
-    def judge(self, seen, seed=1):
-        rng = np.random.default_rng(seed)
-        x, X, w = rng.normal(size=3), rng.normal(size=(4, 3)), rng.normal(size=3)
-        hints = ("A neuron adds the bias to the weighted sum x @ w, then applies the "
-                 "activation.",)
+    def judge(self, seen, seed=1, run_seed=0):
+        M, X, w_long = _neuron_inputs([seed, run_seed])
+        x, w = M[:, 1], w_long[::2]
         return first_failure(
             compare("neuron(x, w, 0.5) for x of shape (3,)", seen["one"],
-                    reference_sigmoid(x @ w + 0.5), hints=hints),
+                    reference_sigmoid(x @ w + 0.5), hints=NEURON_HINTS),
             compare("neuron(X, w, -0.25) for X of shape (4, 3)", seen["batch"],
-                    reference_sigmoid(X @ w - 0.25), hints=hints),
+                    reference_sigmoid(X @ w - 0.25), hints=NEURON_HINTS[::-1]),
+            compare("neuron(X, w, -0.25) for a non-contiguous X (a view)", seen["strided"],
+                    reference_sigmoid(X @ w - 0.25),
+                    hints=("The values should not depend on how X is laid out in memory.",)),
             compare("neuron(X, w, 2.0, activation=identity)", seen["linear"], X @ w + 2.0,
-                    hints=("Use the `activation` argument instead of always calling "
-                           "sigmoid.",)))
+                    hints=("With activation=lambda z: z the neuron must return the "
+                           "pre-activation itself: is the `activation` argument used?",)))
 
+
+# --- logic gates ------------------------------------------------------------------------
 
 @register
 class LogicGates(Check):
@@ -139,12 +219,27 @@ class LogicGates(Check):
             if w.shape != (2,):
                 return Verdict.fail(f"logic_gate_weights({gate!r}) returned w of shape "
                                     f"{w.shape}, expected (2,): one weight per input.")
-            out = reference_sigmoid(INPUTS_2 @ w + float(np.squeeze(seen[gate]["b"])))
+            b = np.asarray(seen[gate]["b"], dtype=np.float64)
+            if b.size != 1 or _finite("w and b", np.append(w, b)):
+                return Verdict.fail(f"logic_gate_weights({gate!r}): b should be one finite "
+                                    f"number and w finite; got w={w}, b={describe(b)}.")
+            out = reference_sigmoid(INPUTS_2 @ w + float(b.reshape(-1)[0]))
+            wrong_side = np.any(np.round(out) != TRUTH[gate])
             verdict = compare(f"the {gate.upper()} neuron's outputs on (0,0), (0,1), (1,0), "
                               "(1,1)", out, TRUTH[gate], atol=0.01, rtol=0.0,
-                              hints=("Outputs near 0 or 1 need |x @ w + b| > 4.6 on every "
-                                     "input: scale the weights and bias up.",
-                                     "AND: w = (20, 20), b between -40 + 5 and -20 - 5."))
+                              hints=(("Some input falls on the wrong side of the line "
+                                      "x @ w + b = 0: make a table of the four weighted sums, "
+                                      "as the lesson does for its worked gate.",
+                                      "Which inputs must give a positive sum and which a "
+                                      "negative one? Choose the signs of w and b first, "
+                                      "then their sizes.") if wrong_side else
+                                     ("Every input is on the right side, but some outputs "
+                                      "are not within 0.01 of 0 or 1: the margins are too "
+                                      "small.",
+                                      "Section 2: how far from 0 must each weighted sum be "
+                                      "for the sigmoid to come within 0.01 of 0 or 1? "
+                                      "Scaling w and b together keeps the line and widens "
+                                      "the margins.")))
             if not verdict.passed:
                 return verdict
         if seen["unknown"] != "ValueError":
@@ -153,53 +248,170 @@ class LogicGates(Check):
         return Verdict.ok()
 
 
+# --- xor_network ------------------------------------------------------------------------
+
+XOR_HINTS = ("Look at which of the four inputs is wrong: a 1 where XOR is 0 at (1, 1) means "
+             "the 'not both' part is missing; at (0, 0), the 'at least one' part.",
+             "Section 3: XOR is one gate applied to the outputs of two others; the hidden "
+             "neurons read X, the output neuron reads the hidden neurons' outputs.")
+
+
+def _xor_verdict(name: str, got, expected) -> Verdict:
+    out = np.asarray(got, dtype=np.float64)
+    if out.shape != expected.shape:
+        return Verdict.fail(
+            f"{name} returned {describe(out)}; expected one output per row, shape "
+            f"{expected.shape}.",
+            "The contract asks for a 1-D array of shape (N,): not (N, 1), not a list of "
+            "arrays.",
+            "A neuron whose weight vector has shape (2,) already returns shape (N,) for an "
+            "(N, 2) input.")
+    return compare(name, out, expected, atol=0.01, rtol=0.0, hints=XOR_HINTS)
+
+
 @register
 class XorNetwork(Check):
-    """xor_network returns XOR of each row, within 0.01, on float inputs in any order."""
+    """xor_network returns XOR of each row, within 0.01, shape (N,), for rows in any order."""
 
     name = "xor_network_truth"
+    rules = XOR_RULES
 
     def probe(self, xor_network, order=(0, 1, 2, 3)):
         return {"out": xor_network(INPUTS_2[list(order)].copy())}
 
     def judge(self, seen, order=(0, 1, 2, 3)):
-        out = np.asarray(seen["out"], dtype=np.float64)
-        expected = TRUTH["xor"][list(order)]
-        if out.size != expected.size:
-            return Verdict.fail(f"xor_network returned {describe(out)}; expected one output "
-                                f"per row, shape ({expected.size},).")
-        return compare("xor_network on the four inputs", out.reshape(-1), expected,
-                       atol=0.01, rtol=0.0,
-                       hints=("XOR(p, q) = AND(OR(p, q), NAND(p, q)): two hidden neurons, "
-                              "then one output neuron fed with their outputs.",))
+        return _xor_verdict("xor_network on the four inputs", seen["out"],
+                            TRUTH["xor"][list(order)])
 
 
-def _perceptron_judge(name, seen, targets, separable: bool, max_epochs: int) -> Verdict:
+GATE_SWAPS = {"and_or": {"and": "or", "or": "and"}, "and_nand": {"and": "nand", "nand": "and"}}
+# What AND(OR, NAND) becomes when the gates are exchanged: OR(AND, NAND) is 1 everywhere,
+# NAND(OR, AND) is NAND.
+SWAP_MEANING = {"and_or": ("'and' and 'or'", "OR(AND, NAND)", "or_of_and_nand"),
+                "and_nand": ("'and' and 'nand'", "NAND(OR, AND)", "nand")}
+
+
+def _swapped_gates(gates, exchange):
+    def altered(gate, *args, **kwargs):
+        key = gate.lower() if isinstance(gate, str) else gate
+        return gates(exchange.get(key, key), *args, **kwargs)
+    return altered
+
+
+def _negated_neuron(unit):
+    def altered(*args, **kwargs):
+        return 1.0 - np.asarray(unit(*args, **kwargs), dtype=np.float64)
+    return altered
+
+
+def probe_built_from(xor_network, X) -> dict:
+    """xor_network's outputs on X with its collaborators altered (raw outputs only)."""
+    gates = original(xor_network, "logic_gate_weights")
+    unit = original(xor_network, "neuron")
+    if not callable(gates) or not callable(unit):
+        return {"missing": True}
+    seen = {"missing": False, "plain": xor_network(X.copy())}
+    for key, exchange in GATE_SWAPS.items():
+        with swapped(xor_network, logic_gate_weights=_swapped_gates(gates, exchange)) as rec:
+            seen[key] = xor_network(X.copy())
+        seen[key + "_calls"] = rec["logic_gate_weights"].count
+    with swapped(xor_network, neuron=_negated_neuron(unit)) as rec:
+        seen["negated"] = xor_network(X.copy())
+    seen["neuron_calls"] = rec["neuron"].count
+    return seen
+
+
+def judge_built_from(seen, rows) -> Verdict:
+    """Did xor_network's output follow every alteration of its collaborators?"""
+    if seen.get("missing"):
+        return Verdict.fail(f"{XOR_BUILT_FROM}: neuron or logic_gate_weights is not defined "
+                            "in your notebook.")
+    truth = TRUTH["xor"][rows]
+    plain = _xor_verdict("xor_network", seen["plain"], truth)
+    if not plain.passed:
+        return plain
+    expected = {"and_or": np.ones(len(rows)), "and_nand": TRUTH["nand"][rows],
+                "negated": np.ones(len(rows))}
+    for key in ("and_or", "and_nand"):
+        if seen[key + "_calls"] == 0:
+            return Verdict.fail(
+                f"{XOR_BUILT_FROM}: it never called logic_gate_weights while it ran.",
+                "Get every gate's weights from logic_gate_weights inside xor_network, each "
+                "time it runs (not typed in by hand, not computed once outside).",
+                "Section 3: the exercise is to wire your three gate neurons together.")
+    if seen["neuron_calls"] == 0:
+        return Verdict.fail(
+            f"{XOR_BUILT_FROM}: it never called neuron() while it ran.",
+            "Compute every unit of the network, hidden and output, with your neuron().",
+            "Section 3: the exercise is to wire your three gate neurons together.")
+    for key in ("and_or", "and_nand", "negated"):
+        got = np.asarray(seen[key], dtype=np.float64)
+        follows = got.shape == expected[key].shape and bool(
+            np.all(np.isfinite(got)) and np.allclose(got, expected[key], atol=0.1, rtol=0))
+        if not follows:
+            change = (f"with logic_gate_weights exchanging {SWAP_MEANING[key][0]}, the network "
+                      f"should compute {SWAP_MEANING[key][1]}" if key in SWAP_MEANING else
+                      "with every neuron's output replaced by 1 - output, the network "
+                      "should output 1 everywhere")
+            return Verdict.fail(
+                f"{XOR_BUILT_FROM}: {change} = {expected[key].tolist()}, but it returned "
+                f"{np.round(got, 3).tolist() if got.size < 20 else describe(got)}.",
+                "The result must come out of the neurons: no ^, !=, ==, comparisons, "
+                "rounding to a lookup table, or XOR written by hand after the neurons ran.",
+                "Section 3: the output neuron reads the hidden neurons' outputs, and its "
+                "output is the answer.")
+    return Verdict.ok()
+
+
+@register
+class XorBuiltFrom(Check):
+    """xor_network is built from neuron() and logic_gate_weights(): its output follows them."""
+
+    name = "xor_network_built_from"
+    rules = XOR_RULES
+
+    def probe(self, xor_network):
+        return probe_built_from(xor_network, INPUTS_2)
+
+    def judge(self, seen):
+        return judge_built_from(seen, [0, 1, 2, 3])
+
+
+# --- perceptron -------------------------------------------------------------------------
+
+def _perceptron_judge(name, seen, inputs, targets, separable: bool,
+                      max_epochs: int) -> Verdict:
     mistakes = seen["mistakes"]
     if not isinstance(mistakes, list | np.ndarray):
         return Verdict.fail(f"{name}: mistakes should be a list of counts, got "
                             f"{describe(mistakes)}.")
     mistakes = [int(m) for m in np.asarray(mistakes).reshape(-1)]
     w = np.asarray(seen["w"], dtype=np.float64)
-    b = float(np.squeeze(seen["b"]))
+    b = np.asarray(seen["b"], dtype=np.float64)
     if w.shape != (2,):
         return Verdict.fail(f"{name}: w has shape {w.shape}, expected (2,).")
+    if b.size != 1 or not np.all(np.isfinite(np.append(w, b))):
+        return Verdict.fail(f"{name}: b should be one finite number (w finite); got "
+                            f"w={w}, b={describe(b)}.")
+    b = float(b.reshape(-1)[0])
     if not mistakes:
         return Verdict.fail(f"{name}: mistakes is empty; it needs one count per epoch run.")
     if separable:
-        predictions = (INPUTS_2 @ w + b > 0).astype(float)
+        predictions = (inputs @ w + b > 0).astype(float)
         if mistakes[-1] != 0 or any(m == 0 for m in mistakes[:-1]):
             return Verdict.fail(
                 f"{name}: mistakes per epoch were {mistakes}; training should stop right "
                 "after the first epoch with 0 mistakes.",
-                "Count the mistakes of one epoch from 0, and break out of the epoch loop when "
-                "the count is 0.")
+                "Is the count reset at the start of every epoch, and does the loop end "
+                "when an epoch's count is 0?")
         if not np.array_equal(predictions, targets):
             return Verdict.fail(
                 f"{name}: the final step unit predicts {predictions.tolist()}, targets are "
                 f"{targets.tolist()}, although the last epoch counted no mistake.",
-                "Update w and b whenever t - o is not 0: w += lr * (t - o) * x, "
-                "b += lr * (t - o).")
+                "The count and the updates disagree: an example counted as right must be "
+                "one the unit really classifies right.",
+                "Section 4: after each example, update both w and b with the rule, in the "
+                "direction of t - o.")
         return Verdict.ok()
     if len(mistakes) != max_epochs or min(mistakes) == 0:
         return Verdict.fail(
@@ -223,8 +435,8 @@ class PerceptronSeparable(Check):
 
     def judge(self, seen):
         return first_failure(*(
-            _perceptron_judge(f"perceptron_train on {gate.upper()}", seen[gate], TRUTH[gate],
-                              True, 100) for gate in ("and", "or")))
+            _perceptron_judge(f"perceptron_train on {gate.upper()}", seen[gate], INPUTS_2,
+                              TRUTH[gate], True, 100) for gate in ("and", "or")))
 
 
 @register
@@ -239,9 +451,11 @@ class PerceptronXor(Check):
         return {"w": w, "b": b, "mistakes": mistakes}
 
     def judge(self, seen, max_epochs=25):
-        return _perceptron_judge("perceptron_train on XOR", seen, TRUTH["xor"], False,
-                                 max_epochs)
+        return _perceptron_judge("perceptron_train on XOR", seen, INPUTS_2, TRUTH["xor"],
+                                 False, max_epochs)
 
+
+# --- count_parameters -------------------------------------------------------------------
 
 @register
 class CountParameters(Check):
@@ -257,59 +471,113 @@ class CountParameters(Check):
         for dims, got in zip(self.CASES, seen["counts"]):
             expected = expected_parameter_count(dims)
             if got != expected:
-                weights = expected_parameter_count(dims) - sum(dims[1:])
-                hint = ("That is the number of weights alone: every unit of a layer also has "
-                        "a bias." if got == weights else
-                        "Layer i has dims[i] * dims[i+1] weights and dims[i+1] biases.")
+                weights = expected - sum(dims[1:])
+                hint = ("That is the number of weights alone: a layer's units have biases "
+                        "too." if got == weights else
+                        "Count layer by layer: how many weights connect layer i to layer "
+                        "i + 1, and how many units (each with one bias) does layer i + 1 "
+                        "have?")
                 return Verdict.fail(f"count_parameters({dims}) returned {got!r}, expected "
-                                    f"{expected}.", hint)
+                                    f"{expected}.", hint,
+                                    "Redo the lesson's count for [5, 3, 3, 2] one layer at a "
+                                    "time, then write the same steps for any dims.")
         return Verdict.ok()
+
+
+# --- init_mlp ---------------------------------------------------------------------------
+
+INIT_DIMS = [400, 300, 50]
+
+
+def probe_init(init_mlp, dims, seed) -> dict:
+    """Raw weights and biases from two equally seeded rngs and one differently seeded."""
+    first = init_mlp(list(dims), np.random.default_rng(seed))
+    again = init_mlp(list(dims), np.random.default_rng(seed))
+    other = init_mlp(list(dims), np.random.default_rng([seed, 1]))
+    return {"weights": list(first[0]), "biases": list(first[1]),
+            "again": list(again[0]), "other_first": other[0][0]}
+
+
+def judge_init(seen, dims) -> Verdict:
+    """Shapes, N(0, 1/fan_in) scale, zero biases, and that the rng argument is used."""
+    weights = [np.asarray(W, dtype=np.float64) for W in seen["weights"]]
+    biases = [np.asarray(b, dtype=np.float64) for b in seen["biases"]]
+    shapes = [list(W.shape) for W in weights], [list(b.shape) for b in biases]
+    expected = ([[a, b] for a, b in zip(dims[:-1], dims[1:])], [[b] for b in dims[1:]])
+    if shapes != expected:
+        return Verdict.fail(
+            f"init_mlp({list(dims)}) gave weight shapes {shapes[0]} and bias shapes "
+            f"{shapes[1]}; expected {expected[0]} and {expected[1]}.",
+            "One weight matrix per pair of neighbouring layers, batch-first convention: "
+            "which size comes first?",
+            "Section 5: W_i maps layer i to layer i + 1; b_i has one entry per unit of "
+            "layer i + 1.")
+    for W, b in zip(weights, biases):
+        bad = _finite("the weights and biases", np.append(W.ravel(), b))
+        if bad:
+            return bad
+    for fan_in, W in zip(dims[:-1], weights):
+        std, mean, target = float(np.std(W)), float(np.mean(W)), 1 / np.sqrt(fan_in)
+        if abs(std / target - 1) > 0.06:
+            ratio = std / target
+            return Verdict.fail(
+                f"weights with fan-in {fan_in} have standard deviation {std:.4f}, expected "
+                f"{target:.4f} (variance 1/{fan_in}); yours is {ratio:.3g} times that.",
+                "The contract gives the *variance*; what does your random generator's scale "
+                "argument mean?",
+                "Section 5 has a predict-then-run cell about exactly this.")
+        if abs(mean) > 5 * target / np.sqrt(W.size):
+            return Verdict.fail(f"weights with fan-in {fan_in} have mean {mean:.4f}, expected "
+                                "about 0.")
+    if any(np.any(b != 0.0) for b in biases):
+        return Verdict.fail("biases should start at exactly zero.")
+    same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights))
+    differ = not np.array_equal(np.asarray(seen["other_first"]), weights[0])
+    if not same or not differ:
+        return Verdict.fail(
+            "init_mlp ignores its rng argument: " + (
+                "two calls with identically seeded rngs gave different weights."
+                if not same else "rngs with different seeds gave the same weights."),
+            "Every random number must come from the `rng` you are given: not from np.random "
+            "and not from a generator you create yourself.")
+    if len(weights) > 1 and np.array_equal(weights[0][:, :50], weights[1][:, :50]):
+        return Verdict.fail("init_mlp gave two layers the same weights: draw each layer "
+                            "afresh.")
+    return Verdict.ok()
 
 
 @register
 class InitMlp(Check):
-    """init_mlp gives W_i of shape (dims[i], dims[i+1]) with std 1/sqrt(dims[i]), zero biases."""
+    """init_mlp: W_i (dims[i], dims[i+1]) with variance 1/dims[i], zero biases, from rng."""
 
     name = "init_mlp_shapes_and_scale"
+    fresh = True
 
-    def probe(self, init_mlp, seed=0):
-        small = init_mlp([5, 3, 3, 2], np.random.default_rng(seed))
-        big = init_mlp([400, 300, 50], np.random.default_rng(seed))
-        again = init_mlp([400, 300, 50], np.random.default_rng(seed))
-        return {
-            "small_shapes": [[list(np.shape(W)) for W in small[0]],
-                             [list(np.shape(b)) for b in small[1]]],
-            "std": [float(np.std(W)) for W in big[0]],
-            "mean": [float(np.mean(W)) for W in big[0]],
-            "bias_max": float(max(np.max(np.abs(b)) for b in big[1])),
-            "repeatable": all(np.array_equal(a, b) for a, b in zip(big[0], again[0])),
-        }
+    def probe(self, init_mlp, seed=0, run_seed=0):
+        return {"small": probe_init(init_mlp, [5, 3, 3, 2], [seed, run_seed]),
+                "big": probe_init(init_mlp, INIT_DIMS, [seed, run_seed, 7])}
 
-    def judge(self, seen, seed=0):
-        expected_shapes = [[[5, 3], [3, 3], [3, 2]], [[3], [3], [2]]]
-        if seen["small_shapes"] != expected_shapes:
-            return Verdict.fail(
-                f"init_mlp([5, 3, 3, 2]) gave weight shapes {seen['small_shapes'][0]} and bias "
-                f"shapes {seen['small_shapes'][1]}; expected {expected_shapes[0]} and "
-                f"{expected_shapes[1]}.",
-                "W_i maps layer i to layer i+1: shape (dims[i], dims[i+1]); b_i is (dims[i+1],).")
-        for fan_in, std in zip([400, 300], seen["std"]):
-            target = 1 / np.sqrt(fan_in)
-            if abs(std / target - 1) > 0.05:
-                return Verdict.fail(
-                    f"weights with fan-in {fan_in} have standard deviation {std:.4f}, expected "
-                    f"{target:.4f} = 1/sqrt({fan_in}).",
-                    "N(0, 1/fan_in) is a *variance* of 1/fan_in: the scale (standard "
-                    "deviation) is its square root.")
-        if max(abs(m) for m in seen["mean"]) > 0.01:
-            return Verdict.fail(f"weight means are {seen['mean']}, expected about 0.")
-        if seen["bias_max"] != 0.0:
-            return Verdict.fail("biases should start at exactly zero.")
-        if not seen["repeatable"]:
-            return Verdict.fail("two calls with identically seeded rngs gave different weights.",
-                                "Draw every random number from the `rng` argument "
-                                "(rng.normal or rng.standard_normal), not np.random.")
-        return Verdict.ok()
+    def judge(self, seen, seed=0, run_seed=0):
+        small = seen["small"]
+        shapes = ([list(np.shape(W)) for W in small["weights"]],
+                  [list(np.shape(b)) for b in small["biases"]])
+        if shapes != ([[5, 3], [3, 3], [3, 2]], [[3], [3], [2]]):
+            return judge_init(small, [5, 3, 3, 2])
+        return judge_init(seen["big"], INIT_DIMS)
+
+
+# --- mlp_forward ------------------------------------------------------------------------
+
+FORWARD_HINTS = ("Compare the number of activations applied with the number of hidden "
+                 "layers: the last layer gives raw scores.",
+                 "Section 5's formula: each hidden layer is an affine map followed by the "
+                 "activation; the output layer is the affine map alone.")
+
+
+def _forward_inputs(dims, n, seed):
+    weights, biases = strided_mlp(list(dims), [seed, 103])
+    X = np.random.default_rng([seed, 104]).normal(size=(n, 2 * dims[0]))[:, ::2]
+    return X, weights, biases
 
 
 @register
@@ -317,20 +585,131 @@ class MlpForward(Check):
     """mlp_forward: activation after each hidden layer, raw scores out; matches torch."""
 
     name = "mlp_forward_values"
+    fresh = True
 
-    def probe(self, mlp_forward, dims=(4, 6, 5, 3), n=7, seed=3):
-        weights, biases = random_mlp(list(dims), seed)
-        X = np.random.default_rng(seed + 1).normal(size=(n, dims[0]))
+    def probe(self, mlp_forward, dims=(4, 6, 5, 3), n=7, seed=3, run_seed=0):
+        X, weights, biases = _forward_inputs(dims, n, [seed, run_seed])
         return {"out": mlp_forward(X, weights, biases)}
 
-    def judge(self, seen, dims=(4, 6, 5, 3), n=7, seed=3):
-        weights, biases = random_mlp(list(dims), seed)
-        X = np.random.default_rng(seed + 1).normal(size=(n, dims[0]))
+    def judge(self, seen, dims=(4, 6, 5, 3), n=7, seed=3, run_seed=0):
+        X, weights, biases = _forward_inputs(dims, n, [seed, run_seed])
         expected = reference_mlp(X, weights, biases)
         verdict = compare(f"mlp_forward on X {X.shape} with dims {list(dims)}", seen["out"],
-                          expected, hints=("h = activation(h @ W + b) for the hidden layers; "
-                                           "the last layer is h @ W + b with no activation.",))
+                          expected, hints=FORWARD_HINTS)
         out = np.asarray(seen["out"], dtype=np.float64) if not verdict.passed else None
         if out is not None and out.shape == expected.shape and np.allclose(out, np.tanh(expected)):
             verdict.message += "\n  likely cause: tanh applied after the output layer too."
         return verdict
+
+
+# --- collapse_linear --------------------------------------------------------------------
+
+COLLAPSE_HINTS = ("Check W and b separately: W alone is what the stack does to X when every "
+                  "bias is zero.",
+                  "Section 6: expand two layers by hand as in the worked scalar case, keeping "
+                  "each matrix on the side where it multiplies.")
+
+
+def collapse_oracle(weights, biases):
+    """The single affine map of a stack of affine layers, by a closed form (judges only)."""
+    W = np.linalg.multi_dot([np.asarray(w, dtype=np.float64) for w in weights]) \
+        if len(weights) > 1 else np.array(weights[0], dtype=np.float64)
+    b = reference_mlp(np.zeros((1, W.shape[0])), weights, biases, "identity")[0]
+    return W, b
+
+
+def judge_collapse(name, seen, weights, biases, X) -> Verdict:
+    """W, b of the right shapes and values; X @ W + b equal to the stack's output."""
+    got = seen["result"]
+    if not isinstance(got, list) or len(got) != 2:
+        return Verdict.fail(f"{name} should return a pair (W, b); got {describe(got)}.")
+    W_exp, b_exp = collapse_oracle(weights, biases)
+    W, b = np.asarray(got[0], dtype=np.float64), np.asarray(got[1], dtype=np.float64)
+    bad = _finite(f"{name}'s W and b", np.append(W.ravel(), b.ravel()))
+    if bad:
+        return bad
+    verdict = compare(f"{name}: W", W, W_exp, hints=COLLAPSE_HINTS)
+    if not verdict.passed:
+        square = len({np.shape(w) for w in weights}) == 1 and W.shape == W_exp.shape
+        reversed_order = square and len(weights) > 1 and np.allclose(
+            W, np.linalg.multi_dot([np.asarray(w, dtype=np.float64) for w in weights[::-1]]))
+        if W.shape == W_exp.shape[::-1] or reversed_order:
+            verdict.hints = ["The product's factors are in the wrong order (or transposed): "
+                             "X is multiplied by the first layer's matrix first.",
+                             COLLAPSE_HINTS[1]]
+        return verdict
+    same_sizes = len({np.shape(x) for x in biases}) == 1
+    if b.shape == b_exp.shape and len(biases) > 1:
+        if same_sizes and np.allclose(b, np.sum(biases, axis=0)):
+            return Verdict.fail(
+                f"{name}: W is right, b is the sum of the layers' biases; expected "
+                f"{np.round(b_exp, 4).tolist()}.",
+                "An early layer's bias goes through every later layer's weights before it "
+                "reaches the output.",
+                "Section 6: what does the stack output for X = 0?")
+        if np.allclose(b, biases[-1]):
+            return Verdict.fail(
+                f"{name}: W is right, b is only the last layer's bias.",
+                "The earlier layers' biases still reach the output, through the later "
+                "weights.", "Section 6: what does the stack output for X = 0?")
+    verdict = compare(f"{name}: b (W is right)", b, b_exp,
+                      hints=("b is what the whole stack outputs for an input of zeros: does "
+                             "every bias pass through all the layers after it?",
+                             "Section 6: expand three layers by hand and collect the terms "
+                             "without X."))
+    if not verdict.passed:
+        return verdict
+    return compare(f"{name}: X @ W + b against the stack's output", X @ W + b,
+                   reference_mlp(X, weights, biases, "identity"))
+
+
+def run_collapse(collapse_linear, weights, biases) -> dict:
+    """collapse_linear's raw result, or the error it raised on shape-related grounds."""
+    try:
+        result = collapse_linear(weights, biases)
+    except (ValueError, IndexError, TypeError) as error:
+        return {"raised": f"{type(error).__name__}: {error}"[:300]}
+    return {"result": list(result) if isinstance(result, tuple | list) else result}
+
+
+@register
+class CollapseLinear(Check):
+    """collapse_linear gives the one affine map (W, b) equal to a stack of linear layers."""
+
+    name = "collapse_linear_values"
+    STACKS = {"square": (3, 3, 3, 3), "mixed": (3, 5, 4, 2)}
+
+    def probe(self, collapse_linear):
+        return {key: run_collapse(collapse_linear, *random_mlp(list(dims), 31))
+                for key, dims in self.STACKS.items()}
+
+    def judge(self, seen):
+        for key, dims in self.STACKS.items():
+            weights, biases = random_mlp(list(dims), 31)
+            X = np.random.default_rng(32).normal(size=(6, dims[0]))
+            name = f"collapse_linear on dims {list(dims)}"
+            if seen[key].get("raised"):
+                return Verdict.fail(f"{name} raised {seen[key]['raised']}",
+                                    "Which two arrays did not fit? Write down the shape of "
+                                    "every W and b as you go through the layers.",
+                                    COLLAPSE_HINTS[1])
+            verdict = judge_collapse(name, seen[key], weights, biases, X)
+            if not verdict.passed:
+                return verdict
+        return Verdict.ok()
+
+
+@register
+class CollapseLinearOneLayer(Check):
+    """collapse_linear of a single layer is that layer (same values, new arrays allowed)."""
+
+    name = "collapse_linear_one_layer"
+
+    def probe(self, collapse_linear):
+        weights, biases = random_mlp([4, 3], 33)
+        return {"result": list(collapse_linear(weights, biases))}
+
+    def judge(self, seen):
+        weights, biases = random_mlp([4, 3], 33)
+        X = np.random.default_rng(34).normal(size=(5, 4))
+        return judge_collapse("collapse_linear of one layer", seen, weights, biases, X)
