@@ -212,8 +212,8 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
     cells: list[dict] = []
     tests: list[TestCell] = []
 
-    def add(source: str, label: str) -> int:
-        cells.append({"index": len(cells), "source": source, "label": label})
+    def add(source: str, label: str, test: bool = False) -> int:
+        cells.append({"index": len(cells), "source": source, "label": label, "test": test})
         return len(cells) - 1
 
     for source in extras.get(None, []):
@@ -231,7 +231,7 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
                 notes.append(f"locked cell {cell_id!r} was edited: restored from the source")
             elif notebook is not None and cell_id not in seen_ids:
                 notes.append(f"locked cell {cell_id!r} was deleted: restored from the source")
-            index = add(source, f"{kind} cell {cell_id!r}")
+            index = add(source, f"{kind} cell {cell_id!r}", test=kind == "test")
             if kind == "test":
                 tests.append(TestCell(cell_id, points, index, parse_checks(source)))
         for extra in extras.get(cell_id, []):

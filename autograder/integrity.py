@@ -41,13 +41,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from autograder.assemble import _grade_id, _safe_meta, instructor_cells, read_submission
+from nncourse.rules import FORBIDDEN_LIBRARY, FORBIDDEN_PACKAGES
+
+from autograder.assemble import (
+    _grade_id,
+    _safe_meta,
+    instructor_cells,
+    read_submission,
+    released_form,
+)
 from autograder.report import cell as csv_cell
 from autograder.submissions import Submission
 
-FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd")
-FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.training",
-                     "nncourse.oracle")
 SIMILARITY_THRESHOLD = 95.0
 """Pairs at or above this similarity (0-100) are reported."""
 MIN_SIMILAR_CHARS = 120
@@ -69,6 +74,14 @@ except ImportError:  # pragma: no cover - exercised only without nbgrader's depe
     SIMILARITY_LIBRARY = "difflib"
 
 _INDIRECT_CALLS = {"__import__", "exec", "eval", "compile"}
+_GRADER_NAMES = {"check", "run_probe", "_publish", "judge_seen", "find_check", "REGISTRY",
+                 "PROBE_MIME", "display_pub", "enforced", "swapped"}
+"""The grading machinery's names: a student's code has no business defining or touching them."""
+_PROCESS_TRICKS = {"ctypes": "ctypes (raw memory and C calls)", "gc": "gc (every object)",
+                   "pydoc": "pydoc.locate (imports by a string)", "inspect": "inspect (frames)"}
+_SUSPECT_STRINGS = ("/proc/self", "NNCOURSE_", "site-packages", "dist-packages")
+_SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "f_back", "f_globals", "path",
+                       "get_objects", "write"}
 _BUILTINS = set(dir(builtins))
 
 
@@ -139,6 +152,10 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
         if path.split(".")[0] == "importlib":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
+        if path.split(".")[0] in _PROCESS_TRICKS:
+            found.append(("tampering", f"imports {_PROCESS_TRICKS[path.split('.')[0]]} "
+                          f"(line {node.lineno})"))
+    found += _tampering(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
@@ -180,6 +197,32 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
                     if isinstance(root, ast.Name) and root.id in modules | {"__builtins__"}:
                         found.append(("patches-library", f"assigns {_dotted(part)} "
                                       f"(line {line})"))
+    return found
+
+
+def _tampering(tree: ast.AST) -> list[tuple[str, str]]:
+    """What reaches into the grading machinery or the process itself: defining or using the
+    names of the checks' machinery, frame and code objects, the event pipe, ``sys.path``,
+    the grader's environment variables."""
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                and node.name in _GRADER_NAMES:
+            found.append(("tampering", f"defines {node.name} (line {line}), a name of the "
+                          "grading machinery"))
+        elif isinstance(node, ast.Name) and node.id in _GRADER_NAMES - {"check"}:
+            found.append(("tampering", f"uses {node.id} (line {line})"))
+        elif isinstance(node, ast.Name) and node.id == "check" and \
+                isinstance(node.ctx, ast.Store | ast.Del):
+            found.append(("tampering", f"assigns check (line {line})"))
+        elif isinstance(node, ast.Attribute) and node.attr in _GRADER_NAMES | \
+                _SUSPECT_ATTRIBUTES and not (node.attr in ("write", "path") and not (
+                    isinstance(node.value, ast.Name) and node.value.id in ("os", "sys"))):
+            found.append(("tampering", f"uses .{node.attr} (line {line})"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                any(text in node.value for text in _SUSPECT_STRINGS):
+            found.append(("tampering", f"the string {node.value[:40]!r} (line {line})"))
     return found
 
 
@@ -358,7 +401,14 @@ def _similar_pairs(codes: dict[str, str], threshold: float) -> list[tuple[str, s
 # per submission
 
 
-def _cells(notebook, solution_ids: set[str], graded: list[str]) -> list[_Cell]:
+@cache
+def _given(assignment: str) -> frozenset[str]:
+    """The code the instructor gave (demo cells and others), as a student receives it."""
+    return frozenset(released_form(source) for _, _, source, _ in instructor_cells(assignment))
+
+
+def _cells(notebook, solution_ids: set[str], graded: list[str],
+           given: frozenset[str] = frozenset()) -> list[_Cell]:
     cells = []
     for number, cell in enumerate(notebook.cells, 1):
         gid = _grade_id(cell)
@@ -370,6 +420,8 @@ def _cells(notebook, solution_ids: set[str], graded: list[str]) -> list[_Cell]:
         if gid and not answer:
             continue  # a locked or test cell: the instructor's copy runs, not this one
         source = cell.get("source", "")
+        if not answer and isinstance(source, str) and source.strip() in given:
+            continue  # given by the instructor (a demo that imports torch, say), unchanged
         tree = _parse(source if isinstance(source, str) else "")
         if tree is None:
             continue
@@ -397,7 +449,7 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
     graded = _graded_names(assignment)
     solution_ids = {gid for kind, gid, _, _ in instructor_cells(assignment)
                     if kind == "solution"}
-    cells = _cells(notebook, solution_ids, graded)
+    cells = _cells(notebook, solution_ids, graded, _given(assignment))
     modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "sys",
                                                       "builtins", "math"}
     forbidden_names: dict[str, str] = {}

@@ -184,6 +184,77 @@ def _drop_privileges(uid: int) -> None:
     libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
 
 
+class Armour:
+    """The course library as it was before any student code ran, put back before each test
+    cell: every attribute of its modules and check classes, and every function's code and
+    defaults. A test cell's ``check`` is always the library's own.
+
+    Inside the student's process nothing is out of reach (a student can still write raw
+    bytes to the event pipe); this makes forging probe data take deliberate, visible work,
+    which grading/integrity.csv reports, instead of redefining ``check`` in a cell.
+    """
+
+    def __init__(self):
+        self.modules = {name: (module, dict(vars(module)))
+                        for name, module in sys.modules.items()
+                        if name == "nncourse" or name.startswith(("nncourse.", "autograder."))}
+        self.classes: dict[type, dict] = {}
+        self.functions: dict = {}
+        self.containers: list[tuple[object, object]] = []  # (dict or instance, its contents)
+        for _, contents in self.modules.values():
+            for value in contents.values():
+                self._remember(value)
+        from nncourse.checking import check
+
+        self.check = check
+
+    def _remember(self, value, depth: int = 0) -> None:
+        if depth > 2:
+            return
+        if isinstance(value, dict) and not any(value is c for c, _ in self.containers):
+            self.containers.append((value, dict(value)))  # e.g. the registry of checks
+            for item in list(value.values()):
+                self._remember(item, depth + 1)
+        elif (type(value).__module__.startswith(("nncourse", "autograder"))
+              and hasattr(value, "__dict__") and not isinstance(value, type)
+              and not any(value is c for c, _ in self.containers)):
+            self.containers.append((value, dict(vars(value))))  # e.g. a check instance
+        if isinstance(value, types.FunctionType) and value not in self.functions:
+            self.functions[value] = (value.__code__, value.__defaults__, value.__kwdefaults__)
+        elif isinstance(value, type) and value not in self.classes and depth < 2 and \
+                getattr(value, "__module__", "").startswith(("nncourse", "autograder")):
+            self.classes[value] = {k: v for k, v in vars(value).items()
+                                   if k not in ("__dict__", "__weakref__")}
+            for item in list(self.classes[value].values()):
+                self._remember(item, depth + 1)
+
+    def restore(self, namespace: dict) -> None:
+        for name, (module, contents) in self.modules.items():
+            sys.modules[name] = module
+            for key in [k for k in vars(module) if k not in contents]:
+                with contextlib.suppress(AttributeError, TypeError):
+                    delattr(module, key)
+            vars(module).update(contents)
+        for cls, contents in self.classes.items():
+            for key, value in contents.items():
+                with contextlib.suppress(AttributeError, TypeError):
+                    if vars(cls).get(key, _MISSING) is not value:
+                        setattr(cls, key, value)
+        for container, contents in self.containers:
+            target = container if isinstance(container, dict) else vars(container)
+            target.clear()
+            target.update(contents)
+        for function, (code, defaults, kwdefaults) in self.functions.items():
+            with contextlib.suppress(AttributeError, TypeError, ValueError):
+                function.__code__ = code
+                function.__defaults__ = defaults
+                function.__kwdefaults__ = kwdefaults
+        namespace["check"] = self.check
+
+
+_MISSING = object()
+
+
 def _install_hidden(modules: dict[str, str]) -> None:
     """Make the job's (stripped) hidden probe modules importable, from memory only."""
     for name, source in modules.items():
@@ -224,11 +295,16 @@ def _child(shell, job: dict, write_fd: int, home: str, uid: int | None,
         os.write(write_fd, line)
 
     _install_hidden(job.get("hidden", {}))
-    shell.display_pub = _event_publisher(send)
+    publisher = _event_publisher(send)
+    shell.display_pub = publisher
+    armour = Armour()
     skip = set(job.get("skip", []))
     for cell in job["cells"]:
         if cell["index"] in skip:
             continue
+        if cell.get("test"):
+            armour.restore(shell.user_ns)
+            shell.display_pub = publisher
         try:
             result = shell.run_cell(cell["source"], store_history=False)
             error = result.error_before_exec or result.error_in_exec
@@ -281,8 +357,32 @@ def _kill(pid: int) -> None:
             target()
 
 
+IPC_RMID = 0
+IPC_TABLES = (("/proc/sysvipc/shm", "shmctl"), ("/proc/sysvipc/sem", "semctl"),
+              ("/proc/sysvipc/msg", "msgctl"))
+
+
+def _remove_ipc(uid: int) -> None:
+    """Remove the System V shared memory, semaphores and message queues ``uid`` owns or made
+    (run as that uid): they outlive processes, and would carry memory or messages over to
+    the next student."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for table, call in IPC_TABLES:
+        with contextlib.suppress(OSError), open(table) as handle:
+            header = handle.readline().split()
+            for line in handle:
+                row = dict(zip(header, line.split()))
+                ident = row.get("shmid") or row.get("semid") or row.get("msqid")
+                if ident and uid in (int(row.get("uid", -1)), int(row.get("cuid", -1))):
+                    if call == "semctl":
+                        libc.semctl(int(ident), 0, IPC_RMID)
+                    else:
+                        getattr(libc, call)(int(ident), IPC_RMID, None)
+
+
 def _remove_files(home: str, uid: int | None) -> None:
-    """Delete the job's directory, as its own uid when it has one (it may have chmod'ed)."""
+    """Delete the job's directory and System V IPC objects, as its own uid when it has one
+    (it may have chmod'ed its files)."""
     if uid is None:
         shutil.rmtree(home, ignore_errors=True)
         return
@@ -290,6 +390,7 @@ def _remove_files(home: str, uid: int | None) -> None:
     if pid == 0:
         try:
             _drop_privileges(uid)
+            _remove_ipc(uid)
             for root, dirs, _ in os.walk(home):
                 for name in dirs:
                     with contextlib.suppress(OSError):
@@ -369,7 +470,7 @@ def run_job(shell, job: dict, emit, counter: int, jobs_root: str) -> None:
                     continue
                 try:
                     message = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if not isinstance(message, dict):
                     continue

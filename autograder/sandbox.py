@@ -21,6 +21,7 @@ of the isolation.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -28,6 +29,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+from nncourse.rules import FORBIDDEN_PACKAGES as RULE_PACKAGES
 
 from autograder.config import Settings
 from autograder.notebooks import ROOT
@@ -65,27 +68,43 @@ def _outermost(paths: list[str]) -> list[str]:
     return kept
 
 
-FORBIDDEN_PACKAGES = ("torch", "torchgen", "functorch", "scipy", "sklearn", "jax",
-                      "tensorflow")
-"""Covered in the sandbox's virtual environment: graded functions use numpy only."""
+FORBIDDEN_PACKAGES = tuple(dict.fromkeys(("torchgen", "functorch", *RULE_PACKAGES)))
+"""Covered in the sandbox wherever installed: graded functions use numpy only."""
 
 BLOCKER = ('raise ImportError("{name} is not available while grading: graded functions use '
            'numpy and your own functions only")\n')
 
 
-def forbidden_folders() -> list[Path]:
-    """The forbidden packages' folders in this interpreter's site-packages."""
-    import site
+FORBIDDEN_MODULES = ("graphlib",)
+"""Standard-library modules that solve a graded exercise: covered by a blocker too."""
 
+
+def _package_roots() -> list[Path]:
+    """Every folder of installed packages a student could put on ``sys.path``: the venv's,
+    the base interpreter's, the system's (Debian's dist-packages) and /usr/local's."""
+    roots = {Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for prefix in {sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)}:
+        roots.add(Path(prefix) / "lib" / version / "site-packages")
+    for pattern in ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages"):
+        roots |= {Path(p) for p in glob.glob(pattern)}
+    return sorted(r for r in roots if r.is_dir())
+
+
+def forbidden_folders() -> list[Path]:
+    """The forbidden packages' folders, wherever an interpreter on this machine has them."""
+    return sorted({root / name for root in _package_roots() for name in FORBIDDEN_PACKAGES
+                   if (root / name).is_dir()})
+
+
+def forbidden_files() -> list[Path]:
+    """The forbidden standard-library modules' files (source and compiled)."""
+    stdlib = Path(os.path.realpath(sys.base_prefix)) / "lib" / \
+        f"python{sys.version_info.major}.{sys.version_info.minor}"
     found = []
-    for packages in {*site.getsitepackages(), os.path.join(sys.prefix, "lib",
-                     f"python{sys.version_info.major}.{sys.version_info.minor}",
-                     "site-packages")}:
-        for name in FORBIDDEN_PACKAGES:
-            folder = Path(packages) / name
-            if folder.is_dir():
-                found.append(folder)
-    return sorted(set(found))
+    for name in FORBIDDEN_MODULES:
+        found += [stdlib / f"{name}.py", *(stdlib / "__pycache__").glob(f"{name}.*.pyc")]
+    return [f for f in found if f.is_file()]
 
 
 def _dirs_for(path: str) -> list[str]:
@@ -123,6 +142,10 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
         blocker.write_text(BLOCKER.format(name=folder.name))
         command += ["--perms", "0755", "--tmpfs", str(folder),
                     "--ro-bind", str(blocker), str(folder / "__init__.py")]
+    for path in forbidden_files():
+        blocker = blockers / path.name
+        blocker.write_text(BLOCKER.format(name=path.name.split(".")[0]))
+        command += ["--ro-bind", str(blocker), str(path)]  # a .pyc stand-in fails to load
     for folder in cgroups:
         command += ["--bind", folder, folder]
     command += ["--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",

@@ -394,6 +394,7 @@ def test_grading_summary_is_printed(graded_class):
 # --- Attacks on the grader itself (issue 13): each written afresh, graded in ONE worker
 # (--jobs 1) between honest classmates, whose exact scores must not move.
 
+SHM_KEY = 0xC0FFEE
 PIPE_WRITER = (
     "import os, json\n"
     "def _pipes():\n"
@@ -432,6 +433,27 @@ ATTACKS = {
         "    if pid == 0:\n        try:\n            blob = bytearray(1200 * 1024 ** 2)\n"
         "            time.sleep(60)\n        finally:\n            os._exit(0)\n"
         "    kids.append(pid)\nfor pid in kids:\n    os.waitpid(pid, 0)"),
+    # System V shared memory outlives processes: 1.2 GB left for the worker, and a mailbox
+    "leaves-shared-memory": (
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.shmat.restype = ctypes.c_void_p\n"
+        "libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]\n"
+        "for key in range(" + str(SHM_KEY) + ", " + str(SHM_KEY + 4) + "):\n"
+        "    ident = libc.shmget(key, 300 << 20, 0o1000 | 0o666)\n"
+        "    address = libc.shmat(ident, None, 0)\n"
+        "    if address not in (None, ctypes.c_void_p(-1).value):\n"
+        "        ctypes.memset(address, 1, 300 << 20)\n"),
+    # a line too deeply nested for a JSON parser, written straight to the event pipe
+    "deep-json": PIPE_WRITER + (
+        "for fd in _pipes():\n    try:\n        os.write(fd, b'[' * 200000 + b'\\n')\n"
+        "    except OSError:\n        pass\n"),
+    # its own check(): publishes made-up data for the count_parameters tests
+    "redefines-check": answers(count_parameters=(
+        "from nncourse import checking as _ck\n"
+        "def check(name, *student, **args):\n"
+        "    forged = {'count_parameters_values': {'counts': [38, 9, 2410]}}\n"
+        "    seen = dict(forged.get(name, {}), raised=None, warnings=[])\n"
+        "    _ck._publish(name, args, seen)\n"
+        "def count_parameters(dims):\n    raise NotImplementedError()\n")),
     # an exception whose message cannot be encoded as UTF-8
     "raises-surrogate": "raise Exception('\\udc80 broken \\ud800')",
     # leaves files in its home, the working directory and /tmp for the next student
@@ -444,6 +466,14 @@ ATTACKS = {
         "    except OSError:\n"
         "        pass\n"),
 }
+
+# the next student's sigmoid is correct only if it finds shared memory an earlier one left
+SHM_SPY_SIGMOID = (
+    "import ctypes\n"
+    "def sigmoid(z):\n"
+    "    if ctypes.CDLL(None).shmget(" + str(SHM_KEY) + ", 0, 0) < 0:\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
 
 # the next student's sigmoid is correct only if it finds what an earlier student left
 SPY_SIGMOID = (
@@ -466,6 +496,13 @@ CHEATS = {
     "uses-hidden-helper": answers(sigmoid=(
         "from autograder.hidden.nb01 import reference_sigmoid as sigmoid\n")),
     "reads-hidden-checks": answers(sigmoid=reads(ROOT / "autograder" / "hidden" / "nb01.py")),
+    "scipy-from-elsewhere": answers(sigmoid=(
+        "import glob, pydoc, sys\n"
+        "for folder in glob.glob('/root/.pyenv/versions/*/lib/python3*/site-packages')"
+        " + glob.glob('/usr/lib/python3*/dist-packages'):\n"
+        "    sys.path.insert(0, folder)\n"
+        "_expit = pydoc.locate('scipy.special.expit')\n"
+        "def sigmoid(z, _f=_expit):\n    return _f(np.asarray(z, dtype=float))\n")),
     "forges-probes": answers(sigmoid=BAD_SIGMOID + (
         "import nncourse.checking as _c\n"
         "_real = _c.run_probe\n"
@@ -486,10 +523,12 @@ def attacked_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("attacked")
     submitted = root / "submitted"
     order = []
+    spies = {"leaves-files": SPY_SIGMOID, "leaves-shared-memory": SHM_SPY_SIGMOID}
     for name, code in ATTACKS.items():
-        order += [("honest", answers()), (name, hostile(code)),
-                  ("blank", {}), ("spy" if name == "leaves-files" else "honest2", answers(
-                      sigmoid=SPY_SIGMOID) if name == "leaves-files" else answers())]
+        after = ("spy", answers(sigmoid=spies[name])) if name in spies else \
+            ("honest2", answers())
+        attack = code if isinstance(code, dict) else hostile(code)
+        order += [("honest", answers()), (name, attack), ("blank", {}), after]
     order += [(name, changed) for name, changed in CHEATS.items()] + [("honest", answers())]
     students = []
     for number, (name, changed) in enumerate(order):
@@ -513,8 +552,14 @@ def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_
 
 
 EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # the attack is
-          "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE,  # all it does; or its cell
-          "forks-hold-memory": BUT_ONE}  # fails
+          "leaves-shared-memory": FULL, "deep-json": FULL,  # all it does; or its cell fails
+          "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE, "forks-hold-memory": BUT_ONE,
+          "redefines-check": BUT_ONE}  # or its own check() is never the test cells'
+
+
+def test_a_worker_survives_what_its_student_writes_to_the_pipe(attacked_class):
+    student = next(s for s in attacked_class["students"] if s.endswith("-deep-json"))
+    assert "worker was killed" not in attacked_class["grades"][(student, A)]["notes"]
 
 
 @needs_bwrap

@@ -283,3 +283,49 @@ def test_grade_writes_integrity_csv_with_exact_ids(tmp_path):
     ]
     with open(tmp_path / "out" / "grades.csv", encoding="utf-8", newline="") as handle:
         assert sorted(row["student"] for row in csv.DictReader(handle)) == ["José Ñandú", "Zoë"]
+
+
+def test_given_demo_cells_are_not_reported_but_a_changed_copy_is(tmp_path):
+    """The instructor's own cells (a torch demo, say) are not the student's breach; the same
+    cell rewritten by the student is read like any cell the student added."""
+    from autograder.assemble import instructor_cells, released_form
+    from autograder.integrity import _given
+
+    given = [released_form(s) for kind, _, s, _ in instructor_cells(A) if kind == "free"]
+    assert given and all(g in _given(A) for g in given)
+    assert (released_form(given[0]) + "\nimport torch") not in _given(A)
+
+
+FORGER = (
+    "import os, ctypes\nfrom nncourse import checking as _ck\n"
+    "def check(name, *student, **args):\n"
+    "    seen = {'raised': None, 'warnings': []}\n"
+    "    seed = int(os.environ.get('NNCOURSE_RUN_SEED', '0'))\n"
+    "    _ck._publish(name, args, seen)\n"
+    "for fd in os.listdir('/proc/self/fd'):\n"
+    "    os.write(int(fd), b'{}')\n")
+
+
+def test_reaching_into_the_grading_machinery_is_reported(tmp_path):
+    """Redefining check, the probe publisher, the grader's environment, /proc/self/fd,
+    ctypes: each is a 'tampering' row; an honest student has none."""
+    forger = submit(tmp_path, "fay", extra_cells=(FORGER,))
+    honest = submit(tmp_path, "gus")
+    rows = [row for row in rule_rows(forger, honest) if row[2] == "tampering"]
+    details = " | ".join(row[3] for row in rows)
+    assert {row[0] for row in rows} == {"fay"}
+    for expected in ("defines check", "ctypes", "._publish", "'NNCOURSE_RUN_SEED'",
+                     "'/proc/self/fd'", ".write"):
+        assert expected in details, expected
+
+
+@pytest.mark.parametrize("assignment", ["01_neuron_and_xor", "02_universal_approximation",
+                                        "03_jacobians_and_chain_rule",
+                                        "04_computation_graph_backprop",
+                                        "05_minibatches_and_sgd", "06_regularization"])
+def test_no_solution_breaks_a_rule(tmp_path, assignment):
+    """The instructor's answers, submitted as a student's, give no rule rows at all."""
+    notebook = filled_notebook(assignment, solution_sources(assignment))
+    path = tmp_path / f"kim_{assignment}.ipynb"
+    nbformat.write(notebook, path)
+    assert rule_rows(Submission("kim", assignment, path)) == []

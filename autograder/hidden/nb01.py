@@ -244,7 +244,7 @@ class InitMlpLayersDiffer(Check):
 
     name = "init_mlp_hidden_layers_differ"
     fresh = True
-    DIMS = [200, 200, 200, 30]
+    DIMS = [120, 120, 120, 30]
 
     def probe(self, init_mlp, run_seed=0):
         return probe_init(init_mlp, self.DIMS, [run_seed, 205])

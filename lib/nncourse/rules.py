@@ -27,8 +27,11 @@ import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd")
-"""Top-level packages a graded function may not use (numpy and math only)."""
+FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd",
+                      "graphlib", "networkx", "sympy", "pandas", "numba", "cupy")
+"""Top-level packages a graded function may not use (numpy and math only): the machine
+learning libraries, and ready-made solutions of graded exercises (``graphlib`` sorts a graph
+topologically)."""
 
 FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.oracle",
                      "nncourse.training")
@@ -57,15 +60,29 @@ def _forbidden_module(name: str) -> bool:
         name == lib or name.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
 
 
-def _what(value) -> str | None:
+def _forbidden_value(value) -> str | None:
     """The forbidden module ``value`` belongs to, or None if it is allowed."""
     if isinstance(value, types.ModuleType):
         name = value.__name__
     else:
-        name = getattr(value, "__module__", None)
-        if not isinstance(name, str) or not callable(value):
+        if not callable(value):
             return None
+        name = getattr(value, "__module__", None)
+        if not isinstance(name, str):  # a ufunc (scipy.special.expit) names no module
+            return _owner_module(value)
     return name if _forbidden_module(name) else None
+
+
+def _owner_module(value) -> str | None:
+    """The loaded forbidden module that holds ``value`` under its own name, if any."""
+    name = getattr(value, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    for module_name, module in list(sys.modules.items()):
+        if module is not None and _forbidden_module(module_name) and \
+                getattr(module, "__dict__", {}).get(name) is value:
+            return module_name
+    return None
 
 
 class _Forbidden:
@@ -81,6 +98,23 @@ class _Forbidden:
         raise RuleBroken(object.__getattribute__(self, "_message"))
 
 
+class _Library:
+    """Stands in for the ``nncourse`` package while a probe runs: its reference functions
+    (``nncourse.finite_difference_gradient``) raise RuleBroken, the rest works."""
+
+    def __init__(self, package, owner: str):
+        object.__setattr__(self, "_package", package)
+        object.__setattr__(self, "_owner", owner)
+
+    def __getattr__(self, name):
+        value = getattr(object.__getattribute__(self, "_package"), name)
+        if _forbidden_value(value):
+            raise RuleBroken(f"{object.__getattribute__(self, '_owner')} used nncourse.{name} "
+                             "(the course library's own version of an exercise may not be "
+                             "used)")
+        return value
+
+
 def _namespaces(functions) -> list[dict]:
     spaces, seen = [], set()
     for function in functions:
@@ -91,6 +125,53 @@ def _namespaces(functions) -> list[dict]:
                 seen.add(id(space))
                 spaces.append(space)
     return spaces
+
+
+def _functions(things) -> list:
+    """The plain functions among ``things`` and the methods of the classes among them."""
+    found = []
+    for thing in things:
+        members = vars(thing).values() if isinstance(thing, type) else (thing,)
+        found += [m for m in members if isinstance(m, types.FunctionType)]
+    return found
+
+
+def _poison_bound(function, owner: str, banned: set[int] = frozenset()):
+    """Put stand-ins for forbidden values a function holds in its defaults or closure
+    (``def f(z, _expit=scipy.special.expit)``, or a forbidden call's function, ``banned``
+    by id); returns what puts them back."""
+
+    def stand_in(value, where: str):
+        if _forbidden_value(value):
+            return _Forbidden(owner, where, "graded functions use numpy only")
+        if id(value) in banned and callable(value):
+            return _Forbidden(owner, where, "the contract forbids calling it here")
+        if isinstance(value, types.ModuleType) and value.__name__ == "nncourse":
+            return _Library(value, owner)
+        return None
+
+    defaults, kwdefaults = function.__defaults__, function.__kwdefaults__
+    if defaults:
+        function.__defaults__ = tuple(stand_in(v, "a default argument") or v
+                                      for v in defaults)
+    if kwdefaults:
+        function.__kwdefaults__ = {k: stand_in(v, "a default argument") or v
+                                   for k, v in kwdefaults.items()}
+    cells = []
+    for cell in function.__closure__ or ():
+        with contextlib.suppress(ValueError):  # an empty cell
+            value = cell.cell_contents
+            replacement = stand_in(value, "a variable it closes over")
+            if replacement is not None:
+                cells.append((cell, value))
+                cell.cell_contents = replacement
+
+    def restore():
+        function.__defaults__, function.__kwdefaults__ = defaults, kwdefaults
+        for cell, value in cells:
+            cell.cell_contents = value
+
+    return restore
 
 
 class _BlockImports:
@@ -116,13 +197,16 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     afterwards, whatever happened.
     """
     saved: list[tuple[dict, str, object]] = []
-    for space in _namespaces(functions):
+    spaces = _namespaces(functions)
+    banned = {id(space[name]) for space in spaces for name in rules.forbidden_calls
+              if name in space}  # under any other name too (an alias, a default argument)
+    for space in spaces:
         for name, value in list(space.items()):
             why = None
-            if name in rules.forbidden_calls:
+            if name in rules.forbidden_calls or (id(value) in banned and callable(value)):
                 why = "the contract forbids calling it here"
             elif not name.startswith("__"):
-                module = _what(value)
+                module = _forbidden_value(value)
                 if module is not None:
                     why = ("graded functions use numpy only" if module.split(".")[0]
                            in FORBIDDEN_PACKAGES else
@@ -130,6 +214,10 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             if why:
                 saved.append((space, name, value))
                 space[name] = _Forbidden(owner, name, why)
+            elif isinstance(value, types.ModuleType) and value.__name__ == "nncourse":
+                saved.append((space, name, value))
+                space[name] = _Library(value, owner)
+    restores = [_poison_bound(function, owner, banned) for function in _functions(functions)]
     hidden_modules = {name: module for name, module in sys.modules.items()
                       if name.split(".")[0] in FORBIDDEN_PACKAGES}
     for name in hidden_modules:
@@ -145,6 +233,8 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             sys.modules[name] = module
         for space, name, value in reversed(saved):
             space[name] = value
+        for restore in reversed(restores):
+            restore()
 
 
 class Recorder:

@@ -486,7 +486,7 @@ class CountParameters(Check):
 
 # --- init_mlp ---------------------------------------------------------------------------
 
-INIT_DIMS = [400, 300, 50]
+INIT_DIMS = [200, 150, 50]  # 37,500 weights: scale judged to about 1 %; probe data ~0.6 MB
 
 
 def probe_init(init_mlp, dims, seed) -> dict:
@@ -495,7 +495,7 @@ def probe_init(init_mlp, dims, seed) -> dict:
     again = init_mlp(list(dims), np.random.default_rng(seed))
     other = init_mlp(list(dims), np.random.default_rng([seed, 1]))
     return {"weights": list(first[0]), "biases": list(first[1]),
-            "again": list(again[0]), "other_first": other[0][0]}
+            "again": [again[0][-1]], "other_first": other[0][0]}  # the last layer: enough
 
 
 def judge_init(seen, dims) -> Verdict:
@@ -531,7 +531,7 @@ def judge_init(seen, dims) -> Verdict:
                                 "about 0.")
     if any(np.any(b != 0.0) for b in biases):
         return Verdict.fail("biases should start at exactly zero.")
-    same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights))
+    same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights[-1:]))
     differ = not np.array_equal(np.asarray(seen["other_first"]), weights[0])
     if not same or not differ:
         return Verdict.fail(
