@@ -101,3 +101,32 @@ def test_a_student_monkeypatching_numpy_cannot_pass_in_the_judge(tmp_path):
     assert not verdict.passed
     assert "wrong values" in verdict.message
     json.loads(done.stdout.split(PROBE_MIME, 1)[1])  # the channel is plain JSON
+
+
+def test_nan_and_inf_never_pass_whatever_the_judge_computes():
+    """A judge with the classic hole (abs(std - target) > tol is False for nan) still fails
+    an init that returns inf entries: non-finite probe data fails before any judge runs."""
+    from nncourse.checking import Check
+    from nncourse.verdict import Verdict
+
+    class ScaleOnly(Check):
+        name = "scale_only_for_this_test"
+
+        def probe(self, init):
+            return {"W": init()}
+
+        def judge(self, seen):
+            std = float(np.std(seen["W"]))
+            return Verdict.fail("wrong scale") if abs(std - 1.0) > 0.1 else Verdict.ok()
+
+    check = ScaleOnly()
+    rng = np.random.default_rng(0)
+    good = run_probe(check, (lambda: rng.normal(size=(50, 50)),), {})
+    assert judge_seen(check, good, {}).passed
+    for bad in (np.inf, -np.inf, np.nan):
+        W = rng.normal(size=(50, 50))
+        W[3, 4] = bad
+        seen = run_probe(check, (lambda W=W: W,), {})
+        assert abs(np.std(W) - 1.0) > 0.1 or np.isnan(np.std(W))  # the hole is real
+        verdict = judge_seen(check, seen, {})
+        assert not verdict.passed and ("inf" in verdict.message or "nan" in verdict.message)

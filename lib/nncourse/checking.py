@@ -21,6 +21,8 @@ import importlib
 import os
 import warnings
 
+import numpy as np
+
 from nncourse.plain import encode, to_plain
 from nncourse.rules import Rules, enforced
 from nncourse.verdict import Verdict
@@ -49,6 +51,10 @@ class Check:
     rules: Rules = Rules()
     #: probe and judge take ``run_seed``: inputs drawn afresh for every grading run
     fresh: bool = False
+    #: a nan or inf anywhere in the probe's data fails the check before the judge sees it
+    #: (so no tolerance test, mean or std can let one through); a check that expects
+    #: non-finite values sets this to False and judges them itself
+    finite_outputs: bool = True
 
     def probe(self, *student, **args) -> dict:
         raise NotImplementedError
@@ -141,6 +147,11 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
                 "Replace the `raise NotImplementedError()` line with your code, then run the "
                 "cell that defines the function again.")
         return Verdict.fail(f"{check.name}: your code raised {raised}")
+    bad = _non_finite(seen) if check.finite_outputs else None
+    if bad:
+        return Verdict.fail(
+            f"{check.name}: your function returned {bad}.",
+            "An overflow or a division by zero? (exp of a large number, log of 0, 0/0)")
     if check.warnings_fail and seen.get("warnings"):
         return Verdict.fail(
             f"{check.name}: numpy warned while running your code: {seen['warnings'][0]}",
@@ -151,6 +162,32 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
         return check.judge(seen, **args, **extra)
     except (KeyError, TypeError, ValueError, IndexError) as error:
         return Verdict.fail(f"{check.name}: the returned values have the wrong form ({error}).")
+
+
+def _non_finite(value, where: str = "") -> str | None:
+    """Where the probe data holds a nan or inf (``"nan in 'grads'/'W1'"``), or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("raised", "warnings"):
+                continue
+            found = _non_finite(item, f"{where}/{key!r}" if where else repr(key))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _non_finite(item, f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - not numeric: the judge decides
+        return None
+    if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+        kind = "nan" if np.any(np.isnan(array)) else "inf"
+        return f"{kind} in {where or 'its result'}"
+    return None
 
 
 def _publish(name: str, args: dict, seen: dict) -> None:
@@ -188,5 +225,10 @@ def check(name: str, *student, **args) -> None:
         return None
     verdict = judge_seen(found, seen, args)
     if not verdict.passed:
-        raise CheckFailed(verdict.render(max_hints=HINT_LAYERS[0])) from None
+        from nncourse import failure  # the red box, the student's frames, the figure
+
+        student_error = failure.rerun_for_error(found, student, args, seen, run_seed())
+        failure.show_figure(verdict.arrays)
+        raise failure.failed(verdict.render(max_hints=HINT_LAYERS[0]),
+                             student_error) from student_error
     print(f"\u2714 {found.description}")
