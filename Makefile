@@ -9,6 +9,9 @@
 #                 HINTS=2 for the next layer of hints); never reads solutions or hidden tests
 #   make test-browser  the student's walk-through in JupyterLab, in headless Chromium (slow)
 #   make screenshots   the same, saving its screenshots to docs/screenshots/
+#   make test-slow  the slow tests: the student wheel alone in a fresh venv runs notebook 01
+#   make student-bundle  dist/nncourse-student/ (+ .zip): the student notebooks and a wheel of
+#                 the student library only (no solutions, hidden checks or grader) to hand out
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,15 +21,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard solutions/0*))
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test release bench mutate lint clean sandbox grade browser test-browser screenshots check
+.PHONY: install lab test release bench mutate lint clean sandbox grade browser test-browser screenshots check student-bundle test-slow
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@echo "==> [1/3] creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "==> [2/3] installing the course library and its pinned dependencies (about a minute)"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@echo "==> [2/3] installing the course library, its pinned dependencies and the [dev] tools (about a minute)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@echo "==> [3/3] enabling nbgrader's JupyterLab extensions"
 	@$(BIN)/jupyter labextension enable @jupyter/nbgrader >/dev/null
 	@$(BIN)/jupyter server extension list 2>&1 | grep -q "validate_assignment.*OK" \
@@ -71,6 +74,13 @@ test-browser: install browser
 
 screenshots: install browser
 	NNCOURSE_BROWSER=1 NNCOURSE_SCREENSHOTS=docs $(BIN)/pytest -q -s tests/test_browser.py
+
+student-bundle: install
+	$(BIN)/python -m autograder.bundle --dist dist
+
+# tests marked slow: the student wheel installed into a fresh virtual environment (minutes)
+test-slow: install
+	NNCOURSE_SLOW=1 $(BIN)/pytest -q -m slow
 
 check: install
 	@$(BIN)/python -m nncourse.selfcheck $(NB) $(if $(HINTS),--hints $(HINTS),) || true

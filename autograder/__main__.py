@@ -78,6 +78,9 @@ def grade_command(args) -> int:
         if not args.no_gradebook:
             _import_into_nbgrader(submissions, work)
             report.write_gradebook(records, work)
+            from autograder.autograded import write_autograded
+
+            write_autograded(submissions, records, work)  # formgrader, generate_feedback
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)

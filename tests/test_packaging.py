@@ -6,9 +6,15 @@ import tomllib
 from conftest import ROOT
 
 
-def pins_from_pyproject() -> dict[str, str]:
+def all_requirements() -> list[str]:
+    """The runtime dependencies and every extra's (``[dev]``)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return dict(dep.split("==") for dep in project["dependencies"])
+    extras = project.get("optional-dependencies", {}).values()
+    return [*project["dependencies"], *(dep for extra in extras for dep in extra)]
+
+
+def pins_from_pyproject() -> dict[str, str]:
+    return dict(dep.split("==") for dep in all_requirements())
 
 
 def pins_from_environment() -> dict[str, str]:
@@ -17,8 +23,14 @@ def pins_from_environment() -> dict[str, str]:
 
 
 def test_every_dependency_is_pinned_exactly():
+    assert all("==" in dep for dep in all_requirements())
+
+
+def test_tools_only_tests_use_are_not_runtime_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert all("==" in dep for dep in project["dependencies"])
+    runtime = {dep.split("==")[0] for dep in project["dependencies"]}
+    dev = {dep.split("==")[0] for dep in project["optional-dependencies"]["dev"]}
+    assert {"pytest", "ruff", "playwright"} <= dev and not runtime & dev
 
 
 def test_environment_yml_matches_pyproject():

@@ -102,7 +102,9 @@ def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
     cause = diagnose(got_array, expected_array, n=n, rtol=rtol, atol=atol)
     if cause:
         message += f"\n  likely cause: {cause}"
-    return Verdict.fail(message, *hints)
+    verdict = Verdict.fail(message, *hints)
+    verdict.arrays = {"expected": expected_array, "seen": got_array}
+    return verdict
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -16,6 +16,9 @@ class Verdict:
     passed: bool
     message: str = ""
     hints: list[str] = field(default_factory=list)
+    #: for a wrong array answer, ``{"expected": ..., "seen": ...}`` (same shape), so a
+    #: notebook can draw where they differ; never part of the plain data a grader stores
+    arrays: dict | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def ok(cls, message: str = "") -> Verdict:

@@ -1,0 +1,140 @@
+"""nbgrader's ``autograded/<student>/<id>/<id>.ipynb``, written from what ``grade`` decided.
+
+formgrader's manual grading opens these files, and ``nbgrader generate_feedback`` renders
+them. Each is the student's notebook as nbgrader would have kept it, built on the released
+notebook (so every locked cell and test cell is there, restored, in its *released* form:
+no hidden test's source is ever written):
+
+- answer cells hold the student's answers (matched by ``grade_id``, wherever they moved);
+  the student's own extra cells follow the graded cell they followed; no outputs (the
+  student's saved outputs are not what the grader ran);
+- each test cell's output is its verdict: ``✔ 1 / 1 points: passed`` (a stdout stream), or
+  an error output (``CheckFailed``, the reason and the first hint, in red) worth 0, exactly
+  as nbgrader reads a test cell's outcome.
+
+The gradebook is then updated from these notebooks by nbgrader's own ``SaveAutoGrades``
+(auto scores, "needs manual grade", "No response." comments), so formgrader, ``export`` and
+``generate_feedback`` agree with the notebook and with ``grades.csv``. The submission's
+``timestamp.txt`` and ``submission_secret.txt`` (written by nbgrader's exchange) are copied
+beside it: ``generate_feedback`` carries them to ``feedback/`` and ``release_feedback`` needs
+them.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from autograder.assemble import read_submission
+from autograder.notebooks import grade_id, is_solution, release_notebook
+from autograder.report import clean
+from autograder.submissions import Submission, folder_name
+
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+RED, BOLD_RED, GREEN, RESET = "\x1b[31m", "\x1b[1;31m", "\x1b[32m", "\x1b[0m"
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def verdict_output(test: dict) -> nbformat.NotebookNode:
+    """A test cell's output for one result of ``grade`` (``test``, ``points``,
+    ``max_points``, ``reason``, ``hint``): a stream when it passed, else an error."""
+    score = f"{_points(test['points'])} / {_points(test['max_points'])} points"
+    if test["points"] >= test["max_points"]:
+        return nbformat.v4.new_output("stream", name="stdout",
+                                      text=f"\u2714 {test['test']}: {score}: passed\n")
+    reason = clean(test.get("reason") or "failed")
+    lines = [f"{BOLD_RED}\u2718 {test['test']}: {score}{RESET}"]
+    lines += [f"{RED}\u2502 {line}{RESET}" for line in reason.splitlines()]
+    if test.get("hint"):
+        lines.append(f"{RED}\u2502 hint: {clean(test['hint'])}{RESET}")
+    return nbformat.v4.new_output("error", ename="CheckFailed", evalue=reason,
+                                  traceback=lines)
+
+
+def _student_cells(notebook) -> tuple[dict[str, dict], dict[str | None, list[dict]]]:
+    """The student's answers (grade id -> cell) and extra cells (after which grade id)."""
+    answers: dict[str, dict] = {}
+    extras: dict[str | None, list[dict]] = {}
+    previous = None
+    for cell in notebook.cells if notebook is not None else []:
+        cell_id = grade_id(cell) if isinstance(cell.get("metadata"), dict) else None
+        if cell_id:
+            if is_solution(cell):
+                answers.setdefault(cell_id, cell)
+            previous = cell_id
+        elif cell.get("cell_type") in ("code", "markdown"):
+            extras.setdefault(previous, []).append(cell)
+    return answers, extras
+
+
+def _extra(cell: dict) -> nbformat.NotebookNode:
+    source = cell.get("source", "")
+    if cell["cell_type"] == "markdown":
+        return nbformat.v4.new_markdown_cell(source)
+    return nbformat.v4.new_code_cell(source)
+
+
+def autograded_notebook(assignment: str, submitted, tests: list[dict]
+                        ) -> nbformat.NotebookNode:
+    """The autograded notebook: the release with ``submitted``'s answers and extra cells,
+    each test cell's output its verdict from ``tests`` (the result record's tests)."""
+    release = release_notebook(assignment)
+    answers, extras = _student_cells(submitted)
+    results = {t["test"]: t for t in tests}
+    cells = [_extra(c) for c in extras.get(None, [])]
+    for cell in release.cells:
+        cell = copy.deepcopy(cell)
+        cell_id = grade_id(cell)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        if is_solution(cell) and cell_id in answers:
+            cell.source = answers[cell_id].get("source", "")
+        if cell_id in results and cell.cell_type == "code":
+            cell.outputs = [verdict_output(results[cell_id])]
+        cells.append(cell)
+        if cell_id:
+            cells += [_extra(c) for c in extras.get(cell_id, [])]
+    release.cells = cells
+    return release
+
+
+def _save_auto_grades(notebook, assignment: str, student: str, work: Path) -> None:
+    """nbgrader's own SaveAutoGrades on ``notebook``: the gradebook follows its outputs."""
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
+                              "student": student,
+                              "db_url": f"sqlite:///{work / 'gradebook.db'}"}}
+    SaveAutoGrades().preprocess(copy.deepcopy(notebook), resources)
+
+
+def write_autograded(submissions: list[Submission], records: list[dict], work: Path
+                     ) -> list[Path]:
+    """Write ``work/autograded/<student>/<id>/<id>.ipynb`` for every graded submission that
+    has a file, and bring the gradebook in ``work`` in line with it (it must already hold
+    the submission: :func:`autograder.report.write_gradebook`). Returns the paths written."""
+    by_key = {(r["student"], r["assignment"]): r for r in records}
+    written = []
+    for submission in submissions:
+        record = by_key.get((submission.student, submission.assignment))
+        if record is None or submission.path is None:
+            continue
+        notebook, _ = read_submission(submission.path.read_bytes())
+        autograded = autograded_notebook(submission.assignment, notebook, record["tests"])
+        student = folder_name(submission.student)
+        folder = work / "autograded" / student / submission.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{submission.assignment}.ipynb"
+        nbformat.write(autograded, path)
+        for name in EXCHANGE_FILES:
+            if (submission.path.parent / name).is_file():
+                shutil.copyfile(submission.path.parent / name, folder / name)
+        _save_auto_grades(autograded, submission.assignment, student, work)
+        written.append(path)
+    return written
