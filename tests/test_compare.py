@@ -63,3 +63,10 @@ def test_relative_error_scale():
 def test_single_numbers_get_no_pattern_guess():
     assert diagnose(np.array(0.53), np.array(0.65)) is None
     assert "likely cause" not in compare("loss", 0.53, 0.65).message
+
+
+def test_a_near_miss_is_not_blamed_on_a_constant_factor_of_one():
+    """Close but outside tolerance: no 'it is 1 times the expected value' diagnosis."""
+    expected = np.linspace(1.0, 2.0, 6)
+    verdict = compare("x", expected * (1 + 1e-4), expected)
+    assert not verdict.passed and "1 times" not in verdict.message

@@ -93,3 +93,11 @@ def test_finite_differences_of_non_contiguous_and_integer_arrays(make):
     jac = finite_difference_jacobian(lambda x: 3 * x, A)
     np.testing.assert_allclose(jac, 3 * np.eye(A.size), atol=1e-5)
     np.testing.assert_array_equal(A, before)
+
+
+def test_jacobian_of_a_function_that_returns_its_input():
+    """f(x) = x (or a view of it): the differences are taken of copies, not of x itself."""
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(finite_difference_jacobian(lambda v: v, x), np.eye(3), atol=1e-6)
+    np.testing.assert_allclose(finite_difference_jacobian(lambda v: v[::-1], x),
+                               np.eye(3)[::-1], atol=1e-6)

@@ -111,3 +111,23 @@ def test_a_module_level_alias_of_a_forbidden_call_is_refused():
             enforced("f", uses_module_alias, rules=Rules(forbidden_calls=("helper",))):
         uses_module_alias(1)
     assert uses_module_alias(1) == 2
+
+
+@pytest.mark.parametrize("source", [
+    "from nncourse.checks.nb01 import expected_parameter_count as f\n    return f(z)",
+    "import nncourse.gradcheck as g\n    return g.finite_difference_gradient",
+    "from nncourse import finite_difference_gradient\n    return finite_difference_gradient(sum, z)",
+    "from nncourse import gradcheck\n    return gradcheck.finite_difference_jacobian",
+])
+def test_the_course_librarys_modules_cannot_be_imported_inside(source):
+    import nncourse.checks  # noqa: F401 - loaded, as in any kernel that ran a check
+    import nncourse.gradcheck  # noqa: F401
+
+    space: dict = {}
+    exec(f"def sneaky(z):\n    {source}\n", space)  # noqa: S102 - a student's cell
+    with pytest.raises(RuleBroken, match="course library"), enforced("sneaky", space["sneaky"]):
+        space["sneaky"]([5, 3, 3, 2])
+    import nncourse
+
+    assert callable(nncourse.finite_difference_gradient)  # all put back
+    assert "nncourse.checks.nb01" in __import__("sys").modules

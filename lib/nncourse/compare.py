@@ -58,7 +58,8 @@ def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
     if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, expected.T, rtol, atol):
         return "it is the transpose of the expected matrix: the two factors swapped?"
     scale = np.vdot(got, expected) / max(np.vdot(expected, expected), 1e-300)
-    if scale != 0 and _close(got, scale * expected, rtol * 10, atol * 10):
+    if scale != 0 and abs(scale - 1) > 1e-3 and _close(got, scale * expected, rtol * 10,
+                                                      atol * 10):
         if n and np.isclose(scale, n, rtol=1e-3):
             return f"it is {n} (= N) times too large: a missing 1/N (the mean over the batch)?"
         if n and np.isclose(scale, 1.0 / n, rtol=1e-3):

@@ -51,9 +51,9 @@ def finite_difference_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndar
     for j in range(x.size):
         saved = flat_x[j]
         flat_x[j] = saved + eps
-        f_plus = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        f_plus = np.array(f(x), dtype=np.float64).reshape(-1)  # a copy: f may return x itself
         flat_x[j] = saved - eps
-        f_minus = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        f_minus = np.array(f(x), dtype=np.float64).reshape(-1)
         flat_x[j] = saved
         jacobian[:, j] = (f_plus - f_minus) / (2 * eps)
     return jacobian

@@ -183,6 +183,9 @@ class _BlockImports:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in FORBIDDEN_PACKAGES:
             raise RuleBroken(f"{self.owner} imported {name}: graded functions use numpy only")
+        if _forbidden_module(name):
+            raise RuleBroken(f"{self.owner} imported {name}: the course library's own "
+                             "version of an exercise may not be used")
         return None
 
 
@@ -219,9 +222,18 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
                 space[name] = _Library(value, owner)
     restores = [_poison_bound(function, owner, banned) for function in _functions(functions)]
     hidden_modules = {name: module for name, module in sys.modules.items()
-                      if name.split(".")[0] in FORBIDDEN_PACKAGES}
+                      if module is not None and _forbidden_module(name)}
     for name in hidden_modules:
         del sys.modules[name]  # ``import torch`` now reaches the finder below, which refuses
+    package = sys.modules.get("nncourse")
+    shadowed = {}
+    if package is not None:  # ``from nncourse import finite_difference_gradient``
+        for name, value in list(vars(package).items()):
+            if not name.startswith("__") and _forbidden_value(value):
+                shadowed[name] = value
+                setattr(package, name, _Forbidden(
+                    owner, f"nncourse.{name}",
+                    "the course library's own version of an exercise may not be used"))
     finder = _BlockImports(owner)
     sys.meta_path.insert(0, finder)
     try:
@@ -231,6 +243,8 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             sys.meta_path.remove(finder)
         for name, module in hidden_modules.items():
             sys.modules[name] = module
+        for name, value in shadowed.items():
+            setattr(package, name, value)
         for space, name, value in reversed(saved):
             space[name] = value
         for restore in reversed(restores):

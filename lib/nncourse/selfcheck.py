@@ -15,7 +15,8 @@ What it does: runs your saved notebook, exactly as it is, top to bottom in a fre
 (the graded checks in it only record what your functions return), then judges each test cell
 here and prints, exercise by exercise, ✔ (passes), ✘ (fails: what was expected, what was
 seen, and a first hint) or "not yet" (still ``raise NotImplementedError()``). Hints come in
-layers, a nudge first, then the formula; ``hints=2`` (``--more-hints``) shows the next layer.
+layers, what is wrong first, then the idea (never the answer); ``hints=2`` (``--more-hints``)
+shows the next layer.
 
 It only runs the cells of your own notebook, and judges them with the course library's
 visible checks (:mod:`nncourse.checks`): it never reads the instructor's solutions or runs the

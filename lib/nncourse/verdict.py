@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 class Verdict:
     """What a judge decided about one check.
 
-    ``message`` says what was expected and what was seen (shapes first); ``hints`` go from a
-    gentle nudge to the formula, never to the answer's code.
+    ``message`` says what was expected and what was seen (shapes first); ``hints`` go from
+    the symptom (shape, sign, scale, which input) to the idea or the lesson section, never
+    to the answer's formula or code.
     """
 
     passed: bool
