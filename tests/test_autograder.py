@@ -3,8 +3,9 @@
 Every submission is built here from notebook 01's solution (FULL points, one per test cell),
 changed in one place. Hostile code goes into the `count_parameters` answer cell, which no
 other exercise uses, so "full marks for whatever still passes" means exactly FULL - 1. A
-wrong sigmoid (constant 0.5) costs 4 points: its two tests, and neuron and XOR, which use
-it; a tampering student with that sigmoid must not score above those FULL - 4.
+wrong sigmoid (constant 0.5) costs its own two tests and at most neuron's and XOR's, which
+use it: the student "partly-wrong" (and "control" among the attacked) has exactly that, and
+a tampering or cheating student with that sigmoid must score exactly what they score.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from autograder.sandbox import bwrap_available
 
 A = "01_neuron_and_xor"
 FULL = max_points(A)
-BUT_ONE, BUT_SIGMOID = FULL - 1, FULL - 4
+BUT_ONE = FULL - 1
+WRONG_SIGMOID = "as partly-wrong"  # whatever a plain wrong sigmoid scores
 SOLUTION = solution_sources(A)
 COUNT = SOLUTION["count_parameters"]
 BAD_SIGMOID = "def sigmoid(z):\n    return np.asarray(z, dtype=float) * 0 + 0.5\n"
@@ -205,14 +207,21 @@ def reason(graded, student, test) -> str:
 
 
 @pytest.mark.parametrize("student, expected", [
-    ("correct", FULL), ("blank", 0), ("partly-wrong", BUT_SIGMOID), ("renamed", FULL),
+    ("correct", FULL), ("blank", 0), ("renamed", FULL),
     ("reordered", FULL), ("wrong-kernel", FULL), ("warns", FULL), ("nbformat3", FULL),
-    ("tamper-test-cells", BUT_SIGMOID),
+    ("tamper-test-cells", WRONG_SIGMOID),
     ("corrupt", 0), ("empty", 0), ("not-a-notebook", 0), ("missing", 0),
 ])
 @needs_bwrap
 def test_ordinary_and_malformed_submissions(graded_class, student, expected):
+    if expected == WRONG_SIGMOID:
+        expected = points(graded_class, "partly-wrong")
     assert points(graded_class, student) == expected
+
+
+@needs_bwrap
+def test_a_wrong_sigmoid_costs_its_tests_and_at_most_neuron_and_xor(graded_class):
+    assert FULL - 4 <= points(graded_class, "partly-wrong") <= FULL - 2
 
 
 @pytest.mark.parametrize("student, why", [
@@ -274,7 +283,8 @@ def test_notes_explain_restorations_and_problems(graded_class):
 @needs_bwrap
 def test_feedback_names_the_fix_and_hides_hidden_tests(graded_class):
     page = (graded_class["out"] / "feedback" / "partly-wrong" / f"{A}.html").read_text()
-    assert "sigmoid" in page and "Hint" in page and f"{BUT_SIGMOID:g} / {FULL:g}" in page
+    score = points(graded_class, "partly-wrong")
+    assert "sigmoid" in page and "Hint" in page and f"{score:g} / {FULL:g}" in page
     source = (SOLUTIONS / A / f"{A}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source
     assert "HIDDEN TESTS" not in page and "sigmoid_hidden_shapes\", sigmoid" not in page
@@ -286,7 +296,8 @@ def test_scores_are_in_nbgraders_gradebook(graded_class):
 
     with Gradebook(f"sqlite:///{graded_class['work'] / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(A, "correct").score == FULL
-        assert gradebook.find_submission(A, "partly-wrong").score == BUT_SIGMOID
+        assert gradebook.find_submission(A, "partly-wrong").score == \
+            points(graded_class, "partly-wrong")
     assert (graded_class["work"] / "submitted" / "renamed" / A / f"{A}.ipynb").exists()
 
 
@@ -530,6 +541,7 @@ def attacked_class(tmp_path_factory):
         attack = code if isinstance(code, dict) else hostile(code)
         order += [("honest", answers()), (name, attack), ("blank", {}), after]
     order += [(name, changed) for name, changed in CHEATS.items()] + [("honest", answers())]
+    order += [("control", answers(sigmoid=BAD_SIGMOID))]
     students = []
     for number, (name, changed) in enumerate(order):
         student = f"s{number:02d}-{name}"
@@ -543,10 +555,17 @@ def attacked_class(tmp_path_factory):
 
 
 @needs_bwrap
+def control_points(attacked_class) -> float:
+    """What the control student, a plain wrong sigmoid graded last, scores."""
+    control = next(s for s in attacked_class["students"] if s.endswith("-control"))
+    return points(attacked_class, control)
+
+
 def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_class):
     for student in attacked_class["students"]:
         kind = student.split("-", 1)[1]
-        expected = {"honest": FULL, "honest2": FULL, "blank": 0, "spy": BUT_SIGMOID}.get(kind)
+        expected = {"honest": FULL, "honest2": FULL, "blank": 0,
+                    "spy": control_points(attacked_class)}.get(kind)
         if expected is not None:
             assert points(attacked_class, student) == expected, student
 
@@ -604,7 +623,7 @@ def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
         student = next(s for s in attacked_class["students"] if s.endswith(f"-{cheat}"))
         assert reason(attacked_class, student, "test_sigmoid_values") != "passed"
         if cheat != "forges-probes":  # that one also breaks every other check: 0
-            assert points(attacked_class, student) == BUT_SIGMOID, student
+            assert points(attacked_class, student) == control_points(attacked_class), student
     forger = next(s for s in attacked_class["students"] if s.endswith("-forges-probes"))
     assert points(attacked_class, forger) == 0
     torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
