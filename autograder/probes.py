@@ -53,19 +53,28 @@ def _is_check(statement: ast.stmt) -> bool:
         (isinstance(d, ast.Name) and d.id == "register") for d in statement.decorator_list)
 
 
-def _strip_class(statement: ast.ClassDef) -> ast.ClassDef:
-    """Keep a class's attributes, ``probe``, dunders and the methods they call via ``self``."""
-    methods = {s.name: s for s in statement.body
-               if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    keep = {name for name in methods if name == "probe" or name.startswith("__")}
+def _methods(tree: ast.Module) -> list[ast.FunctionDef]:
+    return [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def _probe_methods(trees) -> set[str]:
+    """Method names the probes need, across every class of every module (a subclass's
+    override of a method its base's probe calls counts): ``probe``, dunders, and what any
+    of those calls through ``self``/``cls``, to a fixed point."""
+    methods = [m for tree in trees for m in _methods(tree)]
+    keep = {"probe"} | {m.name for m in methods if m.name.startswith("__")}
     while True:
-        called = {n.attr for name in keep for n in ast.walk(methods[name])
+        called = {n.attr for m in methods if m.name in keep for n in ast.walk(m)
                   if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                   and n.value.id in ("self", "cls")}
-        grown = keep | (called & set(methods))
-        if grown == keep:
-            break
-        keep = grown
+        if called <= keep:
+            return keep
+        keep |= called
+
+
+def _strip_class(statement: ast.ClassDef, keep: set[str]) -> ast.ClassDef:
+    """Keep a class's attributes and the methods named in ``keep``."""
     statement.body = [s for s in statement.body
                       if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
                       or s.name in keep] or [ast.Pass()]
@@ -79,8 +88,10 @@ def strip_modules(sources: dict[str, str]) -> dict[str, str]:
     kept there too.
     """
     trees = {name: ast.parse(source) for name, source in sources.items()}
+    keep = _probe_methods(trees.values())
     for tree in trees.values():
-        tree.body = [_strip_class(s) if isinstance(s, ast.ClassDef) else s for s in tree.body]
+        tree.body = [_strip_class(s, keep) if isinstance(s, ast.ClassDef) else s
+                     for s in tree.body]
     wanted: dict[str, set[str]] = {name: set() for name in trees}
     kept: dict[str, list[ast.stmt]] = {}
     while True:

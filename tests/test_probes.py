@@ -1,0 +1,78 @@
+"""The probe-only library: judges, oracles and what only they use are gone; probes work."""
+
+import ast
+
+from autograder.probes import _stripped, strip_modules
+
+SOURCE = '''
+import numpy as np
+import torch
+from nncourse.checking import Check, register
+
+SIZES = (3, 4)
+
+
+def inputs(seed):
+    return np.random.default_rng(seed).normal(size=SIZES)
+
+
+def oracle(x):
+    return torch.sigmoid(torch.as_tensor(x)).numpy()
+
+
+class Base(Check):
+    def case(self):
+        return 1
+
+    def probe(self, f):
+        return {"out": f(inputs(self.case()))}
+
+    def judge(self, seen):
+        return oracle(inputs(self.case()))
+
+
+@register
+class Child(Base):
+    name = "child"
+
+    def case(self):
+        return 2
+
+    def expected(self):
+        return oracle(inputs(2))
+'''
+
+OTHER = '''
+from mod_a import SIZES
+from nncourse.checking import Check, register
+
+
+@register
+class Uses(Check):
+    name = "uses"
+
+    def probe(self, f):
+        return {"out": f(SIZES)}
+'''
+
+
+def test_judges_oracles_and_their_imports_are_stripped_and_probes_kept():
+    stripped = strip_modules({"mod_a": SOURCE, "mod_b": OTHER})["mod_a"]
+    tree = ast.parse(stripped)
+    names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert "judge" not in names and "oracle" not in names and "expected" not in names
+    assert {"probe", "case", "inputs"} <= names  # the child's override of case() too
+    assert "torch" not in stripped
+    assert "SIZES" in stripped  # another module's probe imports it
+
+
+def test_the_courses_stripped_modules_hold_no_judge_and_no_torch_import():
+    for name, source in _stripped().items():
+        tree = ast.parse(source)
+        functions = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert "judge" not in functions, name
+        imports = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+                   for a in n.names] + [n.module or "" for n in ast.walk(tree)
+                                        if isinstance(n, ast.ImportFrom)]
+        assert not [i for i in imports if i.split(".")[0] in ("torch", "scipy", "sklearn")], \
+            name
