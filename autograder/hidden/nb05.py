@@ -5,13 +5,29 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb05 import (
+    ADAM_HINTS,
+    GRADIENT_HINTS,
     KEYS,
+    MOMENTUM_HINTS,
+    TRAIN_RULES,
+    VECTORIZED_RULES,
     copy_params,
     grads_form,
     id_data,
+    judge_gradient_values,
+    judge_minibatches,
+    judge_optimizer,
+    judge_sgd_run,
     judge_training,
+    optimizer_problem,
     oracle_gradients,
     oracle_loss,
+    probe_optimizer,
+    probe_sgd_run,
+    random_problem,
+    small_problem,
+    strided,
+    strided_params,
     unchanged,
 )
 from nncourse.compare import compare
@@ -29,30 +45,33 @@ class MinibatchesRng(Check):
     """make_minibatches draws only from its rng: same seed, same batches; new seed, new order."""
 
     name = "minibatches_hidden_rng"
+    fresh = True
 
-    def probe(self, make_minibatches, n=30, batch_size=4):
+    def probe(self, make_minibatches, n=30, batch_size=4, run_seed=0):
         X, y = id_data(n)
+        seed = int(np.random.default_rng([run_seed, 51]).integers(1000, 10**6))
         np.random.seed(1)
-        first = make_minibatches(X.copy(), y.copy(), batch_size, np.random.default_rng(42))
+        first = make_minibatches(X.copy(), y.copy(), batch_size, np.random.default_rng(seed))
         np.random.seed(2)
-        again = make_minibatches(X.copy(), y.copy(), batch_size, np.random.default_rng(42))
-        other = make_minibatches(X.copy(), y.copy(), batch_size, np.random.default_rng(43))
-        rng = np.random.default_rng(44)
+        again = make_minibatches(X.copy(), y.copy(), batch_size, np.random.default_rng(seed))
+        other = make_minibatches(X.copy(), y.copy(), batch_size,
+                                 np.random.default_rng(seed + 1))
+        rng = np.random.default_rng(seed + 2)
         epoch_0 = make_minibatches(X.copy(), y.copy(), batch_size, rng)
         epoch_1 = make_minibatches(X.copy(), y.copy(), batch_size, rng)
         return {k: _batch_ids(v) for k, v in (("first", first), ("again", again),
                                                ("other", other), ("epoch_0", epoch_0),
                                                ("epoch_1", epoch_1))}
 
-    def judge(self, seen, n=30, batch_size=4):
+    def judge(self, seen, n=30, batch_size=4, run_seed=0):
         if seen["first"] != seen["again"]:
             return Verdict.fail(
                 "make_minibatches gave different batches for two generators with the same "
                 "seed: it draws from np.random (global state) instead of its rng argument.",
-                "Use rng.permutation(N), not np.random.permutation(N).")
+                "Every random draw goes through the rng argument, never np.random.")
         if seen["first"] == seen["other"]:
-            return Verdict.fail("make_minibatches gave the same order for rng seeds 42 and 43: "
-                                "the shuffle must come from the rng.")
+            return Verdict.fail("make_minibatches gave the same order for two generators with "
+                                "different seeds: the shuffle must come from the rng.")
         if seen["epoch_0"] == seen["epoch_1"]:
             return Verdict.fail("two calls with one rng (two epochs) gave the same order; "
                                 "every call must draw a fresh permutation from rng.")
@@ -112,6 +131,7 @@ class BatchGradientVectorizedKink(_GradientKink):
 
     name = "batch_gradient_vectorized_hidden_kink"
     function = "batch_gradient_vectorized"
+    rules = VECTORIZED_RULES
 
 
 @register
@@ -167,20 +187,9 @@ class AccuracyCases(Check):
     def judge(self, seen):
         expected = {"half": 0.6, "all": 1.0, "none": 0.0, "one_row": 1.0}
         return first_failure(*(compare(f"accuracy ({k})", np.squeeze(seen[k]), v,
-                                       hints=("argmax along axis=1 (per row), then the mean "
-                                              "of the matches.",))
+                                       hints=("A row is right when its largest score is at "
+                                              "its label.",))
                                for k, v in expected.items()))
-
-
-def small_problem(seed: int):
-    """A three-class blob problem: train (90, 5); validation (30, 5) with shuffled labels."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=2.0, size=(3, 5))
-    y_train = np.arange(90) % 3
-    X_train = centres[y_train] + rng.normal(size=(90, 5))
-    y_val = rng.integers(0, 3, size=30)  # labels unrelated to the inputs: val != train
-    X_val = centres[np.arange(30) % 3] + rng.normal(size=(30, 5))
-    return X_train, y_train, X_val, y_val
 
 
 @register
@@ -188,10 +197,13 @@ class TrainMlpSmall(Check):
     """train_mlp on a small problem: history lengths, shapes, val numbers, rng=None = seed 0."""
 
     name = "train_mlp_hidden_small"
+    fresh = True
+    rules = TRAIN_RULES
 
-    def probe(self, train_mlp, epochs=4, batch_size=16, seed=0):
+    def probe(self, train_mlp, epochs=4, batch_size=16, run_seed=0):
+        seed = int(np.random.default_rng([run_seed, 55]).integers(10**6))
         data = small_problem(seed)
-        inputs = [a.copy() for a in data]
+        inputs = [strided(a) for a in data]
         kwargs = dict(hidden=7, lr=0.2, batch_size=batch_size, epochs=epochs)
         np.random.seed(5)
         result = train_mlp(*inputs, rng=np.random.default_rng(seed), **kwargs)
@@ -204,7 +216,8 @@ class TrainMlpSmall(Check):
         return {"result": list(result), "inputs_after": inputs,
                 "none_1": none_1[0], "none_2": none_2[0], "zero": zero[0], "other": other[0]}
 
-    def judge(self, seen, epochs=4, batch_size=16, seed=0):
+    def judge(self, seen, epochs=4, batch_size=16, run_seed=0):
+        seed = int(np.random.default_rng([run_seed, 55]).integers(10**6))
         X_train, y_train, X_val, y_val = small_problem(seed)
         name = f"train_mlp(small problem, hidden=7, epochs={epochs}, batch_size={batch_size})"
         verdict = first_failure(
@@ -237,3 +250,247 @@ class TrainMlpSmall(Check):
                                 f"{start:.3f}) on an easy problem.",
                                 "Step against the gradient, once per mini-batch.")
         return Verdict.ok()
+
+
+# ---------------------------------------------------------------- fresh random inputs
+
+
+@register
+class MinibatchesRandom(Check):
+    """make_minibatches on random sizes and non-contiguous X, y (views of bigger arrays)."""
+
+    name = "minibatches_hidden_random"
+    fresh = True
+
+    @staticmethod
+    def case(run_seed):
+        rng = np.random.default_rng([run_seed, 52])
+        n = int(rng.integers(11, 80))
+        batch_size = int(rng.integers(2, n))
+        return n, batch_size, int(rng.integers(10**6))
+
+    def probe(self, make_minibatches, run_seed=0):
+        n, batch_size, seed = self.case(run_seed)
+        X, y = id_data(n)
+        X_in, y_in = strided(X), strided(y)
+        batches = make_minibatches(X_in, y_in, batch_size, np.random.default_rng(seed))
+        if isinstance(batches, list | tuple):
+            batches = [list(p) if isinstance(p, list | tuple) else p for p in batches]
+        return {"batches": batches, "X_after": X_in, "y_after": y_in}
+
+    def judge(self, seen, run_seed=0):
+        n, batch_size, _ = self.case(run_seed)
+        X, y = id_data(n)
+        name = (f"make_minibatches(X ({n}, 3) non-contiguous, y ({n},), "
+                f"batch_size={batch_size}, rng)")
+        return first_failure(
+            unchanged(name, {"X": seen["X_after"], "y": seen["y_after"]}, {"X": X, "y": y}),
+            judge_minibatches(name, seen["batches"], n, batch_size))
+
+
+class _GradientRandom(Check):
+    """Random sizes, non-contiguous params and X (transposed and strided views)."""
+
+    function = ""
+    fresh = True
+
+    @staticmethod
+    def case(run_seed):
+        rng = np.random.default_rng([run_seed, 53])
+        n, d, h, c = (int(rng.integers(lo, hi)) for lo, hi in ((1, 20), (2, 9), (2, 12),
+                                                                (2, 8)))
+        return n, d, h, c, int(rng.integers(10**6))
+
+    def probe(self, gradient_fn, run_seed=0):
+        n, d, h, c, seed = self.case(run_seed)
+        params, X, y = random_problem(n, d, h, c, seed)
+        p_in, X_in, y_in = strided_params(params), strided(X), strided(y)
+        grads = gradient_fn(p_in, X_in, y_in)
+        return {"grads": grads, "params_after": p_in, "X_after": X_in, "y_after": y_in}
+
+    def judge(self, seen, run_seed=0):
+        n, d, h, c, seed = self.case(run_seed)
+        params, X, y = random_problem(n, d, h, c, seed)
+        return judge_gradient_values(self.function + " (non-contiguous inputs)", seen,
+                                     params, X, y, GRADIENT_HINTS)
+
+
+@register
+class BatchGradientLoopRandom(_GradientRandom):
+    """batch_gradient_by_loop on random sizes with non-contiguous inputs."""
+
+    name = "batch_gradient_loop_hidden_random"
+    function = "batch_gradient_by_loop"
+
+
+@register
+class BatchGradientVectorizedRandom(_GradientRandom):
+    """batch_gradient_vectorized on random sizes with non-contiguous inputs."""
+
+    name = "batch_gradient_vectorized_hidden_random"
+    function = "batch_gradient_vectorized"
+    rules = VECTORIZED_RULES
+
+
+@register
+class SgdStepRandom(Check):
+    """sgd_step on random keys, shapes and lr, with non-contiguous arrays."""
+
+    name = "sgd_step_hidden_random"
+    fresh = True
+
+    @staticmethod
+    def case(run_seed):
+        rng = np.random.default_rng([run_seed, 54])
+        keys = ("W1", "b1", "w", "gamma")
+        params, grads = optimizer_problem(int(rng.integers(10**6)), 1, keys)
+        return params, grads[0], float(rng.uniform(0.01, 2.0))
+
+    def probe(self, sgd_step, run_seed=0):
+        params, grads, lr = self.case(run_seed)
+        p_in, g_in = strided_params(params), strided_params(grads)
+        return {"new": sgd_step(p_in, g_in, lr), "params_after": p_in, "grads_after": g_in}
+
+    def judge(self, seen, run_seed=0):
+        params, grads, lr = self.case(run_seed)
+        new = seen["new"]
+        if not isinstance(new, dict) or sorted(new) != sorted(params):
+            return Verdict.fail(f"sgd_step returned a dict with keys "
+                                f"{sorted(new) if isinstance(new, dict) else new}; expected "
+                                f"the keys of params, {sorted(params)}.")
+        return first_failure(
+            unchanged("sgd_step", seen["params_after"], params),
+            unchanged("sgd_step", seen["grads_after"], grads),
+            *(compare(f"sgd_step(non-contiguous params, grads, lr={lr:.3g})[{k!r}]", new[k],
+                      params[k] - lr * grads[k]) for k in params))
+
+
+@register
+class AccuracyRandom(Check):
+    """accuracy on random sizes with non-contiguous scores (a transposed view)."""
+
+    name = "accuracy_hidden_random"
+    fresh = True
+
+    @staticmethod
+    def case(run_seed):
+        rng = np.random.default_rng([run_seed, 56])
+        n, c = int(rng.integers(1, 60)), int(rng.integers(2, 12))
+        scores = rng.normal(size=(n, c))
+        y = rng.integers(0, c, size=n)
+        right = rng.random(n) < 0.5
+        y[right] = scores[right].argmax(axis=1)
+        return scores, y
+
+    def probe(self, accuracy, run_seed=0):
+        scores, y = self.case(run_seed)
+        return {"acc": accuracy(np.ascontiguousarray(scores.T).T, strided(y))}
+
+    def judge(self, seen, run_seed=0):
+        scores, y = self.case(run_seed)
+        expected = float(np.mean(scores.argmax(axis=1) == y))
+        if np.size(seen["acc"]) != 1:
+            return Verdict.fail(f"accuracy returned {np.shape(seen['acc'])}; expected one "
+                                "number.")
+        return compare(f"accuracy(scores {scores.shape} (a transposed view), y)",
+                       float(np.squeeze(seen["acc"])), expected)
+
+
+@register
+class TrainMlpMinibatchSgdHidden(Check):
+    """train_mlp on fresh data and sizes: a new shuffle from rng per epoch through
+    make_minibatches, one sgd_step per mini-batch, never the validation data."""
+
+    name = "train_mlp_hidden_minibatch_sgd"
+    fresh = True
+    rules = TRAIN_RULES
+
+    @staticmethod
+    def case(run_seed, variant):
+        rng = np.random.default_rng([run_seed, 57, variant])
+        n_train = int(rng.integers(40, 100))
+        batch_size = int(rng.choice([5, 7, 11, 13, 32])) if variant == 0 else n_train - 1
+        epochs = int(rng.integers(2, 4))
+        return (int(rng.integers(10**6)), n_train, batch_size, epochs,
+                float(rng.uniform(0.05, 0.3)), int(rng.integers(3, 9)))
+
+    def probe(self, train_mlp, variant=0, run_seed=0):
+        seed, n_train, batch_size, epochs, lr, hidden = self.case(run_seed, variant)
+        inputs = [strided(a) for a in small_problem(seed, n_train=n_train)]
+        return probe_sgd_run(train_mlp, inputs, hidden, lr, batch_size, epochs, seed + 1)
+
+    def judge(self, seen, variant=0, run_seed=0):
+        seed, n_train, batch_size, epochs, lr, hidden = self.case(run_seed, variant)
+        X_train, y_train, X_val, y_val = small_problem(seed, n_train=n_train)
+        name = (f"train_mlp(N={n_train}, hidden={hidden}, lr={lr:.3g}, "
+                f"batch_size={batch_size}, epochs={epochs})")
+        return judge_sgd_run(name, seen, X_train, y_train, X_val, y_val, hidden, lr,
+                             batch_size, epochs)
+
+
+@register
+class MomentumStepRandom(Check):
+    """momentum_step vs torch.optim.SGD on random keys, lr, beta; non-contiguous arrays."""
+
+    name = "momentum_step_hidden_random"
+    fresh = True
+
+    @staticmethod
+    def case(run_seed):
+        rng = np.random.default_rng([run_seed, 58])
+        params, grads = optimizer_problem(int(rng.integers(10**6)), int(rng.integers(2, 6)),
+                                          ("w", "b1", "gamma", "W2"))
+        return params, grads, {"lr": float(rng.uniform(0.001, 0.3)),
+                               "beta": float(rng.uniform(0.3, 0.99))}
+
+    def probe(self, momentum_step, run_seed=0):
+        params, grads, kwargs = self.case(run_seed)
+        return probe_optimizer(momentum_step, params, grads, kwargs, noncontiguous=True)
+
+    def judge(self, seen, run_seed=0):
+        params, grads, kwargs = self.case(run_seed)
+        call = f"momentum_step(lr={kwargs['lr']:.3g}, beta={kwargs['beta']:.3g})"
+        return judge_optimizer("momentum", call, seen, params, grads, kwargs, MOMENTUM_HINTS)
+
+
+class _AdamRandom(Check):
+    fresh = True
+    salt = 59
+    grad_scale = 1.0
+    eps_range = (-10.0, -6.0)  # log10 of eps
+
+    def case(self, run_seed):
+        rng = np.random.default_rng([run_seed, self.salt])
+        params, grads = optimizer_problem(int(rng.integers(10**6)), int(rng.integers(2, 7)),
+                                          ("W1", "b2", "w", "gamma"))
+        grads = [{k: g * self.grad_scale for k, g in step.items()} for step in grads]
+        kwargs = {"lr": float(rng.uniform(1e-4, 0.1)), "beta1": float(rng.uniform(0.5, 0.95)),
+                  "beta2": float(rng.uniform(0.9, 0.9999)),
+                  "eps": float(10 ** rng.uniform(*self.eps_range))}
+        return params, grads, kwargs
+
+    def probe(self, adam_step, run_seed=0):
+        params, grads, kwargs = self.case(run_seed)
+        return probe_optimizer(adam_step, params, grads, kwargs, noncontiguous=True)
+
+    def judge(self, seen, run_seed=0):
+        params, grads, kwargs = self.case(run_seed)
+        call = "adam_step(" + ", ".join(f"{k}={v:.3g}" for k, v in kwargs.items()) + ")"
+        return judge_optimizer("adam", call, seen, params, grads, kwargs, ADAM_HINTS)
+
+
+@register
+class AdamStepRandom(_AdamRandom):
+    """adam_step vs torch.optim.Adam on random keys and hyper-parameters, non-contiguous."""
+
+    name = "adam_step_hidden_random"
+
+
+@register
+class AdamStepEps(_AdamRandom):
+    """adam_step honours eps: a large eps with small gradients changes every step."""
+
+    name = "adam_step_hidden_eps"
+    salt = 60
+    grad_scale = 1e-3  # small gradients: an eps of 1e-3 .. 1e-2 changes every step
+    eps_range = (-3.0, -2.0)

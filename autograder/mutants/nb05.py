@@ -1,6 +1,6 @@
 """Mutation catalogue for 05_minibatches_and_sgd: plausible student bugs, and correct variants."""
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 MUTANTS = [
     # ---------------------------------------------------------------- make_minibatches
@@ -34,11 +34,12 @@ MUTANTS = [
            why="ignores the rng argument"),
     # ---------------------------------------------------------------- batch gradients
     Mutant("loop_gradient_summed", "batch_gradient_by_loop",
-           edits=[("return {key: total / N for key, total in totals.items()}",
+           edits=[("return {key: total / len(X) for key, total in totals.items()}",
                    "return totals")],
            why="sum of per-example gradients instead of their mean"),
     Mutant("loop_gradient_relu_ge", "batch_gradient_by_loop",
-           edits=[("(z1 > 0)", "(z1 >= 0)")], why="relu'(0) = 1"),
+           edits=[("(params[\"W2\"] @ ds) * (z1 > 0)", "(params[\"W2\"] @ ds) * (z1 >= 0)")],
+           why="relu'(0) = 1"),
     Mutant("loop_gradient_inner_not_outer", "batch_gradient_by_loop",
            edits=[("totals[\"W2\"] += np.outer(h, ds)", "totals[\"W2\"] += np.outer(ds, h).T * 2")],
            why="wrong factor in dW2"),
@@ -46,7 +47,8 @@ MUTANTS = [
            edits=[("    dS /= N  # (N, C): the mean over the batch\n", "")],
            why="no 1/N: the gradient of the summed loss"),
     Mutant("vectorized_relu_ge", "batch_gradient_vectorized",
-           edits=[("(Z1 > 0)", "(Z1 >= 0)")], why="relu'(0) = 1"),
+           edits=[("(dS @ params[\"W2\"].T) * (Z1 > 0)", "(dS @ params[\"W2\"].T) * (Z1 >= 0)")],
+           why="relu'(0) = 1"),
     Mutant("vectorized_db2_wrong_axis", "batch_gradient_vectorized",
            edits=[('"b2": dS.sum(axis=0)', '"b2": dS.sum(axis=1)')]),
     Mutant("vectorized_no_relu_mask", "batch_gradient_vectorized",
@@ -68,10 +70,10 @@ MUTANTS = [
            edits=[("np.argmax(scores, axis=1)", "np.argmax(scores, axis=0)")]),
     # ---------------------------------------------------------------- train_mlp
     Mutant("train_validates_on_training_set", "train_mlp",
-           edits=[("val_scores = mlp_scores(params, X_val)",
-                   "val_scores = mlp_scores(params, X_train)"),
-                  ("cross_entropy(val_scores, y_val)", "cross_entropy(val_scores, y_train)"),
-                  ("accuracy(val_scores, y_val)", "accuracy(val_scores, y_train)")]),
+           edits=[("scores_val = mlp_scores(params, X_val)",
+                   "scores_val = mlp_scores(params, X_train)"),
+                  ("cross_entropy(scores_val, y_val)", "cross_entropy(scores_val, y_train)"),
+                  ("accuracy(scores_val, y_val)", "accuracy(scores_val, y_train)")]),
     Mutant("train_history_includes_start", "train_mlp",
            edits=[('history = {"train_loss": [], "val_loss": [], "val_acc": []}',
                    'history = {"train_loss": [mlp_loss(params, X_train, y_train)], '
@@ -103,6 +105,168 @@ MUTANTS = [
            edits=[("    return params, history\n",
                    "    return init_params(X_train.shape[1], hidden, n_classes,\n"
                    "                       np.random.default_rng(0)), history\n")]),
+    # ---------------------------------------------------------------- momentum_step
+    Mutant("momentum_dampened", "momentum_step",
+           edits=[("beta * velocity[key] + grads[key]",
+                   "beta * velocity[key] + (1 - beta) * grads[key]")],
+           why="the (1 - beta) convention, not torch's"),
+    Mutant("momentum_steps_with_gradient", "momentum_step",
+           edits=[("params[key] - lr * new_velocity[key]", "params[key] - lr * grads[key]")],
+           why="the step ignores the velocity"),
+    Mutant("momentum_steps_with_old_velocity", "momentum_step",
+           edits=[("params[key] - lr * new_velocity[key]", "params[key] - lr * velocity[key]")],
+           why="steps with the previous velocity"),
+    Mutant("momentum_nesterov", "momentum_step",
+           edits=[("params[key] - lr * new_velocity[key]",
+                   "params[key] - lr * (grads[key] + beta * new_velocity[key])")],
+           why="Nesterov's variant, not the contract's"),
+    Mutant("momentum_beta_fixed", "momentum_step",
+           edits=[("beta * velocity[key] + grads[key]", "0.9 * velocity[key] + grads[key]")],
+           why="ignores the beta argument"),
+    Mutant("momentum_in_place", "momentum_step", source=(
+        "def momentum_step(params, grads, velocity, lr, beta=0.9):\n"
+        "    if velocity is None:\n"
+        "        velocity = {k: np.zeros(np.shape(v)) for k, v in params.items()}\n"
+        "    for k in params:\n"
+        "        velocity[k] *= beta\n"
+        "        velocity[k] += grads[k]\n"
+        "        params[k] -= lr * velocity[k]\n"
+        "    return params, velocity\n"),
+        why="updates the caller's params and velocity in place"),
+    # ---------------------------------------------------------------- adam_step
+    Mutant("adam_no_bias_correction", "adam_step",
+           edits=[("m_hat = m[key] / (1 - beta1 ** t)", "m_hat = m[key]"),
+                  ("v_hat = v[key] / (1 - beta2 ** t)", "v_hat = v[key]")]),
+    Mutant("adam_only_first_moment_corrected", "adam_step",
+           edits=[("v_hat = v[key] / (1 - beta2 ** t)", "v_hat = v[key]")]),
+    Mutant("adam_t_not_advanced", "adam_step",
+           edits=[('return new_params, {"t": t, "m": m, "v": v}',
+                   'return new_params, {"t": 0, "m": m, "v": v}')],
+           why="the step count stays 1: bias correction of the first step every time"),
+    Mutant("adam_eps_inside_sqrt", "adam_step",
+           edits=[("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")]),
+    Mutant("adam_second_moment_of_abs", "adam_step",
+           edits=[("(1 - beta2) * grads[key] ** 2", "(1 - beta2) * np.abs(grads[key])")]),
+    Mutant("adam_betas_swapped", "adam_step",
+           edits=[("m_hat = m[key] / (1 - beta1 ** t)", "m_hat = m[key] / (1 - beta2 ** t)"),
+                  ("v_hat = v[key] / (1 - beta2 ** t)", "v_hat = v[key] / (1 - beta1 ** t)")]),
+    Mutant("adam_state_in_place", "adam_step", source=(
+        "def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+        "    if state is None:\n"
+        "        state = {'t': 0, 'm': {k: np.zeros(np.shape(p)) for k, p in params.items()},\n"
+        "                 'v': {k: np.zeros(np.shape(p)) for k, p in params.items()}}\n"
+        "    state['t'] += 1\n"
+        "    t = state['t']\n"
+        "    new = {}\n"
+        "    for k in params:\n"
+        "        state['m'][k] = beta1 * state['m'][k] + (1 - beta1) * grads[k]\n"
+        "        state['v'][k] = beta2 * state['v'][k] + (1 - beta2) * grads[k] ** 2\n"
+        "        m_hat = state['m'][k] / (1 - beta1 ** t)\n"
+        "        v_hat = state['v'][k] / (1 - beta2 ** t)\n"
+        "        new[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)\n"
+        "    return new, state\n"),
+        why="changes the state it was given (a second call with it differs)"),
+]
+
+SHORTCUTS = [
+    Shortcut("train_one_shuffle_for_all_epochs", "train_mlp",
+             edits=[("    for _ in range(epochs):\n"
+                     "        for X_batch, y_batch in make_minibatches(X_train, y_train, "
+                     "batch_size, rng):\n",
+                     "    batches = make_minibatches(X_train, y_train, batch_size, rng)\n"
+                     "    for _ in range(epochs):\n"
+                     "        for X_batch, y_batch in batches:\n")],
+             why="shuffles once and reuses the order every epoch"),
+    Shortcut("train_no_shuffle", "train_mlp",
+             edits=[("make_minibatches(X_train, y_train, batch_size, rng)",
+                     "[(X_train[i:i + batch_size], y_train[i:i + batch_size])\n"
+                     "                                 for i in range(0, len(X_train), "
+                     "batch_size)]")],
+             why="slices the data in its stored order, never shuffles"),
+    Shortcut("train_full_batch_steps", "train_mlp",
+             edits=[("params = sgd_step(params, batch_gradient_vectorized(params, X_batch, "
+                     "y_batch), lr)",
+                     "params = sgd_step(params, batch_gradient_vectorized(params, X_train, "
+                     "y_train), lr)")],
+             why="as many steps as batches, each with the full-data gradient"),
+    Shortcut("train_one_full_batch_step_per_epoch", "train_mlp", source=(
+        "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
+        "              epochs=20, rng=None):\n"
+        "    rng = np.random.default_rng(0) if rng is None else rng\n"
+        "    C = int(max(y_train.max(), y_val.max())) + 1\n"
+        "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
+        "    history = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
+        "    for _ in range(epochs):\n"
+        "        make_minibatches(X_train, y_train, batch_size, rng)\n"
+        "        for _ in range(25):\n"
+        "            params = sgd_step(params, batch_gradient_vectorized(params, X_train,\n"
+        "                                                                y_train), 4 * lr)\n"
+        "        history['train_loss'].append(mlp_loss(params, X_train, y_train))\n"
+        "        history['val_loss'].append(mlp_loss(params, X_val, y_val))\n"
+        "        history['val_acc'].append(accuracy(mlp_scores(params, X_val), y_val))\n"
+        "    return params, history\n"),
+        why="full-batch gradient descent dressed up with a make_minibatches call"),
+    Shortcut("train_on_validation_data_too", "train_mlp",
+             edits=[("make_minibatches(X_train, y_train, batch_size, rng)",
+                     "make_minibatches(np.vstack([X_train, X_val]),\n"
+                     "                                                 "
+                     "np.concatenate([y_train, y_val]), batch_size, rng)")],
+             why="trains on the validation data as well"),
+    Shortcut("train_rng_ignored_global_state", "train_mlp",
+             edits=[("make_minibatches(X_train, y_train, batch_size, rng)",
+                     "make_minibatches(X_train, y_train, batch_size,\n"
+                     "                                                 "
+                     "np.random.default_rng(np.random.randint(2**31)))")],
+             why="shuffles from numpy's global state, not from rng"),
+    Shortcut("vectorized_calls_the_loop", "batch_gradient_vectorized", source=(
+        "def batch_gradient_vectorized(params, X, y):\n"
+        "    return batch_gradient_by_loop(params, X, y)\n"),
+        why="the contract forbids calling batch_gradient_by_loop"),
+    Shortcut("vectorized_torch_autograd", "batch_gradient_vectorized", source=(
+        "def batch_gradient_vectorized(params, X, y):\n"
+        "    import torch\n"
+        "    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    scores = torch.relu(torch.tensor(X) @ t['W1'] + t['b1']) @ t['W2'] + t['b2']\n"
+        "    torch.nn.functional.cross_entropy(scores, torch.tensor(y)).backward()\n"
+        "    return {k: v.grad.numpy() for k, v in t.items()}\n"),
+        why="torch autograd instead of the student's backward pass"),
+    Shortcut("loop_torch_autograd", "batch_gradient_by_loop", source=(
+        "def batch_gradient_by_loop(params, X, y):\n"
+        "    import torch\n"
+        "    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+        "    for i in range(len(X)):\n"
+        "        x = torch.tensor(X[i:i + 1])\n"
+        "        s = torch.relu(x @ t['W1'] + t['b1']) @ t['W2'] + t['b2']\n"
+        "        (torch.nn.functional.cross_entropy(s, torch.tensor(y[i:i + 1])) / len(X))"
+        ".backward()\n"
+        "    return {k: v.grad.numpy() for k, v in t.items()}\n"),
+        why="torch autograd instead of the student's backward pass"),
+    Shortcut("adam_ignores_eps", "adam_step",
+             edits=[("(np.sqrt(v_hat) + eps)", "(np.sqrt(v_hat) + 1e-8)")],
+             why="ignores the eps argument"),
+    Shortcut("train_own_shuffle_no_make_minibatches", "train_mlp",
+             why="shuffles and slices itself: not built from make_minibatches", source=(
+        "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
+        "              epochs=20, rng=None):\n"
+        "    if rng is None:\n"
+        "        rng = np.random.default_rng(0)\n"
+        "    C = int(y_train.max()) + 1\n"
+        "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
+        "    history = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
+        "    N = len(X_train)\n"
+        "    for epoch in range(epochs):\n"
+        "        order = rng.permutation(N)\n"
+        "        total = 0.0\n"
+        "        for start in range(0, N, batch_size):\n"
+        "            b = order[start:start + batch_size]\n"
+        "            total += mlp_loss(params, X_train[b], y_train[b]) * len(b)\n"
+        "            params = sgd_step(params, batch_gradient_vectorized(params, X_train[b],\n"
+        "                                                                y_train[b]), lr)\n"
+        "        scores = mlp_scores(params, X_val)\n"
+        "        history['train_loss'].append(total / N)\n"
+        "        history['val_loss'].append(mlp_loss(params, X_val, y_val))\n"
+        "        history['val_acc'].append(accuracy(scores, y_val))\n"
+        "    return params, history\n")),
 ]
 
 VARIANTS = [
@@ -169,26 +333,51 @@ VARIANTS = [
         "    for row, label in zip(scores, y):\n"
         "        hits += int(list(row).index(max(row)) == label)\n"
         "    return hits / len(y)\n")),
-    Variant("train_running_average_own_shuffle", "train_mlp", source=(
+    Variant("train_keywords_running_average", "train_mlp", source=(
         "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
         "              epochs=20, rng=None):\n"
         "    if rng is None:\n"
         "        rng = np.random.default_rng(0)\n"
-        "    C = int(y_train.max()) + 1\n"
+        "    C = int(max(np.max(y_train), np.max(y_val)) + 1)\n"
         "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
         "    history = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
-        "    N = len(X_train)\n"
         "    for epoch in range(epochs):\n"
-        "        order = rng.permutation(N)\n"
-        "        total = 0.0\n"
-        "        for start in range(0, N, batch_size):\n"
-        "            b = order[start:start + batch_size]\n"
-        "            total += mlp_loss(params, X_train[b], y_train[b]) * len(b)\n"
-        "            params = sgd_step(params, batch_gradient_vectorized(params, X_train[b],\n"
-        "                                                                y_train[b]), lr)\n"
-        "        scores = mlp_scores(params, X_val)\n"
-        "        history['train_loss'].append(total / N)\n"
-        "        history['val_loss'].append(mlp_loss(params, X_val, y_val))\n"
-        "        history['val_acc'].append(accuracy(scores, y_val))\n"
+        "        total, count = 0.0, 0\n"
+        "        for Xb, yb in make_minibatches(X=X_train, y=y_train, batch_size=batch_size,\n"
+        "                                       rng=rng):\n"
+        "            total += mlp_loss(params, Xb, yb) * len(yb)\n"
+        "            count += len(yb)\n"
+        "            g = batch_gradient_by_loop(params, Xb, yb)\n"
+        "            params = sgd_step(params=params, grads=g, lr=lr)\n"
+        "        history['train_loss'].append(total / count)\n"
+        "        s = mlp_scores(params, X_val)\n"
+        "        history['val_loss'].append(cross_entropy(s, y_val))\n"
+        "        history['val_acc'].append(accuracy(s, y_val))\n"
         "    return params, history\n")),
+    Variant("momentum_loop_get", "momentum_step", source=(
+        "def momentum_step(params, grads, velocity, lr, beta=0.9):\n"
+        "    new_p, new_v = {}, {}\n"
+        "    for name in params:\n"
+        "        old = 0.0 if velocity is None else velocity[name]\n"
+        "        v = np.add(np.multiply(old, beta), grads[name])\n"
+        "        new_v[name] = np.array(v, dtype=float)\n"
+        "        new_p[name] = params[name] - lr * v\n"
+        "    return new_p, new_v\n")),
+    Variant("adam_tuple_state_torch_form", "adam_step", source=(
+        "def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+        "    import math\n"
+        "    if state is None:\n"
+        "        state = (0, {}, {})\n"
+        "    step, m_old, v_old = state\n"
+        "    step += 1\n"
+        "    m_new, v_new, out = {}, {}, {}\n"
+        "    bc1 = 1 - beta1 ** step\n"
+        "    bc2 = 1 - beta2 ** step\n"
+        "    for k, p in params.items():\n"
+        "        g = grads[k]\n"
+        "        m_new[k] = m_old.get(k, 0.0) * beta1 + g * (1 - beta1)\n"
+        "        v_new[k] = v_old.get(k, 0.0) * beta2 + g * g * (1 - beta2)\n"
+        "        denom = np.sqrt(v_new[k]) / math.sqrt(bc2) + eps\n"
+        "        out[k] = p - (lr / bc1) * m_new[k] / denom\n"
+        "    return out, (step, m_new, v_new)\n")),
 ]

@@ -15,9 +15,15 @@ import numpy as np
 from nncourse.checking import Check, register
 from nncourse.compare import compare, describe
 from nncourse.gradcheck import finite_difference_gradient, gradient_check, torch_gradient
+from nncourse.rules import Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
 
 KEYS = ("W1", "b1", "W2", "b2")
+
+VECTORIZED_RULES = Rules(forbidden_calls=("batch_gradient_by_loop",))
+TRAIN_RULES = Rules(built_from=("make_minibatches", "sgd_step"))
+RULES = {"batch_gradient_vectorized": VECTORIZED_RULES, "train_mlp": TRAIN_RULES}
+"""The contract's rules of this notebook's graded functions, beyond numpy only."""
 
 
 # ---------------------------------------------------------------- oracles and fixtures
@@ -91,6 +97,24 @@ def copy_params(params: dict) -> dict:
     return {k: np.array(v, copy=True) for k, v in params.items()}
 
 
+def strided(array: np.ndarray) -> np.ndarray:
+    """The same values as a non-contiguous view (every other column or entry of a bigger
+    array; a 2-D result is also in Fortran order), to catch code that assumes a fresh array."""
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return array.copy()
+    big = np.zeros(array.shape[:-1] + (2 * array.shape[-1],), dtype=array.dtype)
+    big[..., ::2] = array
+    view = big[..., ::2]
+    if view.ndim == 2:
+        view = np.asfortranarray(big)[..., ::2]
+    return view
+
+
+def strided_params(params: dict) -> dict:
+    return {k: strided(v) for k, v in params.items()}
+
+
 def unchanged(name: str, after: dict, before: dict) -> Verdict:
     """Fail if any array the student received was modified in place."""
     for key, value in before.items():
@@ -98,8 +122,8 @@ def unchanged(name: str, after: dict, before: dict) -> Verdict:
         if got.shape != np.shape(value) or not np.array_equal(got, value):
             return Verdict.fail(
                 f"{name} modified its input {key!r} in place; inputs must stay unchanged.",
-                "Build new arrays (`p - lr * g`, `X[order]`) instead of updating the "
-                "arrays you were given (`p -= ...`, `rng.shuffle(X)`).")
+                "Build new arrays instead of updating the arrays you were given "
+                "(`p -= ...`, `rng.shuffle(X)` change the caller's data).")
     return Verdict.ok()
 
 
@@ -115,9 +139,12 @@ def grads_form(name: str, grads, params: dict) -> Verdict:
     for key in KEYS:
         shape = np.shape(grads[key])
         if shape != np.shape(params[key]):
-            hint = ("a bias gradient sums dS over the batch axis: dS.sum(axis=0)"
+            hint = ("A bias gradient has one entry per unit: the batch axis has to "
+                    "disappear, as the per-example sum does in the loop."
                     if key.startswith("b") else
-                    "dW has the shape of W: inputs.T @ upstream, (D_in, N) @ (N, D_out)")
+                    "A weight gradient has the shape of its weight, (D_in, D_out): which "
+                    "product of the layer's input (N, D_in) and the gradient arriving at "
+                    "its output (N, D_out) has that shape?")
             return Verdict.fail(f"{name}: grads[{key!r}] has shape {shape}, expected "
                                 f"{np.shape(params[key])} (the shape of params[{key!r}]).",
                                 hint)
@@ -125,10 +152,11 @@ def grads_form(name: str, grads, params: dict) -> Verdict:
 
 
 GRADIENT_HINTS = (
-    "The loss is the MEAN over the batch, so every gradient carries a 1/N: average the "
-    "per-example gradients (or divide dS by N once).",
-    "dS = (softmax(S) - onehot(y)) / N; dW2 = H^T dS; db2 = sum_rows(dS); "
-    "dZ1 = (dS W2^T) * [Z1 > 0]; dW1 = X^T dZ1; db1 = sum_rows(dZ1).",
+    "Look at the scale first: the loss is the MEAN over the batch, so every gradient "
+    "carries one factor 1/N, applied once.",
+    "Work from the top down as in section 2: the gradient at the scores, then the second "
+    "layer, the ReLU's gate (relu'(0) = 0), the first layer; compare each with the "
+    "one-example version on a batch of one row.",
 )
 
 
@@ -145,19 +173,25 @@ class _BatchGradientValues(Check):
 
     def judge(self, seen, n=6, d=4, h=5, c=3, seed=0):
         params, X, y = random_problem(n, d, h, c, seed)
-        name = f"{self.function}(params, X {X.shape}, y)"
-        verdict = first_failure(
-            grads_form(name, seen["grads"], params),
-            unchanged(name, {**seen["params_after"], "X": seen["X_after"],
-                             "y": seen["y_after"]}, {**params, "X": X, "y": y}))
-        if not verdict.passed:
-            return verdict
-        numeric = numeric_gradients(params, X, y)
-        oracle = oracle_gradients(params, X, y)
-        return first_failure(*(
-            gradient_check(f"{self.function}: grads[{key!r}]", seen["grads"][key],
-                           numeric[key], oracle=oracle[key], n=n, hints=GRADIENT_HINTS)
-            for key in KEYS))
+        return judge_gradient_values(self.function, seen, params, X, y, GRADIENT_HINTS)
+
+
+def judge_gradient_values(function: str, seen: dict, params: dict, X: np.ndarray,
+                          y: np.ndarray, hints: tuple[str, ...]) -> Verdict:
+    """Form, inputs unchanged, and every gradient against finite differences and torch."""
+    name = f"{function}(params, X {X.shape}, y)"
+    verdict = first_failure(
+        grads_form(name, seen["grads"], params),
+        unchanged(name, {**seen["params_after"], "X": seen["X_after"],
+                         "y": seen["y_after"]}, {**params, "X": X, "y": y}))
+    if not verdict.passed:
+        return verdict
+    numeric = numeric_gradients(params, X, y)
+    oracle = oracle_gradients(params, X, y)
+    return first_failure(*(
+        gradient_check(f"{function}: grads[{key!r}]", seen["grads"][key],
+                       numeric[key], oracle=oracle[key], n=len(X), hints=hints)
+        for key in KEYS))
 
 
 @register
@@ -174,6 +208,7 @@ class BatchGradientVectorizedValues(_BatchGradientValues):
 
     name = "batch_gradient_vectorized_values"
     function = "batch_gradient_vectorized"
+    rules = VECTORIZED_RULES
 
 
 # ---------------------------------------------------------------- make_minibatches
@@ -216,8 +251,8 @@ def _minibatch_ids(name: str, batches, n: int, batch_size: int):
             return Verdict.fail(
                 f"{name}: in batch {b}, {wrong} of {len(yb)} labels do not belong to the "
                 "example next to them: X and y were shuffled differently.",
-                "Draw ONE permutation of the indices and index both X and y with it.",
-                "order = rng.permutation(N); X[order], y[order], then cut into slices."), None
+                "Draw ONE shuffled order of the indices and use it for both X and y.",
+                "Section 1 of the notebook: the pairs (x, y) must move together."), None
         ids.append(np.round(rows).astype(np.int64))
     return Verdict.ok(), ids
 
@@ -249,13 +284,12 @@ def judge_minibatches(name: str, batches, n: int, batch_size: int) -> Verdict:
             f"{name}: batch sizes are {sizes} for N={n}, batch_size={batch_size}; expected "
             f"{n_batches} batches of {batch_size}, the last one with "
             f"{n - (n_batches - 1) * batch_size}.",
-            "Cut the shuffled indices into consecutive slices [start:start + batch_size] for "
-            "start = 0, batch_size, 2 batch_size, ... (np.array_split(x, k) makes k "
-            "batches, not batches of size k).")
+            "Consecutive batches of batch_size examples each, the remainder last "
+            "(np.array_split(x, k) makes k batches, not batches of size k).")
     if n >= 10 and np.array_equal(all_ids, np.arange(n)):
         return Verdict.fail(f"{name}: the examples come out in their original order; the "
                             "batches must be drawn from a shuffled order.",
-                            "Use rng.permutation(N) to shuffle the indices.")
+                            "Shuffle the indices with the generator you were given.")
     return Verdict.ok()
 
 
@@ -313,8 +347,8 @@ class SgdStepValues(Check):
         for key in KEYS:
             verdict = compare(f"sgd_step(params, grads, lr={lr})[{key!r}]", new[key],
                               params[key] - lr * grads[key],
-                              hints=("Gradient DEScent steps against the gradient: "
-                                     "p_new = p - lr * g.",))
+                              hints=("Check the sign and the scale: gradient DEScent "
+                                     "moves against the gradient, by lr times it.",))
             if not verdict.passed:
                 if np.allclose(np.asarray(new[key], dtype=float),
                                params[key] + lr * grads[key]):
@@ -352,8 +386,9 @@ class AccuracyValues(Check):
                                 "Take the argmax of each row (axis=1) before comparing.")
         return compare(f"accuracy(scores ({n}, {c}), y ({n},))", float(np.squeeze(got)),
                        expected, hints=(
-                           "A row is correct when its LARGEST score sits at the label: "
-                           "compare argmax(scores, axis=1) with y, then take the mean.",))
+                           "A row is correct when its LARGEST score sits at the label.",
+                           "Which axis of scores holds the classes? The result is a "
+                           "fraction of rows, between 0 and 1.",))
 
 
 # ---------------------------------------------------------------- train_mlp
@@ -433,6 +468,7 @@ class TrainMlpDigits(Check):
     """train_mlp with the defaults on digits: history per epoch, val numbers, >= 0.95."""
 
     name = "train_mlp_digits"
+    rules = TRAIN_RULES
 
     def probe(self, train_mlp):
         from nncourse.data import digits_split
@@ -463,3 +499,331 @@ class TrainMlpDigits(Check):
                 "Check the sign of the step (p - lr * g), that every epoch reshuffles and "
                 "visits all batches, and your gradients (the tests above).")
         return Verdict.ok()
+
+
+# ---------------------------------------------------------------- train_mlp: mini-batch SGD
+
+
+def small_problem(seed: int, n_train: int = 90, d: int = 5):
+    """A three-class blob problem: train (n_train, d); validation (30, d) with random labels
+    (so that validation data cannot pass for training data)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2.0, size=(3, d))
+    y_train = np.arange(n_train) % 3
+    X_train = centres[y_train] + rng.normal(size=(n_train, d))
+    y_val = rng.integers(0, 3, size=30)
+    X_val = centres[np.arange(30) % 3] + rng.normal(size=(30, d))
+    return X_train, y_train, X_val, y_val
+
+
+def _arguments(call: tuple, names: tuple[str, ...]) -> dict:
+    args, kwargs = call
+    bound = dict(zip(names, args))
+    bound.update({k: v for k, v in kwargs.items() if k in names})
+    return bound
+
+
+def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: int,
+                  epochs: int, rng_seed: int) -> dict:
+    """Run train_mlp with the student's make_minibatches and sgd_step recorded: every call's
+    arguments and results, as raw data for the judge."""
+    own_batches = original(train_mlp, "make_minibatches")
+    own_step = original(train_mlp, "sgd_step")
+    if not callable(own_batches) or not callable(own_step):
+        return {"missing": [n for n, f in (("make_minibatches", own_batches),
+                                            ("sgd_step", own_step)) if not callable(f)]}
+    rng = np.random.default_rng(rng_seed)
+    steps: list[dict] = []
+
+    def recorded_step(*args, **kwargs):
+        bound = _arguments((args, kwargs), ("params", "grads", "lr"))
+        before = {"params": copy_params(bound.get("params") or {}),
+                  "grads": copy_params(bound.get("grads") or {}), "lr": bound.get("lr")}
+        new = own_step(*args, **kwargs)
+        steps.append({**before, "new": copy_params(new) if isinstance(new, dict) else new})
+        return new
+
+    with swapped(train_mlp, make_minibatches=own_batches, sgd_step=recorded_step) as rec:
+        result = train_mlp(*inputs, hidden=hidden, lr=lr, batch_size=batch_size,
+                           epochs=epochs, rng=rng)
+    shuffles = []
+    for call, batches in zip(rec["make_minibatches"].calls, rec["make_minibatches"].results):
+        bound = _arguments(call, ("X", "y", "batch_size", "rng"))
+        shuffles.append({"X": bound.get("X"), "y": bound.get("y"),
+                         "batch_size": bound.get("batch_size"),
+                         "rng_is_given": bound.get("rng") is rng,
+                         "batches": [list(pair) for pair in batches]
+                         if isinstance(batches, list | tuple) else batches})
+    return {"result": list(result) if isinstance(result, tuple) else result,
+            "shuffles": shuffles, "steps": steps}
+
+
+def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden: int,
+                  lr: float, batch_size: int, epochs: int) -> Verdict:
+    """Every epoch one new shuffle of the training data from rng through make_minibatches,
+    one sgd_step per mini-batch with that batch's mean gradient, never validation data."""
+    if seen.get("missing"):
+        return Verdict.fail(f"{name}: no function named {seen['missing'][0]} in your "
+                            "notebook; train_mlp is built from your make_minibatches and "
+                            "sgd_step.")
+    verdict = judge_training(name, seen, X_train, y_train, X_val, y_val, hidden, epochs, 3)
+    if not verdict.passed:
+        return verdict
+    shuffles, steps = seen["shuffles"], seen["steps"]
+    n_batches = math.ceil(len(X_train) / batch_size)
+    if len(shuffles) != epochs:
+        hint = {0: "Every epoch's batches come from a call of your make_minibatches (the "
+                   "contract says train_mlp is built from it).",
+                1: "Shuffling once before the loop reuses one order for every epoch: "
+                   "call make_minibatches inside the epoch loop."}.get(
+            len(shuffles), "Call it exactly once at the start of every epoch.")
+        return Verdict.fail(
+            f"{name}: breaks a rule of the contract: train_mlp called make_minibatches "
+            f"{len(shuffles)} times in {epochs} epochs; every epoch draws a new shuffle "
+            "through make_minibatches, once.", hint)
+    for e, call in enumerate(shuffles):
+        X_arg = np.asarray(call["X"], dtype=np.float64)
+        y_arg = np.asarray(call["y"])
+        if X_arg.shape != X_train.shape or not np.array_equal(X_arg, X_train) \
+                or not np.array_equal(y_arg, y_train):
+            return Verdict.fail(
+                f"{name}: in epoch {e}, make_minibatches got X of shape {X_arg.shape} that "
+                f"is not X_train {X_train.shape} (with y_train): train_mlp trains on "
+                "X_train, y_train only, never on the validation data.",
+                "Pass X_train and y_train themselves, unchanged, to make_minibatches.")
+        if call["batch_size"] != batch_size:
+            return Verdict.fail(f"{name}: make_minibatches got batch_size="
+                                f"{call['batch_size']}, expected {batch_size}.")
+        if not call["rng_is_given"]:
+            return Verdict.fail(
+                f"{name}: in epoch {e}, make_minibatches got another generator than the "
+                "rng passed to train_mlp; every shuffle is drawn from that one rng.",
+                "Do not make new generators (or use np.random) inside train_mlp.")
+    orders = [np.concatenate([np.asarray(pair[0], dtype=np.float64)
+                              for pair in call["batches"]]) for call in shuffles]
+    for e in range(1, epochs):
+        for f in range(e):
+            if orders[e].shape == orders[f].shape and np.array_equal(orders[e], orders[f]):
+                return Verdict.fail(f"{name}: epochs {f} and {e} visited the examples in the "
+                                    "same order; every epoch draws a new shuffle from rng.")
+    batches = [pair for call in shuffles for pair in call["batches"]]
+    if len(steps) != epochs * n_batches or len(steps) != len(batches):
+        return Verdict.fail(
+            f"{name}: breaks a rule of the contract: {len(steps)} calls of sgd_step in "
+            f"{epochs} epochs, expected one per mini-batch: {epochs} x {n_batches} = "
+            f"{epochs * n_batches} (N = {len(X_train)}, batch_size = {batch_size}).",
+            "One step per mini-batch, each with that batch's gradient: not one step per "
+            "epoch on all the data.")
+    for k, (step, (X_b, y_b)) in enumerate(zip(steps, batches)):
+        where = f"{name}: sgd_step call {k} (epoch {k // n_batches}, batch {k % n_batches})"
+        if not isinstance(step["new"], dict) or not all(
+                key in step["params"] and key in step["grads"] for key in KEYS):
+            return Verdict.fail(f"{where} did not get params and grads dicts with keys "
+                                f"{list(KEYS)}.")
+        if step["lr"] is None or not np.isclose(float(step["lr"]), lr):
+            return Verdict.fail(f"{where} got lr={step['lr']}, expected {lr}.")
+        params = {key: np.asarray(step["params"][key], dtype=np.float64) for key in KEYS}
+        if not all(np.all(np.isfinite(v)) for v in params.values()):
+            return Verdict.fail(f"{where}: the parameters contain nan or inf.")
+        expected = oracle_gradients(params, np.asarray(X_b, dtype=np.float64),
+                                    np.asarray(y_b, dtype=np.int64))
+        grads = {key: np.asarray(step["grads"][key], dtype=np.float64) for key in KEYS}
+        if not all(g.shape == expected[key].shape and np.allclose(g, expected[key],
+                                                                  rtol=1e-6, atol=1e-9)
+                   for key, g in grads.items()):
+            full = oracle_gradients(params, X_train, y_train)
+            on_all = all(g.shape == full[key].shape and np.allclose(g, full[key], rtol=1e-6,
+                                                                    atol=1e-9)
+                         for key, g in grads.items())
+            return Verdict.fail(
+                f"{where}: the gradient it was given is not the mean gradient of that "
+                "mini-batch at the current parameters"
+                + (" (it is the gradient on the whole training set)." if on_all else "."),
+                "Each step uses the gradient of the batch that make_minibatches just "
+                "returned, computed with your batch gradient at the current params.")
+        if k + 1 < len(steps):
+            following = steps[k + 1]["params"]
+            if not all(np.array_equal(np.asarray(following[key], dtype=np.float64),
+                                      np.asarray(step["new"][key], dtype=np.float64))
+                       for key in KEYS):
+                return Verdict.fail(f"{where}: the next step did not start from the "
+                                    "parameters this step returned.")
+    final = seen["result"][0]
+    if steps and not all(np.array_equal(np.asarray(final[key], dtype=np.float64),
+                                        np.asarray(steps[-1]["new"][key], dtype=np.float64))
+                         for key in KEYS):
+        return Verdict.fail(f"{name}: the returned params are not those of the last "
+                            "sgd_step.")
+    return Verdict.ok()
+
+
+@register
+class TrainMlpMinibatchSgd(Check):
+    """train_mlp: a new shuffle per epoch through make_minibatches, one sgd_step per batch."""
+
+    name = "train_mlp_minibatch_sgd"
+    rules = TRAIN_RULES
+
+    def probe(self, train_mlp, epochs=3, batch_size=16, seed=0):
+        inputs = [a.copy() for a in small_problem(seed)]
+        return probe_sgd_run(train_mlp, inputs, 6, 0.2, batch_size, epochs, seed + 1)
+
+    def judge(self, seen, epochs=3, batch_size=16, seed=0):
+        X_train, y_train, X_val, y_val = small_problem(seed)
+        name = f"train_mlp(small problem, hidden=6, lr=0.2, batch_size={batch_size}, " \
+               f"epochs={epochs})"
+        return judge_sgd_run(name, seen, X_train, y_train, X_val, y_val, 6, 0.2, batch_size,
+                             epochs)
+
+
+# ---------------------------------------------------------------- momentum and Adam
+
+
+def optimizer_problem(seed: int, steps: int, keys=KEYS):
+    """params (shapes of a small net) and a list of `steps` gradient dicts."""
+    rng = np.random.default_rng(seed)
+    shapes = {"W1": (4, 3), "b1": (3,), "W2": (3, 2), "b2": (2,), "w": (2, 3, 2),
+              "gamma": (5,)}
+    params = {k: rng.normal(size=shapes[k]) for k in keys}
+    grads = [{k: rng.normal(scale=rng.choice([0.01, 1.0, 30.0]), size=shapes[k])
+              for k in keys} for _ in range(steps)]
+    return params, grads
+
+
+def probe_optimizer(step_fn, params: dict, grads_list: list, kwargs: dict,
+                    noncontiguous: bool = False) -> dict:
+    """Call step_fn step after step, each time with the state it returned; record params,
+    state (when it is a dict of arrays), inputs after each call, and a repeated call."""
+    make = strided_params if noncontiguous else copy_params
+    current, state, seen = make(params), None, []
+    for grads in grads_list:
+        p_in, g_in = make(current), make(grads)
+        s_before = copy_params(state) if isinstance(state, dict) and all(
+            isinstance(v, np.ndarray) for v in state.values()) else None
+        before = copy_params(current)
+        new_params, new_state = step_fn(p_in, g_in, state, **kwargs)
+        again = step_fn(make(current), make(grads), state, **kwargs)[0]
+        seen.append({"params": new_params, "again": again, "params_before": before,
+                     "params_after": p_in,
+                     "grads_after": g_in, "state": new_state
+                     if isinstance(new_state, dict) else None,
+                     "state_before": s_before,
+                     "state_after": state if s_before is not None else None})
+        current, state = new_params, new_state
+    return {"steps": seen}
+
+
+def torch_optimizer_run(kind: str, params: dict, grads_list: list, kwargs: dict) -> list:
+    """torch.optim.SGD(momentum) or torch.optim.Adam step after step: list of (params,
+    buffers) with the buffers as numpy dicts ("velocity" for SGD)."""
+    import torch
+
+    tensors = {k: torch.tensor(np.array(v, dtype=np.float64), requires_grad=True)
+               for k, v in params.items()}
+    if kind == "momentum":
+        optimizer = torch.optim.SGD(list(tensors.values()), lr=kwargs["lr"],
+                                    momentum=kwargs.get("beta", 0.9))
+    else:
+        betas = (kwargs.get("beta1", 0.9), kwargs.get("beta2", 0.999))
+        optimizer = torch.optim.Adam(list(tensors.values()), lr=kwargs.get("lr", 1e-3),
+                                     betas=betas, eps=kwargs.get("eps", 1e-8))
+    out = []
+    for grads in grads_list:
+        for k, t in tensors.items():
+            t.grad = torch.tensor(np.array(grads[k], dtype=np.float64))
+        optimizer.step()
+        buffers = {k: optimizer.state[t]["momentum_buffer"].numpy().copy()
+                   for k, t in tensors.items()} if kind == "momentum" else {}
+        out.append(({k: t.detach().numpy().copy() for k, t in tensors.items()}, buffers))
+    return out
+
+
+def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads_list: list,
+                    kwargs: dict, hints: tuple[str, ...]) -> Verdict:
+    expected = torch_optimizer_run(kind, params, grads_list, kwargs)
+    for t, (step, (exp_params, exp_velocity)) in enumerate(zip(seen["steps"], expected)):
+        where = f"{call}, step {t + 1}" + (" (state None)" if t == 0 else "")
+        new = step["params"]
+        if not isinstance(new, dict) or sorted(new) != sorted(params):
+            return Verdict.fail(f"{where}: returned params {describe(new)}; expected a new "
+                                f"dict with the keys {sorted(params)}.")
+        verdict = first_failure(
+            unchanged(where, step["params_after"], step["params_before"]),
+            unchanged(where, step["grads_after"], grads_list[t]))
+        if not verdict.passed:
+            return verdict
+        if step["state_before"] is not None:
+            verdict = unchanged(where + " (the state it was given)", step["state_after"],
+                                step["state_before"])
+            if not verdict.passed:
+                return verdict
+        for key in params:
+            got = np.asarray(new[key], dtype=np.float64) if np.size(new[key]) else new[key]
+            verdict = compare(f"{where}: params[{key!r}]", got, exp_params[key], rtol=1e-7,
+                              atol=1e-10, hints=hints)
+            if not verdict.passed:
+                return verdict
+            verdict = compare(f"{where}, called twice with the same state: params[{key!r}]",
+                              step["again"][key], exp_params[key], rtol=1e-7, atol=1e-10,
+                              hints=("The state (or velocity) you are given must not change: "
+                                     "build new arrays and return them.",))
+            if not verdict.passed:
+                return verdict
+        if kind == "momentum":
+            velocity = step["state"]
+            if not isinstance(velocity, dict) or sorted(velocity) != sorted(params):
+                return Verdict.fail(f"{where}: returned velocity {describe(velocity)}; "
+                                    f"expected a dict with the keys {sorted(params)}.")
+            for key in params:
+                verdict = compare(f"{where}: velocity[{key!r}]", velocity[key],
+                                  exp_velocity[key], rtol=1e-7, atol=1e-10, hints=hints)
+                if not verdict.passed:
+                    return verdict
+    return Verdict.ok()
+
+
+MOMENTUM_HINTS = (
+    "Compare step 1 first (velocity None: it starts at zero), then step 2, where the old "
+    "velocity counts for the first time.",
+    "Section 6: the velocity accumulates the gradients, decayed by beta, and the step is "
+    "lr times the velocity (torch's convention: no (1 - beta) factor).",
+)
+
+ADAM_HINTS = (
+    "Compare step 1 first: with bias correction the first step moves every entry by about "
+    "lr, whatever the gradient's scale.",
+    "Section 6: two moving averages (of g and of g squared), each divided by its bias "
+    "correction for step t (t counts from 1), and eps added after the square root.",
+)
+
+
+@register
+class MomentumStepValues(Check):
+    """momentum_step equals torch.optim.SGD(momentum=beta) step after step; inputs unchanged."""
+
+    name = "momentum_step_values"
+
+    def probe(self, momentum_step, steps=3, lr=0.1, seed=0):
+        params, grads = optimizer_problem(seed, steps)
+        return probe_optimizer(momentum_step, params, grads, {"lr": lr})
+
+    def judge(self, seen, steps=3, lr=0.1, seed=0):
+        params, grads = optimizer_problem(seed, steps)
+        return judge_optimizer("momentum", f"momentum_step(lr={lr}, beta=0.9)", seen,
+                               params, grads, {"lr": lr}, MOMENTUM_HINTS)
+
+
+@register
+class AdamStepValues(Check):
+    """adam_step equals torch.optim.Adam step after step (defaults); inputs unchanged."""
+
+    name = "adam_step_values"
+
+    def probe(self, adam_step, steps=4, seed=0):
+        params, grads = optimizer_problem(seed, steps)
+        return probe_optimizer(adam_step, params, grads, {})
+
+    def judge(self, seen, steps=4, seed=0):
+        params, grads = optimizer_problem(seed, steps)
+        return judge_optimizer("adam", "adam_step(defaults)", seen, params, grads, {},
+                               ADAM_HINTS)
