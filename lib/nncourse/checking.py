@@ -223,7 +223,7 @@ def check(name: str, *student, **args) -> None:
     if os.environ.get(MODE_VARIABLE) == "probe":
         _publish(name, args, seen)
         return None
-    verdict = judge_seen(found, seen, args)
+    verdict = judge_seen(found, seen, args, run_seed())
     if not verdict.passed:
         from nncourse import failure  # the red box, the student's frames, the figure
 
