@@ -2,13 +2,29 @@
 
 from dataclasses import dataclass, field
 
-from autograder.mutation import Mutant, Variant
+from autograder.mutation import Mutant, Shortcut, Variant
 
 
 @dataclass
 class PairedVariant(Variant):
     """A correct answer that rewrites several cells together (e.g. a forward/backward pair
     sharing another cache layout); ``cell`` names it, ``cells`` maps grade id -> source."""
+
+    cells: dict = field(default_factory=dict)
+
+    def answers(self, solutions):
+        answers = dict(solutions)
+        for cell, source in self.cells.items():
+            if cell not in answers:
+                raise KeyError(f"{self.name}: no solution cell {cell!r}")
+            answers[cell] = source
+        return answers
+
+
+@dataclass
+class PairedShortcut(Shortcut):
+    """A shortcut that rewrites several cells together (a forward pass keeping its inputs in
+    the cache so the backward can hand them to torch); ``cells`` maps grade id -> source."""
 
     cells: dict = field(default_factory=dict)
 
@@ -53,8 +69,6 @@ MUTANTS = [
            edits=[("return X, None", "return X * (1.0 - p), None"),
                   ("mask = keep / (1.0 - p)", "mask = keep.astype(float)")],
            why="non-inverted dropout: scales at test time instead of training time"),
-    Mutant("dropout_global_rng", "dropout_forward",
-           edits=[("rng.random(X.shape)", "np.random.random(X.shape)")]),
     Mutant("dropout_in_place", "dropout_forward",
            edits=[("return X * mask, mask", "X *= mask\n    return X, mask")]),
     # ---- dropout_backward
@@ -238,4 +252,296 @@ VARIANTS = [
         "            scale = np.sqrt(2 / a)\n"
         "        out.append(scale * rng.standard_normal((a, b)))\n"
         "    return out\n")),
+]
+
+MUTANTS += [
+    # ---- l1_penalty
+    Mutant("l1_penalises_biases", "l1_penalty",
+           edits=[('if name.startswith("W"):', "if True:")]),
+    Mutant("l1_subgradient_one_at_zero", "l1_penalty",
+           edits=[("lam * np.sign(array)", "lam * np.where(array >= 0, 1.0, -1.0)")],
+           why="sign(0) taken as +1"),
+    Mutant("l1_squared_entries", "l1_penalty",
+           edits=[("np.abs(array).sum()", "(array ** 2).sum()")]),
+    Mutant("l1_grad_without_lam", "l1_penalty",
+           edits=[("subgradients[name] = lam * np.sign(array)",
+                   "subgradients[name] = np.sign(array)")]),
+    Mutant("l1_grads_only_for_weights", "l1_penalty",
+           edits=[("        else:\n            subgradients[name] = np.zeros_like(array)\n", "")]),
+    # ---- soft_threshold
+    Mutant("st_subgradient_step", "soft_threshold",
+           edits=[("magnitude = np.maximum(np.abs(W) - t, 0.0)", "magnitude = np.abs(W) - t")],
+           why="small entries cross zero instead of stopping there"),
+    Mutant("st_hard_threshold", "soft_threshold", source=(
+        "def soft_threshold(W, t):\n"
+        "    return W * (np.abs(W) > t)\n")),
+    Mutant("st_tiny_leftover", "soft_threshold",
+           edits=[("np.maximum(np.abs(W) - t, 0.0)", "np.maximum(np.abs(W) - t, 1e-12)")],
+           why="no exact zeros"),
+    Mutant("st_in_place", "soft_threshold", source=(
+        "def soft_threshold(W, t):\n"
+        "    small = np.abs(W) <= t\n"
+        "    W -= t * np.sign(W)\n"
+        "    W[small] = 0.0\n"
+        "    return W\n")),
+    # ---- layernorm_forward
+    Mutant("ln_normalises_columns", "layernorm_forward",
+           edits=[("mu = X.mean(axis=1, keepdims=True)", "mu = X.mean(axis=0, keepdims=True)"),
+                  ("X.var(axis=1, keepdims=True)", "X.var(axis=0, keepdims=True)")],
+           why="batch norm instead of layer norm"),
+    Mutant("ln_unbiased_variance", "layernorm_forward",
+           edits=[("X.var(axis=1, keepdims=True)", "X.var(axis=1, ddof=1, keepdims=True)")]),
+    Mutant("ln_eps_outside_sqrt", "layernorm_forward",
+           edits=[("np.sqrt(X.var(axis=1, keepdims=True) + eps)",
+                   "(np.sqrt(X.var(axis=1, keepdims=True)) + eps)")]),
+    Mutant("ln_ignores_eps", "layernorm_forward",
+           edits=[("keepdims=True) + eps)", "keepdims=True) + 1e-5)")]),
+    Mutant("ln_no_shift", "layernorm_forward",
+           edits=[("gamma * normalised + beta", "gamma * normalised")]),
+    # ---- layernorm_backward
+    Mutant("lnb_direct_path_only", "layernorm_backward",
+           edits=[("dX = inv_sigma / D * (D * dnorm - row_sum - normalised * row_dot)",
+                   "dX = inv_sigma * dnorm")]),
+    Mutant("lnb_missing_variance_path", "layernorm_backward",
+           edits=[(" - normalised * row_dot)", ")")]),
+    Mutant("lnb_forgets_gamma", "layernorm_backward",
+           edits=[("dnorm = dout * gamma", "dnorm = dout")]),
+    Mutant("lnb_dgamma_not_summed", "layernorm_backward",
+           edits=[("dgamma = (dout * normalised).sum(axis=0)", "dgamma = dout * normalised")]),
+    Mutant("lnb_sums_over_batch", "layernorm_backward",
+           edits=[("row_sum = dnorm.sum(axis=1, keepdims=True)",
+                   "row_sum = dnorm.sum(axis=0, keepdims=True)"),
+                  ("row_dot = (dnorm * normalised).sum(axis=1, keepdims=True)",
+                   "row_dot = (dnorm * normalised).sum(axis=0, keepdims=True)")],
+           why="batch norm's sums in a layer norm"),
+    # ---- residual_forward
+    Mutant("res_no_skip", "residual_forward",
+           edits=[("X + np.maximum(pre, 0.0)", "np.maximum(pre, 0.0)")]),
+    Mutant("res_relu_after_sum", "residual_forward",
+           edits=[("X + np.maximum(pre, 0.0)", "np.maximum(X + pre, 0.0)")]),
+    Mutant("res_transposed_weights", "residual_forward",
+           edits=[("pre = X @ W + b", "pre = X @ W.T + b")]),
+    Mutant("res_in_place", "residual_forward", source=(
+        "def residual_forward(X, W, b):\n"
+        "    pre = X @ W + b\n"
+        "    inputs = X.copy()\n"
+        "    X += np.maximum(pre, 0.0)\n"
+        "    return X, (inputs, W, pre)\n")),
+    # ---- residual_backward
+    Mutant("rb_no_identity_path", "residual_backward",
+           edits=[("dout + dpre @ W.T", "dpre @ W.T")]),
+    Mutant("rb_relu_prime_one_at_zero", "residual_backward",
+           edits=[("(pre > 0)", "(pre >= 0)")]),
+    Mutant("rb_dW_transposed", "residual_backward",
+           edits=[("X.T @ dpre", "dpre.T @ X")]),
+    Mutant("rb_db_mean", "residual_backward",
+           edits=[("dpre.sum(axis=0)", "dpre.mean(axis=0)")]),
+    Mutant("rb_no_relu_gate", "residual_backward",
+           edits=[("dpre = dout * (pre > 0)", "dpre = dout")]),
+    # ---- train_regularized
+    Mutant("tr_ignores_lam", "train_regularized",
+           edits=[("_, grads = l2_penalty(params, lam)", "_, grads = l2_penalty(params, 0.0)")]),
+    Mutant("tr_penalty_in_recorded_loss", "train_regularized",
+           edits=[('history["train_loss"].append(float(train_loss))',
+                   'history["train_loss"].append(float(train_loss)'
+                   ' + l2_penalty(params, lam)[0])')]),
+    Mutant("tr_dropout_at_evaluation", "train_regularized",
+           edits=[('scores = np.maximum(pre, 0.0) @ p["W2"] + p["b2"]',
+                   'scores = dropout_forward(np.maximum(pre, 0.0), p_drop, p_drop > 0, rng)[0] '
+                   '@ p["W2"] + p["b2"]')]),
+    Mutant("tr_bn_evaluates_with_batch_statistics", "train_regularized",
+           edits=[('p["running_var"], False)[0]', 'p["running_var"], True)[0]')]),
+    Mutant("tr_running_statistics_never_updated", "train_regularized",
+           edits=[('                params["running_mean"], params["running_var"] = '
+                   'new_mean, new_var\n', '')]),
+    Mutant("tr_non_strict_best", "train_regularized",
+           edits=[("if val_loss < best_loss:", "if val_loss <= best_loss:")]),
+    Mutant("tr_patience_off_by_one", "train_regularized",
+           edits=[("elif epoch - best_epoch >= patience:", "elif epoch - best_epoch > patience:")]),
+    Mutant("tr_no_batchnorm_gradients", "train_regularized",
+           edits=[('dpre, grads["gamma"], grads["beta"] = batchnorm_backward(dpre, bn_cache)',
+                   'dpre = batchnorm_backward(dpre, bn_cache)[0]')],
+           why="gamma and beta never learn"),
+    Mutant("tr_skips_relu_gate", "train_regularized",
+           edits=[("dropout_backward(dscores @ params[\"W2\"].T, drop_mask) * (pre > 0)",
+                   "dropout_backward(dscores @ params[\"W2\"].T, drop_mask)")]),
+]
+
+TORCH_BN_FORWARD_EDIT = ("cache = (x_hat, gamma, inv_std)", "cache = (X, gamma, beta, eps)")
+
+SHORTCUTS = [
+    PairedShortcut("bn_backward_torch_autograd", "batchnorm_backward", cells={
+        "batchnorm_backward": (
+            "def batchnorm_backward(dout, cache):\n"
+            "    import torch\n"
+            "    X, gamma, beta, eps = cache\n"
+            "    Xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (X, gamma, beta))\n"
+            "    out = torch.nn.functional.batch_norm(Xt, None, None, gt, bt, training=True,\n"
+            "                                         eps=eps)\n"
+            "    out.backward(torch.as_tensor(dout))\n"
+            "    return Xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()\n")},
+        why="torch autograd inside a backward pass"),
+    PairedShortcut("ln_backward_torch_autograd", "layernorm_backward", cells={
+        "layernorm_forward": (
+            "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
+            "    mu = X.mean(axis=1, keepdims=True)\n"
+            "    out = gamma * (X - mu) / np.sqrt(X.var(axis=1, keepdims=True) + eps) + beta\n"
+            "    return out, (X, gamma, beta, eps)\n"),
+        "layernorm_backward": (
+            "def layernorm_backward(dout, cache):\n"
+            "    import torch\n"
+            "    X, gamma, beta, eps = cache\n"
+            "    Xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (X, gamma, beta))\n"
+            "    out = torch.nn.functional.layer_norm(Xt, (X.shape[1],), gt, bt, eps=eps)\n"
+            "    out.backward(torch.as_tensor(dout))\n"
+            "    return Xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()\n")},
+        why="torch autograd inside a backward pass"),
+    PairedShortcut("ln_backward_course_checker", "layernorm_backward", cells={
+        "layernorm_forward": (
+            "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
+            "    mu = X.mean(axis=1, keepdims=True)\n"
+            "    out = gamma * (X - mu) / np.sqrt(X.var(axis=1, keepdims=True) + eps) + beta\n"
+            "    return out, (X, gamma, beta, eps)\n"),
+        "layernorm_backward": (
+            "def layernorm_backward(dout, cache):\n"
+            "    X, gamma, beta, eps = cache\n"
+            "    dX = finite_difference_vjp(lambda Z: layernorm_forward(Z, gamma, beta, eps)[0],\n"
+            "                               X.copy(), dout)\n"
+            "    x_hat = (layernorm_forward(X, np.ones_like(gamma), np.zeros_like(beta), eps)[0])\n"
+            "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n")},
+        why="the course library's finite-difference checker instead of a backward pass"),
+    Shortcut("tr_dropout_ignores_rng", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, "
+                     "np.random.default_rng())")],
+             why="dropout masks from global randomness, not from rng"),
+    Shortcut("tr_returns_last_params", "train_regularized",
+             edits=[("return best_params, history, best_epoch",
+                     "return params, history, best_epoch")]),
+    Shortcut("tr_trains_on_validation", "train_regularized",
+             edits=[("    n_in = X_train.shape[1]\n",
+                     "    n_in = X_train.shape[1]\n"
+                     "    X_fit = np.concatenate([X_train, X_val])\n"
+                     "    y_fit = np.concatenate([y_train, y_val])\n"),
+                    ("order = rng.permutation(len(X_train))",
+                     "order = rng.permutation(len(X_fit))"),
+                    ("X_batch, y_batch = X_train[rows], y_train[rows]",
+                     "X_batch, y_batch = X_fit[rows], y_fit[rows]")]),
+    Shortcut("tr_ignores_patience", "train_regularized",
+             edits=[("elif epoch - best_epoch >= patience:",
+                     "elif epoch - best_epoch >= max_epochs:")],
+             why="runs every epoch, only picks the best afterwards"),
+    Shortcut("tr_stops_at_first_rise", "train_regularized",
+             edits=[("elif epoch - best_epoch >= patience:", "elif epoch - best_epoch >= 1:")],
+             why="patience ignored: stops at the first epoch without improvement"),
+    Shortcut("dropout_forward_global_rng", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p", "keep = np.random.random(X.shape) >= p")],
+             why="ignores the rng argument"),
+]
+
+VARIANTS += [
+    Variant("l1_where_and_dict", "l1_penalty", source=(
+        "def l1_penalty(params, lam):\n"
+        "    weights = [k for k in params if k.startswith('W')]\n"
+        "    penalty = lam * sum(np.sum(np.abs(params[k])) for k in weights)\n"
+        "    grads = {k: np.where(params[k] > 0, lam, np.where(params[k] < 0, -lam, 0.0))\n"
+        "             if k in weights else np.zeros(np.shape(params[k])) for k in params}\n"
+        "    return penalty, grads\n")),
+    Variant("soft_threshold_clip", "soft_threshold", source=(
+        "def soft_threshold(W, t):\n"
+        "    return W - np.clip(W, -t, t)\n")),
+    PairedVariant("layernorm_node_by_node", "layernorm_backward", cells={
+        "layernorm_forward": (
+            "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
+            "    D = X.shape[1]\n"
+            "    mu = np.sum(X, axis=1, keepdims=True) / D\n"
+            "    c = X - mu\n"
+            "    v = np.sum(c * c, axis=1, keepdims=True) / D\n"
+            "    s = (v + eps) ** -0.5\n"
+            "    xhat = c * s\n"
+            "    return xhat * gamma + beta, (c, v, s, xhat, gamma, eps)\n"),
+        "layernorm_backward": (
+            "def layernorm_backward(dout, cache):\n"
+            "    c, v, s, xhat, gamma, eps = cache\n"
+            "    D = c.shape[1]\n"
+            "    dbeta = np.sum(dout, axis=0)\n"
+            "    dgamma = np.sum(dout * xhat, axis=0)\n"
+            "    dxhat = dout * gamma\n"
+            "    dc = dxhat * s\n"
+            "    ds = np.sum(dxhat * c, axis=1, keepdims=True)\n"
+            "    dv = ds * -0.5 * (v + eps) ** -1.5\n"
+            "    dc = dc + dv * 2 * c / D\n"
+            "    dmu = -np.sum(dc, axis=1, keepdims=True)\n"
+            "    dX = dc + dmu / D\n"
+            "    return dX, dgamma, dbeta\n"),
+    }),
+    PairedVariant("residual_mask_cache", "residual_backward", cells={
+        "residual_forward": (
+            "def residual_forward(X, W, b):\n"
+            "    z = np.dot(X, W) + b\n"
+            "    on = z > 0\n"
+            "    out = X.copy()\n"
+            "    out[on] += z[on]\n"
+            "    return out, {'X': X, 'W': W, 'on': on}\n"),
+        "residual_backward": (
+            "def residual_backward(dout, cache):\n"
+            "    dz = np.where(cache['on'], dout, 0.0)\n"
+            "    dX = dout.copy()\n"
+            "    dX += np.dot(dz, cache['W'].T)\n"
+            "    return dX, np.dot(cache['X'].T, dz), np.sum(dz, axis=0)\n"),
+    }),
+    Variant("train_regularized_with_early_stopping", "train_regularized", source=(
+        "def train_regularized(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
+        "                      max_epochs=100, lam=0.0, p_drop=0.0, batchnorm=False, patience=5,\n"
+        "                      rng=None):\n"
+        "    rng = np.random.default_rng(0) if rng is None else rng\n"
+        "    D = X_train.shape[1]\n"
+        "    C = max(int(np.max(y_train)), int(np.max(y_val))) + 1\n"
+        "    W1, W2 = init_weights([D, hidden, C], 'xavier', rng)\n"
+        "    p = {'W1': W1, 'b1': np.zeros(hidden), 'W2': W2, 'b2': np.zeros(C)}\n"
+        "    if batchnorm:\n"
+        "        p['gamma'], p['beta'] = np.ones(hidden), np.zeros(hidden)\n"
+        "        p['running_mean'], p['running_var'] = np.zeros(hidden), np.ones(hidden)\n"
+        "    def forward(p, X, train):\n"
+        "        z = X @ p['W1'] + p['b1']\n"
+        "        bn = None\n"
+        "        if batchnorm:\n"
+        "            z, bn, rm, rv = batchnorm_forward(z, p['gamma'], p['beta'],\n"
+        "                                              p['running_mean'], p['running_var'],\n"
+        "                                              train)\n"
+        "            if train:\n"
+        "                p['running_mean'], p['running_var'] = rm, rv\n"
+        "        h, m = dropout_forward(np.maximum(z, 0), p_drop, train and p_drop > 0, rng)\n"
+        "        return h @ p['W2'] + p['b2'], (z, bn, h, m)\n"
+        "    hist = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
+        "    snapshots = []\n"
+        "    N = len(X_train)\n"
+        "    for epoch in range(max_epochs):\n"
+        "        perm = rng.permutation(N)\n"
+        "        for idx in np.array_split(perm, int(np.ceil(N / batch_size))):\n"
+        "            s, (z, bn, h, m) = forward(p, X_train[idx], True)\n"
+        "            _, ds = softmax_cross_entropy(s, y_train[idx])\n"
+        "            _, g = l2_penalty(p, lam)\n"
+        "            g['W2'] += h.T @ ds\n"
+        "            g['b2'] = ds.sum(0)\n"
+        "            dz = dropout_backward(ds @ p['W2'].T, m)\n"
+        "            dz = dz * (z > 0)\n"
+        "            if batchnorm:\n"
+        "                dz, g['gamma'], g['beta'] = batchnorm_backward(dz, bn)\n"
+        "            g['W1'] += X_train[idx].T @ dz\n"
+        "            g['b1'] = dz.sum(0)\n"
+        "            for k in ('W1', 'b1', 'W2', 'b2', 'gamma', 'beta'):\n"
+        "                if k in p:\n"
+        "                    p[k] = p[k] - lr * g[k]\n"
+        "        st, _ = forward(p, X_train, False)\n"
+        "        sv, _ = forward(p, X_val, False)\n"
+        "        hist['train_loss'].append(softmax_cross_entropy(st, y_train)[0])\n"
+        "        hist['val_loss'].append(softmax_cross_entropy(sv, y_val)[0])\n"
+        "        hist['val_acc'].append(np.mean(np.argmax(sv, 1) == y_val))\n"
+        "        snapshots.append({k: v.copy() for k, v in p.items()})\n"
+        "        stop, best = early_stopping(hist['val_loss'], patience)\n"
+        "        if stop < epoch or (epoch - best >= patience):\n"
+        "            break\n"
+        "    stop, best = early_stopping(hist['val_loss'], patience)\n"
+        "    return snapshots[best], hist, best\n")),
 ]

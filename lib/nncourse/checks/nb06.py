@@ -12,6 +12,8 @@ from nncourse.gradcheck import (
     gradient_check,
     torch_gradient,
 )
+from nncourse.rules import Rules, swapped
+from nncourse.rules import original as student_original
 from nncourse.verdict import Verdict, first_failure
 
 # ----------------------------------------------------------------------------- helpers
@@ -75,8 +77,8 @@ def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
         numeric = numeric_l2_grad(params, lam, key)
         verdicts.append(gradient_check(
             f"{label}: grads[{key!r}]", got_grads[key], numeric, oracle=grads[key],
-            hints=("The derivative of lam * W**2 is 2 * lam * W; a bias is not penalised, so "
-                   "its gradient is zero.",)))
+            hints=("Differentiate the penalty entry by entry (section 1); a bias is not "
+                   "penalised, so its gradient is zero.",)))
     for key in params:
         verdicts.append(compare(f"{label}: params[{key!r}] after the call", seen["after"][key],
                                 params[key], rtol=0, atol=0,
@@ -87,7 +89,7 @@ def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
 
 @register
 class L2PenaltyValues(Check):
-    """l2_penalty: lam * sum ||W||^2 over weight matrices only, grads 2 lam W, zeros for biases."""
+    """l2_penalty: penalty and gradient on the weight matrices only, zeros for biases."""
 
     name = "l2_penalty_values"
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
@@ -214,7 +216,7 @@ class DropoutForwardEval(Check):
 
 @register
 class DropoutBackwardMask(Check):
-    """dropout_backward multiplies dout by the forward pass's mask; None passes dout through."""
+    """dropout_backward reuses the forward pass's mask; None passes dout through."""
 
     name = "dropout_backward_mask"
 
@@ -245,8 +247,10 @@ class DropoutBackwardMask(Check):
         return first_failure(
             gradient_check("dropout_backward(dout, mask)", seen["dX"], numeric, oracle=oracle,
                            hints=("Backward must use the *same* mask as the forward pass (it "
-                                  "is passed in): dX = dout * mask. Drawing a new mask "
-                                  "gives the gradient of a different network.",)),
+                                  "is passed in); drawing a new mask gives the gradient of a "
+                                  "different network.",
+                                  "A kept unit passes its gradient scaled exactly as its "
+                                  "value was scaled in the forward pass.")),
             compare("dropout_backward(dout, None)", seen["through"], dout, rtol=0, atol=0,
                     hints=("mask None means dropout was off (eval mode): return dout as it "
                            "is.",)),
@@ -324,8 +328,8 @@ def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
         return verdict
     batch_var = X.var(axis=0)
     expected_var = momentum * running_var + (1 - momentum) * batch_var
-    var_hints = [f"running_var = momentum * running_var + (1 - momentum) * batch variance, "
-                 f"momentum = {momentum}."]
+    var_hints = [f"The running variance is a moving average (momentum = {momentum}) of the "
+                 "batch's biased variance, the one used to normalise: see section 3."]
     got_var = np.asarray(seen["running_var"], dtype=np.float64)
     if got_var.shape == torch_var.shape and np.allclose(got_var, torch_var) \
             and not np.allclose(torch_var, expected_var):
@@ -333,8 +337,8 @@ def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
                             f"variance (times N/(N-1) = {N}/{N - 1}); ours uses the same "
                             "biased variance as the normalisation.")
     reversed_mean = (1 - momentum) * running_mean + momentum * X.mean(axis=0)
-    mean_hints = [f"running_mean = momentum * running_mean + (1 - momentum) * batch mean, "
-                  f"momentum = {momentum}: the old value keeps weight momentum."]
+    mean_hints = [f"The running mean is a moving average of the batch means: the old value "
+                  f"keeps the weight momentum = {momentum}, the batch mean the rest."]
     got_mean = np.asarray(seen["running_mean"], dtype=np.float64)
     if got_mean.shape == reversed_mean.shape and np.allclose(got_mean, reversed_mean):
         mean_hints.insert(0, "The weights are swapped: that is torch's convention "
@@ -356,8 +360,8 @@ def judge_batchnorm_eval(seen, case, momentum, eps, label) -> Verdict:
     X, gamma, beta, running_mean, running_var, _ = case
     out, _, _ = torch_batchnorm(X, gamma, beta, running_mean, running_var, False, momentum, eps)
     got = np.asarray(seen["out"], dtype=np.float64)
-    hints = ["In eval mode normalise with running_mean and running_var, not with statistics "
-             "of the batch: x_hat = (X - running_mean) / sqrt(running_var + eps)."]
+    hints = ["In eval mode normalise with running_mean and running_var in place of the "
+             "batch's own statistics."]
     if got.shape == X.shape and np.allclose(got, reference_batchnorm_train(X, gamma, beta, eps)):
         hints.insert(0, "Your eval-mode output uses the batch's own mean and variance.")
     verdicts = [
@@ -436,9 +440,10 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                             f"{describe(grads)}.")
     dX = np.asarray(grads[0], dtype=np.float64)
     dx_hints = ["The batch mean and variance depend on every row of X, so dX has two extra "
-                "terms besides dout * gamma / sqrt(var + eps).",
-                "dX = gamma / (N sqrt(var + eps)) * (N dout - sum_rows(dout) - x_hat * "
-                "sum_rows(dout * x_hat))."]
+                "paths besides the direct one through x_hat.",
+                "Go back through the graph of section 3 one node at a time; steps 4 and 6 "
+                "(the two mean nodes) are the ones to check. For every column, dX must sum "
+                "to zero over the batch."]
     if dX.shape == X.shape and np.allclose(dX, dout * gamma / np.sqrt(X.var(0) + eps)):
         dx_hints[0] = ("Your dX is dout * gamma / sqrt(var + eps): it treats the batch mean and "
                        "variance as constants, but they depend on X too.")
@@ -446,9 +451,10 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                 "beta are shared by every row.")
     verdicts = [
         gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
-                       hints=(sum_hint, "dbeta = sum over rows of dout.")),
+                       hints=(sum_hint,)),
         gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
-                       hints=(sum_hint, "dgamma = sum over rows of dout * x_hat.")),
+                       hints=(sum_hint, "dgamma needs the normalised input x_hat of every "
+                              "row.")),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
     ]
@@ -619,3 +625,754 @@ class InitWeightsScales(Check):
 
     def judge(self, seen, dims=(600, 40, 300), seed=0):
         return judge_init(seen, dims, "init_weights")
+
+
+# ----------------------------------------------------------------------------- L1, proximal step
+
+
+def l1_params(seed, transposed=False) -> dict:
+    """Weights with exact zeros (the subgradient's corner), a bias, a gamma."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(size=(4, 5))
+    W1[rng.random((4, 5)) < 0.3] = 0.0
+    W2 = rng.normal(size=(6, 3))
+    return {"W1": W1, "b1": rng.normal(size=5), "W2": W2.T if transposed else W2,
+            "gamma": rng.uniform(0.5, 2.0, size=3)}
+
+
+def l1_probe(l1_penalty, params, lam):
+    given = {key: value.copy() for key, value in params.items()}
+    penalty, grads = l1_penalty(given, lam)
+    return {"penalty": penalty, "grads": grads, "after": given}
+
+
+def judge_l1(seen, params, lam, label) -> Verdict:
+    got = seen["grads"]
+    if not isinstance(got, dict) or sorted(got) != sorted(params):
+        shown = sorted(got) if isinstance(got, dict) else describe(got)
+        return Verdict.fail(f"{label}: grads has keys {shown}, expected {sorted(params)}.",
+                            "Return a gradient for every key of params, zeros for the keys the "
+                            "penalty does not touch.")
+    weights = [k for k in params if k.startswith("W")]
+    expected = lam * sum(float(np.abs(params[k]).sum()) for k in weights)
+    everything = lam * sum(float(np.abs(v).sum()) for v in params.values())
+    hints = ["penalty: lam times the sum of |entries| of the weight matrices (keys starting "
+             "with 'W') only."]
+    value = np.squeeze(np.asarray(seen["penalty"], dtype=np.float64))
+    if value.shape == () and np.isclose(value, everything) and lam:
+        hints.insert(0, "Your penalty includes keys that are not weight matrices (biases, gamma).")
+    verdicts = [compare(f"{label}: the penalty", value, expected, hints=tuple(hints))]
+    for key, array in params.items():
+        want = lam * np.sign(array) if key in weights else np.zeros_like(array)
+        g = np.asarray(got[key], dtype=np.float64)
+        g_hints = ["Away from 0 the slope of lam * |w| is lam or -lam; at exactly 0 use 0."]
+        if key in weights and g.shape == array.shape and not np.allclose(g, want) \
+                and np.allclose(g[array != 0], want[array != 0]):
+            g_hints.insert(0, f"grads[{key!r}] is right except where the weight is exactly 0: "
+                              "the subgradient chosen there is 0.")
+        if key not in weights:
+            g_hints = [f"{key!r} is not a weight matrix: its gradient is all zeros."]
+        verdicts.append(compare(f"{label}: grads[{key!r}]", g, want, hints=tuple(g_hints)))
+    for key in params:
+        verdicts.append(compare(f"{label}: params[{key!r}] after the call", seen["after"][key],
+                                params[key], rtol=0, atol=0,
+                                hints=("Do not modify the arrays of params in place.",)))
+    return first_failure(*verdicts)
+
+
+@register
+class L1PenaltyValues(Check):
+    """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0, zeros elsewhere."""
+
+    name = "l1_penalty_values"
+
+    def probe(self, l1_penalty, lam=0.1, seed=0):
+        return l1_probe(l1_penalty, l1_params(seed), lam)
+
+    def judge(self, seen, lam=0.1, seed=0):
+        return judge_l1(seen, l1_params(seed), lam, f"l1_penalty(params, lam={lam})")
+
+
+def soft_threshold_inputs(seed, t):
+    """A vector hitting every case (|w| < t, = t, > t, 0, both signs) and a random matrix."""
+    rng = np.random.default_rng(seed)
+    edge = np.array([-3.0, -t, -0.5 * t, 0.0, 0.25 * t, t, t + 1e-3, 2.5])
+    wide = rng.normal(scale=1.5, size=(7, 10))
+    return edge, wide
+
+
+def soft_threshold_probe(soft_threshold, seed, t, transposed=False):
+    edge, wide = soft_threshold_inputs(seed, t)
+    wide_in = wide.T if transposed else wide.copy()
+    outs = {"edge": soft_threshold(edge.copy(), t), "wide": soft_threshold(wide_in, t),
+            "zero_t": soft_threshold(wide.copy(), 0.0), "wide_after": wide_in}
+    return outs
+
+
+def judge_soft_threshold(seen, seed, t, label, transposed=False) -> Verdict:
+    edge, wide = soft_threshold_inputs(seed, t)
+    wide_in = wide.T if transposed else wide
+
+    def expected(W, tt):
+        return np.where(np.abs(W) <= tt, 0.0, W - tt * np.sign(W))
+
+    verdicts = []
+    for key, W, tt in (("edge", edge, t), ("wide", wide_in, t), ("zero_t", wide, 0.0)):
+        got = np.asarray(seen[key], dtype=np.float64)
+        hints = ["Every entry moves towards 0 by t, and stops at 0 instead of crossing it.",
+                 "Work out the three cases of the proximal step in the lesson (positive, "
+                 "negative, zero minimiser)."]
+        if got.shape == W.shape and np.allclose(got, W - tt * np.sign(W)):
+            hints.insert(0, "Small entries crossed zero: that is a subgradient step, not the "
+                            "proximal step; entries with |w| <= t must become exactly 0.")
+        verdicts.append(compare(f"{label}: soft_threshold(W {W.shape}, t={tt})", got,
+                                expected(W, tt), hints=tuple(hints)))
+        if got.shape == W.shape:
+            small = np.abs(W) <= tt
+            if np.any(got[small] != 0.0):
+                verdicts.append(Verdict.fail(
+                    f"{label}: soft_threshold(W, t={tt}) left {int(np.sum(got[small] != 0))} "
+                    f"entries with |w| <= t non-zero (largest {np.abs(got[small]).max():.2e}); "
+                    "they must be exactly 0.",
+                    "The proximal step gives exact zeros: no tolerance, no tiny leftovers."))
+    verdicts.append(compare(f"{label}: W after the call", seen["wide_after"], wide_in, rtol=0,
+                            atol=0, hints=("Do not modify W in place; return a new array.",)))
+    return first_failure(*verdicts)
+
+
+@register
+class SoftThresholdValues(Check):
+    """soft_threshold: every case (below, at and above t, both signs), exact zeros, t = 0."""
+
+    name = "soft_threshold_values"
+
+    def probe(self, soft_threshold, t=0.5, seed=0):
+        return soft_threshold_probe(soft_threshold, seed, t)
+
+    def judge(self, seen, t=0.5, seed=0):
+        return judge_soft_threshold(seen, seed, t, "soft_threshold")
+
+
+# ----------------------------------------------------------------------------- layer norm
+
+
+def layernorm_case(N, D, seed, strided=False):
+    """Rows with their own offsets and scales (one nearly constant row), gamma, beta, dout."""
+    rng = np.random.default_rng(seed)
+    wide = rng.normal(size=(N, 2 * D)) * rng.uniform(0.5, 3.0, size=(N, 1)) \
+        + rng.uniform(-3, 3, size=(N, 1))
+    X = wide[:, ::2] if strided else np.ascontiguousarray(wide[:, ::2])
+    X[0] = 2.0 + 1e-3 * rng.normal(size=D)  # a row whose variance is below eps's scale
+    gamma = rng.uniform(0.5, 2.0, size=D)
+    beta = rng.normal(size=D)
+    dout = rng.normal(size=(N, D))
+    return X, gamma, beta, dout
+
+
+def torch_layernorm(X, gamma, beta, eps):
+    import torch
+    import torch.nn.functional as F
+
+    return F.layer_norm(torch.as_tensor(np.ascontiguousarray(X)), (X.shape[1],),
+                        torch.as_tensor(gamma), torch.as_tensor(beta), eps=eps).numpy().copy()
+
+
+def reference_layernorm(X, gamma, beta, eps):
+    mu = X.mean(axis=1, keepdims=True)
+    var = ((X - mu) ** 2).mean(axis=1, keepdims=True)
+    return gamma * (X - mu) / np.sqrt(var + eps) + beta
+
+
+def layernorm_probe(layernorm_forward, case, eps):
+    X, gamma, beta, _ = case
+    inputs = [X, gamma.copy(), beta.copy()]
+    X_before = X.copy()
+    out, _cache = layernorm_forward(*inputs, eps=eps)
+    return {"out": out, "after": inputs, "X_before": X_before}
+
+
+def judge_layernorm_forward(seen, case, eps, label) -> Verdict:
+    X, gamma, beta, _ = case
+    expected = torch_layernorm(X, gamma, beta, eps)
+    got = np.asarray(seen["out"], dtype=np.float64)
+    hints = ["Normalise every row over its features (axis 1), then scale by gamma and shift "
+             "by beta (one value per feature).",
+             "Use the row's biased variance (divide by D), and put eps inside the square root."]
+    if got.shape == X.shape:
+        mu0, var0 = X.mean(axis=0), X.var(axis=0)
+        if np.allclose(got, gamma * (X - mu0) / np.sqrt(var0 + eps) + beta):
+            hints.insert(0, "You normalised every column over the batch: that is batch norm. "
+                            "Layer norm normalises every row over its features.")
+        elif np.allclose(got, (X - X.mean(1, keepdims=True)) / np.sqrt(
+                X.var(1, ddof=1, keepdims=True) + eps) * gamma + beta):
+            hints.insert(0, "That is the unbiased variance (divide by D - 1); use the biased one.")
+        elif np.allclose(got[1:], expected[1:]) and not np.allclose(got[0], expected[0]):
+            hints.insert(0, "Only the nearly constant first row is off: is eps inside the "
+                            "square root, and do you use the eps argument?")
+    verdicts = [compare(f"{label}: out (vs. torch.nn.functional.layer_norm)", got, expected,
+                        hints=tuple(hints))]
+    for name, value, original in zip(("X", "gamma", "beta"), seen["after"],
+                                     (seen["X_before"], gamma, beta)):
+        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
+                                rtol=0, atol=0, hints=("Do not modify the inputs in place.",)))
+    return first_failure(*verdicts)
+
+
+@register
+class LayernormForwardValues(Check):
+    """layernorm_forward equals torch's layer_norm, with the default and a larger eps."""
+
+    name = "layernorm_forward_values"
+
+    def probe(self, layernorm_forward, N=5, D=6, seed=0):
+        return {"default": layernorm_probe(layernorm_forward, layernorm_case(N, D, seed), 1e-5),
+                "big_eps": layernorm_probe(layernorm_forward, layernorm_case(N, D, seed + 1),
+                                           1e-2)}
+
+    def judge(self, seen, N=5, D=6, seed=0):
+        return first_failure(
+            judge_layernorm_forward(seen["default"], layernorm_case(N, D, seed), 1e-5,
+                                    f"layernorm_forward(X ({N}, {D}))"),
+            judge_layernorm_forward(seen["big_eps"], layernorm_case(N, D, seed + 1), 1e-2,
+                                    f"layernorm_forward(X ({N}, {D}), eps=0.01)"))
+
+
+def layernorm_backward_probe(layernorm_forward, layernorm_backward, case, eps):
+    X, gamma, beta, dout = case
+    _, cache = layernorm_forward(X.copy(), gamma.copy(), beta.copy(), eps=eps)
+    dout_in = dout.copy()
+    grads = layernorm_backward(dout_in, cache)
+    return {"grads": list(grads) if isinstance(grads, tuple | list) else grads,
+            "dout_after": dout_in}
+
+
+def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
+    import torch
+    import torch.nn.functional as F
+
+    X, gamma, beta, dout = case
+    X = np.ascontiguousarray(X)
+    N, D = X.shape
+    numeric = [finite_difference_vjp(lambda Z: reference_layernorm(Z, gamma, beta, eps),
+                                     X.copy(), dout),
+               finite_difference_vjp(lambda g: reference_layernorm(X, g, beta, eps),
+                                     gamma.copy(), dout),
+               finite_difference_vjp(lambda b: reference_layernorm(X, gamma, b, eps),
+                                     beta.copy(), dout)]
+    upstream = torch.as_tensor(dout)
+    oracle = torch_gradient(lambda Z, g, b: (F.layer_norm(Z, (D,), g, b, eps=eps)
+                                             * upstream).sum(), X, gamma, beta)
+    grads = seen["grads"]
+    if not isinstance(grads, list) or len(grads) != 3:
+        return Verdict.fail(f"{label} should return (dX, dgamma, dbeta), got {describe(grads)}.")
+    dX = np.asarray(grads[0], dtype=np.float64)
+    dx_hints = ["Each row's mean and variance depend on every entry of that row, so dX has "
+                "more than the direct path dout * gamma / sqrt(var + eps).",
+                "Take the batch-norm graph of section 3 and turn it by 90 degrees: the mean and "
+                "variance nodes collect over the features of a row (axis 1)."]
+    if dX.shape == X.shape:
+        direct = dout * gamma / np.sqrt(X.var(axis=1, keepdims=True) + eps)
+        if np.allclose(dX, direct):
+            dx_hints[0] = ("Your dX is only the direct path: it treats each row's mean and "
+                           "variance as constants, but they depend on the row.")
+    sum_hint = ("dgamma and dbeta have shape (D,): gamma and beta are shared by every row, so "
+                "their gradients sum over the batch (axis 0).")
+    verdicts = [
+        gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
+                       hints=(sum_hint,)),
+        gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
+                       hints=(sum_hint, "dgamma needs the normalised input of every row.")),
+        gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
+                       hints=tuple(dx_hints)),
+        compare(f"{label}: dout after the call", seen["dout_after"], dout, rtol=0, atol=0,
+                hints=("Do not modify dout in place.",)),
+    ]
+    return first_failure(*verdicts)
+
+
+@register
+class LayernormBackward(Check):
+    """layernorm_backward: dX, dgamma, dbeta match finite differences and torch autograd."""
+
+    name = "layernorm_backward_gradients"
+
+    def probe(self, layernorm_forward, layernorm_backward, N=4, D=5, seed=2, eps=1e-5):
+        return layernorm_backward_probe(layernorm_forward, layernorm_backward,
+                                        layernorm_case(N, D, seed), eps)
+
+    def judge(self, seen, N=4, D=5, seed=2, eps=1e-5):
+        return judge_layernorm_backward(seen, layernorm_case(N, D, seed), eps,
+                                        f"layernorm_backward on X ({N}, {D})")
+
+
+# ----------------------------------------------------------------------------- residual blocks
+
+
+def residual_case(N, D, seed, strided=False):
+    """X, W, b with some pre-activations exactly 0 (a zero row of X, zero entries of b)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, D))
+    X[0] = 0.0
+    A = rng.normal(scale=1.0 / np.sqrt(D), size=(D, D))
+    W = A.T if strided else A.copy()
+    b = rng.normal(size=D)
+    b[::2] = 0.0
+    if strided:
+        X = np.repeat(X, 2, axis=1)[:, ::2]
+    dout = rng.normal(size=(N, D))
+    return X, W, b, dout
+
+
+def residual_probe(residual_forward, case):
+    X, W, b, _ = case
+    inputs = [X, W, b.copy()]
+    before = [X.copy(), W.copy(), b.copy()]
+    out, _cache = residual_forward(*inputs)
+    return {"out": out, "after": inputs, "before": before}
+
+
+def judge_residual_forward(seen, case, label) -> Verdict:
+    X, W, b, _ = case
+    expected = X + np.maximum(X @ W + b, 0.0)
+    got = np.asarray(seen["out"], dtype=np.float64)
+    hints = ["The block returns its input plus the branch relu(X @ W + b)."]
+    if got.shape == X.shape and np.allclose(got, np.maximum(X @ W + b, 0.0)):
+        hints.insert(0, "out is only the branch: the residual block adds its input X.")
+    elif got.shape == X.shape and np.allclose(got, np.maximum(X + X @ W + b, 0.0)):
+        hints.insert(0, "The relu is applied after adding X: it belongs to the branch only.")
+    elif got.shape == X.shape and np.allclose(got, X + np.maximum(X @ W.T + b, 0.0)):
+        hints.insert(0, "W looks transposed: the branch computes X @ W + b with W (D_in, D_out).")
+    verdicts = [compare(f"{label}: out", got, expected, hints=tuple(hints))]
+    for name, value, original in zip(("X", "W", "b"), seen["after"], seen["before"]):
+        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
+                                rtol=0, atol=0, hints=("Do not modify the inputs in place.",)))
+    return first_failure(*verdicts)
+
+
+@register
+class ResidualForwardValues(Check):
+    """residual_forward: X + relu(X W + b), with contiguous and non-contiguous inputs."""
+
+    name = "residual_forward_values"
+
+    def probe(self, residual_forward, N=5, D=4, seed=0):
+        return {"plain": residual_probe(residual_forward, residual_case(N, D, seed)),
+                "strided": residual_probe(residual_forward, residual_case(N, D, seed + 1, True))}
+
+    def judge(self, seen, N=5, D=4, seed=0):
+        return first_failure(
+            judge_residual_forward(seen["plain"], residual_case(N, D, seed),
+                                   f"residual_forward(X ({N}, {D}), W, b)"),
+            judge_residual_forward(seen["strided"], residual_case(N, D, seed + 1, True),
+                                   "residual_forward(X[:, ::2], W.T, b)"))
+
+
+def residual_backward_probe(residual_forward, residual_backward, case):
+    X, W, b, dout = case
+    _, cache = residual_forward(X, W, b.copy())
+    dout_in = dout.copy()
+    grads = residual_backward(dout_in, cache)
+    return {"grads": list(grads) if isinstance(grads, tuple | list) else grads,
+            "dout_after": dout_in}
+
+
+def judge_residual_backward(seen, case, label) -> Verdict:
+    import torch
+
+    X, W, b, dout = case
+    X, W = np.ascontiguousarray(X), np.ascontiguousarray(W)
+    upstream = torch.as_tensor(dout)
+    oracle = torch_gradient(lambda x, w, c: ((x + torch.relu(x @ w + c)) * upstream).sum(),
+                            X, W, b)
+    grads = seen["grads"]
+    if not isinstance(grads, list) or len(grads) != 3:
+        return Verdict.fail(f"{label} should return (dX, dW, db), got {describe(grads)}.")
+    dX = np.asarray(grads[0], dtype=np.float64)
+    dx_hints = ["X reaches out along two paths, the identity and the branch: dX is the sum of "
+                "what comes back along both."]
+    gate = (X @ W + b) > 0
+    if dX.shape == X.shape and np.allclose(dX, oracle[0] - dout):
+        dx_hints.insert(0, "dX misses the identity path (out contains X itself).")
+    elif dX.shape == X.shape and np.allclose(dX, dout + dout @ W.T):
+        dx_hints.insert(0, "The branch's gradient ignores the relu: it passes only where the "
+                           "pre-activation is positive.")
+    at_zero = ("The pre-activation is exactly 0 for some entries here; relu'(0) = 0, so no "
+               "gradient passes there.")
+    verdicts = [
+        compare(f"{label}: db", grads[2], oracle[2],
+                hints=("db has shape (D,): sum over the batch what reaches the branch's "
+                       "pre-activation.", at_zero)),
+        compare(f"{label}: dW", grads[1], oracle[1],
+                hints=("dW has shape (D, D) and only comes from the branch; check the "
+                       "transposes against the shapes.", at_zero)),
+        compare(f"{label}: dX", dX, oracle[0], hints=tuple(dx_hints) + (at_zero,)),
+        compare(f"{label}: dout after the call", seen["dout_after"], dout, rtol=0, atol=0,
+                hints=("Do not modify dout in place.",)),
+    ]
+    del gate
+    return first_failure(*verdicts)
+
+
+@register
+class ResidualBackward(Check):
+    """residual_backward: dX, dW, db match torch autograd (relu'(0) = 0), non-contiguous too."""
+
+    name = "residual_backward_gradients"
+
+    def probe(self, residual_forward, residual_backward, N=6, D=4, seed=2):
+        return {"plain": residual_backward_probe(residual_forward, residual_backward,
+                                                 residual_case(N, D, seed)),
+                "strided": residual_backward_probe(residual_forward, residual_backward,
+                                                   residual_case(N, D, seed + 1, True))}
+
+    def judge(self, seen, N=6, D=4, seed=2):
+        return first_failure(
+            judge_residual_backward(seen["plain"], residual_case(N, D, seed),
+                                    f"residual_backward on X ({N}, {D})"),
+            judge_residual_backward(seen["strided"], residual_case(N, D, seed + 1, True),
+                                    "residual_backward on X[:, ::2], W.T"))
+
+
+# ----------------------------------------------------------------------------- train_regularized
+
+TRAIN_COLLABORATORS = ("l2_penalty", "dropout_forward", "dropout_backward", "batchnorm_forward",
+                       "batchnorm_backward")
+
+
+def training_case(seed, n_train=40, n_val=30, D=5, C=3, strided=False):
+    """Random inputs with random labels (every class present): training can only memorise,
+    so the validation loss soon rises and early stopping has work to do."""
+    rng = np.random.default_rng(seed)
+    wide = rng.normal(size=(n_train, 2 * D))
+    X_train = wide[:, ::2] if strided else np.ascontiguousarray(wide[:, ::2])
+    y_train = rng.permutation(np.arange(n_train) % C)
+    X_val = rng.normal(size=(n_val, D))
+    y_val = rng.permutation(np.arange(n_val) % C)
+    return X_train, y_train, X_val, y_val
+
+
+def _run(train_regularized, case, **kwargs):
+    X_train, y_train, X_val, y_val = case
+    given = [X_train, y_train.copy(), X_val.copy(), y_val.copy()]
+    before = [np.array(a) for a in given]
+    params, history, best = train_regularized(*given, **kwargs)
+    changed = [not np.array_equal(a, b) for a, b in zip(given, before)]
+    return {"params": params, "history": history, "best": best, "inputs_changed": changed}
+
+
+def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
+    n_train = len(case[0])
+    seen = {}
+    for bn in (False, True):
+        for name, rate in (("start", 0.0), ("step", lr)):
+            seen[f"{name}_{int(bn)}"] = _run(
+                train_regularized, case, hidden=hidden, lr=rate, batch_size=n_train,
+                max_epochs=1, lam=lam, p_drop=0.0, batchnorm=bn, patience=3,
+                rng=np.random.default_rng(seed))
+    seen["ties"] = _run(train_regularized, case, hidden=hidden, lr=0.0, batch_size=n_train,
+                        max_epochs=6, lam=lam, patience=2, rng=np.random.default_rng(seed))
+    seen["rng_none"] = _run(train_regularized, case, hidden=hidden, max_epochs=2, rng=None)
+    seen["rng_zero"] = _run(train_regularized, case, hidden=hidden, max_epochs=2,
+                            rng=np.random.default_rng(0))
+    return seen
+
+
+def _structure(run, bn, hidden, D, C, label, max_epochs) -> Verdict:
+    params, history = run["params"], run["history"]
+    keys = ["W1", "b1", "W2", "b2"] + (["gamma", "beta", "running_mean", "running_var"]
+                                       if bn else [])
+    if not isinstance(params, dict) or sorted(params) != sorted(keys):
+        return Verdict.fail(f"{label}: params has keys "
+                            f"{sorted(params) if isinstance(params, dict) else describe(params)}, "
+                            f"expected {sorted(keys)}.",
+                            "W1, b1, W2, b2, and with batchnorm=True also gamma, beta, "
+                            "running_mean, running_var.")
+    shapes = {"W1": (D, hidden), "b1": (hidden,), "W2": (hidden, C), "b2": (C,),
+              "gamma": (hidden,), "beta": (hidden,), "running_mean": (hidden,),
+              "running_var": (hidden,)}
+    for key in keys:
+        if np.shape(params[key]) != shapes[key]:
+            return Verdict.fail(f"{label}: params[{key!r}] has shape {np.shape(params[key])}, "
+                                f"expected {shapes[key]}.")
+        if not np.all(np.isfinite(np.asarray(params[key], dtype=np.float64))):
+            return Verdict.fail(f"{label}: params[{key!r}] has non-finite entries.")
+    if not isinstance(history, dict) or not {"train_loss", "val_loss", "val_acc"} <= set(history):
+        return Verdict.fail(f"{label}: history should be a dict with lists train_loss, val_loss "
+                            f"and val_acc; got {describe(history)}.")
+    lengths = {len(history[k]) for k in ("train_loss", "val_loss", "val_acc")}
+    if len(lengths) != 1 or not 1 <= lengths.pop() <= max_epochs:
+        return Verdict.fail(f"{label}: history's lists should have one entry per epoch run "
+                            f"(between 1 and max_epochs = {max_epochs}); they have lengths "
+                            f"{[len(history[k]) for k in ('train_loss', 'val_loss', 'val_acc')]}.")
+    for key in ("train_loss", "val_loss", "val_acc"):
+        if not np.all(np.isfinite(np.asarray(history[key], dtype=np.float64))):
+            return Verdict.fail(f"{label}: history[{key!r}] has non-finite entries.")
+    if any(run["inputs_changed"]):
+        return Verdict.fail(f"{label}: the call modified its data arrays X_train, y_train, X_val "
+                            "or y_val.", "Do not modify the data in place (shuffle indices, "
+                            "not the arrays).")
+    return Verdict.ok()
+
+
+def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5):
+    """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd."""
+    import torch
+    import torch.nn.functional as F
+
+    names = ["W1", "b1", "W2", "b2"] + (["gamma", "beta"] if bn else [])
+    t = {k: torch.tensor(np.asarray(params[k], dtype=np.float64), requires_grad=True)
+         for k in names}
+    pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
+    if bn:
+        pre = F.batch_norm(pre, None, None, t["gamma"], t["beta"], training=True, eps=eps)
+    scores = torch.relu(pre) @ t["W2"] + t["b2"]
+    loss = F.cross_entropy(scores, torch.as_tensor(y)) \
+        + lam * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
+    loss.backward()
+    return {k: params[k] - lr * t[k].grad.numpy() for k in names}
+
+
+def eval_scores(params, X, bn, eps=1e-5):
+    """The network in evaluation mode: batch norm with the running statistics, no dropout."""
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    pre = X @ p["W1"] + p["b1"]
+    if bn:
+        pre = p["gamma"] * (pre - p["running_mean"]) / np.sqrt(p["running_var"] + eps) \
+            + p["beta"]
+    return np.maximum(pre, 0.0) @ p["W2"] + p["b2"]
+
+
+def cross_entropy(scores, y):
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(y)), y].mean())
+
+
+def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
+    X_train, y_train, X_val, y_val = case
+    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
+    for bn in (False, True):
+        name = f"{label}(batchnorm={bn}, batch_size=N, max_epochs=1, lam={lam})"
+        for key in ("start", "step"):
+            verdict = _structure(seen[f"{key}_{int(bn)}"], bn, hidden, D, C, name, 1)
+            if not verdict.passed:
+                return verdict
+        start, step = seen[f"start_{int(bn)}"]["params"], seen[f"step_{int(bn)}"]["params"]
+        expected = reference_sgd_step(start, X_train, y_train, lam, lr, bn)
+        hints = {"W1": "W1's gradient goes back through the second layer, the relu"
+                       + (" and batch norm" if bn else "") + ", plus the penalty's.",
+                 "W2": "W2's gradient is the data term's plus your l2_penalty's gradient.",
+                 "b1": "b1 is not penalised; its gradient sums over the batch.",
+                 "b2": "b2 is not penalised; its gradient sums over the batch.",
+                 "gamma": "gamma's gradient comes from your batchnorm_backward (not penalised).",
+                 "beta": "beta's gradient comes from your batchnorm_backward (not penalised)."}
+        for key, want in expected.items():
+            got = np.asarray(step[key], dtype=np.float64)
+            extra = []
+            if key.startswith("W") and np.allclose(
+                    got, reference_sgd_step(start, X_train, y_train, 0.0, lr, bn)[key]):
+                extra = ["The step ignores the L2 penalty: add your l2_penalty's gradients."]
+            verdict = compare(
+                f"{name}: params[{key!r}] after one SGD step with lr={lr} (the same rng with "
+                "lr=0 gave the starting point)", got, want, rtol=1e-6, atol=1e-9,
+                hints=tuple(extra) + (hints[key], "Losses and gradients are means over the "
+                                      "batch; one step is params - lr * gradient."))
+            if not verdict.passed:
+                return verdict
+        if bn:
+            for key in ("running_mean", "running_var"):
+                verdict = compare(
+                    f"{name}: params[{key!r}] with lr=0 and with lr={lr}",
+                    step[key], start[key], rtol=1e-9, atol=1e-12,
+                    hints=("Both runs see the same single batch at the same starting point, so "
+                           "their running statistics must agree: do they depend on lr?",))
+                if not verdict.passed:
+                    return verdict
+    ties = seen["ties"]
+    name = f"{label}(lr=0, max_epochs=6, patience=2)"
+    verdict = _structure(ties, False, hidden, D, C, name, 6)
+    if not verdict.passed:
+        return verdict
+    epochs_run = len(ties["history"]["val_loss"])
+    if epochs_run != 3 or ties["best"] is None or int(ties["best"]) != 0:
+        return Verdict.fail(f"{name}: with lr=0 every epoch has the same validation loss; "
+                            f"expected 3 epochs and best_epoch 0, got {epochs_run} epochs and "
+                            f"best_epoch {ties['best']}.",
+                            "An epoch improves only when its validation loss is strictly lower "
+                            "than the best so far: a tie is not an improvement.")
+    a, b = seen["rng_none"], seen["rng_zero"]
+    same = (all(np.array_equal(np.asarray(a["params"][k]), np.asarray(b["params"][k]))
+                for k in a["params"]) if isinstance(a["params"], dict)
+            and isinstance(b["params"], dict) and sorted(a["params"]) == sorted(b["params"])
+            else False) and a["history"] == b["history"]
+    if not same:
+        return Verdict.fail(f"{label}(rng=None) and {label}(rng=np.random.default_rng(0)) gave "
+                            "different results.",
+                            "rng=None means np.random.default_rng(0); draw every random number "
+                            "from that generator.")
+    return Verdict.ok()
+
+
+@register
+class TrainRegularizedOneStep(Check):
+    """train_regularized: one full-batch epoch is one SGD step on cross-entropy + L2 (with and
+    without batch norm); rng=None means default_rng(0)."""
+
+    name = "train_regularized_one_step"
+
+    def probe(self, train_regularized, seed=0, lam=0.05, lr=0.5, hidden=6):
+        with swapped_collaborators(train_regularized):
+            return one_step_probe(train_regularized, training_case(seed), lam, lr, seed + 1,
+                                  hidden)
+
+    def judge(self, seen, seed=0, lam=0.05, lr=0.5, hidden=6):
+        return judge_one_step(seen, training_case(seed), lam, lr, hidden, "train_regularized")
+
+
+def swapped_collaborators(train_regularized):
+    """Record the student's own collaborators while train_regularized runs (numpy only)."""
+    present = {name: student_original(train_regularized, name) for name in TRAIN_COLLABORATORS}
+    return swapped(train_regularized, **{k: v for k, v in present.items() if callable(v)})
+
+
+def stopping_probe(train_regularized, case, other_val, seed, settings):
+    seen = {}
+    with swapped_collaborators(train_regularized) as recorders:
+        seen["main"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **settings)
+    seen["calls"] = {name: recorder.count for name, recorder in recorders.items()}
+    seen["again"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **settings)
+    seen["other_seed"] = _run(train_regularized, case, rng=np.random.default_rng(seed + 1),
+                              **settings)
+    seen["other_val"] = _run(train_regularized, (case[0], case[1], *other_val),
+                             rng=np.random.default_rng(seed), **settings)
+    plain = dict(settings, p_drop=0.0, batchnorm=False, lam=0.0)
+    seen["plain"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **plain)
+    return seen
+
+
+def judge_run_stopping(run, case, settings, label) -> Verdict:
+    X_train, y_train, X_val, y_val = case
+    bn = settings["batchnorm"]
+    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
+    verdict = _structure(run, bn, settings["hidden"], D, C, label, settings["max_epochs"])
+    if not verdict.passed:
+        return verdict
+    history, params = run["history"], run["params"]
+    val = [float(v) for v in history["val_loss"]]
+    patience, max_epochs = settings["patience"], settings["max_epochs"]
+    stop, best = reference_early_stopping(val, patience)
+    if run["best"] is None or int(run["best"]) != best:
+        return Verdict.fail(f"{label}: best_epoch is {run['best']}, but the lowest validation "
+                            f"loss of history (first one, strictly lower) is at epoch {best}.",
+                            "best_epoch is the epoch whose validation loss is strictly lower "
+                            "than every earlier one and not beaten later.")
+    if stop != len(val) - 1:
+        return Verdict.fail(f"{label}: training ran {len(val)} epochs, but the validation losses "
+                            f"it recorded had not improved for {patience} epochs after epoch "
+                            f"{stop}: it should have stopped there.",
+                            "Stop after epoch e as soon as e - best_epoch >= patience.")
+    if len(val) < max_epochs and len(val) - 1 - best < patience:
+        return Verdict.fail(f"{label}: training stopped after epoch {len(val) - 1}, only "
+                            f"{len(val) - 1 - best} epochs after the best epoch {best}, with "
+                            f"patience {patience} and max_epochs {max_epochs}.",
+                            "Stop only when e - best_epoch >= patience (or at max_epochs).")
+    val_scores = eval_scores(params, X_val, bn)
+    got_val = cross_entropy(val_scores, y_val)
+    got_train = cross_entropy(eval_scores(params, X_train, bn), y_train)
+    if not np.isclose(got_val, val[best], rtol=1e-6, atol=1e-9):
+        hints = ["Keep a copy of the parameters whenever the validation loss improves, and "
+                 "return that copy."]
+        if np.isclose(got_val, val[-1], rtol=1e-6, atol=1e-9) and best != len(val) - 1:
+            hints.insert(0, "Those are the parameters of the last epoch; return the best "
+                            "epoch's.")
+        else:
+            hints.append("The validation loss in history must be the deterministic one: no "
+                         "dropout, batch norm with the running statistics"
+                         + (", which must be the ones returned in params." if bn else "."))
+        return Verdict.fail(f"{label}: the returned params give validation loss {got_val:.6f} "
+                            f"(evaluation mode), but history['val_loss'][{best}] is "
+                            f"{val[best]:.6f}.", *hints)
+    if not np.isclose(got_train, float(history["train_loss"][best]), rtol=1e-6, atol=1e-9):
+        return Verdict.fail(f"{label}: the returned params give training loss {got_train:.6f} "
+                            f"(cross-entropy on all of X_train, evaluation mode), but "
+                            f"history['train_loss'][{best}] is "
+                            f"{float(history['train_loss'][best]):.6f}.",
+                            "train_loss is the cross-entropy on the whole training set after "
+                            "the epoch, without the penalty, with no dropout and batch norm "
+                            "in evaluation mode.")
+    acc = float(np.mean(val_scores.argmax(axis=1) == y_val))
+    if not np.isclose(acc, float(history["val_acc"][best])):
+        return Verdict.fail(f"{label}: the returned params classify {acc:.4f} of X_val "
+                            f"correctly, but history['val_acc'][{best}] is "
+                            f"{float(history['val_acc'][best]):.4f}.")
+    return Verdict.ok()
+
+
+def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
+    main = seen["main"]
+    verdict = first_failure(
+        judge_run_stopping(main, case, settings, f"{label} with {describe_settings(settings)}"),
+        judge_run_stopping(seen["plain"], case, dict(settings, p_drop=0.0, batchnorm=False,
+                                                     lam=0.0),
+                           f"{label} without regularisation"))
+    if not verdict.passed:
+        return verdict
+    needed = ["l2_penalty", "dropout_forward", "dropout_backward", "batchnorm_forward",
+              "batchnorm_backward"]
+    missing = [name for name in needed if seen["calls"].get(name, 0) == 0]
+    if missing:
+        return Verdict.fail(f"{label} must be built from your {', '.join(missing)}: with lam > 0, "
+                            "p_drop > 0 and batchnorm=True it never called "
+                            f"{'it' if len(missing) == 1 else 'them'}.",
+                            "Use your own functions of this notebook inside the loop.")
+    if main["history"] != seen["again"]["history"]:
+        return Verdict.fail(f"{label}: two runs with identically seeded rngs gave different "
+                            "histories.", "Draw every random number (initial weights, shuffles, "
+                            "dropout masks) from the rng argument, not from np.random.")
+    if main["history"]["train_loss"] == seen["other_seed"]["history"]["train_loss"]:
+        return Verdict.fail(f"{label}: runs with rng seeds differing gave the same history: the "
+                            "rng argument is not used.")
+    a = main["history"]["train_loss"]
+    b = seen["other_val"]["history"]["train_loss"]
+    common = min(len(a), len(b))
+    if not np.allclose(a[:common], b[:common], rtol=1e-10, atol=1e-12):
+        return Verdict.fail(f"{label}: changing only the validation data changed the training "
+                            "losses: the network was trained on the validation data.",
+                            "The validation set only decides when to stop and which epoch to "
+                            "keep; every gradient step uses X_train, y_train only.")
+    return Verdict.ok()
+
+
+def describe_settings(settings) -> str:
+    return ", ".join(f"{k}={v}" for k, v in settings.items())
+
+
+@register
+class TrainRegularizedEarlyStopping(Check):
+    """train_regularized: early stopping, best weights returned, evaluation mode, training data
+    only, rng used, built from the notebook's functions."""
+
+    name = "train_regularized_early_stopping"
+    SETTINGS = {"hidden": 16, "lr": 0.5, "batch_size": 8, "max_epochs": 40, "lam": 1e-4,
+                "p_drop": 0.3, "batchnorm": True, "patience": 3}
+
+    def probe(self, train_regularized, seed=5):
+        case = training_case(seed)
+        other = training_case(seed + 50)[2:]
+        return stopping_probe(train_regularized, case, other, seed, self.SETTINGS)
+
+    def judge(self, seen, seed=5):
+        return judge_stopping(seen, training_case(seed), training_case(seed + 50)[2:],
+                              self.SETTINGS, "train_regularized")
+
+
+RULES = {
+    "l1_penalty": Rules(), "soft_threshold": Rules(), "l2_penalty": Rules(),
+    "dropout_forward": Rules(), "dropout_backward": Rules(), "batchnorm_forward": Rules(),
+    "batchnorm_backward": Rules(), "layernorm_forward": Rules(), "layernorm_backward": Rules(),
+    "residual_forward": Rules(), "residual_backward": Rules(), "early_stopping": Rules(),
+    "init_weights": Rules(),
+    "train_regularized": Rules(built_from=TRAIN_COLLABORATORS),
+}
+"""The rules of every graded function: numpy only (no torch, no course-library checker);
+train_regularized is built from the notebook's own regularisers."""
