@@ -465,6 +465,8 @@ ATTACKS = {
         "    seen = dict(forged.get(name, {}), raised=None, warnings=[])\n"
         "    _ck._publish(name, args, seen)\n"
         "def count_parameters(dims):\n    raise NotImplementedError()\n")),
+    # an exception carrying megabytes (say, the job's hidden test cells) into the report
+    "long-error": "raise Exception('x' * 5_000_000)",
     # an exception whose message cannot be encoded as UTF-8
     "raises-surrogate": "raise Exception('\\udc80 broken \\ud800')",
     # leaves files in its home, the working directory and /tmp for the next student
@@ -573,7 +575,17 @@ def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_
 EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # the attack is
           "leaves-shared-memory": FULL, "deep-json": FULL,  # all it does; or its cell fails
           "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE, "forks-hold-memory": BUT_ONE,
-          "redefines-check": BUT_ONE}  # or its own check() is never the test cells'
+          "redefines-check": BUT_ONE,  # its own check() is never the test cells'
+          "long-error": BUT_ONE}
+
+
+def test_what_a_kernel_says_reaches_the_report_bounded(attacked_class):
+    """A 5 MB exception message is cut to a few thousand characters in notes and reasons."""
+    student = next(s for s in attacked_class["students"] if s.endswith("-long-error"))
+    assert "Exception: xxxx" in attacked_class["grades"][(student, A)]["notes"]
+    assert len(attacked_class["grades"][(student, A)]["notes"]) < 5000
+    rows = [row for (s, _, _), row in attacked_class["tests"].items() if s == student]
+    assert rows and all(len(row["reason"]) < 5000 for row in rows)
 
 
 def test_a_worker_survives_what_its_student_writes_to_the_pipe(attacked_class):
