@@ -119,28 +119,37 @@ def _reflected(a, b):
 
 HIDDEN_ARITHMETIC = (
     Case("(2 - a) / (3 / b) - 1 / (4a) + (5 - b)(1.5 + a)", 2, _reflected, 0.4, 2.5,
-         "Numbers on the left call the reflected methods: 2 - a is a.__rsub__(2) = 2 - a, "
-         "and 3 / b is b.__rtruediv__(3) = 3 / b."),
+         "Numbers on the left call the reflected methods (2 - a calls a.__rsub__(2), 3 / b "
+         "calls b.__rtruediv__(3)): check which operand comes first in each.",
+         idea="Section 3, 'Numbers on either side'."),
     Case("1 / a (a negative)", 1, lambda a: 1 / a, -3.0, -0.5,
          "1 / a calls a.__rtruediv__(1)."),
-    Case("10 - a - a", 1, lambda a: 10 - a - a, hint="a is used twice: d/da = -2."),
+    Case("10 - a - a", 1, lambda a: 10 - a - a,
+         hint="a is used twice: both uses must add to a.grad, each with its own sign."),
     Case("a / b - b / a", 2, lambda a, b: a / b - b / a, -3.0, -0.5,
-         "d(a/b)/db = -a / b^2, also for negative numbers."),
+         "Division with negative numbers: check df/db (the denominator), and its sign.",
+         idea="Section 3: division is a composition of operations in the table."),
 )
 
 HIDDEN_FUNCTIONS = (
-    Case("(a - 1)^3", 1, lambda a: (a - 1) ** 3, 1.5, 3.0, "d(u^3)/du = 3 u^2."),
-    Case("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 4.0, "d(a^k)/da = k a^(k-1), also for k = 0.5."),
+    Case("(a - 1)^3", 1, lambda a: (a - 1) ** 3, 1.5, 3.0,
+         "A power of an expression: check the local derivative in __pow__'s _backward."),
+    Case("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 4.0,
+         "a ** 0.5: check the local derivative in __pow__'s _backward (k need not be an "
+         "integer)."),
     Case("a.tanh() at a large", 1, lambda a: a.tanh(), 2.0, 3.0,
-         "d(tanh a)/da = 1 - tanh(a)^2, from the output."),
+         "tanh for larger inputs: check its local derivative.",
+         idea="Notebook 03 (section 4) wrote it with tanh's own output."),
     Case("a.sigmoid() at a = 1000", 1, lambda a: a.sigmoid(), fixed=(1000.0,),
-         hint="sigmoid(1000) = 1 with zero gradient, without overflow."),
+         hint="sigmoid at a = 1000 failed: it must give 1 and a zero gradient, without "
+              "overflow."),
     Case("a.sigmoid() at a = -1000", 1, lambda a: a.sigmoid(), fixed=(-1000.0,),
-         hint="sigmoid(-1000) = 0 with zero gradient, without overflow (math.exp(1000) "
-              "raises OverflowError)."),
+         hint="sigmoid at a = -1000 failed: math.exp(1000) raises OverflowError.",
+         idea="For negative a, write the sigmoid so that exp only ever sees a number <= 0 "
+              "(notebook 01's stable sigmoid)."),
     Case("a.exp(), a.log(), a.relu() at random a", 1,
          lambda a: a.exp() + (a + 3.5).log() + (a - 0.1).relu(), -3.0, 3.0,
-         "Check the local derivatives of exp, log and relu (relu'(0) = 0)."),
+         "exp, log or relu: check their local derivatives (relu'(0) = 0)."),
 )
 
 HIDDEN_BACKWARD = (

@@ -309,3 +309,87 @@ SHORTCUTS = [
                      "shifted = scores - scores.max()")],
              why="one shift for the whole batch: rows far below the maximum underflow"),
 ]
+
+# Found by the independent review of this notebook.
+MUTANTS += [
+    Mutant("topo_marks_the_nodes", "topological_order", source=(
+        "def topological_order(root):\n"
+        "    order = []\n\n"
+        "    def visit(node):\n"
+        "        if getattr(node, '_seen', False):\n"
+        "            return\n"
+        "        node._seen = True\n"
+        "        for child in node._prev:\n"
+        "            visit(child)\n"
+        "        order.append(node)\n\n"
+        "    visit(root)\n"
+        "    return order\n"),
+        why="marks visited nodes on the caller's objects: a second call returns []"),
+]
+
+SHORTCUTS += [
+    Shortcut("topo_graphlib", "topological_order", source=(
+        "from graphlib import TopologicalSorter\n\n\n"
+        "def topological_order(root):\n"
+        "    graph, stack = {}, [root]\n"
+        "    while stack:\n"
+        "        node = stack.pop()\n"
+        "        if node not in graph:\n"
+        "            graph[node] = node._prev\n"
+        "            stack.extend(node._prev)\n"
+        "    return list(TopologicalSorter(graph).static_order())\n"),
+        why="the standard library's graphlib sorts the graph: a forbidden package"),
+    Shortcut("backward_every_path", "Value", edits=[(
+        "        order = topological_order(self)\n"
+        "        self.grad = 1.0\n"
+        "        for node in reversed(order):\n"
+        "            node._backward()\n",
+        "        def push(node, g):  # follows every path: no topological order, no memo\n"
+        "            saved = node.grad\n"
+        "            node.grad = g\n"
+        "            before = [p.grad for p in node._prev]\n"
+        "            for p in node._prev:\n"
+        "                p.grad = 0.0\n"
+        "            node._backward()\n"
+        "            contrib = [p.grad for p in node._prev]\n"
+        "            for p, b in zip(node._prev, before):\n"
+        "                p.grad = b\n"
+        "            node.grad = saved + g\n"
+        "            done = set()\n"
+        "            for p, c in zip(node._prev, contrib):\n"
+        "                if id(p) not in done:\n"
+        "                    done.add(id(p))\n"
+        "                    push(p, c)\n\n"
+        "        push(self, 1.0)\n"
+        "        self.grad = 1.0\n")],
+        why="right gradients by pushing along every path separately: exponential time"),
+    Shortcut("linear_global_stack_cache", "linear_backward", source=(
+        "_STACK = []\n\n\n"
+        "def linear_forward(X, W, b):\n"
+        "    _STACK.append((X, W))\n"
+        "    return X @ W + b, None\n\n\n"
+        "def linear_backward(dout, cache):\n"
+        "    X, W = _STACK.pop()\n"
+        "    return dout @ W.T, X.T @ dout, dout.sum(axis=0)\n"),
+        why="ignores the cache: the arrays live in a global stack"),
+]
+
+VARIANTS += [
+    Variant("sigmoid_errstate_naive", "sigmoid_layer", source=(
+        "def sigmoid_forward(X):\n"
+        "    with np.errstate(over='ignore'):\n"
+        "        out = 1.0 / (1.0 + np.exp(-X))  # exp(1000) = inf gives exactly 0\n"
+        "    return out, out\n\n\n"
+        "def sigmoid_backward(dout, cache):\n"
+        "    return dout * cache * (1.0 - cache)\n")),
+    Variant("value_sigmoid_catches_overflow", "Value", edits=[(
+        "        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))\n",
+        "        try:\n"
+        "            s = 1.0 / (1.0 + math.exp(-x))\n"
+        "        except OverflowError:\n"
+        "            s = 0.0\n")]),
+    Variant("value_backward_skips_leaves", "Value", edits=[(
+        "        for node in reversed(order):\n            node._backward()\n",
+        "        for node in order[::-1]:\n            if node._prev:\n"
+        "                node._backward()\n")]),
+]

@@ -101,6 +101,39 @@ def names_in_order(order, nodes) -> list[str]:
             for item in list(order)]
 
 
+PROBE_ATTRIBUTES = ("name", "_prev", "data", "grad")
+"""The attributes a :class:`_ProbeNode` is made with; topological_order must not add any."""
+
+
+def node_states(nodes, prevs) -> list[dict]:
+    """Each node's attributes after the calls (names, data, grad, whether _prev is the same
+    object): raw observations for the judge."""
+    states = []
+    for node, prev in zip(nodes, prevs):
+        attributes = getattr(node, "__dict__", {})
+        states.append({"attributes": sorted(str(k) for k in attributes),
+                       "data": repr(attributes.get("data")), "grad": repr(attributes.get("grad")),
+                       "same_prev": attributes.get("_prev") is prev})
+    return states
+
+
+def judge_untouched(what: str, states: list[dict]) -> Verdict:
+    """The nodes carry exactly the attributes they were made with, unchanged."""
+    hints = ("topological_order only reads the graph: it must not write anything on the nodes.",
+             "Keep what you have visited in a set that belongs to the call (created inside the "
+             "function), not on the nodes.")
+    for state in states:
+        added = sorted(set(state["attributes"]) - set(PROBE_ATTRIBUTES))
+        if added:
+            return Verdict.fail(f"{what}: the nodes have a new attribute {added[0]!r} after the "
+                                "call.", *hints)
+        if (state["data"], state["grad"]) != ("0.0", "0.0") or not state["same_prev"] or \
+                len(state["attributes"]) != len(PROBE_ATTRIBUTES):
+            return Verdict.fail(f"{what}: the call changed the nodes' data, grad or _prev.",
+                                *hints)
+    return Verdict.ok()
+
+
 def judge_order(what: str, got, inputs: list[tuple[int, ...]], root: int) -> Verdict:
     """Each reachable node once, nothing else, every node after its inputs, root last."""
     if not isinstance(got, list):
@@ -153,19 +186,38 @@ class TopologicalOrderGraphs(Check):
     KINDS = ("seed", "single", "chain", "random")
 
     def probe(self, topological_order, seed=0, n=30):
-        seen = {}
+        seen = {"first": {}, "second": {}, "nodes": {}}
         for kind in self.KINDS:
             nodes, root = build_probe_graph(kind, seed, n)
-            seen[kind] = names_in_order(topological_order(root), nodes)
+            prevs = [node._prev for node in nodes]
+            seen["first"][kind] = names_in_order(topological_order(root), nodes)
+            seen["second"][kind] = names_in_order(topological_order(root), nodes)
+            seen["nodes"][kind] = node_states(nodes, prevs)
         return seen
 
     def judge(self, seen, seed=0, n=30):
         names = {"seed": "the graph of f = (x1 + x2) * x3 - x4",
                  "single": "a graph that is a single leaf", "chain": f"a chain of {n} nodes",
                  "random": f"a random graph of {n} nodes (seed {seed})"}
-        return first_failure(*(
-            judge_order(f"topological_order on {names[kind]}", seen[kind],
+        verdict = first_failure(*(
+            judge_order(f"topological_order on {names[kind]}", seen["first"][kind],
                         *dag_spec(kind, seed, n)) for kind in self.KINDS))
+        if not verdict.passed:
+            return verdict
+        for kind in self.KINDS:
+            verdict = judge_untouched(f"topological_order on {names[kind]}",
+                                      seen["nodes"][kind])
+            if not verdict.passed:
+                return verdict
+            if seen["second"][kind] != seen["first"][kind]:
+                return Verdict.fail(
+                    f"topological_order on {names[kind]}: a second call on the same graph "
+                    f"returned {len(seen['second'][kind])} nodes, the first "
+                    f"{len(seen['first'][kind])}: the first call left something behind.",
+                    "Calling topological_order twice on the same root must give the same list.",
+                    "Keep what you have visited in a set that belongs to the call (created "
+                    "inside the function), not on the nodes or in a global.")
+        return Verdict.ok()
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,6 +235,7 @@ class Case:
     lo: float = -2.0
     hi: float = 2.0
     hint: str = ""
+    idea: str = ""  # the second layer of hints: where in the lesson to look
     fixed: tuple[float, ...] | None = None  # exact inputs instead of random ones
     names: tuple[str, ...] = ("a", "b", "c")
 
@@ -203,45 +256,69 @@ def _mixed(a, b, c):
     return f.exp() * 0.1 + (c + 1.0).log() * e
 
 
+TABLE = "Section 3's table of local derivatives: fill in this operation's row on paper first."
+
 ARITHMETIC = (
     Case("a + b", 2, lambda a, b: a + b),
-    Case("a * b", 2, lambda a, b: a * b, hint="d(ab)/da = b and d(ab)/db = a."),
-    Case("a - b", 2, lambda a, b: a - b, hint="d(a - b)/db = -1."),
-    Case("a / b", 2, lambda a, b: a / b, 0.5, 2.0, "d(a/b)/db = -a / b^2."),
-    Case("-a", 1, lambda a: -a, hint="-a has derivative -1."),
+    Case("a * b", 2, lambda a, b: a * b,
+         hint="The gradient of a product is wrong: check the local derivative __mul__'s "
+              "_backward uses for each of its two inputs.", idea=TABLE),
+    Case("a - b", 2, lambda a, b: a - b,
+         hint="df/db of a - b is wrong: check its sign.",
+         idea="Subtraction can be built from operations whose gradients already pass "
+              "(section 3)."),
+    Case("a / b", 2, lambda a, b: a / b, 0.5, 2.0,
+         "df/db of a / b is wrong (the denominator): check the local derivative with respect "
+         "to b, or build division from * and **.",
+         idea="Section 3: division is a composition of operations in the table."),
+    Case("-a", 1, lambda a: -a, hint="-a: check the sign of the gradient.",
+         idea="Section 3: negation is a composition of operations in the table."),
     Case("a + 1.5", 1, lambda a: a + 1.5),
     Case("1.5 + a", 1, lambda a: 1.5 + a, hint="1.5 + a calls a.__radd__(1.5)."),
     Case("a * 3", 1, lambda a: a * 3),
     Case("3 * a", 1, lambda a: 3 * a, hint="3 * a calls a.__rmul__(3)."),
     Case("a - 2", 1, lambda a: a - 2),
     Case("2 - a", 1, lambda a: 2 - a,
-         hint="2 - a calls a.__rsub__(2) with other = 2: the number comes first, "
-              "so the result is other - self, not self - other."),
+         hint="2 - a is wrong (value or sign): it calls a.__rsub__(2) with other = 2; check "
+              "which operand comes first.",
+         idea="Section 3, 'Numbers on either side': what Python calls for 2 - a."),
     Case("a / 2", 1, lambda a: a / 2),
     Case("2 / a", 1, lambda a: 2 / a, 0.5, 2.0,
-         "2 / a calls a.__rtruediv__(2) with other = 2: the result is other / self, "
-         "not self / other."),
+         "2 / a is wrong: it calls a.__rtruediv__(2) with other = 2; check which operand is "
+         "divided by which.",
+         idea="Section 3, 'Numbers on either side': what Python calls for 2 / a."),
 )
 
+POWER = ("a ** k: the value is right but the gradient is not: check the local derivative in "
+         "__pow__'s _backward (k is a plain number).")
 FUNCTIONS = (
-    Case("a ** 3", 1, lambda a: a ** 3,
-         hint="d(a^k)/da = k * a^(k-1): the exponent drops by one."),
-    Case("a ** 2", 1, lambda a: a ** 2, hint="d(a^k)/da = k * a^(k-1)."),
-    Case("a ** -0.5", 1, lambda a: a ** -0.5, 0.3, 3.0, "d(a^k)/da = k * a^(k-1)."),
-    Case("a ** 1.5", 1, lambda a: a ** 1.5, 0.3, 3.0, "d(a^k)/da = k * a^(k-1)."),
-    Case("a.exp()", 1, lambda a: a.exp(), hint="d(e^a)/da = e^a, which is out.data."),
-    Case("a.log()", 1, lambda a: a.log(), 0.2, 4.0, "d(log a)/da = 1 / a."),
+    Case("a ** 3", 1, lambda a: a ** 3, hint=POWER, idea=TABLE),
+    Case("a ** 2", 1, lambda a: a ** 2, hint=POWER, idea=TABLE),
+    Case("a ** -0.5", 1, lambda a: a ** -0.5, 0.3, 3.0, POWER, idea=TABLE),
+    Case("a ** 1.5", 1, lambda a: a ** 1.5, 0.3, 3.0, POWER, idea=TABLE),
+    Case("a.exp()", 1, lambda a: a.exp(), hint="exp: check the local derivative in its "
+         "_backward.", idea="Section 3's table: exp's local derivative can be read off the "
+         "node's own output."),
+    Case("a.log()", 1, lambda a: a.log(), 0.2, 4.0, "log: check the local derivative in its "
+         "_backward.", idea=TABLE),
     Case("a.tanh()", 1, lambda a: a.tanh(), -1.5, 1.5,
-         "d(tanh a)/da = 1 - tanh(a)^2: square the output t = tanh(a), not the input a."),
+         "tanh: the value is right, the gradient is not: check the local derivative in its "
+         "_backward.",
+         idea="Notebook 03 (section 4) wrote tanh's derivative with tanh's own output: use the "
+              "output o, not the input a."),
     Case("a.sigmoid()", 1, lambda a: a.sigmoid(), -3.0, 3.0,
-         "d(sigmoid a)/da = s (1 - s) with s = sigmoid(a), the output."),
-    Case("a.relu() (a > 0)", 1, lambda a: a.relu(), 0.2, 2.0, "relu'(a) = 1 for a > 0."),
+         "sigmoid: check the local derivative in its _backward.",
+         idea="Notebook 03 (section 4) wrote the sigmoid's derivative with its own output."),
+    Case("a.relu() (a > 0)", 1, lambda a: a.relu(), 0.2, 2.0,
+         "relu for a positive input: check its value and the gradient it passes on."),
     Case("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2,
-         "relu(a) = 0 and relu'(a) = 0 for a < 0."),
+         "relu for a negative input: check its value and the gradient it passes on."),
     Case("a.relu() at a = 0", 1, lambda a: a.relu(), fixed=(0.0,),
-         hint="The course's convention is relu'(0) = 0: pass gradient only where a > 0."),
+         hint="The course's convention is relu'(0) = 0: no gradient passes at a = 0."),
     Case("a.sigmoid() at a = -1000", 1, lambda a: a.sigmoid(), fixed=(-1000.0,),
-         hint="exp(1000) overflows: for a < 0 use sigmoid(a) = e^a / (1 + e^a)."),
+         hint="sigmoid at a = -1000 failed: math.exp of a large positive number overflows.",
+         idea="For negative a, write the sigmoid so that exp only ever sees a number <= 0 "
+              "(notebook 01's stable sigmoid)."),
 )
 
 BACKWARD = (
@@ -322,11 +399,11 @@ def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int,
         where = _describe(case, inputs)
         if result.get("raised"):
             return Verdict.fail(f"{where}: building f or calling f.backward() raised "
-                                f"{result['raised']}", case.hint)
+                                f"{result['raised']}", case.hint, case.idea)
         data, grads = torch_case(case, inputs)
         verdict = compare(f"{where}: f.data", result["data"], data, rtol=1e-6, atol=1e-9)
         if not verdict.passed:
-            return Verdict.fail(verdict.message, case.hint,
+            return Verdict.fail(verdict.message, case.hint or case.idea,
                                 "The forward value is wrong, so look at how out.data is "
                                 "computed (before any gradient).")
         if any(g != 0.0 for g in np.atleast_1d(result["fresh"])):
@@ -339,7 +416,7 @@ def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int,
             verdict = compare(f"{where}: df/d{name} (the .grad of {name})", got, expected,
                               rtol=1e-6, atol=1e-9)
             if not verdict.passed:
-                return Verdict.fail(verdict.message, case.hint)
+                return Verdict.fail(verdict.message, case.hint, case.idea)
     return Verdict.ok(f"{len(cases)} expressions match torch.")
 
 
@@ -378,6 +455,121 @@ class ValueBackward(ValueCasesCheck):
 
     name = "value_backward_graphs"
     cases = BACKWARD
+
+
+# --------------------------------------------------------------------------------------------
+# Value.backward visits each node once (memoisation), it does not follow every path
+# --------------------------------------------------------------------------------------------
+
+DIAMONDS = 40
+"""x <- x * 0.6 + x * 0.5, DIAMONDS times: 2**40 paths from the root to the first x."""
+
+
+class _TooManyCalls(Exception):
+    """Raised by the probe's counters to stop a backward pass that revisits nodes."""
+
+
+def graph_nodes(root) -> list:
+    """Every node reachable from ``root`` through ``_prev`` (the probe's own walk, by id)."""
+    found, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in found:
+            found[id(node)] = node
+            stack.extend(node._prev)
+    return list(found.values())
+
+
+def _counting(container, tally: dict, budget: int):
+    """A copy of ``_prev`` (tuple, list or set) that counts how often it is iterated."""
+    base = next((kind for kind in (tuple, list, set, frozenset) if isinstance(container, kind)),
+                None)
+    if base is None:
+        return container
+
+    class Counted(base):
+        def __iter__(self):
+            tally["prev"] += 1
+            if tally["prev"] > budget:
+                raise _TooManyCalls("_prev")
+            return base.__iter__(self)
+
+    return Counted(container)
+
+
+def count_backward_calls(nodes: list, budget: int) -> tuple[dict, list]:
+    """Wrap every node's ``_backward`` (and ``_prev``) with counters that stop the run once
+    ``budget`` calls are exceeded; returns (the tally, the per-node call counts)."""
+    tally, per_node = {"calls": 0, "prev": 0}, [0] * len(nodes)
+    for i, node in enumerate(nodes):
+        inner = node._backward
+
+        def counted(inner=inner, i=i):
+            per_node[i] += 1
+            tally["calls"] += 1
+            if tally["calls"] > budget:
+                raise _TooManyCalls("_backward")
+            return inner()
+
+        node._backward = counted
+        node._prev = _counting(node._prev, tally, 20 * budget)
+    return tally, per_node
+
+
+@register
+class ValueBackwardOnce(Check):
+    """Value.backward calls each node's _backward once, even where 2**40 paths meet."""
+
+    name = "value_backward_once"
+
+    def probe(self, Value):
+        try:
+            start = Value(0.8)
+            x = start
+            for _ in range(DIAMONDS):
+                x = x * 0.6 + x * 0.5
+            nodes = graph_nodes(x)
+            tally, per_node = count_backward_calls(nodes, 2 * len(nodes) + 10)
+        except NotImplementedError as error:
+            return {"raised": f"NotImplementedError: {error}"}
+        try:
+            x.backward()
+        except _TooManyCalls as stop:
+            return {"stopped": str(stop), "nodes": len(nodes), "tally": tally,
+                    "per_node": per_node}
+        except Exception as error:
+            return {"raised": f"{type(error).__name__}: {error}"[:500]}
+        return {"nodes": len(nodes), "tally": tally, "per_node": per_node, "data": x.data,
+                "grad": start.grad}
+
+    def judge(self, seen):
+        what = (f"f = x * 0.6 + x * 0.5, nested {DIAMONDS} times (each x used twice, so "
+                f"2^{DIAMONDS} paths lead from f to the first x)")
+        hints = ("backward must visit each node once; a node's .grad is complete before its "
+                 "_backward passes it on, so no path has to be followed separately.",
+                 "Section 2: one loop over topological_order(self), reversed, calling each "
+                 "node's _backward once (memoisation).")
+        if seen.get("raised"):
+            if seen["raised"].startswith("NotImplementedError"):
+                return Verdict.fail("Value: not implemented yet.")
+            return Verdict.fail(f"{what}: building f or calling f.backward() raised "
+                                f"{seen['raised']}")
+        if seen.get("stopped") == "_backward" or max(seen["per_node"], default=0) > 1:
+            most = max(seen["per_node"], default=0)
+            return Verdict.fail(f"{what}: f.backward() called the _backward of the "
+                                f"{seen['nodes']} nodes more than {2 * seen['nodes']} times in "
+                                f"all (one node at least {most} times) before the check "
+                                "stopped it: it follows every path separately, which costs "
+                                "time exponential in the depth.", *hints)
+        if seen.get("stopped"):
+            return Verdict.fail(f"{what}: f.backward() walked the inputs (_prev) of the "
+                                f"{seen['nodes']} nodes millions of times before the check "
+                                "stopped it: it follows every path separately.", *hints)
+        expected_data, expected_grad = 0.8 * 1.1 ** DIAMONDS, 1.1 ** DIAMONDS
+        return first_failure(
+            compare(f"{what}: f.data", seen["data"], expected_data, rtol=1e-9),
+            compare(f"{what}: df/dx (the first x)", seen["grad"], expected_grad, rtol=1e-9,
+                    hints=("Every use of a node adds its contribution to that node's .grad.",)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,7 +640,13 @@ class LinearBackward(Check):
         args = {"X": X.copy(), "W": W.copy(), "b": b.copy(), "dout": dout.copy()}
         _out, cache = linear_forward(args["X"], args["W"], args["b"])
         dX, dW, db = linear_backward(args["dout"], cache)
-        return {"dX": dX, "dW": dW, "db": db, "after": args}
+        # Another layer's forward between this layer's forward and backward (as in a
+        # two-layer net): the backward must take everything from its own cache.
+        _out, cache = linear_forward(X.copy(), W.copy(), b.copy())
+        other = layer_data(seed + 100, (n, d), (d, m), (m,))
+        linear_forward(*other)
+        later = linear_backward(dout.copy(), cache)
+        return {"dX": dX, "dW": dW, "db": db, "after": args, "later": later}
 
     def judge(self, seen, n=5, d=4, m=3, seed=0):
         X, W, b, dout = layer_data(seed, (n, d), (d, m), (m,), (n, m))
@@ -474,7 +672,29 @@ class LinearBackward(Check):
                                   "b is added to every row, so (like a + a in section 3) its "
                                   "gradient collects the contributions of all rows.")),
             unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
-                      seen["after"]))
+                      seen["after"]),
+            same_after_other_forward(seen))
+
+
+def same_after_other_forward(seen: dict) -> Verdict:
+    """linear_backward gave the same gradients with another linear_forward run in between."""
+    later = seen["later"]
+    parts = later if isinstance(later, (tuple, list)) and len(later) == 3 else (None,) * 3
+    for name, got, first in zip(("dX", "dW", "db"), parts, (seen["dX"], seen["dW"], seen["db"])):
+        try:
+            same = np.array_equal(np.asarray(got, dtype=np.float64),
+                                  np.asarray(first, dtype=np.float64))
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            return Verdict.fail(
+                f"linear_backward(dout, cache) gave a different {name} when another layer's "
+                "linear_forward ran between this layer's forward and backward (as in a "
+                "two-layer net).",
+                "linear_backward must take everything it needs from its cache argument, not "
+                "from a global or from the most recent forward call.",
+                "Put what backward needs into the cache that linear_forward returns.")
+    return Verdict.ok()
 
 
 def dout_t(dout: np.ndarray, like):
@@ -521,8 +741,8 @@ class ReluLayer(Check):
                 hints = ("dX is non-zero where the input X was negative: relu passed no "
                          "signal there, so no gradient flows back.",) + hints
             elif np.any(dX[X == 0] != 0):
-                hints = ("dX is non-zero where X == 0: the convention is relu'(0) = 0, so "
-                         "the mask is X > 0 (strictly).",)
+                hints = ("dX is non-zero where X == 0: the course's convention is "
+                         "relu'(0) = 0.",)
         return first_failure(gradient_check("relu_backward dX", dX, numeric, oracle=oracle,
                                             hints=hints),
                              unchanged("relu_forward/relu_backward",
@@ -700,9 +920,9 @@ def judge_mlp(seen: dict, params: dict, X: np.ndarray, y: np.ndarray) -> Verdict
         shape_hint = (f"grads['{key}'] must have the shape of params['{key}'], "
                       f"{params[key].shape}: did two entries get swapped?")
         verdict = gradient_check(f"grads['{key}']", grads[key], numeric, oracle=torch_grad,
-                                 n=n, hints=(shape_hint, "Backward runs the layers in reverse: "
-                                             "softmax_cross_entropy, linear_backward (layer 2), "
-                                             "relu_backward, linear_backward (layer 1)."))
+                                 n=n, hints=(shape_hint, "Section 5: the backward pass visits the "
+                                             "forward's calls in reverse order, each with the "
+                                             "cache its forward returned."))
         if not verdict.passed:
             return verdict
     return unchanged("mlp_loss_and_grads", {f"params['{k}']": params[k] for k in KEYS}
