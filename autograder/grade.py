@@ -17,6 +17,7 @@ in a file the student's kernel can read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -167,6 +168,23 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
             "input_digest": digest}
 
 
+def failed_record(submission: Submission, error: Exception) -> dict:
+    """The result of a submission the grader could not grade: every test at 0, with why.
+
+    Its digest is empty, so the next run grades it again.
+    """
+    from autograder.assemble import instructor_cells
+
+    why = f"not graded: the grader failed ({type(error).__name__}: {error})"[:500]
+    tests = [TestResult(cell_id, 0.0, points, why).as_dict()
+             for kind, cell_id, _, points in instructor_cells(submission.assignment)
+             if kind == "test"]
+    return {"student": submission.student, "assignment": submission.assignment,
+            "points": 0.0, "max_points": max_points(submission.assignment),
+            "file": submission.path.name if submission.path else None,
+            "notes": [why], "tests": tests, "input_digest": ""}
+
+
 def grade_all(submissions: list[Submission], out: Path, settings: Settings, sandbox: bool,
               covered: list[str], show_progress: bool = True, seed: int | None = None) -> dict:
     """Grade what has no up-to-date result yet; returns counts and timings.
@@ -222,6 +240,11 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                                      json.dumps(record, indent=1, sort_keys=True))
                 except Exception as error:  # noqa: BLE001 - one bad job must not stop a class
                     failures.append(f"{submission.student}/{submission.assignment}: {error}")
+                    with contextlib.suppress(Exception):  # the student keeps a row, at 0
+                        write_atomically(result_path(out, submission.student,
+                                                     submission.assignment),
+                                         json.dumps(failed_record(submission, error),
+                                                    indent=1, sort_keys=True))
                 with bar_lock:
                     if hasattr(bar, "update"):
                         bar.update(1)

@@ -80,8 +80,9 @@ _GRADER_NAMES = {"check", "run_probe", "_publish", "judge_seen", "find_check", "
 _PROCESS_TRICKS = {"ctypes": "ctypes (raw memory and C calls)", "gc": "gc (every object)",
                    "pydoc": "pydoc.locate (imports by a string)", "inspect": "inspect (frames)"}
 _SUSPECT_STRINGS = ("/proc/self", "NNCOURSE_", "site-packages", "dist-packages")
-_SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "f_back", "f_globals", "path",
-                       "get_objects", "write"}
+_SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "__closure__", "__dict__",
+                       "cell_contents", "f_back", "f_globals", "path", "get_objects", "write",
+                       "environ", "getenv"}
 _BUILTINS = set(dir(builtins))
 
 
@@ -216,6 +217,10 @@ def _tampering(tree: ast.AST) -> list[tuple[str, str]]:
         elif isinstance(node, ast.Name) and node.id == "check" and \
                 isinstance(node.ctx, ast.Store | ast.Del):
             found.append(("tampering", f"assigns check (line {line})"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id == "vars" and node.args:
+            found.append(("tampering", f"vars() of {_dotted(node.args[0])} (line {line}): "
+                          "a module's or object's own namespace"))
         elif isinstance(node, ast.Attribute) and node.attr in _GRADER_NAMES | \
                 _SUSPECT_ATTRIBUTES and not (node.attr in ("write", "path") and not (
                     isinstance(node.value, ast.Name) and node.value.id in ("os", "sys"))):

@@ -52,7 +52,7 @@ def judge_events(tests: list[TestCell], events: list[dict],
         if event.get("event") == "probe":
             try:
                 probes.setdefault(event["cell"], []).append(decode(event["payload"]))
-            except (ValueError, TypeError, KeyError):
+            except Exception:  # noqa: BLE001 - whatever a kernel sent, it only costs itself
                 continue
     results = []
     for test in tests:

@@ -465,6 +465,24 @@ ATTACKS = {
         "    seen = dict(forged.get(name, {}), raised=None, warnings=[])\n"
         "    _ck._publish(name, args, seen)\n"
         "def count_parameters(dims):\n    raise NotImplementedError()\n")),
+    # patches the library from inside its own function, while the test cell's probe runs
+    "patches-mid-probe": answers(count_parameters=(
+        "import nncourse.checking as _c\n"
+        "def count_parameters(dims):\n"
+        "    vars(_c).update(to_plain=lambda returned: {'counts': []})\n"
+        "    return 0\n")),
+    # probe data the grader cannot decode: nested 200,000 deep, an .npy header that lies
+    "undecodable-probes": (
+        "import base64, io\nimport numpy.lib.format as _npy\n"
+        "from IPython.display import display as _show\n"
+        "from nncourse.checking import PROBE_MIME as _mime\n"
+        "_head = io.BytesIO()\n"
+        "_npy.write_array_header_1_0(_head, {'descr': '<f8', 'fortran_order': False,"
+        " 'shape': (10 ** 11,)})\n"
+        "_bomb = base64.b64encode(_head.getvalue()).decode()\n"
+        "for _payload in ('[' * 200000, '{\"check\": \"count_parameters_values\", "
+        "\"args\": {}, \"seen\": {\"counts\": {\"__npy__\": \"' + _bomb + '\"}}}'):\n"
+        "    _show({_mime: _payload}, raw=True)\n"),
     # an exception carrying megabytes (say, the job's hidden test cells) into the report
     "long-error": "raise Exception('x' * 5_000_000)",
     # an exception whose message cannot be encoded as UTF-8
@@ -576,7 +594,7 @@ EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # t
           "leaves-shared-memory": FULL, "deep-json": FULL,  # all it does; or its cell fails
           "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE, "forks-hold-memory": BUT_ONE,
           "redefines-check": BUT_ONE,  # its own check() is never the test cells'
-          "long-error": BUT_ONE}
+          "long-error": BUT_ONE, "patches-mid-probe": BUT_ONE, "undecodable-probes": FULL}
 
 
 def test_what_a_kernel_says_reaches_the_report_bounded(attacked_class):

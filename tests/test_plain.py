@@ -44,3 +44,20 @@ def test_decode_never_unpickles():
     text = '{"a": {"__npy__": "' + encoded + '"}}'
     with pytest.raises(ValueError):
         decode(text)
+
+
+def test_decoding_refuses_what_would_crash_or_exhaust_the_grader():
+    """Nested 200,000 deep, or an .npy header claiming 745 GiB: a ValueError, nothing else."""
+    import base64
+    import io
+
+    import numpy.lib.format as npy
+
+    with pytest.raises(ValueError):
+        decode("[" * 200_000)
+    header = io.BytesIO()
+    npy.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                        "shape": (100_000_000_000,)})
+    lying = base64.b64encode(header.getvalue()).decode()  # the header alone, no data
+    with pytest.raises(ValueError, match="claims shape"):
+        decode('{"x": {"__npy__": "' + lying + '"}}')

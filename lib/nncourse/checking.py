@@ -35,6 +35,10 @@ MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
 
 REGISTRY: dict[str, Check] = {}
 HINT_LAYERS = [1]
+SINK: list = [None]
+"""Set by a grader's runner: where probe data goes (instead of IPython's display)."""
+REARM: list = [None]
+"""Set by a grader's runner: puts the course library back as it was before student code."""
 
 
 class CheckFailed(AssertionError):
@@ -109,12 +113,16 @@ def _owner(student: tuple) -> str:
     return "your function"
 
 
-def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None) -> dict:
+def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
+              plain=None) -> dict:
     """Run ``check``'s probe; return its plain data, with any exception and warnings in it.
 
     The result always has the keys ``raised`` (``None`` or ``"Type: message"``) and
-    ``warnings`` (list of messages), and otherwise whatever the probe returned.
+    ``warnings`` (list of messages), and otherwise whatever the probe returned. ``plain``:
+    the conversion to plain data, taken before the student's code runs (it may rebind this
+    module's names while it runs).
     """
+    plain = plain or to_plain
     seen: dict = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -123,7 +131,7 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None)
             with enforced(_owner(student), *[s for s in student if callable(s)],
                           rules=check.rules):
                 returned = check.probe(*student, **args, **extra)
-            seen = to_plain(returned) if isinstance(returned, dict) else {
+            seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen["raised"] = None
         except Exception as error:
@@ -190,8 +198,11 @@ def _non_finite(value, where: str = "") -> str | None:
     return None
 
 
-def _publish(name: str, args: dict, seen: dict) -> None:
+def _publish(name: str, args: dict, seen: dict, sink=None) -> None:
     payload = encode({"check": name, "args": args, "seen": seen})
+    if sink is not None:
+        sink(payload)
+        return
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -218,10 +229,16 @@ def check(name: str, *student, **args) -> None:
     decide nothing.
     """
     __tracebackhide__ = True  # IPython and pytest show the message, not this frame
+    # Taken now, before the student's code runs inside the probe: what it rebinds in this
+    # module while it runs does not change how its results are recorded and sent.
+    probing = os.environ.get(MODE_VARIABLE) == "probe"
+    plain, publish, rearm, sink = to_plain, _publish, REARM[0], SINK[0]
     found = find_check(name)
-    seen = run_probe(found, student, args)
-    if os.environ.get(MODE_VARIABLE) == "probe":
-        _publish(name, args, seen)
+    seen = run_probe(found, student, args, plain=plain)
+    if probing:
+        if rearm is not None:
+            rearm()  # the library as it was, whatever the student's code did to it
+        publish(name, args, seen, sink)
         return None
     verdict = judge_seen(found, seen, args, run_seed())
     if not verdict.passed:

@@ -74,15 +74,35 @@ def encode(value) -> str:
                       sort_keys=True)
 
 
+def _load_array(raw: bytes) -> np.ndarray:
+    """An .npy array from ``raw``, refusing a header that claims more data than there is
+    (``np.load`` would allocate what the header says before reading anything)."""
+    stream = io.BytesIO(raw)
+    version = np.lib.format.read_magic(stream)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read_header(stream)
+    if dtype.hasobject or math.prod(shape) * dtype.itemsize > len(raw):
+        raise ValueError(f"an array header claims shape {shape} of {dtype} in {len(raw)} bytes")
+    return np.load(io.BytesIO(raw), allow_pickle=False)
+
+
 def _decode_hook(obj: dict):
     if set(obj) == {_ARRAY_KEY}:
         raw = base64.b64decode(obj[_ARRAY_KEY].encode("ascii"), validate=True)
-        return np.load(io.BytesIO(raw), allow_pickle=False)
+        return _load_array(raw)
     if set(obj) == {"__float__"}:
         return float(obj["__float__"])
     return obj
 
 
 def decode(text: str):
-    """Plain data back from :func:`encode`'s text; never unpickles anything."""
-    return json.loads(text, object_hook=_decode_hook)
+    """Plain data back from :func:`encode`'s text; never unpickles anything.
+
+    Anything that is not such text (nested too deeply, an array header that lies) raises
+    ValueError.
+    """
+    try:
+        return json.loads(text, object_hook=_decode_hook)
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
