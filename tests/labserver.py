@@ -21,7 +21,8 @@ def lab_command() -> list[str]:
     """The `jupyter lab ...` command of the Makefile's `lab` target (from `make -n lab`)."""
     dry = subprocess.run(["make", "-s", "-n", "lab"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.replace("\\\n", " ")
-    line = next(line for line in dry.splitlines() if "jupyter lab" in line)
+    line = next(line for line in dry.splitlines()
+                if "jupyter lab " in line and "root_dir" in line)  # not the install's lines
     command = shlex.split(line.split("&&")[-1])
     command[0] = str(Path(sys.executable).parent / "jupyter")
     if os.getuid() == 0 and "--allow-root" not in command:

@@ -35,6 +35,18 @@ from autograder.notebooks import (
 RELEASED = [a for a in assignments() if (RELEASE / a / f"{a}.ipynb").exists()]
 
 
+def graded_exercises(notebook) -> list[str]:
+    """Answer cells that a test cell after them grades (not, say, a cell where the student
+    pastes their functions from an earlier notebook)."""
+    graded, last = [], None
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and is_solution(cell):
+            last = grade_id(cell)
+        elif cell.metadata.get("nbgrader", {}).get("grade") and last and last not in graded:
+            graded.append(last)
+    return graded
+
+
 def graded_tests(notebook) -> list[str]:
     return [grade_id(c) for c in notebook.cells if c.cell_type == "code"
             and c.metadata.get("nbgrader", {}).get("grade") and not is_solution(c)]
@@ -47,8 +59,14 @@ def checked(request, tmp_path_factory):
     folder.parent.mkdir(exist_ok=True)
     shutil.copytree(RELEASE / assignment, folder)
     notebook = release_notebook(assignment)
-    exercises = [c for c in notebook.cells if c.cell_type == "code" and is_solution(c)]
-    exercises[0].source = solution_sources(assignment)[grade_id(exercises[0])]
+    graded = graded_exercises(notebook)
+    solutions = solution_sources(assignment)
+    for cell in notebook.cells:  # ungraded answer cells (pasted earlier work) filled in
+        if cell.cell_type == "code" and is_solution(cell) and grade_id(cell) not in graded:
+            cell.source = solutions[grade_id(cell)]
+    exercises = [c for c in notebook.cells if c.cell_type == "code" and is_solution(c)
+                 and grade_id(c) in graded]
+    exercises[0].source = solutions[grade_id(exercises[0])]
     if len(exercises) > 1:
         exercises[1].source = exercises[1].source.replace("raise NotImplementedError()",
                                                           "return 0")
@@ -67,14 +85,14 @@ def test_one_result_per_test_cell_of_the_students_notebook(checked):
 
 def test_the_answered_exercise_passes(checked):
     _, notebook, results = checked
-    first = next(grade_id(c) for c in notebook.cells if is_solution(c))
+    first = graded_exercises(notebook)[0]
     mine = [r for r in results if r.exercise == first]
     assert mine and all(r.status == PASS for r in mine), render(RELEASE, mine)
 
 
 def test_a_wrong_answer_fails_with_a_message_and_the_rest_is_not_yet(checked):
     _, notebook, results = checked
-    exercises = [grade_id(c) for c in notebook.cells if is_solution(c)]
+    exercises = graded_exercises(notebook)
     if len(exercises) < 2:
         pytest.skip("one exercise only")
     second = [r for r in results if r.exercise == exercises[1]]
