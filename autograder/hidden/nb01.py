@@ -15,16 +15,16 @@ from nncourse.checks.nb01 import (
     TRUTH,
     XOR_RULES,
     _xor_verdict,
-    expected_parameter_count,
     judge_built_from,
     judge_collapse,
     judge_init,
     probe_built_from,
     probe_init,
-    reference_mlp,
+    reference_scores,
     reference_sigmoid,
     strided,
     strided_mlp,
+    torch_parameter_count,
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
@@ -232,9 +232,9 @@ class CountParametersHidden(Check):
 
     def judge(self, seen):
         for dims, got in zip(self.CASES, seen["counts"]):
-            if got != expected_parameter_count(dims):
+            if got != torch_parameter_count(dims):
                 return Verdict.fail(f"count_parameters({dims}) returned {got!r}, expected "
-                                    f"{expected_parameter_count(dims)}.")
+                                    f"{torch_parameter_count(dims)}.")
         return Verdict.ok()
 
 
@@ -280,11 +280,11 @@ class MlpForwardActivation(Check):
         X, weights, biases, single_w, single_b = _activation_task(run_seed)
         return first_failure(
             compare("mlp_forward with relu", seen["relu"],
-                    reference_mlp(X, weights, biases, "relu")),
+                    reference_scores(X, weights, biases, "relu")),
             compare("mlp_forward with sigmoid", seen["sigmoid"],
-                    reference_mlp(X, weights, biases, "sigmoid")),
+                    reference_scores(X, weights, biases, "sigmoid")),
             compare("mlp_forward with a single layer (no hidden layer)", seen["single"],
-                    reference_mlp(X, single_w, single_b)))
+                    reference_scores(X, single_w, single_b)))
 
 
 def _collapse_task(run_seed, square: bool):

@@ -94,6 +94,14 @@ MUTANTS = [
         "        b_next[...] = b\n"
         "    return W, b\n"),
         why="writes its running bias into the caller's bias arrays"),
+    Mutant("init_uniform_right_variance", "init_mlp",
+           edits=[("rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))",
+                   "rng.uniform(-np.sqrt(3.0 / d_in), np.sqrt(3.0 / d_in), size=(d_in, d_out))")],
+           why="uniform draws with the right variance: not N(0, 1/d_in) (review 01, s08)"),
+    Mutant("neuron_default_tanh", "neuron",
+           edits=[("def neuron(x, w, b, activation=sigmoid):",
+                   "def neuron(x, w, b, activation=np.tanh):")],
+           why="the default activation is not the sigmoid"),
     Mutant("collapse_ignores_biases", "collapse_linear",
            edits=[("b = b @ W_next + b_next", "b = 0 * b_next")]),
 ]
@@ -131,6 +139,46 @@ SHORTCUTS = [
         "    H = sigmoid(X @ np.column_stack([w1, w2]) + np.array([b1, b2]))\n"
         "    return sigmoid(H @ w3 + b3)\n"),
         why="bypasses neuron(): the rule says built from neuron and logic_gate_weights"),
+    Shortcut("xor_step_activation", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    step = lambda z: (z > 0).astype(float)\n"
+        "    h_or = neuron(X, *logic_gate_weights('or'), activation=step)\n"
+        "    h_nand = neuron(X, *logic_gate_weights('nand'), activation=step)\n"
+        "    return neuron(np.stack([h_or, h_nand], axis=1), *logic_gate_weights('and'),\n"
+        "                  activation=step)\n"),
+        why="the real gate weights with a step activation: a lookup table (review 01, s05)"),
+    Shortcut("xor_round_every_neuron", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h_or = np.round(neuron(X, *logic_gate_weights('or')))\n"
+        "    h_nand = np.round(neuron(X, *logic_gate_weights('nand')))\n"
+        "    return np.round(neuron(np.stack([h_or, h_nand], axis=1),\n"
+        "                           *logic_gate_weights('and')))\n"),
+        why="every neuron's output rounded to 0/1 (review 01, s06)"),
+    Shortcut("xor_round_output", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h_or = neuron(X, *logic_gate_weights('or'))\n"
+        "    h_nand = neuron(X, *logic_gate_weights('nand'))\n"
+        "    out = neuron(np.stack([h_or, h_nand], axis=1), *logic_gate_weights('and'))\n"
+        "    return np.round(out, 2)\n"),
+        why="the output rounded to 2 places (review 01, s21)"),
+    Shortcut("xor_round_hidden", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h_or = neuron(X, *logic_gate_weights('or'))\n"
+        "    h_nand = neuron(X, *logic_gate_weights('nand'))\n"
+        "    hidden = np.round(np.stack([h_or, h_nand], axis=1))\n"
+        "    return neuron(hidden, *logic_gate_weights('and'))\n"),
+        why="the hidden layer rounded to 0/1 before the output neuron"),
+    Shortcut("sigmoid_silenced_naive", "sigmoid", source=(
+        "def sigmoid(z):\n"
+        "    with np.errstate(all='ignore'):\n"
+        "        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))\n"),
+        why="the overflowing formula with numpy's warnings silenced (review 01)"),
+    Shortcut("sigmoid_warnings_filtered", "sigmoid", source=(
+        "import warnings\n"
+        "def sigmoid(z):\n"
+        "    warnings.simplefilter('ignore')\n"
+        "    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))\n"),
+        why="the overflowing formula with Python's warnings filtered out"),
     Shortcut("init_global_rng", "init_mlp",
              edits=[("rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))",
                      "np.random.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out))")],
@@ -193,6 +241,29 @@ VARIANTS = [
         "              for g in ('nand', 'or')]\n"
         "    out = neuron(np.column_stack(hidden[::-1]), *logic_gate_weights('and'))\n"
         "    return np.asarray(out).reshape(len(X))\n")),
+    Variant("xor_row_by_row", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    out = []\n"
+        "    for x in X:\n"
+        "        hidden = np.array([neuron(x, *logic_gate_weights('or')),\n"
+        "                           neuron(x, *logic_gate_weights('nand'))])\n"
+        "        out.append(neuron(hidden, *logic_gate_weights('and')))\n"
+        "    return np.array(out)\n")),
+    Variant("neuron_default_looked_up_late", "neuron", source=(
+        "def neuron(x, w, b, activation=None):\n"
+        "    if activation is None:\n"
+        "        activation = sigmoid\n"
+        "    return activation(np.dot(x, w) + b)\n")),
+    Variant("sigmoid_masked_errstate_unused", "sigmoid", source=(
+        "def sigmoid(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    out = np.empty_like(z)\n"
+        "    neg = z < 0\n"
+        "    with np.errstate(over='raise'):\n"
+        "        out[~neg] = 1.0 / (1.0 + np.exp(-z[~neg]))\n"
+        "        e = np.exp(z[neg])\n"
+        "        out[neg] = e / (1.0 + e)\n"
+        "    return out[()]\n")),
     Variant("collapse_reduce", "collapse_linear", source=(
         "def collapse_linear(weights, biases):\n"
         "    from functools import reduce\n"

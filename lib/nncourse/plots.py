@@ -69,15 +69,17 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
 
 
 def plot_truth_tables(tables: dict[str, np.ndarray], inputs: np.ndarray, axes=None):
-    """One small square per gate: the four inputs coloured by the target (0 or 1)."""
+    """One small square per gate: the four inputs coloured by the target (0 or 1), with
+    the marker and colour of that class everywhere else (plot_decision_boundary)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
         _, axes = plt.subplots(1, len(tables), figsize=(2.4 * len(tables), 2.6))
     for ax, (gate, target) in zip(np.atleast_1d(axes), tables.items()):
         for (x1, x2), t in zip(inputs, target):
-            ax.scatter(x1, x2, s=260, marker="o" if t else "s",
-                       color=OKABE_ITO[4] if t else OKABE_ITO[0], edgecolors="black")
+            k = int(t)
+            ax.scatter(x1, x2, s=260, marker=MARKERS[k], color=OKABE_ITO[k],
+                       edgecolors="black")
             ax.annotate(f"{t:g}", (x1, x2), ha="center", va="center", color="white",
                         fontweight="bold")
         ax.set(xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), xticks=[0, 1], yticks=[0, 1],
