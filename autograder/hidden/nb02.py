@@ -21,6 +21,7 @@ from nncourse.checks.nb02 import (
     strided,
     tent_points,
     tent_verdict,
+    units_verdict,
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
@@ -41,6 +42,7 @@ class BumpHiddenShapes(Check):
 
     name = "bump_hidden_shapes"
     fresh = True
+    warnings_fail = True  # steepness 1e5: an overflowing sigmoid warns
 
     def probe(self, bump, run_seed=0):
         cube, left, right, height, s = _bump_inputs(run_seed)
@@ -144,21 +146,26 @@ class ParityDeepHidden(Check):
             built_from_verdict(seen, X, n))
 
 
+def _units_sizes(run_seed):
+    rng = np.random.default_rng([run_seed, 207])
+    return [6, 10, 13, 17, 21, 30, 40, int(rng.integers(41, 200))]
+
+
 @register
 class ParityUnitsLarge(Check):
-    """parity_units_deep(n) is an exact integer for n up to 40."""
+    """parity_units_deep(n) is the exact int count for n = 6 to 40 and a fresh n up to 200."""
 
     name = "parity_units_hidden_large"
-    SIZES = (6, 13, 21, 40)
+    fresh = True
 
-    def probe(self, parity_units_deep):
-        return {"deep": [parity_units_deep(n) for n in self.SIZES]}
+    def probe(self, parity_units_deep, run_seed=0):
+        return {"deep": [parity_units_deep(n) for n in _units_sizes(run_seed)]}
 
-    def judge(self, seen):
-        for n, deep in zip(self.SIZES, seen["deep"]):
-            if isinstance(deep, bool) or deep != 3 * n - 4:
-                return Verdict.fail(f"parity_units_deep({n}) returned {deep!r}, expected "
-                                    f"{3 * n - 4}.")
+    def judge(self, seen, run_seed=0):
+        for n, deep in zip(_units_sizes(run_seed), seen["deep"]):
+            verdict = units_verdict(n, deep, 3 * n - 4)
+            if not verdict.passed:
+                return verdict
         return Verdict.ok()
 
 
@@ -237,6 +244,21 @@ def _pieces_cases(run_seed):
                        pair[0] + 1.0 - 4 * (pair[1] - pair[0]) + 2 * (hi + 1.0 - pair[1])])
     cases.append((knots, values, lo, hi, grid, 2))
     cases.append((knots, values, lo, hi, 100001, 3))
+    # the tolerance is relative: the first random function scaled to huge and to tiny slopes
+    knots, values, lo, hi, grid, expected = cases[0]
+    for scale in (10.0 ** rng.uniform(6, 8), 10.0 ** -rng.uniform(9.5, 12)):
+        cases.append((knots, scale * values, lo, hi, grid, expected))
+    # slopes that change by a fresh 0.5 % to 3 % at kinks between grid points
+    k = int(rng.integers(2, 6))
+    lo, hi = float(rng.uniform(-2, 0)), float(rng.uniform(1, 3))
+    step = (hi - lo) / 100000
+    slots = rng.choice(np.arange(2000, 98000, 4000), size=k, replace=False)
+    kinks = np.sort(lo + (slots + rng.uniform(0.2, 0.8, size=k)) * step)
+    knots = np.concatenate([[lo - 1.0], kinks, [hi + 1.0]])
+    factors = 1.0 + rng.uniform(0.005, 0.03, size=k) * rng.choice([-1, 1], size=k)
+    slopes = float(rng.uniform(0.5, 2.0)) * np.cumprod(np.concatenate([[1.0], factors]))
+    values = np.concatenate([[0.0], np.cumsum(slopes * np.diff(knots))])
+    cases.append((knots, values, lo, hi, 100001, k + 1))
     return cases
 
 

@@ -90,6 +90,43 @@ MUTANTS = [
     Mutant("pieces_exact_equality", "count_linear_pieces",
            edits=[("> 1e-6 * larger", "> 0")],
            why="rounding noise in the slopes counted as kinks"),
+    Mutant("bump_overflowing_sigmoid", "bump", source=(
+        "def bump(x, left, right, height, steepness=1000.0):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    sg = lambda z: 1.0 / (1.0 + np.exp(-z))\n"
+        "    return height * (sg(steepness * (x - left)) - sg(steepness * (x - right)))\n"),
+        why="a naive sigmoid: right values, but exp overflows (a RuntimeWarning) at s = 1000"),
+    Mutant("units_deep_float", "parity_units_deep",
+           edits=[("return 3 * n - 4", "return 3.0 * n - 4")],
+           why="the right count as a float; the contract says an int"),
+    Mutant("pieces_absolute_tolerance", "count_linear_pieces",
+           edits=[("> 1e-6 * larger", "> 1e-6")],
+           why="an absolute tolerance: wrong for slopes of 1e7 (noise) and of 1e-9 (no kinks)"),
+    Mutant("pieces_loose_tolerance", "count_linear_pieces",
+           edits=[("> 1e-6 * larger", "> 0.1 * larger")],
+           why="a 10 % relative tolerance: misses a slope change of a few percent"),
+    Mutant("pieces_isclose_defaults", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    x = np.linspace(lo, hi, grid)\n"
+        "    s = np.diff(f(x)) / np.diff(x)\n"
+        "    changed = ~np.isclose(s[1:], s[:-1])\n"
+        "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
+        "    return int(starts.sum()) + 1\n"),
+        why="np.isclose's default atol = 1e-8 swallows every kink of a function with tiny slopes"),
+    Mutant("pieces_second_difference", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    y = f(np.linspace(lo, hi, grid))\n"
+        "    changed = np.abs(np.diff(y, 2)) > 1e-9\n"
+        "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
+        "    return int(starts.sum()) + 1\n"),
+        why="second differences of the values against a fixed threshold: scale-dependent"),
+    Mutant("pieces_half_the_changes", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    x = np.linspace(lo, hi, grid); y = f(x)\n"
+        "    s = np.diff(y) / np.diff(x)\n"
+        "    ch = np.abs(np.diff(s)) > 1e-6 * np.maximum(np.abs(s[1:]), np.abs(s[:-1]))\n"
+        "    return int(np.ceil(ch.sum() / 2)) + 1\n"),
+        why="halves the number of slope changes instead of merging runs"),
 ]
 
 SHORTCUTS = [
@@ -106,6 +143,51 @@ SHORTCUTS = [
         "    xor_network(np.asarray(X, dtype=float)[:, :2])  # called, result unused\n"
         "    return np.asarray(X, dtype=float).sum(axis=1) % 2\n"),
         why="calls xor_network for show, computes parity with %"),
+    Shortcut("parity_deep_threshold_between", "parity_deep",
+             edits=[("parity = xor_network(np.column_stack([parity, X[:, j]]))",
+                     "parity = (xor_network(np.column_stack([parity, X[:, j]])) > 0.5)"
+                     ".astype(float)")],
+             why="a comparison between the XORs: the chain no longer only chains xor_network"),
+    Shortcut("parity_deep_round_between", "parity_deep",
+             edits=[("parity = xor_network(np.column_stack([parity, X[:, j]]))",
+                     "parity = np.round(xor_network(np.column_stack([parity, X[:, j]])))")],
+             why="rounds between the XORs"),
+    Shortcut("parity_deep_inlined_neurons", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    p = X[:, 0]\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        Z = np.column_stack([p, X[:, j]])\n"
+        "        h = np.stack([neuron(Z, *logic_gate_weights('or')),\n"
+        "                      neuron(Z, *logic_gate_weights('nand'))], axis=1)\n"
+        "        p = neuron(h, *logic_gate_weights('and'))\n"
+        "    return p\n"),
+        why="rebuilds XOR from neurons instead of calling the student's xor_network"),
+    Shortcut("units_deep_visible_table", "parity_units_deep", source=(
+        "def parity_units_deep(n):\n"
+        "    return {2: 2, 3: 5, 4: 8, 5: 11, 8: 20}.get(n, 0)\n"),
+        why="the visible sizes written out"),
+    Shortcut("bump_course_reference", "bump", source=(
+        "def bump(x, left, right, height, steepness=1000.0):\n"
+        "    from nncourse.checks.nb02 import reference_bump\n"
+        "    return reference_bump(x, left, right, height, steepness)\n"),
+        why="calls the checks' oracle"),
+    Shortcut("approx_course_bump_grid", "approximate_1d", source=(
+        "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
+        "    from nncourse.checks.nb02 import bump_grid\n"
+        "    edges, c = bump_grid(lo, hi, n_bumps, steepness)\n"
+        "    y = np.asarray(f(c), dtype=float)\n"
+        "    W1 = steepness * np.ones((1, 2 * n_bumps))\n"
+        "    b1 = np.concatenate([-steepness * edges[:-1], -steepness * edges[1:]])\n"
+        "    W2 = np.concatenate([y, -y]).reshape(-1, 1)\n"
+        "    return W1, b1, W2, np.array([0.0])\n"),
+        why="takes the edges from the course's checks"),
+    Shortcut("bump_scipy_expit", "bump", source=(
+        "from scipy.special import expit\n\n"
+        "def bump(x, left, right, height, steepness=1000.0):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    return height * (expit(steepness * (x - left)) - expit(steepness * (x - right)))\n"),
+        why="scipy's sigmoid (not installed while grading)"),
     Shortcut("pieces_ignore_grid", "count_linear_pieces",
              edits=[("x = np.linspace(lo, hi, grid)", "x = np.linspace(lo, hi, 100001)")],
              why="the grid argument ignored"),
@@ -259,6 +341,24 @@ VARIANTS = [
         "        previous_changed = changed\n"
         "        last = slope\n"
         "    return kinks + 1\n")),
+    Variant("pieces_loop_relative_1e-6", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    x = np.linspace(lo, hi, grid)\n"
+        "    y = f(x)\n"
+        "    kinks = 0\n"
+        "    prev_changed = False\n"
+        "    for i in range(1, grid - 1):\n"
+        "        s0 = (y[i] - y[i - 1]) / (x[i] - x[i - 1])\n"
+        "        s1 = (y[i + 1] - y[i]) / (x[i + 1] - x[i])\n"
+        "        changed = abs(s1 - s0) > 1e-6 * max(abs(s0), abs(s1))\n"
+        "        if changed and not prev_changed:\n"
+        "            kinks += 1\n"
+        "        prev_changed = changed\n"
+        "    return kinks + 1\n")),
+    Variant("units_deep_numpy_int", "parity_units_deep", source=(
+        "def parity_units_deep(n):\n"
+        "    blocks = np.arange(n - 1)\n"
+        "    return np.int64(2 * blocks.size + (blocks.size - 1))\n")),
     Variant("pieces_isclose_runs", "count_linear_pieces", source=(
         "def count_linear_pieces(f, lo, hi, grid=100001):\n"
         "    x = np.linspace(lo, hi, grid)\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -132,9 +133,10 @@ APPROX_HINTS = (
 
 @register
 class BumpValues(Check):
-    """bump matches height * (sigmoid(s(x - left)) - sigmoid(s(x - right))) computed by torch."""
+    """bump matches a pair of sigmoid units (torch as oracle), without overflow warnings."""
 
     name = "bump_values"
+    warnings_fail = True  # the contract: a steepness of 1000 causes no overflow
 
     def _inputs(self, seed):
         rng = np.random.default_rng(seed)
@@ -370,6 +372,13 @@ def _or_block(X):
     return X[:, 0] + X[:, 1] - X[:, 0] * X[:, 1]
 
 
+def _sum_block(X):
+    """Stands in for xor_network in the built-from probe: a + b + 1/4, a gate whose outputs
+    are not 0 or 1 (so a chain that rounds or thresholds between gates shows it)."""
+    X = np.asarray(X, dtype=np.float64)
+    return X[:, 0] + X[:, 1] + 0.25
+
+
 PARITY_HINTS = (
     "Look at which rows are wrong: are only some columns taken into account?",
     "Carry one running value through the columns, one XOR network per new column "
@@ -387,20 +396,26 @@ def parity_outputs(name, out, X, expected, hints=PARITY_HINTS) -> Verdict:
 
 
 def built_from_verdict(seen, X, n) -> Verdict:
-    """The chain must follow xor_network: swapped for AND (OR) it must detect all (any) ones."""
-    for key, expected, what in (("and", X.min(axis=1), "AND"), ("or", X.max(axis=1), "OR")):
+    """The chain must follow xor_network: swapped for AND (OR) it must detect all (any) ones;
+    swapped for a + b + 1/4 it must give the number of ones plus (n - 1)/4."""
+    for key, expected, what, gives in (
+            ("and", X.min(axis=1), "an AND of its two inputs", f"the AND of all {n} columns"),
+            ("or", X.max(axis=1), "an OR of its two inputs", f"the OR of all {n} columns"),
+            ("sum", X.sum(axis=1) + 0.25 * (n - 1), "a gate that returns a + b + 1/4",
+             f"the number of ones plus (n - 1)/4 = {0.25 * (n - 1):g} for n = {n} (its "
+             "outputs are not 0 or 1, so rounding or thresholding between gates shows)")):
         out = np.asarray(seen[key], dtype=np.float64)
         if out.shape != expected.shape or not np.allclose(out, expected, atol=0.01):
             follows = out.shape == expected.shape and np.allclose(
                 out, X.sum(axis=1) % 2, atol=0.01)
             return Verdict.fail(
                 f"parity_deep must be computed by chaining xor_network(): with xor_network "
-                f"replaced by an {what} of its two inputs, a chain gives the {what} of all "
-                f"{n} columns, but your parity_deep "
+                f"replaced by {what}, a chain gives {gives}, but your parity_deep "
                 + ("still returned the parity: it computed parity another way."
                    if follows else f"returned {describe(out)} that does not follow it."),
                 "Every combination of two values must go through xor_network(...), "
-                "including the first one; no %, sum, ^ or comparisons on the inputs.")
+                "including the first one and the running value itself: no %, sum, ^, "
+                "rounding or comparisons on the inputs or between the gates.")
     if seen.get("calls", 0) < n - 1:
         return Verdict.fail(f"parity_deep called xor_network {seen.get('calls', 0)} times for "
                             f"{n} columns; combining {n} bits takes {n - 1} XORs.")
@@ -445,7 +460,7 @@ def probe_built_from(parity_deep, X) -> dict:
     from nncourse.rules import swapped
 
     seen = {}
-    for key, block in (("and", _and_block), ("or", _or_block)):
+    for key, block in (("and", _and_block), ("or", _or_block), ("sum", _sum_block)):
         with swapped(parity_deep, xor_network=block) as recorders:
             seen[key] = parity_deep(X.copy())
         seen["calls"] = recorders["xor_network"].count
@@ -466,25 +481,57 @@ class ParityDeepBuiltFrom(Check):
         return built_from_verdict(seen, all_patterns(n), n)
 
 
+def _units_digest(n: int, count: int) -> str:
+    return hashlib.sha256(f"nb02 chain of XORs: n = {n}, {count} hidden".encode()).hexdigest()
+
+
+#: digests of the right counts for the visible sizes (so this module does not print them)
+UNITS_DIGESTS = {
+    2: "54b9a72b7430167411ea715bc7f43c6cae92a585c76394de82f235d46f7fd6d7",
+    3: "a983161622cb04d32f55a5bad1e9def5dbba80332fba4dd07e82ee983f740a68",
+    4: "eeadf1229b6dc2be7c01a0daa866407724fa8ba72a5302c8356b0bcaa97ceef6",
+    5: "72c8e4b6c158295421803c12c6876693d8213b85055bf4b17d6255565daf8288",
+    8: "ae303c75da5b8152f377f20131aaa43e159fdbb6f19235620ef8b74ab6f2b858",
+}
+
+UNITS_HINTS = (
+    "Draw the chain for n = 3 and mark every unit that is neither an input nor the final "
+    "output; then count again for n = 4 and see what one more input adds.",
+    "Each XOR block has three units; ask of each whether it is hidden, and whether the last "
+    "block differs from the others.",
+)
+
+
+def units_verdict(n, got, expected) -> Verdict:
+    """parity_units_deep(n) must be the exact int ``expected``; the message gives only the
+    direction of a wrong count, not the count."""
+    if isinstance(got, bool) or not isinstance(got, int):
+        return Verdict.fail(f"parity_units_deep({n}) returned {describe(got)}; a number of "
+                            "units is an int (return an int, not a float).", *UNITS_HINTS)
+    if got != expected:
+        how = "too many" if got > expected else "too few"
+        return Verdict.fail(f"parity_units_deep({n}) returned {got}: {how} hidden units for "
+                            f"the chain on {n} inputs. Recount the n = 3 chain.", *UNITS_HINTS)
+    return Verdict.ok()
+
+
 @register
 class ParityUnitsDeep(Check):
-    """parity_units_deep(n) counts the hidden units of the chain of XOR networks."""
+    """parity_units_deep(n) counts the hidden units of the chain of XOR networks (an int)."""
 
     name = "parity_units_deep_values"
+    SIZES = (2, 3, 4, 5, 8)
 
-    def probe(self, parity_units_deep, sizes=(2, 3, 4, 5, 8)):
-        return {"counts": [parity_units_deep(n) for n in sizes]}
+    def probe(self, parity_units_deep):
+        return {"counts": [parity_units_deep(n) for n in self.SIZES]}
 
-    def judge(self, seen, sizes=(2, 3, 4, 5, 8)):
-        for n, got in zip(sizes, seen["counts"]):
-            expected = 3 * n - 4
-            if isinstance(got, bool) or not isinstance(got, int | float) or got != expected:
-                return Verdict.fail(
-                    f"parity_units_deep({n}) returned {got!r}, expected {expected}.",
-                    "Draw the chain for n = 3 and mark every unit that is neither an input "
-                    "nor the final output.",
-                    "Each XOR block has three units; ask of each whether it is hidden, and "
-                    "whether the last block differs from the others.")
+    def judge(self, seen):
+        for n, got in zip(self.SIZES, seen["counts"]):
+            expected = next(c for c in range(10 * n + 10)
+                            if _units_digest(n, c) == UNITS_DIGESTS[n])
+            verdict = units_verdict(n, got, expected)
+            if not verdict.passed:
+                return verdict
         return Verdict.ok()
 
 
@@ -674,6 +721,22 @@ PIECE_CASES = {
     "steep": ([0.0, 0.2, 0.21, 0.6, 1.0], [0.0, 50.0, -30.0, 120.0, 0.0], 0.0, 1.0, None, 4),
     "coarse_grid": ([0.0, 0.33, 0.37, 1.0], [0.0, 1.0, 0.0, 1.0], 0.0, 1.0, 11, 2),
     "fine_grid": ([0.0, 0.33, 0.37, 1.0], [0.0, 1.0, 0.0, 1.0], 0.0, 1.0, 1001, 3),
+    # the tolerance is relative: slopes of 1e7, slopes of 1e-9, slopes that differ by 1 %
+    "huge_slopes": ([0.0, 0.3, 1.0], [3.0e6, 0.0, 7.0e6], 0.0, 1.0, None, 2),
+    "tiny_slopes": ([0.0, 0.3, 1.0], [3.0e-10, 0.0, 7.0e-10], 0.0, 1.0, None, 2),
+    "slight_bends": ([0.0, 0.41421356, 0.73205081, 1.0],
+                     [0.0, 0.41421356, 0.41421356 + 1.01 * 0.31783725,
+                      0.41421356 + 1.01 * 0.31783725 + 0.26794919], 0.0, 1.0, None, 3),
+}
+
+#: what a wrong count on the scale cases most likely means
+SCALE_CAUSES = {
+    "huge_slopes": "slopes of 1e7 carry rounding noise far above any absolute tolerance: "
+                   "compare neighbouring slopes relative to their size.",
+    "tiny_slopes": "slopes of 1e-9 differ by less than a fixed absolute tolerance: compare "
+                   "neighbouring slopes relative to their size.",
+    "slight_bends": "these slopes change by 1 % at each kink: a relative tolerance of about "
+                    "1e-6 sees that, a much looser one does not.",
 }
 
 
@@ -722,5 +785,7 @@ class CountPieces(Check):
                 if case == "coarse_grid" and got == 3:
                     verdict.message += ("\n  likely cause: the grid argument is ignored (with "
                                         "11 points both kinks fall between 0.3 and 0.4).")
+                if case in SCALE_CAUSES and isinstance(got, int):
+                    verdict.message += "\n  likely cause: " + SCALE_CAUSES[case]
                 return verdict
         return Verdict.ok()
