@@ -15,6 +15,7 @@ from nncourse.checks.nb03 import (
     rng_for,
     scalar_numpy,
     scalar_params,
+    spread_residuals,
     vector_numpy,
     vector_params,
 )
@@ -117,6 +118,39 @@ class NumericalJacobianHidden(Check):
                            row["x"]),
             unchanged("numerical_jacobian (2-D x)", seen["after1"], wide["x"]),
             unchanged("numerical_jacobian (1 output)", seen["after2"], row["x"]))
+
+
+@register
+class NumericalJacobianViewsHidden(Check):
+    """numerical_jacobian of functions that return (a view of) x itself: the identity on a
+    2-D x and the slice v[1:] of a vector."""
+
+    name = "numerical_jacobian_views_hidden"
+    rules = NUMPY_ONLY
+    fresh = True
+
+    @staticmethod
+    def cases(run_seed):
+        rng = rng_for(run_seed, 0, 413)
+        return rng.uniform(-1.0, 1.0, size=(2, 3)), rng.uniform(-1.0, 1.0, size=5)
+
+    def probe(self, numerical_jacobian, run_seed=0):
+        matrix, vector = self.cases(run_seed)
+        return {"identity": numerical_jacobian(lambda v: v, matrix.copy()),
+                "slice": numerical_jacobian(lambda v: v[1:], vector.copy())}
+
+    def judge(self, seen, run_seed=0):
+        from nncourse.checks.nb03 import VIEW_HINTS, judge_identity
+        from nncourse.compare import compare
+        from nncourse.gradcheck import torch_jacobian
+
+        matrix, vector = self.cases(run_seed)
+        return first_failure(
+            judge_identity("numerical_jacobian of f(v) = v at x of shape (2, 3)",
+                           seen["identity"], matrix),
+            compare("numerical_jacobian of f(v) = v[1:] (a view of x) at x of shape (5,)",
+                    seen["slice"], torch_jacobian(lambda t: t[1:], vector), rtol=1e-5,
+                    atol=1e-6, hints=VIEW_HINTS))
 
 
 @register
@@ -489,3 +523,47 @@ class MaeLossHidden(LossHidden):
     name = "mae_loss_hidden"
     kind = "mae"
     tag = 486
+
+
+class LossSpreadHidden(Check):
+    """The loss's gradient is exact at every entry, for residuals from 1e-9 to 1e4 in size."""
+
+    kind = ""
+    rules = ANALYTIC
+    fresh = True
+    tag = 0
+
+    def case(self, run_seed):
+        rng = rng_for(run_seed, 0, self.tag)
+        shape = (int(rng.integers(3, 6)), int(rng.integers(2, 5)))
+        return spread_residuals(rng, shape, ties=self.kind == "mae")
+
+    def probe(self, fn, run_seed=0):
+        pred, target = self.case(run_seed)
+        return {"out": list(fn(pred.copy(), target.copy()))}
+
+    def judge(self, seen, run_seed=0):
+        from nncourse.checks.nb03 import judge_loss
+
+        pred, target = self.case(run_seed)
+        return judge_loss(self.kind, f"{self.kind}_loss with residuals pred - target from "
+                          f"1e-9 to 1e4 in size, shape {pred.shape}", seen["out"], pred,
+                          target, atol=0.0)
+
+
+@register
+class MseLossSpreadHidden(LossSpreadHidden):
+    """mse_loss: dpred exact (to round-off) even where the residual is 1e-9 next to 1e4."""
+
+    name = "mse_loss_spread_hidden"
+    kind = "mse"
+    tag = 482
+
+
+@register
+class MaeLossSpreadHidden(LossSpreadHidden):
+    """mae_loss: dpred exact even where the residual is 1e-9 next to 1e4 (and at ties)."""
+
+    name = "mae_loss_spread_hidden"
+    kind = "mae"
+    tag = 487

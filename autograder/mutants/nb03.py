@@ -105,6 +105,10 @@ MUTANTS = [
         "        J[:, j] = (f_plus - f_minus) / (2 * eps)\n"
         "    return J\n"),
         why="the old lesson's recipe: silently zero for non-contiguous x"),
+    Mutant("numjac_output_view", "numerical_jacobian",
+           edits=[("np.array(f(x), dtype=np.float64).reshape(-1)  # a copy, never a view of x",
+                   "np.asarray(f(x)).reshape(-1)")],
+           why="keeps a view of x from the +eps evaluation: zeros when f returns x itself"),
     # activation derivatives
     Mutant("sigmoid_grad_is_sigmoid", "sigmoid_grad",
            edits=[("return s * (1.0 - s)", "return s")]),
@@ -273,6 +277,51 @@ SHORTCUTS = [
         "    loss = lambda p: float(np.mean((p - target) ** 2))\n"
         "    return loss(np.asarray(pred, dtype=np.float64)), numerical_gradient(loss, pred)\n"),
         why="central differences of a quadratic are exact up to round-off"),
+    # finite differences written inline (no call to numerical_*): caught by the tolerance
+    # (exact to round-off) and by residuals from 1e-9 to 1e4 in the losses' hidden checks
+    Shortcut("sigmoid_grad_inline_differences", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    h = 1e-5\n"
+        "    return (sigmoid(z + h) - sigmoid(z - h)) / (2 * h)\n")),
+    Shortcut("tanh_grad_inline_differences", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    h = 1e-4\n"
+        "    return (np.tanh(z + h) - np.tanh(z - h)) / (2 * h)\n")),
+    Shortcut("softmax_jacobian_inline_differences", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.array(z, dtype=np.float64)\n"
+        "    J = np.zeros((z.size, z.size))\n"
+        "    h = 1e-5\n"
+        "    for j in range(z.size):\n"
+        "        up = z.copy(); up[j] += h\n"
+        "        down = z.copy(); down[j] -= h\n"
+        "        J[:, j] = (softmax(up) - softmax(down)) / (2 * h)\n"
+        "    return J\n")),
+    Shortcut("mse_loss_inline_differences_unit_step", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    p = np.array(pred, dtype=np.float64)\n"
+        "    t = np.asarray(target, dtype=np.float64)\n"
+        "    loss = lambda q: float(np.mean((q - t) ** 2))\n"
+        "    d = np.zeros(p.shape)\n"
+        "    for i in np.ndindex(p.shape):\n"
+        "        a = p.copy(); a[i] += 1.0\n"
+        "        b = p.copy(); b[i] -= 1.0\n"
+        "        d[i] = (loss(a) - loss(b)) / 2.0\n"
+        "    return loss(p), d\n"),
+        why="a unit step is exact for a quadratic, up to round-off of the total loss"),
+    Shortcut("mae_loss_inline_differences", "mae_loss", source=(
+        "def mae_loss(pred, target):\n"
+        "    p = np.array(pred, dtype=np.float64)\n"
+        "    t = np.asarray(target, dtype=np.float64)\n"
+        "    loss = lambda q: float(np.mean(np.abs(q - t)))\n"
+        "    d = np.zeros(p.shape)\n"
+        "    for i in np.ndindex(p.shape):\n"
+        "        a = p.copy(); a[i] += 2.0 ** -30\n"
+        "        b = p.copy(); b[i] -= 2.0 ** -30\n"
+        "        d[i] = (loss(a) - loss(b)) / 2.0 ** -29\n"
+        "    return loss(p), d\n")),
     Shortcut("mae_loss_torch", "mae_loss", source=(
         "def mae_loss(pred, target):\n"
         "    import torch\n"
@@ -349,6 +398,12 @@ VARIANTS = [
         "    e = np.exp(-np.abs(np.asarray(z, dtype=float)))\n"
         "    return e / (1.0 + e) ** 2\n"),
         why="e^{-|z|} / (1 + e^{-|z|})^2, symmetric and stable"),
+    Variant("sigmoid_pasted_exp_split", "sigmoid_from_nb01", source=(
+        "def sigmoid(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    e = np.exp(-np.abs(z))\n"
+        "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n"),
+        why="another stable notebook-01 sigmoid: sigmoid_grad s(1 - s) stays exact"),
     Variant("tanh_grad_via_cosh", "tanh_grad", source=(
         "def tanh_grad(z):\n"
         "    z = np.asarray(z, dtype=float)\n"
@@ -356,6 +411,9 @@ VARIANTS = [
     Variant("relu_grad_where", "relu_grad", source=(
         "def relu_grad(z):\n"
         "    return np.where(z > 0, 1.0, 0.0)\n")),
+    Variant("relu_grad_heaviside", "relu_grad", source=(
+        "def relu_grad(z):\n"
+        "    return np.heaviside(np.asarray(z, dtype=float), 0.0)\n")),
     Variant("softmax_logsumexp", "softmax", source=(
         "def softmax(z):\n"
         "    z = np.asarray(z, dtype=float)\n"
@@ -371,6 +429,12 @@ VARIANTS = [
         "        for j in range(K):\n"
         "            J[i, j] = p[i] * ((1.0 if i == j else 0.0) - p[j])\n"
         "    return J\n")),
+    Variant("softmax_jacobian_inline_exp", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    e = np.exp(z - z.max())\n"
+        "    p = (e / e.sum())[:, None]\n"
+        "    return np.eye(len(z)) * p - p @ p.T\n")),
     Variant("linear_jacobian_einsum", "linear_jacobian_wrt_weights", source=(
         "def linear_jacobian_wrt_weights(x, m):\n"
         "    return np.einsum('ik,j->ijk', np.eye(m), np.asarray(x, dtype=float))\n")),

@@ -455,6 +455,23 @@ class NumericalGradientAnyArray(Check):
 # --------------------------------------------------------------------------------------------
 
 JACOBIAN_CASES = (("tanh_affine", (3,)), ("matrix_map", (2, 3)))
+VIEW_HINTS = ("The Jacobian of f(v) = v is the identity matrix: check that your function gets "
+              "it, and look at what f returns (here: x itself).",
+              "Section 3: the output kept from the +eps evaluation must not be a view of x; "
+              "copy it before changing x again.")
+
+
+def judge_identity(label: str, got, x) -> Verdict:
+    """numerical_jacobian of f(v) = v (which returns x itself) is the identity (torch)."""
+    from nncourse.gradcheck import torch_jacobian
+
+    oracle = torch_jacobian(lambda t: t, x)
+    verdict = compare(label, got, oracle, rtol=1e-5, atol=1e-6, hints=VIEW_HINTS)
+    got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
+    if got is not None and got.shape == oracle.shape and np.allclose(got, 0.0):
+        verdict.message += ("\n  likely cause: f returned x itself, and the output kept from "
+                            "the +eps evaluation changed with x: it was a view, not a copy.")
+    return verdict
 
 
 def judge_jacobian(label: str, got, f_np, f_torch, x, eps=1e-6, rtol=1e-5,
@@ -492,6 +509,8 @@ class NumericalJacobianValues(Check):
             given = params["x"].copy()
             seen[name] = {"jac": numerical_jacobian(vector_numpy(name, params), given),
                           "after": given}
+        point = rng.uniform(-1.0, 1.0, size=3)
+        seen["identity"] = numerical_jacobian(lambda v: v, point)
         return seen
 
     def judge(self, seen, seed=0, run_seed=0):
@@ -505,6 +524,9 @@ class NumericalJacobianValues(Check):
                                            vector_numpy(name, params),
                                            vector_torch(name, params), x))
             verdicts.append(unchanged(f"numerical_jacobian of {name!r}", seen[name]["after"], x))
+        point = rng.uniform(-1.0, 1.0, size=3)
+        verdicts.append(judge_identity("numerical_jacobian of f(v) = v (f returns x itself) at "
+                                       "x of shape (3,)", seen["identity"], point))
         return first_failure(*verdicts)
 
 
@@ -592,11 +614,35 @@ ACTIVATION_HINTS = {
 }
 
 
+EXACT_RTOL, EXACT_ATOL = 1e-11, 1e-13
+"""A derived derivative agrees with torch to round-off (about 1e-16); central differences
+with any step are off by 1e-12 or more (truncation plus round-off / eps)."""
+
+APPROXIMATE = ("\n  likely cause: close to the derivative but not equal to it (largest error "
+               "{error:.1e}; an exact formula agrees with torch to about 1e-16): "
+               "finite differences instead of the derived formula?")
+
+
+def exact_compare(label: str, got, expected, hints) -> Verdict:
+    """``got`` must equal ``expected`` to round-off; an approximation is named as such."""
+    verdict = compare(label, got, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL, hints=hints)
+    if verdict.passed:
+        return verdict
+    try:
+        array = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return verdict
+    expected = np.asarray(expected, dtype=np.float64)
+    if (array.shape == expected.shape and np.all(np.isfinite(array))
+            and np.allclose(array, expected, rtol=1e-5, atol=1e-8)):
+        verdict.message += APPROXIMATE.format(error=float(np.max(np.abs(array - expected))))
+    return verdict
+
+
 def judge_activation(kind: str, label: str, got, z, hints=None) -> Verdict:
-    """Elementwise derivative vs torch autograd of sum(f)."""
+    """Elementwise derivative vs torch autograd of sum(f), to round-off."""
     hints = ACTIVATION_HINTS[kind] if hints is None else hints
-    return compare(label, got, torch_activation_grad(kind, z), rtol=1e-6, atol=1e-9,
-                   hints=hints)
+    return exact_compare(label, got, torch_activation_grad(kind, z), hints)
 
 
 class ActivationGradValues(Check):
@@ -771,9 +817,10 @@ def judge_softmax_jacobian(label: str, got, z) -> Verdict:
     from nncourse.gradcheck import torch_jacobian
 
     oracle = torch_jacobian(lambda t: torch.softmax(t, dim=-1), z)
-    verdict = compare(label, got, oracle, rtol=1e-6, atol=1e-9, hints=JACOBIAN_SOFTMAX_HINTS)
+    verdict = exact_compare(label, got, oracle, JACOBIAN_SOFTMAX_HINTS)
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
-    if got is not None and got.shape == oracle.shape and np.all(np.isfinite(got)):
+    if (got is not None and got.shape == oracle.shape and np.all(np.isfinite(got))
+            and "likely cause" not in verdict.message):
         off = ~np.eye(len(oracle), dtype=bool)
         diagonal_ok = np.allclose(np.diag(got), np.diag(oracle), rtol=1e-6, atol=1e-9)
         off_ok = np.allclose(got[off], oracle[off], rtol=1e-6, atol=1e-9)
@@ -867,11 +914,20 @@ def random_chain(shapes, rng):
 
 
 def expected_chain(jacobians):
-    """J_k @ ... @ J_1 (judges only)."""
-    result = np.asarray(jacobians[-1], dtype=np.float64)
-    for J in reversed(jacobians[:-1]):
-        result = result @ J
-    return result
+    """The Jacobian of the composition of the linear maps v -> J_i v, by torch autograd
+    (judges only)."""
+    import torch
+
+    from nncourse.gradcheck import torch_jacobian
+
+    maps = [torch.as_tensor(np.asarray(J, dtype=np.float64)) for J in jacobians]
+
+    def composition(t):
+        for J in maps:
+            t = J @ t
+        return t
+
+    return torch_jacobian(composition, np.zeros(maps[0].shape[1]))
 
 
 CHAIN_HINTS = ("The shapes only fit one way round: (d_2, d_1) @ (d_1, d_0).",
@@ -996,7 +1052,8 @@ def judge_descent(label: str, got, expected) -> Verdict:
     verdict = compare(label, got, expected, rtol=1e-9, atol=1e-12, hints=DESCENT_HINTS)
     got = np.asarray(got, dtype=np.float64)
     if not verdict.passed:
-        if got.shape == expected.shape[1:] or got.size == expected[-1].size:
+        if got.shape != expected.shape and (got.shape == expected.shape[1:]
+                                            or got.size == expected[-1].size):
             verdict.message += ("\n  likely cause: only the last iterate was returned; return "
                                 "all of them, stacked.")
         elif got.ndim >= 1 and got.shape[0] == expected.shape[0] - 1:
@@ -1088,8 +1145,9 @@ LOSS_HINTS = {
 }
 
 
-def judge_loss(kind: str, label: str, got, pred, target) -> Verdict:
-    """(loss, dpred) against torch, with the likely scale or sign error named."""
+def judge_loss(kind: str, label: str, got, pred, target, atol: float = 1e-12) -> Verdict:
+    """(loss, dpred) against torch, with the likely scale or sign error named. ``atol`` for
+    dpred (0 where some entries of the gradient are tiny and must still be exact)."""
     if not isinstance(got, list) or len(got) != 2:
         return Verdict.fail(f"{label}: expected a pair (loss, dpred), got {str(got)[:80]}.",
                             "Return two things: the loss (a number) and its gradient with "
@@ -1100,7 +1158,7 @@ def judge_loss(kind: str, label: str, got, pred, target) -> Verdict:
     hints = LOSS_HINTS[kind]
     loss_verdict = compare(f"{label}: the loss", loss, np.asarray(expected_loss), rtol=1e-9,
                            atol=1e-12, hints=hints)
-    grad_verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=1e-9, atol=1e-12,
+    grad_verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=1e-9, atol=atol,
                            hints=hints)
     verdict = first_failure(loss_verdict, grad_verdict)
     if verdict.passed:
@@ -1128,7 +1186,23 @@ def judge_loss(kind: str, label: str, got, pred, target) -> Verdict:
         if ties.any() and np.allclose(got_array[~ties], expected[~ties]):
             verdict.message += ("\n  likely cause: right everywhere except where pred == "
                                 "target, where the contract says 0.")
+            return verdict
+    if loss_verdict.passed and np.allclose(got_array, expected, rtol=1e-3, atol=1e-9):
+        verdict.message += APPROXIMATE.format(
+            error=float(np.max(np.abs(got_array - expected))))
     return verdict
+
+
+def spread_residuals(rng: np.random.Generator, shape, ties: bool = False):
+    """pred and target whose residuals pred - target range from 1e-9 to 1e4 in size (random
+    signs; with ``ties`` two entries equal). A derived gradient is exact at every entry; a
+    difference of two total losses (of size about 1e7) cannot resolve the tiny ones."""
+    target = rng.normal(size=shape)
+    residual = 10.0 ** rng.uniform(-9.0, 4.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    residual.flat[0], residual.flat[1], residual.flat[2] = 1e4, 3e-9, -2e-10
+    if ties:
+        residual.flat[-1] = residual.flat[-2] = 0.0
+    return target + residual, target
 
 
 class LossValues(Check):
