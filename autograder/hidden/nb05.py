@@ -8,6 +8,7 @@ from nncourse.checks.nb05 import (
     ADAM_HINTS,
     GRADIENT_HINTS,
     KEYS,
+    LOOP_RULES,
     MOMENTUM_HINTS,
     TRAIN_RULES,
     VECTORIZED_RULES,
@@ -123,6 +124,7 @@ class BatchGradientLoopKink(_GradientKink):
 
     name = "batch_gradient_loop_hidden_kink"
     function = "batch_gradient_by_loop"
+    rules = LOOP_RULES
 
 
 @register
@@ -321,6 +323,7 @@ class BatchGradientLoopRandom(_GradientRandom):
 
     name = "batch_gradient_loop_hidden_random"
     function = "batch_gradient_by_loop"
+    rules = LOOP_RULES
 
 
 @register

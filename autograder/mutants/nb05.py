@@ -166,6 +166,29 @@ MUTANTS = [
         "        new[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)\n"
         "    return new, state\n"),
         why="changes the state it was given (a second call with it differs)"),
+    Mutant("train_loss_running_average", "train_mlp", source=(
+        "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
+        "              epochs=20, rng=None):\n"
+        "    if rng is None:\n"
+        "        rng = np.random.default_rng(0)\n"
+        "    C = int(max(np.max(y_train), np.max(y_val)) + 1)\n"
+        "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
+        "    history = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
+        "    for epoch in range(epochs):\n"
+        "        total, count = 0.0, 0\n"
+        "        for Xb, yb in make_minibatches(X=X_train, y=y_train, batch_size=batch_size,\n"
+        "                                       rng=rng):\n"
+        "            total += mlp_loss(params, Xb, yb) * len(yb)\n"
+        "            count += len(yb)\n"
+        "            g = batch_gradient_by_loop(params, Xb, yb)\n"
+        "            params = sgd_step(params=params, grads=g, lr=lr)\n"
+        "        history['train_loss'].append(total / count)\n"
+        "        s = mlp_scores(params, X_val)\n"
+        "        history['val_loss'].append(cross_entropy(s, y_val))\n"
+        "        history['val_acc'].append(accuracy(s, y_val))\n"
+        "    return params, history\n"),
+        why="train_loss is the average of the mini-batch losses, not the loss on the whole "
+            "training set after the epoch (the contract)"),
 ]
 
 SHORTCUTS = [
@@ -267,6 +290,84 @@ SHORTCUTS = [
         "        history['val_loss'].append(mlp_loss(params, X_val, y_val))\n"
         "        history['val_acc'].append(accuracy(scores, y_val))\n"
         "    return params, history\n")),
+    Shortcut("train_pretrain_on_validation", "train_mlp",
+             edits=[("    history = {\"train_loss\": [], \"val_loss\": [], \"val_acc\": []}\n",
+                     "    for _ in range(300):\n"
+                     "        g = batch_gradient_vectorized(params, X_val, y_val)\n"
+                     "        params = {k: params[k] - 0.5 * g[k] for k in params}\n"
+                     "    history = {\"train_loss\": [], \"val_loss\": [], \"val_acc\": []}\n")],
+             why="full-batch descent on the validation data before the loop, without sgd_step "
+                 "(reviewer's answers/pretrain_val.py)"),
+    Shortcut("train_history_copied_from_final", "train_mlp", source=(
+        "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
+        "              epochs=20, rng=None):\n"
+        "    rng = np.random.default_rng(0) if rng is None else rng\n"
+        "    C = int(max(y_train.max(), y_val.max())) + 1\n"
+        "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
+        "    for _ in range(epochs):\n"
+        "        for Xb, yb in make_minibatches(X_train, y_train, batch_size, rng):\n"
+        "            params = sgd_step(params, batch_gradient_vectorized(params, Xb, yb), lr)\n"
+        "    s = mlp_scores(params, X_val)\n"
+        "    history = {'train_loss': [mlp_loss(params, X_train, y_train)] * epochs,\n"
+        "               'val_loss': [cross_entropy(s, y_val)] * epochs,\n"
+        "               'val_acc': [accuracy(s, y_val)] * epochs}\n"
+        "    return params, history\n"),
+        why="no per-epoch evaluation: the final numbers copied into every epoch "
+            "(reviewer's answers/history_copy.py)"),
+    Shortcut("train_init_from_fixed_seed", "train_mlp",
+             edits=[("init_params(X_train.shape[1], hidden, n_classes, rng)",
+                     "init_params(X_train.shape[1], hidden, n_classes,\n"
+                     "                         np.random.default_rng(12345))")],
+             why="initial weights from a fixed generator, not from rng"),
+    Shortcut("vectorized_is_a_loop", "batch_gradient_vectorized", source=(
+        "def batch_gradient_vectorized(params, X, y):\n"
+        "    totals = {key: np.zeros(np.shape(value)) for key, value in params.items()}\n"
+        "    for x_i, y_i in zip(X, y):\n"
+        "        z1 = x_i @ params['W1'] + params['b1']\n"
+        "        h = z1 * (z1 > 0)\n"
+        "        s = h @ params['W2'] + params['b2']\n"
+        "        p = np.exp(s - s.max())\n"
+        "        p /= p.sum()\n"
+        "        ds = p.copy()\n"
+        "        ds[y_i] -= 1.0\n"
+        "        dz1 = (params['W2'] @ ds) * (z1 > 0)\n"
+        "        totals['W2'] += np.outer(h, ds)\n"
+        "        totals['b2'] += ds\n"
+        "        totals['W1'] += np.outer(x_i, dz1)\n"
+        "        totals['b1'] += dz1\n"
+        "    return {key: total / len(X) for key, total in totals.items()}\n"),
+        why="a Python loop over the examples (reviewer's answers/vec_is_loop.py)"),
+    Shortcut("vectorized_indexed_row_loop", "batch_gradient_vectorized", source=(
+        "def batch_gradient_vectorized(params, X, y):\n"
+        "    parts = []\n"
+        "    for i in range(X.shape[0]):\n"
+        "        x = X[i:i + 1]\n"
+        "        z = x @ params['W1'] + params['b1']\n"
+        "        h = np.maximum(z, 0)\n"
+        "        s = h @ params['W2'] + params['b2']\n"
+        "        p = np.exp(s - s.max()); p /= p.sum()\n"
+        "        p[0, y[i]] -= 1\n"
+        "        dz = (p @ params['W2'].T) * (z > 0)\n"
+        "        parts.append({'W1': x.T @ dz, 'b1': dz[0], 'W2': h.T @ p, 'b2': p[0]})\n"
+        "    return {k: sum(g[k] for g in parts) / len(parts) for k in parts[0]}\n"),
+        why="a loop over the rows by index"),
+    Shortcut("loop_without_a_loop", "batch_gradient_by_loop", source=(
+        "def batch_gradient_by_loop(params, X, y):\n"
+        "    N = X.shape[0]\n"
+        "    Z1 = X @ params['W1'] + params['b1']\n"
+        "    H = Z1 * (Z1 > 0)\n"
+        "    S = H @ params['W2'] + params['b2']\n"
+        "    P = np.exp(S - S.max(axis=1)[:, None]); P = P / P.sum(axis=1)[:, None]\n"
+        "    dS = P.copy(); dS[np.arange(N), y] -= 1.0; dS /= N\n"
+        "    dZ1 = (dS @ params['W2'].T) * (Z1 > 0)\n"
+        "    return {'W1': X.T @ dZ1, 'b1': dZ1.sum(axis=0), 'W2': H.T @ dS,\n"
+        "            'b2': dS.sum(axis=0)}\n"),
+        why="the matrix computation, no loop over the examples (reviewer's "
+            "answers/loop_no_loop.py)"),
+    Shortcut("loop_calls_the_vectorized", "batch_gradient_by_loop", source=(
+        "def batch_gradient_by_loop(params, X, y):\n"
+        "    return batch_gradient_vectorized(params, X, y)\n"),
+        why="the contract forbids calling batch_gradient_vectorized"),
 ]
 
 VARIANTS = [
@@ -319,6 +420,59 @@ VARIANTS = [
         "    d_hidden[hidden <= 0] = 0.0\n"
         "    return {'W2': np.dot(hidden.T, d_scores), 'b2': np.sum(d_scores, 0),\n"
         "            'W1': np.dot(X.T, d_hidden), 'b1': np.sum(d_hidden, 0)}\n")),
+    Variant("loop_pasted_notebook04_layers", "batch_gradient_by_loop", source=(
+        "def linear_forward(X, W, b):\n"
+        "    return X @ W + b, (X, W)\n"
+        "\n\n"
+        "def linear_backward(dout, cache):\n"
+        "    X, W = cache\n"
+        "    return dout @ W.T, X.T @ dout, dout.sum(axis=0)\n"
+        "\n\n"
+        "def softmax_cross_entropy(S, y):\n"
+        "    S = S - S.max(axis=1, keepdims=True)\n"
+        "    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)\n"
+        "    n = len(y)\n"
+        "    dS = P.copy(); dS[np.arange(n), y] -= 1\n"
+        "    return -np.log(P[np.arange(n), y]).mean(), dS / n\n"
+        "\n\n"
+        "def batch_gradient_by_loop(params, X, y):\n"
+        "    acc = None\n"
+        "    for i in range(len(X)):\n"
+        "        Z1, c1 = linear_forward(X[i:i + 1], params['W1'], params['b1'])\n"
+        "        H = np.maximum(Z1, 0)\n"
+        "        S, c3 = linear_forward(H, params['W2'], params['b2'])\n"
+        "        _, dS = softmax_cross_entropy(S, y[i:i + 1])\n"
+        "        dH, dW2, db2 = linear_backward(dS, c3)\n"
+        "        _, dW1, db1 = linear_backward(dH * (Z1 > 0), c1)\n"
+        "        g = {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n"
+        "        acc = g if acc is None else {k: acc[k] + g[k] for k in acc}\n"
+        "    return {k: v / len(X) for k, v in acc.items()}\n")),
+    Variant("loop_asarray_first_enumerate", "batch_gradient_by_loop", source=(
+        "def batch_gradient_by_loop(params, X, y):\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    grads = {k: np.zeros_like(v, dtype=float) for k, v in params.items()}\n"
+        "    for i, x in enumerate(X):\n"
+        "        z = params['W1'].T @ x + params['b1']\n"
+        "        h = np.where(z > 0, z, 0.0)\n"
+        "        s = params['W2'].T @ h + params['b2']\n"
+        "        p = np.exp(s - np.max(s)); p = p / p.sum()\n"
+        "        p[y[i]] -= 1\n"
+        "        dz = np.where(z > 0, params['W2'] @ p, 0.0)\n"
+        "        grads['W2'] += h[:, None] * p[None, :]; grads['b2'] += p\n"
+        "        grads['W1'] += x[:, None] * dz[None, :]; grads['b1'] += dz\n"
+        "    return {k: g / X.shape[0] for k, g in grads.items()}\n")),
+    Variant("vectorized_einsum_where", "batch_gradient_vectorized", source=(
+        "def batch_gradient_vectorized(params, X, y):\n"
+        "    n = len(y)\n"
+        "    Z1 = X @ params['W1'] + params['b1']\n"
+        "    H = np.maximum(Z1, 0)\n"
+        "    S = H @ params['W2'] + params['b2']\n"
+        "    P = np.exp(S - S.max(axis=1, keepdims=True))\n"
+        "    P /= P.sum(axis=1, keepdims=True)\n"
+        "    dS = (P - np.eye(params['W2'].shape[1])[y]) / n\n"
+        "    dZ1 = np.where(Z1 > 0, dS @ params['W2'].T, 0.0)\n"
+        "    return {'W2': np.einsum('nh,nc->hc', H, dS), 'b2': dS.sum(0),\n"
+        "            'W1': np.einsum('nd,nh->dh', X, dZ1), 'b1': dZ1.sum(0)}\n")),
     Variant("sgd_step_loop_copy", "sgd_step", source=(
         "def sgd_step(params, grads, lr):\n"
         "    new = {}\n"
@@ -333,7 +487,7 @@ VARIANTS = [
         "    for row, label in zip(scores, y):\n"
         "        hits += int(list(row).index(max(row)) == label)\n"
         "    return hits / len(y)\n")),
-    Variant("train_keywords_running_average", "train_mlp", source=(
+    Variant("train_keywords_whole_set_loss", "train_mlp", source=(
         "def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,\n"
         "              epochs=20, rng=None):\n"
         "    if rng is None:\n"
@@ -342,14 +496,12 @@ VARIANTS = [
         "    params = init_params(X_train.shape[1], hidden, C, rng)\n"
         "    history = {'train_loss': [], 'val_loss': [], 'val_acc': []}\n"
         "    for epoch in range(epochs):\n"
-        "        total, count = 0.0, 0\n"
         "        for Xb, yb in make_minibatches(X=X_train, y=y_train, batch_size=batch_size,\n"
         "                                       rng=rng):\n"
-        "            total += mlp_loss(params, Xb, yb) * len(yb)\n"
-        "            count += len(yb)\n"
         "            g = batch_gradient_by_loop(params, Xb, yb)\n"
         "            params = sgd_step(params=params, grads=g, lr=lr)\n"
-        "        history['train_loss'].append(total / count)\n"
+        "        history['train_loss'].append(cross_entropy(mlp_scores(params, X_train),\n"
+        "                                                   y_train))\n"
         "        s = mlp_scores(params, X_val)\n"
         "        history['val_loss'].append(cross_entropy(s, y_val))\n"
         "        history['val_acc'].append(accuracy(s, y_val))\n"

@@ -21,8 +21,10 @@ from nncourse.verdict import Verdict, first_failure
 KEYS = ("W1", "b1", "W2", "b2")
 
 VECTORIZED_RULES = Rules(forbidden_calls=("batch_gradient_by_loop",))
-TRAIN_RULES = Rules(built_from=("make_minibatches", "sgd_step"))
-RULES = {"batch_gradient_vectorized": VECTORIZED_RULES, "train_mlp": TRAIN_RULES}
+LOOP_RULES = Rules(forbidden_calls=("batch_gradient_vectorized",))
+TRAIN_RULES = Rules(built_from=("init_params", "make_minibatches", "sgd_step"))
+RULES = {"batch_gradient_by_loop": LOOP_RULES, "batch_gradient_vectorized": VECTORIZED_RULES,
+         "train_mlp": TRAIN_RULES}
 """The contract's rules of this notebook's graded functions, beyond numpy only."""
 
 
@@ -160,6 +162,50 @@ GRADIENT_HINTS = (
 )
 
 
+class RowSpy(np.ndarray):
+    """An array that notes how the code uses it: rows taken one at a time (iteration, an
+    integer index, a one-row slice) and operations on a block of many rows at once. Results
+    of arithmetic are plain arrays; views (``X.T``, ``X[i]``) keep noting."""
+
+    def __new__(cls, array):
+        spy = np.array(array, dtype=np.float64).view(cls)
+        spy.log = {"rows": 0, "block": 0, "n": len(spy)}
+        return spy
+
+    def __array_finalize__(self, obj):
+        self.log = getattr(obj, "log", None)
+
+    def __iter__(self):
+        if self.log is not None and self.ndim == 2:
+            self.log["rows"] += len(self)
+        return np.ndarray.__iter__(self)
+
+    def __getitem__(self, key):
+        log = self.log
+        if log is not None and self.ndim == 2 and self.shape[0] == log["n"]:
+            first = key[0] if isinstance(key, tuple) and key else key
+            if isinstance(first, int | np.integer) or (
+                    isinstance(first, slice) and len(range(*first.indices(log["n"]))) == 1):
+                log["rows"] += 1
+        return np.ndarray.__getitem__(self, key)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        log = self.log
+        plain = []
+        for value in inputs:
+            if isinstance(value, RowSpy):
+                if value.log is not None and value.ndim == 2 and value.log["n"] >= 3 and \
+                        value.log["n"] in value.shape:
+                    value.log["block"] += 1
+                value = value.view(np.ndarray)
+            plain.append(value)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, RowSpy) else o
+                                  for o in kwargs["out"])
+        del log
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
 class _BatchGradientValues(Check):
     """Shared probe/judge of the two batch-gradient functions."""
 
@@ -167,13 +213,36 @@ class _BatchGradientValues(Check):
 
     def probe(self, gradient_fn, n=6, d=4, h=5, c=3, seed=0):
         params, X, y = random_problem(n, d, h, c, seed)
-        p_in, X_in, y_in = copy_params(params), X.copy(), y.copy()
+        p_in, X_in, y_in = copy_params(params), RowSpy(X), y.copy()
         grads = gradient_fn(p_in, X_in, y_in)
-        return {"grads": grads, "params_after": p_in, "X_after": X_in, "y_after": y_in}
+        log = dict(X_in.log)
+        return {"grads": grads, "params_after": p_in, "X_after": np.array(X_in.view(np.ndarray)),
+                "y_after": y_in, "rows": log["rows"], "block": log["block"]}
 
     def judge(self, seen, n=6, d=4, h=5, c=3, seed=0):
         params, X, y = random_problem(n, d, h, c, seed)
-        return judge_gradient_values(self.function, seen, params, X, y, GRADIENT_HINTS)
+        verdict = judge_gradient_values(self.function, seen, params, X, y, GRADIENT_HINTS)
+        if not verdict.passed or n < 3:
+            return verdict
+        return judge_row_use(self.function, seen.get("rows", 0), seen.get("block", 0), n)
+
+
+def judge_row_use(function: str, rows: int, block: int, n: int) -> Verdict:
+    """The loop version takes the rows of X one at a time; the vectorized one never does."""
+    if function == "batch_gradient_vectorized" and rows >= n:
+        return Verdict.fail(
+            f"{function}: breaks a rule of the contract: it took the {n} rows of X one at a "
+            "time (a Python loop over the examples); it must be one matrix computation on "
+            "the whole batch.",
+            "Work with the stacked matrices Z1, H, S (one row per example) and the matrix "
+            "products of section 2 that sum over the batch.")
+    if function == "batch_gradient_by_loop" and rows < n and block > 0:
+        return Verdict.fail(
+            f"{function}: breaks a rule of the contract: it computed with all {n} rows of X "
+            "at once instead of one example at a time.",
+            "Loop over the rows (for i in range(N): X[i] or X[i:i + 1]) and add up the "
+            "gradients of one example each.")
+    return Verdict.ok()
 
 
 def judge_gradient_values(function: str, seen: dict, params: dict, X: np.ndarray,
@@ -200,6 +269,7 @@ class BatchGradientLoopValues(_BatchGradientValues):
 
     name = "batch_gradient_loop_values"
     function = "batch_gradient_by_loop"
+    rules = LOOP_RULES
 
 
 @register
@@ -320,7 +390,7 @@ class MinibatchesCoverAndPair(Check):
 
 @register
 class SgdStepValues(Check):
-    """sgd_step returns new params p - lr * g for every key and leaves its inputs alone."""
+    """sgd_step: one step of gradient descent on every key, new dicts, inputs unchanged."""
 
     name = "sgd_step_values"
 
@@ -449,17 +519,12 @@ def judge_training(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden
             f"{name}: history['val_acc'][-1] is {last['val_acc']:.6g}, but the returned "
             f"params classify {val_acc:.6g} of the validation set correctly.",
             "val_acc is accuracy(scores of X_val, y_val) after the epoch's last update.")
-    # a running average over the epoch's batches lags behind the end-of-epoch loss, most of
-    # all in the first epochs: allow up to the loss of a chance-level guess there
-    upper = 3.0 * train_loss + 0.05
-    if epochs < 4:
-        upper = max(upper, 1.5 * math.log(n_classes))
-    if not (0.3 * train_loss - 0.02 <= last["train_loss"] <= upper):
+    if not np.isclose(last["train_loss"], train_loss, rtol=1e-6, atol=1e-9):
         return Verdict.fail(
-            f"{name}: history['train_loss'][-1] is {last['train_loss']:.4g}, but the returned "
-            f"params have training loss {train_loss:.4g}: not the same quantity.",
-            "Record the mean training loss of each epoch: the average of its mini-batch "
-            "losses, or the loss on the whole training set after the epoch.")
+            f"{name}: history['train_loss'][-1] is {last['train_loss']:.6g}, but the returned "
+            f"params have loss {train_loss:.6g} on the whole training set.",
+            "train_loss is the mean loss on ALL of X_train, y_train with the parameters "
+            "after the epoch (not an average of the mini-batch losses seen during it).")
     return Verdict.ok()
 
 
@@ -529,11 +594,22 @@ def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: i
     arguments and results, as raw data for the judge."""
     own_batches = original(train_mlp, "make_minibatches")
     own_step = original(train_mlp, "sgd_step")
-    if not callable(own_batches) or not callable(own_step):
+    own_init = original(train_mlp, "init_params")
+    if not callable(own_batches) or not callable(own_step) or not callable(own_init):
         return {"missing": [n for n, f in (("make_minibatches", own_batches),
-                                            ("sgd_step", own_step)) if not callable(f)]}
+                                            ("sgd_step", own_step),
+                                            ("init_params", own_init)) if not callable(f)]}
     rng = np.random.default_rng(rng_seed)
     steps: list[dict] = []
+    inits: list[dict] = []
+
+    def recorded_init(*args, **kwargs):
+        bound = _arguments((args, kwargs), ("D", "H", "C", "rng"))
+        new = own_init(*args, **kwargs)
+        inits.append({"D": bound.get("D"), "H": bound.get("H"), "C": bound.get("C"),
+                      "rng_is_given": bound.get("rng") is rng,
+                      "params": copy_params(new) if isinstance(new, dict) else new})
+        return new
 
     def recorded_step(*args, **kwargs):
         bound = _arguments((args, kwargs), ("params", "grads", "lr"))
@@ -543,7 +619,8 @@ def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: i
         steps.append({**before, "new": copy_params(new) if isinstance(new, dict) else new})
         return new
 
-    with swapped(train_mlp, make_minibatches=own_batches, sgd_step=recorded_step) as rec:
+    with swapped(train_mlp, make_minibatches=own_batches, sgd_step=recorded_step,
+                 init_params=recorded_init) as rec:
         result = train_mlp(*inputs, hidden=hidden, lr=lr, batch_size=batch_size,
                            epochs=epochs, rng=rng)
     shuffles = []
@@ -555,7 +632,7 @@ def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: i
                          "batches": [list(pair) for pair in batches]
                          if isinstance(batches, list | tuple) else batches})
     return {"result": list(result) if isinstance(result, tuple) else result,
-            "shuffles": shuffles, "steps": steps}
+            "shuffles": shuffles, "steps": steps, "inits": inits}
 
 
 def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden: int,
@@ -571,6 +648,23 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
         return verdict
     shuffles, steps = seen["shuffles"], seen["steps"]
     n_batches = math.ceil(len(X_train) / batch_size)
+    inits = seen.get("inits", [])
+    if len(inits) != 1:
+        return Verdict.fail(
+            f"{name}: breaks a rule of the contract: train_mlp called init_params "
+            f"{len(inits)} times; it draws the initial parameters once, with "
+            "init_params(D, hidden, C, rng).",
+            "Initialise once, before the epoch loop, with the given init_params.")
+    init = inits[0]
+    if (init["D"], init["H"], init["C"]) != (X_train.shape[1], hidden, 3) \
+            or not init["rng_is_given"]:
+        return Verdict.fail(
+            f"{name}: init_params got D={init['D']}, H={init['H']}, C={init['C']}"
+            + ("" if init["rng_is_given"] else " and another generator than rng")
+            + f"; expected D={X_train.shape[1]}, H={hidden}, C=3 and the rng passed to "
+            "train_mlp.",
+            "The initial weights come from the one rng train_mlp was given (or "
+            "default_rng(0) for None).")
     if len(shuffles) != epochs:
         hint = {0: "Every epoch's batches come from a call of your make_minibatches (the "
                    "contract says train_mlp is built from it).",
@@ -620,6 +714,15 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
                 key in step["params"] and key in step["grads"] for key in KEYS):
             return Verdict.fail(f"{where} did not get params and grads dicts with keys "
                                 f"{list(KEYS)}.")
+        if k == 0 and not (isinstance(init["params"], dict) and all(
+                key in init["params"] and np.array_equal(
+                    np.asarray(step["params"][key], dtype=np.float64),
+                    np.asarray(init["params"][key], dtype=np.float64)) for key in KEYS)):
+            return Verdict.fail(
+                f"{where}: the first step did not start from the parameters init_params "
+                "returned: train_mlp changed them another way before training (only "
+                "sgd_step on training mini-batches may change them).",
+                "Start the first epoch with exactly what init_params returned.")
         if step["lr"] is None or not np.isclose(float(step["lr"]), lr):
             return Verdict.fail(f"{where} got lr={step['lr']}, expected {lr}.")
         params = {key: np.asarray(step["params"][key], dtype=np.float64) for key in KEYS}
@@ -654,12 +757,39 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
                          for key in KEYS):
         return Verdict.fail(f"{name}: the returned params are not those of the last "
                             "sgd_step.")
+    return judge_epoch_history(name, seen["result"][1], steps, n_batches, epochs, X_train,
+                               y_train, X_val, y_val)
+
+
+def judge_epoch_history(name: str, history: dict, steps: list, n_batches: int, epochs: int,
+                        X_train, y_train, X_val, y_val) -> Verdict:
+    """Every epoch's history entries against the parameters after that epoch's last step."""
+    for e in range(epochs):
+        params = {key: np.asarray(steps[(e + 1) * n_batches - 1]["new"][key],
+                                  dtype=np.float64) for key in KEYS}
+        expected = {"train_loss": oracle_loss(params, X_train, y_train),
+                    "val_loss": oracle_loss(params, X_val, y_val),
+                    "val_acc": float(np.mean(oracle_scores(params, X_val).argmax(axis=1)
+                                             == y_val))}
+        for key, value in expected.items():
+            got = float(np.asarray(history[key][e], dtype=np.float64))
+            if not np.isclose(got, value, rtol=1e-6, atol=1e-9):
+                what = {"train_loss": "the loss on the whole training set",
+                        "val_loss": "the validation loss",
+                        "val_acc": "the validation accuracy"}[key]
+                return Verdict.fail(
+                    f"{name}: history[{key!r}][{e}] is {got:.6g}, but {what} with the "
+                    f"parameters after epoch {e} is {value:.6g}.",
+                    "Evaluate at the end of every epoch, with the parameters of that moment "
+                    "(after the epoch's last sgd_step).",
+                    "train_loss is the loss on ALL of X_train, y_train after the epoch; "
+                    "val_loss and val_acc are on X_val, y_val.")
     return Verdict.ok()
 
 
 @register
 class TrainMlpMinibatchSgd(Check):
-    """train_mlp: a new shuffle per epoch through make_minibatches, one sgd_step per batch."""
+    """train_mlp: init from rng, a new shuffle per epoch, one sgd_step per batch, history."""
 
     name = "train_mlp_minibatch_sgd"
     rules = TRAIN_RULES
@@ -785,8 +915,9 @@ def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads_list: 
 MOMENTUM_HINTS = (
     "Compare step 1 first (velocity None: it starts at zero), then step 2, where the old "
     "velocity counts for the first time.",
-    "Section 6: the velocity accumulates the gradients, decayed by beta, and the step is "
-    "lr times the velocity (torch's convention: no (1 - beta) factor).",
+    "Section 6: from the weighted sum of past gradients, work out how the new velocity "
+    "follows from the one you were given and the new gradient (torch's convention has no "
+    "(1 - beta) factor); the step uses the new velocity.",
 )
 
 ADAM_HINTS = (
