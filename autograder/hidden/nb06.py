@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb06 import (
+    LAYERNORM_BACKWARD_RULES,
+    RESIDUAL_BACKWARD_RULES,
     BatchnormBackward,
     BatchnormForwardEval,
     BatchnormForwardTrain,
@@ -276,6 +278,7 @@ class LayernormBackwardHiddenFresh(Check):
     """layernorm_backward vs torch autograd on fresh shapes, non-contiguous X, eps 1e-3."""
 
     name = "layernorm_backward_hidden_fresh"
+    rules = LAYERNORM_BACKWARD_RULES
     fresh = True
 
     def probe(self, layernorm_forward, layernorm_backward, run_seed):
@@ -316,6 +319,7 @@ class ResidualBackwardHiddenFresh(Check):
     """residual_backward vs torch autograd on fresh shapes, contiguous and non-contiguous."""
 
     name = "residual_backward_hidden_fresh"
+    rules = RESIDUAL_BACKWARD_RULES
     fresh = True
 
     def probe(self, residual_forward, residual_backward, run_seed):

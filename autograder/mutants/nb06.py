@@ -545,3 +545,111 @@ VARIANTS += [
         "    stop, best = early_stopping(hist['val_loss'], patience)\n"
         "    return snapshots[best], hist, best\n")),
 ]
+
+# ---- the reviewer's cheats (review of 06): each must lose points
+BN_FORWARD_KEEPS_INPUTS = (
+    "def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,\n"
+    "                      eps=1e-5):\n"
+    "    if train:\n"
+    "        mean, var = X.mean(axis=0), X.var(axis=0)\n"
+    "        running_mean = momentum * running_mean + (1 - momentum) * mean\n"
+    "        running_var = momentum * running_var + (1 - momentum) * var\n"
+    "    else:\n"
+    "        mean, var = running_mean, running_var\n"
+    "    out = gamma * (X - mean) / np.sqrt(var + eps) + beta\n"
+    "    return out, (X, gamma, beta, eps), running_mean, running_var\n")
+
+SHORTCUTS += [
+    Shortcut("tr_no_dropout", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "active, drop_mask = dropout_forward(active, p_drop, False, rng)")],
+             why="calls dropout_forward in eval mode: dropout never applied"),
+    Shortcut("tr_dropout_backward_none", "train_regularized",
+             edits=[('dropout_backward(dscores @ params["W2"].T, drop_mask)',
+                     'dropout_backward(dscores @ params["W2"].T, None)')],
+             why="the backward ignores the forward's dropout mask"),
+    Shortcut("tr_no_shuffle", "train_regularized",
+             edits=[("order = rng.permutation(len(X_train))",
+                     "order = np.arange(len(X_train))")],
+             why="the same batches every epoch"),
+    Shortcut("tr_one_shuffle_for_all_epochs", "train_regularized",
+             edits=[("    for epoch in range(max_epochs):\n"
+                     "        order = rng.permutation(len(X_train))\n",
+                     "    fixed_order = rng.permutation(len(X_train))\n"
+                     "    for epoch in range(max_epochs):\n"
+                     "        order = fixed_order\n")],
+             why="one shuffle reused by every epoch"),
+    Shortcut("tr_fixed_init", "train_regularized",
+             edits=[("    n_in = X_train.shape[1]\n",
+                     "    n_in = X_train.shape[1]\n    init_rng = np.random.default_rng(0)\n"),
+                    ('"W1": rng.standard_normal', '"W1": init_rng.standard_normal'),
+                    ('"W2": rng.standard_normal', '"W2": init_rng.standard_normal')],
+             why="initial weights from a generator of its own, not from rng"),
+    Shortcut("tr_dropout_own_seeded_rng", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, "
+                     "np.random.default_rng(123))")],
+             why="dropout masks from a seeded generator of its own"),
+    Shortcut("tr_drops_last_batch", "train_regularized",
+             edits=[("for start in range(0, len(order), batch_size):",
+                     "for start in range(0, len(order) - batch_size + 1, batch_size):")],
+             why="skips the partial last batch"),
+    PairedShortcut("bn_backward_finite_differences", "batchnorm_backward", cells={
+        "batchnorm_forward": BN_FORWARD_KEEPS_INPUTS,
+        "batchnorm_backward": (
+            "def batchnorm_backward(dout, cache):\n"
+            "    X, gamma, beta, eps = cache\n"
+            "    def f(Z, g, b):\n"
+            "        return batchnorm_forward(Z, g, b, np.zeros_like(g), np.ones_like(g), True,\n"
+            "                                 eps=eps)[0]\n"
+            "    def vjp(i, arr):\n"
+            "        grad = np.zeros_like(arr)\n"
+            "        for idx in np.ndindex(arr.shape):\n"
+            "            up = [X.copy(), gamma.copy(), beta.copy()]\n"
+            "            dn = [X.copy(), gamma.copy(), beta.copy()]\n"
+            "            up[i][idx] += 1e-6\n"
+            "            dn[i][idx] -= 1e-6\n"
+            "            grad[idx] = np.sum((f(*up) - f(*dn)) * dout) / 2e-6\n"
+            "        return grad\n"
+            "    return vjp(0, X), vjp(1, gamma), vjp(2, beta)\n")},
+        why="finite differences of the student's own forward instead of a backward pass"),
+    PairedShortcut("rb_finite_differences", "residual_backward", cells={
+        "residual_backward": (
+            "def residual_backward(dout, cache):\n"
+            "    X, W, pre = cache\n"
+            "    b = pre[0] - X[0] @ W\n"
+            "    fwd = residual_forward\n"
+            "    def vjp(i, arr):\n"
+            "        grad = np.zeros_like(arr)\n"
+            "        for idx in np.ndindex(arr.shape):\n"
+            "            up = [X.copy(), W.copy(), b.copy()]\n"
+            "            dn = [X.copy(), W.copy(), b.copy()]\n"
+            "            up[i][idx] += 1e-6\n"
+            "            dn[i][idx] -= 1e-6\n"
+            "            grad[idx] = np.sum((fwd(*up)[0] - fwd(*dn)[0]) * dout) / 2e-6\n"
+            "        return grad\n"
+            "    return vjp(0, X), vjp(1, W), vjp(2, b)\n")},
+        why="finite differences of the student's own forward (through an alias)"),
+    Shortcut("init_uniform_same_variance", "init_weights",
+             edits=[("weights.append(rng.normal(0.0, std, size=(fan_in, fan_out)))",
+                     "weights.append(rng.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std,\n"
+                     "                                       size=(fan_in, fan_out)))")],
+             why="uniform weights of the right variance, not normal ones"),
+]
+
+VARIANTS += [
+    Variant("train_regularized_keywords_and_guarded_dropout", "train_regularized", edits=[
+        ("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+         "drop_mask = None\n"
+         "            if p_drop > 0:\n"
+         "                active, drop_mask = dropout_forward(X=active, p=p_drop, train=True,\n"
+         "                                                    rng=rng)"),
+        ('pre, bn_cache, new_mean, new_var = batchnorm_forward(\n'
+         '                    pre, params["gamma"], params["beta"], params["running_mean"],\n'
+         '                    params["running_var"], True)',
+         'pre, bn_cache, new_mean, new_var = batchnorm_forward(\n'
+         '                    X=pre, gamma=params["gamma"], beta=params["beta"],\n'
+         '                    running_mean=params["running_mean"],\n'
+         '                    running_var=params["running_var"], train=True)')],
+        why="keyword arguments; dropout only called when p_drop > 0"),
+]

@@ -18,6 +18,31 @@ from nncourse.verdict import Verdict, first_failure
 
 # ----------------------------------------------------------------------------- helpers
 
+# A backward pass is written out, not obtained by differentiating the forward numerically.
+BATCHNORM_BACKWARD_RULES = Rules(forbidden_calls=("batchnorm_forward",))
+LAYERNORM_BACKWARD_RULES = Rules(forbidden_calls=("layernorm_forward",))
+RESIDUAL_BACKWARD_RULES = Rules(forbidden_calls=("residual_forward",))
+
+
+class NotWrittenYet(Exception):
+    """A function this test calls besides the one it grades is still the exercise's stub."""
+
+
+def _is_stub(function) -> bool:
+    return "NotImplementedError" in getattr(getattr(function, "__code__", None), "co_names", ())
+
+
+def require_written(graded, *others):
+    """Name the unwritten exercise a test depends on (instead of a bare 'not implemented')."""
+    if _is_stub(graded):
+        return
+    todo = [getattr(f, "__name__", "?") for f in others if _is_stub(f)]
+    if todo:
+        raise NotWrittenYet(f"this test also runs your {', '.join(todo)}, which "
+                            f"{'is' if len(todo) == 1 else 'are'} not written yet: finish "
+                            f"{'that exercise' if len(todo) == 1 else 'those exercises'} "
+                            "first, then run this test again.")
+
 
 def random_params(shapes: dict, seed: int) -> dict:
     """A params dict {key: array} with normal entries, drawn in key order."""
@@ -221,6 +246,7 @@ class DropoutBackwardMask(Check):
     name = "dropout_backward_mask"
 
     def probe(self, dropout_forward, dropout_backward, p=0.4, seed=5, shape=(30, 40)):
+        require_written(dropout_backward, dropout_forward)
         X = dropout_input(shape, seed)
         dout = np.random.default_rng(seed + 1).normal(size=shape)
         out, mask = dropout_forward(X.copy(), p, True, np.random.default_rng(seed))
@@ -293,11 +319,20 @@ def torch_batchnorm(X, gamma, beta, running_mean, running_var, train, momentum, 
         layer.running_var.numpy().copy()
 
 
-def reference_batchnorm_train(X, gamma, beta, eps):
-    """The seed's algorithm: batch mean, biased batch variance, normalise, scale and shift."""
-    mu = X.mean(axis=0)
-    var = ((X - mu) ** 2).mean(axis=0)
-    return gamma * (X - mu) / np.sqrt(var + eps) + beta
+def torch_batchnorm_train(X, gamma, beta, eps, unbiased=False):
+    """Train-mode batch norm by torch's F.batch_norm (as numpy). unbiased=True: the wrong
+    version normalising with the unbiased variance, obtained from torch by rescaling gamma
+    and eps (var_u + eps = N/(N-1) * (var_b + eps (N-1)/N))."""
+    import torch
+    import torch.nn.functional as F
+
+    N = X.shape[0]
+    if N < 2:  # torch refuses a batch of one; no answer can match this one
+        return np.full(np.shape(X), np.nan)
+    factor = (N - 1) / N if unbiased else 1.0
+    return F.batch_norm(torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64)), None, None,
+                        torch.as_tensor(gamma * np.sqrt(factor)), torch.as_tensor(beta),
+                        training=True, eps=eps * factor).numpy().copy()
 
 
 def batchnorm_probe(batchnorm_forward, case, train, momentum, eps):
@@ -317,8 +352,7 @@ def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
     hints = ["Normalise each column with the batch mean and the biased variance "
              "(divide by N, np.var's default), then scale by gamma and add beta."]
     if got.shape == X.shape:
-        mu = X.mean(axis=0)
-        unbiased = gamma * (X - mu) / np.sqrt(X.var(axis=0, ddof=1) + eps) + beta
+        unbiased = torch_batchnorm_train(X, gamma, beta, eps, unbiased=True)
         if np.allclose(got, unbiased, rtol=1e-6, atol=1e-8):
             hints.insert(0, "You normalise with the unbiased variance (divide by N - 1): "
                             "batch norm uses the biased one, 1/N * sum (x - mu)^2.")
@@ -326,8 +360,8 @@ def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
                       hints=tuple(hints))
     if not verdict.passed:
         return verdict
-    batch_var = X.var(axis=0)
-    expected_var = momentum * running_var + (1 - momentum) * batch_var
+    # torch's running variance averages the unbiased batch variance; rescale its new share
+    expected_var = momentum * running_var + (torch_var - momentum * running_var) * (N - 1) / N
     var_hints = [f"The running variance is a moving average (momentum = {momentum}) of the "
                  "batch's biased variance, the one used to normalise: see section 3."]
     got_var = np.asarray(seen["running_var"], dtype=np.float64)
@@ -362,7 +396,7 @@ def judge_batchnorm_eval(seen, case, momentum, eps, label) -> Verdict:
     got = np.asarray(seen["out"], dtype=np.float64)
     hints = ["In eval mode normalise with running_mean and running_var in place of the "
              "batch's own statistics."]
-    if got.shape == X.shape and np.allclose(got, reference_batchnorm_train(X, gamma, beta, eps)):
+    if got.shape == X.shape and np.allclose(got, torch_batchnorm_train(X, gamma, beta, eps)):
         hints.insert(0, "Your eval-mode output uses the batch's own mean and variance.")
     verdicts = [
         compare(f"{label}: out (vs. torch BatchNorm1d in eval mode)", got, out,
@@ -416,11 +450,11 @@ def batchnorm_gradients(X, gamma, beta, dout, eps):
     import torch.nn.functional as F
 
     numeric = [
-        finite_difference_vjp(lambda Z: reference_batchnorm_train(Z, gamma, beta, eps),
+        finite_difference_vjp(lambda Z: torch_batchnorm_train(Z, gamma, beta, eps),
                               X.copy(), dout),
-        finite_difference_vjp(lambda g: reference_batchnorm_train(X, g, beta, eps),
+        finite_difference_vjp(lambda g: torch_batchnorm_train(X, g, beta, eps),
                               gamma.copy(), dout),
-        finite_difference_vjp(lambda b: reference_batchnorm_train(X, gamma, b, eps),
+        finite_difference_vjp(lambda b: torch_batchnorm_train(X, gamma, b, eps),
                               beta.copy(), dout),
     ]
     upstream = torch.as_tensor(dout)
@@ -464,6 +498,7 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
 
 
 def batchnorm_backward_probe(batchnorm_forward, batchnorm_backward, case, eps):
+    require_written(batchnorm_backward, batchnorm_forward)
     X, gamma, beta, running_mean, running_var, dout = case
     _, cache, _, _ = batchnorm_forward(X.copy(), gamma.copy(), beta.copy(), running_mean.copy(),
                                        running_var.copy(), True, eps=eps)
@@ -478,6 +513,7 @@ class BatchnormBackward(Check):
     """batchnorm_backward: dX, dgamma, dbeta match finite differences and torch autograd."""
 
     name = "batchnorm_backward_gradients"
+    rules = BATCHNORM_BACKWARD_RULES
 
     def probe(self, batchnorm_forward, batchnorm_backward, N=6, D=4, seed=2, eps=1e-5):
         return batchnorm_backward_probe(batchnorm_forward, batchnorm_backward,
@@ -492,15 +528,13 @@ class BatchnormBackward(Check):
 
 
 def reference_early_stopping(val_losses, patience):
-    """Replay: the best so far improves only when strictly lower; count epochs since."""
-    losses = [float(v) for v in val_losses]
-    best_epoch = 0
-    for epoch in range(1, len(losses)):
-        if losses[epoch] < losses[best_epoch]:
-            best_epoch = epoch
-        elif epoch - best_epoch == patience:
-            return epoch, best_epoch
-    return len(losses) - 1, best_epoch
+    """Brute force: at every epoch e, look back over the prefix up to e; the first e whose
+    prefix minimum (its first occurrence) lies at least `patience` epochs back is the stop."""
+    losses = np.array([float(v) for v in val_losses])
+    looks = [(e, int(np.flatnonzero(losses[:e + 1] == losses[:e + 1].min())[0]))
+             for e in range(len(losses))]
+    stops = [(e, at) for e, at in looks if e - at >= patience]
+    return stops[0] if stops else looks[-1]
 
 
 def judge_early_stopping(seen, cases) -> Verdict:
@@ -547,11 +581,24 @@ class EarlyStoppingCases(Check):
 # ----------------------------------------------------------------------------- initialisation
 
 
-INIT_VARIANCE = {
-    "normal": lambda fan_in, fan_out: 1.0 / fan_in,
-    "xavier": lambda fan_in, fan_out: 2.0 / (fan_in + fan_out),
-    "he": lambda fan_in, fan_out: 2.0 / fan_in,
-}
+def torch_init_std(scheme, fan_in, fan_out):
+    """The standard deviation of torch's initialiser for `scheme`, measured on a large draw
+    of a (fan_out, fan_in) weight (torch's layout): kaiming_normal_ with a linear gain for
+    "normal", xavier_normal_, kaiming_normal_ for relu."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    draws = []
+    for _ in range(max(1, 200000 // (fan_in * fan_out))):
+        W = torch.empty(fan_out, fan_in, dtype=torch.float64)
+        if scheme == "normal":
+            torch.nn.init.kaiming_normal_(W, nonlinearity="linear", generator=generator)
+        elif scheme == "xavier":
+            torch.nn.init.xavier_normal_(W, generator=generator)
+        else:
+            torch.nn.init.kaiming_normal_(W, nonlinearity="relu", generator=generator)
+        draws.append(W.numpy().ravel())
+    return float(np.concatenate(draws).std())
 INIT_FORMULA = {"normal": "N(0, 1/fan_in)", "xavier": "N(0, 2/(fan_in + fan_out))",
                 "he": "N(0, 2/fan_in)"}
 
@@ -576,11 +623,11 @@ def judge_init(seen, dims, label) -> Verdict:
                 if np.any(W != 0):
                     return Verdict.fail(f"{label}: scheme 'zeros' gave non-zero weights.")
                 continue
-            target = np.sqrt(INIT_VARIANCE[scheme](fan_in, fan_out))
+            target = torch_init_std(scheme, fan_in, fan_out)
             std, mean = float(W.std()), float(W.mean())
             if abs(std / target - 1) > 0.05:
-                swapped = np.sqrt(INIT_VARIANCE[scheme](fan_out, fan_in)) \
-                    if scheme != "xavier" else np.sqrt(1.0 / fan_out)
+                swapped = torch_init_std(scheme if scheme != "xavier" else "normal",
+                                         fan_out, fan_in)
                 hint = ("That is the scale with fan_in and fan_out swapped: fan_in is the "
                         "number of inputs of a unit, dims[i] (the rows of W)."
                         if abs(std / swapped - 1) < 0.05 else
@@ -591,6 +638,14 @@ def judge_init(seen, dims, label) -> Verdict:
                     f"{label}({scheme!r}): the layer with fan_in {fan_in}, fan_out {fan_out} "
                     f"has standard deviation {std:.4f}, expected {target:.4f} from "
                     f"{INIT_FORMULA[scheme]}.", hint, f"{scheme}: {INIT_FORMULA[scheme]}.")
+            tails = float(np.mean(np.abs(W) > 2 * target))
+            if abs(tails - 0.0455) > 0.015:
+                return Verdict.fail(
+                    f"{label}({scheme!r}): {tails:.2%} of the weights of the layer with fan_in "
+                    f"{fan_in} lie beyond two standard deviations; a normal distribution puts "
+                    "about 4.6% there.",
+                    "The schemes draw from a normal distribution (a uniform one of the same "
+                    "standard deviation has no tails beyond 1.73 of them).")
             if abs(mean) > 5 * target / np.sqrt(W.size):
                 return Verdict.fail(f"{label}({scheme!r}): weights have mean {mean:.4f}, "
                                     "expected about 0.")
@@ -663,7 +718,8 @@ def judge_l1(seen, params, lam, label) -> Verdict:
         hints.insert(0, "Your penalty includes keys that are not weight matrices (biases, gamma).")
     verdicts = [compare(f"{label}: the penalty", value, expected, hints=tuple(hints))]
     for key, array in params.items():
-        want = lam * np.sign(array) if key in weights else np.zeros_like(array)
+        want = torch_gradient(lambda t: lam * t.abs().sum(), array)[0] if key in weights \
+            else np.zeros_like(array)
         g = np.asarray(got[key], dtype=np.float64)
         g_hints = ["Away from 0 the slope of lam * |w| is lam or -lam; at exactly 0 use 0."]
         if key in weights and g.shape == array.shape and not np.allclose(g, want) \
@@ -714,7 +770,10 @@ def judge_soft_threshold(seen, seed, t, label, transposed=False) -> Verdict:
     wide_in = wide.T if transposed else wide
 
     def expected(W, tt):
-        return np.where(np.abs(W) <= tt, 0.0, W - tt * np.sign(W))
+        import torch
+
+        return torch.nn.functional.softshrink(
+            torch.as_tensor(np.ascontiguousarray(W, dtype=np.float64)), tt).numpy().copy()
 
     verdicts = []
     for key, W, tt in (("edge", edge, t), ("wide", wide_in, t), ("zero_t", wide, 0.0)):
@@ -777,10 +836,6 @@ def torch_layernorm(X, gamma, beta, eps):
                         torch.as_tensor(gamma), torch.as_tensor(beta), eps=eps).numpy().copy()
 
 
-def reference_layernorm(X, gamma, beta, eps):
-    mu = X.mean(axis=1, keepdims=True)
-    var = ((X - mu) ** 2).mean(axis=1, keepdims=True)
-    return gamma * (X - mu) / np.sqrt(var + eps) + beta
 
 
 def layernorm_probe(layernorm_forward, case, eps):
@@ -799,12 +854,12 @@ def judge_layernorm_forward(seen, case, eps, label) -> Verdict:
              "by beta (one value per feature).",
              "Use the row's biased variance (divide by D), and put eps inside the square root."]
     if got.shape == X.shape:
-        mu0, var0 = X.mean(axis=0), X.var(axis=0)
-        if np.allclose(got, gamma * (X - mu0) / np.sqrt(var0 + eps) + beta):
+        D = X.shape[1]
+        if np.allclose(got, torch_batchnorm_train(X, gamma, beta, eps)):
             hints.insert(0, "You normalised every column over the batch: that is batch norm. "
                             "Layer norm normalises every row over its features.")
-        elif np.allclose(got, (X - X.mean(1, keepdims=True)) / np.sqrt(
-                X.var(1, ddof=1, keepdims=True) + eps) * gamma + beta):
+        elif np.allclose(got, torch_layernorm(X, gamma * np.sqrt((D - 1) / D), beta,
+                                              eps * (D - 1) / D)):
             hints.insert(0, "That is the unbiased variance (divide by D - 1); use the biased one.")
         elif np.allclose(got[1:], expected[1:]) and not np.allclose(got[0], expected[0]):
             hints.insert(0, "Only the nearly constant first row is off: is eps inside the "
@@ -838,6 +893,7 @@ class LayernormForwardValues(Check):
 
 
 def layernorm_backward_probe(layernorm_forward, layernorm_backward, case, eps):
+    require_written(layernorm_backward, layernorm_forward)
     X, gamma, beta, dout = case
     _, cache = layernorm_forward(X.copy(), gamma.copy(), beta.copy(), eps=eps)
     dout_in = dout.copy()
@@ -853,11 +909,11 @@ def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
     X, gamma, beta, dout = case
     X = np.ascontiguousarray(X)
     N, D = X.shape
-    numeric = [finite_difference_vjp(lambda Z: reference_layernorm(Z, gamma, beta, eps),
+    numeric = [finite_difference_vjp(lambda Z: torch_layernorm(Z, gamma, beta, eps),
                                      X.copy(), dout),
-               finite_difference_vjp(lambda g: reference_layernorm(X, g, beta, eps),
+               finite_difference_vjp(lambda g: torch_layernorm(X, g, beta, eps),
                                      gamma.copy(), dout),
-               finite_difference_vjp(lambda b: reference_layernorm(X, gamma, b, eps),
+               finite_difference_vjp(lambda b: torch_layernorm(X, gamma, b, eps),
                                      beta.copy(), dout)]
     upstream = torch.as_tensor(dout)
     oracle = torch_gradient(lambda Z, g, b: (F.layer_norm(Z, (D,), g, b, eps=eps)
@@ -895,6 +951,7 @@ class LayernormBackward(Check):
     """layernorm_backward: dX, dgamma, dbeta match finite differences and torch autograd."""
 
     name = "layernorm_backward_gradients"
+    rules = LAYERNORM_BACKWARD_RULES
 
     def probe(self, layernorm_forward, layernorm_backward, N=4, D=5, seed=2, eps=1e-5):
         return layernorm_backward_probe(layernorm_forward, layernorm_backward,
@@ -932,8 +989,11 @@ def residual_probe(residual_forward, case):
 
 
 def judge_residual_forward(seen, case, label) -> Verdict:
+    import torch
+
     X, W, b, _ = case
-    expected = X + np.maximum(X @ W + b, 0.0)
+    x, w = (torch.as_tensor(np.ascontiguousarray(a, dtype=np.float64)) for a in (X, W))
+    expected = (x + torch.relu(x @ w + torch.as_tensor(b))).numpy().copy()
     got = np.asarray(seen["out"], dtype=np.float64)
     hints = ["The block returns its input plus the branch relu(X @ W + b)."]
     if got.shape == X.shape and np.allclose(got, np.maximum(X @ W + b, 0.0)):
@@ -968,6 +1028,7 @@ class ResidualForwardValues(Check):
 
 
 def residual_backward_probe(residual_forward, residual_backward, case):
+    require_written(residual_backward, residual_forward)
     X, W, b, dout = case
     _, cache = residual_forward(X, W, b.copy())
     dout_in = dout.copy()
@@ -1018,6 +1079,7 @@ class ResidualBackward(Check):
     """residual_backward: dX, dW, db match torch autograd (relu'(0) = 0), non-contiguous too."""
 
     name = "residual_backward_gradients"
+    rules = RESIDUAL_BACKWARD_RULES
 
     def probe(self, residual_forward, residual_backward, N=6, D=4, seed=2):
         return {"plain": residual_backward_probe(residual_forward, residual_backward,
@@ -1060,7 +1122,13 @@ def _run(train_regularized, case, **kwargs):
     return {"params": params, "history": history, "best": best, "inputs_changed": changed}
 
 
+def require_collaborators(train_regularized):
+    require_written(train_regularized, *[student_original(train_regularized, name)
+                                         for name in TRAIN_COLLABORATORS])
+
+
 def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
+    require_collaborators(train_regularized)
     n_train = len(case[0])
     seen = {}
     for bn in (False, True):
@@ -1074,6 +1142,54 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
     seen["rng_none"] = _run(train_regularized, case, hidden=hidden, max_epochs=2, rng=None)
     seen["rng_zero"] = _run(train_regularized, case, hidden=hidden, max_epochs=2,
                             rng=np.random.default_rng(0))
+    seen.update(mechanics_probe(train_regularized, case, lam, lr, seed, hidden))
+    return seen
+
+
+def column_dropout(X, p, train, rng=None):
+    """A stand-in for dropout_forward whose mask is known: it drops every third hidden unit
+    (columns 0, 3, 6, ...) in every row and scales the others by 1/(1-p)."""
+    if not train:
+        return X, None
+    keep = (np.arange(np.shape(X)[1]) % 3 != 0) / (1.0 - p)
+    mask = np.broadcast_to(keep, np.shape(X)).copy()
+    return X * mask, mask
+
+
+def _argument(call, position, name):
+    args, kwargs = call
+    return args[position] if len(args) > position else kwargs.get(name)
+
+
+def mechanics_probe(train_regularized, case, lam, lr, seed, hidden, p_drop=0.5, batch=7):
+    """Runs that show how the loop uses its pieces (the judge does every comparison)."""
+    n_train = len(case[0])
+    seen = {}
+    for bn in (False, True):
+        for name, rate in (("dstart", 0.0), ("dstep", lr)):
+            with swapped(train_regularized, dropout_forward=column_dropout):
+                seen[f"{name}_{int(bn)}"] = _run(
+                    train_regularized, case, hidden=hidden, lr=rate, batch_size=n_train,
+                    max_epochs=1, lam=lam, p_drop=p_drop, batchnorm=bn, patience=3,
+                    rng=np.random.default_rng(seed))
+    given = np.random.default_rng(seed + 7)
+    dropout = student_original(train_regularized, "dropout_forward")
+    norm = student_original(train_regularized, "batchnorm_forward")
+    present = {k: v for k, v in (("dropout_forward", dropout), ("batchnorm_forward", norm))
+               if callable(v)}
+    with swapped(train_regularized, **present) as recorders:
+        seen["rows_run"] = _run(train_regularized, case, hidden=hidden, lr=0.0,
+                                batch_size=batch, max_epochs=3, lam=0.0, p_drop=p_drop,
+                                batchnorm=True, patience=10, rng=given)
+    calls = recorders["dropout_forward"].calls if "dropout_forward" in recorders else []
+    seen["dropout_rng_is_argument"] = [_argument(c, 3, "rng") is given for c in calls
+                                       if _argument(c, 2, "train")]
+    calls = recorders["batchnorm_forward"].calls if "batchnorm_forward" in recorders else []
+    seen["bn_train_inputs"] = [np.array(_argument(c, 0, "X"), dtype=np.float64) for c in calls
+                               if _argument(c, 5, "train")]
+    seen["init_other_seed"] = _run(train_regularized, case, hidden=hidden, lr=0.0,
+                                   batch_size=n_train, max_epochs=1, lam=lam,
+                                   rng=np.random.default_rng(seed + 1))
     return seen
 
 
@@ -1114,7 +1230,7 @@ def _structure(run, bn, hidden, D, C, label, max_epochs) -> Verdict:
     return Verdict.ok()
 
 
-def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5):
+def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None):
     """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd."""
     import torch
     import torch.nn.functional as F
@@ -1125,7 +1241,10 @@ def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5):
     pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
     if bn:
         pre = F.batch_norm(pre, None, None, t["gamma"], t["beta"], training=True, eps=eps)
-    scores = torch.relu(pre) @ t["W2"] + t["b2"]
+    hidden_out = torch.relu(pre)
+    if keep is not None:
+        hidden_out = hidden_out * torch.as_tensor(np.asarray(keep, dtype=np.float64))
+    scores = hidden_out @ t["W2"] + t["b2"]
     loss = F.cross_entropy(scores, torch.as_tensor(y)) \
         + lam * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
     loss.backward()
@@ -1133,19 +1252,24 @@ def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5):
 
 
 def eval_scores(params, X, bn, eps=1e-5):
-    """The network in evaluation mode: batch norm with the running statistics, no dropout."""
-    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-    pre = X @ p["W1"] + p["b1"]
+    """The network in evaluation mode (torch): batch norm with the running statistics."""
+    import torch
+    import torch.nn.functional as F
+
+    p = {k: torch.as_tensor(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
+    pre = F.linear(torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64)), p["W1"].T,
+                   p["b1"])
     if bn:
-        pre = p["gamma"] * (pre - p["running_mean"]) / np.sqrt(p["running_var"] + eps) \
-            + p["beta"]
-    return np.maximum(pre, 0.0) @ p["W2"] + p["b2"]
+        pre = F.batch_norm(pre, p["running_mean"], p["running_var"], p["gamma"], p["beta"],
+                           training=False, eps=eps)
+    return F.linear(torch.relu(pre), p["W2"].T, p["b2"]).numpy().copy()
 
 
 def cross_entropy(scores, y):
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())
+    import torch
+    import torch.nn.functional as F
+
+    return float(F.cross_entropy(torch.as_tensor(scores), torch.as_tensor(np.asarray(y))))
 
 
 def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
@@ -1200,6 +1324,9 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
                             f"best_epoch {ties['best']}.",
                             "An epoch improves only when its validation loss is strictly lower "
                             "than the best so far: a tie is not an improvement.")
+    verdict = judge_mechanics(seen, case, lam, lr, hidden, label)
+    if not verdict.passed:
+        return verdict
     a, b = seen["rng_none"], seen["rng_zero"]
     same = (all(np.array_equal(np.asarray(a["params"][k]), np.asarray(b["params"][k]))
                 for k in a["params"]) if isinstance(a["params"], dict)
@@ -1213,10 +1340,129 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
     return Verdict.ok()
 
 
+def _match_rows(got, reference):
+    """For each row of got, the index of the equal row of reference (None if there is none)."""
+    found = []
+    scale = 1e-7 * (1.0 + np.abs(reference).max())
+    for row in np.asarray(got, dtype=np.float64).reshape(-1, reference.shape[1]):
+        distance = np.abs(reference - row).max(axis=1)
+        k = int(np.argmin(distance))
+        found.append(k if distance[k] <= scale else None)
+    return found
+
+
+def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> Verdict:
+    """Dropout applied and back-propagated with dropout_forward's mask; running statistics
+    updated; a fresh shuffle of every row every epoch, the partial last batch included; the
+    rng argument used for the masks and the initial weights."""
+    X_train, y_train, X_val, y_val = case
+    N = len(X_train)
+    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
+    keep = (np.arange(hidden) % 3 != 0) / (1.0 - p_drop)
+    for bn in (False, True):
+        name = (f"{label}(batchnorm={bn}, p_drop={p_drop}, batch_size=N, max_epochs=1, "
+                f"lam={lam})")
+        for key in ("dstart", "dstep"):
+            verdict = _structure(seen[f"{key}_{int(bn)}"], bn, hidden, D, C, name, 1)
+            if not verdict.passed:
+                return verdict
+        start = seen[f"dstart_{int(bn)}"]["params"]
+        step = seen[f"dstep_{int(bn)}"]["params"]
+        expected = reference_sgd_step(start, X_train, y_train, lam, lr, bn, keep=keep)
+        for key, want in expected.items():
+            got = np.asarray(step[key], dtype=np.float64)
+            hints = ["For this test dropout_forward was replaced by one that drops every "
+                     "third hidden unit: the step must apply the mask dropout_forward returns "
+                     "in the forward pass (train=True when p_drop > 0) and give the same mask "
+                     "to dropout_backward."]
+            if np.allclose(got, reference_sgd_step(start, X_train, y_train, lam, lr, bn)[key]):
+                hints.insert(0, "That is the step without dropout: is dropout_forward called "
+                                "in training mode, and is its output used?")
+            verdict = compare(f"{name}: params[{key!r}] after one SGD step with lr={lr}, "
+                              "dropout masking every third hidden unit", got, want, rtol=1e-6,
+                              atol=1e-9, hints=tuple(hints))
+            if not verdict.passed:
+                return verdict
+        if bn:
+            pre = X_train @ np.asarray(start["W1"], dtype=np.float64) \
+                + np.asarray(start["b1"], dtype=np.float64)
+            H = pre.shape[1]
+            _, torch_mean, torch_var = torch_batchnorm(pre, np.ones(H), np.zeros(H),
+                                                       np.zeros(H), np.ones(H), True, 0.9, 1e-5)
+            want_var = 0.9 + (torch_var - 0.9) * (N - 1) / N  # torch's var is unbiased
+            for key, want in (("running_mean", torch_mean), ("running_var", want_var)):
+                verdict = compare(
+                    f"{name}, lr=0: params[{key!r}] after the one batch of the epoch", start[key],
+                    want, rtol=1e-6, atol=1e-9,
+                    hints=("The running statistics start at zeros (mean) and ones (variance) "
+                           "and every training batch updates them through batchnorm_forward "
+                           "(default momentum); keep what it returns.",))
+                if not verdict.passed:
+                    return verdict
+    other = seen["init_other_seed"]
+    verdict = _structure(other, False, hidden, D, C, f"{label}(lr=0)", 1)
+    if not verdict.passed:
+        return verdict
+    if np.allclose(np.asarray(other["params"]["W1"], dtype=np.float64),
+                   np.asarray(seen["start_0"]["params"]["W1"], dtype=np.float64)):
+        return Verdict.fail(f"{label}(lr=0, max_epochs=1) with two differently seeded rngs "
+                            "returned the same W1: the initial weights do not come from rng.",
+                            "Draw the initial weights from the rng argument.")
+    if not all(seen["dropout_rng_is_argument"]) or not seen["dropout_rng_is_argument"]:
+        return Verdict.fail(f"{label}(p_drop={p_drop}): dropout_forward was "
+                            + ("never called in training mode." if not
+                               seen["dropout_rng_is_argument"] else
+                               "given a generator other than the rng argument."),
+                            "Pass the rng argument itself to dropout_forward: every random "
+                            "number comes from it.")
+    run = seen["rows_run"]
+    name = (f"{label}(batchnorm=True, lr=0, batch_size={batch}, max_epochs=3, patience=10, "
+            f"N={N})")
+    verdict = _structure(run, True, hidden, D, C, name, 3)
+    if not verdict.passed:
+        return verdict
+    params = run["params"]
+    pre = X_train @ np.asarray(params["W1"], dtype=np.float64) \
+        + np.asarray(params["b1"], dtype=np.float64)
+    inputs = seen["bn_train_inputs"]
+    sizes = [len(np.asarray(x).reshape(-1, pre.shape[1])) for x in inputs]
+    rows = [_match_rows(x, pre) for x in inputs]
+    if any(k is None for r in rows for k in r):
+        return Verdict.fail(f"{name}: batchnorm_forward (train=True) received rows that are not "
+                            "rows of X_train @ W1 + b1.",
+                            "Each training batch is X_train[rows] for rows of a shuffle of the "
+                            "training set; batch norm normalises its first layer's output.")
+    order = [k for r in rows for k in r]
+    epochs = len(run["history"]["val_loss"])
+    counts, filled = [], 0
+    for size in sizes:  # the batches of each epoch, in order
+        if filled == 0:
+            counts.append([])
+        counts[-1].append(size)
+        filled = (filled + size) % N
+    expected_batches = -(-N // batch)
+    if (len(counts) != epochs or any(sum(c) != N or len(c) != expected_batches for c in counts)
+            or max(sizes, default=0) > batch):
+        return Verdict.fail(f"{name}: the training batches had sizes {sizes}; expected "
+                            f"{epochs} epochs of {expected_batches} batches of at most {batch} "
+                            f"rows that together hold all {N} training rows (the last batch "
+                            "holding what is left).",
+                            "Do not skip the partial last batch; do not draw batches with "
+                            "replacement.")
+    orders = [order[e * N:(e + 1) * N] for e in range(epochs)]
+    if any(sorted(o) != list(range(N)) for o in orders):
+        return Verdict.fail(f"{name}: an epoch did not use every training row exactly once.",
+                            "Shuffle the indices of the training set once per epoch and cut "
+                            "them into consecutive batches.")
+    if len({tuple(o) for o in orders}) != len(orders):
+        return Verdict.fail(f"{name}: two epochs used the rows in the same order.",
+                            "Draw a fresh shuffle from rng at the start of every epoch.")
+    return Verdict.ok()
+
+
 @register
 class TrainRegularizedOneStep(Check):
-    """train_regularized: one full-batch epoch is one SGD step on cross-entropy + L2 (with and
-    without batch norm); rng=None means default_rng(0)."""
+    """train_regularized: one full-batch epoch is one SGD step (L2, dropout, batch norm)."""
 
     name = "train_regularized_one_step"
 
@@ -1236,6 +1482,7 @@ def swapped_collaborators(train_regularized):
 
 
 def stopping_probe(train_regularized, case, other_val, seed, settings):
+    require_collaborators(train_regularized)
     seen = {}
     with swapped_collaborators(train_regularized) as recorders:
         seen["main"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **settings)
@@ -1349,8 +1596,7 @@ def describe_settings(settings) -> str:
 
 @register
 class TrainRegularizedEarlyStopping(Check):
-    """train_regularized: early stopping, best weights returned, evaluation mode, training data
-    only, rng used, built from the notebook's functions."""
+    """train_regularized: early stopping keeps the best epoch, trains on training data only."""
 
     name = "train_regularized_early_stopping"
     SETTINGS = {"hidden": 16, "lr": 0.5, "batch_size": 8, "max_epochs": 40, "lam": 1e-4,
@@ -1369,8 +1615,9 @@ class TrainRegularizedEarlyStopping(Check):
 RULES = {
     "l1_penalty": Rules(), "soft_threshold": Rules(), "l2_penalty": Rules(),
     "dropout_forward": Rules(), "dropout_backward": Rules(), "batchnorm_forward": Rules(),
-    "batchnorm_backward": Rules(), "layernorm_forward": Rules(), "layernorm_backward": Rules(),
-    "residual_forward": Rules(), "residual_backward": Rules(), "early_stopping": Rules(),
+    "batchnorm_backward": BATCHNORM_BACKWARD_RULES, "layernorm_forward": Rules(),
+    "layernorm_backward": LAYERNORM_BACKWARD_RULES, "residual_forward": Rules(),
+    "residual_backward": RESIDUAL_BACKWARD_RULES, "early_stopping": Rules(),
     "init_weights": Rules(),
     "train_regularized": Rules(built_from=TRAIN_COLLABORATORS),
 }
