@@ -340,10 +340,10 @@ def test_shards_merged_equal_a_single_run(tmp_path, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path, mode):
     submitted = small_class(tmp_path)
-    grade(submitted, tmp_path / "reference", *mode, "--no-gradebook")
+    grade(submitted, tmp_path / "reference", *mode, "--seed", "7", "--no-gradebook")
     out = tmp_path / "interrupted"
     command = [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out),
-               "--quiet", *mode, "--no-gradebook", "--jobs", "1", *LIMITS]
+               "--quiet", *mode, "--seed", "7", "--no-gradebook", "--jobs", "1", *LIMITS]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 300
@@ -353,7 +353,7 @@ def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path, mod
     process.wait()
     finished_before = len(list(out.glob("results/*/*.json")))
     assert 2 <= finished_before < 6
-    done = grade(submitted, out, *mode, "--no-gradebook")
+    done = grade(submitted, out, *mode, "--seed", "7", "--no-gradebook")
     assert f"{finished_before} already up to date" in done.stdout
     for name in ("grades.csv", "tests.csv"):
         assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
@@ -516,16 +516,20 @@ SPY_SIGMOID = (
     "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
     "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
 
+INDENTED_BAD_SIGMOID = "    " + BAD_SIGMOID.replace("\n", "\n    ")  # its fallback, in except
+
 # answers that call what an honest answer may not: the course's reference implementations,
 # the instructor's hidden helpers, torch; or that forge the probes themselves
 CHEATS = {
     "uses-reference": answers(sigmoid=(
-        "from nncourse.checks.nb01 import reference_sigmoid as sigmoid\n")),
+        "try:\n    from nncourse.checks.nb01 import reference_sigmoid as sigmoid\n"
+        "except ImportError:\n" + INDENTED_BAD_SIGMOID)),
     "uses-torch": answers(sigmoid=(
         "def sigmoid(z):\n    import torch\n"
         "    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=float))).numpy()\n")),
     "uses-hidden-helper": answers(sigmoid=(
-        "from autograder.hidden.nb01 import reference_sigmoid as sigmoid\n")),
+        "try:\n    from autograder.hidden.nb01 import reference_sigmoid as sigmoid\n"
+        "except ImportError:\n" + INDENTED_BAD_SIGMOID)),
     "reads-hidden-checks": answers(sigmoid=reads(ROOT / "autograder" / "hidden" / "nb01.py")),
     "scipy-from-elsewhere": answers(sigmoid=(
         "import glob, pydoc, sys\n"
