@@ -650,16 +650,20 @@ def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class)
     assert f"{len(attacked_class['students'])} already up to date" in again.stdout
 
 
+EXACTLY_THE_CONTROL = ("uses-reference", "uses-hidden-helper", "reads-hidden-checks",
+                       "forges-probes")  # its patched run_probe is undone before each test
+
+
 @needs_bwrap
 def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
     """Reference implementations, hidden helpers, hidden files and torch are out of reach."""
     for cheat in CHEATS:
         student = next(s for s in attacked_class["students"] if s.endswith(f"-{cheat}"))
         assert reason(attacked_class, student, "test_sigmoid_values") != "passed"
-        if cheat != "forges-probes":  # that one also breaks every other check: 0
+        if cheat in EXACTLY_THE_CONTROL:  # a sigmoid that runs and is wrong, like the control
             assert points(attacked_class, student) == control_points(attacked_class), student
-    forger = next(s for s in attacked_class["students"] if s.endswith("-forges-probes"))
-    assert points(attacked_class, forger) == 0
+        else:  # a sigmoid that raises also costs what calls it (neuron's default): no more
+            assert points(attacked_class, student) <= control_points(attacked_class), student
     torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
     assert "torch" in reason(attacked_class, torch_student, "test_sigmoid_values")
 
