@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from nncourse.rules import FORBIDDEN_LIBRARY, FORBIDDEN_PACKAGES
+from nncourse.rules import forbidden_module
 
 from autograder.assemble import (
     _grade_id,
@@ -84,12 +84,6 @@ _SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "__closure__", "__dict__",
                        "cell_contents", "f_back", "f_globals", "path", "get_objects", "write",
                        "environ", "getenv"}
 _BUILTINS = set(dir(builtins))
-
-
-def _forbidden(module: str) -> bool:
-    top = module.split(".")[0]
-    return top in FORBIDDEN_PACKAGES or any(
-        module == lib or module.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -149,7 +143,7 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
     """(rule, detail) of everything in ``tree`` that breaks the contract."""
     found = []
     for node, _, path in _imports(tree):
-        if _forbidden(path):
+        if forbidden_module(path):
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
         if path.split(".")[0] == "importlib":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
@@ -462,7 +456,7 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
         for _, bound, path in _imports(cell.tree):
             if path.split(".")[0] not in PATCH_EXEMPT:
                 modules.add(bound)
-            if _forbidden(path):
+            if forbidden_module(path):
                 forbidden_names[bound] = f"from {path}, imported in {cell.where}"
     rows: set[tuple[str, str, str]] = set()
     definitions: dict[str, tuple[ast.AST, _Cell]] = {}

@@ -54,7 +54,8 @@ class Rules:
     forbidden_calls: tuple[str, ...] = ()
 
 
-def _forbidden_module(name: str) -> bool:
+def forbidden_module(name: str) -> bool:
+    """Whether module ``name`` is one a graded function may not use."""
     top = name.split(".")[0]
     return top in FORBIDDEN_PACKAGES or any(
         name == lib or name.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
@@ -70,7 +71,7 @@ def _forbidden_value(value) -> str | None:
         name = getattr(value, "__module__", None)
         if not isinstance(name, str):  # a ufunc (scipy.special.expit) names no module
             return _owner_module(value)
-    return name if _forbidden_module(name) else None
+    return name if forbidden_module(name) else None
 
 
 def _owner_module(value) -> str | None:
@@ -79,7 +80,7 @@ def _owner_module(value) -> str | None:
     if not isinstance(name, str):
         return None
     for module_name, module in list(sys.modules.items()):
-        if module is not None and _forbidden_module(module_name) and \
+        if module is not None and forbidden_module(module_name) and \
                 getattr(module, "__dict__", {}).get(name) is value:
             return module_name
     return None
@@ -183,7 +184,7 @@ class _BlockImports:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in FORBIDDEN_PACKAGES:
             raise RuleBroken(f"{self.owner} imported {name}: graded functions use numpy only")
-        if _forbidden_module(name):
+        if forbidden_module(name):
             raise RuleBroken(f"{self.owner} imported {name}: the course library's own "
                              "version of an exercise may not be used")
         return None
@@ -222,7 +223,7 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
                 space[name] = _Library(value, owner)
     restores = [_poison_bound(function, owner, banned) for function in _functions(functions)]
     hidden_modules = {name: module for name, module in sys.modules.items()
-                      if module is not None and _forbidden_module(name)}
+                      if module is not None and forbidden_module(name)}
     for name in hidden_modules:
         del sys.modules[name]  # ``import torch`` now reaches the finder below, which refuses
     package = sys.modules.get("nncourse")
