@@ -9,7 +9,8 @@
 #                 HINTS=2 for the next layer of hints); never reads solutions or hidden tests
 #   make test-browser  the student's walk-through in JupyterLab, in headless Chromium (slow)
 #   make screenshots   the same, saving its screenshots to docs/screenshots/
-#   make test-slow  the slow tests: the student wheel alone in a fresh venv runs notebook 01
+#   make test-slow  the slow tests: the mutation test through both graders, and the student
+#                 wheel alone in a fresh venv running notebook 01
 #   make student-bundle  dist/nncourse-student/ (+ .zip): the student notebooks and a wheel of
 #                 the student library only (no solutions, hidden checks or grader) to hand out
 
@@ -46,7 +47,7 @@ lab: install
 # are skipped here (make test-browser runs them), so Chromium is not needed
 test: install sandbox
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not slow"
 
 release: install
 	cd course && for a in $(ASSIGNMENTS); do \
@@ -80,9 +81,9 @@ screenshots: install browser
 student-bundle: install
 	$(BIN)/python -m autograder.bundle --dist dist
 
-# tests marked slow: the student wheel installed into a fresh virtual environment (minutes)
+# tests marked slow (minutes each): the mutation test, the student wheel in a fresh venv
 test-slow: install
-	NNCOURSE_SLOW=1 $(BIN)/pytest -q -m slow
+	NNCOURSE_SLOW=1 $(BIN)/pytest -q -n 2 --dist loadfile -m slow
 
 check: install
 	@$(BIN)/python -m nncourse.selfcheck $(NB) $(if $(HINTS),--hints $(HINTS),) || true

@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     mutate.add_argument("--jobs", type=int, default=2, help="workers (notebooks at once)")
     mutate.add_argument("--engine", choices=["autograder", "nbgrader"], default="autograder",
                         help="grade with the course's autograder (default) or plain nbgrader")
+    mutate.add_argument("--kinds", default="mutant,shortcut,variant",
+                        help="which catalogue entries (comma-separated; default: all three)")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return grade_command(args)
@@ -188,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return merge_command(args)
     from autograder.mutation import main as mutate_main
 
-    return mutate_main(args.assignments, jobs=args.jobs, engine=args.engine)
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    return mutate_main(args.assignments, jobs=args.jobs, engine=args.engine, kinds=kinds)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,9 @@ def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
         folder = work / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, folder / f"{assignment}.ipynb")
-    done = nbgrader(["autograde", assignment, "--create", "--force", "--log-level=WARN"], work)
+    # nbgrader runs the notebooks one after another: allow a few minutes for each
+    done = nbgrader(["autograde", assignment, "--create", "--force", "--log-level=WARN"], work,
+                    timeout=max(1800, 240 * len(submissions)))
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{done.stderr[-4000:]}")
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:

@@ -77,6 +77,9 @@ def catalogue(assignment: str) -> list[Mutant]:
             + list(module.VARIANTS))
 
 
+KINDS = ("mutant", "shortcut", "variant")
+
+
 @dataclass
 class Outcome:
     student: str
@@ -93,33 +96,38 @@ class Outcome:
         return self.score < self.max_score
 
 
-def submissions_for(assignment: str, release: Path | None,
-                    with_catalogue: bool = True) -> tuple[dict, dict[str, str]]:
+def submissions_for(assignment: str, release: Path | None, with_catalogue: bool = True,
+                    kinds: tuple[str, ...] = KINDS) -> tuple[dict, dict[str, str]]:
     """Student notebooks (solution, blank, mutants, variants) and the score each must get."""
     solutions = solution_sources(assignment)
     submissions = {"solution": filled_notebook(assignment, solutions, release),
                    "blank": filled_notebook(assignment, {}, release)}
     expected = {"solution": "full", "blank": "zero"}
     for entry in catalogue(assignment) if with_catalogue else []:
+        if entry.kind not in kinds:
+            continue
         student = f"{entry.kind}-{entry.name}"
         submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
         expected[student] = "full" if entry.expect_full_marks else "less than full"
     return submissions, expected
 
 
-def run_with_nbgrader(assignment: str, with_catalogue: bool = True) -> list[Outcome]:
-    """Grade one notebook's solution, blank release (and catalogue) with nbgrader autograde."""
+def run_with_nbgrader(assignment: str, with_catalogue: bool = True,
+                      kinds: tuple[str, ...] = KINDS) -> list[Outcome]:
+    """Grade one notebook's solution, blank release (and the catalogue's entries of
+    ``kinds``) with nbgrader autograde."""
     work = Path(tempfile.mkdtemp(prefix=f"mutate-{assignment}-"))
     try:
         release = generate_release(assignment, work)
-        submissions, expected = submissions_for(assignment, release, with_catalogue)
+        submissions, expected = submissions_for(assignment, release, with_catalogue, kinds)
         scores = autograde(assignment, submissions, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return [Outcome(s, expected[s], *scores[s]) for s in submissions]
 
 
-def run_with_autograder(selected: list[str], jobs: int = 2) -> dict[str, list[Outcome]]:
+def run_with_autograder(selected: list[str], jobs: int = 2,
+                        kinds: tuple[str, ...] = KINDS) -> dict[str, list[Outcome]]:
     """Grade every catalogue of ``selected`` as one class with ``python -m autograder``'s
     engine: sandboxed warm workers, verdicts judged outside the student's process."""
     from autograder.config import load
@@ -132,7 +140,7 @@ def run_with_autograder(selected: list[str], jobs: int = 2) -> dict[str, list[Ou
     try:
         expected: dict[tuple[str, str], str] = {}
         for assignment in selected:
-            submissions, wanted = submissions_for(assignment, None)
+            submissions, wanted = submissions_for(assignment, None, True, kinds)
             for student, notebook in submissions.items():
                 folder = work / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
@@ -152,14 +160,17 @@ def run_with_autograder(selected: list[str], jobs: int = 2) -> dict[str, list[Ou
                 for (s, b) in sorted(expected) if b == a] for a in selected}
 
 
-def main(selected: list[str], jobs: int = 2, engine: str = "autograder") -> int:
-    """Mutation-test the selected notebooks (all by default); print a table; 0 if all ok."""
+def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
+         kinds: tuple[str, ...] = KINDS) -> int:
+    """Mutation-test the selected notebooks (all by default) with the catalogue entries of
+    ``kinds``; print a table; 0 if all ok."""
     selected = selected or [a for a in assignments() if _has_catalogue(a)]
     if engine == "nbgrader":
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = dict(zip(selected, pool.map(run_with_nbgrader, selected)))
+            results = dict(zip(selected, pool.map(
+                lambda a: run_with_nbgrader(a, True, kinds), selected)))
     else:
-        results = run_with_autograder(selected, jobs)
+        results = run_with_autograder(selected, jobs, kinds)
     failures = 0
     for assignment, outcomes in results.items():
         mutants = [o for o in outcomes if o.student.startswith("mutant-")]

@@ -15,6 +15,8 @@ from autograder.mutation import catalogue, run_with_autograder, run_with_nbgrade
 from autograder.notebooks import assignments
 
 ASSIGNMENTS = assignments()
+# about 15 minutes on two cores: `make test-slow` runs it (and CI), `make test` does not
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
