@@ -80,7 +80,10 @@ def grade_command(args) -> int:
             report.write_gradebook(records, work)
             from autograder.autograded import write_autograded
 
-            write_autograded(submissions, records, work)  # formgrader, generate_feedback
+            problems: list[str] = []
+            write_autograded(submissions, records, work, problems)  # formgrader, feedback
+            for problem in problems:
+                print(f"warning: {problem}"[:500], file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)

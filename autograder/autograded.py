@@ -114,27 +114,54 @@ def _save_auto_grades(notebook, assignment: str, student: str, work: Path) -> No
     SaveAutoGrades().preprocess(copy.deepcopy(notebook), resources)
 
 
-def write_autograded(submissions: list[Submission], records: list[dict], work: Path
-                     ) -> list[Path]:
+def write_autograded(submissions: list[Submission], records: list[dict], work: Path,
+                     problems: list[str] | None = None) -> list[Path]:
     """Write ``work/autograded/<student>/<id>/<id>.ipynb`` for every graded submission that
     has a file, and bring the gradebook in ``work`` in line with it (it must already hold
-    the submission: :func:`autograder.report.write_gradebook`). Returns the paths written."""
+    the submission: :func:`autograder.report.write_gradebook`). Returns the paths written; a
+    submission that cannot be written is added to ``problems`` and the others still are."""
+    problems = [] if problems is None else problems
     by_key = {(r["student"], r["assignment"]): r for r in records}
     written = []
     for submission in submissions:
         record = by_key.get((submission.student, submission.assignment))
         if record is None or submission.path is None:
             continue
-        notebook, _ = read_submission(submission.path.read_bytes())
-        autograded = autograded_notebook(submission.assignment, notebook, record["tests"])
-        student = folder_name(submission.student)
-        folder = work / "autograded" / student / submission.assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{submission.assignment}.ipynb"
-        nbformat.write(autograded, path)
-        for name in EXCHANGE_FILES:
-            if (submission.path.parent / name).is_file():
-                shutil.copyfile(submission.path.parent / name, folder / name)
-        _save_auto_grades(autograded, submission.assignment, student, work)
-        written.append(path)
+        try:
+            written.append(_write_one(submission, record, work))
+        except Exception as error:  # noqa: BLE001 - one student's file never stops the class
+            problems.append(f"{submission.student} / {submission.assignment}: no autograded "
+                            f"notebook ({type(error).__name__}: {str(error)[:200]})")
     return written
+
+
+def _write_one(submission: Submission, record: dict, work: Path) -> Path:
+    notebook, _ = read_submission(submission.path.read_bytes())
+    autograded = _valid_text(autograded_notebook(submission.assignment, notebook,
+                                                 record["tests"]))
+    student = folder_name(submission.student)
+    folder = work / "autograded" / student / submission.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{submission.assignment}.ipynb"
+    scratch = path.with_name(path.name + ".partial")
+    nbformat.write(autograded, scratch)  # never a half-written notebook under the real name
+    scratch.replace(path)
+    for name in EXCHANGE_FILES:
+        if (submission.path.parent / name).is_file():
+            shutil.copyfile(submission.path.parent / name, folder / name)
+    _save_auto_grades(autograded, submission.assignment, student, work)
+    return path
+
+
+def _valid_text(value):
+    """``value`` (a notebook, or any part of it) with every string made valid UTF-8 (a lone
+    surrogate, which JSON can carry, becomes U+FFFD)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return type(value)((_valid_text(k), _valid_text(v)) for k, v in value.items()) \
+            if not isinstance(value, nbformat.NotebookNode) else \
+            nbformat.NotebookNode({_valid_text(k): _valid_text(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    return value

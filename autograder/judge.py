@@ -1,10 +1,12 @@
 """The verdicts, computed in the grader's own process from the probes' plain data.
 
 Nothing the student's code did in its kernel is trusted: a test cell earns its points only
-when every check the instructor's source lists for it published exactly one probe record,
-with exactly the instructor's arguments, and the judge (the course library's, imported here,
-not in the kernel) accepts that data. A check that never reported gets the reason why: the
-cell's error, the cap that stopped the kernel, or "did not run".
+when its probe records are, one for one and in order, the checks the instructor's source
+lists for it (a record published by anything but the test cell's own ``check()`` calls,
+an extra or a reordered one, fails the cell as tampering), and the judge (the course
+library's, imported here, not in the kernel) accepts each record's data. Data with an
+empty list where results belong is malformed, never a pass. A check that never reported
+gets the reason why: the cell's error, the cap that stopped the kernel, or "did not run".
 """
 
 from __future__ import annotations
@@ -51,24 +53,32 @@ def judge_events(tests: list[TestCell], events: list[dict],
     for event in events:
         if event.get("event") == "probe":
             try:
-                probes.setdefault(event["cell"], []).append(decode(event["payload"]))
+                record = decode(event["payload"])
             except Exception:  # noqa: BLE001 - whatever a kernel sent, it only costs itself
-                continue
+                record = None
+            probes.setdefault(event.get("cell"), []).append(record)
     results = []
     for test in tests:
         reasons, hints = [], []
-        published = [p for p in probes.get(test.index, []) if isinstance(p, dict)]
-        for name, args in test.checks:
-            matching = [p for p in published if p.get("check") == name
-                        and _same_args(p.get("args"), args)]
-            if len(matching) > 1:
-                reasons.append(f"{name}: reported more than once (tampering?)")
-                continue
+        published = probes.get(test.index, [])
+        stray = _unaccounted(published, test.checks)
+        if stray is not None:
+            results.append(TestResult(
+                test.grade_id, 0.0, test.points,
+                f"tampering: this test cell received a result that its own checks did not "
+                f"send ({stray}); results can only come from the test cell's check() calls"))
+            continue
+        for number, (name, args) in enumerate(test.checks):
+            matching = published[number:number + 1]
             if not matching:
                 why = _why_missing(test.index, errors, started, aborts, skipped)
                 reasons.append(f"{name}: {why}")
                 continue
             seen = matching[0].get("seen")
+            empty = _empty_results(seen)
+            if empty:
+                reasons.append(f"{name}: malformed results ({empty!r} is empty)")
+                continue
             try:
                 verdict = judge_seen(find_check(name), seen if isinstance(seen, dict) else {},
                                      args, seed)
@@ -83,6 +93,31 @@ def judge_events(tests: list[TestCell], events: list[dict],
                                   "passed" if passed else " | ".join(reasons),
                                   " | ".join(dict.fromkeys(hints))))
     return results
+
+
+def _unaccounted(published: list, checks: list[tuple[str, dict]]) -> str | None:
+    """None if the records are, in order, the first ``len(published)`` of ``checks``;
+    otherwise what the first record that is not looks like."""
+    if len(published) > len(checks):
+        return f"{len(published)} results for {len(checks)} checks"
+    for record, (name, args) in zip(published, checks):
+        if not isinstance(record, dict) or record.get("check") != name \
+                or not _same_args(record.get("args"), args):
+            label = record.get("check") if isinstance(record, dict) else type(record).__name__
+            return f"{str(label)[:60]!r} where {name!r} was due"
+    return None
+
+
+def _empty_results(seen) -> str | None:
+    """The first top-level result of a probe that is an empty list (``warnings`` aside): no
+    check's results are ever empty, and a judge must not pass for lack of anything to
+    compare."""
+    if not isinstance(seen, dict):
+        return None
+    for key, value in seen.items():
+        if key != "warnings" and isinstance(value, list | tuple) and len(value) == 0:
+            return str(key)[:60]
+    return None
 
 
 def _why_missing(index: int, errors: dict, started: set, aborts: list,

@@ -43,8 +43,10 @@ def clean(value, limit: int = MAX_FIELD) -> str:
 
 
 def cell(value) -> str:
-    """A CSV cell: :func:`clean`, and escaped if a spreadsheet would read it as a formula."""
-    text = clean(value)
+    """A CSV cell: :func:`clean`, on one line (a newline becomes " ⏎ ", so ``grep`` and
+    importers that read a row per line see no made-up rows), and escaped if a spreadsheet
+    would read it as a formula."""
+    text = clean(value).replace("\n", " \u23ce ")
     return "'" + text if text.startswith(_FORMULA) else text
 
 

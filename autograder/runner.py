@@ -32,6 +32,7 @@ import builtins as builtins_module
 import contextlib
 import ctypes
 import json
+import linecache
 import os
 import resource
 import select
@@ -97,6 +98,9 @@ def _set_limits(limits: dict) -> None:
         (resource.RLIMIT_NPROC, limits["processes"], limits["processes"]),
         (resource.RLIMIT_FSIZE, limits["file_mb"] * mb, limits["file_mb"] * mb),
         (resource.RLIMIT_CORE, 0, 0),
+        # POSIX message queues outlive their processes and every job of a worker shares one
+        # IPC namespace: a job may make none (no queue can carry anything to the next job)
+        (resource.RLIMIT_MSGQUEUE, 0, 0),
     ):
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(name, (soft, hard))
@@ -326,12 +330,16 @@ def _child(shell, job: dict, write_fd: int, home: str, uid: int | None,
         if cell.get("test"):
             armour.restore(shell.user_ns)
             shell.display_pub = publisher
+        cached = set(linecache.cache) if cell.get("test") else None
         try:
             result = shell.run_cell(cell["source"], store_history=False)
             error = result.error_before_exec or result.error_in_exec
             message = None if error is None else f"{type(error).__name__}: {error}"
         except BaseException as error:  # noqa: BLE001 - report whatever escaped the shell
             message = f"{type(error).__name__}: {error}"
+        if cached is not None:  # IPython keeps each cell's source for tracebacks: not these
+            for name in set(linecache.cache) - cached:
+                linecache.cache.pop(name, None)
         send({"kind": "end", "cell": cell["index"],
               "error": None if message is None else message[:MAX_TEXT]})
     os._exit(0)

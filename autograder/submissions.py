@@ -237,19 +237,27 @@ class _Candidate:
 
 
 def _student_of(relative: PurePosixPath, assignments: list[str]) -> str:
-    """The student id of an export file: the part of its name before the first ``_``.
+    """The student id of an export file.
 
-    A file named after the notebook itself (``01_neuron_and_xor.ipynb``, ``Copy of ...``)
-    carries no id: the id is then read from its folder's name (``Kim Lee_1234_...``), or the
-    file is graded under ``(no id) <path>`` so the instructor sees it.
+    A file in a per-student folder the LMS named (``Kim Lee_1234_assignsubmission_file/``)
+    belongs to that folder's student, whatever the student named the file: the file name is
+    theirs to choose, so it could name a classmate. Otherwise the id is the part of the file
+    name before the first ``_``; a file named after the notebook itself (``Copy of ...``)
+    with no such folder is graded under ``(no id) <path>`` so the instructor sees it.
     """
+    prefixes = {a.split("_", 1)[0] for a in assignments} | set(assignments)
+
+    def usable(candidate: str) -> bool:
+        return bool(candidate) and candidate not in prefixes and not _COPY.search(candidate)
+
+    if len(relative.parts) > 1 and "_" in relative.parts[-2]:
+        folder = relative.parts[-2].split("_", 1)[0]
+        if usable(folder):
+            return folder
     name = relative.name
     student = name.split("_", 1)[0] if "_" in name else name[: -len(".ipynb")]
-    prefixes = {a.split("_", 1)[0] for a in assignments} | set(assignments)
-    if student and student not in prefixes and not _COPY.search(student):
+    if usable(student):
         return student
-    if len(relative.parts) > 1 and relative.parts[-2].split("_", 1)[0]:
-        return relative.parts[-2].split("_", 1)[0]
     return f"(no id) {' > '.join(relative.parts)}"
 
 

@@ -35,6 +35,32 @@ from autograder.notebooks import ROOT, filled_notebook
 from autograder.runner import HEADROOM_MB
 
 SHM_KEY = 0xC0FFEE
+MQ_NAME = f"/nncourse-{MARK}"
+# the library's check() frame, found from inside the student's function while it is probed:
+# its locals hold the check, the student's objects, the arguments and the sending functions
+FRAME_FINDER = (
+    "import sys as _sys\n"
+    "def _check_frame():\n"
+    "    depth = 1\n"
+    "    while True:\n"
+    "        try:\n"
+    "            frame = _sys._getframe(depth)\n"
+    "        except ValueError:\n"
+    "            return None\n"
+    "        if frame.f_code.co_name == 'check' and 'sink' in frame.f_locals:\n"
+    "            return frame.f_locals\n"
+    "        depth += 1\n"
+    "def _send(found, seen):\n"
+    "    found['publish'](found['name'], dict(found['args']), seen, found['sink'])\n"
+    "    found['args']['_forged'] = 1  # the real record no longer has the test's arguments\n")
+MQ_PRELUDE = (
+    "import ctypes as _ct\n"
+    "_libc = _ct.CDLL(None, use_errno=True)\n"
+    "_libc.mq_open.restype = _ct.c_int\n"
+    "_libc.mq_open.argtypes = [_ct.c_char_p, _ct.c_int, _ct.c_int, _ct.c_void_p]\n"
+    "_libc.mq_receive.restype = _ct.c_ssize_t\n"
+    "_libc.mq_receive.argtypes = [_ct.c_int, _ct.c_char_p, _ct.c_size_t, _ct.c_void_p]\n"
+    "_libc.mq_send.argtypes = [_ct.c_int, _ct.c_char_p, _ct.c_size_t, _ct.c_uint]\n")
 PIPE_WRITER = (
     "import os, json\n"
     "def _pipes():\n"
@@ -82,6 +108,23 @@ ATTACKS = {
         "    address = libc.shmat(ident, None, 0)\n"
         "    if address not in (None, ctypes.c_void_p(-1).value):\n"
         "        ctypes.memset(address, 1, 200 << 20)\n"),
+    # a POSIX message queue (it outlives processes) with a message for the next student
+    "leaves-message-queue": MQ_PRELUDE + (
+        "_queue = _libc.mq_open(" + repr(MQ_NAME.encode()) + ", 0o2 | 0o100, 0o666, None)\n"
+        "if _queue >= 0:\n"
+        "    _libc.mq_send(_queue, b'the answers', 11, 0)\n"),
+    # empty results published from the probe's own frame, for a judge with nothing to compare
+    "forges-empty-results": answers(count_parameters=FRAME_FINDER + (
+        "def count_parameters(dims):\n"
+        "    found = _check_frame()\n"
+        "    if found is not None and '_forged' not in found['args']:\n"
+        "        _send(found, {'counts': [], 'raised': None, 'warnings': []})\n"
+        "    raise NotImplementedError()\n")),
+    # the test cells' sources, which IPython keeps for tracebacks, raised into the report
+    "leaks-hidden-source": (
+        "import linecache\n"
+        "raise RuntimeError(' '.join(''.join(lines) for _, _, lines, _ in "
+        "list(linecache.cache.values()) if 'che' + 'ck(' in ''.join(lines))[:1900])\n"),
     # a line too deeply nested for a JSON parser, written straight to the event pipe
     "deep-json": PIPE_WRITER + (
         "for fd in _pipes():\n    try:\n        os.write(fd, b'[' * 200000 + b'\\n')\n"
@@ -145,6 +188,15 @@ SPY_SIGMOID = (
     "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
     "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
 
+# the next student's sigmoid is correct only if it reads a message an earlier one left
+MQ_SPY_SIGMOID = MQ_PRELUDE + (
+    "def sigmoid(z):\n"
+    "    queue = _libc.mq_open(" + repr(MQ_NAME.encode()) + ", 0o4000, 0, None)\n"
+    "    buffer = _ct.create_string_buffer(1 << 16)\n"
+    "    if queue < 0 or _libc.mq_receive(queue, buffer, 1 << 16, None) <= 0:\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+
 INDENTED_BAD_SIGMOID = "    " + BAD_SIGMOID.replace("\n", "\n    ")  # its fallback, in except
 
 # answers that call what an honest answer may not: the course's reference implementations,
@@ -178,6 +230,20 @@ CHEATS = {
         "        reference_sigmoid = lambda z: torch.sigmoid(torch.as_tensor(z)).numpy()\n"
         "    return _real(check, (reference_sigmoid,) + tuple(student[1:]), args, seed)\n"
         "_c.run_probe = _forged\n")),
+    # a wrong sigmoid that, while probed, publishes from check()'s own frame what a right
+    # sigmoid's probe records, then spoils the real record's arguments
+    "forges-from-frames": answers(sigmoid=FRAME_FINDER + (
+        "from nncourse.checking import run_probe as _run_probe\n"
+        "def _right(z):\n"
+        "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"
+        "def sigmoid(z):\n"
+        "    found = _check_frame()\n"
+        "    if found is not None and '_forged' not in found['args'] \\\n"
+        "            and found['student'] and found['student'][0] is sigmoid:\n"
+        "        seen = _run_probe(found['found'], (_right,) + tuple(found['student'][1:]),\n"
+        "                          dict(found['args']), plain=found['plain'])\n"
+        "        _send(found, seen)\n"
+        "    return np.asarray(z, dtype=float) * 0 + 0.5\n")),
 }
 
 
@@ -187,7 +253,8 @@ def attacked_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("attacked")
     submitted = root / "submitted"
     order = []
-    spies = {"leaves-files": SPY_SIGMOID, "leaves-shared-memory": SHM_SPY_SIGMOID}
+    spies = {"leaves-files": SPY_SIGMOID, "leaves-shared-memory": SHM_SPY_SIGMOID,
+             "leaves-message-queue": MQ_SPY_SIGMOID}
     for name, code in ATTACKS.items():
         after = ("spy", answers(sigmoid=spies[name])) if name in spies else \
             ("honest2", answers())
@@ -227,7 +294,9 @@ EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # t
           "leaves-shared-memory": FULL, "deep-json": FULL,  # all it does; or its cell fails
           "resets-caps": BUT_ONE, "raises-surrogate": BUT_ONE, "forks-hold-memory": BUT_ONE,
           "redefines-check": BUT_ONE,  # its own check() is never the test cells'
-          "long-error": BUT_ONE, "patches-mid-probe": BUT_ONE, "undecodable-probes": FULL}
+          "long-error": BUT_ONE, "patches-mid-probe": BUT_ONE, "undecodable-probes": FULL,
+          "leaves-message-queue": FULL, "forges-empty-results": BUT_ONE,
+          "leaks-hidden-source": BUT_ONE}
 
 
 def test_what_a_kernel_says_reaches_the_report_bounded(attacked_class):
@@ -282,8 +351,10 @@ def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class)
     assert f"{len(attacked_class['students'])} already up to date" in again.stdout
 
 
+# a sigmoid that runs and is wrong, like the control's: a patched run_probe is undone before
+# each test cell, a forged record fails its cell
 EXACTLY_THE_CONTROL = ("uses-reference", "uses-hidden-helper", "reads-hidden-checks",
-                       "forges-probes")  # its patched run_probe is undone before each test
+                       "forges-probes", "forges-from-frames")
 
 
 @needs_bwrap
@@ -298,6 +369,26 @@ def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
             assert points(attacked_class, student) <= control_points(attacked_class), student
     torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
     assert "torch" in reason(attacked_class, torch_student, "test_sigmoid_values")
+
+
+@needs_bwrap
+def test_a_forged_record_fails_its_test_cell_as_tampering(attacked_class):
+    """Results published from check()'s own frame are extra records: the cell scores 0."""
+    student = next(s for s in attacked_class["students"] if s.endswith("-forges-from-frames"))
+    assert reason(attacked_class, student, "test_sigmoid_values").startswith("tampering")
+    empty = next(s for s in attacked_class["students"] if s.endswith("-forges-empty-results"))
+    assert reason(attacked_class, empty, "test_count_parameters").startswith("tampering")
+
+
+@needs_bwrap
+def test_no_test_cell_source_reaches_the_report(attacked_class):
+    """IPython keeps run cells' sources for tracebacks: not the test cells' while grading,
+    so a cell that raises them (hidden calls and their arguments) has nothing to raise."""
+    student = next(s for s in attacked_class["students"] if s.endswith("-leaks-hidden-source"))
+    notes = attacked_class["grades"][(student, A)]["notes"]
+    assert "RuntimeError" in notes and "check(" not in notes
+    page = (attacked_class["out"] / "feedback" / student / f"{A}.html").read_text()
+    assert "check(" not in page
 
 
 @needs_bwrap

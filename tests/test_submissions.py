@@ -150,6 +150,22 @@ def test_expected_name_wins_in_an_export_too(tmp_path):
         "kim_scratch.ipynb (recognised only from its cells)"]
 
 
+def test_a_file_named_after_a_classmate_stays_its_uploaders(tmp_path):
+    """In a folder-per-student export the LMS names the folder and the student names the
+    file: Mallory's upload called "Alice Honest_<id>.ipynb" is Mallory's, never Alice's."""
+    export = tmp_path / "export"
+    alice = put(export / "Alice Honest_1001_assignsubmission_file" / f"{A}.ipynb",
+                solution_bytes(), age=3600)
+    put(export / "Mallory_1002_assignsubmission_file" / f"{A}.ipynb", solution_bytes(),
+        age=600)
+    put(export / "Mallory_1002_assignsubmission_file" / f"Alice Honest_{A}.ipynb", BLANK)
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == ["Alice Honest", "Mallory"]
+    assert found["Alice Honest"].path == alice and found["Alice Honest"].notes == []
+    assert found["Mallory"].path.parent.name.startswith("Mallory_")  # her two files: one
+    assert "ignored" in found["Mallory"].notes[-1]  # graded, the other named in a note
+
+
 def test_among_equals_the_newest_wins_and_the_other_is_named(tmp_path):
     export = tmp_path / "export"
     put(export / f"ann_{A}_attempt1.ipynb", BLANK, age=60)
@@ -370,6 +386,7 @@ def test_reports_escape_formulas_and_survive_any_text(tmp_path):
                "\udcff"),
         record("ok", "x" * 1_000_000, "\tTab first", "fine"),
         record("\rcr", "=1", "", ""),
+        record("liar", "x\nkim,01_neuron_and_xor,0,2,forged", "y\nkim,01,0,2", ""),
     ]
     write_csvs(records, tmp_path)
     write_feedback(records, tmp_path)
@@ -378,16 +395,44 @@ def test_reports_escape_formulas_and_survive_any_text(tmp_path):
     with open(tmp_path / "tests.csv", encoding="utf-8", newline="") as handle:
         tests = list(csv.reader(handle))
     assert [row[0] for row in grades[1:]] == ["'=HYPERLINK(\"http://x\")", "Zoë", "ok",
-                                              "\ufffdcr"]
+                                              "\ufffdcr", "liar"]
+    # a newline in a student's text never starts a made-up row for a line-based reader
+    lines = (tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(grades) and not any(line.startswith("kim,") for line in lines)
+    assert grades[5][4] == "y \u23ce kim,01,0,2"
+    assert len((tmp_path / "tests.csv").read_text(encoding="utf-8").splitlines()) == len(tests)
     assert [row[4] for row in grades[1:]] == ["'-2+3", "bad \ufffd nul \ufffd[31m",
-                                              "'\tTab first", ""]
+                                              "'\tTab first", "", "y \u23ce kim,01,0,2"]
     assert tests[1][5] == "'+1+1"
     assert tests[2][5] == "a lone surrogate \ufffd\ufffd\ufffd and \ufffd\ufffd\ufffd"
     assert len(tests[3][5]) == MAX_FIELD and tests[3][5].endswith("(truncated)")
     assert tests[4][5] == "'=1"
-    assert [row[2:4] for row in grades[1:]] == [["1", "2"]] * 4  # numbers are not escaped
+    assert [row[2:4] for row in grades[1:]] == [["1", "2"]] * 5  # numbers are not escaped
     page = (tmp_path / "feedback" / "Zoë" / f"{A}.html").read_text(encoding="utf-8")
     assert "\ufffd" in page
     for path in tmp_path.rglob("*.*"):
         path.read_bytes().decode("utf-8")  # valid UTF-8 everywhere
     assert clean("\udc80" * 10_000, limit=100) == "\ufffd" * 86 + " \u2026 (truncated)"
+
+
+def test_an_unencodable_cell_costs_no_one_their_autograded_notebook(tmp_path, monkeypatch):
+    """A lone surrogate (JSON can carry one) in a markdown cell: that student's autograded
+    notebook is written with U+FFFD, and every student after them still gets theirs."""
+    from autograder import autograded
+
+    monkeypatch.setattr(autograded, "_save_auto_grades", lambda *args: None)
+    notebook = json.loads(solution_bytes())
+    notebook["cells"].insert(1, {"cell_type": "markdown", "metadata": {},
+                                 "source": "my notes \ud800 here"})
+    odd = put(tmp_path / "in" / "odd" / A / f"{A}.ipynb",
+              json.dumps(notebook).encode("utf-8", "surrogatepass"))
+    after = put(tmp_path / "in" / "zed" / A / f"{A}.ipynb", solution_bytes())
+    submissions = [Submission("odd", A, odd, []), Submission("zed", A, after, [])]
+    records = [{"student": s.student, "assignment": A, "tests": []} for s in submissions]
+    problems: list[str] = []
+    written = autograded.write_autograded(submissions, records, tmp_path / "work", problems)
+    assert problems == [] and len(written) == 2
+    text = written[0].read_text(encoding="utf-8")
+    assert json.loads(text)["cells"][1]["source"] in (["my notes \ufffd\ufffd\ufffd here"],
+                                                      "my notes \ufffd\ufffd\ufffd here")
+    assert nbformat.reads(written[1].read_text(encoding="utf-8"), as_version=4).cells

@@ -7,11 +7,14 @@ from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
     RULES,
     Case,
+    _counting,
+    _TooManyCalls,
     build_probe_graph,
     compare,
     dag_spec,
     finite_difference_vjp,
     gradient_check,
+    judge_linear_out,
     judge_mlp,
     judge_order,
     judge_value_cases,
@@ -24,13 +27,14 @@ from nncourse.checks.nb04 import (
 from nncourse.verdict import Verdict, first_failure
 
 
-def _value_graphs(Value):
-    """Graphs built with the student's Value from + and * only; every node has a handle.
+def _value_graphs(Node):
+    """Graphs built from + and * only (the shapes Value expressions make); every node has a
+    handle. Node is any class whose + and * make a new node.
 
     Returns {name: (known nodes in creation order, edges as (input, output) indices, root)}.
     """
     graphs = {}
-    a, b = Value(0.7), Value(-1.3)
+    a, b = Node(0.7), Node(-1.3)
     c = a * b
     d = c + a          # a used twice in the graph
     e = b * b          # b used twice by one node
@@ -39,8 +43,8 @@ def _value_graphs(Value):
     graphs["reuse"] = ([a, b, c, d, e, f, g],
                        [(0, 2), (1, 2), (2, 3), (0, 3), (1, 4), (3, 5), (4, 5), (5, 6), (3, 6)],
                        6)
-    half = Value(0.5)
-    x = Value(1.25)
+    half = Node(0.5)
+    x = Node(1.25)
     nodes, edges, current = [half, x], [], 1
     for _ in range(120):  # x <- (x + x) * half: a chain 240 operations deep
         s = x + x
@@ -54,33 +58,70 @@ def _value_graphs(Value):
     return graphs
 
 
+class _ExpressionNode:
+    """A bare node the probe builds with + and *, as a Value expression would be built."""
+
+    def __init__(self, data, prev=()):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(prev)
+
+    def __add__(self, other):
+        return _ExpressionNode(0.0, (self, other))
+
+    def __mul__(self, other):
+        return _ExpressionNode(0.0, (self, other))
+
+
+GRAPH_NAMES = {"reuse": "a graph where nodes are used by two later nodes and b * b uses b twice",
+               "chain": "x <- (x + x) * 0.5 repeated 120 times (x + x uses x twice, 0.5 is "
+                        "shared by all 120 products)"}
+
+
 @register
-class TopologicalOrderOnValues(Check):
-    """topological_order on Value graphs: shared nodes, a node used twice, a deep chain."""
+class TopologicalOrderExpressions(Check):
+    """topological_order on expression-shaped graphs: shared nodes, x + x, a deep chain."""
 
-    name = "topological_order_hidden_values"
+    name = "topological_order_hidden_expressions"
 
-    def probe(self, topological_order, Value):
+    def probe(self, topological_order):
         seen = {}
-        for name, (nodes, _edges, root) in _value_graphs(Value).items():
+        for name, (nodes, _edges, root) in _value_graphs(_ExpressionNode).items():
+            tally = {"prev": 0}
+            for node in nodes:  # stop a walk that follows every path (2^120 in the chain)
+                node._prev = _counting(node._prev, tally, 20 * len(nodes))
             index = {id(node): i for i, node in enumerate(nodes)}
-            order = list(topological_order(nodes[root]))
+            try:
+                order = list(topological_order(nodes[root]))
+            except _TooManyCalls:
+                seen[name] = {"stopped": tally["prev"], "nodes": len(nodes)}
+                continue
             seen[name] = {"positions": [index.get(id(item), -1) for item in order],
                           "distinct": len({id(item) for item in order})}
         return seen
 
     def judge(self, seen):
         for name in ("reuse", "chain"):
-            _nodes, edges, root = _value_graphs_shape(name)
+            _nodes, edges, root = _value_graphs(_ExpressionNode)[name]
+            what = f"topological_order on {GRAPH_NAMES[name]}"
+            if "stopped" in seen[name]:
+                return Verdict.fail(
+                    f"{what}: it walked the inputs (_prev) of the {seen[name]['nodes']} nodes "
+                    f"more than {seen[name]['stopped'] - 1} times before the check stopped it: "
+                    "it goes through a node again every time it reaches it along another "
+                    "path.", "Remember which nodes you have visited and skip them.")
             got = seen[name]["positions"]
-            what = f"topological_order on a Value graph ({name})"
             if seen[name]["distinct"] != len(got):
                 return Verdict.fail(f"{what}: {len(got) - seen[name]['distinct']} nodes appear "
                                     "more than once.", "Keep a set of visited nodes.")
+            if -1 in got:
+                return Verdict.fail(f"{what}: the list holds something that is not a node of "
+                                    "the graph.", "Append the node objects themselves.")
             for i in range(root + 1):
                 if got.count(i) != 1:
-                    return Verdict.fail(f"{what}: a node built in the expression appears "
-                                        f"{got.count(i)} times, expected once.")
+                    return Verdict.fail(f"{what}: a node of the graph appears {got.count(i)} "
+                                        "times, expected once.",
+                                        "Visit every input of every node, down to the leaves.")
             for src, dst in edges:
                 if got.index(src) > got.index(dst):
                     return Verdict.fail(f"{what}: a node comes before one of its inputs.",
@@ -88,23 +129,6 @@ class TopologicalOrderOnValues(Check):
             if got[-1] != root:
                 return Verdict.fail(f"{what}: the root is not last.")
         return Verdict.ok()
-
-
-def _value_graphs_shape(name):
-    """The edges of :func:`_value_graphs`, rebuilt without any student class."""
-
-    class Plain:
-        def __init__(self, data):
-            self.data = data
-
-        def __add__(self, other):
-            return Plain(0.0)
-
-        def __mul__(self, other):
-            return Plain(0.0)
-
-    nodes, edges, root = _value_graphs(Plain)[name]
-    return nodes, edges, root
 
 
 def _hidden_mix(a, b):
@@ -154,10 +178,12 @@ HIDDEN_FUNCTIONS = (
 
 HIDDEN_BACKWARD = (
     Case("(2 - a) / (3 / b)^2 - 1 / (4a), then log, exp, tanh, sigmoid, relu", 2, _hidden_mix,
-         0.4, 2.5, "A node used by several later nodes collects all their contributions (+=), "
-         "and backward visits nodes in reverse topological order."),
+         0.4, 2.5, "A node used by several later nodes collects all their contributions (+=).",
+         "backward visits the nodes in reverse topological order, so that a node's grad is "
+         "complete before its _backward passes it on (section 2)."),
     Case("a * a * a - a / a", 1, lambda a: a * a * a - a / a, 0.5, 2.0,
-         "a is used five times: every use adds to a.grad."),
+         "a is used five times: every use adds to a.grad.",
+         "Section 3, 'Why +=': a node used twice."),
 )
 
 
@@ -204,13 +230,66 @@ class ValueHiddenFunctions(FreshValueCases):
     tag = 4102
 
 
+ONE_OPERATION = ("This operation is already wrong on its own, so every expression that uses "
+                 "it is too: check its value and the local derivative its _backward uses.")
+LOOK_UP = "Section 3's table of local derivatives: fill in this operation's row on paper first."
+
+SINGLE_OPERATIONS = tuple(
+    Case(label, arity, fn, lo, hi, ONE_OPERATION, LOOK_UP) for label, arity, fn, lo, hi in (
+        ("a + b", 2, lambda a, b: a + b, -2.0, 2.0),
+        ("a - b", 2, lambda a, b: a - b, -2.0, 2.0),
+        ("a * b", 2, lambda a, b: a * b, -2.0, 2.0),
+        ("a / b", 2, lambda a, b: a / b, 0.4, 2.5),
+        ("-a", 1, lambda a: -a, -2.0, 2.0),
+        ("1 + a", 1, lambda a: 1 + a, -2.0, 2.0),
+        ("2 - a", 1, lambda a: 2 - a, -2.0, 2.0),
+        ("3 / a", 1, lambda a: 3 / a, 0.4, 2.5),
+        ("a ** 2", 1, lambda a: a ** 2, -2.0, 2.0),
+        ("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 2.5),
+        ("a.exp()", 1, lambda a: a.exp(), -2.0, 2.0),
+        ("a.log()", 1, lambda a: a.log(), 0.3, 2.5),
+        ("a.tanh()", 1, lambda a: a.tanh(), -2.0, 2.0),
+        ("a.sigmoid()", 1, lambda a: a.sigmoid(), -3.0, 3.0),
+        ("a.relu() (a > 0)", 1, lambda a: a.relu(), 0.2, 2.0),
+        ("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2)))
+"""Every operation the mixed expressions use, one at a time, to name the one that is off."""
+
+
 @register
 class ValueHiddenMixed(FreshValueCases):
-    """Value.backward: longer expressions mixing every operation, nodes used many times."""
+    """Value.backward: longer expressions mixing every operation, nodes used many times.
+
+    When an expression is wrong, the judge also compares each operation on its own with torch
+    and names the first one that is off; only when all of them pass does it point to
+    accumulation and the order of the backward pass."""
 
     name = "value_hidden_mixed"
     cases = HIDDEN_BACKWARD
     tag = 4103
+    OPERATIONS_TAG = 4105
+
+    def probe(self, Value, run_seed=0):
+        seen = super().probe(Value, run_seed=run_seed)
+        seen["operations"] = [
+            run_value_case(Value, case, fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i))
+            for i, case in enumerate(SINGLE_OPERATIONS)]
+        return seen
+
+    def judge(self, seen, run_seed=0):
+        verdict = super().judge(seen, run_seed=run_seed)
+        if verdict.passed or verdict.message.startswith("Value: not implemented"):
+            return verdict
+        for i, (case, result) in enumerate(zip(SINGLE_OPERATIONS, seen["operations"])):
+            alone = judge_value_cases(
+                (case,), {"cases": [result]}, run_seed,
+                inputs=[fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i)])
+            if not alone.passed:
+                return Verdict.fail(
+                    f"{verdict.message}\n  The operations one at a time: {case.label} is "
+                    f"already wrong on its own. {alone.message}",
+                    f"Fix {case.label} first: {ONE_OPERATION}", LOOK_UP)
+        return Verdict.fail(f"{verdict.message}\n  Every operation on its own matches torch: "
+                            "the error comes from how the nodes are combined.", *verdict.hints)
 
 
 @register
@@ -285,8 +364,8 @@ class LinearForwardFresh(Check):
 
     def judge(self, seen, run_seed=0):
         X, W, b, _ = layer_views(run_seed, 4201)
-        return compare(f"linear_forward(X {X.shape} = A[:, ::2], W {W.shape} = V.T, b)[0]",
-                       seen["out"], X @ W + b)
+        return judge_linear_out(f"linear_forward(X {X.shape} = A[:, ::2], W {W.shape} = V.T, "
+                                "b)[0]", seen["out"], X, W, b)
 
 
 @register

@@ -362,6 +362,13 @@ MUTANTS += [
            edits=[('dpre, grads["gamma"], grads["beta"] = batchnorm_backward(dpre, bn_cache)',
                    'dpre = batchnorm_backward(dpre, bn_cache)[0]')],
            why="gamma and beta never learn"),
+    Mutant("tr_scores_gradient_summed", "train_regularized",
+           edits=[("            dscores /= len(rows)\n", "")],
+           why="gradient of the summed, not the mean, cross-entropy"),
+    Mutant("tr_scores_gradient_sign", "train_regularized",
+           edits=[("dscores[np.arange(len(rows)), y_batch] -= 1.0",
+                   "dscores[np.arange(len(rows)), y_batch] += 1.0")],
+           why="adds the one-hot labels instead of subtracting them"),
     Mutant("tr_skips_relu_gate", "train_regularized",
            edits=[("dropout_backward(dscores @ params[\"W2\"].T, drop_mask) * (pre > 0)",
                    "dropout_backward(dscores @ params[\"W2\"].T, drop_mask)")]),
@@ -520,7 +527,8 @@ VARIANTS += [
         "        perm = rng.permutation(N)\n"
         "        for idx in np.array_split(perm, int(np.ceil(N / batch_size))):\n"
         "            s, (z, bn, h, m) = forward(p, X_train[idx], True)\n"
-        "            _, ds = softmax_cross_entropy(s, y_train[idx])\n"
+        "            e = np.exp(s - np.max(s, axis=1)[:, None])\n"
+        "            ds = (e / e.sum(1)[:, None] - np.eye(C)[y_train[idx]]) / len(idx)\n"
         "            _, g = l2_penalty(p, lam)\n"
         "            g['W2'] += h.T @ ds\n"
         "            g['b2'] = ds.sum(0)\n"
@@ -535,8 +543,8 @@ VARIANTS += [
         "                    p[k] = p[k] - lr * g[k]\n"
         "        st, _ = forward(p, X_train, False)\n"
         "        sv, _ = forward(p, X_val, False)\n"
-        "        hist['train_loss'].append(softmax_cross_entropy(st, y_train)[0])\n"
-        "        hist['val_loss'].append(softmax_cross_entropy(sv, y_val)[0])\n"
+        "        hist['train_loss'].append(softmax_cross_entropy(st, y_train))\n"
+        "        hist['val_loss'].append(softmax_cross_entropy(sv, y_val))\n"
         "        hist['val_acc'].append(np.mean(np.argmax(sv, 1) == y_val))\n"
         "        snapshots.append({k: v.copy() for k, v in p.items()})\n"
         "        stop, best = early_stopping(hist['val_loss'], patience)\n"
