@@ -103,6 +103,10 @@ def shard_of(student: str, shards: int) -> int:
     return int(hashlib.sha256(student.encode()).hexdigest(), 16) % shards
 
 
+MAX_RAISED_NOTES = 20
+"""Errors of the student's own cells named in their notes (then a count of the rest)."""
+
+
 def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
          seed: int) -> tuple[list[TestResult], list[str]]:
     """Run the cells, skipping any that hung or killed the kernel; judge the last run."""
@@ -124,8 +128,11 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
             break
         skipped[abort["cell"]] = abort["reason"]
     tested = {t.index for t in tests}
-    notes += [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
+    raised = [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
+    notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
+    if len(raised) > MAX_RAISED_NOTES:
+        notes.append(f"and {len(raised) - MAX_RAISED_NOTES} more of your cells raised errors")
     return judge_events(tests, events, skipped, seed), notes
 
 

@@ -61,6 +61,9 @@ MAX_PARTNERS = 5
 """Most similar classmates listed per student and function (then a count of the rest)."""
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_CELL_CHARS = 200_000
+MAX_NOTEBOOK_CHARS = 1_000_000
+"""Source analysed per notebook, all cells together (the rest gets one row saying so): the
+analysis runs in the grader's own process, so one notebook cannot take minutes of it."""
 OUTSIDE = "(outside the answer cells)"
 HEADER = ["student", "notebook", "function", "rule", "detail"]
 
@@ -78,11 +81,15 @@ _GRADER_NAMES = {"check", "run_probe", "_publish", "judge_seen", "find_check", "
                  "PROBE_MIME", "display_pub", "enforced", "swapped"}
 """The grading machinery's names: a student's code has no business defining or touching them."""
 _PROCESS_TRICKS = {"ctypes": "ctypes (raw memory and C calls)", "gc": "gc (every object)",
-                   "pydoc": "pydoc.locate (imports by a string)", "inspect": "inspect (frames)"}
+                   "pydoc": "pydoc.locate (imports by a string)", "inspect": "inspect (frames)",
+                   "linecache": "linecache (the source of cells already run)",
+                   "traceback": "traceback (frames)"}
 _SUSPECT_STRINGS = ("/proc/self", "NNCOURSE_", "site-packages", "dist-packages")
 _SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "__closure__", "__dict__",
                        "cell_contents", "f_back", "f_globals", "path", "get_objects", "write",
-                       "environ", "getenv"}
+                       "environ", "getenv", "_getframe", "f_locals", "f_code", "tb_frame",
+                       "gi_frame", "cr_frame", "ctypeslib", "pythonapi", "settrace",
+                       "setprofile"}
 _BUILTINS = set(dir(builtins))
 
 
@@ -407,9 +414,15 @@ def _given(assignment: str) -> frozenset[str]:
 
 
 def _cells(notebook, solution_ids: set[str], graded: list[str],
-           given: frozenset[str] = frozenset()) -> list[_Cell]:
+           given: frozenset[str] = frozenset(), skipped: list[int] | None = None
+           ) -> list[_Cell]:
+    """The cells to analyse, answer cells first, up to MAX_NOTEBOOK_CHARS of source in all;
+    the number of characters left out is appended to ``skipped``."""
     cells = []
-    for number, cell in enumerate(notebook.cells, 1):
+    budget, left_out = MAX_NOTEBOOK_CHARS, 0
+    order = sorted(enumerate(notebook.cells, 1),
+                   key=lambda numbered: _grade_id(numbered[1]) not in solution_ids)
+    for number, cell in order:
         gid = _grade_id(cell)
         kind = cell.get("cell_type")
         answer = gid in solution_ids and (kind == "code" or (
@@ -421,14 +434,21 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
         source = cell.get("source", "")
         if not answer and isinstance(source, str) and source.strip() in given:
             continue  # given by the instructor (a demo that imports torch, say), unchanged
-        tree = _parse(source if isinstance(source, str) else "")
+        source = source if isinstance(source, str) else ""
+        if len(source) > budget:
+            left_out += len(source)
+            continue
+        budget -= len(source)
+        tree = _parse(source)
         if tree is None:
             continue
         where = f"answer cell {gid!r}" if answer else f"cell {number} (not an answer cell)"
         defined = [n.name for n in tree.body if isinstance(
             n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name in graded]
-        cells.append(_Cell(tree, where, answer, defined))
-    return cells
+        cells.append((number, _Cell(tree, where, answer, defined)))
+    if skipped is not None:
+        skipped.append(left_out)
+    return [cell for _, cell in sorted(cells, key=lambda numbered: numbered[0])]
 
 
 def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
@@ -448,7 +468,8 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
     graded = _graded_names(assignment)
     solution_ids = {gid for kind, gid, _, _ in instructor_cells(assignment)
                     if kind == "solution"}
-    cells = _cells(notebook, solution_ids, graded, _given(assignment))
+    skipped: list[int] = []
+    cells = _cells(notebook, solution_ids, graded, _given(assignment), skipped)
     modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "sys",
                                                       "builtins", "math"}
     forbidden_names: dict[str, str] = {}
@@ -503,6 +524,10 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
         except (RecursionError, ValueError, SyntaxError):
             continue
     student = submission.student
+    if skipped and skipped[0]:
+        rows.add((OUTSIDE, "not-analysed", f"{skipped[0]} characters of source beyond the "
+                  f"{MAX_NOTEBOOK_CHARS:,} analysed per notebook (answer cells first): "
+                  "read this notebook yourself"))
     return [[student, assignment, f, r, d] for f, r, d in sorted(rows)], normalised
 
 

@@ -317,3 +317,33 @@ def test_no_solution_breaks_a_rule(tmp_path, assignment):
     path = tmp_path / f"kim_{assignment}.ipynb"
     nbformat.write(notebook, path)
     assert rule_rows(Submission("kim", assignment, path)) == []
+
+
+def test_frame_walking_and_cell_sources_are_reported(tmp_path):
+    """The hostile review's forger read check()'s frame and the cells' sources: both are
+    'tampering' rows, also when the answer reaches ctypes through numpy."""
+    walker = submit(tmp_path, "wes", sigmoid=(
+        "import sys, linecache\n"
+        "def sigmoid(z):\n"
+        "    frame = sys._getframe(2)\n"
+        "    frame.f_locals['args']['_'] = 1\n"
+        "    lines = linecache.cache\n"
+        "    raw = np.ctypeslib.ctypes\n"
+        "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"))
+    rows = [row for row in rule_rows(walker) if row[2] == "tampering"]
+    details = " | ".join(row[3] for row in rows)
+    for expected in ("._getframe", ".f_locals", "linecache", ".ctypeslib"):
+        assert expected in details, expected
+
+
+def test_a_huge_notebook_is_analysed_up_to_its_cap(tmp_path, monkeypatch):
+    """Source beyond MAX_NOTEBOOK_CHARS is left out (answer cells first) with a row that
+    says so: the analysis of one notebook is bounded."""
+    monkeypatch.setattr(integrity, "MAX_NOTEBOOK_CHARS", 20_000)
+    padded = submit(tmp_path, "pat", extra_cells=("a = 1\n" * 5_000,) * 4,
+                    sigmoid="import torch\n" + SOLUTION["sigmoid"])
+    rows = rule_rows(padded)
+    assert [row[3] for row in rows if row[2] == "not-analysed"] == [
+        "120000 characters of source beyond the 20,000 analysed per notebook (answer cells "
+        "first): read this notebook yourself"]
+    assert any(row[2] == "forbidden-module" and row[1] == "sigmoid" for row in rows)

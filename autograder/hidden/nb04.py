@@ -230,29 +230,42 @@ class ValueHiddenFunctions(FreshValueCases):
     tag = 4102
 
 
-ONE_OPERATION = ("This operation is already wrong on its own, so every expression that uses "
-                 "it is too: check its value and the local derivative its _backward uses.")
 LOOK_UP = "Section 3's table of local derivatives: fill in this operation's row on paper first."
 
+
+def _shared_sum(a, b):
+    s = a + b
+    return s + s
+
+
+GIVEN_ONLY = (
+    Case("a + b", 2, lambda a, b: a + b),
+    Case("a + (b + (a + b))", 2, lambda a, b: a + (b + (a + b))),
+    Case("s + s with s = a + b", 2, _shared_sum),
+)
+"""Expressions made only of the given __add__: if one fails, backward (or the topological
+order it uses) is wrong, not a local derivative."""
+
 SINGLE_OPERATIONS = tuple(
-    Case(label, arity, fn, lo, hi, ONE_OPERATION, LOOK_UP) for label, arity, fn, lo, hi in (
-        ("a + b", 2, lambda a, b: a + b, -2.0, 2.0),
-        ("a - b", 2, lambda a, b: a - b, -2.0, 2.0),
+    Case(label, arity, fn, lo, hi, idea=LOOK_UP) for label, arity, fn, lo, hi in (
         ("a * b", 2, lambda a, b: a * b, -2.0, 2.0),
-        ("a / b", 2, lambda a, b: a / b, 0.4, 2.5),
-        ("-a", 1, lambda a: -a, -2.0, 2.0),
-        ("1 + a", 1, lambda a: 1 + a, -2.0, 2.0),
-        ("2 - a", 1, lambda a: 2 - a, -2.0, 2.0),
-        ("3 / a", 1, lambda a: 3 / a, 0.4, 2.5),
         ("a ** 2", 1, lambda a: a ** 2, -2.0, 2.0),
         ("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 2.5),
+        ("a ** -1", 1, lambda a: a ** -1, 0.4, 2.5),
         ("a.exp()", 1, lambda a: a.exp(), -2.0, 2.0),
         ("a.log()", 1, lambda a: a.log(), 0.3, 2.5),
         ("a.tanh()", 1, lambda a: a.tanh(), -2.0, 2.0),
         ("a.sigmoid()", 1, lambda a: a.sigmoid(), -3.0, 3.0),
         ("a.relu() (a > 0)", 1, lambda a: a.relu(), 0.2, 2.0),
-        ("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2)))
-"""Every operation the mixed expressions use, one at a time, to name the one that is off."""
+        ("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2),
+        ("-a", 1, lambda a: -a, -2.0, 2.0),
+        ("a - b", 2, lambda a, b: a - b, -2.0, 2.0),
+        ("a / b", 2, lambda a, b: a / b, 0.4, 2.5),
+        ("1 + a", 1, lambda a: 1 + a, -2.0, 2.0),
+        ("2 - a", 1, lambda a: 2 - a, -2.0, 2.0),
+        ("3 / a", 1, lambda a: 3 / a, 0.4, 2.5)))
+"""Every operation the mixed expressions use, one at a time, to name the one that is off (those
+that may be built from others come after them)."""
 
 
 @register
@@ -267,9 +280,13 @@ class ValueHiddenMixed(FreshValueCases):
     cases = HIDDEN_BACKWARD
     tag = 4103
     OPERATIONS_TAG = 4105
+    GIVEN_TAG = 4106
 
     def probe(self, Value, run_seed=0):
         seen = super().probe(Value, run_seed=run_seed)
+        seen["given_only"] = [
+            run_value_case(Value, case, fresh_case_inputs(case, run_seed, self.GIVEN_TAG, i))
+            for i, case in enumerate(GIVEN_ONLY)]
         seen["operations"] = [
             run_value_case(Value, case, fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i))
             for i, case in enumerate(SINGLE_OPERATIONS)]
@@ -279,15 +296,30 @@ class ValueHiddenMixed(FreshValueCases):
         verdict = super().judge(seen, run_seed=run_seed)
         if verdict.passed or verdict.message.startswith("Value: not implemented"):
             return verdict
+        for i, (case, result) in enumerate(zip(GIVEN_ONLY, seen["given_only"])):
+            alone = judge_value_cases(
+                (case,), {"cases": [result]}, run_seed,
+                inputs=[fresh_case_inputs(case, run_seed, self.GIVEN_TAG, i)])
+            if not alone.passed:
+                return Verdict.fail(
+                    f"{verdict.message}\n  Even an expression made only of the given + is "
+                    f"wrong: {alone.message}",
+                    "Only the given __add__ is involved: unless you changed it, the problem "
+                    "is in backward, which must set the root's grad to 1 and call each node's "
+                    "_backward once, in reverse topological order (check your "
+                    "topological_order too).",
+                    "Section 2: the algorithm of the backward pass.")
         for i, (case, result) in enumerate(zip(SINGLE_OPERATIONS, seen["operations"])):
             alone = judge_value_cases(
                 (case,), {"cases": [result]}, run_seed,
                 inputs=[fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i)])
             if not alone.passed:
                 return Verdict.fail(
-                    f"{verdict.message}\n  The operations one at a time: {case.label} is "
-                    f"already wrong on its own. {alone.message}",
-                    f"Fix {case.label} first: {ONE_OPERATION}", LOOK_UP)
+                    f"{verdict.message}\n  One operation at a time: {case.label} is already "
+                    f"wrong on its own. {alone.message}",
+                    f"{case.label} on its own is wrong, so every expression that uses it is "
+                    "too: check its value and the local derivative its _backward uses.",
+                    LOOK_UP)
         return Verdict.fail(f"{verdict.message}\n  Every operation on its own matches torch: "
                             "the error comes from how the nodes are combined.", *verdict.hints)
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd",
-                      "graphlib", "networkx", "sympy", "pandas", "numba", "cupy")
+                      "graphlib", "networkx", "sympy", "mpmath", "pandas", "numba", "cupy")
 """Top-level packages a graded function may not use (numpy and math only): the machine
 learning libraries, and ready-made solutions of graded exercises (``graphlib`` sorts a graph
 topologically)."""

@@ -613,7 +613,7 @@ def unchanged(name: str, before: dict, after: dict) -> Verdict:
 
 @register
 class LinearForward(Check):
-    """linear_forward returns X @ W + b of shape (N, M) and a cache."""
+    """linear_forward: the dense layer's output, shape (N, M), and a cache."""
 
     name = "linear_forward_values"
 
@@ -624,9 +624,27 @@ class LinearForward(Check):
 
     def judge(self, seen, n=5, d=4, m=3, seed=0):
         X, W, b = layer_data(seed, (n, d), (d, m), (m,))
-        return compare(f"linear_forward(X {X.shape}, W {W.shape}, b {b.shape})[0]",
-                       seen["out"], X @ W + b, hints=("out = X @ W + b; b is broadcast over "
-                                                      "the rows.",))
+        return judge_linear_out(f"linear_forward(X {X.shape}, W {W.shape}, b {b.shape})[0]",
+                                seen["out"], X, W, b)
+
+
+def judge_linear_out(what: str, got, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Verdict:
+    """Compare the layer's output with the reference; name the symptom of a near miss."""
+    expected = X @ W + b
+    verdict = compare(what, got, expected)
+    if verdict.passed:
+        return verdict
+    got_array = np.asarray(got, dtype=np.float64) if np.shape(got) == expected.shape else None
+    if got_array is not None and np.allclose(got_array, X @ W):
+        symptom = "out is off by the same vector in every row: the bias b is missing."
+    elif got_array is not None and np.allclose(got_array - X @ W, -b):
+        symptom = "out is off by the same vector in every row: check the bias's sign."
+    else:
+        symptom = ("Check the shapes first: out has one row per row of X and one column per "
+                   "column of W, and entry (n, m) involves row n of X and column m of W.")
+    verdict.hints = [symptom, "Section 4, 'The linear layer': out written entry by entry, "
+                     "and the worked case with D = 2, M = 1."]
+    return verdict
 
 
 @register
@@ -904,8 +922,9 @@ def judge_mlp(seen: dict, params: dict, X: np.ndarray, y: np.ndarray) -> Verdict
         *(params[k] for k in KEYS))
     verdict = compare(f"loss of the two-layer net on X {X.shape}", np.squeeze(seen["loss"]),
                       reference_mlp_loss(params, X, y), n=n,
-                      hints=("scores = relu(X @ W1 + b1) @ W2 + b2, then the mean "
-                             "cross-entropy.",))
+                      hints=("The loss is wrong before any gradient: check the forward "
+                             "half, the order of the three layers and which output feeds "
+                             "which.", "Section 5 draws the network's graph of layers."))
     if not verdict.passed:
         return verdict
     grads = seen["grads"]

@@ -138,10 +138,11 @@ def dropout_input(shape, seed):
 
 
 def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
-    """The mask has X's shape, holds only 0 and 1/(1-p), and out = X * mask."""
+    """The mask has X's shape, holds only 0 and the survivors' scale, and out follows it."""
     if mask is None:
         return Verdict.fail(f"{name}: mask is None in training mode; it should hold the factor "
-                            "each unit was multiplied by (0 or 1/(1-p)).")
+                            "each unit was multiplied by (0 for a dropped unit, the survivors' "
+                            "scale for a kept one).")
     mask = np.asarray(mask, dtype=np.float64)
     if mask.shape != X.shape:
         return Verdict.fail(f"{name}: mask has shape {mask.shape}, expected {X.shape} "
@@ -151,13 +152,18 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
     is_scale = np.isclose(mask, scale)
     if not np.all(is_zero | is_scale):
         odd = np.unique(np.round(mask[~(is_zero | is_scale)], 4))[:5]
-        hint = ("A mask of 0s and 1s is the *keep* pattern: the factor of a survivor is "
-                "1/(1-p), so the mask should hold that." if np.allclose(odd, 1.0) else
-                "Each entry is either dropped (factor 0) or kept and scaled (factor 1/(1-p)).")
+        hint = ("A mask of 0s and 1s is only the *keep* pattern: the mask holds the factor "
+                "each unit was multiplied by, and a survivor is scaled." if np.allclose(odd, 1.0)
+                else "Each entry is either dropped (factor 0) or kept and scaled by one "
+                "constant that depends on p only.")
         return Verdict.fail(f"{name}: mask holds values {odd.tolist()}; expected only 0 and "
-                            f"1/(1-p) = {scale:.4g} for p = {p}.", hint)
+                            f"{scale:.4g} for p = {p}.", hint,
+                            "Section 2: the survivors' factor is the one that keeps the "
+                            "expected output equal to the input (redo the E[a] example for a "
+                            "general p).")
     return compare(f"{name}: out", out, X * mask,
-                   hints=("out is X multiplied elementwise by the mask.",))
+                   hints=("out and mask disagree: the mask is the factor each unit of X was "
+                          "multiplied by to give out.",))
 
 
 def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
@@ -176,7 +182,7 @@ def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
 
 @register
 class DropoutForwardTrain(Check):
-    """dropout_forward in training: drop rate p, survivors scaled by 1/(1-p), mean unchanged."""
+    """dropout_forward in training: drop rate p, survivors scaled, mean unchanged."""
 
     name = "dropout_forward_train"
 
@@ -200,7 +206,9 @@ class DropoutForwardTrain(Check):
         if abs(ratio - 1) > 0.02:
             return Verdict.fail(f"{name}: mean(out) / mean(X) = {ratio:.4f}, expected about 1: "
                                 "dropout must not change the expected activation.",
-                                "Scale the survivors by 1/(1-p).")
+                                "Is every survivor scaled, by a factor that depends on p?",
+                                "Section 2: choose the survivors' factor so that the expected "
+                                "output equals the input.")
         a, b, c = (np.asarray(m, dtype=np.float64) if m is not None else None
                    for m in seen["small_masks"])
         if a is None or b is None or c is None or a.shape != (20, 50):
@@ -1148,7 +1156,7 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
 
 def column_dropout(X, p, train, rng=None):
     """A stand-in for dropout_forward whose mask is known: it drops every third hidden unit
-    (columns 0, 3, 6, ...) in every row and scales the others by 1/(1-p)."""
+    (columns 0, 3, 6, ...) in every row and scales the others as inverted dropout does."""
     if not train:
         return X, None
     keep = (np.arange(np.shape(X)[1]) % 3 != 0) / (1.0 - p)
