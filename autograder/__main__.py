@@ -136,6 +136,11 @@ def _summary(records: list[dict], summary: dict, out: Path) -> None:
           f"{full} with full marks")
     for failure in summary["failures"]:
         print(f"  FAILED: {failure}")
+    from autograder.judge import COURSE_BUGS
+
+    for bug in sorted(set(COURSE_BUGS)):
+        print(f"  COURSE BUG (a check crashed; fix it, then re-grade): {bug}"[:600],
+              file=sys.stderr)
     print(f"grades: {out / 'grades.csv'}\ntests:  {out / 'tests.csv'}\n"
           f"feedback: {out / 'feedback'}/<student>/<notebook>.html")
 

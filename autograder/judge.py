@@ -19,6 +19,9 @@ from nncourse.plain import decode, encode
 import autograder.hidden  # noqa: F401 - registers the hidden checks here, in the grader
 from autograder.assemble import TestCell
 
+COURSE_BUGS: list[str] = []
+"""Judges that crashed in this process (a bug in the course): ``grade`` prints them."""
+
 
 @dataclass
 class TestResult:
@@ -85,6 +88,8 @@ def judge_events(tests: list[TestCell], events: list[dict],
             except Exception as error:  # noqa: BLE001 - malformed data must not crash grading
                 reasons.append(f"{name}: unreadable results ({type(error).__name__})")
                 continue
+            if verdict.course_bug:  # loud for the instructor, whatever the student sees
+                COURSE_BUGS.append(f"{test.grade_id}: {verdict.message}")
             if not verdict.passed:
                 reasons.append(verdict.message)
                 hints.extend(verdict.hints[:1])

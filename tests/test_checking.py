@@ -130,3 +130,35 @@ def test_nan_and_inf_never_pass_whatever_the_judge_computes():
         assert abs(np.std(W) - 1.0) > 0.1 or np.isnan(np.std(W))  # the hole is real
         verdict = judge_seen(check, seen, {})
         assert not verdict.passed and ("inf" in verdict.message or "nan" in verdict.message)
+
+
+def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():
+    """A KeyError inside a judge is the course's bug (said so, flagged for the grader); a
+    comparison that fails on values of the wrong form is the student's."""
+    from nncourse.checking import Check, judge_seen
+    from nncourse.verdict import Verdict
+
+    class Buggy(Check):
+        name = "buggy"
+
+        def probe(self, f):
+            return {"out": f(1.0)}
+
+        def judge(self, seen):
+            return Verdict.ok() if seen["typo"] else Verdict.ok()
+
+    class Strict(Check):
+        name = "strict"
+
+        def probe(self, f):
+            return {"out": f(1.0)}
+
+        def judge(self, seen):
+            return Verdict.ok() if float(seen["out"]) == 2.0 else Verdict.fail("no")
+
+    bug = judge_seen(Buggy(), {"out": 2.0, "raised": None, "warnings": []}, {})
+    assert not bug.passed and bug.course_bug and "bug in the course" in bug.message
+    malformed = judge_seen(Strict(), {"out": "two", "raised": None, "warnings": []}, {})
+    assert not malformed.passed and not malformed.course_bug
+    assert "wrong form" in malformed.message
+    assert judge_seen(Strict(), {"out": 2.0, "raised": None, "warnings": []}, {}).passed

@@ -169,8 +169,17 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
     extra = {"run_seed": seed} if check.fresh else {}
     try:
         return check.judge(seen, **args, **extra)
-    except (KeyError, TypeError, ValueError, IndexError) as error:
-        return Verdict.fail(f"{check.name}: the returned values have the wrong form ({error}).")
+    except (TypeError, ValueError, IndexError) as error:
+        # what a comparison raises on values of another type, shape or length than the
+        # contract's: the student's returned values have the wrong form
+        return Verdict.fail(f"{check.name}: the returned values have the wrong form "
+                            f"({type(error).__name__}: {str(error)[:300]}).",
+                            "Compare what your function returns with the docstring's "
+                            "types and shapes.")
+    except Exception as error:  # noqa: BLE001 - a KeyError, NameError...: the judge's own bug
+        return Verdict(False, f"{check.name}: the check itself failed ({type(error).__name__}: "
+                       f"{str(error)[:300]}). This is a bug in the course, not a verdict on "
+                       "your code: please tell your instructor.", course_bug=True)
 
 
 def _non_finite(value, where: str = "") -> str | None:

@@ -20,6 +20,9 @@ class Verdict:
     #: for a wrong array answer, ``{"expected": ..., "seen": ...}`` (same shape), so a
     #: notebook can draw where they differ; never part of the plain data a grader stores
     arrays: dict | None = field(default=None, repr=False, compare=False)
+    #: the check itself crashed (a bug in the course, not in the student's answer): the
+    #: student is told so, and the grader reports it loudly to the instructor
+    course_bug: bool = False
 
     @classmethod
     def ok(cls, message: str = "") -> Verdict:
