@@ -122,6 +122,8 @@ def graded_class(tmp_path_factory, network_server):
             "    except OSError:\n        return np.asarray(z, dtype=float) * 0 + 0.5\n"
             "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"))),
     }
+    many = notebooks["many-errors"] = filled_notebook(A, SOLUTION)
+    many.cells += [nbformat.v4.new_code_cell(f"raise ValueError('cell {k}')") for k in range(30)]
     notebooks["wrong-kernel"].metadata["kernelspec"] = {"name": "ir", "display_name": "R",
                                                         "language": "R"}
     tampered = notebooks["tamper-test-cells"]
@@ -340,6 +342,15 @@ def test_refuses_to_grade_without_bubblewrap_unless_asked(tmp_path):
 
 
 @needs_bwrap
+@needs_bwrap
+def test_the_number_of_notes_is_bounded_too(graded_class):
+    """30 cells that raise: all points kept, 20 of them named, the rest counted."""
+    assert points(graded_class, "many-errors") == FULL
+    notes = graded_class["grades"][("many-errors", A)]["notes"]
+    assert notes.count("raised ValueError") == 20
+    assert "and 10 more of your cells raised errors" in notes
+
+
 def test_grading_summary_is_printed(graded_class):
     assert "graded" in graded_class["stdout"] and "grades.csv" in graded_class["stdout"]
     assert json.loads((graded_class["out"] / "results" / "correct" / f"{A}.json").read_text())
