@@ -180,7 +180,7 @@ HIDDEN_BACKWARD = (
     Case("(2 - a) / (3 / b)^2 - 1 / (4a), then log, exp, tanh, sigmoid, relu", 2, _hidden_mix,
          0.4, 2.5, "A node used by several later nodes collects all their contributions (+=).",
          "backward visits the nodes in reverse topological order, so that a node's grad is "
-         "complete before its _backward passes it on (section 2)."),
+         "complete before its _backward passes it on (section 1)."),
     Case("a * a * a - a / a", 1, lambda a: a * a * a - a / a, 0.5, 2.0,
          "a is used five times: every use adds to a.grad.",
          "Section 3, 'Why +=': a node used twice."),
@@ -249,23 +249,24 @@ order it uses) is wrong, not a local derivative."""
 SINGLE_OPERATIONS = tuple(
     Case(label, arity, fn, lo, hi, idea=LOOK_UP) for label, arity, fn, lo, hi in (
         ("a * b", 2, lambda a, b: a * b, -2.0, 2.0),
+        ("-a", 1, lambda a: -a, -2.0, 2.0),
+        ("a - b", 2, lambda a, b: a - b, -2.0, 2.0),
+        ("1 + a", 1, lambda a: 1 + a, -2.0, 2.0),
+        ("2 - a", 1, lambda a: 2 - a, -2.0, 2.0),
         ("a ** 2", 1, lambda a: a ** 2, -2.0, 2.0),
         ("a ** 0.5", 1, lambda a: a ** 0.5, 0.3, 2.5),
         ("a ** -1", 1, lambda a: a ** -1, 0.4, 2.5),
+        ("a / b", 2, lambda a, b: a / b, 0.4, 2.5),
+        ("3 / a", 1, lambda a: 3 / a, 0.4, 2.5),
         ("a.exp()", 1, lambda a: a.exp(), -2.0, 2.0),
         ("a.log()", 1, lambda a: a.log(), 0.3, 2.5),
         ("a.tanh()", 1, lambda a: a.tanh(), -2.0, 2.0),
         ("a.sigmoid()", 1, lambda a: a.sigmoid(), -3.0, 3.0),
         ("a.relu() (a > 0)", 1, lambda a: a.relu(), 0.2, 2.0),
-        ("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2),
-        ("-a", 1, lambda a: -a, -2.0, 2.0),
-        ("a - b", 2, lambda a, b: a - b, -2.0, 2.0),
-        ("a / b", 2, lambda a, b: a / b, 0.4, 2.5),
-        ("1 + a", 1, lambda a: 1 + a, -2.0, 2.0),
-        ("2 - a", 1, lambda a: 2 - a, -2.0, 2.0),
-        ("3 / a", 1, lambda a: 3 / a, 0.4, 2.5)))
-"""Every operation the mixed expressions use, one at a time, to name the one that is off (those
-that may be built from others come after them)."""
+        ("a.relu() (a < 0)", 1, lambda a: a.relu(), -2.0, -0.2)))
+"""Every operation the mixed expressions use, one at a time, to name the one that is off: the
+arithmetic first, then powers and division, then exp, log, tanh, sigmoid and relu (those that
+may be built from others come after them, so the first one off is the one to fix)."""
 
 
 @register
@@ -308,7 +309,7 @@ class ValueHiddenMixed(FreshValueCases):
                     "is in backward, which must set the root's grad to 1 and call each node's "
                     "_backward once, in reverse topological order (check your "
                     "topological_order too).",
-                    "Section 2: the algorithm of the backward pass.")
+                    "Section 1: the algorithm of the backward pass.")
         for i, (case, result) in enumerate(zip(SINGLE_OPERATIONS, seen["operations"])):
             alone = judge_value_cases(
                 (case,), {"cases": [result]}, run_seed,

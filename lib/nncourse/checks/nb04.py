@@ -547,7 +547,7 @@ class ValueBackwardOnce(Check):
                 f"2^{DIAMONDS} paths lead from f to the first x)")
         hints = ("backward must visit each node once; a node's .grad is complete before its "
                  "_backward passes it on, so no path has to be followed separately.",
-                 "Section 2: one loop over topological_order(self), reversed, calling each "
+                 "Section 1: one loop over topological_order(self), reversed, calling each "
                  "node's _backward once (memoisation).")
         if seen.get("raised"):
             if seen["raised"].startswith("NotImplementedError"):
@@ -634,14 +634,21 @@ def judge_linear_out(what: str, got, X: np.ndarray, W: np.ndarray, b: np.ndarray
     verdict = compare(what, got, expected)
     if verdict.passed:
         return verdict
-    got_array = np.asarray(got, dtype=np.float64) if np.shape(got) == expected.shape else None
-    if got_array is not None and np.allclose(got_array, X @ W):
+    try:
+        got_array = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):  # ragged, strings, None: compare's own words stand
+        got_array = None
+    if got_array is None or got_array.shape != expected.shape:
+        verdict.hints = [*verdict.hints[:1], "Section 4, 'The linear layer': out written "
+                         "entry by entry, and the worked case with D = 2, M = 1."]
+        return verdict
+    if np.allclose(got_array, X @ W):
         symptom = "out is off by the same vector in every row: the bias b is missing."
-    elif got_array is not None and np.allclose(got_array - X @ W, -b):
+    elif np.allclose(got_array - X @ W, -b):
         symptom = "out is off by the same vector in every row: check the bias's sign."
     else:
-        symptom = ("Check the shapes first: out has one row per row of X and one column per "
-                   "column of W, and entry (n, m) involves row n of X and column m of W.")
+        symptom = ("Entry (n, m) of out involves row n of X and column m of W: which entries "
+                   "are off?")
     verdict.hints = [symptom, "Section 4, 'The linear layer': out written entry by entry, "
                      "and the worked case with D = 2, M = 1."]
     return verdict
