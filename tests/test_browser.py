@@ -208,18 +208,23 @@ def plot_cells(notebook) -> list[int]:
             and not is_solution(c) and FIGURE_CALL.search(c.source)]
 
 
-def first_exercise(notebook) -> tuple[int, list[int]]:
-    """The first solution cell and the graded test cells that follow it."""
+def first_exercise(notebook) -> tuple[int, list[int], list[int]]:
+    """The first solution cell with graded test cells after it, those test cells, and the
+    solution cells before it (notebook 02 first asks for notebook 01's functions, pasted into
+    a cell with no test of its own)."""
     cells = notebook.cells
-    start = next(i for i, c in enumerate(cells) if c.cell_type == "code" and is_solution(c))
-    tests = []
-    for i in range(start + 1, len(cells)):
-        if cells[i].cell_type == "code" and is_solution(cells[i]):
-            break
-        if cells[i].metadata.get("nbgrader", {}).get("grade"):
-            tests.append(i)
-    assert tests, "the first exercise has no graded test cell"
-    return start, tests
+    answers = [i for i, c in enumerate(cells) if c.cell_type == "code" and is_solution(c)]
+    for number, start in enumerate(answers):
+        end = answers[number + 1] if number + 1 < len(answers) else len(cells)
+        tests = [i for i in range(start + 1, end)
+                 if cells[i].metadata.get("nbgrader", {}).get("grade")]
+        if tests:
+            return start, tests, answers[:number]
+    raise AssertionError("no exercise has a graded test cell")
+
+
+NEEDS_MESSAGE = re.compile(r"This (demo|cell) (uses|needs) ")
+"""What a demo cell prints instead of a figure while an exercise it uses is unanswered."""
 
 
 def assert_only_unanswered_errors(nb: Notebook, notebook) -> None:
@@ -286,7 +291,8 @@ def test_student_experience_in_jupyterlab(lab, browser, shots, assignment):
     if not (lab.root / assignment / f"{assignment}.ipynb").exists():
         pytest.skip(f"{assignment} has no student notebook yet (make release)")
     notebook = nbformat.read(lab.root / assignment / f"{assignment}.ipynb", as_version=4)
-    exercise, tests = first_exercise(notebook)
+    exercise, tests, before = first_exercise(notebook)
+    first = before[0] if before else exercise
     page = browser.new_page(viewport=VIEWPORT)
     try:
         page.goto(lab.url(assignment))
@@ -299,9 +305,9 @@ def test_student_experience_in_jupyterlab(lab, browser, shots, assignment):
         nb.wait_idle()
         failed = nb.errors()
         assert failed, "Run All Cells on the unanswered notebook raised no error"
-        assert exercise < failed[0] <= tests[0], (
+        assert first < failed[0] <= tests[0] or failed[0] in before, (
             f"Run All stopped at cell {failed[0]}, expected at the first exercise "
-            f"(cells {exercise + 1}..{tests[0]}):\n{nb.error_text(failed[0])[-1500:]}")
+            f"(cells {first}..{tests[0]}):\n{nb.error_text(failed[0])[-1500:]}")
         assert "NotImplementedError" in nb.error_text(failed[0])
         stops = [failed[0]]
         nb.run_from(failed[0] + 1, stops)
@@ -315,12 +321,13 @@ def test_student_experience_in_jupyterlab(lab, browser, shots, assignment):
         assert "hint: Replace the `raise NotImplementedError()`" in shown, shown[-1500:]
         nb.shot(nb.cell(tests[0]), shots / f"{assignment}-test-failing.png")
 
-        # 2. Type the answer into the first exercise, run it and everything below.
-        answer = solution_sources(assignment)[grade_id(notebook.cells[exercise])]
-        nb.type_into(exercise, answer)
-        typed = nb.cell(exercise).locator(".cm-content").inner_text()
-        assert "raise NotImplementedError" not in typed
-        nb.run_from(exercise, [])
+        # 2. Type the answer into the first exercise (and any answer cell before it), run it
+        # and everything below.
+        for cell in [*before, exercise]:
+            nb.type_into(cell, solution_sources(assignment)[grade_id(notebook.cells[cell])])
+            typed = nb.cell(cell).locator(".cm-content").inner_text()
+            assert "raise NotImplementedError" not in typed
+        nb.run_from(first, [])
         assert_only_unanswered_errors(nb, notebook)
         for test in tests:
             assert not nb.error_text(test), (
@@ -329,10 +336,12 @@ def test_student_experience_in_jupyterlab(lab, browser, shots, assignment):
             assert "\u2714" in nb.output_text(test)
         nb.shot(nb.cell(tests[0]), shots / f"{assignment}-test-passing.png")
 
-        # 3. Plots render: every figure cell that ran without error shows an image.
+        # 3. Plots render: every figure cell that ran without error shows an image, or says
+        # which unanswered exercise it waits for.
         images = [i for i in range(len(notebook.cells))
                   if nb.cell(i).locator(".jp-OutputArea-output img").count()]
-        missing = [i for i in plot_cells(notebook) if not nb.error_text(i) and i not in images]
+        missing = [i for i in plot_cells(notebook) if not nb.error_text(i) and i not in images
+                   and not NEEDS_MESSAGE.search(nb.output_text(i))]
         assert not missing, f"figure cells without a rendered image: {missing}"
         assert images, "no plot rendered, even with the first exercise answered"
         nb.shot(nb.cell(images[0]).locator(".jp-OutputArea-output img").first,
