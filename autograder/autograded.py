@@ -30,7 +30,7 @@ import nbformat
 
 from autograder.assemble import read_submission
 from autograder.notebooks import grade_id, is_solution, release_notebook
-from autograder.report import clean
+from autograder.report import clean, valid_utf8
 from autograder.submissions import Submission, folder_name
 
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
@@ -154,14 +154,11 @@ def _write_one(submission: Submission, record: dict, work: Path) -> Path:
 
 
 def _valid_text(value):
-    """``value`` (a notebook, or any part of it) with every string made valid UTF-8 (a lone
-    surrogate, which JSON can carry, becomes U+FFFD)."""
+    """``value`` (a notebook, or any part of it) with every string made valid UTF-8."""
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return type(value)((_valid_text(k), _valid_text(v)) for k, v in value.items()) \
-            if not isinstance(value, nbformat.NotebookNode) else \
-            nbformat.NotebookNode({_valid_text(k): _valid_text(v) for k, v in value.items()})
+        return valid_utf8(value)
+    if isinstance(value, dict):  # a NotebookNode too: it is a dict
+        return type(value)((_valid_text(k), _valid_text(v)) for k, v in value.items())
     if isinstance(value, list):
         return [_valid_text(item) for item in value]
     return value

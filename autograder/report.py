@@ -29,11 +29,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+def valid_utf8(text: str) -> str:
+    """``text`` with every lone surrogate (which JSON can carry) made U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def clean(value, limit: int = MAX_FIELD) -> str:
     """``value`` as text that can always be written: valid UTF-8, no control characters
     (newline and tab kept), at most ``limit`` characters."""
-    text = value if isinstance(value, str) else str(value)
-    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    text = valid_utf8(value if isinstance(value, str) else str(value))
     text = _CONTROL.sub("\ufffd", text.replace("\r\n", "\n"))
     if len(text) > limit:
         marker = " \u2026 (truncated)"

@@ -25,11 +25,9 @@ import glob
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from nncourse.rules import FORBIDDEN_PACKAGES as RULE_PACKAGES
@@ -191,21 +189,12 @@ def make_cgroups(name: str, memory_mb: int) -> list[str]:
 
 def remove_cgroups(folders: list[str]) -> None:
     """Remove a worker's cgroups and any job cgroup left below them, killing what is still
-    inside (a cgroup with a task cannot be removed); retried for up to a second each."""
+    inside (:func:`autograder.runner.remove_cgroup`)."""
+    from autograder.runner import remove_cgroup
+
     for folder in folders:
         for child in [*sorted(Path(folder).glob("job-*"), reverse=True), Path(folder)]:
-            for _ in range(50):
-                with contextlib.suppress(OSError, ValueError):
-                    for line in (child / "cgroup.procs").read_text().split():
-                        with contextlib.suppress(OSError):
-                            os.kill(int(line), signal.SIGKILL)
-                try:
-                    child.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+            remove_cgroup(str(child))
 
 
 def _runner_env(pidns: bool) -> dict[str, str]:
