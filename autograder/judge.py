@@ -72,12 +72,11 @@ def judge_events(tests: list[TestCell], events: list[dict],
                 f"send ({stray}); results can only come from the test cell's check() calls"))
             continue
         for number, (name, args) in enumerate(test.checks):
-            matching = published[number:number + 1]
-            if not matching:
+            if number >= len(published):  # the cell stopped before this check reported
                 why = _why_missing(test.index, errors, started, aborts, skipped)
                 reasons.append(f"{name}: {why}")
                 continue
-            seen = matching[0].get("seen")
+            seen = published[number].get("seen")
             empty = _empty_results(seen)
             if empty:
                 reasons.append(f"{name}: malformed results ({empty!r} is empty)")

@@ -96,30 +96,28 @@ class Outcome:
         return self.score < self.max_score
 
 
-def submissions_for(assignment: str, release: Path | None, with_catalogue: bool = True,
+def submissions_for(assignment: str, release: Path | None,
                     kinds: tuple[str, ...] = KINDS) -> tuple[dict, dict[str, str]]:
-    """Student notebooks (solution, blank, mutants, variants) and the score each must get."""
+    """Student notebooks (solution, blank, and the catalogue's entries of ``kinds``) and the
+    score each must get."""
     solutions = solution_sources(assignment)
     submissions = {"solution": filled_notebook(assignment, solutions, release),
                    "blank": filled_notebook(assignment, {}, release)}
     expected = {"solution": "full", "blank": "zero"}
-    for entry in catalogue(assignment) if with_catalogue else []:
-        if entry.kind not in kinds:
-            continue
+    for entry in (e for e in catalogue(assignment) if e.kind in kinds):
         student = f"{entry.kind}-{entry.name}"
         submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
         expected[student] = "full" if entry.expect_full_marks else "less than full"
     return submissions, expected
 
 
-def run_with_nbgrader(assignment: str, with_catalogue: bool = True,
-                      kinds: tuple[str, ...] = KINDS) -> list[Outcome]:
+def run_with_nbgrader(assignment: str, kinds: tuple[str, ...] = KINDS) -> list[Outcome]:
     """Grade one notebook's solution, blank release (and the catalogue's entries of
     ``kinds``) with nbgrader autograde."""
     work = Path(tempfile.mkdtemp(prefix=f"mutate-{assignment}-"))
     try:
         release = generate_release(assignment, work)
-        submissions, expected = submissions_for(assignment, release, with_catalogue, kinds)
+        submissions, expected = submissions_for(assignment, release, kinds)
         scores = autograde(assignment, submissions, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -140,7 +138,7 @@ def run_with_autograder(selected: list[str], jobs: int = 2,
     try:
         expected: dict[tuple[str, str], str] = {}
         for assignment in selected:
-            submissions, wanted = submissions_for(assignment, None, True, kinds)
+            submissions, wanted = submissions_for(assignment, None, kinds)
             for student, notebook in submissions.items():
                 folder = work / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
@@ -168,7 +166,7 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
     if engine == "nbgrader":
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = dict(zip(selected, pool.map(
-                lambda a: run_with_nbgrader(a, True, kinds), selected)))
+                lambda a: run_with_nbgrader(a, kinds), selected)))
     else:
         results = run_with_autograder(selected, jobs, kinds)
     failures = 0

@@ -27,7 +27,7 @@ def autograder_outcomes():
 @pytest.fixture(scope="session")
 def nbgrader_outcomes():
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = pool.map(lambda a: run_with_nbgrader(a, with_catalogue=False), ASSIGNMENTS)
+        runs = pool.map(lambda a: run_with_nbgrader(a, kinds=()), ASSIGNMENTS)
         return dict(zip(ASSIGNMENTS, runs))
 
 
