@@ -320,7 +320,11 @@ def _child(shell, job: dict, write_fd: int, home: str, uid: int | None,
     os.chdir(home)
     tempfile.tempdir = home
 
+    kernel = os.getpid()
+
     def send(message):
+        if os.getpid() != kernel:  # a process the student forked speaks for no one
+            return
         line = (json.dumps(message) + "\n").encode()
         os.write(write_fd, line)
 
@@ -347,6 +351,8 @@ def _child(shell, job: dict, write_fd: int, home: str, uid: int | None,
             message = None if error is None else f"{type(error).__name__}: {error}"
         except BaseException as error:  # noqa: BLE001 - report whatever escaped the shell
             message = f"{type(error).__name__}: {error}"
+        if os.getpid() != kernel:  # a fork of the student's ends with the cell it began in
+            os._exit(0)
         if cached is not None:  # IPython keeps each cell's source for tracebacks: not these
             for name in set(linecache.cache) - cached:
                 linecache.cache.pop(name, None)

@@ -21,6 +21,7 @@ import pytest
 from grading_helpers import (
     BAD_SIGMOID,
     BUT_ONE,
+    COUNT,
     FULL,
     LIMITS,
     MARK,
@@ -75,6 +76,10 @@ def graded_class(tmp_path_factory, network_server):
         "fork-bomb": filled_notebook(A, hostile(
             "import os\nfor _ in range(3000):\n    try:\n        os.fork()\n"
             "    except OSError:\n        pass")),
+        "forks-when-called": filled_notebook(A, answers(count_parameters=COUNT + (
+            "import os\n_count = count_parameters\n"
+            "def count_parameters(dims):\n    child = os.fork()\n"
+            "    if child:\n        os.waitpid(child, 0)\n    return _count(dims)\n"))),
         "exits": filled_notebook(A, hostile("import os\nos._exit(3)")),
         "kills-kernel": filled_notebook(A, hostile(
             "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")),
@@ -181,6 +186,14 @@ def test_hostile_cell_costs_only_its_own_test(graded_class, student, why):
     assert points(graded_class, student) == BUT_ONE
     failed = reason(graded_class, student, "test_count_parameters")
     assert why in failed + graded_class["grades"][(student, A)]["notes"]
+
+
+@needs_bwrap
+def test_a_forked_process_speaks_for_no_one(graded_class):
+    """count_parameters forks and the parent waits: the fork returns the same answer, runs on
+    through the test cell and exits; only the kernel's own results count, so nothing is
+    counted twice (which the judge would read as tampering)."""
+    assert points(graded_class, "forks-when-called") == FULL
 
 
 @needs_bwrap
