@@ -162,3 +162,28 @@ def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():
     assert not malformed.passed and not malformed.course_bug
     assert "wrong form" in malformed.message
     assert judge_seen(Strict(), {"out": 2.0, "raised": None, "warnings": []}, {}).passed
+
+
+def test_declared_defaults_reach_both_halves_and_a_test_cell_overrides_them():
+    from nncourse.checking import Check, judge_seen, run_probe
+    from nncourse.compare import compare
+
+    class Doubles(Check):
+        name = "doubles_for_this_test"
+        defaults = {"n": 3}
+
+        def inputs(self, n):
+            return {"x": np.arange(float(n))}
+
+        def probe(self, double, n):
+            return {"out": double(self.inputs(n=n)["x"])}
+
+        def judge(self, seen, n):
+            return compare("double(x)", seen["out"], 2 * self.inputs(n=n)["x"])
+
+    found = Doubles()
+    for args in ({}, {"n": 5}):
+        seen = run_probe(found, (lambda x: 2 * x,), args)
+        assert np.shape(seen["out"]) == (args.get("n", 3),)
+        assert judge_seen(found, seen, args).passed
+    assert not judge_seen(found, run_probe(found, (lambda x: x,), {}), {}).passed

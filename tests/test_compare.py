@@ -70,3 +70,36 @@ def test_a_near_miss_is_not_blamed_on_a_constant_factor_of_one():
     expected = np.linspace(1.0, 2.0, 6)
     verdict = compare("x", expected * (1 + 1e-4), expected)
     assert not verdict.passed and "1 times" not in verdict.message
+
+
+def test_a_known_mistake_is_named_before_the_generic_patterns():
+    wrong = -EXPECTED
+    verdict = compare("dW", wrong, EXPECTED, mistakes={"dout was subtracted": wrong})
+    assert not verdict.passed and "likely cause: dout was subtracted" in verdict.message
+    plain = compare("dW", wrong, EXPECTED, mistakes={"something else": EXPECTED * 3})
+    assert "dout was subtracted" not in plain.message and "opposite sign" in plain.message
+
+
+def test_unchanged_names_the_changed_input_and_how_far_it_moved():
+    from nncourse.compare import unchanged
+
+    before = {"X": EXPECTED, "b": np.zeros(3)}
+    assert unchanged("f(X, b)", before, {"X": EXPECTED.copy(), "b": np.zeros(3)}).passed
+    moved = unchanged("f(X, b)", before, {"X": EXPECTED.copy(), "b": np.ones(3)})
+    assert not moved.passed and "input b" in moved.message and "largest change 1" in moved.message
+    assert not unchanged("f(x)", EXPECTED, EXPECTED[:2]).passed  # a reshaped input changed
+    assert not unchanged("f(X, b)", before, {"X": EXPECTED}).passed  # one missing
+
+
+def test_on_copies_leaves_the_probe_s_arrays_and_reports_what_the_call_did():
+    from nncourse.checking import on_copies
+
+    def sloppy(a, b, scale=1.0):
+        a *= scale
+        return a + b
+
+    a, b = np.ones(3), np.arange(3.0)
+    result, after = on_copies(sloppy, a, b, scale=2.0)
+    assert np.array_equal(a, np.ones(3)) and np.array_equal(result, 2 + np.arange(3.0))
+    assert np.array_equal(after["0"], 2 * np.ones(3)) and np.array_equal(after["1"], b)
+    assert set(after) == {"0", "1"}

@@ -50,6 +50,9 @@ class Check:
     """One graded check. Subclasses set ``name`` and write ``probe`` and ``judge``."""
 
     name: str = ""
+    #: the keyword arguments a test cell may pass, with their defaults, declared once: the
+    #: probe and the judge both receive them, overridden by what the test cell wrote
+    defaults: dict = {}
     #: a warning while probing fails the check (for the "stable, warning-free" contracts)
     warnings_fail: bool = False
     #: the contract's rules for the graded function(s) this check calls
@@ -60,6 +63,12 @@ class Check:
     #: (so no tolerance test, mean or std can let one through); a check that expects
     #: non-finite values sets this to False and judges them itself
     finite_outputs: bool = True
+
+    def inputs(self, **args) -> dict:
+        """The inputs this check hands the student's function, built from the test cell's
+        arguments (and ``run_seed`` for fresh checks): one place, used by the probe and
+        rebuilt by the judge."""
+        return {}
 
     def probe(self, *student, **args) -> dict:
         raise NotImplementedError
@@ -131,7 +140,7 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
             extra = {"run_seed": run_seed() if seed is None else seed} if check.fresh else {}
             with enforced(_owner(student), *[s for s in student if callable(s)],
                           rules=check.rules):
-                returned = check.probe(*student, **args, **extra)
+                returned = check.probe(*student, **{**check.defaults, **args}, **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen["raised"] = None
@@ -168,7 +177,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             "large number overflows (np.where still computes both branches).")
     extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(seen, **args, **extra)
+        return check.judge(seen, **{**check.defaults, **args}, **extra)
     except (TypeError, ValueError, IndexError) as error:
         # what a comparison raises on values of another type, shape or length than the
         # contract's: the student's returned values have the wrong form
@@ -180,6 +189,21 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
         return Verdict(False, f"{check.name}: the check itself failed ({type(error).__name__}: "
                        f"{str(error)[:300]}). This is a bug in the course, not a verdict on "
                        "your code: please tell your instructor.", course_bug=True)
+
+
+def on_copies(function, *args, **kwargs) -> tuple:
+    """Call ``function`` on copies of its array arguments (a probe's inputs stay its own).
+
+    Returns ``(result, after)``: what the call returned, and every array argument as the call
+    left it, ``{"0": ..., "1": ..., name: ...}`` (position or keyword), for
+    :func:`nncourse.compare.unchanged` to compare with the inputs.
+    """
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    result = function(*args, **kwargs)
+    after = {str(i): a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+    after.update({k: v for k, v in kwargs.items() if isinstance(v, np.ndarray)})
+    return result, after
 
 
 def _non_finite(value, where: str = "") -> str | None:

@@ -73,10 +73,13 @@ def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
 
 
 def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
-            n: int | None = None, hints: tuple[str, ...] = ()) -> Verdict:
+            n: int | None = None, hints: tuple[str, ...] = (),
+            mistakes: dict | None = None) -> Verdict:
     """Judge whether ``got`` equals ``expected`` (arrays or numbers) within tolerances.
 
     The message names ``name``, then the shapes, then the values and a likely cause.
+    ``mistakes``: the check's known mistakes, ``{cause: what that mistake returns}``; the
+    first one ``got`` matches is named as the likely cause (before the generic patterns).
     """
     expected_array = _as_array(expected)
     got_array = _as_array(got)
@@ -100,7 +103,8 @@ def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
     message = (f"{name} has the right shape {got_array.shape} but wrong values: "
                f"expected {_preview(expected_array)}, got {_preview(got_array)}; "
                f"largest error {float(difference[worst]):.3g} at index {tuple(map(int, worst))}.")
-    cause = diagnose(got_array, expected_array, n=n, rtol=rtol, atol=atol)
+    cause = known_mistake(got_array, mistakes, rtol=rtol, atol=atol) or diagnose(
+        got_array, expected_array, n=n, rtol=rtol, atol=atol)
     if cause:
         message += f"\n  likely cause: {cause}"
     verdict = Verdict.fail(message, *hints)
@@ -113,3 +117,37 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a) + np.abs(b), initial=0.0)), 1e-12)
     return float(np.max(np.abs(a - b), initial=0.0)) / scale
+
+
+def known_mistake(got, mistakes: dict | None, rtol: float = RTOL, atol: float = ATOL) -> str | None:
+    """The first cause in ``mistakes`` (``{cause: what that mistake returns}``) whose result
+    ``got`` equals within the tolerances, or ``None``."""
+    got = _as_array(got)
+    for cause, wrong in (mistakes or {}).items():
+        wrong = _as_array(wrong)
+        if got is not None and wrong is not None and _close(got, wrong, rtol, atol):
+            return cause
+    return None
+
+
+def unchanged(name: str, before, after, hint: str = "") -> Verdict:
+    """Fail if the call ``name`` changed an input in place.
+
+    before: the inputs as the probe built them, an array or ``{label: array}``.
+    after: the same inputs after the call (what the probe saw), same form.
+    """
+    if not isinstance(before, dict):
+        before, after = {"": before}, {"": after}
+    for label, value in before.items():
+        got = _as_array(after.get(label)) if isinstance(after, dict) else None
+        value = np.asarray(value, dtype=np.float64)
+        if got is None or got.shape != value.shape or not np.array_equal(got, value):
+            moved = (f" (largest change {float(np.max(np.abs(got - value), initial=0.0)):.3g})"
+                     if got is not None and got.shape == value.shape else "")
+            what = f"its input {label}" if label else "its input array"
+            return Verdict.fail(
+                f"{name} changed {what} in place{moved}; inputs must stay exactly as they "
+                "were.", hint or "Compute into new arrays instead of assigning into the "
+                "arrays you were given (`a -= ...`, `a[i] = ...`, `rng.shuffle(a)` change "
+                "the caller's data).")
+    return Verdict.ok()
