@@ -1,6 +1,7 @@
 """notebooks/ is exactly what nbgrader generates from solutions/, with nothing hidden leaking."""
 
 import ast
+
 import nbformat
 import pytest
 
