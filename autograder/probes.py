@@ -8,8 +8,8 @@ the sandbox in which
 - every check module keeps its registered check classes without their ``judge`` methods,
   and only the module-level code those probes still use (an oracle that only judges call is
   gone, and so is an ``import torch`` that only they needed);
-- the gradient checker and the torch trainer, reference implementations of graded exercises,
-  are stubs that raise;
+- the gradient checker, the oracles and the torch trainer, reference implementations of
+  graded exercises, are stubs that raise;
 - the rest (``check`` itself, data, plots, the rules) is copied as it is.
 
 The hidden checks are stripped the same way and never written into that copy: the job
@@ -27,7 +27,7 @@ from autograder.notebooks import ROOT
 
 LIBRARY = ROOT / "lib" / "nncourse"
 HIDDEN = ROOT / "autograder" / "hidden"
-STUBBED = ("gradcheck", "training")
+STUBBED = ("gradcheck", "training", "oracle")
 """Library modules that implement graded ideas: replaced by stubs while grading."""
 
 

@@ -203,8 +203,8 @@ INDENTED_BAD_SIGMOID = "    " + BAD_SIGMOID.replace("\n", "\n    ")  # its fallb
 # the instructor's hidden helpers, torch; or that forge the probes themselves
 CHEATS = {
     "uses-reference": answers(sigmoid=(
-        "try:\n    from nncourse.checks.nb01 import reference_sigmoid as sigmoid\n"
-        "except ImportError:\n" + INDENTED_BAD_SIGMOID)),
+        "try:\n    from nncourse.oracle import sigmoid\n    sigmoid(0.0)\n"
+        "except Exception:\n" + INDENTED_BAD_SIGMOID)),
     "uses-torch": answers(sigmoid=(
         "def sigmoid(z):\n    import torch\n"
         "    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=float))).numpy()\n")),
