@@ -107,14 +107,15 @@ def _import_into_nbgrader(submissions, work: Path) -> list[str]:
     file already there is never overwritten: when it differs from the graded file, the
     graded one is left out and a warning says so (returned too).
     """
+    from autograder.notebooks import student_file
     from autograder.submissions import folder_name
 
     warnings = []
     for submission in submissions:
         if submission.path is None:
             continue
-        target = work / "submitted" / folder_name(submission.student) / submission.assignment
-        destination = target / f"{submission.assignment}.ipynb"
+        destination = student_file(work, "submitted", folder_name(submission.student),
+                                   submission.assignment)
         if destination.is_symlink() or destination.exists():
             if destination.resolve() != submission.path.resolve() and (
                     destination.is_symlink()
@@ -122,7 +123,7 @@ def _import_into_nbgrader(submissions, work: Path) -> list[str]:
                 warnings.append(f"{destination} kept as it is: it differs from the graded "
                                 f"file {submission.path.name}")
             continue
-        target.mkdir(parents=True, exist_ok=True)
+        destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(submission.path, destination)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)

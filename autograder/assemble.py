@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import nbformat
+from nncourse.selfcheck import nbgrader_meta
 
-from autograder.notebooks import source_notebook
+from autograder.notebooks import grade_id, source_notebook
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
@@ -42,10 +43,6 @@ def released_form(source: str) -> str:
     return HIDDEN_BLOCK.sub("", source).strip()
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
 def parse_checks(source: str) -> list[tuple[str, dict]]:
     """The ``check(name, ..., **literal_args)`` calls of a test cell, in source order."""
     calls = []
@@ -67,7 +64,7 @@ def instructor_cells(assignment: str) -> tuple:
     for cell in source_notebook(assignment).cells:
         if cell.cell_type != "code":
             continue
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and not meta.get("solution"):
             kind = "test"
         elif meta.get("solution"):
@@ -163,19 +160,6 @@ def read_submission(raw: bytes) -> tuple[nbformat.NotebookNode | None, list[str]
     return notebook, notes
 
 
-def _grade_id(cell) -> str | None:
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
-    return gid if isinstance(gid, str) else None
-
-
-def _safe_meta(cell) -> dict:
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbgrader if isinstance(nbgrader, dict) else {}
-
-
 def assemble(assignment: str, notebook: nbformat.NotebookNode | None
              ) -> tuple[list[dict], list[TestCell], list[str]]:
     """Cells to run (``{"index", "source", "label"}``), the test cells, and notes."""
@@ -189,11 +173,11 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
     for cell in (notebook.cells if notebook is not None else []):
         if not isinstance(cell, dict):
             continue
-        cell_id = _grade_id(cell)
+        cell_id = grade_id(cell)
         cell_type = cell.get("cell_type")
         if cell_type != "code":
             if (cell_type in ("markdown", "raw") and cell_id in solution_ids
-                    and _safe_meta(cell).get("solution") and cell_id not in answers):
+                    and nbgrader_meta(cell).get("solution") and cell_id not in answers):
                 notes.append(f"answer cell {cell_id!r} was turned into a {cell_type} cell: "
                              "restored to code from its nbgrader metadata")
             else:
@@ -204,7 +188,7 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
         source = source if isinstance(source, str) else ""
         if cell_id:
             seen_ids[cell_id] = source
-            if _safe_meta(cell).get("solution"):
+            if nbgrader_meta(cell).get("solution"):
                 answers.setdefault(cell_id, source)
             previous = cell_id
         else:

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.assemble import read_submission
-from autograder.notebooks import grade_id, is_solution, release_notebook
+from autograder.notebooks import grade_id, is_solution, release_notebook, student_file
 from autograder.report import clean, valid_utf8
 from autograder.submissions import Submission, folder_name
 
@@ -140,15 +140,14 @@ def _write_one(submission: Submission, record: dict, work: Path) -> Path:
     autograded = _valid_text(autograded_notebook(submission.assignment, notebook,
                                                  record["tests"]))
     student = folder_name(submission.student)
-    folder = work / "autograded" / student / submission.assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{submission.assignment}.ipynb"
+    path = student_file(work, "autograded", student, submission.assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(path.name + ".partial")
     nbformat.write(autograded, scratch)  # never a half-written notebook under the real name
     scratch.replace(path)
     for name in EXCHANGE_FILES:
         if (submission.path.parent / name).is_file():
-            shutil.copyfile(submission.path.parent / name, folder / name)
+            shutil.copyfile(submission.path.parent / name, path.parent / name)
     _save_auto_grades(autograded, submission.assignment, student, work)
     return path
 

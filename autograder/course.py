@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.notebooks import COURSE
+from autograder.notebooks import COURSE, notebook_file, write_student_file
 
 
 def nbgrader_env(work: Path) -> dict[str, str]:
@@ -43,7 +43,7 @@ def generate_release(assignment: str, work: Path) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
                            f"{done.stderr[-4000:]}")
-    return release / assignment / f"{assignment}.ipynb"
+    return notebook_file(release, assignment)
 
 
 def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
@@ -52,9 +52,7 @@ def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
     from nbgrader.api import Gradebook
 
     for student, notebook in submissions.items():
-        folder = work / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, folder / f"{assignment}.ipynb")
+        write_student_file(notebook, work, "submitted", student, assignment)
     # nbgrader runs the notebooks one after another: allow a few minutes for each
     done = nbgrader(["autograde", assignment, "--create", "--force", "--log-level=WARN"], work,
                     timeout=max(1800, 240 * len(submissions)))

@@ -43,13 +43,8 @@ from pathlib import Path
 
 from nncourse.rules import forbidden_module
 
-from autograder.assemble import (
-    _grade_id,
-    _safe_meta,
-    instructor_cells,
-    read_submission,
-    released_form,
-)
+from autograder.assemble import instructor_cells, read_submission, released_form
+from autograder.notebooks import grade_id, nbgrader_meta
 from autograder.report import cell as csv_cell
 from autograder.submissions import Submission
 
@@ -421,12 +416,12 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
     cells = []
     budget, left_out = MAX_NOTEBOOK_CHARS, 0
     order = sorted(enumerate(notebook.cells, 1),
-                   key=lambda numbered: _grade_id(numbered[1]) not in solution_ids)
+                   key=lambda numbered: grade_id(numbered[1]) not in solution_ids)
     for number, cell in order:
-        gid = _grade_id(cell)
+        gid = grade_id(cell)
         kind = cell.get("cell_type")
         answer = gid in solution_ids and (kind == "code" or (
-            kind in ("markdown", "raw") and _safe_meta(cell).get("solution")))
+            kind in ("markdown", "raw") and nbgrader_meta(cell).get("solution")))
         if kind != "code" and not answer:
             continue
         if gid and not answer:

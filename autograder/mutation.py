@@ -21,10 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from autograder.course import autograde, generate_release
-from autograder.notebooks import assignments, filled_notebook, solution_sources
+from autograder.notebooks import (
+    assignments,
+    filled_notebook,
+    solution_sources,
+    write_student_file,
+)
 
 
 @dataclass
@@ -140,9 +143,7 @@ def run_with_autograder(selected: list[str], jobs: int = 2,
         for assignment in selected:
             submissions, wanted = submissions_for(assignment, None, kinds)
             for student, notebook in submissions.items():
-                folder = work / "submitted" / student / assignment
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(notebook, folder / f"{assignment}.ipynb")
+                write_student_file(notebook, work, "submitted", student, assignment)
                 expected[(student, assignment)] = wanted[student]
         found = [s for s in discover(work / "submitted", selected)
                  if (s.student, s.assignment) in expected]

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+from nncourse.selfcheck import nbgrader_meta  # noqa: F401 - one reader, re-exported
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -15,25 +16,54 @@ COURSE = ROOT / "course"
 _SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
+def notebook_file(folder: Path, assignment: str) -> Path:
+    """``folder/<id>/<id>.ipynb``: where nbgrader keeps an assignment's notebook in each of
+    its folders (solutions, release, and every student's folder)."""
+    return folder / assignment / f"{assignment}.ipynb"
+
+
+def student_file(work: Path, stage: str, student: str, assignment: str) -> Path:
+    """``work/<stage>/<student>/<id>/<id>.ipynb``: one student's notebook in nbgrader's
+    course folder (stage: ``submitted``, ``autograded``, ``feedback``)."""
+    return notebook_file(work / stage / student, assignment)
+
+
+def write_student_file(notebook: nbformat.NotebookNode, work: Path, stage: str, student: str,
+                       assignment: str) -> Path:
+    """Write ``notebook`` where :func:`student_file` says, making its folders."""
+    path = student_file(work, stage, student, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
 def assignments() -> list[str]:
     """The notebook ids, in course order (the folders of ``solutions/``)."""
-    return sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").exists())
+    return sorted(p.name for p in SOLUTIONS.iterdir() if notebook_file(SOLUTIONS, p.name).exists())
 
 
 def source_notebook(assignment: str) -> nbformat.NotebookNode:
-    return nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(notebook_file(SOLUTIONS, assignment), as_version=4)
 
 
 def release_notebook(assignment: str) -> nbformat.NotebookNode:
-    return nbformat.read(RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(notebook_file(RELEASE, assignment), as_version=4)
 
 
 def grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    """The cell's nbgrader ``grade_id`` if it is a string (a malformed one counts as none)."""
+    found = nbgrader_meta(cell).get("grade_id")
+    return found if isinstance(found, str) else None
 
 
 def is_solution(cell) -> bool:
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    """An answer cell (the student writes it)."""
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_graded(cell) -> bool:
+    """A cell that earns points: a test cell, or an answer graded by hand."""
+    return bool(nbgrader_meta(cell).get("grade"))
 
 
 def solution_sources(assignment: str) -> dict[str, str]:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
+from autograder.notebooks import grade_id
 
 MAX_ZIP_MEMBER = 64 * 1024 * 1024
 """Largest uncompressed notebook accepted from a zip (larger ones are skipped, with a note)."""
@@ -100,11 +101,8 @@ def _grade_ids(data) -> set[str]:
     ids = set()
     cells = data.get("cells") if isinstance(data, dict) else None
     for cell in cells if isinstance(cells, list) else []:
-        meta = cell.get("metadata") if isinstance(cell, dict) else None
-        nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-        gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
-        if isinstance(gid, str):
-            ids.add(gid)
+        if grade_id(cell) is not None:
+            ids.add(grade_id(cell))
     return ids
 
 

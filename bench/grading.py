@@ -18,11 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 from autograder.course import nbgrader
 from autograder.mutation import catalogue
-from autograder.notebooks import assignments, filled_notebook, solution_sources
+from autograder.notebooks import (
+    assignments,
+    filled_notebook,
+    solution_sources,
+    write_student_file,
+)
 
 HOSTILE = {
     "loop": "while True:\n    pass\n",
@@ -54,9 +57,8 @@ def build_class(folder: Path, students: int) -> dict[tuple[str, str], str]:
                 kind, answers = "blank", {}
             else:
                 kind, answers = "mutant", mutants[i % len(mutants)].answers(solutions)
-            target = folder / "submitted" / student / assignment
-            target.mkdir(parents=True, exist_ok=True)
-            nbformat.write(filled_notebook(assignment, answers), target / f"{assignment}.ipynb")
+            write_student_file(filled_notebook(assignment, answers), folder, "submitted",
+                               student, assignment)
             kinds[(student, assignment)] = kind
     return kinds
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebooks import ROOT, assignments
+from autograder.notebooks import ROOT, assignments, nbgrader_meta
 
 MIN_LENGTH = 14  # shorter statements ("n = len(X)") are too common to be an answer
 
@@ -91,7 +91,7 @@ def leaks(assignment: str, texts: dict[str, str]) -> list[str]:
     notebook = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", 4)
     found = []
     for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if cell.cell_type != "code" or not meta.get("solution"):
             continue
         for statement in answer_statements(cell.source):

@@ -41,7 +41,7 @@ from grading_helpers import (
     write,
 )
 
-from autograder.notebooks import ROOT, SOLUTIONS, filled_notebook
+from autograder.notebooks import ROOT, SOLUTIONS, filled_notebook, is_graded
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def graded_class(tmp_path_factory, network_server):
     notebooks["wrong-kernel"].metadata["kernelspec"] = {"name": "ir", "display_name": "R",
                                                         "language": "R"}
     tampered = notebooks["tamper-test-cells"]
-    tests = [c for c in tampered.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests = [c for c in tampered.cells if is_graded(c)]
     tests[0].source = "pass  # edited test cell"
     tampered.cells.remove(tests[1])
     reordered = filled_notebook(A, SOLUTION)

@@ -30,7 +30,13 @@ from test_answer_leaks import answer_statements, squash
 
 from autograder.bundle import NAME, build_bundle
 from autograder.mutation import catalogue
-from autograder.notebooks import assignments, filled_notebook, solution_sources, source_notebook
+from autograder.notebooks import (
+    assignments,
+    filled_notebook,
+    grade_id,
+    solution_sources,
+    source_notebook,
+)
 
 MIN_LENGTH = 14
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
@@ -89,9 +95,8 @@ def forbidden_snippets() -> dict[str, str]:
     found: dict[str, str] = {}
     for assignment in assignments():
         for cell in source_notebook(assignment).cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             for statement in answer_statements(cell.source):
-                found[statement] = f"solution of {assignment}/{grade_id}"
+                found[statement] = f"solution of {assignment}/{grade_id(cell)}"
             for block in HIDDEN.findall(cell.source):
                 for line in block.splitlines():
                     if len(squash(line)) >= MIN_LENGTH:
@@ -199,7 +204,7 @@ RUN_IN_VENV = textwrap.dedent("""
         NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": "."}}).execute()
         report[name] = [
-            {"grade_id": c.metadata.get("nbgrader", {}).get("grade_id"),
+            {"grade_id": grade_id(c),
              "text": "".join(o.get("text", "") for o in c.get("outputs", [])),
              "errors": [o.get("ename") for o in c.get("outputs", [])
                         if o.get("output_type") == "error"]}

@@ -8,6 +8,7 @@ from autograder.notebooks import (
     assignments,
     errors,
     execute,
+    is_graded,
     release_notebook,
     source_notebook,
 )
@@ -34,6 +35,6 @@ def test_student_notebook_runs_to_the_end(assignment):
     found = errors(notebook)
     assert found, "an unanswered notebook must fail its tests"
     first_test = next(i for i, c in enumerate(notebook.cells)
-                      if c.metadata.get("nbgrader", {}).get("grade"))
+                      if is_graded(c))
     first_error = next(e for e in found if e[0] == first_test)
     assert "not implemented yet" in first_error[2] or first_error[1] == "NotImplementedError"

@@ -6,7 +6,14 @@ import nbformat
 import pytest
 
 from autograder.course import generate_release
-from autograder.notebooks import RELEASE, assignments, grade_id, is_solution, source_notebook
+from autograder.notebooks import (
+    RELEASE,
+    assignments,
+    grade_id,
+    is_graded,
+    is_solution,
+    source_notebook,
+)
 
 ASSIGNMENTS = assignments()
 
@@ -47,7 +54,7 @@ def test_release_has_stubs_and_no_hidden_tests(assignment):
     stubs = [cell for cell in release.cells if is_solution(cell)]
     assert stubs and all("raise NotImplementedError()" in cell.source for cell in stubs)
     tests = [cell for cell in source.cells
-             if cell.metadata.get("nbgrader", {}).get("grade")]
+             if is_graded(cell)]
     for cell in tests:  # one description: the checks' own, which their ticks print
         statements = ast.parse(cell.source).body
         assert statements and all(
@@ -56,4 +63,4 @@ def test_release_has_stubs_and_no_hidden_tests(assignment):
             f"{grade_id(cell)}: a test cell holds check(...) calls only; what it checks is "
             "said once, in each check's docstring")
     assert {grade_id(c) for c in tests} == {grade_id(c) for c in release.cells
-                                            if c.metadata.get("nbgrader", {}).get("grade")}
+                                            if is_graded(c)}

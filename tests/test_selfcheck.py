@@ -27,6 +27,7 @@ from autograder.notebooks import (
     RELEASE,
     assignments,
     grade_id,
+    is_graded,
     is_solution,
     release_notebook,
     solution_sources,
@@ -42,14 +43,14 @@ def graded_exercises(notebook) -> list[str]:
     for cell in notebook.cells:
         if cell.cell_type == "code" and is_solution(cell):
             last = grade_id(cell)
-        elif cell.metadata.get("nbgrader", {}).get("grade") and last and last not in graded:
+        elif is_graded(cell) and last and last not in graded:
             graded.append(last)
     return graded
 
 
 def graded_tests(notebook) -> list[str]:
     return [grade_id(c) for c in notebook.cells if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade") and not is_solution(c)]
+            and is_graded(c) and not is_solution(c)]
 
 
 @pytest.fixture(scope="module", params=RELEASED)

@@ -23,7 +23,7 @@ import pytest
 
 from autograder.__main__ import _import_into_nbgrader
 from autograder.assemble import assemble, read_submission
-from autograder.notebooks import filled_notebook, solution_sources
+from autograder.notebooks import filled_notebook, grade_id, solution_sources
 from autograder.report import MAX_FIELD, clean, write_csvs, write_feedback
 from autograder.submissions import (
     Submission,
@@ -354,7 +354,7 @@ def test_malformed_files_affect_only_their_own_student(tmp_path):
 def test_answer_cell_retyped_to_markdown_or_raw_is_restored_to_code():
     notebook = filled_notebook(A, SOLUTION)
     for cell in notebook.cells:
-        grade = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade = grade_id(cell)
         if grade in ("sigmoid", "neuron"):
             cell.cell_type = "markdown" if grade == "sigmoid" else "raw"
             del cell["outputs"], cell["execution_count"]

@@ -104,8 +104,12 @@ def all_notebooks(start: Path | None = None) -> list[Path]:
 
 # --- running and judging ----------------------------------------------------------------------
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+def nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata (``grade_id``, ``solution``, ``grade``, ``points``...), or {}
+    for a cell nbgrader does not manage: the one reader of it, for the course and its grader."""
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    found = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def run_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
@@ -118,7 +122,7 @@ def run_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
 
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and not _nbgrader(cell) and _SELF_CALL.search(cell.source):
+        if cell.cell_type == "code" and not nbgrader_meta(cell) and _SELF_CALL.search(cell.source):
             cell.source = "# (self-check cell skipped while checking)"
     env = dict(os.environ, **{MODE_VARIABLE: "probe", INSIDE_VARIABLE: "1"})
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -186,7 +190,7 @@ def check_notebook(path: Path, timeout: int = 600) -> list[Result]:
     notebook = run_notebook(Path(path), timeout=timeout)
     results, exercise = [], ""
     for cell in notebook.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("solution"):
             exercise = meta.get("grade_id", "")
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
