@@ -55,3 +55,12 @@ def test_import_name_is_what_a_student_types(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith(str(ROOT / "lib" / "nncourse"))
+
+
+def test_the_student_library_never_names_the_grader():
+    """The library is what a student installs: it knows nothing of the grader, which hands
+    it its hidden checks by name (NNCOURSE_CHECK_MODULES) when it grades."""
+    library = ROOT / "lib" / "nncourse"
+    named = [str(p.relative_to(library)) for p in sorted(library.rglob("*.py"))
+             if "autograder" in p.read_text().lower()]
+    assert not named, f"these library modules name the grader: {named}"

@@ -10,7 +10,7 @@ A test cell is one line::
     check("sigmoid_values", sigmoid)
 
 When a student runs it, probe and judge run in the kernel and a failure raises
-:class:`CheckFailed` with what to fix. When the course's autograder grades
+:class:`CheckFailed` with what to fix. When a grader grades
 (``NNCOURSE_MODE=probe``), the kernel only runs the probe and publishes its data; the judge
 runs in the grader's own process, which the student's code never touches.
 """
@@ -259,7 +259,7 @@ def check(name: str, *student, **args) -> None:
     Self-check (the default): run probe and judge here; print a tick, or raise
     :class:`CheckFailed` with what was expected, what was seen and a hint. Returns nothing,
     so a test cell shows only the tick or the failure.
-    Probe mode (``NNCOURSE_MODE=probe``, set by the autograder): publish the probe's data and
+    Probe mode (``NNCOURSE_MODE=probe``, set by a grader): publish the probe's data and
     decide nothing.
     """
     __tracebackhide__ = True  # IPython and pytest show the message, not this frame
