@@ -172,6 +172,7 @@ def make_cgroups(name: str, memory_mb: int) -> list[str]:
     The worker's memory cap is the job's plus 1.5 GiB for the runner itself; each job gets
     its own cgroup below it with the job's caps (made by the runner).
     """
+    remove_orphaned_cgroups()
     made = []
     for controller, settings in (("memory", {"memory.limit_in_bytes":
                                               str((memory_mb + 1536) * 1024 * 1024)}),
@@ -185,6 +186,22 @@ def make_cgroups(name: str, memory_mb: int) -> list[str]:
         except OSError:
             continue
     return made if len(made) == 2 else []
+
+
+def remove_orphaned_cgroups() -> None:
+    """Remove the worker cgroups (``<pid>-w<k>``) of graders that are no longer running: a
+    grader killed with SIGKILL never removes its own."""
+    for controller in ("memory", "pids"):
+        for folder in sorted((CGROUP_ROOT / controller / "nncourse").glob("*-w*")):
+            pid = folder.name.split("-w")[0]
+            if not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                remove_cgroups([str(folder)])
+            except PermissionError:
+                continue  # alive, someone else's
 
 
 def remove_cgroups(folders: list[str]) -> None:

@@ -42,6 +42,7 @@ from grading_helpers import (
 )
 
 from autograder.notebooks import ROOT, SOLUTIONS, filled_notebook, is_graded
+from autograder.sandbox import CGROUP_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -317,6 +318,27 @@ def test_kill_minus_nine_then_resume_finishes_with_the_same_grades(tmp_path, mod
         assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
     rows = table(out / "grades.csv")
     assert len(rows) == 6
+    # the killed grader never removed its worker cgroups: the next grader did
+    assert not [folder for controller in ("memory", "pids") for folder in
+                (CGROUP_ROOT / controller / "nncourse").glob(f"{process.pid}-w*")]
+
+
+@pytest.mark.skipif(not os.access(CGROUP_ROOT / "memory", os.W_OK),
+                    reason="cgroup v1 memory controller not writable")
+def test_a_new_grader_removes_the_cgroups_of_a_dead_one():
+    from autograder.sandbox import make_cgroups, remove_cgroups
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    orphans = [CGROUP_ROOT / c / "nncourse" / f"{gone.pid}-w0" for c in ("memory", "pids")]
+    for folder in orphans:
+        folder.mkdir(parents=True, exist_ok=True)
+    mine = make_cgroups(f"{os.getpid()}-w7", 64)
+    try:
+        assert mine and all(Path(folder).is_dir() for folder in mine)
+        assert not [folder for folder in orphans if folder.exists()]
+    finally:
+        remove_cgroups(mine)
 
 
 @pytest.mark.parametrize("mode", MODES)
