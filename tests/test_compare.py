@@ -89,6 +89,10 @@ def test_unchanged_names_the_changed_input_and_how_far_it_moved():
     assert not moved.passed and "input b" in moved.message and "largest change 1" in moved.message
     assert not unchanged("f(x)", EXPECTED, EXPECTED[:2]).passed  # a reshaped input changed
     assert not unchanged("f(X, b)", before, {"X": EXPECTED}).passed  # one missing
+    nested = {"params": {"W1": EXPECTED}, "X": np.zeros(2)}
+    assert unchanged("step", nested, {"params": {"W1": EXPECTED.copy()}, "X": np.zeros(2)})
+    inner = unchanged("step", nested, {"params": {"W1": 2 * EXPECTED}, "X": np.zeros(2)})
+    assert not inner.passed and "params['W1']" in inner.message
 
 
 def test_on_copies_leaves_the_probe_s_arrays_and_reports_what_the_call_did():
@@ -103,3 +107,22 @@ def test_on_copies_leaves_the_probe_s_arrays_and_reports_what_the_call_did():
     assert np.array_equal(a, np.ones(3)) and np.array_equal(result, 2 + np.arange(3.0))
     assert np.array_equal(after["0"], 2 * np.ones(3)) and np.array_equal(after["1"], b)
     assert set(after) == {"0", "1"}
+    _, named = on_copies(sloppy, a, b, names=("a",), scale=2.0)
+    assert set(named) == {"a", "1"}
+
+
+def test_on_copies_keeps_views_views_and_copies_dicts_of_arrays():
+    from nncourse.checking import on_copies
+
+    seen = {}
+
+    def look(x, params):
+        seen["contiguous"] = (x.flags.c_contiguous, params["W"].flags.c_contiguous)
+        params["W"][0, 0] = 99.0
+        return x.sum()
+
+    base = np.arange(12.0).reshape(3, 4)
+    params = {"W": base.T}
+    result, after = on_copies(look, base[:, ::2], params, names=("x", "params"))
+    assert result == base[:, ::2].sum() and seen["contiguous"] == (False, False)
+    assert base[0, 0] == 0.0 and after["params"]["W"][0, 0] == 99.0

@@ -2,6 +2,8 @@
 
 import ast
 
+import pytest
+
 from autograder.probes import _stripped, strip_modules
 
 SOURCE = '''
@@ -76,3 +78,13 @@ def test_the_courses_stripped_modules_hold_no_judge_and_no_torch_import():
                                         if isinstance(n, ast.ImportFrom)]
         assert not [i for i in imports if i.split(".")[0] in ("torch", "scipy", "sklearn")], \
             name
+
+
+def test_a_stubbed_module_keeps_its_constants_and_refuses_its_functions():
+    from autograder.probes import _stub
+
+    namespace: dict = {}
+    exec(_stub("oracle"), namespace)  # noqa: S102 - the course's own generated stub
+    assert namespace["TWO_LAYER_KEYS"] == ("W1", "b1", "W2", "b2")
+    with pytest.raises(RuntimeError, match="not available while grading"):
+        namespace["sigmoid"](0.0)

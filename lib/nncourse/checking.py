@@ -191,19 +191,48 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
                        "your code: please tell your instructor.", course_bug=True)
 
 
-def on_copies(function, *args, **kwargs) -> tuple:
+def on_copies(function, *args, names: tuple[str, ...] = (), **kwargs) -> tuple:
     """Call ``function`` on copies of its array arguments (a probe's inputs stay its own).
 
-    Returns ``(result, after)``: what the call returned, and every array argument as the call
-    left it, ``{"0": ..., "1": ..., name: ...}`` (position or keyword), for
+    Arrays are copied in their memory layout (a transpose stays Fortran-ordered, a strided
+    view stays a strided view, so a check about views still hands the student a view);
+    dicts and lists of arrays are copied entry by entry. names: the contract's names of the
+    positional arguments. Returns ``(result, after)``: what the call returned, and every
+    argument that holds arrays as the call left it, by name (positions ``"0"``, ``"1"``...
+    where no name is given, keywords by their keyword), for
     :func:`nncourse.compare.unchanged` to compare with the inputs.
     """
-    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    args = [_copy(a) for a in args]
+    kwargs = {k: _copy(v) for k, v in kwargs.items()}
     result = function(*args, **kwargs)
-    after = {str(i): a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
-    after.update({k: v for k, v in kwargs.items() if isinstance(v, np.ndarray)})
+    labels = [*names, *map(str, range(len(names), len(args)))]
+    after = {label: a for label, a in zip(labels, args) if _holds_arrays(a)}
+    after.update({k: v for k, v in kwargs.items() if _holds_arrays(v)})
     return result, after
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0 or value.flags.c_contiguous:
+            return value.copy()
+        if value.flags.f_contiguous:
+            return value.copy(order="F")
+        wide = np.zeros(value.shape[:-1] + (2 * value.shape[-1],), dtype=value.dtype)
+        wide[..., ::2] = value
+        return wide[..., ::2]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _holds_arrays(value) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_arrays(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_arrays(v) for v in value)
+    return isinstance(value, np.ndarray)
 
 
 def _non_finite(value, where: str = "") -> str | None:

@@ -133,13 +133,13 @@ def known_mistake(got, mistakes: dict | None, rtol: float = RTOL, atol: float = 
 def unchanged(name: str, before, after, hint: str = "") -> Verdict:
     """Fail if the call ``name`` changed an input in place.
 
-    before: the inputs as the probe built them, an array or ``{label: array}``.
+    before: the inputs as the probe built them, an array or ``{label: array}``; a value may
+    itself be a dict or list of arrays (``params``), named ``params['W1']``, ``grads[0]``.
     after: the same inputs after the call (what the probe saw), same form.
     """
-    if not isinstance(before, dict):
-        before, after = {"": before}, {"": after}
+    before, after = _flat(before), _flat(after)
     for label, value in before.items():
-        got = _as_array(after.get(label)) if isinstance(after, dict) else None
+        got = _as_array(after.get(label))
         value = np.asarray(value, dtype=np.float64)
         if got is None or got.shape != value.shape or not np.array_equal(got, value):
             moved = (f" (largest change {float(np.max(np.abs(got - value), initial=0.0)):.3g})"
@@ -151,3 +151,14 @@ def unchanged(name: str, before, after, hint: str = "") -> Verdict:
                 "arrays you were given (`a -= ...`, `a[i] = ...`, `rng.shuffle(a)` change "
                 "the caller's data).")
     return Verdict.ok()
+
+
+def _flat(value, label: str = "") -> dict:
+    """``{label: array}`` for every array inside ``value`` (dicts and lists opened)."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items()
+                for k, v in _flat(item, f"{label}[{key!r}]" if label else str(key)).items()}
+    if isinstance(value, (list, tuple)) and label:
+        return {k: v for i, item in enumerate(value)
+                for k, v in _flat(item, f"{label}[{i}]").items()}
+    return {label: value}
