@@ -10,7 +10,7 @@ from nncourse.checking import Check, register
 from nncourse.checks.nb02 import (
     PARITY_DEEP_RULES,
     all_patterns,
-    bound_failure,
+    bounds_verdict,
     built_from_verdict,
     parity_outputs,
     pieces_function,
@@ -21,52 +21,48 @@ from nncourse.checks.nb02 import (
     strided,
     tent_points,
     tent_verdict,
-    units_verdict,
+    units_verdicts,
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
 
 
-def _bump_inputs(run_seed):
-    rng = np.random.default_rng([run_seed, 201])
-    cube = rng.uniform(-2, 2, size=(2, 3, 2))
-    left = float(rng.uniform(-1.0, 0.0))
-    right = left + float(rng.uniform(0.2, 1.5))
-    return cube, left, right, float(rng.uniform(-3, 3)), float(rng.uniform(2, 30))
-
-
 @register
 class BumpHiddenShapes(Check):
-    """bump on a plain number, an int array, a 3-D array and a strided view; a very steep
-    bump stays finite."""
+    """Your bump handles a number, ints, 3-D arrays and strided views, and a very steep bump."""
 
     name = "bump_hidden_shapes"
     fresh = True
     warnings_fail = True  # steepness 1e5: an overflowing sigmoid warns
+    LABELS = {"number": "bump(0.5, 0, 1, 3)", "ints": "bump of an int array",
+              "cube": "bump of a (2, 3, 2) array",
+              "strided": "bump of a non-contiguous (3, 2) view",
+              "steep": "bump with steepness 1e5"}
 
-    def probe(self, bump, run_seed=0):
-        cube, left, right, height, s = _bump_inputs(run_seed)
-        return {"number": bump(0.5, 0.0, 1.0, 3.0),
-                "ints": bump(np.array([-2, 0, 1, 3]), -1.0, 2.0, 1.5, steepness=3.0),
-                "cube": bump(cube, left, right, height, steepness=s),
-                "strided": bump(strided(cube[0]), left, right, height, s),
-                "steep": bump(np.array([-1.0, 0.1, 0.5, 2.0]), 0.0, 1.0, 2.0,
-                              steepness=1.0e5)}
+    def inputs(self, run_seed=0):
+        """{case: (x, positional arguments, keyword arguments)} of bump's calls."""
+        rng = np.random.default_rng([run_seed, 201])
+        cube = rng.uniform(-2, 2, size=(2, 3, 2))
+        left = float(rng.uniform(-1.0, 0.0))
+        right = left + float(rng.uniform(0.2, 1.5))
+        height, s = float(rng.uniform(-3, 3)), float(rng.uniform(2, 30))
+        return {"number": (0.5, (0.0, 1.0, 3.0), {}),
+                "ints": (np.array([-2, 0, 1, 3]), (-1.0, 2.0, 1.5), {"steepness": 3.0}),
+                "cube": (cube, (left, right, height), {"steepness": s}),
+                "strided": (strided(cube[0]), (left, right, height, s), {}),
+                "steep": (np.array([-1.0, 0.1, 0.5, 2.0]), (0.0, 1.0, 2.0),
+                          {"steepness": 1.0e5})}
 
-    def judge(self, seen, run_seed=0):
-        cube, left, right, height, s = _bump_inputs(run_seed)
-        return first_failure(
-            compare("bump(0.5, 0, 1, 3)", np.squeeze(seen["number"]),
-                    reference_bump(0.5, 0.0, 1.0, 3.0, 1000.0), atol=1e-9),
-            compare("bump of an int array", seen["ints"],
-                    reference_bump(np.array([-2.0, 0.0, 1.0, 3.0]), -1.0, 2.0, 1.5, 3.0)),
-            compare("bump of a (2, 3, 2) array", seen["cube"],
-                    reference_bump(cube, left, right, height, s)),
-            compare("bump of a non-contiguous (3, 2) view", seen["strided"],
-                    reference_bump(cube[0], left, right, height, s)),
-            compare("bump with steepness 1e5", seen["steep"],
-                    reference_bump(np.array([-1.0, 0.1, 0.5, 2.0]), 0.0, 1.0, 2.0, 1.0e5),
-                    atol=1e-9))
+    def probe(self, bump, **args):
+        return {key: bump(x, *more, **kwargs)
+                for key, (x, more, kwargs) in self.inputs(**args).items()}
+
+    def judge(self, seen, **args):
+        return first_failure(*(
+            compare(self.LABELS[key], np.squeeze(seen[key]) if key == "number" else seen[key],
+                    reference_bump(x, *more, **kwargs),
+                    atol=1e-9 if key in ("number", "steep") else 1e-7)
+            for key, (x, more, kwargs) in self.inputs(**args).items()))
 
 
 def _wave(run_seed):
@@ -89,8 +85,7 @@ def _wave_function(a, b, omega, phase):
 
 @register
 class ApproximateHiddenBound(Check):
-    """a fresh Lipschitz f with |f| <= 1 on a fresh [lo, hi]: max error on the closed
-    interval <= L (hi - lo) / n + 0.01 for n up to 100 (hi - lo)."""
+    """For a fresh Lipschitz f on a fresh [lo, hi], your approximate_1d keeps within its bound."""
 
     name = "approximate_1d_hidden_bound"
     fresh = True
@@ -102,13 +97,9 @@ class ApproximateHiddenBound(Check):
 
     def judge(self, seen, run_seed=0):
         lo, hi, a, b, omega, phase, sizes = _wave(run_seed)
-        f = _wave_function(a, b, omega, phase)
-        for n, params in zip(sizes, seen["params"]):
-            failed = bound_failure(params, f, a * omega, n, lo, hi,
-                                   f"approximate_1d(f, {n}, lo={lo:.4g}, hi={hi:.4g})")
-            if failed is not None:
-                return failed
-        return Verdict.ok()
+        return bounds_verdict(sizes, seen["params"], _wave_function(a, b, omega, phase),
+                              a * omega, lo, hi,
+                              f"approximate_1d(f, {{n}}, lo={lo:.4g}, hi={hi:.4g})")
 
 
 def _parity_rows(run_seed):
@@ -120,8 +111,7 @@ def _parity_rows(run_seed):
 
 @register
 class ParityDeepHidden(Check):
-    """parity_deep on fresh random rows of 6 to 12 bits (a non-contiguous view too), and
-    built from xor_network on them."""
+    """Your parity_deep is right on random rows of 6 to 12 bits, in any layout, via xor_network."""
 
     name = "parity_deep_hidden"
     fresh = True
@@ -153,7 +143,7 @@ def _units_sizes(run_seed):
 
 @register
 class ParityUnitsLarge(Check):
-    """parity_units_deep(n) is the exact int count for n = 6 to 40 and a fresh n up to 200."""
+    """Your parity_units_deep(n) is the exact int count for n from 6 to 40 and a random n < 200."""
 
     name = "parity_units_hidden_large"
     fresh = True
@@ -162,11 +152,8 @@ class ParityUnitsLarge(Check):
         return {"deep": [parity_units_deep(n) for n in _units_sizes(run_seed)]}
 
     def judge(self, seen, run_seed=0):
-        for n, deep in zip(_units_sizes(run_seed), seen["deep"]):
-            verdict = units_verdict(n, deep, 3 * n - 4)
-            if not verdict.passed:
-                return verdict
-        return Verdict.ok()
+        sizes = _units_sizes(run_seed)
+        return units_verdicts(sizes, seen["deep"], [3 * n - 4 for n in sizes])
 
 
 def _shallow_sizes(run_seed):
@@ -176,7 +163,7 @@ def _shallow_sizes(run_seed):
 
 @register
 class ParityShallowHidden(Check):
-    """parity_shallow_weights for n = 4, a fresh n in 6..11, and 12, rows in fresh order."""
+    """Your parity_shallow_weights is right for n = 4, a random n in 6..11, and 12."""
 
     name = "parity_shallow_weights_hidden"
     fresh = True
@@ -188,7 +175,7 @@ class ParityShallowHidden(Check):
     def judge(self, seen, run_seed=0):
         sizes, order = _shallow_sizes(run_seed)
         return first_failure(*(shallow_verdict(p, n, order)
-                               for n, p in zip(sizes, seen["params"])))
+                               for n, p in zip(sizes, seen["params"], strict=True)))
 
 
 def _tent_case(run_seed):
@@ -198,7 +185,7 @@ def _tent_case(run_seed):
 
 @register
 class TentNetworkHidden(Check):
-    """tent_network for a fresh depth in 5..10 at fresh points of [0, 1]."""
+    """Your tent_network is right for a random depth from 5 to 10 at random points of [0, 1]."""
 
     name = "tent_network_hidden"
     fresh = True
@@ -264,7 +251,7 @@ def _pieces_cases(run_seed):
 
 @register
 class CountPiecesHidden(Check):
-    """count_linear_pieces on fresh functions, intervals and grids (the grid argument used)."""
+    """Your count_linear_pieces is right on random functions, intervals and grids."""
 
     name = "count_linear_pieces_hidden"
     fresh = True
@@ -276,7 +263,7 @@ class CountPiecesHidden(Check):
 
     def judge(self, seen, run_seed=0):
         for (knots, _, lo, hi, grid, expected), got in zip(_pieces_cases(run_seed),
-                                                          seen["counts"]):
+                                                          seen["counts"], strict=True):
             label = (f"a function with {len(knots) - 2} kinks on [{lo:.3g}, {hi:.3g}], "
                      f"grid={grid}")
             verdict = pieces_verdict(label, got, expected)
@@ -287,7 +274,7 @@ class CountPiecesHidden(Check):
 
 @register
 class ParityDeepTiny(Check):
-    """parity_deep on one column is that column; on two it is XOR (all rows)."""
+    """Your parity_deep of one column is that column, and of two columns their XOR."""
 
     name = "parity_deep_hidden_small"
 

@@ -1,13 +1,15 @@
 """Hidden checks for 03_jacobians_and_chain_rule (instructor only; never in the student's
-notebook). Every input is drawn from the grading run's seed (``fresh``); probes use numpy only
-and the judges import what they compare with inside the judge."""
+notebook). Every input is drawn from the grading run's seed (``fresh``) in the check's
+``inputs``; probes use numpy only and the judges import what they compare with inside the
+judge."""
 
 from __future__ import annotations
 
 import numpy as np
-from nncourse.checking import Check, register
+from nncourse.checking import Check, on_copies, register
 from nncourse.checks.nb03 import (
     ANALYTIC,
+    NUDGE_HINT,
     NUMPY_ONLY,
     linear_case,
     loss_inputs,
@@ -19,105 +21,114 @@ from nncourse.checks.nb03 import (
     vector_numpy,
     vector_params,
 )
+from nncourse.compare import compare, unchanged
 from nncourse.verdict import first_failure
 
 
 @register
 class NumericalGradientHiddenShapes(Check):
-    """numerical_gradient on a 3-D x (eps = 1e-5) and a 0-d x; x unchanged."""
+    """numerical_gradient works on a 3-D x (eps = 1e-5) and a 0-d x and leaves x unchanged."""
 
     name = "numerical_gradient_hidden_shapes"
     rules = NUMPY_ONLY
     fresh = True
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 401)
         return scalar_params("logsumexp", (2, 3, 2), rng), scalar_params("coupled", (), rng)
 
     def probe(self, numerical_gradient, run_seed=0):
-        cube, point = self.cases(run_seed)
-        given3, given0 = cube["x"].copy(), point["x"].copy()
-        return {"cube": numerical_gradient(scalar_numpy("logsumexp", cube), given3, eps=1e-5),
-                "scalar": numerical_gradient(scalar_numpy("coupled", point), given0),
-                "after3": given3, "after0": given0}
+        cube, point = self.inputs(run_seed)
+        return {"cube": on_copies(numerical_gradient, scalar_numpy("logsumexp", cube), cube["x"],
+                                  eps=1e-5),
+                "scalar": on_copies(numerical_gradient, scalar_numpy("coupled", point),
+                                    point["x"])}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import judge_gradient, scalar_torch, unchanged
+        from nncourse.checks.nb03 import judge_gradient, scalar_torch
 
-        cube, point = self.cases(run_seed)
+        cube, point = self.inputs(run_seed)
+        (grad3, after3), (grad0, after0) = seen["cube"], seen["scalar"]
         return first_failure(
-            judge_gradient("numerical_gradient at x of shape (2, 3, 2), eps=1e-5", seen["cube"],
+            judge_gradient("numerical_gradient at x of shape (2, 3, 2), eps=1e-5", grad3,
                            scalar_torch("logsumexp", cube), cube["x"], rtol=1e-5, atol=1e-5),
-            judge_gradient("numerical_gradient at a 0-d array x", seen["scalar"],
+            judge_gradient("numerical_gradient at a 0-d array x", grad0,
                            scalar_torch("coupled", point), point["x"]),
-            unchanged("numerical_gradient (3-D x)", seen["after3"], cube["x"]),
-            unchanged("numerical_gradient (0-d x)", seen["after0"], point["x"]))
+            unchanged("numerical_gradient (3-D x)", cube["x"], after3["1"], NUDGE_HINT),
+            unchanged("numerical_gradient (0-d x)", point["x"], after0["1"], NUDGE_HINT))
 
 
-def hidden_step(run_seed: int, tag: int) -> float:
-    """A step eps drawn per grading run, between 0.02 and 0.3."""
-    return float(np.round(rng_for(run_seed, 0, tag).uniform(0.02, 0.3), 4))
+class StepHidden(Check):
+    """Shared by the checks that a step eps drawn per run is used as given."""
+
+    rules = NUMPY_ONLY
+    fresh = True
+    tag = 0
+    function, shape = "", ()
+
+    def inputs(self, run_seed):
+        """A step eps between 0.02 and 0.3, and the test function's parameters."""
+        eps = float(np.round(rng_for(run_seed, 0, self.tag).uniform(0.02, 0.3), 4))
+        draw = vector_params if self.function == "cubic_map" else scalar_params
+        return eps, draw(self.function, self.shape, rng_for(run_seed, 1, self.tag))
+
+    def probe(self, fn, run_seed=0):
+        eps, params = self.inputs(run_seed)
+        build = vector_numpy if self.function == "cubic_map" else scalar_numpy
+        return {"result": fn(build(self.function, params), params["x"], eps=eps)}
+
+    def judge(self, seen, run_seed=0):
+        from nncourse.checks.nb03 import STEP_LABELS, judge_step, scalar_torch, vector_torch
+
+        eps, params = self.inputs(run_seed)
+        jacobian = self.function == "cubic_map"
+        build, twin = (vector_numpy, vector_torch) if jacobian else (scalar_numpy, scalar_torch)
+        owner = "numerical_jacobian" if jacobian else "numerical_gradient"
+        return judge_step(f"{owner} of {STEP_LABELS[self.function]} at x of shape "
+                          f"{self.shape}, eps={eps:g}", seen["result"],
+                          build(self.function, params), twin(self.function, params),
+                          params["x"], eps, jacobian=jacobian)
 
 
 @register
-class NumericalGradientStepHidden(Check):
+class NumericalGradientStepHidden(StepHidden):
     """numerical_gradient uses the step eps it is given (a step drawn per run, 2-D x)."""
 
     name = "numerical_gradient_step_hidden"
-    rules = NUMPY_ONLY
-    fresh = True
-
-    def probe(self, numerical_gradient, run_seed=0):
-        eps = hidden_step(run_seed, 402)
-        params = scalar_params("cubic", (2, 3), rng_for(run_seed, 1, 402))
-        return {"grad": numerical_gradient(scalar_numpy("cubic", params), params["x"].copy(),
-                                           eps=eps)}
-
-    def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import judge_step, scalar_torch
-
-        eps = hidden_step(run_seed, 402)
-        params = scalar_params("cubic", (2, 3), rng_for(run_seed, 1, 402))
-        return judge_step(f"numerical_gradient of a cubic at x of shape (2, 3), eps={eps:g}",
-                          seen["grad"], scalar_numpy("cubic", params),
-                          scalar_torch("cubic", params), params["x"], eps)
+    tag = 402
+    function, shape = "cubic", (2, 3)
 
 
 @register
 class NumericalJacobianHidden(Check):
-    """numerical_jacobian for a 2-D input with many outputs, and a (1, n) Jacobian."""
+    """numerical_jacobian works for a 2-D input with many outputs and for a (1, n) Jacobian."""
 
     name = "numerical_jacobian_hidden"
     rules = NUMPY_ONLY
     fresh = True
+    LABELS = {"wide": "6 outputs of a (2, 2) input", "row": "1 output of a (5,) input"}
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 411)
-        return (vector_params("tanh_affine", (2, 2), rng, out=6),
-                vector_params("tanh_affine", (5,), rng, out=1))
+        return {"wide": vector_params("tanh_affine", (2, 2), rng, out=6),
+                "row": vector_params("tanh_affine", (5,), rng, out=1)}
 
     def probe(self, numerical_jacobian, run_seed=0):
-        wide, row = self.cases(run_seed)
-        given1, given2 = wide["x"].copy(), row["x"].copy()
-        return {"wide": numerical_jacobian(vector_numpy("tanh_affine", wide), given1),
-                "row": numerical_jacobian(vector_numpy("tanh_affine", row), given2),
-                "after1": given1, "after2": given2}
+        return {key: on_copies(numerical_jacobian, vector_numpy("tanh_affine", params),
+                               params["x"]) for key, params in self.inputs(run_seed).items()}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import judge_jacobian, unchanged, vector_torch
+        from nncourse.checks.nb03 import judge_jacobian, vector_torch
 
-        wide, row = self.cases(run_seed)
-        return first_failure(
-            judge_jacobian("numerical_jacobian: 6 outputs of a (2, 2) input", seen["wide"],
-                           vector_numpy("tanh_affine", wide), vector_torch("tanh_affine", wide),
-                           wide["x"]),
-            judge_jacobian("numerical_jacobian: 1 output of a (5,) input", seen["row"],
-                           vector_numpy("tanh_affine", row), vector_torch("tanh_affine", row),
-                           row["x"]),
-            unchanged("numerical_jacobian (2-D x)", seen["after1"], wide["x"]),
-            unchanged("numerical_jacobian (1 output)", seen["after2"], row["x"]))
+        verdicts = []
+        for key, params in self.inputs(run_seed).items():
+            jacobian, after = seen[key]
+            verdicts += [judge_jacobian(f"numerical_jacobian: {self.LABELS[key]}", jacobian,
+                                        vector_numpy("tanh_affine", params),
+                                        vector_torch("tanh_affine", params), params["x"]),
+                         unchanged(f"numerical_jacobian ({self.LABELS[key]})", params["x"],
+                                   after["1"], NUDGE_HINT)]
+        return first_failure(*verdicts)
 
 
 @register
@@ -129,22 +140,20 @@ class NumericalJacobianViewsHidden(Check):
     rules = NUMPY_ONLY
     fresh = True
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 413)
         return rng.uniform(-1.0, 1.0, size=(2, 3)), rng.uniform(-1.0, 1.0, size=5)
 
     def probe(self, numerical_jacobian, run_seed=0):
-        matrix, vector = self.cases(run_seed)
-        return {"identity": numerical_jacobian(lambda v: v, matrix.copy()),
-                "slice": numerical_jacobian(lambda v: v[1:], vector.copy())}
+        matrix, vector = self.inputs(run_seed)
+        return {"identity": numerical_jacobian(lambda v: v, matrix),
+                "slice": numerical_jacobian(lambda v: v[1:], vector)}
 
     def judge(self, seen, run_seed=0):
         from nncourse.checks.nb03 import VIEW_HINTS, judge_identity
-        from nncourse.compare import compare
         from nncourse.gradcheck import torch_jacobian
 
-        matrix, vector = self.cases(run_seed)
+        matrix, vector = self.inputs(run_seed)
         return first_failure(
             judge_identity("numerical_jacobian of f(v) = v at x of shape (2, 3)",
                            seen["identity"], matrix),
@@ -154,27 +163,12 @@ class NumericalJacobianViewsHidden(Check):
 
 
 @register
-class NumericalJacobianStepHidden(Check):
+class NumericalJacobianStepHidden(StepHidden):
     """numerical_jacobian uses the step eps it is given (a step drawn per run, 2-D x)."""
 
     name = "numerical_jacobian_step_hidden"
-    rules = NUMPY_ONLY
-    fresh = True
-
-    def probe(self, numerical_jacobian, run_seed=0):
-        eps = hidden_step(run_seed, 412)
-        params = vector_params("cubic_map", (3, 2), rng_for(run_seed, 1, 412))
-        return {"jac": numerical_jacobian(vector_numpy("cubic_map", params), params["x"].copy(),
-                                          eps=eps)}
-
-    def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import judge_step, vector_torch
-
-        eps = hidden_step(run_seed, 412)
-        params = vector_params("cubic_map", (3, 2), rng_for(run_seed, 1, 412))
-        return judge_step(f"numerical_jacobian of [a x^3, (a.x)^2 / 2] at x of shape (3, 2), "
-                          f"eps={eps:g}", seen["jac"], vector_numpy("cubic_map", params),
-                          vector_torch("cubic_map", params), params["x"], eps, jacobian=True)
+    tag = 412
+    function, shape = "cubic_map", (3, 2)
 
 
 BIG = np.array([-1000.0, -40.0, -1e-8, 1e-8, 40.0, 1000.0])
@@ -187,34 +181,29 @@ class ActivationGradHidden(Check):
     rules = ANALYTIC
     fresh = True
 
-    @staticmethod
-    def cube(run_seed):
-        return rng_for(run_seed, 0, 421).normal(scale=4.0, size=(2, 3, 4))
+    def inputs(self, run_seed):
+        """A (2, 3, 4) array, a second one like it whose (4, 2, 2) view the call gets."""
+        cube = rng_for(run_seed, 0, 421).normal(scale=4.0, size=(2, 3, 4))
+        return {"cube": cube, "base": cube.copy(), "big": BIG.copy()}
 
     def probe(self, fn, run_seed=0):
-        cube = self.cube(run_seed)
-        view_base = cube.copy()
-        return {"cube": fn(cube.copy()), "view": fn(view_base.transpose(2, 0, 1)[:, :, ::2]),
-                "view_base": view_base, "big": fn(BIG.copy())}
+        z = self.inputs(run_seed)
+        # the base, as the call on its view left it
+        return {"cube": fn(z["cube"]), "view": fn(z["base"].transpose(2, 0, 1)[:, :, ::2]),
+                "base": z["base"], "big": fn(z["big"])}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import (
-            COPY_HINT,
-            judge_activation,
-            torch_activation_grad,
-            unchanged,
-        )
-        from nncourse.compare import compare
+        from nncourse.checks.nb03 import judge_activation, torch_activation_grad
 
-        cube = self.cube(run_seed)
+        z = self.inputs(run_seed)
         return first_failure(
             judge_activation(self.kind, f"{self.kind}_grad of a (2, 3, 4) array", seen["cube"],
-                             cube),
+                             z["cube"]),
             judge_activation(self.kind, f"{self.kind}_grad of a non-contiguous (4, 2, 2) view",
-                             seen["view"], cube.transpose(2, 0, 1)[:, :, ::2]),
-            unchanged(f"{self.kind}_grad", seen["view_base"], cube, COPY_HINT),
+                             seen["view"], z["cube"].transpose(2, 0, 1)[:, :, ::2]),
+            unchanged(f"{self.kind}_grad", z["base"], seen["base"]),
             compare(f"{self.kind}_grad([-1000, -40, -1e-8, 1e-8, 40, 1000])", seen["big"],
-                    torch_activation_grad(self.kind, BIG), rtol=1e-9, atol=1e-12,
+                    torch_activation_grad(self.kind, z["big"]), rtol=1e-9, atol=1e-12,
                     hints=("Large |z| must give a finite derivative (about 0 for the "
                            "saturating functions): no overflow on the way.",)))
 
@@ -243,13 +232,9 @@ class ReluGradHidden(ActivationGradHidden):
     kind = "relu"
 
     def probe(self, fn, run_seed=0):
-        seen = super().probe(fn, run_seed)
-        seen["zeros"] = fn(np.zeros((2, 3)))
-        return seen
+        return {**super().probe(fn, run_seed), "zeros": fn(np.zeros((2, 3)))}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.compare import compare
-
         return first_failure(compare("relu_grad(np.zeros((2, 3)))", seen["zeros"],
                                      np.zeros((2, 3)), atol=0.0, rtol=0.0),
                              super().judge(seen, run_seed))
@@ -263,146 +248,133 @@ def rows_with_different_maxima(rng: np.random.Generator) -> np.ndarray:
 
 @register
 class SoftmaxHiddenShapes(Check):
-    """softmax of a (2, 3, 4) array, rows with very different maxima, a view, one class."""
+    """softmax works on a (2, 3, 4) array, rows with very different maxima, a view, one class."""
 
     name = "softmax_hidden_shapes"
     rules = NUMPY_ONLY
     warnings_fail = True
     fresh = True
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 431)
-        return (rng.normal(scale=3.0, size=(2, 3, 4)), rows_with_different_maxima(rng),
-                rng.normal(scale=3.0, size=(3, 8)))
+        return {"cube": rng.normal(scale=3.0, size=(2, 3, 4)),
+                "spread": rows_with_different_maxima(rng),
+                "base": rng.normal(scale=3.0, size=(3, 8)),
+                "single": np.array([[3.0], [-2.0]]),
+                "shifted": np.array([1.0, 2.0, 3.0]) + 500.0}
 
     def probe(self, softmax, run_seed=0):
-        cube, spread, base = self.cases(run_seed)
-        given = base.copy()
-        return {"cube": softmax(cube.copy()), "spread": softmax(spread.copy()),
-                "view": softmax(given.T[::2]), "after": given,
-                "single": softmax(np.array([[3.0], [-2.0]])),
-                "shifted": softmax(np.array([1.0, 2.0, 3.0]) + 500.0)}
+        z = self.inputs(run_seed)
+        seen = {key: softmax(z[key]) for key in ("cube", "spread", "single", "shifted")}
+        # the call gets a view of the base; the base as it left it
+        return {**seen, "view": softmax(z["base"].T[::2]), "base": z["base"]}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import (
-            COPY_HINT,
-            SOFTMAX_HINTS,
-            STABLE_HINTS,
-            reference_softmax,
-            unchanged,
-        )
-        from nncourse.compare import compare
+        from nncourse import oracle
+        from nncourse.checks.nb03 import SOFTMAX_HINTS, STABLE_HINTS
 
-        cube, spread, base = self.cases(run_seed)
+        z = self.inputs(run_seed)
         return first_failure(
             compare("softmax of a (2, 3, 4) array (over the last axis)", seen["cube"],
-                    reference_softmax(cube), hints=SOFTMAX_HINTS),
+                    oracle.softmax(z["cube"]), hints=SOFTMAX_HINTS),
             compare("softmax of a (5, 4) array whose rows' maxima range from about -1500 to "
-                    "1400", seen["spread"], reference_softmax(spread), atol=1e-12,
+                    "1400", seen["spread"], oracle.softmax(z["spread"]), atol=1e-12,
                     hints=STABLE_HINTS),
             compare("softmax of a non-contiguous (4, 3) view B.T[::2]", seen["view"],
-                    reference_softmax(base.T[::2]), hints=SOFTMAX_HINTS),
-            unchanged("softmax (view)", seen["after"], base, COPY_HINT),
+                    oracle.softmax(z["base"].T[::2]), hints=SOFTMAX_HINTS),
+            unchanged("softmax (view)", z["base"], seen["base"]),
             compare("softmax of a (2, 1) array", seen["single"], np.ones((2, 1))),
             compare("softmax([501, 502, 503])", seen["shifted"],
-                    reference_softmax(np.array([1.0, 2.0, 3.0]))))
+                    oracle.softmax(np.array([1.0, 2.0, 3.0]))))
 
 
 @register
 class SoftmaxJacobianHidden(Check):
-    """softmax_jacobian with K = 6, a strided z, scores of magnitude 1000, and K = 1."""
+    """softmax_jacobian works with K = 6, a strided z, scores of magnitude 1000, and K = 1."""
 
     name = "softmax_jacobian_hidden"
     rules = ANALYTIC
     warnings_fail = True
     fresh = True
-    BIG = np.array([1000.0, 0.0, -1000.0, 999.0])
+    LABELS = {"six": "z with shape (6,)", "strided": "a strided z[::2] (5,)",
+              "big": "[1000, 0, -1000, 999]"}
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 441)
-        return rng.normal(scale=2.0, size=6), rng.normal(scale=2.0, size=10)
+        six, base = rng.normal(scale=2.0, size=6), rng.normal(scale=2.0, size=10)
+        return {"six": six, "strided": base[::2], "big": np.array([1000.0, 0.0, -1000.0, 999.0]),
+                "one": np.array([0.3])}
 
     def probe(self, softmax_jacobian, run_seed=0):
-        z6, base = self.cases(run_seed)
-        return {"six": softmax_jacobian(z6.copy()), "strided": softmax_jacobian(base[::2]),
-                "big": softmax_jacobian(self.BIG.copy()),
-                "one": softmax_jacobian(np.array([0.3]))}
+        return {key: softmax_jacobian(z) for key, z in self.inputs(run_seed).items()}
 
     def judge(self, seen, run_seed=0):
         from nncourse.checks.nb03 import JACOBIAN_SOFTMAX_HINTS, judge_softmax_jacobian
-        from nncourse.compare import compare
 
-        z6, base = self.cases(run_seed)
+        z = self.inputs(run_seed)
         return first_failure(
-            judge_softmax_jacobian("softmax_jacobian of z with shape (6,)", seen["six"], z6),
-            judge_softmax_jacobian("softmax_jacobian of a strided z[::2] (5,)", seen["strided"],
-                                   base[::2]),
-            judge_softmax_jacobian("softmax_jacobian([1000, 0, -1000, 999])", seen["big"],
-                                   self.BIG),
+            *(judge_softmax_jacobian(f"softmax_jacobian of {label}", seen[key], z[key])
+              for key, label in self.LABELS.items()),
             compare("softmax_jacobian([0.3])", seen["one"], np.zeros((1, 1)),
                     hints=JACOBIAN_SOFTMAX_HINTS))
 
 
 @register
 class LinearJacobianHidden(Check):
-    """linear_jacobian_wrt_weights for square W, n = 1, and a strided x."""
+    """linear_jacobian_wrt_weights works for a square W, for n = 1 and for a strided x."""
 
     name = "linear_jacobian_hidden"
     rules = ANALYTIC
     fresh = True
+    LABELS = {"square": "x (3,), m=3", "thin": "x (1,), m=2", "strided": "x = A[:, 1] (4,), m=5"}
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
+        """{label: (x, W)}: the call gets x and W's column count."""
         rng = rng_for(run_seed, 0, 451)
-        return linear_case(3, 3, rng), linear_case(1, 2, rng), rng.normal(size=(4, 3))
+        square, thin, base = linear_case(3, 3, rng), linear_case(1, 2, rng), rng.normal(
+            size=(4, 3))
+        return {"square": square, "thin": thin, "strided": (base[:, 1], np.zeros((4, 5)))}
 
     def probe(self, linear_jacobian_wrt_weights, run_seed=0):
-        (x3, _), (x1, _), base = self.cases(run_seed)
-        return {"square": linear_jacobian_wrt_weights(x3.copy(), 3),
-                "thin": linear_jacobian_wrt_weights(x1.copy(), 2),
-                "strided": linear_jacobian_wrt_weights(base[:, 1], 5)}
+        return {key: linear_jacobian_wrt_weights(x, W.shape[1])
+                for key, (x, W) in self.inputs(run_seed).items()}
 
     def judge(self, seen, run_seed=0):
         from nncourse.checks.nb03 import judge_linear_jacobian
 
-        (x3, W3), (x1, W1), base = self.cases(run_seed)
-        return first_failure(
-            judge_linear_jacobian("linear_jacobian_wrt_weights(x (3,), m=3)", seen["square"],
-                                  x3, W3),
-            judge_linear_jacobian("linear_jacobian_wrt_weights(x (1,), m=2)", seen["thin"],
-                                  x1, W1),
-            judge_linear_jacobian("linear_jacobian_wrt_weights(x = A[:, 1] (4,), m=5)",
-                                  seen["strided"], base[:, 1], np.zeros((4, 5))))
+        return first_failure(*(judge_linear_jacobian(
+            f"linear_jacobian_wrt_weights({self.LABELS[key]})", seen[key], x, W)
+            for key, (x, W) in self.inputs(run_seed).items()))
 
 
 @register
 class ChainJacobiansHidden(Check):
-    """chain_jacobians of one Jacobian, of a long chain, and with a scalar output (1, d)."""
+    """chain_jacobians works for one Jacobian, a long chain, and a scalar output (1, d)."""
 
     name = "chain_jacobians_hidden"
     rules = ANALYTIC
     fresh = True
     LONG = (2, 5, 3, 6, 4, 1)
 
-    @classmethod
-    def cases(cls, run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, 461)
-        return random_chain([3, 5], rng), random_chain(list(cls.LONG), rng)
+        one, long = random_chain([3, 5], rng), random_chain(list(self.LONG), rng)
+        return {"one": one, "long": long, "transposed": [J.T.copy().T for J in long]}
 
     def probe(self, chain_jacobians, run_seed=0):
-        one, long = self.cases(run_seed)
-        given = [J.copy() for J in long]
-        return {"one": chain_jacobians([one[0].copy()]), "long": chain_jacobians(given),
-                "transposed": chain_jacobians([J.T.copy().T for J in long]), "after": given}
+        chains = self.inputs(run_seed)
+        # the long list itself, as the call left it
+        return {**{key: chain_jacobians(chain) for key, chain in chains.items()},
+                "after": chains["long"]}
 
     def judge(self, seen, run_seed=0):
         from nncourse.checks.nb03 import judge_chain, judge_unchanged_list
 
-        one, long = self.cases(run_seed)
+        chains = self.inputs(run_seed)
+        long = chains["long"]
         return first_failure(
-            judge_chain("chain_jacobians of a single (5, 3) Jacobian", seen["one"], one),
+            judge_chain("chain_jacobians of a single (5, 3) Jacobian", seen["one"],
+                        chains["one"]),
             judge_chain(f"chain_jacobians of shapes {[J.shape for J in long]}", seen["long"],
                         long),
             judge_chain("chain_jacobians of Fortran-ordered (non-C-contiguous) Jacobians",
@@ -419,28 +391,28 @@ class GradientDescentHidden(Check):
     fresh = True
     A = np.array([[3.0, 1.0], [1.0, 2.0]])
 
-    @staticmethod
-    def cases(run_seed):
+    def inputs(self, run_seed):
+        """Per-coordinate curvatures, the base whose transpose is theta0, lr, a start."""
         rng = rng_for(run_seed, 0, 471)
         return (rng.uniform(0.5, 3.0, size=(2, 3)), rng.normal(size=(3, 2)),
                 float(rng.uniform(0.05, 0.3)), rng.normal(size=2))
 
     def probe(self, gradient_descent, run_seed=0):
-        scales, base, lr, start = self.cases(run_seed)
-        given = base.copy()
+        scales, base, lr, start = self.inputs(run_seed)
 
         def scaled(theta):
             return scales * np.asarray(theta, dtype=np.float64)
 
-        matrix = gradient_descent(scaled, given.T, lr, 7)
-        zero = gradient_descent(scaled, given.T, lr, 0)
-        coupled = gradient_descent(lambda th: self.A @ th, start.copy(), 0.1, 9)
-        return {"matrix": matrix, "zero": zero, "coupled": coupled, "after": given}
+        # theta0 is a view of the base; the base, as the calls left it
+        return {"matrix": gradient_descent(scaled, base.T, lr, 7),
+                "zero": gradient_descent(scaled, base.T, lr, 0),
+                "coupled": gradient_descent(lambda th: self.A @ th, start, 0.1, 9),
+                "after": base}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import COPY_HINT, judge_descent, unchanged
+        from nncourse.checks.nb03 import judge_descent
 
-        scales, base, lr, start = self.cases(run_seed)
+        scales, base, lr, start = self.inputs(run_seed)
         theta0 = base.T
         t = np.arange(8)[:, None, None]
         matrix = (1.0 - lr * scales) ** t * theta0
@@ -454,7 +426,7 @@ class GradientDescentHidden(Check):
             judge_descent("gradient_descent with steps = 0", seen["zero"], theta0[None]),
             judge_descent("gradient_descent on the quadratic with Hessian [[3, 1], [1, 2]]",
                           seen["coupled"], np.array(coupled)),
-            unchanged("gradient_descent (theta0)", seen["after"], base, COPY_HINT))
+            unchanged("gradient_descent (theta0)", base, seen["after"]))
 
 
 class LossHidden(Check):
@@ -465,16 +437,14 @@ class LossHidden(Check):
     fresh = True
     tag = 0
 
-    def cases(self, run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, self.tag)
         n, k = int(rng.integers(2, 7)), int(rng.integers(2, 6))
         ties = self.kind == "mae"
-        matrix = loss_inputs(rng, (n, k), ties)
-        vector = loss_inputs(rng, (n + 3,), ties)
-        view_pred, view_target = loss_inputs(rng, (k, 2 * n), ties)
-        integers = (rng.integers(-4, 5, size=(n, k)), rng.integers(-4, 5, size=(n, k)))
-        return {"matrix": matrix, "vector": vector, "view": (view_pred, view_target),
-                "integers": integers}
+        return {"matrix": loss_inputs(rng, (n, k), ties),
+                "vector": loss_inputs(rng, (n + 3,), ties),
+                "view": loss_inputs(rng, (k, 2 * n), ties),
+                "integers": (rng.integers(-4, 5, size=(n, k)), rng.integers(-4, 5, size=(n, k)))}
 
     @staticmethod
     def handed(label, pred, target):
@@ -484,26 +454,21 @@ class LossHidden(Check):
         return pred, target
 
     def probe(self, fn, run_seed=0):
-        seen = {}
-        for label, (pred, target) in self.cases(run_seed).items():
-            p, t = pred.copy(), target.copy()
-            seen[label] = {"out": list(fn(*self.handed(label, p, t))), "pred_after": p,
-                           "target_after": t}
-        return seen
+        # the arrays (the bases of the views) as the call left them
+        return {label: {"out": fn(*self.handed(label, pred, target)),
+                        "after": {"pred": pred, "target": target}}
+                for label, (pred, target) in self.inputs(run_seed).items()}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import COPY_HINT, judge_loss, unchanged
+        from nncourse.checks.nb03 import judge_loss
 
         verdicts = []
-        for label, (pred, target) in self.cases(run_seed).items():
+        for label, (pred, target) in self.inputs(run_seed).items():
             p, t = self.handed(label, pred, target)
-            entry = seen[label]
             verdicts += [judge_loss(self.kind, f"{self.kind}_loss on {label} inputs of shape "
-                                    f"{np.shape(p)}", entry["out"], p, t),
-                         unchanged(f"{self.kind}_loss (pred)", entry["pred_after"], pred,
-                                   COPY_HINT),
-                         unchanged(f"{self.kind}_loss (target)", entry["target_after"], target,
-                                   COPY_HINT)]
+                                    f"{np.shape(p)}", seen[label]["out"], p, t),
+                         unchanged(f"{self.kind}_loss", {"pred": pred, "target": target},
+                                   seen[label]["after"])]
         return first_failure(*verdicts)
 
 
@@ -533,19 +498,18 @@ class LossSpreadHidden(Check):
     fresh = True
     tag = 0
 
-    def case(self, run_seed):
+    def inputs(self, run_seed):
         rng = rng_for(run_seed, 0, self.tag)
         shape = (int(rng.integers(3, 6)), int(rng.integers(2, 5)))
         return spread_residuals(rng, shape, ties=self.kind == "mae")
 
     def probe(self, fn, run_seed=0):
-        pred, target = self.case(run_seed)
-        return {"out": list(fn(pred.copy(), target.copy()))}
+        return {"out": fn(*self.inputs(run_seed))}
 
     def judge(self, seen, run_seed=0):
         from nncourse.checks.nb03 import judge_loss
 
-        pred, target = self.case(run_seed)
+        pred, target = self.inputs(run_seed)
         return judge_loss(self.kind, f"{self.kind}_loss with residuals pred - target from "
                           f"1e-9 to 1e4 in size, shape {pred.shape}", seen["out"], pred,
                           target, atol=0.0)

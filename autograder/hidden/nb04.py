@@ -7,23 +7,23 @@ from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
     RULES,
     Case,
+    ValueCasesCheck,
     _counting,
     _TooManyCalls,
     build_probe_graph,
-    compare,
+    case_inputs,
     dag_spec,
-    finite_difference_vjp,
-    gradient_check,
     judge_linear_out,
     judge_mlp,
     judge_order,
     judge_value_cases,
     names_in_order,
-    reference_cross_entropy,
-    reference_sigmoid,
+    run_mlp,
     run_value_case,
-    unchanged,
 )
+from nncourse.compare import compare, unchanged
+from nncourse.gradcheck import finite_difference_vjp, gradient_check
+from nncourse.oracle import cross_entropy, cross_entropy_gradient, sigmoid
 from nncourse.verdict import Verdict, first_failure
 
 
@@ -80,13 +80,16 @@ GRAPH_NAMES = {"reuse": "a graph where nodes are used by two later nodes and b *
 
 @register
 class TopologicalOrderExpressions(Check):
-    """topological_order on expression-shaped graphs: shared nodes, x + x, a deep chain."""
+    """topological_order is right on expression graphs: shared nodes, x + x, a deep chain."""
 
     name = "topological_order_hidden_expressions"
 
+    def inputs(self):
+        return _value_graphs(_ExpressionNode)
+
     def probe(self, topological_order):
         seen = {}
-        for name, (nodes, _edges, root) in _value_graphs(_ExpressionNode).items():
+        for name, (nodes, _edges, root) in self.inputs().items():
             tally = {"prev": 0}
             for node in nodes:  # stop a walk that follows every path (2^120 in the chain)
                 node._prev = _counting(node._prev, tally, 20 * len(nodes))
@@ -101,8 +104,7 @@ class TopologicalOrderExpressions(Check):
         return seen
 
     def judge(self, seen):
-        for name in ("reuse", "chain"):
-            _nodes, edges, root = _value_graphs(_ExpressionNode)[name]
+        for name, (_nodes, edges, root) in self.inputs().items():
             what = f"topological_order on {GRAPH_NAMES[name]}"
             if "stopped" in seen[name]:
                 return Verdict.fail(
@@ -187,34 +189,21 @@ HIDDEN_BACKWARD = (
 )
 
 
-def fresh_case_inputs(case: Case, run_seed: int, tag: int, index: int) -> list[float]:
-    """A case's fixed inputs, or uniform draws in [lo, hi] from this run's seed."""
-    if case.fixed is not None:
-        return [float(x) for x in case.fixed]
-    rng = np.random.default_rng([run_seed, tag, index])
-    return [float(x) for x in rng.uniform(case.lo, case.hi, size=case.arity)]
-
-
-class FreshValueCases(Check):
+class FreshValueCases(ValueCasesCheck):
     """Base of the hidden Value checks: a table of expressions at this run's random inputs."""
 
-    cases: tuple[Case, ...] = ()
     tag = 0
     fresh = True
+    defaults = {}
 
-    def probe(self, Value, run_seed=0):
-        return {"cases": [run_value_case(Value, case, fresh_case_inputs(case, run_seed,
-                                                                          self.tag, i))
-                          for i, case in enumerate(self.cases)]}
-
-    def judge(self, seen, run_seed=0):
-        return judge_value_cases(self.cases, seen, run_seed, inputs=[
-            fresh_case_inputs(case, run_seed, self.tag, i) for i, case in enumerate(self.cases)])
+    def inputs(self, run_seed=0):
+        return {"points": [case_inputs(case, run_seed, self.tag, i)
+                           for i, case in enumerate(self.cases)]}
 
 
 @register
 class ValueHiddenArithmetic(FreshValueCases):
-    """Value: numbers on the left of every operator, negative inputs, a node used twice."""
+    """Value is right with numbers left of every operator, negative inputs, a node used twice."""
 
     name = "value_hidden_arithmetic"
     cases = HIDDEN_ARITHMETIC
@@ -223,7 +212,7 @@ class ValueHiddenArithmetic(FreshValueCases):
 
 @register
 class ValueHiddenFunctions(FreshValueCases):
-    """Value: **, tanh, sigmoid at +-1000, exp, log, relu at this run's inputs."""
+    """Value's **, tanh, sigmoid (also at +-1000), exp, log and relu are right at fresh inputs."""
 
     name = "value_hidden_functions"
     cases = HIDDEN_FUNCTIONS
@@ -271,7 +260,7 @@ may be built from others come after them, so the first one off is the one to fix
 
 @register
 class ValueHiddenMixed(FreshValueCases):
-    """Value.backward: longer expressions mixing every operation, nodes used many times.
+    """Value.backward is right on long expressions mixing every operation, nodes used often.
 
     When an expression is wrong, the judge also compares each operation on its own with torch
     and names the first one that is off; only when all of them pass does it point to
@@ -283,24 +272,28 @@ class ValueHiddenMixed(FreshValueCases):
     OPERATIONS_TAG = 4105
     GIVEN_TAG = 4106
 
+    def inputs(self, run_seed=0):
+        return super().inputs(run_seed) | {
+            "given_only": [case_inputs(case, run_seed, self.GIVEN_TAG, i)
+                           for i, case in enumerate(GIVEN_ONLY)],
+            "operations": [case_inputs(case, run_seed, self.OPERATIONS_TAG, i)
+                           for i, case in enumerate(SINGLE_OPERATIONS)]}
+
     def probe(self, Value, run_seed=0):
-        seen = super().probe(Value, run_seed=run_seed)
-        seen["given_only"] = [
-            run_value_case(Value, case, fresh_case_inputs(case, run_seed, self.GIVEN_TAG, i))
-            for i, case in enumerate(GIVEN_ONLY)]
-        seen["operations"] = [
-            run_value_case(Value, case, fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i))
-            for i, case in enumerate(SINGLE_OPERATIONS)]
-        return seen
+        points = self.inputs(run_seed)
+        return super().probe(Value, run_seed=run_seed) | {
+            part: [run_value_case(Value, case, x)
+                   for case, x in zip(cases, points[part], strict=True)]
+            for part, cases in (("given_only", GIVEN_ONLY), ("operations", SINGLE_OPERATIONS))}
 
     def judge(self, seen, run_seed=0):
         verdict = super().judge(seen, run_seed=run_seed)
         if verdict.passed or verdict.message.startswith("Value: not implemented"):
             return verdict
-        for i, (case, result) in enumerate(zip(GIVEN_ONLY, seen["given_only"])):
-            alone = judge_value_cases(
-                (case,), {"cases": [result]}, run_seed,
-                inputs=[fresh_case_inputs(case, run_seed, self.GIVEN_TAG, i)])
+        points = self.inputs(run_seed)
+        for case, result, x in zip(GIVEN_ONLY, seen["given_only"], points["given_only"],
+                                   strict=True):
+            alone = judge_value_cases((case,), [result], [x])
             if not alone.passed:
                 return Verdict.fail(
                     f"{verdict.message}\n  Even an expression made only of the given + is "
@@ -310,10 +303,9 @@ class ValueHiddenMixed(FreshValueCases):
                     "_backward once, in reverse topological order (check your "
                     "topological_order too).",
                     "Section 1: the algorithm of the backward pass.")
-        for i, (case, result) in enumerate(zip(SINGLE_OPERATIONS, seen["operations"])):
-            alone = judge_value_cases(
-                (case,), {"cases": [result]}, run_seed,
-                inputs=[fresh_case_inputs(case, run_seed, self.OPERATIONS_TAG, i)])
+        for case, result, x in zip(SINGLE_OPERATIONS, seen["operations"], points["operations"],
+                                   strict=True):
+            alone = judge_value_cases((case,), [result], [x])
             if not alone.passed:
                 return Verdict.fail(
                     f"{verdict.message}\n  One operation at a time: {case.label} is already "
@@ -327,32 +319,33 @@ class ValueHiddenMixed(FreshValueCases):
 
 @register
 class TopologicalOrderFresh(Check):
-    """topological_order on random graphs drawn for this run (shared and repeated inputs)."""
+    """topological_order is right on random graphs drawn for this run (shared, repeated inputs)."""
 
     name = "topological_order_hidden_fresh"
     fresh = True
     SIZES = (60, 12, 200)
 
+    def inputs(self, run_seed=0):
+        return {n: dag_spec("random", int(np.random.default_rng([run_seed, 4104, k]).integers(
+            2**31)), n) for k, n in enumerate(self.SIZES)}
+
     def probe(self, topological_order, run_seed=0):
-        seen = []
-        for k, n in enumerate(self.SIZES):
-            nodes, root = build_probe_graph("random", _graph_seed(run_seed, k), n)
-            seen.append(names_in_order(topological_order(root), nodes))
-        return {"orders": seen}
+        orders = []
+        for spec in self.inputs(run_seed).values():
+            nodes, root = build_probe_graph(*spec)
+            orders.append(names_in_order(topological_order(root), nodes))
+        return {"orders": orders}
 
     def judge(self, seen, run_seed=0):
         return first_failure(*(
-            judge_order(f"topological_order on a random graph of {n} nodes", got,
-                        *dag_spec("random", _graph_seed(run_seed, k), n))
-            for k, (n, got) in enumerate(zip(self.SIZES, seen["orders"]))))
-
-
-def _graph_seed(run_seed: int, k: int) -> int:
-    return int(np.random.default_rng([run_seed, 4104, k]).integers(2**31))
+            judge_order(f"topological_order on a random graph of {n} nodes", got, *spec)
+            for (n, spec), got in zip(self.inputs(run_seed).items(), seen["orders"],
+                                      strict=True)))
 
 
 # --------------------------------------------------------------------------------------------
-# Layers at this run's random inputs, passed as non-contiguous views (W.T, A[:, ::2])
+# Layers at this run's random inputs, passed as non-contiguous views (W.T, A[:, ::2]) and
+# never copied (a copy would be contiguous): the probes return the views after the calls
 # --------------------------------------------------------------------------------------------
 
 
@@ -367,56 +360,59 @@ def strided(rng: np.random.Generator, shape: tuple[int, ...], how: str,
     return rng.normal(scale=scale, size=2 * shape[0])[::2]
 
 
-def layer_views(run_seed: int, tag: int, scale: float = 1.0):
+def layer_views(run_seed: int, tag: int, scale: float = 1.0) -> dict:
     """(N, D, M) and X (N, D) every second column, W (D, M) a transpose, b (M,) strided,
     dout (N, M) a transpose: all non-contiguous."""
     rng = np.random.default_rng([run_seed, tag])
     n, d, m = (int(v) for v in rng.integers((1, 2, 2), (9, 7, 6)))
-    X = strided(rng, (n, d), "cols", scale)
-    W = strided(rng, (d, m), "T")
-    b = strided(rng, (m,), "step")
-    dout = strided(rng, (n, m), "T")
-    return X, W, b, dout
+    return {"X": strided(rng, (n, d), "cols", scale), "W": strided(rng, (d, m), "T"),
+            "b": strided(rng, (m,), "step"), "dout": strided(rng, (n, m), "T")}
 
 
-def _snapshot(**arrays) -> dict:
-    return {name: np.array(value) for name, value in arrays.items()}
+VIEWS = "(X = A[:, ::2], W = V.T, dout = U.T)"
 
 
 @register
 class LinearForwardFresh(Check):
-    """linear_forward on non-contiguous X, W, b drawn for this run."""
+    """linear_forward is right on non-contiguous X, W and b drawn for this run."""
 
     name = "linear_forward_hidden_fresh"
     fresh = True
 
+    def inputs(self, run_seed=0):
+        x = layer_views(run_seed, 4201)
+        return {"X": x["X"], "W": x["W"], "b": x["b"]}
+
     def probe(self, linear_forward, run_seed=0):
-        X, W, b, _ = layer_views(run_seed, 4201)
-        out, _cache = linear_forward(X, W, b)
+        out, _cache = linear_forward(*self.inputs(run_seed).values())
         return {"out": out}
 
     def judge(self, seen, run_seed=0):
-        X, W, b, _ = layer_views(run_seed, 4201)
-        return judge_linear_out(f"linear_forward(X {X.shape} = A[:, ::2], W {W.shape} = V.T, "
-                                "b)[0]", seen["out"], X, W, b)
+        x = self.inputs(run_seed)
+        return judge_linear_out(f"linear_forward(X {x['X'].shape} = A[:, ::2], W "
+                                f"{x['W'].shape} = V.T, b)[0]", seen["out"], **x)
 
 
 @register
 class LinearBackwardFresh(Check):
-    """linear_backward on non-contiguous X, W, dout drawn for this run; inputs unchanged."""
+    """linear_backward is right on non-contiguous X, W, dout of this run; inputs unchanged."""
 
     name = "linear_backward_hidden_fresh"
     fresh = True
 
+    def inputs(self, run_seed=0):
+        return layer_views(run_seed, 4202)
+
     def probe(self, linear_forward, linear_backward, run_seed=0):
-        X, W, b, dout = layer_views(run_seed, 4202)
-        _out, cache = linear_forward(X, W, b)
-        dX, dW, db = linear_backward(dout, cache)
-        return {"dX": dX, "dW": dW, "db": db, "after": _snapshot(X=X, W=W, b=b, dout=dout)}
+        x = self.inputs(run_seed)
+        _out, cache = linear_forward(x["X"], x["W"], x["b"])
+        dX, dW, db = linear_backward(x["dout"], cache)
+        return {"dX": dX, "dW": dW, "db": db, "after": x}
 
     def judge(self, seen, run_seed=0):
-        X, W, b, dout = layer_views(run_seed, 4202)
-        where = f"on non-contiguous inputs (X {X.shape} = A[:, ::2], W = V.T, dout = U.T)"
+        x = self.inputs(run_seed)
+        X, W, b, dout = x.values()
+        where = f"on non-contiguous inputs {VIEWS}, X {X.shape}"
         return first_failure(
             gradient_check(f"dX {where}", seen["dX"],
                            finite_difference_vjp(lambda Z: Z @ W + b, X, dout)),
@@ -424,162 +420,147 @@ class LinearBackwardFresh(Check):
                            finite_difference_vjp(lambda Z: X @ Z + b, W, dout)),
             gradient_check(f"db {where}", seen["db"],
                            finite_difference_vjp(lambda Z: X @ W + Z, b, dout)),
-            unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
-                      seen["after"]))
+            unchanged("linear_backward", x, seen["after"]))
+
+
+class FreshLayer(Check):
+    """Base of the hidden elementwise-layer checks: forward then backward on this run's
+    non-contiguous X and dout; the views returned as the calls left them."""
+
+    fresh = True
+    tag = extra_tag = 0
+    scale = 1.0
+    extremes: tuple[float, ...] = (0.0,)  # written into X's corners (the kink, or +-800)
+
+    def inputs(self, run_seed=0):
+        X = layer_views(run_seed, self.tag, scale=self.scale)["X"]
+        dout = strided(np.random.default_rng([run_seed, self.extra_tag]), X.shape, "T")
+        X[0, 0] = self.extremes[0]  # written through the view
+        if len(self.extremes) > 1:
+            X[-1, -1] = self.extremes[1]
+        return {"X": X, "dout": dout}
+
+    def probe(self, forward, backward, run_seed=0):
+        x = self.inputs(run_seed)
+        out, cache = forward(x["X"])
+        return {"out": out, "dX": backward(x["dout"], cache), "after": x}
 
 
 @register
-class ReluLayerFresh(Check):
-    """relu_forward/backward on non-contiguous inputs drawn for this run, zeros included."""
+class ReluLayerFresh(FreshLayer):
+    """relu_forward/backward are right on non-contiguous inputs of this run, zeros included."""
 
     name = "relu_layer_hidden_fresh"
-    fresh = True
-
-    @staticmethod
-    def inputs(run_seed):
-        X, _W, _b, _ = layer_views(run_seed, 4203)
-        rng = np.random.default_rng([run_seed, 4213])
-        dout = strided(rng, X.shape, "T")
-        X[0, 0] = 0.0  # the kink, written through the view
-        return X, dout
-
-    def probe(self, relu_forward, relu_backward, run_seed=0):
-        X, dout = self.inputs(run_seed)
-        out, cache = relu_forward(X)
-        dX = relu_backward(dout, cache)
-        return {"out": out, "dX": dX, "after": _snapshot(X=X, dout=dout)}
+    tag, extra_tag = 4203, 4213
 
     def judge(self, seen, run_seed=0):
-        X, dout = self.inputs(run_seed)
+        x = self.inputs(run_seed)
+        X, dout = x.values()
         return first_failure(
             compare("relu_forward(X) on a non-contiguous X", seen["out"], np.maximum(X, 0.0)),
             compare("relu_backward on non-contiguous X and dout", seen["dX"],
                     np.where(X > 0, dout, 0.0)),
-            unchanged("relu_forward/relu_backward", {"X": X, "dout": dout}, seen["after"]))
+            unchanged("relu_forward/relu_backward", x, seen["after"]))
 
 
 @register
-class SigmoidLayerFresh(Check):
-    """sigmoid_forward/backward on non-contiguous inputs of this run, up to magnitude 800."""
+class SigmoidLayerFresh(FreshLayer):
+    """sigmoid_forward/backward are right, warning-free on non-contiguous inputs up to 800."""
 
     name = "sigmoid_layer_hidden_fresh"
-    fresh = True
     warnings_fail = True
-
-    @staticmethod
-    def inputs(run_seed):
-        X, _W, _b, _ = layer_views(run_seed, 4204, scale=4.0)
-        rng = np.random.default_rng([run_seed, 4214])
-        dout = strided(rng, X.shape, "T")
-        X[0, 0], X[-1, -1] = 800.0, -800.0
-        return X, dout
-
-    def probe(self, sigmoid_forward, sigmoid_backward, run_seed=0):
-        X, dout = self.inputs(run_seed)
-        out, cache = sigmoid_forward(X)
-        dX = sigmoid_backward(dout, cache)
-        return {"out": out, "dX": dX, "after": _snapshot(X=X, dout=dout)}
+    tag, extra_tag, scale, extremes = 4204, 4214, 4.0, (800.0, -800.0)
 
     def judge(self, seen, run_seed=0):
-        X, dout = self.inputs(run_seed)
-        s = reference_sigmoid(X)
+        x = self.inputs(run_seed)
+        X, dout = x.values()
+        s = sigmoid(X)
         return first_failure(
             compare("sigmoid_forward(X) on a non-contiguous X", seen["out"], s, atol=1e-12),
             compare("sigmoid_backward on non-contiguous X and dout", seen["dX"],
                     dout * s * (1 - s), atol=1e-12),
-            unchanged("sigmoid_forward/sigmoid_backward", {"X": X, "dout": dout},
-                      seen["after"]))
-
-
-def fresh_scores(run_seed: int):
-    """Scores (N, K) as a transpose, rows shifted by very different amounts, and labels."""
-    rng = np.random.default_rng([run_seed, 4205])
-    n, k = (int(v) for v in rng.integers((3, 2), (9, 7)))
-    scores = strided(rng, (n, k), "T", scale=3.0)
-    scores += rng.choice([-900.0, -300.0, 0.0, 400.0, 950.0], size=(n, 1))
-    y = rng.integers(0, k, size=2 * n)[::2]
-    return scores, y
+            unchanged("sigmoid_forward/sigmoid_backward", x, seen["after"]))
 
 
 @register
 class SoftmaxCrossEntropyFresh(Check):
-    """softmax_cross_entropy on this run's scores: a transpose, rows with different maxima."""
+    """softmax_cross_entropy is right, warning-free on this run's transposed, far-apart scores."""
 
     name = "softmax_cross_entropy_hidden_fresh"
     fresh = True
     warnings_fail = True
 
+    def inputs(self, run_seed=0):
+        rng = np.random.default_rng([run_seed, 4205])
+        n, k = (int(v) for v in rng.integers((3, 2), (9, 7)))
+        scores = strided(rng, (n, k), "T", scale=3.0)
+        scores += rng.choice([-900.0, -300.0, 0.0, 400.0, 950.0], size=(n, 1))
+        return {"scores": scores, "y": rng.integers(0, k, size=2 * n)[::2]}
+
     def probe(self, softmax_cross_entropy, run_seed=0):
-        scores, y = fresh_scores(run_seed)
-        loss, dscores = softmax_cross_entropy(scores, y)
-        return {"loss": loss, "dscores": dscores, "after": _snapshot(scores=scores, y=y)}
+        x = self.inputs(run_seed)
+        loss, dscores = softmax_cross_entropy(x["scores"], x["y"])
+        return {"loss": loss, "dscores": dscores, "after": x}
 
     def judge(self, seen, run_seed=0):
-        scores, y = fresh_scores(run_seed)
-        n = len(y)
-        p = np.exp(scores - scores.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(n), y] -= 1.0
+        x = self.inputs(run_seed)
+        scores, y = x.values()
         return first_failure(
             compare(f"loss on scores {scores.shape} (a transpose; row maxima far apart)",
-                    np.squeeze(seen["loss"]), reference_cross_entropy(scores, y), n=n),
-            compare("dscores on the same scores", seen["dscores"], p / n, n=n),
-            unchanged("softmax_cross_entropy", {"scores": scores, "y": y}, seen["after"]))
+                    np.squeeze(seen["loss"]), cross_entropy(scores, y), n=len(y)),
+            compare("dscores on the same scores", seen["dscores"],
+                    cross_entropy_gradient(scores, y), n=len(y)),
+            unchanged("softmax_cross_entropy", x, seen["after"]))
 
 
 @register
 class SoftmaxCrossEntropyUniform(Check):
-    """softmax_cross_entropy on equal scores: loss log K, dscores (1/K - onehot) / N."""
+    """softmax_cross_entropy on equal scores gives the loss log K and the matching dscores."""
 
     name = "softmax_cross_entropy_hidden_uniform"
 
+    def inputs(self):
+        return {"scores": np.full((5, 5), 7.0), "y": np.array([0, 3, 3, 1, 4])}
+
     def probe(self, softmax_cross_entropy):
-        y = np.array([0, 3, 3, 1, 4])
-        loss, dscores = softmax_cross_entropy(np.full((5, 5), 7.0), y.copy())
+        loss, dscores = softmax_cross_entropy(*self.inputs().values())
         return {"loss": loss, "dscores": dscores}
 
     def judge(self, seen):
-        y = np.array([0, 3, 3, 1, 4])
-        expected = np.full((5, 5), 0.2)
-        expected[np.arange(5), y] -= 1.0
-        return first_failure(compare("loss on equal scores (5 classes)", np.squeeze(seen["loss"]),
-                                     np.log(5.0)),
-                             compare("dscores on equal scores", seen["dscores"], expected / 5,
-                                     n=5))
-
-
-def mlp_views(run_seed: int, k: int):
-    """A two-layer net's params and data for this run; W1 a transpose, X every second column,
-    b2 strided. k = 0: random sizes; k = 1: a batch of one."""
-    rng = np.random.default_rng([run_seed, 4206, k])
-    n, d, h, c = (int(v) for v in rng.integers((2, 2, 2, 2), (14, 6, 9, 6)))
-    n = 1 if k == 1 else n
-    params = {"W1": strided(rng, (d, h), "T") / np.sqrt(d), "b1": rng.normal(size=h) * 0.1,
-              "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)),
-              "b2": strided(rng, (c,), "step") * 0.1}
-    X = strided(rng, (n, d), "cols")
-    y = rng.integers(0, c, size=n)
-    return params, X, y
+        return first_failure(
+            compare("loss on equal scores (5 classes)", np.squeeze(seen["loss"]), np.log(5.0)),
+            compare("dscores on equal scores", seen["dscores"],
+                    cross_entropy_gradient(*self.inputs().values()), n=5))
 
 
 @register
 class MlpHiddenFresh(Check):
-    """mlp_loss_and_grads at this run's sizes, non-contiguous arrays, and a batch of one."""
+    """mlp_loss_and_grads is right at this run's sizes, non-contiguous arrays, a batch of one."""
 
     name = "mlp_loss_and_grads_hidden_fresh"
     rules = RULES["mlp_loss_and_grads"]
     fresh = True
 
-    def probe(self, mlp_loss_and_grads, run_seed=0):
-        seen = []
+    def inputs(self, run_seed=0):
+        """A two-layer net's params and data for this run; W1 a transpose, X every second
+        column, b2 strided. Run 0: random sizes; run 1: a batch of one."""
+        runs = []
         for k in (0, 1):
-            params, X, y = mlp_views(run_seed, k)
-            loss, grads = mlp_loss_and_grads(params, X, y)
-            seen.append({"loss": loss, "grads": dict(grads),
-                         "after": _snapshot(**{f"params['{key}']": v for key, v in params.items()},
-                                            X=X, y=y)})
-        return {"runs": seen}
+            rng = np.random.default_rng([run_seed, 4206, k])
+            n, d, h, c = (int(v) for v in rng.integers((2, 2, 2, 2), (14, 6, 9, 6)))
+            n = 1 if k == 1 else n
+            params = {"W1": strided(rng, (d, h), "T") / np.sqrt(d),
+                      "b1": rng.normal(size=h) * 0.1,
+                      "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)),
+                      "b2": strided(rng, (c,), "step") * 0.1}
+            runs.append({"params": params, "X": strided(rng, (n, d), "cols"),
+                         "y": rng.integers(0, c, size=n)})
+        return {"runs": runs}
+
+    def probe(self, mlp_loss_and_grads, run_seed=0):
+        return {"runs": [run_mlp(mlp_loss_and_grads, **run)
+                         for run in self.inputs(run_seed)["runs"]]}
 
     def judge(self, seen, run_seed=0):
-        return first_failure(*(judge_mlp(run, *mlp_views(run_seed, k))
-                               for k, run in enumerate(seen["runs"])))
+        return first_failure(*(judge_mlp(got, **run) for got, run in
+                               zip(seen["runs"], self.inputs(run_seed)["runs"], strict=True)))

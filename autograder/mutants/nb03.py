@@ -172,6 +172,13 @@ MUTANTS = [
         "        result = result @ J\n"
         "    return result\n"),
         why="right product, but the caller's list comes back reversed"),
+    Mutant("chain_pops_list", "chain_jacobians", source=(
+        "def chain_jacobians(jacobians):\n"
+        "    result = jacobians.pop(0)\n"
+        "    while jacobians:\n"
+        "        result = jacobians.pop(0) @ result\n"
+        "    return result\n"),
+        why="right product, but the caller's list comes back empty (shorter than given)"),
     Mutant("chain_drops_first", "chain_jacobians",
            edits=[("for J in reversed(jacobians[:-1]):", "for J in reversed(jacobians[1:-1]):")]),
     # gradient_descent

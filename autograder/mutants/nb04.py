@@ -328,6 +328,11 @@ MUTANTS += [
 ]
 
 SHORTCUTS += [
+    Shortcut("topo_skips_leaves", "topological_order",
+             edits=[("        order.append(node)\n",
+                     "        if node._prev:\n            order.append(node)\n")],
+             why="a shorter list: leaves have no _backward, so it leaves them out; backward "
+                 "still works, but the order misses nodes"),
     Shortcut("topo_graphlib", "topological_order", source=(
         "from graphlib import TopologicalSorter\n\n\n"
         "def topological_order(root):\n"

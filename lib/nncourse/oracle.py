@@ -41,6 +41,16 @@ def cross_entropy(scores, y) -> float:
         _tensor(scores), torch.as_tensor(np.asarray(y, dtype=np.int64))))
 
 
+def cross_entropy_gradient(scores, y) -> np.ndarray:
+    """Gradient (N, C) of :func:`cross_entropy` with respect to ``scores``, by torch autograd."""
+    import torch
+
+    from nncourse.gradcheck import torch_gradient
+
+    target = torch.as_tensor(np.asarray(y, dtype=np.int64))
+    return torch_gradient(lambda s: torch.nn.functional.cross_entropy(s, target), scores)[0]
+
+
 def network(weights, biases, activation: str = "tanh"):
     """An MLP as a torch ``nn.Sequential`` of ``nn.Linear`` layers: weights[i] (d_i, d_{i+1}),
     biases[i] (d_{i+1},), ``activation`` between layers, none after the last."""

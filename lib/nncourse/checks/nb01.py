@@ -12,19 +12,13 @@ import warnings
 
 import numpy as np
 
+from nncourse import oracle
 from nncourse.checking import Check, register
-from nncourse.compare import compare, describe
+from nncourse.compare import compare, describe, known_mistake
+from nncourse.data import BOOLEAN_INPUTS, TRUTH_TABLES, boolean_data
 from nncourse.plain import to_plain
 from nncourse.rules import RuleBroken, Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
-
-INPUTS_2 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-TRUTH = {
-    "and": np.array([0.0, 0.0, 0.0, 1.0]),
-    "or": np.array([0.0, 1.0, 1.0, 1.0]),
-    "nand": np.array([1.0, 1.0, 1.0, 0.0]),
-    "xor": np.array([0.0, 1.0, 1.0, 0.0]),
-}
 
 XOR_RULES = Rules(built_from=("neuron", "logic_gate_weights"))
 
@@ -37,38 +31,6 @@ RULES = {
 
 XOR_BUILT_FROM = ("xor_network must be computed with neuron() and logic_gate_weights(); "
                   "it computed XOR another way")
-
-
-def reference_sigmoid(z: np.ndarray) -> np.ndarray:
-    """torch's sigmoid: the oracle for every sigmoid-based expectation."""
-    import torch
-
-    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=np.float64))).numpy()
-
-
-def torch_network(weights, biases, activation: str = "tanh"):
-    """The same MLP as a torch ``nn.Sequential`` of ``nn.Linear`` layers (judges only)."""
-    import torch
-
-    layers = []
-    for W, b in zip(weights, biases):
-        W = torch.as_tensor(np.asarray(W, dtype=np.float64))
-        linear = torch.nn.Linear(*W.shape, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(W.T)  # torch stores (out, in)
-            linear.bias.copy_(torch.as_tensor(np.asarray(b, dtype=np.float64)))
-        layers += [linear, {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
-                            "relu": torch.nn.ReLU, "identity": torch.nn.Identity}[activation]()]
-    return torch.nn.Sequential(*layers[:-1])  # no activation after the output layer
-
-
-def reference_scores(X, weights, biases, activation: str = "tanh") -> np.ndarray:
-    """Scores of the MLP computed by torch (judges only)."""
-    import torch
-
-    with torch.no_grad():
-        return torch_network(weights, biases, activation)(
-            torch.as_tensor(np.asarray(X, dtype=np.float64))).numpy()
 
 
 def random_mlp(dims, seed):
@@ -105,13 +67,6 @@ def torch_parameter_count(dims) -> int:
     return int(sum(p.numel() for p in net.parameters()))
 
 
-def _finite(name: str, value) -> Verdict | None:
-    array = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(array)):
-        return Verdict.fail(f"{name} contains nan or inf.")
-    return None
-
-
 # --- sigmoid ----------------------------------------------------------------------------
 
 SIGMOID_HINTS = ("Compare your function, entry by entry, with the definition of the sigmoid "
@@ -121,29 +76,27 @@ SIGMOID_HINTS = ("Compare your function, entry by entry, with the definition of 
                  "shape.")
 
 
-def _sigmoid_inputs(seed):
-    rng = np.random.default_rng([seed, 101])
-    return rng.normal(scale=4.0, size=(5, 3))
-
-
 @register
 class SigmoidValues(Check):
-    """sigmoid matches torch.sigmoid on a 1-D grid and on a non-contiguous 2-D array."""
+    """Your sigmoid gives the right values on a grid of numbers and on a transposed 2-D array."""
 
     name = "sigmoid_values"
     fresh = True
+    defaults = {"seed": 0}
+    LABELS = {"grid": "sigmoid(np.linspace(-8, 8, 33))",
+              "matrix": "sigmoid of a (3, 5) array (a transposed view)"}
 
-    def probe(self, sigmoid, seed=0, run_seed=0):
-        z = _sigmoid_inputs([seed, run_seed])
-        return {"grid": sigmoid(np.linspace(-8, 8, 33)), "matrix": sigmoid(z.T)}
+    def inputs(self, seed, run_seed=0):
+        z = np.random.default_rng([[seed, run_seed], 101]).normal(scale=4.0, size=(5, 3))
+        return {"grid": np.linspace(-8, 8, 33), "matrix": z.T}
 
-    def judge(self, seen, seed=0, run_seed=0):
-        z = _sigmoid_inputs([seed, run_seed])
-        return first_failure(
-            compare("sigmoid(np.linspace(-8, 8, 33))", seen["grid"],
-                    reference_sigmoid(np.linspace(-8, 8, 33)), hints=SIGMOID_HINTS),
-            compare("sigmoid of a (3, 5) array (a transposed view)", seen["matrix"],
-                    reference_sigmoid(z.T), hints=SIGMOID_HINTS))
+    def probe(self, sigmoid, **args):
+        return {key: sigmoid(z) for key, z in self.inputs(**args).items()}
+
+    def judge(self, seen, **args):
+        return first_failure(*(compare(self.LABELS[key], seen[key], oracle.sigmoid(z),
+                                       hints=SIGMOID_HINTS)
+                               for key, z in self.inputs(**args).items()))
 
 
 @contextlib.contextmanager
@@ -171,19 +124,21 @@ def numpy_warnings_on():
 
 @register
 class SigmoidStable(Check):
-    """sigmoid is finite and warning-free at z = -1000 and z = 1000."""
+    """Your sigmoid stays finite and warning-free for very large inputs (z = -1000 and 1000)."""
 
     name = "sigmoid_stable"
     warnings_fail = True
 
+    def inputs(self):
+        return {"z": np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])}
+
     def probe(self, sigmoid):
         with numpy_warnings_on():
-            return {"out": sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))}
+            return {"out": sigmoid(self.inputs()["z"])}
 
     def judge(self, seen):
         return compare("sigmoid([-1000, -30, 0, 30, 1000])", seen["out"],
-                       reference_sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])),
-                       atol=1e-12,
+                       oracle.sigmoid(self.inputs()["z"]), atol=1e-12,
                        hints=("Which entry goes wrong? For a very negative z, exp(-z) is "
                               "larger than any float.",
                               "Section 1, 'Numerical care': rewrite the fraction for z < 0 so "
@@ -203,11 +158,6 @@ DEFAULT_HINTS = ("The default activation must be your sigmoid. A default is fixe
                  "neuron cell again.",
                  "Does test_sigmoid pass? neuron's own values are tested with other "
                  "activations; this part only asks that the default is your sigmoid.")
-
-
-def _neuron_inputs(seed):
-    rng = np.random.default_rng([seed, 102])
-    return rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=6)
 
 
 def _outcome(compute) -> dict:
@@ -242,14 +192,20 @@ def _judge_default(seen) -> Verdict:
 
 @register
 class NeuronValues(Check):
-    """neuron: one example (D,) or a batch (N, D), any layout, given activation; default sigmoid."""
+    """Your neuron is right on one example or a batch, in any layout; its default is sigmoid."""
 
     name = "neuron_values"
     fresh = True
+    defaults = {"seed": 1}
 
-    def probe(self, neuron, seed=1, run_seed=0):
-        M, X, w_long = _neuron_inputs([seed, run_seed])
-        x, w = M[:, 1], w_long[::2]  # strided views: a column of a matrix, every other entry
+    def inputs(self, seed, run_seed=0):
+        rng = np.random.default_rng([[seed, run_seed], 102])
+        M, X, w_long = rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=6)
+        # strided views: a column of a matrix, every other entry
+        return {"x": M[:, 1], "X": X, "w": w_long[::2]}
+
+    def probe(self, neuron, **args):
+        x, X, w = self.inputs(**args).values()
         own = original(neuron, "sigmoid")
         return {"one": neuron(x, w, 0.5, activation=np.tanh),
                 "batch": neuron(X, w, -0.25, activation=np.arctan),
@@ -259,9 +215,8 @@ class NeuronValues(Check):
                 "with_sigmoid": _outcome(lambda: neuron(X, w, -0.25, activation=own))
                 if callable(own) else {"missing": True}}
 
-    def judge(self, seen, seed=1, run_seed=0):
-        M, X, w_long = _neuron_inputs([seed, run_seed])
-        x, w = M[:, 1], w_long[::2]
+    def judge(self, seen, **args):
+        x, X, w = self.inputs(**args).values()
         return first_failure(
             compare("neuron(x, w, 0.5, activation=np.tanh) for x of shape (3,)", seen["one"],
                     np.tanh(x @ w + 0.5), hints=NEURON_HINTS),
@@ -280,7 +235,7 @@ class NeuronValues(Check):
 
 @register
 class LogicGates(Check):
-    """one sigmoid neuron with your weights reproduces AND, OR and NAND within 0.01."""
+    """Your weights make a sigmoid neuron compute AND, OR, NAND (within 0.01); 'xor' raises."""
 
     name = "logic_gates"
 
@@ -305,13 +260,13 @@ class LogicGates(Check):
                 return Verdict.fail(f"logic_gate_weights({gate!r}) returned w of shape "
                                     f"{w.shape}, expected (2,): one weight per input.")
             b = np.asarray(seen[gate]["b"], dtype=np.float64)
-            if b.size != 1 or _finite("w and b", np.append(w, b)):
-                return Verdict.fail(f"logic_gate_weights({gate!r}): b should be one finite "
-                                    f"number and w finite; got w={w}, b={describe(b)}.")
-            out = reference_sigmoid(INPUTS_2 @ w + float(b.reshape(-1)[0]))
-            wrong_side = np.any(np.round(out) != TRUTH[gate])
+            if b.size != 1:
+                return Verdict.fail(f"logic_gate_weights({gate!r}): b should be one number; "
+                                    f"got {describe(b)}.")
+            out = oracle.sigmoid(BOOLEAN_INPUTS @ w + float(b.reshape(-1)[0]))
+            wrong_side = np.any(np.round(out) != TRUTH_TABLES[gate])
             verdict = compare(f"the {gate.upper()} neuron's outputs on (0,0), (0,1), (1,0), "
-                              "(1,1)", out, TRUTH[gate], atol=0.01, rtol=0.0,
+                              "(1,1)", out, TRUTH_TABLES[gate], atol=0.01, rtol=0.0,
                               hints=(("Some input falls on the wrong side of the line "
                                       "x @ w + b = 0: make a table of the four weighted sums, "
                                       "as the lesson does for its worked gate.",
@@ -356,17 +311,21 @@ def _xor_verdict(name: str, got, expected) -> Verdict:
 
 @register
 class XorNetwork(Check):
-    """xor_network returns XOR of each row, within 0.01, shape (N,), for rows in any order."""
+    """Your xor_network gives XOR of each row (within 0.01, shape (N,)), rows in any order."""
 
     name = "xor_network_truth"
     rules = XOR_RULES
+    defaults = {"order": (0, 1, 2, 3)}
 
-    def probe(self, xor_network, order=(0, 1, 2, 3)):
-        return {"out": xor_network(INPUTS_2[list(order)].copy())}
+    def inputs(self, order):
+        return {"X": BOOLEAN_INPUTS[list(order)]}
 
-    def judge(self, seen, order=(0, 1, 2, 3)):
+    def probe(self, xor_network, order):
+        return {"out": xor_network(self.inputs(order)["X"])}
+
+    def judge(self, seen, order):
         return _xor_verdict("xor_network on the four inputs", seen["out"],
-                            TRUTH["xor"][list(order)])
+                            TRUTH_TABLES["xor"][list(order)])
 
 
 GATE_SWAPS = {"and_or": {"and": "or", "or": "and"}, "and_nand": {"and": "nand", "nand": "and"}}
@@ -465,7 +424,7 @@ def sigmoid_networks(X, own_gates) -> list[np.ndarray]:
     for first, second in (pairs[:2], pairs[1::-1]):
         weights = [np.column_stack([first[0], second[0]]), pairs[2][0].reshape(2, 1)]
         biases = [np.array([first[1], second[1]]), np.array([pairs[2][1]])]
-        outputs.append(reference_sigmoid(reference_scores(X, weights, biases, "sigmoid"))[:, 0])
+        outputs.append(oracle.sigmoid(oracle.network_scores(X, weights, biases, "sigmoid"))[:, 0])
     return outputs
 
 
@@ -474,11 +433,11 @@ def judge_built_from(seen, rows) -> Verdict:
     if seen.get("missing"):
         return Verdict.fail(f"{XOR_BUILT_FROM}: neuron or logic_gate_weights is not defined "
                             "in your notebook.")
-    truth = TRUTH["xor"][rows]
+    truth = TRUTH_TABLES["xor"][rows]
     plain = _xor_verdict("xor_network", seen["plain"], truth)
     if not plain.passed:
         return plain
-    expected = {"and_or": np.ones(len(rows)), "and_nand": TRUTH["nand"][rows],
+    expected = {"and_or": np.ones(len(rows)), "and_nand": TRUTH_TABLES["nand"][rows],
                 "negated": np.ones(len(rows))}
     for key in ("and_or", "and_nand"):
         if seen[key + "_calls"] == 0:
@@ -513,7 +472,7 @@ def judge_built_from(seen, rows) -> Verdict:
 
 def judge_neuron_values(seen, rows) -> Verdict:
     """xor_network's output is its output neuron's, of sigmoid neurons, unaltered."""
-    grid = reference_sigmoid(ACTIVATION_GRID)
+    grid = oracle.sigmoid(ACTIVATION_GRID)
     for entry in seen["neuron_log"]:
         on_grid = entry.get("on_grid")
         if on_grid is None:
@@ -537,7 +496,7 @@ def judge_neuron_values(seen, rows) -> Verdict:
             "Return the output neuron's values as they are (reshaping is fine): no "
             "rounding, thresholds or comparisons after it.",
             "Section 3: the output neuron's output is the answer.")
-    X = INPUTS_2[list(rows)]
+    X = BOOLEAN_INPUTS[list(rows)]
     candidates = sigmoid_networks(X, seen["own_gates"])
     if candidates and not any(np.all(np.abs(out - c) <= 1e-9 + 1e-6 * np.abs(c))
                               for c in candidates):
@@ -555,19 +514,25 @@ def judge_neuron_values(seen, rows) -> Verdict:
 
 @register
 class XorBuiltFrom(Check):
-    """xor_network is built from neuron() and logic_gate_weights(): its output follows them."""
+    """Your xor_network is built from your neuron and logic_gate_weights: it follows them."""
 
     name = "xor_network_built_from"
     rules = XOR_RULES
 
     def probe(self, xor_network):
-        return probe_built_from(xor_network, INPUTS_2)
+        return probe_built_from(xor_network, BOOLEAN_INPUTS)
 
     def judge(self, seen):
         return judge_built_from(seen, [0, 1, 2, 3])
 
 
 # --- perceptron -------------------------------------------------------------------------
+
+def run_perceptron(perceptron_train, *args, **kwargs) -> dict:
+    """perceptron_train's raw (w, b, mistakes)."""
+    w, b, mistakes = perceptron_train(*args, **kwargs)
+    return {"w": w, "b": b, "mistakes": mistakes}
+
 
 def _perceptron_judge(name, seen, inputs, targets, separable: bool,
                       max_epochs: int) -> Verdict:
@@ -580,9 +545,8 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
     b = np.asarray(seen["b"], dtype=np.float64)
     if w.shape != (2,):
         return Verdict.fail(f"{name}: w has shape {w.shape}, expected (2,).")
-    if b.size != 1 or not np.all(np.isfinite(np.append(w, b))):
-        return Verdict.fail(f"{name}: b should be one finite number (w finite); got "
-                            f"w={w}, b={describe(b)}.")
+    if b.size != 1:
+        return Verdict.fail(f"{name}: b should be one number; got {describe(b)}.")
     b = float(b.reshape(-1)[0])
     if not mistakes:
         return Verdict.fail(f"{name}: mistakes is empty; it needs one count per epoch run.")
@@ -612,44 +576,62 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
 
 @register
 class PerceptronSeparable(Check):
-    """perceptron_train learns AND and OR, stopping after the first mistake-free epoch."""
+    """Your perceptron_train learns AND and OR and stops after the first mistake-free epoch."""
 
     name = "perceptron_separable"
+    GATES = ("and", "or")
 
     def probe(self, perceptron_train):
-        seen = {}
-        for gate in ("and", "or"):
-            w, b, mistakes = perceptron_train(INPUTS_2.copy(), TRUTH[gate].copy())
-            seen[gate] = {"w": w, "b": b, "mistakes": mistakes}
-        return seen
+        return {gate: run_perceptron(perceptron_train, *boolean_data(gate))
+                for gate in self.GATES}
 
     def judge(self, seen):
         return first_failure(*(
-            _perceptron_judge(f"perceptron_train on {gate.upper()}", seen[gate], INPUTS_2,
-                              TRUTH[gate], True, 100) for gate in ("and", "or")))
+            _perceptron_judge(f"perceptron_train on {gate.upper()}", seen[gate],
+                              *boolean_data(gate), True, 100) for gate in self.GATES))
 
 
 @register
 class PerceptronXor(Check):
-    """perceptron_train never reaches zero mistakes on XOR and runs all max_epochs."""
+    """Your perceptron_train never reaches zero mistakes on XOR and runs all max_epochs epochs."""
 
     name = "perceptron_xor"
+    defaults = {"max_epochs": 25}
 
-    def probe(self, perceptron_train, max_epochs=25):
-        w, b, mistakes = perceptron_train(INPUTS_2.copy(), TRUTH["xor"].copy(),
-                                          max_epochs=max_epochs)
-        return {"w": w, "b": b, "mistakes": mistakes}
+    def probe(self, perceptron_train, max_epochs):
+        return run_perceptron(perceptron_train, *boolean_data("xor"), max_epochs=max_epochs)
 
-    def judge(self, seen, max_epochs=25):
-        return _perceptron_judge("perceptron_train on XOR", seen, INPUTS_2, TRUTH["xor"],
-                                 False, max_epochs)
+    def judge(self, seen, max_epochs):
+        return _perceptron_judge("perceptron_train on XOR", seen, *boolean_data("xor"), False,
+                                 max_epochs)
 
 
 # --- count_parameters -------------------------------------------------------------------
 
+def judge_counts(cases, counts) -> Verdict:
+    """count_parameters' answers ``counts`` for the networks ``cases``, one to one."""
+    for dims, got in zip(cases, counts, strict=True):
+        expected = torch_parameter_count(dims)
+        if got != expected:
+            weights = expected - sum(dims[1:])
+            cause = known_mistake(got, {
+                "That is the number of weights alone: a layer's units have biases too.":
+                    weights,
+                "That counts one bias per unit a layer reads from: a bias belongs to a unit "
+                "of the layer the weights lead to.": weights + sum(dims[:-1])})
+            return Verdict.fail(f"count_parameters({dims}) returned {got!r}, expected "
+                                f"{expected}.", cause or
+                                "Count layer by layer: how many weights connect layer i to "
+                                "layer i + 1, and how many units (each with one bias) does "
+                                "layer i + 1 have?",
+                                "Redo the lesson's count for [5, 3, 3, 2] one layer at a "
+                                "time, then write the same steps for any dims.")
+    return Verdict.ok()
+
+
 @register
 class CountParameters(Check):
-    """count_parameters counts weights and biases: [5, 3, 3, 2] has 38."""
+    """Your count_parameters counts every weight and bias ([5, 3, 3, 2] has 38)."""
 
     name = "count_parameters_values"
     CASES = ([5, 3, 3, 2], [2, 2, 1], [64, 32, 10])
@@ -658,20 +640,7 @@ class CountParameters(Check):
         return {"counts": [count_parameters(list(dims)) for dims in self.CASES]}
 
     def judge(self, seen):
-        for dims, got in zip(self.CASES, seen["counts"]):
-            expected = torch_parameter_count(dims)
-            if got != expected:
-                weights = expected - sum(dims[1:])
-                hint = ("That is the number of weights alone: a layer's units have biases "
-                        "too." if got == weights else
-                        "Count layer by layer: how many weights connect layer i to layer "
-                        "i + 1, and how many units (each with one bias) does layer i + 1 "
-                        "have?")
-                return Verdict.fail(f"count_parameters({dims}) returned {got!r}, expected "
-                                    f"{expected}.", hint,
-                                    "Redo the lesson's count for [5, 3, 3, 2] one layer at a "
-                                    "time, then write the same steps for any dims.")
-        return Verdict.ok()
+        return judge_counts(self.CASES, seen["counts"])
 
 
 # --- init_mlp ---------------------------------------------------------------------------
@@ -702,11 +671,7 @@ def judge_init(seen, dims) -> Verdict:
             "which size comes first?",
             "Section 5: W_i maps layer i to layer i + 1; b_i has one entry per unit of "
             "layer i + 1.")
-    for W, b in zip(weights, biases):
-        bad = _finite("the weights and biases", np.append(W.ravel(), b))
-        if bad:
-            return bad
-    for fan_in, W in zip(dims[:-1], weights):
+    for fan_in, W in zip(dims[:-1], weights, strict=True):
         std, mean, target = float(np.std(W)), float(np.mean(W)), 1 / np.sqrt(fan_in)
         if abs(std / target - 1) > 0.06:
             ratio = std / target
@@ -733,7 +698,8 @@ def judge_init(seen, dims) -> Verdict:
                     "depends on the layer.")
     if any(np.any(b != 0.0) for b in biases):
         return Verdict.fail("biases should start at exactly zero.")
-    same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights[-1:]))
+    same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights[-1:],
+                                                                   strict=True))
     differ = not np.array_equal(np.asarray(seen["other_first"]), weights[0])
     if not same or not differ:
         return Verdict.fail(
@@ -750,22 +716,27 @@ def judge_init(seen, dims) -> Verdict:
 
 @register
 class InitMlp(Check):
-    """init_mlp: W_i (dims[i], dims[i+1]) with variance 1/dims[i], zero biases, from rng."""
+    """Your init_mlp draws W_i of shape (d_i, d_i+1) and variance 1/d_i from rng; biases zero."""
 
     name = "init_mlp_shapes_and_scale"
     fresh = True
+    defaults = {"seed": 0}
 
-    def probe(self, init_mlp, seed=0, run_seed=0):
-        return {"small": probe_init(init_mlp, [5, 3, 3, 2], [seed, run_seed]),
-                "big": probe_init(init_mlp, INIT_DIMS, [seed, run_seed, 7])}
+    def inputs(self, seed, run_seed=0):
+        """(dims, rng seed) of a small net (its shapes judged) and a big one (its statistics)."""
+        return {"small": ([5, 3, 3, 2], [seed, run_seed]), "big": (INIT_DIMS, [seed, run_seed, 7])}
 
-    def judge(self, seen, seed=0, run_seed=0):
-        small = seen["small"]
-        shapes = ([list(np.shape(W)) for W in small["weights"]],
-                  [list(np.shape(b)) for b in small["biases"]])
-        if shapes != ([[5, 3], [3, 3], [3, 2]], [[3], [3], [2]]):
-            return judge_init(small, [5, 3, 3, 2])
-        return judge_init(seen["big"], INIT_DIMS)
+    def probe(self, init_mlp, **args):
+        return {key: probe_init(init_mlp, dims, seed)
+                for key, (dims, seed) in self.inputs(**args).items()}
+
+    def judge(self, seen, **args):
+        (small, _), (big, _) = self.inputs(**args).values()
+        shapes = ([list(np.shape(W)) for W in seen["small"]["weights"]],
+                  [list(np.shape(b)) for b in seen["small"]["biases"]])
+        if shapes != ([[a, b] for a, b in zip(small, small[1:])], [[b] for b in small[1:]]):
+            return judge_init(seen["small"], small)
+        return judge_init(seen["big"], big)
 
 
 # --- mlp_forward ------------------------------------------------------------------------
@@ -776,32 +747,29 @@ FORWARD_HINTS = ("Compare the number of activations applied with the number of h
                  "activation; the output layer is the affine map alone.")
 
 
-def _forward_inputs(dims, n, seed):
-    weights, biases = strided_mlp(list(dims), [seed, 103])
-    X = np.random.default_rng([seed, 104]).normal(size=(n, 2 * dims[0]))[:, ::2]
-    return X, weights, biases
-
-
 @register
 class MlpForward(Check):
-    """mlp_forward: activation after each hidden layer, raw scores out; matches torch."""
+    """Your mlp_forward applies the activation after each hidden layer and returns raw scores."""
 
     name = "mlp_forward_values"
     fresh = True
+    defaults = {"dims": (4, 6, 5, 3), "n": 7, "seed": 3}
 
-    def probe(self, mlp_forward, dims=(4, 6, 5, 3), n=7, seed=3, run_seed=0):
-        X, weights, biases = _forward_inputs(dims, n, [seed, run_seed])
-        return {"out": mlp_forward(X, weights, biases)}
+    def inputs(self, dims, n, seed, run_seed=0):
+        """Non-contiguous X (n, dims[0]), weights and biases."""
+        weights, biases = strided_mlp(list(dims), [[seed, run_seed], 103])
+        X = np.random.default_rng([[seed, run_seed], 104]).normal(size=(n, 2 * dims[0]))[:, ::2]
+        return {"X": X, "weights": weights, "biases": biases}
 
-    def judge(self, seen, dims=(4, 6, 5, 3), n=7, seed=3, run_seed=0):
-        X, weights, biases = _forward_inputs(dims, n, [seed, run_seed])
-        expected = reference_scores(X, weights, biases)
-        verdict = compare(f"mlp_forward on X {X.shape} with dims {list(dims)}", seen["out"],
-                          expected, hints=FORWARD_HINTS)
-        out = np.asarray(seen["out"], dtype=np.float64) if not verdict.passed else None
-        if out is not None and out.shape == expected.shape and np.allclose(out, np.tanh(expected)):
-            verdict.message += "\n  likely cause: tanh applied after the output layer too."
-        return verdict
+    def probe(self, mlp_forward, **args):
+        return {"out": mlp_forward(*self.inputs(**args).values())}
+
+    def judge(self, seen, **args):
+        X, weights, biases = self.inputs(**args).values()
+        expected = oracle.network_scores(X, weights, biases)
+        return compare(f"mlp_forward on X {X.shape} with dims {list(args['dims'])}",
+                       seen["out"], expected, hints=FORWARD_HINTS,
+                       mistakes={"tanh applied after the output layer too.": np.tanh(expected)})
 
 
 # --- collapse_linear --------------------------------------------------------------------
@@ -817,54 +785,45 @@ def fitted_affine_map(weights, biases):
     stack is affine, so the fit is exact up to rounding."""
     d_in = np.shape(weights[0])[0]
     X = np.random.default_rng(35).normal(size=(d_in + 8, d_in))
-    Y = reference_scores(X, weights, biases, "identity")
+    Y = oracle.network_scores(X, weights, biases, "identity")
     solution = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), Y, rcond=None)[0]
     return solution[:-1], solution[-1]
 
 
-def judge_collapse(name, seen, weights, biases, X) -> Verdict:
+def judge_collapse(name, seen, weights, biases) -> Verdict:
     """W, b of the right shapes and values; X @ W + b equal to the stack's output."""
+    if seen.get("error"):
+        return Verdict.fail(f"{name} raised {seen['error']}",
+                            "Which two arrays did not fit? Write down the shape of every W "
+                            "and b as you go through the layers.", COLLAPSE_HINTS[1])
     got = seen["result"]
     if not isinstance(got, list) or len(got) != 2:
         return Verdict.fail(f"{name} should return a pair (W, b); got {describe(got)}.")
     W_exp, b_exp = fitted_affine_map(weights, biases)
     W, b = np.asarray(got[0], dtype=np.float64), np.asarray(got[1], dtype=np.float64)
-    bad = _finite(f"{name}'s W and b", np.append(W.ravel(), b.ravel()))
-    if bad:
-        return bad
-    verdict = compare(f"{name}: W", W, W_exp, hints=COLLAPSE_HINTS)
+    square = len(weights) > 1 and len({np.shape(w) for w in weights}) == 1
+    verdict = compare(f"{name}: W", W, W_exp, hints=COLLAPSE_HINTS, mistakes={
+        "the product's factors are in the wrong order: X is multiplied by the first "
+        "layer's matrix first.": fitted_affine_map(weights[::-1], biases[::-1])[0]}
+        if square else None)
     if not verdict.passed:
-        square = len({np.shape(w) for w in weights}) == 1 and W.shape == W_exp.shape
-        reversed_order = square and len(weights) > 1 and np.allclose(
-            W, fitted_affine_map(weights[::-1], biases[::-1])[0])  # the stack run backwards
-        if W.shape == W_exp.shape[::-1] or reversed_order:
-            verdict.hints = ["The product's factors are in the wrong order (or transposed): "
-                             "X is multiplied by the first layer's matrix first.",
-                             COLLAPSE_HINTS[1]]
         return verdict
-    same_sizes = len({np.shape(x) for x in biases}) == 1
-    if b.shape == b_exp.shape and len(biases) > 1:
-        if same_sizes and np.allclose(b, np.sum(biases, axis=0)):
-            return Verdict.fail(
-                f"{name}: W is right, b is the sum of the layers' biases; expected "
-                f"{np.round(b_exp, 4).tolist()}.",
-                "An early layer's bias goes through every later layer's weights before it "
-                "reaches the output.",
-                "Section 6: what does the stack output for X = 0?")
-        if np.allclose(b, biases[-1]):
-            return Verdict.fail(
-                f"{name}: W is right, b is only the last layer's bias.",
-                "The earlier layers' biases still reach the output, through the later "
-                "weights.", "Section 6: what does the stack output for X = 0?")
-    verdict = compare(f"{name}: b (W is right)", b, b_exp,
+    mistakes = {"b is only the last layer's bias: the earlier layers' biases still reach the "
+                "output, through the later weights.": biases[-1]} if len(biases) > 1 else {}
+    if len(biases) > 1 and len({np.shape(x) for x in biases}) == 1:
+        mistakes = {"b is the sum of the layers' biases: an early layer's bias goes through "
+                    "every later layer's weights before it reaches the output.":
+                    np.sum(biases, axis=0), **mistakes}
+    verdict = compare(f"{name}: b (W is right)", b, b_exp, mistakes=mistakes,
                       hints=("b is what the whole stack outputs for an input of zeros: does "
                              "every bias pass through all the layers after it?",
                              "Section 6: expand three layers by hand and collect the terms "
                              "without X."))
     if not verdict.passed:
         return verdict
+    X = np.random.default_rng(32).normal(size=(6, len(W_exp)))
     return compare(f"{name}: X @ W + b against the stack's output", X @ W + b,
-                   reference_scores(X, weights, biases, "identity"))
+                   oracle.network_scores(X, weights, biases, "identity"))
 
 
 def run_collapse(collapse_linear, weights, biases) -> dict:
@@ -872,32 +831,29 @@ def run_collapse(collapse_linear, weights, biases) -> dict:
     try:
         result = collapse_linear(weights, biases)
     except (ValueError, IndexError, TypeError) as error:
-        return {"raised": f"{type(error).__name__}: {error}"[:300]}
+        return {"error": f"{type(error).__name__}: {error}"[:300]}
     return {"result": list(result) if isinstance(result, tuple | list) else result}
 
 
 @register
 class CollapseLinear(Check):
-    """collapse_linear gives the one affine map (W, b) equal to a stack of linear layers."""
+    """Your collapse_linear gives the one affine map (W, b) equal to a stack of linear layers."""
 
     name = "collapse_linear_values"
     STACKS = {"square": (3, 3, 3, 3), "mixed": (3, 5, 4, 2)}
 
+    def inputs(self):
+        return {key: random_mlp(list(dims), 31) for key, dims in self.STACKS.items()}
+
     def probe(self, collapse_linear):
-        return {key: run_collapse(collapse_linear, *random_mlp(list(dims), 31))
-                for key, dims in self.STACKS.items()}
+        return {key: run_collapse(collapse_linear, *stack)
+                for key, stack in self.inputs().items()}
 
     def judge(self, seen):
+        stacks = self.inputs()
         for key, dims in self.STACKS.items():
-            weights, biases = random_mlp(list(dims), 31)
-            X = np.random.default_rng(32).normal(size=(6, dims[0]))
-            name = f"collapse_linear on dims {list(dims)}"
-            if seen[key].get("raised"):
-                return Verdict.fail(f"{name} raised {seen[key]['raised']}",
-                                    "Which two arrays did not fit? Write down the shape of "
-                                    "every W and b as you go through the layers.",
-                                    COLLAPSE_HINTS[1])
-            verdict = judge_collapse(name, seen[key], weights, biases, X)
+            verdict = judge_collapse(f"collapse_linear on dims {list(dims)}", seen[key],
+                                     *stacks[key])
             if not verdict.passed:
                 return verdict
         return Verdict.ok()
@@ -905,15 +861,15 @@ class CollapseLinear(Check):
 
 @register
 class CollapseLinearOneLayer(Check):
-    """collapse_linear of a single layer is that layer (same values, new arrays allowed)."""
+    """Your collapse_linear of a single layer gives that layer's own W and b."""
 
     name = "collapse_linear_one_layer"
 
+    def inputs(self):
+        return random_mlp([4, 3], 33)
+
     def probe(self, collapse_linear):
-        weights, biases = random_mlp([4, 3], 33)
-        return {"result": list(collapse_linear(weights, biases))}
+        return {"result": list(collapse_linear(*self.inputs()))}
 
     def judge(self, seen):
-        weights, biases = random_mlp([4, 3], 33)
-        X = np.random.default_rng(34).normal(size=(5, 4))
-        return judge_collapse("collapse_linear of one layer", seen, weights, biases, X)
+        return judge_collapse("collapse_linear of one layer", seen, *self.inputs())

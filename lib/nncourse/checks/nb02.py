@@ -7,8 +7,9 @@ import itertools
 
 import numpy as np
 
-from nncourse.checking import Check, register
-from nncourse.compare import compare, describe
+from nncourse import oracle
+from nncourse.checking import Check, on_copies, register
+from nncourse.compare import compare, describe, unchanged
 from nncourse.rules import Rules
 from nncourse.verdict import Verdict, first_failure
 
@@ -43,17 +44,10 @@ def strided(X) -> np.ndarray:
     return wide[:, ::2]
 
 
-def reference_sigmoid(z) -> np.ndarray:
-    """torch's sigmoid: the oracle for every sigmoid-based expectation."""
-    import torch
-
-    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=np.float64))).numpy()
-
-
-def reference_bump(x, left, right, height, steepness) -> np.ndarray:
+def reference_bump(x, left, right, height, steepness=1000.0) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
-    return height * (reference_sigmoid(steepness * (x - left))
-                     - reference_sigmoid(steepness * (x - right)))
+    return height * (oracle.sigmoid(steepness * (x - left))
+                     - oracle.sigmoid(steepness * (x - right)))
 
 
 def bump_grid(lo: float, hi: float, n_bumps: int, steepness: float = 1000.0):
@@ -98,19 +92,14 @@ def network_form(params, n_bumps: int, where: str) -> Verdict:
                             "hidden unit.", hint)
     if b2.size != 1:
         return Verdict.fail(f"{where}: b2 has shape {b2.shape}, expected (1,): one output.")
-    if not all(np.all(np.isfinite(p)) for p in (W1, b1, W2, b2)):
-        return Verdict.fail(f"{where}: the weights contain nan or inf.")
     return Verdict.ok()
 
 
 def evaluate_network(params, x) -> np.ndarray:
     """sigmoid(x @ W1 + b1) @ W2 + b2 for points x (M,), computed by torch; returns (M,)."""
-    import torch
-
-    W1, b1, W2, b2 = (torch.as_tensor(np.asarray(p, dtype=np.float64)) for p in params)
-    xs = torch.as_tensor(np.asarray(x, dtype=np.float64).reshape(-1, 1))
-    hidden = torch.sigmoid(xs @ W1 + b1.reshape(1, -1))
-    return (hidden @ W2.reshape(-1, 1) + b2.reshape(1, 1)).numpy().reshape(-1)
+    W1, b1, W2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
+    return oracle.network_scores(np.reshape(x, (-1, 1)), [W1, W2.reshape(-1, 1)],
+                                 [b1.reshape(-1), b2.reshape(-1)], "sigmoid").reshape(-1)
 
 
 def closed_interval_points(n_bumps, lo, hi, steepness, per_bump=40):
@@ -131,145 +120,136 @@ APPROX_HINTS = (
 )
 
 
+BUMP_HINTS = ("The bump rises where x passes `left` and falls where x passes `right`; look "
+              "at which of your two units is added and which subtracted.",
+              "The steepness multiplies the distance from x to an edge, inside the sigmoid "
+              "(section 1).")
+
+
 @register
 class BumpValues(Check):
-    """bump matches a pair of sigmoid units (torch as oracle), without overflow warnings."""
+    """Your bump matches a pair of sigmoid units, warns of no overflow and leaves x unchanged."""
 
     name = "bump_values"
     warnings_fail = True  # the contract: a steepness of 1000 causes no overflow
+    defaults = {"left": 0.25, "right": 0.6, "height": 2.0, "steepness": 40.0, "seed": 0}
 
-    def _inputs(self, seed):
-        rng = np.random.default_rng(seed)
-        return np.linspace(-0.5, 1.5, 81), rng.uniform(-1, 2, size=(4, 3))
+    def inputs(self, seed):
+        return {"x": np.linspace(-0.5, 1.5, 81),
+                "x (a transposed view)": np.random.default_rng(seed).uniform(-1, 2, size=(4, 3))}
 
-    def probe(self, bump, left=0.25, right=0.6, height=2.0, steepness=40.0, seed=0):
-        grid, matrix = self._inputs(seed)
-        grid_in, matrix_in = grid.copy(), matrix.copy()
-        return {"default": bump(grid_in, left, right, height),
-                "soft": bump(grid_in, left, right, height, steepness=steepness),
-                "matrix": bump(matrix_in.T, left, right, -height, steepness),
-                "inputs_after": [grid_in, matrix_in]}
+    def probe(self, bump, left, right, height, steepness, seed):
+        grid, matrix = self.inputs(seed).values()
+        default, after = on_copies(bump, grid, left, right, height)
+        # the student's bump gets a transposed view of the copy: changes show in the copy
+        flipped, after_matrix = on_copies(lambda m: bump(m.T, left, right, -height, steepness),
+                                          matrix)
+        return {"default": default, "soft": bump(grid, left, right, height, steepness=steepness),
+                "matrix": flipped, "after": {"x": after["0"],
+                                             "x (a transposed view)": after_matrix["0"]}}
 
-    def judge(self, seen, left=0.25, right=0.6, height=2.0, steepness=40.0, seed=0):
-        grid, matrix = self._inputs(seed)
-        hints = ("The bump rises where x passes `left` and falls where x passes `right`; "
-                 "look at which of your two units is added and which subtracted.",
-                 "The steepness multiplies the distance from x to an edge, inside the "
-                 "sigmoid (section 1).")
-        verdict = first_failure(
+    def judge(self, seen, left, right, height, steepness, seed):
+        inputs = self.inputs(seed)
+        grid, matrix = inputs.values()
+        return first_failure(
             compare(f"bump(x, {left}, {right}, {height}) on a grid of 81 points",
-                    seen["default"], reference_bump(grid, left, right, height, 1000.0),
-                    atol=1e-6, hints=hints),
+                    seen["default"], reference_bump(grid, left, right, height), atol=1e-6,
+                    hints=BUMP_HINTS),
             compare(f"bump(x, {left}, {right}, {height}, steepness={steepness})",
                     seen["soft"], reference_bump(grid, left, right, height, steepness),
-                    atol=1e-6, hints=hints),
+                    atol=1e-6, hints=BUMP_HINTS, mistakes={
+                        "the steepness argument is ignored (this is the bump for steepness "
+                        "1000).": reference_bump(grid, left, right, height)}),
             compare(f"bump(x of shape (3, 4), a transposed view, {left}, {right}, {-height}, "
                     f"{steepness})", seen["matrix"],
-                    reference_bump(matrix.T, left, right, -height, steepness),
-                    atol=1e-6, hints=hints))
-        if not verdict.passed:
-            got = np.asarray(seen["soft"], dtype=np.float64)
-            if got.shape == grid.shape and np.allclose(
-                    got, reference_bump(grid, left, right, height, 1000.0), atol=1e-6):
-                verdict.message += ("\n  likely cause: the steepness argument is ignored "
-                                    "(this is the bump for steepness 1000).")
-            return verdict
-        for before, after in zip((grid, matrix), seen["inputs_after"]):
-            if not np.array_equal(np.asarray(after), before):
-                return Verdict.fail("bump changed its input array x; compute a new array "
-                                    "instead of modifying x in place.")
-        return Verdict.ok()
+                    reference_bump(matrix.T, left, right, -height, steepness), atol=1e-6,
+                    hints=BUMP_HINTS),
+            unchanged("bump", inputs, seen["after"]))
 
 
-def _approx_case(approximate_1d, f, n_bumps, lo, hi, steepness):
-    kwargs = {} if steepness is None else {"steepness": steepness}
-    if (lo, hi) == (0.0, 1.0):
-        return list(approximate_1d(target(f), n_bumps, **kwargs))
-    return list(approximate_1d(target(f), n_bumps, lo=lo, hi=hi, **kwargs))
+def _approx_case(approximate_1d, f, n_bumps, lo=0.0, hi=1.0, steepness=None):
+    """approximate_1d's raw parameters for the target ``f`` (a name of TARGETS): lo, hi and
+    steepness passed only where they are not the contract's defaults."""
+    kwargs = {} if (lo, hi) == (0.0, 1.0) else {"lo": lo, "hi": hi}
+    kwargs.update({} if steepness is None else {"steepness": steepness})
+    return list(approximate_1d(target(f), n_bumps, **kwargs))
 
 
 @register
 class ApproximateShapes(Check):
-    """approximate_1d returns W1 (1, 2n), b1 (2n,), W2 (2n, 1), b2 (1,) for several n."""
+    """Your approximate_1d returns W1 (1, 2n), b1 (2n,), W2 (2n, 1) and b2 (1,) for several n."""
 
     name = "approximate_1d_shapes"
     SIZES = (1, 3, 8)
 
     def probe(self, approximate_1d):
-        return {"params": [_approx_case(approximate_1d, "sine", n, 0.0, 1.0, None)
-                           for n in self.SIZES]}
+        return {"params": [_approx_case(approximate_1d, "sine", n) for n in self.SIZES]}
 
     def judge(self, seen):
         return first_failure(*(network_form(p, n, f"approximate_1d(f, {n})")
-                               for n, p in zip(self.SIZES, seen["params"])))
-
-
-def _diagnose_heights(got, f, n_bumps, lo, hi, steepness=1000.0) -> str:
-    edges, centres = bump_grid(lo, hi, n_bumps, steepness)
-    inside = np.linspace(lo, hi, n_bumps + 1)
-    if np.allclose(got, f((inside[:-1] + inside[1:]) / 2), atol=1e-3):
-        return ("\n  likely cause: the outer edges sit on lo and hi; the contract moves them "
-                "10/s outside the interval.")
-    if np.allclose(got, f(edges[:-1]), atol=1e-6):
-        return "\n  likely cause: the heights are f at the left edges, not at the centres."
-    if np.allclose(got, f(edges[1:]), atol=1e-6):
-        return "\n  likely cause: the heights are f at the right edges, not at the centres."
-    if np.allclose(got, got[0], atol=1e-6):
-        return ("\n  likely cause: every bump has the same height: do the heights of f reach "
-                "the output weights?")
-    if np.allclose(got, -f(centres), atol=1e-6):
-        return "\n  likely cause: every bump is upside down (the two units' signs swapped?)."
-    return ("\n  check that the bumps are equally wide and side by side, and that each "
-            "height is f at the middle of its bump.")
+                               for n, p in zip(self.SIZES, seen["params"], strict=True)))
 
 
 @register
 class ApproximateCentres(Check):
-    """at each bump centre c_k the network outputs f(c_k) (equal-width bumps)."""
+    """Your approximate_1d's network outputs f(c_k) at the centre c_k of every bump."""
 
     name = "approximate_1d_centres"
+    defaults = {"f": "sine", "n_bumps": 10, "lo": 0.0, "hi": 1.0}
 
-    def probe(self, approximate_1d, f="sine", n_bumps=10, lo=0.0, hi=1.0):
-        return {"params": _approx_case(approximate_1d, f, n_bumps, lo, hi, None)}
+    def probe(self, approximate_1d, f, n_bumps, lo, hi):
+        return {"params": _approx_case(approximate_1d, f, n_bumps, lo, hi)}
 
-    def judge(self, seen, f="sine", n_bumps=10, lo=0.0, hi=1.0):
+    def judge(self, seen, f, n_bumps, lo, hi):
         where = f"approximate_1d(f, {n_bumps}, lo={lo}, hi={hi})"
         form = network_form(seen["params"], n_bumps, where)
         if not form.passed:
             return form
         func = target(f)
-        _, centres = bump_grid(lo, hi, n_bumps)
+        edges, centres = bump_grid(lo, hi, n_bumps)
+        inside = np.linspace(lo, hi, n_bumps + 1)
         got = evaluate_network(seen["params"], centres)
         verdict = compare(f"the network of {where} at the {n_bumps} bump centres", got,
-                          func(centres), atol=1e-6, hints=APPROX_HINTS)
-        if not verdict.passed:
-            verdict.message += _diagnose_heights(got, func, n_bumps, lo, hi)
+                          func(centres), atol=1e-6, hints=APPROX_HINTS, mistakes={
+                              "the outer edges sit on lo and hi; the contract moves them 10/s "
+                              "outside the interval.": func((inside[:-1] + inside[1:]) / 2),
+                              "the heights are f at the left edges, not at the centres.":
+                                  func(edges[:-1]),
+                              "the heights are f at the right edges, not at the centres.":
+                                  func(edges[1:]),
+                              "every bump has the same height: do the heights of f reach the "
+                              "output weights?": np.full_like(got, got[0]),
+                              "every bump is upside down (the two units' signs swapped?).":
+                                  -func(centres)})
+        if not verdict.passed and "likely cause" not in verdict.message:
+            verdict.message += ("\n  check that the bumps are equally wide and side by side, "
+                                "and that each height is f at the middle of its bump.")
         return verdict
 
 
 @register
 class ApproximateNetwork(Check):
-    """the network equals the sum of bumps f(c_k) * bump_k(x) on the whole closed [lo, hi]."""
+    """Your approximate_1d's network is the sum of bumps f(c_k) bump_k(x) on all of [lo, hi]."""
 
     name = "approximate_1d_network"
+    defaults = {"f": "sine", "n_bumps": 6, "lo": 0.0, "hi": 1.0, "steepness": None}
 
-    def probe(self, approximate_1d, f="sine", n_bumps=6, lo=0.0, hi=1.0, steepness=None):
-        return {"params": _approx_case(approximate_1d, f, n_bumps, lo, hi, steepness)}
+    def probe(self, approximate_1d, **args):
+        return {"params": _approx_case(approximate_1d, **args)}
 
-    def judge(self, seen, f="sine", n_bumps=6, lo=0.0, hi=1.0, steepness=None):
+    def judge(self, seen, f, n_bumps, lo, hi, steepness):
         s = 1000.0 if steepness is None else steepness
         where = f"approximate_1d(f, {n_bumps}, lo={lo}, hi={hi}, steepness={s:g})"
         form = network_form(seen["params"], n_bumps, where)
         if not form.passed:
             return form
-        func = target(f)
         x = closed_interval_points(n_bumps, lo, hi, s)
         got = evaluate_network(seen["params"], x)
-        expected = reference_staircase(func, n_bumps, lo, hi, s, x)
+        expected = reference_staircase(target(f), n_bumps, lo, hi, s, x)
         verdict = compare(f"the network of {where} at {x.size} points of [lo, hi] (the ends and "
                           "points across every bump edge included)", got, expected, atol=2e-4,
                           hints=APPROX_HINTS)
-        if not verdict.passed:
+        if not verdict.passed:  # a pattern, not one wrong answer: wrong only at the ends
             at_ends = np.abs(got[[0, -1]] - expected[[0, -1]])
             if np.all(np.abs(got - expected)[1:-1] < 0.05) and np.any(at_ends > 0.05):
                 verdict.message += ("\n  likely cause: the ends lo and hi are only half "
@@ -279,33 +259,31 @@ class ApproximateNetwork(Check):
 
 @register
 class ApproximateSteepness(Check):
-    """the ramps between neighbouring bumps are sigmoids of width 1/steepness."""
+    """Your approximate_1d's ramps between neighbouring bumps are sigmoids of width 1/steepness."""
 
     name = "approximate_1d_steepness"
+    defaults = {"steepness": 100.0, "n_bumps": 4}
 
-    def probe(self, approximate_1d, steepness=100.0, n_bumps=4):
-        return {"params": _approx_case(approximate_1d, "sine", n_bumps, 0.0, 1.0, steepness)}
+    def probe(self, approximate_1d, steepness, n_bumps):
+        return {"params": _approx_case(approximate_1d, "sine", n_bumps, steepness=steepness)}
 
-    def judge(self, seen, steepness=100.0, n_bumps=4):
+    def judge(self, seen, steepness, n_bumps):
         where = f"approximate_1d(f, {n_bumps}, steepness={steepness:g})"
         form = network_form(seen["params"], n_bumps, where)
         if not form.passed:
             return form
-        func = target("sine")
         edges, _ = bump_grid(0.0, 1.0, n_bumps, steepness)
         t = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
         x = np.concatenate([(edges[1:-1, None] + t / steepness).ravel(), [0.0, 1.0]])
-        got = evaluate_network(seen["params"], x)
-        expected = reference_staircase(func, n_bumps, 0.0, 1.0, steepness, x)
-        verdict = compare(f"the network of {where} at 1/s, 2/s around each inner edge and at "
-                          "0 and 1", got, expected, atol=2e-4,
-                          hints=("The steepness is the weight of every hidden unit, and the "
-                                 "margin outside [lo, hi] is measured in units of 1/s.",))
-        if not verdict.passed and np.allclose(
-                got, reference_staircase(func, n_bumps, 0.0, 1.0, 1000.0, x), atol=1e-6):
-            verdict.message += ("\n  likely cause: the steepness argument is ignored (these "
-                                "ramps have steepness 1000).")
-        return verdict
+        return compare(f"the network of {where} at 1/s, 2/s around each inner edge and at "
+                       "0 and 1", evaluate_network(seen["params"], x),
+                       reference_staircase(target("sine"), n_bumps, 0.0, 1.0, steepness, x),
+                       atol=2e-4,
+                       hints=("The steepness is the weight of every hidden unit, and the "
+                              "margin outside [lo, hi] is measured in units of 1/s.",),
+                       mistakes={"the steepness argument is ignored (these ramps have "
+                                 "steepness 1000).": reference_staircase(
+                                     target("sine"), n_bumps, 0.0, 1.0, 1000.0, x)})
 
 
 def bound_failure(params, func, lipschitz, n, lo, hi, where) -> Verdict | None:
@@ -315,13 +293,10 @@ def bound_failure(params, func, lipschitz, n, lo, hi, where) -> Verdict | None:
     if not form.passed:
         return form
     x = np.unique(np.concatenate([np.linspace(lo, hi, max(4001, 200 * n + 1)), [lo, hi]]))
-    out = evaluate_network(params, x)
-    if not np.all(np.isfinite(out)):
-        return Verdict.fail(f"{where}: the network's output contains nan or inf.")
-    errors = np.abs(out - func(x))
+    errors = np.abs(evaluate_network(params, x) - func(x))
     error = float(np.max(errors))
     bound = lipschitz * (hi - lo) / n + 0.01
-    if not error <= bound:
+    if not error <= bound:  # a nan fails too
         worst = float(x[np.argmax(errors)])
         return Verdict.fail(
             f"{where}: the largest error on the closed interval [{lo:g}, {hi:g}] is "
@@ -331,25 +306,29 @@ def bound_failure(params, func, lipschitz, n, lo, hi, where) -> Verdict | None:
     return None
 
 
+def bounds_verdict(sizes, all_params, func, lipschitz, lo, hi, where) -> Verdict:
+    """bound_failure for each n of ``sizes`` and approximate_1d's parameters for it."""
+    for n, params in zip(sizes, all_params, strict=True):
+        failed = bound_failure(params, func, lipschitz, n, lo, hi, where.format(n=n))
+        if failed is not None:
+            return failed
+    return Verdict.ok()
+
+
 @register
 class ApproximateErrorRate(Check):
-    """for a Lipschitz f with |f| <= 1 the max error on the closed [0, 1] is <= L/n + 0.01."""
+    """For a Lipschitz f, your approximate_1d's largest error on [0, 1] is at most L/n + 0.01."""
 
     name = "approximate_1d_error_rate"
     SIZES = (2, 8, 32, 100)
+    defaults = {"f": "wave"}
 
-    def probe(self, approximate_1d, f="wave"):
-        return {"params": [_approx_case(approximate_1d, f, n, 0.0, 1.0, None)
-                           for n in self.SIZES]}
+    def probe(self, approximate_1d, f):
+        return {"params": [_approx_case(approximate_1d, f, n) for n in self.SIZES]}
 
-    def judge(self, seen, f="wave"):
-        func, lipschitz = TARGETS[f]
-        for n, params in zip(self.SIZES, seen["params"]):
-            failed = bound_failure(params, func, lipschitz, n, 0.0, 1.0,
-                                   f"approximate_1d(f, {n})")
-            if failed is not None:
-                return failed
-        return Verdict.ok()
+    def judge(self, seen, f):
+        return bounds_verdict(self.SIZES, seen["params"], *TARGETS[f], 0.0, 1.0,
+                              "approximate_1d(f, {n})")
 
 
 def all_patterns(n: int, order_seed: int | None = None) -> np.ndarray:
@@ -386,13 +365,14 @@ PARITY_HINTS = (
 )
 
 
-def parity_outputs(name, out, X, expected, hints=PARITY_HINTS) -> Verdict:
+def parity_outputs(name, out, X, expected, mistakes=None) -> Verdict:
     out = np.asarray(out, dtype=np.float64) if out is not None else np.array(np.nan)
     if out.shape != expected.shape:
         extra = " (a column: return a flat array)" if out.shape == (len(X), 1) else ""
         return Verdict.fail(f"{name} on X of shape {X.shape} returned {describe(out)}; "
                             f"expected shape {expected.shape}{extra}.")
-    return compare(name, out, expected, atol=0.01, rtol=0.0, hints=hints)
+    return compare(name, out, expected, atol=0.01, rtol=0.0, hints=PARITY_HINTS,
+                   mistakes=mistakes)
 
 
 def built_from_verdict(seen, X, n) -> Verdict:
@@ -424,36 +404,36 @@ def built_from_verdict(seen, X, n) -> Verdict:
 
 @register
 class ParityDeep(Check):
-    """parity_deep returns the parity of every row of {0,1}^n within 0.01."""
+    """Your parity_deep returns the parity of every row of {0,1}^n (within 0.01)."""
 
     name = "parity_deep_truth"
     rules = PARITY_DEEP_RULES
+    defaults = {"n": 3, "order_seed": None, "integers": False}
 
-    def probe(self, parity_deep, n=3, order_seed=None, integers=False):
+    def inputs(self, n, order_seed, integers):
         X = all_patterns(n, order_seed)
-        X_in = X.astype(np.int64) if integers else X.copy()
-        return {"out": parity_deep(X_in), "strided": parity_deep(strided(X)),
-                "input_after": X_in}
+        return {"X": X.astype(np.int64) if integers else X, "strided": strided(X)}
 
-    def judge(self, seen, n=3, order_seed=None, integers=False):
-        X = all_patterns(n, order_seed)
+    def probe(self, parity_deep, **args):
+        X, X_strided = self.inputs(**args).values()
+        out, after = on_copies(parity_deep, X)
+        return {"out": out, "strided": parity_deep(X_strided), "after": after["0"]}
+
+    def judge(self, seen, **args):
+        X = self.inputs(**args)["X"].astype(np.float64)
         expected = X.sum(axis=1) % 2
-        name = f"parity_deep on all {len(X)} rows of {{0,1}}^{n}"
+        name = f"parity_deep on all {len(X)} rows of {{0,1}}^{X.shape[1]}"
         verdict = first_failure(
-            parity_outputs(name, seen["out"], X, expected),
+            parity_outputs(name, seen["out"], X, expected, mistakes={
+                "only the last two columns are XORed (each XOR should take the running value, "
+                "not the previous column).": (X[:, -2] + X[:, -1]) % 2} if X.shape[1] > 1
+                else None),
             parity_outputs(name + " (a non-contiguous view)", seen["strided"], X, expected))
         if not verdict.passed:
-            out = np.asarray(seen["out"], dtype=np.float64).reshape(-1)
-            if out.size == len(X) and np.allclose(out, (X[:, -2] + X[:, -1]) % 2, atol=0.01):
-                verdict.message += ("\n  likely cause: only the last two columns are XORed "
-                                    "(each XOR should take the running value, not the "
-                                    "previous column).")
             verdict.message += ("\n  (parity_deep uses your xor_network from notebook 01: "
                                 "check that it passes notebook 01's tests.)")
             return verdict
-        if not np.array_equal(np.asarray(seen["input_after"], dtype=np.float64), X):
-            return Verdict.fail("parity_deep changed its input X; work on new arrays.")
-        return Verdict.ok()
+        return unchanged("parity_deep", X, seen["after"])
 
 
 def probe_built_from(parity_deep, X) -> dict:
@@ -469,15 +449,16 @@ def probe_built_from(parity_deep, X) -> dict:
 
 @register
 class ParityDeepBuiltFrom(Check):
-    """parity_deep is a chain of xor_network: swap xor_network for AND/OR and it follows."""
+    """Your parity_deep is a chain of your xor_network: given other gates, it follows them."""
 
     name = "parity_deep_built_from"
     rules = PARITY_DEEP_RULES
+    defaults = {"n": 4}
 
-    def probe(self, parity_deep, n=4):
+    def probe(self, parity_deep, n):
         return probe_built_from(parity_deep, all_patterns(n))
 
-    def judge(self, seen, n=4):
+    def judge(self, seen, n):
         return built_from_verdict(seen, all_patterns(n), n)
 
 
@@ -515,9 +496,15 @@ def units_verdict(n, got, expected) -> Verdict:
     return Verdict.ok()
 
 
+def units_verdicts(sizes, counts, expected) -> Verdict:
+    """units_verdict for each n of ``sizes``, one to one with ``counts`` and ``expected``."""
+    return first_failure(*(units_verdict(n, got, right)
+                           for n, got, right in zip(sizes, counts, expected, strict=True)))
+
+
 @register
 class ParityUnitsDeep(Check):
-    """parity_units_deep(n) counts the hidden units of the chain of XOR networks (an int)."""
+    """Your parity_units_deep(n) is the number of hidden units in the chain of XORs (an int)."""
 
     name = "parity_units_deep_values"
     SIZES = (2, 3, 4, 5, 8)
@@ -526,18 +513,9 @@ class ParityUnitsDeep(Check):
         return {"counts": [parity_units_deep(n) for n in self.SIZES]}
 
     def judge(self, seen):
-        for n, got in zip(self.SIZES, seen["counts"]):
-            expected = next(c for c in range(10 * n + 10)
-                            if _units_digest(n, c) == UNITS_DIGESTS[n])
-            verdict = units_verdict(n, got, expected)
-            if not verdict.passed:
-                return verdict
-        return Verdict.ok()
-
-
-def sigmoid_numpy(z) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+        return units_verdicts(self.SIZES, seen["counts"], [
+            next(c for c in range(10 * n + 10) if _units_digest(n, c) == UNITS_DIGESTS[n])
+            for n in self.SIZES])
 
 
 def shallow_form(params, n) -> Verdict | tuple:
@@ -560,8 +538,6 @@ def shallow_form(params, n) -> Verdict | tuple:
                                 f"{shape}{more}.", hint)
     if b2.size != 1:
         return Verdict.fail(f"{where}: b2 is {describe(params[3])}, expected one number.")
-    if not all(np.all(np.isfinite(p)) for p in (W1, b1, w2, b2)):
-        return Verdict.fail(f"{where}: the weights contain nan or inf.")
     return W1, b1, w2, float(b2.reshape(-1)[0])
 
 
@@ -571,7 +547,7 @@ def shallow_verdict(params, n, order_seed=None) -> Verdict:
         return form
     W1, b1, w2, b2 = form
     X = all_patterns(n, order_seed)
-    out = sigmoid_numpy(sigmoid_numpy(X @ W1 + b1) @ w2 + b2)
+    out = oracle.sigmoid(oracle.sigmoid(X @ W1 + b1) @ w2 + b2)
     expected = X.sum(axis=1) % 2
     verdict = compare(f"sigmoid(sigmoid(X @ W1 + b1) @ w2 + b2) for parity_shallow_weights({n}) "
                       f"on all {len(X)} rows of {{0,1}}^{n}", out, expected, atol=0.01,
@@ -589,19 +565,17 @@ def shallow_verdict(params, n, order_seed=None) -> Verdict:
 
 @register
 class ParityShallow(Check):
-    """parity_shallow_weights(n): n sigmoid units give parity within 0.01 on all of {0,1}^n."""
+    """Your parity_shallow_weights(n): n sigmoid units give the parity of all of {0,1}^n."""
 
     name = "parity_shallow_weights_truth"
+    defaults = {"sizes": (2, 3, 5, 8)}
 
-    def probe(self, parity_shallow_weights, sizes=(2, 3, 5, 8)):
+    def probe(self, parity_shallow_weights, sizes):
         return {"params": [list(parity_shallow_weights(n)) for n in sizes]}
 
-    def judge(self, seen, sizes=(2, 3, 5, 8)):
-        return first_failure(*(shallow_verdict(p, n) for n, p in zip(sizes, seen["params"])))
-
-
-def relu(z):
-    return np.maximum(z, 0.0)
+    def judge(self, seen, sizes):
+        return first_failure(*(shallow_verdict(p, n)
+                               for n, p in zip(sizes, seen["params"], strict=True)))
 
 
 def tent_reference(x, depth) -> np.ndarray:
@@ -643,36 +617,24 @@ def tent_form(params, depth) -> Verdict | tuple:
                 "The input is one number, every hidden layer has exactly two ReLU units.")
         if b.shape != (cols,):
             return Verdict.fail(f"{where}: biases[{i}] has shape {b.shape}, expected ({cols},).")
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            return Verdict.fail(f"{where}: weights or biases contain nan or inf.")
     return Ws, bs
-
-
-def evaluate_relu_network(Ws, bs, x) -> np.ndarray:
-    h = np.asarray(x, dtype=np.float64).reshape(-1, 1)
-    for W, b in zip(Ws[:-1], bs[:-1]):
-        h = relu(h @ W + b)
-    return (h @ Ws[-1] + bs[-1]).reshape(-1)
 
 
 def tent_verdict(params, depth, x) -> Verdict:
     form = tent_form(params, depth)
     if isinstance(form, Verdict):
         return form
-    got = evaluate_relu_network(*form, x)
-    verdict = compare(f"the network of tent_network({depth}) at {x.size} points of [0, 1]", got,
-                      tent_reference(x, depth), atol=1e-9, rtol=0.0,
-                      hints=("Check depth 1 first: the tent is 0 at x = 0 and x = 1 and 1 at "
-                             "x = 1/2; which of those points are wrong?",
-                             "Write the tent as a combination of relu(x) and relu(x - 1/2) by "
-                             "matching slopes (section 6); the next layer gets that "
-                             "combination as its input."))
-    if not verdict.passed and depth > 1:
-        once = tent_reference(x, 1)
-        if np.allclose(got, once, atol=1e-6):
-            verdict.message += ("\n  likely cause: the output is one tent: the map is not "
-                                "composed, or the later layers ignore the earlier ones.")
-    return verdict
+    return compare(f"the network of tent_network({depth}) at {x.size} points of [0, 1]",
+                   oracle.network_scores(np.reshape(x, (-1, 1)), *form, "relu").reshape(-1),
+                   tent_reference(x, depth), atol=1e-9, rtol=0.0,
+                   hints=("Check depth 1 first: the tent is 0 at x = 0 and x = 1 and 1 at "
+                          "x = 1/2; which of those points are wrong?",
+                          "Write the tent as a combination of relu(x) and relu(x - 1/2) by "
+                          "matching slopes (section 6); the next layer gets that combination "
+                          "as its input."),
+                   mistakes={"the output is one tent: the map is not composed, or the later "
+                             "layers ignore the earlier ones.": tent_reference(x, 1)}
+                   if depth > 1 else None)
 
 
 def tent_points(depth, rng=None) -> np.ndarray:
@@ -686,16 +648,17 @@ def tent_points(depth, rng=None) -> np.ndarray:
 
 @register
 class TentNetwork(Check):
-    """tent_network(depth): 2 ReLU units per hidden layer computing the tent map depth times."""
+    """Your tent_network(depth) computes the tent map depth times with 2 ReLU units per layer."""
 
     name = "tent_network_values"
+    defaults = {"depths": (1, 2, 3, 4)}
 
-    def probe(self, tent_network, depths=(1, 2, 3, 4)):
+    def probe(self, tent_network, depths):
         return {"params": [list(tent_network(d)) for d in depths]}
 
-    def judge(self, seen, depths=(1, 2, 3, 4)):
+    def judge(self, seen, depths):
         return first_failure(*(tent_verdict(p, d, tent_points(d))
-                               for d, p in zip(depths, seen["params"])))
+                               for d, p in zip(depths, seen["params"], strict=True)))
 
 
 def pieces_function(knots, values):
@@ -729,14 +692,17 @@ PIECE_CASES = {
                       0.41421356 + 1.01 * 0.31783725 + 0.26794919], 0.0, 1.0, None, 3),
 }
 
-#: what a wrong count on the scale cases most likely means
-SCALE_CAUSES = {
-    "huge_slopes": "slopes of 1e7 carry rounding noise far above any absolute tolerance: "
-                   "compare neighbouring slopes relative to their size.",
-    "tiny_slopes": "slopes of 1e-9 differ by less than a fixed absolute tolerance: compare "
-                   "neighbouring slopes relative to their size.",
-    "slight_bends": "these slopes change by 1 % at each kink: a relative tolerance of about "
-                    "1e-6 sees that, a much looser one does not.",
+#: what a wrong count on some cases most likely means: {case: {count: cause}}, None for
+#: any wrong count
+PIECE_MISTAKES = {
+    "coarse_grid": {3: "the grid argument is ignored (with 11 points both kinks fall between "
+                       "0.3 and 0.4)."},
+    "huge_slopes": {None: "slopes of 1e7 carry rounding noise far above any absolute "
+                          "tolerance: compare neighbouring slopes relative to their size."},
+    "tiny_slopes": {None: "slopes of 1e-9 differ by less than a fixed absolute tolerance: "
+                          "compare neighbouring slopes relative to their size."},
+    "slight_bends": {None: "these slopes change by 1 % at each kink: a relative tolerance of "
+                           "about 1e-6 sees that, a much looser one does not."},
 }
 
 
@@ -756,36 +722,37 @@ PIECES_HINTS = (
 )
 
 
-def pieces_verdict(label, got, expected) -> Verdict:
+def pieces_verdict(label, got, expected, mistakes=None) -> Verdict:
+    """count_linear_pieces' count ``got`` on ``label``; ``mistakes``: {wrong count, or None
+    for any: its likely cause}."""
     if isinstance(got, bool) or not isinstance(got, int | np.integer):
         return Verdict.fail(f"count_linear_pieces on {label} returned {describe(got)}; "
                             "expected an int.")
     if got != expected:
+        cause = (mistakes or {}).get(got, (mistakes or {}).get(None))
         return Verdict.fail(f"count_linear_pieces on {label} returned {got}, expected "
-                            f"{expected}.", *PIECES_HINTS)
+                            f"{expected}." + (f"\n  likely cause: {cause}" if cause else ""),
+                            *PIECES_HINTS)
     return Verdict.ok()
 
 
 @register
 class CountPieces(Check):
-    """count_linear_pieces counts the pieces of piecewise-linear functions on a grid."""
+    """Your count_linear_pieces counts the linear pieces of piecewise-linear functions on a grid."""
 
     name = "count_linear_pieces_values"
+    defaults = {"cases": tuple(PIECE_CASES)}
 
-    def probe(self, count_linear_pieces, cases=tuple(PIECE_CASES)):
+    def probe(self, count_linear_pieces, cases):
         return {"counts": [count_case(count_linear_pieces, c) for c in cases]}
 
-    def judge(self, seen, cases=tuple(PIECE_CASES)):
-        for case, got in zip(cases, seen["counts"]):
+    def judge(self, seen, cases):
+        for case, got in zip(cases, seen["counts"], strict=True):
             knots, _, lo, hi, grid, expected = PIECE_CASES[case]
-            label = (f"the '{case}' function (kinks at {[k for k in knots if lo < k < hi]} on "
-                     f"[{lo:g}, {hi:g}], grid={grid or 100001})")
-            verdict = pieces_verdict(label, got, expected)
+            verdict = pieces_verdict(
+                f"the '{case}' function (kinks at {[k for k in knots if lo < k < hi]} on "
+                f"[{lo:g}, {hi:g}], grid={grid or 100001})", got, expected,
+                PIECE_MISTAKES.get(case))
             if not verdict.passed:
-                if case == "coarse_grid" and got == 3:
-                    verdict.message += ("\n  likely cause: the grid argument is ignored (with "
-                                        "11 points both kinks fall between 0.3 and 0.4).")
-                if case in SCALE_CAUSES and isinstance(got, int):
-                    verdict.message += "\n  likely cause: " + SCALE_CAUSES[case]
                 return verdict
         return Verdict.ok()

@@ -4,8 +4,9 @@ The scalar engine (``Value``) is judged by building the same expression twice: o
 student's class (probe) and once with torch tensors (judge). Every expression below is
 written so that it runs unchanged on both, which is the whole trick: one table of cases
 (label, number of inputs, input range, function) drives the arithmetic, function and
-backward checks. Layers are judged against finite differences of an independent numpy
-forward pass and against torch autograd, through :mod:`nncourse.gradcheck`.
+backward checks. Layers are judged against finite differences of the oracles'
+(:mod:`nncourse.oracle`) forward pass and against torch autograd, through
+:mod:`nncourse.gradcheck`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncourse.checking import Check, register
-from nncourse.compare import compare, describe
+from nncourse.checking import Check, on_copies, register
+from nncourse.compare import compare, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
     gradient_check,
     torch_gradient,
+)
+from nncourse.oracle import TWO_LAYER_KEYS as KEYS
+from nncourse.oracle import (
+    cross_entropy,
+    cross_entropy_gradient,
+    sigmoid,
+    two_layer_gradients,
+    two_layer_loss,
 )
 from nncourse.rules import Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
@@ -75,9 +84,8 @@ def dag_spec(kind: str, seed: int = 0, n: int = 30) -> tuple[list[tuple[int, ...
     return inputs, n - 1
 
 
-def build_probe_graph(kind: str, seed: int = 0, n: int = 30):
-    """The graph of :func:`dag_spec` as :class:`_ProbeNode` objects; returns (nodes, root)."""
-    inputs, root = dag_spec(kind, seed, n)
+def build_probe_graph(inputs: list[tuple[int, ...]], root: int):
+    """The graph of a :func:`dag_spec` as :class:`_ProbeNode` objects; returns (nodes, root)."""
     nodes: list[_ProbeNode] = []
     for i, prev in enumerate(inputs):
         nodes.append(_ProbeNode(f"n{i}", [nodes[j] for j in prev]))
@@ -109,7 +117,7 @@ def node_states(nodes, prevs) -> list[dict]:
     """Each node's attributes after the calls (names, data, grad, whether _prev is the same
     object): raw observations for the judge."""
     states = []
-    for node, prev in zip(nodes, prevs):
+    for node, prev in zip(nodes, prevs, strict=True):
         attributes = getattr(node, "__dict__", {})
         states.append({"attributes": sorted(str(k) for k in attributes),
                        "data": repr(attributes.get("data")), "grad": repr(attributes.get("grad")),
@@ -183,41 +191,44 @@ class TopologicalOrderGraphs(Check):
     """topological_order lists every reachable node once, inputs before outputs, root last."""
 
     name = "topological_order_graphs"
+    defaults = {"seed": 0, "n": 30}
     KINDS = ("seed", "single", "chain", "random")
 
-    def probe(self, topological_order, seed=0, n=30):
+    def inputs(self, seed, n):
+        return {kind: dag_spec(kind, seed, n) for kind in self.KINDS}
+
+    def probe(self, topological_order, seed, n):
         seen = {"first": {}, "second": {}, "nodes": {}}
-        for kind in self.KINDS:
-            nodes, root = build_probe_graph(kind, seed, n)
+        for kind, spec in self.inputs(seed=seed, n=n).items():
+            nodes, root = build_probe_graph(*spec)
             prevs = [node._prev for node in nodes]
             seen["first"][kind] = names_in_order(topological_order(root), nodes)
             seen["second"][kind] = names_in_order(topological_order(root), nodes)
             seen["nodes"][kind] = node_states(nodes, prevs)
         return seen
 
-    def judge(self, seen, seed=0, n=30):
+    def judge(self, seen, seed, n):
+        graphs = self.inputs(seed=seed, n=n)
         names = {"seed": "the graph of f = (x1 + x2) * x3 - x4",
                  "single": "a graph that is a single leaf", "chain": f"a chain of {n} nodes",
                  "random": f"a random graph of {n} nodes (seed {seed})"}
         verdict = first_failure(*(
-            judge_order(f"topological_order on {names[kind]}", seen["first"][kind],
-                        *dag_spec(kind, seed, n)) for kind in self.KINDS))
-        if not verdict.passed:
-            return verdict
+            judge_order(f"topological_order on {names[kind]}", seen["first"][kind], *spec)
+            for kind, spec in graphs.items()))
         for kind in self.KINDS:
-            verdict = judge_untouched(f"topological_order on {names[kind]}",
-                                      seen["nodes"][kind])
             if not verdict.passed:
                 return verdict
-            if seen["second"][kind] != seen["first"][kind]:
-                return Verdict.fail(
+            verdict = judge_untouched(f"topological_order on {names[kind]}",
+                                      seen["nodes"][kind])
+            if verdict.passed and seen["second"][kind] != seen["first"][kind]:
+                verdict = Verdict.fail(
                     f"topological_order on {names[kind]}: a second call on the same graph "
                     f"returned {len(seen['second'][kind])} nodes, the first "
                     f"{len(seen['first'][kind])}: the first call left something behind.",
                     "Calling topological_order twice on the same root must give the same list.",
                     "Keep what you have visited in a set that belongs to the call (created "
                     "inside the function), not on the nodes or in a global.")
-        return Verdict.ok()
+        return verdict
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,11 +354,12 @@ BACKWARD = (
 )
 
 
-def case_inputs(case: Case, seed: int, index: int) -> list[float]:
-    """The inputs of one case: its fixed ones, or seeded uniform draws in [lo, hi]."""
+def case_inputs(case: Case, *key: int) -> list[float]:
+    """The inputs of one case: its fixed ones, or uniform draws in [lo, hi] from the rng
+    seeded with ``key`` (the check's seed and the case's index)."""
     if case.fixed is not None:
         return [float(x) for x in case.fixed]
-    rng = np.random.default_rng([seed, index])
+    rng = np.random.default_rng(list(key))
     return [float(x) for x in rng.uniform(case.lo, case.hi, size=case.arity)]
 
 
@@ -384,18 +396,13 @@ def _describe(case: Case, inputs: list[float]) -> str:
                                               for n, x in zip(case.names, inputs))
 
 
-def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int,
-                      inputs: list[list[float]] | None = None) -> Verdict:
-    """Compare each case's data, root grad and input grads with torch (at ``inputs``, or at
-    each case's seeded inputs)."""
-    given = inputs
-    results = seen["cases"]
+def judge_value_cases(cases: tuple[Case, ...], results: list, points: list) -> Verdict:
+    """Compare each case's data, root grad and input grads with torch at its inputs."""
     if all((r.get("raised") or "").startswith("NotImplementedError") for r in results):
         return Verdict.fail("Value: not implemented yet.",
                             "Replace each `raise NotImplementedError()` in the class with your "
                             "code, then run the cell that defines Value again.")
-    for index, (case, result) in enumerate(zip(cases, results)):
-        inputs = case_inputs(case, seed, index) if given is None else given[index]
+    for case, result, inputs in zip(cases, results, points, strict=True):
         where = _describe(case, inputs)
         if result.get("raised"):
             return Verdict.fail(f"{where}: building f or calling f.backward() raised "
@@ -412,7 +419,8 @@ def judge_value_cases(cases: tuple[Case, ...], seen: dict, seed: int,
             return Verdict.fail(f"{where}: after f.backward(), f.grad is "
                                 f"{result['root_grad']!r}, expected 1.0.",
                                 "backward starts by setting self.grad = 1.0 (df/df = 1).")
-        for name, got, expected in zip(case.names, result["grads"], grads):
+        for name, got, expected in zip(case.names[:case.arity], result["grads"], grads,
+                                       strict=True):
             verdict = compare(f"{where}: df/d{name} (the .grad of {name})", got, expected,
                               rtol=1e-6, atol=1e-9)
             if not verdict.passed:
@@ -424,18 +432,22 @@ class ValueCasesCheck(Check):
     """Base of the checks that run a table of expressions on Value and on torch."""
 
     cases: tuple[Case, ...] = ()
+    defaults = {"seed": 0}
 
-    def probe(self, Value, seed=0):
-        return {"cases": [run_value_case(Value, case, case_inputs(case, seed, i))
-                          for i, case in enumerate(self.cases)]}
+    def inputs(self, seed):
+        return {"points": [case_inputs(case, seed, i) for i, case in enumerate(self.cases)]}
 
-    def judge(self, seen, seed=0):
-        return judge_value_cases(self.cases, seen, seed)
+    def probe(self, Value, **args):
+        return {"cases": [run_value_case(Value, case, x) for case, x in
+                          zip(self.cases, self.inputs(**args)["points"], strict=True)]}
+
+    def judge(self, seen, **args):
+        return judge_value_cases(self.cases, seen["cases"], self.inputs(**args)["points"])
 
 
 @register
 class ValueArithmetic(ValueCasesCheck):
-    """Value: + - * / and unary minus, with numbers on either side, match torch (data, grad)."""
+    """Value's + - * / and unary minus, numbers on either side, give torch's data and grads."""
 
     name = "value_arithmetic"
     cases = ARITHMETIC
@@ -443,7 +455,7 @@ class ValueArithmetic(ValueCasesCheck):
 
 @register
 class ValueFunctions(ValueCasesCheck):
-    """Value: ** (number exponent), exp, log, tanh, sigmoid, relu match torch (data, grad)."""
+    """Value's ** (number exponent), exp, log, tanh, sigmoid, relu give torch's data and grads."""
 
     name = "value_functions"
     cases = FUNCTIONS
@@ -451,7 +463,7 @@ class ValueFunctions(ValueCasesCheck):
 
 @register
 class ValueBackward(ValueCasesCheck):
-    """Value.backward: the two lecture graphs, nodes used twice, a deep chain, all ops mixed."""
+    """Value.backward gives torch's grads on the lecture graphs, reused nodes and a deep chain."""
 
     name = "value_backward_graphs"
     cases = BACKWARD
@@ -582,122 +594,90 @@ def layer_data(seed: int, *shapes: tuple[int, ...], scale: float = 1.0) -> list[
     return [rng.normal(scale=scale, size=shape) for shape in shapes]
 
 
-def reference_sigmoid(z):
-    z = np.asarray(z, dtype=np.float64)
-    return np.exp(-np.logaddexp(0.0, -z))
+LINEAR_SECTION = ("Section 4, 'The linear layer': out written entry by entry, and the worked "
+                  "case with D = 2, M = 1.")
 
 
-def reference_cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
-    """Mean of logsumexp(scores_i) - scores_i[y_i], with logsumexp by the max shift."""
-    top = scores.max(axis=1, keepdims=True)
-    lse = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
-    return float(np.mean(lse - scores[np.arange(len(y)), y]))
-
-
-def classification_data(seed: int, n: int, k: int, scale: float = 2.0):
-    rng = np.random.default_rng(seed)
-    scores = rng.normal(scale=scale, size=(n, k))
-    y = rng.integers(0, k, size=n)
-    y[: min(n, k)] = np.arange(min(n, k))  # every class appears when n >= k
-    return scores, y
-
-
-def unchanged(name: str, before: dict, after: dict) -> Verdict:
-    for key, value in before.items():
-        if not np.array_equal(np.asarray(after[key]), value):
-            return Verdict.fail(f"{name} changed its input {key} in place.",
-                                "Work on new arrays (e.g. dout * mask, or dout.copy()) instead "
-                                "of assigning into the arguments.")
-    return Verdict.ok()
+def judge_linear_out(what: str, got, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Verdict:
+    """Compare the layer's output with X W + b; name the bias mistakes."""
+    return compare(what, got, X @ W + b, mistakes={
+        "out is off by the same vector in every row: the bias b is missing.": X @ W,
+        "out is off by the same vector in every row: check the bias's sign.": X @ W - b},
+        hints=("Entry (n, m) of out involves row n of X and column m of W: which entries are "
+               "off?", LINEAR_SECTION))
 
 
 @register
 class LinearForward(Check):
-    """linear_forward: the dense layer's output, shape (N, M), and a cache."""
+    """linear_forward returns the dense layer's output, of shape (N, M), and a cache."""
 
     name = "linear_forward_values"
+    defaults = {"n": 5, "d": 4, "m": 3, "seed": 0}
 
-    def probe(self, linear_forward, n=5, d=4, m=3, seed=0):
-        X, W, b = layer_data(seed, (n, d), (d, m), (m,))
-        out, _cache = linear_forward(X.copy(), W.copy(), b.copy())
+    def inputs(self, n, d, m, seed):
+        return dict(zip("XWb", layer_data(seed, (n, d), (d, m), (m,)), strict=True))
+
+    def probe(self, linear_forward, **args):
+        out, _cache = linear_forward(*self.inputs(**args).values())
         return {"out": out}
 
-    def judge(self, seen, n=5, d=4, m=3, seed=0):
-        X, W, b = layer_data(seed, (n, d), (d, m), (m,))
-        return judge_linear_out(f"linear_forward(X {X.shape}, W {W.shape}, b {b.shape})[0]",
-                                seen["out"], X, W, b)
-
-
-def judge_linear_out(what: str, got, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Verdict:
-    """Compare the layer's output with the reference; name the symptom of a near miss."""
-    expected = X @ W + b
-    verdict = compare(what, got, expected)
-    if verdict.passed:
-        return verdict
-    try:
-        got_array = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):  # ragged, strings, None: compare's own words stand
-        got_array = None
-    if got_array is None or got_array.shape != expected.shape:
-        verdict.hints = [*verdict.hints[:1], "Section 4, 'The linear layer': out written "
-                         "entry by entry, and the worked case with D = 2, M = 1."]
-        return verdict
-    if np.allclose(got_array, X @ W):
-        symptom = "out is off by the same vector in every row: the bias b is missing."
-    elif np.allclose(got_array - X @ W, -b):
-        symptom = "out is off by the same vector in every row: check the bias's sign."
-    else:
-        symptom = ("Entry (n, m) of out involves row n of X and column m of W: which entries "
-                   "are off?")
-    verdict.hints = [symptom, "Section 4, 'The linear layer': out written entry by entry, "
-                     "and the worked case with D = 2, M = 1."]
-    return verdict
+    def judge(self, seen, **args):
+        x = self.inputs(**args)
+        return judge_linear_out(f"linear_forward(X {x['X'].shape}, W {x['W'].shape}, "
+                                f"b {x['b'].shape})[0]", seen["out"], **x)
 
 
 @register
 class LinearBackward(Check):
-    """linear_backward gives dX, dW, db matching finite differences and torch."""
+    """linear_backward returns dX, dW and db that match finite differences and torch."""
 
     name = "linear_backward_gradients"
+    defaults = {"n": 5, "d": 4, "m": 3, "seed": 0}
 
-    def probe(self, linear_forward, linear_backward, n=5, d=4, m=3, seed=0):
+    def inputs(self, n, d, m, seed):
         X, W, b, dout = layer_data(seed, (n, d), (d, m), (m,), (n, m))
-        args = {"X": X.copy(), "W": W.copy(), "b": b.copy(), "dout": dout.copy()}
-        _out, cache = linear_forward(args["X"], args["W"], args["b"])
-        dX, dW, db = linear_backward(args["dout"], cache)
+        return {"X": X, "W": W, "b": b, "dout": dout,
+                "other": layer_data(seed + 100, (n, d), (d, m), (m,))}
+
+    def probe(self, linear_forward, linear_backward, **args):
+        x = self.inputs(**args)
+        (_out, cache), forward = on_copies(linear_forward, x["X"], x["W"], x["b"],
+                                           names=("X", "W", "b"))
+        (dX, dW, db), backward = on_copies(linear_backward, x["dout"], cache, names=("dout",))
         # Another layer's forward between this layer's forward and backward (as in a
         # two-layer net): the backward must take everything from its own cache.
-        _out, cache = linear_forward(X.copy(), W.copy(), b.copy())
-        other = layer_data(seed + 100, (n, d), (d, m), (m,))
-        linear_forward(*other)
-        later = linear_backward(dout.copy(), cache)
-        return {"dX": dX, "dW": dW, "db": db, "after": args, "later": later}
+        _out, cache = linear_forward(x["X"], x["W"], x["b"])
+        linear_forward(*x["other"])
+        later = linear_backward(x["dout"], cache)
+        return {"dX": dX, "dW": dW, "db": db, "forward": forward, "backward": backward,
+                "later": later}
 
-    def judge(self, seen, n=5, d=4, m=3, seed=0):
-        X, W, b, dout = layer_data(seed, (n, d), (d, m), (m,), (n, m))
+    def judge(self, seen, **args):
+        x = self.inputs(**args)
+        X, W, b, dout = x["X"], x["W"], x["b"], x["dout"]
         oracle = torch_gradient(lambda X_, W_, b_: ((X_ @ W_ + b_) * dout_t(dout, X_)).sum(),
                                 X, W, b)
         return first_failure(
-            gradient_check("dX", seen["dX"], finite_difference_vjp(lambda Z: Z @ W + b, X.copy(),
-                                                                   dout), oracle=oracle[0],
+            gradient_check("dX", seen["dX"], finite_difference_vjp(lambda Z: Z @ W + b, X, dout),
+                           oracle=oracle[0],
                            hints=("dX must have the shape of X, (N, D); row n of dX depends "
                                   "only on row n of dout.",
                                   "Section 4: for one row, notebook 03's Jacobian of x -> x W "
                                   "is W^T; a batch repeats that row by row.")),
-            gradient_check("dW", seen["dW"], finite_difference_vjp(lambda Z: X @ Z + b, W.copy(),
-                                                                   dout), oracle=oracle[1],
+            gradient_check("dW", seen["dW"], finite_difference_vjp(lambda Z: X @ Z + b, W, dout),
+                           oracle=oracle[1],
                            hints=("dW must have the shape of W, (D, M): a (M, D) result is "
                                   "transposed.",
                                   "Every row of the batch uses W, so dW adds up one "
                                   "contribution per row: see the worked case in section 4.")),
-            gradient_check("db", seen["db"], finite_difference_vjp(lambda Z: X @ W + Z, b.copy(),
-                                                                   dout), oracle=oracle[2],
+            gradient_check("db", seen["db"], finite_difference_vjp(lambda Z: X @ W + Z, b, dout),
+                           oracle=oracle[2],
                            hints=("db must have the shape of b, (M,), not one row per "
                                   "example.",
                                   "b is added to every row, so (like a + a in section 3) its "
                                   "gradient collects the contributions of all rows.")),
             unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
-                      seen["after"]),
+                      {**seen["backward"], **seen["forward"]}),
             same_after_other_forward(seen))
 
 
@@ -705,7 +685,8 @@ def same_after_other_forward(seen: dict) -> Verdict:
     """linear_backward gave the same gradients with another linear_forward run in between."""
     later = seen["later"]
     parts = later if isinstance(later, (tuple, list)) and len(later) == 3 else (None,) * 3
-    for name, got, first in zip(("dX", "dW", "db"), parts, (seen["dX"], seen["dW"], seen["db"])):
+    for name, got, first in zip(("dX", "dW", "db"), parts, (seen["dX"], seen["dW"], seen["db"]),
+                                strict=True):
         try:
             same = np.array_equal(np.asarray(got, dtype=np.float64),
                                   np.asarray(first, dtype=np.float64))
@@ -729,32 +710,41 @@ def dout_t(dout: np.ndarray, like):
     return torch.tensor(dout, dtype=like.dtype)
 
 
-def relu_inputs(seed: int, n: int, d: int):
-    X, dout = layer_data(seed, (n, d), (n, d))
-    X[0, 0] = 0.0  # the kink: relu'(0) = 0
-    X[-1, -1] = 0.0
-    return X, dout
+def run_layer(forward, backward, X, dout) -> dict:
+    """A layer's forward then backward on copies of X and dout: out, dX and the inputs as the
+    calls left them (probes)."""
+    (out, cache), before = on_copies(forward, X, names=("X",))
+    dX, after = on_copies(backward, dout, cache, names=("dout",))
+    return {"out": out, "dX": dX, "forward": before, "backward": after}
+
+
+def layer_unchanged(name: str, seen: dict, X: np.ndarray, dout: np.ndarray) -> Verdict:
+    """The judge of :func:`run_layer`'s inputs: X and dout as they were."""
+    return unchanged(name, {"X": X, "dout": dout}, {**seen["backward"], **seen["forward"]})
 
 
 @register
 class ReluLayer(Check):
-    """relu_forward/relu_backward: max(X, 0), and dout only where X > 0 (relu'(0) = 0)."""
+    """relu_forward gives max(X, 0); relu_backward passes dout only where X > 0 (relu'(0) = 0)."""
 
     name = "relu_layer"
+    defaults = {"n": 6, "d": 5, "seed": 1}
 
-    def probe(self, relu_forward, relu_backward, n=6, d=5, seed=1):
-        X, dout = relu_inputs(seed, n, d)
-        args = {"X": X.copy(), "dout": dout.copy()}
-        out, cache = relu_forward(args["X"])
-        dX = relu_backward(args["dout"], cache)
-        return {"out": out, "dX": dX, "after": args}
+    def inputs(self, n, d, seed):
+        X, dout = layer_data(seed, (n, d), (n, d))
+        X[0, 0] = 0.0  # the kink: relu'(0) = 0
+        X[-1, -1] = 0.0
+        return {"X": X, "dout": dout}
 
-    def judge(self, seen, n=6, d=5, seed=1):
-        X, dout = relu_inputs(seed, n, d)
+    def probe(self, relu_forward, relu_backward, **args):
+        return run_layer(relu_forward, relu_backward, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        X, dout = self.inputs(**args).values()
         verdict = compare("relu_forward(X)[0]", seen["out"], np.maximum(X, 0.0))
         if not verdict.passed:
             return verdict
-        numeric = finite_difference_vjp(lambda Z: np.maximum(Z, 0.0), X.copy(), dout)
+        numeric = finite_difference_vjp(lambda Z: np.maximum(Z, 0.0), X, dout)
         numeric[X == 0.0] = 0.0  # finite differences straddle the kink; the convention is 0
         oracle = torch_gradient(lambda Z: (Z.relu() * dout_t(dout, Z)).sum(), X)[0]
         dX = np.asarray(seen["dX"], dtype=np.float64)
@@ -770,120 +760,125 @@ class ReluLayer(Check):
                          "relu'(0) = 0.",)
         return first_failure(gradient_check("relu_backward dX", dX, numeric, oracle=oracle,
                                             hints=hints),
-                             unchanged("relu_forward/relu_backward",
-                                       {"X": X, "dout": dout}, seen["after"]))
+                             layer_unchanged("relu_forward/relu_backward", seen, X, dout))
 
 
 @register
 class SigmoidLayer(Check):
-    """sigmoid_forward/sigmoid_backward match torch and finite differences."""
+    """sigmoid_forward and sigmoid_backward match torch and finite differences."""
 
     name = "sigmoid_layer"
+    defaults = {"n": 6, "d": 5, "seed": 2, "scale": 3.0}
 
-    def probe(self, sigmoid_forward, sigmoid_backward, n=6, d=5, seed=2, scale=3.0):
-        X, dout = layer_data(seed, (n, d), (n, d), scale=scale)
-        args = {"X": X.copy(), "dout": dout.copy()}
-        out, cache = sigmoid_forward(args["X"])
-        dX = sigmoid_backward(args["dout"], cache)
-        return {"out": out, "dX": dX, "after": args}
+    def inputs(self, n, d, seed, scale):
+        return dict(zip(("X", "dout"), layer_data(seed, (n, d), (n, d), scale=scale),
+                        strict=True))
 
-    def judge(self, seen, n=6, d=5, seed=2, scale=3.0):
-        X, dout = layer_data(seed, (n, d), (n, d), scale=scale)
+    def probe(self, sigmoid_forward, sigmoid_backward, **args):
+        return run_layer(sigmoid_forward, sigmoid_backward, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        X, dout = self.inputs(**args).values()
         oracle = torch_gradient(lambda Z: (Z.sigmoid() * dout_t(dout, Z)).sum(), X)[0]
         return first_failure(
-            compare("sigmoid_forward(X)[0]", seen["out"], reference_sigmoid(X)),
+            compare("sigmoid_forward(X)[0]", seen["out"], sigmoid(X)),
             gradient_check("sigmoid_backward dX", seen["dX"],
-                           finite_difference_vjp(reference_sigmoid, X.copy(), dout),
-                           oracle=oracle,
+                           finite_difference_vjp(sigmoid, X, dout), oracle=oracle,
                            hints=("dX is off: it should be dout times the sigmoid's slope at "
                                   "each entry of X.",
                                   "Notebook 03 wrote the sigmoid's derivative with the sigmoid "
                                   "itself: the forward output is what to cache.")),
-            unchanged("sigmoid_forward/sigmoid_backward", {"X": X, "dout": dout},
-                      seen["after"]))
+            layer_unchanged("sigmoid_forward/sigmoid_backward", seen, X, dout))
 
 
-STABLE_X = np.array([[-1000.0, -800.0, -30.0, 0.0], [30.0, 700.0, 800.0, 1000.0]])
+STABLE_X = ((-1000.0, -800.0, -30.0, 0.0), (30.0, 700.0, 800.0, 1000.0))
 
 
 @register
 class SigmoidLayerStable(Check):
-    """sigmoid_forward/backward are finite and warning-free at magnitude 1000."""
+    """sigmoid_forward/backward are finite, right and warning-free at magnitude 1000."""
 
     name = "sigmoid_layer_stable"
     warnings_fail = True
 
+    def inputs(self):
+        return {"X": np.array(STABLE_X), "dout": np.ones((2, 4))}
+
     def probe(self, sigmoid_forward, sigmoid_backward):
-        out, cache = sigmoid_forward(STABLE_X.copy())
-        return {"out": out, "dX": sigmoid_backward(np.ones_like(STABLE_X), cache)}
+        return run_layer(sigmoid_forward, sigmoid_backward, **self.inputs())
 
     def judge(self, seen):
-        expected = reference_sigmoid(STABLE_X)
+        expected = sigmoid(self.inputs()["X"])
         return first_failure(
             compare("sigmoid_forward at +-1000", seen["out"], expected, atol=1e-12),
             compare("sigmoid_backward at +-1000 (dout = 1)", seen["dX"],
                     expected * (1 - expected), atol=1e-12))
 
 
+def classification_data(seed: int, n: int, k: int, scale: float = 2.0) -> dict:
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(scale=scale, size=(n, k))
+    y = rng.integers(0, k, size=n)
+    y[: min(n, k)] = np.arange(min(n, k))  # every class appears when n >= k
+    return {"scores": scores, "y": y}
+
+
 @register
 class SoftmaxCrossEntropy(Check):
-    """softmax_cross_entropy: mean loss and (softmax - onehot) / N match torch and differences."""
+    """softmax_cross_entropy's mean loss and dscores match torch and finite differences."""
 
     name = "softmax_cross_entropy_values"
+    defaults = {"n": 6, "k": 4, "seed": 3, "scale": 2.0}
 
-    def probe(self, softmax_cross_entropy, n=6, k=4, seed=3, scale=2.0):
-        scores, y = classification_data(seed, n, k, scale)
-        args = {"scores": scores.copy(), "y": y.copy()}
-        loss, dscores = softmax_cross_entropy(args["scores"], args["y"])
-        return {"loss": loss, "dscores": dscores, "after": args}
+    def inputs(self, n, k, seed, scale):
+        return classification_data(seed, n, k, scale)
 
-    def judge(self, seen, n=6, k=4, seed=3, scale=2.0):
-        import torch
+    def probe(self, softmax_cross_entropy, **args):
+        (loss, dscores), after = on_copies(softmax_cross_entropy, *self.inputs(**args).values(),
+                                           names=("scores", "y"))
+        return {"loss": loss, "dscores": dscores, "after": after}
 
-        scores, y = classification_data(seed, n, k, scale)
-        expected = float(torch.nn.functional.cross_entropy(torch.tensor(scores),
-                                                           torch.tensor(y)))
-        oracle = torch_gradient(lambda s: torch.nn.functional.cross_entropy(
-            s, torch.tensor(y)), scores)[0]
-        numeric = finite_difference_gradient(lambda s: reference_cross_entropy(s, y),
-                                             scores.copy())
-        loss_hints = ("The loss is the *mean* over the batch of -log softmax(scores_i)[y_i].",)
+    def judge(self, seen, n, **args):
+        scores, y = self.inputs(n=n, **args).values()
+        expected = cross_entropy(scores, y)
+        numeric = finite_difference_gradient(lambda s: cross_entropy(s, y), scores)
         return first_failure(
-            compare(f"loss on scores {scores.shape}", np.squeeze(seen["loss"]), expected,
-                    n=n, hints=loss_hints),
-            gradient_check("dscores", seen["dscores"], numeric, oracle=oracle, n=n,
+            compare(f"loss on scores {scores.shape}", np.squeeze(seen["loss"]), expected, n=n,
+                    mistakes={"the sum over the batch instead of the mean.": n * expected},
+                    hints=("The loss is the *mean* over the batch of "
+                           "-log softmax(scores_i)[y_i].",)),
+            gradient_check("dscores", seen["dscores"], numeric,
+                           oracle=cross_entropy_gradient(scores, y), n=n,
                            hints=("Every row of dscores should add up to 0, and the loss is a "
                                   "mean, so each row carries a 1/N.",
                                   "Section 4, softmax cross-entropy: differentiate "
                                   "-s_y + log sum_j exp(s_j) with respect to each s_k.")),
-            unchanged("softmax_cross_entropy", {"scores": scores, "y": y}, seen["after"]))
+            unchanged("softmax_cross_entropy", {"scores": scores, "y": y},
+                      seen["after"]))
 
 
-STABLE_SCORES = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, -1000.0],
-                          [-1000.0, 999.0, 1000.0], [-1000.0, -999.0, -1002.0],
-                          [1.0, 0.0, 2.0], [-500.0, -501.0, -500.5]])
-STABLE_Y = np.array([0, 2, 1, 2, 1, 0])
+STABLE_SCORES = ((1000.0, 0.0, -1000.0), (1000.0, 1000.0, -1000.0), (-1000.0, 999.0, 1000.0),
+                 (-1000.0, -999.0, -1002.0), (1.0, 0.0, 2.0), (-500.0, -501.0, -500.5))
+STABLE_Y = (0, 2, 1, 2, 1, 0)
 """Rows with maxima 1000, -999, 2 and -500: one shift for the whole batch is not enough."""
 
 
 @register
 class SoftmaxCrossEntropyStable(Check):
-    """softmax_cross_entropy: finite, right, warning-free at magnitude 1000, rows far apart."""
+    """softmax_cross_entropy is right and warning-free on rows of magnitude 1000, maxima apart."""
 
     name = "softmax_cross_entropy_stable"
     warnings_fail = True
 
+    def inputs(self):
+        return {"scores": np.array(STABLE_SCORES), "y": np.array(STABLE_Y)}
+
     def probe(self, softmax_cross_entropy):
-        loss, dscores = softmax_cross_entropy(STABLE_SCORES.copy(), STABLE_Y.copy())
+        loss, dscores = softmax_cross_entropy(*self.inputs().values())
         return {"loss": loss, "dscores": dscores}
 
     def judge(self, seen):
-        expected = reference_cross_entropy(STABLE_SCORES, STABLE_Y)
-        top = STABLE_SCORES.max(axis=1, keepdims=True)
-        p = np.exp(STABLE_SCORES - top)
-        p /= p.sum(axis=1, keepdims=True)
-        n = len(STABLE_Y)
-        p[np.arange(n), STABLE_Y] -= 1.0
+        scores, y = self.inputs().values()
         hints = ("Overflow or underflow: the rows of this batch have maxima 1000, -999, 2 and "
                  "-500.",
                  "Subtracting a constant from a row changes neither its softmax nor the loss; "
@@ -891,9 +886,9 @@ class SoftmaxCrossEntropyStable(Check):
                  "one of them equal to 1.")
         return first_failure(
             compare("loss on rows of magnitude up to 1000 with different maxima",
-                    np.squeeze(seen["loss"]), expected, hints=hints),
+                    np.squeeze(seen["loss"]), cross_entropy(scores, y), hints=hints),
             compare("dscores on rows of magnitude up to 1000 with different maxima",
-                    seen["dscores"], p / n, n=n, hints=hints))
+                    seen["dscores"], cross_entropy_gradient(scores, y), n=len(y), hints=hints))
 
 
 # --------------------------------------------------------------------------------------------
@@ -901,34 +896,27 @@ class SoftmaxCrossEntropyStable(Check):
 # --------------------------------------------------------------------------------------------
 
 
-def mlp_data(seed: int, n: int, d: int, h: int, c: int):
+def mlp_data(seed: int, n: int, d: int, h: int, c: int) -> dict:
     rng = np.random.default_rng(seed)
     params = {"W1": rng.normal(scale=1 / np.sqrt(d), size=(d, h)), "b1": rng.normal(size=h) * 0.1,
               "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)), "b2": rng.normal(size=c) * 0.1}
     X = rng.normal(size=(n, d))
     y = rng.integers(0, c, size=n)
-    return params, X, y
+    return {"params": params, "X": X, "y": y}
 
 
-def reference_mlp_loss(params: dict, X: np.ndarray, y: np.ndarray) -> float:
-    hidden = np.maximum(X @ params["W1"] + params["b1"], 0.0)
-    return reference_cross_entropy(hidden @ params["W2"] + params["b2"], y)
-
-
-KEYS = ("W1", "b1", "W2", "b2")
+def run_mlp(mlp_loss_and_grads, params: dict, X: np.ndarray, y: np.ndarray) -> dict:
+    """One call on the probe's own arrays: the loss, the grads, and the inputs as the call
+    left them (probes)."""
+    loss, grads = mlp_loss_and_grads(params, X, y)
+    return {"loss": loss, "grads": dict(grads), "params": params, "X": X, "y": y}
 
 
 def judge_mlp(seen: dict, params: dict, X: np.ndarray, y: np.ndarray) -> Verdict:
-    import torch
-
+    """:func:`run_mlp`'s results against torch and finite differences; inputs unchanged."""
     n = len(y)
-    target = torch.tensor(y)
-    oracle = torch_gradient(
-        lambda W1, b1, W2, b2: torch.nn.functional.cross_entropy(
-            (X_t(X) @ W1 + b1).relu() @ W2 + b2, target),
-        *(params[k] for k in KEYS))
     verdict = compare(f"loss of the two-layer net on X {X.shape}", np.squeeze(seen["loss"]),
-                      reference_mlp_loss(params, X, y), n=n,
+                      two_layer_loss(params, X, y), n=n,
                       hints=("The loss is wrong before any gradient: check the forward "
                              "half, the order of the three layers and which output feeds "
                              "which.", "Section 5 draws the network's graph of layers."))
@@ -938,11 +926,9 @@ def judge_mlp(seen: dict, params: dict, X: np.ndarray, y: np.ndarray) -> Verdict
     if not isinstance(grads, dict) or sorted(grads) != sorted(KEYS):
         return Verdict.fail(f"grads has keys {sorted(grads) if isinstance(grads, dict) else grads}"
                             f", expected {sorted(KEYS)}.")
-    for key, torch_grad in zip(KEYS, oracle):
-        def loss_of(value, key=key):
-            return reference_mlp_loss({**params, key: value}, X, y)
-
-        numeric = finite_difference_gradient(loss_of, params[key].copy())
+    for key, torch_grad in two_layer_gradients(params, X, y).items():
+        numeric = finite_difference_gradient(
+            lambda value, key=key: two_layer_loss({**params, key: value}, X, y), params[key])
         shape_hint = (f"grads['{key}'] must have the shape of params['{key}'], "
                       f"{params[key].shape}: did two entries get swapped?")
         verdict = gradient_check(f"grads['{key}']", grads[key], numeric, oracle=torch_grad,
@@ -951,33 +937,28 @@ def judge_mlp(seen: dict, params: dict, X: np.ndarray, y: np.ndarray) -> Verdict
                                              "cache its forward returned."))
         if not verdict.passed:
             return verdict
+    after = seen["params"] if isinstance(seen["params"], dict) else {}
     return unchanged("mlp_loss_and_grads", {f"params['{k}']": params[k] for k in KEYS}
-                     | {"X": X, "y": y}, seen["after"])
-
-
-def X_t(X: np.ndarray):
-    import torch
-
-    return torch.tensor(X, dtype=torch.float64)
+                     | {"X": X, "y": y}, {f"params['{k}']": after.get(k) for k in KEYS}
+                     | {"X": seen["X"], "y": seen["y"]})
 
 
 @register
 class MlpLossAndGrads(Check):
-    """mlp_loss_and_grads: loss and all four gradients match torch and finite differences."""
+    """mlp_loss_and_grads's loss and four gradients match torch and finite differences."""
 
     name = "mlp_loss_and_grads_values"
     rules = RULES["mlp_loss_and_grads"]
+    defaults = {"n": 7, "d": 5, "h": 6, "c": 3, "seed": 4}
 
-    def probe(self, mlp_loss_and_grads, n=7, d=5, h=6, c=3, seed=4):
-        params, X, y = mlp_data(seed, n, d, h, c)
-        copies = {k: v.copy() for k, v in params.items()}
-        X_copy, y_copy = X.copy(), y.copy()
-        loss, grads = mlp_loss_and_grads(copies, X_copy, y_copy)
-        after = {f"params['{k}']": copies[k] for k in KEYS} | {"X": X_copy, "y": y_copy}
-        return {"loss": loss, "grads": dict(grads), "after": after}
+    def inputs(self, n, d, h, c, seed):
+        return mlp_data(seed, n, d, h, c)
 
-    def judge(self, seen, n=7, d=5, h=6, c=3, seed=4):
-        return judge_mlp(seen, *mlp_data(seed, n, d, h, c))
+    def probe(self, mlp_loss_and_grads, **args):
+        return run_mlp(mlp_loss_and_grads, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        return judge_mlp(seen, **self.inputs(**args))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1044,17 +1025,7 @@ def altered_mlp_loss(params: dict, X: np.ndarray, y: np.ndarray, kind: str | Non
     z = X @ (scale * params["W1"]) + params["b1"]
     hidden = np.where(z > 0, z, LEAK * z) if kind == "relu" else np.maximum(z, 0.0)
     scores = hidden @ (scale * params["W2"]) + params["b2"]
-    return reference_cross_entropy(scores / (COOL if kind == "softmax" else 1.0), y)
-
-
-def mlp_built_from_data(run_seed: int):
-    rng = np.random.default_rng([run_seed, 404])
-    n, d, h, c = (int(v) for v in rng.integers((4, 2, 3, 2), (9, 5, 7, 5)))
-    params = {"W1": rng.normal(scale=1 / np.sqrt(d), size=(d, h)), "b1": rng.normal(size=h),
-              "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)), "b2": rng.normal(size=c)}
-    X = rng.normal(size=(n, d))
-    y = rng.integers(0, c, size=n)
-    return params, X, y
+    return cross_entropy(scores / (COOL if kind == "softmax" else 1.0), y)
 
 
 def _follows(run: dict, params: dict, X: np.ndarray, y: np.ndarray, kind: str | None) -> bool:
@@ -1070,7 +1041,7 @@ def _follows(run: dict, params: dict, X: np.ndarray, y: np.ndarray, kind: str | 
     for key in KEYS:
         numeric = finite_difference_gradient(
             lambda value, key=key: altered_mlp_loss({**params, key: value}, X, y, kind),
-            params[key].copy())
+            params[key])
         try:
             got = np.asarray(grads.get(key), dtype=np.float64)
         except (TypeError, ValueError):
@@ -1083,27 +1054,31 @@ def _follows(run: dict, params: dict, X: np.ndarray, y: np.ndarray, kind: str | 
 
 @register
 class MlpBuiltFrom(Check):
-    """mlp_loss_and_grads is computed with your layer functions: swap one, the result follows."""
+    """mlp_loss_and_grads uses your layer functions: swap one and the results follow it."""
 
     name = "mlp_loss_and_grads_built_from"
     rules = RULES["mlp_loss_and_grads"]
     fresh = True
 
+    def inputs(self, run_seed=0):
+        rng = np.random.default_rng([run_seed, 404])
+        n, d, h, c = (int(v) for v in rng.integers((4, 2, 3, 2), (9, 5, 7, 5)))
+        params = {"W1": rng.normal(scale=1 / np.sqrt(d), size=(d, h)), "b1": rng.normal(size=h),
+                  "W2": rng.normal(scale=1 / np.sqrt(h), size=(h, c)), "b2": rng.normal(size=c)}
+        return {"params": params, "X": rng.normal(size=(n, d)), "y": rng.integers(0, c, size=n)}
+
     def probe(self, mlp_loss_and_grads, run_seed=0):
-        params, X, y = mlp_built_from_data(run_seed)
-        loss, grads = mlp_loss_and_grads({k: v.copy() for k, v in params.items()}, X.copy(),
-                                         y.copy())
+        loss, grads = mlp_loss_and_grads(*self.inputs(run_seed=run_seed).values())
         seen = {"plain": {"loss": loss, "grads": dict(grads)}}
-        for kind in ALTERATIONS:
+        for kind in ALTERATIONS:  # each call on inputs of its own, as the first one's
             with swapped(mlp_loss_and_grads, **_altered_parts(mlp_loss_and_grads, kind)) as rec:
-                loss, grads = mlp_loss_and_grads({k: v.copy() for k, v in params.items()},
-                                                 X.copy(), y.copy())
+                loss, grads = mlp_loss_and_grads(*self.inputs(run_seed=run_seed).values())
             seen[kind] = {"loss": loss, "grads": dict(grads),
                           "calls": {name: r.count for name, r in rec.items()}}
         return seen
 
     def judge(self, seen, run_seed=0):
-        params, X, y = mlp_built_from_data(run_seed)
+        params, X, y = self.inputs(run_seed=run_seed).values()
         if not _follows(seen["plain"], params, X, y, None):
             return Verdict.fail(
                 f"{self.name}: the loss or the gradients of the two-layer net are wrong, so "

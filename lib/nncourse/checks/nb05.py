@@ -2,8 +2,8 @@
 
 The two-layer network of the notebook is ``linear -> relu -> linear -> softmax
 cross-entropy`` with ``params = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}``. The
-judges compute every expectation themselves: forward passes and gradients with torch, finite
-differences on a numpy oracle, and properties of random batches.
+judges compute every expectation themselves: forward passes and gradients with torch
+(:mod:`nncourse.oracle`), finite differences of a numpy loss, and properties of random batches.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 
-from nncourse.checking import Check, register
-from nncourse.compare import compare, describe
-from nncourse.gradcheck import finite_difference_gradient, gradient_check, torch_gradient
+from nncourse.checking import Check, on_copies, register
+from nncourse.compare import compare, describe, unchanged
+from nncourse.gradcheck import finite_difference_gradient, gradient_check
+from nncourse.oracle import TWO_LAYER_KEYS as KEYS
+from nncourse.oracle import two_layer_gradients, two_layer_loss, two_layer_scores
 from nncourse.rules import Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
-
-KEYS = ("W1", "b1", "W2", "b2")
 
 VECTORIZED_RULES = Rules(forbidden_calls=("batch_gradient_by_loop",))
 LOOP_RULES = Rules(forbidden_calls=("batch_gradient_vectorized",))
@@ -28,47 +28,15 @@ RULES = {"batch_gradient_by_loop": LOOP_RULES, "batch_gradient_vectorized": VECT
 """The contract's rules of this notebook's graded functions, beyond numpy only."""
 
 
-# ---------------------------------------------------------------- oracles and fixtures
-
-
-def oracle_scores(params: dict, X: np.ndarray) -> np.ndarray:
-    """Scores (N, C) of the two-layer ReLU net, computed by torch."""
-    import torch
-
-    t = {k: torch.as_tensor(np.asarray(params[k], dtype=np.float64)) for k in KEYS}
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    return (torch.relu(X @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]).numpy()
-
-
-def oracle_loss(params: dict, X: np.ndarray, y: np.ndarray) -> float:
-    """Mean softmax cross-entropy of the net on (X, y), computed by torch."""
-    import torch
-
-    scores = torch.as_tensor(oracle_scores(params, X))
-    return float(torch.nn.functional.cross_entropy(scores, torch.as_tensor(
-        np.asarray(y, dtype=np.int64))))
+# ---------------------------------------------------------------- fixtures and calls
 
 
 def numpy_loss(params: dict, X: np.ndarray, y: np.ndarray) -> float:
-    """The same loss in plain numpy (for finite differences: many cheap evaluations)."""
+    """The oracle's loss in plain numpy: finite differences need many cheap evaluations."""
     scores = np.maximum(X @ params["W1"] + params["b1"], 0.0) @ params["W2"] + params["b2"]
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(y)), y].mean())
-
-
-def oracle_gradients(params: dict, X: np.ndarray, y: np.ndarray) -> dict:
-    """Gradient of the mean loss for every key, by torch autograd (relu'(0) = 0)."""
-    import torch
-
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    yt = torch.as_tensor(np.asarray(y, dtype=np.int64))
-
-    def loss(W1, b1, W2, b2):
-        scores = torch.relu(Xt @ W1 + b1) @ W2 + b2
-        return torch.nn.functional.cross_entropy(scores, yt)
-
-    return dict(zip(KEYS, torch_gradient(loss, *(params[k] for k in KEYS))))
 
 
 def numeric_gradients(params: dict, X: np.ndarray, y: np.ndarray) -> dict:
@@ -85,14 +53,13 @@ def numeric_gradients(params: dict, X: np.ndarray, y: np.ndarray) -> dict:
     return grads
 
 
-def random_problem(n: int, d: int, h: int, c: int, seed: int):
+def random_problem(n: int, d: int, h: int, c: int, seed: int) -> dict:
     """params (scaled like a trained net), X (n, d), y (n,) with every class id < c."""
     rng = np.random.default_rng(seed)
     params = {"W1": rng.normal(size=(d, h)) / np.sqrt(d), "b1": rng.normal(scale=0.5, size=h),
               "W2": rng.normal(size=(h, c)) / np.sqrt(h), "b2": rng.normal(scale=0.5, size=c)}
     X = rng.normal(size=(n, d))
-    y = rng.integers(0, c, size=n)
-    return params, X, y
+    return {"params": params, "X": X, "y": rng.integers(0, c, size=n)}
 
 
 def copy_params(params: dict) -> dict:
@@ -113,20 +80,35 @@ def strided(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def strided_params(params: dict) -> dict:
-    return {k: strided(v) for k, v in params.items()}
+def _array_dict(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, np.ndarray) for v in value.values())
 
 
-def unchanged(name: str, after: dict, before: dict) -> Verdict:
-    """Fail if any array the student received was modified in place."""
-    for key, value in before.items():
-        got = np.asarray(after.get(key), dtype=np.float64)
-        if got.shape != np.shape(value) or not np.array_equal(got, value):
-            return Verdict.fail(
-                f"{name} modified its input {key!r} in place; inputs must stay unchanged.",
-                "Build new arrays instead of updating the arrays you were given "
-                "(`p -= ...`, `rng.shuffle(X)` change the caller's data).")
-    return Verdict.ok()
+def arrays(inputs: dict) -> dict:
+    """The arrays among a call's inputs by name, a dict's arrays as ``name['key']``: what
+    :func:`~nncourse.compare.unchanged` compares."""
+    found = {}
+    for name, value in inputs.items():
+        if _array_dict(value):
+            found.update({f"{name}[{k!r}]": np.asarray(v) for k, v in value.items()})
+        elif isinstance(value, np.ndarray):
+            found[name] = np.asarray(value)
+    return found
+
+
+def call_on_copies(function, inputs: dict, make=None, **kwargs):
+    """``function(*inputs.values(), **kwargs)`` on copies of the arrays and dicts of arrays
+    (:func:`on_copies`' copies, or ``make``'s, e.g. :func:`strided` views). Returns
+    ``(result, after)``: :func:`arrays` of the inputs as the call left them."""
+    args = [{k: (make or np.copy)(v) for k, v in a.items()} if _array_dict(a)
+            else make(a) if make and isinstance(a, np.ndarray) else a for a in inputs.values()]
+    result, after = (function(*args, **kwargs), {}) if make else on_copies(function, *args,
+                                                                            **kwargs)
+    return result, arrays({name: after.get(str(i), a)
+                           for i, (name, a) in enumerate(zip(inputs, args, strict=True))})
+
+
+# ---------------------------------------------------------------- batch gradients
 
 
 def grads_form(name: str, grads, params: dict) -> Verdict:
@@ -165,7 +147,7 @@ GRADIENT_HINTS = (
 class RowSpy(np.ndarray):
     """An array that notes how the code uses it: rows taken one at a time (iteration, an
     integer index, a one-row slice) and operations on a block of many rows at once. Results
-    of arithmetic are plain arrays; views (``X.T``, ``X[i]``) keep noting."""
+    of arithmetic are plain arrays; views and copies (``X.T``, ``X[i]``) keep noting."""
 
     def __new__(cls, array):
         spy = np.array(array, dtype=np.float64).view(cls)
@@ -190,7 +172,6 @@ class RowSpy(np.ndarray):
         return np.ndarray.__getitem__(self, key)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        log = self.log
         plain = []
         for value in inputs:
             if isinstance(value, RowSpy):
@@ -202,7 +183,6 @@ class RowSpy(np.ndarray):
         if "out" in kwargs:
             kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, RowSpy) else o
                                   for o in kwargs["out"])
-        del log
         return getattr(ufunc, method)(*plain, **kwargs)
 
 
@@ -210,21 +190,23 @@ class _BatchGradientValues(Check):
     """Shared probe/judge of the two batch-gradient functions."""
 
     function = ""
+    defaults = {"n": 6, "d": 4, "h": 5, "c": 3, "seed": 0}
 
-    def probe(self, gradient_fn, n=6, d=4, h=5, c=3, seed=0):
-        params, X, y = random_problem(n, d, h, c, seed)
-        p_in, X_in, y_in = copy_params(params), RowSpy(X), y.copy()
-        grads = gradient_fn(p_in, X_in, y_in)
-        log = dict(X_in.log)
-        return {"grads": grads, "params_after": p_in, "X_after": np.array(X_in.view(np.ndarray)),
-                "y_after": y_in, "rows": log["rows"], "block": log["block"]}
+    def inputs(self, n, d, h, c, seed):
+        return random_problem(n, d, h, c, seed)
 
-    def judge(self, seen, n=6, d=4, h=5, c=3, seed=0):
-        params, X, y = random_problem(n, d, h, c, seed)
-        verdict = judge_gradient_values(self.function, seen, params, X, y, GRADIENT_HINTS)
-        if not verdict.passed or n < 3:
+    def probe(self, gradient_fn, **args):
+        inputs = self.inputs(**args)
+        inputs["X"] = spy = RowSpy(inputs["X"])
+        grads, after = call_on_copies(gradient_fn, inputs)
+        return {"grads": grads, "after": after, "rows": spy.log["rows"],
+                "block": spy.log["block"]}
+
+    def judge(self, seen, **args):
+        verdict = judge_gradient_values(self.function, seen, **self.inputs(**args))
+        if not verdict.passed or args["n"] < 3:
             return verdict
-        return judge_row_use(self.function, seen.get("rows", 0), seen.get("block", 0), n)
+        return judge_row_use(self.function, seen["rows"], seen["block"], args["n"])
 
 
 def judge_row_use(function: str, rows: int, block: int, n: int) -> Verdict:
@@ -246,26 +228,25 @@ def judge_row_use(function: str, rows: int, block: int, n: int) -> Verdict:
 
 
 def judge_gradient_values(function: str, seen: dict, params: dict, X: np.ndarray,
-                          y: np.ndarray, hints: tuple[str, ...]) -> Verdict:
+                          y: np.ndarray) -> Verdict:
     """Form, inputs unchanged, and every gradient against finite differences and torch."""
     name = f"{function}(params, X {X.shape}, y)"
-    verdict = first_failure(
-        grads_form(name, seen["grads"], params),
-        unchanged(name, {**seen["params_after"], "X": seen["X_after"],
-                         "y": seen["y_after"]}, {**params, "X": X, "y": y}))
+    verdict = first_failure(grads_form(name, seen["grads"], params),
+                            unchanged(name, arrays({"params": params, "X": X, "y": y}),
+                                      seen["after"]))
     if not verdict.passed:
         return verdict
     numeric = numeric_gradients(params, X, y)
-    oracle = oracle_gradients(params, X, y)
+    oracle = two_layer_gradients(params, X, y)
     return first_failure(*(
         gradient_check(f"{function}: grads[{key!r}]", seen["grads"][key],
-                       numeric[key], oracle=oracle[key], n=len(X), hints=hints)
+                       numeric[key], oracle=oracle[key], n=len(X), hints=GRADIENT_HINTS)
         for key in KEYS))
 
 
 @register
 class BatchGradientLoopValues(_BatchGradientValues):
-    """batch_gradient_by_loop: the mean gradient matches finite differences and torch."""
+    """batch_gradient_by_loop gives the batch's mean gradient, one example at a time."""
 
     name = "batch_gradient_loop_values"
     function = "batch_gradient_by_loop"
@@ -274,7 +255,7 @@ class BatchGradientLoopValues(_BatchGradientValues):
 
 @register
 class BatchGradientVectorizedValues(_BatchGradientValues):
-    """batch_gradient_vectorized: the mean gradient matches finite differences and torch."""
+    """batch_gradient_vectorized gives the batch's mean gradient, without a loop."""
 
     name = "batch_gradient_vectorized_values"
     function = "batch_gradient_vectorized"
@@ -284,15 +265,15 @@ class BatchGradientVectorizedValues(_BatchGradientValues):
 # ---------------------------------------------------------------- make_minibatches
 
 
-def id_data(n: int):
-    """X (n, 3) whose rows encode their index i as [i, i/2, -i]; y = (7 i) mod 5."""
+def id_data(n: int, batch_size: int, seed) -> dict:
+    """make_minibatches' inputs: X (n, 3) whose rows encode their index i as [i, i/2, -i],
+    y = (7 i) mod 5, and a generator seeded with ``seed``."""
     ids = np.arange(n, dtype=np.float64)
-    X = np.column_stack([ids, ids / 2.0, -ids])
-    y = (7 * np.arange(n)) % 5
-    return X, y
+    return {"X": np.column_stack([ids, ids / 2.0, -ids]), "y": (7 * np.arange(n)) % 5,
+            "batch_size": batch_size, "rng": np.random.default_rng(seed)}
 
 
-def _minibatch_ids(name: str, batches, n: int, batch_size: int):
+def _minibatch_ids(name: str, batches):
     """(verdict, list of id arrays per batch) after the pairing and shape checks."""
     if not isinstance(batches, list):
         return Verdict.fail(f"{name} returned {describe(batches)}; expected a list of "
@@ -327,8 +308,13 @@ def _minibatch_ids(name: str, batches, n: int, batch_size: int):
     return Verdict.ok(), ids
 
 
-def judge_minibatches(name: str, batches, n: int, batch_size: int) -> Verdict:
-    verdict, ids = _minibatch_ids(name, batches, n, batch_size)
+def judge_minibatches(name: str, seen: dict, inputs: dict) -> Verdict:
+    """Inputs unchanged; pairs together, every example once, full batches, shuffled."""
+    n, batch_size = len(inputs["X"]), inputs["batch_size"]
+    verdict = unchanged(name, arrays(inputs), seen["after"])
+    if not verdict.passed:
+        return verdict
+    verdict, ids = _minibatch_ids(name, seen["batches"])
     if not verdict.passed:
         return verdict
     sizes = [len(i) for i in ids]
@@ -365,108 +351,105 @@ def judge_minibatches(name: str, batches, n: int, batch_size: int) -> Verdict:
 
 @register
 class MinibatchesCoverAndPair(Check):
-    """make_minibatches: pairs stay together, every example once, full batches, shuffled."""
+    """make_minibatches shuffles (x, y) pairs together into full batches, each example once."""
 
     name = "minibatches_cover_and_pair"
+    defaults = {"n": 50, "batch_size": 8, "seed": 0}
 
-    def probe(self, make_minibatches, n=50, batch_size=8, seed=0):
-        X, y = id_data(n)
-        X_in, y_in = X.copy(), y.copy()
-        batches = make_minibatches(X_in, y_in, batch_size, np.random.default_rng(seed))
-        if isinstance(batches, list | tuple):
-            batches = [list(p) if isinstance(p, list | tuple) else p for p in batches]
-        return {"batches": batches, "X_after": X_in, "y_after": y_in}
+    def inputs(self, n, batch_size, seed):
+        return id_data(n, batch_size, seed)
 
-    def judge(self, seen, n=50, batch_size=8, seed=0):
-        X, y = id_data(n)
-        name = f"make_minibatches(X ({n}, 3), y ({n},), batch_size={batch_size}, rng)"
-        return first_failure(
-            unchanged(name, {"X": seen["X_after"], "y": seen["y_after"]}, {"X": X, "y": y}),
-            judge_minibatches(name, seen["batches"], n, batch_size))
+    def probe(self, make_minibatches, **args):
+        batches, after = call_on_copies(make_minibatches, self.inputs(**args))
+        return {"batches": batches, "after": after}
+
+    def judge(self, seen, **args):
+        name = (f"make_minibatches(X ({args['n']}, 3), y ({args['n']},), "
+                f"batch_size={args['batch_size']}, rng)")
+        return judge_minibatches(name, seen, self.inputs(**args))
 
 
 # ---------------------------------------------------------------- sgd_step and accuracy
 
 
+def judge_sgd_step(name: str, seen: dict, inputs: dict) -> Verdict:
+    """A new dict with params' keys, inputs unchanged, every entry one step against grads."""
+    params, grads, lr = inputs["params"], inputs["grads"], inputs["lr"]
+    new = seen["new"]
+    if not isinstance(new, dict) or sorted(new) != sorted(params):
+        return Verdict.fail(f"sgd_step returned {describe(new)}; expected a new dict with "
+                            f"the keys of params, {sorted(params)}.")
+    return first_failure(
+        unchanged("sgd_step", arrays(inputs), seen["after"]),
+        *(compare(f"{name}[{key!r}]", new[key], params[key] - lr * grads[key],
+                  hints=("Check the sign and the scale: gradient DEScent moves against the "
+                         "gradient, by lr times it.",),
+                  mistakes={"the step went along the gradient, which climbs the loss.":
+                            params[key] + lr * grads[key]})
+          for key in params))
+
+
 @register
 class SgdStepValues(Check):
-    """sgd_step: one step of gradient descent on every key, new dicts, inputs unchanged."""
+    """sgd_step moves every parameter one step against its gradient, into a new dict."""
 
     name = "sgd_step_values"
+    defaults = {"lr": 0.1, "seed": 0}
 
-    def probe(self, sgd_step, lr=0.1, seed=0):
-        params, _, _ = random_problem(1, 4, 3, 2, seed)
-        grads = {k: v for k, v in random_problem(1, 4, 3, 2, seed + 1)[0].items()}
-        p_in, g_in = copy_params(params), copy_params(grads)
-        new = sgd_step(p_in, g_in, lr)
-        return {"new": new, "params_after": p_in, "grads_after": g_in}
+    def inputs(self, lr, seed):
+        return {"params": random_problem(1, 4, 3, 2, seed)["params"],
+                "grads": random_problem(1, 4, 3, 2, seed + 1)["params"], "lr": lr}
 
-    def judge(self, seen, lr=0.1, seed=0):
-        params, _, _ = random_problem(1, 4, 3, 2, seed)
-        grads = random_problem(1, 4, 3, 2, seed + 1)[0]
-        new = seen["new"]
-        if not isinstance(new, dict) or sorted(new) != sorted(KEYS):
-            return Verdict.fail(f"sgd_step returned {describe(new)}; expected a new dict "
-                                f"with the keys {list(KEYS)}.")
-        verdict = unchanged("sgd_step", seen["params_after"], params)
-        if not verdict.passed:
-            return verdict
-        verdict = unchanged("sgd_step", seen["grads_after"], grads)
-        if not verdict.passed:
-            return verdict
-        for key in KEYS:
-            verdict = compare(f"sgd_step(params, grads, lr={lr})[{key!r}]", new[key],
-                              params[key] - lr * grads[key],
-                              hints=("Check the sign and the scale: gradient DEScent "
-                                     "moves against the gradient, by lr times it.",))
-            if not verdict.passed:
-                if np.allclose(np.asarray(new[key], dtype=float),
-                               params[key] + lr * grads[key]):
-                    verdict.message += "\n  likely cause: p + lr * g climbs the loss."
-                return verdict
-        return Verdict.ok()
+    def probe(self, sgd_step, **args):
+        new, after = call_on_copies(sgd_step, self.inputs(**args))
+        return {"new": new, "after": after}
+
+    def judge(self, seen, **args):
+        return judge_sgd_step(f"sgd_step(params, grads, lr={args['lr']})", seen,
+                              self.inputs(**args))
+
+
+def judge_accuracy(name: str, got, scores: np.ndarray, y: np.ndarray) -> Verdict:
+    """One number: the fraction of rows whose largest score is at the label."""
+    if np.size(got) != 1:
+        return Verdict.fail(f"{name} returned {describe(np.asarray(got))}; expected one "
+                            "number, the fraction of correct rows.",
+                            "Take the argmax of each row (axis=1) before comparing.")
+    return compare(name, float(np.squeeze(got)), float(np.mean(scores.argmax(axis=1) == y)),
+                   hints=("A row is correct when its LARGEST score sits at the label.",
+                          "Which axis of scores holds the classes? The result is a "
+                          "fraction of rows, between 0 and 1."))
 
 
 @register
 class AccuracyValues(Check):
-    """accuracy is the fraction of rows whose largest score is at the label."""
+    """accuracy returns the fraction of rows whose largest score sits at the row's label."""
 
     name = "accuracy_values"
+    defaults = {"n": 40, "c": 7, "seed": 0}
 
-    def probe(self, accuracy, n=40, c=7, seed=0):
+    def inputs(self, n, c, seed):
         rng = np.random.default_rng(seed)
         scores = rng.normal(scale=3.0, size=(n, c))
         y = rng.integers(0, c, size=n)
         y[: n // 2] = scores[: n // 2].argmax(axis=1)  # about half right
-        return {"acc": accuracy(scores.copy(), y.copy())}
+        return {"scores": scores, "y": y}
 
-    def judge(self, seen, n=40, c=7, seed=0):
-        import torch
+    def probe(self, accuracy, **args):
+        return {"acc": accuracy(*self.inputs(**args).values())}
 
-        rng = np.random.default_rng(seed)
-        scores = rng.normal(scale=3.0, size=(n, c))
-        y = rng.integers(0, c, size=n)
-        y[: n // 2] = scores[: n // 2].argmax(axis=1)
-        expected = float((torch.as_tensor(scores).argmax(dim=1) == torch.as_tensor(y))
-                         .double().mean())
-        got = seen["acc"]
-        if np.size(got) != 1:
-            return Verdict.fail(f"accuracy returned {describe(np.asarray(got))}; expected one "
-                                "number, the fraction of correct rows.",
-                                "Take the argmax of each row (axis=1) before comparing.")
-        return compare(f"accuracy(scores ({n}, {c}), y ({n},))", float(np.squeeze(got)),
-                       expected, hints=(
-                           "A row is correct when its LARGEST score sits at the label.",
-                           "Which axis of scores holds the classes? The result is a "
-                           "fraction of rows, between 0 and 1.",))
+    def judge(self, seen, **args):
+        return judge_accuracy(f"accuracy(scores ({args['n']}, {args['c']}), y ({args['n']},))",
+                              seen["acc"], **self.inputs(**args))
 
 
 # ---------------------------------------------------------------- train_mlp
 
 
-def judge_training(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden: int,
-                   epochs: int, n_classes: int) -> Verdict:
+def judge_training(name: str, seen: dict, data: dict, hidden: int, epochs: int,
+                   n_classes: int) -> Verdict:
     """History form, parameter shapes, and val numbers recomputed from the returned params."""
+    X_train, y_train, X_val, y_val = data.values()
     result = seen["result"]
     if not isinstance(result, list) or len(result) != 2:
         return Verdict.fail(f"{name} returned {describe(result)}; expected (params, history).")
@@ -498,19 +481,17 @@ def judge_training(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden
         if not np.all(np.isfinite(np.asarray(values, dtype=np.float64))):
             return Verdict.fail(f"{name}: history[{key!r}] contains nan or inf: {values}.")
     params = {k: np.asarray(params[k], dtype=np.float64) for k in KEYS}
-    val_loss = oracle_loss(params, X_val, y_val)
-    val_acc = float(np.mean(oracle_scores(params, X_val).argmax(axis=1) == y_val))
-    train_loss = oracle_loss(params, X_train, y_train)
+    val_loss = two_layer_loss(params, X_val, y_val)
+    val_acc = float(np.mean(two_layer_scores(params, X_val).argmax(axis=1) == y_val))
+    train_loss = two_layer_loss(params, X_train, y_train)
     last = {k: float(history[k][-1]) for k in ("train_loss", "val_loss", "val_acc")}
-    on_train = (np.isclose(last["val_loss"], train_loss, rtol=1e-6)
-                or not np.isclose(last["val_loss"], val_loss, rtol=1e-6))
     if not np.isclose(last["val_loss"], val_loss, rtol=1e-6, atol=1e-9):
         message = (f"{name}: history['val_loss'][-1] is {last['val_loss']:.6g}, but the "
                    f"returned params have validation loss {val_loss:.6g} (and training loss "
                    f"{train_loss:.6g}).")
         hint = ("Evaluate on (X_val, y_val), with the params after the epoch's last update, "
                 "as a mean cross-entropy.")
-        if on_train and np.isclose(last["val_loss"], train_loss, rtol=1e-3):
+        if np.isclose(last["val_loss"], train_loss, rtol=1e-3):
             hint = ("That is the TRAINING loss: validation numbers must be computed on "
                     "X_val, y_val, data the network never trained on.")
         return Verdict.fail(message, hint)
@@ -530,31 +511,26 @@ def judge_training(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden
 
 @register
 class TrainMlpDigits(Check):
-    """train_mlp with the defaults on digits: history per epoch, val numbers, >= 0.95."""
+    """train_mlp with its defaults reaches 0.95 validation accuracy on the digits."""
 
     name = "train_mlp_digits"
     rules = TRAIN_RULES
 
-    def probe(self, train_mlp):
+    def inputs(self):
         from nncourse.data import digits_split
 
         X_train, X_val, y_train, y_val = digits_split()
-        inputs = [a.copy() for a in (X_train, y_train, X_val, y_val)]
-        result = train_mlp(*inputs)
-        return {"result": list(result) if isinstance(result, tuple) else result,
-                "inputs_after": inputs}
+        return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+    def probe(self, train_mlp):
+        result, after = call_on_copies(train_mlp, self.inputs())
+        return {"result": result, "after": after}
 
     def judge(self, seen):
-        from nncourse.data import digits_split
-
-        X_train, X_val, y_train, y_val = digits_split()
+        inputs = self.inputs()
         name = "train_mlp(digits, defaults)"
-        after = seen["inputs_after"]
-        verdict = first_failure(
-            unchanged(name, dict(zip(("X_train", "y_train", "X_val", "y_val"), after)),
-                      {"X_train": X_train, "y_train": y_train, "X_val": X_val,
-                       "y_val": y_val}),
-            judge_training(name, seen, X_train, y_train, X_val, y_val, 64, 20, 10))
+        verdict = first_failure(unchanged(name, arrays(inputs), seen["after"]),
+                                judge_training(name, seen, inputs, 64, 20, 10))
         if not verdict.passed:
             return verdict
         acc = float(seen["result"][1]["val_acc"][-1])
@@ -569,7 +545,7 @@ class TrainMlpDigits(Check):
 # ---------------------------------------------------------------- train_mlp: mini-batch SGD
 
 
-def small_problem(seed: int, n_train: int = 90, d: int = 5):
+def small_problem(seed: int, n_train: int = 90, d: int = 5) -> dict:
     """A three-class blob problem: train (n_train, d); validation (30, d) with random labels
     (so that validation data cannot pass for training data)."""
     rng = np.random.default_rng(seed)
@@ -578,17 +554,17 @@ def small_problem(seed: int, n_train: int = 90, d: int = 5):
     X_train = centres[y_train] + rng.normal(size=(n_train, d))
     y_val = rng.integers(0, 3, size=30)
     X_val = centres[np.arange(30) % 3] + rng.normal(size=(30, d))
-    return X_train, y_train, X_val, y_val
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
 
 
 def _arguments(call: tuple, names: tuple[str, ...]) -> dict:
     args, kwargs = call
-    bound = dict(zip(names, args))
+    bound = dict(zip(names, args))  # a call may pass fewer positionally
     bound.update({k: v for k, v in kwargs.items() if k in names})
     return bound
 
 
-def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: int,
+def probe_sgd_run(train_mlp, data: dict, hidden: int, lr: float, batch_size: int,
                   epochs: int, rng_seed: int) -> dict:
     """Run train_mlp with the student's make_minibatches and sgd_step recorded: every call's
     arguments and results, as raw data for the judge."""
@@ -621,31 +597,30 @@ def probe_sgd_run(train_mlp, inputs: list, hidden: int, lr: float, batch_size: i
 
     with swapped(train_mlp, make_minibatches=own_batches, sgd_step=recorded_step,
                  init_params=recorded_init) as rec:
-        result = train_mlp(*inputs, hidden=hidden, lr=lr, batch_size=batch_size,
+        result = train_mlp(*data.values(), hidden=hidden, lr=lr, batch_size=batch_size,
                            epochs=epochs, rng=rng)
     shuffles = []
+    # a call whose exception train_mlp caught has no result: its shuffle is not recorded
     for call, batches in zip(rec["make_minibatches"].calls, rec["make_minibatches"].results):
         bound = _arguments(call, ("X", "y", "batch_size", "rng"))
         shuffles.append({"X": bound.get("X"), "y": bound.get("y"),
                          "batch_size": bound.get("batch_size"),
-                         "rng_is_given": bound.get("rng") is rng,
-                         "batches": [list(pair) for pair in batches]
-                         if isinstance(batches, list | tuple) else batches})
-    return {"result": list(result) if isinstance(result, tuple) else result,
-            "shuffles": shuffles, "steps": steps, "inits": inits}
+                         "rng_is_given": bound.get("rng") is rng, "batches": batches})
+    return {"result": result, "shuffles": shuffles, "steps": steps, "inits": inits}
 
 
-def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden: int,
-                  lr: float, batch_size: int, epochs: int) -> Verdict:
+def judge_sgd_run(name: str, seen: dict, data: dict, hidden: int, lr: float, batch_size: int,
+                  epochs: int) -> Verdict:
     """Every epoch one new shuffle of the training data from rng through make_minibatches,
     one sgd_step per mini-batch with that batch's mean gradient, never validation data."""
     if seen.get("missing"):
         return Verdict.fail(f"{name}: no function named {seen['missing'][0]} in your "
                             "notebook; train_mlp is built from your make_minibatches and "
                             "sgd_step.")
-    verdict = judge_training(name, seen, X_train, y_train, X_val, y_val, hidden, epochs, 3)
+    verdict = judge_training(name, seen, data, hidden, epochs, 3)
     if not verdict.passed:
         return verdict
+    X_train, y_train = data["X_train"], data["y_train"]
     shuffles, steps = seen["shuffles"], seen["steps"]
     n_batches = math.ceil(len(X_train) / batch_size)
     inits = seen.get("inits", [])
@@ -708,7 +683,7 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
             f"{epochs * n_batches} (N = {len(X_train)}, batch_size = {batch_size}).",
             "One step per mini-batch, each with that batch's gradient: not one step per "
             "epoch on all the data.")
-    for k, (step, (X_b, y_b)) in enumerate(zip(steps, batches)):
+    for k, (step, (X_b, y_b)) in enumerate(zip(steps, batches, strict=True)):
         where = f"{name}: sgd_step call {k} (epoch {k // n_batches}, batch {k % n_batches})"
         if not isinstance(step["new"], dict) or not all(
                 key in step["params"] and key in step["grads"] for key in KEYS):
@@ -728,16 +703,15 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
         params = {key: np.asarray(step["params"][key], dtype=np.float64) for key in KEYS}
         if not all(np.all(np.isfinite(v)) for v in params.values()):
             return Verdict.fail(f"{where}: the parameters contain nan or inf.")
-        expected = oracle_gradients(params, np.asarray(X_b, dtype=np.float64),
-                                    np.asarray(y_b, dtype=np.int64))
         grads = {key: np.asarray(step["grads"][key], dtype=np.float64) for key in KEYS}
-        if not all(g.shape == expected[key].shape and np.allclose(g, expected[key],
-                                                                  rtol=1e-6, atol=1e-9)
-                   for key, g in grads.items()):
-            full = oracle_gradients(params, X_train, y_train)
-            on_all = all(g.shape == full[key].shape and np.allclose(g, full[key], rtol=1e-6,
-                                                                    atol=1e-9)
-                         for key, g in grads.items())
+
+        def equal(expected, grads=grads):
+            return all(g.shape == expected[key].shape and np.allclose(
+                g, expected[key], rtol=1e-6, atol=1e-9) for key, g in grads.items())
+
+        if not equal(two_layer_gradients(params, np.asarray(X_b, dtype=np.float64),
+                                         np.asarray(y_b, dtype=np.int64))):
+            on_all = equal(two_layer_gradients(params, X_train, y_train))
             return Verdict.fail(
                 f"{where}: the gradient it was given is not the mean gradient of that "
                 "mini-batch at the current parameters"
@@ -757,19 +731,19 @@ def judge_sgd_run(name: str, seen: dict, X_train, y_train, X_val, y_val, hidden:
                          for key in KEYS):
         return Verdict.fail(f"{name}: the returned params are not those of the last "
                             "sgd_step.")
-    return judge_epoch_history(name, seen["result"][1], steps, n_batches, epochs, X_train,
-                               y_train, X_val, y_val)
+    return judge_epoch_history(name, seen["result"][1], steps, n_batches, epochs, data)
 
 
 def judge_epoch_history(name: str, history: dict, steps: list, n_batches: int, epochs: int,
-                        X_train, y_train, X_val, y_val) -> Verdict:
+                        data: dict) -> Verdict:
     """Every epoch's history entries against the parameters after that epoch's last step."""
+    X_train, y_train, X_val, y_val = data.values()
     for e in range(epochs):
         params = {key: np.asarray(steps[(e + 1) * n_batches - 1]["new"][key],
                                   dtype=np.float64) for key in KEYS}
-        expected = {"train_loss": oracle_loss(params, X_train, y_train),
-                    "val_loss": oracle_loss(params, X_val, y_val),
-                    "val_acc": float(np.mean(oracle_scores(params, X_val).argmax(axis=1)
+        expected = {"train_loss": two_layer_loss(params, X_train, y_train),
+                    "val_loss": two_layer_loss(params, X_val, y_val),
+                    "val_acc": float(np.mean(two_layer_scores(params, X_val).argmax(axis=1)
                                              == y_val))}
         for key, value in expected.items():
             got = float(np.asarray(history[key][e], dtype=np.float64))
@@ -789,27 +763,29 @@ def judge_epoch_history(name: str, history: dict, steps: list, n_batches: int, e
 
 @register
 class TrainMlpMinibatchSgd(Check):
-    """train_mlp: init from rng, a new shuffle per epoch, one sgd_step per batch, history."""
+    """train_mlp reshuffles every epoch and takes one sgd_step per mini-batch."""
 
     name = "train_mlp_minibatch_sgd"
     rules = TRAIN_RULES
+    defaults = {"epochs": 3, "batch_size": 16, "seed": 0}
 
-    def probe(self, train_mlp, epochs=3, batch_size=16, seed=0):
-        inputs = [a.copy() for a in small_problem(seed)]
-        return probe_sgd_run(train_mlp, inputs, 6, 0.2, batch_size, epochs, seed + 1)
+    def inputs(self, seed, **_):
+        return small_problem(seed)
 
-    def judge(self, seen, epochs=3, batch_size=16, seed=0):
-        X_train, y_train, X_val, y_val = small_problem(seed)
-        name = f"train_mlp(small problem, hidden=6, lr=0.2, batch_size={batch_size}, " \
-               f"epochs={epochs})"
-        return judge_sgd_run(name, seen, X_train, y_train, X_val, y_val, 6, 0.2, batch_size,
-                             epochs)
+    def probe(self, train_mlp, epochs, batch_size, seed):
+        return probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2, batch_size, epochs,
+                             seed + 1)
+
+    def judge(self, seen, epochs, batch_size, seed):
+        name = (f"train_mlp(small problem, hidden=6, lr=0.2, batch_size={batch_size}, "
+                f"epochs={epochs})")
+        return judge_sgd_run(name, seen, self.inputs(seed), 6, 0.2, batch_size, epochs)
 
 
 # ---------------------------------------------------------------- momentum and Adam
 
 
-def optimizer_problem(seed: int, steps: int, keys=KEYS):
+def optimizer_problem(seed: int, steps: int, keys=("W1", "b1", "W2", "b2")):
     """params (shapes of a small net) and a list of `steps` gradient dicts."""
     rng = np.random.default_rng(seed)
     shapes = {"W1": (4, 3), "b1": (3,), "W2": (3, 2), "b2": (2,), "w": (2, 3, 2),
@@ -820,25 +796,20 @@ def optimizer_problem(seed: int, steps: int, keys=KEYS):
     return params, grads
 
 
-def probe_optimizer(step_fn, params: dict, grads_list: list, kwargs: dict,
+def probe_optimizer(step_fn, params: dict, grads: list, kwargs: dict,
                     noncontiguous: bool = False) -> dict:
-    """Call step_fn step after step, each time with the state it returned; record params,
-    state (when it is a dict of arrays), inputs after each call, and a repeated call."""
-    make = strided_params if noncontiguous else copy_params
-    current, state, seen = make(params), None, []
-    for grads in grads_list:
-        p_in, g_in = make(current), make(grads)
-        s_before = copy_params(state) if isinstance(state, dict) and all(
-            isinstance(v, np.ndarray) for v in state.values()) else None
-        before = copy_params(current)
-        new_params, new_state = step_fn(p_in, g_in, state, **kwargs)
-        again = step_fn(make(current), make(grads), state, **kwargs)[0]
-        seen.append({"params": new_params, "again": again, "params_before": before,
-                     "params_after": p_in,
-                     "grads_after": g_in, "state": new_state
-                     if isinstance(new_state, dict) else None,
-                     "state_before": s_before,
-                     "state_after": state if s_before is not None else None})
+    """Call step_fn step after step, each time with the state it returned, on copies (strided
+    views if ``noncontiguous``); record each step's result, its inputs after the call, and a
+    second call with the same state (a state that is not a dict of arrays is passed as it is,
+    so changing it in place shows in that second call)."""
+    make = strided if noncontiguous else None
+    current, state, seen = params, None, []
+    for g in grads:
+        inputs = {"params": current, "grads": g, "state": state}
+        (new_params, new_state), after = call_on_copies(step_fn, inputs, make, **kwargs)
+        again = call_on_copies(step_fn, inputs, make, **kwargs)[0][0]
+        seen.append({"params": new_params, "again": again, "after": after,
+                     "state": new_state if isinstance(new_state, dict) else None})
         current, state = new_params, new_state
     return {"steps": seen}
 
@@ -868,35 +839,29 @@ def torch_optimizer_run(kind: str, params: dict, grads_list: list, kwargs: dict)
     return out
 
 
-def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads_list: list,
+def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads: list,
                     kwargs: dict, hints: tuple[str, ...]) -> Verdict:
-    expected = torch_optimizer_run(kind, params, grads_list, kwargs)
-    for t, (step, (exp_params, exp_velocity)) in enumerate(zip(seen["steps"], expected)):
+    expected = torch_optimizer_run(kind, params, grads, kwargs)
+    steps = seen["steps"]
+    for t, (step, (exp_params, exp_velocity)) in enumerate(zip(steps, expected, strict=True)):
         where = f"{call}, step {t + 1}" + (" (state None)" if t == 0 else "")
         new = step["params"]
         if not isinstance(new, dict) or sorted(new) != sorted(params):
             return Verdict.fail(f"{where}: returned params {describe(new)}; expected a new "
                                 f"dict with the keys {sorted(params)}.")
-        verdict = first_failure(
-            unchanged(where, step["params_after"], step["params_before"]),
-            unchanged(where, step["grads_after"], grads_list[t]))
+        given = {"params": steps[t - 1]["params"] if t else params, "grads": grads[t],
+                 "state": steps[t - 1]["state"] if t else None}
+        verdict = unchanged(where, arrays(given), step["after"])
         if not verdict.passed:
             return verdict
-        if step["state_before"] is not None:
-            verdict = unchanged(where + " (the state it was given)", step["state_after"],
-                                step["state_before"])
-            if not verdict.passed:
-                return verdict
         for key in params:
-            got = np.asarray(new[key], dtype=np.float64) if np.size(new[key]) else new[key]
-            verdict = compare(f"{where}: params[{key!r}]", got, exp_params[key], rtol=1e-7,
-                              atol=1e-10, hints=hints)
-            if not verdict.passed:
-                return verdict
-            verdict = compare(f"{where}, called twice with the same state: params[{key!r}]",
-                              step["again"][key], exp_params[key], rtol=1e-7, atol=1e-10,
-                              hints=("The state (or velocity) you are given must not change: "
-                                     "build new arrays and return them.",))
+            verdict = first_failure(
+                compare(f"{where}: params[{key!r}]", new[key], exp_params[key], rtol=1e-7,
+                        atol=1e-10, hints=hints),
+                compare(f"{where}, called twice with the same state: params[{key!r}]",
+                        step["again"][key], exp_params[key], rtol=1e-7, atol=1e-10,
+                        hints=("The state (or velocity) you are given must not change: "
+                               "build new arrays and return them.",)))
             if not verdict.passed:
                 return verdict
         if kind == "momentum":
@@ -904,11 +869,11 @@ def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads_list: 
             if not isinstance(velocity, dict) or sorted(velocity) != sorted(params):
                 return Verdict.fail(f"{where}: returned velocity {describe(velocity)}; "
                                     f"expected a dict with the keys {sorted(params)}.")
-            for key in params:
-                verdict = compare(f"{where}: velocity[{key!r}]", velocity[key],
-                                  exp_velocity[key], rtol=1e-7, atol=1e-10, hints=hints)
-                if not verdict.passed:
-                    return verdict
+            verdict = first_failure(*(
+                compare(f"{where}: velocity[{key!r}]", velocity[key], exp_velocity[key],
+                        rtol=1e-7, atol=1e-10, hints=hints) for key in params))
+            if not verdict.passed:
+                return verdict
     return Verdict.ok()
 
 
@@ -930,31 +895,37 @@ ADAM_HINTS = (
 
 @register
 class MomentumStepValues(Check):
-    """momentum_step equals torch.optim.SGD(momentum=beta) step after step; inputs unchanged."""
+    """momentum_step matches torch.optim.SGD with momentum, step after step."""
 
     name = "momentum_step_values"
+    defaults = {"steps": 3, "lr": 0.1, "seed": 0}
 
-    def probe(self, momentum_step, steps=3, lr=0.1, seed=0):
+    def inputs(self, steps, lr, seed):
         params, grads = optimizer_problem(seed, steps)
-        return probe_optimizer(momentum_step, params, grads, {"lr": lr})
+        return {"params": params, "grads": grads, "kwargs": {"lr": lr}}
 
-    def judge(self, seen, steps=3, lr=0.1, seed=0):
-        params, grads = optimizer_problem(seed, steps)
-        return judge_optimizer("momentum", f"momentum_step(lr={lr}, beta=0.9)", seen,
-                               params, grads, {"lr": lr}, MOMENTUM_HINTS)
+    def probe(self, momentum_step, **args):
+        return probe_optimizer(momentum_step, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        return judge_optimizer("momentum", f"momentum_step(lr={args['lr']}, beta=0.9)", seen,
+                               **self.inputs(**args), hints=MOMENTUM_HINTS)
 
 
 @register
 class AdamStepValues(Check):
-    """adam_step equals torch.optim.Adam step after step (defaults); inputs unchanged."""
+    """adam_step with its defaults matches torch.optim.Adam, step after step."""
 
     name = "adam_step_values"
+    defaults = {"steps": 4, "seed": 0}
 
-    def probe(self, adam_step, steps=4, seed=0):
+    def inputs(self, steps, seed):
         params, grads = optimizer_problem(seed, steps)
-        return probe_optimizer(adam_step, params, grads, {})
+        return {"params": params, "grads": grads, "kwargs": {}}
 
-    def judge(self, seen, steps=4, seed=0):
-        params, grads = optimizer_problem(seed, steps)
-        return judge_optimizer("adam", "adam_step(defaults)", seen, params, grads, {},
-                               ADAM_HINTS)
+    def probe(self, adam_step, **args):
+        return probe_optimizer(adam_step, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        return judge_optimizer("adam", "adam_step(defaults)", seen, **self.inputs(**args),
+                               hints=ADAM_HINTS)
