@@ -11,7 +11,6 @@ from nncourse.checks.nb05 import (
     MOMENTUM_HINTS,
     TRAIN_RULES,
     VECTORIZED_RULES,
-    arrays,
     call_on_copies,
     grads_form,
     id_data,
@@ -101,7 +100,7 @@ class _GradientKink(Check):
         inputs = self.inputs()
         name = f"{self.function} with pre-activations exactly 0"
         verdict = first_failure(grads_form(name, seen["grads"], inputs["params"]),
-                                unchanged(name, arrays(inputs), seen["after"]))
+                                unchanged(name, inputs, seen["after"]))
         if not verdict.passed:
             return verdict
         oracle = two_layer_gradients(**inputs)
@@ -155,7 +154,7 @@ class SgdStepFresh(Check):
     def judge(self, seen):
         inputs = self.inputs()
         params, grads = inputs["params"], inputs["grads"]
-        verdict = unchanged("sgd_step (after the caller changed its result)", arrays(inputs),
+        verdict = unchanged("sgd_step (after the caller changed its result)", inputs,
                             seen["after"])
         if not verdict.passed:
             return Verdict.fail(verdict.message + " With lr = 0 the result must still be a "
@@ -216,7 +215,7 @@ class TrainMlpSmall(Check):
         none_1 = train(None)
         np.random.seed(7)
         none_2 = train_mlp(*inputs, hidden=7, lr=0.2, batch_size=batch_size, epochs=epochs)
-        return {"result": result, "after": arrays(dict(zip(data, inputs, strict=True))),
+        return {"result": result, "after": dict(zip(data, inputs, strict=True)),
                 "none_1": none_1[0], "none_2": none_2[0],
                 "zero": train(np.random.default_rng(0))[0],
                 "other": train(np.random.default_rng(seed + 100))[0]}
@@ -224,7 +223,7 @@ class TrainMlpSmall(Check):
     def judge(self, seen, epochs, batch_size, run_seed=0):
         data = self.inputs(run_seed)[1]
         name = f"train_mlp(small problem, hidden=7, epochs={epochs}, batch_size={batch_size})"
-        verdict = first_failure(unchanged(name, arrays(data), seen["after"]),
+        verdict = first_failure(unchanged(name, data, seen["after"]),
                                 judge_training(name, seen, data, 7, epochs, 3))
         if not verdict.passed:
             return verdict

@@ -5,43 +5,32 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb06 import (
-    LAYERNORM_BACKWARD_RULES,
-    RESIDUAL_BACKWARD_RULES,
     BatchnormBackward,
     BatchnormForwardEval,
     BatchnormForwardTrain,
     DropoutBackwardMask,
     DropoutForwardEval,
     DropoutForwardTrain,
+    EarlyStoppingCases,
     InitWeightsScales,
+    L1PenaltyValues,
     L2PenaltyValues,
+    LayernormBackward,
+    LayernormForwardValues,
+    ResidualBackward,
+    ResidualForwardValues,
+    SoftThresholdValues,
+    TrainRegularizedEarlyStopping,
+    TrainRegularizedOneStep,
     batchnorm_case,
     dropout_input,
     judge_drop_rate,
-    judge_early_stopping,
-    judge_l1,
-    judge_l2,
-    judge_layernorm_backward,
-    judge_layernorm_forward,
     judge_mask,
-    judge_one_step,
-    judge_residual_backward,
-    judge_residual_forward,
-    judge_soft_threshold,
-    judge_stopping,
     l1_params,
-    l1_probe,
-    layernorm_backward_probe,
     layernorm_case,
-    layernorm_probe,
-    one_step_probe,
     random_params,
-    residual_backward_probe,
-    residual_case,
-    residual_probe,
-    soft_threshold_probe,
-    stopping_probe,
-    swapped_collaborators,
+    residual_cases,
+    soft_threshold_case,
     torch_batchnorm,
     training_case,
 )
@@ -49,8 +38,18 @@ from nncourse.compare import compare, describe
 from nncourse.verdict import Verdict, first_failure
 
 
+def fresh_int(run_seed: int, key: int) -> int:
+    """An integer seed drawn from this grading run's seed (the same in probe and judge)."""
+    return int(np.random.default_rng([run_seed, key]).integers(2 ** 31))
+
+
+def fresh_shape(run_seed: int, key: int) -> tuple[int, int]:
+    rng = np.random.default_rng([run_seed, key])
+    return int(rng.integers(2, 9)), int(rng.integers(2, 9))
+
+
 @register
-class L2PenaltyHiddenKeys(Check):
+class L2PenaltyHiddenKeys(L2PenaltyValues):
     """l2_penalty penalises only keys starting with W (not gamma/beta/biases); lam = 0 gives 0."""
 
     name = "l2_penalty_hidden_keys"
@@ -58,40 +57,35 @@ class L2PenaltyHiddenKeys(Check):
     SHAPES = {"W_hidden": (7, 3), "b_hidden": (3,), "gamma": (3,), "beta": (3,),
               "W_out": (3, 2), "b_out": (2,)}
 
-    def probe(self, l2_penalty, run_seed):
-        params = random_params(self.SHAPES, [run_seed, 41])
-        penalty, grads = l2_penalty(params, 1e-3)
-        zero_params = random_params(self.SHAPES, [run_seed, 42])
-        zero_penalty, zero_grads = l2_penalty(zero_params, 0.0)
-        return {"penalty": penalty, "grads": grads, "after": params,
-                "zero": {"penalty": zero_penalty, "grads": zero_grads, "after": zero_params}}
-
-    def judge(self, seen, run_seed):
-        return first_failure(
-            judge_l2(seen, random_params(self.SHAPES, [run_seed, 41]), 1e-3,
-                     "l2_penalty(params with gamma/beta, lam=1e-3)"),
-            judge_l2(seen["zero"], random_params(self.SHAPES, [run_seed, 42]), 0.0,
-                     "l2_penalty(params, lam=0.0)"))
+    def inputs(self, run_seed, **_):
+        return {"main": (random_params(self.SHAPES, [run_seed, 41]), 1e-3,
+                         "l2_penalty(params with gamma/beta, lam=1e-3)"),
+                "zero": (random_params(self.SHAPES, [run_seed, 42]), 0.0,
+                         "l2_penalty(params, lam=0.0)")}
 
 
 @register
 class DropoutHiddenPZero(Check):
-    """dropout_forward with p = 0 keeps everything unscaled; p = 0.5 on a tall batch drops half."""
+    """dropout_forward with p = 0 changes nothing; p = 0.5 on a tall batch drops half."""
 
     name = "dropout_hidden_p_zero"
     fresh = True
 
-    def probe(self, dropout_forward, run_seed):
-        X = dropout_input((50, 40), fresh_int(run_seed, 9))
-        out, mask = dropout_forward(X.copy(), 0.0, True, np.random.default_rng(9))
-        tall = dropout_input((4000, 50), fresh_int(run_seed, 10))[:, ::2]
-        out_half, mask_half = dropout_forward(tall, 0.5, True,
-                                              np.random.default_rng([run_seed, 10]))
+    def inputs(self, run_seed, **_):
+        return {"X": dropout_input((50, 40), fresh_int(run_seed, 9)),
+                "tall": dropout_input((4000, 50), fresh_int(run_seed, 10))[:, ::2],
+                "rng_seed": [run_seed, 10]}
+
+    def probe(self, dropout_forward, **args):
+        given = self.inputs(**args)
+        out, mask = dropout_forward(given["X"], 0.0, True, np.random.default_rng(9))
+        out_half, mask_half = dropout_forward(given["tall"], 0.5, True,
+                                              np.random.default_rng(given["rng_seed"]))
         return {"out": out, "mask": mask, "out_half": out_half, "mask_half": mask_half}
 
-    def judge(self, seen, run_seed):
-        X = dropout_input((50, 40), fresh_int(run_seed, 9))
-        tall = dropout_input((4000, 50), fresh_int(run_seed, 10))[:, ::2]
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        X, tall = given["X"], given["tall"]
         verdict = judge_mask("dropout_forward(X, p=0.0, train=True)", seen["mask"], X,
                              seen["out"], 0.0)
         if verdict.passed:
@@ -105,25 +99,30 @@ class DropoutHiddenPZero(Check):
 
 @register
 class BatchnormHiddenTwoSteps(Check):
-    """Running statistics after two training batches (fed back in), then eval on a third."""
+    """batchnorm_forward: running stats after two training batches, then eval on a third."""
 
     name = "batchnorm_hidden_two_steps"
     fresh = True
+    defaults = {"momentum": 0.8}
 
-    def probe(self, batchnorm_forward, run_seed, momentum=0.8):
+    def inputs(self, run_seed, **_):
         X1, gamma, beta, mean, var, _ = batchnorm_case(10, 4, [run_seed, 50])
         X2 = batchnorm_case(20, 8, [run_seed, 51])[0][::2, ::2]  # non-contiguous
-        X3 = batchnorm_case(5, 4, [run_seed, 52])[0]
+        return {"batches": (X1, X2, batchnorm_case(5, 4, [run_seed, 52])[0]),
+                "start": (gamma, beta, mean, var)}
+
+    def probe(self, batchnorm_forward, momentum, **args):
+        given = self.inputs(**args)
+        (X1, X2, X3), (gamma, beta, mean, var) = given["batches"], given["start"]
         _, _, mean, var = batchnorm_forward(X1, gamma, beta, mean, var, True, momentum=momentum)
         _, _, mean, var = batchnorm_forward(X2, gamma, beta, mean, var, True, momentum=momentum)
         out, _, mean3, var3 = batchnorm_forward(X3, gamma, beta, mean, var, False,
                                                 momentum=momentum)
         return {"mean": mean, "var": var, "out": out, "mean3": mean3, "var3": var3}
 
-    def judge(self, seen, run_seed, momentum=0.8):
-        X1, gamma, beta, mean, var, _ = batchnorm_case(10, 4, [run_seed, 50])
-        X2 = batchnorm_case(20, 8, [run_seed, 51])[0][::2, ::2]
-        X3 = batchnorm_case(5, 4, [run_seed, 52])[0]
+    def judge(self, seen, momentum, **args):
+        given = self.inputs(**args)
+        (X1, X2, X3), (gamma, beta, mean, var) = given["batches"], given["start"]
         for X in (X1, X2):
             mean = momentum * mean + (1 - momentum) * X.mean(axis=0)
             var = momentum * var + (1 - momentum) * X.var(axis=0)
@@ -138,17 +137,15 @@ class BatchnormHiddenTwoSteps(Check):
             compare("eval mode's returned running_var", seen["var3"], var, rtol=0, atol=0))
 
 
-def noisy_validation_curve(seed: int, length: int) -> np.ndarray:
-    """A U-shaped validation curve with noise and a few exact ties."""
+def noisy_validation_curve(seed, length: int) -> np.ndarray:
+    """A U-shaped validation curve with noise and a few exact ties (from rounding)."""
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, length)
-    curve = 1.0 / (1 + 8 * t) + 0.6 * t ** 2 + rng.normal(scale=0.03, size=length)
-    curve = np.round(curve, 2)  # rounding creates ties
-    return curve
+    return np.round(1.0 / (1 + 8 * t) + 0.6 * t ** 2 + rng.normal(scale=0.03, size=length), 2)
 
 
 @register
-class EarlyStoppingHiddenRandom(Check):
+class EarlyStoppingHiddenRandom(EarlyStoppingCases):
     """early_stopping on noisy U-shaped curves (numpy arrays, with ties) and edge cases."""
 
     name = "early_stopping_hidden_random"
@@ -156,241 +153,156 @@ class EarlyStoppingHiddenRandom(Check):
     EDGE = (([0.5], 1), ([1.0, 2.0], 1), ([1.0, 1.0, 1.0, 1.0], 2), ([2.0, 1.0, 1.5], 5),
             ([4.0, 3.0, 3.0, 2.0, 2.5, 2.5], 2))
 
-    def cases(self, run_seed):
-        cases = [(noisy_validation_curve([run_seed, seed], 40), patience)
-                 for seed in range(6) for patience in (1, 2, 3, 5, 8)]
-        return cases + [(np.array(losses), patience) for losses, patience in self.EDGE]
-
-    def probe(self, early_stopping, run_seed):
-        return {"results": [list(early_stopping(losses.copy(), patience))
-                            for losses, patience in self.cases(run_seed)]}
-
-    def judge(self, seen, run_seed):
-        return judge_early_stopping(seen, [(losses.tolist(), patience)
-                                           for losses, patience in self.cases(run_seed)])
+    def inputs(self, run_seed, **_):
+        return {"cases": [(noisy_validation_curve([run_seed, seed], 40), patience)
+                          for seed in range(6) for patience in (1, 2, 3, 5, 8)]
+                + [(np.array(losses), patience) for losses, patience in self.EDGE]}
 
 
 @register
 class InitHiddenRepeatable(Check):
-    """init_weights draws from rng: equal for equal seeds, different otherwise; layers differ."""
+    """init_weights draws from rng: same seed, same weights; other seed, other weights."""
 
     name = "init_hidden_repeatable"
     fresh = True
 
-    def probe(self, init_weights, run_seed):
-        dims = [30, 30, 30]
-        a = init_weights(list(dims), "he", np.random.default_rng([run_seed, 1]))
-        b = init_weights(list(dims), "he", np.random.default_rng([run_seed, 1]))
-        c = init_weights(list(dims), "he", np.random.default_rng([run_seed, 2]))
-        given = list(dims)
-        init_weights(given, "xavier", np.random.default_rng(3))
-        return {"a": list(a), "b": list(b), "c": list(c), "dims_after": given}
+    def inputs(self, run_seed, **_):
+        return {"dims": [30, 30, 30], "seeds": ([run_seed, 1], [run_seed, 1], [run_seed, 2])}
 
-    def judge(self, seen, run_seed):
+    def probe(self, init_weights, **args):
+        given = self.inputs(**args)
+        seen = {key: list(init_weights(list(given["dims"]), "he", np.random.default_rng(seed)))
+                for key, seed in zip("abc", given["seeds"], strict=True)}
+        init_weights(given["dims"], "xavier", np.random.default_rng(3))
+        return {**seen, "dims_after": given["dims"]}
+
+    def judge(self, seen, **args):
         a, b, c = seen["a"], seen["b"], seen["c"]
         if not all(isinstance(w, list) and len(w) == 2 for w in (a, b, c)):
             return Verdict.fail(f"init_weights([30, 30, 30], 'he', rng) returned "
                                 f"{describe(a)}; expected a list of 2 matrices.")
-        if not all(np.array_equal(x, y) for x, y in zip(a, b)):
+        if not all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)):
             return Verdict.fail("two calls with identically seeded rngs gave different weights.",
                                 "Draw every random number from the `rng` argument.")
-        if any(np.array_equal(x, y) for x, y in zip(a, c)):
+        if any(np.array_equal(x, y) for x, y in zip(a, c, strict=True)):
             return Verdict.fail("two calls with differently seeded rngs gave the same weights.")
         if np.array_equal(a[0], a[1]):
             return Verdict.fail("both layers got the same matrix: draw each layer separately.")
-        if list(seen["dims_after"]) != [30, 30, 30]:
+        if list(seen["dims_after"]) != self.inputs(**args)["dims"]:
             return Verdict.fail("init_weights modified its dims argument.")
         return Verdict.ok()
 
 
-def fresh_int(run_seed: int, key: int) -> int:
-    """An integer seed drawn from this grading run's seed (the same in probe and judge)."""
-    return int(np.random.default_rng([run_seed, key]).integers(2 ** 31))
-
-
 @register
-class L1PenaltyHiddenFresh(Check):
-    """l1_penalty on fresh weights with exact zeros, a transposed (non-contiguous) W; lam = 0."""
+class L1PenaltyHiddenFresh(L1PenaltyValues):
+    """l1_penalty on fresh weights with exact zeros, a transposed W, and lam = 0."""
 
     name = "l1_penalty_hidden_fresh"
     fresh = True
 
-    def probe(self, l1_penalty, run_seed):
+    def inputs(self, run_seed, **_):
         lam = float(np.random.default_rng([run_seed, 60]).uniform(0.01, 1.0))
-        return {"main": l1_probe(l1_penalty, l1_params([run_seed, 61], transposed=True), lam),
-                "zero": l1_probe(l1_penalty, l1_params([run_seed, 62]), 0.0)}
-
-    def judge(self, seen, run_seed):
-        lam = float(np.random.default_rng([run_seed, 60]).uniform(0.01, 1.0))
-        return first_failure(
-            judge_l1(seen["main"], l1_params([run_seed, 61], transposed=True), lam,
-                     f"l1_penalty(params with W2 transposed, lam={lam:.3f})"),
-            judge_l1(seen["zero"], l1_params([run_seed, 62]), 0.0, "l1_penalty(params, lam=0)"))
+        return {"main": (l1_params([run_seed, 61], transposed=True), lam,
+                         f"l1_penalty(params with W2 transposed, lam={lam:.3f})"),
+                "zero": (l1_params([run_seed, 62]), 0.0, "l1_penalty(params, lam=0)")}
 
 
 @register
-class SoftThresholdHiddenFresh(Check):
+class SoftThresholdHiddenFresh(SoftThresholdValues):
     """soft_threshold on fresh, non-contiguous inputs with a fresh threshold."""
 
     name = "soft_threshold_hidden_fresh"
     fresh = True
 
-    def probe(self, soft_threshold, run_seed):
+    def inputs(self, run_seed, **_):
         t = float(np.random.default_rng([run_seed, 63]).uniform(0.1, 1.0))
-        return soft_threshold_probe(soft_threshold, [run_seed, 64], t, transposed=True)
-
-    def judge(self, seen, run_seed):
-        t = float(np.random.default_rng([run_seed, 63]).uniform(0.1, 1.0))
-        return judge_soft_threshold(seen, [run_seed, 64], t, f"soft_threshold(W.T, t={t:.3f})",
-                                    transposed=True)
-
-
-def fresh_shape(run_seed: int, key: int) -> tuple[int, int]:
-    rng = np.random.default_rng([run_seed, key])
-    return int(rng.integers(2, 9)), int(rng.integers(2, 9))
+        return {"main": (soft_threshold_case([run_seed, 64], t, transposed=True),
+                         f"soft_threshold(W.T, t={t:.3f})")}
 
 
 @register
-class LayernormForwardHiddenFresh(Check):
-    """layernorm_forward vs torch on fresh shapes, non-contiguous X, eps 1e-3; a single row."""
+class LayernormForwardHiddenFresh(LayernormForwardValues):
+    """layernorm_forward vs torch on fresh shapes, strided X, eps 1e-3, and one row."""
 
     name = "layernorm_forward_hidden_fresh"
     fresh = True
 
-    def probe(self, layernorm_forward, run_seed):
+    def inputs(self, run_seed, **_):
         N, D = fresh_shape(run_seed, 65)
-        return {"strided": layernorm_probe(layernorm_forward,
-                                           layernorm_case(N, D, [run_seed, 66], True), 1e-3),
-                "one_row": layernorm_probe(layernorm_forward,
-                                           layernorm_case(1, D, [run_seed, 67]), 1e-5)}
-
-    def judge(self, seen, run_seed):
-        N, D = fresh_shape(run_seed, 65)
-        return first_failure(
-            judge_layernorm_forward(seen["strided"], layernorm_case(N, D, [run_seed, 66], True),
-                                    1e-3, f"layernorm_forward(X[:, ::2] ({N}, {D}), eps=1e-3)"),
-            judge_layernorm_forward(seen["one_row"], layernorm_case(1, D, [run_seed, 67]), 1e-5,
-                                    f"layernorm_forward(X (1, {D}))"))
+        return {"strided": (layernorm_case(N, D, [run_seed, 66], True), 1e-3,
+                            f"layernorm_forward(X[:, ::2] ({N}, {D}), eps=1e-3)"),
+                "one_row": (layernorm_case(1, D, [run_seed, 67]), 1e-5,
+                            f"layernorm_forward(X (1, {D}))")}
 
 
 @register
-class LayernormBackwardHiddenFresh(Check):
-    """layernorm_backward vs torch autograd on fresh shapes, non-contiguous X, eps 1e-3."""
+class LayernormBackwardHiddenFresh(LayernormBackward):
+    """layernorm_backward vs torch autograd on fresh shapes, strided X, eps 1e-3."""
 
     name = "layernorm_backward_hidden_fresh"
-    rules = LAYERNORM_BACKWARD_RULES
     fresh = True
 
-    def probe(self, layernorm_forward, layernorm_backward, run_seed):
+    def inputs(self, run_seed, **_):
         N, D = fresh_shape(run_seed, 68)
-        return layernorm_backward_probe(layernorm_forward, layernorm_backward,
-                                        layernorm_case(N, D, [run_seed, 69], True), 1e-3)
-
-    def judge(self, seen, run_seed):
-        N, D = fresh_shape(run_seed, 68)
-        return judge_layernorm_backward(seen, layernorm_case(N, D, [run_seed, 69], True), 1e-3,
-                                        f"layernorm_backward on X[:, ::2] ({N}, {D}), eps=1e-3")
+        return {"main": (layernorm_case(N, D, [run_seed, 69], True), 1e-3,
+                         f"layernorm_backward on X[:, ::2] ({N}, {D}), eps=1e-3")}
 
 
 @register
-class ResidualForwardHiddenFresh(Check):
+class ResidualForwardHiddenFresh(ResidualForwardValues):
     """residual_forward on fresh shapes, contiguous and non-contiguous."""
 
     name = "residual_forward_hidden_fresh"
     fresh = True
 
-    def probe(self, residual_forward, run_seed):
-        N, D = fresh_shape(run_seed, 70)
-        return {"plain": residual_probe(residual_forward, residual_case(N, D, [run_seed, 71])),
-                "strided": residual_probe(residual_forward,
-                                          residual_case(N, D, [run_seed, 72], True))}
-
-    def judge(self, seen, run_seed):
-        N, D = fresh_shape(run_seed, 70)
-        return first_failure(
-            judge_residual_forward(seen["plain"], residual_case(N, D, [run_seed, 71]),
-                                   f"residual_forward(X ({N}, {D}), W, b)"),
-            judge_residual_forward(seen["strided"], residual_case(N, D, [run_seed, 72], True),
-                                   f"residual_forward(X[:, ::2] ({N}, {D}), W.T, b)"))
+    def inputs(self, run_seed, **_):
+        return residual_cases(*fresh_shape(run_seed, 70), ([run_seed, 71], [run_seed, 72]),
+                              "residual_forward")
 
 
 @register
-class ResidualBackwardHiddenFresh(Check):
-    """residual_backward vs torch autograd on fresh shapes, contiguous and non-contiguous."""
+class ResidualBackwardHiddenFresh(ResidualBackward):
+    """residual_backward vs torch autograd on fresh shapes, strided inputs too."""
 
     name = "residual_backward_hidden_fresh"
-    rules = RESIDUAL_BACKWARD_RULES
     fresh = True
 
-    def probe(self, residual_forward, residual_backward, run_seed):
-        N, D = fresh_shape(run_seed, 73)
-        return {"plain": residual_backward_probe(residual_forward, residual_backward,
-                                                 residual_case(N, D, [run_seed, 74])),
-                "strided": residual_backward_probe(residual_forward, residual_backward,
-                                                   residual_case(N, D, [run_seed, 75], True))}
-
-    def judge(self, seen, run_seed):
-        N, D = fresh_shape(run_seed, 73)
-        return first_failure(
-            judge_residual_backward(seen["plain"], residual_case(N, D, [run_seed, 74]),
-                                    f"residual_backward on X ({N}, {D})"),
-            judge_residual_backward(seen["strided"], residual_case(N, D, [run_seed, 75], True),
-                                    f"residual_backward on X[:, ::2] ({N}, {D}), W.T"))
-
-
-def fresh_step_settings(run_seed: int):
-    rng = np.random.default_rng([run_seed, 76])
-    return (float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.1, 1.0)),
-            int(rng.integers(3, 9)))
+    def inputs(self, run_seed, **_):
+        return residual_cases(*fresh_shape(run_seed, 73), ([run_seed, 74], [run_seed, 75]),
+                              "residual_backward")
 
 
 @register
-class TrainRegularizedHiddenStep(Check):
-    """train_regularized: one full-batch SGD step on fresh, non-contiguous data and settings."""
+class TrainRegularizedHiddenStep(TrainRegularizedOneStep):
+    """train_regularized: one full-batch SGD step on fresh, strided data and settings."""
 
     name = "train_regularized_hidden_step"
     fresh = True
 
-    def probe(self, train_regularized, run_seed):
-        lam, lr, hidden = fresh_step_settings(run_seed)
+    def inputs(self, run_seed, **_):
+        rng = np.random.default_rng([run_seed, 76])
+        lam, lr, hidden = (float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.1, 1.0)),
+                           int(rng.integers(3, 9)))
         case = training_case(fresh_int(run_seed, 77), n_train=30, C=4, strided=True)
-        with swapped_collaborators(train_regularized):
-            return one_step_probe(train_regularized, case, lam, lr, fresh_int(run_seed, 78),
-                                  hidden)
-
-    def judge(self, seen, run_seed):
-        lam, lr, hidden = fresh_step_settings(run_seed)
-        case = training_case(fresh_int(run_seed, 77), n_train=30, C=4, strided=True)
-        return judge_one_step(seen, case, lam, lr, hidden, "train_regularized")
+        return {"main": (case, lam, lr, fresh_int(run_seed, 78), hidden, "train_regularized")}
 
 
 @register
-class TrainRegularizedHiddenFresh(Check):
-    """train_regularized on fresh, non-contiguous data: a partial last batch, patience 2 and 4."""
+class TrainRegularizedHiddenFresh(TrainRegularizedEarlyStopping):
+    """train_regularized on fresh, strided data: a partial last batch, patience 2 and 4."""
 
     name = "train_regularized_hidden_fresh"
     fresh = True
-    SETTINGS = ({"hidden": 10, "lr": 0.4, "batch_size": 7, "max_epochs": 30, "lam": 1e-3,
-                 "p_drop": 0.2, "batchnorm": True, "patience": 2},
-                {"hidden": 12, "lr": 0.3, "batch_size": 9, "max_epochs": 30, "lam": 1e-3,
-                 "p_drop": 0.4, "batchnorm": True, "patience": 4})
+    RUNS = ({"hidden": 10, "lr": 0.4, "batch_size": 7, "max_epochs": 30, "lam": 1e-3,
+             "p_drop": 0.2, "batchnorm": True, "patience": 2},
+            {"hidden": 12, "lr": 0.3, "batch_size": 9, "max_epochs": 30, "lam": 1e-3,
+             "p_drop": 0.4, "batchnorm": True, "patience": 4})
 
-    def cases(self, run_seed):
-        return [(training_case(fresh_int(run_seed, 80 + k), n_train=45, strided=True),
-                 training_case(fresh_int(run_seed, 90 + k))[2:], fresh_int(run_seed, 85 + k))
-                for k in range(len(self.SETTINGS))]
-
-    def probe(self, train_regularized, run_seed):
-        return {"runs": [stopping_probe(train_regularized, case, other, seed, settings)
-                         for (case, other, seed), settings in zip(self.cases(run_seed),
-                                                                  self.SETTINGS)]}
-
-    def judge(self, seen, run_seed):
-        return first_failure(*[
-            judge_stopping(run, case, other, settings, "train_regularized")
-            for run, (case, other, _), settings in zip(seen["runs"], self.cases(run_seed),
-                                                       self.SETTINGS)])
-
+    def inputs(self, run_seed, **_):
+        return {f"run {k}": (training_case(fresh_int(run_seed, 80 + k), n_train=45, strided=True),
+                             training_case(fresh_int(run_seed, 90 + k))[2:],
+                             fresh_int(run_seed, 85 + k), settings, "train_regularized")
+                for k, settings in enumerate(self.RUNS)}
 
 
 class FreshSeed:
@@ -398,11 +310,8 @@ class FreshSeed:
 
     key = 0
 
-    def probe(self, *student, run_seed, seed=0, **args):
-        return super().probe(*student, seed=fresh_int(run_seed, self.key + seed), **args)
-
-    def judge(self, seen, run_seed, seed=0, **args):
-        return super().judge(seen, seed=fresh_int(run_seed, self.key + seed), **args)
+    def inputs(self, run_seed=0, seed=0, **args):
+        return super().inputs(seed=fresh_int(run_seed, self.key + seed), **args)
 
 
 @register
@@ -416,7 +325,7 @@ class L2PenaltyValuesFresh(FreshSeed, L2PenaltyValues):
 
 @register
 class DropoutForwardTrainFresh(FreshSeed, DropoutForwardTrain):
-    """dropout_forward (train) on fresh inputs."""
+    """dropout_forward in training mode on fresh inputs."""
 
     name = "dropout_forward_train_fresh"
     fresh = True
@@ -425,7 +334,7 @@ class DropoutForwardTrainFresh(FreshSeed, DropoutForwardTrain):
 
 @register
 class DropoutForwardEvalFresh(FreshSeed, DropoutForwardEval):
-    """dropout_forward (eval) on fresh inputs."""
+    """dropout_forward in eval mode on fresh inputs."""
 
     name = "dropout_forward_eval_fresh"
     fresh = True
@@ -443,7 +352,7 @@ class DropoutBackwardMaskFresh(FreshSeed, DropoutBackwardMask):
 
 @register
 class BatchnormForwardTrainFresh(FreshSeed, BatchnormForwardTrain):
-    """batchnorm_forward (train) vs torch on fresh inputs."""
+    """batchnorm_forward in training mode vs torch on fresh inputs."""
 
     name = "batchnorm_forward_train_fresh"
     fresh = True
@@ -452,7 +361,7 @@ class BatchnormForwardTrainFresh(FreshSeed, BatchnormForwardTrain):
 
 @register
 class BatchnormForwardEvalFresh(FreshSeed, BatchnormForwardEval):
-    """batchnorm_forward (eval) vs torch on fresh inputs."""
+    """batchnorm_forward in eval mode vs torch on fresh inputs."""
 
     name = "batchnorm_forward_eval_fresh"
     fresh = True
@@ -470,7 +379,7 @@ class BatchnormBackwardFresh(FreshSeed, BatchnormBackward):
 
 @register
 class InitWeightsScalesFresh(FreshSeed, InitWeightsScales):
-    """init_weights scales on a fresh rng."""
+    """init_weights scales with a fresh rng."""
 
     name = "init_weights_scales_fresh"
     fresh = True

@@ -161,4 +161,6 @@ def _flat(value, label: str = "") -> dict:
     if isinstance(value, (list, tuple)) and label:
         return {k: v for i, item in enumerate(value)
                 for k, v in _flat(item, f"{label}[{i}]").items()}
+    if label and not isinstance(value, np.ndarray):
+        return {}  # a number, a string, a generator: nothing a call can change in place
     return {label: value}

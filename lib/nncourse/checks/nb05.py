@@ -80,32 +80,16 @@ def strided(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def _array_dict(value) -> bool:
-    return isinstance(value, dict) and all(isinstance(v, np.ndarray) for v in value.values())
-
-
-def arrays(inputs: dict) -> dict:
-    """The arrays among a call's inputs by name, a dict's arrays as ``name['key']``: what
-    :func:`~nncourse.compare.unchanged` compares."""
-    found = {}
-    for name, value in inputs.items():
-        if _array_dict(value):
-            found.update({f"{name}[{k!r}]": np.asarray(v) for k, v in value.items()})
-        elif isinstance(value, np.ndarray):
-            found[name] = np.asarray(value)
-    return found
-
-
 def call_on_copies(function, inputs: dict, make=None, **kwargs):
-    """``function(*inputs.values(), **kwargs)`` on copies of the arrays and dicts of arrays
-    (:func:`on_copies`' copies, or ``make``'s, e.g. :func:`strided` views). Returns
-    ``(result, after)``: :func:`arrays` of the inputs as the call left them."""
-    args = [{k: (make or np.copy)(v) for k, v in a.items()} if _array_dict(a)
-            else make(a) if make and isinstance(a, np.ndarray) else a for a in inputs.values()]
-    result, after = (function(*args, **kwargs), {}) if make else on_copies(function, *args,
-                                                                            **kwargs)
-    return result, arrays({name: after.get(str(i), a)
-                           for i, (name, a) in enumerate(zip(inputs, args, strict=True))})
+    """``function(*inputs.values(), **kwargs)`` through :func:`on_copies`, each argument named
+    as in ``inputs``; ``make`` (e.g. :func:`strided`) first turns every array, in a dict
+    too, into the view the student is handed. Returns ``(result, after)``."""
+    def handed(value):
+        if isinstance(value, dict):
+            return {k: handed(v) for k, v in value.items()}
+        return make(value) if make and isinstance(value, np.ndarray) else value
+
+    return on_copies(function, *map(handed, inputs.values()), names=tuple(inputs), **kwargs)
 
 
 # ---------------------------------------------------------------- batch gradients
@@ -232,7 +216,7 @@ def judge_gradient_values(function: str, seen: dict, params: dict, X: np.ndarray
     """Form, inputs unchanged, and every gradient against finite differences and torch."""
     name = f"{function}(params, X {X.shape}, y)"
     verdict = first_failure(grads_form(name, seen["grads"], params),
-                            unchanged(name, arrays({"params": params, "X": X, "y": y}),
+                            unchanged(name, {"params": params, "X": X, "y": y},
                                       seen["after"]))
     if not verdict.passed:
         return verdict
@@ -311,7 +295,7 @@ def _minibatch_ids(name: str, batches):
 def judge_minibatches(name: str, seen: dict, inputs: dict) -> Verdict:
     """Inputs unchanged; pairs together, every example once, full batches, shuffled."""
     n, batch_size = len(inputs["X"]), inputs["batch_size"]
-    verdict = unchanged(name, arrays(inputs), seen["after"])
+    verdict = unchanged(name, inputs, seen["after"])
     if not verdict.passed:
         return verdict
     verdict, ids = _minibatch_ids(name, seen["batches"])
@@ -380,7 +364,7 @@ def judge_sgd_step(name: str, seen: dict, inputs: dict) -> Verdict:
         return Verdict.fail(f"sgd_step returned {describe(new)}; expected a new dict with "
                             f"the keys of params, {sorted(params)}.")
     return first_failure(
-        unchanged("sgd_step", arrays(inputs), seen["after"]),
+        unchanged("sgd_step", inputs, seen["after"]),
         *(compare(f"{name}[{key!r}]", new[key], params[key] - lr * grads[key],
                   hints=("Check the sign and the scale: gradient DEScent moves against the "
                          "gradient, by lr times it.",),
@@ -529,7 +513,7 @@ class TrainMlpDigits(Check):
     def judge(self, seen):
         inputs = self.inputs()
         name = "train_mlp(digits, defaults)"
-        verdict = first_failure(unchanged(name, arrays(inputs), seen["after"]),
+        verdict = first_failure(unchanged(name, inputs, seen["after"]),
                                 judge_training(name, seen, inputs, 64, 20, 10))
         if not verdict.passed:
             return verdict
@@ -851,7 +835,7 @@ def judge_optimizer(kind: str, call: str, seen: dict, params: dict, grads: list,
                                 f"dict with the keys {sorted(params)}.")
         given = {"params": steps[t - 1]["params"] if t else params, "grads": grads[t],
                  "state": steps[t - 1]["state"] if t else None}
-        verdict = unchanged(where, arrays(given), step["after"])
+        verdict = unchanged(where, given, step["after"])
         if not verdict.passed:
             return verdict
         for key in params:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncourse.checking import Check, register
-from nncourse.compare import compare, describe
+from nncourse.checking import Check, on_copies, register
+from nncourse.compare import compare, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
     gradient_check,
     torch_gradient,
 )
+from nncourse.oracle import cross_entropy
 from nncourse.rules import Rules, swapped
 from nncourse.rules import original as student_original
 from nncourse.verdict import Verdict, first_failure
@@ -22,6 +23,7 @@ from nncourse.verdict import Verdict, first_failure
 BATCHNORM_BACKWARD_RULES = Rules(forbidden_calls=("batchnorm_forward",))
 LAYERNORM_BACKWARD_RULES = Rules(forbidden_calls=("layernorm_forward",))
 RESIDUAL_BACKWARD_RULES = Rules(forbidden_calls=("residual_forward",))
+NOT_IN_PLACE = "Do not modify the inputs in place; build new arrays."
 
 
 class NotWrittenYet(Exception):
@@ -44,29 +46,47 @@ def require_written(graded, *others):
                             "first, then run this test again.")
 
 
-def random_params(shapes: dict, seed: int) -> dict:
+def returned_list(value):
+    """A returned tuple as a list (plain data), anything else as it is (for the judge)."""
+    return list(value) if isinstance(value, tuple | list) else value
+
+
+class CaseCheck(Check):
+    """A check made of named cases: ``inputs`` returns ``{key: (*arguments, label)}``; the
+    probe runs ``probe_case(*student, *arguments)`` for each, the judge
+    ``judge_case(seen[key], *arguments, label)`` and reports the first failure."""
+
+    def probe(self, *student, **args):
+        return {key: self.probe_case(*student, *case[:-1])
+                for key, case in self.inputs(**args).items()}
+
+    def judge(self, seen, **args):
+        return first_failure(*[self.judge_case(seen[key], *case)
+                               for key, case in self.inputs(**args).items()])
+
+
+def random_params(shapes: dict, seed) -> dict:
     """A params dict {key: array} with normal entries, drawn in key order."""
     rng = np.random.default_rng(seed)
     return {key: rng.normal(size=shape) for key, shape in shapes.items()}
 
 
+# ----------------------------------------------------------------------------- L2
+
+
 def reference_l2(params: dict, lam: float):
     """Penalty and grads computed by torch autograd (weights = keys starting with "W")."""
-    import torch
-
     keys = list(params)
 
     def penalty(*tensors):
-        total = torch.zeros((), dtype=torch.float64)
-        for key, tensor in zip(keys, tensors):
-            if key.startswith("W"):
-                total = total + lam * (tensor ** 2).sum()
-        return total
+        return sum(lam * (t ** 2).sum() for k, t in zip(keys, tensors, strict=True)
+                   if k.startswith("W"))
 
-    tensors = [torch.as_tensor(np.asarray(params[k], dtype=np.float64)) for k in keys]
-    value = float(penalty(*tensors))
-    grads = torch_gradient(penalty, *[params[k] for k in keys])
-    return value, dict(zip(keys, grads))
+    import torch
+
+    value = float(penalty(*(torch.as_tensor(np.asarray(v, dtype=np.float64))
+                            for v in params.values())))
+    return value, dict(zip(keys, torch_gradient(penalty, *params.values()), strict=True))
 
 
 def numeric_l2_grad(params: dict, lam: float, key: str) -> np.ndarray:
@@ -77,56 +97,60 @@ def numeric_l2_grad(params: dict, lam: float, key: str) -> np.ndarray:
     return finite_difference_gradient(penalty, np.array(params[key], dtype=np.float64))
 
 
+def penalty_probe(penalty_function, params, lam):
+    """Call l1_penalty or l2_penalty on the probe's own params; return them as the call
+    left them."""
+    penalty, grads = penalty_function(params, lam)
+    return {"penalty": penalty, "grads": grads, "after": params}
+
+
+def judge_grad_keys(grads, params, label) -> Verdict:
+    if not isinstance(grads, dict) or sorted(grads) != sorted(params):
+        shown = sorted(grads) if isinstance(grads, dict) else describe(grads)
+        return Verdict.fail(f"{label}: grads has keys {shown}, expected {sorted(params)}.",
+                            "Return a gradient for every key of params: zeros (same shape) for "
+                            "the ones the penalty does not touch, such as biases.")
+    return Verdict.ok()
+
+
 def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
+    verdict = judge_grad_keys(seen["grads"], params, label)
+    if not verdict.passed:
+        return verdict
     penalty, grads = reference_l2(params, lam)
-    got_grads = seen["grads"]
-    if not isinstance(got_grads, dict):
-        return Verdict.fail(f"{label}: grads should be a dict with one entry per key of params, "
-                            f"got {describe(got_grads)}.")
-    if sorted(got_grads) != sorted(params):
-        return Verdict.fail(
-            f"{label}: grads has keys {sorted(got_grads)}, expected {sorted(params)}.",
-            "Return a gradient for every parameter: zeros (same shape) for the ones the "
-            "penalty does not touch, such as biases.")
-    weights_only = sum(lam * float(np.sum(v ** 2)) for k, v in params.items()
-                       if k.startswith("W"))
     everything = sum(lam * float(np.sum(v ** 2)) for v in params.values())
-    hint = ""
-    if lam and np.isclose(float(np.squeeze(seen["penalty"])), everything) \
-            and not np.isclose(weights_only, everything):
-        hint = "Your penalty includes the biases: only keys starting with 'W' are penalised."
     verdicts = [compare(f"{label}: the penalty", np.squeeze(seen["penalty"]), penalty,
-                        hints=(hint or "penalty = lam * (sum of the squared entries of every "
-                               "weight matrix).",))]
-    for key in params:
-        numeric = numeric_l2_grad(params, lam, key)
-        verdicts.append(gradient_check(
-            f"{label}: grads[{key!r}]", got_grads[key], numeric, oracle=grads[key],
-            hints=("Differentiate the penalty entry by entry (section 1); a bias is not "
-                   "penalised, so its gradient is zero.",)))
-    for key in params:
-        verdicts.append(compare(f"{label}: params[{key!r}] after the call", seen["after"][key],
-                                params[key], rtol=0, atol=0,
-                                hints=("Do not modify the arrays of params in place: build "
-                                       "new arrays for the gradients.",)))
+                        mistakes={"your penalty includes the biases: only keys starting with "
+                                  "'W' are penalised": everything},
+                        hints=("penalty = lam * (sum of the squared entries of every weight "
+                               "matrix).",))]
+    verdicts += [gradient_check(
+        f"{label}: grads[{key!r}]", seen["grads"][key], numeric_l2_grad(params, lam, key),
+        oracle=grads[key], hints=("Differentiate the penalty entry by entry (section 1); a "
+                                  "bias is not penalised, so its gradient is zero.",))
+        for key in params]
+    verdicts.append(unchanged(label, params, seen["after"],
+                              "Do not modify the arrays of params in place: build new arrays "
+                              "for the gradients."))
     return first_failure(*verdicts)
 
 
 @register
-class L2PenaltyValues(Check):
-    """l2_penalty: penalty and gradient on the weight matrices only, zeros for biases."""
+class L2PenaltyValues(CaseCheck):
+    """l2_penalty penalises the weight matrices only; biases get zero gradients."""
 
     name = "l2_penalty_values"
+    defaults = {"lam": 0.05, "seed": 0}
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
 
-    def probe(self, l2_penalty, lam=0.05, seed=0):
-        params = random_params(self.SHAPES, seed)
-        penalty, grads = l2_penalty(params, lam)
-        return {"penalty": penalty, "grads": grads, "after": params}
+    def inputs(self, lam, seed, **_):
+        return {"main": (random_params(self.SHAPES, seed), lam, f"l2_penalty(params, lam={lam})")}
 
-    def judge(self, seen, lam=0.05, seed=0):
-        return judge_l2(seen, random_params(self.SHAPES, seed), lam,
-                        f"l2_penalty(params, lam={lam})")
+    def probe_case(self, l2_penalty, params, lam):
+        return penalty_probe(l2_penalty, params, lam)
+
+    def judge_case(self, seen, params, lam, label):
+        return judge_l2(seen, params, lam, label)
 
 
 # ----------------------------------------------------------------------------- dropout
@@ -182,22 +206,28 @@ def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
 
 @register
 class DropoutForwardTrain(Check):
-    """dropout_forward in training: drop rate p, survivors scaled, mean unchanged."""
+    """dropout_forward in training: drops a fraction p, scales survivors, keeps the mean."""
 
     name = "dropout_forward_train"
+    defaults = {"p": 0.3, "seed": 0, "shape": (200, 500)}
 
-    def probe(self, dropout_forward, p=0.3, seed=0, shape=(200, 500)):
-        X = dropout_input(shape, seed)
-        X_in = X.copy()
-        out, mask = dropout_forward(X_in, p, True, np.random.default_rng(seed))
-        small = dropout_input((20, 50), seed + 1)
-        masks = [dropout_forward(small.copy(), p, True, np.random.default_rng(s))[1]
-                 for s in (seed, seed, seed + 1)]
-        return {"out": out, "mask": mask, "X_after": X_in, "small_masks": masks}
+    def inputs(self, p, seed, shape, **_):
+        return {"X": dropout_input(tuple(shape), seed), "small": dropout_input((20, 50), seed + 1),
+                "p": p, "seed": seed, "name": f"dropout_forward(X {tuple(shape)}, p={p}, "
+                                             "train=True)"}
 
-    def judge(self, seen, p=0.3, seed=0, shape=(200, 500)):
-        X = dropout_input(tuple(shape), seed)
-        name = f"dropout_forward(X {tuple(shape)}, p={p}, train=True)"
+    def probe(self, dropout_forward, **args):
+        given = self.inputs(**args)
+        p, seed = given["p"], given["seed"]
+        (out, mask), after = on_copies(dropout_forward, given["X"], p, True,
+                                       np.random.default_rng(seed))
+        masks = [on_copies(dropout_forward, given["small"], p, True,
+                           np.random.default_rng(s))[0][1] for s in (seed, seed, seed + 1)]
+        return {"out": out, "mask": mask, "after": after, "small_masks": masks}
+
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        X, p, name = given["X"], given["p"], given["name"]
         verdict = first_failure(judge_mask(name, seen["mask"], X, seen["out"], p),
                                 judge_drop_rate(name, seen["mask"], p))
         if not verdict.passed:
@@ -220,23 +250,28 @@ class DropoutForwardTrain(Check):
         if np.array_equal(a, c):
             return Verdict.fail("two calls with differently seeded rngs dropped the same units: "
                                 "the mask should be random, drawn from `rng`.")
-        return compare(f"{name}: X after the call", seen["X_after"], X, rtol=0, atol=0,
-                       hints=("Do not modify X in place; return a new array.",))
+        return unchanged(name, X, seen["after"]["0"])
 
 
 @register
 class DropoutForwardEval(Check):
-    """dropout_forward with train=False returns X unchanged and mask None."""
+    """dropout_forward with train=False returns X unchanged and the mask None."""
 
     name = "dropout_forward_eval"
+    defaults = {"p": 0.5, "seed": 3}
 
-    def probe(self, dropout_forward, p=0.5, seed=3):
-        X = dropout_input((40, 30), seed)
-        out, mask = dropout_forward(X.copy(), p, False, np.random.default_rng(seed))
+    def inputs(self, p, seed, **_):
+        return {"X": dropout_input((40, 30), seed), "p": p, "seed": seed}
+
+    def probe(self, dropout_forward, **args):
+        given = self.inputs(**args)
+        out, mask = dropout_forward(given["X"], given["p"], False,
+                                    np.random.default_rng(given["seed"]))
         return {"out": out, "mask": mask}
 
-    def judge(self, seen, p=0.5, seed=3):
-        X = dropout_input((40, 30), seed)
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        X, p = given["X"], given["p"]
         if seen["mask"] is not None:
             return Verdict.fail(f"dropout_forward(X, p={p}, train=False) returned a mask "
                                 f"({describe(seen['mask'])}); expected None.",
@@ -249,25 +284,28 @@ class DropoutForwardEval(Check):
 
 @register
 class DropoutBackwardMask(Check):
-    """dropout_backward reuses the forward pass's mask; None passes dout through."""
+    """dropout_backward reuses the forward's mask; a None mask passes dout through."""
 
     name = "dropout_backward_mask"
+    defaults = {"p": 0.4, "seed": 5, "shape": (30, 40)}
 
-    def probe(self, dropout_forward, dropout_backward, p=0.4, seed=5, shape=(30, 40)):
+    def inputs(self, p, seed, shape, **_):
+        return {"X": dropout_input(tuple(shape), seed), "p": p, "seed": seed,
+                "dout": np.random.default_rng(seed + 1).normal(size=tuple(shape))}
+
+    def probe(self, dropout_forward, dropout_backward, **args):
         require_written(dropout_backward, dropout_forward)
-        X = dropout_input(shape, seed)
-        dout = np.random.default_rng(seed + 1).normal(size=shape)
-        out, mask = dropout_forward(X.copy(), p, True, np.random.default_rng(seed))
-        dout_in = dout.copy()
-        dX = dropout_backward(dout_in, mask)
-        through = dropout_backward(dout.copy(), None)
-        return {"out": out, "mask": mask, "dX": dX, "through": through, "dout_after": dout_in}
+        given = self.inputs(**args)
+        out, mask = dropout_forward(given["X"], given["p"], True,
+                                    np.random.default_rng(given["seed"]))
+        dX, after = on_copies(dropout_backward, given["dout"], mask)
+        through = dropout_backward(given["dout"], None)
+        return {"out": out, "mask": mask, "dX": dX, "through": through, "after": after}
 
-    def judge(self, seen, p=0.4, seed=5, shape=(30, 40)):
-        shape = tuple(shape)
-        X = dropout_input(shape, seed)
-        dout = np.random.default_rng(seed + 1).normal(size=shape)
-        verdict = judge_mask(f"dropout_forward(X {shape}, p={p}, train=True)", seen["mask"], X,
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        X, dout, p = given["X"], given["dout"], given["p"]
+        verdict = judge_mask(f"dropout_forward(X {X.shape}, p={p}, train=True)", seen["mask"], X,
                              seen["out"], p)
         if not verdict.passed:
             verdict.message += "\n  (dropout_backward is checked with the forward's mask.)"
@@ -288,11 +326,13 @@ class DropoutBackwardMask(Check):
             compare("dropout_backward(dout, None)", seen["through"], dout, rtol=0, atol=0,
                     hints=("mask None means dropout was off (eval mode): return dout as it "
                            "is.",)),
-            compare("dout after dropout_backward", seen["dout_after"], dout, rtol=0, atol=0,
-                    hints=("Do not modify dout in place.",)))
+            unchanged("dropout_backward(dout, mask)", dout, seen["after"]["0"],
+                      "Do not modify dout in place."))
 
 
 # ----------------------------------------------------------------------------- batch norm
+
+BN_INPUTS = ("X", "gamma", "beta", "running_mean", "running_var")
 
 
 def batchnorm_case(N, D, seed):
@@ -343,113 +383,96 @@ def torch_batchnorm_train(X, gamma, beta, eps, unbiased=False):
                         training=True, eps=eps * factor).numpy().copy()
 
 
-def batchnorm_probe(batchnorm_forward, case, train, momentum, eps):
-    X, gamma, beta, running_mean, running_var, _ = case
-    inputs = [a.copy() for a in (X, gamma, beta, running_mean, running_var)]
-    out, _cache, new_mean, new_var = batchnorm_forward(*inputs, train, momentum=momentum,
-                                                       eps=eps)
-    return {"out": out, "running_mean": new_mean, "running_var": new_var, "after": inputs}
-
-
 def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
     X, gamma, beta, running_mean, running_var, _ = case
     out, torch_mean, torch_var = torch_batchnorm(X, gamma, beta, running_mean, running_var,
                                                  True, momentum, eps)
     N = X.shape[0]
-    got = np.asarray(seen["out"], dtype=np.float64)
-    hints = ["Normalise each column with the batch mean and the biased variance "
-             "(divide by N, np.var's default), then scale by gamma and add beta."]
-    if got.shape == X.shape:
-        unbiased = torch_batchnorm_train(X, gamma, beta, eps, unbiased=True)
-        if np.allclose(got, unbiased, rtol=1e-6, atol=1e-8):
-            hints.insert(0, "You normalise with the unbiased variance (divide by N - 1): "
-                            "batch norm uses the biased one, 1/N * sum (x - mu)^2.")
-    verdict = compare(f"{label}: out (vs. torch BatchNorm1d in train mode)", got, out,
-                      hints=tuple(hints))
-    if not verdict.passed:
-        return verdict
     # torch's running variance averages the unbiased batch variance; rescale its new share
     expected_var = momentum * running_var + (torch_var - momentum * running_var) * (N - 1) / N
-    var_hints = [f"The running variance is a moving average (momentum = {momentum}) of the "
-                 "batch's biased variance, the one used to normalise: see section 3."]
-    got_var = np.asarray(seen["running_var"], dtype=np.float64)
-    if got_var.shape == torch_var.shape and np.allclose(got_var, torch_var) \
-            and not np.allclose(torch_var, expected_var):
-        var_hints.insert(0, f"That is torch's running variance, which uses the unbiased batch "
-                            f"variance (times N/(N-1) = {N}/{N - 1}); ours uses the same "
-                            "biased variance as the normalisation.")
-    reversed_mean = (1 - momentum) * running_mean + momentum * X.mean(axis=0)
-    mean_hints = [f"The running mean is a moving average of the batch means: the old value "
-                  f"keeps the weight momentum = {momentum}, the batch mean the rest."]
-    got_mean = np.asarray(seen["running_mean"], dtype=np.float64)
-    if got_mean.shape == reversed_mean.shape and np.allclose(got_mean, reversed_mean):
-        mean_hints.insert(0, "The weights are swapped: that is torch's convention "
-                             "(momentum = weight of the new batch); ours gives the *old* "
-                             "running value the weight momentum.")
-    verdicts = [compare(f"{label}: running_mean (vs. torch)", got_mean, torch_mean,
-                        hints=tuple(mean_hints)),
-                compare(f"{label}: running_var", got_var, expected_var, hints=tuple(var_hints))]
-    for name, value, original in zip(("X", "gamma", "beta", "running_mean", "running_var"),
-                                     seen["after"], case[:5]):
-        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
-                                rtol=0, atol=0,
-                                hints=("Do not update inputs in place (no +=, *= or [...] = on "
-                                       "them): return new running statistics.",)))
-    return first_failure(*verdicts)
+    return first_failure(
+        compare(f"{label}: out (vs. torch BatchNorm1d in train mode)", seen["out"], out,
+                mistakes={"you normalise with the unbiased variance (divide by N - 1): batch "
+                          "norm uses the biased one, 1/N * sum (x - mu)^2":
+                          torch_batchnorm_train(X, gamma, beta, eps, unbiased=True)},
+                hints=("Normalise each column with the batch mean and the biased variance "
+                       "(divide by N, np.var's default), then scale by gamma and add beta.",)),
+        compare(f"{label}: running_mean (vs. torch)", seen["running_mean"], torch_mean,
+                mistakes={"the weights are swapped: that is torch's convention (momentum = "
+                          "weight of the new batch); ours gives the *old* running value the "
+                          "weight momentum": (1 - momentum) * running_mean
+                          + momentum * X.mean(axis=0)},
+                hints=(f"The running mean is a moving average of the batch means: the old "
+                       f"value keeps the weight momentum = {momentum}, the batch mean the "
+                       "rest.",)),
+        compare(f"{label}: running_var", seen["running_var"], expected_var,
+                mistakes={f"that is torch's running variance, which uses the unbiased batch "
+                          f"variance (times N/(N-1) = {N}/{N - 1}); ours uses the same biased "
+                          "variance as the normalisation": torch_var},
+                hints=(f"The running variance is a moving average (momentum = {momentum}) of "
+                       "the batch's biased variance, the one used to normalise: see section "
+                       "3.",)),
+        unchanged(label, dict(zip(BN_INPUTS, case[:5], strict=True)), seen["after"],
+                  "Do not update inputs in place (no +=, *= or [...] = on them): return new "
+                  "running statistics."))
 
 
 def judge_batchnorm_eval(seen, case, momentum, eps, label) -> Verdict:
     X, gamma, beta, running_mean, running_var, _ = case
     out, _, _ = torch_batchnorm(X, gamma, beta, running_mean, running_var, False, momentum, eps)
-    got = np.asarray(seen["out"], dtype=np.float64)
-    hints = ["In eval mode normalise with running_mean and running_var in place of the "
-             "batch's own statistics."]
-    if got.shape == X.shape and np.allclose(got, torch_batchnorm_train(X, gamma, beta, eps)):
-        hints.insert(0, "Your eval-mode output uses the batch's own mean and variance.")
-    verdicts = [
-        compare(f"{label}: out (vs. torch BatchNorm1d in eval mode)", got, out,
-                hints=tuple(hints)),
+    kept = ("Eval mode returns the running statistics unchanged.",)
+    return first_failure(
+        compare(f"{label}: out (vs. torch BatchNorm1d in eval mode)", seen["out"], out,
+                mistakes={"your eval-mode output uses the batch's own mean and variance":
+                          torch_batchnorm_train(X, gamma, beta, eps)},
+                hints=("In eval mode normalise with running_mean and running_var in place of "
+                       "the batch's own statistics.",)),
         compare(f"{label}: returned running_mean", seen["running_mean"], running_mean,
-                rtol=0, atol=0, hints=("Eval mode returns the running statistics unchanged.",)),
+                rtol=0, atol=0, hints=kept),
         compare(f"{label}: returned running_var", seen["running_var"], running_var,
-                rtol=0, atol=0, hints=("Eval mode returns the running statistics unchanged.",)),
-    ]
-    for name, value, original in zip(("X", "gamma", "beta", "running_mean", "running_var"),
-                                     seen["after"], case[:5]):
-        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
-                                rtol=0, atol=0, hints=("Do not update inputs in place.",)))
-    return first_failure(*verdicts)
+                rtol=0, atol=0, hints=kept),
+        unchanged(label, dict(zip(BN_INPUTS, case[:5], strict=True)), seen["after"]))
 
 
 @register
 class BatchnormForwardTrain(Check):
-    """batchnorm_forward (train) matches torch's BatchNorm1d; running stats use our convention."""
+    """batchnorm_forward in training matches torch; running stats use our momentum."""
 
     name = "batchnorm_forward_train"
+    defaults = {"N": 8, "D": 5, "seed": 0, "momentum": 0.9, "eps": 1e-5}
+    train = True
 
-    def probe(self, batchnorm_forward, N=8, D=5, seed=0, momentum=0.9, eps=1e-5):
-        return batchnorm_probe(batchnorm_forward, batchnorm_case(N, D, seed), True,
-                               momentum, eps)
+    def inputs(self, N, D, seed, momentum, eps, **_):
+        return {"case": batchnorm_case(N, D, seed), "momentum": momentum, "eps": eps,
+                "label": f"batchnorm_forward(X ({N}, {D}), train={self.train}, "
+                         f"momentum={momentum})"}
 
-    def judge(self, seen, N=8, D=5, seed=0, momentum=0.9, eps=1e-5):
-        return judge_batchnorm_train(seen, batchnorm_case(N, D, seed), momentum, eps,
-                                     f"batchnorm_forward(X ({N}, {D}), train=True, "
-                                     f"momentum={momentum})")
+    def probe(self, batchnorm_forward, **args):
+        given = self.inputs(**args)
+        case = given["case"][:5]
+        out, _cache, mean, var = batchnorm_forward(*case, self.train, momentum=given["momentum"],
+                                                   eps=given["eps"])
+        return {"out": out, "running_mean": mean, "running_var": var,
+                "after": dict(zip(BN_INPUTS, case, strict=True))}
+
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        return judge_batchnorm_train(seen, given["case"], given["momentum"], given["eps"],
+                                     given["label"])
 
 
 @register
-class BatchnormForwardEval(Check):
-    """batchnorm_forward (eval) uses the running statistics and returns them unchanged."""
+class BatchnormForwardEval(BatchnormForwardTrain):
+    """batchnorm_forward in eval mode uses the running stats and returns them unchanged."""
 
     name = "batchnorm_forward_eval"
+    defaults = {**BatchnormForwardTrain.defaults, "seed": 1}
+    train = False
 
-    def probe(self, batchnorm_forward, N=8, D=5, seed=1, momentum=0.9, eps=1e-5):
-        return batchnorm_probe(batchnorm_forward, batchnorm_case(N, D, seed), False,
-                               momentum, eps)
-
-    def judge(self, seen, N=8, D=5, seed=1, momentum=0.9, eps=1e-5):
-        return judge_batchnorm_eval(seen, batchnorm_case(N, D, seed), momentum, eps,
-                                    f"batchnorm_forward(X ({N}, {D}), train=False)")
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        return judge_batchnorm_eval(seen, given["case"], given["momentum"], given["eps"],
+                                    given["label"])
 
 
 def batchnorm_gradients(X, gamma, beta, dout, eps):
@@ -491,7 +514,7 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                        "variance as constants, but they depend on X too.")
     sum_hint = ("dgamma and dbeta have shape (D,): sum over the batch (axis 0), since gamma and "
                 "beta are shared by every row.")
-    verdicts = [
+    return first_failure(
         gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
                        hints=(sum_hint,)),
         gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
@@ -499,37 +522,31 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                               "row.")),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
-    ]
-    verdicts.append(compare(f"{label}: dout after the call", seen["dout_after"], dout,
-                            rtol=0, atol=0, hints=("Do not modify dout in place.",)))
-    return first_failure(*verdicts)
-
-
-def batchnorm_backward_probe(batchnorm_forward, batchnorm_backward, case, eps):
-    require_written(batchnorm_backward, batchnorm_forward)
-    X, gamma, beta, running_mean, running_var, dout = case
-    _, cache, _, _ = batchnorm_forward(X.copy(), gamma.copy(), beta.copy(), running_mean.copy(),
-                                       running_var.copy(), True, eps=eps)
-    dout_in = dout.copy()
-    grads = batchnorm_backward(dout_in, cache)
-    return {"grads": list(grads) if isinstance(grads, tuple | list) else grads,
-            "dout_after": dout_in}
+        unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
 @register
 class BatchnormBackward(Check):
-    """batchnorm_backward: dX, dgamma, dbeta match finite differences and torch autograd."""
+    """batchnorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "batchnorm_backward_gradients"
     rules = BATCHNORM_BACKWARD_RULES
+    defaults = {"N": 6, "D": 4, "seed": 2, "eps": 1e-5}
 
-    def probe(self, batchnorm_forward, batchnorm_backward, N=6, D=4, seed=2, eps=1e-5):
-        return batchnorm_backward_probe(batchnorm_forward, batchnorm_backward,
-                                        batchnorm_case(N, D, seed), eps)
+    def inputs(self, N, D, seed, eps, **_):
+        return {"case": batchnorm_case(N, D, seed), "eps": eps,
+                "label": f"batchnorm_backward on X ({N}, {D})"}
 
-    def judge(self, seen, N=6, D=4, seed=2, eps=1e-5):
-        return judge_batchnorm_backward(seen, batchnorm_case(N, D, seed), eps,
-                                        f"batchnorm_backward on X ({N}, {D})")
+    def probe(self, batchnorm_forward, batchnorm_backward, **args):
+        require_written(batchnorm_backward, batchnorm_forward)
+        given = self.inputs(**args)
+        *inputs, dout = given["case"]
+        cache = batchnorm_forward(*inputs, True, eps=given["eps"])[1]
+        return {"grads": returned_list(batchnorm_backward(dout, cache)), "dout_after": dout}
+
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        return judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"])
 
 
 # ----------------------------------------------------------------------------- early stopping
@@ -545,27 +562,6 @@ def reference_early_stopping(val_losses, patience):
     return stops[0] if stops else looks[-1]
 
 
-def judge_early_stopping(seen, cases) -> Verdict:
-    for (losses, patience), got in zip(cases, seen["results"]):
-        expected = reference_early_stopping(losses, patience)
-        try:
-            got_pair = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            return Verdict.fail(f"early_stopping({losses}, patience={patience}) returned "
-                                f"{describe(got)}; expected a pair (stop_epoch, best_epoch).")
-        if got_pair != expected:
-            shown = [round(float(v), 4) for v in losses]
-            shown = shown if len(shown) <= 14 else shown[:12] + ["..."]
-            return Verdict.fail(
-                f"early_stopping({shown}, patience={patience}) returned {got_pair}, expected "
-                f"(stop_epoch, best_epoch) = {expected}.",
-                "An epoch improves only if its loss is strictly lower than the best so far "
-                "(a tie does not reset the count); stop at the epoch where `patience` epochs "
-                "in a row have not improved; epochs count from 0.",
-                "Without a stop, stop_epoch is the last epoch, len(val_losses) - 1.")
-    return Verdict.ok()
-
-
 @register
 class EarlyStoppingCases(Check):
     """early_stopping on hand-made curves: strict improvement, patience counted exactly."""
@@ -578,15 +574,41 @@ class EarlyStoppingCases(Check):
         ([5.0, 4.0, 3.0, 2.0, 1.0], 2),
     )
 
-    def probe(self, early_stopping):
-        return {"results": [list(early_stopping(list(losses), patience))
-                            for losses, patience in self.CASES]}
+    def inputs(self, **_):
+        return {"cases": [(list(losses), patience) for losses, patience in self.CASES]}
 
-    def judge(self, seen):
-        return judge_early_stopping(seen, self.CASES)
+    def probe(self, early_stopping, **args):
+        return {"results": [returned_list(early_stopping(losses, patience))
+                            for losses, patience in self.inputs(**args)["cases"]]}
+
+    def judge(self, seen, **args):
+        for (losses, patience), got in zip(self.inputs(**args)["cases"], seen["results"],
+                                           strict=True):
+            expected = reference_early_stopping(losses, patience)
+            shown = [round(float(v), 4) for v in losses]
+            shown = shown if len(shown) <= 14 else shown[:12] + ["..."]
+            try:
+                got_pair = tuple(int(v) for v in got)
+            except (TypeError, ValueError):
+                return Verdict.fail(f"early_stopping({shown}, patience={patience}) returned "
+                                    f"{describe(got)}; expected a pair (stop_epoch, "
+                                    "best_epoch).")
+            if got_pair != expected:
+                return Verdict.fail(
+                    f"early_stopping({shown}, patience={patience}) returned {got_pair}, "
+                    f"expected (stop_epoch, best_epoch) = {expected}.",
+                    "An epoch improves only if its loss is strictly lower than the best so far "
+                    "(a tie does not reset the count); stop at the epoch where `patience` "
+                    "epochs in a row have not improved; epochs count from 0.",
+                    "Without a stop, stop_epoch is the last epoch, len(val_losses) - 1.")
+        return Verdict.ok()
 
 
 # ----------------------------------------------------------------------------- initialisation
+
+INIT_SCHEMES = ("zeros", "normal", "xavier", "he")
+INIT_FORMULA = {"normal": "N(0, 1/fan_in)", "xavier": "N(0, 2/(fan_in + fan_out))",
+                "he": "N(0, 2/fan_in)"}
 
 
 def torch_init_std(scheme, fan_in, fan_out):
@@ -607,87 +629,88 @@ def torch_init_std(scheme, fan_in, fan_out):
             torch.nn.init.kaiming_normal_(W, nonlinearity="relu", generator=generator)
         draws.append(W.numpy().ravel())
     return float(np.concatenate(draws).std())
-INIT_FORMULA = {"normal": "N(0, 1/fan_in)", "xavier": "N(0, 2/(fan_in + fan_out))",
-                "he": "N(0, 2/fan_in)"}
 
 
-def judge_init(seen, dims, label) -> Verdict:
-    dims = list(dims)
-    shapes = [(a, b) for a, b in zip(dims[:-1], dims[1:])]
-    for scheme in ("zeros", "normal", "xavier", "he"):
-        weights = seen[scheme]
-        if not isinstance(weights, list) or len(weights) != len(shapes):
-            return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) returned "
-                                f"{describe(weights)}; expected a list of {len(shapes)} "
-                                "weight matrices.")
-        got_shapes = [tuple(np.shape(W)) for W in weights]
-        if got_shapes != shapes:
-            return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) gave shapes {got_shapes}, "
-                                f"expected {shapes}.",
-                                "Weight i maps layer i to layer i+1: shape (dims[i], dims[i+1]).")
-        for (fan_in, fan_out), W in zip(shapes, weights):
-            W = np.asarray(W, dtype=np.float64)
-            if scheme == "zeros":
-                if np.any(W != 0):
-                    return Verdict.fail(f"{label}: scheme 'zeros' gave non-zero weights.")
-                continue
-            target = torch_init_std(scheme, fan_in, fan_out)
-            std, mean = float(W.std()), float(W.mean())
-            if abs(std / target - 1) > 0.05:
-                swapped = torch_init_std(scheme if scheme != "xavier" else "normal",
-                                         fan_out, fan_in)
-                hint = ("That is the scale with fan_in and fan_out swapped: fan_in is the "
-                        "number of inputs of a unit, dims[i] (the rows of W)."
-                        if abs(std / swapped - 1) < 0.05 else
-                        "The formula gives a *variance*: the standard deviation is its "
-                        "square root." if abs(std / target ** 2 - 1) < 0.05 else
-                        f"{scheme}: {INIT_FORMULA[scheme]}.")
-                return Verdict.fail(
-                    f"{label}({scheme!r}): the layer with fan_in {fan_in}, fan_out {fan_out} "
-                    f"has standard deviation {std:.4f}, expected {target:.4f} from "
-                    f"{INIT_FORMULA[scheme]}.", hint, f"{scheme}: {INIT_FORMULA[scheme]}.")
-            tails = float(np.mean(np.abs(W) > 2 * target))
-            if abs(tails - 0.0455) > 0.015:
-                return Verdict.fail(
-                    f"{label}({scheme!r}): {tails:.2%} of the weights of the layer with fan_in "
-                    f"{fan_in} lie beyond two standard deviations; a normal distribution puts "
-                    "about 4.6% there.",
-                    "The schemes draw from a normal distribution (a uniform one of the same "
-                    "standard deviation has no tails beyond 1.73 of them).")
-            if abs(mean) > 5 * target / np.sqrt(W.size):
-                return Verdict.fail(f"{label}({scheme!r}): weights have mean {mean:.4f}, "
-                                    "expected about 0.")
-    if seen["unknown"] != "ValueError":
-        return Verdict.fail(f"{label}(dims, 'kaiming_uniform') should raise ValueError for an "
-                            f"unknown scheme; it {seen['unknown']}.")
+def judge_init_layer(scheme, W, fan_in, fan_out, label) -> Verdict:
+    W = np.asarray(W, dtype=np.float64)
+    if scheme == "zeros":
+        return Verdict.fail(f"{label}: scheme 'zeros' gave non-zero weights.") \
+            if np.any(W != 0) else Verdict.ok()
+    target = torch_init_std(scheme, fan_in, fan_out)
+    std, mean = float(W.std()), float(W.mean())
+    if abs(std / target - 1) > 0.05:
+        swapped_fans = torch_init_std(scheme if scheme != "xavier" else "normal", fan_out, fan_in)
+        hint = ("That is the scale with fan_in and fan_out swapped: fan_in is the number of "
+                "inputs of a unit, dims[i] (the rows of W)." if abs(std / swapped_fans - 1) < 0.05
+                else "The formula gives a *variance*: the standard deviation is its square "
+                "root." if abs(std / target ** 2 - 1) < 0.05 else
+                f"{scheme}: {INIT_FORMULA[scheme]}.")
+        return Verdict.fail(
+            f"{label}({scheme!r}): the layer with fan_in {fan_in}, fan_out {fan_out} has "
+            f"standard deviation {std:.4f}, expected {target:.4f} from "
+            f"{INIT_FORMULA[scheme]}.", hint, f"{scheme}: {INIT_FORMULA[scheme]}.")
+    tails = float(np.mean(np.abs(W) > 2 * target))
+    if abs(tails - 0.0455) > 0.015:
+        return Verdict.fail(
+            f"{label}({scheme!r}): {tails:.2%} of the weights of the layer with fan_in {fan_in} "
+            "lie beyond two standard deviations; a normal distribution puts about 4.6% there.",
+            "The schemes draw from a normal distribution (a uniform one of the same standard "
+            "deviation has no tails beyond 1.73 of them).")
+    if abs(mean) > 5 * target / np.sqrt(W.size):
+        return Verdict.fail(f"{label}({scheme!r}): weights have mean {mean:.4f}, "
+                            "expected about 0.")
     return Verdict.ok()
-
-
-def init_probe(init_weights, dims, seed):
-    seen = {scheme: [np.asarray(W) for W in init_weights(list(dims), scheme,
-                                                         np.random.default_rng(seed))]
-            for scheme in ("zeros", "normal", "xavier", "he")}
-    try:
-        init_weights(list(dims), "kaiming_uniform", np.random.default_rng(seed))
-        seen["unknown"] = "returned normally"
-    except ValueError:
-        seen["unknown"] = "ValueError"
-    except Exception as error:
-        seen["unknown"] = f"raised {type(error).__name__}"
-    return seen
 
 
 @register
 class InitWeightsScales(Check):
-    """init_weights: shapes, zeros, and the std of normal/xavier/he on very non-square layers."""
+    """init_weights: shapes, zeros, and the std of normal/xavier/he on non-square layers."""
 
     name = "init_weights_scales"
+    defaults = {"dims": (600, 40, 300), "seed": 0}
 
-    def probe(self, init_weights, dims=(600, 40, 300), seed=0):
-        return init_probe(init_weights, dims, seed)
+    def inputs(self, dims, seed, **_):
+        return {"dims": list(dims), "seed": seed}
 
-    def judge(self, seen, dims=(600, 40, 300), seed=0):
-        return judge_init(seen, dims, "init_weights")
+    def probe(self, init_weights, **args):
+        given = self.inputs(**args)
+        seen = {scheme: [np.asarray(W) for W in init_weights(
+                    list(given["dims"]), scheme, np.random.default_rng(given["seed"]))]
+                for scheme in INIT_SCHEMES}
+        try:
+            init_weights(list(given["dims"]), "kaiming_uniform",
+                         np.random.default_rng(given["seed"]))
+            seen["unknown"] = "returned normally"
+        except ValueError:
+            seen["unknown"] = "ValueError"
+        except Exception as error:
+            seen["unknown"] = f"raised {type(error).__name__}"
+        return seen
+
+    def judge(self, seen, **args):
+        dims, label = self.inputs(**args)["dims"], "init_weights"
+        shapes = list(zip(dims[:-1], dims[1:]))
+        for scheme in INIT_SCHEMES:
+            weights = seen[scheme]
+            if not isinstance(weights, list) or len(weights) != len(shapes):
+                return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) returned "
+                                    f"{describe(weights)}; expected a list of {len(shapes)} "
+                                    "weight matrices.")
+            got_shapes = [tuple(np.shape(W)) for W in weights]
+            if got_shapes != shapes:
+                return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) gave shapes "
+                                    f"{got_shapes}, expected {shapes}.",
+                                    "Weight i maps layer i to layer i+1: shape (dims[i], "
+                                    "dims[i+1]).")
+            verdict = first_failure(*[judge_init_layer(scheme, W, fan_in, fan_out, label)
+                                      for (fan_in, fan_out), W in zip(shapes, weights,
+                                                                      strict=True)])
+            if not verdict.passed:
+                return verdict
+        if seen["unknown"] != "ValueError":
+            return Verdict.fail(f"{label}(dims, 'kaiming_uniform') should raise ValueError for "
+                                f"an unknown scheme; it {seen['unknown']}.")
+        return Verdict.ok()
 
 
 # ----------------------------------------------------------------------------- L1, proximal step
@@ -703,32 +726,22 @@ def l1_params(seed, transposed=False) -> dict:
             "gamma": rng.uniform(0.5, 2.0, size=3)}
 
 
-def l1_probe(l1_penalty, params, lam):
-    given = {key: value.copy() for key, value in params.items()}
-    penalty, grads = l1_penalty(given, lam)
-    return {"penalty": penalty, "grads": grads, "after": given}
-
-
 def judge_l1(seen, params, lam, label) -> Verdict:
-    got = seen["grads"]
-    if not isinstance(got, dict) or sorted(got) != sorted(params):
-        shown = sorted(got) if isinstance(got, dict) else describe(got)
-        return Verdict.fail(f"{label}: grads has keys {shown}, expected {sorted(params)}.",
-                            "Return a gradient for every key of params, zeros for the keys the "
-                            "penalty does not touch.")
+    verdict = judge_grad_keys(seen["grads"], params, label)
+    if not verdict.passed:
+        return verdict
     weights = [k for k in params if k.startswith("W")]
-    expected = lam * sum(float(np.abs(params[k]).sum()) for k in weights)
     everything = lam * sum(float(np.abs(v).sum()) for v in params.values())
-    hints = ["penalty: lam times the sum of |entries| of the weight matrices (keys starting "
-             "with 'W') only."]
-    value = np.squeeze(np.asarray(seen["penalty"], dtype=np.float64))
-    if value.shape == () and np.isclose(value, everything) and lam:
-        hints.insert(0, "Your penalty includes keys that are not weight matrices (biases, gamma).")
-    verdicts = [compare(f"{label}: the penalty", value, expected, hints=tuple(hints))]
+    verdicts = [compare(f"{label}: the penalty", np.squeeze(seen["penalty"]),
+                        lam * sum(float(np.abs(params[k]).sum()) for k in weights),
+                        mistakes={"your penalty includes keys that are not weight matrices "
+                                  "(biases, gamma)": everything},
+                        hints=("penalty: lam times the sum of |entries| of the weight matrices "
+                               "(keys starting with 'W') only.",))]
     for key, array in params.items():
         want = torch_gradient(lambda t: lam * t.abs().sum(), array)[0] if key in weights \
             else np.zeros_like(array)
-        g = np.asarray(got[key], dtype=np.float64)
+        g = np.asarray(seen["grads"][key], dtype=np.float64)
         g_hints = ["Away from 0 the slope of lam * |w| is lam or -lam; at exactly 0 use 0."]
         if key in weights and g.shape == array.shape and not np.allclose(g, want) \
                 and np.allclose(g[array != 0], want[array != 0]):
@@ -737,87 +750,84 @@ def judge_l1(seen, params, lam, label) -> Verdict:
         if key not in weights:
             g_hints = [f"{key!r} is not a weight matrix: its gradient is all zeros."]
         verdicts.append(compare(f"{label}: grads[{key!r}]", g, want, hints=tuple(g_hints)))
-    for key in params:
-        verdicts.append(compare(f"{label}: params[{key!r}] after the call", seen["after"][key],
-                                params[key], rtol=0, atol=0,
-                                hints=("Do not modify the arrays of params in place.",)))
+    verdicts.append(unchanged(label, params, seen["after"],
+                              "Do not modify the arrays of params in place."))
     return first_failure(*verdicts)
 
 
 @register
-class L1PenaltyValues(Check):
-    """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0, zeros elsewhere."""
+class L1PenaltyValues(CaseCheck):
+    """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0."""
 
     name = "l1_penalty_values"
+    defaults = {"lam": 0.1, "seed": 0}
 
-    def probe(self, l1_penalty, lam=0.1, seed=0):
-        return l1_probe(l1_penalty, l1_params(seed), lam)
+    def inputs(self, lam, seed, **_):
+        return {"main": (l1_params(seed), lam, f"l1_penalty(params, lam={lam})")}
 
-    def judge(self, seen, lam=0.1, seed=0):
-        return judge_l1(seen, l1_params(seed), lam, f"l1_penalty(params, lam={lam})")
+    def probe_case(self, l1_penalty, params, lam):
+        return penalty_probe(l1_penalty, params, lam)
+
+    def judge_case(self, seen, params, lam, label):
+        return judge_l1(seen, params, lam, label)
 
 
-def soft_threshold_inputs(seed, t):
-    """A vector hitting every case (|w| < t, = t, > t, 0, both signs) and a random matrix."""
+def soft_threshold_case(seed, t, transposed=False):
+    """W hitting every case (|w| < t, = t, > t, 0, both signs), a random matrix (as given:
+    transposed, so non-contiguous), and a copy of it for t = 0."""
     rng = np.random.default_rng(seed)
     edge = np.array([-3.0, -t, -0.5 * t, 0.0, 0.25 * t, t, t + 1e-3, 2.5])
     wide = rng.normal(scale=1.5, size=(7, 10))
-    return edge, wide
+    return {"edge": (edge, t), "wide": (wide.T if transposed else wide.copy(), t),
+            "zero_t": (wide, 0.0)}
 
 
-def soft_threshold_probe(soft_threshold, seed, t, transposed=False):
-    edge, wide = soft_threshold_inputs(seed, t)
-    wide_in = wide.T if transposed else wide.copy()
-    outs = {"edge": soft_threshold(edge.copy(), t), "wide": soft_threshold(wide_in, t),
-            "zero_t": soft_threshold(wide.copy(), 0.0), "wide_after": wide_in}
-    return outs
+def torch_softshrink(W, t):
+    import torch
+
+    return torch.nn.functional.softshrink(
+        torch.as_tensor(np.ascontiguousarray(W, dtype=np.float64)), t).numpy().copy()
 
 
-def judge_soft_threshold(seen, seed, t, label, transposed=False) -> Verdict:
-    edge, wide = soft_threshold_inputs(seed, t)
-    wide_in = wide.T if transposed else wide
-
-    def expected(W, tt):
-        import torch
-
-        return torch.nn.functional.softshrink(
-            torch.as_tensor(np.ascontiguousarray(W, dtype=np.float64)), tt).numpy().copy()
-
+def judge_soft_threshold(seen, case, label) -> Verdict:
     verdicts = []
-    for key, W, tt in (("edge", edge, t), ("wide", wide_in, t), ("zero_t", wide, 0.0)):
+    for key, (W, t) in case.items():
         got = np.asarray(seen[key], dtype=np.float64)
-        hints = ["Every entry moves towards 0 by t, and stops at 0 instead of crossing it.",
-                 "Work out the three cases of the proximal step in the lesson (positive, "
-                 "negative, zero minimiser)."]
-        if got.shape == W.shape and np.allclose(got, W - tt * np.sign(W)):
-            hints.insert(0, "Small entries crossed zero: that is a subgradient step, not the "
-                            "proximal step; entries with |w| <= t must become exactly 0.")
-        verdicts.append(compare(f"{label}: soft_threshold(W {W.shape}, t={tt})", got,
-                                expected(W, tt), hints=tuple(hints)))
-        if got.shape == W.shape:
-            small = np.abs(W) <= tt
-            if np.any(got[small] != 0.0):
-                verdicts.append(Verdict.fail(
-                    f"{label}: soft_threshold(W, t={tt}) left {int(np.sum(got[small] != 0))} "
-                    f"entries with |w| <= t non-zero (largest {np.abs(got[small]).max():.2e}); "
-                    "they must be exactly 0.",
-                    "The proximal step gives exact zeros: no tolerance, no tiny leftovers."))
-    verdicts.append(compare(f"{label}: W after the call", seen["wide_after"], wide_in, rtol=0,
-                            atol=0, hints=("Do not modify W in place; return a new array.",)))
+        verdicts.append(compare(
+            f"{label}: soft_threshold(W {W.shape}, t={t})", got, torch_softshrink(W, t),
+            mistakes={"small entries crossed zero: that is a subgradient step, not the proximal "
+                      "step; entries with |w| <= t must become exactly 0": W - t * np.sign(W)},
+            hints=("Every entry moves towards 0 by t, and stops at 0 instead of crossing it.",
+                   "Work out the three cases of the proximal step in the lesson (positive, "
+                   "negative, zero minimiser).")))
+        small = np.abs(W) <= t
+        if got.shape == W.shape and np.any(got[small] != 0.0):
+            verdicts.append(Verdict.fail(
+                f"{label}: soft_threshold(W, t={t}) left {int(np.sum(got[small] != 0))} "
+                f"entries with |w| <= t non-zero (largest {np.abs(got[small]).max():.2e}); "
+                "they must be exactly 0.",
+                "The proximal step gives exact zeros: no tolerance, no tiny leftovers."))
+    verdicts.append(unchanged(label, {"W": case["wide"][0]}, {"W": seen["wide_after"]},
+                              "Do not modify W in place; return a new array."))
     return first_failure(*verdicts)
 
 
 @register
-class SoftThresholdValues(Check):
-    """soft_threshold: every case (below, at and above t, both signs), exact zeros, t = 0."""
+class SoftThresholdValues(CaseCheck):
+    """soft_threshold: every case around t, both signs, exact zeros, and t = 0."""
 
     name = "soft_threshold_values"
+    defaults = {"t": 0.5, "seed": 0}
 
-    def probe(self, soft_threshold, t=0.5, seed=0):
-        return soft_threshold_probe(soft_threshold, seed, t)
+    def inputs(self, t, seed, **_):
+        return {"main": (soft_threshold_case(seed, t), "soft_threshold")}
 
-    def judge(self, seen, t=0.5, seed=0):
-        return judge_soft_threshold(seen, seed, t, "soft_threshold")
+    def probe_case(self, soft_threshold, case):
+        seen = {key: soft_threshold(W, t) for key, (W, t) in case.items()}
+        return {**seen, "wide_after": case["wide"][0]}
+
+    def judge_case(self, seen, case, label):
+        return judge_soft_threshold(seen, case, label)
 
 
 # ----------------------------------------------------------------------------- layer norm
@@ -844,70 +854,48 @@ def torch_layernorm(X, gamma, beta, eps):
                         torch.as_tensor(gamma), torch.as_tensor(beta), eps=eps).numpy().copy()
 
 
-
-
-def layernorm_probe(layernorm_forward, case, eps):
-    X, gamma, beta, _ = case
-    inputs = [X, gamma.copy(), beta.copy()]
-    X_before = X.copy()
-    out, _cache = layernorm_forward(*inputs, eps=eps)
-    return {"out": out, "after": inputs, "X_before": X_before}
-
-
 def judge_layernorm_forward(seen, case, eps, label) -> Verdict:
     X, gamma, beta, _ = case
+    D = X.shape[1]
     expected = torch_layernorm(X, gamma, beta, eps)
     got = np.asarray(seen["out"], dtype=np.float64)
     hints = ["Normalise every row over its features (axis 1), then scale by gamma and shift "
              "by beta (one value per feature).",
              "Use the row's biased variance (divide by D), and put eps inside the square root."]
-    if got.shape == X.shape:
-        D = X.shape[1]
-        if np.allclose(got, torch_batchnorm_train(X, gamma, beta, eps)):
-            hints.insert(0, "You normalised every column over the batch: that is batch norm. "
-                            "Layer norm normalises every row over its features.")
-        elif np.allclose(got, torch_layernorm(X, gamma * np.sqrt((D - 1) / D), beta,
-                                              eps * (D - 1) / D)):
-            hints.insert(0, "That is the unbiased variance (divide by D - 1); use the biased one.")
-        elif np.allclose(got[1:], expected[1:]) and not np.allclose(got[0], expected[0]):
-            hints.insert(0, "Only the nearly constant first row is off: is eps inside the "
-                            "square root, and do you use the eps argument?")
-    verdicts = [compare(f"{label}: out (vs. torch.nn.functional.layer_norm)", got, expected,
-                        hints=tuple(hints))]
-    for name, value, original in zip(("X", "gamma", "beta"), seen["after"],
-                                     (seen["X_before"], gamma, beta)):
-        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
-                                rtol=0, atol=0, hints=("Do not modify the inputs in place.",)))
-    return first_failure(*verdicts)
+    if got.shape == X.shape and np.allclose(got[1:], expected[1:]) \
+            and not np.allclose(got[0], expected[0]):
+        hints.insert(0, "Only the nearly constant first row is off: is eps inside the "
+                        "square root, and do you use the eps argument?")
+    mistakes = {"you normalised every column over the batch: that is batch norm; layer norm "
+                "normalises every row over its features": torch_batchnorm_train(X, gamma, beta,
+                                                                                eps),
+                "that is the unbiased variance (divide by D - 1); use the biased one":
+                torch_layernorm(X, gamma * np.sqrt((D - 1) / D), beta, eps * (D - 1) / D)}
+    return first_failure(
+        compare(f"{label}: out (vs. torch.nn.functional.layer_norm)", got, expected,
+                mistakes=mistakes, hints=tuple(hints)),
+        unchanged(label, {"X": X, "gamma": gamma, "beta": beta}, seen["after"], NOT_IN_PLACE))
 
 
 @register
-class LayernormForwardValues(Check):
+class LayernormForwardValues(CaseCheck):
     """layernorm_forward equals torch's layer_norm, with the default and a larger eps."""
 
     name = "layernorm_forward_values"
+    defaults = {"N": 5, "D": 6, "seed": 0}
 
-    def probe(self, layernorm_forward, N=5, D=6, seed=0):
-        return {"default": layernorm_probe(layernorm_forward, layernorm_case(N, D, seed), 1e-5),
-                "big_eps": layernorm_probe(layernorm_forward, layernorm_case(N, D, seed + 1),
-                                           1e-2)}
+    def inputs(self, N, D, seed, **_):
+        return {"default": (layernorm_case(N, D, seed), 1e-5, f"layernorm_forward(X ({N}, {D}))"),
+                "big_eps": (layernorm_case(N, D, seed + 1), 1e-2,
+                            f"layernorm_forward(X ({N}, {D}), eps=0.01)")}
 
-    def judge(self, seen, N=5, D=6, seed=0):
-        return first_failure(
-            judge_layernorm_forward(seen["default"], layernorm_case(N, D, seed), 1e-5,
-                                    f"layernorm_forward(X ({N}, {D}))"),
-            judge_layernorm_forward(seen["big_eps"], layernorm_case(N, D, seed + 1), 1e-2,
-                                    f"layernorm_forward(X ({N}, {D}), eps=0.01)"))
+    def probe_case(self, layernorm_forward, case, eps):
+        X, gamma, beta, _ = case  # X as built: non-contiguous in some cases
+        out, _cache = layernorm_forward(X, gamma, beta, eps=eps)
+        return {"out": out, "after": {"X": X, "gamma": gamma, "beta": beta}}
 
-
-def layernorm_backward_probe(layernorm_forward, layernorm_backward, case, eps):
-    require_written(layernorm_backward, layernorm_forward)
-    X, gamma, beta, dout = case
-    _, cache = layernorm_forward(X.copy(), gamma.copy(), beta.copy(), eps=eps)
-    dout_in = dout.copy()
-    grads = layernorm_backward(dout_in, cache)
-    return {"grads": list(grads) if isinstance(grads, tuple | list) else grads,
-            "dout_after": dout_in}
+    def judge_case(self, seen, case, eps, label):
+        return judge_layernorm_forward(seen, case, eps, label)
 
 
 def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
@@ -934,40 +922,41 @@ def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
                 "more than the direct path dout * gamma / sqrt(var + eps).",
                 "Take the batch-norm graph of section 3 and turn it by 90 degrees: the mean and "
                 "variance nodes collect over the features of a row (axis 1)."]
-    if dX.shape == X.shape:
-        direct = dout * gamma / np.sqrt(X.var(axis=1, keepdims=True) + eps)
-        if np.allclose(dX, direct):
-            dx_hints[0] = ("Your dX is only the direct path: it treats each row's mean and "
-                           "variance as constants, but they depend on the row.")
+    if dX.shape == X.shape and np.allclose(
+            dX, dout * gamma / np.sqrt(X.var(axis=1, keepdims=True) + eps)):
+        dx_hints[0] = ("Your dX is only the direct path: it treats each row's mean and "
+                       "variance as constants, but they depend on the row.")
     sum_hint = ("dgamma and dbeta have shape (D,): gamma and beta are shared by every row, so "
                 "their gradients sum over the batch (axis 0).")
-    verdicts = [
+    return first_failure(
         gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
                        hints=(sum_hint,)),
         gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
                        hints=(sum_hint, "dgamma needs the normalised input of every row.")),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
-        compare(f"{label}: dout after the call", seen["dout_after"], dout, rtol=0, atol=0,
-                hints=("Do not modify dout in place.",)),
-    ]
-    return first_failure(*verdicts)
+        unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
 @register
-class LayernormBackward(Check):
-    """layernorm_backward: dX, dgamma, dbeta match finite differences and torch autograd."""
+class LayernormBackward(CaseCheck):
+    """layernorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "layernorm_backward_gradients"
     rules = LAYERNORM_BACKWARD_RULES
+    defaults = {"N": 4, "D": 5, "seed": 2, "eps": 1e-5}
 
-    def probe(self, layernorm_forward, layernorm_backward, N=4, D=5, seed=2, eps=1e-5):
-        return layernorm_backward_probe(layernorm_forward, layernorm_backward,
-                                        layernorm_case(N, D, seed), eps)
+    def inputs(self, N, D, seed, eps, **_):
+        return {"main": (layernorm_case(N, D, seed), eps, f"layernorm_backward on X ({N}, {D})")}
 
-    def judge(self, seen, N=4, D=5, seed=2, eps=1e-5):
-        return judge_layernorm_backward(seen, layernorm_case(N, D, seed), eps,
-                                        f"layernorm_backward on X ({N}, {D})")
+    def probe_case(self, layernorm_forward, layernorm_backward, case, eps):
+        require_written(layernorm_backward, layernorm_forward)
+        X, gamma, beta, dout = case
+        cache = layernorm_forward(X, gamma, beta, eps=eps)[1]
+        return {"grads": returned_list(layernorm_backward(dout, cache)), "dout_after": dout}
+
+    def judge_case(self, seen, case, eps, label):
+        return judge_layernorm_backward(seen, case, eps, label)
 
 
 # ----------------------------------------------------------------------------- residual blocks
@@ -988,12 +977,11 @@ def residual_case(N, D, seed, strided=False):
     return X, W, b, dout
 
 
-def residual_probe(residual_forward, case):
-    X, W, b, _ = case
-    inputs = [X, W, b.copy()]
-    before = [X.copy(), W.copy(), b.copy()]
-    out, _cache = residual_forward(*inputs)
-    return {"out": out, "after": inputs, "before": before}
+def residual_cases(N, D, seeds, label) -> dict:
+    """A contiguous case and a non-contiguous one (X[:, ::2], W.T), labelled."""
+    return {"plain": (residual_case(N, D, seeds[0]), f"{label} on X ({N}, {D})"),
+            "strided": (residual_case(N, D, seeds[1], True), f"{label} on X[:, ::2] ({N}, {D}), "
+                                                             "W.T")}
 
 
 def judge_residual_forward(seen, case, label) -> Verdict:
@@ -1002,47 +990,35 @@ def judge_residual_forward(seen, case, label) -> Verdict:
     X, W, b, _ = case
     x, w = (torch.as_tensor(np.ascontiguousarray(a, dtype=np.float64)) for a in (X, W))
     expected = (x + torch.relu(x @ w + torch.as_tensor(b))).numpy().copy()
-    got = np.asarray(seen["out"], dtype=np.float64)
-    hints = ["The block returns its input plus the branch relu(X @ W + b)."]
-    if got.shape == X.shape and np.allclose(got, np.maximum(X @ W + b, 0.0)):
-        hints.insert(0, "out is only the branch: the residual block adds its input X.")
-    elif got.shape == X.shape and np.allclose(got, np.maximum(X + X @ W + b, 0.0)):
-        hints.insert(0, "The relu is applied after adding X: it belongs to the branch only.")
-    elif got.shape == X.shape and np.allclose(got, X + np.maximum(X @ W.T + b, 0.0)):
-        hints.insert(0, "W looks transposed: the branch computes X @ W + b with W (D_in, D_out).")
-    verdicts = [compare(f"{label}: out", got, expected, hints=tuple(hints))]
-    for name, value, original in zip(("X", "W", "b"), seen["after"], seen["before"]):
-        verdicts.append(compare(f"{label}: the input {name} after the call", value, original,
-                                rtol=0, atol=0, hints=("Do not modify the inputs in place.",)))
-    return first_failure(*verdicts)
+    mistakes = {"out is only the branch: the residual block adds its input X":
+                np.maximum(X @ W + b, 0.0),
+                "the relu is applied after adding X: it belongs to the branch only":
+                np.maximum(X + X @ W + b, 0.0),
+                "W looks transposed: the branch computes X @ W + b with W (D_in, D_out)":
+                X + np.maximum(X @ W.T + b, 0.0)}
+    return first_failure(
+        compare(f"{label}: out", seen["out"], expected, mistakes=mistakes,
+                hints=("The block returns its input plus the branch relu(X @ W + b).",)),
+        unchanged(label, {"X": X, "W": W, "b": b}, seen["after"], NOT_IN_PLACE))
 
 
 @register
-class ResidualForwardValues(Check):
-    """residual_forward: X + relu(X W + b), with contiguous and non-contiguous inputs."""
+class ResidualForwardValues(CaseCheck):
+    """residual_forward is X + relu(X W + b), on contiguous and strided inputs."""
 
     name = "residual_forward_values"
+    defaults = {"N": 5, "D": 4, "seed": 0}
 
-    def probe(self, residual_forward, N=5, D=4, seed=0):
-        return {"plain": residual_probe(residual_forward, residual_case(N, D, seed)),
-                "strided": residual_probe(residual_forward, residual_case(N, D, seed + 1, True))}
+    def inputs(self, N, D, seed, **_):
+        return residual_cases(N, D, (seed, seed + 1), "residual_forward")
 
-    def judge(self, seen, N=5, D=4, seed=0):
-        return first_failure(
-            judge_residual_forward(seen["plain"], residual_case(N, D, seed),
-                                   f"residual_forward(X ({N}, {D}), W, b)"),
-            judge_residual_forward(seen["strided"], residual_case(N, D, seed + 1, True),
-                                   "residual_forward(X[:, ::2], W.T, b)"))
+    def probe_case(self, residual_forward, case):
+        X, W, b, _ = case  # as built: non-contiguous in the strided case
+        out, _cache = residual_forward(X, W, b)
+        return {"out": out, "after": {"X": X, "W": W, "b": b}}
 
-
-def residual_backward_probe(residual_forward, residual_backward, case):
-    require_written(residual_backward, residual_forward)
-    X, W, b, dout = case
-    _, cache = residual_forward(X, W, b.copy())
-    dout_in = dout.copy()
-    grads = residual_backward(dout_in, cache)
-    return {"grads": list(grads) if isinstance(grads, tuple | list) else grads,
-            "dout_after": dout_in}
+    def judge_case(self, seen, case, label):
+        return judge_residual_forward(seen, case, label)
 
 
 def judge_residual_backward(seen, case, label) -> Verdict:
@@ -1056,57 +1032,51 @@ def judge_residual_backward(seen, case, label) -> Verdict:
     grads = seen["grads"]
     if not isinstance(grads, list) or len(grads) != 3:
         return Verdict.fail(f"{label} should return (dX, dW, db), got {describe(grads)}.")
-    dX = np.asarray(grads[0], dtype=np.float64)
-    dx_hints = ["X reaches out along two paths, the identity and the branch: dX is the sum of "
-                "what comes back along both."]
-    gate = (X @ W + b) > 0
-    if dX.shape == X.shape and np.allclose(dX, oracle[0] - dout):
-        dx_hints.insert(0, "dX misses the identity path (out contains X itself).")
-    elif dX.shape == X.shape and np.allclose(dX, dout + dout @ W.T):
-        dx_hints.insert(0, "The branch's gradient ignores the relu: it passes only where the "
-                           "pre-activation is positive.")
     at_zero = ("The pre-activation is exactly 0 for some entries here; relu'(0) = 0, so no "
                "gradient passes there.")
-    verdicts = [
+    return first_failure(
         compare(f"{label}: db", grads[2], oracle[2],
                 hints=("db has shape (D,): sum over the batch what reaches the branch's "
                        "pre-activation.", at_zero)),
         compare(f"{label}: dW", grads[1], oracle[1],
                 hints=("dW has shape (D, D) and only comes from the branch; check the "
                        "transposes against the shapes.", at_zero)),
-        compare(f"{label}: dX", dX, oracle[0], hints=tuple(dx_hints) + (at_zero,)),
-        compare(f"{label}: dout after the call", seen["dout_after"], dout, rtol=0, atol=0,
-                hints=("Do not modify dout in place.",)),
-    ]
-    del gate
-    return first_failure(*verdicts)
+        compare(f"{label}: dX", grads[0], oracle[0],
+                mistakes={"dX misses the identity path (out contains X itself)":
+                          oracle[0] - dout,
+                          "the branch's gradient ignores the relu: it passes only where the "
+                          "pre-activation is positive": dout + dout @ W.T},
+                hints=("X reaches out along two paths, the identity and the branch: dX is the "
+                       "sum of what comes back along both.", at_zero)),
+        unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
 @register
-class ResidualBackward(Check):
-    """residual_backward: dX, dW, db match torch autograd (relu'(0) = 0), non-contiguous too."""
+class ResidualBackward(CaseCheck):
+    """residual_backward: dX, dW, db match torch (relu'(0) = 0), strided inputs too."""
 
     name = "residual_backward_gradients"
     rules = RESIDUAL_BACKWARD_RULES
+    defaults = {"N": 6, "D": 4, "seed": 2}
 
-    def probe(self, residual_forward, residual_backward, N=6, D=4, seed=2):
-        return {"plain": residual_backward_probe(residual_forward, residual_backward,
-                                                 residual_case(N, D, seed)),
-                "strided": residual_backward_probe(residual_forward, residual_backward,
-                                                   residual_case(N, D, seed + 1, True))}
+    def inputs(self, N, D, seed, **_):
+        return residual_cases(N, D, (seed, seed + 1), "residual_backward")
 
-    def judge(self, seen, N=6, D=4, seed=2):
-        return first_failure(
-            judge_residual_backward(seen["plain"], residual_case(N, D, seed),
-                                    f"residual_backward on X ({N}, {D})"),
-            judge_residual_backward(seen["strided"], residual_case(N, D, seed + 1, True),
-                                    "residual_backward on X[:, ::2], W.T"))
+    def probe_case(self, residual_forward, residual_backward, case):
+        require_written(residual_backward, residual_forward)
+        X, W, b, dout = case
+        cache = residual_forward(X, W, b)[1]
+        return {"grads": returned_list(residual_backward(dout, cache)), "dout_after": dout}
+
+    def judge_case(self, seen, case, label):
+        return judge_residual_backward(seen, case, label)
 
 
 # ----------------------------------------------------------------------------- train_regularized
 
 TRAIN_COLLABORATORS = ("l2_penalty", "dropout_forward", "dropout_backward", "batchnorm_forward",
                        "batchnorm_backward")
+DATA_NAMES = ("X_train", "y_train", "X_val", "y_val")
 
 
 def training_case(seed, n_train=40, n_val=30, D=5, C=3, strided=False):
@@ -1122,12 +1092,13 @@ def training_case(seed, n_train=40, n_val=30, D=5, C=3, strided=False):
 
 
 def _run(train_regularized, case, **kwargs):
+    """One call on the case's data (X_train as built, possibly non-contiguous; fresh copies of
+    the others); returns the data as the call left it."""
     X_train, y_train, X_val, y_val = case
     given = [X_train, y_train.copy(), X_val.copy(), y_val.copy()]
-    before = [np.array(a) for a in given]
     params, history, best = train_regularized(*given, **kwargs)
-    changed = [not np.array_equal(a, b) for a, b in zip(given, before)]
-    return {"params": params, "history": history, "best": best, "inputs_changed": changed}
+    return {"params": params, "history": history, "best": best,
+            "after": dict(zip(DATA_NAMES, given, strict=True))}
 
 
 def require_collaborators(train_regularized):
@@ -1154,13 +1125,18 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
     return seen
 
 
+def column_mask(width: int) -> np.ndarray:
+    """The row of factors of :func:`column_dropout`: 0 for every third unit (0, 3, 6, ...),
+    one fixed factor for the others."""
+    return np.where(np.arange(width) % 3 == 0, 0.0, 2.0)
+
+
 def column_dropout(X, p, train, rng=None):
-    """A stand-in for dropout_forward whose mask is known: it drops every third hidden unit
-    (columns 0, 3, 6, ...) in every row and scales the others as inverted dropout does."""
+    """A stand-in for dropout_forward whose mask is known: in training it drops every third
+    hidden unit in every row and multiplies the others by a fixed factor (whatever p is)."""
     if not train:
         return X, None
-    keep = (np.arange(np.shape(X)[1]) % 3 != 0) / (1.0 - p)
-    mask = np.broadcast_to(keep, np.shape(X)).copy()
+    mask = np.broadcast_to(column_mask(np.shape(X)[1]), np.shape(X)).copy()
     return X * mask, mask
 
 
@@ -1201,7 +1177,9 @@ def mechanics_probe(train_regularized, case, lam, lr, seed, hidden, p_drop=0.5, 
     return seen
 
 
-def _structure(run, bn, hidden, D, C, label, max_epochs) -> Verdict:
+def _structure(run, case, bn, hidden, label, max_epochs) -> Verdict:
+    """The returned params, history and data: keys, shapes, finite values, inputs unchanged."""
+    D, C = case[0].shape[1], int(max(case[1].max(), case[3].max())) + 1
     params, history = run["params"], run["history"]
     keys = ["W1", "b1", "W2", "b2"] + (["gamma", "beta", "running_mean", "running_var"]
                                        if bn else [])
@@ -1231,11 +1209,8 @@ def _structure(run, bn, hidden, D, C, label, max_epochs) -> Verdict:
     for key in ("train_loss", "val_loss", "val_acc"):
         if not np.all(np.isfinite(np.asarray(history[key], dtype=np.float64))):
             return Verdict.fail(f"{label}: history[{key!r}] has non-finite entries.")
-    if any(run["inputs_changed"]):
-        return Verdict.fail(f"{label}: the call modified its data arrays X_train, y_train, X_val "
-                            "or y_val.", "Do not modify the data in place (shuffle indices, "
-                            "not the arrays).")
-    return Verdict.ok()
+    return unchanged(label, dict(zip(DATA_NAMES, case, strict=True)), run["after"],
+                     "Do not modify the data in place (shuffle indices, not the arrays).")
 
 
 def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None):
@@ -1273,56 +1248,70 @@ def eval_scores(params, X, bn, eps=1e-5):
     return F.linear(torch.relu(pre), p["W2"].T, p["b2"]).numpy().copy()
 
 
-def cross_entropy(scores, y):
-    import torch
-    import torch.nn.functional as F
+STEP_HINTS = {"W1": "W1's gradient goes back through the second layer, the relu (and batch "
+                    "norm when it is on), plus the penalty's.",
+              "W2": "W2's gradient is the data term's plus your l2_penalty's gradient.",
+              "b1": "b1 is not penalised; its gradient sums over the batch.",
+              "b2": "b2 is not penalised; its gradient sums over the batch.",
+              "gamma": "gamma's gradient comes from your batchnorm_backward (not penalised).",
+              "beta": "beta's gradient comes from your batchnorm_backward (not penalised)."}
+COLUMN_DROPOUT_HINT = ("For this test dropout_forward was replaced by one that drops every third "
+                       "hidden unit: the step must apply the mask dropout_forward returns in the "
+                       "forward pass (train=True when p_drop > 0) and give the same mask to "
+                       "dropout_backward.")
 
-    return float(F.cross_entropy(torch.as_tensor(scores), torch.as_tensor(np.asarray(y))))
+
+def judge_steps(seen, case, lam, lr, hidden, label, dropout=False) -> Verdict:
+    """The runs of one full-batch epoch from the same rng with lr=0 (the start) and with lr
+    (the step), without and with batch norm: the step is one SGD step from the start (with
+    ``dropout``: through the column stand-in's mask)."""
+    X_train, y_train = case[:2]
+    prefix, keep = ("d", column_mask(hidden)) if dropout else ("", None)
+    for bn in (False, True):
+        name = (f"{label}(batchnorm={bn}, {'p_drop=0.5, ' if dropout else ''}batch_size=N, "
+                f"max_epochs=1, lam={lam})")
+        runs = [seen[f"{prefix}{key}_{int(bn)}"] for key in ("start", "step")]
+        verdict = first_failure(*[_structure(run, case, bn, hidden, name, 1) for run in runs])
+        if not verdict.passed:
+            return verdict
+        start, step = (run["params"] for run in runs)
+        mistakes = ({"that is the step without dropout: is dropout_forward called in training "
+                     "mode, and is its output used?":
+                     reference_sgd_step(start, X_train, y_train, lam, lr, bn)} if dropout else
+                    {"the step ignores the L2 penalty: add your l2_penalty's gradients":
+                     reference_sgd_step(start, X_train, y_train, 0.0, lr, bn)})
+        for key, want in reference_sgd_step(start, X_train, y_train, lam, lr, bn,
+                                            keep=keep).items():
+            verdict = compare(
+                f"{name}: params[{key!r}] after one SGD step with lr={lr} "
+                + ("(dropout masking every third hidden unit)" if dropout else
+                   "(the same rng with lr=0 gave the starting point)"), step[key], want,
+                rtol=1e-6, atol=1e-9, mistakes={cause: wrong[key] for cause, wrong in
+                                                mistakes.items()},
+                hints=(COLUMN_DROPOUT_HINT,) if dropout else (
+                    STEP_HINTS[key], "Losses and gradients are means over the batch; one step "
+                    "is params - lr * gradient."))
+            if not verdict.passed:
+                return verdict
+    return Verdict.ok()
 
 
 def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
-    X_train, y_train, X_val, y_val = case
-    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
-    for bn in (False, True):
-        name = f"{label}(batchnorm={bn}, batch_size=N, max_epochs=1, lam={lam})"
-        for key in ("start", "step"):
-            verdict = _structure(seen[f"{key}_{int(bn)}"], bn, hidden, D, C, name, 1)
-            if not verdict.passed:
-                return verdict
-        start, step = seen[f"start_{int(bn)}"]["params"], seen[f"step_{int(bn)}"]["params"]
-        expected = reference_sgd_step(start, X_train, y_train, lam, lr, bn)
-        hints = {"W1": "W1's gradient goes back through the second layer, the relu"
-                       + (" and batch norm" if bn else "") + ", plus the penalty's.",
-                 "W2": "W2's gradient is the data term's plus your l2_penalty's gradient.",
-                 "b1": "b1 is not penalised; its gradient sums over the batch.",
-                 "b2": "b2 is not penalised; its gradient sums over the batch.",
-                 "gamma": "gamma's gradient comes from your batchnorm_backward (not penalised).",
-                 "beta": "beta's gradient comes from your batchnorm_backward (not penalised)."}
-        for key, want in expected.items():
-            got = np.asarray(step[key], dtype=np.float64)
-            extra = []
-            if key.startswith("W") and np.allclose(
-                    got, reference_sgd_step(start, X_train, y_train, 0.0, lr, bn)[key]):
-                extra = ["The step ignores the L2 penalty: add your l2_penalty's gradients."]
-            verdict = compare(
-                f"{name}: params[{key!r}] after one SGD step with lr={lr} (the same rng with "
-                "lr=0 gave the starting point)", got, want, rtol=1e-6, atol=1e-9,
-                hints=tuple(extra) + (hints[key], "Losses and gradients are means over the "
-                                      "batch; one step is params - lr * gradient."))
-            if not verdict.passed:
-                return verdict
-        if bn:
-            for key in ("running_mean", "running_var"):
-                verdict = compare(
-                    f"{name}: params[{key!r}] with lr=0 and with lr={lr}",
-                    step[key], start[key], rtol=1e-9, atol=1e-12,
-                    hints=("Both runs see the same single batch at the same starting point, so "
-                           "their running statistics must agree: do they depend on lr?",))
-                if not verdict.passed:
-                    return verdict
+    verdict = judge_steps(seen, case, lam, lr, hidden, label)
+    if not verdict.passed:
+        return verdict
+    start, step = seen["start_1"]["params"], seen["step_1"]["params"]
+    for key in ("running_mean", "running_var"):
+        verdict = compare(
+            f"{label}(batchnorm=True, batch_size=N, max_epochs=1, lam={lam}): params[{key!r}] "
+            f"with lr=0 and with lr={lr}", step[key], start[key], rtol=1e-9, atol=1e-12,
+            hints=("Both runs see the same single batch at the same starting point, so their "
+                   "running statistics must agree: do they depend on lr?",))
+        if not verdict.passed:
+            return verdict
     ties = seen["ties"]
     name = f"{label}(lr=0, max_epochs=6, patience=2)"
-    verdict = _structure(ties, False, hidden, D, C, name, 6)
+    verdict = _structure(ties, case, False, hidden, name, 6)
     if not verdict.passed:
         return verdict
     epochs_run = len(ties["history"]["val_loss"])
@@ -1363,52 +1352,29 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
     """Dropout applied and back-propagated with dropout_forward's mask; running statistics
     updated; a fresh shuffle of every row every epoch, the partial last batch included; the
     rng argument used for the masks and the initial weights."""
-    X_train, y_train, X_val, y_val = case
+    X_train = case[0]
     N = len(X_train)
-    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
-    keep = (np.arange(hidden) % 3 != 0) / (1.0 - p_drop)
-    for bn in (False, True):
-        name = (f"{label}(batchnorm={bn}, p_drop={p_drop}, batch_size=N, max_epochs=1, "
-                f"lam={lam})")
-        for key in ("dstart", "dstep"):
-            verdict = _structure(seen[f"{key}_{int(bn)}"], bn, hidden, D, C, name, 1)
-            if not verdict.passed:
-                return verdict
-        start = seen[f"dstart_{int(bn)}"]["params"]
-        step = seen[f"dstep_{int(bn)}"]["params"]
-        expected = reference_sgd_step(start, X_train, y_train, lam, lr, bn, keep=keep)
-        for key, want in expected.items():
-            got = np.asarray(step[key], dtype=np.float64)
-            hints = ["For this test dropout_forward was replaced by one that drops every "
-                     "third hidden unit: the step must apply the mask dropout_forward returns "
-                     "in the forward pass (train=True when p_drop > 0) and give the same mask "
-                     "to dropout_backward."]
-            if np.allclose(got, reference_sgd_step(start, X_train, y_train, lam, lr, bn)[key]):
-                hints.insert(0, "That is the step without dropout: is dropout_forward called "
-                                "in training mode, and is its output used?")
-            verdict = compare(f"{name}: params[{key!r}] after one SGD step with lr={lr}, "
-                              "dropout masking every third hidden unit", got, want, rtol=1e-6,
-                              atol=1e-9, hints=tuple(hints))
-            if not verdict.passed:
-                return verdict
-        if bn:
-            pre = X_train @ np.asarray(start["W1"], dtype=np.float64) \
-                + np.asarray(start["b1"], dtype=np.float64)
-            H = pre.shape[1]
-            _, torch_mean, torch_var = torch_batchnorm(pre, np.ones(H), np.zeros(H),
-                                                       np.zeros(H), np.ones(H), True, 0.9, 1e-5)
-            want_var = 0.9 + (torch_var - 0.9) * (N - 1) / N  # torch's var is unbiased
-            for key, want in (("running_mean", torch_mean), ("running_var", want_var)):
-                verdict = compare(
-                    f"{name}, lr=0: params[{key!r}] after the one batch of the epoch", start[key],
-                    want, rtol=1e-6, atol=1e-9,
-                    hints=("The running statistics start at zeros (mean) and ones (variance) "
-                           "and every training batch updates them through batchnorm_forward "
-                           "(default momentum); keep what it returns.",))
-                if not verdict.passed:
-                    return verdict
+    verdict = judge_steps(seen, case, lam, lr, hidden, label, dropout=True)
+    if not verdict.passed:
+        return verdict
+    start = seen["dstart_1"]["params"]
+    pre = X_train @ np.asarray(start["W1"], dtype=np.float64) \
+        + np.asarray(start["b1"], dtype=np.float64)
+    H = pre.shape[1]
+    _, torch_mean, torch_var = torch_batchnorm(pre, np.ones(H), np.zeros(H), np.zeros(H),
+                                               np.ones(H), True, 0.9, 1e-5)
+    want_var = 0.9 + (torch_var - 0.9) * (N - 1) / N  # torch's var is unbiased
+    for key, want in (("running_mean", torch_mean), ("running_var", want_var)):
+        verdict = compare(
+            f"{label}(batchnorm=True, p_drop={p_drop}, batch_size=N, max_epochs=1, lr=0): "
+            f"params[{key!r}] after the one batch of the epoch", start[key], want, rtol=1e-6,
+            atol=1e-9, hints=("The running statistics start at zeros (mean) and ones "
+                              "(variance) and every training batch updates them through "
+                              "batchnorm_forward (default momentum); keep what it returns.",))
+        if not verdict.passed:
+            return verdict
     other = seen["init_other_seed"]
-    verdict = _structure(other, False, hidden, D, C, f"{label}(lr=0)", 1)
+    verdict = _structure(other, case, False, hidden, f"{label}(lr=0)", 1)
     if not verdict.passed:
         return verdict
     if np.allclose(np.asarray(other["params"]["W1"], dtype=np.float64),
@@ -1426,7 +1392,7 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
     run = seen["rows_run"]
     name = (f"{label}(batchnorm=True, lr=0, batch_size={batch}, max_epochs=3, patience=10, "
             f"N={N})")
-    verdict = _structure(run, True, hidden, D, C, name, 3)
+    verdict = _structure(run, case, True, hidden, name, 3)
     if not verdict.passed:
         return verdict
     params = run["params"]
@@ -1469,18 +1435,21 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
 
 
 @register
-class TrainRegularizedOneStep(Check):
+class TrainRegularizedOneStep(CaseCheck):
     """train_regularized: one full-batch epoch is one SGD step (L2, dropout, batch norm)."""
 
     name = "train_regularized_one_step"
+    defaults = {"seed": 0, "lam": 0.05, "lr": 0.5, "hidden": 6}
 
-    def probe(self, train_regularized, seed=0, lam=0.05, lr=0.5, hidden=6):
+    def inputs(self, seed, lam, lr, hidden, **_):
+        return {"main": (training_case(seed), lam, lr, seed + 1, hidden, "train_regularized")}
+
+    def probe_case(self, train_regularized, case, lam, lr, seed, hidden):
         with swapped_collaborators(train_regularized):
-            return one_step_probe(train_regularized, training_case(seed), lam, lr, seed + 1,
-                                  hidden)
+            return one_step_probe(train_regularized, case, lam, lr, seed, hidden)
 
-    def judge(self, seen, seed=0, lam=0.05, lr=0.5, hidden=6):
-        return judge_one_step(seen, training_case(seed), lam, lr, hidden, "train_regularized")
+    def judge_case(self, seen, case, lam, lr, _seed, hidden, label):
+        return judge_one_step(seen, case, lam, lr, hidden, label)
 
 
 def swapped_collaborators(train_regularized):
@@ -1508,8 +1477,7 @@ def stopping_probe(train_regularized, case, other_val, seed, settings):
 def judge_run_stopping(run, case, settings, label) -> Verdict:
     X_train, y_train, X_val, y_val = case
     bn = settings["batchnorm"]
-    D, C = X_train.shape[1], int(max(y_train.max(), y_val.max())) + 1
-    verdict = _structure(run, bn, settings["hidden"], D, C, label, settings["max_epochs"])
+    verdict = _structure(run, case, bn, settings["hidden"], label, settings["max_epochs"])
     if not verdict.passed:
         return verdict
     history, params = run["history"], run["params"]
@@ -1603,21 +1571,23 @@ def describe_settings(settings) -> str:
 
 
 @register
-class TrainRegularizedEarlyStopping(Check):
-    """train_regularized: early stopping keeps the best epoch, trains on training data only."""
+class TrainRegularizedEarlyStopping(CaseCheck):
+    """train_regularized stops early, keeps the best epoch, trains on training data only."""
 
     name = "train_regularized_early_stopping"
+    defaults = {"seed": 5}
     SETTINGS = {"hidden": 16, "lr": 0.5, "batch_size": 8, "max_epochs": 40, "lam": 1e-4,
                 "p_drop": 0.3, "batchnorm": True, "patience": 3}
 
-    def probe(self, train_regularized, seed=5):
-        case = training_case(seed)
-        other = training_case(seed + 50)[2:]
-        return stopping_probe(train_regularized, case, other, seed, self.SETTINGS)
+    def inputs(self, seed, **_):
+        return {"main": (training_case(seed), training_case(seed + 50)[2:], seed, self.SETTINGS,
+                         "train_regularized")}
 
-    def judge(self, seen, seed=5):
-        return judge_stopping(seen, training_case(seed), training_case(seed + 50)[2:],
-                              self.SETTINGS, "train_regularized")
+    def probe_case(self, train_regularized, case, other_val, seed, settings):
+        return stopping_probe(train_regularized, case, other_val, seed, settings)
+
+    def judge_case(self, seen, case, other_val, _seed, settings, label):
+        return judge_stopping(seen, case, other_val, settings, label)
 
 
 RULES = {
