@@ -133,8 +133,9 @@ def test_nan_and_inf_never_pass_whatever_the_judge_computes():
 
 
 def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():
-    """A KeyError inside a judge is the course's bug (said so, flagged for the grader); a
-    comparison that fails on values of the wrong form is the student's."""
+    """A name or attribute error inside a judge is the course's bug (said so, flagged for
+    the grader); a comparison that fails on values of the wrong form, or probe data without
+    a key the probe always sends (only forged data lacks one), is the student's."""
     from nncourse.checking import Check, judge_seen
     from nncourse.verdict import Verdict
 
@@ -145,7 +146,7 @@ def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():
             return {"out": f(1.0)}
 
         def judge(self, seen):
-            return Verdict.ok() if seen["typo"] else Verdict.ok()
+            return Verdict.ok() if seen["out"].typo else Verdict.ok()
 
     class Strict(Check):
         name = "strict"
@@ -162,6 +163,8 @@ def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():
     assert not malformed.passed and not malformed.course_bug
     assert "wrong form" in malformed.message
     assert judge_seen(Strict(), {"out": 2.0, "raised": None, "warnings": []}, {}).passed
+    forged = judge_seen(Strict(), {"raised": None, "warnings": []}, {})
+    assert not forged.passed and not forged.course_bug and "no 'out'" in forged.message
 
 
 def test_declared_defaults_reach_both_halves_and_a_test_cell_overrides_them():

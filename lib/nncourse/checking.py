@@ -26,7 +26,7 @@ import numpy as np
 
 from nncourse.plain import encode, to_plain
 from nncourse.rules import Rules, enforced
-from nncourse.verdict import Verdict
+from nncourse.verdict import Verdict, first_failure
 
 PROBE_MIME = "application/x.nncourse-probe+json"
 MODE_VARIABLE = "NNCOURSE_MODE"
@@ -79,6 +79,20 @@ class Check:
     @property
     def description(self) -> str:
         return (self.__doc__ or self.name).strip().splitlines()[0]
+
+
+class CaseCheck(Check):
+    """A check made of named cases: ``inputs`` returns ``{key: (*arguments, label)}``; the
+    probe runs ``probe_case(*student, *arguments)`` for each, the judge
+    ``judge_case(seen[key], *arguments, label)`` and reports the first failure."""
+
+    def probe(self, *student, **args):
+        return {key: self.probe_case(*student, *case[:-1])
+                for key, case in self.inputs(**args).items()}
+
+    def judge(self, seen, **args):
+        return first_failure(*[self.judge_case(seen[key], *case)
+                               for key, case in self.inputs(**args).items()])
 
 
 def register(cls: type[Check]) -> type[Check]:
@@ -177,7 +191,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             "large number overflows (np.where still computes both branches).")
     extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(seen, **{**check.defaults, **args}, **extra)
+        return check.judge(_Seen.of(seen), **{**check.defaults, **args}, **extra)
     except (TypeError, ValueError, IndexError) as error:
         # what a comparison raises on values of another type, shape or length than the
         # contract's: the student's returned values have the wrong form
@@ -233,6 +247,23 @@ def _holds_arrays(value) -> bool:
     if isinstance(value, list):
         return any(_holds_arrays(v) for v in value)
     return isinstance(value, np.ndarray)
+
+
+class _Seen(dict):
+    """Probe data as the judge reads it: a key the probe should have sent and did not (only
+    forged data lacks one) is the student's malformed result (a ValueError), not a KeyError
+    of the course's."""
+
+    @classmethod
+    def of(cls, value):
+        if isinstance(value, dict):
+            return cls({k: cls.of(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return [cls.of(v) for v in value]
+        return value
+
+    def __missing__(self, key):
+        raise ValueError(f"no {key!r} in the results")
 
 
 def _non_finite(value, where: str = "") -> str | None:

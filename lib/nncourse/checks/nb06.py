@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncourse.checking import Check, on_copies, register
+from nncourse.checking import CaseCheck, Check, on_copies, register
 from nncourse.compare import compare, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
@@ -49,20 +49,6 @@ def require_written(graded, *others):
 def returned_list(value):
     """A returned tuple as a list (plain data), anything else as it is (for the judge)."""
     return list(value) if isinstance(value, tuple | list) else value
-
-
-class CaseCheck(Check):
-    """A check made of named cases: ``inputs`` returns ``{key: (*arguments, label)}``; the
-    probe runs ``probe_case(*student, *arguments)`` for each, the judge
-    ``judge_case(seen[key], *arguments, label)`` and reports the first failure."""
-
-    def probe(self, *student, **args):
-        return {key: self.probe_case(*student, *case[:-1])
-                for key, case in self.inputs(**args).items()}
-
-    def judge(self, seen, **args):
-        return first_failure(*[self.judge_case(seen[key], *case)
-                               for key, case in self.inputs(**args).items()])
 
 
 def random_params(shapes: dict, seed) -> dict:
