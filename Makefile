@@ -7,7 +7,8 @@
 #   make grade    grade a class: SUBMISSIONS=course/submitted (or an LMS folder/zip), OUT=grading
 #   make check    self-study: run your notebooks/ and report each exercise (NB=04 for one,
 #                 HINTS=2 for the next layer of hints); never reads solutions or hidden tests
-#   make test-browser  the student's walk-through in JupyterLab, in headless Chromium (slow)
+#   make test-browser  the student's walk-through in JupyterLab, and the instructor grading a
+#                 written answer in formgrader, in headless Chromium (slow)
 #   make screenshots   the same, saving its screenshots to docs/screenshots/
 #   make test-slow  the slow tests: the mutation test through both graders, and the student
 #                 wheel alone in a fresh venv running notebook 01
@@ -73,10 +74,11 @@ browser:
 	  else echo "==> chromium missing: sudo apt-get install chromium (browser test skipped)"; fi; }
 
 test-browser: install browser
-	NNCOURSE_BROWSER=1 $(BIN)/pytest -q -s tests/test_browser.py
+	NNCOURSE_BROWSER=1 $(BIN)/pytest -q -s tests/test_browser.py tests/test_formgrader.py
 
 screenshots: install browser
-	NNCOURSE_BROWSER=1 NNCOURSE_SCREENSHOTS=docs $(BIN)/pytest -q -s tests/test_browser.py
+	NNCOURSE_BROWSER=1 NNCOURSE_SCREENSHOTS=docs $(BIN)/pytest -q -s tests/test_browser.py \
+	  tests/test_formgrader.py
 
 student-bundle: install
 	$(BIN)/python -m autograder.bundle --dist dist

@@ -78,7 +78,19 @@ def instructor_cells(assignment: str) -> tuple:
 
 
 def max_points(assignment: str) -> float:
+    """The notebook's automatic points: its test cells' (what ``grade`` awards, and all it
+    awards)."""
     return sum(points for kind, _, _, points in instructor_cells(assignment) if kind == "test")
+
+
+@cache
+def manual_max_points(assignment: str) -> float:
+    """The notebook's points graded by hand: its answer cells that are also graded (the
+    written answers, markdown), which the instructor scores in formgrader. ``grade`` never
+    scores them; ``nbgrader export`` adds them to the automatic points."""
+    return sum(float(nbgrader_meta(cell).get("points", 0))
+               for cell in source_notebook(assignment).cells
+               if nbgrader_meta(cell).get("grade") and nbgrader_meta(cell).get("solution"))
 
 
 def _clean_cells(data: dict) -> list[str]:

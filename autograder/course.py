@@ -59,8 +59,20 @@ def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{done.stderr[-4000:]}")
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
-        return {s: (gradebook.find_submission(assignment, s).score,
-                    gradebook.find_submission(assignment, s).max_score) for s in submissions}
+        return {s: auto_points(gradebook, assignment, s) for s in submissions}
+
+
+def auto_points(gradebook, assignment: str, student: str) -> tuple[float, float]:
+    """A submission's automatic points and their maximum, from nbgrader's gradebook: its
+    code grade cells (the test cells) only. A written answer (a markdown grade cell) waits
+    for the instructor in formgrader; ``submission.score`` / ``max_score`` would count it."""
+    score = maximum = 0.0
+    for notebook in gradebook.find_submission(assignment, student).notebooks:
+        for grade in notebook.grades:
+            if grade.cell.cell_type == "code":
+                score += grade.auto_score or 0.0
+                maximum += grade.max_score
+    return score, maximum
 
 
 def ensure_assignment(assignment: str, work: Path) -> None:

@@ -85,6 +85,10 @@ KINDS = ("mutant", "shortcut", "variant")
 
 @dataclass
 class Outcome:
+    """One submission's automatic points (``score`` of ``max_score``): both engines count the
+    test cells only, so "full" means every automatic point; a written answer, graded by hand
+    in formgrader, is in neither."""
+
     student: str
     expected: str  # "full", "less than full" or "zero"
     score: float
@@ -163,7 +167,8 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
          kinds: tuple[str, ...] = KINDS) -> int:
     """Mutation-test the selected notebooks (all by default) with the catalogue entries of
     ``kinds``; print a table; 0 if all ok."""
-    selected = selected or [a for a in assignments() if _has_catalogue(a)]
+    selected = ([_full_id(a) for a in selected] if selected
+                else [a for a in assignments() if _has_catalogue(a)])
     if engine == "nbgrader":
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = dict(zip(selected, pool.map(
@@ -184,6 +189,15 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
             print(f"  {mark} {outcome.student:<45} {outcome.score:g}/{outcome.max_score:g} "
                   f"(expected {outcome.expected})")
     return 1 if failures else 0
+
+
+def _full_id(name: str) -> str:
+    """The notebook id ``name`` stands for: itself, or the one id it begins (``01``)."""
+    found = [a for a in assignments() if a == name] or [
+        a for a in assignments() if a.startswith(name)]
+    if len(found) != 1:
+        raise SystemExit(f"{name!r} names no single notebook; the ids: {', '.join(assignments())}")
+    return found[0]
 
 
 def _has_catalogue(assignment: str) -> bool:

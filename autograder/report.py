@@ -81,15 +81,33 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _manual_max(record: dict) -> float:
+    """The points of the notebook's written answers, which the instructor grades by hand."""
+    from autograder.assemble import manual_max_points
+
+    try:
+        return manual_max_points(record["assignment"])
+    except (OSError, ValueError):  # a notebook id the course does not have
+        return 0.0
+
+
 def write_csvs(records: list[dict], out: Path) -> None:
-    """``grades.csv`` (student x notebook) and ``tests.csv`` (one row per test)."""
+    """``grades.csv`` (student x notebook) and ``tests.csv`` (one row per test).
+
+    ``points`` / ``max_points`` are the automatic points only: a student's auto grade is final
+    when it is written. ``manual_max_points`` says how many more points the notebook's written
+    answers are worth; the instructor grades them in formgrader, and ``nbgrader export`` then
+    gives automatic plus manual points.
+    """
     grades = [[r["student"], r["assignment"], _number(r["points"]), _number(r["max_points"]),
-               " | ".join(clean(n, 1000) for n in r["notes"])] for r in records]
+               _number(_manual_max(r)), " | ".join(clean(n, 1000) for n in r["notes"])]
+              for r in records]
     tests = [[r["student"], r["assignment"], t["test"], _number(t["points"]),
               _number(t["max_points"]), t["reason"]] for r in records for t in r["tests"]]
     out.mkdir(parents=True, exist_ok=True)
     (out / "grades.csv").write_text(_csv(grades, ["student", "notebook", "points", "max_points",
-                                                  "notes"], frozenset({2, 3})),
+                                                  "manual_max_points", "notes"],
+                                         frozenset({2, 3, 4})),
                                     encoding="utf-8")
     (out / "tests.csv").write_text(_csv(tests, ["student", "notebook", "test", "points",
                                                 "max_points", "reason"], frozenset({3, 4})),
@@ -98,6 +116,12 @@ def write_csvs(records: list[dict], out: Path) -> None:
 
 def _h(value) -> str:
     return html.escape(clean(value))
+
+
+def _written(record: dict) -> str:
+    manual = _manual_max(record)
+    return (f" Your written answers (up to {_number(manual)} more points) are graded by your "
+            "instructor." if manual else "")
 
 
 def feedback_html(record: dict) -> str:
@@ -117,7 +141,7 @@ tr.pass td:nth-child(2){{color:#006d4f}} tr.fail td:nth-child(2){{color:#b3470f}
 pre{{white-space:pre-wrap;margin:0}}</style></head><body>
 <h1>{_h(record['assignment'])}</h1>
 <p>Student <b>{_h(record['student'])}</b>:
-<b>{_number(record['points'])} / {_number(record['max_points'])}</b> points.</p>
+<b>{_number(record['points'])} / {_number(record['max_points'])}</b> points.{_written(record)}</p>
 {f'<ul>{notes}</ul>' if notes else ''}
 <table><tr><th>test</th><th>points</th><th>result</th></tr>
 {rows}

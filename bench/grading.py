@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import nbgrader
+from autograder.course import auto_points, nbgrader
 from autograder.mutation import catalogue
 from autograder.notebooks import (
     assignments,
@@ -78,7 +78,8 @@ def nbgrader_scores(work: Path, timeout: int) -> tuple[dict, float]:
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
         for assignment in assignments():
             for submission in gradebook.assignment_submissions(assignment):
-                scores[(submission.student.id, assignment)] = submission.score
+                student = submission.student.id
+                scores[(student, assignment)] = auto_points(gradebook, assignment, student)[0]
     return scores, seconds
 
 

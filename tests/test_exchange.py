@@ -21,8 +21,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from autograder.assemble import HIDDEN_BLOCK, max_points
-from autograder.course import ensure_assignment, nbgrader_env
+from autograder.assemble import HIDDEN_BLOCK, manual_max_points, max_points
+from autograder.course import auto_points, ensure_assignment, nbgrader_env
 from autograder.notebooks import COURSE, filled_notebook, solution_sources, source_notebook
 from autograder.sandbox import bwrap_available
 
@@ -103,9 +103,13 @@ def term(tmp_path_factory) -> Term:
     return term
 
 
-def _grades(term: Term) -> dict[str, float]:
+def _rows(term: Term) -> dict[str, dict]:
     with open(term.grading / "grades.csv", encoding="utf-8") as handle:
-        return {row["student"]: float(row["points"]) for row in csv.DictReader(handle)}
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def _grades(term: Term) -> dict[str, float]:
+    return {name: float(row["points"]) for name, row in _rows(term).items()}
 
 
 def _feedback(term: Term, name: str) -> list[Path]:
@@ -117,6 +121,9 @@ def test_both_submissions_are_collected_and_graded(term):
     grades = _grades(term)
     assert grades["alice"] == max_points(ASSIGNMENT)
     assert 0 < grades["bob"] < grades["alice"]
+    for row in _rows(term).values():  # automatic points only; the written answer waits
+        assert float(row["max_points"]) == max_points(ASSIGNMENT)
+        assert float(row["manual_max_points"]) == manual_max_points(ASSIGNMENT) > 0
 
 
 def test_grade_wrote_autograded_notebooks_without_hidden_tests(term):
@@ -138,7 +145,11 @@ def test_the_gradebook_agrees_with_the_notebooks_and_the_csv(term):
     with Gradebook(f"sqlite:///{term.work / 'gradebook.db'}") as gradebook:
         for name in term.homes:
             submission = gradebook.find_submission(ASSIGNMENT, name)
-            assert submission.score == pytest.approx(grades[name])
+            assert submission.score == pytest.approx(grades[name])  # no manual score yet
+            assert submission.max_score == pytest.approx(max_points(ASSIGNMENT)
+                                                         + manual_max_points(ASSIGNMENT))
+            assert auto_points(gradebook, ASSIGNMENT, name) == pytest.approx(
+                (grades[name], max_points(ASSIGNMENT)))
             notebook = nbformat.read(term.work / "autograded" / name / ASSIGNMENT
                                      / f"{ASSIGNMENT}.ipynb", as_version=4)
             for cell in notebook.cells:
@@ -149,6 +160,17 @@ def test_the_gradebook_agrees_with_the_notebooks_and_the_csv(term):
                 failed = any(o.output_type == "error" for o in cell.outputs)
                 assert grade.auto_score == (0 if failed else meta["points"])
                 assert grade.needs_manual_grade is False
+            # the written answer: alice's waits for formgrader; bob left the stub, which
+            # nbgrader scores 0 ("No response.") with nothing to grade by hand
+            written = [c for c in notebook.cells if c.cell_type == "markdown"
+                       and c.metadata.get("nbgrader", {}).get("grade")]
+            assert len(written) == 1
+            grade = gradebook.find_grade(written[0].metadata["nbgrader"]["grade_id"],
+                                         ASSIGNMENT, ASSIGNMENT, name)
+            assert grade.needs_manual_grade is (name == "alice")
+            assert grade.auto_score == (None if name == "alice" else 0)
+            if name == "alice":
+                assert "Model answer" in written[0].source  # carried into autograded/
 
 
 def test_each_student_fetches_their_own_feedback_and_no_one_elses(term):

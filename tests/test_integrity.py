@@ -347,3 +347,12 @@ def test_a_huge_notebook_is_analysed_up_to_its_cap(tmp_path, monkeypatch):
         "120000 characters of source beyond the 20,000 analysed per notebook (answer cells "
         "first): read this notebook yourself"]
     assert any(row[2] == "forbidden-module" and row[1] == "sigmoid" for row in rows)
+
+
+def test_a_written_answer_is_prose_and_never_reported(tmp_path):
+    """A written answer (a markdown answer cell graded by hand) is not code: words that would
+    be rule breaks in code (an import of torch, exec, patching numpy) are not reported."""
+    prose = ("I checked it with `import torch` and `torch.sigmoid`; exec(...) or "
+             "`np.allclose = lambda *a: True` would be cheating.\n\nimport torch\n")
+    written = next(gid for gid, text in SOLUTION.items() if gid.startswith("written_"))
+    assert rule_rows(submit(tmp_path, "kim", **{written: prose})) == []

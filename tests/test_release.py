@@ -51,10 +51,10 @@ def test_release_has_stubs_and_no_hidden_tests(assignment):
               .split("### END HIDDEN TESTS")[0].splitlines() if line.strip()]
     assert hidden, "every notebook has hidden tests"
     assert not [line for line in hidden if line in text]
-    stubs = [cell for cell in release.cells if is_solution(cell)]
+    stubs = [cell for cell in release.cells if is_solution(cell) and cell.cell_type == "code"]
     assert stubs and all("raise NotImplementedError()" in cell.source for cell in stubs)
     tests = [cell for cell in source.cells
-             if is_graded(cell)]
+             if is_graded(cell) and not is_solution(cell)]
     for cell in tests:  # one description: the checks' own, which their ticks print
         statements = ast.parse(cell.source).body
         assert statements and all(
@@ -63,4 +63,26 @@ def test_release_has_stubs_and_no_hidden_tests(assignment):
             f"{grade_id(cell)}: a test cell holds check(...) calls only; what it checks is "
             "said once, in each check's docstring")
     assert {grade_id(c) for c in tests} == {grade_id(c) for c in release.cells
-                                            if is_graded(c)}
+                                            if is_graded(c) and not is_solution(c)}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_notebook_has_one_written_answer_graded_by_hand(assignment):
+    """One markdown answer cell graded by hand (formgrader), after a locked question; the
+    release shows the text stub, the source the model answer and its marking guide."""
+    source = source_notebook(assignment)
+    release = nbformat.read(RELEASE / assignment / f"{assignment}.ipynb", as_version=4)
+    written = [i for i, c in enumerate(source.cells) if c.cell_type == "markdown"
+               and is_solution(c) and is_graded(c)]
+    assert len(written) == 1, written
+    cell = source.cells[written[0]]
+    meta = cell.metadata["nbgrader"]
+    assert grade_id(cell).startswith("written_") and meta["points"] in (1, 2)
+    assert not meta["locked"] and not meta["task"]
+    assert "Model answer" in cell.source and "Marking guide" in cell.source
+    question = source.cells[written[0] - 1]
+    assert question.cell_type == "markdown" and question.metadata["nbgrader"]["locked"]
+    assert f"({meta['points']} point" in question.source
+    stub = next(c for c in release.cells if grade_id(c) == grade_id(cell))
+    assert stub.cell_type == "markdown" and stub.source == "YOUR ANSWER HERE"
+    assert "Marking guide" not in "\n".join(c.source for c in release.cells)

@@ -160,3 +160,19 @@ def test_test_cells_that_did_not_run_or_raised_are_reported():
                                              traceback=[])]
     status, _, verdict = judge_cell(raised)
     assert status == FAIL and "NameError" in verdict.message and verdict.hints
+
+
+def test_a_written_answer_is_left_to_the_instructor():
+    """The self-check lists each written answer as graded by the instructor, never as a test
+    (answered or not), so it neither fails nor counts it."""
+    from nncourse.selfcheck import written_answers
+
+    notebook = release_notebook(RELEASED[0])
+    written = written_answers(notebook)
+    assert len(written) == 1 and not written[0].answered
+    text = render(RELEASE, [], written=written)
+    assert "graded by your instructor" in text and "not answered yet" in text
+    assert "0 of 0 tests pass, 0 fail" in text
+    answered = next(c for c in notebook.cells if grade_id(c) == written[0].answer)
+    answered.source = "No: the four conditions contradict each other."
+    assert written_answers(notebook)[0].answered

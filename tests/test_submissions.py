@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from autograder.__main__ import _import_into_nbgrader
-from autograder.assemble import assemble, read_submission
+from autograder.assemble import assemble, manual_max_points, read_submission
 from autograder.notebooks import filled_notebook, grade_id, solution_sources
 from autograder.report import MAX_FIELD, clean, write_csvs, write_feedback
 from autograder.submissions import (
@@ -399,15 +399,17 @@ def test_reports_escape_formulas_and_survive_any_text(tmp_path):
     # a newline in a student's text never starts a made-up row for a line-based reader
     lines = (tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(grades) and not any(line.startswith("kim,") for line in lines)
-    assert grades[5][4] == "y \u23ce kim,01,0,2"
+    notes = grades[0].index("notes")
+    assert grades[5][notes] == "y \u23ce kim,01,0,2"
     assert len((tmp_path / "tests.csv").read_text(encoding="utf-8").splitlines()) == len(tests)
-    assert [row[4] for row in grades[1:]] == ["'-2+3", "bad \ufffd nul \ufffd[31m",
+    assert [row[notes] for row in grades[1:]] == ["'-2+3", "bad \ufffd nul \ufffd[31m",
                                               "'\tTab first", "", "y \u23ce kim,01,0,2"]
     assert tests[1][5] == "'+1+1"
     assert tests[2][5] == "a lone surrogate \ufffd\ufffd\ufffd and \ufffd\ufffd\ufffd"
     assert len(tests[3][5]) == MAX_FIELD and tests[3][5].endswith("(truncated)")
     assert tests[4][5] == "'=1"
     assert [row[2:4] for row in grades[1:]] == [["1", "2"]] * 5  # numbers are not escaped
+    assert [row[4] for row in grades[1:]] == [f"{manual_max_points(A):g}"] * 5
     page = (tmp_path / "feedback" / "Zoë" / f"{A}.html").read_text(encoding="utf-8")
     assert "\ufffd" in page
     for path in tmp_path.rglob("*.*"):

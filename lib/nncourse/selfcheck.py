@@ -201,10 +201,40 @@ def check_notebook(path: Path, timeout: int = 600) -> list[Result]:
     return results
 
 
+TEXT_STUB = "YOUR ANSWER HERE"
+"""What a written answer cell holds until the student answers (nbgrader's text stub)."""
+
+
+@dataclass
+class Written:
+    """A written answer (a markdown answer cell worth points): graded by the instructor."""
+
+    answer: str  #: grade id of the answer cell
+    points: float
+    answered: bool
+
+
+def written_answers(notebook) -> list[Written]:
+    """The notebook's written answers (``notebook``: a path or a read notebook). No check
+    can grade them: the instructor does, in nbgrader's formgrader."""
+    if isinstance(notebook, str | Path):
+        notebook = nbformat.read(Path(notebook), as_version=4)
+    found = []
+    for cell in notebook.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
+            text = cell.source.strip()
+            found.append(Written(meta.get("grade_id", "?"), float(meta.get("points", 0)),
+                                 bool(text) and text != TEXT_STUB))
+    return found
+
+
 # --- printing ---------------------------------------------------------------------------------
 
-def render(path: Path, results: list[Result], hints: int = 1) -> str:
-    """The report for one notebook: exercise by exercise, up to ``hints`` hints per failure."""
+def render(path: Path, results: list[Result], hints: int = 1,
+           written: list[Written] = ()) -> str:
+    """The report for one notebook: exercise by exercise, up to ``hints`` hints per failure;
+    then its ``written`` answers, which the instructor grades (they never count as failed)."""
     lines = [f"{path.stem}  ({path})"]
     exercise = None
     for r in results:
@@ -227,6 +257,11 @@ def render(path: Path, results: list[Result], hints: int = 1) -> str:
     if counts[NOT_YET]:
         lines.append("  (not yet: the exercise still has `raise NotImplementedError()`; "
                      "replace it with your code and save.)")
+    for answer in written:
+        state = "answered" if answer.answered else f"not answered yet ({TEXT_STUB})"
+        lines.append(f"  \u270e {answer.answer} ({answer.points:g} point"
+                     f"{'s' if answer.points != 1 else ''}): a written answer, graded by your "
+                     f"instructor, not by this check: {state}.")
     return "\n".join(lines)
 
 
@@ -242,7 +277,7 @@ def report(notebook: str | None = None, hints: int = 1, timeout: int = 600) -> l
     for path in paths:
         print(f"running {path.name} (a fresh kernel, top to bottom)...", flush=True)
         found = check_notebook(path, timeout=timeout)
-        print(render(path, found, hints=hints), flush=True)
+        print(render(path, found, hints=hints, written=written_answers(path)), flush=True)
         results += found
     return results
 
