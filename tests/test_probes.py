@@ -88,3 +88,15 @@ def test_a_stubbed_module_keeps_its_constants_and_refuses_its_functions():
     assert namespace["TWO_LAYER_KEYS"] == ("W1", "b1", "W2", "b2")
     with pytest.raises(RuntimeError, match="not available while grading"):
         namespace["sigmoid"](0.0)
+
+
+def test_what_a_base_class_probe_calls_is_kept():
+    """CaseCheck.probe (in nncourse.checking) calls self.probe_case, defined by each check:
+    the stripped checks keep it, or every such check raises AttributeError while grading."""
+    stripped = _stripped()
+    for name, source in stripped.items():
+        for cls in [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef)]:
+            if any(getattr(b, "id", "") == "CaseCheck" for b in cls.bases):
+                methods = {m.name for m in cls.body if isinstance(m, ast.FunctionDef)}
+                assert "probe_case" in methods or "inputs" in methods, (name, cls.name)
+    assert "def probe_case" in stripped["nncourse.checks.nb06"]
