@@ -130,6 +130,9 @@ def test_nan_and_inf_never_pass_whatever_the_judge_computes():
         assert abs(np.std(W) - 1.0) > 0.1 or np.isnan(np.std(W))  # the hole is real
         verdict = judge_seen(check, seen, {})
         assert not verdict.passed and ("inf" in verdict.message or "nan" in verdict.message)
+    as_text = np.full((50, 50), "nan").tolist()  # a judge's float() makes it nan again
+    verdict = judge_seen(check, run_probe(check, (lambda: as_text,), {}), {})
+    assert not verdict.passed and "nan" in verdict.message
 
 
 def test_a_judge_bug_is_the_course_s_and_malformed_values_the_student_s():

@@ -201,7 +201,8 @@ class TentNetworkHidden(Check):
 
 
 def _pieces_cases(run_seed):
-    """Fresh piecewise-linear functions and grids, with the count the contract gives."""
+    """Fresh piecewise-linear functions and grids: (knots, values, lo, hi, grid). What the
+    contract counts for each is :func:`expected_pieces`'s (the judge's alone)."""
     rng = np.random.default_rng([run_seed, 206])
     cases = []
     for _ in range(3):
@@ -219,7 +220,7 @@ def _pieces_cases(run_seed):
             if abs(slopes[i] - slopes[i - 1]) < 0.3:
                 slopes[i] = -slopes[i - 1]
         values = np.concatenate([[0.0], np.cumsum(slopes * np.diff(knots))])
-        cases.append((knots, values, lo, hi, grid, k + 1))
+        cases.append((knots, values, lo, hi, grid))
     # two kinks inside one interval of a coarse grid: one kink there, two on the default grid
     lo, hi = 0.0, float(rng.uniform(1.0, 2.0))
     grid = int(rng.integers(11, 40))
@@ -229,12 +230,12 @@ def _pieces_cases(run_seed):
     knots = np.array([lo - 1.0, pair[0], pair[1], hi + 1.0])
     values = np.array([0.0, pair[0] + 1.0, pair[0] + 1.0 - 4 * (pair[1] - pair[0]),
                        pair[0] + 1.0 - 4 * (pair[1] - pair[0]) + 2 * (hi + 1.0 - pair[1])])
-    cases.append((knots, values, lo, hi, grid, 2))
-    cases.append((knots, values, lo, hi, 100001, 3))
+    cases.append((knots, values, lo, hi, grid))
+    cases.append((knots, values, lo, hi, 100001))
     # the tolerance is relative: the first random function scaled to huge and to tiny slopes
-    knots, values, lo, hi, grid, expected = cases[0]
+    knots, values, lo, hi, grid = cases[0]
     for scale in (10.0 ** rng.uniform(6, 8), 10.0 ** -rng.uniform(9.5, 12)):
-        cases.append((knots, scale * values, lo, hi, grid, expected))
+        cases.append((knots, scale * values, lo, hi, grid))
     # slopes that change by a fresh 0.5 % to 3 % at kinks between grid points
     k = int(rng.integers(2, 6))
     lo, hi = float(rng.uniform(-2, 0)), float(rng.uniform(1, 3))
@@ -245,8 +246,16 @@ def _pieces_cases(run_seed):
     factors = 1.0 + rng.uniform(0.005, 0.03, size=k) * rng.choice([-1, 1], size=k)
     slopes = float(rng.uniform(0.5, 2.0)) * np.cumprod(np.concatenate([[1.0], factors]))
     values = np.concatenate([[0.0], np.cumsum(slopes * np.diff(knots))])
-    cases.append((knots, values, lo, hi, 100001, k + 1))
+    cases.append((knots, values, lo, hi, 100001))
     return cases
+
+
+def expected_pieces(knots, lo: float, hi: float, grid: int) -> int:
+    """The contract's count for :func:`_pieces_cases`' functions (kinks never on a grid point,
+    neighbouring slopes clearly apart): one piece, plus one per grid interval holding a kink."""
+    kinks = np.asarray(knots[1:-1])
+    kinks = kinks[(kinks > lo) & (kinks < hi)]
+    return 1 + len(set(np.floor((kinks - lo) / ((hi - lo) / (grid - 1))).astype(int)))
 
 
 @register
@@ -259,11 +268,12 @@ class CountPiecesHidden(Check):
     def probe(self, count_linear_pieces, run_seed=0):
         return {"counts": [count_linear_pieces(pieces_function(knots, values), lo, hi,
                                                grid=grid)
-                           for knots, values, lo, hi, grid, _ in _pieces_cases(run_seed)]}
+                           for knots, values, lo, hi, grid in _pieces_cases(run_seed)]}
 
     def judge(self, seen, run_seed=0):
-        for (knots, _, lo, hi, grid, expected), got in zip(_pieces_cases(run_seed),
-                                                          seen["counts"], strict=True):
+        for (knots, _, lo, hi, grid), got in zip(_pieces_cases(run_seed), seen["counts"],
+                                                 strict=True):
+            expected = expected_pieces(knots, lo, hi, grid)
             label = (f"a function with {len(knots) - 2} kinks on [{lo:.3g}, {hi:.3g}], "
                      f"grid={grid}")
             verdict = pieces_verdict(label, got, expected)

@@ -62,8 +62,7 @@ class MinibatchesRng(Check):
 
     def judge(self, seen, **args):
         ids = {k: [np.round(np.asarray(pair[0], dtype=float)[:, 0]).astype(int).tolist()
-                   for pair in batches] for k, batches in seen.items()
-               if k not in ("raised", "warnings")}
+                   for pair in seen[k]] for k in ("first", "again", "other", "epoch_0", "epoch_1")}
         if ids["first"] != ids["again"]:
             return Verdict.fail(
                 "make_minibatches gave different batches for two generators with the same "

@@ -69,6 +69,10 @@ MUTANTS = [
            edits=[("return X, None", "return X * (1.0 - p), None"),
                   ("mask = keep / (1.0 - p)", "mask = keep.astype(float)")],
            why="non-inverted dropout: scales at test time instead of training time"),
+    Mutant("dropout_one_mask_for_the_batch", "dropout_forward",
+           edits=[("keep = rng.random(X.shape) >= p",
+                   "keep = np.broadcast_to(rng.random(X.shape[1]) >= p, X.shape)")],
+           why="one mask drawn per unit and shared by every example of the batch"),
     Mutant("dropout_in_place", "dropout_forward",
            edits=[("return X * mask, mask", "X *= mask\n    return X, mask")]),
     # ---- dropout_backward
@@ -568,6 +572,12 @@ BN_FORWARD_KEEPS_INPUTS = (
     "    return out, (X, gamma, beta, eps), running_mean, running_var\n")
 
 SHORTCUTS += [
+    Shortcut("dropout_one_block_per_row", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "N, D = X.shape\n    start = rng.integers(0, D, size=(N, 1))\n"
+                     "    keep = (np.arange(D) - start) % D >= round(p * D)")],
+             why="drops one block of round(p D) neighbouring units per row at a random start: "
+                 "the right rate, mean and seeding, but not one draw per unit"),
     Shortcut("tr_no_dropout", "train_regularized",
              edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
                      "active, drop_mask = dropout_forward(active, p_drop, False, rng)")],

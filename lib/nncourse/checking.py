@@ -25,14 +25,13 @@ import warnings
 import numpy as np
 
 from nncourse.plain import encode, to_plain
-from nncourse.rules import Rules, enforced
+from nncourse.rules import MODULES_VARIABLE, Rules, enforced
 from nncourse.verdict import Verdict, first_failure
 
 PROBE_MIME = "application/x.nncourse-probe+json"
 MODE_VARIABLE = "NNCOURSE_MODE"
 
 SEED_VARIABLE = "NNCOURSE_RUN_SEED"
-MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
 
 REGISTRY: dict[str, Check] = {}
 HINT_LAYERS = [1]
@@ -236,17 +235,15 @@ def _copy(value):
         return wide[..., ::2]
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value)
     return value
 
 
 def _holds_arrays(value) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_arrays(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_arrays(v) for v in value)
-    return isinstance(value, np.ndarray)
+    """An argument a call can change in place: an array, a dict or list (of anything), or a
+    tuple (whose arrays can change)."""
+    return isinstance(value, (np.ndarray, dict, list, tuple))
 
 
 class _Seen(dict):
@@ -284,6 +281,8 @@ def _non_finite(value, where: str = "") -> str | None:
         return None
     try:
         array = np.asarray(value)
+        if array.dtype.kind in "US":  # text such as "nan" becomes a number in a judge
+            array = np.asarray(value, dtype=np.float64)
     except Exception:  # noqa: BLE001 - not numeric: the judge decides
         return None
     if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):

@@ -153,14 +153,17 @@ def unchanged(name: str, before, after, hint: str = "") -> Verdict:
     return Verdict.ok()
 
 
-def _flat(value, label: str = "") -> dict:
-    """``{label: array}`` for every array inside ``value`` (dicts and lists opened)."""
+def _flat(value, label: str = "", inside: bool = False) -> dict:
+    """``{label: value}`` for every array inside ``value`` (dicts and lists opened), and every
+    number inside a dict or list (``state['t']``, which a call can change in place)."""
     if isinstance(value, dict):
         return {k: v for key, item in value.items()
-                for k, v in _flat(item, f"{label}[{key!r}]" if label else str(key)).items()}
+                for k, v in _flat(item, f"{label}[{key!r}]" if label else str(key),
+                                  bool(label)).items()}
     if isinstance(value, (list, tuple)) and label:
         return {k: v for i, item in enumerate(value)
-                for k, v in _flat(item, f"{label}[{i}]").items()}
-    if label and not isinstance(value, np.ndarray):
-        return {}  # a number, a string, a generator: nothing a call can change in place
+                for k, v in _flat(item, f"{label}[{i}]", True).items()}
+    if label and not isinstance(value, np.ndarray) and not (
+            inside and isinstance(value, (int, float, np.number))):
+        return {}  # a number passed as it is, a string, a generator: nothing to change
     return {label: value}

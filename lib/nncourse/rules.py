@@ -22,6 +22,7 @@ reference implementations are not in it, and the grader reads the answer cells' 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -54,11 +55,17 @@ class Rules:
     forbidden_calls: tuple[str, ...] = ()
 
 
+MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
+"""Comma-separated modules of checks a grader adds to the visible ones (its hidden checks)."""
+
+
 def forbidden_module(name: str) -> bool:
-    """Whether module ``name`` is one a graded function may not use."""
+    """Whether module ``name`` is one a graded function may not use: the packages above, the
+    course's own implementations, and every module of checks (a grader's hidden ones too)."""
     top = name.split(".")[0]
+    added = [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
     return top in FORBIDDEN_PACKAGES or any(
-        name == lib or name.startswith(lib + ".") for lib in FORBIDDEN_LIBRARY)
+        name == lib or name.startswith(lib + ".") for lib in (*FORBIDDEN_LIBRARY, *added))
 
 
 def _forbidden_value(value) -> str | None:

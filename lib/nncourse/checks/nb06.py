@@ -187,6 +187,30 @@ def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
                 else "Drop each unit independently with probability p.")
         return Verdict.fail(f"{name}: {rate:.4f} of the {n} units were dropped, expected "
                             f"p = {p} (within {tolerance:.4f}).", hint)
+    return judge_independent_drops(name, np.isclose(mask, 0.0), p)
+
+
+def judge_independent_drops(name: str, dropped: np.ndarray, p: float) -> Verdict:
+    """Each unit of each example is dropped on its own draw: two neighbours (in a row, or
+    one unit in two neighbouring examples) are both dropped about p^2 of the time, not p
+    (a block of units, or one mask shared by every example)."""
+    if dropped.ndim != 2 or not 0 < p < 1:
+        return Verdict.ok()
+    for axis, what in ((1, "two neighbouring units of one example"),
+                       (0, "one unit in two neighbouring examples")):
+        if dropped.shape[axis] < 2:
+            continue
+        first = np.take(dropped, range(dropped.shape[axis] - 1), axis=axis)
+        both = first & np.take(dropped, range(1, dropped.shape[axis]), axis=axis)
+        rate = float(np.mean(both))
+        # neighbouring pairs overlap: allow for their correlation, then 8 standard deviations
+        tolerance = 8 * np.sqrt(p * p * (1 - p * p) * (1 + 2 * p) / both.size)
+        if abs(rate - p * p) > tolerance:
+            return Verdict.fail(
+                f"{name}: {what} were both dropped {rate:.4f} of the time, expected about "
+                f"p^2 = {p * p:.4f} if every unit is dropped on its own draw.",
+                "Draw one random number per entry of X (its whole shape), not one per unit "
+                "shared by the batch or one block of units.")
     return Verdict.ok()
 
 
