@@ -28,7 +28,14 @@ import pytest
 from conftest import ROOT
 from labserver import TOKEN, running_lab
 
-from autograder.notebooks import RELEASE, assignments, grade_id, is_solution, solution_sources
+from autograder.notebooks import (
+    RELEASE,
+    assignments,
+    grade_id,
+    is_graded,
+    is_solution,
+    solution_sources,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -204,7 +211,7 @@ FIGURE_CALL = re.compile(r"plt\.(show|subplots|figure|plot)\(|(^|[\s=(])plot_\w+
 def plot_cells(notebook) -> list[int]:
     """Cells that draw a figure: not exercises or tests, and they call plt or plot_*."""
     return [i for i, c in enumerate(notebook.cells)
-            if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
+            if c.cell_type == "code" and not is_graded(c)
             and not is_solution(c) and FIGURE_CALL.search(c.source)]
 
 
@@ -217,7 +224,7 @@ def first_exercise(notebook) -> tuple[int, list[int], list[int]]:
     for number, start in enumerate(answers):
         end = answers[number + 1] if number + 1 < len(answers) else len(cells)
         tests = [i for i in range(start + 1, end)
-                 if cells[i].metadata.get("nbgrader", {}).get("grade")]
+                 if is_graded(cells[i])]
         if tests:
             return start, tests, answers[:number]
     raise AssertionError("no exercise has a graded test cell")

@@ -23,7 +23,15 @@ from conftest import ROOT
 
 from autograder.assemble import HIDDEN_BLOCK, manual_max_points, max_points
 from autograder.course import auto_points, ensure_assignment, nbgrader_env
-from autograder.notebooks import COURSE, filled_notebook, solution_sources, source_notebook
+from autograder.notebooks import (
+    COURSE,
+    filled_notebook,
+    grade_id,
+    is_graded,
+    nbgrader_meta,
+    solution_sources,
+    source_notebook,
+)
 from autograder.sandbox import bwrap_available
 
 ASSIGNMENT = "01_neuron_and_xor"
@@ -153,7 +161,7 @@ def test_the_gradebook_agrees_with_the_notebooks_and_the_csv(term):
             notebook = nbformat.read(term.work / "autograded" / name / ASSIGNMENT
                                      / f"{ASSIGNMENT}.ipynb", as_version=4)
             for cell in notebook.cells:
-                meta = cell.metadata.get("nbgrader", {})
+                meta = nbgrader_meta(cell)
                 if not meta.get("grade") or meta.get("solution"):
                     continue
                 grade = gradebook.find_grade(meta["grade_id"], ASSIGNMENT, ASSIGNMENT, name)
@@ -162,10 +170,9 @@ def test_the_gradebook_agrees_with_the_notebooks_and_the_csv(term):
                 assert grade.needs_manual_grade is False
             # the written answer: alice's waits for formgrader; bob left the stub, which
             # nbgrader scores 0 ("No response.") with nothing to grade by hand
-            written = [c for c in notebook.cells if c.cell_type == "markdown"
-                       and c.metadata.get("nbgrader", {}).get("grade")]
+            written = [c for c in notebook.cells if c.cell_type == "markdown" and is_graded(c)]
             assert len(written) == 1
-            grade = gradebook.find_grade(written[0].metadata["nbgrader"]["grade_id"],
+            grade = gradebook.find_grade(grade_id(written[0]),
                                          ASSIGNMENT, ASSIGNMENT, name)
             assert grade.needs_manual_grade is (name == "alice")
             assert grade.auto_score == (None if name == "alice" else 0)

@@ -63,6 +63,10 @@ class Check:
     #: non-finite values sets this to False and judges them itself
     finite_outputs: bool = True
 
+    def arguments(self, args: dict) -> dict:
+        """The keyword arguments both halves get: the defaults, then the test cell's."""
+        return {**self.defaults, **args}
+
     def inputs(self, **args) -> dict:
         """The inputs this check hands the student's function, built from the test cell's
         arguments (and ``run_seed`` for fresh checks): one place, used by the probe and
@@ -153,7 +157,7 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
             extra = {"run_seed": run_seed() if seed is None else seed} if check.fresh else {}
             with enforced(_owner(student), *[s for s in student if callable(s)],
                           rules=check.rules):
-                returned = check.probe(*student, **{**check.defaults, **args}, **extra)
+                returned = check.probe(*student, **check.arguments(args), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen["raised"] = None
@@ -190,7 +194,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             "large number overflows (np.where still computes both branches).")
     extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(_Seen.of(seen), **{**check.defaults, **args}, **extra)
+        return check.judge(_Seen.of(seen), **check.arguments(args), **extra)
     except (TypeError, ValueError, IndexError) as error:
         # what a comparison raises on values of another type, shape or length than the
         # contract's: the student's returned values have the wrong form
