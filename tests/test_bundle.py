@@ -193,6 +193,7 @@ RUN_IN_VENV = textwrap.dedent("""
     import nbformat
     from nbclient import NotebookClient
     import nncourse
+    from nncourse.selfcheck import nbgrader_meta
     report = {"nncourse": nncourse.__file__}
     try:
         import autograder  # noqa: F401
@@ -204,7 +205,7 @@ RUN_IN_VENV = textwrap.dedent("""
         NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": "."}}).execute()
         report[name] = [
-            {"grade_id": grade_id(c),
+            {"grade_id": nbgrader_meta(c).get("grade_id"),
              "text": "".join(o.get("text", "") for o in c.get("outputs", [])),
              "errors": [o.get("ename") for o in c.get("outputs", [])
                         if o.get("output_type") == "error"]}
