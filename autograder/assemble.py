@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import nbformat
-from nncourse.selfcheck import nbgrader_meta
+from nncourse.selfcheck import nbgrader_meta, written_answers
 
 from autograder.notebooks import grade_id, source_notebook
 
@@ -88,9 +88,7 @@ def manual_max_points(assignment: str) -> float:
     """The notebook's points graded by hand: its answer cells that are also graded (the
     written answers, markdown), which the instructor scores in formgrader. ``grade`` never
     scores them; ``nbgrader export`` adds them to the automatic points."""
-    return sum(float(nbgrader_meta(cell).get("points", 0))
-               for cell in source_notebook(assignment).cells
-               if nbgrader_meta(cell).get("grade") and nbgrader_meta(cell).get("solution"))
+    return sum(answer.points for answer in written_answers(source_notebook(assignment)))
 
 
 def _clean_cells(data: dict) -> list[str]:

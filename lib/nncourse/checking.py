@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from nncourse.plain import encode, to_plain
-from nncourse.rules import MODULES_VARIABLE, Rules, enforced
+from nncourse.rules import Rules, added_check_modules, enforced
 from nncourse.verdict import Verdict, first_failure
 
 PROBE_MIME = "application/x.nncourse-probe+json"
@@ -110,8 +110,7 @@ def register(cls: type[Check]) -> type[Check]:
 def check_modules() -> list[str]:
     """The modules that define checks: the visible ones, and any named in
     ``NNCOURSE_CHECK_MODULES`` (comma-separated; how a grader adds its own hidden checks)."""
-    extra = [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
-    return ["nncourse.checks", *extra]
+    return ["nncourse.checks", *added_check_modules()]
 
 
 def find_check(name: str) -> Check:

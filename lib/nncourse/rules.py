@@ -59,13 +59,18 @@ MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
 """Comma-separated modules of checks a grader adds to the visible ones (its hidden checks)."""
 
 
+def added_check_modules() -> list[str]:
+    """The modules of checks named in ``NNCOURSE_CHECK_MODULES`` (none by default)."""
+    return [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
+
+
 def forbidden_module(name: str) -> bool:
     """Whether module ``name`` is one a graded function may not use: the packages above, the
     course's own implementations, and every module of checks (a grader's hidden ones too)."""
     top = name.split(".")[0]
-    added = [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
     return top in FORBIDDEN_PACKAGES or any(
-        name == lib or name.startswith(lib + ".") for lib in (*FORBIDDEN_LIBRARY, *added))
+        name == lib or name.startswith(lib + ".")
+        for lib in (*FORBIDDEN_LIBRARY, *added_check_modules()))
 
 
 def _forbidden_value(value) -> str | None:
