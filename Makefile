@@ -14,6 +14,9 @@
 #                 wheel alone in a fresh venv running notebook 01
 #   make student-bundle  dist/nncourse-student/ (+ .zip): the student notebooks and a wheel of
 #                 the student library only (no solutions, hidden checks or grader) to hand out
+#   make gradescope  dist/gradescope/<id>.zip: a Gradescope autograder per notebook (NB=01_...
+#                 for one)
+#   make lms      grading/lms/<lms>.csv again from the gradebook, after formgrader grading
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,7 +26,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard solutions/0*))
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test release bench mutate lint clean sandbox grade browser test-browser screenshots check student-bundle test-slow
+.PHONY: install lab test release bench mutate lint clean sandbox grade browser test-browser screenshots check student-bundle test-slow gradescope lms
 
 install: $(STAMP)
 
@@ -101,3 +104,9 @@ SUBMISSIONS ?= course/submitted
 OUT ?= grading
 grade: install sandbox
 	$(BIN)/python -m autograder grade $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
+
+gradescope: install
+	$(BIN)/python -m autograder gradescope build --dist dist/gradescope $(if $(NB),--assignment $(NB),)
+
+lms: install
+	$(BIN)/python -m autograder lms --out $(OUT)

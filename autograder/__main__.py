@@ -3,6 +3,8 @@
 Commands:
   grade SUBMISSIONS   grade a class: nbgrader's submitted/ folder, or an LMS folder or zip
   merge OUT ...       combine the outputs of several shards into one set of CSVs
+  lms                 write OUT/lms/<lms>.csv again (after grading written answers)
+  gradescope build|run  the Gradescope autograder zip, or its run inside Gradescope
   mutate [ID ...]     mutation-test the graded checks (every bug loses points, every
                       correct variant keeps them)
 """
@@ -41,6 +43,8 @@ def grade_command(args) -> int:
     from autograder.sandbox import SandboxMissing
     from autograder.submissions import ZipRefused, discover, extract_zip
 
+    if args.course_id:  # nbgrader_config.py and every gradebook opened here read it
+        os.environ["NNCOURSE_COURSE_ID"] = args.course_id
     limit_overrides = {f.name: getattr(args, f.name) for f in fields(Limits)}
     settings = load(Path(args.config), jobs=args.jobs, **limit_overrides)
     source = Path(args.submissions).resolve()
@@ -63,6 +67,8 @@ def grade_command(args) -> int:
             print("WARNING: grading WITHOUT the sandbox: student code runs with your "
                   "permissions and can read every file you can.", file=sys.stderr)
         covered = [str(source), str(out), str(work), str(scratch)]
+        # more paths to hide from student code (the Gradescope run hides /autograder)
+        covered += [p for p in os.environ.get("NNCOURSE_COVER", "").split(os.pathsep) if p]
         try:
             summary = grade_all(submissions, out, settings, not args.no_sandbox, covered,
                                 show_progress=not args.quiet, seed=args.seed)
@@ -82,12 +88,49 @@ def grade_command(args) -> int:
 
             problems: list[str] = []
             write_autograded(submissions, records, work, problems)  # formgrader, feedback
+            _record_term(submissions, out, work, problems)
             for problem in problems:
                 print(f"warning: {problem}"[:500], file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)
     return 1 if summary["failures"] else 0
+
+
+def _record_term(submissions, out: Path, work: Path, problems: list[str]) -> None:
+    """Due dates, submission times and late penalties into the gradebook, then the LMS grade
+    files (autograder/term.py); a failure here is reported and never loses the grades."""
+    from autograder import report, term
+
+    try:
+        term.record_times(submissions, work)
+        term.save_roster(submissions, out)
+        for path in term.write_lms_files(report.load_results(out), out, work):
+            print(f"LMS grades: {path}")
+    except Exception as error:  # noqa: BLE001 - the grades are written already
+        problems.append(f"due dates, late penalties or LMS files not written: {error!r}")
+
+
+def lms_command(args) -> int:
+    """Write OUT/lms/*.csv again from the results and the gradebook (after formgrader)."""
+    from autograder import report, term
+
+    if args.course_id:
+        os.environ["NNCOURSE_COURSE_ID"] = args.course_id
+    out = Path(args.out).resolve()
+    work = Path(args.course_work).resolve() if args.course_work else None
+    if work is None:
+        from autograder.notebooks import COURSE
+
+        work = COURSE
+    written = term.write_lms_files(report.load_results(out), out, work)
+    for path in written:
+        print(f"LMS grades: {path}")
+    if not written:
+        print(f"no LMS students in {out / 'lms' / 'students.json'}: grade an LMS export first",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _write_integrity(submissions, out: Path) -> None:
@@ -175,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                        "(gradebook, submitted/); default course/")
     grade.add_argument("--no-gradebook", action="store_true", help="do not write nbgrader's "
                        "gradebook")
+    grade.add_argument("--course-id", default=None, help="nbgrader course id (default: "
+                       "course/nbgrader_config.py's)")
     grade.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap "
                        "(unsafe: only for a laptop without it)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -185,6 +230,18 @@ def main(argv: list[str] | None = None) -> int:
     merge = commands.add_parser("merge", help="combine shard outputs")
     merge.add_argument("outputs", nargs="+", help="output folders of the shards")
     merge.add_argument("--out", required=True)
+    lms = commands.add_parser("lms", help="write OUT/lms/*.csv again (after formgrader)")
+    lms.add_argument("--out", default="grading")
+    lms.add_argument("--course-work", default=None)
+    lms.add_argument("--course-id", default=None)
+    gradescope = commands.add_parser("gradescope", help="Gradescope autograder: build the "
+                                     "zip, or run inside Gradescope's container")
+    gradescope.add_argument("action", choices=["build", "run"])
+    gradescope.add_argument("--assignment", default=None, help="notebook id (build: "
+                            "one zip per notebook by default)")
+    gradescope.add_argument("--dist", default="dist/gradescope")
+    gradescope.add_argument("--root", default=os.environ.get("GRADESCOPE_ROOT", "/autograder"),
+                            help="Gradescope's root (default /autograder)")
     mutate = commands.add_parser("mutate", help="mutation-test the graded checks")
     mutate.add_argument("assignments", nargs="*", help="notebook ids (default: all)")
     mutate.add_argument("--jobs", type=int, default=2, help="workers (notebooks at once)")
@@ -197,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
         return grade_command(args)
     if args.command == "merge":
         return merge_command(args)
+    if args.command == "lms":
+        return lms_command(args)
+    if args.command == "gradescope":
+        from autograder import gradescope as gradescope_module
+
+        return gradescope_module.main(args)
     from autograder.mutation import main as mutate_main
 
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())

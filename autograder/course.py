@@ -49,7 +49,7 @@ def generate_release(assignment: str, work: Path) -> Path:
 def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
               work: Path) -> dict[str, tuple[float, float]]:
     """Grade ``submissions`` (student -> notebook) with nbgrader; student -> (score, max)."""
-    from nbgrader.api import Gradebook
+    from autograder.term import gradebook as open_gradebook
 
     for student, notebook in submissions.items():
         write_student_file(notebook, work, "submitted", student, assignment)
@@ -58,7 +58,7 @@ def autograde(assignment: str, submissions: dict[str, nbformat.NotebookNode],
                     timeout=max(1800, 240 * len(submissions)))
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{done.stderr[-4000:]}")
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
+    with open_gradebook(work) as gradebook:
         return {s: auto_points(gradebook, assignment, s) for s in submissions}
 
 
@@ -77,9 +77,11 @@ def auto_points(gradebook, assignment: str, student: str) -> tuple[float, float]
 
 def ensure_assignment(assignment: str, work: Path) -> None:
     """Make sure the gradebook in ``work`` knows the assignment's notebooks and grade cells."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
+    from autograder.term import gradebook as open_gradebook
+
+    with open_gradebook(work) as gradebook:
         try:
             if gradebook.find_assignment(assignment).notebooks:
                 return

@@ -158,13 +158,12 @@ def write_feedback(records: list[dict], out: Path) -> None:
 
 def write_gradebook(records: list[dict], work: Path) -> None:
     """Scores into nbgrader's gradebook under ``work`` (formgrader and export read them)."""
-    from nbgrader.api import Gradebook
-
     from autograder.course import ensure_assignment
+    from autograder.term import gradebook as open_gradebook
 
     for assignment in sorted({r["assignment"] for r in records}):
         ensure_assignment(assignment, work)
-    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
+    with open_gradebook(work) as gradebook:
         for record in records:
             student = folder_name(record["student"])  # the submitted/ folder's name
             gradebook.update_or_create_student(student)

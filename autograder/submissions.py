@@ -35,9 +35,11 @@ import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
+from autograder.lms import LmsFile, identify
 from autograder.notebooks import grade_id
 
 MAX_ZIP_MEMBER = 64 * 1024 * 1024
@@ -61,6 +63,11 @@ class Submission:
     assignment: str
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    lms: LmsFile | None = None
+    """Who the LMS says the student is (None outside an LMS export)."""
+    timestamp: datetime | None = None
+    """When the file was submitted: nbgrader's ``timestamp.txt``, the time an LMS wrote in
+    its name (Blackboard) or on the file (Canvas, Moodle: the zip entry's date)."""
 
     @property
     def folder(self) -> str:
@@ -193,25 +200,12 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                     skipped.append(["/".join(parts), f"larger than {max_member >> 20} MB "
                                     "uncompressed; not graded"])
                     continue
-                destination = target.joinpath(*parts)
-                copy = 1
-                while destination.exists():
-                    copy += 1
-                    destination = target.joinpath(f"duplicate-{copy}", *parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                size = 0
-                with zipped.open(member) as source, open(destination, "wb") as sink:
-                    while chunk := source.read(1 << 20):
-                        size += len(chunk)
-                        total += len(chunk)
-                        if size > max_member or total > max_total:
-                            raise ZipRefused(
-                                f"{archive.name}: {'/'.join(parts)} expands beyond what its "
-                                f"header declares (over the cap of "
-                                f"{min(max_member, max_total) >> 20} MB): refused")
-                        sink.write(chunk)
-                stamp = time.mktime((*member.date_time, 0, 0, -1))
-                os.utime(destination, (stamp, stamp))
+                try:
+                    total += _extract_member(zipped, member, target, parts, max_member,
+                                             max_total - total, archive.name)
+                except OSError as error:  # a name clash, a path too deep or too long
+                    skipped.append(["/".join(parts), f"could not be extracted "
+                                    f"({error.strerror or type(error).__name__}); not graded"])
     except zipfile.BadZipFile as error:
         shutil.rmtree(target, ignore_errors=True)
         raise ZipRefused(f"{archive.name} is not a readable zip: {error}") from error
@@ -223,6 +217,36 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
     return target
 
 
+def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
+                    parts: list[str], max_member: int, room: int, name: str) -> int:
+    """Write one member under ``target`` (a second member with the same path goes under
+    ``duplicate-N/``); returns its size. Raises OSError for this member alone (what was
+    written of it is removed) and ZipRefused beyond a cap."""
+    destination = target.joinpath(*parts)
+    copy = 1
+    while os.path.lexists(destination):
+        copy += 1
+        destination = target.joinpath(f"duplicate-{copy}", *parts)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    try:
+        with zipped.open(member) as source, open(destination, "xb") as sink:
+            while chunk := source.read(1 << 20):
+                size += len(chunk)
+                if size > max_member or size > room:
+                    raise ZipRefused(
+                        f"{name}: {'/'.join(parts)} expands beyond what its header declares "
+                        f"(over the cap of {min(max_member, room) >> 20} MB): refused")
+                sink.write(chunk)
+    except OSError:
+        with contextlib.suppress(OSError):
+            destination.unlink()
+        raise
+    stamp = time.mktime((*member.date_time, 0, 0, -1))
+    os.utime(destination, (stamp, stamp))
+    return size
+
+
 # ---------------------------------------------------------------------------------------------
 # discovery
 
@@ -232,29 +256,34 @@ class _Candidate:
     path: Path
     shown: str  # path relative to the submissions' root, as notes name it
     rank: int
+    timestamp: datetime | None = None
+    lms: LmsFile | None = None
+
+
+@dataclass
+class _Entry:
+    """One file of the submissions folder, read on its own (the layout is per file)."""
+
+    relative: PurePosixPath
+    file: Path | None  # None: the file could not be read (``assignment`` then says why)
+    student: str
+    assignment: str | None
+    uploaded: str  # the file's name as the student chose it (below what the LMS wrote)
+    generic: bool = False  # a ``<student>_<anything>.ipynb`` file of no known LMS
+    nbgrader: bool = False  # nbgrader's ``<student>/<assignment>/<file>``
+    lms: LmsFile | None = None
+    timestamp: datetime | None = None
 
 
 def _student_of(relative: PurePosixPath, assignments: list[str]) -> str:
-    """The student id of an export file.
-
-    A file in a per-student folder the LMS named (``Kim Lee_1234_assignsubmission_file/``)
-    belongs to that folder's student, whatever the student named the file: the file name is
-    theirs to choose, so it could name a classmate. Otherwise the id is the part of the file
-    name before the first ``_``; a file named after the notebook itself (``Copy of ...``)
-    with no such folder is graded under ``(no id) <path>`` so the instructor sees it.
-    """
+    """The student id of a file that no LMS rule claims: the part of its name before the
+    first ``_``. Folders above it are never read (they may be a student's); a file named
+    after the notebook itself (``Copy of ...``) is graded under ``(no id) <path>`` so the
+    instructor sees it."""
     prefixes = {a.split("_", 1)[0] for a in assignments} | set(assignments)
-
-    def usable(candidate: str) -> bool:
-        return bool(candidate) and candidate not in prefixes and not _COPY.search(candidate)
-
-    if len(relative.parts) > 1 and "_" in relative.parts[-2]:
-        folder = relative.parts[-2].split("_", 1)[0]
-        if usable(folder):
-            return folder
     name = relative.name
     student = name.split("_", 1)[0] if "_" in name else name[: -len(".ipynb")]
-    if usable(student):
+    if student and student not in prefixes and not _COPY.search(student):
         return student
     return f"(no id) {' > '.join(relative.parts)}"
 
@@ -267,54 +296,120 @@ def _same_bytes(paths: list[Path]) -> bool:
         return False
 
 
-def _nbgrader_candidates(path: Path, assignments: list[str], found, notes) -> None:
-    for student_dir in sorted(d for d in path.iterdir() if d.is_dir()):
-        if student_dir.name in _IGNORED_PARTS or student_dir.name.startswith("."):
-            continue
-        student = student_dir.name
-        notes.setdefault(student, [])
-        for assignment in assignments:
-            for file in sorted((student_dir / assignment).glob("*.ipynb")):
-                stem = file.name[: -len(".ipynb")]
-                if stem == assignment:
-                    rank = 0
-                elif assignment in stem:
-                    rank = 1
-                else:
-                    rank = 2 if _assignment_from_content(file, [assignment]) else 3
-                found.setdefault((student, assignment), []).append(
-                    _Candidate(file, file.name, rank))
+def _nbgrader_timestamp(folder: Path) -> datetime | None:
+    """The time in nbgrader's ``timestamp.txt`` (written by ``nbgrader submit``), if any."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        text = (folder / "timestamp.txt").read_text(encoding="utf-8", errors="replace")
+        return parse_utc(text.strip()[:100])
+    except (OSError, ValueError, TypeError, OverflowError):
+        return None
 
 
-def _export_candidates(path: Path, assignments: list[str], found, notes) -> None:
-    entries = []  # (relative path, file, student, assignment or None)
-    for file in sorted(path.rglob("*.ipynb")):
-        relative = PurePosixPath(file.relative_to(path).as_posix())
-        if any(p in _IGNORED_PARTS for p in relative.parts) or file.name.startswith("._"):
-            continue
-        assignment = (_assignment_from_name(file.name, assignments)
-                      or _assignment_from_content(file, assignments))
-        entries.append((relative, file, _student_of(relative, assignments), assignment))
+def _file_time(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
+def _classify(relative: PurePosixPath, file: Path | None, root: Path,
+              assignments: list[str]) -> _Entry:
+    """Whose file ``relative`` is and which notebook it answers, from the LMS's part of its
+    path (:func:`autograder.lms.identify`), else nbgrader's ``<student>/<id>/<file>``, else
+    the ``<student>_<anything>.ipynb`` convention."""
+    parts = relative.parts
+    owner = identify(relative, root)
+    if owner is not None:
+        entry = _Entry(relative, file, owner.student, None, PurePosixPath(owner.uploaded).name,
+                       lms=owner)
+        entry.timestamp = owner.submitted or (_file_time(file) if file else None)
+    elif len(parts) == 3 and parts[1] in assignments:
+        entry = _Entry(relative, file, parts[0], parts[1], parts[2], nbgrader=True)
+        entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
+    else:
+        student = _student_of(relative, assignments)
+        stem = relative.name
+        uploaded = stem[len(student) + 1:] if stem.startswith(student + "_") else stem
+        entry = _Entry(relative, file, student, None, uploaded, generic=True)
+    if file is not None and entry.assignment is None:
+        entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
+                            or _assignment_from_content(file, assignments))
+    return entry
+
+
+def _walk(path: Path) -> list[tuple[PurePosixPath, Path | None, str | None]]:
+    """Every ``.ipynb`` under ``path`` as (relative path, file, None), and every one that
+    could not be reached as (relative path, None, why). Never raises."""
+    found: list[tuple[PurePosixPath, Path | None, str | None]] = []
+
+    def unreadable(error: OSError) -> None:  # a folder os.walk could not list
+        where = str(error.filename or path)
+        if where.startswith(str(path) + os.sep):
+            where = where[len(str(path)) + 1:]
+        found.append((PurePosixPath(where), None, f"could not be read "
+                      f"({error.strerror or error}); not graded"))
+
+    for folder, dirs, files in os.walk(path, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_PARTS)
+        for name in sorted(files):
+            if not name.lower().endswith(".ipynb") or name.startswith("._"):
+                continue
+            file = Path(folder) / name
+            relative = PurePosixPath(file.relative_to(path).as_posix())
+            try:
+                if not file.is_file():
+                    continue
+                found.append((relative, file, None))
+            except OSError as error:
+                found.append((relative, None, f"could not be read ({error.strerror or error})"
+                              "; not graded"))
     skipped = path / ".skipped.json"
-    if skipped.is_file():  # notebooks extract_zip left out (too large)
+    if skipped.is_file():  # notebooks extract_zip left out (too large, a name clash, ...)
         try:
             for shown, why in json.loads(skipped.read_text()):
-                relative = PurePosixPath(shown)
-                entries.append((relative, None, _student_of(relative, assignments), why))
+                found.append((PurePosixPath(shown), None, why))
         except (ValueError, OSError, TypeError):
             pass
-    # the same id with different files of the same name in two folders: two students
+    return found
+
+
+def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
+    entries = []
+    for relative, file, why in _walk(path):
+        try:
+            entry = _classify(relative, file, path, assignments)
+        except (OSError, ValueError) as error:  # a path the system cannot handle
+            entry = _Entry(relative, None, _student_of(relative, assignments), None,
+                           relative.name)
+            why = f"could not be read ({error}); not graded"
+        if why is not None:
+            entry.file, entry.assignment = None, why
+        entries.append(entry)
+    return entries
+
+
+def _candidates(path: Path, assignments: list[str], found, notes) -> None:
+    entries = _entries(path, assignments, notes)
+    for entry in entries:
+        if entry.nbgrader:  # nbgrader's folder names its student, even with no file
+            notes.setdefault(entry.student, [])
+    # a generic id with different files of the same name in two folders: two students
     same_name: dict[tuple[str, str], list[tuple[PurePosixPath, Path]]] = {}
-    for relative, file, student, assignment in entries:
-        if file is not None and assignment is not None:
-            same_name.setdefault((student, relative.name), []).append((relative, file))
+    for entry in entries:
+        if entry.generic and entry.file is not None and entry.assignment is not None:
+            same_name.setdefault((entry.student, entry.relative.name), []).append(
+                (entry.relative, entry.file))
     split = {student for (student, _), copies in same_name.items()
              if len({rel.parent for rel, _ in copies}) > 1
              and not _same_bytes([f for _, f in copies])}
     kept: set[tuple[str, str]] = set()
-    for relative, file, student, assignment in entries:
+    for entry in entries:
+        relative, file, student, assignment = (entry.relative, entry.file, entry.student,
+                                               entry.assignment)
         who = student
-        if student in split:
+        if entry.generic and student in split:
             folder = " > ".join(relative.parent.parts)
             who = f"{student} ({folder})" if folder else student
             note = (f"the id {student!r} has different files of the same name in several "
@@ -325,45 +420,53 @@ def _export_candidates(path: Path, assignments: list[str], found, notes) -> None
         if file is None:
             notes[who].append(f"{relative}: {assignment}")
             continue
+        if entry.nbgrader:
+            stem = relative.name[: -len(".ipynb")]
+            rank = (0 if stem == assignment else 1 if assignment in stem
+                    else 2 if _assignment_from_content(file, [assignment]) else 3)
+            found.setdefault((who, assignment), []).append(
+                _Candidate(file, relative.name, rank, entry.timestamp))
+            continue
         if assignment is None:
             notes[who].append(f"{relative}: not recognised as any course notebook; "
                               "not graded")
             continue
-        if (who, relative.name) in kept and student not in split:
+        if entry.generic and (who, relative.name) in kept and student not in split:
             twin = next(c for c in found[(who, assignment)] if c.path.name == relative.name)
             if _same_bytes([twin.path, file]):
                 notes[who].append(f"{relative}: the same file as {twin.shown}; graded once")
                 continue
         kept.add((who, relative.name))
-        stem = relative.name[: -len(".ipynb")]
-        rest = stem[len(student) + 1:] if stem.startswith(student + "_") else stem
+        rest = entry.uploaded[: -len(".ipynb")] if entry.uploaded.lower().endswith(
+            ".ipynb") else entry.uploaded
         found.setdefault((who, assignment), []).append(
-            _Candidate(file, str(relative), _rank(rest, assignment, assignment in relative.name)))
+            _Candidate(file, str(relative), _rank(rest, assignment, assignment in entry.uploaded),
+                       entry.timestamp, entry.lms))
 
 
 def discover(path: Path, assignments: list[str]) -> list[Submission]:
     """Every (student, assignment) submission under ``path`` (folder), duplicates resolved.
 
-    Never raises on a malformed file: what is wrong is a note on its student's row.
+    Each file is read on its own: an LMS's naming (:mod:`autograder.lms`), nbgrader's
+    ``<student>/<assignment>/`` or ``<student>_<anything>.ipynb``, whatever the other files
+    are. Never raises on a malformed or unreachable file: what is wrong is a note on its
+    student's row.
     """
     found: dict[tuple[str, str], list[_Candidate]] = {}
     notes: dict[str, list[str]] = {}
-    nbgrader_layout = path.name == "submitted" or any(
-        (d / a).is_dir() for d in path.iterdir() if d.is_dir() for a in assignments)
-    if nbgrader_layout:
-        _nbgrader_candidates(path, assignments, found, notes)
-    else:
-        _export_candidates(path, assignments, found, notes)
+    _candidates(path, assignments, found, notes)
     submissions = []
     students = sorted({s for s, _ in found} | set(notes))
     submitted = [a for a in assignments if any(key[1] == a for key in found)] or assignments[:1]
+    owners = {s: c.lms for (s, _), cs in found.items() for c in cs if c.lms is not None}
     for student in students:
         for assignment in submitted:
             candidates = found.get((student, assignment), [])
             extra = list(notes.get(student, [])) if assignment == submitted[0] else []
             if not candidates:
                 submissions.append(Submission(student, assignment, None,
-                                              extra + ["no submission for this notebook"]))
+                                              extra + ["no submission for this notebook"],
+                                              lms=owners.get(student)))
                 continue
             chosen = _choose(candidates)
             if len(candidates) > 1:
@@ -372,7 +475,9 @@ def discover(path: Path, assignments: list[str]) -> list[Submission]:
                     for c in sorted(candidates, key=lambda c: c.shown) if c is not chosen)
                 extra.append(f"{len(candidates)} files for this notebook: graded "
                              f"{chosen.shown} ({_why(chosen.rank)}); ignored {ignored}")
-            submissions.append(Submission(student, assignment, chosen.path, extra))
+            submissions.append(Submission(student, assignment, chosen.path, extra,
+                                          lms=chosen.lms or owners.get(student),
+                                          timestamp=chosen.timestamp))
     return submissions
 
 

@@ -14,7 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.environ.get("NNCOURSE_ROOT", os.path.dirname(HERE))
 WORK = os.environ.get("NNCOURSE_WORK", HERE)
 
-c.CourseDirectory.course_id = "nn-from-the-neuron-up"
+# `python -m autograder grade --course-id X` (or NNCOURSE_COURSE_ID) names another course
+c.CourseDirectory.course_id = os.environ.get("NNCOURSE_COURSE_ID") or "nn-from-the-neuron-up"
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.source_directory = os.path.join(ROOT, "solutions")
 c.CourseDirectory.release_directory = os.path.join(ROOT, "notebooks")
@@ -34,3 +35,14 @@ c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 # A test cell's points depend on errors, not on warnings printed to stderr.
 c.ExecutePreprocessor.timeout = 600
 c.Execute.timeout = 600
+
+# `nbgrader export` writes the total (automatic + manual - late penalty) here, a name apart
+# from `grade`'s automatic-only grading/grades.csv; both are git-ignored (student grades).
+c.CsvExportPlugin.to = os.path.join(WORK, "total_grades.csv")
+
+# Late work: nbgrader's own late-penalty plugin, run by `grade` exactly as `nbgrader autograde`
+# runs it, on each submission's timestamp against its assignment's duedate
+# (course/duedates.toml). 'none' records lateness only; 'zero' gives a late notebook 0
+# (its automatic points at grading time are the penalty); or set
+# c.AssignLatePenalties.plugin_class to your own LateSubmissionPlugin subclass.
+c.LateSubmissionPlugin.penalty_method = os.environ.get("NNCOURSE_LATE_PENALTY", "zero")

@@ -160,10 +160,11 @@ def test_a_file_named_after_a_classmate_stays_its_uploaders(tmp_path):
         age=600)
     put(export / "Mallory_1002_assignsubmission_file" / f"Alice Honest_{A}.ipynb", BLANK)
     found = by_student(discover(export, [A]))
-    assert sorted(found) == ["Alice Honest", "Mallory"]
-    assert found["Alice Honest"].path == alice and found["Alice Honest"].notes == []
-    assert found["Mallory"].path.parent.name.startswith("Mallory_")  # her two files: one
-    assert "ignored" in found["Mallory"].notes[-1]  # graded, the other named in a note
+    assert sorted(found) == ["Alice Honest (moodle 1001)", "Mallory (moodle 1002)"]
+    alice_row, mallory = found["Alice Honest (moodle 1001)"], found["Mallory (moodle 1002)"]
+    assert alice_row.path == alice and alice_row.notes == []
+    assert mallory.path.parent.name.startswith("Mallory_")  # her two files: one
+    assert "ignored" in mallory.notes[-1]  # graded, the other named in a note
 
 
 def test_among_equals_the_newest_wins_and_the_other_is_named(tmp_path):
@@ -438,3 +439,126 @@ def test_an_unencodable_cell_costs_no_one_their_autograded_notebook(tmp_path, mo
     assert json.loads(text)["cells"][1]["source"] in (["my notes \ufffd\ufffd\ufffd here"],
                                                       "my notes \ufffd\ufffd\ufffd here")
     assert nbformat.reads(written[1].read_text(encoding="utf-8"), as_version=4).cells
+
+
+# --- LMS exports, read by each LMS's own naming (issue 21, item 6; issue 24) ---------------
+
+
+def lms_export(root: Path) -> dict[str, Path]:
+    """A made-up class downloaded from each LMS: Moodle (folders and flat), Canvas (one
+    late), Blackboard (with receipts). Returns the student's LMS key -> their graded file."""
+    files = {
+        "moodle:1001": put(root / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb",
+                           solution_bytes()),
+        "moodle:1002": put(root / "Kim Lee_1002_assignsubmission_file" / "work" / f"{A}.ipynb",
+                           BLANK),
+        "moodle:1003": put(root / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb",
+                           solution_bytes()),
+        "canvas:501": put(root / f"leekim_501_9001_{A}.ipynb", solution_bytes()),
+        "canvas:502": put(root / f"leekim_LATE_502_9002_{A}-1.ipynb", BLANK),
+        "blackboard:kim_lee": put(
+            root / f"Notebook 1_kim_lee_attempt_2026-12-01-10-00-00_{A}.ipynb",
+            solution_bytes()),
+    }
+    put(root / "Notebook 1_kim_lee_attempt_2026-12-01-10-00-00.txt",
+        b"Name: Kim Lee (kim_lee)\nAssignment: Notebook 1\n")
+    return files
+
+
+def test_each_lms_names_its_students_by_its_own_id(tmp_path):
+    files = lms_export(tmp_path / "export")
+    found = {f"{s.lms.lms}:{s.lms.lms_id}": s for s in discover(tmp_path / "export", [A])}
+    assert sorted(found) == sorted(files)
+    for key, path in files.items():
+        assert found[key].path == path, key
+    assert found["moodle:1001"].student != found["moodle:1002"].student  # same display name
+    assert found["canvas:501"].student != found["canvas:502"].student
+    assert found["canvas:502"].lms.late and not found["canvas:501"].lms.late
+    assert found["blackboard:kim_lee"].student == "kim_lee"  # the receipt's username
+    assert found["blackboard:kim_lee"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert all(s.timestamp is not None for s in found.values())
+
+
+def test_a_classmate_named_subfolder_in_a_moodle_export_stays_its_uploaders(tmp_path):
+    """Mallory's upload holds a folder shaped like Alice's Moodle folder, with a blank
+    notebook in it: the outermost folder, which Moodle wrote, names the student."""
+    export = tmp_path / "export"
+    alice = put(export / "Alice Honest_1001_assignsubmission_file" / f"{A}.ipynb",
+                solution_bytes())
+    put(export / "Mallory_1002_assignsubmission_file" / "Alice Honest_1001_assignsubmission_file"
+        / f"{A}.ipynb", BLANK)
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == ["Alice Honest (moodle 1001)", "Mallory (moodle 1002)"]
+    assert found["Alice Honest (moodle 1001)"].path == alice
+    assert found["Alice Honest (moodle 1001)"].notes == []
+    assert found["Mallory (moodle 1002)"].path.read_bytes() == BLANK
+
+
+def test_a_student_folder_named_like_a_notebook_switches_nothing(tmp_path):
+    """One student's folder named after the notebook id used to switch the whole export to
+    nbgrader's layout (the class 0/11): the layout is decided per file."""
+    export = tmp_path / "export"
+    put(export / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
+    put(export / "Eve_1002_assignsubmission_file" / A / f"{A}.ipynb", BLANK)
+    put(export / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb", solution_bytes())
+    put(export / f"leekim_501_9001_{A}.ipynb", solution_bytes())
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == ["Ann Bo (moodle 1003)", "Eve (moodle 1002)",
+                             "Kim Lee (moodle 1001)", "leekim (canvas 501)"]
+    for student in ("Ann Bo (moodle 1003)", "Kim Lee (moodle 1001)", "leekim (canvas 501)"):
+        assert found[student].path.read_bytes() == solution_bytes(), student
+    assert found["Eve (moodle 1002)"].path.read_bytes() == BLANK
+
+
+def test_two_students_with_the_same_display_name_stay_apart(tmp_path):
+    export = tmp_path / "export"
+    first = put(export / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
+    second = put(export / "Kim Lee_1002_assignsubmission_file" / f"{A}.ipynb", BLANK)
+    found = by_student(discover(export, [A]))
+    assert found["Kim Lee (moodle 1001)"].path == first
+    assert found["Kim Lee (moodle 1002)"].path == second
+    assert found["Kim Lee (moodle 1001)"].notes == found["Kim Lee (moodle 1002)"].notes == []
+
+
+def test_a_zip_name_clash_or_a_deep_path_costs_only_that_file(tmp_path):
+    archive = tmp_path / "clash.zip"
+    deep_path = "/".join(["d" * 200] * 30) + f"/x_{A}.ipynb"  # > PATH_MAX
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"Kim Lee_1001_assignsubmission_file/{A}.ipynb", solution_bytes())
+        zipped.writestr(f"Eve_1002_assignsubmission_file/{A}.ipynb", BLANK)
+        zipped.writestr(f"Eve_1002_assignsubmission_file/{A}.ipynb/{A}.ipynb", BLANK)
+        zipped.writestr(f"Eve_1002_assignsubmission_file/{deep_path}", BLANK)
+        zipped.writestr(f"Ann Bo_1003_assignsubmission_file_{A}.ipynb", solution_bytes())
+    target = extract_zip(archive, tmp_path / "x")
+    found = by_student(discover(target, [A]))
+    assert sorted(found) == ["Ann Bo (moodle 1003)", "Eve (moodle 1002)",
+                             "Kim Lee (moodle 1001)"]
+    assert found["Kim Lee (moodle 1001)"].path.read_bytes() == solution_bytes()
+    assert found["Ann Bo (moodle 1003)"].path.read_bytes() == solution_bytes()
+    eve = found["Eve (moodle 1002)"]
+    assert eve.path.read_bytes() == BLANK
+    assert sum("could not be extracted" in note for note in eve.notes) == 2, eve.notes
+
+
+def test_an_unreachable_file_costs_only_that_file(tmp_path):
+    """A folder nested deeper than the system's path limit (ENAMETOOLONG when it is listed)
+    is a note on its student's row; everyone else is graded."""
+    export = tmp_path / "export"
+    put(export / f"ann_{A}.ipynb", solution_bytes())
+    put(export / "Eve_1002_assignsubmission_file" / f"{A}.ipynb", BLANK)
+    descriptor = os.open(export / "Eve_1002_assignsubmission_file", os.O_RDONLY)
+    try:
+        for _ in range(40):  # 40 x 201 bytes: beyond PATH_MAX (4096)
+            os.mkdir("d" * 200, dir_fd=descriptor)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+    finally:
+        os.close(descriptor)
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == ["Eve (moodle 1002)", "ann"]
+    assert found["ann"].path is not None and found["ann"].notes == []
+    eve = found["Eve (moodle 1002)"]
+    assert eve.path.read_bytes() == BLANK
+    assert any("could not be read (File name too long)" in note for note in eve.notes), \
+        eve.notes

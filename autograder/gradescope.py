@@ -1,0 +1,232 @@
+"""Gradescope's programming-assignment autograder, built on the course's own grader.
+
+``make gradescope`` (``python -m autograder gradescope build``) writes, per notebook,
+``dist/gradescope/<id>.zip`` in Gradescope's documented layout (Gradescope Help, "Autograder
+Specifications"): at the zip's top level ``setup.sh`` (run once, as root, when the image is
+built; installs Python 3.11, bubblewrap and the course) and ``run_autograder`` (run for
+every submission), and the course itself (``autograder/``, ``lib/``, ``solutions/``,
+``notebooks/``, ``course/``, ``pyproject.toml``), which Gradescope unpacks into
+``/autograder/source``. The student's upload is in ``/autograder/submission``; the result
+must be ``/autograder/results/results.json``.
+
+``run_autograder`` calls ``python -m autograder gradescope run``, which
+
+1. copies the student's notebook out of ``submission/`` (the expected name first, then any
+   notebook whose cells are this notebook's);
+2. grades it with ``python -m autograder grade`` in a child process: the same grader as
+   ``make grade``, so the notebook runs in bubblewrap as an unprivileged per-job uid, with
+   ``/autograder`` (results, submission) hidden from it;
+3. runs that child as pid 1 of its own pid namespace (``unshare --pid --fork
+   --kill-child``): when it exits, the kernel has killed every process the student's code
+   started, in whatever sandbox or session;
+4. only then writes ``results.json``, as root, atomically, into a ``results/`` it has emptied
+   and owns: nothing the student's code wrote there survives, and nothing of the student's
+   is still running to write it afterwards.
+
+``results.json`` has one test per test cell: ``name`` (its grade id), ``score``,
+``max_score``, ``output`` (the grader's reason and first hint, never the kernel's raw text)
+and ``visibility``: ``visible`` for the visible tests; ``after_published`` for a test cell
+that holds hidden tests, so its name, score and output stay hidden until the instructor
+publishes the grades. Top level: ``score`` (the automatic points), ``output`` (the notes),
+``stdout_visibility: hidden``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from autograder.notebooks import ROOT
+
+SOURCE_PARTS = ("pyproject.toml", "autograder", "lib", "solutions", "notebooks",
+                "course/nbgrader_config.py", "course/duedates.toml")
+_SKIP = {"__pycache__", ".ipynb_checkpoints", "mutants"}
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image
+# (Ubuntu 22.04 base image). It installs Python 3.11, bubblewrap (the sandbox the student's
+# notebook runs in) and the course with its pinned dependencies.
+set -euo pipefail
+apt-get update -qq
+apt-get install -y -qq software-properties-common
+add-apt-repository -y ppa:deadsnakes/ppa
+apt-get update -qq
+apt-get install -y -qq python3.11 python3.11-venv bubblewrap
+cd /autograder/source
+python3.11 -m venv .venv
+.venv/bin/pip install --quiet -e .
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission, as root. GRADESCOPE_ROOT (default /autograder)
+# and NNCOURSE_PYTHON (default the course's venv) exist for testing it outside Gradescope.
+set -euo pipefail
+ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
+PYTHON="${{NNCOURSE_PYTHON:-$ROOT/source/.venv/bin/python}}"
+cd "$ROOT/source"
+exec "$PYTHON" -m autograder gradescope run --assignment {assignment} --root "$ROOT"
+"""
+
+
+def _source_files() -> list[tuple[Path, str]]:
+    files = []
+    for part in SOURCE_PARTS:
+        path = ROOT / part
+        if path.is_file():
+            files.append((path, part))
+            continue
+        for file in sorted(path.rglob("*")):
+            relative = file.relative_to(ROOT)
+            if file.is_file() and not _SKIP & set(relative.parts):
+                files.append((file, relative.as_posix()))
+    return files
+
+
+def build(dist: Path, assignment: str) -> Path:
+    """``dist/<assignment>.zip``: Gradescope's autograder for one notebook."""
+    dist.mkdir(parents=True, exist_ok=True)
+    archive = dist / f"{assignment}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, text in (("setup.sh", SETUP_SH),
+                           ("run_autograder", RUN_AUTOGRADER.format(assignment=assignment))):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFREG | 0o755) << 16
+            zipped.writestr(info, text)
+        for path, name in _source_files():
+            zipped.write(path, name)
+    return archive
+
+
+# ---------------------------------------------------------------------------------------------
+# inside Gradescope
+
+
+def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list[str]]:
+    """The uploaded notebook to grade: ``<id>.ipynb`` first, then a name holding the id,
+    then any notebook whose cells are this notebook's."""
+    from autograder.submissions import _assignment_from_content
+
+    try:
+        found = sorted(p for p in submission.rglob("*.ipynb") if p.is_file()
+                       and ".ipynb_checkpoints" not in p.parts)
+    except OSError:
+        found = []
+    for test in (lambda p: p.name == f"{assignment}.ipynb", lambda p: assignment in p.name,
+                 lambda p: _assignment_from_content(p, [assignment]) == assignment):
+        chosen = [p for p in found if test(p)]
+        if chosen:
+            notes = [f"{len(found)} notebooks uploaded: graded "
+                     f"{chosen[0].relative_to(submission)}"] if len(found) > 1 else []
+            return chosen[0], notes
+    return None, [f"no notebook for {assignment} in the upload"]
+
+
+def _own_pid_namespace() -> list[str]:
+    """The prefix that runs the grader as pid 1 of a new pid namespace: when it exits, the
+    kernel kills every process left in it and in the sandboxes' namespaces below it, so
+    nothing of the student's can outlive grading (util-linux ``unshare``; needs root, as
+    Gradescope runs ``run_autograder``)."""
+    unshare = shutil.which("unshare")
+    if unshare and os.geteuid() == 0:
+        return [unshare, "--pid", "--fork", "--kill-child"]
+    return []
+
+
+def _hidden_cells(assignment: str) -> set[str]:
+    from autograder.assemble import HIDDEN_BLOCK, instructor_cells
+
+    return {cell_id for kind, cell_id, source, _ in instructor_cells(assignment)
+            if kind == "test" and HIDDEN_BLOCK.search(source)}
+
+
+def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict:
+    """Gradescope's results for one graded record (None: nothing could be graded)."""
+    from autograder.assemble import instructor_cells
+
+    hidden = _hidden_cells(assignment)
+    if record is None:
+        tests = [{"test": cell_id, "points": 0.0, "max_points": points,
+                  "reason": "not graded: " + (notes[-1] if notes else "no submission")}
+                 for kind, cell_id, _, points in instructor_cells(assignment) if kind == "test"]
+        record = {"points": 0.0, "tests": tests, "notes": []}
+    results = []
+    for test in record["tests"]:
+        output = test.get("reason") or ("passed" if test["points"] >= test["max_points"]
+                                        else "failed")
+        if test.get("hint"):
+            output += f"\nhint: {test['hint']}"
+        results.append({"name": test["test"], "score": test["points"],
+                        "max_score": test["max_points"], "output": output,
+                        "visibility": "after_published" if test["test"] in hidden
+                        else "visible"})
+    return {"score": record["points"], "output": "\n".join([*notes, *record["notes"]]),
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": results}
+
+
+def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
+    """Grade ``root/submission`` and write ``root/results/results.json``; returns it."""
+    results = root / "results"
+    scratch = Path(tempfile.mkdtemp(prefix="gradescope-"))
+    os.chmod(scratch, 0o700)
+    try:
+        notebook, notes = _pick_notebook(root / "submission", assignment)
+        record = None
+        if notebook is not None:
+            folder = scratch / "submitted" / "student" / assignment
+            folder.mkdir(parents=True)
+            shutil.copyfile(notebook, folder / f"{assignment}.ipynb")
+            out = scratch / "out"
+            env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(
+                [str(results), str(root / "submission")]))
+            done = subprocess.run(
+                [*_own_pid_namespace(), python, "-m", "autograder", "grade",
+                 str(scratch / "submitted"), "--out", str(out), "--assignment", assignment,
+                 "--no-gradebook", "--quiet"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+            path = out / "results" / "student" / f"{assignment}.json"
+            if path.is_file():
+                record = json.loads(path.read_text())
+            else:
+                notes.append(f"the grader failed (exit {done.returncode}); ask your "
+                             "instructor")
+                print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
+        payload = results_json(record, assignment, notes)
+        _write_results(results, payload)
+        return payload
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_results(results: Path, payload: dict) -> None:
+    """Empty ``results/`` (whatever was put there), then write results.json atomically."""
+    if results.is_symlink() or results.is_file():
+        results.unlink()
+    if results.is_dir():
+        shutil.rmtree(results)
+    results.mkdir(mode=0o755)
+    temporary = results / ".results.json.partial"
+    temporary.write_text(json.dumps(payload, indent=1))
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, results / "results.json")
+
+
+def main(args) -> int:
+    from autograder.notebooks import assignments
+
+    if args.action == "build":
+        for assignment in [args.assignment] if args.assignment else assignments():
+            print(f"Gradescope autograder: {build(Path(args.dist), assignment)}")
+        return 0
+    if not args.assignment:
+        print("error: --assignment is required", file=sys.stderr)
+        return 2
+    payload = run(Path(args.root), args.assignment)
+    print(f"{args.assignment}: {payload['score']:g} points")
+    return 0

@@ -1,0 +1,146 @@
+"""Gradescope's autograder, run as Gradescope runs it, in a temporary root laid out like
+``/autograder`` (``source/``, ``submission/``, ``results/``): ``make gradescope``'s zip is
+unpacked into ``source/``, ``run_autograder`` is run for a correct, a partial and a hostile
+submission (one that tries to write ``results.json``, now and from a process it leaves
+behind), and ``results.json`` is read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from autograder.assemble import HIDDEN_BLOCK, instructor_cells, max_points
+from autograder.gradescope import build
+from autograder.notebooks import filled_notebook, solution_sources
+from autograder.sandbox import bwrap_available
+
+A = "01_neuron_and_xor"
+SOLUTION = solution_sources(A)
+PARTLY = ("sigmoid", "neuron")
+
+pytestmark = [pytest.mark.timeout(900),
+              pytest.mark.skipif(not bwrap_available() or os.geteuid() != 0,
+                                 reason="Gradescope runs run_autograder as root, with "
+                                 "bubblewrap")]
+
+
+def forger(results: Path) -> str:
+    """Writes a full-marks results.json now, and again from a detached process 3 s later."""
+    forged = json.dumps({"score": 999, "tests": []})
+    return (f"import os, time\n"
+            f"def _forge():\n"
+            f"    for _ in range(2):\n"
+            f"        try:\n"
+            f"            os.makedirs({str(results)!r}, exist_ok=True)\n"
+            f"            open({str(results / 'results.json')!r}, 'w').write({forged!r})\n"
+            f"        except OSError:\n"
+            f"            pass\n"
+            f"        time.sleep(3)\n"
+            f"_forge_pid = os.fork()\n"
+            f"if _forge_pid == 0:\n"
+            f"    os.setsid()\n"
+            f"    _forge()\n"
+            f"    os._exit(0)\n"
+            f"_forge()\n")
+
+
+@pytest.fixture(scope="module")
+def gradescope_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("autograder")
+    archive = build(tmp_path_factory.mktemp("dist"), A)
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        assert {"setup.sh", "run_autograder"} <= set(names)  # Gradescope's layout: top level
+        zipped.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    return root
+
+
+def run_autograder(root: Path, answers: dict[str, str]) -> dict:
+    for folder in ("submission", "results"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+        (root / folder).mkdir()
+    notebook = filled_notebook(A, answers)
+    nbformat.write(notebook, root / "submission" / f"{A}.ipynb")
+    env = dict(os.environ, GRADESCOPE_ROOT=str(root), NNCOURSE_PYTHON=sys.executable)
+    done = subprocess.run(["bash", str(root / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    time.sleep(4)  # the forger's detached process would have written again by now
+    results = root / "results" / "results.json"
+    assert stat.S_IMODE(results.stat().st_mode) == 0o644 and results.stat().st_uid == 0
+    return json.loads(results.read_text())
+
+
+def hidden_cells() -> set[str]:
+    return {cell_id for kind, cell_id, source, _ in instructor_cells(A)
+            if kind == "test" and HIDDEN_BLOCK.search(source)}
+
+
+def check_format(result: dict) -> None:
+    tests = {kind_id for kind, kind_id, _, _ in instructor_cells(A) if kind == "test"}
+    assert {t["name"] for t in result["tests"]} == tests  # one test per test cell
+    for test in result["tests"]:
+        assert set(test) == {"name", "score", "max_score", "output", "visibility"}
+        assert test["visibility"] == ("after_published" if test["name"] in hidden_cells()
+                                      else "visible")
+        assert "BEGIN HIDDEN TESTS" not in test["output"]
+    assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"]))
+
+
+def test_the_zip_is_gradescopes_layout_and_holds_the_course(gradescope_root):
+    source = gradescope_root / "source"
+    assert (source / "setup.sh").read_text().startswith("#!/usr/bin/env bash")
+    assert "gradescope run --assignment 01_neuron_and_xor" in (
+        source / "run_autograder").read_text()
+    assert (source / "pyproject.toml").is_file()
+    assert (source / "solutions" / A / f"{A}.ipynb").is_file()
+    assert hidden_cells()  # notebook 01 has test cells with hidden tests
+
+
+def test_correct_partial_and_hostile_submissions(gradescope_root):
+    correct = run_autograder(gradescope_root, SOLUTION)
+    check_format(correct)
+    assert correct["score"] == max_points(A)
+    assert all(t["score"] == t["max_score"] for t in correct["tests"])
+
+    partial_answers = {k: SOLUTION[k] for k in PARTLY}
+    partial = run_autograder(gradescope_root, partial_answers)
+    check_format(partial)
+    assert 0 < partial["score"] < max_points(A)
+    failing = [t for t in partial["tests"] if t["score"] < t["max_score"]]
+    assert failing and all(t["output"] for t in failing)
+
+    hostile = run_autograder(gradescope_root, dict(
+        partial_answers, count_parameters=forger(gradescope_root / "results")
+        + SOLUTION["count_parameters"]))
+    check_format(hostile)
+    assert hostile["score"] != 999
+    # exactly what its own work earns: the partial answers plus count_parameters
+    earned = run_autograder(gradescope_root, dict(
+        partial_answers, count_parameters=SOLUTION["count_parameters"]))
+    assert hostile["score"] == earned["score"] < max_points(A)
+
+
+def test_gradescope_make_target_builds_one_zip_per_notebook(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build",
+                           "--dist", str(tmp_path), "--assignment", A], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / f"{A}.zip") as zipped:
+        info = zipped.getinfo("run_autograder")
+        assert (info.external_attr >> 16) & 0o111  # executable
+        assert not [n for n in zipped.namelist() if "__pycache__" in n or "mutants" in n]

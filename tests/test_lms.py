@@ -1,0 +1,164 @@
+"""The LMS round trip: a made-up class downloaded from Canvas, Moodle and Blackboard (each in
+its own naming), graded with ``python -m autograder grade``, then each LMS's gradebook import
+file read back: every student matched by the LMS's own id, with the automatic points, the
+written answer once graded "in formgrader", and nbgrader's late penalty for work submitted
+after the due date; ``nbgrader export`` shows the same timestamps and penalties."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from autograder.assemble import manual_max_points, max_points
+from autograder.notebooks import filled_notebook, solution_sources
+from autograder.sandbox import bwrap_available
+
+A = "01_neuron_and_xor"
+SOLUTION = solution_sources(A)
+FULL = max_points(A)
+MANUAL = manual_max_points(A)
+PARTLY = {k: SOLUTION[k] for k in ("sigmoid", "neuron")}
+DUE = "2026-12-01T12:00:00+00:00"
+ON_TIME = (2026, 11, 30, 9, 0, 0)
+LATE = (2026, 12, 2, 9, 0, 0)
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def notebook(answers: dict[str, str]) -> bytes:
+    return nbformat.writes(filled_notebook(A, answers)).encode()
+
+
+def write_zip(path: Path, members: dict[str, tuple[bytes, tuple]]) -> Path:
+    with zipfile.ZipFile(path, "w") as zipped:
+        for name, (data, when) in members.items():
+            zipped.writestr(zipfile.ZipInfo(name, date_time=when), data)
+    return path
+
+
+def exports(folder: Path) -> dict[str, Path]:
+    """Three downloads of the same notebook, one per LMS, in each LMS's naming."""
+    canvas = write_zip(folder / "canvas.zip", {
+        f"leekim_501_9001_{A}.ipynb": (notebook(SOLUTION), ON_TIME),
+        f"leekim_LATE_502_9002_{A}.ipynb": (notebook(SOLUTION), LATE),  # same display name
+        f"boann_503_9003_{A}-1.ipynb": (notebook(PARTLY), ON_TIME),
+    })
+    moodle = write_zip(folder / "moodle.zip", {
+        f"Kim Lee_1001_assignsubmission_file/{A}.ipynb": (notebook(SOLUTION), ON_TIME),
+        f"Kim Lee_1002_assignsubmission_file/{A}.ipynb": (notebook(PARTLY), ON_TIME),
+        # Mallory's upload holds a folder named like Kim's, and one named like the notebook
+        f"Mallory Eve_1003_assignsubmission_file/Kim Lee_1001_assignsubmission_file/{A}.ipynb":
+            (notebook({}), ON_TIME),
+        f"Mallory Eve_1003_assignsubmission_file/{A}/{A}.ipynb": (notebook({}), ON_TIME),
+    })
+    blackboard = write_zip(folder / "blackboard.zip", {
+        f"Notebook 1_kim_lee_attempt_2026-11-30-09-00-00_{A}.ipynb": (notebook(SOLUTION),
+                                                                      ON_TIME),
+        "Notebook 1_kim_lee_attempt_2026-11-30-09-00-00.txt": (
+            b"Name: Kim Lee (kim_lee)\nAssignment: Notebook 1\n", ON_TIME),
+        f"Notebook 1_ann_attempt_2026-12-03-08-00-00_{A}.ipynb": (notebook(SOLUTION), LATE),
+        "Notebook 1_ann_attempt_2026-12-03-08-00-00.txt": (
+            b"Name: Ann Bo (ann)\nAssignment: Notebook 1\n", LATE),
+    })
+    return {"canvas": canvas, "moodle": moodle, "blackboard": blackboard}
+
+
+def environment(tmp: Path) -> dict[str, str]:
+    duedates = tmp / "duedates.toml"
+    duedates.write_text(f'"{A}" = "{DUE}"\n')
+    return dict(os.environ, NNCOURSE_DUEDATES=str(duedates), NNCOURSE_LATE_PENALTY="zero")
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lms")
+    out, work = tmp / "grading", tmp / "course"
+    env = environment(tmp)
+    sandbox = [] if bwrap_available() else ["--no-sandbox"]
+    for lms, archive in exports(tmp).items():
+        done = subprocess.run(
+            [sys.executable, "-m", "autograder", "grade", str(archive), "--out", str(out),
+             "--course-work", str(work), "--course-id", "lms-test", "--quiet", "--seed", "5",
+             *sandbox], cwd=ROOT, env=env, capture_output=True, text=True, timeout=800)
+        assert done.returncode == 0, lms + done.stdout[-3000:] + done.stderr[-3000:]
+    return tmp, out, work, env
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_student_is_matched_by_the_lms_id(term):
+    _, out, _, _ = term
+    canvas = {r["ID"]: r for r in rows(out / "lms" / "canvas.csv") if r["ID"]}
+    assert sorted(canvas) == ["501", "502", "503"]
+    assert rows(out / "lms" / "canvas.csv")[0]["Student"] == "Points Possible"
+    assert float(rows(out / "lms" / "canvas.csv")[0][A]) == FULL + MANUAL
+    assert float(canvas["501"][A]) == FULL  # the written answer waits for formgrader
+    assert float(canvas["502"][A]) == 0  # late: nbgrader's 'zero' penalty
+    assert 0 < float(canvas["503"][A]) < FULL
+
+    moodle = {r["Identifier"]: r for r in rows(out / "lms" / f"moodle-{A}.csv")}
+    assert sorted(moodle) == ["Participant 1001", "Participant 1002", "Participant 1003"]
+    assert float(moodle["Participant 1001"]["Grade"]) == FULL  # Mallory's copy is hers
+    assert 0 < float(moodle["Participant 1002"]["Grade"]) < FULL
+    assert float(moodle["Participant 1003"]["Grade"]) == 0
+    assert float(moodle["Participant 1001"]["Maximum Grade"]) == FULL + MANUAL
+    assert moodle["Participant 1001"]["Last modified (submission)"].startswith("Monday, 30")
+
+    blackboard = {r["Username"]: r for r in rows(out / "lms" / "blackboard.csv")}
+    assert sorted(blackboard) == ["ann", "kim_lee"]
+    column = f"{A} [Total Pts: {FULL + MANUAL:g} Score]"
+    assert float(blackboard["kim_lee"][column]) == FULL
+    assert float(blackboard["ann"][column]) == 0  # late
+    assert (blackboard["ann"]["First Name"], blackboard["ann"]["Last Name"]) == ("Ann", "Bo")
+    details = {r["lms_id"]: r for r in rows(out / "lms" / "blackboard-details.csv")}
+    assert float(details["ann"]["automatic"]) == FULL == float(details["ann"]["late_penalty"])
+    assert details["ann"]["submitted"].startswith("2026-12-03T08:00:00")
+
+
+def test_manual_grades_reach_the_lms_files_and_nbgrader_export(term):
+    tmp, out, work, env = term
+    from nbgrader.api import Gradebook
+
+    from autograder.submissions import folder_name
+
+    student = folder_name("leekim (canvas 501)")
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "lms-test") as book:
+        submission = book.find_submission(A, student)
+        written = [g for n in submission.notebooks for g in n.grades
+                   if g.cell.cell_type == "markdown"]
+        assert len(written) == 1
+        written[0].manual_score = 1.5  # what formgrader saves
+        book.db.commit()
+        assert [c.id for c in book.db.query(type(book.find_course("lms-test"))).all()
+                if c.id != "default_course"] == ["lms-test"]  # no course row of our own
+    done = subprocess.run([sys.executable, "-m", "autograder", "lms", "--out", str(out),
+                           "--course-work", str(work), "--course-id", "lms-test"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    canvas = {r["ID"]: r for r in rows(out / "lms" / "canvas.csv") if r["ID"]}
+    assert float(canvas["501"][A]) == FULL + 1.5
+    # nbgrader's own export: the timestamp and the late penalty are there
+    exported = tmp / "export.csv"
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export",
+                           f"--to={exported}", "--CourseDirectory.course_id=lms-test"],
+                          cwd=ROOT / "course", env=dict(env, NNCOURSE_WORK=str(work)),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    table = {r["student_id"]: r for r in rows(exported)}
+    assert table[student]["timestamp"].startswith("2026-11-30 09:00:00")
+    assert float(table[student]["score"]) == FULL + 1.5
+    late = table[folder_name("leekim (canvas 502)")]
+    assert late["timestamp"].startswith("2026-12-02 09:00:00")
+    assert float(late["late_submission_penalty"]) == FULL and float(late["score"]) == 0
+    assert table["kim_lee"]["duedate"].startswith("2026-12-01 12:00:00")
