@@ -50,6 +50,9 @@ MAX_ZIP_ENTRIES = 20_000
 """Most entries (files and folders) a zip may have; beyond it the zip is refused."""
 
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX"}
+_EXTRACTED = (".ipynb", ".txt")
+"""What extract_zip keeps: notebooks, and the text files an LMS or nbgrader writes beside
+them (Blackboard's attempt receipts, nbgrader's timestamp.txt)."""
 _COPY = re.compile(r"copy|\(\d+\)", re.IGNORECASE)
 
 
@@ -169,7 +172,8 @@ def _safe_parts(name: str) -> list[str] | None:
 
 def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                 max_entries: int = MAX_ZIP_ENTRIES, max_member: int = MAX_ZIP_MEMBER) -> Path:
-    """Extract the ``.ipynb`` members of ``archive`` under ``target``, folders kept.
+    """Extract the ``.ipynb`` and ``.txt`` members of ``archive`` under ``target``, folders
+    kept.
 
     Nothing is written outside ``target`` (``..`` and absolute paths are dropped). Raises
     :class:`ZipRefused` when the zip has more than ``max_entries`` entries or its notebooks
@@ -187,7 +191,7 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                 raise ZipRefused(f"{archive.name} has {len(members)} entries, more than the "
                                  f"cap of {max_entries}: refused, nothing extracted")
             wanted = [(m, _safe_parts(_member_name(m))) for m in members if not m.is_dir()
-                      and _member_name(m).lower().endswith(".ipynb")]
+                      and _member_name(m).lower().endswith(_EXTRACTED)]
             wanted = [(m, parts) for m, parts in wanted if parts]
             declared = sum(m.file_size for m, _ in wanted)
             if declared > max_total:

@@ -38,7 +38,7 @@ c.Execute.timeout = 600
 
 # `nbgrader export` writes the total (automatic + manual - late penalty) here, a name apart
 # from `grade`'s automatic-only grading/grades.csv; both are git-ignored (student grades).
-c.CsvExportPlugin.to = os.path.join(WORK, "total_grades.csv")
+c.ExportPlugin.to = os.path.join(WORK, "total_grades.csv")
 
 # Late work: nbgrader's own late-penalty plugin, run by `grade` exactly as `nbgrader autograde`
 # runs it, on each submission's timestamp against its assignment's duedate
