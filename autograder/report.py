@@ -167,7 +167,10 @@ def write_gradebook(records: list[dict], work: Path) -> None:
         for record in records:
             student = folder_name(record["student"])  # the submitted/ folder's name
             gradebook.update_or_create_student(student)
-            submission = gradebook.update_or_create_submission(record["assignment"], student)
+            with gradebook.db.no_autoflush:  # nbgrader's add_submission flushes half-built
+                # rows otherwise (three SQLAlchemy SAWarnings per new submission)
+                submission = gradebook.update_or_create_submission(record["assignment"],
+                                                                   student)
             points = {t["test"]: t["points"] for t in record["tests"]}
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

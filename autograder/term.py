@@ -88,7 +88,7 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
             if submission.path is None:
                 continue
             student = _folder(submission.student)
-            with contextlib.suppress(MissingEntry):
+            with contextlib.suppress(MissingEntry), book.db.no_autoflush:
                 book.update_or_create_submission(submission.assignment, student,
                                                  timestamp=submission.timestamp)
     db_url = f"sqlite:///{work / 'gradebook.db'}"

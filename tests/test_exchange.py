@@ -91,7 +91,11 @@ class Term:
 @pytest.fixture(scope="module")
 def term(tmp_path_factory) -> Term:
     term = Term(tmp_path_factory.mktemp("term"))
-    ensure_assignment(ASSIGNMENT, term.work)
+    os.environ["NNCOURSE_COURSE_ID"] = COURSE_ID  # the gradebook's course, as --course-id
+    try:
+        ensure_assignment(ASSIGNMENT, term.work)
+    finally:
+        del os.environ["NNCOURSE_COURSE_ID"]
     term.instructor("release_assignment", ASSIGNMENT, "--force")
     answers = solution_sources(ASSIGNMENT)
     for name, chosen in (("alice", answers), ("bob", {k: answers[k] for k in PARTLY})):
@@ -101,9 +105,11 @@ def term(tmp_path_factory) -> Term:
         term.student(name, "submit", ASSIGNMENT)
     term.instructor("collect", ASSIGNMENT)
     sandbox = [] if bwrap_available() else ["--no-sandbox"]
-    _run([sys.executable, "-m", "autograder", "grade", str(term.work / "submitted"),
-          "--out", str(term.grading), "--course-work", str(term.work), "--assignment",
-          ASSIGNMENT, "--quiet", "--seed", "16", *sandbox], ROOT, dict(os.environ))
+    term.graded = _run([sys.executable, "-m", "autograder", "grade",
+                        str(term.work / "submitted"), "--out", str(term.grading),
+                        "--course-work", str(term.work), "--course-id", COURSE_ID,
+                        "--assignment", ASSIGNMENT, "--quiet", "--seed", "16", *sandbox],
+                       ROOT, dict(os.environ))
     term.instructor("generate_feedback", ASSIGNMENT, "--force")
     term.instructor("release_feedback", ASSIGNMENT)
     for name in term.homes:
@@ -196,6 +202,47 @@ def test_each_student_fetches_their_own_feedback_and_no_one_elses(term):
     bob_page = _feedback(term, "bob")[0].read_text(encoding="utf-8")
     assert "\u2718" not in alice_page and "\u2718" in bob_page  # bob's failing tests say so
     assert "not implemented yet" in bob_page
+
+
+def test_grading_is_quiet_and_keeps_the_course_id(term):
+    from nbgrader.api import Course, Gradebook
+
+    assert "Warning" not in term.graded.stderr, term.graded.stderr[-3000:]  # no SAWarning
+    with Gradebook(f"sqlite:///{term.work / 'gradebook.db'}", COURSE_ID) as gradebook:
+        courses = {c.id for c in gradebook.db.query(Course).all()}
+    # nbgrader's own SaveAutoGrades opens "default_course"; grade adds no course of its own
+    assert courses <= {COURSE_ID, "default_course"}, courses
+
+
+def test_exchange_timestamps_reach_nbgrader_export(term):
+    exported = term.work / "export.csv"
+    term.instructor("export", f"--to={exported}")
+    with open(exported, encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    for name in term.homes:
+        stamp = (term.work / "submitted" / name / ASSIGNMENT / "timestamp.txt").read_text()
+        assert rows[name]["timestamp"] and rows[name]["timestamp"][:19] == stamp.strip()[:19]
+
+
+def test_feedback_is_released_again_after_manual_grading(term):
+    """The README's order: grade, release feedback (automatic points), grade the written
+    answer in formgrader, then generate_feedback --force and release_feedback again: the
+    student's second fetch shows the manual score."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{term.work / 'gradebook.db'}", COURSE_ID) as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, "alice")
+        written = [g for n in submission.notebooks for g in n.grades
+                   if g.cell.cell_type == "markdown"]
+        written[0].manual_score = 1.5  # what formgrader saves
+        gradebook.db.commit()
+    term.instructor("generate_feedback", ASSIGNMENT, "--force")
+    term.instructor("release_feedback", ASSIGNMENT)
+    term.student("alice", "fetch_feedback", ASSIGNMENT)
+    page = _feedback(term, "alice")[-1].read_text(encoding="utf-8")
+    score = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", page)
+    assert float(score.group(1)) == _grades(term)["alice"] + 1.5
+    assert "1.5 / 2" in re.sub(r"<[^>]+>", " ", page) or "1.5" in page
 
 
 def test_the_students_homes_hold_only_their_own_files(term):

@@ -111,6 +111,7 @@ def test_the_zip_is_gradescopes_layout_and_holds_the_course(gradescope_root):
     assert hidden_cells()  # notebook 01 has test cells with hidden tests
 
 
+@pytest.mark.slow
 def test_correct_partial_and_hostile_submissions(gradescope_root):
     correct = run_autograder(gradescope_root, SOLUTION)
     check_format(correct)
@@ -124,15 +125,12 @@ def test_correct_partial_and_hostile_submissions(gradescope_root):
     failing = [t for t in partial["tests"] if t["score"] < t["max_score"]]
     assert failing and all(t["output"] for t in failing)
 
+    # the forger's own work is the whole solution: it earns full marks and not one more
     hostile = run_autograder(gradescope_root, dict(
-        partial_answers, count_parameters=forger(gradescope_root / "results")
+        SOLUTION, count_parameters=forger(gradescope_root / "results")
         + SOLUTION["count_parameters"]))
     check_format(hostile)
-    assert hostile["score"] != 999
-    # exactly what its own work earns: the partial answers plus count_parameters
-    earned = run_autograder(gradescope_root, dict(
-        partial_answers, count_parameters=SOLUTION["count_parameters"]))
-    assert hostile["score"] == earned["score"] < max_points(A)
+    assert hostile["score"] == max_points(A) != 999
 
 
 def test_gradescope_make_target_builds_one_zip_per_notebook(tmp_path):

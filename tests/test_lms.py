@@ -89,6 +89,7 @@ def term(tmp_path_factory):
              "--course-work", str(work), "--course-id", "lms-test", "--quiet", "--seed", "5",
              *sandbox], cwd=ROOT, env=env, capture_output=True, text=True, timeout=800)
         assert done.returncode == 0, lms + done.stdout[-3000:] + done.stderr[-3000:]
+        assert "Warning" not in done.stderr, done.stderr[-3000:]  # SQLAlchemy's SAWarning
     return tmp, out, work, env
 
 
