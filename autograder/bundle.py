@@ -46,6 +46,7 @@ Python {python} or newer:
 python3 -m venv .venv
 .venv/bin/pip install {wheel}
 .venv/bin/jupyter labextension enable @jupyter/nbgrader   # the Validate button
+{disable}
 ```
 
 PyTorch (the tests' reference) comes with it; if pip cannot find `torch=={torch}`, add
@@ -69,6 +70,20 @@ To check a whole saved notebook at once, from this folder:
 
 Hand in the `.ipynb` file(s) as your instructor asks.
 """
+
+
+STUDENT_OFF = (
+    ("server extension disable --sys-prefix", "nbgrader.server_extensions.formgrader"),
+    ("server extension disable --sys-prefix", "nbgrader.server_extensions.course_list"),
+    ("labextension disable --level=sys_prefix", "@jupyter/nbgrader:formgrader"),
+    ("labextension disable --level=sys_prefix", "@jupyter/nbgrader:course-list"),
+    ("labextension disable --level=sys_prefix", "@jupyter/nbgrader:create-assignment"),
+)
+"""nbgrader's instructor parts, off in a student's install (nbgrader's docs, "Installation":
+students need the assignment list and Validate, not formgrader, the course list or the
+create-assignment toolbar)."""
+
+DISABLE = "\n".join(f".venv/bin/jupyter {command} {name}" for command, name in STUDENT_OFF)
 
 
 def project() -> dict:
@@ -106,7 +121,7 @@ def _readme(meta: dict, wheel: str) -> str:
     torch = next((d.split("==", 1)[1] for d in meta["dependencies"] if d.startswith("torch==")),
                  "")
     return STUDENT_README.format(python=meta["requires-python"].lstrip(">="), wheel=wheel,
-                                 torch=torch)
+                                 torch=torch, disable=DISABLE)
 
 
 def build_wheel(out: Path) -> Path:

@@ -28,7 +28,7 @@ import pytest
 from conftest import ROOT
 from test_answer_leaks import answer_statements, squash
 
-from autograder.bundle import NAME, build_bundle
+from autograder.bundle import NAME, STUDENT_OFF, build_bundle
 from autograder.mutation import catalogue
 from autograder.notebooks import (
     assignments,
@@ -257,3 +257,30 @@ def test_the_wheel_alone_runs_a_student_notebooks_visible_tests(bundle, tmp_path
     assert wrong_cells["test_sigmoid_values"]["errors"] == ["CheckFailed"]
     assert not wrong_cells["test_count_parameters"]["errors"]
     assert sys.executable != str(python)
+    # the README's install lines leave students without formgrader and the course list
+    readme = (folder / NAME / "README.md").read_text()
+    for line in readme.splitlines():
+        if line.startswith(".venv/bin/jupyter "):
+            command = line.split("#")[0].replace(".venv/bin/", f"{env_dir}/bin/").split()
+            done = subprocess.run(command, env=clean_env, capture_output=True, text=True,
+                                  timeout=300)
+            assert done.returncode == 0, line + done.stderr[-2000:]
+    listed = subprocess.run([str(env_dir / "bin" / "jupyter"), "server", "extension", "list"],
+                            env=clean_env, capture_output=True, text=True, timeout=300)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)
+    assert re.search(r"validate_assignment\s+enabled", text), text
+    for name in ("formgrader", "course_list"):
+        assert re.search(rf"server_extensions\.{name}\s+disabled", text), text
+
+
+def test_the_students_install_turns_off_the_instructors_extensions(bundle, tmp_path):
+    """The bundle's README installs nbgrader for a student: Validate and the assignment list
+    on; formgrader, the course list and create-assignment off (run for real in the slow
+    fresh-venv test above)."""
+    folder = tmp_path / "student"
+    with zipfile.ZipFile(bundle) as handle:
+        handle.extractall(folder)
+    lines = (folder / NAME / "README.md").read_text().splitlines()
+    for command, name in STUDENT_OFF:
+        assert f".venv/bin/jupyter {command} {name}" in lines
+    assert any("labextension enable @jupyter/nbgrader" in line for line in lines)
