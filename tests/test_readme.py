@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import csv
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
 from conftest import ROOT
 
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -46,3 +51,108 @@ def test_a_broken_link_is_found(tmp_path):
     page.write_text("![ok](there.png) ![gone](screenshots/x.png) [web](https://example.org)\n"
                     "```\n[in code](not/checked.md)\n```\n<img src=\"also/gone.png\">\n")
     assert missing(page) == ["screenshots/x.png", "also/gone.png"]
+
+
+# --- the instructor's recipes (issue 24) --------------------------------------------------
+
+GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x.json",
+          "course/grades.csv", "course/total_grades.csv", "course/gradebook.db",
+          "course/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb"]
+
+
+def test_student_grades_are_never_committed():
+    for path in GRADES:
+        done = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
+        assert done.returncode == 0, f"{path} is not git-ignored"
+
+
+def recipes() -> list[str]:
+    """The bash blocks of the README's "Three ways to collect and return work", in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Three ways to collect and return work", 1)[1]
+    section = section.split("\n### ", 1)[0]
+    return re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_recipes_are_the_three_paths():
+    blocks = recipes()
+    assert len(blocks) == 5, blocks
+    assert "release_assignment" in blocks[0] and "collect" in blocks[1]
+    assert "--force" in blocks[2] and "release_feedback" in blocks[2]  # after formgrader
+    assert "SUBMISSIONS=canvas.zip" in blocks[3] and "make lms" in blocks[3]
+    assert "make gradescope" in blocks[4]
+    for block in blocks:  # a fresh shell has no .venv/bin on its PATH
+        assert not re.search(r"^(nbgrader|jupyter)\b", block, re.MULTILINE) or \
+            block.startswith("source .venv/bin/activate"), block
+
+
+def copy_of_the_repository(target: Path) -> Path:
+    """The repository's files (tracked and new, not ignored) with their dates, and its
+    installed virtual environment."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    (target / ".venv").symlink_to(ROOT / ".venv")
+    return target
+
+
+def fresh_shell(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run(["/bin/bash", "-e", "-c", script], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, script + done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_the_instructor_recipes_run_in_a_fresh_shell(tmp_path):
+    import nbformat
+
+    from autograder.notebooks import filled_notebook, solution_sources
+
+    a = "01_neuron_and_xor"
+    repo = copy_of_the_repository(tmp_path / "repo")
+    exchange = tmp_path / "exchange"
+    exchange.mkdir(mode=0o777)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           "NNCOURSE_EXCHANGE": str(exchange)}
+    assert subprocess.run(["/bin/bash", "-c", "command -v nbgrader"], env=env).returncode
+    blocks = recipes()
+    # JupyterHub: release; a student fetches and submits; collect, grade, feedback
+    fresh_shell(blocks[0], repo, env)
+    student = home / "kim"
+    student.mkdir()
+    as_student = dict(env, HOME=str(student), PATH=f"{repo / '.venv' / 'bin'}:/usr/bin:/bin")
+    code = ("import sys, nbgrader.utils as u; u.get_osusername = lambda: 'kim'\n"
+            "from nbgrader.apps.nbgraderapp import main; sys.exit(main())")
+    course = ["--course", "nn-from-the-neuron-up", f"--Exchange.root={exchange}"]
+    python = str(repo / ".venv" / "bin" / "python")
+    subprocess.run([python, "-c", code, "fetch_assignment", a, *course], cwd=student,
+                   env=as_student, check=True, capture_output=True, timeout=600)
+    fetched = student / a / f"{a}.ipynb"
+    nbformat.write(filled_notebook(a, solution_sources(a), fetched), fetched)
+    subprocess.run([python, "-c", code, "submit", a, *course], cwd=student, env=as_student,
+                   check=True, capture_output=True, timeout=600)
+    fresh_shell(blocks[1], repo, env)
+    with open(repo / "grading" / "grades.csv", encoding="utf-8") as handle:
+        assert [row["student"] for row in csv.DictReader(handle)] == ["kim"]
+    fresh_shell(blocks[2], repo, env)  # formgrader not used here: the re-release still runs
+    with open(repo / "course" / "total_grades.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["student_id"] for row in rows] == ["kim"] and rows[0]["timestamp"]
+    # an LMS download
+    with zipfile.ZipFile(repo / "canvas.zip", "w") as zipped:
+        zipped.writestr(f"leekim_501_9001_{a}.ipynb",
+                        nbformat.writes(filled_notebook(a, solution_sources(a))))
+    fresh_shell(blocks[3], repo, env)
+    with open(repo / "grading" / "lms" / "canvas.csv", encoding="utf-8") as handle:
+        assert [row["ID"] for row in csv.DictReader(handle)] == ["", "501"]
+    # Gradescope
+    fresh_shell(blocks[4], repo, env)
+    with zipfile.ZipFile(repo / "dist" / "gradescope" / f"{a}.zip") as zipped:
+        assert {"setup.sh", "run_autograder"} <= set(zipped.namelist())
