@@ -33,7 +33,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@echo "==> [1/3] creating the virtual environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "==> [2/3] installing the course library, its pinned dependencies and the [dev] tools (about a minute)"
+	@echo "==> [2/3] installing the course library, its pinned dependencies and the [dev] tools (several minutes the first time)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@echo "==> [3/3] enabling nbgrader's JupyterLab extensions"
 	@$(BIN)/jupyter labextension enable @jupyter/nbgrader >/dev/null
