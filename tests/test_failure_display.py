@@ -121,7 +121,9 @@ def test_compare_keeps_the_arrays_of_a_wrong_answer_only():
     wrong = compare("dW", expected.T.copy().reshape(2, 3), expected)
     assert wrong.arrays is not None and wrong.arrays["seen"].shape == (2, 3)
     assert compare("dW", expected, expected).arrays is None
-    assert compare("dW", expected.T, expected).arrays is None  # shapes differ: no picture
+    transposed = compare("dW", expected.T, expected)  # only the shape wrong: both kept
+    assert transposed.arrays["seen"].shape == (3, 2)
+    assert transposed.arrays["expected"].shape == (2, 3)
     assert "arrays" not in repr(wrong)
 
 
@@ -134,7 +136,7 @@ def test_which_wrong_answers_get_a_figure():
     assert not wants_figure(scalar.arrays) and not wants_figure(short.arrays)
     figure = difference_figure(matrix.arrays)
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    assert titles == ["expected", "seen (yours)", "seen \u2212 expected"]
+    assert titles == ["expected (3, 2)", "seen (yours) (3, 2)", "seen \u2212 expected"]
     difference = figure.axes[2].images[0].get_array()
     assert np.allclose(difference, np.ones((3, 2)))
 
@@ -151,3 +153,29 @@ def test_no_figure_without_matplotlib(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     assert difference_figure(compare("W", np.ones((2, 2)), np.zeros((2, 2))).arrays) is None
+
+
+def test_a_wrong_shape_alone_gets_a_picture_of_both_shapes():
+    """The commonest bug: the values may be right, the layout is not. Both arrays are drawn,
+    each in its own shape, and the title says how the shapes differ."""
+    expected = np.arange(15.0).reshape(5, 3)
+    verdict = compare("dW", expected.T, expected)
+    assert wants_figure(verdict.arrays)
+    figure = difference_figure(verdict.arrays)
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles == ["expected (5, 3)", "seen (yours) (3, 5)"]
+    assert figure.get_suptitle() == "the shapes differ: expected (5, 3), yours (3, 5)"
+    assert figure.axes[0].images[0].get_array().shape == (5, 3)
+    assert figure.axes[1].images[0].get_array().shape == (3, 5)
+    assert not wants_figure(compare("b", np.ones(3), np.ones(4)).arrays)  # short 1-D: text
+    assert not wants_figure(compare("s", 1.0, np.ones(2)).arrays)  # a number for an array
+
+
+def test_failure_pictures_have_whole_number_ticks():
+    for shape in ((2, 3), (3, 2), (1, 12), (4, 4), (40, 30)):
+        figure = difference_figure(compare("W", np.ones(shape), np.zeros(shape)).arrays)
+        for ax in figure.axes[:3]:
+            if not ax.images:
+                continue
+            for ticks in (ax.get_xticks(), ax.get_yticks()):
+                assert np.allclose(ticks, np.round(ticks)), (shape, ticks)

@@ -72,6 +72,10 @@ def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
     return None
 
 
+MAX_PICTURE = 100_000
+"""Largest array (entries) a failure picture shows when the shapes differ."""
+
+
 def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
             n: int | None = None, hints: tuple[str, ...] = (),
             mistakes: dict | None = None) -> Verdict:
@@ -94,7 +98,11 @@ def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
             message += ": it looks transposed (are the two factors of a product swapped?)"
         elif got_array.size == expected_array.size:
             message += ": the right number of entries in the wrong layout (a reshape or axis?)"
-        return Verdict.fail(message + ".", *hints)
+        verdict = Verdict.fail(message + ".", *hints)
+        if got_array.ndim and expected_array.ndim and max(got_array.size,
+                                                          expected_array.size) <= MAX_PICTURE:
+            verdict.arrays = {"expected": expected_array, "seen": got_array}  # a picture of
+        return verdict  # the two shapes side by side (the commonest bug)
     if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False):
         return Verdict.ok(f"{name} is correct.")
     difference = np.abs(got_array - expected_array)

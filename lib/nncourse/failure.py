@@ -107,46 +107,65 @@ def wants_figure(arrays: dict | None) -> bool:
     if not arrays:
         return False
     seen, expected = arrays.get("seen"), arrays.get("expected")
-    shape = getattr(seen, "shape", None)
-    if shape is None or shape != getattr(expected, "shape", None):
+    shape, other = getattr(seen, "shape", None), getattr(expected, "shape", None)
+    if shape is None or other is None:
         return False
+    if shape != other:  # only the shape is wrong: both drawn, each in its own shape
+        return bool(len(shape) and len(other)) and (
+            max(len(shape), len(other)) >= 2 or max(shape[0], other[0]) >= LONG_1D)
     return len(shape) >= 2 or (len(shape) == 1 and shape[0] >= LONG_1D)
 
 
+def _as_matrix(array):
+    """A 2-D view to draw: a row for 1-D, rows by the first axis for more than 2-D."""
+    if array.ndim == 1:
+        return array[None, :]
+    if array.ndim > 2:
+        return array.reshape(array.shape[0], -1)
+    return array
+
+
 def difference_figure(arrays: dict):
-    """A figure of expected, seen and seen - expected (one row of three heatmaps), or
-    ``None`` without matplotlib."""
+    """A figure of expected, seen and seen - expected (one row of three heatmaps); when the
+    shapes differ, expected and seen each in its own shape (no difference to draw). Ticks
+    are whole rows and columns. ``None`` without matplotlib."""
     try:
         import numpy as np
         from matplotlib.figure import Figure
+        from matplotlib.ticker import FixedLocator, MaxNLocator
     except ImportError:
         return None
-    expected, seen = (np.asarray(arrays[k], dtype=float) for k in ("expected", "seen"))
-    if expected.ndim == 1:
-        expected, seen = expected[None, :], seen[None, :]
-    elif expected.ndim > 2:
-        expected, seen = expected.reshape(expected.shape[0], -1), seen.reshape(seen.shape[0], -1)
-    difference = seen - expected
-    finite = np.isfinite(np.concatenate([expected.ravel(), seen.ravel()]))
-    values = np.concatenate([expected.ravel(), seen.ravel()])[finite]
+    expected, seen = (_as_matrix(np.asarray(arrays[k], dtype=float))
+                      for k in ("expected", "seen"))
+    values = np.concatenate([expected.ravel(), seen.ravel()])
+    values = values[np.isfinite(values)]
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
-    span = float(np.nanmax(np.abs(np.where(np.isfinite(difference), difference, 0.0)),
-                           initial=0.0)) or 1.0
-    figure = Figure(figsize=(7.5, 2.4), layout="constrained")
-    axes = figure.subplots(1, 3)
-    panels = [("expected", expected, "viridis", low, high),
-              ("seen (yours)", seen, "viridis", low, high),
-              ("seen \u2212 expected", difference, "PuOr_r", -span, span)]
-    for ax, (title, data, cmap, vmin, vmax) in zip(axes, panels):
+    shapes = tuple(arrays["expected"].shape), tuple(arrays["seen"].shape)
+    panels = [(f"expected {shapes[0]}", expected, "viridis", low, high),
+              (f"seen (yours) {shapes[1]}", seen, "viridis", low, high)]
+    if shapes[0] == shapes[1]:
+        difference = seen - expected
+        span = float(np.nanmax(np.abs(np.where(np.isfinite(difference), difference, 0.0)),
+                               initial=0.0)) or 1.0
+        panels.append(("seen \u2212 expected", difference, "PuOr_r", -span, span))
+        title = f"where the answer is off (shape {shapes[1]})"
+    else:
+        title = f"the shapes differ: expected {shapes[0]}, yours {shapes[1]}"
+    figure = Figure(figsize=(2.5 * len(panels), 2.4), layout="constrained")
+    axes = figure.subplots(1, len(panels))
+    for ax, (label, data, cmap, vmin, vmax) in zip(axes, panels):
         image = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto",
                           interpolation="nearest")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(label, fontsize=9)
         ax.set_xlabel("column", fontsize=8)
         ax.set_ylabel("row", fontsize=8)
+        for axis, count in ((ax.xaxis, data.shape[1]), (ax.yaxis, data.shape[0])):
+            # rows and columns are whole numbers: each one when few, else whole steps
+            axis.set_major_locator(FixedLocator(range(count)) if count <= 12
+                                   else MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)
         figure.colorbar(image, ax=ax, shrink=0.8)
-    figure.suptitle(f"where the answer is off (shape {tuple(arrays['seen'].shape)})",
-                    fontsize=10)
+    figure.suptitle(title, fontsize=10)
     return figure
 
 
