@@ -396,9 +396,13 @@ def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
 
 def _candidates(path: Path, assignments: list[str], found, notes) -> None:
     entries = _entries(path, assignments, notes)
-    for entry in entries:
-        if entry.nbgrader:  # nbgrader's folder names its student, even with no file
-            notes.setdefault(entry.student, [])
+    with contextlib.suppress(OSError):  # nbgrader's folders name students, even empty ones
+        for folder in sorted(path.iterdir()):
+            if (folder.is_dir() and not folder.name.startswith(".")
+                    and folder.name not in _IGNORED_PARTS
+                    and identify(PurePosixPath(folder.name, "x")) is None
+                    and any((folder / a).is_dir() for a in assignments)):
+                notes.setdefault(folder.name, [])
     # a generic id with different files of the same name in two folders: two students
     same_name: dict[tuple[str, str], list[tuple[PurePosixPath, Path]]] = {}
     for entry in entries:
