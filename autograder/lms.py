@@ -53,6 +53,17 @@ per notebook (the late-penalised total, automatic plus manual):
   Blackboard creates it on the first upload; add the id after to update it). Username is
   the key. Source: Blackboard Help, "Uploading External Grade Center Items" ("the unique
   identifier used for each Student is the Student's User Name").
+
+How far each source was checked (2026-12-06, from stored copies of public pages): the
+Blackboard Grade Center upload rules (library.blackboard.com, "Uploading External Grade
+Center Items": Username is the key, a column without ``|<id>`` is created) and the
+Blackboard download naming (``terr-steak/bb-file-cleanup``'s README:
+``assignmentname_username_attempt_datetime_filename.ext`` plus a ``.txt`` per attempt) were
+read. The Moodle naming (``assign::download_submissions``), the Moodle worksheet's column
+names and the Canvas naming and import columns are written from those products' documented
+behaviour as known to the author, not re-read here: check them against your LMS's version
+(each pattern is one regular expression above, each import header one list in
+:mod:`autograder.term`).
 """
 
 from __future__ import annotations
