@@ -538,9 +538,13 @@ class NumericalJacobianAnyArray(AnyArray):
 
 
 def activation_inputs(rng: np.random.Generator) -> dict:
-    """A (2, 7) grid spanning the interesting range, and a (3, 4) random array."""
-    return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7),
-            "random": rng.normal(scale=3.0, size=(3, 4))}
+    """A (2, 7) grid spanning the interesting range, a (3, 4) random array, a (2, 3, 4) one,
+    a non-contiguous (4, 3) view and magnitudes up to 1000 (the kinds the grade uses)."""
+    random = rng.normal(scale=3.0, size=(3, 4))
+    return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7), "random": random,
+            "cube": rng.normal(scale=4.0, size=(2, 3, 4)),
+            "view": rng.normal(scale=4.0, size=(3, 8))[:, ::2].T,
+            "big": np.array([-1000.0, -40.0, 0.5, 40.0, 1000.0])}
 
 
 def _torch_activation(kind):
@@ -604,7 +608,9 @@ def judge_activation(kind: str, label: str, got, z, hints=None, mistakes=None) -
 
 
 ACTIVATION_LABELS = {"special": "of [[-2, -0.001, 0], [0.001, 2, 0]]",
-                     "grid": "on a (2, 7) grid in [-6, 6]", "random": "of a (3, 4) array"}
+                     "grid": "on a (2, 7) grid in [-6, 6]", "random": "of a (3, 4) array",
+                     "cube": "of a (2, 3, 4) array", "view": "of a non-contiguous (4, 3) view",
+                     "big": "of [-1000, -40, 0.5, 40, 1000]"}
 
 
 class ActivationGradValues(Check):
