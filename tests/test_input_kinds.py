@@ -103,17 +103,19 @@ def notebook_namespace(assignment: str, log: list) -> dict:
     return namespace
 
 
-def check_calls(assignment: str) -> list[tuple[str, str, bool]]:
-    """(check name, the call's source, hidden?) for every check call of the test cells."""
+def check_calls(assignment: str) -> list[tuple[str, ast.Call, bool]]:
+    """(check name, the call, hidden?) for every check call of the test cells."""
     calls = []
     for cell in source_notebook(assignment).cells:
         if cell.cell_type != "code" or not is_graded(cell) or is_solution(cell):
             continue
         hidden = "\n".join(HIDDEN.findall(cell.source))
-        for line in MARKERS.sub("", cell.source).splitlines():
-            if line.strip().startswith("check("):
-                name = ast.literal_eval(ast.parse(line.strip()).body[0].value.args[0])
-                calls.append((name, line.strip(), line in hidden.splitlines()))
+        visible = MARKERS.sub("", HIDDEN.sub("", cell.source))
+        for source, is_hidden in ((visible, False), (hidden, True)):
+            for node in ast.parse(source).body:
+                call = getattr(node, "value", None)
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "check":
+                    calls.append((ast.literal_eval(call.args[0]), call, is_hidden))
     return calls
 
 
@@ -127,8 +129,7 @@ def measured_kinds(assignment: str) -> tuple[dict, dict]:
     os.chdir(SOLUTIONS / assignment)
     try:
         namespace = notebook_namespace(assignment, log)
-        for name, line, is_hidden in check_calls(assignment):
-            call = ast.parse(line).body[0].value
+        for name, call, is_hidden in check_calls(assignment):
             student = tuple(eval(compile(ast.Expression(a), "<call>", "eval"), namespace)
                             for a in call.args[1:])
             args = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
