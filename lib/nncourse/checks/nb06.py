@@ -257,8 +257,8 @@ class DropoutForwardTrain(Check):
 
     def inputs(self, p, seed, shape, **_):
         return {"X": dropout_input(tuple(shape), seed), "small": dropout_input((20, 50), seed + 1),
-                "tiny": dropout_input((10, 20), seed + 2), "p": p, "seed": seed, "name": f"dropout_forward(X {tuple(shape)}, p={p}, "
-                                             "train=True)"}
+                "tiny": dropout_input((10, 20), seed + 2), "p": p, "seed": seed,
+                "name": f"dropout_forward(X {tuple(shape)}, p={p}, train=True)"}
 
     def probe(self, dropout_forward, **args):
         given = self.inputs(**args)
