@@ -823,7 +823,7 @@ def judge_linear_jacobian(label: str, got, x, W) -> Verdict:
 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     expected = torch.autograd.functional.jacobian(lambda w: xt @ w, torch.as_tensor(W)).numpy()
-    return compare(label, got, expected, rtol=1e-9, atol=1e-12,
+    return compare(label, got, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL,
                    hints=("Slice J[i] (an (n, m) matrix) holds the derivatives of output i "
                           "with respect to every weight: which weights does output i use?",
                           "Section 6: write f_1 and f_2 out for n = m = 2 and read off "
@@ -1123,7 +1123,7 @@ def judge_loss(kind: str, label: str, got, pred, target, atol: float = 1e-12) ->
     if not verdict.passed:
         return verdict
     mistakes = scale_mistakes(expected_grad, *scale)
-    verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=1e-9, atol=atol,
+    verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=EXACT_RTOL, atol=atol,
                       hints=hints, mistakes=mistakes)
     if verdict.passed or known_mistake(dpred, mistakes, rtol=1e-9, atol=atol):
         return verdict

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nncourse.checking import Check, on_copies, register
-from nncourse.compare import compare, describe, unchanged
+from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
@@ -681,6 +681,11 @@ class LinearBackward(Check):
                                   "example.",
                                   "b is added to every row, so (like a + a in section 3) its "
                                   "gradient collects the contributions of all rows.")),
+            *(compare_derived(name, seen[name], want, scale=scale) for name, want, scale in
+              zip(("dX", "dW", "db"), oracle,
+                  (float(np.max(np.abs(dout))) * float(np.max(np.abs(W))),
+                   float(np.max(np.abs(dout))) * float(np.max(np.abs(X))),
+                   float(np.max(np.abs(dout)))))),
             unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
                       {**seen["backward"], **seen["forward"]}),
             same_after_other_forward(seen))
