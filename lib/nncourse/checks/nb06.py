@@ -229,6 +229,8 @@ def judge_drop_counts(masks, shape, p) -> Verdict:
     200 calls the sample variance over the binomial one is within [0.5, 1.6] but for odds
     of about one in a million."""
     size = int(np.prod(shape))
+    if not 0 < p < 1:
+        return Verdict.ok()  # nothing random to measure
     counts = []
     for mask in masks:
         mask = np.asarray(mask, dtype=np.float64)
