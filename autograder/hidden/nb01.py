@@ -155,9 +155,30 @@ def replay_perceptron(X, t, lr, max_epochs):
     return w, b, mistakes
 
 
+def replay_at_zero(X, t, lr, max_epochs):
+    """The rule with a unit that also fires at a sum of exactly 0 (``>= 0``): a mistake
+    named by its own message."""
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        count = 0
+        for x_i, t_i in zip(X, t, strict=True):
+            o = 1.0 if x_i @ w + b >= 0 else 0.0
+            count += int(o != t_i)
+            w, b = w + lr * (t_i - o) * x_i, b + lr * (t_i - o)
+        mistakes.append(count)
+        if count == 0:
+            break
+    return mistakes
+
+
 def _judge_replay(name, seen, X, t, lr, max_epochs) -> Verdict:
     w, b, mistakes = replay_perceptron(X, t, lr, max_epochs)
     got = [int(m) for m in np.asarray(seen["mistakes"]).reshape(-1)]
+    if got != mistakes and got == replay_at_zero(X, t, lr, max_epochs):
+        return Verdict.fail(f"{name}: mistakes per epoch {got}, expected {mistakes}: your "
+                            "step unit fires at a sum of exactly 0.",
+                            "The step unit's threshold: o = 1 only when w . x + b > 0; a sum "
+                            "of exactly 0 (as at the start, with w and b zero) gives o = 0.")
     if got != mistakes:
         return Verdict.fail(f"{name}: mistakes per epoch {got}, expected {mistakes}.",
                             "Section 4: the step unit fires only for a strictly positive "

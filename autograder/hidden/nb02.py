@@ -266,7 +266,8 @@ class CountPiecesHidden(Check):
     fresh = True
 
     def probe(self, count_linear_pieces, run_seed=0):
-        return {"counts": [count_linear_pieces(pieces_function(knots, values), lo, hi,
+        rng = np.random.default_rng([run_seed, 207])
+        return {"counts": [count_linear_pieces(pieces_function(knots, values, rng), lo, hi,
                                                grid=grid)
                            for knots, values, lo, hi, grid in _pieces_cases(run_seed)]}
 

@@ -213,6 +213,7 @@ class SigmoidGradHidden(ActivationGradHidden):
     """sigmoid_grad on a 3-D array, a non-contiguous view and at |z| up to 1000."""
 
     name = "sigmoid_grad_hidden"
+    derived = True
     kind = "sigmoid"
 
 
@@ -221,6 +222,7 @@ class TanhGradHidden(ActivationGradHidden):
     """tanh_grad on a 3-D array, a non-contiguous view and at |z| up to 1000."""
 
     name = "tanh_grad_hidden"
+    derived = True
     kind = "tanh"
 
 
@@ -229,6 +231,7 @@ class ReluGradHidden(ActivationGradHidden):
     """relu_grad on a 3-D array, a non-contiguous view, tiny and huge magnitudes, zeros."""
 
     name = "relu_grad_hidden"
+    derived = True
     kind = "relu"
 
     def probe(self, fn, run_seed=0):
@@ -293,6 +296,7 @@ class SoftmaxJacobianHidden(Check):
     """softmax_jacobian works with K = 6, a strided z, scores of magnitude 1000, and K = 1."""
 
     name = "softmax_jacobian_hidden"
+    derived = True
     rules = ANALYTIC
     warnings_fail = True
     fresh = True
@@ -324,6 +328,7 @@ class LinearJacobianHidden(Check):
     """linear_jacobian_wrt_weights works for a square W, for n = 1 and for a strided x."""
 
     name = "linear_jacobian_hidden"
+    derived = True
     rules = ANALYTIC
     fresh = True
     LABELS = {"square": "x (3,), m=3", "thin": "x (1,), m=2", "strided": "x = A[:, 1] (4,), m=5"}
@@ -477,6 +482,7 @@ class MseLossHidden(LossHidden):
     """mse_loss on (N, K) and (N,) inputs drawn per run, transposed views and integers."""
 
     name = "mse_loss_hidden"
+    derived = True
     kind = "mse"
     tag = 481
 
@@ -486,6 +492,7 @@ class MaeLossHidden(LossHidden):
     """mae_loss on (N, K) and (N,) inputs drawn per run (with ties), views and integers."""
 
     name = "mae_loss_hidden"
+    derived = True
     kind = "mae"
     tag = 486
 
@@ -520,6 +527,7 @@ class MseLossSpreadHidden(LossSpreadHidden):
     """mse_loss: dpred exact (to round-off) even where the residual is 1e-9 next to 1e4."""
 
     name = "mse_loss_spread_hidden"
+    derived = True
     kind = "mse"
     tag = 482
 
@@ -529,5 +537,6 @@ class MaeLossSpreadHidden(LossSpreadHidden):
     """mae_loss: dpred exact even where the residual is 1e-9 next to 1e4 (and at ties)."""
 
     name = "mae_loss_spread_hidden"
+    derived = True
     kind = "mae"
     tag = 487

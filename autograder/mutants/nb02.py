@@ -130,6 +130,16 @@ MUTANTS = [
 ]
 
 SHORTCUTS = [
+    Shortcut("pieces_reads_the_closure", "count_linear_pieces", source=(
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    held = [c.cell_contents for c in getattr(f, '__clo' + 'sure__') or ()]\n"
+        "    knots = [a for a in held if isinstance(a, np.ndarray) and a.ndim == 1\n"
+        "             and np.all(np.diff(a) > 0)][0]\n"
+        "    step = (hi - lo) / (grid - 1)\n"
+        "    inside = [k for k in knots if lo < k < hi]\n"
+        "    return 1 + len({int(np.floor((k - lo) / step)) for k in inside})\n"),
+        why="counts the knots the test function closes over (merging those in one grid "
+            "interval) and never measures a slope"),
     Shortcut("parity_deep_modulo", "parity_deep", source=(
         "def parity_deep(X):\n"
         "    return np.asarray(X, dtype=float).sum(axis=1) % 2\n"),

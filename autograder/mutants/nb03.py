@@ -483,3 +483,69 @@ VARIANTS = [
         "    g = np.where(d > 0, 1.0, np.where(d < 0, -1.0, 0.0)) / n\n"
         "    return float(np.abs(d).sum() / n), g\n")),
 ]
+
+# ---- numerical where derived is required (issue 20): central differences and complex-step
+# differentiation. Each must lose points (the tolerance is round-off; complex numbers seen in
+# a derived check's computation break a rule).
+SHORTCUTS += [
+    Shortcut("sigmoid_grad_central_differences", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    return (sigmoid(z + 1e-5) - sigmoid(z - 1e-5)) / 2e-5\n")),
+    Shortcut("sigmoid_grad_complex_step", "sigmoid_grad", source=(
+        "def plain_sigmoid(v):\n"
+        "    return 1.0 / (1.0 + np.exp(-v))\n\n\n"
+        "def sigmoid_grad(z):\n"
+        "    z = np.clip(np.asarray(z, dtype=float), -700, 700)\n"
+        "    return plain_sigmoid(z + 1e-20j).imag / 1e-20\n")),
+    Shortcut("tanh_grad_complex_step", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    z = np.clip(np.asarray(z, dtype=float), -300, 300)\n"
+        "    step = (lambda v: np.tanh(v))(z + 1e-20j)\n"
+        "    return step.imag / 1e-20\n")),
+    Shortcut("softmax_jacobian_central_differences", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.asarray(z, dtype=float)\n"
+        "    columns = []\n"
+        "    for j in range(z.size):\n"
+        "        e = np.zeros(z.size)\n"
+        "        e[j] = 1e-5\n"
+        "        columns.append((softmax(z + e) - softmax(z - e)) / 2e-5)\n"
+        "    return np.stack(columns, axis=1)\n")),
+    Shortcut("softmax_jacobian_complex_step", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.asarray(z, dtype=float) - np.max(z)\n"
+        "    def soft(v):\n"
+        "        e = np.exp(v)\n"
+        "        return e / e.sum()\n"
+        "    columns = []\n"
+        "    for j in range(z.size):\n"
+        "        e = np.zeros(z.size, dtype=complex)\n"
+        "        e[j] = 1e-20j\n"
+        "        columns.append(soft(z + e).imag / 1e-20)\n"
+        "    return np.stack(columns, axis=1)\n")),
+    Shortcut("linear_jacobian_central_differences", "linear_jacobian_wrt_weights", source=(
+        "def linear_jacobian_wrt_weights(x, m):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    W = np.random.default_rng(0).normal(size=(x.size, m))\n"
+        "    J = np.zeros((m, x.size, m))\n"
+        "    for j in range(x.size):\n"
+        "        for k in range(m):\n"
+        "            up, down = W.copy(), W.copy()\n"
+        "            up[j, k] += 1e-5\n"
+        "            down[j, k] -= 1e-5\n"
+        "            J[:, j, k] = (x @ up - x @ down) / 2e-5\n"
+        "    return J\n")),
+    Shortcut("mse_loss_central_differences", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    pred = np.array(pred, dtype=float)\n"
+        "    target = np.asarray(target, dtype=float)\n"
+        "    loss = lambda p: float(np.mean((p - target) ** 2))\n"
+        "    dpred = np.zeros_like(pred)\n"
+        "    for i in np.ndindex(pred.shape):\n"
+        "        up, down = pred.copy(), pred.copy()\n"
+        "        up[i] += 1e-5\n"
+        "        down[i] -= 1e-5\n"
+        "        dpred[i] = (loss(up) - loss(down)) / 2e-5\n"
+        "    return loss(pred), dpred\n")),
+]

@@ -398,3 +398,33 @@ VARIANTS += [
         "        for node in order[::-1]:\n            if node._prev:\n"
         "                node._backward()\n")]),
 ]
+
+# ---- numerical where derived is required (issue 20): each must lose points
+LINEAR_VJP = (
+    "def linear_backward(dout, cache):\n"
+    "    X, W = cache\n"
+    "    b = np.zeros(W.shape[1])\n"
+    "    arrays = [np.array(X, dtype={dtype}), np.array(W, dtype={dtype}), b.astype({dtype})]\n"
+    "    grads = []\n"
+    "    for i, a in enumerate(arrays):\n"
+    "        g = np.zeros(a.shape)\n"
+    "        for idx in np.ndindex(a.shape):\n"
+    "            {body}\n"
+    "        grads.append(g)\n"
+    "    return tuple(grads)\n\n\n"
+    "def out_of(X, W, b):\n"
+    "    return X @ W + b\n")
+SHORTCUTS += [
+    Shortcut("linear_backward_central_differences", "linear_backward", source=LINEAR_VJP.format(
+        dtype="float", body=(
+            "up = [c.copy() for c in arrays]\n"
+            "            down = [c.copy() for c in arrays]\n"
+            "            up[i][idx] += 1e-5\n"
+            "            down[i][idx] -= 1e-5\n"
+            "            g[idx] = np.sum((out_of(*up) - out_of(*down)) * dout) / 2e-5"))),
+    Shortcut("linear_backward_complex_step", "linear_backward", source=LINEAR_VJP.format(
+        dtype="complex", body=(
+            "moved = [c.copy() for c in arrays]\n"
+            "            moved[i][idx] += 1e-20j\n"
+            "            g[idx] = np.sum(out_of(*moved).imag * dout) / 1e-20"))),
+]

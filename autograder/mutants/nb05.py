@@ -235,6 +235,14 @@ SHORTCUTS = [
                      "                                                 "
                      "np.concatenate([y_train, y_val]), batch_size, rng)")],
              why="trains on the validation data as well"),
+    Shortcut("train_on_validation_data_when_64_features", "train_mlp",
+             edits=[("make_minibatches(X_train, y_train, batch_size, rng)",
+                     "make_minibatches(*((np.vstack([X_train, X_val]),\n"
+                     "                                                   "
+                     "np.concatenate([y_train, y_val])) if X_train.shape[1] == 64 else\n"
+                     "                                                  (X_train, y_train)),\n"
+                     "                                                 batch_size, rng)")],
+             why="trains on the validation data too, only on the digits' shape (64 features)"),
     Shortcut("train_rng_ignored_global_state", "train_mlp",
              edits=[("make_minibatches(X_train, y_train, batch_size, rng)",
                      "make_minibatches(X_train, y_train, batch_size,\n"

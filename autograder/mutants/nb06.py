@@ -671,3 +671,123 @@ VARIANTS += [
          '                    running_var=params["running_var"], train=True)')],
         why="keyword arguments; dropout only called when p_drop > 0"),
 ]
+
+# ---- numerical where derived is required (issue 20): central differences and complex-step
+# differentiation, each with the forward written inline (no call of the forward function),
+# and dropout that drops an exact count. Each must lose points.
+CENTRAL_VJP = (
+    "def numeric_vjp(f, arrays, i, dout, h=1e-5):\n"
+    "    grad = np.zeros(np.shape(arrays[i]))\n"
+    "    for idx in np.ndindex(grad.shape):\n"
+    "        up = [np.array(a, dtype=float) for a in arrays]\n"
+    "        down = [np.array(a, dtype=float) for a in arrays]\n"
+    "        up[i][idx] += h\n"
+    "        down[i][idx] -= h\n"
+    "        grad[idx] = np.sum((f(*up) - f(*down)) * dout) / (2 * h)\n"
+    "    return grad\n\n")
+COMPLEX_STEP_VJP = (
+    "def numeric_vjp(f, arrays, i, dout, h=1e-20):\n"
+    "    grad = np.zeros(np.shape(arrays[i]))\n"
+    "    for idx in np.ndindex(grad.shape):\n"
+    "        moved = [np.array(a, dtype=complex) for a in arrays]\n"
+    "        moved[i][idx] += 1j * h\n"
+    "        grad[idx] = np.sum(f(*moved).imag * dout) / h\n"
+    "    return grad\n\n")
+LN_FORWARD_KEEPS_INPUTS = (
+    "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
+    "    mu = X.mean(axis=1, keepdims=True)\n"
+    "    out = gamma * (X - mu) / np.sqrt(X.var(axis=1, keepdims=True) + eps) + beta\n"
+    "    return out, (X, gamma, beta, eps)\n")
+RB_FORWARD_KEEPS_INPUTS = (
+    "def residual_forward(X, W, b):\n"
+    "    return X + np.maximum(X @ W + b, 0.0), (X, W, b)\n")
+
+
+def numerical_backwards(method: str, vjp: str) -> list:
+    """The three normalisation/residual backward passes and the penalties and dropout, by
+    ``vjp`` (a numerical vector-Jacobian product written in the answer cell)."""
+    bn = ("def batchnorm_backward(dout, cache):\n"
+          "    X, gamma, beta, eps = cache\n"
+          "    def f(Z, g, b):\n"
+          "        m = Z.sum(axis=0) / len(Z)\n"
+          "        v = ((Z - m) ** 2).sum(axis=0) / len(Z)\n"
+          "        return g * (Z - m) / np.sqrt(v + eps) + b\n"
+          "    args = (X, gamma, beta)\n"
+          "    return tuple(numeric_vjp(f, args, i, dout) for i in range(3))\n")
+    ln = ("def layernorm_backward(dout, cache):\n"
+          "    X, gamma, beta, eps = cache\n"
+          "    def f(Z, g, b):\n"
+          "        m = Z.sum(axis=1, keepdims=True) / Z.shape[1]\n"
+          "        v = ((Z - m) ** 2).sum(axis=1, keepdims=True) / Z.shape[1]\n"
+          "        return g * (Z - m) / np.sqrt(v + eps) + b\n"
+          "    args = (X, gamma, beta)\n"
+          "    return tuple(numeric_vjp(f, args, i, dout) for i in range(3))\n")
+    rb = ("def residual_backward(dout, cache):\n"
+          "    X, W, b = cache\n"
+          "    def f(Z, V, c):\n"
+          "        pre = Z @ V + c\n"
+          "        return Z + np.where(pre.real > 0, pre, 0.0)\n"
+          "    return tuple(numeric_vjp(f, (X, W, b), i, dout) for i in range(3))\n")
+    l2 = ("def l2_penalty(params, lam):\n"
+          "    penalty, grads = 0.0, {}\n"
+          "    for key, value in params.items():\n"
+          "        if key.startswith('W'):\n"
+          "            penalty += lam * float(np.sum(value ** 2))\n"
+          "            grads[key] = numeric_vjp(lambda w: lam * np.sum(w * w), (value,), 0,\n"
+          "                                     1.0)\n"
+          "        else:\n"
+          "            grads[key] = np.zeros_like(value)\n"
+          "    return penalty, grads\n")
+    dropout = ("def dropout_backward(dout, mask):\n"
+               "    if mask is None:\n"
+               "        return dout\n"
+               "    return numeric_vjp(lambda Z: Z * mask, (np.zeros_like(dout),), 0, dout)\n")
+    found = [
+        PairedShortcut(f"bn_backward_{method}", "batchnorm_backward", cells={
+            "batchnorm_forward": BN_FORWARD_KEEPS_INPUTS, "batchnorm_backward": vjp + bn},
+            why=f"{method} of the forward written inline, not a derived backward"),
+        PairedShortcut(f"ln_backward_{method}", "layernorm_backward", cells={
+            "layernorm_forward": LN_FORWARD_KEEPS_INPUTS, "layernorm_backward": vjp + ln},
+            why=f"{method} of the forward written inline, not a derived backward"),
+        PairedShortcut(f"rb_backward_{method}", "residual_backward", cells={
+            "residual_forward": RB_FORWARD_KEEPS_INPUTS, "residual_backward": vjp + rb},
+            why=f"{method} of the forward written inline, not a derived backward"),
+        Shortcut(f"l2_grads_{method}", "l2_penalty", source=vjp + l2,
+                 why=f"the penalty's gradient by {method}"),
+        Shortcut(f"dropout_backward_{method}", "dropout_backward", source=vjp + dropout,
+                 why=f"dropout's backward by {method}"),
+    ]
+    if method == "central_differences":  # |w| is not analytic: no complex step for L1
+        found.append(Shortcut(
+            "l1_grads_central_differences", "l1_penalty", source=vjp + (
+                "def l1_penalty(params, lam):\n"
+                "    penalty, grads = 0.0, {}\n"
+                "    for key, value in params.items():\n"
+                "        if key.startswith('W'):\n"
+                "            penalty += lam * float(np.abs(value).sum())\n"
+                "            grads[key] = numeric_vjp(lambda w: lam * np.abs(w), (value,), 0,\n"
+                "                                     np.ones(value.shape))\n"
+                "        else:\n"
+                "            grads[key] = np.zeros_like(value)\n"
+                "    return penalty, grads\n"),
+            why="the penalty's subgradient by central differences (0 at 0 comes free)"))
+    return found
+
+
+SHORTCUTS += [
+    *numerical_backwards("central_differences", CENTRAL_VJP),
+    *numerical_backwards("complex_step", COMPLEX_STEP_VJP),
+    Shortcut("dropout_exact_count", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "drop = rng.permutation(X.size)[:round(p * X.size)]\n"
+                     "    keep = np.ones(X.size, dtype=bool)\n"
+                     "    keep[drop] = False\n"
+                     "    keep = keep.reshape(X.shape)")],
+             why="drops exactly round(p * size) units at random places: the right rate and "
+                 "pairs, but not one independent draw per unit"),
+    Shortcut("dropout_exact_count_per_row", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "keep = rng.random(X.shape).argsort(axis=1).argsort(axis=1) "
+                     ">= round(p * X.shape[1])")],
+             why="drops exactly round(p * D) units of every row"),
+]

@@ -21,9 +21,11 @@ import importlib
 import os
 import sys
 import warnings
+import zlib
 
 import numpy as np
 
+from nncourse.derived import no_complex
 from nncourse.plain import encode, to_plain
 from nncourse.rules import Rules, added_check_modules, enforced
 from nncourse.verdict import Verdict, first_failure
@@ -62,10 +64,22 @@ class Check:
     #: (so no tolerance test, mean or std can let one through); a check that expects
     #: non-finite values sets this to False and judges them itself
     finite_outputs: bool = True
+    #: the graded function's result is a derived gradient: the probe fails on complex numbers
+    #: (complex-step differentiation, :mod:`nncourse.derived`), the judge compares at round-off
+    derived: bool = False
 
-    def arguments(self, args: dict) -> dict:
-        """The keyword arguments both halves get: the defaults, then the test cell's."""
-        return {**self.defaults, **args}
+    def arguments(self, args: dict, run_seed: int = 0) -> dict:
+        """The keyword arguments both halves get: the defaults, then the test cell's.
+
+        Under grading (``run_seed`` not 0) the ``seed`` a check draws its inputs from is a
+        fresh one made from the run's secret seed, so that no graded input is known in
+        advance (a forged record would have to compute the answer); when a student checks
+        their own work (``run_seed`` 0) it is the seed as written.
+        """
+        merged = {**self.defaults, **args}
+        if run_seed and not self.fresh and type(merged.get("seed")) is int:
+            merged["seed"] = fresh_seed(run_seed, self.name, merged["seed"])
+        return merged
 
     def inputs(self, **args) -> dict:
         """The inputs this check hands the student's function, built from the test cell's
@@ -131,6 +145,14 @@ def run_seed() -> int:
         return 0
 
 
+def fresh_seed(run_seed: int, name: str, seed: int) -> int:
+    """The seed check ``name`` uses under grading in place of ``seed``: drawn from the run's
+    seed, the check's name and the written seed (different for every run and check)."""
+    return int(np.random.default_rng([abs(int(run_seed)), zlib.crc32(name.encode()),
+                                      abs(int(seed))])
+               .integers(1, 2**31 - 1))
+
+
 def _owner(student: tuple) -> str:
     for thing in student:
         name = getattr(thing, "__name__", None)
@@ -153,10 +175,11 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            extra = {"run_seed": run_seed() if seed is None else seed} if check.fresh else {}
+            seed = run_seed() if seed is None else seed
+            extra = {"run_seed": seed} if check.fresh else {}
             with enforced(_owner(student), *[s for s in student if callable(s)],
-                          rules=check.rules):
-                returned = check.probe(*student, **check.arguments(args), **extra)
+                          rules=check.rules), no_complex(_owner(student[::-1]), check.derived):
+                returned = check.probe(*student, **check.arguments(args, seed), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen["raised"] = None
@@ -193,7 +216,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             "large number overflows (np.where still computes both branches).")
     extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(_Seen.of(seen), **check.arguments(args), **extra)
+        return check.judge(_Seen.of(seen), **check.arguments(args, seed), **extra)
     except (TypeError, ValueError, IndexError) as error:
         # what a comparison raises on values of another type, shape or length than the
         # contract's: the student's returned values have the wrong form

@@ -175,3 +175,43 @@ def _flat(value, label: str = "", inside: bool = False) -> dict:
             inside and isinstance(value, (int, float, np.number))):
         return {}  # a number passed as it is, a string, a generator: nothing to change
     return {label: value}
+
+
+DERIVED_RTOL = 1e-12
+"""How far a derived gradient may be from torch's float64 autograd, relative to the scale of
+the gradient: a formula worked out by hand (however written) is exact up to a few thousand
+round-offs (measured on batch norm: at most 2e-14); centred finite differences are not
+(at their best step, 1e-12 to 1e-10)."""
+
+
+def compare_derived(name: str, got, oracle, *, scale: float = 0.0, n: int | None = None,
+                    hints: tuple[str, ...] = ()) -> Verdict:
+    """Judge a gradient the contract says is *derived* against torch's float64 autograd, at
+    round-off: ``|got - oracle| <= DERIVED_RTOL * max(max |oracle|, scale)`` entry by entry.
+
+    scale: the magnitude of the numbers the gradient is computed from (an absolute floor for
+    gradients that are near zero by cancellation). A wrong formula fails here as in
+    :func:`compare` (with its diagnosis); a numerical approximation (finite differences) that
+    is right to 1e-7 fails with a message that says why.
+    """
+    got_array, oracle_array = _as_array(got), np.asarray(oracle, dtype=np.float64)
+    if got_array is not None and np.iscomplexobj(np.asarray(got)):
+        return Verdict.fail(f"{name}: the result is complex ({describe(np.asarray(got))}); a "
+                            "derived gradient is computed with real numbers only.",
+                            "Complex-step differentiation is a numerical method, like finite "
+                            "differences: derive the formula instead.")
+    bound = DERIVED_RTOL * max(float(np.max(np.abs(oracle_array), initial=0.0)), float(scale),
+                               1e-300)
+    verdict = compare(name, got, oracle_array, rtol=1e-6, atol=1e-6 * bound / DERIVED_RTOL,
+                      n=n, hints=hints)
+    if not verdict.passed:
+        return verdict
+    error = float(np.max(np.abs(got_array - oracle_array), initial=0.0))
+    if error > bound:
+        return Verdict.fail(
+            f"{name} is close to the exact gradient but not equal to it: largest error "
+            f"{error:.2g}, where a derived formula is exact to round-off ({bound:.2g}). That "
+            "is what a numerical approximation (finite differences) gives.",
+            "The contract asks for the gradient derived by hand (chain rule, node by node), "
+            "not estimated from nearby values of the function.", *hints)
+    return Verdict.ok(f"{name} is correct.")

@@ -55,7 +55,7 @@ def rerun_for_error(check, student: tuple, args: dict, seen: dict,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # shown once already, by the first run
-            check.probe(*student, **check.arguments(args),
+            check.probe(*student, **check.arguments(args, seed),
                         **({"run_seed": seed} if check.fresh else {}))
     except Exception as error:  # noqa: BLE001 - any exception of the student's code
         frames = students_frames(error)

@@ -558,6 +558,14 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
                 "after the first epoch with 0 mistakes.",
                 "Is the count reset at the start of every epoch, and does the loop end "
                 "when an epoch's count is 0?")
+        if not np.array_equal(predictions, targets) and np.array_equal(
+                (inputs @ w + b >= 0).astype(float), targets):
+            return Verdict.fail(
+                f"{name}: with the final w and b the step unit predicts "
+                f"{predictions.tolist()} for targets {targets.tolist()}: a sum of exactly 0 "
+                "counts as 1 in your unit, as 0 in the perceptron's.",
+                "The step unit fires only for a strictly positive sum: o = 1 when "
+                "w . x + b > 0, and o = 0 when the sum is 0 (section 4).")
         if not np.array_equal(predictions, targets):
             return Verdict.fail(
                 f"{name}: the final step unit predicts {predictions.tolist()}, targets are "

@@ -661,13 +661,26 @@ class TentNetwork(Check):
                                for d, p in zip(depths, seen["params"], strict=True)))
 
 
-def pieces_function(knots, values):
-    """A piecewise-linear function through (knots, values), for the piece-counting probes."""
+def pieces_function(knots, values, rng=None):
+    """A piecewise-linear function through (knots, values), for the piece-counting probes.
+
+    With ``rng`` it is built so that what it holds is not the answer: points on every segment
+    that are not kinks (collinear, drawn from rng) join the knots, and all of them are kept
+    in a shifted and scaled coordinate; only measuring slopes on the grid counts its pieces.
+    """
     knots = np.asarray(knots, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
+    shift, scale = 0.0, 1.0
+    if rng is not None:
+        between = [rng.uniform(a, b, size=int(rng.integers(1, 4)))
+                   for a, b in zip(knots[:-1], knots[1:], strict=True)]
+        points = np.sort(np.concatenate([knots, *between]))
+        knots, values = points, np.interp(points, knots, values)
+        shift, scale = float(rng.uniform(-5.0, 5.0)), float(rng.uniform(0.5, 2.0))
+    stored = (knots - shift) * scale
 
     def f(x):
-        return np.interp(np.asarray(x, dtype=np.float64), knots, values)
+        return np.interp((np.asarray(x, dtype=np.float64) - shift) * scale, stored, values)
     return f
 
 
@@ -706,9 +719,9 @@ PIECE_MISTAKES = {
 }
 
 
-def count_case(count_linear_pieces, case):
+def count_case(count_linear_pieces, case, rng=None):
     knots, values, lo, hi, grid, _ = PIECE_CASES[case]
-    f = pieces_function(knots, values)
+    f = pieces_function(knots, values, rng)
     if grid is None:
         return count_linear_pieces(f, lo, hi)
     return count_linear_pieces(f, lo, hi, grid=grid)
@@ -741,12 +754,13 @@ class CountPieces(Check):
     """Your count_linear_pieces counts the linear pieces of piecewise-linear functions on a grid."""
 
     name = "count_linear_pieces_values"
-    defaults = {"cases": tuple(PIECE_CASES)}
+    defaults = {"cases": tuple(PIECE_CASES), "seed": 0}
 
-    def probe(self, count_linear_pieces, cases):
-        return {"counts": [count_case(count_linear_pieces, c) for c in cases]}
+    def probe(self, count_linear_pieces, cases, seed):
+        rng = np.random.default_rng([seed, 208])
+        return {"counts": [count_case(count_linear_pieces, c, rng) for c in cases]}
 
-    def judge(self, seen, cases):
+    def judge(self, seen, cases, seed):
         for case, got in zip(cases, seen["counts"], strict=True):
             knots, _, lo, hi, grid, expected = PIECE_CASES[case]
             verdict = pieces_verdict(

@@ -538,9 +538,13 @@ class NumericalJacobianAnyArray(AnyArray):
 
 
 def activation_inputs(rng: np.random.Generator) -> dict:
-    """A (2, 7) grid spanning the interesting range, and a (3, 4) random array."""
-    return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7),
-            "random": rng.normal(scale=3.0, size=(3, 4))}
+    """A (2, 7) grid spanning the interesting range, a (3, 4) random array, a (2, 3, 4) one,
+    a non-contiguous (4, 3) view and magnitudes up to 1000 (the kinds the grade uses)."""
+    random = rng.normal(scale=3.0, size=(3, 4))
+    return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7), "random": random,
+            "cube": rng.normal(scale=4.0, size=(2, 3, 4)),
+            "view": rng.normal(scale=4.0, size=(3, 8))[:, ::2].T,
+            "big": np.array([-1000.0, -40.0, 0.5, 40.0, 1000.0])}
 
 
 def _torch_activation(kind):
@@ -604,7 +608,9 @@ def judge_activation(kind: str, label: str, got, z, hints=None, mistakes=None) -
 
 
 ACTIVATION_LABELS = {"special": "of [[-2, -0.001, 0], [0.001, 2, 0]]",
-                     "grid": "on a (2, 7) grid in [-6, 6]", "random": "of a (3, 4) array"}
+                     "grid": "on a (2, 7) grid in [-6, 6]", "random": "of a (3, 4) array",
+                     "cube": "of a (2, 3, 4) array", "view": "of a non-contiguous (4, 3) view",
+                     "big": "of [-1000, -40, 0.5, 40, 1000]"}
 
 
 class ActivationGradValues(Check):
@@ -636,6 +642,7 @@ class SigmoidGradValues(ActivationGradValues):
     """sigmoid_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "sigmoid_grad_values"
+    derived = True
     kind = "sigmoid"
 
     def mistakes(self, z):
@@ -647,6 +654,7 @@ class TanhGradValues(ActivationGradValues):
     """tanh_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "tanh_grad_values"
+    derived = True
     kind = "tanh"
 
     def mistakes(self, z):
@@ -660,6 +668,7 @@ class ReluGradValues(ActivationGradValues):
     """relu_grad is 1 for z > 0 and 0 for z <= 0 (including z = 0); matches torch."""
 
     name = "relu_grad_values"
+    derived = True
     kind = "relu"
 
     def inputs(self, seed, run_seed):
@@ -781,6 +790,7 @@ class SoftmaxJacobianValues(Check):
     """softmax_jacobian(z) of a (K,) z is the (K, K) matrix of d p_i / d z_j, matching torch."""
 
     name = "softmax_jacobian_values"
+    derived = True
     rules = ANALYTIC
     fresh = True
     defaults = {"seed": 0, "k": 4}
@@ -813,7 +823,7 @@ def judge_linear_jacobian(label: str, got, x, W) -> Verdict:
 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     expected = torch.autograd.functional.jacobian(lambda w: xt @ w, torch.as_tensor(W)).numpy()
-    return compare(label, got, expected, rtol=1e-9, atol=1e-12,
+    return compare(label, got, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL,
                    hints=("Slice J[i] (an (n, m) matrix) holds the derivatives of output i "
                           "with respect to every weight: which weights does output i use?",
                           "Section 6: write f_1 and f_2 out for n = m = 2 and read off "
@@ -828,6 +838,7 @@ class LinearJacobianValues(Check):
     """linear_jacobian_wrt_weights(x, m) is the (m, n, m) tensor of dF_i / dW_jk, matching torch."""
 
     name = "linear_jacobian_values"
+    derived = True
     rules = ANALYTIC
     fresh = True
     defaults = {"n": 3, "m": 4, "seed": 0}
@@ -1112,7 +1123,7 @@ def judge_loss(kind: str, label: str, got, pred, target, atol: float = 1e-12) ->
     if not verdict.passed:
         return verdict
     mistakes = scale_mistakes(expected_grad, *scale)
-    verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=1e-9, atol=atol,
+    verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=EXACT_RTOL, atol=atol,
                       hints=hints, mistakes=mistakes)
     if verdict.passed or known_mistake(dpred, mistakes, rtol=1e-9, atol=atol):
         return verdict
@@ -1179,6 +1190,7 @@ class MseLossValues(LossValues):
     """mse_loss returns the mean squared error over all entries and its gradient, matching torch."""
 
     name = "mse_loss_values"
+    derived = True
     kind = "mse"
     tag = 360
 
@@ -1188,5 +1200,6 @@ class MaeLossValues(LossValues):
     """mae_loss returns the mean absolute error and its gradient (0 at ties), matching torch."""
 
     name = "mae_loss_values"
+    derived = True
     kind = "mae"
     tag = 365

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nncourse.checking import Check, on_copies, register
-from nncourse.compare import compare, describe, unchanged
+from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
@@ -450,6 +450,7 @@ class ValueArithmetic(ValueCasesCheck):
     """Value's + - * / and unary minus, numbers on either side, give torch's data and grads."""
 
     name = "value_arithmetic"
+    derived = True
     cases = ARITHMETIC
 
 
@@ -458,6 +459,7 @@ class ValueFunctions(ValueCasesCheck):
     """Value's ** (number exponent), exp, log, tanh, sigmoid, relu give torch's data and grads."""
 
     name = "value_functions"
+    derived = True
     cases = FUNCTIONS
 
 
@@ -466,6 +468,7 @@ class ValueBackward(ValueCasesCheck):
     """Value.backward gives torch's grads on the lecture graphs, reused nodes and a deep chain."""
 
     name = "value_backward_graphs"
+    derived = True
     cases = BACKWARD
 
 
@@ -533,6 +536,7 @@ class ValueBackwardOnce(Check):
     """Value.backward calls each node's _backward once, even where 2**40 paths meet."""
 
     name = "value_backward_once"
+    derived = True
 
     def probe(self, Value):
         try:
@@ -632,6 +636,7 @@ class LinearBackward(Check):
     """linear_backward returns dX, dW and db that match finite differences and torch."""
 
     name = "linear_backward_gradients"
+    derived = True
     defaults = {"n": 5, "d": 4, "m": 3, "seed": 0}
 
     def inputs(self, n, d, m, seed):
@@ -676,6 +681,11 @@ class LinearBackward(Check):
                                   "example.",
                                   "b is added to every row, so (like a + a in section 3) its "
                                   "gradient collects the contributions of all rows.")),
+            *(compare_derived(name, seen[name], want, scale=scale) for name, want, scale in
+              zip(("dX", "dW", "db"), oracle,
+                  (float(np.max(np.abs(dout))) * float(np.max(np.abs(W))),
+                   float(np.max(np.abs(dout))) * float(np.max(np.abs(X))),
+                   float(np.max(np.abs(dout)))))),
             unchanged("linear_backward", {"X": X, "W": W, "b": b, "dout": dout},
                       {**seen["backward"], **seen["forward"]}),
             same_after_other_forward(seen))
@@ -728,6 +738,7 @@ class ReluLayer(Check):
     """relu_forward gives max(X, 0); relu_backward passes dout only where X > 0 (relu'(0) = 0)."""
 
     name = "relu_layer"
+    derived = True
     defaults = {"n": 6, "d": 5, "seed": 1}
 
     def inputs(self, n, d, seed):
@@ -768,6 +779,7 @@ class SigmoidLayer(Check):
     """sigmoid_forward and sigmoid_backward match torch and finite differences."""
 
     name = "sigmoid_layer"
+    derived = True
     defaults = {"n": 6, "d": 5, "seed": 2, "scale": 3.0}
 
     def inputs(self, n, d, seed, scale):
@@ -799,6 +811,7 @@ class SigmoidLayerStable(Check):
     """sigmoid_forward/backward are finite, right and warning-free at magnitude 1000."""
 
     name = "sigmoid_layer_stable"
+    derived = True
     warnings_fail = True
 
     def inputs(self):
@@ -828,6 +841,7 @@ class SoftmaxCrossEntropy(Check):
     """softmax_cross_entropy's mean loss and dscores match torch and finite differences."""
 
     name = "softmax_cross_entropy_values"
+    derived = True
     defaults = {"n": 6, "k": 4, "seed": 3, "scale": 2.0}
 
     def inputs(self, n, k, seed, scale):
@@ -868,6 +882,7 @@ class SoftmaxCrossEntropyStable(Check):
     """softmax_cross_entropy is right and warning-free on rows of magnitude 1000, maxima apart."""
 
     name = "softmax_cross_entropy_stable"
+    derived = True
     warnings_fail = True
 
     def inputs(self):
@@ -948,6 +963,7 @@ class MlpLossAndGrads(Check):
     """mlp_loss_and_grads's loss and four gradients match torch and finite differences."""
 
     name = "mlp_loss_and_grads_values"
+    derived = True
     rules = RULES["mlp_loss_and_grads"]
     defaults = {"n": 7, "d": 5, "h": 6, "c": 3, "seed": 4}
 
@@ -1057,6 +1073,7 @@ class MlpBuiltFrom(Check):
     """mlp_loss_and_grads uses your layer functions: swap one and the results follow it."""
 
     name = "mlp_loss_and_grads_built_from"
+    derived = True
     rules = RULES["mlp_loss_and_grads"]
     fresh = True
 

@@ -594,14 +594,14 @@ def probe_sgd_run(train_mlp, data: dict, hidden: int, lr: float, batch_size: int
 
 
 def judge_sgd_run(name: str, seen: dict, data: dict, hidden: int, lr: float, batch_size: int,
-                  epochs: int) -> Verdict:
+                  epochs: int, n_classes: int = 3) -> Verdict:
     """Every epoch one new shuffle of the training data from rng through make_minibatches,
     one sgd_step per mini-batch with that batch's mean gradient, never validation data."""
     if seen.get("missing"):
         return Verdict.fail(f"{name}: no function named {seen['missing'][0]} in your "
                             "notebook; train_mlp is built from your make_minibatches and "
                             "sgd_step.")
-    verdict = judge_training(name, seen, data, hidden, epochs, 3)
+    verdict = judge_training(name, seen, data, hidden, epochs, n_classes)
     if not verdict.passed:
         return verdict
     X_train, y_train = data["X_train"], data["y_train"]
@@ -615,12 +615,12 @@ def judge_sgd_run(name: str, seen: dict, data: dict, hidden: int, lr: float, bat
             "init_params(D, hidden, C, rng).",
             "Initialise once, before the epoch loop, with the given init_params.")
     init = inits[0]
-    if (init["D"], init["H"], init["C"]) != (X_train.shape[1], hidden, 3) \
+    if (init["D"], init["H"], init["C"]) != (X_train.shape[1], hidden, n_classes) \
             or not init["rng_is_given"]:
         return Verdict.fail(
             f"{name}: init_params got D={init['D']}, H={init['H']}, C={init['C']}"
             + ("" if init["rng_is_given"] else " and another generator than rng")
-            + f"; expected D={X_train.shape[1]}, H={hidden}, C=3 and the rng passed to "
+            + f"; expected D={X_train.shape[1]}, H={hidden}, C={n_classes} and the rng passed to "
             "train_mlp.",
             "The initial weights come from the one rng train_mlp was given (or "
             "default_rng(0) for None).")
@@ -756,14 +756,30 @@ class TrainMlpMinibatchSgd(Check):
     def inputs(self, seed, **_):
         return small_problem(seed)
 
+    #: the same rules replayed on the real digits (64 features, 10 classes), one epoch of
+    #: large batches: a rule kept on small problems only is not kept
+    DIGITS = {"hidden": 8, "lr": 0.1, "batch_size": 256, "epochs": 1}
+
     def probe(self, train_mlp, epochs, batch_size, seed):
-        return probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2, batch_size, epochs,
-                             seed + 1)
+        from nncourse.data import digits_split
+
+        X_train, X_val, y_train, y_val = digits_split()
+        digits = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+        return {"small": probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2, batch_size,
+                                       epochs, seed + 1),
+                "digits": probe_sgd_run(train_mlp, digits, *self.DIGITS.values(), seed + 2)}
 
     def judge(self, seen, epochs, batch_size, seed):
+        from nncourse.data import digits_split
+
         name = (f"train_mlp(small problem, hidden=6, lr=0.2, batch_size={batch_size}, "
                 f"epochs={epochs})")
-        return judge_sgd_run(name, seen, self.inputs(seed), 6, 0.2, batch_size, epochs)
+        X_train, X_val, y_train, y_val = digits_split()
+        digits = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+        return first_failure(
+            judge_sgd_run(name, seen["small"], self.inputs(seed), 6, 0.2, batch_size, epochs),
+            judge_sgd_run("train_mlp(digits, hidden=8, lr=0.1, batch_size=256, epochs=1)",
+                          seen["digits"], digits, *self.DIGITS.values(), n_classes=10))
 
 
 # ---------------------------------------------------------------- momentum and Adam

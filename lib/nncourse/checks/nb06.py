@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.checking import CaseCheck, Check, on_copies, register
-from nncourse.compare import compare, describe, unchanged
+from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
@@ -115,6 +115,9 @@ def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
         oracle=grads[key], hints=("Differentiate the penalty entry by entry (section 1); a "
                                   "bias is not penalised, so its gradient is zero.",))
         for key in params]
+    verdicts += [compare_derived(f"{label}: grads[{key!r}]", seen["grads"][key], grads[key],
+                                 scale=lam * float(np.max(np.abs(params[key]), initial=0.0)))
+                 for key in params]
     verdicts.append(unchanged(label, params, seen["after"],
                               "Do not modify the arrays of params in place: build new arrays "
                               "for the gradients."))
@@ -126,6 +129,7 @@ class L2PenaltyValues(CaseCheck):
     """l2_penalty penalises the weight matrices only; biases get zero gradients."""
 
     name = "l2_penalty_values"
+    derived = True
     defaults = {"lam": 0.05, "seed": 0}
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
 
@@ -214,6 +218,38 @@ def judge_independent_drops(name: str, dropped: np.ndarray, p: float) -> Verdict
     return Verdict.ok()
 
 
+COUNT_REPEATS = 200
+"""How many masks of one small X the count of dropped units is measured on."""
+
+
+def judge_drop_counts(masks, shape, p) -> Verdict:
+    """Each unit dropped on its own draw: the number dropped in one call is binomial
+    (size, p), so over many calls its variance is about size * p * (1 - p). Dropping exactly
+    round(p * size) units (or round(p * D) per row) has a constant count: variance 0. With
+    200 calls the sample variance over the binomial one is within [0.5, 1.6] but for odds
+    of about one in a million."""
+    size = int(np.prod(shape))
+    if not 0 < p < 1:
+        return Verdict.ok()  # nothing random to measure
+    counts = []
+    for mask in masks:
+        mask = np.asarray(mask, dtype=np.float64)
+        if mask.shape != tuple(shape):
+            return Verdict.fail(f"dropout_forward on X {tuple(shape)} returned a mask "
+                                f"{describe(mask)}.")
+        counts.append(int(np.sum(np.isclose(mask, 0.0))))
+    ratio = float(np.var(counts, ddof=1)) / (size * p * (1 - p))
+    if not 0.5 <= ratio <= 1.6:
+        return Verdict.fail(
+            f"dropout_forward on X {tuple(shape)}, {len(counts)} calls with different rngs: the "
+            f"number of dropped units varied with variance {np.var(counts, ddof=1):.1f}, "
+            f"expected about size * p * (1 - p) = {size * p * (1 - p):.1f} if each unit is "
+            f"dropped on its own draw (counts seen: {sorted(set(counts))[:8]}...).",
+            "Drop each unit independently with probability p (one draw per entry of X): "
+            "the number dropped then varies from call to call, it is not fixed at p * size.")
+    return Verdict.ok()
+
+
 @register
 class DropoutForwardTrain(Check):
     """dropout_forward in training: drops a fraction p, scales survivors, keeps the mean."""
@@ -223,8 +259,8 @@ class DropoutForwardTrain(Check):
 
     def inputs(self, p, seed, shape, **_):
         return {"X": dropout_input(tuple(shape), seed), "small": dropout_input((20, 50), seed + 1),
-                "p": p, "seed": seed, "name": f"dropout_forward(X {tuple(shape)}, p={p}, "
-                                             "train=True)"}
+                "tiny": dropout_input((10, 20), seed + 2), "p": p, "seed": seed,
+                "name": f"dropout_forward(X {tuple(shape)}, p={p}, train=True)"}
 
     def probe(self, dropout_forward, **args):
         given = self.inputs(**args)
@@ -233,7 +269,10 @@ class DropoutForwardTrain(Check):
                                        np.random.default_rng(seed))
         masks = [on_copies(dropout_forward, given["small"], p, True,
                            np.random.default_rng(s))[0][1] for s in (seed, seed, seed + 1)]
-        return {"out": out, "mask": mask, "after": after, "small_masks": masks}
+        repeats = [dropout_forward(given["tiny"], p, True, np.random.default_rng([seed, k]))[1]
+                   for k in range(COUNT_REPEATS)]
+        return {"out": out, "mask": mask, "after": after, "small_masks": masks,
+                "repeats": repeats}
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
@@ -260,7 +299,8 @@ class DropoutForwardTrain(Check):
         if np.array_equal(a, c):
             return Verdict.fail("two calls with differently seeded rngs dropped the same units: "
                                 "the mask should be random, drawn from `rng`.")
-        return unchanged(name, X, seen["after"]["0"])
+        return first_failure(judge_drop_counts(seen["repeats"], given["tiny"].shape, p),
+                             unchanged(name, X, seen["after"]["0"]))
 
 
 @register
@@ -297,6 +337,7 @@ class DropoutBackwardMask(Check):
     """dropout_backward reuses the forward's mask; a None mask passes dout through."""
 
     name = "dropout_backward_mask"
+    derived = True
     defaults = {"p": 0.4, "seed": 5, "shape": (30, 40)}
 
     def inputs(self, p, seed, shape, **_):
@@ -333,6 +374,8 @@ class DropoutBackwardMask(Check):
                                   "different network.",
                                   "A kept unit passes its gradient scaled exactly as its "
                                   "value was scaled in the forward pass.")),
+            compare_derived("dropout_backward(dout, mask)", seen["dX"], oracle,
+                            scale=float(np.max(np.abs(mask * dout)))),
             compare("dropout_backward(dout, None)", seen["through"], dout, rtol=0, atol=0,
                     hints=("mask None means dropout was off (eval mode): return dout as it "
                            "is.",)),
@@ -532,7 +575,16 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                               "row.")),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
+        *derived_gradients(label, grads, oracle, ("dX", "dgamma", "dbeta")),
         unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
+
+
+def derived_gradients(label, grads, oracle, names) -> list[Verdict]:
+    """Each returned gradient against torch at round-off (the contract: derived), relative to
+    the largest of them (dX of a normalisation sums to zero over a batch by cancellation)."""
+    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in oracle)
+    return [compare_derived(f"{label}: {name}", got, want, scale=scale)
+            for name, got, want in zip(names, grads, oracle)]
 
 
 @register
@@ -540,6 +592,7 @@ class BatchnormBackward(Check):
     """batchnorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "batchnorm_backward_gradients"
+    derived = True
     rules = BATCHNORM_BACKWARD_RULES
     defaults = {"N": 6, "D": 4, "seed": 2, "eps": 1e-5}
 
@@ -760,6 +813,7 @@ def judge_l1(seen, params, lam, label) -> Verdict:
         if key not in weights:
             g_hints = [f"{key!r} is not a weight matrix: its gradient is all zeros."]
         verdicts.append(compare(f"{label}: grads[{key!r}]", g, want, hints=tuple(g_hints)))
+        verdicts.append(compare_derived(f"{label}: grads[{key!r}]", g, want, scale=lam))
     verdicts.append(unchanged(label, params, seen["after"],
                               "Do not modify the arrays of params in place."))
     return first_failure(*verdicts)
@@ -770,6 +824,7 @@ class L1PenaltyValues(CaseCheck):
     """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0."""
 
     name = "l1_penalty_values"
+    derived = True
     defaults = {"lam": 0.1, "seed": 0}
 
     def inputs(self, lam, seed, **_):
@@ -945,6 +1000,7 @@ def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
                        hints=(sum_hint, "dgamma needs the normalised input of every row.")),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
+        *derived_gradients(label, grads, oracle, ("dX", "dgamma", "dbeta")),
         unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
@@ -953,6 +1009,7 @@ class LayernormBackward(CaseCheck):
     """layernorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "layernorm_backward_gradients"
+    derived = True
     rules = LAYERNORM_BACKWARD_RULES
     defaults = {"N": 4, "D": 5, "seed": 2, "eps": 1e-5}
 
@@ -1058,6 +1115,7 @@ def judge_residual_backward(seen, case, label) -> Verdict:
                           "pre-activation is positive": dout + dout @ W.T},
                 hints=("X reaches out along two paths, the identity and the branch: dX is the "
                        "sum of what comes back along both.", at_zero)),
+        *derived_gradients(label, grads, oracle, ("dX", "dW", "db")),
         unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
@@ -1066,6 +1124,7 @@ class ResidualBackward(CaseCheck):
     """residual_backward: dX, dW, db match torch (relu'(0) = 0), strided inputs too."""
 
     name = "residual_backward_gradients"
+    derived = True
     rules = RESIDUAL_BACKWARD_RULES
     defaults = {"N": 6, "D": 4, "seed": 2}
 

@@ -1,0 +1,100 @@
+"""Derived means derived, and graded inputs are fresh (issues 20 and 21).
+
+A gradient the contract says is derived is compared with torch at round-off (finite
+differences fail) and complex numbers in its computation break a rule (complex-step
+differentiation is exact to round-off too). A visible check's ``seed`` is drawn afresh from
+the grading run's seed, so a record forged for the inputs a student can see fails.
+"""
+
+import numpy as np
+import pytest
+from nncourse.checking import find_check, fresh_seed, judge_seen, run_probe
+from nncourse.compare import DERIVED_RTOL, compare_derived
+from nncourse.derived import no_complex
+from nncourse.rules import RuleBroken
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_grad_exact(z):
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def sigmoid_grad_central(z):
+    return (sigmoid(z + 1e-5) - sigmoid(z - 1e-5)) / 2e-5
+
+
+def sigmoid_grad_complex_step(z):
+    return sigmoid(np.asarray(z) + 1e-20j).imag / 1e-20
+
+
+def test_a_derived_gradient_passes_and_central_differences_fail():
+    z = np.linspace(-4.0, 4.0, 17)
+    exact = sigmoid_grad_exact(z)
+    assert compare_derived("sigmoid_grad", exact, exact * (1 + 1e-15)).passed
+    verdict = compare_derived("sigmoid_grad", sigmoid_grad_central(z), exact)
+    assert not verdict.passed
+    assert "finite differences" in verdict.message
+    wrong = compare_derived("sigmoid_grad", sigmoid(z), exact)  # a wrong formula
+    assert not wrong.passed and "finite differences" not in wrong.message
+
+
+def test_the_round_off_bound_is_relative_to_the_gradient_s_scale():
+    big = np.array([1e6, -2e6, 3e6])
+    assert compare_derived("g", big * (1 + 1e-14), big).passed
+    assert not compare_derived("g", big * (1 + 10 * DERIVED_RTOL), big).passed
+    # an entry near zero by cancellation is judged against the scale, not against itself
+    assert compare_derived("g", np.array([1.0, 1e-16]), np.array([1.0, 0.0])).passed
+
+
+def test_complex_numbers_in_a_derived_computation_break_a_rule():
+    z = np.linspace(-3.0, 3.0, 7)
+    assert np.allclose(sigmoid_grad_complex_step(z), sigmoid_grad_exact(z), rtol=1e-14)
+    with pytest.raises(RuleBroken, match="complex"), no_complex("sigmoid_grad"):
+        sigmoid_grad_complex_step(z)
+    with no_complex("sigmoid_grad"):  # real arithmetic passes
+        sigmoid_grad_exact(z)
+    with no_complex("sigmoid_grad", active=False):  # checks of other functions: no watch
+        sigmoid_grad_complex_step(z)
+
+
+@pytest.mark.parametrize("name", ["sigmoid_grad_values", "sigmoid_grad_hidden"])
+def test_derived_checks_fail_complex_step_and_pass_the_formula(name, monkeypatch):
+    monkeypatch.setenv("NNCOURSE_CHECK_MODULES", "autograder.hidden")
+    check = find_check(name)
+    assert check.derived
+    good = run_probe(check, (sigmoid_grad_exact,), {}, seed=5)
+    assert good["raised"] is None and judge_seen(check, good, {}, 5).passed
+    bad = run_probe(check, (sigmoid_grad_complex_step,), {}, seed=5)
+    assert bad["raised"].startswith("RuleBroken") and "complex" in bad["raised"]
+    assert not judge_seen(check, bad, {}, 5).passed
+
+
+def test_a_visible_check_s_seed_is_the_written_one_when_self_checking_and_fresh_when_graded():
+    check = find_check("l2_penalty_values")
+    assert not check.fresh and "seed" in check.defaults
+    assert check.arguments({}, 0)["seed"] == check.defaults["seed"]
+    assert check.arguments({"seed": 7}, 0)["seed"] == 7
+    graded = {check.arguments({}, run)["seed"] for run in (11, 12, 13)}
+    assert len(graded) == 3 and check.defaults["seed"] not in graded
+    assert check.arguments({}, 11)["seed"] == fresh_seed(11, check.name, 0)
+
+
+def test_a_record_forged_for_the_visible_inputs_fails_under_grading():
+    """The answer computed for the inputs a student sees (run seed 0) is not the answer to
+    the inputs graded (another run seed): a forged record must compute the answer."""
+
+    def l2_penalty(params, lam):
+        grads = {k: (2 * lam * v if k.startswith("W") else np.zeros_like(v))
+                 for k, v in params.items()}
+        return lam * sum(float(np.sum(v ** 2)) for k, v in params.items()
+                         if k.startswith("W")), grads
+
+    check = find_check("l2_penalty_values")
+    seen_by_student = run_probe(check, (l2_penalty,), {}, seed=0)
+    assert judge_seen(check, seen_by_student, {}, 0).passed
+    assert not judge_seen(check, seen_by_student, {}, 4242).passed
+    assert judge_seen(check, run_probe(check, (l2_penalty,), {}, seed=4242), {}, 4242).passed
