@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 
 import numpy as np
@@ -462,19 +461,6 @@ class ParityDeepBuiltFrom(Check):
         return built_from_verdict(seen, all_patterns(n), n)
 
 
-def _units_digest(n: int, count: int) -> str:
-    return hashlib.sha256(f"nb02 chain of XORs: n = {n}, {count} hidden".encode()).hexdigest()
-
-
-#: digests of the right counts for the visible sizes (so this module does not print them)
-UNITS_DIGESTS = {
-    2: "54b9a72b7430167411ea715bc7f43c6cae92a585c76394de82f235d46f7fd6d7",
-    3: "a983161622cb04d32f55a5bad1e9def5dbba80332fba4dd07e82ee983f740a68",
-    4: "eeadf1229b6dc2be7c01a0daa866407724fa8ba72a5302c8356b0bcaa97ceef6",
-    5: "72c8e4b6c158295421803c12c6876693d8213b85055bf4b17d6255565daf8288",
-    8: "ae303c75da5b8152f377f20131aaa43e159fdbb6f19235620ef8b74ab6f2b858",
-}
-
 UNITS_HINTS = (
     "Draw the chain for n = 3 and mark every unit that is neither an input nor the final "
     "output; then count again for n = 4 and see what one more input adds.",
@@ -502,9 +488,32 @@ def units_verdicts(sizes, counts, expected) -> Verdict:
                            for n, got, right in zip(sizes, counts, expected, strict=True)))
 
 
+def units_growth_verdict(sizes, counts) -> Verdict:
+    """What a visible check can tell without holding the answer: each count is an int, and
+    every added input adds the same number of hidden units (one more XOR block each). The
+    exact counts are the grader's (parity_units_hidden_large): a count written here could be
+    read, and a digest of a small int is found by trying them all."""
+    for n, got in zip(sizes, counts, strict=True):
+        if isinstance(got, bool) or not isinstance(got, int):
+            return Verdict.fail(f"parity_units_deep({n}) returned {describe(got)}; a number of "
+                                "units is an int (return an int, not a float).", *UNITS_HINTS)
+        if got < 0:
+            return Verdict.fail(f"parity_units_deep({n}) returned {got}: a count of units is "
+                                "not negative.", *UNITS_HINTS)
+    steps = {(b - a) / (m - n) for (n, a), (m, b) in zip(zip(sizes, counts),
+                                                          zip(sizes[1:], counts[1:]))}
+    if len(steps) > 1 or min(steps) <= 0:
+        shown = ", ".join(f"n = {n}: {c}" for n, c in zip(sizes, counts))
+        return Verdict.fail(f"parity_units_deep gave {shown}: each added input adds one XOR "
+                            "block to the chain, so the count must grow by the same number "
+                            "of units for every added input.", *UNITS_HINTS)
+    return Verdict.ok()
+
+
 @register
 class ParityUnitsDeep(Check):
-    """Your parity_units_deep(n) is the number of hidden units in the chain of XORs (an int)."""
+    """Your parity_units_deep(n) is an int that grows by one block's worth of hidden units per
+    added input (the exact counts are checked by the grader)."""
 
     name = "parity_units_deep_values"
     SIZES = (2, 3, 4, 5, 8)
@@ -513,9 +522,7 @@ class ParityUnitsDeep(Check):
         return {"counts": [parity_units_deep(n) for n in self.SIZES]}
 
     def judge(self, seen):
-        return units_verdicts(self.SIZES, seen["counts"], [
-            next(c for c in range(10 * n + 10) if _units_digest(n, c) == UNITS_DIGESTS[n])
-            for n in self.SIZES])
+        return units_growth_verdict(self.SIZES, seen["counts"])
 
 
 def shallow_form(params, n) -> Verdict | tuple:
