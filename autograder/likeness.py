@@ -185,12 +185,35 @@ def code_tokens(node: ast.AST | str, keep: set[str] | frozenset[str] = KEEP,
     return tokens
 
 
-def likeness(first: list[str], second: list[str]) -> float:
-    """0-100: the longest common subsequence of two token streams over the shorter's length."""
-    shorter = min(len(first), len(second))
+LENGTH_RATIO = 0.6
+"""Below this ratio of lengths the shorter is not measured against itself alone (a short
+function would be "contained" in any long one): the longer's length counts too."""
+
+
+def score(common: int, first: int, second: int) -> float:
+    """0-100 from a common-subsequence length and the two lengths: over the shorter length
+    when the two are of comparable length, else Indel's ``2 common / (first + second)``."""
+    shorter, longer = min(first, second), max(first, second)
     if not shorter:
         return 0.0
-    return 100.0 * LCSseq.similarity(first, second) / shorter
+    if shorter >= LENGTH_RATIO * longer:
+        return 100.0 * common / shorter
+    return 200.0 * common / (first + second)
+
+
+def likeness(first: list[str], second: list[str]) -> float:
+    """0-100: how alike two token streams are (:func:`score` of their longest common
+    subsequence); lines added to one of two copies leave it near 100."""
+    return score(LCSseq.similarity(first, second), len(first), len(second))
+
+
+_CODES: dict[str, str] = {}
+
+
+def encoded(tokens: list[str]) -> str:
+    """The stream as a string, one character per distinct token (the same character for the
+    same token in every stream), for RapidFuzz's many-against-many ``cdist``."""
+    return "".join(_CODES.setdefault(token, chr(0x10000 + len(_CODES))) for token in tokens)
 
 
 def contained(part: list[str], whole: list[str]) -> float:

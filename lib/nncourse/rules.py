@@ -49,10 +49,13 @@ class Rules:
 
     built_from: names of the student's functions it must compute its result through.
     forbidden_calls: names of the student's functions it may not call.
+    derived: the contract says the result is derived by hand: no complex arithmetic
+    (complex-step differentiation is a numerical derivative exact to round-off).
     """
 
     built_from: tuple[str, ...] = ()
     forbidden_calls: tuple[str, ...] = ()
+    derived: bool = False
 
 
 MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
