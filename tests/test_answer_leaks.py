@@ -355,3 +355,20 @@ def test_the_code_finder_finds_the_old_checker_and_a_disguised_copy():
     assert code_leaks(graded, code_units("a disguised copy", ast.parse(longer)))
     gradcheck = [u for u in readable_code() if u[0].startswith("lib/nncourse/gradcheck.py")]
     assert gradcheck and not code_leaks(graded, gradcheck)
+
+
+def test_stored_expected_values_are_current():
+    """``nncourse/expected.py`` (the visible checks' stored expected values, numbers instead
+    of reference code) is what the grader's references compute now, for every case the
+    notebooks use; a check meets arguments it has no values for with a clear failure."""
+    from nncourse import expected
+    from nncourse.checking import find_check
+
+    from autograder.references import render, stored_table
+
+    assert render(stored_table()) == (ROOT / "lib" / "nncourse" / "expected.py").read_text(), \
+        "run `python -m autograder.references`"
+    assert expected.EXPECTED
+    verdict = find_check("bump_values").judge({}, left=0.0, right=1.0, height=3.0,
+                                               steepness=5.0, seed=99)
+    assert not verdict.passed and "arguments the notebook uses" in verdict.message

@@ -35,7 +35,7 @@ learning libraries, and ready-made solutions of graded exercises (``graphlib`` s
 topologically)."""
 
 FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.oracle",
-                     "nncourse.training")
+                     "nncourse.training", "nncourse.expected")
 """Course-library modules whose functions implement what the exercises grade."""
 
 
