@@ -42,16 +42,20 @@ from functools import cache
 from pathlib import Path
 
 from nncourse.rules import forbidden_module
+from rapidfuzz import process as _process
+from rapidfuzz.distance import LCSseq
 
 from autograder.assemble import instructor_cells, read_submission, released_form
-from autograder.notebooks import grade_id, nbgrader_meta
+from autograder.likeness import code_tokens, encoded, score
+from autograder.notebooks import ROOT, grade_id, nbgrader_meta
 from autograder.report import cell as csv_cell
 from autograder.submissions import Submission
 
 SIMILARITY_THRESHOLD = 95.0
-"""Pairs at or above this similarity (0-100) are reported."""
-MIN_SIMILAR_CHARS = 120
-"""Normalised functions shorter than this are too small to say anything by being alike."""
+"""Pairs at or above this similarity (0-100, :func:`autograder.likeness.score`) are reported."""
+MIN_SIMILAR_TOKENS = 40
+"""Normalised functions shorter than this (tokens) are too small to say anything by being
+alike."""
 MAX_PARTNERS = 5
 """Most similar classmates listed per student and function (then a count of the rest)."""
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -62,14 +66,8 @@ analysis runs in the grader's own process, so one notebook cannot take minutes o
 OUTSIDE = "(outside the answer cells)"
 HEADER = ["student", "notebook", "function", "rule", "detail"]
 
-try:  # nbgrader depends on RapidFuzz, so it is installed wherever the grader is
-    from rapidfuzz import fuzz as _fuzz
-    from rapidfuzz import process as _process
-
-    SIMILARITY_LIBRARY = "rapidfuzz"
-except ImportError:  # pragma: no cover - exercised only without nbgrader's dependencies
-    _fuzz = _process = None
-    SIMILARITY_LIBRARY = "difflib"
+SIMILARITY_LIBRARY = "rapidfuzz"
+"""Similarity is RapidFuzz's longest common subsequence (nbgrader depends on RapidFuzz)."""
 
 _INDIRECT_CALLS = {"__import__", "exec", "eval", "compile"}
 _GRADER_NAMES = {"check", "run_probe", "_publish", "judge_seen", "find_check", "REGISTRY",
@@ -140,11 +138,127 @@ def _dotted(node: ast.AST) -> str:
         return "?"
 
 
-def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
-              ) -> list[tuple[str, str]]:
-    """(rule, detail) of everything in ``tree`` that breaks the contract."""
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _bound_in(scope: ast.AST) -> tuple[set[str], set[str]]:
+    """(names bound in ``scope`` itself, names it declares global); nested scopes aside. A
+    name an import binds is not counted: whatever the scope, it is that module."""
+    bound: set[str] = set()
+    declared: set[str] = set()
+    nonlocal_: set[str] = set()
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        a = scope.args
+        bound |= {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+                  if x is not None}
+        todo = list(scope.body) if isinstance(scope.body, list) else [scope.body]
+    elif isinstance(scope, ast.ClassDef):
+        todo = list(scope.body)
+    else:  # a comprehension: its targets
+        todo = [g.target for g in scope.generators] + [
+            c for g in scope.generators for c in g.ifs]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            bound.add(node.id)
+        elif isinstance(node, ast.Global):
+            declared |= set(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            nonlocal_ |= set(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+            todo += [*node.decorator_list, *getattr(node, "bases", [])]
+            continue
+        if isinstance(node, _SCOPES):
+            continue
+        todo += list(ast.iter_child_nodes(node))
+    return bound - declared - nonlocal_, declared
+
+
+def local_loads(tree: ast.AST) -> set[int]:
+    """ids of the ``Name`` loads in ``tree`` that Python resolves to a function's (or a
+    lambda's, a comprehension's) own variable rather than to the notebook's globals: a
+    graded function's local ``t`` is not the ``torch`` a scratch cell imported as ``t``."""
+    local: set[int] = set()
+    todo: list[tuple[ast.AST, tuple]] = [(tree, ())]
+    while todo:
+        node, stack = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _SCOPES):
+                todo.append((child, (*stack, (child, *_bound_in(child)))))
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) \
+                    and _resolves_locally(child.id, stack):
+                local.add(id(child))
+            todo.append((child, stack))
+    return local
+
+
+def _resolves_locally(name: str, stack: tuple) -> bool:
+    for depth, (scope, bound, declared) in enumerate(reversed(stack)):
+        if name in declared:
+            return False
+        if isinstance(scope, ast.ClassDef) and depth > 0:
+            continue  # a class body's names are not visible in its methods
+        if name in bound:
+            return True
+    return False
+
+
+_COMPLEX_ATTRIBUTES = {"complex64", "complex128", "complex256", "complex_", "csingle",
+                       "cdouble", "clongdouble", "complexfloating", "imag", "iscomplexobj"}
+_COMPLEX_DTYPES = {"complex", "complex64", "complex128", "complex256", "c8", "c16", "c32",
+                   "F", "D", "G"}
+
+
+def _complex_arithmetic(tree: ast.AST) -> list[str]:
+    """What in ``tree`` computes with complex numbers (complex-step differentiation): a
+    complex constant (``1j``), ``complex(...)``, a complex dtype, ``.imag``."""
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex):
+            found.append(f"the complex number {_dotted(node)} (line {line})")
+        elif isinstance(node, ast.Name) and node.id == "complex":
+            found.append(f"complex (line {line})")
+        elif isinstance(node, ast.Attribute) and node.attr in _COMPLEX_ATTRIBUTES:
+            found.append(f".{node.attr} (line {line})")
+        elif isinstance(node, ast.keyword) and node.arg == "dtype" \
+                and isinstance(node.value, ast.Constant) and node.value.value in _COMPLEX_DTYPES:
+            found.append(f"dtype={node.value.value!r} (line {line})")
+    return found
+
+
+def _builtin_reached(node: ast.AST, module) -> bool:
+    """``x.exec``/``x.eval``/``x.__import__`` on anything (numpy has no such attribute: it is
+    the builtins module under some name), ``builtins.compile``, ``__builtins__['eval']``."""
+    if isinstance(node, ast.Attribute):
+        root = _root(node.value)
+        return node.attr in _INDIRECT_CALLS - {"compile"} or (
+            node.attr == "compile" and module(root) and root.id in ("builtins",
+                                                                     "__builtins__"))
+    return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+        and node.slice.value in _INDIRECT_CALLS and module(_root(node.value))
+
+
+def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
+              local: set[int] = frozenset()) -> list[tuple[str, str]]:
+    """(rule, detail) of everything in ``tree`` that breaks the contract. ``local``: ids of
+    the names that resolve to a function's own variable (:func:`local_loads`), which are
+    never the modules imported under the same name."""
+
+    def module(node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and id(node) not in local and \
+            node.id in modules | {"__builtins__"}
+
     found = []
     for node, _, path in _imports(tree):
+        if path.split(".")[0] == "builtins" and path.split(".")[-1] in \
+                _INDIRECT_CALLS | {"getattr", "globals", "vars"}:
+            found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
         if forbidden_module(path):
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
         if path.split(".")[0] == "importlib":
@@ -155,8 +269,12 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
     found += _tampering(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Name) and node.id == "__builtins__":
+            found.append(("indirect-import", f"uses __builtins__ (line {line})"))
+        elif _builtin_reached(node, module):
+            found.append(("indirect-import", f"uses {_dotted(node)} (line {line})"))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
-                and node.id in forbidden_names:
+                and node.id in forbidden_names and id(node) not in local:
             found.append(("forbidden-module", f"uses {node.id} ({forbidden_names[node.id]}, "
                           f"line {line})"))
         elif isinstance(node, ast.Call):
@@ -166,12 +284,12 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
                 found.append(("indirect-import", f"calls {name}() (line {line})"))
             elif name in ("getattr", "setattr", "delattr") and node.args:
                 root = _root(node.args[0])
-                if isinstance(root, ast.Name) and root.id in modules | {"__builtins__"}:
+                if module(root):
                     rule = "indirect-import" if name == "getattr" else "patches-library"
                     found.append((rule, f"{name}() on the module {_dotted(node.args[0])} "
                                   f"(line {line})"))
             elif isinstance(func, ast.Attribute) and func.attr in ("patch", "setattr") \
-                    and isinstance(_root(func), ast.Name) \
+                    and isinstance(_root(func), ast.Name) and id(_root(func)) not in local \
                     and _root(func).id in modules | {"monkeypatch", "mock", "patch"}:
                 found.append(("patches-library", f"{_dotted(func)}() (line {line})"))
             elif isinstance(func, ast.Attribute) and func.attr == "import_module":
@@ -191,7 +309,7 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str]
                 if isinstance(part, ast.Attribute | ast.Subscript) \
                         and isinstance(part.ctx, ast.Store | ast.Del):
                     root = _root(part)
-                    if isinstance(root, ast.Name) and root.id in modules | {"__builtins__"}:
+                    if module(root):
                         found.append(("patches-library", f"assigns {_dotted(part)} "
                                       f"(line {line})"))
     return found
@@ -349,52 +467,77 @@ def normalise(node: ast.AST, keep: set[str]) -> str:
     return ast.unparse(_Canonical(keep | _BUILTINS).visit(copy))
 
 
+def similarity_tokens(node: ast.AST, keep: set[str]) -> list[str]:
+    """``node`` as :mod:`autograder.likeness` compares it: identifiers renamed canonically,
+    docstrings, comments and dead code dropped, as a token stream."""
+    return code_tokens(node, keep)
+
+
 @cache
-def _solution_code(assignment: str, name: str) -> str | None:
+def _solution_tokens(assignment: str, name: str) -> tuple[str, ...] | None:
     """The instructor's ``name``, normalised like the students' (solution markers dropped)."""
     modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "math"}
     for kind, _, source, _ in instructor_cells(assignment):
         tree = _parse(source) if kind == "solution" else None
         for node in tree.body if tree else []:
             if getattr(node, "name", None) == name:
-                return normalise(node, modules)
+                return tuple(similarity_tokens(node, modules))
     return None
 
 
-def _ratio(first: str, second: str) -> float:
-    if _fuzz is not None:
-        return float(_fuzz.ratio(first, second))
-    import difflib
+@cache
+def library_functions() -> dict[str, list[str]]:
+    """``nncourse/<file>: <function>`` -> token stream, for every function and method of the
+    course library that a student receives (long enough to be compared)."""
+    found = {}
+    library = ROOT / "lib" / "nncourse"
+    for path in sorted(library.rglob("*.py")):
+        tree = _parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree) if tree else []:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                tokens = similarity_tokens(node, {"np", "numpy", "math"})
+                if len(tokens) >= MIN_SIMILAR_TOKENS:
+                    found[f"nncourse/{path.relative_to(library)}: {node.name}"] = tokens
+    return found
 
-    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() * 100
+
+@cache
+def _library_encoded() -> tuple[list[str], list[str], list[int]]:
+    functions = library_functions()
+    return (list(functions), [encoded(t) for t in functions.values()],
+            [len(t) for t in functions.values()])
 
 
-def _similar_to(reference: str, codes: dict[str, str], threshold: float
+def library_matches(tokens, threshold: float = SIMILARITY_THRESHOLD
+                    ) -> list[tuple[str, float]]:
+    """(library function, similarity) of every library function ``tokens`` is a copy of."""
+    names, texts, lengths = _library_encoded()
+    if not texts or not tokens:
+        return []
+    common = _process.cdist([encoded(list(tokens))], texts, scorer=LCSseq.similarity)[0]
+    found = [(name, score(int(c), len(tokens), length))
+             for name, c, length in zip(names, common, lengths, strict=True)]
+    return sorted([(n, v) for n, v in found if v >= threshold], key=lambda p: (-p[1], p[0]))
+
+
+def _similar_to(reference, codes: dict[str, list[str]], threshold: float
                 ) -> list[tuple[str, float]]:
-    return [(student, score) for student in sorted(codes)
-            if (score := _ratio(reference, codes[student])) >= threshold]
+    return [(student, value) for student in sorted(codes)
+            if (value := score(LCSseq.similarity(list(reference), codes[student]),
+                               len(reference), len(codes[student]))) >= threshold]
 
 
-def _similar_pairs(codes: dict[str, str], threshold: float) -> list[tuple[str, str, float]]:
+def _similar_pairs(codes: dict[str, list[str]], threshold: float
+                   ) -> list[tuple[str, str, float]]:
     students = sorted(codes)
-    texts = [codes[s] for s in students]
+    texts = [encoded(codes[s]) for s in students]
+    common = _process.cdist(texts, texts, scorer=LCSseq.similarity)
     pairs = []
-    if _process is not None:
-        matrix = _process.cdist(texts, texts, scorer=_fuzz.ratio, score_cutoff=threshold)
-        for i in range(len(students)):
-            for j in range(i + 1, len(students)):
-                if matrix[i][j] >= threshold:
-                    pairs.append((students[i], students[j], float(matrix[i][j])))
-        return pairs
-    import difflib
-
     for i in range(len(students)):
         for j in range(i + 1, len(students)):
-            matcher = difflib.SequenceMatcher(None, texts[i], texts[j], autojunk=False)
-            if matcher.real_quick_ratio() * 100 >= threshold \
-                    and matcher.quick_ratio() * 100 >= threshold \
-                    and (score := matcher.ratio() * 100) >= threshold:
-                pairs.append((students[i], students[j], score))
+            value = score(int(common[i][j]), len(texts[i]), len(texts[j]))
+            if value >= threshold:
+                pairs.append((students[i], students[j], value))
     return pairs
 
 
@@ -417,11 +560,16 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
     budget, left_out = MAX_NOTEBOOK_CHARS, 0
     order = sorted(enumerate(notebook.cells, 1),
                    key=lambda numbered: grade_id(numbered[1]) not in solution_ids)
+    answered: set[str] = set()
     for number, cell in order:
         gid = grade_id(cell)
         kind = cell.get("cell_type")
         answer = gid in solution_ids and (kind == "code" or (
             kind in ("markdown", "raw") and nbgrader_meta(cell).get("solution")))
+        if answer and gid in answered:
+            continue  # a second cell with an answer's id: the grader runs the first only
+        if answer:
+            answered.add(gid)
         if kind != "code" and not answer:
             continue
         if gid and not answer:
@@ -483,21 +631,22 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
                 helpers[node.name] = node
     for cell in cells:
         inside: set[int] = set()
+        local = local_loads(cell.tree)
         for node in cell.tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
                     and node.name in graded:
                 definitions[node.name] = (node, cell)
                 inside |= {id(n) for n in ast.walk(node)}
-                for rule, detail in _breaches(node, modules, forbidden_names):
+                for rule, detail in _breaches(node, modules, forbidden_names, local):
                     rows.add((node.name, rule, f"{detail} in {cell.where}"))
         rest = ast.Module(body=[n for n in cell.tree.body if id(n) not in inside],
                           type_ignores=[])
         owners = cell.graded if cell.answer and cell.graded else [OUTSIDE]
-        for rule, detail in _breaches(rest, modules, {}):
+        for rule, detail in _breaches(rest, modules, {}, local):
             for owner in owners:
                 rows.add((owner, rule, f"{detail} in {cell.where}"))
     rules = rules_of(assignment)
-    normalised: dict[str, str] = {}
+    normalised: dict[str, list[str]] = {}
     for name, (node, cell) in definitions.items():
         if not cell.answer:
             rows.add((name, "defined-outside", f"{name} is (re)defined in {cell.where}, "
@@ -514,8 +663,16 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
             if call in used:
                 rows.add((name, "forbidden-call", f"{name} uses {call}, which the contract "
                           "forbids here"))
+        if getattr(rule, "derived", False):
+            for owner, part in [(name, node)] + [(h, helpers[h]) for h in sorted(used)
+                                                 if h in helpers and h != name]:
+                where = cell.where if owner == name else f"its helper {owner}"
+                for detail in _complex_arithmetic(part):
+                    rows.add((name, "complex-arithmetic", f"uses {detail} in {where}: the "
+                              "contract says derived, and complex steps are a numerical "
+                              "derivative"))
         try:
-            normalised[name] = normalise(node, modules)
+            normalised[name] = similarity_tokens(node, modules)
         except (RecursionError, ValueError, SyntaxError):
             continue
     student = submission.student
@@ -527,10 +684,12 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
 
 
 def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_THRESHOLD,
-                   min_chars: int = MIN_SIMILAR_CHARS) -> list[list[str]]:
+                   min_tokens: int = MIN_SIMILAR_TOKENS) -> list[list[str]]:
     """Every row of ``integrity.csv``, sorted."""
     rows: list[list[str]] = []
-    codes: dict[tuple[str, str], dict[str, str]] = {}
+    codes: dict[tuple[str, str], dict[str, list[str]]] = {}
+    how = ("after renaming identifiers and dropping docstrings and dead code "
+           f"({SIMILARITY_LIBRARY})")
     for submission in submissions:
         try:
             found, normalised = analyse(submission)
@@ -539,27 +698,28 @@ def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_
                                   "unreadable", f"not analysed: {type(error).__name__}"]], {}
         rows += found
         for name, code in normalised.items():
-            if len(code) >= min_chars:
+            if len(code) >= min_tokens:
                 codes.setdefault((submission.assignment, name), {})[submission.student] = code
+                for where, value in library_matches(code, threshold)[:MAX_PARTNERS]:
+                    rows.append([submission.student, submission.assignment, name,
+                                 "matches-library", f"{value:.1f}% similar to the course "
+                                 f"library's {where} {how}"])
     for (assignment, name), by_student in codes.items():
-        reference = _solution_code(assignment, name)
+        reference = _solution_tokens(assignment, name)
         if reference is not None:
-            for student, score in _similar_to(reference, by_student, threshold):
+            for student, value in _similar_to(reference, by_student, threshold):
                 rows.append([student, assignment, name, "matches-solution",
-                             f"{score:.1f}% similar to the instructor's solution after "
-                             f"renaming identifiers and dropping docstrings "
-                             f"({SIMILARITY_LIBRARY})"])
+                             f"{value:.1f}% similar to the instructor's solution {how}"])
         partners: dict[str, list[tuple[str, float]]] = {}
-        for first, second, score in _similar_pairs(by_student, threshold):
-            partners.setdefault(first, []).append((second, score))
-            partners.setdefault(second, []).append((first, score))
+        for first, second, value in _similar_pairs(by_student, threshold):
+            partners.setdefault(first, []).append((second, value))
+            partners.setdefault(second, []).append((first, value))
         for one, others in partners.items():
             others.sort(key=lambda pair: (-pair[1], pair[0]))
-            for other, score in others[:MAX_PARTNERS]:
+            for other, value in others[:MAX_PARTNERS]:
                 rows.append([one, assignment, name, "similar",
-                             f"near-identical to {other}'s {name}: {score:.1f}% similar "
-                             f"after renaming identifiers and dropping docstrings "
-                             f"({SIMILARITY_LIBRARY})"])
+                             f"near-identical to {other}'s {name}: {value:.1f}% similar "
+                             f"{how}"])
             if len(others) > MAX_PARTNERS:
                 rows.append([one, assignment, name, "similar",
                              f"and {len(others) - MAX_PARTNERS} more students at or above "

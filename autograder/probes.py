@@ -9,7 +9,7 @@ the sandbox in which
   and only the module-level code those probes still use (an oracle that only judges call is
   gone, and so is an ``import torch`` that only they needed);
 - the gradient checker, the oracles and the torch trainer, reference implementations of
-  graded exercises, are stubs that raise;
+  graded exercises, and the visible checks' stored expected values are stubs that raise;
 - the rest (``check`` itself, data, plots, the rules) is copied as it is.
 
 The hidden checks are stripped the same way and never written into that copy: the job
@@ -27,7 +27,7 @@ from autograder.notebooks import ROOT
 
 LIBRARY = ROOT / "lib" / "nncourse"
 HIDDEN = ROOT / "autograder" / "hidden"
-STUBBED = ("gradcheck", "training", "oracle")
+STUBBED = ("gradcheck", "training", "oracle", "expected")
 """Library modules that implement graded ideas: replaced by stubs while grading."""
 
 

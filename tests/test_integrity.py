@@ -23,6 +23,7 @@ from autograder.notebooks import filled_notebook, solution_sources
 from autograder.submissions import Submission
 
 A = "01_neuron_and_xor"
+LIBRARY_MATCHES = integrity.library_matches  # the autouse fixture below silences it
 SOLUTION = solution_sources(A)
 N = len(filled_notebook(A, {}).cells)  # cells added by a student are N + 1, N + 2, ...
 ADDED = f"cell {N + 1} (not an answer cell)"
@@ -34,7 +35,8 @@ pytestmark = pytest.mark.timeout(180)  # every test here fails instead of hangin
 @pytest.fixture(autouse=True)
 def _no_similarity_noise(monkeypatch):
     """Rule tests look at rule rows only; similarity has its own tests."""
-    monkeypatch.setattr(integrity, "_solution_code", lambda assignment, name: None)
+    monkeypatch.setattr(integrity, "_solution_tokens", lambda assignment, name: None)
+    monkeypatch.setattr(integrity, "library_matches", lambda tokens, threshold=0: [])
 
 
 def submit(folder: Path, student: str, extra_cells: tuple[str, ...] = (), **answers: str
@@ -230,20 +232,12 @@ def test_near_identical_functions_are_paired_after_normalisation(tmp_path):
     assert library == "rapidfuzz"
     assert similar == [
         ["ann", A, "perceptron_train", "similar", "near-identical to ben's perceptron_train: "
-         f"100.0% similar after renaming identifiers and dropping docstrings ({library})"],
+         "100.0% similar after renaming identifiers and dropping docstrings and dead code "
+         f"({library})"],
         ["ben", A, "perceptron_train", "similar", "near-identical to ann's perceptron_train: "
-         f"100.0% similar after renaming identifiers and dropping docstrings ({library})"],
+         "100.0% similar after renaming identifiers and dropping docstrings and dead code "
+         f"({library})"],
     ]
-
-
-def test_difflib_gives_the_same_pairs_without_rapidfuzz(monkeypatch):
-    codes = {"ann": "def v0(v1):\n    return v1 * 2 + 1" * 5,
-             "ben": "def v0(v1):\n    return v1 * 2 + 1" * 5,
-             "cy": "def v0(v1, v2):\n    for v3 in v1:\n        v2 += v3" * 5}
-    fast = integrity._similar_pairs(codes, 95)
-    monkeypatch.setattr(integrity, "_process", None)
-    monkeypatch.setattr(integrity, "_fuzz", None)
-    assert integrity._similar_pairs(codes, 95) == fast == [("ann", "ben", 100.0)]
 
 
 def test_grade_writes_integrity_csv_with_exact_ids(tmp_path):
@@ -356,3 +350,156 @@ def test_a_written_answer_is_prose_and_never_reported(tmp_path):
              "`np.allclose = lambda *a: True` would be cheating.\n\nimport torch\n")
     written = next(gid for gid, text in SOLUTION.items() if gid.startswith("written_"))
     assert rule_rows(submit(tmp_path, "kim", **{written: prose})) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# scopes, aliases, dead code, the graded cell, the library, complex arithmetic (issue 20)
+
+
+def test_a_local_name_is_not_a_module_imported_elsewhere_under_that_name(tmp_path):
+    """``import torch as t`` in a scratch cell; the graded function's own local ``t`` (an
+    argument, an assignment, a loop or comprehension variable) is not torch. A function that
+    reads the global ``t`` is still reported."""
+    local = submit(tmp_path, "lia", extra_cells=("import torch as t",), sigmoid=(
+        "def sigmoid(z):\n    t = np.asarray(z, dtype=float)\n"
+        "    out = [1.0 / (1.0 + np.exp(-t)) for t in [t]][0]\n    return out\n"),
+        neuron="def neuron(x, w, b, activation=None, t=None):\n"
+               "    z = x @ w + b\n    return sigmoid(z) if t is None else t(z)\n")
+    reads = submit(tmp_path, "max", extra_cells=("import torch as t",), sigmoid=(
+        "def sigmoid(z):\n    def inner(u):\n        return t.sigmoid(t.as_tensor(u))\n"
+        "    return inner(z).numpy()\n"))
+    rows = rule_rows(local, reads)
+    assert [row for row in rows if row[0] == "lia"] == [
+        ("lia", OUTSIDE, "forbidden-module", f"imports torch (line 1) in {ADDED}")]
+    assert ("max", "sigmoid", "forbidden-module", f"uses t (from torch, imported in {ADDED}, "
+            "line 3) in answer cell 'sigmoid'") in rows
+
+
+@pytest.mark.parametrize("code", [
+    "import builtins\n\ndef sigmoid(z):\n    builtins.exec('y = 1')\n    return 0.5 + 0 * z\n",
+    "import builtins as b\n\ndef sigmoid(z):\n    run = b.eval\n    return run('0.5') + 0 * z\n",
+    "import builtins\n\ndef sigmoid(z):\n"
+    "    return getattr(builtins, 'ev' + 'al')('0.5') + 0 * z\n",
+    "def sigmoid(z):\n    return __builtins__['eval']('0.5') + 0 * z\n",
+    "def sigmoid(z):\n    return __builtins__.eval('0.5') + 0 * z\n",
+    "from builtins import eval as run\n\ndef sigmoid(z):\n    return run('0.5') + 0 * z\n",
+    "def sigmoid(z):\n    me = __import__('builtins')\n    return me.eval('0.5') + 0 * z\n",
+])
+def test_exec_and_eval_reached_through_builtins_are_indirect(tmp_path, code):
+    """``builtins.exec``, ``getattr(builtins, ...)``, ``__builtins__[...]`` and aliases of
+    them are indirect calls like ``exec`` itself."""
+    rows = rule_rows(submit(tmp_path, "ivy", sigmoid=code))
+    assert any(row[1] == "sigmoid" and row[2] == "indirect-import" for row in rows), rows
+
+
+DEAD = ("    padding_{i} = np.zeros((3, 3)) + np.ones(3) * {i}.0 - np.eye(3)\n"
+        "    if False:\n        print('never {i}')\n")
+
+
+def with_dead_line(source: str, tag: int) -> str:
+    """``source`` with dead lines after its docstring-free first statement."""
+    lines = source.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("def ")) + 1
+    while lines[first].strip().startswith(('"""', "'")) or lines[first - 1].rstrip().endswith(
+            ("(", ",")) or not lines[first].strip():
+        first += 1
+        if lines[first - 1].strip().endswith('"""') and lines[first - 1].strip() != '"""':
+            break
+    return "".join(lines[:first]) + DEAD.format(i=tag) + "".join(lines[first:])
+
+
+def test_dead_code_does_not_hide_two_copies(tmp_path):
+    """Two renamed copies of one function, each with its own dead lines, are still paired;
+    an independent answer is not."""
+    first = with_dead_line(renamed(REFERENCE), 1)
+    second = with_dead_line(REFERENCE, 2)
+    assert "padding_1" in first and "padding_2" in second
+    ast.parse(first), ast.parse(second)
+    rows = integrity_rows([submit(tmp_path, "ann", perceptron_train=first),
+                           submit(tmp_path, "ben", perceptron_train=second)])
+    assert [(r[0], r[3]) for r in rows if r[2] == "perceptron_train"] == [
+        ("ann", "similar"), ("ben", "similar")]
+
+
+def test_the_reported_cell_is_the_one_the_grader_grades(tmp_path):
+    """Two cells with one answer's grade id: the grader runs the first (a shortcut that never
+    uses neuron); the report reads that one, not the honest-looking second copy, which the
+    grader never runs."""
+    shortcut = ("def xor_network(X):\n    X = np.asarray(X, dtype=float)\n"
+                "    return (X[..., 0] != X[..., 1]).astype(float)\n")
+    notebook = filled_notebook(A, dict(SOLUTION, xor_network=shortcut))
+    index = next(i for i, c in enumerate(notebook.cells)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "xor_network")
+    duplicate = nbformat.from_dict(dict(notebook.cells[index]))
+    duplicate.source = SOLUTION["xor_network"] + "\nimport torch\n"
+    duplicate.id = "a-second-copy"
+    notebook.cells.insert(index + 1, duplicate)
+    path = tmp_path / f"dee_{A}.ipynb"
+    nbformat.write(notebook, path)
+    rows = rule_rows(Submission("dee", A, path))
+    assert [r[1:3] for r in rows] == [("xor_network", "built-from")] * 2, rows
+
+
+def test_a_copy_of_the_library_is_reported(tmp_path, monkeypatch):
+    """A graded function that is a library function with every name changed is a row that
+    names the library function."""
+    library = ("def finite_difference_gradient(f, x, eps=1e-6):\n"
+               "    x = np.array(x, dtype=np.float64, order='C')\n"
+               "    grad = np.zeros_like(x)\n"
+               "    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)\n"
+               "    for i in range(flat_x.size):\n"
+               "        saved = flat_x[i]\n        flat_x[i] = saved + eps\n"
+               "        f_plus = float(f(x))\n        flat_x[i] = saved - eps\n"
+               "        f_minus = float(f(x))\n        flat_x[i] = saved\n"
+               "        flat_grad[i] = (f_plus - f_minus) / (2 * eps)\n    return grad\n")
+    monkeypatch.setattr(integrity, "library_matches", LIBRARY_MATCHES)
+    integrity._library_encoded.cache_clear()
+    monkeypatch.setattr(integrity, "library_functions", lambda: {
+        "nncourse/gradcheck.py: finite_difference_gradient":
+            integrity.similarity_tokens(ast.parse(library).body[0], {"np"})})
+    copy = with_dead_line(renamed(library).replace("finite_difference_gradient",
+                                                   "perceptron_train"), 3)
+    rows = integrity_rows([submit(tmp_path, "lou", perceptron_train=copy),
+                           submit(tmp_path, "kim")])
+    integrity._library_encoded.cache_clear()
+    found = [row for row in rows if row[3] == "matches-library"]
+    assert [(r[0], r[2]) for r in found] == [("lou", "perceptron_train")]
+    assert "nncourse/gradcheck.py: finite_difference_gradient" in found[0][4]
+
+
+def test_the_real_library_matches_no_solution():
+    """No graded solution is a copy of a library function (the comparison runs on the real
+    library: it holds functions to compare with)."""
+    functions = integrity.library_functions()
+    assert len(functions) > 100
+    for assignment in ("01_neuron_and_xor", "03_jacobians_and_chain_rule"):
+        for name in integrity._graded_names(assignment):
+            reference = integrity._solution_tokens(assignment, name)
+            if reference:
+                assert not LIBRARY_MATCHES(reference), (assignment, name)
+
+
+COMPLEX_STEP = ("def sigmoid_grad(z):\n    z = np.asarray(z, dtype=float)\n"
+                "    h = 1e-20\n    s = sigmoid(z + 1j * h)\n    return s.imag / h\n")
+
+
+@pytest.mark.parametrize("code", [
+    COMPLEX_STEP,
+    "def sigmoid_grad(z):\n    w = np.asarray(z, dtype=np.complex128) + complex(0, 1e-20)\n"
+    "    return np.imag(sigmoid(w)) * 1e20\n",
+    "def sigmoid_grad(z):\n    w = np.array(z, dtype='complex') + 1e-20j\n"
+    "    return sigmoid(w).imag / 1e-20\n",
+])
+def test_complex_arithmetic_in_a_derived_function_is_a_breach(tmp_path, code):
+    """Complex-step differentiation in a function the contract says is derived: a row; the
+    same notebook's numerical_gradient (not derived) may use anything numpy offers."""
+    from autograder.notebooks import filled_notebook as fill
+
+    assignment = "03_jacobians_and_chain_rule"
+    notebook = fill(assignment, dict(solution_sources(assignment), sigmoid_grad=code))
+    path = tmp_path / f"cas_{assignment}.ipynb"
+    nbformat.write(notebook, path)
+    rows = rule_rows(Submission("cas", assignment, path))
+    assert {r[:3] for r in rows} == {("cas", "sigmoid_grad", "complex-arithmetic")}, rows
+    assert rules_of(assignment)["sigmoid_grad"].derived
+    assert not rules_of(assignment)["numerical_gradient"].derived

@@ -16,7 +16,6 @@ from nncourse.checks.nb02 import (
     pieces_function,
     pieces_verdict,
     probe_built_from,
-    reference_bump,
     shallow_verdict,
     strided,
     tent_points,
@@ -25,6 +24,8 @@ from nncourse.checks.nb02 import (
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
+
+from autograder.references import reference_bump
 
 
 @register

@@ -35,7 +35,7 @@ learning libraries, and ready-made solutions of graded exercises (``graphlib`` s
 topologically)."""
 
 FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.oracle",
-                     "nncourse.training")
+                     "nncourse.training", "nncourse.expected")
 """Course-library modules whose functions implement what the exercises grade."""
 
 
@@ -49,10 +49,13 @@ class Rules:
 
     built_from: names of the student's functions it must compute its result through.
     forbidden_calls: names of the student's functions it may not call.
+    derived: the contract says the result is derived by hand: no complex arithmetic
+    (complex-step differentiation is a numerical derivative exact to round-off).
     """
 
     built_from: tuple[str, ...] = ()
     forbidden_calls: tuple[str, ...] = ()
+    derived: bool = False
 
 
 MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"

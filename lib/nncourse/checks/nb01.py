@@ -33,21 +33,28 @@ XOR_BUILT_FROM = ("xor_network must be computed with neuron() and logic_gate_wei
                   "it computed XOR another way")
 
 
+def _layer_draws(rng, dims) -> list:
+    """Uniform draws for each layer i: (dims[i], dims[i+1]) entries and dims[i+1] more."""
+    layers = []
+    for i in range(len(dims) - 1):
+        scale = 1.7 / np.sqrt(dims[i])  # uniform on +-1.7/sqrt(d_in): variance near 1/d_in
+        layers.append((rng.uniform(-scale, scale, size=(dims[i + 1], dims[i])),
+                       rng.uniform(-1.7, 1.7, size=2 * dims[i + 1])))
+    return layers
+
+
 def random_mlp(dims, seed):
     """Weights and biases for a probe: (dims[i], dims[i+1]) and (dims[i+1],)."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(dims[:-1], dims[1:])]
-    biases = [rng.normal(size=b) for b in dims[1:]]
-    return weights, biases
+    layers = _layer_draws(np.random.default_rng(seed), dims)
+    return ([np.ascontiguousarray(w.T) for w, _ in layers],
+            [np.array(b[: len(b) // 2]) for _, b in layers])
 
 
 def strided_mlp(dims, seed):
     """Like :func:`random_mlp`, but every array is a non-contiguous view: each weight is the
     transpose of a stored matrix, each bias every other entry of a longer vector."""
-    rng = np.random.default_rng(seed)
-    weights = [(rng.normal(size=(b, a)) / np.sqrt(a)).T for a, b in zip(dims[:-1], dims[1:])]
-    biases = [rng.normal(size=2 * b)[::2] for b in dims[1:]]
-    return weights, biases
+    layers = _layer_draws(np.random.default_rng(seed), dims)
+    return [w.T for w, _ in layers], [b[::2] for _, b in layers]
 
 
 def strided(matrix: np.ndarray) -> np.ndarray:

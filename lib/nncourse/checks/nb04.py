@@ -39,10 +39,16 @@ MLP_PARTS = ("linear_forward", "linear_backward", "relu_forward", "relu_backward
              "softmax_cross_entropy")
 """The student's functions mlp_loss_and_grads must be built from (the contract)."""
 
+DERIVED = Rules(derived=True)
+"""A gradient derived by hand: no complex arithmetic (complex steps are numerical)."""
+
 RULES = {
-    # Every graded function of this notebook is numpy-only (the default rules); this one is
-    # also *built from* the layer functions written before it.
-    "mlp_loss_and_grads": Rules(built_from=MLP_PARTS),
+    # Every graded function of this notebook is numpy-only (the default rules); the
+    # gradients are derived, and mlp_loss_and_grads is also *built from* the layer functions
+    # written before it.
+    "Value": DERIVED, "linear_backward": DERIVED, "relu_backward": DERIVED,
+    "sigmoid_backward": DERIVED, "softmax_cross_entropy": DERIVED,
+    "mlp_loss_and_grads": Rules(built_from=MLP_PARTS, derived=True),
 }
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The two-layer network of the notebook is ``linear -> relu -> linear -> softmax
 cross-entropy`` with ``params = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}``. The
 judges compute every expectation themselves: forward passes and gradients with torch
-(:mod:`nncourse.oracle`), finite differences of a numpy loss, and properties of random batches.
+(:mod:`nncourse.oracle`), finite differences of the oracle's (torch) loss, and properties
+of random batches.
 """
 
 from __future__ import annotations
@@ -31,23 +32,15 @@ RULES = {"batch_gradient_by_loop": LOOP_RULES, "batch_gradient_vectorized": VECT
 # ---------------------------------------------------------------- fixtures and calls
 
 
-def numpy_loss(params: dict, X: np.ndarray, y: np.ndarray) -> float:
-    """The oracle's loss in plain numpy: finite differences need many cheap evaluations."""
-    scores = np.maximum(X @ params["W1"] + params["b1"], 0.0) @ params["W2"] + params["b2"]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())
-
-
 def numeric_gradients(params: dict, X: np.ndarray, y: np.ndarray) -> dict:
-    """Centred finite differences of :func:`numpy_loss` for every key."""
+    """Centred finite differences of the oracle's loss (torch) for every key."""
     grads = {}
     for key in KEYS:
         work = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
 
         def f(value, key=key, work=work):
             work[key] = value
-            return numpy_loss(work, X, y)
+            return two_layer_loss(work, X, y)
 
         grads[key] = finite_difference_gradient(f, work[key].copy())
     return grads

@@ -20,9 +20,9 @@ from nncourse.verdict import Verdict, first_failure
 # ----------------------------------------------------------------------------- helpers
 
 # A backward pass is written out, not obtained by differentiating the forward numerically.
-BATCHNORM_BACKWARD_RULES = Rules(forbidden_calls=("batchnorm_forward",))
-LAYERNORM_BACKWARD_RULES = Rules(forbidden_calls=("layernorm_forward",))
-RESIDUAL_BACKWARD_RULES = Rules(forbidden_calls=("residual_forward",))
+BATCHNORM_BACKWARD_RULES = Rules(forbidden_calls=("batchnorm_forward",), derived=True)
+LAYERNORM_BACKWARD_RULES = Rules(forbidden_calls=("layernorm_forward",), derived=True)
+RESIDUAL_BACKWARD_RULES = Rules(forbidden_calls=("residual_forward",), derived=True)
 NOT_IN_PLACE = "Do not modify the inputs in place; build new arrays."
 
 
@@ -1660,8 +1660,9 @@ class TrainRegularizedEarlyStopping(CaseCheck):
 
 
 RULES = {
-    "l1_penalty": Rules(), "soft_threshold": Rules(), "l2_penalty": Rules(),
-    "dropout_forward": Rules(), "dropout_backward": Rules(), "batchnorm_forward": Rules(),
+    "l1_penalty": Rules(derived=True), "soft_threshold": Rules(),
+    "l2_penalty": Rules(derived=True), "dropout_forward": Rules(),
+    "dropout_backward": Rules(derived=True), "batchnorm_forward": Rules(),
     "batchnorm_backward": BATCHNORM_BACKWARD_RULES, "layernorm_forward": Rules(),
     "layernorm_backward": LAYERNORM_BACKWARD_RULES, "residual_forward": Rules(),
     "residual_backward": RESIDUAL_BACKWARD_RULES, "early_stopping": Rules(),
@@ -1669,4 +1670,5 @@ RULES = {
     "train_regularized": Rules(built_from=TRAIN_COLLABORATORS),
 }
 """The rules of every graded function: numpy only (no torch, no course-library checker);
-train_regularized is built from the notebook's own regularisers."""
+the gradients are derived (no complex arithmetic); train_regularized is built from the
+notebook's own regularisers."""
