@@ -505,7 +505,7 @@ def batchnorm_gradients(X, gamma, beta, dout, eps):
     return numeric, oracle
 
 
-def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
+def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdict:
     X, gamma, beta, _, _, dout = case
     N = X.shape[0]
     numeric, oracle = batchnorm_gradients(X, gamma, beta, dout, eps)
@@ -515,10 +515,11 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                             f"{describe(grads)}.")
     dX = np.asarray(grads[0], dtype=np.float64)
     dx_hints = ["The batch mean and variance depend on every row of X, so dX has two extra "
-                "paths besides the direct one through x_hat.",
-                "Go back through the graph of section 3 one node at a time; steps 4 and 6 "
-                "(the two mean nodes) are the ones to check. For every column, dX must sum "
-                "to zero over the batch."]
+                "paths besides the direct one through x_hat. For every column, dX must sum "
+                "to zero over the batch.",
+                dx_idea or "Go back through the graph of section 3 one node at a time: where "
+                "a node feeds several others, add what comes back on each edge; a node "
+                "shared by every row (the mean, the variance) collects a sum over the batch."]
     if dX.shape == X.shape and np.allclose(dX, dout * gamma / np.sqrt(X.var(0) + eps)):
         dx_hints[0] = ("Your dX is dout * gamma / sqrt(var + eps): it treats the batch mean and "
                        "variance as constants, but they depend on X too.")
@@ -1611,3 +1612,36 @@ RULES = {
 }
 """The rules of every graded function: numpy only (no torch, no course-library checker);
 train_regularized is built from the notebook's own regularisers."""
+
+
+# ----------------------------------------------------------------------------- batch norm,
+# the simplified backward (new 2026-12-06)
+
+BATCHNORM_ALT_RULES = Rules(forbidden_calls=("batchnorm_forward", "batchnorm_backward"))
+"""The closed form is written out: not the node-by-node function, not the forward pass."""
+RULES["batchnorm_backward_alt"] = BATCHNORM_ALT_RULES
+ALT_DX_IDEA = ("Substitute your node-by-node bars into each other: what the mean and the "
+               "variance send back to a row is the same for every row, a batch sum (per "
+               "column) of dout or of dout * x_hat, times factors of gamma, the inverse "
+               "standard deviation and the batch size.")
+
+
+@register
+class BatchnormBackwardAlt(BatchnormBackward):
+    """batchnorm_backward_alt: dX, dgamma, dbeta match finite differences and torch."""
+
+    name = "batchnorm_backward_alt_gradients"
+    rules = BATCHNORM_ALT_RULES
+    defaults = {"N": 7, "D": 4, "seed": 3, "eps": 1e-5}
+
+    def inputs(self, N, D, seed, eps, **_):
+        return {**super().inputs(N=N, D=D, seed=seed, eps=eps),
+                "label": f"batchnorm_backward_alt on X ({N}, {D})"}
+
+    def probe(self, batchnorm_forward, batchnorm_backward_alt, **args):
+        return super().probe(batchnorm_forward, batchnorm_backward_alt, **args)
+
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        return judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"],
+                                        dx_idea=ALT_DX_IDEA)
