@@ -159,7 +159,7 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
                 returned = check.probe(*student, **check.arguments(args), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
-            seen["raised"] = None
+            seen.setdefault("raised", None)  # a probe may report what it caught itself
         except Exception as error:
             seen = {"raised": f"{type(error).__name__}: {error}"[:2000]}
     seen["warnings"] = sorted({str(w.message)[:300] for w in caught})[:10]
@@ -176,7 +176,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             "says which of yours it must be built from.")
     if raised:
         if raised.startswith("NotImplementedError"):
-            return Verdict.fail(
+            return Verdict.not_yet(
                 f"{check.name}: not implemented yet.",
                 "Replace the `raise NotImplementedError()` line with your code, then run the "
                 "cell that defines the function again.")
