@@ -205,3 +205,37 @@ def test_an_untouched_value_class_is_not_yet_rather_than_failures():
         ran = nbformat.v4.new_code_cell(cell.source, execution_count=1)
         ran.outputs = outputs
         assert judge_cell(ran)[0] == NOT_YET, grade_id(cell)
+
+
+def test_the_second_hint_layer_follows_every_generic_verdict():
+    """A nan, a warning, an exception or a broken rule answers before a check's judge: its
+    verdict still has a second layer (``hints=2`` shows something new), for every check."""
+    import importlib
+    import pkgutil
+
+    from nncourse.checking import REGISTRY, judge_seen
+
+    import autograder.hidden
+
+    importlib.import_module("nncourse.checks")
+    for module in pkgutil.iter_modules(autograder.hidden.__path__):
+        importlib.import_module(f"autograder.hidden.{module.name}")
+    probes = {"nan": {"raised": None, "warnings": [], "out": [float("nan")]},
+              "warning": {"raised": None, "warnings": ["overflow encountered in exp"],
+                          "out": [0.0]},
+              "raised": {"raised": "ZeroDivisionError: division by zero", "warnings": []},
+              "rule": {"raised": "RuleBroken: f imported torch", "warnings": []},
+              "stub": {"raised": "NotImplementedError: ", "warnings": []}}
+    checked = 0
+    for check in REGISTRY.values():
+        for kind, seen in probes.items():
+            if (kind == "nan" and not check.finite_outputs) or (
+                    kind == "warning" and not check.warnings_fail):
+                continue
+            verdict = judge_seen(check, seen, {})
+            assert not verdict.passed
+            assert len(verdict.hints) >= 2 and verdict.hints[0] != verdict.hints[1], (
+                check.name, kind)
+            assert verdict.render(max_hints=2) != verdict.render(max_hints=1)
+            checked += 1
+    assert checked > 100

@@ -727,6 +727,7 @@ class SoftmaxStable(Check):
     name = "softmax_stable"
     rules = NUMPY_ONLY
     warnings_fail = True
+    stability_idea = STABLE_HINTS[1]
     LABELS = {"one": "softmax([1000, 999, 998])",
               "batch": "softmax of rows with entries of magnitude 1000 and different maxima "
                        "(1000, 1000, -999, -1499)"}
@@ -1360,6 +1361,8 @@ class SoftmaxVjpValues(Check):
     rules = VJP
     fresh = True
     warnings_fail = True
+    stability_idea = ("Section 5: compute the probabilities with your stable softmax (it "
+                      "may be called here) instead of exponentiating the raw scores.")
     defaults = {"k": 5, "seed": 0}
 
     def inputs(self, k, seed, run_seed):
