@@ -167,7 +167,7 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
                 else "Each entry is either dropped (factor 0) or kept and scaled by one "
                 "constant that depends on p only.")
         return Verdict.fail(f"{name}: mask holds values {odd.tolist()}; expected only 0 and "
-                            f"{scale:.4g} for p = {p}.", hint,
+                            f"one other value, the same for every survivor (p = {p}).", hint,
                             "Section 2: the survivors' factor is the one that keeps the "
                             "expected output equal to the input (redo the E[a] example for a "
                             "general p).")
@@ -753,7 +753,10 @@ def judge_l1(seen, params, lam, label) -> Verdict:
         want = torch_gradient(lambda t: lam * t.abs().sum(), array)[0] if key in weights \
             else np.zeros_like(array)
         g = np.asarray(seen["grads"][key], dtype=np.float64)
-        g_hints = ["Away from 0 the slope of lam * |w| is lam or -lam; at exactly 0 use 0."]
+        g_hints = ["Compare your gradient with the penalty's slope at single weights: a "
+                   "positive one, a negative one, and one that is exactly 0.",
+                   "Section 1b: |w| is a straight line on each side of 0; the gradient is "
+                   "its slope there, scaled by lam, with the lesson's convention at the kink."]
         if key in weights and g.shape == array.shape and not np.allclose(g, want) \
                 and np.allclose(g[array != 0], want[array != 0]):
             g_hints.insert(0, f"grads[{key!r}] is right except where the weight is exactly 0: "
@@ -806,18 +809,21 @@ def judge_soft_threshold(seen, case, label) -> Verdict:
         got = np.asarray(seen[key], dtype=np.float64)
         verdicts.append(compare(
             f"{label}: soft_threshold(W {W.shape}, t={t})", got, torch_softshrink(W, t),
-            mistakes={"small entries crossed zero: that is a subgradient step, not the proximal "
-                      "step; entries with |w| <= t must become exactly 0": W - t * np.sign(W)},
-            hints=("Every entry moves towards 0 by t, and stops at 0 instead of crossing it.",
+            mistakes={"entries near 0 crossed zero: that is a subgradient step, not the "
+                      "proximal step of the lesson": W - t * np.sign(W)},
+            hints=("Compare entries below, at and above t in size, of both signs: which of "
+                   "them come out wrong?",
                    "Work out the three cases of the proximal step in the lesson (positive, "
                    "negative, zero minimiser).")))
         small = np.abs(W) <= t
         if got.shape == W.shape and np.any(got[small] != 0.0):
             verdicts.append(Verdict.fail(
                 f"{label}: soft_threshold(W, t={t}) left {int(np.sum(got[small] != 0))} "
-                f"entries with |w| <= t non-zero (largest {np.abs(got[small]).max():.2e}); "
-                "they must be exactly 0.",
-                "The proximal step gives exact zeros: no tolerance, no tiny leftovers."))
+                f"entries near 0 non-zero (largest {np.abs(got[small]).max():.2e}) that the "
+                "proximal step sends to exactly 0.",
+                "The proximal step gives exact zeros: no tolerance, no tiny leftovers.",
+                "Work out the lesson's third case (a minimiser at 0): for which inputs "
+                "does it happen?"))
     verdicts.append(unchanged(label, {"W": case["wide"][0]}, {"W": seen["wide_after"]},
                               "Do not modify W in place; return a new array."))
     return first_failure(*verdicts)
