@@ -33,6 +33,19 @@ if os.environ.get("NNCOURSE_EXCHANGE"):
 c.CourseDirectory.assignment_id = ""
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A paste area (a solution region at the top level of a cell) gets no `raise` in the release,
+# so "Run All" reaches the lesson (course/release_stubs.py); the rest is nbgrader's pipeline.
+import sys  # noqa: E402
+
+sys.path.insert(0, HERE)
+from nbgrader.converters.generate_assignment import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearSolutions  # noqa: E402
+from release_stubs import ClearSolutionsPasteAreas  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    ClearSolutionsPasteAreas if step is ClearSolutions else step
+    for step in GenerateAssignment.class_traits()["preprocessors"].default()]
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 

@@ -176,3 +176,66 @@ def test_a_written_answer_is_left_to_the_instructor():
     answered = next(c for c in notebook.cells if grade_id(c) == written[0].answer)
     answered.source = "No: the four conditions contradict each other."
     assert written_answers(notebook)[0].answered
+
+
+def test_an_untouched_value_class_is_not_yet_rather_than_failures():
+    """Notebook 04's Value stub, as released, makes each of its test cells "not yet"
+    (each check catches the stub's NotImplementedError itself, or reports it as its data)."""
+    import numpy as np
+    from nncourse.checking import PROBE_MIME, find_check, run_probe
+    from nncourse.plain import encode
+
+    assignment = next(a for a in RELEASED if a.startswith("04"))
+    notebook = release_notebook(assignment)
+    namespace = {"np": np}
+    exec(next(c.source for c in notebook.cells  # noqa: S102 - the released stub
+              if c.cell_type == "code" and c.source.startswith("class Value")), namespace)
+    cells = [c for c in notebook.cells if is_graded(c) and not is_solution(c)
+             and "Value)" in c.source and "check(" in c.source]
+    assert len(cells) >= 3
+    for cell in cells:
+        outputs = []
+        for line in cell.source.splitlines():
+            if not line.startswith("check("):
+                continue
+            name = line.split('"')[1]
+            seen = run_probe(find_check(name), (namespace["Value"],), {})
+            payload = encode({"check": name, "args": {}, "seen": seen})
+            outputs.append(nbformat.v4.new_output("display_data", data={PROBE_MIME: payload}))
+        ran = nbformat.v4.new_code_cell(cell.source, execution_count=1)
+        ran.outputs = outputs
+        assert judge_cell(ran)[0] == NOT_YET, grade_id(cell)
+
+
+def test_the_second_hint_layer_follows_every_generic_verdict():
+    """A nan, a warning, an exception or a broken rule answers before a check's judge: its
+    verdict still has a second layer (``hints=2`` shows something new), for every check."""
+    import importlib
+    import pkgutil
+
+    from nncourse.checking import REGISTRY, judge_seen
+
+    import autograder.hidden
+
+    importlib.import_module("nncourse.checks")
+    for module in pkgutil.iter_modules(autograder.hidden.__path__):
+        importlib.import_module(f"autograder.hidden.{module.name}")
+    probes = {"nan": {"raised": None, "warnings": [], "out": [float("nan")]},
+              "warning": {"raised": None, "warnings": ["overflow encountered in exp"],
+                          "out": [0.0]},
+              "raised": {"raised": "ZeroDivisionError: division by zero", "warnings": []},
+              "rule": {"raised": "RuleBroken: f imported torch", "warnings": []},
+              "stub": {"raised": "NotImplementedError: ", "warnings": []}}
+    checked = 0
+    for check in REGISTRY.values():
+        for kind, seen in probes.items():
+            if (kind == "nan" and not check.finite_outputs) or (
+                    kind == "warning" and not check.warnings_fail):
+                continue
+            verdict = judge_seen(check, seen, {})
+            assert not verdict.passed
+            assert len(verdict.hints) >= 2 and verdict.hints[0] != verdict.hints[1], (
+                check.name, kind)
+            assert verdict.render(max_hints=2) != verdict.render(max_hints=1)
+            checked += 1
+    assert checked > 100

@@ -11,7 +11,9 @@ from nncourse.checks.nb03 import (
     ANALYTIC,
     NUDGE_HINT,
     NUMPY_ONLY,
+    VJP,
     linear_case,
+    linear_vjp_case,
     loss_inputs,
     random_chain,
     rng_for,
@@ -540,3 +542,73 @@ class MaeLossSpreadHidden(LossSpreadHidden):
     derived = True
     kind = "mae"
     tag = 487
+
+
+@register
+class LinearVjpHidden(Check):
+    """linear_vjp works for a square W, for n = 1, and for a transposed W and a strided dy."""
+
+    name = "linear_vjp_hidden"
+    rules = VJP
+    fresh = True
+    LABELS = {"square": "x (3,), W (3, 3)", "thin": "x (1,), W (1, 4)",
+              "layout": "a transposed W (4, 2) and a strided dy (2,)"}
+
+    def inputs(self, run_seed):
+        rng = rng_for(run_seed, 0, 471)
+        base = rng.normal(size=(2, 4))
+        dy_base = rng.normal(size=4)
+        return {"square": linear_vjp_case(3, 3, rng), "thin": linear_vjp_case(1, 4, rng),
+                "layout": (rng.normal(size=4), base.T, dy_base[::2])}
+
+    def probe(self, linear_vjp, run_seed=0):
+        return {key: on_copies(linear_vjp, *case)
+                for key, case in self.inputs(run_seed).items()}
+
+    def judge(self, seen, run_seed=0):
+        from nncourse.checks.nb03 import judge_linear_vjp
+
+        verdicts = []
+        for key, case in self.inputs(run_seed).items():
+            result, after = seen[key]
+            verdicts += [judge_linear_vjp(f"linear_vjp({self.LABELS[key]})",
+                                          list(result) if isinstance(result, tuple) else result,
+                                          *case),
+                         unchanged(f"linear_vjp({self.LABELS[key]})",
+                                   dict(zip("012", case, strict=True)), after)]
+        return first_failure(*verdicts)
+
+
+@register
+class SoftmaxVjpHidden(Check):
+    """softmax_vjp works for K = 1 (zero), K = 7, a strided z and a dp along one score."""
+
+    name = "softmax_vjp_hidden"
+    rules = VJP
+    fresh = True
+    warnings_fail = True
+    LABELS = {"one": "z (1,)", "seven": "z (7,)", "strided": "a strided z[::2] (4,)",
+              "basis": "dp = (0, 1, 0, 0, 0)"}
+
+    def inputs(self, run_seed):
+        rng = rng_for(run_seed, 0, 476)
+        base = rng.normal(scale=3.0, size=8)
+        return {"one": (np.array([0.7]), np.array([2.0])),
+                "seven": (rng.normal(scale=2.0, size=7), rng.normal(size=7)),
+                "strided": (base[::2], rng.normal(size=4)),
+                "basis": (rng.normal(size=5), np.eye(5)[1])}
+
+    def probe(self, softmax_vjp, run_seed=0):
+        return {key: on_copies(softmax_vjp, z, dp)
+                for key, (z, dp) in self.inputs(run_seed).items()}
+
+    def judge(self, seen, run_seed=0):
+        from nncourse.checks.nb03 import judge_softmax_vjp
+
+        verdicts = []
+        for key, (z, dp) in self.inputs(run_seed).items():
+            result, after = seen[key]
+            verdicts += [judge_softmax_vjp(f"softmax_vjp({self.LABELS[key]})", result, z, dp),
+                         unchanged(f"softmax_vjp({self.LABELS[key]})", {"0": z, "1": dp},
+                                   after)]
+        return first_failure(*verdicts)

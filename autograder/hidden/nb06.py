@@ -6,6 +6,7 @@ import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb06 import (
     BatchnormBackward,
+    BatchnormBackwardAlt,
     BatchnormForwardEval,
     BatchnormForwardTrain,
     DropoutBackwardMask,
@@ -375,6 +376,15 @@ class BatchnormBackwardFresh(FreshSeed, BatchnormBackward):
     name = "batchnorm_backward_gradients_fresh"
     fresh = True
     key = 7000
+
+
+@register
+class BatchnormBackwardAltFresh(FreshSeed, BatchnormBackwardAlt):
+    """batchnorm_backward_alt vs torch autograd on fresh inputs."""
+
+    name = "batchnorm_backward_alt_gradients_fresh"
+    fresh = True
+    key = 7100
 
 
 @register

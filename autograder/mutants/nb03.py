@@ -549,3 +549,133 @@ SHORTCUTS += [
         "        dpred[i] = (loss(up) - loss(down)) / 2e-5\n"
         "    return loss(pred), dpred\n")),
 ]
+
+# vector-Jacobian products (new 2026-12-06)
+MUTANTS += [
+    Mutant("linear_vjp_dw_transposed", "linear_vjp",
+           edits=[("dW = np.outer(x, dy)", "dW = np.outer(dy, x)")],
+           why="(m, n) instead of (n, m); for a square W, the transposed values"),
+    Mutant("linear_vjp_dx_ignores_dy", "linear_vjp",
+           edits=[("dx = W @ dy", "dx = W.sum(axis=1)")],
+           why="the local derivative without the upstream gradient"),
+    Mutant("linear_vjp_dw_ignores_dy", "linear_vjp",
+           edits=[("dW = np.outer(x, dy)", "dW = np.outer(x, np.ones_like(dy))")]),
+    Mutant("linear_vjp_swapped_outputs", "linear_vjp",
+           edits=[("return dx, dW", "return dW, dx")]),
+    Mutant("linear_vjp_dx_is_x", "linear_vjp",
+           edits=[("dx = W @ dy", "dx = x * dy.sum()")]),
+    Mutant("softmax_vjp_diagonal_only", "softmax_vjp",
+           edits=[("return p * (dp - p @ dp)", "return p * (1 - p) * dp")],
+           why="treats softmax as elementwise"),
+    Mutant("softmax_vjp_unweighted_sum", "softmax_vjp",
+           edits=[("return p * (dp - p @ dp)", "return p * (dp - dp.sum())")],
+           why="the shared number is the plain sum of dp, not weighted by p"),
+    Mutant("softmax_vjp_no_factor_p", "softmax_vjp",
+           edits=[("return p * (dp - p @ dp)", "return dp - p @ dp")]),
+    Mutant("softmax_vjp_no_diagonal", "softmax_vjp",
+           edits=[("return p * (dp - p @ dp)", "return -p * (p @ dp)")]),
+    Mutant("softmax_vjp_unstable", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    e = np.exp(z)\n"
+        "    p = e / e.sum()\n"
+        "    return p * (dp - p @ dp)\n"),
+        why="overflows for scores of magnitude 1000"),
+    Mutant("softmax_vjp_in_place", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(z)\n"
+        "    dp -= p @ dp\n"
+        "    return p * dp\n"),
+        why="changes the caller's dp"),
+]
+
+SHORTCUTS += [
+    Shortcut("linear_vjp_jacobian_first", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    m = W.shape[1]\n"
+        "    J = linear_jacobian_wrt_weights(x, m)\n"
+        "    return dy @ W.T, np.einsum('i,ijk->jk', dy, J)\n"),
+        why="calls the Jacobian exercise: the rule, and the memory"),
+    Shortcut("linear_vjp_inline_jacobian", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    n, m = W.shape\n"
+        "    J = np.zeros((m, n, m))\n"
+        "    for i in range(m):\n"
+        "        J[i, :, i] = x\n"
+        "    return W @ dy, np.tensordot(dy, J, axes=1)\n"),
+        why="builds the (m, n, m) Jacobian inline: 96 MB for the (300, 200) layer"),
+    Shortcut("linear_vjp_numerical", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    dx = numerical_gradient(lambda v: float(dy @ (v @ W)), np.array(x, dtype=float))\n"
+        "    dW = numerical_gradient(lambda w: float(dy @ (x @ w)), np.array(W, dtype=float))\n"
+        "    return dx, dW\n")),
+    Shortcut("linear_vjp_inline_differences", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    h = 1e-6\n"
+        "    W = np.array(W, dtype=float)\n"
+        "    dW = np.zeros_like(W)\n"
+        "    for j in range(W.shape[0]):\n"
+        "        for k in range(W.shape[1]):\n"
+        "            up = W.copy(); up[j, k] += h\n"
+        "            down = W.copy(); down[j, k] -= h\n"
+        "            dW[j, k] = dy @ (x @ up - x @ down) / (2 * h)\n"
+        "    return W @ dy, dW\n"),
+        why="finite differences written out: close to round-off but not exact"),
+    Shortcut("softmax_vjp_jacobian_first", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    return dp @ softmax_jacobian(z)\n")),
+    Shortcut("softmax_vjp_inline_jacobian", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(z)\n"
+        "    return dp @ (np.diag(p) - np.outer(p, p))\n"),
+        why="the (K, K) Jacobian inline: 72 MB for K = 3000"),
+    Shortcut("softmax_vjp_numerical", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    return numerical_gradient(lambda v: float(dp @ softmax(v)),\n"
+        "                              np.array(z, dtype=float))\n")),
+    Shortcut("softmax_vjp_inline_differences", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    z = np.array(z, dtype=float)\n"
+        "    out = np.zeros_like(z)\n"
+        "    h = 1e-5\n"
+        "    for j in range(z.size):\n"
+        "        up = z.copy(); up[j] += h\n"
+        "        down = z.copy(); down[j] -= h\n"
+        "        out[j] = dp @ (softmax(up) - softmax(down)) / (2 * h)\n"
+        "    return out\n")),
+]
+
+VARIANTS += [
+    Variant("linear_vjp_transposes", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    dy = np.asarray(dy, dtype=float)\n"
+        "    return dy @ W.T, x[:, None] * dy[None, :]\n")),
+    Variant("linear_vjp_einsum", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    return np.einsum('jk,k->j', W, dy), np.einsum('j,k->jk', x, dy)\n")),
+    Variant("linear_vjp_loops", "linear_vjp", source=(
+        "def linear_vjp(x, W, dy):\n"
+        "    n, m = W.shape\n"
+        "    dx, dW = np.zeros(n), np.zeros((n, m))\n"
+        "    for j in range(n):\n"
+        "        for k in range(m):\n"
+        "            dx[j] += W[j, k] * dy[k]\n"
+        "            dW[j, k] = x[j] * dy[k]\n"
+        "    return dx, dW\n")),
+    Variant("softmax_vjp_expanded", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=float))\n"
+        "    return p * dp - p * np.dot(p, dp)\n")),
+    Variant("softmax_vjp_inline_stable", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    e = np.exp(z - np.max(z))\n"
+        "    p = e / e.sum()\n"
+        "    s = float(np.sum(p * dp))\n"
+        "    return p * (dp - s)\n")),
+    Variant("softmax_vjp_loop", "softmax_vjp", source=(
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(z)\n"
+        "    s = 0.0\n"
+        "    for i in range(len(p)):\n"
+        "        s += p[i] * dp[i]\n"
+        "    return np.array([p[j] * (dp[j] - s) for j in range(len(p))])\n")),
+]

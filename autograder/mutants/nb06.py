@@ -114,12 +114,22 @@ MUTANTS = [
     Mutant("bn_no_shift", "batchnorm_forward",
            edits=[("out = gamma * x_hat + beta", "out = gamma * x_hat")]),
     # ---- batchnorm_backward
-    Mutant("bn_backward_simple_formula", "batchnorm_backward",
-           edits=[("dX = inv_std / N * (N * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))",
-                   "dX = g * inv_std")],
+    Mutant("bn_backward_simple_formula", "batchnorm_backward", source=(
+        "def batchnorm_backward(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    return dout * gamma * inv_std, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
            why="treats the batch mean and variance as constants"),
     Mutant("bn_backward_missing_variance_path", "batchnorm_backward",
-           edits=[(" - x_hat * (g * x_hat).sum(axis=0))", ")")]),
+           edits=[("dc = dc + 2.0 * c * dv / N", "dc = dc")]),
+    Mutant("bn_backward_missing_mean_path", "batchnorm_backward",
+           edits=[("dX = dc + dmu / N", "dX = dc")]),
+    Mutant("bn_backward_variance_edge_no_two", "batchnorm_backward",
+           edits=[("dc = dc + 2.0 * c * dv / N", "dc = dc + c * dv / N")]),
+    Mutant("bn_backward_variance_edge_replaces", "batchnorm_backward",
+           edits=[("dc = dc + 2.0 * c * dv / N", "dc = 2.0 * c * dv / N")],
+           why="the second edge into c overwrites the first instead of adding to it"),
+    Mutant("bn_backward_mean_not_summed", "batchnorm_backward",
+           edits=[("dmu = -dc.sum(axis=0)", "dmu = -dc")]),
     Mutant("bn_backward_dgamma_not_summed", "batchnorm_backward",
            edits=[("dgamma = (dout * x_hat).sum(axis=0)", "dgamma = dout * x_hat")]),
     Mutant("bn_backward_dbeta_not_summed", "batchnorm_backward",
@@ -127,7 +137,23 @@ MUTANTS = [
     Mutant("bn_backward_dbeta_mean", "batchnorm_backward",
            edits=[("dbeta = dout.sum(axis=0)", "dbeta = dout.mean(axis=0)")]),
     Mutant("bn_backward_forgets_gamma", "batchnorm_backward",
-           edits=[("g = dout * gamma", "g = dout")]),
+           edits=[("dx_hat = dout * gamma", "dx_hat = dout")]),
+    # ---- batchnorm_backward_alt (new 2026-12-06)
+    Mutant("bn_alt_simple_formula", "batchnorm_backward_alt",
+           edits=[("dX = gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma)",
+                   "dX = gamma * inv_std * dout")],
+           why="treats the batch mean and variance as constants"),
+    Mutant("bn_alt_missing_variance_term", "batchnorm_backward_alt",
+           edits=[(" - x_hat * dgamma)", ")")]),
+    Mutant("bn_alt_missing_mean_term", "batchnorm_backward_alt",
+           edits=[("N * dout - dbeta - x_hat", "N * dout - x_hat")]),
+    Mutant("bn_alt_no_batch_size", "batchnorm_backward_alt",
+           edits=[("dX = gamma * inv_std / N * (N * dout", "dX = gamma * inv_std * (dout")],
+           why="the batch sums are not divided by N"),
+    Mutant("bn_alt_forgets_gamma", "batchnorm_backward_alt",
+           edits=[("dX = gamma * inv_std / N", "dX = inv_std / N")]),
+    Mutant("bn_alt_variance_sign", "batchnorm_backward_alt",
+           edits=[(" - x_hat * dgamma)", " + x_hat * dgamma)")]),
     # ---- early_stopping
     Mutant("es_non_strict_improvement", "early_stopping",
            edits=[("if loss < best_loss:", "if loss <= best_loss:")]),
@@ -228,6 +254,14 @@ VARIANTS = [
             "    dmean = -np.sum(dx_hat, axis=0) / std + dvar * np.mean(-2 * centred, axis=0)\n"
             "    dX = dx_hat / std + dvar * 2 * centred / N + dmean / N\n"
             "    return dX, dgamma, dbeta\n"),
+        "batchnorm_backward_alt": (
+            "def batchnorm_backward_alt(dout, cache):\n"
+            "    X, mean, var, gamma, eps = cache\n"
+            "    x_hat = (X - mean) / np.sqrt(var + eps)\n"
+            "    g = dout * gamma\n"
+            "    dX = ((g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))\n"
+            "          / np.sqrt(var + eps))\n"
+            "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
     }),
     Variant("early_stopping_epoch_gap", "early_stopping", source=(
         "def early_stopping(val_losses, patience):\n"
@@ -790,4 +824,54 @@ SHORTCUTS += [
                      "keep = rng.random(X.shape).argsort(axis=1).argsort(axis=1) "
                      ">= round(p * X.shape[1])")],
              why="drops exactly round(p * D) units of every row"),
+]
+
+# batchnorm_backward_alt (new 2026-12-06)
+VARIANTS += [
+    Variant("bn_alt_through_g", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    N = dout.shape[0]\n"
+        "    g = dout * gamma\n"
+        "    dX = inv_std / N * (N * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))\n"
+        "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n")),
+    Variant("bn_alt_means", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    dX = gamma * inv_std * (dout - dout.mean(axis=0)\n"
+        "                            - x_hat * (dout * x_hat).mean(axis=0))\n"
+        "    return dX, np.sum(dout * x_hat, axis=0), np.sum(dout, axis=0)\n")),
+    Variant("bn_alt_column_loop", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    N, D = dout.shape\n"
+        "    dX, dgamma, dbeta = np.zeros((N, D)), np.zeros(D), np.zeros(D)\n"
+        "    for k in range(D):\n"
+        "        g, h = dout[:, k], x_hat[:, k]\n"
+        "        dbeta[k], dgamma[k] = g.sum(), g @ h\n"
+        "        dX[:, k] = gamma[k] * inv_std[k] * (g - dbeta[k] / N - h * dgamma[k] / N)\n"
+        "    return dX, dgamma, dbeta\n")),
+]
+
+SHORTCUTS += [
+    Shortcut("bn_alt_calls_graph_version", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    return batchnorm_backward(dout, cache)\n"),
+        why="the node-by-node function again: the rule forbids calling it"),
+    Shortcut("bn_alt_numerical", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    X = x_hat / inv_std\n"
+        "    D = X.shape[1]\n"
+        "    dX = np.zeros_like(X)\n"
+        "    h = 1e-6\n"
+        "    for index in np.ndindex(X.shape):\n"
+        "        up, down = X.copy(), X.copy()\n"
+        "        up[index] += h\n"
+        "        down[index] -= h\n"
+        "        f = lambda Z: np.sum(dout * batchnorm_forward(\n"
+        "            Z, gamma, np.zeros(D), np.zeros(D), np.ones(D), True)[0])\n"
+        "        dX[index] = (f(up) - f(down)) / (2 * h)\n"
+        "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="finite differences through the student's forward: the rule forbids calling it"),
 ]

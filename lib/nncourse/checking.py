@@ -67,6 +67,9 @@ class Check:
     #: the graded function's result is a derived gradient: the probe fails on complex numbers
     #: (complex-step differentiation, :mod:`nncourse.derived`), the judge compares at round-off
     derived: bool = False
+    #: the second hint layer after a generic pre-check (a nan or inf, a warning): the idea
+    #: that removes the overflow in this exercise; empty means the generic idea below
+    stability_idea: str = ""
 
     def arguments(self, args: dict, run_seed: int = 0) -> dict:
         """The keyword arguments both halves get: the defaults, then the test cell's.
@@ -182,11 +185,24 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
                 returned = check.probe(*student, **check.arguments(args, seed), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
-            seen["raised"] = None
+            seen.setdefault("raised", None)  # a probe may report what it caught itself
         except Exception as error:
             seen = {"raised": f"{type(error).__name__}: {error}"[:2000]}
     seen["warnings"] = sorted({str(w.message)[:300] for w in caught})[:10]
     return seen
+
+
+STABILITY_IDEA = (
+    "Print the intermediate arrays of your function on the input named above and find the "
+    "first one that is inf or nan; then rewrite that step as an equivalent expression whose "
+    "intermediate values stay moderate (the lesson's section on numerical care shows how for "
+    "this exercise).")
+RAISED_IDEA = ("Call your function yourself on inputs like the test's (the shapes, the "
+               "memory layout, the argument types in the docstring) and read the traceback: "
+               "the last line in your own code is where it went wrong.")
+RULE_IDEA = ("The message names the call, module or function that is not allowed: compute "
+             "that part yourself with numpy and your own earlier functions, as the lesson "
+             "derives it.")
 
 
 def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
@@ -196,24 +212,30 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
         return Verdict.fail(
             f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}",
             "Graded functions use numpy and your own earlier functions only; the exercise "
-            "says which of yours it must be built from.")
+            "says which of yours it must be built from.", RULE_IDEA)
     if raised:
         if raised.startswith("NotImplementedError"):
-            return Verdict.fail(
+            return Verdict.not_yet(
                 f"{check.name}: not implemented yet.",
                 "Replace the `raise NotImplementedError()` line with your code, then run the "
-                "cell that defines the function again.")
-        return Verdict.fail(f"{check.name}: your code raised {raised}")
+                "cell that defines the function again.",
+                "A test that also needs another exercise of yours says so: finish that one "
+                "first.")
+        return Verdict.fail(f"{check.name}: your code raised {raised}",
+                            "The exception came from your code (or from a function of yours "
+                            "it calls), on the test's inputs.", RAISED_IDEA)
     bad = _non_finite(seen) if check.finite_outputs else None
     if bad:
         return Verdict.fail(
             f"{check.name}: your function returned {bad}.",
-            "An overflow or a division by zero? (exp of a large number, log of 0, 0/0)")
+            "An overflow or a division by zero? (exp of a large number, log of 0, 0/0)",
+            check.stability_idea or STABILITY_IDEA)
     if check.warnings_fail and seen.get("warnings"):
         return Verdict.fail(
             f"{check.name}: numpy warned while running your code: {seen['warnings'][0]}",
             "The result must be warning-free for inputs of magnitude 1000: an exp of a "
-            "large number overflows (np.where still computes both branches).")
+            "large number overflows (np.where still computes both branches).",
+            check.stability_idea or STABILITY_IDEA)
     extra = {"run_seed": seed} if check.fresh else {}
     try:
         return check.judge(_Seen.of(seen), **check.arguments(args, seed), **extra)

@@ -180,6 +180,8 @@ def judge_cell(cell) -> tuple[str, str, Verdict]:
                 "(or fix the one that failed)." if name == "NameError" else "")
         return FAIL, description, Verdict.fail(f"the test cell raised {name}: {value}", hint)
     failed = next((v for v in verdicts if not v.passed), None)
+    if failed is not None and all(v.not_written for v in verdicts if not v.passed):
+        return NOT_YET, description, failed  # every failure is an unwritten stub
     if failed is not None:
         return FAIL, description, failed
     return PASS, description, Verdict.ok()

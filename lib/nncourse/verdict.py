@@ -23,6 +23,9 @@ class Verdict:
     #: the check itself crashed (a bug in the course, not in the student's answer): the
     #: student is told so, and the grader reports it loudly to the instructor
     course_bug: bool = False
+    #: the exercise is still the release's stub (``raise NotImplementedError()``): the
+    #: self-check counts it as "not yet", not as a failure
+    not_written: bool = False
 
     @classmethod
     def ok(cls, message: str = "") -> Verdict:
@@ -31,6 +34,11 @@ class Verdict:
     @classmethod
     def fail(cls, message: str, *hints: str) -> Verdict:
         return cls(False, message, [h for h in hints if h])
+
+    @classmethod
+    def not_yet(cls, message: str, *hints: str) -> Verdict:
+        """A failure because the exercise is not written yet (its stub raised)."""
+        return cls(False, message, [h for h in hints if h], not_written=True)
 
     def __bool__(self) -> bool:
         return self.passed

@@ -135,6 +135,9 @@ class SigmoidStable(Check):
 
     name = "sigmoid_stable"
     warnings_fail = True
+    stability_idea = ("Section 1, 'Numerical care': for z < 0 rewrite the fraction so that "
+                      "only exp of a non-positive number is ever computed, and make sure the "
+                      "other form is never evaluated where it overflows.")
 
     def inputs(self):
         return {"z": np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])}

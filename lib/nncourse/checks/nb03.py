@@ -736,6 +736,7 @@ class SoftmaxStable(Check):
     name = "softmax_stable"
     rules = NUMPY_ONLY
     warnings_fail = True
+    stability_idea = STABLE_HINTS[1]
     LABELS = {"one": "softmax([1000, 999, 998])",
               "batch": "softmax of rows with entries of magnitude 1000 and different maxima "
                        "(1000, 1000, -999, -1499)"}
@@ -1203,3 +1204,222 @@ class MaeLossValues(LossValues):
     derived = True
     kind = "mae"
     tag = 365
+
+
+# --------------------------------------------------------------------------------------------
+# Vector-Jacobian products (new 2026-12-06): backprop's primitive, without the Jacobian
+# --------------------------------------------------------------------------------------------
+
+VJP = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian", "softmax_jacobian",
+                             "linear_jacobian_wrt_weights"))
+"""A vector-Jacobian product is derived and never builds the Jacobian it multiplies: no finite
+differences, and not the Jacobian exercises of sections 5 and 6."""
+
+RULES["linear_vjp"] = VJP
+RULES["softmax_vjp"] = VJP
+
+LINEAR_VJP_HINTS = (
+    "Check the shapes first: dx is shaped like x (n,), dW like W (n, m). Then check that "
+    "doubling dy doubles both results.",
+    "The Jacobian-vector cell of section 6 shows which entries of J are not zero: in "
+    "sum_i dy_i J[i, ...] only those survive. Write the sum for one entry dW[j, k] (and one "
+    "dx[j]) and see which products of x, W and dy remain.")
+SOFTMAX_VJP_HINTS = (
+    "The result must sum to 0 (adding the same number to every score changes no "
+    "probability), and for K = 1 it is 0. Check yours on a small z against the product of "
+    "dp with your softmax_jacobian.",
+    "Write entry j of the product as sum_i dp_i J[i, j], put in your two cases from section 5 "
+    "(i = j and i != j), and collect the terms: the sum over i becomes one number shared by "
+    "every entry.")
+NO_JACOBIAN_HINTS = (
+    "The product needs only vectors and arrays shaped like its inputs: no (K, K) or "
+    "(m, n, m) array, and no call to your Jacobian functions.",
+    "Write one entry of the product as a sum and simplify it on paper before coding: the "
+    "zeros of the Jacobian (section 6) or its structure (section 5) remove the big array.")
+
+
+def torch_linear_vjp(x, W, dy):
+    """(dx, dW) of sum(dy * (x @ W)) by torch autograd (judges only)."""
+    import torch
+
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    Wt = torch.tensor(np.asarray(W, dtype=np.float64), requires_grad=True)
+    ((xt @ Wt) * torch.as_tensor(np.asarray(dy, dtype=np.float64))).sum().backward()
+    return xt.grad.numpy().copy(), Wt.grad.numpy().copy()
+
+
+def torch_softmax_vjp(z, dp):
+    """dz of sum(dp * softmax(z)) by torch autograd (judges only)."""
+    import torch
+
+    zt = torch.tensor(np.asarray(z, dtype=np.float64), requires_grad=True)
+    (torch.softmax(zt, dim=-1) * torch.as_tensor(np.asarray(dp, dtype=np.float64))).sum()\
+        .backward()
+    return zt.grad.numpy().copy()
+
+
+def linear_vjp_case(n, m, rng):
+    """x (n,), W (n, m), dy (m,)."""
+    return rng.normal(size=n), rng.normal(size=(n, m)), rng.normal(size=m)
+
+
+def judge_linear_vjp(label: str, got, x, W, dy) -> Verdict:
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        return Verdict.fail(f"{label} should return a pair (dx, dW).", *LINEAR_VJP_HINTS)
+    dx, dW = torch_linear_vjp(x, W, dy)
+    return first_failure(
+        exact_compare(f"{label}: dx", got[0], dx, LINEAR_VJP_HINTS, mistakes={
+            "dx ignores dy: it is the sum of W's rows over the outputs, not weighted by the "
+            "upstream gradient.": np.asarray(W).sum(axis=1)}),
+        exact_compare(f"{label}: dW", got[1], dW, LINEAR_VJP_HINTS, mistakes={
+            "dW ignores dy: every column is x, the local derivative alone.":
+                np.outer(x, np.ones(np.shape(W)[1]))}))
+
+
+def judge_softmax_vjp(label: str, got, z, dp) -> Verdict:
+    expected = torch_softmax_vjp(z, dp)
+    p = oracle.softmax(np.asarray(z, dtype=np.float64))
+    return exact_compare(label, got, expected, SOFTMAX_VJP_HINTS, mistakes={
+        "only the diagonal of the Jacobian is used: softmax is not elementwise, every p_i "
+        "depends on every score.": p * (1 - p) * dp,
+        "the off-diagonal terms are there but the diagonal ones are missing.":
+            -p * float(p @ dp)} if np.size(z) > 1 else None)
+
+
+def traced_peak(function, *args):
+    """Call ``function(*args)``; return (result, the peak bytes numpy and Python allocated
+    during the call, counted by tracemalloc)."""
+    import tracemalloc
+
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        result = function(*args)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if started:
+            tracemalloc.stop()
+    return result, int(peak)
+
+
+def judge_memory(label: str, peak: int, allowed: int, jacobian: str) -> Verdict:
+    if peak <= allowed:
+        return Verdict.ok()
+    return Verdict.fail(f"{label}: the call allocated {peak / 1e6:.1f} MB at its peak; the "
+                        f"product needs at most {allowed / 1e6:.2f} MB, while {jacobian}.",
+                        *NO_JACOBIAN_HINTS)
+
+
+@register
+class LinearVjpValues(Check):
+    """linear_vjp(x, W, dy) gives dy^T J_x and dy^T J_W, matching torch autograd."""
+
+    name = "linear_vjp_values"
+    rules = VJP
+    fresh = True
+    defaults = {"n": 3, "m": 4, "seed": 0}
+
+    def inputs(self, n, m, seed, run_seed):
+        return linear_vjp_case(n, m, rng_for(run_seed, seed, 370))
+
+    def probe(self, linear_vjp, **args):
+        x, W, dy = self.inputs(**args)
+        result, after = on_copies(linear_vjp, x, W, dy, names=("x", "W", "dy"))
+        return {"grads": list(result) if isinstance(result, tuple) else result,
+                "after": after}
+
+    def judge(self, seen, n, m, **args):
+        x, W, dy = self.inputs(n=n, m=m, **args)
+        return first_failure(
+            judge_linear_vjp(f"linear_vjp(x ({n},), W ({n}, {m}), dy ({m},))", seen["grads"],
+                             x, W, dy),
+            unchanged("linear_vjp", {"x": x, "W": W, "dy": dy}, seen["after"]))
+
+
+@register
+class LinearVjpNoJacobian(Check):
+    """linear_vjp on a (300, 200) layer is right and never holds more than a few W-sized arrays."""
+
+    name = "linear_vjp_no_jacobian"
+    rules = VJP
+    fresh = True
+    defaults = {"n": 300, "m": 200, "seed": 0}
+
+    def inputs(self, n, m, seed, run_seed):
+        return linear_vjp_case(n, m, rng_for(run_seed, seed, 371))
+
+    def probe(self, linear_vjp, **args):
+        x, W, dy = self.inputs(**args)
+        result, peak = traced_peak(linear_vjp, x, W, dy)
+        return {"grads": list(result) if isinstance(result, tuple) else result, "peak": peak}
+
+    def judge(self, seen, n, m, **args):
+        x, W, dy = self.inputs(n=n, m=m, **args)
+        label = f"linear_vjp(x ({n},), W ({n}, {m}), dy ({m},))"
+        return first_failure(
+            judge_memory(label, int(seen["peak"]), 4 * n * m * 8 + 200_000,
+                         f"the Jacobian with respect to W alone would take "
+                         f"{m * n * m * 8 / 1e6:.0f} MB"),
+            judge_linear_vjp(label, seen["grads"], x, W, dy))
+
+
+@register
+class SoftmaxVjpValues(Check):
+    """softmax_vjp(z, dp) gives dp^T J of the softmax, matching torch, also at magnitude 1000."""
+
+    name = "softmax_vjp_values"
+    rules = VJP
+    fresh = True
+    warnings_fail = True
+    stability_idea = ("Section 5: compute the probabilities with your stable softmax (it "
+                      "may be called here) instead of exponentiating the raw scores.")
+    defaults = {"k": 5, "seed": 0}
+
+    def inputs(self, k, seed, run_seed):
+        rng = rng_for(run_seed, seed, 375)
+        return {"random": (rng.normal(scale=2.0, size=k), rng.normal(size=k)),
+                "large": (np.array([1000.0, 999.0, -1000.0, 998.5]), rng.normal(size=4))}
+
+    def probe(self, softmax_vjp, **args):
+        return {key: on_copies(softmax_vjp, z, dp, names=("z", "dp"))
+                for key, (z, dp) in self.inputs(**args).items()}
+
+    def judge(self, seen, k, **args):
+        verdicts = []
+        for key, (z, dp) in self.inputs(k=k, **args).items():
+            result, after = seen[key]
+            label = (f"softmax_vjp(z ({k},), dp ({k},))" if key == "random"
+                     else "softmax_vjp(z = [1000, 999, -1000, 998.5], dp)")
+            verdicts += [judge_softmax_vjp(label, result, z, dp),
+                         unchanged("softmax_vjp", {"z": z, "dp": dp}, after)]
+        return first_failure(*verdicts)
+
+
+@register
+class SoftmaxVjpNoJacobian(Check):
+    """softmax_vjp for K = 3000 scores is right and never holds a (K, K) array."""
+
+    name = "softmax_vjp_no_jacobian"
+    rules = VJP
+    fresh = True
+    defaults = {"k": 3000, "seed": 0}
+
+    def inputs(self, k, seed, run_seed):
+        rng = rng_for(run_seed, seed, 376)
+        return rng.normal(scale=2.0, size=k), rng.normal(size=k)
+
+    def probe(self, softmax_vjp, **args):
+        z, dp = self.inputs(**args)
+        result, peak = traced_peak(softmax_vjp, z, dp)
+        return {"dz": result, "peak": peak}
+
+    def judge(self, seen, k, **args):
+        z, dp = self.inputs(k=k, **args)
+        label = f"softmax_vjp(z ({k},), dp ({k},))"
+        return first_failure(
+            judge_memory(label, int(seen["peak"]), 16 * k * 8 + 200_000,
+                         f"the ({k}, {k}) Jacobian alone would take {k * k * 8 / 1e6:.0f} MB"),
+            judge_softmax_vjp(label, seen["dz"], z, dp))

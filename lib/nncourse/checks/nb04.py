@@ -405,9 +405,9 @@ def _describe(case: Case, inputs: list[float]) -> str:
 def judge_value_cases(cases: tuple[Case, ...], results: list, points: list) -> Verdict:
     """Compare each case's data, root grad and input grads with torch at its inputs."""
     if all((r.get("raised") or "").startswith("NotImplementedError") for r in results):
-        return Verdict.fail("Value: not implemented yet.",
-                            "Replace each `raise NotImplementedError()` in the class with your "
-                            "code, then run the cell that defines Value again.")
+        return Verdict.not_yet("Value: not implemented yet.",
+                               "Replace each `raise NotImplementedError()` in the class with your "
+                               "code, then run the cell that defines Value again.")
     for case, result, inputs in zip(cases, results, points, strict=True):
         where = _describe(case, inputs)
         if result.get("raised"):
@@ -573,7 +573,10 @@ class ValueBackwardOnce(Check):
                  "node's _backward once (memoisation).")
         if seen.get("raised"):
             if seen["raised"].startswith("NotImplementedError"):
-                return Verdict.fail("Value: not implemented yet.")
+                return Verdict.not_yet("Value: not implemented yet.",
+                                       "Replace each `raise NotImplementedError()` in the "
+                                       "class with your code, then run the cell that "
+                                       "defines Value again.")
             return Verdict.fail(f"{what}: building f or calling f.backward() raised "
                                 f"{seen['raised']}")
         if seen.get("stopped") == "_backward" or max(seen["per_node"], default=0) > 1:

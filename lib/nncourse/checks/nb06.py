@@ -171,7 +171,7 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
                 else "Each entry is either dropped (factor 0) or kept and scaled by one "
                 "constant that depends on p only.")
         return Verdict.fail(f"{name}: mask holds values {odd.tolist()}; expected only 0 and "
-                            f"{scale:.4g} for p = {p}.", hint,
+                            f"one other value, the same for every survivor (p = {p}).", hint,
                             "Section 2: the survivors' factor is the one that keeps the "
                             "expected output equal to the input (redo the E[a] example for a "
                             "general p).")
@@ -548,7 +548,7 @@ def batchnorm_gradients(X, gamma, beta, dout, eps):
     return numeric, oracle
 
 
-def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
+def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdict:
     X, gamma, beta, _, _, dout = case
     N = X.shape[0]
     numeric, oracle = batchnorm_gradients(X, gamma, beta, dout, eps)
@@ -558,10 +558,11 @@ def judge_batchnorm_backward(seen, case, eps, label) -> Verdict:
                             f"{describe(grads)}.")
     dX = np.asarray(grads[0], dtype=np.float64)
     dx_hints = ["The batch mean and variance depend on every row of X, so dX has two extra "
-                "paths besides the direct one through x_hat.",
-                "Go back through the graph of section 3 one node at a time; steps 4 and 6 "
-                "(the two mean nodes) are the ones to check. For every column, dX must sum "
-                "to zero over the batch."]
+                "paths besides the direct one through x_hat. For every column, dX must sum "
+                "to zero over the batch.",
+                dx_idea or "Go back through the graph of section 3 one node at a time: where "
+                "a node feeds several others, add what comes back on each edge; a node "
+                "shared by every row (the mean, the variance) collects a sum over the batch."]
     if dX.shape == X.shape and np.allclose(dX, dout * gamma / np.sqrt(X.var(0) + eps)):
         dx_hints[0] = ("Your dX is dout * gamma / sqrt(var + eps): it treats the batch mean and "
                        "variance as constants, but they depend on X too.")
@@ -805,7 +806,10 @@ def judge_l1(seen, params, lam, label) -> Verdict:
         want = torch_gradient(lambda t: lam * t.abs().sum(), array)[0] if key in weights \
             else np.zeros_like(array)
         g = np.asarray(seen["grads"][key], dtype=np.float64)
-        g_hints = ["Away from 0 the slope of lam * |w| is lam or -lam; at exactly 0 use 0."]
+        g_hints = ["Compare your gradient with the penalty's slope at single weights: a "
+                   "positive one, a negative one, and one that is exactly 0.",
+                   "Section 1b: |w| is a straight line on each side of 0; the gradient is "
+                   "its slope there, scaled by lam, with the lesson's convention at the kink."]
         if key in weights and g.shape == array.shape and not np.allclose(g, want) \
                 and np.allclose(g[array != 0], want[array != 0]):
             g_hints.insert(0, f"grads[{key!r}] is right except where the weight is exactly 0: "
@@ -860,18 +864,21 @@ def judge_soft_threshold(seen, case, label) -> Verdict:
         got = np.asarray(seen[key], dtype=np.float64)
         verdicts.append(compare(
             f"{label}: soft_threshold(W {W.shape}, t={t})", got, torch_softshrink(W, t),
-            mistakes={"small entries crossed zero: that is a subgradient step, not the proximal "
-                      "step; entries with |w| <= t must become exactly 0": W - t * np.sign(W)},
-            hints=("Every entry moves towards 0 by t, and stops at 0 instead of crossing it.",
+            mistakes={"entries near 0 crossed zero: that is a subgradient step, not the "
+                      "proximal step of the lesson": W - t * np.sign(W)},
+            hints=("Compare entries below, at and above t in size, of both signs: which of "
+                   "them come out wrong?",
                    "Work out the three cases of the proximal step in the lesson (positive, "
                    "negative, zero minimiser).")))
         small = np.abs(W) <= t
         if got.shape == W.shape and np.any(got[small] != 0.0):
             verdicts.append(Verdict.fail(
                 f"{label}: soft_threshold(W, t={t}) left {int(np.sum(got[small] != 0))} "
-                f"entries with |w| <= t non-zero (largest {np.abs(got[small]).max():.2e}); "
-                "they must be exactly 0.",
-                "The proximal step gives exact zeros: no tolerance, no tiny leftovers."))
+                f"entries near 0 non-zero (largest {np.abs(got[small]).max():.2e}) that the "
+                "proximal step sends to exactly 0.",
+                "The proximal step gives exact zeros: no tolerance, no tiny leftovers.",
+                "Work out the lesson's third case (a minimiser at 0): for which inputs "
+                "does it happen?"))
     verdicts.append(unchanged(label, {"W": case["wide"][0]}, {"W": seen["wide_after"]},
                               "Do not modify W in place; return a new array."))
     return first_failure(*verdicts)
@@ -1672,3 +1679,36 @@ RULES = {
 """The rules of every graded function: numpy only (no torch, no course-library checker);
 the gradients are derived (no complex arithmetic); train_regularized is built from the
 notebook's own regularisers."""
+
+
+# ----------------------------------------------------------------------------- batch norm,
+# the simplified backward (new 2026-12-06)
+
+BATCHNORM_ALT_RULES = Rules(forbidden_calls=("batchnorm_forward", "batchnorm_backward"))
+"""The closed form is written out: not the node-by-node function, not the forward pass."""
+RULES["batchnorm_backward_alt"] = BATCHNORM_ALT_RULES
+ALT_DX_IDEA = ("Substitute your node-by-node bars into each other: what the mean and the "
+               "variance send back to a row is the same for every row, a batch sum (per "
+               "column) of dout or of dout * x_hat, times factors of gamma, the inverse "
+               "standard deviation and the batch size.")
+
+
+@register
+class BatchnormBackwardAlt(BatchnormBackward):
+    """batchnorm_backward_alt: dX, dgamma, dbeta match finite differences and torch."""
+
+    name = "batchnorm_backward_alt_gradients"
+    rules = BATCHNORM_ALT_RULES
+    defaults = {"N": 7, "D": 4, "seed": 3, "eps": 1e-5}
+
+    def inputs(self, N, D, seed, eps, **_):
+        return {**super().inputs(N=N, D=D, seed=seed, eps=eps),
+                "label": f"batchnorm_backward_alt on X ({N}, {D})"}
+
+    def probe(self, batchnorm_forward, batchnorm_backward_alt, **args):
+        return super().probe(batchnorm_forward, batchnorm_backward_alt, **args)
+
+    def judge(self, seen, **args):
+        given = self.inputs(**args)
+        return judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"],
+                                        dx_idea=ALT_DX_IDEA)
