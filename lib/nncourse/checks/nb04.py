@@ -1367,7 +1367,7 @@ def torch_training(structure, X, y, steps: int, lr: float) -> tuple[list[float],
         with torch.no_grad():
             for p, g in zip(params, grads, strict=True):
                 p -= lr * g
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     final = [float(v) for layer in tensors for w, b in layer for v in (*w.tolist(), b.item())]
     return losses, final
 
