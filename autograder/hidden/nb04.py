@@ -9,8 +9,8 @@ from nncourse.checks.nb04 import (
     Case,
     LinearFunctionGradients,
     TrainValueMlp,
-    ValueNet,
     ValueCasesCheck,
+    ValueNet,
     _counting,
     _TooManyCalls,
     build_probe_graph,
@@ -584,8 +584,8 @@ class ValueNetFresh(ValueNet):
     defaults = {}
     fresh = True
 
-    def probe(self, Value, Neuron, Layer, MLP, run_seed=0):
-        return super().probe(Value, Neuron, Layer, MLP, seed=_fresh_seed(run_seed, 4301))
+    def probe(self, Neuron, Layer, MLP, Value, run_seed=0):
+        return super().probe(Neuron, Layer, MLP, Value, seed=_fresh_seed(run_seed, 4301))
 
     def judge(self, seen, run_seed=0):
         return super().judge(seen, seed=_fresh_seed(run_seed, 4301))
@@ -605,8 +605,8 @@ class TrainValueMlpFresh(TrainValueMlp):
         return {"seed": int(rng.integers(2**31)), "steps": int(rng.integers(2, 6)),
                 "lr": float(rng.choice([0.05, 0.15, 0.4])), "n": int(rng.integers(3, 8))}
 
-    def probe(self, Value, train_value_mlp, run_seed=0):
-        return super().probe(Value, train_value_mlp, **self.arguments_of(run_seed))
+    def probe(self, train_value_mlp, Value, run_seed=0):
+        return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))
 
     def judge(self, seen, run_seed=0):
         return super().judge(seen, **self.arguments_of(run_seed))

@@ -420,7 +420,8 @@ MUTANTS += [
                    "        return total\n")],
            why="no tanh anywhere: the net is linear"),
     Mutant("net_layer_shares_one_neuron", "value_net",
-           edits=[("        self.neurons = [Neuron(n_in, rng, linear=linear) for _ in range(n_out)]\n",
+           edits=[("        self.neurons = [Neuron(n_in, rng, linear=linear) "
+                   "for _ in range(n_out)]\n",
                    "        self.neurons = [Neuron(n_in, rng, linear=linear)] * n_out\n")],
            why="one neuron repeated: every unit equal, parameters listed n_out times"),
     Mutant("net_equal_weights", "value_net",
@@ -439,8 +440,10 @@ MUTANTS += [
            edits=[("        for p in parameters:\n            p.grad = 0.0\n", "")],
            why="gradients accumulate across steps"),
     Mutant("train_zero_grad_after_backward", "train_value_mlp",
-           edits=[("        for p in parameters:\n            p.grad = 0.0\n        loss.backward()\n",
-                   "        loss.backward()\n        for p in parameters:\n            p.grad = 0.0\n")],
+           edits=[("        for p in parameters:\n            p.grad = 0.0\n"
+                   "        loss.backward()\n",
+                   "        loss.backward()\n"
+                   "        for p in parameters:\n            p.grad = 0.0\n")],
            why="zeroes the gradients after backward: every step moves by 0"),
     Mutant("train_wrong_sign", "train_value_mlp",
            edits=[("p.data -= lr * p.grad", "p.data += lr * p.grad")],
@@ -582,7 +585,8 @@ VARIANTS += [
         "    def parameters(self):\n"
         "        return [p for layer in self.layers for p in layer.parameters()]\n")),
     Variant("net_weights_first_then_biases", "value_net",
-            edits=[("        return self.w + [self.b]\n", "        return [self.b] + self.w[::-1]\n"),
+            edits=[("        return self.w + [self.b]\n",
+                    "        return [self.b] + self.w[::-1]\n"),
                    ("        total = self.b\n        for w_i, x_i in zip(self.w, x):\n"
                     "            total = total + w_i * x_i\n",
                     "        total = sum(w_i * x_i for w_i, x_i in zip(self.w, x)) + self.b\n")]),

@@ -1286,7 +1286,7 @@ class ValueNet(Check):
     name = "value_net"
     defaults = {"seed": 0}
 
-    def probe(self, Value, Neuron, Layer, MLP, seed):
+    def probe(self, Neuron, Layer, MLP, Value, seed):
         seen = {}
         for kind, (n_in, _sizes, _linear) in NET_CASES.items():
             net, layers = build_value_net(kind, Neuron, Layer, MLP, np.random.default_rng(seed))
@@ -1383,7 +1383,7 @@ class TrainValueMlp(Check):
     def inputs(self, seed, n, **_):
         return train_data(seed, n)
 
-    def probe(self, Value, train_value_mlp, seed, steps, lr, n):
+    def probe(self, train_value_mlp, Value, seed, steps, lr, n):
         data = self.inputs(seed=seed, n=n)
         model = probe_value_model(Value, data["structure"])
         for p in model.parameters():
@@ -1417,7 +1417,8 @@ class TrainValueMlp(Check):
                                 f"expected once per step ({steps}).",
                                 "Each step builds the loss of the whole data set as one Value "
                                 "and calls backward() on it once.")
-        verdict = compare(f"{what}: the losses", seen["losses"][:1], losses[:1], rtol=1e-9,
+        verdict = compare(f"{what}: the first loss (before any step)", seen["losses"][:1],
+                          losses[:1], rtol=1e-9,
                           atol=1e-12, mistakes={"the sum over the points, not the mean.":
                                                 [losses[0] * n]},
                           hints=("The first loss, before any step, is wrong: it is the mean "
@@ -1426,10 +1427,10 @@ class TrainValueMlp(Check):
             return verdict
         verdict = compare(f"{what}: the losses, one per step", seen["losses"], losses,
                           rtol=1e-8, atol=1e-12,
-                          hints=("The losses after the first step go wrong: each step moves "
-                                 "every parameter against its gradient by lr times it, and "
-                                 "the .grad of every parameter holds only this step's "
-                                 "gradient when backward() runs.",
+                          hints=("The first loss is right, the later ones are not: so the "
+                                 "steps are wrong. Check the direction and the size of each "
+                                 "parameter's change (gradient descent, notebook 03, section "
+                                 "8), and what its .grad holds when backward() runs.",
                                  "Gradients accumulate (+=): set every parameter's .grad to "
                                  "0 before each backward() (section 3, 'Why +=')."))
         if not verdict.passed:
@@ -1453,29 +1454,14 @@ class TrainValueMlp(Check):
 # with torch.nn.functional.linear and its autograd gradients, computed here.
 # --------------------------------------------------------------------------------------------
 
-RULES["LinearFunction"] = Rules(allowed_packages=("torch",),
+TORCH_PACKAGES = ("torch", "torchgen", "sympy", "mpmath")
+"""torch and the forbidden packages it imports itself (``import torch`` loads torchgen,
+gradcheck loads sympy and mpmath): what LinearFunction's kernel must be able to import."""
+
+RULES["LinearFunction"] = Rules(allowed_packages=TORCH_PACKAGES,
                                 forbidden_calls=("np", "numpy", "linear_forward",
                                                  "linear_backward"))
 """LinearFunction is written with torch tensor operations: not numpy, not the numpy layer."""
-
-
-class _ProbeContext:
-    """A stand-in for the ``ctx`` torch passes to forward and backward (called directly)."""
-
-    needs_input_grad = (True, True, True)
-
-    def save_for_backward(self, *tensors):
-        self._saved = tensors
-
-    @property
-    def saved_tensors(self):
-        return self._saved
-
-    def mark_non_differentiable(self, *tensors):
-        pass
-
-    def set_materialize_grads(self, value):
-        pass
 
 
 def linear_function_data(seed: int, n: int, d: int, m: int) -> dict:
@@ -1497,20 +1483,6 @@ def _numbers(value):
     return describe(value)
 
 
-class _EngineCounter:
-    """Wraps torch's autograd engine so that every backward or autograd.grad run counts."""
-
-    def __init__(self, engine):
-        self.engine, self.runs = engine, 0
-
-    def run_backward(self, *args, **kwargs):
-        self.runs += 1
-        return self.engine.run_backward(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-
 def run_linear_function(LinearFunction, X, W, b, dout, other) -> dict:
     """Autograd through LinearFunction.apply, gradcheck, and a direct backward call."""
     import torch
@@ -1518,6 +1490,40 @@ def run_linear_function(LinearFunction, X, W, b, dout, other) -> dict:
 
     def tensors(*arrays, grad=False):
         return [torch.tensor(a, dtype=torch.float64, requires_grad=grad) for a in arrays]
+
+    # helper classes live here, not at module level: the probe-only library keeps a
+    # module's classes without their methods
+
+    class _ProbeContext:
+        """A stand-in for the ``ctx`` torch passes to forward and backward (called directly)."""
+
+        needs_input_grad = (True, True, True)
+
+        def save_for_backward(self, *tensors):
+            self._saved = tensors
+
+        @property
+        def saved_tensors(self):
+            return self._saved
+
+        def mark_non_differentiable(self, *tensors):
+            pass
+
+        def set_materialize_grads(self, value):
+            pass
+
+    class _EngineCounter:
+        """Wraps torch's autograd engine so that every backward or autograd.grad run counts."""
+
+        def __init__(self, engine):
+            self.engine, self.runs = engine, 0
+
+        def run_backward(self, *args, **kwargs):
+            self.runs += 1
+            return self.engine.run_backward(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.engine, name)
 
     seen = {}
     X_t, W_t, b_t = tensors(X, W, b, grad=True)
@@ -1577,8 +1583,8 @@ def judge_linear_function(seen: dict, X, W, b, dout, other) -> Verdict:
         if not verdict.passed:
             return verdict
     if not seen["gradcheck"]:
-        return Verdict.fail(f"torch.autograd.gradcheck(LinearFunction.apply, ...) in float64 "
-                            "failed on a (3, 3) X.",
+        return Verdict.fail("torch.autograd.gradcheck(LinearFunction.apply, ...) in float64 "
+                            "failed on a smaller X.",
                             "Its backward must be right for every shape, not just one.")
     direct = seen["direct"]
     parts = direct if isinstance(direct, list) and len(direct) == 3 else [direct] * 3
