@@ -441,18 +441,19 @@ MUTANTS += [
            why="gradients accumulate across steps"),
     Mutant("train_zero_grad_after_backward", "train_value_mlp",
            edits=[("        for p in parameters:\n            p.grad = 0.0\n"
-                   "        loss.backward()\n",
-                   "        loss.backward()\n"
+                   "        mse.backward()\n",
+                   "        mse.backward()\n"
                    "        for p in parameters:\n            p.grad = 0.0\n")],
            why="zeroes the gradients after backward: every step moves by 0"),
     Mutant("train_wrong_sign", "train_value_mlp",
            edits=[("p.data -= lr * p.grad", "p.data += lr * p.grad")],
            why="steps up the gradient: the loss grows"),
     Mutant("train_sum_not_mean", "train_value_mlp",
-           edits=[("        loss = loss / len(X)\n", "")],
+           edits=[("mse = sum(squared_errors, Value(0.0)) / len(X)",
+                   "mse = sum(squared_errors, Value(0.0))")],
            why="the summed squared error: N times the loss and the step"),
     Mutant("train_loss_after_step", "train_value_mlp",
-           edits=[("        losses.append(loss.data)\n",
+           edits=[("        losses.append(mse.data)\n",
                    "        losses.append(sum(((model(x) - t) ** 2).data for x, t in zip(X, y)) "
                    "/ len(X))\n")],
            why="records the loss after the update, not the one the step followed"),
