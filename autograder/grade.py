@@ -31,7 +31,9 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
-from autograder.assemble import assemble, max_points, read_submission
+from nncourse.checking import find_check
+
+from autograder.assemble import TestCell, assemble, max_points, read_submission
 from autograder.config import Settings
 from autograder.judge import TestResult, judge_events
 from autograder.notebooks import ROOT, SOLUTIONS
@@ -136,6 +138,43 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     return judge_events(tests, events, skipped, seed), notes
 
 
+def allowed_packages(test: TestCell) -> tuple[str, ...]:
+    """The forbidden packages the rules of a test cell's checks allow (torch, for notebook
+    04's ``LinearFunction``): such a test is judged from a run in a worker that has them."""
+    found: list[str] = []
+    for name, _ in test.checks:
+        with contextlib.suppress(KeyError):
+            found += find_check(name).rules.allowed_packages
+    return tuple(dict.fromkeys(found))
+
+
+def _with_allowed(worker_for, settings: Settings, cells, tests, results, notes,
+                  assignment: str, seed: int) -> tuple[list[TestResult], list[str]]:
+    """Results of the tests whose checks allow a package (torch), from a second run of the
+    whole notebook in a worker where that package is visible; every other test keeps the
+    result of the run without it, so no other graded function can gain by the package.
+
+    The first run's notes about the package missing are dropped (it was not meant to be
+    there); the second run's notes are not kept (the first run speaks for the notebook).
+    """
+    groups: dict[tuple[str, ...], list[TestCell]] = {}
+    for test in tests:
+        allowed = allowed_packages(test)
+        if allowed:
+            groups.setdefault(allowed, []).append(test)
+    if not groups or worker_for is None:
+        return results, notes
+    replaced: dict[str, TestResult] = {}
+    missing: set[str] = set()
+    for allowed, group in groups.items():
+        extra, _ = _run(worker_for(allowed), settings, cells, group, assignment, seed)
+        replaced.update({r.test: r for r in extra})
+        missing.update(allowed)
+    notes = [n for n in notes if not any(f"{name} is not available while grading" in n
+                                         for name in missing)]
+    return [replaced.get(r.test, r) for r in results], notes
+
+
 def _label(cells: list[dict], index: int | None) -> str:
     if index is None or not 0 <= index < len(cells):
         return "the notebook"
@@ -143,10 +182,12 @@ def _label(cells: list[dict], index: int | None) -> str:
 
 
 def grade_submission(worker: Worker | None, settings: Settings, submission: Submission,
-                     digest: str, secret: int = 0) -> dict:
+                     digest: str, secret: int = 0, worker_for=None) -> dict:
     """The result record of one submission (runs it unless it is unreadable or missing).
 
     digest: :func:`input_digest` of the submission, stored so a later run can skip it.
+    worker_for: allowed packages -> a worker that has them (for the tests whose checks'
+    rules allow a package; see :func:`_with_allowed`), or None.
     """
     notes = list(submission.notes)
     notebook = None
@@ -164,8 +205,10 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
         results = [TestResult(t.grade_id, 0.0, t.points, f"not graded: {reason}")
                    for t in tests]
     else:
-        results, run_notes = _run(worker, settings, cells, tests, submission.assignment,
-                                  job_seed(secret, submission))
+        seed = job_seed(secret, submission)
+        results, run_notes = _run(worker, settings, cells, tests, submission.assignment, seed)
+        results, run_notes = _with_allowed(worker_for, settings, cells, tests, results,
+                                           run_notes, submission.assignment, seed)
         notes += run_notes
     points = sum(r.points for r in results)
     return {"student": submission.student, "assignment": submission.assignment,
@@ -232,6 +275,13 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
 
     def work(index: int) -> None:
         worker = Worker(settings, index, sandbox, covered, library)
+        extra: dict[tuple[str, ...], Worker] = {}
+
+        def worker_for(allowed: tuple[str, ...]) -> Worker:
+            if allowed not in extra:  # started on first use: most notebooks need none
+                extra[allowed] = Worker(settings, index, sandbox, covered, library, allowed)
+            return extra[allowed]
+
         try:
             while True:
                 try:
@@ -241,7 +291,7 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                 needs_run = submission.path is not None
                 try:
                     record = grade_submission(worker if needs_run else None, settings,
-                                              submission, digest, secret)
+                                              submission, digest, secret, worker_for)
                     write_atomically(result_path(out, submission.student,
                                                  submission.assignment),
                                      json.dumps(record, indent=1, sort_keys=True))
@@ -257,6 +307,8 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                         bar.update(1)
         finally:
             worker.stop()
+            for other in extra.values():
+                other.stop()
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True)
                for i in range(min(settings.workers, max(len(todo), 1)))]

@@ -245,10 +245,12 @@ def _builtin_reached(node: ast.AST, module) -> bool:
 
 
 def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
-              local: set[int] = frozenset()) -> list[tuple[str, str]]:
+              local: set[int] = frozenset(),
+              allowed: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(rule, detail) of everything in ``tree`` that breaks the contract. ``local``: ids of
     the names that resolve to a function's own variable (:func:`local_loads`), which are
-    never the modules imported under the same name."""
+    never the modules imported under the same name; ``allowed``: the forbidden packages this
+    code may use all the same (its rules' ``allowed_packages``)."""
 
     def module(node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and id(node) not in local and \
@@ -259,7 +261,7 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
         if path.split(".")[0] == "builtins" and path.split(".")[-1] in \
                 _INDIRECT_CALLS | {"getattr", "globals", "vars"}:
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
-        if forbidden_module(path):
+        if forbidden_module(path, allowed):
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
         if path.split(".")[0] == "importlib":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
@@ -312,6 +314,27 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
                     if module(root):
                         found.append(("patches-library", f"assigns {_dotted(part)} "
                                       f"(line {line})"))
+    return found
+
+
+def _autograd_inside(node: ast.AST) -> list[tuple[str, str]]:
+    """Uses of torch's autograd inside the methods of a class that may use torch (its
+    backward must compute the gradients itself): ``.backward()`` calls, ``autograd.grad``,
+    ``torch.func``."""
+    found = []
+    for method in ast.walk(node):
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for part in ast.walk(method):
+            line = getattr(part, "lineno", "?")
+            if isinstance(part, ast.Call) and isinstance(part.func, ast.Attribute) and \
+                    part.func.attr == "backward":
+                found.append(("forbidden-call", f"calls {_dotted(part.func)}() (line {line})"))
+            elif isinstance(part, ast.Attribute) and (
+                    (part.attr in ("grad", "functional", "forward_ad") and isinstance(
+                        part.value, ast.Attribute) and part.value.attr == "autograd")
+                    or (part.attr == "func" and isinstance(part.value, ast.Name))):
+                found.append(("forbidden-call", f"uses {_dotted(part)} (line {line})"))
     return found
 
 
@@ -616,12 +639,20 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
     modules = set(_instructor_modules(assignment)) | {"np", "numpy", "nncourse", "sys",
                                                       "builtins", "math"}
     forbidden_names: dict[str, str] = {}
+    imported_from: dict[str, str] = {}  # bound name -> its package
     for cell in cells:
         for _, bound, path in _imports(cell.tree):
             if path.split(".")[0] not in PATCH_EXEMPT:
                 modules.add(bound)
             if forbidden_module(path):
                 forbidden_names[bound] = f"from {path}, imported in {cell.where}"
+                imported_from[bound] = path.split(".")[0]
+    rules = rules_of(assignment)
+
+    def allowed_for(*names: str) -> tuple[str, ...]:
+        """The packages every one of ``names`` may use (none for code outside them)."""
+        sets = [set(getattr(rules.get(n), "allowed_packages", ()) or ()) for n in names]
+        return tuple(sorted(set.intersection(*sets))) if sets else ()
     rows: set[tuple[str, str, str]] = set()
     definitions: dict[str, tuple[ast.AST, _Cell]] = {}
     helpers: dict[str, ast.AST] = {}  # every top-level function the student defines
@@ -637,15 +668,21 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
                     and node.name in graded:
                 definitions[node.name] = (node, cell)
                 inside |= {id(n) for n in ast.walk(node)}
-                for rule, detail in _breaches(node, modules, forbidden_names, local):
+                allowed = allowed_for(node.name)
+                names = {bound: why for bound, why in forbidden_names.items()
+                         if imported_from[bound] not in allowed}
+                found = _breaches(node, modules, names, local, allowed)
+                if allowed:
+                    found += _autograd_inside(node)
+                for rule, detail in found:
                     rows.add((node.name, rule, f"{detail} in {cell.where}"))
         rest = ast.Module(body=[n for n in cell.tree.body if id(n) not in inside],
                           type_ignores=[])
         owners = cell.graded if cell.answer and cell.graded else [OUTSIDE]
-        for rule, detail in _breaches(rest, modules, {}, local):
+        allowed = allowed_for(*owners) if owners != [OUTSIDE] else ()
+        for rule, detail in _breaches(rest, modules, {}, local, allowed):
             for owner in owners:
                 rows.add((owner, rule, f"{detail} in {cell.where}"))
-    rules = rules_of(assignment)
     normalised: dict[str, list[str]] = {}
     for name, (node, cell) in definitions.items():
         if not cell.answer:

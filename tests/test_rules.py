@@ -131,3 +131,29 @@ def test_the_course_librarys_modules_cannot_be_imported_inside(source):
 
     assert callable(nncourse.finite_difference_gradient)  # all put back
     assert "nncourse.checks.nb01" in __import__("sys").modules
+
+
+class StaticTorch:
+    """Like a torch.autograd.Function: its methods are staticmethods using torch."""
+
+    @staticmethod
+    def forward(z):
+        return torch.sigmoid(torch.as_tensor(z)).numpy()
+
+    @staticmethod
+    def uses_numpy(z):
+        return np.tanh(z)
+
+
+def test_a_classs_staticmethods_are_under_the_rules_and_allowed_packages_pass():
+    z = np.zeros(3)
+    with pytest.raises(RuleBroken, match="numpy only"), enforced("StaticTorch", StaticTorch):
+        StaticTorch.forward(z)
+    torch_family = ("torch", "torchgen", "sympy", "mpmath")
+    with enforced("StaticTorch", StaticTorch, rules=Rules(allowed_packages=torch_family)):
+        np.testing.assert_allclose(StaticTorch.forward(z), 0.5)
+    with pytest.raises(RuleBroken, match="forbids calling it"), enforced(
+            "StaticTorch", StaticTorch, rules=Rules(allowed_packages=torch_family,
+                                                    forbidden_calls=("np",))):
+        StaticTorch.uses_numpy(z)
+    np.testing.assert_allclose(StaticTorch.uses_numpy(z), 0.0)  # all put back

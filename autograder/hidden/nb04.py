@@ -7,7 +7,10 @@ from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
     RULES,
     Case,
+    LinearFunctionGradients,
+    TrainValueMlp,
     ValueCasesCheck,
+    ValueNet,
     _counting,
     _TooManyCalls,
     build_probe_graph,
@@ -573,3 +576,67 @@ class MlpHiddenFresh(Check):
     def judge(self, seen, run_seed=0):
         return first_failure(*(judge_mlp(got, **run) for got, run in
                                zip(seen["runs"], self.inputs(run_seed)["runs"], strict=True)))
+
+
+# (new 2026-12-06) the Value net, its training loop and LinearFunction, on this run's inputs
+
+
+def _fresh_seed(run_seed: int, salt: int) -> int:
+    return int(np.random.default_rng([run_seed, salt]).integers(2**31))
+
+
+@register
+class ValueNetFresh(ValueNet):
+    """Neuron, Layer and MLP of Values are right with this run's weights and inputs."""
+
+    name = "value_net_hidden_fresh"
+    defaults = {}
+    fresh = True
+
+    def probe(self, Neuron, Layer, MLP, Value, run_seed=0):
+        return super().probe(Neuron, Layer, MLP, Value, seed=_fresh_seed(run_seed, 4301))
+
+    def judge(self, seen, run_seed=0):
+        return super().judge(seen, seed=_fresh_seed(run_seed, 4301))
+
+
+@register
+class TrainValueMlpFresh(TrainValueMlp):
+    """train_value_mlp is right on this run's net, data, number of steps and learning rate."""
+
+    name = "train_value_mlp_hidden_fresh"
+    defaults = {}
+    fresh = True
+
+    @staticmethod
+    def arguments_of(run_seed: int) -> dict:
+        rng = np.random.default_rng([run_seed, 4302])
+        return {"seed": int(rng.integers(2**31)), "steps": int(rng.integers(2, 6)),
+                "lr": float(rng.choice([0.05, 0.15, 0.4])), "n": int(rng.integers(3, 8))}
+
+    def probe(self, train_value_mlp, Value, run_seed=0):
+        return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))
+
+    def judge(self, seen, run_seed=0):
+        return super().judge(seen, **self.arguments_of(run_seed))
+
+
+@register
+class LinearFunctionFresh(LinearFunctionGradients):
+    """LinearFunction is right on shapes and numbers drawn for this run."""
+
+    name = "linear_function_hidden_fresh"
+    defaults = {}
+    fresh = True
+
+    @staticmethod
+    def arguments_of(run_seed: int) -> dict:
+        rng = np.random.default_rng([run_seed, 4303])
+        n, d, m = (int(v) for v in rng.integers((3, 3, 1), (9, 7, 6)))
+        return {"n": n, "d": d, "m": m, "seed": int(rng.integers(2**31))}
+
+    def probe(self, LinearFunction, run_seed=0):
+        return super().probe(LinearFunction, **self.arguments_of(run_seed))
+
+    def judge(self, seen, run_seed=0):
+        return super().judge(seen, **self.arguments_of(run_seed))

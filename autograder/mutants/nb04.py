@@ -428,3 +428,276 @@ SHORTCUTS += [
             "            moved[i][idx] += 1e-20j\n"
             "            g[idx] = np.sum(out_of(*moved).imag * dout) / 1e-20"))),
 ]
+
+# (new 2026-12-06) Neuron/Layer/MLP of Values, train_value_mlp, LinearFunction
+MUTANTS += [
+    Mutant("net_neuron_no_bias", "value_net",
+           edits=[("        total = self.b\n", "        total = Value(0.0)\n")],
+           why="the bias is never added: outputs off, b's grad stays 0"),
+    Mutant("net_parameters_miss_bias", "value_net",
+           edits=[("        return self.w + [self.b]\n", "        return list(self.w)\n")],
+           why="parameters() leaves the bias out: it is never trained"),
+    Mutant("net_parameters_twice", "value_net",
+           edits=[("        return [p for layer in self.layers for p in layer.parameters()]\n",
+                   "        return [p for layer in self.layers for p in layer.parameters()] + "
+                   "self.layers[-1].parameters()\n")],
+           why="the output layer's parameters listed twice: they would take two steps"),
+    Mutant("net_output_tanh", "value_net",
+           edits=[("linear=(k == len(sizes) - 1))", "linear=False)")],
+           why="a tanh on the output unit too"),
+    Mutant("net_all_linear", "value_net",
+           edits=[("        return total if self.linear else total.tanh()\n",
+                   "        return total\n")],
+           why="no tanh anywhere: the net is linear"),
+    Mutant("net_layer_shares_one_neuron", "value_net",
+           edits=[("        self.neurons = [Neuron(n_in, rng, linear=linear) "
+                   "for _ in range(n_out)]\n",
+                   "        self.neurons = [Neuron(n_in, rng, linear=linear)] * n_out\n")],
+           why="one neuron repeated: every unit equal, parameters listed n_out times"),
+    Mutant("net_equal_weights", "value_net",
+           edits=[("Value(rng.uniform(-1.0, 1.0)) for _ in range(n_in)",
+                   "Value(0.5) for _ in range(n_in)")],
+           why="every weight 0.5: the units of a layer can never differ"),
+    Mutant("net_ignores_rng", "value_net",
+           edits=[("Value(rng.uniform(-1.0, 1.0)) for _ in range(n_in)",
+                   "Value(np.random.uniform(-1.0, 1.0)) for _ in range(n_in)")],
+           why="draws from numpy's global generator, not the rng argument"),
+    Mutant("net_layers_skip_first", "value_net",
+           edits=[("        for layer in self.layers:\n            x = layer(x)\n",
+                   "        for layer in self.layers[1:]:\n            x = layer(x)\n")],
+           why="the first layer is never applied"),
+    Mutant("train_no_zero_grad", "train_value_mlp",
+           edits=[("        for p in parameters:\n            p.grad = 0.0\n", "")],
+           why="gradients accumulate across steps"),
+    Mutant("train_zero_grad_after_backward", "train_value_mlp",
+           edits=[("        for p in parameters:\n            p.grad = 0.0\n"
+                   "        mse.backward()\n",
+                   "        mse.backward()\n"
+                   "        for p in parameters:\n            p.grad = 0.0\n")],
+           why="zeroes the gradients after backward: every step moves by 0"),
+    Mutant("train_wrong_sign", "train_value_mlp",
+           edits=[("p.data -= lr * p.grad", "p.data += lr * p.grad")],
+           why="steps up the gradient: the loss grows"),
+    Mutant("train_sum_not_mean", "train_value_mlp",
+           edits=[("mse = sum(squared_errors, Value(0.0)) / len(X)",
+                   "mse = sum(squared_errors, Value(0.0))")],
+           why="the summed squared error: N times the loss and the step"),
+    Mutant("train_loss_after_step", "train_value_mlp",
+           edits=[("        losses.append(mse.data)\n",
+                   "        losses.append(sum(((model(x) - t) ** 2).data for x, t in zip(X, y)) "
+                   "/ len(X))\n")],
+           why="records the loss after the update, not the one the step followed"),
+    Mutant("train_backward_per_point", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    parameters = model.parameters()\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        total = 0.0\n"
+        "        for p in parameters:\n"
+        "            p.grad = 0.0\n"
+        "        for x, target in zip(X, y):\n"
+        "            loss = (model(x) - target) ** 2 / len(X)\n"
+        "            loss.backward()\n"
+        "            total += loss.data\n"
+        "        for p in parameters:\n"
+        "            p.data -= lr * p.grad\n"
+        "        losses.append(total)\n"
+        "    return losses\n"),
+        why="right numbers, but one backward() per point instead of one per step (the "
+            "contract's single loss Value)"),
+    Mutant("linear_function_dW_transposed", "LinearFunction",
+           edits=[("return dout @ W.T, X.T @ dout, dout.sum(dim=0)",
+                   "return dout @ W.T, (X.T @ dout).T, dout.sum(dim=0)")],
+           why="dW of shape (M, D)"),
+    Mutant("linear_function_db_mean", "LinearFunction",
+           edits=[("dout.sum(dim=0)", "dout.mean(dim=0)")], why="db divided by N"),
+    Mutant("linear_function_no_bias", "LinearFunction",
+           edits=[("        return X @ W + b\n", "        return X @ W\n")],
+           why="forward forgets the bias"),
+    Mutant("linear_function_dX_no_transpose", "LinearFunction",
+           edits=[("return dout @ W.T, X.T @ dout", "return W @ dout.T, X.T @ dout")],
+           why="dX is transposed: (D, N)"),
+]
+
+SHORTCUTS += [
+    Shortcut("net_neuron_stores_floats", "value_net",
+             edits=[("        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(n_in)]\n"
+                     "        self.b = Value(0.0)\n",
+                     "        self.w = [float(rng.uniform(-1.0, 1.0)) for _ in range(n_in)]\n"
+                     "        self.b = 0.0\n"),
+                    ("        return self.w + [self.b]\n",
+                     "        return [Value(v) for v in self.w + [self.b]]\n")],
+             why="floats, not Values: backward() never reaches the weights"),
+    Shortcut("train_value_mlp_torch", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    import torch\n"
+        "    params = model.parameters()\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = sum(((model(x) - t) ** 2 for x, t in zip(X, y)), Value(0.0)) / len(X)\n"
+        "        for p in params:\n"
+        "            p.grad = 0.0\n"
+        "        loss.backward()\n"
+        "        step = torch.tensor([p.grad for p in params]) * lr\n"
+        "        for p, s in zip(params, step.tolist()):\n"
+        "            p.data -= s\n"
+        "        losses.append(loss.data)\n"
+        "    return losses\n"),
+        why="torch in a numpy-only graded function"),
+    Shortcut("linear_function_autograd_grad", "LinearFunction",
+             edits=[("        X, W = ctx.saved_tensors\n"
+                     "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
+                     "        X, W = ctx.saved_tensors\n"
+                     "        with torch.enable_grad():\n"
+                     "            X, W = X.detach().requires_grad_(), W.detach().requires_grad_()\n"
+                     "            b = torch.zeros(W.shape[1], dtype=W.dtype, requires_grad=True)\n"
+                     "            return torch.autograd.grad(X @ W + b, (X, W, b), dout)\n")],
+             why="torch's autograd computes the backward pass"),
+    Shortcut("linear_function_dot_backward", "LinearFunction",
+             edits=[("        X, W = ctx.saved_tensors\n"
+                     "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
+                     "        X, W = ctx.saved_tensors\n"
+                     "        with torch.enable_grad():\n"
+                     "            X, W = X.detach().requires_grad_(), W.detach().requires_grad_()\n"
+                     "            b = torch.zeros(W.shape[1], dtype=W.dtype, requires_grad=True)\n"
+                     "            ((X @ W + b) * dout).sum().backward()\n"
+                     "        return X.grad, W.grad, b.grad\n")],
+             why=".backward() inside backward"),
+    Shortcut("linear_function_numpy_layer", "LinearFunction", source=(
+        "import torch\n\n\n"
+        "class LinearFunction(torch.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, X, W, b):\n"
+        "        out, ctx.cache = linear_forward(X.detach().numpy(), W.detach().numpy(),\n"
+        "                                        b.detach().numpy())\n"
+        "        return torch.from_numpy(out)\n\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, dout):\n"
+        "        return tuple(torch.from_numpy(g) for g in linear_backward(dout.numpy(), "
+        "ctx.cache))\n"),
+        why="the numpy layer wrapped (the old given code): not tensor operations"),
+    Shortcut("linear_function_global_cache", "LinearFunction",
+             edits=[("        ctx.save_for_backward(X, W)\n",
+                     "        global _SAVED\n        _SAVED = (X, W)\n"),
+                    ("        X, W = ctx.saved_tensors\n", "        X, W = _SAVED\n")],
+             why="keeps X and W in a global, not on ctx: a second forward overwrites them"),
+]
+
+VARIANTS += [
+    Variant("net_micrograd_style", "value_net", source=(
+        "class Neuron:\n"
+        "    def __init__(self, n_in, rng, linear=False):\n"
+        "        self.w = [Value(w) for w in rng.normal(0.0, 0.5, size=n_in)]\n"
+        "        self.b = Value(rng.normal(0.0, 0.1))\n"
+        "        self.nonlin = not linear\n\n"
+        "    def __call__(self, x):\n"
+        "        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)\n"
+        "        return act.tanh() if self.nonlin else act\n\n"
+        "    def parameters(self):\n"
+        "        return [*self.w, self.b]\n\n\n"
+        "class Layer:\n"
+        "    def __init__(self, n_in, n_out, rng, linear=False):\n"
+        "        self.neurons = [Neuron(n_in, rng, linear) for _ in range(n_out)]\n\n"
+        "    def __call__(self, x):\n"
+        "        out = [n(x) for n in self.neurons]\n"
+        "        return out[0] if len(out) == 1 else out\n\n"
+        "    def parameters(self):\n"
+        "        return [p for n in self.neurons for p in n.parameters()]\n\n\n"
+        "class MLP:\n"
+        "    def __init__(self, n_in, sizes, rng):\n"
+        "        sz = [n_in] + sizes\n"
+        "        self.layers = [Layer(sz[i], sz[i + 1], rng, linear=i == len(sizes) - 1)\n"
+        "                       for i in range(len(sizes))]\n\n"
+        "    def __call__(self, x):\n"
+        "        for layer in self.layers:\n"
+        "            x = layer(x)\n"
+        "            x = [x] if isinstance(x, Value) else x\n"
+        "        return x[0] if len(x) == 1 else x\n\n"
+        "    def parameters(self):\n"
+        "        return [p for layer in self.layers for p in layer.parameters()]\n")),
+    Variant("net_weights_first_then_biases", "value_net",
+            edits=[("        return self.w + [self.b]\n",
+                    "        return [self.b] + self.w[::-1]\n"),
+                   ("        total = self.b\n        for w_i, x_i in zip(self.w, x):\n"
+                    "            total = total + w_i * x_i\n",
+                    "        total = sum(w_i * x_i for w_i, x_i in zip(self.w, x)) + self.b\n")]),
+    Variant("net_dedup_by_id", "value_net",
+            edits=[("        return [p for layer in self.layers for p in layer.parameters()]\n",
+                    "        seen, out = set(), []\n"
+                    "        for layer in self.layers:\n"
+                    "            for p in layer.parameters():\n"
+                    "                if id(p) not in seen:\n"
+                    "                    seen.add(id(p))\n"
+                    "                    out.append(p)\n"
+                    "        return out\n")]),
+    Variant("train_zero_at_end_and_start", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    params = list(model.parameters())\n"
+        "    for p in params:\n"
+        "        p.grad = 0.0\n"
+        "    losses = []\n"
+        "    for step in range(steps):\n"
+        "        errors = [(model(list(x)) - float(t)) ** 2 for x, t in zip(X, y)]\n"
+        "        loss = errors[0]\n"
+        "        for e in errors[1:]:\n"
+        "            loss = loss + e\n"
+        "        loss = loss * (1.0 / len(errors))\n"
+        "        loss.backward()\n"
+        "        for p in params:\n"
+        "            p.data = p.data - lr * p.grad\n"
+        "            p.grad = 0.0\n"
+        "        losses.append(float(loss.data))\n"
+        "    return losses\n")),
+    Variant("train_mean_by_division_each", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    n = len(X)\n"
+        "    losses = []\n"
+        "    for _ in range(steps):\n"
+        "        loss = Value(0.0)\n"
+        "        for x, t in zip(X, y):\n"
+        "            d = model(x) - t\n"
+        "            loss = loss + d * d / n\n"
+        "        for p in model.parameters():\n"
+        "            p.grad = 0\n"
+        "        loss.backward()\n"
+        "        for p in model.parameters():\n"
+        "            p.data += -lr * p.grad\n"
+        "        losses.append(loss.data)\n"
+        "    return losses\n")),
+    Variant("train_while_loop", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    losses, params = [], model.parameters()\n"
+        "    while len(losses) < steps:\n"
+        "        loss = sum([(t - model(x)) ** 2 for x, t in zip(X, y)]) * (1 / len(y))\n"
+        "        for p in params:\n"
+        "            p.grad *= 0.0\n"
+        "        loss.backward()\n"
+        "        for p in params:\n"
+        "            p.data -= lr * p.grad\n"
+        "        losses += [loss.data]\n"
+        "    return losses\n")),
+    Variant("linear_function_attributes_on_ctx", "LinearFunction",
+            edits=[("        ctx.save_for_backward(X, W)\n        return X @ W + b\n",
+                    "        ctx.X, ctx.W = X, W\n        return torch.addmm(b, X, W)\n"),
+                   ("        X, W = ctx.saved_tensors\n"
+                    "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
+                    "        return dout.mm(ctx.W.t()), ctx.X.t().mm(dout), "
+                    "dout.sum(0)\n")]),
+    Variant("linear_function_einsum", "LinearFunction",
+            edits=[("        X, W = ctx.saved_tensors\n"
+                    "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
+                    "        X, W = ctx.saved_tensors\n"
+                    "        dX = torch.einsum('nm,dm->nd', dout, W)\n"
+                    "        dW = torch.einsum('nd,nm->dm', X, dout)\n"
+                    "        db = torch.ones(dout.shape[0], dtype=dout.dtype) @ dout\n"
+                    "        return dX, dW, db\n")]),
+    Variant("linear_function_matmul_saves_all", "LinearFunction",
+            edits=[("        ctx.save_for_backward(X, W)\n        return X @ W + b\n",
+                    "        ctx.save_for_backward(X, W, b)\n"
+                    "        return torch.matmul(X, W) + b.unsqueeze(0)\n"),
+                   ("        X, W = ctx.saved_tensors\n"
+                    "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
+                    "        X, W, b = ctx.saved_tensors\n"
+                    "        return torch.matmul(dout, W.transpose(0, 1)), "
+                    "torch.matmul(X.transpose(0, 1), dout), dout.sum(0)\n")]),
+]

@@ -48,14 +48,17 @@ class Rules:
     """What a graded function may use, beyond numpy.
 
     built_from: names of the student's functions it must compute its result through.
-    forbidden_calls: names of the student's functions it may not call.
+    forbidden_calls: names of the student's functions (or modules) it may not call.
     derived: the contract says the result is derived by hand: no complex arithmetic
     (complex-step differentiation is a numerical derivative exact to round-off).
+    allowed_packages: forbidden packages this function may use all the same (notebook 04's
+    ``LinearFunction`` is written with torch: ``("torch",)``).
     """
 
     built_from: tuple[str, ...] = ()
     forbidden_calls: tuple[str, ...] = ()
     derived: bool = False
+    allowed_packages: tuple[str, ...] = ()
 
 
 MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
@@ -67,16 +70,17 @@ def added_check_modules() -> list[str]:
     return [m.strip() for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
 
 
-def forbidden_module(name: str) -> bool:
-    """Whether module ``name`` is one a graded function may not use: the packages above, the
-    course's own implementations, and every module of checks (a grader's hidden ones too)."""
+def forbidden_module(name: str, allowed: tuple[str, ...] = ()) -> bool:
+    """Whether module ``name`` is one a graded function may not use: the packages above
+    (but ``allowed``), the course's own implementations, and every module of checks (a
+    grader's hidden ones too)."""
     top = name.split(".")[0]
-    return top in FORBIDDEN_PACKAGES or any(
+    return (top in FORBIDDEN_PACKAGES and top not in allowed) or any(
         name == lib or name.startswith(lib + ".")
         for lib in (*FORBIDDEN_LIBRARY, *added_check_modules()))
 
 
-def _forbidden_value(value) -> str | None:
+def _forbidden_value(value, allowed: tuple[str, ...] = ()) -> str | None:
     """The forbidden module ``value`` belongs to, or None if it is allowed."""
     if isinstance(value, types.ModuleType):
         name = value.__name__
@@ -85,17 +89,17 @@ def _forbidden_value(value) -> str | None:
             return None
         name = getattr(value, "__module__", None)
         if not isinstance(name, str):  # a ufunc (scipy.special.expit) names no module
-            return _owner_module(value)
-    return name if forbidden_module(name) else None
+            return _owner_module(value, allowed)
+    return name if forbidden_module(name, allowed) else None
 
 
-def _owner_module(value) -> str | None:
+def _owner_module(value, allowed: tuple[str, ...] = ()) -> str | None:
     """The loaded forbidden module that holds ``value`` under its own name, if any."""
     name = getattr(value, "__name__", None)
     if not isinstance(name, str):
         return None
     for module_name, module in list(sys.modules.items()):
-        if module is not None and forbidden_module(module_name) and \
+        if module is not None and forbidden_module(module_name, allowed) and \
                 getattr(module, "__dict__", {}).get(name) is value:
             return module_name
     return None
@@ -136,6 +140,7 @@ def _namespaces(functions) -> list[dict]:
     for function in functions:
         for candidate in (function, *vars(function).values()) if isinstance(function, type) \
                 else (function,):
+            candidate = getattr(candidate, "__func__", candidate)  # a staticmethod's function
             space = getattr(candidate, "__globals__", None)
             if isinstance(space, dict) and id(space) not in seen:
                 seen.add(id(space))
@@ -148,17 +153,19 @@ def _functions(things) -> list:
     found = []
     for thing in things:
         members = vars(thing).values() if isinstance(thing, type) else (thing,)
+        members = [getattr(m, "__func__", m) for m in members]  # staticmethod, classmethod
         found += [m for m in members if isinstance(m, types.FunctionType)]
     return found
 
 
-def _poison_bound(function, owner: str, banned: set[int] = frozenset()):
+def _poison_bound(function, owner: str, banned: set[int] = frozenset(),
+                  allowed: tuple[str, ...] = ()):
     """Put stand-ins for forbidden values a function holds in its defaults or closure
     (``def f(z, _expit=scipy.special.expit)``, or a forbidden call's function, ``banned``
     by id); returns what puts them back."""
 
     def stand_in(value, where: str):
-        if _forbidden_value(value):
+        if _forbidden_value(value, allowed):
             return _Forbidden(owner, where, "graded functions use numpy only")
         if id(value) in banned and callable(value):
             return _Forbidden(owner, where, "the contract forbids calling it here")
@@ -193,13 +200,14 @@ def _poison_bound(function, owner: str, banned: set[int] = frozenset()):
 class _BlockImports:
     """A meta-path finder that refuses the forbidden packages while a probe runs."""
 
-    def __init__(self, owner: str):
-        self.owner = owner
+    def __init__(self, owner: str, allowed: tuple[str, ...] = ()):
+        self.owner, self.allowed = owner, allowed
 
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in FORBIDDEN_PACKAGES:
+        top = name.split(".")[0]
+        if top in FORBIDDEN_PACKAGES and top not in self.allowed:
             raise RuleBroken(f"{self.owner} imported {name}: graded functions use numpy only")
-        if forbidden_module(name):
+        if forbidden_module(name, self.allowed):
             raise RuleBroken(f"{self.owner} imported {name}: the course library's own "
                              "version of an exercise may not be used")
         return None
@@ -225,7 +233,7 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             if name in rules.forbidden_calls or (id(value) in banned and callable(value)):
                 why = "the contract forbids calling it here"
             elif not name.startswith("__"):
-                module = _forbidden_value(value)
+                module = _forbidden_value(value, rules.allowed_packages)
                 if module is not None:
                     why = ("graded functions use numpy only" if module.split(".")[0]
                            in FORBIDDEN_PACKAGES else
@@ -236,9 +244,11 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             elif isinstance(value, types.ModuleType) and value.__name__ == "nncourse":
                 saved.append((space, name, value))
                 space[name] = _Library(value, owner)
-    restores = [_poison_bound(function, owner, banned) for function in _functions(functions)]
+    allowed = rules.allowed_packages
+    restores = [_poison_bound(function, owner, banned, allowed)
+                for function in _functions(functions)]
     hidden_modules = {name: module for name, module in sys.modules.items()
-                      if module is not None and forbidden_module(name)}
+                      if module is not None and forbidden_module(name, allowed)}
     for name in hidden_modules:
         del sys.modules[name]  # ``import torch`` now reaches the finder below, which refuses
     package = sys.modules.get("nncourse")
@@ -250,7 +260,7 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
                 setattr(package, name, _Forbidden(
                     owner, f"nncourse.{name}",
                     "the course library's own version of an exercise may not be used"))
-    finder = _BlockImports(owner)
+    finder = _BlockImports(owner, allowed)
     sys.meta_path.insert(0, finder)
     try:
         yield

@@ -1129,3 +1129,524 @@ class MlpBuiltFrom(Check):
                     "Every step of the forward and the backward pass goes through your layer "
                     "functions: no inline copy of a layer, no other library.")
         return Verdict.ok()
+
+
+# --------------------------------------------------------------------------------------------
+# (new 2026-12-06) Neuron, Layer, MLP made of the student's Values, and their training loop.
+# The probe reads each unit's weights and bias (.w, .b), calls the net and its backward, and
+# returns raw numbers; the judge rebuilds the same net in torch from those numbers.
+# --------------------------------------------------------------------------------------------
+
+VALUE_NET_SECTION = "Section 3, 'A small network of Values': what a neuron computes."
+
+
+def _is_value(thing, Value) -> bool:
+    return isinstance(Value, type) and isinstance(thing, Value)
+
+
+def read_neuron(neuron, Value, prefix: str, names: dict) -> dict:
+    """A neuron's weights and bias as numbers, with each parameter's id named in ``names``."""
+    w, b = list(getattr(neuron, "w", None) or []), getattr(neuron, "b", None)
+    for i, weight in enumerate(w):
+        names[id(weight)] = f"{prefix}w{i}"
+    names[id(b)] = f"{prefix}b"
+    return {"w": [float(v.data) if _is_value(v, Value) else repr(v)[:40] for v in w],
+            "b": float(b.data) if _is_value(b, Value) else repr(b)[:40],
+            "values": all(_is_value(v, Value) for v in [*w, b])}
+
+
+def read_net(layers, Value, names: dict) -> list[list[dict]]:
+    """Every layer's neurons (see :func:`read_neuron`), naming parameters L<i>N<j>..."""
+    return [[read_neuron(neuron, Value, f"L{i}N{j}", names)
+             for j, neuron in enumerate(getattr(layer, "neurons", None) or [])]
+            for i, layer in enumerate(layers)]
+
+
+def parameter_names(parameters, names: dict) -> list[str]:
+    return [names.get(id(p), f"<not a weight or bias of the net: {type(p).__name__}>")
+            for p in list(parameters)]
+
+
+def as_outputs(out, Value) -> list:
+    """A call's result as a list of Values (a lone Value counts as a list of one)."""
+    return [out] if _is_value(out, Value) else list(out)
+
+
+def run_value_net(net, layers, Value, x: list[float]) -> dict:
+    """Call ``net`` on numbers and on Values; backward of the sum of its outputs."""
+    names: dict = {}
+    structure = read_net(layers, Value, names)
+    params = list(net.parameters())
+    listed = parameter_names(params, names)
+    on_numbers = [float(o.data) for o in as_outputs(net(list(x)), Value)]
+    inputs = [Value(v) for v in x]
+    outputs = as_outputs(net(inputs), Value)
+    total = outputs[0]
+    for o in outputs[1:]:
+        total = total + o
+    for p in params:
+        p.grad = 0.0
+    total.backward()
+    grads = {name: float(p.grad) for name, p in zip(listed, params, strict=True)
+             if not name.startswith("<")}
+    return {"structure": structure, "listed": listed, "on_numbers": on_numbers,
+            "on_values": [float(o.data) for o in outputs], "grads": grads,
+            "input_grads": [float(v.grad) for v in inputs]}
+
+
+def torch_net(structure: list[list[dict]], x, linear_last: bool = True):
+    """The net of ``structure`` in torch (float64): tanh units, the last layer linear when
+    ``linear_last``. Returns (outputs, leaf tensors by parameter name, input tensor)."""
+    import torch
+
+    leaves = {}
+    h = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    first = h
+    for i, layer in enumerate(structure):
+        outs = []
+        for j, unit in enumerate(layer):
+            w = torch.tensor(unit["w"], dtype=torch.float64, requires_grad=True)
+            b = torch.tensor(unit["b"], dtype=torch.float64, requires_grad=True)
+            leaves[f"L{i}N{j}b"] = b
+            for k in range(len(unit["w"])):
+                leaves[f"L{i}N{j}w{k}"] = (w, k)
+            z = (w * h).sum() + b
+            outs.append(z if (linear_last and i == len(structure) - 1) else z.tanh())
+        h = torch.stack(outs)
+    return h, leaves, first
+
+
+def judge_value_net(what: str, seen: dict, x: list[float], n_in: int, sizes: list[int],
+                    linear_last: bool = True) -> Verdict:
+    """A net's structure, parameters() and outputs/grads against torch rebuilt from it."""
+    structure = seen["structure"]
+    shapes = [len(layer) for layer in structure]
+    if shapes != list(sizes):
+        return Verdict.fail(f"{what}: the layers have {shapes} units, expected {list(sizes)}.",
+                            "Each Layer makes n_out Neurons (in .neurons); the MLP makes one "
+                            "Layer per entry of sizes (in .layers), each fed by the previous.")
+    fan_in = [n_in, *sizes[:-1]]
+    for i, layer in enumerate(structure):
+        for unit in layer:
+            if not unit["values"]:
+                return Verdict.fail(f"{what}: a weight or bias of layer {i} is not a Value "
+                                    f"(w = {unit['w'][:3]}, b = {unit['b']}).",
+                                    "Every weight and the bias must be a Value, so that "
+                                    "backward() can fill its .grad.")
+            if len(unit["w"]) != fan_in[i]:
+                return Verdict.fail(f"{what}: a unit of layer {i} has {len(unit['w'])} weights "
+                                    f"for {fan_in[i]} inputs.")
+    wanted = sum((f + 1) * s for f, s in zip(fan_in, sizes, strict=True))
+    listed = seen["listed"]
+    strangers = [name for name in listed if name.startswith("<")]
+    twice = sorted({name for name in listed if listed.count(name) > 1})
+    if strangers or twice or len(listed) != wanted:
+        detail = (strangers[0] if strangers else f"{twice[0]} twice" if twice else
+                  f"{len(listed)} entries")
+        return Verdict.fail(f"{what}: parameters() lists {len(listed)} entries ({detail}), "
+                            f"expected each of the {wanted} weights and biases once.",
+                            "parameters() collects every neuron's weights and its bias, each "
+                            "once: a Layer's are its neurons', an MLP's its layers'.")
+    weights = [v for layer in structure for unit in layer for v in unit["w"]]
+    if len(set(weights)) < max(2, len(weights) // 2):
+        return Verdict.fail(f"{what}: the weights are {weights[:4]}...: they must be random "
+                            "(drawn from rng), or all units of a layer compute the same thing.")
+    out, leaves, first = torch_net(structure, x, linear_last)
+    out.sum().backward()
+    hints = ("The value is wrong before any gradient: a neuron computes its weighted sum plus "
+             "its bias; hidden units apply tanh, the output layer does not.", VALUE_NET_SECTION)
+    expected = out.detach().numpy()
+    verdict = first_failure(
+        compare(f"{what}: its outputs on the numbers {x}", seen["on_numbers"], expected,
+                rtol=1e-9, atol=1e-12, hints=hints),
+        compare(f"{what}: its outputs on Values holding {x}", seen["on_values"], expected,
+                rtol=1e-9, atol=1e-12, hints=hints))
+    if not verdict.passed:
+        return verdict
+    grads = seen["grads"]
+    for name in listed:
+        leaf = leaves[name]
+        want = float(leaf[0].grad[leaf[1]]) if isinstance(leaf, tuple) else float(leaf.grad)
+        verdict = compare(f"{what}: after backward() of the sum of its outputs, the .grad of "
+                          f"{name}", grads.get(name), want, rtol=1e-7, atol=1e-10,
+                          hints=("The outputs are right, the gradients not: build every "
+                                 "output only from Value operations, so backward() reaches "
+                                 "each weight and bias.",))
+        if not verdict.passed:
+            return verdict
+    return compare(f"{what}: the .grad of the input Values", seen["input_grads"],
+                   first.grad.numpy(), rtol=1e-7, atol=1e-10,
+                   hints=("Use the inputs as given (numbers or Values) in the weighted sum, "
+                          "so a gradient reaches Values passed in.",))
+
+
+NET_CASES = {"neuron": (3, [1], False), "linear neuron": (3, [1], True),
+             "layer": (3, [4], False), "mlp": (2, [4, 3, 1], True), "wide mlp": (3, [5, 2], True)}
+"""name -> (n_in, sizes, linear last): what each case builds."""
+NET_LABELS = {"neuron": "Neuron(3, rng)", "linear neuron": "Neuron(3, rng, linear=True)",
+              "layer": "Layer(3, 4, rng)", "mlp": "MLP(2, [4, 3, 1], rng)",
+              "wide mlp": "MLP(3, [5, 2], rng)"}
+
+
+def build_value_net(kind: str, Neuron, Layer, MLP, rng):
+    """(net, its layers) of one :data:`NET_CASES` entry, made with the student's classes."""
+    n_in, sizes, linear = NET_CASES[kind]
+    if kind in ("neuron", "linear neuron"):
+        neuron = Neuron(n_in, rng, linear=True) if linear else Neuron(n_in, rng)
+        return neuron, [type("OneLayer", (), {"neurons": [neuron]})()]
+    if kind == "layer":
+        layer = Layer(n_in, sizes[0], rng)
+        return layer, [layer]
+    net = MLP(n_in, sizes, rng)
+    return net, list(getattr(net, "layers", None) or [])
+
+
+def net_point(seed: int, n_in: int) -> list[float]:
+    return [float(v) for v in np.random.default_rng([seed, 4044]).uniform(-1.5, 1.5, n_in)]
+
+
+@register
+class ValueNet(Check):
+    """Neuron, Layer and MLP of Values compute a tanh net (linear output) and its gradients."""
+
+    name = "value_net"
+    defaults = {"seed": 0}
+
+    def probe(self, Neuron, Layer, MLP, Value, seed):
+        seen = {}
+        for kind, (n_in, _sizes, _linear) in NET_CASES.items():
+            net, layers = build_value_net(kind, Neuron, Layer, MLP, np.random.default_rng(seed))
+            seen[kind] = run_value_net(net, layers, Value, net_point(seed, n_in))
+        same = [Neuron(3, np.random.default_rng([seed, k])) for k in (1, 1, 2)]
+        seen["weights by seed"] = [[float(v.data) for v in neuron.w] for neuron in same]
+        return seen
+
+    def judge(self, seen, seed):
+        for kind, (n_in, sizes, linear) in NET_CASES.items():
+            verdict = judge_value_net(NET_LABELS[kind], seen[kind], net_point(seed, n_in),
+                                      n_in, sizes, linear)
+            if not verdict.passed:
+                return verdict
+        first, again, other = seen["weights by seed"]
+        if first != again or first == other:
+            return Verdict.fail("Neuron(3, rng): two generators with the same seed gave "
+                                f"{'different' if first != again else 'the same'} weights "
+                                f"({first} and {again if first != again else other}).",
+                                "Draw the initial weights from the rng argument (and only "
+                                "from it), so a seed fixes the net.")
+        return Verdict.ok()
+
+
+def probe_value_model(Value, structure: list[list[dict]]):
+    """A tanh net with a linear output built by the probe from the student's Value: an
+    object with __call__ and parameters(), as train_value_mlp expects of a model."""
+    units = [[([Value(w) for w in unit["w"]], Value(unit["b"])) for unit in layer]
+             for layer in structure]
+
+    class Model:
+        def __call__(self, x):
+            h = list(x)
+            for i, layer in enumerate(units):
+                outs = []
+                for w, b in layer:
+                    z = b
+                    for wi, hi in zip(w, h):
+                        z = z + wi * hi
+                    outs.append(z if i == len(units) - 1 else z.tanh())
+                h = outs
+            return h[0]
+
+        def parameters(self):
+            return [p for layer in units for w, b in layer for p in (*w, b)]
+
+    return Model()
+
+
+def train_data(seed: int, n: int = 6, n_in: int = 2, hidden: int = 3) -> dict:
+    rng = np.random.default_rng([seed, 4045])
+    structure = [[{"w": rng.normal(size=n_in).tolist(), "b": float(rng.normal(scale=0.3))}
+                  for _ in range(hidden)],
+                 [{"w": rng.normal(size=hidden).tolist(), "b": float(rng.normal(scale=0.3))}]]
+    X = rng.uniform(-1.5, 1.5, size=(n, n_in)).tolist()
+    y = [float(v) for v in rng.choice([-1.0, 1.0], size=n)]
+    return {"structure": structure, "X": X, "y": y}
+
+
+def torch_training(structure, X, y, steps: int, lr: float) -> tuple[list[float], list[float]]:
+    """Full-batch gradient descent on the mean squared error, in torch: the losses at the
+    start of every step and the parameters after the last one (in the model's order)."""
+    import torch
+
+    tensors = [[(torch.tensor(u["w"], dtype=torch.float64, requires_grad=True),
+                 torch.tensor(u["b"], dtype=torch.float64, requires_grad=True)) for u in layer]
+               for layer in structure]
+    X_t, y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    params = [t for layer in tensors for w, b in layer for t in (w, b)]
+    losses = []
+    for _ in range(steps):
+        h = X_t
+        for i, layer in enumerate(tensors):
+            z = torch.stack([h @ w + b for w, b in layer], dim=1)
+            h = z if i == len(tensors) - 1 else z.tanh()
+        loss = ((h[:, 0] - y_t) ** 2).mean()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads, strict=True):
+                p -= lr * g
+        losses.append(float(loss.detach()))
+    final = [float(v) for layer in tensors for w, b in layer for v in (*w.tolist(), b.item())]
+    return losses, final
+
+
+@register
+class TrainValueMlp(Check):
+    """train_value_mlp takes plain gradient steps on the mean squared error, one backward each."""
+
+    name = "train_value_mlp_steps"
+    defaults = {"seed": 0, "steps": 4, "lr": 0.3, "n": 6}
+    GARBAGE = 5.0  # every .grad holds this when train_value_mlp is called
+
+    def inputs(self, seed, n, **_):
+        return train_data(seed, n)
+
+    def probe(self, train_value_mlp, Value, seed, steps, lr, n):
+        data = self.inputs(seed=seed, n=n)
+        model = probe_value_model(Value, data["structure"])
+        for p in model.parameters():
+            p.grad = self.GARBAGE
+        calls = {"backward": 0}
+        backward = Value.backward
+
+        def counted(self_):
+            calls["backward"] += 1
+            return backward(self_)
+
+        X, y = [list(row) for row in data["X"]], list(data["y"])
+        Value.backward = counted
+        try:
+            losses = train_value_mlp(model, X, y, steps, lr)
+        finally:
+            Value.backward = backward
+        return {"losses": [float(v) for v in list(losses)],
+                "params": [float(p.data) for p in model.parameters()],
+                "backward_calls": calls["backward"], "X": X, "y": y}
+
+    def judge(self, seen, seed, steps, lr, n):
+        data = self.inputs(seed=seed, n=n)
+        losses, final = torch_training(data["structure"], data["X"], data["y"], steps, lr)
+        what = f"train_value_mlp(model, X ({n} points), y, steps={steps}, lr={lr})"
+        if len(seen["losses"]) != steps:
+            return Verdict.fail(f"{what} returned {len(seen['losses'])} losses, expected one "
+                                f"per step ({steps}).")
+        if seen["backward_calls"] != steps:
+            return Verdict.fail(f"{what} called backward() {seen['backward_calls']} times, "
+                                f"expected once per step ({steps}).",
+                                "Each step builds the loss of the whole data set as one Value "
+                                "and calls backward() on it once.")
+        verdict = compare(f"{what}: the first loss (before any step)", seen["losses"][:1],
+                          losses[:1], rtol=1e-9,
+                          atol=1e-12, mistakes={"the sum over the points, not the mean.":
+                                                [losses[0] * n]},
+                          hints=("The first loss, before any step, is wrong: it is the mean "
+                                 "over the points of (model(x) - y) squared.",))
+        if not verdict.passed:
+            return verdict
+        verdict = compare(f"{what}: the losses, one per step", seen["losses"], losses,
+                          rtol=1e-8, atol=1e-12,
+                          hints=("The first loss is right, the later ones are not: so the "
+                                 "steps are wrong. Check the direction and the size of each "
+                                 "parameter's change (gradient descent, notebook 03, section "
+                                 "8), and what its .grad holds when backward() runs.",
+                                 "Gradients accumulate (+=): set every parameter's .grad to "
+                                 "0 before each backward() (section 3, 'Why +=')."))
+        if not verdict.passed:
+            return verdict
+        verdict = compare(f"{what}: the parameters after the last step", seen["params"], final,
+                          rtol=1e-8, atol=1e-12,
+                          hints=("The losses are right but the final parameters are not: "
+                                 "every step, the last one too, updates every parameter's "
+                                 ".data.",))
+        if not verdict.passed:
+            return verdict
+        if seen["X"] != data["X"] or seen["y"] != data["y"]:
+            return Verdict.fail(f"{what} changed X or y.")
+        return Verdict.ok()
+
+
+# --------------------------------------------------------------------------------------------
+# (new 2026-12-06) LinearFunction: the student's torch.autograd.Function for X @ W + b.
+# The probe runs it through torch's autograd and calls its backward directly with a context
+# of the probe's own while counting every run of torch's autograd engine; the judge compares
+# with torch.nn.functional.linear and its autograd gradients, computed here.
+# --------------------------------------------------------------------------------------------
+
+TORCH_PACKAGES = ("torch", "torchgen", "sympy", "mpmath")
+"""torch and the forbidden packages it imports itself (``import torch`` loads torchgen,
+gradcheck loads sympy and mpmath): what LinearFunction's kernel must be able to import."""
+
+RULES["LinearFunction"] = Rules(allowed_packages=TORCH_PACKAGES,
+                                forbidden_calls=("np", "numpy", "linear_forward",
+                                                 "linear_backward"))
+"""LinearFunction is written with torch tensor operations: not numpy, not the numpy layer."""
+
+
+def linear_function_data(seed: int, n: int, d: int, m: int) -> dict:
+    rng = np.random.default_rng([seed, 4046])
+    return {"X": rng.normal(size=(n, d)), "W": rng.normal(size=(d, m)),
+            "b": rng.normal(size=m), "dout": rng.normal(size=(n, m)),
+            "other": [rng.normal(size=(n + 1, d)), rng.normal(size=(d, m)),
+                      rng.normal(size=m)]}
+
+
+def _numbers(value):
+    """A tensor (or tuple of them) as numpy arrays; anything else described."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, (tuple, list)):
+        return [_numbers(v) for v in value]
+    return describe(value)
+
+
+def run_linear_function(LinearFunction, X, W, b, dout, other) -> dict:
+    """Autograd through LinearFunction.apply, gradcheck, and a direct backward call."""
+    import torch
+    from torch.autograd.variable import Variable
+
+    def tensors(*arrays, grad=False):
+        return [torch.tensor(a, dtype=torch.float64, requires_grad=grad) for a in arrays]
+
+    # helper classes live here, not at module level: the probe-only library keeps a
+    # module's classes without their methods
+
+    class _ProbeContext:
+        """A stand-in for the ``ctx`` torch passes to forward and backward (called directly)."""
+
+        needs_input_grad = (True, True, True)
+
+        def save_for_backward(self, *tensors):
+            self._saved = tensors
+
+        @property
+        def saved_tensors(self):
+            return self._saved
+
+        def mark_non_differentiable(self, *tensors):
+            pass
+
+        def set_materialize_grads(self, value):
+            pass
+
+    class _EngineCounter:
+        """Wraps torch's autograd engine so that every backward or autograd.grad run counts."""
+
+        def __init__(self, engine):
+            self.engine, self.runs = engine, 0
+
+        def run_backward(self, *args, **kwargs):
+            self.runs += 1
+            return self.engine.run_backward(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.engine, name)
+
+    seen = {}
+    X_t, W_t, b_t = tensors(X, W, b, grad=True)
+    out = LinearFunction.apply(X_t, W_t, b_t)
+    seen["out"] = _numbers(out)
+    seen["out_dtype"] = str(getattr(out, "dtype", type(out).__name__))
+    out.backward(torch.tensor(dout, dtype=torch.float64))
+    seen["autograd"] = [_numbers(t.grad) if t.grad is not None else "None"
+                        for t in (X_t, W_t, b_t)]
+    seen["gradcheck"] = bool(torch.autograd.gradcheck(
+        LinearFunction.apply, tuple(tensors(X[:3, :3], W[:3, :2], b[:2], grad=True)),
+        raise_exception=False))
+    ctx, ctx_other = _ProbeContext(), _ProbeContext()
+    inputs = tensors(X, W, b)
+    LinearFunction.forward(ctx, *inputs)
+    LinearFunction.forward(ctx_other, *tensors(*other))  # another call between the two
+    counter = _EngineCounter(Variable._execution_engine)
+    Variable._execution_engine = counter
+    try:
+        with torch.no_grad():
+            direct = LinearFunction.backward(ctx, torch.tensor(dout, dtype=torch.float64))
+    finally:
+        Variable._execution_engine = counter.engine
+    seen["direct"] = _numbers(direct)
+    seen["engine_runs"] = counter.runs
+    seen["inputs_after"] = [_numbers(t) for t in inputs]
+    return seen
+
+
+def judge_linear_function(seen: dict, X, W, b, dout, other) -> Verdict:
+    import torch
+
+    X_t, W_t, b_t = (torch.tensor(a, requires_grad=True) for a in (X, W, b))
+    out = torch.nn.functional.linear(X_t, W_t.T, b_t)  # torch stores the weight as (M, D)
+    out.backward(torch.tensor(dout))
+    expected_grads = [t.grad.numpy() for t in (X_t, W_t, b_t)]
+    where = f"LinearFunction.apply(X {X.shape}, W {W.shape}, b {b.shape})"
+    verdict = judge_linear_out(where, seen["out"], X, W, b)
+    if not verdict.passed:
+        return verdict
+    if seen["out_dtype"] != "torch.float64":
+        return Verdict.fail(f"{where} returned {seen['out_dtype']}, expected a float64 tensor.",
+                            "Compute the output with tensor operations on the inputs "
+                            "themselves, so it keeps their dtype.")
+    hints = {"dX": ("dX must have the shape of X: one row per example.",
+                    "Section 4: for one row, the Jacobian of x -> x W is W^T."),
+             "dW": ("dW must have the shape of W, (D, M).",
+                    "Every row of the batch uses W: dW adds up one contribution per row."),
+             "db": ("db must have the shape of b, (M,).",
+                    "b is added to every row: its gradient collects all rows' contributions.")}
+    autograd = seen["autograd"]
+    if not isinstance(autograd, list) or len(autograd) != 3:
+        return Verdict.fail(f"{where}: backward must return three gradients (dX, dW, db).")
+    for name, got, want in zip(("dX", "dW", "db"), autograd, expected_grads, strict=True):
+        verdict = compare(f"{where}, then out.backward(dout): {name}", got, want,
+                          rtol=1e-9, atol=1e-12, hints=hints[name])
+        if not verdict.passed:
+            return verdict
+    if not seen["gradcheck"]:
+        return Verdict.fail("torch.autograd.gradcheck(LinearFunction.apply, ...) in float64 "
+                            "failed on a smaller X.",
+                            "Its backward must be right for every shape, not just one.")
+    direct = seen["direct"]
+    parts = direct if isinstance(direct, list) and len(direct) == 3 else [direct] * 3
+    for name, got, want in zip(("dX", "dW", "db"), parts, expected_grads, strict=True):
+        verdict = compare(f"LinearFunction.backward(ctx, dout) called with the ctx of an "
+                          f"earlier forward (another forward ran in between): {name}", got,
+                          want, rtol=1e-9, atol=1e-12,
+                          hints=("backward must take X and W from what forward saved on its "
+                                 "own ctx (ctx.save_for_backward, ctx.saved_tensors), not from "
+                                 "a global or the latest call.",))
+        if not verdict.passed:
+            return verdict
+    if seen["engine_runs"]:
+        return Verdict.fail("LinearFunction.backward ran torch's autograd (.backward() or "
+                            "torch.autograd.grad) to compute its gradients: breaks a rule of "
+                            "the contract.",
+                            "backward computes the three gradients itself, with tensor "
+                            "operations on the saved tensors and dout: it is the layer's "
+                            "backward pass, written in torch.")
+    return unchanged("LinearFunction.forward/backward", {"X": X, "W": W, "b": b},
+                     dict(zip(("X", "W", "b"), seen["inputs_after"], strict=True)))
+
+
+@register
+class LinearFunctionGradients(Check):
+    """LinearFunction matches torch.nn.functional.linear, its autograd and gradcheck."""
+
+    name = "linear_function_gradients"
+    rules = RULES["LinearFunction"]
+    defaults = {"n": 5, "d": 4, "m": 3, "seed": 0}
+
+    def inputs(self, n, d, m, seed):
+        return linear_function_data(seed, n, d, m)
+
+    def probe(self, LinearFunction, **args):
+        return run_linear_function(LinearFunction, **self.inputs(**args))
+
+    def judge(self, seen, **args):
+        return judge_linear_function(seen, **self.inputs(**args))
