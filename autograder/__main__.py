@@ -10,10 +10,12 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -69,6 +71,7 @@ def grade_command(args) -> int:
         except SandboxMissing as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        reporting = time.monotonic()
         graded = {(s.student, s.assignment) for s in submissions}
         records = [r for r in report.load_results(out)
                    if (r["student"], r["assignment"]) in graded]
@@ -84,6 +87,10 @@ def grade_command(args) -> int:
             write_autograded(submissions, records, work, problems)  # formgrader, feedback
             for problem in problems:
                 print(f"warning: {problem}"[:500], file=sys.stderr)
+        with open(out / "timings.jsonl", "a") as handle:  # the benchmark's breakdown
+            handle.write(json.dumps({"phase": "reports and gradebook",
+                                     "seconds": time.monotonic() - reporting,
+                                     "grading": summary["seconds"]}) + "\n")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)

@@ -115,11 +115,19 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     notes: list[str] = []
     started = time.monotonic()
     events: list[dict] = []
-    for _ in range(limits.restarts + 1):
+    timing = TIMING.setdefault(threading.get_ident(), {})
+    for run in range(limits.restarts + 1):
+        if worker.process is None:  # a worker's warm-up: once, or after it was stopped
+            warming = time.monotonic()
+            worker.start()
+            timing["worker start"] = timing.get("worker start", 0.0) + \
+                time.monotonic() - warming
+        run_started = time.monotonic()
         remaining = limits.notebook_wall_seconds - (time.monotonic() - started)
         job_limits = dict(vars(limits), notebook_wall_seconds=max(remaining, 1.0))
         events = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits,
                              "seed": seed, "hidden": hidden_probes(assignment)})
+        _add_timing(timing, events, run, time.monotonic() - run_started)
         abort = next((e for e in events if e.get("event") == "abort"), None)
         if abort is None:
             break
@@ -133,7 +141,27 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
     if len(raised) > MAX_RAISED_NOTES:
         notes.append(f"and {len(raised) - MAX_RAISED_NOTES} more of your cells raised errors")
-    return judge_events(tests, events, skipped, seed), notes
+    judging = time.monotonic()
+    results = judge_events(tests, events, skipped, seed)
+    timing["judges"] = timing.get("judges", 0.0) + time.monotonic() - judging
+    return results, notes
+
+
+TIMING: dict[int, dict] = {}
+"""Per grading thread, the current job's seconds by phase (the benchmark's breakdown)."""
+
+
+def _add_timing(timing: dict, events: list[dict], run: int, seconds: float) -> None:
+    """Add one run's phases (as the runner measured them) to ``timing``; a run after the
+    first (re-run after a failing cell) counts whole under "reruns"."""
+    measured = next((e for e in events if e.get("event") == "timing"), {})
+    if run:
+        timing["reruns"] = timing.get("reruns", 0.0) + seconds
+        return
+    for phase in ("start", "student", "probes", "cleanup"):
+        timing[phase] = timing.get(phase, 0.0) + float(measured.get(phase, 0.0))
+    inside = float(measured.get("total", 0.0))
+    timing["transport"] = timing.get("transport", 0.0) + max(seconds - inside, 0.0)
 
 
 def _label(cells: list[dict], index: int | None) -> str:
@@ -239,12 +267,20 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                 except queue.Empty:
                     return
                 needs_run = submission.path is not None
+                TIMING[threading.get_ident()] = {}
+                job_started = time.monotonic()
                 try:
                     record = grade_submission(worker if needs_run else None, settings,
                                               submission, digest, secret)
+                    writing = time.monotonic()
                     write_atomically(result_path(out, submission.student,
                                                  submission.assignment),
                                      json.dumps(record, indent=1, sort_keys=True))
+                    timing = TIMING[threading.get_ident()]
+                    timing["result"] = time.monotonic() - writing
+                    timing["job"] = time.monotonic() - job_started
+                    timings.append({"student": submission.student,
+                                    "notebook": submission.assignment, **timing})
                 except Exception as error:  # noqa: BLE001 - one bad job must not stop a class
                     failures.append(f"{submission.student}/{submission.assignment}: {error}")
                     with contextlib.suppress(Exception):  # the student keeps a row, at 0
@@ -258,6 +294,7 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
         finally:
             worker.stop()
 
+    timings: list[dict] = []
     threads = [threading.Thread(target=work, args=(i,), daemon=True)
                for i in range(min(settings.workers, max(len(todo), 1)))]
     for thread in threads:
@@ -267,5 +304,6 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
     if hasattr(bar, "close"):
         bar.close()
     scratch.cleanup()
+    write_atomically(out / "timings.jsonl", "".join(json.dumps(t) + "\n" for t in timings))
     return {"graded": len(todo), "skipped_up_to_date": len(submissions) - len(todo),
             "seconds": time.monotonic() - started, "failures": failures}

@@ -337,6 +337,7 @@ def _child(shell, job: dict, write_fd: int, home: str, uid: int | None,
     checking.SINK[0] = lambda payload: send({"kind": "probe", "payload": str(payload)})
     checking.REARM[0] = lambda: held["armour"].restore(None)
     armour = held["armour"] = Armour()
+    send({"kind": "ready"})  # for the timing breakdown only: nothing is decided by it
     skip = set(job.get("skip", []))
     for cell in job["cells"]:
         if cell["index"] in skip:
@@ -471,6 +472,10 @@ def run_job(shell, job: dict, emit, counter: int, jobs_root: str) -> None:
     """
     job_id = clean_text(job.get("id", ""), 100)
     limits = job["limits"]
+    timing = {"start": 0.0, "student": 0.0, "probes": 0.0, "cleanup": 0.0}
+    received_at = time.monotonic()
+    tests = {c["index"] for c in job["cells"] if c.get("test")}
+    timed_from = received_at
     uid = _job_uid(counter)
     home = os.path.join(jobs_root, f"{counter}")
     os.makedirs(home, mode=0o700)
@@ -519,6 +524,10 @@ def run_job(shell, job: dict, emit, counter: int, jobs_root: str) -> None:
                     continue
                 if not isinstance(message, dict):
                     continue
+                if message.get("kind") == "ready" and not timing["start"]:
+                    timing["start"] = time.monotonic() - received_at
+                    timed_from = time.monotonic()
+                    continue
                 if message.get("kind") == "probe" and isinstance(message.get("payload"), str):
                     tell({"event": "probe", "cell": clock.current,
                           "payload": clean_text(message["payload"], MAX_LINE)})
@@ -527,6 +536,8 @@ def run_job(shell, job: dict, emit, counter: int, jobs_root: str) -> None:
                     tell({"event": "end", "cell": clock.current,
                           "error": None if error is None else clean_text(error)})
                     _kill_strays(uid, cgroups, keep=pid)  # what a cell started ends with it
+                    timing["probes" if clock.current in tests else "student"] += \
+                        time.monotonic() - max(clock.started, timed_from)
                     clock.advance(pid)
                     if clock.current is None:
                         finished_at = time.monotonic()
@@ -570,12 +581,16 @@ def run_job(shell, job: dict, emit, counter: int, jobs_root: str) -> None:
             reason = "the kernel exited before the last cell ended"
     if reason and memory and memory not in reason:
         reason += f"; {memory}"
+    cleanup_started = time.monotonic()
     for _ in range(3):
         _kill_strays(uid, cgroups, keep=None)
     cgroups.remove()
     _remove_files(home, uid)
+    timing["cleanup"] = time.monotonic() - cleanup_started
+    timing["total"] = time.monotonic() - received_at
     if reason:
         tell({"event": "abort", "cell": clock.current, "reason": reason})
+    tell({"event": "timing", **timing})
     tell({"event": "done"})
 
 
