@@ -31,9 +31,11 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
+from nncourse.checking import find_check
+
 from autograder.assemble import assemble, max_points, read_submission
 from autograder.config import Settings
-from autograder.judge import TestResult, judge_events
+from autograder.judge import TestResult, error_type, judge_events
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
@@ -125,8 +127,8 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
         run_started = time.monotonic()
         remaining = limits.notebook_wall_seconds - (time.monotonic() - started)
         job_limits = dict(vars(limits), notebook_wall_seconds=max(remaining, 1.0))
-        events = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits,
-                             "seed": seed, "hidden": hidden_probes(assignment)})
+        events = worker.run({"cells": _with_hidden(cells, tests, assignment),
+                             "skip": sorted(skipped), "limits": job_limits, "seed": seed})
         _add_timing(timing, events, run, time.monotonic() - run_started)
         abort = next((e for e in events if e.get("event") == "abort"), None)
         if abort is None:
@@ -136,7 +138,7 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
             break
         skipped[abort["cell"]] = abort["reason"]
     tested = {t.index for t in tests}
-    raised = [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
+    raised = [f"{_label(cells, e['cell'])} raised {error_type(e['error'])}" for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
     notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
     if len(raised) > MAX_RAISED_NOTES:
@@ -162,6 +164,16 @@ def _add_timing(timing: dict, events: list[dict], run: int, seconds: float) -> N
         timing[phase] = timing.get(phase, 0.0) + float(measured.get(phase, 0.0))
     inside = float(measured.get("total", 0.0))
     timing["transport"] = timing.get("transport", 0.0) + max(seconds - inside, 0.0)
+
+
+def _with_hidden(cells: list[dict], tests, assignment: str) -> list[dict]:
+    """The cells, each test cell with a hidden check carrying the (stripped) hidden probe
+    module it needs: the runner hands it to the kernel with that cell only."""
+    modules = hidden_probes(assignment)
+    needing = {t.index for t in tests
+               if any(type(find_check(name)).__module__.startswith("autograder.hidden")
+                      for name, _ in t.checks)}
+    return [dict(c, hidden=modules) if c["index"] in needing else c for c in cells]
 
 
 def _label(cells: list[dict], index: int | None) -> str:
