@@ -715,16 +715,12 @@ def _remove_as_owner(uid: int) -> None:
 
 def _remove_tree(path: str) -> None:
     """Remove ``path`` whatever its files' modes (as root: CAP_FOWNER, CAP_DAC_OVERRIDE)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
     for root, dirs, _ in os.walk(path):
         for name in dirs:
             with contextlib.suppress(OSError):
                 os.chmod(os.path.join(root, name), 0o700)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
-        for root, dirs, _ in os.walk(path):
-            for name in dirs:
-                with contextlib.suppress(OSError):
-                    os.chmod(os.path.join(root, name), 0o700)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -754,24 +750,38 @@ def _remove_files(home: str, uid: int | None) -> bool:
 class CellClock:
     """Which cell runs, by this process's account: cells in order, skipped ones passed over.
 
-    A cell's clock starts when its source has been handed to the child; its CPU time is
-    the job's cgroup's (forks and their exited children count) or, without cpuacct, the
-    kernel's and its live processes'."""
+    A cell's clock starts when the child has *read* its source: until then the child is
+    still in the cell before, whose clock runs on. So an "end" the student's code writes
+    early resets nothing: the next cell stays unread, and the time is the earlier cell's.
+    Its CPU time is the job's cgroup's (forks and their exited children count) or, without
+    cpuacct, the kernel's and its live processes'."""
 
     def __init__(self, cells: list[int], cpu):
         self.cells, self.position, self.cpu_now = cells, 0, cpu
         self.started, self.cpu = time.monotonic(), cpu()
+        self.unread = False  # the current cell is handed over but not read yet
 
     @property
     def current(self) -> int | None:
         return self.cells[self.position] if self.position < len(self.cells) else None
 
-    def restart(self) -> None:
+    @property
+    def running(self) -> int | None:
+        """The cell the child is known to be in (the one before, while this one is unread)."""
+        if self.unread and self.position > 0:
+            return self.cells[self.position - 1]
+        return self.current
+
+    def handed_over(self) -> None:
+        self.unread = True
+
+    def read(self) -> None:
+        """The child has read the current cell: its clock starts now."""
+        self.unread = False
         self.started, self.cpu = time.monotonic(), self.cpu_now()
 
     def advance(self) -> None:
         self.position += 1
-        self.restart()
 
     def cpu_used(self) -> float:
         return self.cpu_now() - self.cpu
@@ -830,7 +840,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
                                      "test": bool(cell.get("test")),
                                      "hidden": cell.get("hidden") or {}}) + "\n").encode())
         tell({"event": "start", "cell": index})
-        clock.restart()
+        clock.handed_over()
 
     if clock.current is not None:
         hand_over(clock.current)
@@ -851,6 +861,8 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
             with contextlib.suppress(BlockingIOError):
                 sent = os.write(cells_write, outgoing[:1 << 16])
                 del outgoing[:sent]
+        if clock.unread and not outgoing and _unread(cells_write) == 0:
+            clock.read()
         if zygote.socket in ready and status is None:
             status = zygote.wait(0)
         if events_read in ready:
@@ -880,7 +892,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
                     tell({"event": "probe", "cell": clock.current,
                           "payload": clean_text(message["payload"], MAX_LINE)})
                 elif kind == "end" and message.get("cell") == clock.current \
-                        and not outgoing and _unread(cells_write) == 0:
+                        and not clock.unread:
                     # the child has read this cell: only then can it have ended
                     error = message.get("error")
                     tell({"event": "end", "cell": clock.current,
@@ -914,6 +926,8 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
         if reason:
             _kill(pid)
             break
+        if clock.unread and not outgoing and _unread(cells_write) == 0:
+            clock.read()
     cleanup_started = time.monotonic()
     os.close(events_read)
     if cells_write >= 0:
@@ -944,7 +958,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
     timing["cleanup"] = time.monotonic() - cleanup_started
     timing["total"] = time.monotonic() - received_at
     if reason:
-        tell({"event": "abort", "cell": clock.current, "reason": reason})
+        tell({"event": "abort", "cell": clock.running, "reason": reason})
     tell({"event": "timing", **timing})
     tell({"event": "done", "clean": clean})
 
