@@ -149,6 +149,12 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     return results, notes
 
 
+def _warm_judges() -> None:
+    """Import what the judges compute with (torch, for the oracles)."""
+    with contextlib.suppress(Exception):
+        import torch  # noqa: F401
+
+
 TIMING: dict[int, dict] = {}
 """Per grading thread, the current job's seconds by phase (the benchmark's breakdown)."""
 
@@ -307,6 +313,8 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
             worker.stop()
 
     timings: list[dict] = []
+    if todo:  # the judges' torch, imported while the workers warm up (not in the first job)
+        threading.Thread(target=_warm_judges, daemon=True).start()
     threads = [threading.Thread(target=work, args=(i,), daemon=True)
                for i in range(min(settings.workers, max(len(todo), 1)))]
     for thread in threads:
