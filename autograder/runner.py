@@ -858,9 +858,13 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
         writing = [cells_write] if outgoing and cells_write >= 0 else []
         ready, writable, _ = select.select([events_read, zygote.socket], writing, [], 0.05)
         if writable:
-            with contextlib.suppress(BlockingIOError):
+            try:
                 sent = os.write(cells_write, outgoing[:1 << 16])
                 del outgoing[:sent]
+            except BlockingIOError:
+                pass
+            except OSError:  # the child is gone: nothing more to hand over
+                outgoing.clear()
         if clock.unread and not outgoing and _unread(cells_write) == 0:
             clock.read()
         if zygote.socket in ready and status is None:
@@ -913,7 +917,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
         if received > output_cap:
             reason = f"output cap of {limits['output_mb']} MB exceeded"
         elif messages > MAX_MESSAGES:
-            reason = f"more than {MAX_MESSAGES} messages from the notebook"
+            reason = f"output cap of {MAX_MESSAGES} messages exceeded"
         elif now - started > limits["notebook_wall_seconds"]:
             reason = f"notebook wall-time cap of {limits['notebook_wall_seconds']:g} s exceeded"
         elif clock.current is not None and now - clock.started > limits["cell_wall_seconds"]:
