@@ -83,8 +83,8 @@ def nbgrader_scores(work: Path, timeout: int,
                        cwd=COURSE, env=dict(nbgrader_env(work), PYTHONPATH=str(ROOT)),
                        capture_output=True, timeout=36000)
     seconds = time.monotonic() - started
-    rows = [json.loads(line) for line in timings.read_text().splitlines()] \
-        if timings.exists() else []
+    rows = _per_notebook([json.loads(line) for line in timings.read_text().splitlines()]
+                         if timings.exists() else [])
     scores = {}
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gradebook:
         for assignment in notebooks:
@@ -92,6 +92,19 @@ def nbgrader_scores(work: Path, timeout: int,
                 student = submission.student.id
                 scores[(student, assignment)] = auto_points(gradebook, assignment, student)[0]
     return scores, seconds, rows
+
+
+def _per_notebook(rows: list[dict]) -> list[dict]:
+    """nbgrader converts each submission twice (submitted/, then autograded/): one row each,
+    summed per student and notebook."""
+    merged: dict[tuple[str, ...], dict] = {}
+    for row in rows:
+        key = Path(row["notebook"]).parts[-3:]
+        into = merged.setdefault(key, {"notebook": row["notebook"]})
+        for name, value in row.items():
+            if name != "notebook":
+                into[name] = into.get(name, 0.0) + value
+    return list(merged.values())
 
 
 def autograder_scores(work: Path, out: Path, jobs: int, timeout: int,
