@@ -5,6 +5,13 @@ the solution, a correct variant or a mutant from the mutation catalogue (partly 
 blank release, or (two students per notebook) hostile: an infinite loop, or a cell that
 exits the kernel. Both graders grade the same files; the benchmark prints both wall times
 and the speed ratio, and asserts identical scores for every non-hostile submission.
+
+It also prints, per notebook, where each grader's time goes: for ours the phases the runner
+and ``grade`` time (OUT/timings.jsonl: worker start, process start, the student's own cells,
+test cells, judges, re-runs, cleanup, transport), for nbgrader the phases
+bench/nbgrader_timing.py times inside it (kernel start, the student's cells, test cells,
+kernel shutdown, the rest); "x floor" is each phase against the student's own cells.
+``--notebook 01_neuron_and_xor`` grades one notebook's class.
 """
 
 from __future__ import annotations
