@@ -46,7 +46,6 @@ import builtins as builtins_module
 import contextlib
 import ctypes
 import fcntl
-import gc
 import json
 import linecache
 import os
@@ -466,7 +465,6 @@ def _drop_hidden(added: list[str]) -> None:
     for name in added:
         sys.modules.pop(name, None)
     os.environ["NNCOURSE_CHECK_MODULES"] = ""
-    gc.collect()
 
 
 def _receive_line(fd: int, pending: bytearray) -> bytes | None:
