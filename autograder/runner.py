@@ -655,11 +655,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _strays(uid: int | None, cgroups: JobCgroups, zygote: int) -> list[int]:
-    """Processes the job left: its cgroups' members, its uid's processes, or (in the
-    sandbox's own pid namespace, without either) everything but init, this supervisor and
-    the zygote."""
+    """Processes the job left: its cgroups' members (a fork stays in its cgroups), else its
+    uid's processes, or (in the sandbox's own pid namespace, without either) everything but
+    init, this supervisor and the zygote."""
     own = {1, os.getpid(), zygote}
     found = set(cgroups.pids())
+    if cgroups.dirs:
+        return sorted(found - own)
     if uid is not None:
         found |= set(_processes_of(uid))
     elif os.environ.get("NNCOURSE_PIDNS") == "1":
@@ -802,7 +804,8 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
     received_at = time.monotonic()
     job_id = clean_text(job.get("id", ""), 100)
     limits = job["limits"]
-    timing = {"start": 0.0, "student": 0.0, "probes": 0.0, "cleanup": 0.0}
+    timing = {"start": 0.0, "student cells": 0.0, "probes": 0.0, "hand-over": 0.0,
+              "cleanup": 0.0}
     skip = set(job.get("skip", []))
     cells = {c["index"]: c for c in job["cells"] if c["index"] not in skip}
     uid = _fresh_uid()
@@ -839,6 +842,9 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
                                      "hidden": cell.get("hidden") or {}}) + "\n").encode())
         tell({"event": "start", "cell": index})
         clock.handed_over()
+        if cells_write >= 0:  # at once: the child is waiting for it
+            with contextlib.suppress(OSError):
+                del outgoing[:os.write(cells_write, outgoing[:1 << 16])]
 
     if clock.current is not None:
         hand_over(clock.current)
@@ -846,7 +852,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
         os.close(cells_write)
         cells_write = -1
     tests = {i for i, c in cells.items() if c.get("test")}
-    timed_from = received_at
+    timed_from = ended_at = received_at
     started = time.monotonic()
     finished_at = None
     status = None
@@ -865,6 +871,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
                 outgoing.clear()
         if clock.unread and not outgoing and _unread(cells_write) == 0:
             clock.read()
+            timing["hand-over"] += time.monotonic() - ended_at
         if zygote.socket in ready and status is None:
             status = zygote.wait(0)
         if events_read in ready:
@@ -900,8 +907,9 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
                     tell({"event": "end", "cell": clock.current,
                           "error": None if error is None else clean_text(error)})
                     _kill_strays(uid, cgroups, zygote.pid, keep=pid)
-                    timing["probes" if clock.current in tests else "student"] += \
+                    timing["probes" if clock.current in tests else "student cells"] += \
                         time.monotonic() - max(clock.started, timed_from)
+                    ended_at = time.monotonic()
                     clock.advance()
                     if clock.current is None:
                         finished_at = time.monotonic()

@@ -134,8 +134,9 @@ def autograder_scores(work: Path, out: Path, jobs: int, timeout: int,
 OUR_PHASES = [
     ("worker start", "worker start: bwrap, imports (once per worker, shared)"),
     ("start", "process start: fork, uid, limits, hidden probes (runner)"),
-    ("student", "the student's own cells (runner's clock)"),
+    ("student cells", "the student's own cells (runner's clock)"),
     ("probes", "test cells: probes of the student's functions"),
+    ("hand-over", "between cells: end, strays killed, next cell read"),
     ("judges", "judges (grader's process)"),
     ("reruns", "re-runs after a cell that hung or killed the kernel"),
     ("cleanup", "cleanup: strays, cgroup, files, IPC"),
@@ -162,7 +163,7 @@ def breakdown(ours: list[dict], our_seconds: float, theirs: list[dict], their_se
         mean[key] = sum(r.get(key, 0.0) for r in jobs_rows) / max(len(jobs_rows), 1)
     job = sum(r["job"] for r in jobs_rows) / max(len(jobs_rows), 1)
     mean["other"] = max(job - sum(mean.values()), 0.0)
-    floor = mean["student"] or 1e-9
+    floor = mean["student cells"] or 1e-9
     print(f"\nper notebook, python -m autograder --jobs {jobs} (seconds of one job; jobs run "
           f"{jobs} at a time)")
     print(f"{'phase':<58}{'seconds':>9}{'x floor':>9}")
