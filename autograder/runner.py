@@ -987,10 +987,10 @@ def _clean_up(uid: int | None, home: str, cgroups: JobCgroups, zygote: int) -> b
     if uid is not None:
         _remove_as_owner(uid)
     charged = cgroups.memory_charged()
-    for _ in range(50):
+    for _ in range(100):  # a killed job's memory may take a moment to be freed
         if charged == 0:
             break
-        time.sleep(0.02)
+        time.sleep(0.05)
         charged = cgroups.memory_charged()
     left = cgroups.pids()
     cgroups.remove()
