@@ -12,10 +12,12 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -75,6 +77,7 @@ def grade_command(args) -> int:
         except SandboxMissing as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        reporting = time.monotonic()
         graded = {(s.student, s.assignment) for s in submissions}
         records = [r for r in report.load_results(out)
                    if (r["student"], r["assignment"]) in graded]
@@ -91,6 +94,10 @@ def grade_command(args) -> int:
             _record_term(submissions, out, work, problems)
             for problem in problems:
                 print(f"warning: {problem}"[:500], file=sys.stderr)
+        with open(out / "timings.jsonl", "a") as handle:  # the benchmark's breakdown
+            handle.write(json.dumps({"phase": "reports and gradebook",
+                                     "seconds": time.monotonic() - reporting,
+                                     "grading": summary["seconds"]}) + "\n")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)

@@ -35,7 +35,7 @@ from nncourse.checking import find_check
 
 from autograder.assemble import TestCell, assemble, max_points, read_submission
 from autograder.config import Settings
-from autograder.judge import TestResult, judge_events
+from autograder.judge import TestResult, error_type, judge_events
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
@@ -117,11 +117,19 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     notes: list[str] = []
     started = time.monotonic()
     events: list[dict] = []
-    for _ in range(limits.restarts + 1):
+    timing = TIMING.setdefault(threading.get_ident(), {})
+    for run in range(limits.restarts + 1):
+        if worker.process is None:  # a worker's warm-up: once, or after it was stopped
+            warming = time.monotonic()
+            worker.start()
+            timing["worker start"] = timing.get("worker start", 0.0) + \
+                time.monotonic() - warming
+        run_started = time.monotonic()
         remaining = limits.notebook_wall_seconds - (time.monotonic() - started)
         job_limits = dict(vars(limits), notebook_wall_seconds=max(remaining, 1.0))
-        events = worker.run({"cells": cells, "skip": sorted(skipped), "limits": job_limits,
-                             "seed": seed, "hidden": hidden_probes(assignment)})
+        events = worker.run({"cells": _with_hidden(cells, tests, assignment),
+                             "skip": sorted(skipped), "limits": job_limits, "seed": seed})
+        _add_timing(timing, events, run, time.monotonic() - run_started)
         abort = next((e for e in events if e.get("event") == "abort"), None)
         if abort is None:
             break
@@ -130,12 +138,48 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
             break
         skipped[abort["cell"]] = abort["reason"]
     tested = {t.index for t in tests}
-    raised = [f"{_label(cells, e['cell'])} raised {e['error']}" for e in events
+    raised = [f"{_label(cells, e['cell'])} raised {error_type(e['error'])}" for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
     notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
     if len(raised) > MAX_RAISED_NOTES:
         notes.append(f"and {len(raised) - MAX_RAISED_NOTES} more of your cells raised errors")
-    return judge_events(tests, events, skipped, seed), notes
+    judging = time.monotonic()
+    results = judge_events(tests, events, skipped, seed)
+    timing["judges"] = timing.get("judges", 0.0) + time.monotonic() - judging
+    return results, notes
+
+
+def _warm_judges() -> None:
+    """Import what the judges compute with (torch, for the oracles)."""
+    with contextlib.suppress(Exception):
+        import torch  # noqa: F401
+
+
+TIMING: dict[int, dict] = {}
+"""Per grading thread, the current job's seconds by phase (the benchmark's breakdown)."""
+
+
+def _add_timing(timing: dict, events: list[dict], run: int, seconds: float) -> None:
+    """Add one run's phases (as the runner measured them) to ``timing``; a run after the
+    first (re-run after a failing cell) counts whole under "reruns"."""
+    measured = next((e for e in events if e.get("event") == "timing"), {})
+    if run:
+        timing["reruns"] = timing.get("reruns", 0.0) + seconds
+        return
+    for phase in ("start", "student cells", "probes", "hand-over", "cleanup"):
+        timing[phase] = timing.get(phase, 0.0) + float(measured.get(phase, 0.0))
+    inside = float(measured.get("total", 0.0))
+    timing["transport"] = timing.get("transport", 0.0) + max(seconds - inside, 0.0)
+
+
+def _with_hidden(cells: list[dict], tests, assignment: str) -> list[dict]:
+    """The cells, each test cell with a hidden check carrying the (stripped) hidden probe
+    module it needs: the runner hands it to the kernel with that cell only."""
+    modules = hidden_probes(assignment)
+    needing = {t.index for t in tests
+               if any(type(find_check(name)).__module__.startswith("autograder.hidden")
+                      for name, _ in t.checks)}
+    return [dict(c, hidden=modules) if c["index"] in needing else c for c in cells]
 
 
 def allowed_packages(test: TestCell) -> tuple[str, ...]:
@@ -289,12 +333,20 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
                 except queue.Empty:
                     return
                 needs_run = submission.path is not None
+                TIMING[threading.get_ident()] = {}
+                job_started = time.monotonic()
                 try:
                     record = grade_submission(worker if needs_run else None, settings,
                                               submission, digest, secret, worker_for)
+                    writing = time.monotonic()
                     write_atomically(result_path(out, submission.student,
                                                  submission.assignment),
                                      json.dumps(record, indent=1, sort_keys=True))
+                    timing = TIMING[threading.get_ident()]
+                    timing["result"] = time.monotonic() - writing
+                    timing["job"] = time.monotonic() - job_started
+                    timings.append({"student": submission.student,
+                                    "notebook": submission.assignment, **timing})
                 except Exception as error:  # noqa: BLE001 - one bad job must not stop a class
                     failures.append(f"{submission.student}/{submission.assignment}: {error}")
                     with contextlib.suppress(Exception):  # the student keeps a row, at 0
@@ -310,6 +362,9 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
             for other in extra.values():
                 other.stop()
 
+    timings: list[dict] = []
+    if todo:  # the judges' torch, imported while the workers warm up (not in the first job)
+        threading.Thread(target=_warm_judges, daemon=True).start()
     threads = [threading.Thread(target=work, args=(i,), daemon=True)
                for i in range(min(settings.workers, max(len(todo), 1)))]
     for thread in threads:
@@ -319,5 +374,6 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
     if hasattr(bar, "close"):
         bar.close()
     scratch.cleanup()
+    write_atomically(out / "timings.jsonl", "".join(json.dumps(t) + "\n" for t in timings))
     return {"graded": len(todo), "skipped_up_to_date": len(submissions) - len(todo),
             "seconds": time.monotonic() - started, "failures": failures}

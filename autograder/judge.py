@@ -7,10 +7,20 @@ an extra or a reordered one, fails the cell as tampering), and the judge (the co
 library's, imported here, not in the kernel) accepts each record's data. Data with an
 empty list where results belong is malformed, never a pass. A check that never reported
 gets the reason why: the cell's error, the cap that stopped the kernel, or "did not run".
+
+Every reason is the grader's own words: the check's public label (its description; a hidden
+check is named only as one of its test cell's), what kind of failure it was, and the first
+hint the course wrote for it. No text from the kernel reaches a report: an exception is
+named by its built-in type only, a warning by numpy's own wording only, and the values a
+function returned are judged, never quoted (the student sees them by running the visible
+tests in their notebook), so nothing a student's code found (a hidden probe's source, a
+classmate's anything) can be carried out through feedback or notes.
 """
 
 from __future__ import annotations
 
+import builtins
+import re
 from dataclasses import asdict, dataclass
 
 from nncourse.checking import find_check, judge_seen
@@ -33,6 +43,59 @@ class TestResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+BUILTIN_ERRORS = frozenset(name for name, value in vars(builtins).items()
+                           if isinstance(value, type) and issubclass(value, BaseException))
+KNOWN_ERRORS = BUILTIN_ERRORS | {"RuleBroken", "CheckFailed"}
+NUMPY_WARNING = re.compile(r"(overflow|underflow|divide by zero|invalid value) encountered in "
+                           r"[a-z_ ]{1,40}")
+
+
+def error_type(text) -> str:
+    """The exception named in the kernel's ``"Type: message"`` text, by its type only, and
+    only if that is a built-in one (or the course's): "an exception of its own type"
+    otherwise. Messages are the kernel's words and never reach a report."""
+    name = str(text or "").split(":", 1)[0].strip()
+    return name if name in KNOWN_ERRORS else "an exception of its own type"
+
+
+def _safe_seen(seen: dict) -> dict:
+    """Probe data with the kernel's words replaced by the grader's: an exception by its
+    type, a warning by numpy's own wording."""
+    seen = dict(seen)
+    raised = seen.get("raised")
+    if raised is not None:
+        kind = error_type(raised)
+        seen["raised"] = {"RuleBroken": "RuleBroken: it uses what the contract does not allow"
+                          }.get(kind, kind)
+    warned = seen.get("warnings")
+    if isinstance(warned, list):
+        seen["warnings"] = [w if isinstance(w, str) and NUMPY_WARNING.fullmatch(w)
+                            else "a warning" for w in warned[:10]]
+    return seen
+
+
+def _is_hidden(found) -> bool:
+    return type(found).__module__.startswith("autograder.hidden")
+
+
+def _reason(found, number: int, verdict, seen: dict) -> str:
+    """A failed check's reason in the grader's words: its public label, what went wrong."""
+    label = f"hidden check {number + 1} of this test cell" if _is_hidden(found) \
+        else found.description
+    raised = seen.get("raised")
+    if isinstance(raised, str) and raised.startswith("RuleBroken"):
+        what = "breaks a rule of the contract (numpy and your own functions only)"
+    elif isinstance(raised, str) and raised.startswith("NotImplementedError"):
+        what = "not implemented yet"
+    elif raised:
+        what = f"your code raised {error_type(raised)}"
+    elif found.warnings_fail and seen.get("warnings"):
+        what = "numpy warned while running your code"
+    else:
+        what = "your function's results are not right"
+    return f"{label}: {what}"
 
 
 def _same_args(published, expected: dict) -> bool:
@@ -68,29 +131,32 @@ def judge_events(tests: list[TestCell], events: list[dict],
         if stray is not None:
             results.append(TestResult(
                 test.grade_id, 0.0, test.points,
-                f"tampering: this test cell received a result that its own checks did not "
-                f"send ({stray}); results can only come from the test cell's check() calls"))
+                "tampering: this test cell received a result that its own checks did not "
+                "send; results can only come from the test cell's check() calls"))
             continue
         for number, (name, args) in enumerate(test.checks):
+            found = find_check(name)
+            label = f"hidden check {number + 1} of this test cell" if _is_hidden(found) \
+                else found.description
             if number >= len(published):  # the cell stopped before this check reported
                 why = _why_missing(test.index, errors, started, aborts, skipped)
-                reasons.append(f"{name}: {why}")
+                reasons.append(f"{label}: {why}")
                 continue
             seen = published[number].get("seen")
             empty = _empty_results(seen)
             if empty:
-                reasons.append(f"{name}: malformed results ({empty!r} is empty)")
+                reasons.append(f"{label}: malformed results (a result is empty)")
                 continue
+            seen = _safe_seen(seen if isinstance(seen, dict) else {})
             try:
-                verdict = judge_seen(find_check(name), seen if isinstance(seen, dict) else {},
-                                     args, seed)
+                verdict = judge_seen(found, seen, args, seed)
             except Exception as error:  # noqa: BLE001 - malformed data must not crash grading
-                reasons.append(f"{name}: unreadable results ({type(error).__name__})")
+                reasons.append(f"{label}: unreadable results ({type(error).__name__})")
                 continue
             if verdict.course_bug:  # loud for the instructor, whatever the student sees
                 COURSE_BUGS.append(f"{test.grade_id}: {verdict.message}")
             if not verdict.passed:
-                reasons.append(verdict.message)
+                reasons.append(_reason(found, number, verdict, seen))
                 hints.extend(verdict.hints[:1])
         passed = not reasons
         results.append(TestResult(test.grade_id, test.points if passed else 0.0, test.points,
@@ -130,7 +196,7 @@ def _why_missing(index: int, errors: dict, started: set, aborts: list,
         return f"not run: {skipped[index]}"
     if errors.get(index):
         earlier = [f"cell {i}: {why}" for i, why in sorted(skipped.items()) if i < index]
-        return f"the test cell raised {errors[index]}" + (
+        return f"the test cell raised {error_type(errors[index])}" + (
             f" (an earlier cell was stopped and skipped: {earlier[-1]})" if earlier else "")
     if index not in started:
         stop = aborts[0] if aborts else None

@@ -24,6 +24,7 @@ import contextlib
 import glob
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,22 @@ def forbidden_files() -> list[Path]:
     return [f for f in found if f.is_file()]
 
 
+def system_python_folders() -> list[str]:
+    """Every other Python's library folder on this machine (Debian's /usr/lib/python3*, its
+    dist-packages, /usr/local's): covered in the sandbox, so no module of theirs (graphlib,
+    networkx, scipy...) can be loaded by path. The grader's own Python is bound back."""
+    mine = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    found = []
+    for pattern in ("/usr/lib/python3*", "/usr/local/lib/python3*", "/usr/share/python3*",
+                    "/usr/lib/pypy*", "/usr/local/lib/pypy*"):
+        for folder in glob.glob(pattern):
+            real = os.path.realpath(folder)
+            if os.path.isdir(real) and not any(real == m or m.startswith(real + os.sep)
+                                               for m in mine):
+                found.append(real)
+    return sorted(set(found))
+
+
 def _dirs_for(path: str) -> list[str]:
     command = []
     for parent in reversed(Path(path).parents):
@@ -147,6 +164,8 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
         blocker.write_text(BLOCKER.format(name=folder.name))
         command += ["--perms", "0755", "--tmpfs", str(folder),
                     "--ro-bind", str(blocker), str(folder / "__init__.py")]
+    for folder in system_python_folders():
+        command += ["--perms", "0755", "--tmpfs", folder]
     for path in forbidden_files():
         blocker = blockers / path.name
         blocker.write_text(BLOCKER.format(name=path.name.split(".")[0]))
@@ -156,7 +175,10 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
     command += ["--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid",
                 "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN", "--chdir", "/tmp", "--clearenv"]
+                "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN",
+                # the supervisor removes a job's files whatever modes the job gave them
+                "--cap-add", "CAP_FOWNER", "--cap-add", "CAP_DAC_OVERRIDE",
+                "--chdir", "/tmp", "--clearenv"]
     env = _runner_env(pidns=True)
     env["NNCOURSE_JOB_UIDS"] = f"{settings.first_uid + index * UIDS_PER_WORKER}:" \
                                f"{UIDS_PER_WORKER}"
@@ -167,36 +189,43 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
     return command + _python_command(ROOT / "lib", ROOT)
 
 
-UIDS_PER_WORKER = 1000
+UIDS_PER_WORKER = 1 << 24
+"""Each worker draws its jobs' uids at random from its own 16 million (never one that still
+owns a process, a key or an IPC object), so no run or restart reuses a uid whose leftovers
+may exist."""
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def make_cgroups(name: str, memory_mb: int) -> list[str]:
-    """A worker's memory and pids cgroups (cgroup v1, as root); [] where not possible.
+    """A worker's memory, pids and cpuacct cgroups (cgroup v1, as root); [] where not
+    possible (cpuacct is left out where it cannot be made).
 
     The worker's memory cap is the job's plus 1.5 GiB for the runner itself; each job gets
     its own cgroup below it with the job's caps (made by the runner).
     """
     remove_orphaned_cgroups()
-    made = []
+    made = {}
     for controller, settings in (("memory", {"memory.limit_in_bytes":
                                               str((memory_mb + 1536) * 1024 * 1024)}),
-                                 ("pids", {})):
+                                 ("pids", {}), ("cpuacct", {})):
         folder = CGROUP_ROOT / controller / "nncourse" / name
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for key, value in settings.items():
                 (folder / key).write_text(value)
-            made.append(str(folder))
+            made[controller] = str(folder)
         except OSError:
             continue
-    return made if len(made) == 2 else []
+    if "memory" not in made or "pids" not in made:
+        return []
+    # memory:pids[:cpuacct], as the runner reads them (cpuacct: CPU time forks included)
+    return [made["memory"], made["pids"], *([made["cpuacct"]] if "cpuacct" in made else [])]
 
 
 def remove_orphaned_cgroups() -> None:
     """Remove the worker cgroups (``<pid>-w<k>``) of graders that are no longer running: a
     grader killed with SIGKILL never removes its own."""
-    for controller in ("memory", "pids"):
+    for controller in ("memory", "pids", "cpuacct"):
         for folder in sorted((CGROUP_ROOT / controller / "nncourse").glob("*-w*")):
             pid = folder.name.split("-w")[0]
             if not pid.isdigit():
@@ -244,6 +273,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.cgroups: list[str] = []
         self.jobs = 0
+        self.lines: queue.Queue = queue.Queue()
 
     def start(self) -> None:
         if self.sandbox:
@@ -259,6 +289,9 @@ class Worker:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, env=env, cwd="/tmp",
                                         start_new_session=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.process.stdout, self.lines),
+                         daemon=True).start()
         event = self._read(timeout=180)
         if not event or event.get("event") != "ready":
             self.stop()
@@ -274,17 +307,23 @@ class Worker:
         remove_cgroups(self.cgroups)
         self.cgroups = []
 
+    @staticmethod
+    def _pump(stream, lines: queue.Queue) -> None:
+        """One thread per worker: the runner's lines into ``lines`` (b"" at its end)."""
+        for line in stream:
+            lines.put(line)
+        lines.put(b"")
+
     def _read(self, timeout: float) -> dict | None:
         """The next event, or None when the runner died or stayed silent for ``timeout``."""
-        result: list = []
-        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()),
-                                  daemon=True)
-        reader.start()
-        reader.join(timeout)
-        if not result or not result[0]:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if not line:
             return None
         try:
-            event = json.loads(result[0])
+            event = json.loads(line)
         except ValueError:
             return {"event": "noise"}
         return event if isinstance(event, dict) else {"event": "noise"}
@@ -331,5 +370,7 @@ class Worker:
             if event.get("job") != job_id:
                 continue
             if event.get("event") == "done":
+                if event.get("clean") is False:
+                    self.stop()  # what the job left could not be removed: a fresh worker
                 return events
             events.append(event)

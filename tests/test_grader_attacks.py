@@ -299,9 +299,11 @@ EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # t
 
 
 def test_what_a_kernel_says_reaches_the_report_bounded(attacked_class):
-    """A 5 MB exception message is cut to a few thousand characters in notes and reasons."""
+    """A 5 MB exception message reaches no report: notes name the exception's type only,
+    and stay a few thousand characters."""
     student = next(s for s in attacked_class["students"] if s.endswith("-long-error"))
-    assert "Exception: xxxx" in attacked_class["grades"][(student, A)]["notes"]
+    assert "raised Exception" in attacked_class["grades"][(student, A)]["notes"]
+    assert "xxxx" not in attacked_class["grades"][(student, A)]["notes"]
     assert len(attacked_class["grades"][(student, A)]["notes"]) < 5000
     rows = [row for (s, _, _), row in attacked_class["tests"].items() if s == student]
     assert rows and all(len(row["reason"]) < 5000 for row in rows)
@@ -342,7 +344,7 @@ def test_forks_count_against_one_memory_cap(attacked_class):
 @needs_bwrap
 def test_a_report_with_unencodable_text_is_written_and_rewritten(attacked_class):
     student = next(s for s in attacked_class["students"] if s.endswith("-raises-surrogate"))
-    assert "Exception: ? broken ?" in attacked_class["grades"][(student, A)]["notes"]
+    assert "raised Exception" in attacked_class["grades"][(student, A)]["notes"]
     for name in ("grades.csv", "tests.csv"):
         (attacked_class["out"] / name).read_text(encoding="utf-8")
     again = grade(attacked_class["out"].parent / "submitted", attacked_class["out"],
@@ -367,7 +369,8 @@ def test_nothing_in_the_kernel_answers_for_the_student(attacked_class):
         else:  # a sigmoid that raises also costs what calls it (neuron's default): no more
             assert points(attacked_class, student) <= control_points(attacked_class), student
     torch_student = next(s for s in attacked_class["students"] if s.endswith("-uses-torch"))
-    assert "torch" in reason(attacked_class, torch_student, "test_sigmoid_values")
+    why = reason(attacked_class, torch_student, "test_sigmoid_values")
+    assert "raised ImportError" in why or "breaks a rule of the contract" in why, why
 
 
 @needs_bwrap
