@@ -323,3 +323,26 @@ VARIANTS = [
         "        h = activation(np.dot(h, W) + b)\n"
         "    return np.dot(h, weights[-1]) + biases[-1]\n")),
 ]
+
+# Issue 25: correct answers that call their own graded functions (a swap of a collaborator
+# is applied once, at the outer boundary: the student's recursion sees their own function).
+VARIANTS += [
+    Variant("neuron_one_example_rows_by_recursion", "neuron", source=(
+        "def neuron(x, w, b, activation=sigmoid):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    if x.ndim == 2:\n"
+        "        return np.array([neuron(row, w, b, activation) for row in x])\n"
+        "    return activation(float(np.dot(x, w)) + b)\n"),
+        why="written for one example; a batch calls neuron on each row (issue 25)"),
+    Variant("gates_nand_as_negated_and", "logic_gate_weights", source=(
+        "def logic_gate_weights(gate):\n"
+        "    if gate == 'and':\n"
+        "        return np.array([20.0, 20.0]), -30.0\n"
+        "    if gate == 'or':\n"
+        "        return np.array([20.0, 20.0]), -10.0\n"
+        "    if gate == 'nand':\n"
+        "        w, b = logic_gate_weights('and')\n"
+        "        return -w, -b\n"
+        "    raise ValueError(f'no single neuron for {gate!r}')\n"),
+        why="NAND's weights as the negation of AND's, by calling itself (issue 25)"),
+]
