@@ -43,16 +43,51 @@ class RuleBroken(Exception):
     """A graded function broke a rule of the contract; the message names the rule."""
 
 
+RECOMPUTE_CALLS = 2
+"""How often a backward pass may call its forward per call: to recompute what it needs, not
+to difference it numerically (that takes two calls per input entry)."""
+
+
 @dataclass(frozen=True)
 class Rules:
-    """What a graded function may use, beyond numpy.
+    """What a graded function may use, beyond numpy: the one source of its rules.
 
+    Every graded function uses numpy (and ``math``) only, and its own earlier functions.
     built_from: names of the student's functions it must compute its result through.
     forbidden_calls: names of the student's functions it may not call.
+    recomputes_with: a backward pass's forward, which it may call (at most
+    :data:`RECOMPUTE_CALLS` times per call) to recompute what it needs.
+    derived: its derivatives are derived by hand, not numerical differences.
+
+    :meth:`told` is the sentence the student reads (the docstring's ``Rules:`` line and
+    ``docs/curriculum.md``); the checks enforce the same fields.
     """
 
     built_from: tuple[str, ...] = ()
     forbidden_calls: tuple[str, ...] = ()
+    recomputes_with: str = ""
+    derived: bool = False
+
+    def told(self) -> str:
+        """The rules as the student is told them, one line (``Rules: numpy only; ...``)."""
+        parts = ["numpy only"]
+        if self.built_from:
+            parts.append("built from your " + _names(self.built_from)
+                         + " (the result must come through "
+                         + ("it" if len(self.built_from) == 1 else "them") + ")")
+        if self.forbidden_calls:
+            parts.append("may not call your " + _names(self.forbidden_calls))
+        if self.recomputes_with:
+            parts.append(f"may call your {self.recomputes_with} to recompute what it needs "
+                         f"(at most {RECOMPUTE_CALLS} times per call)")
+        if self.derived:
+            parts.append("derived by hand: no numerical differences")
+        return "Rules: " + "; ".join(parts) + "."
+
+
+def _names(names: tuple[str, ...]) -> str:
+    quoted = list(names)
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
@@ -403,3 +438,15 @@ def original(function: Callable, name: str):
     """The student's own ``name`` from ``function``'s namespace (None if there is none)."""
     space = getattr(function, "__globals__", {})
     return space.get(name)
+
+
+def outer_calls(function: Callable, name: str, run: Callable[[], object]) -> tuple[object, int]:
+    """``run()``'s result and how often the student's code called their own ``name`` (from
+    ``function``'s namespace) while it ran, counted at the outer boundary: a call ``name``
+    makes of itself inside is not counted (see :func:`swapped`)."""
+    own = original(function, name)
+    if not callable(own):
+        return run(), 0
+    with swapped(function, **{name: own}) as recorders:
+        result = run()
+    return result, recorders[name].count

@@ -13,7 +13,7 @@ from nncourse.gradcheck import (
     torch_gradient,
 )
 from nncourse.oracle import cross_entropy
-from nncourse.rules import Rules, swapped
+from nncourse.rules import RECOMPUTE_CALLS, Rules, outer_calls, swapped
 from nncourse.rules import original as student_original
 from nncourse.verdict import Verdict, first_failure
 
@@ -22,10 +22,30 @@ from nncourse.verdict import Verdict, first_failure
 # A backward pass may call its forward to recompute what it needs (as CS231n's solutions do):
 # one rule for the three, told in their docstrings. Its gradients are derived, not
 # differences of the forward: the gradient checks' tolerances decide that, not a ban on a call.
-BATCHNORM_BACKWARD_RULES = Rules()
-LAYERNORM_BACKWARD_RULES = Rules()
-RESIDUAL_BACKWARD_RULES = Rules()
+BATCHNORM_BACKWARD_RULES = Rules(recomputes_with="batchnorm_forward", derived=True)
+LAYERNORM_BACKWARD_RULES = Rules(recomputes_with="layernorm_forward", derived=True)
+RESIDUAL_BACKWARD_RULES = Rules(recomputes_with="residual_forward", derived=True)
 NOT_IN_PLACE = "Do not modify the inputs in place; build new arrays."
+
+
+def probe_backward(backward, rules: Rules, dout, cache) -> dict:
+    """A backward pass's raw gradients, dout as the call left it, and how often the call
+    itself called the student's forward (counted at the boundary: the forward's own calls of
+    itself are not counted)."""
+    grads, calls = outer_calls(backward, rules.recomputes_with, lambda: backward(dout, cache))
+    return {"grads": returned_list(grads), "dout_after": dout, "forward_calls": calls}
+
+
+def judge_recomputes(seen, rules: Rules, label: str) -> Verdict:
+    """A backward may call its forward to recompute what it needs, not to difference it."""
+    calls = int(seen["forward_calls"])
+    if calls <= RECOMPUTE_CALLS:
+        return Verdict.ok()
+    return Verdict.fail(
+        f"{label}: one call of the backward called {rules.recomputes_with} {calls} times. "
+        f"{rules.told()}",
+        "Calling the forward once per input entry is differencing it numerically: derive "
+        "each gradient on the computation graph instead.")
 
 
 class NotWrittenYet(Exception):
@@ -554,11 +574,13 @@ class BatchnormBackward(Check):
         given = self.inputs(**args)
         *inputs, dout = given["case"]
         cache = batchnorm_forward(*inputs, True, eps=given["eps"])[1]
-        return {"grads": returned_list(batchnorm_backward(dout, cache)), "dout_after": dout}
+        return probe_backward(batchnorm_backward, self.rules, dout, cache)
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
-        return judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"])
+        return first_failure(
+            judge_recomputes(seen, self.rules, given["label"]),
+            judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"]))
 
 
 # ----------------------------------------------------------------------------- early stopping
@@ -965,10 +987,11 @@ class LayernormBackward(CaseCheck):
         require_written(layernorm_backward, layernorm_forward)
         X, gamma, beta, dout = case
         cache = layernorm_forward(X, gamma, beta, eps=eps)[1]
-        return {"grads": returned_list(layernorm_backward(dout, cache)), "dout_after": dout}
+        return probe_backward(layernorm_backward, self.rules, dout, cache)
 
     def judge_case(self, seen, case, eps, label):
-        return judge_layernorm_backward(seen, case, eps, label)
+        return first_failure(judge_recomputes(seen, self.rules, label),
+                             judge_layernorm_backward(seen, case, eps, label))
 
 
 # ----------------------------------------------------------------------------- residual blocks
@@ -1078,10 +1101,11 @@ class ResidualBackward(CaseCheck):
         require_written(residual_backward, residual_forward)
         X, W, b, dout = case
         cache = residual_forward(X, W, b)[1]
-        return {"grads": returned_list(residual_backward(dout, cache)), "dout_after": dout}
+        return probe_backward(residual_backward, self.rules, dout, cache)
 
     def judge_case(self, seen, case, label):
-        return judge_residual_backward(seen, case, label)
+        return first_failure(judge_recomputes(seen, self.rules, label),
+                             judge_residual_backward(seen, case, label))
 
 
 # ----------------------------------------------------------------------------- train_regularized
