@@ -72,7 +72,7 @@ class Rules:
         """The rules as the student is told them, one line (``Rules: numpy only; ...``)."""
         parts = ["numpy only"]
         if self.built_from:
-            parts.append("built from your " + _names(self.built_from)
+            parts.append("built from " + _names(self.built_from)
                          + " (the result must come through "
                          + ("it" if len(self.built_from) == 1 else "them") + ")")
         if self.forbidden_calls:

@@ -24,7 +24,7 @@ from nncourse.verdict import Verdict, first_failure
 # --------------------------------------------------------------------------------------------
 
 NUMPY_ONLY = Rules()
-ANALYTIC = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian"))
+ANALYTIC = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian"), derived=True)
 """Analytic derivatives, Jacobians and losses' gradients may not be finite differences."""
 
 RULES = {
