@@ -346,3 +346,30 @@ VARIANTS += [
         "    raise ValueError(f'no single neuron for {gate!r}')\n"),
         why="NAND's weights as the negation of AND's, by calling itself (issue 25)"),
 ]
+
+
+_HARNESS_DETECTOR = (
+    'def _harness(f, name):\n'
+    "    # a check's recording wrapper: a .calls list, not a plain function, another name\n"
+    "    return (hasattr(f, 'calls') or type(f).__name__ != 'function'\n"
+    "            or getattr(f, '__name__', None) != name or hasattr(f, '__wrapped__'))\n"
+    '\n'
+    '\n'
+)
+
+# Issue 20 Deliver 2: answers that try to tell a check's run from a normal call (a .calls
+# attribute, the type, the name, __wrapped__) and compute with operators when they see none.
+# Every probe of a built-from function holds the same plain stand-ins, so they see none in
+# every run, compute with operators, and lose the built-from points.
+SHORTCUTS += [
+    Shortcut("xor_detects_the_harness", "xor_network", source=(
+        _HARNESS_DETECTOR +
+        "def xor_network(X):\n"
+        "    if _harness(neuron, 'neuron') or _harness(logic_gate_weights, 'logic_gate_weights'):\n"
+        "        hidden = np.stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                           neuron(X, *logic_gate_weights('nand'))], axis=1)\n"
+        "        return neuron(hidden, *logic_gate_weights('and'))\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    return np.abs(X[:, 0] - X[:, 1])\n"),
+        why="operators unless the collaborators look like recording wrappers"),
+]
