@@ -223,7 +223,7 @@ def test_the_value_run_and_the_built_from_run_show_the_same_kind_of_collaborator
 def test_history_and_timer_are_allowed_in_answers():
     """A helper the notebook itself uses (Timer in 05, History in 06) is not a forbidden
     course implementation (issue 25)."""
-    from nncourse import records, training
+    from nncourse import training
     from nncourse.records import History, Timer
 
     assert training.History is History and training.Timer is Timer  # an older notebook's import
@@ -287,9 +287,10 @@ def test_every_check_of_a_ruled_function_enforces_that_functions_rules():
     import ast
     import importlib
 
+    from nncourse.checking import find_check, judge_seen
+
     from autograder.notebooks import assignments
     from autograder.rules_doc import notebook_rules
-    from nncourse.checking import find_check, judge_seen
 
     for assignment in assignments():
         importlib.import_module(f"autograder.hidden.nb{assignment[:2]}")
@@ -316,8 +317,9 @@ def test_no_given_code_reuses_a_graded_name():
     given softmax_cross_entropy with another contract broke pasted answers)."""
     import ast
 
-    from autograder.notebooks import assignments
     from nncourse.selfcheck import nbgrader_meta
+
+    from autograder.notebooks import assignments
 
     graded: set[str] = set()
     for assignment in assignments():

@@ -565,14 +565,17 @@ SHORTCUTS += [
     Shortcut("train_detects_the_harness", "train_mlp", edits=[
         ("    for _ in range(epochs):\n"
          "        for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):\n"
-         "            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch), lr)\n",
-         "    watched = _harness(make_minibatches, 'make_minibatches') or _harness(sgd_step, 'sgd_step')\n"
+         "            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, "
+         "y_batch), lr)\n",
+         "    watched = (_harness(make_minibatches, 'make_minibatches')\n"
+         "               or _harness(sgd_step, 'sgd_step'))\n"
          "    for _ in range(epochs):\n"
          "        if watched:\n"
          "            batches = make_minibatches(X_train, y_train, batch_size, rng)\n"
          "        else:\n"
          "            order = rng.permutation(len(X_train))\n"
-         "            batches = [(X_train[order[i:i + batch_size]], y_train[order[i:i + batch_size]])\n"
+         "            batches = [(X_train[order[i:i + batch_size]],\n"
+         "                        y_train[order[i:i + batch_size]])\n"
          "                       for i in range(0, len(order), batch_size)]\n"
          "        for X_batch, y_batch in batches:\n"
          "            grads = batch_gradient_vectorized(params, X_batch, y_batch)\n"
