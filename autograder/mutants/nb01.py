@@ -373,3 +373,27 @@ SHORTCUTS += [
         "    return np.abs(X[:, 0] - X[:, 1])\n"),
         why="operators unless the collaborators look like recording wrappers"),
 ]
+
+# Issue 20 Deliver 6: correct answers in students' styles (helpers in the answer cell,
+# defensive copies, calling their own earlier functions).
+VARIANTS += [
+    Variant("xor_helper_in_the_cell", "xor_network", source=(
+        "def gate_unit(inputs, gate):\n"
+        "    w, b = logic_gate_weights(gate)\n"
+        "    return neuron(inputs, w, b)\n\n\n"
+        "def xor_network(X):\n"
+        "    hidden = np.column_stack([gate_unit(X, 'or'), gate_unit(X, 'nand')])\n"
+        "    return gate_unit(hidden, 'and')\n"),
+        why="a helper of the student's own, defined in the answer cell"),
+    Variant("xor_defensive_copies", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    X = np.array(X, dtype=np.float64, copy=True)\n"
+        "    outputs = {}\n"
+        "    for gate in ('or', 'nand'):\n"
+        "        weights, bias = logic_gate_weights(gate)\n"
+        "        outputs[gate] = neuron(X, weights.copy(), float(bias))\n"
+        "    hidden = np.empty((X.shape[0], 2))\n"
+        "    hidden[:, 0], hidden[:, 1] = outputs['or'], outputs['nand']\n"
+        "    return neuron(hidden, *logic_gate_weights('and'), activation=sigmoid)\n"),
+        why="copies its input and the weights; the sigmoid passed explicitly"),
+]

@@ -391,3 +391,21 @@ SHORTCUTS += [
         "    return np.sum(np.asarray(X), axis=1).astype(float) % 2\n"),
         why="operators unless xor_network looks like a recording wrapper"),
 ]
+
+# Issue 20 Deliver 6: correct answers in students' styles.
+VARIANTS += [
+    Variant("parity_reduce_over_columns", "parity_deep", source=(
+        "from functools import reduce\n\n\n"
+        "def parity_deep(X):\n"
+        "    columns = [np.asarray(X[:, j], dtype=float) for j in range(X.shape[1])]\n"
+        "    return reduce(lambda acc, col: xor_network(np.column_stack([acc, col])), columns)\n"),
+        why="functools.reduce over the columns"),
+    Variant("parity_calls_itself", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    if X.shape[1] == 1:\n"
+        "        return X[:, 0].copy()\n"
+        "    rest = parity_deep(X[:, :-1])\n"
+        "    return xor_network(np.stack([rest, X[:, -1]], axis=1))\n"),
+        why="recursion: the parity of all but the last column, XOR the last"),
+]
