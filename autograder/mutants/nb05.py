@@ -563,6 +563,7 @@ _HARNESS_DETECTOR = (
 # Issue 20 Deliver 2: an answer that tries to tell a check's run from a normal call.
 SHORTCUTS += [
     Shortcut("train_detects_the_harness", "train_mlp", edits=[
+        ("def train_mlp(", _HARNESS_DETECTOR + "def train_mlp("),
         ("    for _ in range(epochs):\n"
          "        for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):\n"
          "            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, "
