@@ -289,6 +289,7 @@ class ParityDeepTiny(Check):
     """Your parity_deep of one column is that column, and of two columns their XOR."""
 
     name = "parity_deep_hidden_small"
+    rules = PARITY_DEEP_RULES
 
     def probe(self, parity_deep):
         return {"one": parity_deep(all_patterns(1)), "two": parity_deep(all_patterns(2))}

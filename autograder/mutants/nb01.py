@@ -323,3 +323,77 @@ VARIANTS = [
         "        h = activation(np.dot(h, W) + b)\n"
         "    return np.dot(h, weights[-1]) + biases[-1]\n")),
 ]
+
+# Issue 25: correct answers that call their own graded functions (a swap of a collaborator
+# is applied once, at the outer boundary: the student's recursion sees their own function).
+VARIANTS += [
+    Variant("neuron_one_example_rows_by_recursion", "neuron", source=(
+        "def neuron(x, w, b, activation=sigmoid):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    if x.ndim == 2:\n"
+        "        return np.array([neuron(row, w, b, activation) for row in x])\n"
+        "    return activation(float(np.dot(x, w)) + b)\n"),
+        why="written for one example; a batch calls neuron on each row (issue 25)"),
+    Variant("gates_nand_as_negated_and", "logic_gate_weights", source=(
+        "def logic_gate_weights(gate):\n"
+        "    if gate == 'and':\n"
+        "        return np.array([20.0, 20.0]), -30.0\n"
+        "    if gate == 'or':\n"
+        "        return np.array([20.0, 20.0]), -10.0\n"
+        "    if gate == 'nand':\n"
+        "        w, b = logic_gate_weights('and')\n"
+        "        return -w, -b\n"
+        "    raise ValueError(f'no single neuron for {gate!r}')\n"),
+        why="NAND's weights as the negation of AND's, by calling itself (issue 25)"),
+]
+
+
+_HARNESS_DETECTOR = (
+    'def _harness(f, name):\n'
+    "    # a check's recording wrapper: a .calls list, not a plain function, another name\n"
+    "    return (hasattr(f, 'calls') or type(f).__name__ != 'function'\n"
+    "            or getattr(f, '__name__', None) != name or hasattr(f, '__wrapped__'))\n"
+    '\n'
+    '\n'
+)
+
+# Issue 20 Deliver 2: answers that try to tell a check's run from a normal call (a .calls
+# attribute, the type, the name, __wrapped__) and compute with operators when they see none.
+# Every probe of a built-from function holds the same plain stand-ins, so they see none in
+# every run, compute with operators, and lose the built-from points.
+SHORTCUTS += [
+    Shortcut("xor_detects_the_harness", "xor_network", source=(
+        _HARNESS_DETECTOR +
+        "def xor_network(X):\n"
+        "    if _harness(neuron, 'neuron') or _harness(logic_gate_weights, 'logic_gate_weights'):\n"
+        "        hidden = np.stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                           neuron(X, *logic_gate_weights('nand'))], axis=1)\n"
+        "        return neuron(hidden, *logic_gate_weights('and'))\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    return np.abs(X[:, 0] - X[:, 1])\n"),
+        why="operators unless the collaborators look like recording wrappers"),
+]
+
+# Issue 20 Deliver 6: correct answers in students' styles (helpers in the answer cell,
+# defensive copies, calling their own earlier functions).
+VARIANTS += [
+    Variant("xor_helper_in_the_cell", "xor_network", source=(
+        "def gate_unit(inputs, gate):\n"
+        "    w, b = logic_gate_weights(gate)\n"
+        "    return neuron(inputs, w, b)\n\n\n"
+        "def xor_network(X):\n"
+        "    hidden = np.column_stack([gate_unit(X, 'or'), gate_unit(X, 'nand')])\n"
+        "    return gate_unit(hidden, 'and')\n"),
+        why="a helper of the student's own, defined in the answer cell"),
+    Variant("xor_defensive_copies", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    X = np.array(X, dtype=np.float64, copy=True)\n"
+        "    outputs = {}\n"
+        "    for gate in ('or', 'nand'):\n"
+        "        weights, bias = logic_gate_weights(gate)\n"
+        "        outputs[gate] = neuron(X, weights.copy(), float(bias))\n"
+        "    hidden = np.empty((X.shape[0], 2))\n"
+        "    hidden[:, 0], hidden[:, 1] = outputs['or'], outputs['nand']\n"
+        "    return neuron(hidden, *logic_gate_weights('and'), activation=sigmoid)\n"),
+        why="copies its input and the weights; the sigmoid passed explicitly"),
+]

@@ -380,3 +380,45 @@ VARIANTS = [
         "    padded = np.concatenate([[0], (~same).astype(int), [0]])\n"
         "    return int(np.sum(np.diff(padded) == 1)) + 1\n")),
 ]
+
+
+_HARNESS_DETECTOR = (
+    'def _harness(f, name):\n'
+    "    # a check's recording wrapper: a .calls list, not a plain function, another name\n"
+    "    return (hasattr(f, 'calls') or type(f).__name__ != 'function'\n"
+    "            or getattr(f, '__name__', None) != name or hasattr(f, '__wrapped__'))\n"
+    '\n'
+    '\n'
+)
+
+# Issue 20 Deliver 2: an answer that tries to tell a check's run from a normal call.
+SHORTCUTS += [
+    Shortcut("parity_detects_the_harness", "parity_deep", source=(
+        _HARNESS_DETECTOR +
+        "def parity_deep(X):\n"
+        "    if _harness(xor_network, 'xor_network'):\n"
+        "        parity = np.asarray(X[:, 0], dtype=np.float64)\n"
+        "        for j in range(1, X.shape[1]):\n"
+        "            parity = xor_network(np.column_stack([parity, X[:, j]]))\n"
+        "        return parity\n"
+        "    return np.sum(np.asarray(X), axis=1).astype(float) % 2\n"),
+        why="operators unless xor_network looks like a recording wrapper"),
+]
+
+# Issue 20 Deliver 6: correct answers in students' styles.
+VARIANTS += [
+    Variant("parity_reduce_over_columns", "parity_deep", source=(
+        "from functools import reduce\n\n\n"
+        "def parity_deep(X):\n"
+        "    columns = [np.asarray(X[:, j], dtype=float) for j in range(X.shape[1])]\n"
+        "    return reduce(lambda acc, col: xor_network(np.column_stack([acc, col])), columns)\n"),
+        why="functools.reduce over the columns"),
+    Variant("parity_calls_itself", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=float)\n"
+        "    if X.shape[1] == 1:\n"
+        "        return X[:, 0].copy()\n"
+        "    rest = parity_deep(X[:, :-1])\n"
+        "    return xor_network(np.stack([rest, X[:, -1]], axis=1))\n"),
+        why="recursion: the parity of all but the last column, XOR the last"),
+]

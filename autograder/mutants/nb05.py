@@ -541,3 +541,54 @@ VARIANTS = [
         "        out[k] = p - (lr / bc1) * m_new[k] / denom\n"
         "    return out, (step, m_new, v_new)\n")),
 ]
+
+# Issue 25: a correct train_mlp that uses the notebook's given Timer (a helper the notebook
+# itself imports and uses is allowed in answers).
+VARIANTS += [
+    Variant("train_timed_with_given_timer", "train_mlp", edits=[
+        ("    for _ in range(epochs):\n",
+         "    seconds = []\n"
+         "    for _ in range(epochs):\n"
+         "      with Timer() as timer:\n"),
+        ("        for X_batch, y_batch in make_minibatches(",
+         "        for X_batch, y_batch in make_minibatches("),
+        ('        history["val_acc"].append(accuracy(scores_val, y_val))\n',
+         '        history["val_acc"].append(accuracy(scores_val, y_val))\n'
+         '      seconds.append(timer.seconds)\n')],
+        why="times each epoch with the given Timer (issue 25)"),
+]
+
+
+_HARNESS_DETECTOR = (
+    'def _harness(f, name):\n'
+    "    # a check's recording wrapper: a .calls list, not a plain function, another name\n"
+    "    return (hasattr(f, 'calls') or type(f).__name__ != 'function'\n"
+    "            or getattr(f, '__name__', None) != name or hasattr(f, '__wrapped__'))\n"
+    '\n'
+    '\n'
+)
+
+# Issue 20 Deliver 2: an answer that tries to tell a check's run from a normal call.
+SHORTCUTS += [
+    Shortcut("train_detects_the_harness", "train_mlp", edits=[
+        ("def train_mlp(", _HARNESS_DETECTOR + "def train_mlp("),
+        ("    for _ in range(epochs):\n"
+         "        for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):\n"
+         "            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, "
+         "y_batch), lr)\n",
+         "    watched = (_harness(make_minibatches, 'make_minibatches')\n"
+         "               or _harness(sgd_step, 'sgd_step'))\n"
+         "    for _ in range(epochs):\n"
+         "        if watched:\n"
+         "            batches = make_minibatches(X_train, y_train, batch_size, rng)\n"
+         "        else:\n"
+         "            order = rng.permutation(len(X_train))\n"
+         "            batches = [(X_train[order[i:i + batch_size]],\n"
+         "                        y_train[order[i:i + batch_size]])\n"
+         "                       for i in range(0, len(order), batch_size)]\n"
+         "        for X_batch, y_batch in batches:\n"
+         "            grads = batch_gradient_vectorized(params, X_batch, y_batch)\n"
+         "            params = (sgd_step(params, grads, lr) if watched else\n"
+         "                      {k: v - lr * grads[k] for k, v in params.items()})\n")],
+        why="its own shuffle and update unless the collaborators look like recording wrappers"),
+]

@@ -581,8 +581,8 @@ VARIANTS += [
         "                    p[k] = p[k] - lr * g[k]\n"
         "        st, _ = forward(p, X_train, False)\n"
         "        sv, _ = forward(p, X_val, False)\n"
-        "        hist['train_loss'].append(softmax_cross_entropy(st, y_train))\n"
-        "        hist['val_loss'].append(softmax_cross_entropy(sv, y_val))\n"
+        "        hist['train_loss'].append(mean_cross_entropy(st, y_train))\n"
+        "        hist['val_loss'].append(mean_cross_entropy(sv, y_val))\n"
         "        hist['val_acc'].append(np.mean(np.argmax(sv, 1) == y_val))\n"
         "        snapshots.append({k: v.copy() for k, v in p.items()})\n"
         "        stop, best = early_stopping(hist['val_loss'], patience)\n"
@@ -874,4 +874,76 @@ SHORTCUTS += [
         "        dX[index] = (f(up) - f(down)) / (2 * h)\n"
         "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
         why="finite differences through the student's forward: the rule forbids calling it"),
+]
+
+# Issue 25: correct answers that use the notebook's given History, or call the student's own
+# forward functions (a backward may recompute what it needs with its forward; a forward may
+# call itself).
+BN_FORWARD_CACHES_INPUTS = (
+    "def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,\n"
+    "                      eps=1e-5):\n"
+    "    if train:\n"
+    "        mean, var = X.mean(axis=0), X.var(axis=0)\n"
+    "        running_mean = momentum * running_mean + (1 - momentum) * mean\n"
+    "        running_var = momentum * running_var + (1 - momentum) * var\n"
+    "    else:\n"
+    "        mean, var = running_mean, running_var\n"
+    "    out = gamma * (X - mean) / np.sqrt(var + eps) + beta\n"
+    "    return out, (X.copy(), gamma.copy(), eps), running_mean, running_var\n")
+
+VARIANTS += [
+    Variant("train_regularized_given_history", "train_regularized", edits=[
+        ('    history = {"train_loss": [], "val_loss": [], "val_acc": []}\n',
+         '    history = History()\n'),
+        ('        history["train_loss"].append(float(train_loss))\n'
+         '        history["val_loss"].append(float(val_loss))\n'
+         '        history["val_acc"].append(float(val_acc))\n',
+         '        history.add(train_loss=train_loss, val_loss=val_loss, val_acc=val_acc)\n')],
+        why="keeps its history in the notebook's given History (issue 25)"),
+    PairedVariant("bn_backward_recomputes_with_forward", "batchnorm_backward", cells={
+        "batchnorm_forward": BN_FORWARD_CACHES_INPUTS,
+        "batchnorm_backward": (
+            "def batchnorm_backward(dout, cache):\n"
+            "    X, gamma, eps = cache\n"
+            "    D = X.shape[1]\n"
+            "    x_hat = batchnorm_forward(X, np.ones(D), np.zeros(D), np.zeros(D), np.ones(D),\n"
+            "                              True, eps=eps)[0]\n"
+            "    inv_std = 1.0 / np.sqrt(X.var(axis=0) + eps)\n"
+            "    N = X.shape[0]\n"
+            "    g = dout * gamma\n"
+            "    dX = inv_std / N * (N * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))\n"
+            "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n")},
+        why="recomputes x_hat with the student's own batchnorm_forward (issue 25)"),
+    PairedVariant("ln_backward_recomputes_with_forward", "layernorm_backward", cells={
+        "layernorm_forward": (
+            "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
+            "    mu = X.mean(axis=1, keepdims=True)\n"
+            "    sigma = np.sqrt(X.var(axis=1, keepdims=True) + eps)\n"
+            "    return gamma * (X - mu) / sigma + beta, (X.copy(), gamma.copy(), eps)\n"),
+        "layernorm_backward": (
+            "def layernorm_backward(dout, cache):\n"
+            "    X, gamma, eps = cache\n"
+            "    D = X.shape[1]\n"
+            "    normalised, _ = layernorm_forward(X, np.ones(D), np.zeros(D), eps)\n"
+            "    inv_sigma = 1.0 / np.sqrt(X.var(axis=1, keepdims=True) + eps)\n"
+            "    dnorm = dout * gamma\n"
+            "    dX = inv_sigma / D * (D * dnorm - dnorm.sum(axis=1, keepdims=True)\n"
+            "                          - normalised * (dnorm * normalised).sum(axis=1,\n"
+            "                                                                keepdims=True))\n"
+            "    return dX, (dout * normalised).sum(axis=0), dout.sum(axis=0)\n")},
+        why="recomputes the normalised rows with the student's own layernorm_forward "
+            "(issue 25)"),
+    Variant("bn_forward_training_through_evaluation", "batchnorm_forward", source=(
+        "def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,\n"
+        "                      eps=1e-5):\n"
+        "    if not train:\n"
+        "        x_hat = (X - running_mean) / np.sqrt(running_var + eps)\n"
+        "        inv_std = 1.0 / np.sqrt(running_var + eps)\n"
+        "        return gamma * x_hat + beta, (x_hat, gamma, inv_std), running_mean, running_var\n"
+        "    mean, var = X.mean(axis=0), X.var(axis=0)\n"
+        "    out, cache, _, _ = batchnorm_forward(X, gamma, beta, mean, var, False, eps=eps)\n"
+        "    return (out, cache, momentum * running_mean + (1 - momentum) * mean,\n"
+        "            momentum * running_var + (1 - momentum) * var)\n"),
+        why="training mode by calling itself in evaluation mode with the batch's statistics "
+            "(issue 25)"),
 ]

@@ -2,7 +2,8 @@
 
 What notebooks import: :func:`check` (graded checks), the gradient checker
 (:mod:`nncourse.gradcheck`), comparisons with diagnoses (:mod:`nncourse.compare`), data
-(:mod:`nncourse.data`), plots (:mod:`nncourse.plots`) and training helpers
+(:mod:`nncourse.data`), plots (:mod:`nncourse.plots`), records of a run that answers may
+use too (:mod:`nncourse.records`: History, Timer) and training helpers
 (:mod:`nncourse.training`).
 """
 

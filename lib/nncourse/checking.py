@@ -209,10 +209,12 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
     """The verdict on a probe's data: exceptions and forbidden warnings first, then the judge."""
     raised = seen.get("raised")
     if isinstance(raised, str) and raised.startswith("RuleBroken"):
+        told = (f"The exercise's docstring says: {check.rules.told()}" if check.rules != Rules()
+                else "Graded functions use numpy and your own earlier functions only; the "
+                "exercise says which of yours it must be built from.")
         return Verdict.fail(
-            f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}",
-            "Graded functions use numpy and your own earlier functions only; the exercise "
-            "says which of yours it must be built from.", RULE_IDEA)
+            f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}", told,
+            RULE_IDEA)
     if raised:
         if raised.startswith("NotImplementedError"):
             return Verdict.not_yet(

@@ -43,22 +43,57 @@ class RuleBroken(Exception):
     """A graded function broke a rule of the contract; the message names the rule."""
 
 
+RECOMPUTE_CALLS = 2
+"""How often a backward pass may call its forward per call: to recompute what it needs, not
+to difference it numerically (that takes two calls per input entry)."""
+
+
 @dataclass(frozen=True)
 class Rules:
-    """What a graded function may use, beyond numpy.
+    """What a graded function may use, beyond numpy: the one source of its rules.
 
+    Every graded function uses numpy (and ``math``) only, and its own earlier functions.
     built_from: names of the student's functions it must compute its result through.
     forbidden_calls: names of the student's functions (or modules) it may not call.
-    derived: the contract says the result is derived by hand: no complex arithmetic
-    (complex-step differentiation is a numerical derivative exact to round-off).
+    recomputes_with: a backward pass's forward, which it may call (at most
+    :data:`RECOMPUTE_CALLS` times per call) to recompute what it needs.
+    derived: its derivatives are derived by hand, not numerical differences (complex-step
+    differentiation included: a numerical derivative exact to round-off).
     allowed_packages: forbidden packages this function may use all the same (notebook 04's
     ``LinearFunction`` is written with torch: ``("torch",)``).
+
+    :meth:`told` is the sentence the student reads (the docstring's ``Rules:`` line and
+    ``docs/curriculum.md``); the checks enforce the same fields.
     """
 
     built_from: tuple[str, ...] = ()
     forbidden_calls: tuple[str, ...] = ()
+    recomputes_with: str = ""
     derived: bool = False
     allowed_packages: tuple[str, ...] = ()
+
+    def told(self) -> str:
+        """The rules as the student is told them, one line (``Rules: numpy only; ...``)."""
+        parts = [f"{self.allowed_packages[0]} tensor operations (not numpy)"
+                 if self.allowed_packages else "numpy only"]
+        if self.built_from:
+            parts.append("built from " + _names(self.built_from)
+                         + " (the result must come through "
+                         + ("it" if len(self.built_from) == 1 else "them") + ")")
+        if self.forbidden_calls:
+            parts.append("may not call your " + _names(self.forbidden_calls))
+        if self.recomputes_with:
+            parts.append(f"may call your {self.recomputes_with} to recompute what it needs "
+                         f"(at most {RECOMPUTE_CALLS} times per call)")
+        if self.derived:
+            parts.append("derived by hand: no numerical differences (complex numbers "
+                         "included)")
+        return "Rules: " + "; ".join(parts) + "."
+
+
+def _names(names: tuple[str, ...]) -> str:
+    quoted = list(names)
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 MODULES_VARIABLE = "NNCOURSE_CHECK_MODULES"
@@ -220,8 +255,9 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     owner: the graded function's name, used in messages ("xor_network used torch ...").
     While active, the forbidden packages cannot be imported, and every global of the
     functions' namespace that is a forbidden module, a function of one, or one of
-    ``rules.forbidden_calls`` raises :class:`RuleBroken` when used. Everything is restored
-    afterwards, whatever happened.
+    ``rules.forbidden_calls`` raises :class:`RuleBroken` when used, and the functions of
+    ``rules.built_from`` are :func:`faithful` stand-ins. Everything is restored afterwards,
+    whatever happened.
     """
     saved: list[tuple[dict, str, object]] = []
     spaces = _namespaces(functions)
@@ -263,7 +299,8 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     finder = _BlockImports(owner, allowed)
     sys.meta_path.insert(0, finder)
     try:
-        yield
+        with faithful(functions, rules.built_from):
+            yield
     finally:
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)
@@ -278,7 +315,11 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
 
 
 class Recorder:
-    """Wraps a callable and records each call's arguments (as given) and result."""
+    """Wraps a callable and records each call's arguments (as given) and result.
+
+    A recorder stays in the checks' hands: what the student's namespace holds while a check
+    runs is a :func:`stand_in`, a plain function like their own.
+    """
 
     def __init__(self, function: Callable, name: str | None = None):
         self.function = function
@@ -297,32 +338,128 @@ class Recorder:
         return len(self.calls)
 
 
+_COPIED = ("__name__", "__qualname__", "__doc__", "__module__")
+
+
+def stand_in(like: Callable, behaviour: Callable) -> Callable:
+    """A plain function that does ``behaviour`` and otherwise looks like ``like`` (its name,
+    qualified name, docstring and module): every check puts the same kind of object in the
+    student's namespace, faithful (the value checks) or altered (the built-from checks), so
+    the student's code cannot tell one run from another by type, attributes or names."""
+
+    def function(*args, **kwargs):
+        return behaviour(*args, **kwargs)
+
+    for attribute in _COPIED:
+        value = getattr(like, attribute, None)
+        if isinstance(value, str) or (attribute == "__doc__" and value is None):
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(function, attribute, value)
+    return function
+
+
+_MISSING = object()
+
+
+class _Layer:
+    """Names of one namespace replaced by stand-ins for a while, applied once at the outer
+    boundary: while one of the stand-ins runs, the namespace holds what it held before, so
+    the student's own functions calling themselves or each other (``neuron`` on each row,
+    ``logic_gate_weights("nand")`` from ``logic_gate_weights("and")``, a backward recomputing
+    with its forward) see their own functions, and nothing they call inside is swapped or
+    counted a second time."""
+
+    def __init__(self, space: dict, behaviours: dict[str, Callable]):
+        self.space = space
+        self.saved = {name: space.get(name, _MISSING) for name in behaviours}
+        self.inside = False
+        self.functions = {name: stand_in(self._like(name, behaviour),
+                                         self._guarded(name, behaviour))
+                          for name, behaviour in behaviours.items()}
+
+    def _like(self, name, behaviour):
+        before = self.saved[name]
+        return before if callable(before) and before is not _MISSING else behaviour
+
+    def _guarded(self, name, behaviour):
+        def guarded(*args, **kwargs):
+            if self.inside:  # reached again through an alias while inside: no swap twice
+                before = self.saved[name]
+                return (before if before is not _MISSING else behaviour)(*args, **kwargs)
+            self.inside = True
+            held = {name: self.space.get(name, _MISSING) for name in self.saved}
+            self._put(self.saved)
+            try:
+                return behaviour(*args, **kwargs)
+            finally:
+                self._put(held)  # as it was: another layer's stand-ins stay in place
+                self.inside = False
+        return guarded
+
+    def _put(self, values: dict) -> None:
+        for name, value in values.items():
+            if value is _MISSING:
+                self.space.pop(name, None)
+            else:
+                self.space[name] = value
+
+    def __enter__(self):
+        self._put(self.functions)
+        return self
+
+    def __exit__(self, *exc):
+        self._put(self.saved)
+
+
+def _space_of(function: Callable) -> dict:
+    return function.__globals__ if hasattr(function, "__globals__") else \
+        _namespaces([function])[0]
+
+
 @contextlib.contextmanager
 def swapped(function: Callable, **replacements: Callable) -> Iterator[dict[str, Recorder]]:
     """Replace globals of the student's namespace while the body runs; yield the recorders.
 
-    Each replacement is wrapped in a :class:`Recorder` and put in ``function``'s globals
-    under its name (the student's notebook namespace, where their other functions live), so
-    a function built from ``neuron`` calls the replacement. Restored afterwards. A missing
-    name is added for the duration and removed again.
+    Each replacement is recorded by a :class:`Recorder` (kept here, on the checks' side) and
+    put in ``function``'s globals under its name as a :func:`stand_in` (the student's
+    notebook namespace, where their other functions live), so a function built from
+    ``neuron`` calls the replacement. The swap applies once, at the outer boundary: while a
+    replacement runs, the namespace holds the student's own functions again (see
+    :class:`_Layer`). Restored afterwards. A missing name is added for the duration and
+    removed again.
     """
-    space = function.__globals__ if hasattr(function, "__globals__") else \
-        _namespaces([function])[0]
-    missing = object()
-    saved = {name: space.get(name, missing) for name in replacements}
     recorders = {name: Recorder(value, name) for name, value in replacements.items()}
-    space.update(recorders)
-    try:
+    with _Layer(_space_of(function), recorders):
         yield recorders
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                space.pop(name, None)
-            else:
-                space[name] = value
+
+
+@contextlib.contextmanager
+def faithful(functions, names: tuple[str, ...]) -> Iterator[None]:
+    """While the body runs, the student's functions ``names`` in the namespace of
+    ``functions`` are stand-ins that only call them: the same kind of object a built-from
+    check's altered collaborators are, so no run can be told apart from another."""
+    spaces = _namespaces(functions)
+    layers = [_Layer(space, {name: space[name] for name in names
+                             if callable(space.get(name))}) for space in spaces]
+    with contextlib.ExitStack() as stack:
+        for layer in layers:
+            stack.enter_context(layer)
+        yield
 
 
 def original(function: Callable, name: str):
     """The student's own ``name`` from ``function``'s namespace (None if there is none)."""
     space = getattr(function, "__globals__", {})
     return space.get(name)
+
+
+def outer_calls(function: Callable, name: str, run: Callable[[], object]) -> tuple[object, int]:
+    """``run()``'s result and how often the student's code called their own ``name`` (from
+    ``function``'s namespace) while it ran, counted at the outer boundary: a call ``name``
+    makes of itself inside is not counted (see :func:`swapped`)."""
+    own = original(function, name)
+    if not callable(own):
+        return run(), 0
+    with swapped(function, **{name: own}) as recorders:
+        result = run()
+    return result, recorders[name].count
