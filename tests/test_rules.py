@@ -289,7 +289,7 @@ def test_every_ruled_docstring_says_its_rules_as_the_data_does():
             except SyntaxError:
                 continue
             docs.update({n.name: ast.get_docstring(n) or "" for n in tree.body
-                         if isinstance(n, ast.FunctionDef)})
+                         if isinstance(n, ast.FunctionDef | ast.ClassDef)})
         for name, rules in table.items():
             assert _normalised(rules.told()) in _normalised(docs[name]), (assignment, name)
             said = [line for line in docs[name].splitlines() if line.strip().startswith("Rules:")]

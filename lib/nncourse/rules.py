@@ -74,14 +74,16 @@ class Rules:
 
     def told(self) -> str:
         """The rules as the student is told them, one line (``Rules: numpy only; ...``)."""
-        parts = [f"{self.allowed_packages[0]} tensor operations (not numpy)"
-                 if self.allowed_packages else "numpy only"]
+        modules = [n for n in self.forbidden_calls if n in ("np", "numpy")]
+        calls = tuple(n for n in self.forbidden_calls if n not in modules)
+        parts = [f"{self.allowed_packages[0]} tensor operations"
+                 + (", no numpy" if modules else "") if self.allowed_packages else "numpy only"]
         if self.built_from:
             parts.append("built from " + _names(self.built_from)
                          + " (the result must come through "
                          + ("it" if len(self.built_from) == 1 else "them") + ")")
-        if self.forbidden_calls:
-            parts.append("may not call your " + _names(self.forbidden_calls))
+        if calls:
+            parts.append("may not call your " + _names(calls))
         if self.recomputes_with:
             parts.append(f"may call your {self.recomputes_with} to recompute what it needs "
                          f"(at most {RECOMPUTE_CALLS} times per call)")

@@ -1211,7 +1211,7 @@ class MaeLossValues(LossValues):
 # --------------------------------------------------------------------------------------------
 
 VJP = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian", "softmax_jacobian",
-                             "linear_jacobian_wrt_weights"))
+                             "linear_jacobian_wrt_weights"), derived=True)
 """A vector-Jacobian product is derived and never builds the Jacobian it multiplies: no finite
 differences, and not the Jacobian exercises of sections 5 and 6."""
 
