@@ -65,7 +65,7 @@ def test_complex_numbers_in_a_derived_computation_break_a_rule():
 def test_derived_checks_fail_complex_step_and_pass_the_formula(name, monkeypatch):
     monkeypatch.setenv("NNCOURSE_CHECK_MODULES", "autograder.hidden")
     check = find_check(name)
-    assert check.derived
+    assert check.rules.derived
     good = run_probe(check, (sigmoid_grad_exact,), {}, seed=5)
     assert good["raised"] is None and judge_seen(check, good, {}, 5).passed
     bad = run_probe(check, (sigmoid_grad_complex_step,), {}, seed=5)

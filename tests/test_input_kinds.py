@@ -47,7 +47,7 @@ KIND_WORDS = {
 
 
 def named_in_docstring(kind: str, docstring: str) -> bool:
-    return any(word in docstring.lower() for word in KIND_WORDS.get(kind, ()))
+    return any(word.lower() in docstring.lower() for word in KIND_WORDS.get(kind, ()))
 
 
 RECORDER = '''

@@ -215,7 +215,6 @@ class SigmoidGradHidden(ActivationGradHidden):
     """sigmoid_grad on a 3-D array, a non-contiguous view and at |z| up to 1000."""
 
     name = "sigmoid_grad_hidden"
-    derived = True
     kind = "sigmoid"
 
 
@@ -224,7 +223,6 @@ class TanhGradHidden(ActivationGradHidden):
     """tanh_grad on a 3-D array, a non-contiguous view and at |z| up to 1000."""
 
     name = "tanh_grad_hidden"
-    derived = True
     kind = "tanh"
 
 
@@ -233,7 +231,6 @@ class ReluGradHidden(ActivationGradHidden):
     """relu_grad on a 3-D array, a non-contiguous view, tiny and huge magnitudes, zeros."""
 
     name = "relu_grad_hidden"
-    derived = True
     kind = "relu"
 
     def probe(self, fn, run_seed=0):
@@ -298,7 +295,6 @@ class SoftmaxJacobianHidden(Check):
     """softmax_jacobian works with K = 6, a strided z, scores of magnitude 1000, and K = 1."""
 
     name = "softmax_jacobian_hidden"
-    derived = True
     rules = ANALYTIC
     warnings_fail = True
     fresh = True
@@ -330,7 +326,6 @@ class LinearJacobianHidden(Check):
     """linear_jacobian_wrt_weights works for a square W, for n = 1 and for a strided x."""
 
     name = "linear_jacobian_hidden"
-    derived = True
     rules = ANALYTIC
     fresh = True
     LABELS = {"square": "x (3,), m=3", "thin": "x (1,), m=2", "strided": "x = A[:, 1] (4,), m=5"}
@@ -484,7 +479,6 @@ class MseLossHidden(LossHidden):
     """mse_loss on (N, K) and (N,) inputs drawn per run, transposed views and integers."""
 
     name = "mse_loss_hidden"
-    derived = True
     kind = "mse"
     tag = 481
 
@@ -494,7 +488,6 @@ class MaeLossHidden(LossHidden):
     """mae_loss on (N, K) and (N,) inputs drawn per run (with ties), views and integers."""
 
     name = "mae_loss_hidden"
-    derived = True
     kind = "mae"
     tag = 486
 
@@ -529,7 +522,6 @@ class MseLossSpreadHidden(LossSpreadHidden):
     """mse_loss: dpred exact (to round-off) even where the residual is 1e-9 next to 1e4."""
 
     name = "mse_loss_spread_hidden"
-    derived = True
     kind = "mse"
     tag = 482
 
@@ -539,7 +531,6 @@ class MaeLossSpreadHidden(LossSpreadHidden):
     """mae_loss: dpred exact even where the residual is 1e-9 next to 1e4 (and at ties)."""
 
     name = "mae_loss_spread_hidden"
-    derived = True
     kind = "mae"
     tag = 487
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
+    DERIVED,
     RULES,
     Case,
     LinearFunctionGradients,
@@ -209,7 +210,7 @@ class ValueHiddenArithmetic(FreshValueCases):
     """Value is right with numbers left of every operator, negative inputs, a node used twice."""
 
     name = "value_hidden_arithmetic"
-    derived = True
+    rules = DERIVED
     cases = HIDDEN_ARITHMETIC
     tag = 4101
 
@@ -219,7 +220,7 @@ class ValueHiddenFunctions(FreshValueCases):
     """Value's **, tanh, sigmoid (also at +-1000), exp, log and relu are right at fresh inputs."""
 
     name = "value_hidden_functions"
-    derived = True
+    rules = DERIVED
     cases = HIDDEN_FUNCTIONS
     tag = 4102
 
@@ -272,7 +273,7 @@ class ValueHiddenMixed(FreshValueCases):
     accumulation and the order of the backward pass."""
 
     name = "value_hidden_mixed"
-    derived = True
+    rules = DERIVED
     cases = HIDDEN_BACKWARD
     tag = 4103
     OPERATIONS_TAG = 4105
@@ -404,7 +405,7 @@ class LinearBackwardFresh(Check):
     """linear_backward is right on non-contiguous X, W, dout of this run; inputs unchanged."""
 
     name = "linear_backward_hidden_fresh"
-    derived = True
+    rules = DERIVED
     fresh = True
 
     def inputs(self, run_seed=0):
@@ -458,7 +459,7 @@ class ReluLayerFresh(FreshLayer):
     """relu_forward/backward are right on non-contiguous inputs of this run, zeros included."""
 
     name = "relu_layer_hidden_fresh"
-    derived = True
+    rules = DERIVED
     tag, extra_tag = 4203, 4213
 
     def judge(self, seen, run_seed=0):
@@ -476,7 +477,7 @@ class SigmoidLayerFresh(FreshLayer):
     """sigmoid_forward/backward are right, warning-free on non-contiguous inputs up to 800."""
 
     name = "sigmoid_layer_hidden_fresh"
-    derived = True
+    rules = DERIVED
     warnings_fail = True
     tag, extra_tag, scale, extremes = 4204, 4214, 4.0, (800.0, -800.0)
 
@@ -496,7 +497,7 @@ class SoftmaxCrossEntropyFresh(Check):
     """softmax_cross_entropy is right, warning-free on this run's transposed, far-apart scores."""
 
     name = "softmax_cross_entropy_hidden_fresh"
-    derived = True
+    rules = DERIVED
     fresh = True
     warnings_fail = True
 
@@ -528,7 +529,7 @@ class SoftmaxCrossEntropyUniform(Check):
     """softmax_cross_entropy on equal scores gives the loss log K and the matching dscores."""
 
     name = "softmax_cross_entropy_hidden_uniform"
-    derived = True
+    rules = DERIVED
 
     def inputs(self):
         return {"scores": np.full((5, 5), 7.0), "y": np.array([0, 3, 3, 1, 4])}
@@ -549,7 +550,6 @@ class MlpHiddenFresh(Check):
     """mlp_loss_and_grads is right at this run's sizes, non-contiguous arrays, a batch of one."""
 
     name = "mlp_loss_and_grads_hidden_fresh"
-    derived = True
     rules = RULES["mlp_loss_and_grads"]
     fresh = True
 

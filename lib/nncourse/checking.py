@@ -64,9 +64,6 @@ class Check:
     #: (so no tolerance test, mean or std can let one through); a check that expects
     #: non-finite values sets this to False and judges them itself
     finite_outputs: bool = True
-    #: the graded function's result is a derived gradient: the probe fails on complex numbers
-    #: (complex-step differentiation, :mod:`nncourse.derived`), the judge compares at round-off
-    derived: bool = False
     #: the second hint layer after a generic pre-check (a nan or inf, a warning): the idea
     #: that removes the overflow in this exercise; empty means the generic idea below
     stability_idea: str = ""
@@ -181,7 +178,8 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
             seed = run_seed() if seed is None else seed
             extra = {"run_seed": seed} if check.fresh else {}
             with enforced(_owner(student), *[s for s in student if callable(s)],
-                          rules=check.rules), no_complex(_owner(student[::-1]), check.derived):
+                          rules=check.rules), \
+                    no_complex(_owner(student[::-1]), check.rules.derived):
                 returned = check.probe(*student, **check.arguments(args, seed), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}

@@ -642,7 +642,6 @@ class SigmoidGradValues(ActivationGradValues):
     """sigmoid_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "sigmoid_grad_values"
-    derived = True
     kind = "sigmoid"
 
     def mistakes(self, z):
@@ -654,7 +653,6 @@ class TanhGradValues(ActivationGradValues):
     """tanh_grad matches torch autograd, elementwise (no finite differences inside)."""
 
     name = "tanh_grad_values"
-    derived = True
     kind = "tanh"
 
     def mistakes(self, z):
@@ -668,7 +666,6 @@ class ReluGradValues(ActivationGradValues):
     """relu_grad is 1 for z > 0 and 0 for z <= 0 (including z = 0); matches torch."""
 
     name = "relu_grad_values"
-    derived = True
     kind = "relu"
 
     def inputs(self, seed, run_seed):
@@ -791,7 +788,6 @@ class SoftmaxJacobianValues(Check):
     """softmax_jacobian(z) of a (K,) z is the (K, K) matrix of d p_i / d z_j, matching torch."""
 
     name = "softmax_jacobian_values"
-    derived = True
     rules = ANALYTIC
     fresh = True
     defaults = {"seed": 0, "k": 4}
@@ -839,7 +835,6 @@ class LinearJacobianValues(Check):
     """linear_jacobian_wrt_weights(x, m) is the (m, n, m) tensor of dF_i / dW_jk, matching torch."""
 
     name = "linear_jacobian_values"
-    derived = True
     rules = ANALYTIC
     fresh = True
     defaults = {"n": 3, "m": 4, "seed": 0}
@@ -1191,7 +1186,6 @@ class MseLossValues(LossValues):
     """mse_loss returns the mean squared error over all entries and its gradient, matching torch."""
 
     name = "mse_loss_values"
-    derived = True
     kind = "mse"
     tag = 360
 
@@ -1201,7 +1195,6 @@ class MaeLossValues(LossValues):
     """mae_loss returns the mean absolute error and its gradient (0 at ties), matching torch."""
 
     name = "mae_loss_values"
-    derived = True
     kind = "mae"
     tag = 365
 

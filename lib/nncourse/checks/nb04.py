@@ -456,7 +456,7 @@ class ValueArithmetic(ValueCasesCheck):
     """Value's + - * / and unary minus, numbers on either side, give torch's data and grads."""
 
     name = "value_arithmetic"
-    derived = True
+    rules = DERIVED
     cases = ARITHMETIC
 
 
@@ -465,7 +465,7 @@ class ValueFunctions(ValueCasesCheck):
     """Value's ** (number exponent), exp, log, tanh, sigmoid, relu give torch's data and grads."""
 
     name = "value_functions"
-    derived = True
+    rules = DERIVED
     cases = FUNCTIONS
 
 
@@ -474,7 +474,7 @@ class ValueBackward(ValueCasesCheck):
     """Value.backward gives torch's grads on the lecture graphs, reused nodes and a deep chain."""
 
     name = "value_backward_graphs"
-    derived = True
+    rules = DERIVED
     cases = BACKWARD
 
 
@@ -542,7 +542,7 @@ class ValueBackwardOnce(Check):
     """Value.backward calls each node's _backward once, even where 2**40 paths meet."""
 
     name = "value_backward_once"
-    derived = True
+    rules = DERIVED
 
     def probe(self, Value):
         try:
@@ -645,7 +645,7 @@ class LinearBackward(Check):
     """linear_backward returns dX, dW and db that match finite differences and torch."""
 
     name = "linear_backward_gradients"
-    derived = True
+    rules = DERIVED
     defaults = {"n": 5, "d": 4, "m": 3, "seed": 0}
 
     def inputs(self, n, d, m, seed):
@@ -747,7 +747,7 @@ class ReluLayer(Check):
     """relu_forward gives max(X, 0); relu_backward passes dout only where X > 0 (relu'(0) = 0)."""
 
     name = "relu_layer"
-    derived = True
+    rules = DERIVED
     defaults = {"n": 6, "d": 5, "seed": 1}
 
     def inputs(self, n, d, seed):
@@ -788,7 +788,7 @@ class SigmoidLayer(Check):
     """sigmoid_forward and sigmoid_backward match torch and finite differences."""
 
     name = "sigmoid_layer"
-    derived = True
+    rules = DERIVED
     defaults = {"n": 6, "d": 5, "seed": 2, "scale": 3.0}
 
     def inputs(self, n, d, seed, scale):
@@ -820,7 +820,7 @@ class SigmoidLayerStable(Check):
     """sigmoid_forward/backward are finite, right and warning-free at magnitude 1000."""
 
     name = "sigmoid_layer_stable"
-    derived = True
+    rules = DERIVED
     warnings_fail = True
 
     def inputs(self):
@@ -850,7 +850,7 @@ class SoftmaxCrossEntropy(Check):
     """softmax_cross_entropy's mean loss and dscores match torch and finite differences."""
 
     name = "softmax_cross_entropy_values"
-    derived = True
+    rules = DERIVED
     defaults = {"n": 6, "k": 4, "seed": 3, "scale": 2.0}
 
     def inputs(self, n, k, seed, scale):
@@ -891,7 +891,7 @@ class SoftmaxCrossEntropyStable(Check):
     """softmax_cross_entropy is right and warning-free on rows of magnitude 1000, maxima apart."""
 
     name = "softmax_cross_entropy_stable"
-    derived = True
+    rules = DERIVED
     warnings_fail = True
 
     def inputs(self):
@@ -972,7 +972,6 @@ class MlpLossAndGrads(Check):
     """mlp_loss_and_grads's loss and four gradients match torch and finite differences."""
 
     name = "mlp_loss_and_grads_values"
-    derived = True
     rules = RULES["mlp_loss_and_grads"]
     defaults = {"n": 7, "d": 5, "h": 6, "c": 3, "seed": 4}
 
@@ -1082,7 +1081,6 @@ class MlpBuiltFrom(Check):
     """mlp_loss_and_grads uses your layer functions: swap one and the results follow it."""
 
     name = "mlp_loss_and_grads_built_from"
-    derived = True
     rules = RULES["mlp_loss_and_grads"]
     fresh = True
 
@@ -1310,6 +1308,7 @@ class ValueNet(Check):
     """Neuron, Layer and MLP of Values compute a tanh net (linear output) and its gradients."""
 
     name = "value_net"
+    rules = DERIVED
     defaults = {"seed": 0}
 
     def probe(self, Neuron, Layer, MLP, Value, seed):
@@ -1403,6 +1402,7 @@ class TrainValueMlp(Check):
     """train_value_mlp takes plain gradient steps on the mean squared error, one backward each."""
 
     name = "train_value_mlp_steps"
+    rules = DERIVED
     defaults = {"seed": 0, "steps": 4, "lr": 0.3, "n": 6}
     GARBAGE = 5.0  # every .grad holds this when train_value_mlp is called
 

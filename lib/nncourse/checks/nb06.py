@@ -22,6 +22,8 @@ from nncourse.verdict import Verdict, first_failure
 # A backward pass may call its forward to recompute what it needs (as CS231n's solutions do):
 # one rule for the three, told in their docstrings. Its gradients are derived, not
 # differences of the forward: the gradient checks' tolerances decide that, not a ban on a call.
+DERIVED = Rules(derived=True)
+"""The rules of a derived gradient: numpy only, no numerical differences."""
 BATCHNORM_BACKWARD_RULES = Rules(recomputes_with="batchnorm_forward", derived=True)
 LAYERNORM_BACKWARD_RULES = Rules(recomputes_with="layernorm_forward", derived=True)
 RESIDUAL_BACKWARD_RULES = Rules(recomputes_with="residual_forward", derived=True)
@@ -151,7 +153,7 @@ class L2PenaltyValues(CaseCheck):
     """l2_penalty penalises the weight matrices only; biases get zero gradients."""
 
     name = "l2_penalty_values"
-    derived = True
+    rules = DERIVED
     defaults = {"lam": 0.05, "seed": 0}
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
 
@@ -359,7 +361,7 @@ class DropoutBackwardMask(Check):
     """dropout_backward reuses the forward's mask; a None mask passes dout through."""
 
     name = "dropout_backward_mask"
-    derived = True
+    rules = DERIVED
     defaults = {"p": 0.4, "seed": 5, "shape": (30, 40)}
 
     def inputs(self, p, seed, shape, **_):
@@ -615,7 +617,6 @@ class BatchnormBackward(Check):
     """batchnorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "batchnorm_backward_gradients"
-    derived = True
     rules = BATCHNORM_BACKWARD_RULES
     defaults = {"N": 6, "D": 4, "seed": 2, "eps": 1e-5}
 
@@ -852,7 +853,7 @@ class L1PenaltyValues(CaseCheck):
     """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0."""
 
     name = "l1_penalty_values"
-    derived = True
+    rules = DERIVED
     defaults = {"lam": 0.1, "seed": 0}
 
     def inputs(self, lam, seed, **_):
@@ -1040,7 +1041,6 @@ class LayernormBackward(CaseCheck):
     """layernorm_backward: dX, dgamma, dbeta match finite differences and torch."""
 
     name = "layernorm_backward_gradients"
-    derived = True
     rules = LAYERNORM_BACKWARD_RULES
     defaults = {"N": 4, "D": 5, "seed": 2, "eps": 1e-5}
 
@@ -1156,7 +1156,6 @@ class ResidualBackward(CaseCheck):
     """residual_backward: dX, dW, db match torch (relu'(0) = 0), strided inputs too."""
 
     name = "residual_backward_gradients"
-    derived = True
     rules = RESIDUAL_BACKWARD_RULES
     defaults = {"N": 6, "D": 4, "seed": 2}
 
