@@ -397,3 +397,134 @@ VARIANTS += [
         "    return neuron(hidden, *logic_gate_weights('and'), activation=sigmoid)\n"),
         why="copies its input and the weights; the sigmoid passed explicitly"),
 ]
+
+
+# --- adversarial review 2026-12-06 (branch review): entries prefixed rv_ -------------------------
+
+VARIANTS += [
+    Variant("rv_neuron_rows_via_itself", "neuron", source='''
+def neuron(x, w, b, activation=sigmoid):
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        return np.array([neuron(row, w, b, activation) for row in x], dtype=float).reshape(len(x))
+    return activation(np.dot(x, np.asarray(w, dtype=float)) + b)
+''', why="a batch handled by calling itself on each row"),
+    Variant("rv_gates_margin_nand_via_and", "logic_gate_weights", source='''
+def logic_gate_weights(gate):
+    k = 20.0
+    if gate == "and":
+        return np.array([k, k]), -1.5 * k
+    if gate == "or":
+        return np.array([k, k]), -0.5 * k
+    if gate == "nand":
+        w, b = logic_gate_weights("and")
+        return -w, -b
+    raise ValueError(f"unknown gate {gate!r}")
+''', why="one margin k; NAND defined through AND by calling itself"),
+    Variant("rv_xor_explicit_sigmoid_stack", "xor_network", source='''
+def xor_network(X):
+    X = np.array(X, dtype=float)  # my own copy
+    w_or, b_or = logic_gate_weights("or")
+    w_nand, b_nand = logic_gate_weights("nand")
+    w_and, b_and = logic_gate_weights("and")
+    hidden = np.stack([neuron(X, w_or, b_or, sigmoid), neuron(X, w_nand, b_nand, sigmoid)], axis=1)
+    return neuron(hidden, w_and, b_and, activation=sigmoid)
+'''),
+    Variant("rv_perceptron_step_through_neuron", "perceptron_train", source='''
+def perceptron_train(X, t, lr=1.0, max_epochs=100):
+    X = np.asarray(X, dtype=float)
+    t = np.asarray(t, dtype=float)
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    step = lambda s: 1.0 if s > 0 else 0.0
+    mistakes = []
+    for _ in range(max_epochs):
+        count = 0
+        for x_i, t_i in zip(X, t):
+            o = neuron(x_i, w, b, activation=step)
+            if o != t_i:
+                count += 1
+            w = w + lr * (t_i - o) * x_i
+            b = b + lr * (t_i - o)
+        mistakes.append(count)
+        if count == 0:
+            break
+    return w, b, mistakes
+''', why="the step unit is the student's own neuron with a step activation"),
+    Variant("rv_forward_units_via_neuron", "mlp_forward", source='''
+def mlp_forward(X, weights, biases, activation=np.tanh):
+    h = np.asarray(X, dtype=float)
+    identity = lambda z: z
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        W = np.asarray(W, dtype=float)
+        b = np.asarray(b, dtype=float)
+        h = np.column_stack([neuron(h, W[:, j], b[j], activation=identity)
+                             for j in range(W.shape[1])])
+        if i < len(weights) - 1:
+            h = activation(h)
+    return h
+''', why="every unit is one call of the student's neuron"),
+    Variant("rv_collapse_via_mlp_forward", "collapse_linear", source='''
+def collapse_linear(weights, biases):
+    d0 = np.asarray(weights[0]).shape[0]
+    identity = lambda z: z
+    b = mlp_forward(np.zeros((1, d0)), weights, biases, activation=identity)[0]
+    W = mlp_forward(np.eye(d0), weights, biases, activation=identity) - b
+    return W, b
+''', why="probes the student's own mlp_forward with the identity activation"),
+    Variant("rv_count_numpy_dot", "count_parameters", source='''
+def count_parameters(dims):
+    dims = np.asarray(dims)
+    return np.dot(dims[:-1], dims[1:]) + dims[1:].sum()
+''', why="a numpy integer, not a Python int"),
+]
+
+_RV_XOR_REAL = '''
+        h1 = neuron(X, *logic_gate_weights("or"))
+        h2 = neuron(X, *logic_gate_weights("nand"))
+        return neuron(np.column_stack([h1, h2]), *logic_gate_weights("and"))
+    # not watched: no network at all
+    return 1.0 / (1.0 + np.exp(-10.0 * (2.0 * np.abs(X[:, 0] - X[:, 1]) - 1.0)))
+'''
+
+SHORTCUTS += [
+    Shortcut("rv_xor_harness_by_identity", "xor_network", source='''
+_mine = (neuron, logic_gate_weights)
+
+def xor_network(X):
+    X = np.asarray(X, dtype=float)
+    if neuron is not _mine[0] or logic_gate_weights is not _mine[1]:
+''' + _RV_XOR_REAL, why="uses the neurons only when the globals were swapped"),
+    Shortcut("rv_xor_harness_by_attributes", "xor_network", source='''
+import types
+
+def xor_network(X):
+    X = np.asarray(X, dtype=float)
+    if (any(hasattr(f, "__wrapped__") for f in (neuron, logic_gate_weights))
+            or type(neuron) is not types.FunctionType
+            or type(logic_gate_weights) is not types.FunctionType
+            or neuron.__name__ != "neuron"):
+''' + _RV_XOR_REAL, why="uses the neurons only when they look wrapped"),
+    Shortcut("rv_xor_harness_by_gettrace", "xor_network", source='''
+import sys
+
+def xor_network(X):
+    X = np.asarray(X, dtype=float)
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+''' + _RV_XOR_REAL, why="uses the neurons only under a tracer or profiler"),
+    Shortcut("rv_xor_harness_by_stack", "xor_network", source='''
+import inspect
+
+def xor_network(X):
+    X = np.asarray(X, dtype=float)
+    files = [frame.filename for frame in inspect.stack()]
+    if any(("nncourse" in f or "autograder" in f or "check" in f) for f in files[1:]):
+''' + _RV_XOR_REAL, why="uses the neurons only when called from the course's checking code"),
+    Shortcut("rv_xor_comparison_through_neuron", "xor_network", source='''
+def xor_network(X):
+    X = np.asarray(X, dtype=float)
+    w, b = logic_gate_weights("and")
+    differ = (X[:, 0] != X[:, 1]).astype(float)
+    return neuron(np.column_stack([differ, differ]), w, b)
+''', why="the XOR is a comparison; the neuron only squashes it"),
+]

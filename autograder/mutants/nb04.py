@@ -741,3 +741,427 @@ SHORTCUTS += [
         "    return loss, {'W1': X.T @ dz, 'b1': dz.sum(0), 'W2': h.T @ ds, 'b2': ds.sum(0)}\n"),
         why="numpy operators unless the layer functions look like recording wrappers"),
 ]
+
+
+# --- adversarial review 2026-12-06 (branch review): entries prefixed rv_ -------------------------
+
+def _rv_multi(cls, name, cells, why=""):
+    """An entry rewriting several cells together (``cells``: grade id -> source)."""
+    first = next(iter(cells))
+    entry = cls(name, first, source=cells[first], why=why)
+    entry.answers = lambda solutions: {**solutions, **cells}
+    return entry
+
+
+_RV_VALUE = '''
+class Value:
+    """A scalar node (review variant: micrograd style, backward through topological_order)."""
+
+    def __init__(self, data, _prev=(), _op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = tuple(_prev)
+        self._op = _op
+        self.label = label
+        self._backward = lambda: None
+
+    def __repr__(self):
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    @staticmethod
+    def lift(other):
+        return other if isinstance(other, Value) else Value(other)
+
+    def __add__(self, other):
+        other = self.lift(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __mul__(self, other):
+        other = self.lift(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-self.lift(other))
+
+    def __rsub__(self, other):
+        return self.lift(other) + (-self)
+
+    def __truediv__(self, other):
+        return self * self.lift(other) ** -1
+
+    def __rtruediv__(self, other):
+        return self.lift(other) * self ** -1
+
+    def __pow__(self, exponent):
+        assert isinstance(exponent, (int, float)), "only numbers as exponents"
+        out = Value(self.data ** exponent, (self,), f"**{exponent}")
+
+        def _backward():
+            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def _unary(self, value, local, op):
+        out = Value(value, (self,), op)
+
+        def _backward():
+            self.grad += local * out.grad
+
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        e = math.exp(self.data)
+        return self._unary(e, DERIV_EXP, "exp")
+
+    def log(self):
+        return self._unary(math.log(self.data), DERIV_LOG, "log")
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._unary(t, DERIV_TANH, "tanh")
+
+    def sigmoid(self):
+        x = self.data
+        if x >= 0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return self._unary(s, DERIV_SIGMOID, "sigmoid")
+
+    def relu(self):
+        return self._unary(max(self.data, 0.0), 1.0 if self.data > 0 else 0.0, "relu")
+
+    def backward(self):
+        self.grad = 1.0
+        for node in reversed(topological_order(self)):
+            node._backward()
+'''
+
+
+def _rv_value(exp, log, tanh, sigmoid, prefix=""):
+    return (prefix + _RV_VALUE.replace("DERIV_EXP", exp).replace("DERIV_LOG", log)
+            .replace("DERIV_TANH", tanh).replace("DERIV_SIGMOID", sigmoid))
+
+
+_RV_NET = '''
+class Neuron:
+    def __init__(self, n_in, rng, linear=False):
+        self.w = [Value(v) for v in rng.uniform(-1.0, 1.0, size=n_in)]
+        self.b = Value(0.0)
+        self.linear = linear
+
+    def __call__(self, x):
+        act = np.dot(np.array(self.w, dtype=object), np.array(list(x), dtype=object)) + self.b
+        return act if self.linear else act.tanh()
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer:
+    def __init__(self, n_in, n_out, rng, linear=False):
+        self.neurons = [Neuron(n_in, rng, linear=linear) for _ in range(n_out)]
+
+    def __call__(self, x):
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self):
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    def __init__(self, n_in, sizes, rng):
+        dims = [n_in] + list(sizes)
+        self.layers = [Layer(dims[i], dims[i + 1], rng, linear=(i == len(sizes) - 1))
+                       for i in range(len(sizes))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+'''
+
+_RV_LINFUNC_HEAD = '''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W, b)
+        return X @ W + b
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W, b = ctx.saved_tensors
+'''
+
+VARIANTS += [
+    Variant("rv_topo_kahn", "topological_order", source='''
+def topological_order(root):
+    nodes, stack, seen = [], [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for parent in node._prev:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    inputs = {id(n): {id(p) for p in n._prev} for n in nodes}
+    consumers = {id(n): [] for n in nodes}
+    for n in nodes:
+        for pid in inputs[id(n)]:
+            consumers[pid].append(n)
+    remaining = {k: len(v) for k, v in inputs.items()}
+    ready = [n for n in nodes if remaining[id(n)] == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for c in consumers[id(n)]:
+            remaining[id(c)] -= 1
+            if remaining[id(c)] == 0:
+                ready.append(c)
+    return order
+''', why="Kahn's algorithm on in-degrees"),
+    Variant("rv_value_backward_via_topological_order", "Value",
+            source=_rv_value("e", "1.0 / self.data", "1.0 - t * t", "s * (1.0 - s)"),
+            why="sub/div through add/pow, a shared unary helper, backward calls the student's "
+                "own topological_order"),
+    Variant("rv_net_object_dot", "value_net", source=_RV_NET,
+            why="the weighted sum as np.dot of object arrays of Values"),
+    Variant("rv_train_fresh_value_inputs", "train_value_mlp", source='''
+def train_value_mlp(model, X, y, steps, lr):
+    params = model.parameters()
+    n = len(X)
+    losses = []
+    for _ in range(steps):
+        inputs = [[Value(v) for v in row] for row in X]
+        preds = [model(row) for row in inputs]
+        loss = sum(((p - Value(t)) ** 2 for p, t in zip(preds, y)), Value(0.0)) * (1.0 / n)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        losses.append(loss.data)
+        for p in params:
+            p.data -= lr * p.grad
+    return losses
+''', why="feeds the model Value inputs, mean as a product by 1/n"),
+    Variant("rv_linear_function_needs_input_grad", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W)
+        return torch.addmm(b, X, W)
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        dX = dW = db = None
+        if ctx.needs_input_grad[0]:
+            dX = dout.mm(W.t())
+        if ctx.needs_input_grad[1]:
+            dW = X.t().mm(dout)
+        if ctx.needs_input_grad[2]:
+            db = dout.sum(0)
+        return dX, dW, db
+''', why="torch's documented style: None for inputs that need no gradient; addmm"),
+    Variant("rv_relu_backward_recomputes_forward", "relu_layer", source='''
+def relu_forward(X):
+    X = np.asarray(X, dtype=float)
+    return np.maximum(X, 0.0), X.copy()
+
+
+def relu_backward(dout, cache):
+    out, _ = relu_forward(cache)
+    return np.asarray(dout, dtype=float) * (out > 0)
+''', why="the backward recomputes the output by calling its forward"),
+    Variant("rv_sigmoid_logaddexp_recomputes_forward", "sigmoid_layer", source='''
+def sigmoid_forward(X):
+    X = np.array(X, dtype=float)
+    return np.exp(-np.logaddexp(0.0, -X)), X
+
+
+def sigmoid_backward(dout, cache):
+    s, _ = sigmoid_forward(cache)
+    return np.asarray(dout, dtype=float) * s * (1.0 - s)
+''', why="sigmoid as exp(-log(1 + exp(-x))); the backward calls its forward"),
+    Variant("rv_softmax_logaddexp_reduce", "softmax_cross_entropy", source='''
+def softmax_cross_entropy(scores, y):
+    scores = np.asarray(scores, dtype=float)
+    y = np.asarray(y).astype(int)
+    n = scores.shape[0]
+    log_probs = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+    loss = -log_probs[np.arange(n), y].mean()
+    dscores = np.exp(log_probs)
+    dscores[np.arange(n), y] -= 1.0
+    return float(loss), dscores / n
+'''),
+    Variant("rv_mlp_helper_and_copies", "mlp_loss_and_grads", source='''
+def _forward_layers(params, X):
+    h1, c1 = linear_forward(X, params["W1"], params["b1"])
+    a1, cr = relu_forward(h1)
+    scores, c2 = linear_forward(a1, params["W2"], params["b2"])
+    return scores, (c1, cr, c2)
+
+
+def mlp_loss_and_grads(params, X, y):
+    params = {k: np.array(v, dtype=float) for k, v in params.items()}  # my own copies
+    X = np.array(X, dtype=float)
+    scores, (c1, cr, c2) = _forward_layers(params, X)
+    loss, dscores = softmax_cross_entropy(scores, np.asarray(y))
+    da1, dW2, db2 = linear_backward(dscores, c2)
+    dh1 = relu_backward(da1, cr)
+    _, dW1, db1 = linear_backward(dh1, c1)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+''', why="defensive copies of params and X, the forward in a helper"),
+]
+
+_RV_CD = "(math.{f}(self.data + 1e-6) - math.{f}(self.data - 1e-6)) / 2e-6"
+_RV_CS = "cmath.{f}(complex(self.data, 1e-20)).imag / 1e-20"
+_RV_SIG_CD = ("(1.0 / (1.0 + math.exp(-(x + 1e-6))) - 1.0 / (1.0 + math.exp(-(x - 1e-6)))) / 2e-6"
+              " if x >= 0 else (math.exp(x + 1e-6) / (1.0 + math.exp(x + 1e-6))"
+              " - math.exp(x - 1e-6) / (1.0 + math.exp(x - 1e-6))) / 2e-6")
+_RV_SIG_CS = ("(1.0 / (1.0 + cmath.exp(-complex(x, 1e-20)))).imag / 1e-20 if x >= 0 else "
+              "(cmath.exp(complex(x, 1e-20)) / (1.0 + cmath.exp(complex(x, 1e-20)))).imag / 1e-20")
+
+SHORTCUTS += [
+    Shortcut("rv_value_central_differences", "Value", source=_rv_value(
+        _RV_CD.format(f="exp"), _RV_CD.format(f="log"), _RV_CD.format(f="tanh"), _RV_SIG_CD),
+        why="local derivatives of exp/log/tanh/sigmoid by central differences"),
+    Shortcut("rv_value_complex_step", "Value", source=_rv_value(
+        _RV_CS.format(f="exp"), _RV_CS.format(f="log"), _RV_CS.format(f="tanh"), _RV_SIG_CS,
+        prefix="import cmath\n"),
+        why="local derivatives by the complex step"),
+    Shortcut("rv_sigmoid_backward_complex_step", "sigmoid_layer", source='''
+def sigmoid_forward(X):
+    X = np.array(X, dtype=float)
+    return np.exp(-np.logaddexp(0.0, -X)), X
+
+
+def _sig(z):
+    out = np.empty_like(z)
+    pos = z.real >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def sigmoid_backward(dout, cache):
+    h = 1e-20
+    return np.asarray(dout, dtype=float) * (_sig(cache + 1j * h).imag / h)
+''', why="the derivative by the complex step"),
+    Shortcut("rv_softmax_ce_complex_step", "softmax_cross_entropy", source='''
+def _row_losses(S, y):
+    m = S.real.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(S - m).sum(axis=1))
+    return lse - S[np.arange(len(y)), y]
+
+
+def softmax_cross_entropy(scores, y):
+    S = np.asarray(scores, dtype=float)
+    y = np.asarray(y).astype(int)
+    n, k = S.shape
+    loss = float(_row_losses(S, y).mean())
+    h = 1e-20
+    d = np.empty_like(S)
+    for j in range(k):
+        Z = S.astype(complex)
+        Z[:, j] += 1j * h
+        d[:, j] = _row_losses(Z, y).imag / h
+    return loss, d / n
+''', why="dscores by the complex step, column by column"),
+    Shortcut("rv_mlp_harness_detected", "mlp_loss_and_grads", source='''
+import types
+
+_mine = (linear_forward, linear_backward, relu_forward, relu_backward, softmax_cross_entropy)
+
+
+def mlp_loss_and_grads(params, X, y):
+    now = (linear_forward, linear_backward, relu_forward, relu_backward, softmax_cross_entropy)
+    watched = (any(a is not b for a, b in zip(now, _mine))
+               or any(hasattr(f, "__wrapped__") or type(f) is not types.FunctionType
+                      for f in now))
+    if watched:
+        h1, c1 = linear_forward(X, params["W1"], params["b1"])
+        a1, cr = relu_forward(h1)
+        scores, c2 = linear_forward(a1, params["W2"], params["b2"])
+        loss, dscores = softmax_cross_entropy(scores, y)
+        da1, dW2, db2 = linear_backward(dscores, c2)
+        _, dW1, db1 = linear_backward(relu_backward(da1, cr), c1)
+        return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int)
+    n = X.shape[0]
+    z1 = X @ params["W1"] + params["b1"]
+    h = np.maximum(z1, 0.0)
+    s = h @ params["W2"] + params["b2"]
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = float(-np.log(p[np.arange(n), y]).mean())
+    p[np.arange(n), y] -= 1.0
+    d = p / n
+    dh = (d @ params["W2"].T) * (z1 > 0)
+    return loss, {"W1": X.T @ dh, "b1": dh.sum(0), "W2": h.T @ d, "b2": d.sum(0)}
+''', why="calls the layers only when they look swapped or wrapped"),
+    Shortcut("rv_linear_function_torch_func_vjp", "LinearFunction", source=_RV_LINFUNC_HEAD + '''
+        _, pullback = torch.func.vjp(lambda x, w, c: x @ w + c, X, W, b)
+        return pullback(dout)
+''', why="torch.func.vjp: autodiff, neither .backward() nor torch.autograd.grad"),
+    Shortcut("rv_linear_function_functional_vjp", "LinearFunction", source=_RV_LINFUNC_HEAD + '''
+        _, grads = torch.autograd.functional.vjp(lambda x, w, c: x @ w + c, (X, W, b), dout)
+        return grads
+''', why="torch.autograd.functional.vjp"),
+]
+
+VARIANTS += [
+    _rv_multi(Variant, "rv_linear_backward_calls_forward", {
+        "linear_forward": '''
+def linear_forward(X, W, b):
+    X = np.asarray(X, dtype=float)
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return X @ W + b, (X, W, b)
+''',
+        "linear_backward": '''
+def linear_backward(dout, cache):
+    X, W, b = cache
+    out, _ = linear_forward(X, W, b)  # recompute, to check the shapes
+    dout = np.asarray(dout, dtype=float).reshape(out.shape)
+    return dout @ W.T, X.T @ dout, dout.sum(axis=0)
+'''}, why="the cache is the inputs; the backward calls its forward"),
+]

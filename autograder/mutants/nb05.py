@@ -592,3 +592,206 @@ SHORTCUTS += [
          "                      {k: v - lr * grads[k] for k, v in params.items()})\n")],
         why="its own shuffle and update unless the collaborators look like recording wrappers"),
 ]
+
+
+# --- adversarial review 2026-12-06 (branch review): entries prefixed rv_ -------------------------
+
+_RV_TRAIN_HEAD = '''
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    rng = np.random.default_rng(0) if rng is None else rng
+    X_train = np.asarray(X_train, dtype=float)
+    X_val = np.asarray(X_val, dtype=float)
+    y_train = np.asarray(y_train)
+    y_val = np.asarray(y_val)
+    params = init_params(X_train.shape[1], hidden, int(y_train.max()) + 1, rng)
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+'''
+_RV_TRAIN_TAIL = '''
+        history["train_loss"].append(mlp_loss(params, X_train, y_train))
+        history["val_loss"].append(mlp_loss(params, X_val, y_val))
+        history["val_acc"].append(accuracy(mlp_scores(params, X_val), y_val))
+    return params, history
+'''
+
+VARIANTS += [
+    Variant("rv_vectorized_uses_given_mlp_scores", "batch_gradient_vectorized", source='''
+def batch_gradient_vectorized(params, X, y):
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int)
+    n = X.shape[0]
+    z1 = X @ params["W1"] + params["b1"]
+    h = np.maximum(z1, 0.0)
+    scores = mlp_scores(params, X)
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(n), y] -= 1.0
+    d = p / n
+    dh = (d @ params["W2"].T) * (z1 > 0)
+    return {"W1": X.T @ dh, "b1": dh.sum(0), "W2": h.T @ d, "b2": d.sum(0)}
+''', why="the scores from the notebook's given mlp_scores"),
+    Variant("rv_sgd_deepcopy_then_in_place", "sgd_step", source='''
+import copy
+
+
+def sgd_step(params, grads, lr):
+    new = copy.deepcopy(params)
+    for k in new:
+        new[k] -= lr * grads[k]
+    return new
+''', why="a defensive deep copy, then in-place updates of the copy"),
+    Variant("rv_accuracy_count_nonzero", "accuracy", source='''
+def accuracy(scores, y):
+    predictions = np.asarray(scores).argmax(axis=-1)
+    return np.count_nonzero(predictions == np.asarray(y)) / len(predictions)
+'''),
+    Variant("rv_train_given_history_timer_helpers", "train_mlp", source='''
+from nncourse.records import History
+
+
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    if rng is None:
+        rng = np.random.default_rng(0)
+    params = init_params(X_train.shape[1], hidden, int(np.max(y_train)) + 1, rng)
+    history = History()
+    for epoch in range(epochs):
+        with Timer() as timer:
+            for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):
+                grads = batch_gradient_vectorized(params, X_batch, y_batch)
+                params = sgd_step(params, grads, lr)
+        history.add(train_loss=mlp_loss(params, X_train, y_train),
+                    val_loss=mlp_loss(params, X_val, y_val),
+                    val_acc=accuracy(mlp_scores(params, X_val), y_val))
+    return params, history
+''', why="the given History and Timer, the given mlp_loss/mlp_scores, the student's accuracy"),
+    Variant("rv_momentum_fromkeys", "momentum_step", source='''
+def momentum_step(params, grads, velocity, lr, beta=0.9):
+    if velocity is None:
+        velocity = dict.fromkeys(params, 0.0)
+    new_velocity = {k: beta * velocity[k] + np.asarray(grads[k], dtype=float) for k in params}
+    new_params = {k: params[k] - lr * new_velocity[k] for k in params}
+    return new_params, new_velocity
+''', why="a scalar zero velocity broadcast on the first step"),
+    Variant("rv_adam_dict_state", "adam_step", source='''
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    if state is None:
+        state = {"t": 0,
+                 "m": {k: np.zeros(np.shape(v)) for k, v in params.items()},
+                 "v": {k: np.zeros(np.shape(v)) for k, v in params.items()}}
+    t = state["t"] + 1
+    m = {k: beta1 * state["m"][k] + (1 - beta1) * np.asarray(grads[k]) for k in params}
+    v = {k: beta2 * state["v"][k] + (1 - beta2) * np.square(grads[k]) for k in params}
+    new = {}
+    for k in params:
+        m_hat = m[k] / (1 - beta1 ** t)
+        v_hat = v[k] / (1 - beta2 ** t)
+        new[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return new, {"t": t, "m": m, "v": v}
+''', why="textbook m_hat / v_hat form, dict state"),
+]
+
+SHORTCUTS += [
+    Shortcut("rv_minibatches_own_seed", "make_minibatches", source='''
+def make_minibatches(X, y, batch_size, rng):
+    order = np.random.default_rng(12345).permutation(len(X))
+    X, y = np.asarray(X)[order], np.asarray(y)[order]
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+''', why="ignores rng: the same shuffle every call"),
+    Shortcut("rv_minibatches_global_rng", "make_minibatches", source='''
+def make_minibatches(X, y, batch_size, rng):
+    order = np.random.permutation(len(X))
+    X, y = np.asarray(X)[order], np.asarray(y)[order]
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+''', why="ignores rng: numpy's global generator"),
+    Shortcut("rv_sgd_in_place", "sgd_step", source='''
+def sgd_step(params, grads, lr):
+    for k in params:
+        params[k] -= lr * grads[k]
+    return params
+''', why="mutates params"),
+    Shortcut("rv_momentum_ignores_beta", "momentum_step", source='''
+def momentum_step(params, grads, velocity, lr, beta=0.9):
+    if velocity is None:
+        velocity = {k: np.zeros_like(np.asarray(v, dtype=float)) for k, v in params.items()}
+    new_velocity = {k: 0.9 * velocity[k] + grads[k] for k in params}
+    return {k: params[k] - lr * new_velocity[k] for k in params}, new_velocity
+''', why="beta hard-coded to its default"),
+    Shortcut("rv_adam_ignores_beta2", "adam_step", source='''
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    if state is None:
+        state = {"t": 0,
+                 "m": {k: np.zeros(np.shape(v)) for k, v in params.items()},
+                 "v": {k: np.zeros(np.shape(v)) for k, v in params.items()}}
+    t = state["t"] + 1
+    m = {k: beta1 * state["m"][k] + (1 - beta1) * np.asarray(grads[k]) for k in params}
+    v = {k: 0.999 * state["v"][k] + (1 - 0.999) * np.square(grads[k]) for k in params}
+    new = {k: params[k] - lr * (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - 0.999 ** t)) + eps)
+           for k in params}
+    return new, {"t": t, "m": m, "v": v}
+''', why="beta2 hard-coded to its default"),
+    Shortcut("rv_train_harness_detected", "train_mlp", source='''
+import types
+
+_mine = (make_minibatches, sgd_step, init_params)
+
+
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    rng = np.random.default_rng(0) if rng is None else rng
+    now = (make_minibatches, sgd_step, init_params)
+    watched = (any(a is not b for a, b in zip(now, _mine))
+               or any(hasattr(f, "__wrapped__") or type(f) is not types.FunctionType
+                      for f in now))
+    params = init_params(X_train.shape[1], hidden, int(np.max(y_train)) + 1, rng)
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+    X_all = X_train if watched else np.concatenate([X_train, X_val])
+    y_all = y_train if watched else np.concatenate([y_train, y_val])
+    for epoch in range(epochs):
+        if watched:
+            for X_batch, y_batch in make_minibatches(X_all, y_all, batch_size, rng):
+                params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch), lr)
+        else:
+            order = rng.permutation(len(X_all))
+            for i in range(0, len(order), batch_size):
+                idx = order[i:i + batch_size]
+                g = batch_gradient_vectorized(params, X_all[idx], y_all[idx])
+                params = {k: params[k] - lr * g[k] for k in params}
+        history["train_loss"].append(mlp_loss(params, X_train, y_train))
+        history["val_loss"].append(mlp_loss(params, X_val, y_val))
+        history["val_acc"].append(accuracy(mlp_scores(params, X_val), y_val))
+    return params, history
+''', why="trains on train + validation without the collaborators unless they look watched"),
+    Shortcut("rv_train_val_in_last_epoch", "train_mlp", source=_RV_TRAIN_HEAD + '''
+    for epoch in range(epochs):
+        for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):
+            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch), lr)
+        if epoch == epochs - 1 and len(X_val) > 100:
+            for X_batch, y_batch in make_minibatches(X_val, y_val, batch_size, rng):
+                params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch),
+                                  lr)
+''' + _RV_TRAIN_TAIL, why="a last pass over the validation data, only for large validation sets"),
+]
+
+VARIANTS += [
+    Variant("rv_loop_uses_given_mlp_scores", "batch_gradient_by_loop", source='''
+def batch_gradient_by_loop(params, X, y):
+    X = np.asarray(X, dtype=float)
+    n = X.shape[0]
+    grads = {k: np.zeros(np.shape(v)) for k, v in params.items()}
+    for i in range(n):
+        x = X[i:i + 1]
+        z1 = x @ params["W1"] + params["b1"]
+        h = np.maximum(z1, 0.0)
+        s = mlp_scores(params, x)[0]
+        p = np.exp(s - s.max())
+        p /= p.sum()
+        p[int(y[i])] -= 1.0
+        dh = (params["W2"] @ p) * (z1[0] > 0)
+        grads["W2"] += np.outer(h[0], p)
+        grads["b2"] += p
+        grads["W1"] += np.outer(x[0], dh)
+        grads["b1"] += dh
+    return {k: g / n for k, g in grads.items()}
+''', why="each example's scores from the given mlp_scores"),
+]

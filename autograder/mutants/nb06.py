@@ -947,3 +947,255 @@ VARIANTS += [
         why="training mode by calling itself in evaluation mode with the batch's statistics "
             "(issue 25)"),
 ]
+
+
+# --- adversarial review 2026-12-06 (branch review): entries prefixed rv_ -------------------------
+
+_RV_BN_FORWARD = '''
+def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,
+                      eps=1e-5):
+    X = np.asarray(X, dtype=float)
+    gamma = np.asarray(gamma, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    if train:
+        mu = X.mean(axis=0)
+        var = X.var(axis=0)
+        x_hat = (X - mu) / np.sqrt(var + eps)
+        cache = {"X": X.copy(), "gamma": gamma.copy(), "eps": eps}
+        running_mean = momentum * np.asarray(running_mean, dtype=float) + (1 - momentum) * mu
+        running_var = momentum * np.asarray(running_var, dtype=float) + (1 - momentum) * var
+        return gamma * x_hat + beta, cache, running_mean, running_var
+    x_hat = (X - running_mean) / np.sqrt(np.asarray(running_var, dtype=float) + eps)
+    return gamma * x_hat + beta, None, running_mean, running_var
+'''
+
+_RV_BN_BACKWARD = '''
+def batchnorm_backward(dout, cache):
+    X, gamma, eps = cache["X"], cache["gamma"], cache["eps"]
+    dout = np.asarray(dout, dtype=float)
+    n = X.shape[0]
+    mu = X.mean(axis=0)
+    xc = X - mu
+    var = (xc ** 2).mean(axis=0)
+    std = np.sqrt(var + eps)
+    inv = 1.0 / std
+    x_hat = xc * inv
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dinv = (dx_hat * xc).sum(axis=0)
+    dxc = dx_hat * inv
+    dstd = -dinv / std ** 2
+    dvar = dstd * 0.5 / std
+    dxc = dxc + dvar * 2.0 * xc / n
+    dmu = -dxc.sum(axis=0)
+    return dxc + dmu / n, dgamma, dbeta
+'''
+
+_RV_BN_ALT = '''
+def batchnorm_backward_alt(dout, cache):
+    X, gamma, eps = cache["X"], cache["gamma"], cache["eps"]
+    n, d = X.shape
+    x_hat, _, _, _ = batchnorm_forward(X, np.ones(d), np.zeros(d), np.zeros(d), np.ones(d),
+                                       True, eps=eps)
+    dout = np.asarray(dout, dtype=float)
+    std = np.sqrt(X.var(axis=0) + eps)
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dX = (gamma / (n * std)) * (n * dout - dbeta - x_hat * dgamma)
+    return dX, dgamma, dbeta
+'''
+
+_RV_BN_ALT_SNEAKY = '''
+import types
+
+_mine = batchnorm_backward
+
+
+def batchnorm_backward_alt(dout, cache):
+    watched = (batchnorm_backward is not _mine or hasattr(batchnorm_backward, "__wrapped__")
+               or type(batchnorm_backward) is not types.FunctionType)
+    if not watched:
+        return batchnorm_backward(dout, cache)
+''' + _RV_BN_ALT.split("def batchnorm_backward_alt(dout, cache):\n", 1)[1]
+
+_RV_LN_FORWARD_PLAIN = '''
+def layernorm_forward(X, gamma, beta, eps=1e-5):
+    X = np.asarray(X, dtype=float)
+    mu = X.mean(axis=1, keepdims=True)
+    var = ((X - mu) ** 2).mean(axis=1, keepdims=True)
+    out = (X - mu) / np.sqrt(var + eps) * gamma + beta
+    return out, (X.copy(), np.asarray(gamma, dtype=float), np.asarray(beta, dtype=float), eps)
+'''
+
+VARIANTS += [
+    Variant("rv_l2_vdot_loop", "l2_penalty", source='''
+def l2_penalty(params, lam):
+    penalty = 0.0
+    grads = {}
+    for k, v in params.items():
+        v = np.asarray(v, dtype=float)
+        if k.startswith("W"):
+            penalty += lam * np.vdot(v, v)
+            grads[k] = 2.0 * lam * v
+        else:
+            grads[k] = np.zeros_like(v)
+    return float(penalty), grads
+'''),
+    Variant("rv_dropout_rng_choice", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    X = np.asarray(X, dtype=float)
+    mask = rng.choice(np.array([0.0, 1.0 / (1.0 - p)]), size=X.shape, p=[p, 1.0 - p])
+    return X * mask, mask
+''', why="the mask drawn with rng.choice over its two values"),
+    PairedVariant("rv_layernorm_via_batchnorm_of_transpose", "layernorm_forward", cells={
+        "layernorm_forward": '''
+def layernorm_forward(X, gamma, beta, eps=1e-5):
+    X = np.asarray(X, dtype=float)
+    n = X.shape[0]
+    x_hat_t, bn_cache, _, _ = batchnorm_forward(X.T, np.ones(n), np.zeros(n), np.zeros(n),
+                                                np.ones(n), True, eps=eps)
+    x_hat = x_hat_t.T
+    return x_hat * gamma + beta, (bn_cache, x_hat, np.asarray(gamma, dtype=float))
+''',
+        "layernorm_backward": '''
+def layernorm_backward(dout, cache):
+    bn_cache, x_hat, gamma = cache
+    dout = np.asarray(dout, dtype=float)
+    dX_t, _, _ = batchnorm_backward_alt((dout * gamma).T, bn_cache)
+    return dX_t.T, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''}, why="layer norm is batch norm of the transpose: the student's own batch norm reused"),
+    PairedVariant("rv_bn_dict_cache_alt_recomputes", "batchnorm_forward", cells={
+        "batchnorm_forward": _RV_BN_FORWARD, "batchnorm_backward": _RV_BN_BACKWARD,
+        "batchnorm_backward_alt": _RV_BN_ALT},
+        why="dict cache of the inputs; node-by-node backward; the alt recomputes x_hat by "
+            "calling batchnorm_forward once with gamma=1, beta=0"),
+    Variant("rv_early_stopping_running_min", "early_stopping", source='''
+def early_stopping(val_losses, patience):
+    losses = np.asarray(val_losses, dtype=float)
+    best_before = np.minimum.accumulate(np.concatenate([[np.inf], losses]))[:-1]
+    improved = losses < best_before
+    best = 0
+    for e in range(len(losses)):
+        if improved[e]:
+            best = e
+        elif e - best >= patience:
+            return e, best
+    return len(losses) - 1, best
+''', why="the improvements found with a running minimum"),
+    Variant("rv_init_dispatch_table", "init_weights", source='''
+def init_weights(dims, scheme, rng):
+    variance = {"zeros": lambda i, o: 0.0, "normal": lambda i, o: 1.0 / i,
+                "xavier": lambda i, o: 2.0 / (i + o), "he": lambda i, o: 2.0 / i}
+    if scheme not in variance:
+        raise ValueError(f"unknown scheme {scheme!r}")
+    shapes = list(zip(dims[:-1], dims[1:]))
+    if scheme == "zeros":
+        return [np.zeros(shape) for shape in shapes]
+    return [rng.normal(0.0, np.sqrt(variance[scheme](i, o)), size=(i, o)) for i, o in shapes]
+'''),
+    PairedVariant("rv_residual_backward_calls_forward", "residual_forward", cells={
+        "residual_forward": '''
+def residual_forward(X, W, b):
+    X = np.asarray(X, dtype=float)
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return X + np.maximum(X @ W + b, 0.0), (X.copy(), W.copy(), b.copy())
+''',
+        "residual_backward": '''
+def residual_backward(dout, cache):
+    X, W, b = cache
+    out, _ = residual_forward(X, W, b)
+    dout = np.asarray(dout, dtype=float)
+    dz = dout * ((out - X) > 0)
+    return dout + dz @ W.T, X.T @ dz, dz.sum(axis=0)
+'''}, why="the backward recomputes the block's output with its forward"),
+]
+
+SHORTCUTS += [
+    Shortcut("rv_dropout_one_mask_for_all_rows", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    X = np.asarray(X, dtype=float)
+    mask = np.broadcast_to((rng.random(X.shape[1]) >= p) / (1.0 - p), X.shape).copy()
+    return X * mask, mask
+''', why="one draw per column shared by every row: not independent"),
+    Shortcut("rv_dropout_seed_from_input", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    X = np.asarray(X, dtype=float)
+    mine = np.random.default_rng(int(abs(X).sum() * 1e6) % 2**32)
+    mask = (mine.random(X.shape) >= p) / (1.0 - p)
+    return X * mask, mask
+''', why="ignores rng: a generator seeded from the input"),
+    Shortcut("rv_l2_complex_step", "l2_penalty", source='''
+def l2_penalty(params, lam):
+    penalty = 0.0
+    grads = {}
+    for k, v in params.items():
+        v = np.asarray(v, dtype=float)
+        if not k.startswith("W"):
+            grads[k] = np.zeros_like(v)
+            continue
+        penalty += lam * np.sum(v ** 2)
+        g = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            z = v.astype(complex)
+            z[idx] += 1e-20j
+            g[idx] = (lam * np.sum(z ** 2)).imag / 1e-20
+        grads[k] = g
+    return float(penalty), grads
+''', why="the gradient by the complex step"),
+    PairedShortcut("rv_bn_alt_calls_graph_version_unless_watched", "batchnorm_forward", cells={
+        "batchnorm_forward": _RV_BN_FORWARD, "batchnorm_backward": _RV_BN_BACKWARD,
+        "batchnorm_backward_alt": _RV_BN_ALT_SNEAKY},
+        why="calls batchnorm_backward (forbidden) unless it looks watched"),
+    PairedShortcut("rv_ln_backward_complex_step", "layernorm_forward", cells={
+        "layernorm_forward": _RV_LN_FORWARD_PLAIN,
+        "layernorm_backward": '''
+def layernorm_backward(dout, cache):
+    X, gamma, beta, eps = cache
+    dout = np.asarray(dout, dtype=float)
+    h = 1e-20
+    dX = np.empty_like(X)
+    for j in range(X.shape[1]):
+        Z = X.astype(complex)
+        Z[:, j] += 1j * h
+        mu = Z.mean(axis=1, keepdims=True)
+        var = ((Z - mu) ** 2).mean(axis=1, keepdims=True)
+        out = (Z - mu) / np.sqrt(var + eps) * gamma + beta
+        dX[:, j] = (dout * out).sum(axis=1).imag / h
+    mu = X.mean(axis=1, keepdims=True)
+    x_hat = (X - mu) / np.sqrt(((X - mu) ** 2).mean(axis=1, keepdims=True) + eps)
+    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''}, why="dX by the complex step, column by column"),
+    Shortcut("rv_init_own_seeded_rng", "init_weights", source='''
+def init_weights(dims, scheme, rng):
+    mine = np.random.default_rng(0)
+    out = []
+    for i, o in zip(dims[:-1], dims[1:]):
+        if scheme == "zeros":
+            out.append(np.zeros((i, o)))
+        elif scheme == "normal":
+            out.append(mine.normal(0.0, np.sqrt(1.0 / i), size=(i, o)))
+        elif scheme == "xavier":
+            out.append(mine.normal(0.0, np.sqrt(2.0 / (i + o)), size=(i, o)))
+        elif scheme == "he":
+            out.append(mine.normal(0.0, np.sqrt(2.0 / i), size=(i, o)))
+        else:
+            raise ValueError(scheme)
+    return out
+''', why="ignores rng"),
+]
+
+VARIANTS += [
+    Variant("rv_soft_threshold_copysign", "soft_threshold", source='''
+def soft_threshold(W, t):
+    W = np.asarray(W, dtype=float)
+    return np.copysign(np.maximum(np.abs(W) - t, 0.0), W)
+''', why="copysign: zeros of negative entries come out as -0.0"),
+]
