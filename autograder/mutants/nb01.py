@@ -488,13 +488,6 @@ _RV_XOR_REAL = '''
 '''
 
 SHORTCUTS += [
-    Shortcut("rv_xor_harness_by_identity", "xor_network", source='''
-_mine = (neuron, logic_gate_weights)
-
-def xor_network(X):
-    X = np.asarray(X, dtype=float)
-    if neuron is not _mine[0] or logic_gate_weights is not _mine[1]:
-''' + _RV_XOR_REAL, why="uses the neurons only when the globals were swapped"),
     Shortcut("rv_xor_harness_by_attributes", "xor_network", source='''
 import types
 
@@ -512,14 +505,6 @@ def xor_network(X):
     X = np.asarray(X, dtype=float)
     if sys.gettrace() is not None or sys.getprofile() is not None:
 ''' + _RV_XOR_REAL, why="uses the neurons only under a tracer or profiler"),
-    Shortcut("rv_xor_harness_by_stack", "xor_network", source='''
-import inspect
-
-def xor_network(X):
-    X = np.asarray(X, dtype=float)
-    files = [frame.filename for frame in inspect.stack()]
-    if any(("nncourse" in f or "autograder" in f or "check" in f) for f in files[1:]):
-''' + _RV_XOR_REAL, why="uses the neurons only when called from the course's checking code"),
     Shortcut("rv_xor_comparison_through_neuron", "xor_network", source='''
 def xor_network(X):
     X = np.asarray(X, dtype=float)

@@ -1104,40 +1104,6 @@ def softmax_cross_entropy(scores, y):
         d[:, j] = _row_losses(Z, y).imag / h
     return loss, d / n
 ''', why="dscores by the complex step, column by column"),
-    Shortcut("rv_mlp_harness_detected", "mlp_loss_and_grads", source='''
-import types
-
-_mine = (linear_forward, linear_backward, relu_forward, relu_backward, softmax_cross_entropy)
-
-
-def mlp_loss_and_grads(params, X, y):
-    now = (linear_forward, linear_backward, relu_forward, relu_backward, softmax_cross_entropy)
-    watched = (any(a is not b for a, b in zip(now, _mine))
-               or any(hasattr(f, "__wrapped__") or type(f) is not types.FunctionType
-                      for f in now))
-    if watched:
-        h1, c1 = linear_forward(X, params["W1"], params["b1"])
-        a1, cr = relu_forward(h1)
-        scores, c2 = linear_forward(a1, params["W2"], params["b2"])
-        loss, dscores = softmax_cross_entropy(scores, y)
-        da1, dW2, db2 = linear_backward(dscores, c2)
-        _, dW1, db1 = linear_backward(relu_backward(da1, cr), c1)
-        return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int)
-    n = X.shape[0]
-    z1 = X @ params["W1"] + params["b1"]
-    h = np.maximum(z1, 0.0)
-    s = h @ params["W2"] + params["b2"]
-    s = s - s.max(axis=1, keepdims=True)
-    p = np.exp(s)
-    p /= p.sum(axis=1, keepdims=True)
-    loss = float(-np.log(p[np.arange(n), y]).mean())
-    p[np.arange(n), y] -= 1.0
-    d = p / n
-    dh = (d @ params["W2"].T) * (z1 > 0)
-    return loss, {"W1": X.T @ dh, "b1": dh.sum(0), "W2": h.T @ d, "b2": d.sum(0)}
-''', why="calls the layers only when they look swapped or wrapped"),
     Shortcut("rv_linear_function_torch_func_vjp", "LinearFunction", source=_RV_LINFUNC_HEAD + '''
         _, pullback = torch.func.vjp(lambda x, w, c: x @ w + c, X, W, b)
         return pullback(dout)

@@ -1006,18 +1006,6 @@ def batchnorm_backward_alt(dout, cache):
     return dX, dgamma, dbeta
 '''
 
-_RV_BN_ALT_SNEAKY = '''
-import types
-
-_mine = batchnorm_backward
-
-
-def batchnorm_backward_alt(dout, cache):
-    watched = (batchnorm_backward is not _mine or hasattr(batchnorm_backward, "__wrapped__")
-               or type(batchnorm_backward) is not types.FunctionType)
-    if not watched:
-        return batchnorm_backward(dout, cache)
-''' + _RV_BN_ALT.split("def batchnorm_backward_alt(dout, cache):\n", 1)[1]
 
 _RV_LN_FORWARD_PLAIN = '''
 def layernorm_forward(X, gamma, beta, eps=1e-5):
@@ -1150,10 +1138,6 @@ def l2_penalty(params, lam):
         grads[k] = g
     return float(penalty), grads
 ''', why="the gradient by the complex step"),
-    PairedShortcut("rv_bn_alt_calls_graph_version_unless_watched", "batchnorm_forward", cells={
-        "batchnorm_forward": _RV_BN_FORWARD, "batchnorm_backward": _RV_BN_BACKWARD,
-        "batchnorm_backward_alt": _RV_BN_ALT_SNEAKY},
-        why="calls batchnorm_backward (forbidden) unless it looks watched"),
     PairedShortcut("rv_ln_backward_complex_step", "layernorm_forward", cells={
         "layernorm_forward": _RV_LN_FORWARD_PLAIN,
         "layernorm_backward": '''
