@@ -30,7 +30,8 @@ DUE = "2026-12-01T12:00:00+00:00"
 ON_TIME = (2026, 11, 30, 9, 0, 0)
 LATE = (2026, 12, 2, 9, 0, 0)
 
-pytestmark = pytest.mark.timeout(900)
+# minutes: three LMS downloads graded in one run (make test-slow, which CI runs)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
 
 def notebook(answers: dict[str, str]) -> bytes:

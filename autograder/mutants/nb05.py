@@ -546,12 +546,12 @@ VARIANTS = [
 # itself imports and uses is allowed in answers).
 VARIANTS += [
     Variant("train_timed_with_given_timer", "train_mlp", edits=[
-        ("    for _ in range(epochs):\n",
+        ('    history = {"train_loss": [], "val_loss": [], "val_acc": []}\n'
+         "    for _ in range(epochs):\n",
+         '    history = {"train_loss": [], "val_loss": [], "val_acc": []}\n'
          "    seconds = []\n"
          "    for _ in range(epochs):\n"
          "      with Timer() as timer:\n"),
-        ("        for X_batch, y_batch in make_minibatches(",
-         "        for X_batch, y_batch in make_minibatches("),
         ('        history["val_acc"].append(accuracy(scores_val, y_val))\n',
          '        history["val_acc"].append(accuracy(scores_val, y_val))\n'
          '      seconds.append(timer.seconds)\n')],
