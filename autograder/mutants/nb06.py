@@ -912,8 +912,19 @@ VARIANTS += [
             "    N = X.shape[0]\n"
             "    g = dout * gamma\n"
             "    dX = inv_std / N * (N * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))\n"
-            "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n")},
-        why="recomputes x_hat with the student's own batchnorm_forward (issue 25)"),
+            "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        "batchnorm_backward_alt": (
+            "def batchnorm_backward_alt(dout, cache):\n"
+            "    X, gamma, eps = cache\n"
+            "    D, N = X.shape[1], X.shape[0]\n"
+            "    x_hat = batchnorm_forward(X, np.ones(D), np.zeros(D), np.zeros(D), np.ones(D),\n"
+            "                              True, eps=eps)[0]\n"
+            "    inv_std = 1.0 / np.sqrt(X.var(axis=0) + eps)\n"
+            "    dbeta = dout.sum(axis=0)\n"
+            "    dgamma = (dout * x_hat).sum(axis=0)\n"
+            "    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta\n")},
+        why="recomputes x_hat with the student's own batchnorm_forward, in both backward passes "
+            "(issue 25)"),
     PairedVariant("ln_backward_recomputes_with_forward", "layernorm_backward", cells={
         "layernorm_forward": (
             "def layernorm_forward(X, gamma, beta, eps=1e-5):\n"
