@@ -922,7 +922,8 @@ VARIANTS += [
             "    inv_std = 1.0 / np.sqrt(X.var(axis=0) + eps)\n"
             "    dbeta = dout.sum(axis=0)\n"
             "    dgamma = (dout * x_hat).sum(axis=0)\n"
-            "    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta\n")},
+            "    dX = gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma)\n"
+            "    return dX, dgamma, dbeta\n")},
         why="recomputes x_hat with the student's own batchnorm_forward, in both backward passes "
             "(issue 25)"),
     PairedVariant("ln_backward_recomputes_with_forward", "layernorm_backward", cells={
