@@ -46,7 +46,7 @@ from rapidfuzz import process as _process
 from rapidfuzz.distance import LCSseq
 
 from autograder.assemble import instructor_cells, read_submission, released_form
-from autograder.likeness import code_tokens, encoded, score
+from autograder.likeness import Rename, code_tokens, encoded, score
 from autograder.notebooks import ROOT, grade_id, nbgrader_meta
 from autograder.report import cell as csv_cell
 from autograder.submissions import Submission
@@ -437,7 +437,7 @@ def rules_of(assignment: str) -> dict:
 # normalisation and similarity
 
 
-class _Canonical(ast.NodeTransformer):
+class _Canonical(Rename):
     """Renames identifiers in order of first appearance (v0, v1, ...), drops docstrings.
 
     Builtins and the notebook's module names (np, math, ...) and attribute names are kept:
@@ -445,13 +445,7 @@ class _Canonical(ast.NodeTransformer):
     """
 
     def __init__(self, keep: set[str]):
-        self.keep = keep
-        self.names: dict[str, str] = {}
-
-    def _new(self, name: str) -> str:
-        if name in self.keep:
-            return name
-        return self.names.setdefault(name, f"v{len(self.names)}")
+        super().__init__(keep, blank=False)
 
     def generic_visit(self, node):
         """Bare string statements (docstrings, strings used as comments) are dropped."""
@@ -462,26 +456,6 @@ class _Canonical(ast.NodeTransformer):
                     s.value, ast.Constant) and isinstance(s.value.value, str))]
                 setattr(node, name, kept or ([ast.Pass()] if name == "body" else []))
         return super().generic_visit(node)
-
-    def visit_FunctionDef(self, node):
-        node.name = self._new(node.name)
-        node.returns = None
-        return self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node):
-        node.name = self._new(node.name)
-        return self.generic_visit(node)
-
-    def visit_arg(self, node):
-        node.arg = self._new(node.arg)
-        node.annotation = None
-        return node
-
-    def visit_Name(self, node):
-        node.id = self._new(node.id)
-        return node
 
 
 def normalise(node: ast.AST, keep: set[str]) -> str:

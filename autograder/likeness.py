@@ -131,7 +131,9 @@ class _DeadCode(ast.NodeTransformer):
     visit_ClassDef = visit_ExceptHandler = visit_AsyncFor = visit_AsyncWith = _fill
 
 
-class _Rename(ast.NodeTransformer):
+class Rename(ast.NodeTransformer):
+    """Renames identifiers not in ``keep``: to ``_`` (``blank``) or v0, v1, ... in order."""
+
     def __init__(self, keep: set[str], blank: bool):
         self.keep, self.blank = keep, blank
         self.names: dict[str, str] = {}
@@ -174,7 +176,7 @@ def code_tokens(node: ast.AST | str, keep: set[str] | frozenset[str] = KEEP,
                 blank: bool = False) -> list[str]:
     """``node`` (a syntax tree or source) as a normalised token stream (module docstring)."""
     tree = ast.parse(node) if isinstance(node, str) else node
-    tree = _Rename(set(keep) | KEEP, blank).visit(without_dead_code(tree))
+    tree = Rename(set(keep) | KEEP, blank).visit(without_dead_code(tree))
     text = ast.unparse(ast.fix_missing_locations(tree))
     tokens = []
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
