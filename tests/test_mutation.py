@@ -16,7 +16,9 @@ from autograder.notebooks import assignments
 
 ASSIGNMENTS = assignments()
 # about 15 minutes on two cores: `make test-slow` runs it (and CI), `make test` does not
-pytestmark = pytest.mark.slow
+# every catalogue entry of a notebook is graded (about 600 in all): far longer than the suite's
+# default 1200 s per test, within CI's 90 minutes
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 @pytest.fixture(scope="session")
