@@ -32,6 +32,8 @@ class TestCell:
     points: float
     index: int = -1
     checks: list[tuple[str, dict]] = field(default_factory=list)
+    #: the names the cell's check calls pass (the student's functions it grades)
+    functions: tuple[str, ...] = ()
 
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
@@ -55,6 +57,17 @@ def parse_checks(source: str) -> list[tuple[str, dict]]:
         args = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
         calls.append(((node.lineno, node.col_offset), node.args[0].value, args))
     return [(name, args) for _, name, args in sorted(calls, key=lambda call: call[0])]
+
+
+def checked_functions(source: str) -> tuple[str, ...]:
+    """The plain names a test cell's ``check(name, f, g, ...)`` calls pass, in order."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and (
+                getattr(node.func, "id", None) == "check"
+                or getattr(node.func, "attr", None) == "check"):
+            found += [a.id for a in node.args[1:] if isinstance(a, ast.Name)]
+    return tuple(dict.fromkeys(found))
 
 
 @cache
@@ -227,7 +240,8 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
                 notes.append(f"locked cell {cell_id!r} was deleted: restored from the source")
             index = add(source, f"{kind} cell {cell_id!r}", test=kind == "test")
             if kind == "test":
-                tests.append(TestCell(cell_id, points, index, parse_checks(source)))
+                tests.append(TestCell(cell_id, points, index, parse_checks(source),
+                                      checked_functions(source)))
         for extra in extras.get(cell_id, []):
             add(extra, f"your code cell after {cell_id!r}")
     return cells, tests, notes

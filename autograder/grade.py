@@ -33,6 +33,7 @@ from pathlib import Path
 
 from nncourse.checking import find_check
 
+from autograder import source_rules
 from autograder.assemble import TestCell, assemble, max_points, read_submission
 from autograder.config import Settings
 from autograder.judge import TestResult, error_type, judge_events
@@ -253,6 +254,7 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
         results, run_notes = _run(worker, settings, cells, tests, submission.assignment, seed)
         results, run_notes = _with_allowed(worker_for, settings, cells, tests, results,
                                            run_notes, submission.assignment, seed)
+        results = source_rules.apply(tests, results, source_rules.breaches(submission))
         notes += run_notes
     points = sum(r.points for r in results)
     return {"student": submission.student, "assignment": submission.assignment,

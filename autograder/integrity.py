@@ -209,26 +209,31 @@ def _resolves_locally(name: str, stack: tuple) -> bool:
 
 
 _COMPLEX_ATTRIBUTES = {"complex64", "complex128", "complex256", "complex_", "csingle",
-                       "cdouble", "clongdouble", "complexfloating", "imag", "iscomplexobj"}
+                       "cdouble", "clongdouble", "complexfloating", "imag", "iscomplexobj",
+                       "emath", "scimath"}
 _COMPLEX_DTYPES = {"complex", "complex64", "complex128", "complex256", "c8", "c16", "c32",
                    "F", "D", "G"}
 
 
 def _complex_arithmetic(tree: ast.AST) -> list[str]:
     """What in ``tree`` computes with complex numbers (complex-step differentiation): a
-    complex constant (``1j``), ``complex(...)``, a complex dtype, ``.imag``."""
+    complex constant (``1j``), ``complex(...)``, ``cmath``, a complex dtype, ``.imag``."""
     found = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Constant) and isinstance(node.value, complex):
             found.append(f"the complex number {_dotted(node)} (line {line})")
-        elif isinstance(node, ast.Name) and node.id == "complex":
-            found.append(f"complex (line {line})")
+        elif isinstance(node, ast.Name) and node.id in ("complex", "cmath"):
+            found.append(f"{node.id} (line {line})")
         elif isinstance(node, ast.Attribute) and node.attr in _COMPLEX_ATTRIBUTES:
             found.append(f".{node.attr} (line {line})")
         elif isinstance(node, ast.keyword) and node.arg == "dtype" \
                 and isinstance(node.value, ast.Constant) and node.value.value in _COMPLEX_DTYPES:
             found.append(f"dtype={node.value.value!r} (line {line})")
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "astype" \
+                and node.args and isinstance(node.args[0], ast.Constant) \
+                and node.args[0].value in _COMPLEX_DTYPES:
+            found.append(f".astype({node.args[0].value!r}) (line {line})")
     return found
 
 

@@ -91,13 +91,15 @@ HIDDEN_CHECKS = "autograder.hidden"
 
 
 def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = False,
-            timeout: int = 600, hidden: bool = False) -> tuple[nbformat.NotebookNode, float, bool]:
+            timeout: int = 600, hidden: bool = False,
+            run_seed: int = 0) -> tuple[nbformat.NotebookNode, float, bool]:
     """Run ``notebook`` top to bottom in a fresh python3 kernel started in ``cwd``.
 
     Returns the executed notebook, the wall time in seconds (kernel start included), and
     whether the kernel was still alive at the end. Raises ``CellExecutionError`` on the
     first error unless ``allow_errors``. ``hidden``: the kernel can find the hidden checks
-    (for the instructor's source notebook, whose test cells call them).
+    (for the instructor's source notebook, whose test cells call them). ``run_seed``: the
+    grading run's seed (visible checks then draw fresh inputs, as under the grader).
     """
     import os
     import time
@@ -109,7 +111,8 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, allow_errors: bool = Fal
                             allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
     try:
-        env = dict(os.environ, NNCOURSE_CHECK_MODULES=HIDDEN_CHECKS if hidden else "")
+        env = dict(os.environ, NNCOURSE_CHECK_MODULES=HIDDEN_CHECKS if hidden else "",
+                   NNCOURSE_RUN_SEED=str(run_seed))
         client.execute(cleanup_kc=False, env=env)
         alive = client.km is not None and bool(run_sync(client.km.is_alive)())
     finally:

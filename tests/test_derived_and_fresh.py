@@ -98,3 +98,58 @@ def test_a_record_forged_for_the_visible_inputs_fails_under_grading():
     assert judge_seen(check, seen_by_student, {}, 0).passed
     assert not judge_seen(check, seen_by_student, {}, 4242).passed
     assert judge_seen(check, run_probe(check, (l2_penalty,), {}, seed=4242), {}, 4242).passed
+
+
+# ---- complex arithmetic in a derived function is a rule decided from the syntax tree, in the
+# grader's process: the in-kernel watch misses a complex temporary that is never stored, and
+# the student's code could switch the watch off anyway
+
+
+def _submission(tmp_path, assignment, answers, student="s"):
+    import nbformat
+
+    from autograder.notebooks import filled_notebook
+    from autograder.submissions import Submission
+
+    path = tmp_path / f"{student}.ipynb"
+    nbformat.write(filled_notebook(assignment, answers, None), path)
+    return Submission(student, assignment, path)
+
+
+def test_a_complex_step_value_loses_every_test_cell_that_grades_value(tmp_path):
+    from autograder import source_rules
+    from autograder.assemble import assemble
+    from autograder.judge import TestResult
+    from autograder.mutation import catalogue
+    from autograder.notebooks import solution_sources
+
+    assignment = "04_computation_graph_backprop"
+    solutions = solution_sources(assignment)
+    entry = next(e for e in catalogue(assignment) if e.name == "rv_value_complex_step")
+    shortcut = _submission(tmp_path, assignment, entry.answers(solutions), "shortcut")
+    honest = _submission(tmp_path, assignment, solutions, "honest")
+    broken = source_rules.breaches(shortcut)
+    assert set(broken) == {"Value"} and "complex" in broken["Value"]
+    assert source_rules.breaches(honest) == {}
+    _, tests, _ = assemble(assignment, None)
+    full = [TestResult(t.grade_id, t.points, t.points, "passed") for t in tests]
+    after = {r.test: r for r in source_rules.apply(tests, full, broken)}
+    grading_value = {t.grade_id for t in tests if "Value" in t.functions}
+    assert {"test_value_arithmetic", "test_value_functions"} <= grading_value
+    for test in tests:
+        lost = test.grade_id in grading_value
+        assert (after[test.grade_id].points == 0.0) == lost, test.grade_id
+        if lost:
+            assert "Value breaks a rule" in after[test.grade_id].reason
+
+
+@pytest.mark.parametrize("expression", [
+    "cmath.exp(x).real", "np.emath.sqrt(-1.0) * h", "np.asarray(x).astype('D')",
+    "np.zeros(3, dtype='complex128')", "x + 1e-20j", "complex(x, h)", "np.exp(z).imag"])
+def test_every_spelling_of_complex_arithmetic_is_read_from_the_syntax(expression):
+    import ast
+
+    from autograder.integrity import _complex_arithmetic
+
+    assert _complex_arithmetic(ast.parse(expression))
+    assert not _complex_arithmetic(ast.parse("np.exp(x).real + np.abs(x) * 2.0"))

@@ -60,6 +60,10 @@ class Check:
     rules: Rules = Rules()
     #: probe and judge take ``run_seed``: inputs drawn afresh for every grading run
     fresh: bool = False
+    #: the judge compares with stored numbers made for the written arguments (a reference
+    #: would be an answer to copy), so its ``seed`` stays as written under grading too; the
+    #: hidden checks of the same function draw fresh inputs
+    stored_expected: bool = False
     #: a nan or inf anywhere in the probe's data fails the check before the judge sees it
     #: (so no tolerance test, mean or std can let one through); a check that expects
     #: non-finite values sets this to False and judges them itself
@@ -77,7 +81,8 @@ class Check:
         their own work (``run_seed`` 0) it is the seed as written.
         """
         merged = {**self.defaults, **args}
-        if run_seed and not self.fresh and type(merged.get("seed")) is int:
+        if (run_seed and not self.fresh and not self.stored_expected
+                and type(merged.get("seed")) is int):
             merged["seed"] = fresh_seed(run_seed, self.name, merged["seed"])
         return merged
 

@@ -111,6 +111,7 @@ class BumpValues(Check):
 
     name = "bump_values"
     warnings_fail = True  # the contract: a steepness of 1000 causes no overflow
+    stored_expected = True
     defaults = {"left": 0.25, "right": 0.6, "height": 2.0, "steepness": 40.0, "seed": 0}
 
     def inputs(self, seed):

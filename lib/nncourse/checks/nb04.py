@@ -425,12 +425,18 @@ def judge_value_cases(cases: tuple[Case, ...], results: list, points: list) -> V
             return Verdict.fail(f"{where}: after f.backward(), f.grad is "
                                 f"{result['root_grad']!r}, expected 1.0.",
                                 "backward starts by setting self.grad = 1.0 (df/df = 1).")
+        # derived: equal to torch at round-off of the case's own scale (a local derivative
+        # by finite differences is close, not equal)
+        scale = max(1.0, abs(data), *(abs(g) for g in grads))
         for name, got, expected in zip(case.names[:case.arity], result["grads"], grads,
                                        strict=True):
-            verdict = compare(f"{where}: df/d{name} (the .grad of {name})", got, expected,
-                              rtol=1e-6, atol=1e-9)
-            if not verdict.passed:
+            label = f"{where}: df/d{name} (the .grad of {name})"
+            verdict = compare(label, got, expected, rtol=1e-6, atol=1e-9)
+            if not verdict.passed:  # a wrong local derivative: the case's own hints
                 return Verdict.fail(verdict.message, case.hint, case.idea)
+            verdict = compare_derived(label, got, expected, scale=scale)
+            if not verdict.passed:  # right to 1e-6, not to round-off: a numerical one
+                return verdict
     return Verdict.ok(f"{len(cases)} expressions match torch.")
 
 
