@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="grade with the course's autograder (default) or plain nbgrader")
     mutate.add_argument("--kinds", default="mutant,shortcut,variant",
                         help="which catalogue entries (comma-separated; default: all three)")
+    mutate.add_argument("--match", default="",
+                        help="only the catalogue entries whose name contains this")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return grade_command(args)
@@ -270,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.mutation import main as mutate_main
 
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    return mutate_main(args.assignments, jobs=args.jobs, engine=args.engine, kinds=kinds)
+    return mutate_main(args.assignments, jobs=args.jobs, engine=args.engine, kinds=kinds,
+                       match=args.match)
 
 
 if __name__ == "__main__":

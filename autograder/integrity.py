@@ -1,6 +1,7 @@
 """``grading/integrity.csv``: what the answer cells' syntax says about the contract's rules.
 
-Grading decides points; this report only informs the instructor. For every student and
+Grading decides points; this report informs the instructor (its ``complex-arithmetic`` rows
+also cost points: :mod:`autograder.source_rules`). For every student and
 graded function it lists, read from the submitted notebook's syntax tree (``ast``; the code
 is never run here):
 

@@ -74,10 +74,19 @@ class Variant(Mutant):
 
 
 def catalogue(assignment: str) -> list[Mutant]:
-    """The mutants and variants of ``assignment`` (module ``autograder.mutants.nbNN``)."""
+    """The mutants and variants of ``assignment``: module ``autograder.mutants.nbNN``, then
+    ``autograder.mutants.students_nbNN`` (correct answers written from the student's side:
+    by people who read only the student notebook and the contract), if there is one."""
     module = importlib.import_module(f"autograder.mutants.nb{assignment[:2]}")
-    return (list(module.MUTANTS) + list(getattr(module, "SHORTCUTS", []))
-            + list(module.VARIANTS))
+    found = (list(module.MUTANTS) + list(getattr(module, "SHORTCUTS", []))
+             + list(module.VARIANTS))
+    try:
+        students = importlib.import_module(f"autograder.mutants.students_nb{assignment[:2]}")
+    except ModuleNotFoundError as error:
+        if error.name != f"autograder.mutants.students_nb{assignment[:2]}":
+            raise
+        return found
+    return found + list(getattr(students, "SHORTCUTS", [])) + list(students.VARIANTS)
 
 
 KINDS = ("mutant", "shortcut", "variant")
@@ -104,14 +113,14 @@ class Outcome:
 
 
 def submissions_for(assignment: str, release: Path | None,
-                    kinds: tuple[str, ...] = KINDS) -> tuple[dict, dict[str, str]]:
+                    kinds: tuple[str, ...] = KINDS, match: str = "") -> tuple[dict, dict[str, str]]:
     """Student notebooks (solution, blank, and the catalogue's entries of ``kinds``) and the
     score each must get."""
     solutions = solution_sources(assignment)
     submissions = {"solution": filled_notebook(assignment, solutions, release),
                    "blank": filled_notebook(assignment, {}, release)}
     expected = {"solution": "full", "blank": "zero"}
-    for entry in (e for e in catalogue(assignment) if e.kind in kinds):
+    for entry in (e for e in catalogue(assignment) if e.kind in kinds and match in e.name):
         student = f"{entry.kind}-{entry.name}"
         submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
         expected[student] = "full" if entry.expect_full_marks else "less than full"
@@ -131,8 +140,8 @@ def run_with_nbgrader(assignment: str, kinds: tuple[str, ...] = KINDS) -> list[O
     return [Outcome(s, expected[s], *scores[s]) for s in submissions]
 
 
-def run_with_autograder(selected: list[str], jobs: int = 2,
-                        kinds: tuple[str, ...] = KINDS) -> dict[str, list[Outcome]]:
+def run_with_autograder(selected: list[str], jobs: int = 2, kinds: tuple[str, ...] = KINDS,
+                        match: str = "") -> dict[str, list[Outcome]]:
     """Grade every catalogue of ``selected`` as one class with ``python -m autograder``'s
     engine: sandboxed warm workers, verdicts judged outside the student's process."""
     from autograder.config import load
@@ -145,7 +154,7 @@ def run_with_autograder(selected: list[str], jobs: int = 2,
     try:
         expected: dict[tuple[str, str], str] = {}
         for assignment in selected:
-            submissions, wanted = submissions_for(assignment, None, kinds)
+            submissions, wanted = submissions_for(assignment, None, kinds, match)
             for student, notebook in submissions.items():
                 write_student_file(notebook, work, "submitted", student, assignment)
                 expected[(student, assignment)] = wanted[student]
@@ -164,7 +173,7 @@ def run_with_autograder(selected: list[str], jobs: int = 2,
 
 
 def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
-         kinds: tuple[str, ...] = KINDS) -> int:
+         kinds: tuple[str, ...] = KINDS, match: str = "") -> int:
     """Mutation-test the selected notebooks (all by default) with the catalogue entries of
     ``kinds``; print a table; 0 if all ok."""
     selected = ([_full_id(a) for a in selected] if selected
@@ -174,7 +183,7 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
             results = dict(zip(selected, pool.map(
                 lambda a: run_with_nbgrader(a, kinds), selected)))
     else:
-        results = run_with_autograder(selected, jobs, kinds)
+        results = run_with_autograder(selected, jobs, kinds, match)
     failures = 0
     for assignment, outcomes in results.items():
         mutants = [o for o in outcomes if o.student.startswith("mutant-")]

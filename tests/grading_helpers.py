@@ -42,9 +42,11 @@ LIMITS = ["--cell-wall-seconds", str(CELL_WALL_SECONDS), "--cell-cpu-seconds", "
 
 needs_bwrap = pytest.mark.skipif(not bwrap_available(), reason="bubblewrap is not installed")
 MODES = [pytest.param((), id="sandbox", marks=needs_bwrap),
-         pytest.param(("--no-sandbox",), id="no-sandbox")]
+         pytest.param(("--no-sandbox",), id="no-sandbox",
+                      marks=pytest.mark.slow if bwrap_available() else ())]
 """Determinism, shards, resume and zips hold with and without the sandbox: a laptop without
-bubblewrap still checks them."""
+bubblewrap still checks them in ``make test``; with bubblewrap, the unsandboxed repeat is in
+``make test-slow`` (``make test``'s 10 minutes)."""
 
 
 def answers(**changes: str) -> dict[str, str]:

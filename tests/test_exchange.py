@@ -34,6 +34,9 @@ from autograder.notebooks import (
 )
 from autograder.sandbox import bwrap_available
 
+# a whole term (two homes, collect, grade, feedback twice, export): minutes; `make test-slow`
+pytestmark = pytest.mark.slow
+
 ASSIGNMENT = "01_neuron_and_xor"
 COURSE_ID = "nncourse-exchange-test"
 PARTLY = ("sigmoid", "neuron")  # the second student answers only these
