@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - answers kept as their student-side authors wrote them
 """Correct answers written from the student's side (student notebook and contract only)."""
 from autograder.mutation import Variant
 
