@@ -47,7 +47,10 @@ from autograder.notebooks import ROOT
 
 SOURCE_PARTS = ("pyproject.toml", "autograder", "lib", "solutions", "notebooks",
                 "course/nbgrader_config.py", "course/duedates.toml")
-_SKIP = {"__pycache__", ".ipynb_checkpoints", "mutants"}
+_SKIP = {"__pycache__", ".ipynb_checkpoints"}
+_MUTANTS = ("autograder", "mutants")
+"""The mutation catalogue stays out of the zip; its package's ``__init__.py`` goes in, since
+``pyproject.toml`` lists the package and ``setup.sh``'s install needs its folder."""
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image
@@ -61,6 +64,10 @@ apt-get update -qq
 apt-get install -y -qq python3.11 python3.11-venv bubblewrap
 cd /autograder/source
 python3.11 -m venv .venv
+# torch's CPU build first (pip's default index would pull the multi-GB CUDA one), then the
+# course with the rest of its pinned dependencies
+TORCH="$(grep -o 'torch==[0-9.]*' pyproject.toml)"
+.venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$TORCH"
 .venv/bin/pip install --quiet -e .
 """
 
@@ -84,8 +91,11 @@ def _source_files() -> list[tuple[Path, str]]:
             continue
         for file in sorted(path.rglob("*")):
             relative = file.relative_to(ROOT)
-            if file.is_file() and not _SKIP & set(relative.parts):
-                files.append((file, relative.as_posix()))
+            if not file.is_file() or _SKIP & set(relative.parts):
+                continue
+            if relative.parts[:2] == _MUTANTS and relative.name != "__init__.py":
+                continue
+            files.append((file, relative.as_posix()))
     return files
 
 
@@ -113,11 +123,16 @@ def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list
     then any notebook whose cells are this notebook's."""
     from autograder.submissions import _assignment_from_content
 
-    try:
-        found = sorted(p for p in submission.rglob("*.ipynb") if p.is_file()
-                       and ".ipynb_checkpoints" not in p.parts)
+    try:  # a symbolic link is never graded: it could point at the course's own files
+        found = sorted(p for p in submission.rglob("*.ipynb") if not p.is_symlink()
+                       and p.is_file() and ".ipynb_checkpoints" not in p.parts
+                       and p.resolve().is_relative_to(submission.resolve()))
+        linked = [p for p in submission.rglob("*.ipynb") if p.is_symlink()]
     except OSError:
-        found = []
+        found, linked = [], []
+    if linked and not found:
+        return None, [f"{linked[0].relative_to(submission)} is a symbolic link, not a "
+                      "notebook: upload the notebook file itself"]
     for test in (lambda p: p.name == f"{assignment}.ipynb", lambda p: assignment in p.name,
                  lambda p: _assignment_from_content(p, [assignment]) == assignment):
         chosen = [p for p in found if test(p)]
@@ -170,6 +185,13 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
             "visibility": "visible", "stdout_visibility": "hidden", "tests": results}
 
 
+def _copy_no_follow(source: Path, destination: Path) -> None:
+    """Copy ``source`` unless it is (or was swapped for) a symbolic link: O_NOFOLLOW."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as reading, open(destination, "xb") as writing:
+        shutil.copyfileobj(reading, writing)
+
+
 def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
     """Grade ``root/submission`` and write ``root/results/results.json``; returns it."""
     results = root / "results"
@@ -181,7 +203,7 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
         if notebook is not None:
             folder = scratch / "submitted" / "student" / assignment
             folder.mkdir(parents=True)
-            shutil.copyfile(notebook, folder / f"{assignment}.ipynb")
+            _copy_no_follow(notebook, folder / f"{assignment}.ipynb")
             out = scratch / "out"
             env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(
                 [str(results), str(root / "submission")]))

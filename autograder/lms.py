@@ -45,9 +45,12 @@ per notebook (the late-penalised total, automatic plus manual):
   export's format).
 - Moodle (Assignment > Upload grading worksheet, one file per assignment, so one file per
   notebook: ``moodle-<id>.csv``): ``Identifier, Full name, Grade, Maximum Grade, Last
-  modified (submission), Feedback comments``; ``Identifier`` is ``Participant <id>``, the
-  row key. Source: Moodle docs, "Assignment settings" > "Offline grading worksheet"
-  (the worksheet's columns; upload matches on Identifier).
+  modified (submission), Last modified (grade), Feedback comments``; ``Identifier`` is
+  ``Participant <id>``, the row key. Source: Moodle docs, "Assignment settings" > "Offline
+  grading worksheet" (the worksheet's columns; upload matches on Identifier), and Moodle's
+  ``mod/assign/feedback/offline/importgradeslib.php``, which refuses a worksheet without
+  ``Last modified (grade)``. The headers are Moodle's English ones: a site in another
+  language matches headers in its own language, so rename them there.
 - Blackboard (Grade Center > Work Offline > Upload): ``Last Name, First Name, Username``,
   then a column per notebook ``<notebook> [Total Pts: <max> Score]`` (no ``|<column id>``:
   Blackboard creates it on the first upload; add the id after to update it). Username is
@@ -150,7 +153,9 @@ def identify(relative: PurePosixPath, root: Path | None = None) -> LmsFile | Non
     if found and found["rest"]:
         folder = root.joinpath(*parts[:-1]) if root is not None else None
         user, display = _blackboard_user(found["prefix"], found["date"], folder)
+        from autograder.term import lms_time_zone
+
         submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
-            tzinfo=UTC)
+            tzinfo=lms_time_zone()).astimezone(UTC)
         return LmsFile("blackboard", user, display, found["rest"], submitted=submitted)
     return None

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -182,8 +181,12 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
     larger than ``max_member`` is skipped and listed in ``target/.skipped.json``. Two
     members that would land on the same path are both kept (the second under ``duplicate-N/``).
     """
+    from autograder.term import lms_time_zone
+
     target.mkdir(parents=True, exist_ok=True)
     skipped: list[list[str]] = []
+    times: dict[str, str] = {}
+    zone = lms_time_zone()
     try:
         with zipfile.ZipFile(archive) as zipped:
             members = zipped.infolist()
@@ -205,8 +208,13 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                                     "uncompressed; not graded"])
                     continue
                 try:
-                    total += _extract_member(zipped, member, target, parts, max_member,
-                                             max_total - total, archive.name)
+                    size, written = _extract_member(zipped, member, target, parts,
+                                                    max_member, max_total - total,
+                                                    archive.name, zone)
+                    total += size
+                    with contextlib.suppress(ValueError):
+                        times[written.relative_to(target).as_posix()] = datetime(
+                            *member.date_time, tzinfo=zone).astimezone(UTC).isoformat()
                 except OSError as error:  # a name clash, a path too deep or too long
                     skipped.append(["/".join(parts), f"could not be extracted "
                                     f"({error.strerror or type(error).__name__}); not graded"])
@@ -218,14 +226,31 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
         raise
     if skipped:
         (target / ".skipped.json").write_text(json.dumps(skipped))
+    (target / ZIP_TIMES).write_text(json.dumps(times))
     return target
 
 
+ZIP_TIMES = ".zip-times.json"
+"""Written by :func:`extract_zip` beside what it extracted: each member's path -> its date
+in the zip (the LMS's submission time for Canvas and Moodle), read in the course's LMS time
+zone (:func:`autograder.term.lms_time_zone`). A folder the grader did not extract has no
+such file, and its files' times (the time someone unzipped it) are not submission times."""
+
+
+def _zip_time(root: Path, relative: PurePosixPath) -> datetime | None:
+    try:
+        times = json.loads((root / ZIP_TIMES).read_text())
+        return datetime.fromisoformat(times[relative.as_posix()])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
-                    parts: list[str], max_member: int, room: int, name: str) -> int:
+                    parts: list[str], max_member: int, room: int, name: str,
+                    zone=UTC) -> tuple[int, Path]:
     """Write one member under ``target`` (a second member with the same path goes under
-    ``duplicate-N/``); returns its size. Raises OSError for this member alone (what was
-    written of it is removed) and ZipRefused beyond a cap."""
+    ``duplicate-N/``); returns its size and where it went. Raises OSError for this member
+    alone (what was written of it is removed) and ZipRefused beyond a cap."""
     destination = target.joinpath(*parts)
     copy = 1
     while os.path.lexists(destination):
@@ -246,9 +271,10 @@ def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Pa
         with contextlib.suppress(OSError):
             destination.unlink()
         raise
-    stamp = time.mktime((*member.date_time, 0, 0, -1))
-    os.utime(destination, (stamp, stamp))
-    return size
+    with contextlib.suppress(ValueError, OverflowError):
+        stamp = datetime(*member.date_time, tzinfo=zone).timestamp()
+        os.utime(destination, (stamp, stamp))
+    return size, destination
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,13 +337,6 @@ def _nbgrader_timestamp(folder: Path) -> datetime | None:
         return None
 
 
-def _file_time(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    except (OSError, ValueError, OverflowError):
-        return None
-
-
 def _classify(relative: PurePosixPath, file: Path | None, root: Path,
               assignments: list[str]) -> _Entry:
     """Whose file ``relative`` is and which notebook it answers, from the LMS's part of its
@@ -328,7 +347,7 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     if owner is not None:
         entry = _Entry(relative, file, owner.student, None, PurePosixPath(owner.uploaded).name,
                        lms=owner)
-        entry.timestamp = owner.submitted or (_file_time(file) if file else None)
+        entry.timestamp = owner.submitted or _zip_time(root, relative)
     elif len(parts) == 3 and parts[1] in assignments:
         entry = _Entry(relative, file, parts[0], parts[1], parts[2], nbgrader=True)
         entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])

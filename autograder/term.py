@@ -68,7 +68,21 @@ def due_dates(path: Path | None = None) -> dict[str, datetime]:
         return {}
     with open(path, "rb") as handle:
         table = tomllib.load(handle)
-    return {name: parse_utc(str(value)) for name, value in table.items()}
+    return {name: parse_utc(str(value)) for name, value in table.items()
+            if not isinstance(value, dict)}
+
+
+def lms_time_zone(path: Path | None = None):
+    """The time zone an LMS's zone-less times are read in (a zip entry's date, Blackboard's
+    attempt date): ``[lms] time_zone`` in ``duedates.toml`` (an IANA name), UTC if unset.
+    Never the grading machine's own zone, so every grader reads the same times."""
+    from zoneinfo import ZoneInfo
+
+    path = path or Path(os.environ.get("NNCOURSE_DUEDATES") or DUEDATES)
+    name = "UTC"
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError), open(path, "rb") as handle:
+        name = str(tomllib.load(handle).get("lms", {}).get("time_zone", "UTC"))
+    return ZoneInfo(name)
 
 
 def record_times(submissions, work: Path, duedates: dict[str, datetime] | None = None) -> None:
@@ -235,8 +249,12 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
                 rows.append([last, first, roster[s]["id"], *[total(s, a) for a in mine]])
             written.append(_write(folder / "blackboard.csv", _text(rows, header)))
         else:
+            # Moodle's upload (mod/assign/feedback/offline/importgradeslib.php) refuses a
+            # worksheet without "Last modified (grade)": it is the time the grade was made
             header = ["Identifier", "Full name", "Grade", "Maximum Grade",
-                      "Last modified (submission)", "Feedback comments"]
+                      "Last modified (submission)", "Last modified (grade)",
+                      "Feedback comments"]
+            graded_at = datetime.now().astimezone().strftime("%A, %d %B %Y, %I:%M %p")
             for a in mine:
                 rows = []
                 for s in students:
@@ -246,7 +264,7 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
                     when = value["timestamp"].strftime("%A, %d %B %Y, %I:%M %p") \
                         if value["timestamp"] else ""
                     rows.append([f"Participant {roster[s]['id']}", roster[s]["name"],
-                                 _n(value["total"]), _n(value["max"]), when,
+                                 _n(value["total"]), _n(value["max"]), when, graded_at,
                                  f"automatic {_n(value['automatic'])} + written "
                                  f"{_n(value['manual'])} - late {_n(value['penalty'])}"])
                 written.append(_write(folder / f"moodle-{a}.csv", _text(rows, header)))

@@ -142,3 +142,39 @@ def test_gradescope_make_target_builds_one_zip_per_notebook(tmp_path):
         info = zipped.getinfo("run_autograder")
         assert (info.external_attr >> 16) & 0o111  # executable
         assert not [n for n in zipped.namelist() if "__pycache__" in n or "mutants" in n]
+
+
+def test_setup_sh_installs_the_unpacked_zip_as_a_package(gradescope_root, tmp_path):
+    """``setup.sh`` runs ``pip install -e .`` in the unpacked zip: every package
+    ``pyproject.toml`` lists must be there (built here offline, without dependencies)."""
+    setup = (gradescope_root / "source" / "setup.sh").read_text()
+    assert "download.pytorch.org/whl/cpu" in setup and "pip install --quiet -e ." in setup
+    source = tmp_path / "source"
+    shutil.copytree(gradescope_root / "source", source)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "--quiet", "-w", str(tmp_path / "wheel"),
+                           str(source)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as wheel:
+        names = wheel.namelist()
+    assert "autograder/hidden/nb01.py" in names
+    assert not any(n.startswith("autograder/mutants/nb") for n in names)  # no catalogue
+
+
+def test_a_symbolic_link_upload_is_never_graded(gradescope_root, tmp_path):
+    """A link to the instructor's solution (a zip or a GitHub upload can carry one) is
+    refused: root would otherwise copy what it points at and grade it."""
+    from autograder.gradescope import _pick_notebook
+
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    solution = gradescope_root / "source" / "solutions" / A / f"{A}.ipynb"
+    (submission / f"{A}.ipynb").symlink_to(solution)
+    notebook, notes = _pick_notebook(submission, A)
+    assert notebook is None and "symbolic link" in notes[0]
+    (submission / "work").symlink_to(solution.parent, target_is_directory=True)
+    notebook, _ = _pick_notebook(submission, A)
+    assert notebook is None
+    nbformat.write(filled_notebook(A, {}), submission / "mine.ipynb")
+    notebook, _ = _pick_notebook(submission, A)
+    assert notebook == submission / "mine.ipynb"

@@ -125,6 +125,7 @@ def test_every_student_is_matched_by_the_lms_id(term):
     assert float(moodle["Participant 1003"]["Grade"]) == 0
     assert float(moodle["Participant 1001"]["Maximum Grade"]) == FULL + MANUAL
     assert moodle["Participant 1001"]["Last modified (submission)"].startswith("Monday, 30")
+    assert moodle["Participant 1001"]["Last modified (grade)"]  # Moodle's upload needs it
 
     blackboard = {r["Username"]: r for r in rows(out / "lms" / "blackboard.csv")}
     assert sorted(blackboard) == ["ann", "kim_lee"]

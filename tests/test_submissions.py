@@ -476,7 +476,43 @@ def test_each_lms_names_its_students_by_its_own_id(tmp_path):
     assert found["canvas:502"].lms.late and not found["canvas:501"].lms.late
     assert found["blackboard:kim_lee"].student == "kim_lee"  # the receipt's username
     assert found["blackboard:kim_lee"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
-    assert all(s.timestamp is not None for s in found.values())
+    # a folder someone else unzipped: its files' times are when it was unzipped, not when
+    # the students submitted, so only a time the LMS wrote in a name counts
+    assert [k for k, s in found.items() if s.timestamp is not None] == ["blackboard:kim_lee"]
+
+
+def _zipped(folder: Path, archive: Path, date_time=(2026, 12, 2, 9, 30, 0)) -> Path:
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(file.relative_to(folder).as_posix(), date_time=date_time)
+            zipped.writestr(info, file.read_bytes())
+    return archive
+
+
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_lms_times_are_read_in_the_course_zone_never_the_machine_s(tmp_path, monkeypatch,
+                                                                    machine_zone):
+    """A zip entry's date and Blackboard's attempt date carry no zone: they are read in
+    ``[lms] time_zone`` of duedates.toml (here Europe/Berlin, UTC+1 in December), the same on
+    every grading machine."""
+    from autograder.submissions import extract_zip
+
+    lms_export(tmp_path / "export")
+    archive = _zipped(tmp_path / "export", tmp_path / "class.zip")
+    settings = tmp_path / "duedates.toml"
+    settings.write_text('[lms]\ntime_zone = "Europe/Berlin"\n')
+    monkeypatch.setenv("NNCOURSE_DUEDATES", str(settings))
+    monkeypatch.setenv("TZ", machine_zone)
+    time.tzset()
+    try:
+        found = {f"{s.lms.lms}:{s.lms.lms_id}": s
+                 for s in discover(extract_zip(archive, tmp_path / "out"), [A])}
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert found["canvas:501"].timestamp.isoformat() == "2026-12-02T08:30:00+00:00"
+    assert found["moodle:1001"].timestamp.isoformat() == "2026-12-02T08:30:00+00:00"
+    assert found["blackboard:kim_lee"].timestamp.isoformat() == "2026-12-01T09:00:00+00:00"
 
 
 def test_a_classmate_named_subfolder_in_a_moodle_export_stays_its_uploaders(tmp_path):
