@@ -153,3 +153,74 @@ def test_every_spelling_of_complex_arithmetic_is_read_from_the_syntax(expression
 
     assert _complex_arithmetic(ast.parse(expression))
     assert not _complex_arithmetic(ast.parse("np.exp(x).real + np.abs(x) * 2.0"))
+
+
+# ---- an argument rule is checked on every kind the contract names: "ValueError for any
+# other gate", not only for the one gate the lesson discusses
+
+
+def _gates(raises_for):
+    table = {"and": (np.array([20.0, 20.0]), -30.0), "or": (np.array([20.0, 20.0]), -10.0),
+             "nand": (np.array([-20.0, -20.0]), 30.0)}
+
+    def logic_gate_weights(gate):
+        if raises_for(gate):
+            raise ValueError(gate)
+        w, b = table.get(gate, table["and"])
+        return w.copy(), b
+    return logic_gate_weights
+
+
+@pytest.mark.parametrize("raises_for, passes", [
+    (lambda gate: gate not in ("and", "or", "nand"), True),
+    (lambda gate: gate == "xor", False),  # AND's weights for 'nor' or a made-up name
+    (lambda gate: gate in ("xor", "nor", "xnor"), False)])
+def test_any_other_gate_must_raise(raises_for, passes):
+    check = find_check("logic_gates")
+    seen = run_probe(check, (_gates(raises_for),), {}, seed=0)
+    assert seen["raised"] is None
+    assert judge_seen(check, seen, {}, 0).passed is passes
+
+
+# ---- a forbidden call is the code that runs, however it is reached: a function kept in a
+# dict, a list or a functools.partial is still the function the contract forbids
+
+FORBIDDEN_BY_CONTAINER = '''
+import functools
+import numpy as np
+
+def batch_gradient_by_loop(params, X, y):
+    return {key: np.zeros_like(value) for key, value in params.items()}
+
+_TOOLBOX = {"slow": batch_gradient_by_loop}
+_LIST = [batch_gradient_by_loop]
+_PARTIAL = functools.partial(batch_gradient_by_loop)
+
+def through_dict(params, X, y):
+    return _TOOLBOX["slow"](params, np.array(X, dtype=float), y)
+
+def through_list(params, X, y):
+    return _LIST[0](params, X, y)
+
+def through_partial(params, X, y):
+    return _PARTIAL(params, X, y)
+
+def honest(params, X, y):
+    return {key: np.zeros_like(value) for key, value in params.items()}
+'''
+
+
+@pytest.mark.parametrize("name", ["through_dict", "through_list", "through_partial"])
+def test_a_forbidden_function_reached_through_a_container_breaks_the_rule(name):
+    space: dict = {}
+    exec(compile(FORBIDDEN_BY_CONTAINER, "<answer cell>", "exec"), space)  # noqa: S102
+    check = find_check("batch_gradient_vectorized_values")
+    space["batch_gradient_vectorized"] = space[name]
+    seen = run_probe(check, (space[name],), {}, seed=0)
+    assert seen["raised"].startswith("RuleBroken") and "batch_gradient_by_loop" in seen["raised"]
+    honest = run_probe(check, (space["honest"],), {}, seed=0)
+    assert honest["raised"] is None  # its zeros are wrong, but no rule is broken
+    # the check's own call of the loop function (outside the graded one) is not a breach
+    both = run_probe(find_check("batch_gradient_loop_values"),
+                     (space["batch_gradient_by_loop"],), {}, seed=0)
+    assert both["raised"] is None

@@ -265,6 +265,10 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     spaces = _namespaces(functions)
     banned = {id(space[name]) for space in spaces for name in rules.forbidden_calls
               if name in space}  # under any other name too (an alias, a default argument)
+    # and by the code that runs, however it is reached (a dict, a list, functools.partial):
+    # a call of a forbidden function's code from inside the graded function breaks the rule
+    codes = {space[name].__code__: name for space in spaces for name in rules.forbidden_calls
+             if isinstance(space.get(name), types.FunctionType)}
     for space in spaces:
         for name, value in list(space.items()):
             why = None
@@ -300,9 +304,15 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
                     "the course library's own version of an exercise may not be used"))
     finder = _BlockImports(owner, allowed)
     sys.meta_path.insert(0, finder)
+    called: list[str] = []
     try:
-        with faithful(functions, rules.built_from):
+        with faithful(functions, rules.built_from), \
+                _calls_of(codes, {f.__code__ for f in _functions(functions)} - set(codes),
+                          called):
             yield
+        if called:
+            raise RuleBroken(f"{owner} used {called[0]} (the contract forbids calling it "
+                             "here)")
     finally:
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)
@@ -314,6 +324,31 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             space[name] = value
         for restore in reversed(restores):
             restore()
+
+
+@contextlib.contextmanager
+def _calls_of(codes: dict, owners: set, called: list[str]) -> Iterator[None]:
+    """While the body runs, append to ``called`` the name of every code in ``codes`` that
+    runs with a frame of one of ``owners`` (the graded functions' code) below it."""
+    if not codes:
+        yield
+        return
+    previous = sys.getprofile()
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in codes and not called:
+            caller = frame.f_back
+            while caller is not None:
+                if caller.f_code in owners:
+                    called.append(codes[frame.f_code])
+                    break
+                caller = caller.f_back
+
+    sys.setprofile(watch)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
 
 
 class Recorder:

@@ -245,22 +245,31 @@ class NeuronValues(Check):
 
 @register
 class LogicGates(Check):
-    """Your weights make a sigmoid neuron compute AND, OR, NAND (within 0.01); 'xor' raises."""
+    """Your weights make a sigmoid neuron compute AND, OR, NAND; any other gate raises.
+
+    Within 0.01 of each truth table; 'xor', 'nor', 'xnor' and a made-up name each raise
+    ValueError."""
 
     name = "logic_gates"
+    #: the contract: ValueError for *any* other gate; the made-up name is new on every call
+    UNKNOWN = ("xor", "nor", "xnor")
 
     def probe(self, logic_gate_weights):
         seen = {}
         for gate in ("and", "or", "nand"):
             w, b = logic_gate_weights(gate)
             seen[gate] = {"w": w, "b": b}
-        try:
-            logic_gate_weights("xor")
-            seen["unknown"] = "returned"
-        except ValueError:
-            seen["unknown"] = "ValueError"
-        except Exception as error:
-            seen["unknown"] = type(error).__name__
+        made_up = "gate" + "".join(np.random.default_rng().choice(list("abcdefgh"), 6))
+        seen["unknown"] = {}
+        for gate in (*self.UNKNOWN, made_up):
+            label = gate if gate != made_up else "a made-up name"
+            try:
+                logic_gate_weights(gate)
+                seen["unknown"][label] = "returned"
+            except ValueError:
+                seen["unknown"][label] = "ValueError"
+            except Exception as error:
+                seen["unknown"][label] = type(error).__name__
         return seen
 
     def judge(self, seen):
@@ -292,9 +301,16 @@ class LogicGates(Check):
                                       "the margins.")))
             if not verdict.passed:
                 return verdict
-        if seen["unknown"] != "ValueError":
-            return Verdict.fail(f"logic_gate_weights('xor') should raise ValueError (no "
-                                f"single neuron computes XOR); it {seen['unknown']}.")
+        unknown = seen["unknown"] if isinstance(seen["unknown"], dict) else {}
+        for gate in (*self.UNKNOWN, "a made-up name"):
+            what = unknown.get(gate, "was not asked")
+            if what != "ValueError":
+                shown = repr(gate) if gate != "a made-up name" else gate
+                return Verdict.fail(
+                    f"logic_gate_weights({shown}) should raise ValueError (the contract: "
+                    f"ValueError for any gate but 'and', 'or' and 'nand'); it {what}.",
+                    "Check the gate against the three you know, and raise for anything "
+                    "else (not only for 'xor').")
         return Verdict.ok()
 
 
