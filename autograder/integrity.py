@@ -16,6 +16,9 @@ is never run here):
   ``mock.patch``; in the answer cells or in code outside them.
 - ``defined-outside``: the graded function's last definition is in a cell the student
   added, not in its answer cell.
+- ``complex-arithmetic`` / ``extended-precision``: a function whose contract says derived
+  computing with complex numbers (graded: :mod:`autograder.source_rules`) or in extended
+  precision (a lead: finite differences in ``np.longdouble`` come within float64's round-off).
 - ``built-from`` / ``forbidden-call``: the notebook's ``RULES`` (``nncourse.checks.nbNN``):
   a graded function that never uses (calls or passes on) any of its ``built_from`` names,
   or that uses one of its ``forbidden_calls``.
@@ -235,6 +238,22 @@ def _complex_arithmetic(tree: ast.AST) -> list[str]:
                 and node.args and isinstance(node.args[0], ast.Constant) \
                 and node.args[0].value in _COMPLEX_DTYPES:
             found.append(f".astype({node.args[0].value!r}) (line {line})")
+    return found
+
+
+_EXTENDED = {"longdouble", "float128", "float96", "clongdouble", "complex256", "longfloat"}
+
+
+def _extended_precision(tree: ast.AST) -> list[str]:
+    """Where ``tree`` computes in extended precision (``np.longdouble``, ``"g"``): the way
+    finite differences get within float64's round-off of a derived gradient."""
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Attribute) and node.attr in _EXTENDED:
+            found.append(f".{node.attr} (line {line})")
+        elif isinstance(node, ast.Constant) and node.value in ("g", "f16", "float128"):
+            found.append(f"the dtype {node.value!r} (line {line})")
     return found
 
 
@@ -688,6 +707,11 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
                     rows.add((name, "complex-arithmetic", f"uses {detail} in {where}: the "
                               "contract says derived, and complex steps are a numerical "
                               "derivative"))
+                for detail in _extended_precision(part):
+                    rows.add((name, "extended-precision", f"uses {detail} in {where}: a "
+                              "derived gradient needs no more than float64, while finite "
+                              "differences in extended precision come within float64's "
+                              "round-off (read it: a lead, not a verdict)"))
         try:
             normalised[name] = similarity_tokens(node, modules)
         except (RecursionError, ValueError, SyntaxError):

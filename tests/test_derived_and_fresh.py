@@ -224,3 +224,13 @@ def test_a_forbidden_function_reached_through_a_container_breaks_the_rule(name):
     both = run_probe(find_check("batch_gradient_loop_values"),
                      (space["batch_gradient_by_loop"],), {}, seed=0)
     assert both["raised"] is None
+
+
+def test_extended_precision_in_a_derived_function_is_a_lead_for_the_instructor():
+    import ast
+
+    from autograder.integrity import _extended_precision
+
+    for spelling in ("np.asarray(z, dtype=np.longdouble)", "z.astype('g')", "np.float128(h)"):
+        assert _extended_precision(ast.parse(spelling)), spelling
+    assert not _extended_precision(ast.parse("np.asarray(z, dtype=np.float64)"))
