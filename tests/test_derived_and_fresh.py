@@ -234,3 +234,58 @@ def test_extended_precision_in_a_derived_function_is_a_lead_for_the_instructor()
     for spelling in ("np.asarray(z, dtype=np.longdouble)", "z.astype('g')", "np.float128(h)"):
         assert _extended_precision(ast.parse(spelling)), spelling
     assert not _extended_precision(ast.parse("np.asarray(z, dtype=np.float64)"))
+
+
+# ---- "one example at a time" and "one matrix computation" are decided by the lines of the
+# student's code that run for two batch sizes: a loop over the examples cannot hide by
+# looping over a copy of X
+
+
+LOOPS = '''
+import numpy as np
+
+def _grads_of(params, X, y):
+    W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
+    Z = X @ W1 + b1
+    H = np.maximum(Z, 0.0)
+    S = H @ W2 + b2
+    P = np.exp(S - S.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    P[np.arange(len(y)), y] -= 1.0
+    dS = P / len(y)
+    dH = dS @ W2.T * (Z > 0)
+    return {"W1": X.T @ dH, "b1": dH.sum(0), "W2": H.T @ dS, "b2": dS.sum(0)}
+
+def vectorized(params, X, y):
+    return _grads_of(params, np.asarray(X, dtype=float), np.asarray(y))
+
+def by_loop(params, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    total = {k: np.zeros_like(v, dtype=float) for k, v in params.items()}
+    for i in range(len(X)):
+        one = _grads_of(params, X[i:i + 1], y[i:i + 1])
+        for k in total:
+            total[k] += one[k] / len(X)
+    return total
+
+def vectorized_looping_over_a_copy(params, X, y):
+    Xc = np.array(X, dtype=float)
+    return by_loop(params, [row for row in Xc], y)
+'''
+
+
+@pytest.mark.parametrize("check_name, function, passes", [
+    ("batch_gradient_vectorized_values", "vectorized", True),
+    ("batch_gradient_vectorized_values", "vectorized_looping_over_a_copy", False),
+    ("batch_gradient_loop_values", "by_loop", True),
+    ("batch_gradient_loop_values", "vectorized", False)])
+def test_a_loop_over_the_examples_shows_in_the_lines_run(check_name, function, passes):
+    space: dict = {}
+    exec(compile(LOOPS, "<answer cell>", "exec"), space)  # noqa: S102
+    check = find_check(check_name)
+    seen = run_probe(check, (space[function],), {"n": 6}, seed=0)
+    assert seen["raised"] is None
+    verdict = judge_seen(check, seen, {"n": 6}, 0)
+    assert verdict.passed is passes, verdict.message
+    if not passes:
+        assert "breaks a rule of the contract" in verdict.message

@@ -10,6 +10,7 @@ of random batches.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -176,14 +177,74 @@ class _BatchGradientValues(Check):
         inputs = self.inputs(**args)
         inputs["X"] = spy = RowSpy(inputs["X"])
         grads, after = call_on_copies(gradient_fn, inputs)
+        lines = [lines_run(gradient_fn, self.inputs(n, args["d"], args["h"], args["c"],
+                                                    args["seed"] + 1))
+                 for n in LINE_BATCHES]
         return {"grads": grads, "after": after, "rows": spy.log["rows"],
-                "block": spy.log["block"]}
+                "block": spy.log["block"], "lines": lines}
 
     def judge(self, seen, **args):
         verdict = judge_gradient_values(self.function, seen, **self.inputs(**args))
+        if not verdict.passed:
+            return verdict
+        verdict = judge_lines(self.function, seen["lines"])
         if not verdict.passed or args["n"] < 3:
             return verdict
         return judge_row_use(self.function, seen["rows"], seen["block"], args["n"])
+
+
+LINE_BATCHES = (8, 40)
+"""The two batch sizes whose runs are compared: a loop over the examples runs at least one
+line of the student's code per example, so the lines run grow by at least 32 between them;
+one matrix computation runs the same lines for both."""
+
+
+def lines_run(function, inputs: dict) -> int:
+    """How many lines of the student's own code (any function of their notebook's namespace)
+    ``function(**inputs)`` runs: what a loop over the examples cannot hide, whatever array it
+    loops over (a copy of X too)."""
+    space = getattr(function, "__globals__", None)
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
+
+    def watch(frame, event, arg):
+        return local if frame.f_globals is space else None
+
+    previous = sys.gettrace()
+    sys.settrace(watch)
+    try:
+        function(*inputs.values())
+    finally:
+        sys.settrace(previous)
+    return count[0]
+
+
+def judge_lines(function: str, lines) -> Verdict:
+    """The loop version's lines grow with the batch; the vectorized version's do not."""
+    small, large = LINE_BATCHES
+    try:
+        grew = int(lines[1]) - int(lines[0])
+    except (TypeError, ValueError, IndexError):
+        return Verdict.fail(f"{function}: malformed results (the lines it ran).")
+    if function == "batch_gradient_vectorized" and grew >= large - small:
+        return Verdict.fail(
+            f"{function}: breaks a rule of the contract: it runs a Python loop over the "
+            f"examples (your code ran {lines[0]} lines for a batch of {small} and "
+            f"{lines[1]} for {large}); it must be one matrix computation on the whole batch.",
+            "Work with the stacked matrices Z1, H, S (one row per example) and the matrix "
+            "products of section 2 that sum over the batch.")
+    if function == "batch_gradient_by_loop" and grew < large - small:
+        return Verdict.fail(
+            f"{function}: breaks a rule of the contract: it does not loop over the examples "
+            f"(your code ran {lines[0]} lines for a batch of {small} and {lines[1]} for "
+            f"{large}); it must compute one example at a time.",
+            "Loop over the rows (for i in range(N): X[i] or X[i:i + 1]) and add up the "
+            "gradients of one example each.")
+    return Verdict.ok()
 
 
 def judge_row_use(function: str, rows: int, block: int, n: int) -> Verdict:
