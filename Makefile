@@ -17,6 +17,7 @@
 #   make gradescope  dist/gradescope/<id>.zip: a Gradescope autograder per notebook (NB=01_...
 #                 for one)
 #   make lms      grading/lms/<lms>.csv again from the gradebook, after formgrader grading
+#                 (LMS_FLAGS="--course-id X --course-work DIR" as given to grade)
 
 PYTHON ?= python3
 VENV := .venv
@@ -109,4 +110,4 @@ gradescope: install
 	$(BIN)/python -m autograder gradescope build --dist dist/gradescope $(if $(NB),--assignment $(NB),)
 
 lms: install
-	$(BIN)/python -m autograder lms --out $(OUT)
+	$(BIN)/python -m autograder lms --out $(OUT) $(LMS_FLAGS)

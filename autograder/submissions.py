@@ -141,7 +141,9 @@ def _rank(rest: str, assignment: str, named: bool) -> int:
         return 2
     if _COPY.search(rest):
         return 1
-    return 0 if re.fullmatch(rf"(?:.*_)?{re.escape(assignment)}(?:-\d+)?", rest) else 1
+    # exactly the notebook's name (Canvas adds -1, -2 to a resubmission): anything before
+    # it ("old_", "test_", a classmate's LMS prefix) makes a variant, never the expected one
+    return 0 if re.fullmatch(rf"{re.escape(assignment)}(?:-\d+)?", rest) else 1
 
 
 _WHY = {0: "the expected name", 1: "a copy or variant of the notebook's name",
@@ -520,5 +522,7 @@ def _mtime(path: Path) -> float:
 
 
 def _choose(candidates: list[_Candidate]) -> _Candidate:
-    """The best-ranked candidate; among equals the newest, then the last by name."""
-    return max(candidates, key=lambda c: (-c.rank, _mtime(c.path), c.shown))
+    """The best-ranked candidate; among equals the one in the fewest folders (a copy in a
+    scratch folder loses to the upload itself), then the newest, then the last by name."""
+    return max(candidates, key=lambda c: (-c.rank, -len(PurePosixPath(c.shown).parts),
+                                          _mtime(c.path), c.shown))

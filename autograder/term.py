@@ -28,7 +28,7 @@ import io
 import json
 import os
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -254,15 +254,20 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
             header = ["Identifier", "Full name", "Grade", "Maximum Grade",
                       "Last modified (submission)", "Last modified (grade)",
                       "Feedback comments"]
-            graded_at = datetime.now().astimezone().strftime("%A, %d %B %Y, %I:%M %p")
+            # both times in the course's LMS zone (set it to the Moodle server's: Moodle
+            # reads them with strtotime in its own zone), never the grading machine's
+            zone = lms_time_zone()
+            moodle_time = "%A, %d %B %Y, %I:%M %p"
+            graded_at = datetime.now(zone).strftime(moodle_time)
             for a in mine:
                 rows = []
                 for s in students:
                     value = scores.get((s, a))
                     if value is None:
                         continue
-                    when = value["timestamp"].strftime("%A, %d %B %Y, %I:%M %p") \
-                        if value["timestamp"] else ""
+                    stamp = value["timestamp"]  # nbgrader keeps UTC without a zone
+                    when = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(
+                        zone).strftime(moodle_time) if stamp else ""
                     rows.append([f"Participant {roster[s]['id']}", roster[s]["name"],
                                  _n(value["total"]), _n(value["max"]), when, graded_at,
                                  f"automatic {_n(value['automatic'])} + written "

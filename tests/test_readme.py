@@ -57,7 +57,8 @@ def test_a_broken_link_is_found(tmp_path):
 
 GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x.json",
           "course/grades.csv", "course/total_grades.csv", "course/gradebook.db",
-          "course/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb"]
+          "course/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
+          "canvas.zip", "moodle-download.zip", "grading-spring/grades.csv"]
 
 
 def test_student_grades_are_never_committed():

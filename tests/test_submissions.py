@@ -598,3 +598,31 @@ def test_an_unreachable_file_costs_only_that_file(tmp_path):
     assert eve.path.read_bytes() == BLANK
     assert any("could not be read (File name too long)" in note for note in eve.notes), \
         eve.notes
+
+
+def test_the_expected_name_wins_a_tie_of_zip_dates(tmp_path):
+    """Files of one student with the same zip date: the exactly named upload is graded, not
+    ``old_<id>``, not a copy in a scratch folder, not a file named like a classmate's Moodle
+    upload inside the student's own folder."""
+    from autograder.submissions import extract_zip
+
+    export = tmp_path / "export"
+    right = solution_bytes()
+    put(export / f"smithjohn_101_9001_{A}.ipynb", right)
+    put(export / f"smithjohn_101_9002_old_{A}.ipynb", BLANK)
+    put(export / f"smithjohn_101_9003_test_{A}.ipynb", BLANK)
+    folder = export / "Jane Doe_202_assignsubmission_file"
+    put(folder / f"{A}.ipynb", right)
+    put(folder / "scratch" / f"{A}.ipynb", BLANK)
+    put(folder / f"John Smith_201_assignsubmission_file_{A}.ipynb", BLANK)
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in sorted(p for p in export.rglob("*") if p.is_file()):
+            zipped.writestr(zipfile.ZipInfo(file.relative_to(export).as_posix(),
+                                            date_time=(2026, 12, 2, 9, 30, 0)),
+                            file.read_bytes())
+    found = {f"{s.lms.lms}:{s.lms.lms_id}": s
+             for s in discover(extract_zip(archive, tmp_path / "out"), [A])}
+    assert found["canvas:101"].path.name == f"smithjohn_101_9001_{A}.ipynb"
+    assert found["moodle:202"].path.read_bytes() == right
+    assert found["moodle:202"].path.parent.name == "Jane Doe_202_assignsubmission_file"
