@@ -181,8 +181,12 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
                         "max_score": test["max_points"], "output": output,
                         "visibility": "after_published" if test["test"] in hidden
                         else "visible"})
+    # the total includes the hidden tests' points: shown at once, it would tell a student
+    # their hidden results by subtraction, so it waits for publishing like those tests
+    overall = "after_published" if any(t["visibility"] == "after_published"
+                                       for t in results) else "visible"
     return {"score": record["points"], "output": "\n".join([*notes, *record["notes"]]),
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": results}
+            "visibility": overall, "stdout_visibility": "hidden", "tests": results}
 
 
 def _copy_no_follow(source: Path, destination: Path) -> None:

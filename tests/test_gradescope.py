@@ -99,6 +99,8 @@ def check_format(result: dict) -> None:
                                       else "visible")
         assert "BEGIN HIDDEN TESTS" not in test["output"]
     assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"]))
+    # a visible total would tell the hidden tests' results by subtraction
+    assert result["visibility"] == ("after_published" if hidden_cells() else "visible")
 
 
 def test_the_zip_is_gradescopes_layout_and_holds_the_course(gradescope_root):

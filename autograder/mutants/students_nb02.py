@@ -152,4 +152,135 @@ VARIANTS = [
         "    biases = [first_b] + [middle_b] * (depth - 1) + [last_b]\n"
         "    return weights, biases\n"),
         why="units centred on 1/2, list concatenation (the middle layers share one array)"),
+    # --- approximate_1d -----------------------------------------------------------------
+    Variant("student_approx_interleaved_loop", "approximate_1d", source=(
+        "import numpy as np\n\n"
+        "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
+        "    s = float(steepness)\n"
+        "    start = lo - 10.0 / s\n"
+        "    width = (hi + 10.0 / s - start) / n_bumps       # n equal pieces\n"
+        "    centres = np.array([start + (k + 0.5) * width for k in range(n_bumps)])\n"
+        "    heights = np.asarray(f(centres), dtype=float).reshape(n_bumps)\n"
+        "    W1 = np.zeros((1, 2 * n_bumps))\n"
+        "    b1 = np.zeros(2 * n_bumps)\n"
+        "    W2 = np.zeros((2 * n_bumps, 1))\n"
+        "    for k in range(n_bumps):\n"
+        "        left = start + k * width\n"
+        "        right = start + (k + 1) * width\n"
+        "        # column 2k: up at left; column 2k + 1: down at right\n"
+        "        W1[0, 2 * k], b1[2 * k] = s, -s * left\n"
+        "        W1[0, 2 * k + 1], b1[2 * k + 1] = s, -s * right\n"
+        "        W2[2 * k, 0], W2[2 * k + 1, 0] = heights[k], -heights[k]\n"
+        "    b2 = np.zeros(1)\n"
+        "    return W1, b1, W2, b2\n"),
+        why="loop over the bumps, each pair of units in neighbouring columns"),
+    Variant("student_approx_blocks_concatenated", "approximate_1d", source=(
+        "import numpy as np\n\n"
+        "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
+        "    margin = 10.0 / steepness\n"
+        "    edges = np.linspace(lo - margin, hi + margin, n_bumps + 1)\n"
+        "    centres = 0.5 * (edges[:-1] + edges[1:])\n"
+        "    heights = np.asarray(f(centres), dtype=np.float64).ravel()\n"
+        "    # first n units step up at the left edges, the last n step up at the right edges\n"
+        "    thresholds = np.concatenate([edges[:-1], edges[1:]])\n"
+        "    W1 = np.full((1, 2 * n_bumps), float(steepness))\n"
+        "    b1 = -steepness * thresholds\n"
+        "    W2 = np.concatenate([heights, -heights]).reshape(-1, 1)\n"
+        "    b2 = np.array([0.0])\n"
+        "    return W1, b1, W2, b2\n"),
+        why="vectorised: all up units, then all down units, np.linspace edges"),
+    Variant("student_approx_kron_pairs", "approximate_1d", source=(
+        "import numpy as np\n\n"
+        "def approximate_1d(f, n_bumps, lo=0.0, hi=1.0, steepness=1000.0):\n"
+        "    s = steepness\n"
+        "    k = np.arange(n_bumps + 1)\n"
+        "    a, c = lo - 10 / s, hi + 10 / s\n"
+        "    edges = a + (c - a) * k / n_bumps\n"
+        "    pairs = np.stack([edges[:-1], edges[1:]], axis=1)      # (n, 2): left, right\n"
+        "    heights = np.asarray(f(pairs.mean(axis=1)), dtype=float).reshape(-1)\n"
+        "    W1 = s * np.ones((1, 2 * n_bumps))\n"
+        "    b1 = -s * pairs.reshape(-1)                              # left0, right0, left1, ...\n"
+        "    W2 = np.kron(heights, np.array([1.0, -1.0]))[:, None]   # +h, -h per pair\n"
+        "    b2 = np.zeros((1,))\n"
+        "    return W1, b1, W2, b2\n"),
+        why="edges from an index formula, (left, right) pairs flattened, np.kron for the signs"),
+    # --- parity_deep --------------------------------------------------------------------
+    Variant("student_parity_running_value", "parity_deep", source=(
+        "import numpy as np\n\n"
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    p = X[:, 0].copy()                  # p_1 = x_1\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        p = xor_network(np.column_stack([p, X[:, j]]))   # p_j = XOR(p_{j-1}, x_j)\n"
+        "    return p\n"),
+        why="the lesson's recurrence as a loop with a running value"),
+    Variant("student_parity_reduce_columns", "parity_deep", source=(
+        "from functools import reduce\n"
+        "import numpy as np\n\n"
+        "def parity_deep(X):\n"
+        "    columns = list(np.array(X, dtype=float).T)   # my own float copy, one column each\n"
+        "    chained = reduce(lambda acc, col: xor_network(np.stack([acc, col], axis=1)),\n"
+        "                     columns)\n"
+        "    return np.asarray(chained, dtype=float).reshape(-1)\n"),
+        why="functools.reduce over the columns"),
+    Variant("student_parity_recursive_helper", "parity_deep", source=(
+        "import numpy as np\n\n"
+        "def _chain(P):\n"
+        "    # parity of the first k columns = XOR(parity of the first k - 1, column k)\n"
+        "    if P.shape[1] == 1:\n"
+        "        return P[:, 0]\n"
+        "    pair = np.empty((P.shape[0], 2))\n"
+        "    pair[:, 0] = _chain(P[:, :-1])\n"
+        "    pair[:, 1] = P[:, -1]\n"
+        "    return xor_network(pair)\n\n\n"
+        "def parity_deep(X):\n"
+        "    P = np.array(X, dtype=np.float64, copy=True)\n"
+        "    return np.array(_chain(P), dtype=np.float64)\n"),
+        why="recursion on the number of columns, pairs written into a preallocated (N, 2)"),
+    # --- count_linear_pieces ------------------------------------------------------------
+    Variant("student_pieces_vectorised_run_starts", "count_linear_pieces", source=(
+        "import numpy as np\n\n"
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    x = np.linspace(lo, hi, grid)\n"
+        "    y = np.asarray(f(x), dtype=np.float64)\n"
+        "    slopes = np.diff(y) / np.diff(x)\n"
+        "    a, b = slopes[:-1], slopes[1:]\n"
+        "    changed = np.abs(b - a) > 1e-6 * np.maximum(np.abs(a), np.abs(b))\n"
+        "    # a run of consecutive changes is one kink: count the places where a run starts\n"
+        "    starts = changed & ~np.concatenate([[False], changed[:-1]])\n"
+        "    return int(np.count_nonzero(starts)) + 1\n"),
+        why="vectorised: changes as a boolean array, kinks = starts of runs"),
+    Variant("student_pieces_python_loop", "count_linear_pieces", source=(
+        "import numpy as np\n\n"
+        "def _same_slope(s1, s2, rtol=1e-6):\n"
+        "    return abs(s1 - s2) <= rtol * max(abs(s1), abs(s2))\n\n\n"
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    xs = np.linspace(lo, hi, grid)\n"
+        "    ys = np.asarray(f(xs), dtype=float)\n"
+        "    slopes = ((ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])).tolist()\n"
+        "    kinks = 0\n"
+        "    inside_kink = False\n"
+        "    for i in range(len(slopes) - 1):\n"
+        "        if _same_slope(slopes[i], slopes[i + 1]):\n"
+        "            inside_kink = False\n"
+        "        else:\n"
+        "            if not inside_kink:\n"
+        "                kinks += 1        # a new kink starts here\n"
+        "            inside_kink = True\n"
+        "    return kinks + 1\n"),
+        why="plain Python loop with an 'inside a kink' flag and a tolerance helper"),
+    Variant("student_pieces_gaps_between_changes", "count_linear_pieces", source=(
+        "import numpy as np\n\n"
+        "def count_linear_pieces(f, lo, hi, grid=100001):\n"
+        "    points = np.linspace(lo, hi, num=grid)\n"
+        "    values = np.asarray(f(points), dtype=np.float64).reshape(-1)\n"
+        "    slope = np.diff(values) / np.diff(points)\n"
+        "    larger = np.maximum(np.abs(slope[1:]), np.abs(slope[:-1]))\n"
+        "    where = np.flatnonzero(np.abs(np.diff(slope)) > 1e-6 * larger)\n"
+        "    if where.size == 0:\n"
+        "        return 1\n"
+        "    # changes at neighbouring positions belong to one kink: a new kink after each gap\n"
+        "    kinks = 1 + int(np.sum(np.diff(where) > 1))\n"
+        "    return kinks + 1\n"),
+        why="indices of the slope changes, kinks counted from the gaps between them"),
 ]

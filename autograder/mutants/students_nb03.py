@@ -317,4 +317,117 @@ VARIANTS = [
         "    unit = np.divide(r, abs_r, out=np.zeros_like(r), where=abs_r > 0)\n"
         "    return float(abs_r.sum() / size), unit / size\n"),
         why="r / |r| with np.divide(where=...) leaving 0 at r == 0"),
+    # --- numerical_gradient -------------------------------------------------------------
+    Variant("student_numgrad_flat_view_restore", "numerical_gradient", source=(
+        "import numpy as np\n\n"
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    # own float copy, forced C-contiguous (np.array would keep W.T's layout)\n"
+        "    point = np.array(x, dtype=np.float64, order='C')\n"
+        "    flat = point.reshape(-1)                # so this is a view of my copy, not a copy\n"
+        "    grad = np.zeros(flat.size)\n"
+        "    for i in range(flat.size):\n"
+        "        original = flat[i]\n"
+        "        flat[i] = original + eps\n"
+        "        f_plus = f(point)\n"
+        "        flat[i] = original - eps\n"
+        "        f_minus = f(point)\n"
+        "        flat[i] = original                  # put it back before the next entry\n"
+        "        grad[i] = (f_plus - f_minus) / (2 * eps)\n"
+        "    return grad.reshape(point.shape)\n"),
+        why="one private contiguous copy nudged through a flat view and restored each time"),
+    Variant("student_numgrad_ndindex_fresh_copies", "numerical_gradient", source=(
+        "import numpy as np\n\n"
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    base = np.asarray(x).astype(float)      # astype always copies\n"
+        "    grad = np.empty(base.shape, dtype=float)\n"
+        "    for idx in np.ndindex(base.shape):\n"
+        "        up = base.copy()\n"
+        "        down = base.copy()\n"
+        "        up[idx] += eps\n"
+        "        down[idx] -= eps\n"
+        "        grad[idx] = (f(up) - f(down)) / (2.0 * eps)\n"
+        "    return grad\n"),
+        why="np.ndindex over x's own shape, two fresh copies per entry"),
+    Variant("student_numgrad_basis_step", "numerical_gradient", source=(
+        "import numpy as np\n\n"
+        "def numerical_gradient(f, x, eps=1e-6):\n"
+        "    x0 = np.array(x, dtype=float)\n"
+        "    shape, size = x0.shape, x0.size\n"
+        "    result = []\n"
+        "    for i in range(size):\n"
+        "        step = np.zeros(size)\n"
+        "        step[i] = eps                       # eps * e_i\n"
+        "        step = step.reshape(shape)\n"
+        "        result.append((f(x0 + step) - f(x0 - step)) / (2 * eps))\n"
+        "    return np.array(result, dtype=float).reshape(shape)\n"),
+        why="x + eps e_i with an explicit basis step, results collected in a list"),
+    # --- linear_vjp ---------------------------------------------------------------------
+    Variant("student_linvjp_matmul_outer", "linear_vjp", source=(
+        "import numpy as np\n\n"
+        "def linear_vjp(x, W, dy):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    W = np.asarray(W, dtype=float)\n"
+        "    dy = np.asarray(dy, dtype=float)\n"
+        "    # dx_j = sum_i dy_i W[j, i];  dW_jk = sum_i dy_i x_j delta_ik = x_j dy_k\n"
+        "    dx = W @ dy\n"
+        "    dW = np.outer(x, dy)\n"
+        "    return dx, dW\n"),
+        why="W @ dy and np.outer(x, dy)"),
+    Variant("student_linvjp_einsum", "linear_vjp", source=(
+        "import numpy as np\n\n"
+        "def linear_vjp(x, W, dy):\n"
+        "    dx = np.einsum('jk,k->j', np.asarray(W, dtype=np.float64),\n"
+        "                   np.asarray(dy, dtype=np.float64))\n"
+        "    dW = np.einsum('j,k->jk', np.asarray(x, dtype=np.float64),\n"
+        "                   np.asarray(dy, dtype=np.float64))\n"
+        "    return dx, dW\n"),
+        why="both products written as np.einsum"),
+    Variant("student_linvjp_row_loop", "linear_vjp", source=(
+        "import numpy as np\n\n"
+        "def linear_vjp(x, W, dy):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    W = np.asarray(W, dtype=float)\n"
+        "    dy = np.asarray(dy, dtype=float)\n"
+        "    n, m = W.shape\n"
+        "    dx = np.zeros(n)\n"
+        "    dW = np.zeros((n, m))\n"
+        "    for j in range(n):\n"
+        "        dx[j] = np.dot(W[j], dy)     # row j of W against the upstream gradient\n"
+        "        dW[j] = x[j] * dy            # only J[k, j, k] = x_j is non-zero\n"
+        "    return dx, dW\n"),
+        why="loop over the rows of W, filling dx and dW row by row"),
+    # --- softmax_vjp --------------------------------------------------------------------
+    Variant("student_softmax_vjp_own_softmax", "softmax_vjp", source=(
+        "import numpy as np\n\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=float))\n"
+        "    dp = np.asarray(dp, dtype=float)\n"
+        "    # dz_j = sum_i dp_i p_i (delta_ij - p_j) = p_j (dp_j - sum_i dp_i p_i)\n"
+        "    shared = np.dot(dp, p)\n"
+        "    return p * (dp - shared)\n"),
+        why="the student's softmax, then p * (dp - dp . p)"),
+    Variant("student_softmax_vjp_shifted_exp", "softmax_vjp", source=(
+        "import numpy as np\n\n"
+        "def softmax_vjp(z, dp):\n"
+        "    z = np.array(z, dtype=np.float64)\n"
+        "    e = np.exp(z - np.max(z))            # stable: the largest exponent is 0\n"
+        "    p = e / np.sum(e)\n"
+        "    g = np.array(dp, dtype=np.float64)\n"
+        "    weighted = p * g\n"
+        "    return weighted - p * np.sum(weighted)\n"),
+        why="own max-shifted softmax, written as p*dp - p * sum(p*dp)"),
+    Variant("student_softmax_vjp_entry_loop", "softmax_vjp", source=(
+        "import numpy as np\n\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(z)\n"
+        "    g = np.asarray(dp, dtype=float)\n"
+        "    K = p.shape[0]\n"
+        "    total = 0.0\n"
+        "    for i in range(K):\n"
+        "        total += g[i] * p[i]          # the number shared by every entry\n"
+        "    dz = np.empty(K)\n"
+        "    for j in range(K):\n"
+        "        dz[j] = p[j] * (g[j] - total)\n"
+        "    return dz\n"),
+        why="the derived sum entry by entry in two Python loops"),
 ]
