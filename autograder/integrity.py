@@ -242,6 +242,7 @@ def _complex_arithmetic(tree: ast.AST) -> list[str]:
 
 
 _EXTENDED = {"longdouble", "float128", "float96", "clongdouble", "complex256", "longfloat"}
+_EXTENDED_DTYPES = {"g", "f16", "float128", "longdouble", "G", "c32"}
 
 
 def _extended_precision(tree: ast.AST) -> list[str]:
@@ -252,8 +253,13 @@ def _extended_precision(tree: ast.AST) -> list[str]:
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Attribute) and node.attr in _EXTENDED:
             found.append(f".{node.attr} (line {line})")
-        elif isinstance(node, ast.Constant) and node.value in ("g", "f16", "float128"):
-            found.append(f"the dtype {node.value!r} (line {line})")
+        elif isinstance(node, ast.keyword) and node.arg == "dtype" \
+                and isinstance(node.value, ast.Constant) and node.value.value in _EXTENDED_DTYPES:
+            found.append(f"dtype={node.value.value!r} (line {line})")
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "astype" \
+                and node.args and isinstance(node.args[0], ast.Constant) \
+                and node.args[0].value in _EXTENDED_DTYPES:
+            found.append(f".astype({node.args[0].value!r}) (line {line})")
     return found
 
 

@@ -19,9 +19,11 @@ Moodle (Assignment > View all submissions > Download all submissions)
     settings" (download submissions in folders). Only the outermost such folder counts: a
     folder with that shape inside a student's own folder is part of their upload.
 Canvas (Assignment > Download Submissions)
-    ``<name>_<user id>_<attachment id>_<uploaded name>``, or ``<name>_LATE_<user id>_...``
-    when the submission was late; ``<name>`` is the student's sortable name, lower case,
-    without spaces or punctuation, so the first ``_`` ends it. The user id is Canvas's
+    ``<name>_<user id>_<attachment id>_<uploaded name>``, or ``<name>_late_<user id>_...``
+    when the submission was late (Canvas lower-cases the whole name it builds), or
+    ``<user id>_<attachment id>_<uploaded name>`` for an anonymous assignment; ``<name>`` is
+    the student's sortable name, lower case, without spaces or punctuation, so the first
+    ``_`` ends it. The user id is Canvas's
     numeric user id (the gradebook export's ``ID`` column). Source: Canvas LMS,
     ``app/models/content_zipper.rb`` (the submissions zip), and the Canvas Instructor Guide,
     "How do I download all student submissions for an assignment?".
@@ -80,9 +82,14 @@ LMS_NAMES = ("canvas", "moodle", "blackboard")
 
 _MOODLE = re.compile(r"(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                      r"(?:_(?P<rest>.*))?", re.DOTALL)
-_CANVAS = re.compile(r"(?P<name>[^_]+)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<attachment>\d+)_"
-                     r"(?P<rest>.+)", re.DOTALL)
-_BLACKBOARD = re.compile(r"(?P<prefix>.+)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
+# Canvas lower-cases the whole name it builds (content_zipper.rb: ``[name, 'LATE', user_id]
+# .join('_')``, then ``downcase``), so its marker is ``late``; an anonymous assignment's
+# files have no name part: ``<user id>_<attachment id>_<file>``
+_CANVAS = re.compile(r"(?P<name>[^_]*[^_\d][^_]*)_(?:(?P<late>(?i:late))_)?(?P<id>\d+)_"
+                     r"(?P<attachment>\d+)_(?P<rest>.+)", re.DOTALL)
+_CANVAS_ANONYMOUS = re.compile(r"(?P<id>\d+)_(?P<attachment>\d+)_(?P<rest>.+)", re.DOTALL)
+# the first ``_attempt_<date>`` is Blackboard's: a student's own file name may hold another
+_BLACKBOARD = re.compile(r"(?P<prefix>.+?)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                          r"(?:_(?P<rest>.+))?", re.DOTALL)
 _RECEIPT_NAME = re.compile(r"Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
 
@@ -149,6 +156,9 @@ def identify(relative: PurePosixPath, root: Path | None = None) -> LmsFile | Non
     if found:
         return LmsFile("canvas", found["id"], found["name"], found["rest"],
                        late=bool(found["late"]))
+    found = _CANVAS_ANONYMOUS.fullmatch(name)
+    if found:
+        return LmsFile("canvas", found["id"], "anonymous", found["rest"])
     found = _BLACKBOARD.fullmatch(name)
     if found and found["rest"]:
         folder = root.joinpath(*parts[:-1]) if root is not None else None

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
+from autograder.lms import _MOODLE as _MOODLE_FOLDER
 from autograder.lms import LmsFile, identify
 from autograder.notebooks import grade_id
 
@@ -345,14 +346,23 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     path (:func:`autograder.lms.identify`), else nbgrader's ``<student>/<id>/<file>``, else
     the ``<student>_<anything>.ipynb`` convention."""
     parts = relative.parts
-    owner = identify(relative, root)
-    if owner is not None:
+    # nbgrader's <student>/<id>/... first: the folder nbgrader wrote names the student, and
+    # any file below it (an LMS-like name, a subfolder) is that student's own
+    nbgrader = (len(parts) >= 3 and parts[1] in assignments
+                and identify(PurePosixPath(parts[0], "x.ipynb")) is None
+                and _MOODLE_FOLDER.fullmatch(parts[0]) is None)
+    owner = None if nbgrader else identify(relative, root)
+    if nbgrader:
+        entry = _Entry(relative, file, parts[0], parts[1], parts[-1], nbgrader=True)
+        entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
+    elif owner is not None:
         entry = _Entry(relative, file, owner.student, None, PurePosixPath(owner.uploaded).name,
                        lms=owner)
-        entry.timestamp = owner.submitted or _zip_time(root, relative)
-    elif len(parts) == 3 and parts[1] in assignments:
-        entry = _Entry(relative, file, parts[0], parts[1], parts[2], nbgrader=True)
-        entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
+        # Canvas stamps every file of its download with the time the zip was made
+        # (rubyzip's get_output_stream): not a submission time, so none; Moodle's zip keeps
+        # the stored file's time (the upload); Blackboard writes the attempt's in the name
+        entry.timestamp = owner.submitted or (
+            None if owner.lms == "canvas" else _zip_time(root, relative))
     else:
         student = _student_of(relative, assignments)
         stem = relative.name
@@ -453,8 +463,8 @@ def _candidates(path: Path, assignments: list[str], found, notes) -> None:
             stem = relative.name[: -len(".ipynb")]
             rank = (0 if stem == assignment else 1 if assignment in stem
                     else 2 if _assignment_from_content(file, [assignment]) else 3)
-            found.setdefault((who, assignment), []).append(
-                _Candidate(file, relative.name, rank, entry.timestamp))
+            found.setdefault((who, assignment), []).append(  # shown below <student>/<id>/
+                _Candidate(file, "/".join(relative.parts[2:]), rank, entry.timestamp))
             continue
         if assignment is None:
             notes[who].append(f"{relative}: not recognised as any course notebook; "
@@ -504,6 +514,10 @@ def discover(path: Path, assignments: list[str]) -> list[Submission]:
                     for c in sorted(candidates, key=lambda c: c.shown) if c is not chosen)
                 extra.append(f"{len(candidates)} files for this notebook: graded "
                              f"{chosen.shown} ({_why(chosen.rank)}); ignored {ignored}")
+            if chosen.lms is not None and chosen.lms.late:
+                extra.append("Canvas marked this submission late; its download carries no "
+                             "submission time, so no late penalty was applied: apply your "
+                             "late policy in Canvas")
             submissions.append(Submission(student, assignment, chosen.path, extra,
                                           lms=chosen.lms or owners.get(student),
                                           timestamp=chosen.timestamp))

@@ -25,7 +25,8 @@ c.CourseDirectory.feedback_directory = os.path.join(WORK, "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(WORK, "gradebook.db")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
-# nbgrader's exchange (JupyterHub): its default /usr/local/share/nbgrader/exchange unless NNCOURSE_EXCHANGE
+# nbgrader's exchange (JupyterHub): its default /usr/local/share/nbgrader/exchange,
+# unless NNCOURSE_EXCHANGE
 if os.environ.get("NNCOURSE_EXCHANGE"):
     c.Exchange.root = os.environ["NNCOURSE_EXCHANGE"]
 

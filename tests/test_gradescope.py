@@ -182,3 +182,14 @@ def test_a_symbolic_link_upload_is_never_graded(gradescope_root, tmp_path):
     nbformat.write(filled_notebook(A, {}), submission / "mine.ipynb")
     notebook, _ = _pick_notebook(submission, A)
     assert notebook == submission / "mine.ipynb"
+
+
+def test_the_upload_s_own_notebook_wins_over_a_copy_in_a_subfolder(tmp_path):
+    from autograder.gradescope import _pick_notebook
+
+    submission = tmp_path / "submission"
+    for folder in (".old", "0draft", ""):
+        (submission / folder).mkdir(parents=True, exist_ok=True)
+        nbformat.write(filled_notebook(A, {}), submission / folder / f"{A}.ipynb")
+    notebook, notes = _pick_notebook(submission, A)
+    assert notebook == submission / f"{A}.ipynb", notes

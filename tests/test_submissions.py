@@ -510,7 +510,8 @@ def test_lms_times_are_read_in_the_course_zone_never_the_machine_s(tmp_path, mon
     finally:
         monkeypatch.undo()
         time.tzset()
-    assert found["canvas:501"].timestamp.isoformat() == "2026-12-02T08:30:00+00:00"
+    assert found["canvas:501"].timestamp is None  # Canvas's zip dates are its own making
+    assert "Canvas marked this submission late" in " ".join(found["canvas:502"].notes)
     assert found["moodle:1001"].timestamp.isoformat() == "2026-12-02T08:30:00+00:00"
     assert found["blackboard:kim_lee"].timestamp.isoformat() == "2026-12-01T09:00:00+00:00"
 
@@ -626,3 +627,42 @@ def test_the_expected_name_wins_a_tie_of_zip_dates(tmp_path):
     assert found["canvas:101"].path.name == f"smithjohn_101_9001_{A}.ipynb"
     assert found["moodle:202"].path.read_bytes() == right
     assert found["moodle:202"].path.parent.name == "Jane Doe_202_assignsubmission_file"
+
+
+def test_a_file_name_never_hands_work_to_a_classmate(tmp_path):
+    """Names below the part the LMS (or nbgrader) wrote are the student's own: a Blackboard
+    upload named with another ``_attempt_``, and files in nbgrader's ``<student>/<id>/``
+    named like an LMS export or kept in a subfolder, all stay their uploader's."""
+    bb = tmp_path / "bb"
+    put(bb / f"HW1_alice_attempt_2026-12-01-10-00-00_x_bob_attempt_2027-01-01-00-00-00_{A}"
+        ".ipynb", solution_bytes())
+    put(bb / f"HW1_bob_attempt_2026-12-01-11-00-00_{A}.ipynb", BLANK)
+    found = {s.student: s for s in discover(bb, [A])}
+    assert sorted(found) == ["alice", "bob"]
+    assert found["alice"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert found["bob"].path.name.startswith("HW1_bob_attempt_2026-12-01-11")
+
+    nb = tmp_path / "submitted"
+    put(nb / "alice" / A / "sub" / f"dave_{A}.ipynb", solution_bytes())
+    put(nb / "bob" / A / f"bob_5_6_{A}.ipynb", solution_bytes())
+    put(nb / "eve" / A / f"Bob Smith_91_assignsubmission_file_{A}.ipynb", solution_bytes())
+    put(nb / "carol" / A / "work" / f"{A}.ipynb", solution_bytes())
+    put(nb / "dan" / A / f"{A}.ipynb", solution_bytes())
+    put(nb / "dan" / A / "old" / f"{A}.ipynb", BLANK)
+    found = {s.student: s for s in discover(nb, [A])}
+    assert sorted(found) == ["alice", "bob", "carol", "dan", "eve"]
+    assert all(s.path is not None and s.lms is None for s in found.values())
+    assert found["dan"].path == nb / "dan" / A / f"{A}.ipynb"
+
+
+def test_canvas_names_as_canvas_writes_them(tmp_path):
+    """Canvas lower-cases its names (``lee_late_101_...``) and leaves the name out for an
+    anonymous assignment (``<user id>_<attachment id>_<file>``)."""
+    export = tmp_path / "canvas"
+    put(export / f"lee_late_101_5001_{A}.ipynb", solution_bytes())
+    put(export / f"lee_102_5002_{A}.ipynb", solution_bytes())
+    put(export / f"103_5003_{A}.ipynb", solution_bytes())
+    found = {s.lms.lms_id: s for s in discover(export, [A]) if s.lms is not None}
+    assert sorted(found) == ["101", "102", "103"]
+    assert found["101"].lms.late and not found["102"].lms.late
+    assert found["103"].lms.uploaded == f"{A}.ipynb"
