@@ -289,3 +289,36 @@ def test_a_loop_over_the_examples_shows_in_the_lines_run(check_name, function, p
     assert verdict.passed is passes, verdict.message
     if not passes:
         assert "breaks a rule of the contract" in verdict.message
+
+
+def test_eval_mode_returns_the_statistics_it_was_given_not_the_judge_s_recomputation(
+        monkeypatch):
+    """A batch norm whose running mean differs from the judge's recomputation in the last bit
+    (a column sum over N instead of a pairwise mean) is still right: in eval mode it must
+    return exactly what it was given. Every run seed is tried that once failed it."""
+    monkeypatch.setenv("NNCOURSE_CHECK_MODULES", "autograder.hidden")
+    import math
+
+    def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,
+                          eps=1e-5):
+        N, D = X.shape
+        x_hat, inv_std = np.empty((N, D)), np.empty(D)
+        new_mean = np.array(running_mean, dtype=np.float64, copy=True)
+        new_var = np.array(running_var, dtype=np.float64, copy=True)
+        for j in range(D):
+            col = X[:, j]
+            if train:
+                mu = col.sum() / N
+                var = ((col - mu) ** 2).sum() / N
+                new_mean[j] = momentum * running_mean[j] + (1 - momentum) * mu
+                new_var[j] = momentum * running_var[j] + (1 - momentum) * var
+            else:
+                mu, var = running_mean[j], running_var[j]
+            inv_std[j] = 1.0 / math.sqrt(var + eps)
+            x_hat[:, j] = (col - mu) * inv_std[j]
+        return gamma * x_hat + beta, (x_hat, gamma, inv_std), new_mean, new_var
+
+    check = find_check("batchnorm_hidden_two_steps")
+    for seed in range(1, 41):
+        seen = run_probe(check, (batchnorm_forward,), {}, seed=seed)
+        assert judge_seen(check, seen, {}, seed).passed, seed

@@ -134,8 +134,12 @@ class BatchnormHiddenTwoSteps(Check):
             compare("running_mean after two batches", seen["mean"], mean, hints=hint),
             compare("running_var after two batches", seen["var"], var, hints=hint),
             compare("eval-mode output after two batches (vs. torch)", seen["out"], out),
-            compare("eval mode's returned running_mean", seen["mean3"], mean, rtol=0, atol=0),
-            compare("eval mode's returned running_var", seen["var3"], var, rtol=0, atol=0))
+            # eval mode returns exactly the statistics it was given: the student's own after
+            # two batches (the judge's recomputation may differ from theirs in the last bit)
+            compare("eval mode's returned running_mean", seen["mean3"], seen["mean"], rtol=0,
+                    atol=0),
+            compare("eval mode's returned running_var", seen["var3"], seen["var"], rtol=0,
+                    atol=0))
 
 
 def noisy_validation_curve(seed, length: int) -> np.ndarray:

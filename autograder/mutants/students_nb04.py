@@ -449,8 +449,9 @@ VARIANTS = [
         "        return out\n"
         "\n"
         "    def sigmoid(self):\n"
-        "        # 1 / (1 + e^-a) = (1 + tanh(a / 2)) / 2: no exponential at all\n"
-        "        out = Value(0.5 * (1.0 + np.tanh(0.5 * self.data)), (self,), \"sigmoid\")\n"
+        "        a = self.data  # exponentials of non-positive numbers only\n"
+        "        s = 1.0 / (1.0 + np.exp(-a)) if a >= 0 else np.exp(a) / (1.0 + np.exp(a))\n"
+        "        out = Value(s, (self,), \"sigmoid\")\n"
         "\n"
         "        def _backward():\n"
         "            self.grad += out.data * (1.0 - out.data) * out.grad\n"
@@ -751,12 +752,17 @@ VARIANTS = [
         "    s = cache\n"
         "    return dout * s * (1.0 - s)  # sigma' = sigma (1 - sigma)\n"),
         why="exp(-|x|) and np.where for the two signs; output cached"),
-    Variant("student_sigmoid_tanh_identity", "sigmoid_layer", source=(
+    Variant("student_sigmoid_masked_pieces", "sigmoid_layer", source=(
         "import numpy as np\n"
         "\n"
         "\n"
         "def sigmoid_forward(X):\n"
-        "    out = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(X, dtype=float)))\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    out = np.empty(X.shape)\n"
+        "    pos = X >= 0\n"
+        "    out[pos] = 1.0 / (1.0 + np.exp(-X[pos]))   # exp of a non-positive number\n"
+        "    e = np.exp(X[~pos])                         # X < 0 here: e < 1\n"
+        "    out[~pos] = e / (1.0 + e)\n"
         "    return out, {\"out\": out}\n"
         "\n"
         "\n"
@@ -764,7 +770,7 @@ VARIANTS = [
         "    s = cache[\"out\"]\n"
         "    local = s * (1.0 - s)\n"
         "    return np.multiply(local, dout)\n"),
-        why="sigmoid as (1 + tanh(x / 2)) / 2; cache a dict"),
+        why="boolean masks fill the two signs separately; a dict cache"),
     Variant("student_sigmoid_logaddexp", "sigmoid_layer", source=(
         "import numpy as np\n"
         "\n"

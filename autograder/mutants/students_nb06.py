@@ -505,6 +505,27 @@ VARIANTS = [
         "    out = x_hat * gamma + beta\n"
         "    return out, (x_hat, gamma, inv_std), new_mean, new_var\n"),
         why="batch sums with np.einsum, eval mode returning copies of the running statistics"),
+    Variant("student_batchnorm_forward_std_keepdims", "batchnorm_forward", source=(
+        "import numpy as np\n"
+        "\n"
+        "\n"
+        "def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, momentum=0.9,\n"
+        "                      eps=1e-5):\n"
+        "    X = np.array(X, dtype=np.float64)          # my own copy: the input is never touched\n"
+        "    if train:\n"
+        "        mu = X.mean(axis=0, keepdims=True)      # (1, D)\n"
+        "        var = X.std(axis=0, keepdims=True) ** 2  # biased (ddof=0), like the lesson's 1/m\n"
+        "        new_mean = momentum * np.asarray(running_mean) + (1.0 - momentum) * mu[0]\n"
+        "        new_var = momentum * np.asarray(running_var) + (1.0 - momentum) * var[0]\n"
+        "    else:\n"
+        "        mu = np.asarray(running_mean, dtype=np.float64)[None, :]\n"
+        "        var = np.asarray(running_var, dtype=np.float64)[None, :]\n"
+        "        new_mean, new_var = running_mean, running_var\n"
+        "    inv_std = 1.0 / np.sqrt(var + eps)\n"
+        "    x_hat = (X - mu) * inv_std\n"
+        "    out = gamma * x_hat + beta\n"
+        "    return out, (x_hat, gamma, inv_std.ravel()), new_mean, new_var\n"),
+        why="keepdims statistics with X.std (biased), defensive copies, the cache flattened to (D,)"),
     # ------------------------------------------------------------------ batchnorm_backward_alt
     Variant("student_bn_alt_means", "batchnorm_backward_alt", source=(
         "import numpy as np\n"
