@@ -124,12 +124,13 @@ def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list
     from autograder.submissions import _assignment_from_content
 
     try:  # a symbolic link is never graded: it could point at the course's own files
-        found = sorted((p for p in submission.rglob("*.ipynb") if not p.is_symlink()
-                        and p.is_file() and ".ipynb_checkpoints" not in p.parts
+        uploaded = [p for p in submission.rglob("*.ipynb")
+                    if ".ipynb_checkpoints" not in p.parts]
+        linked = [p for p in uploaded if p.is_symlink()]
+        # the upload's own top level first: a copy in a subfolder (.old/, drafts/) loses
+        found = sorted((p for p in uploaded if not p.is_symlink() and p.is_file()
                         and p.resolve().is_relative_to(submission.resolve())),
                        key=lambda p: (len(p.relative_to(submission).parts), str(p)))
-        # the upload's own top level first: a copy in a subfolder (.old/, drafts/) loses
-        linked = [p for p in submission.rglob("*.ipynb") if p.is_symlink()]
     except OSError:
         found, linked = [], []
     if linked and not found:

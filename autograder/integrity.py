@@ -219,6 +219,22 @@ _COMPLEX_DTYPES = {"complex", "complex64", "complex128", "complex256", "c8", "c1
                    "F", "D", "G"}
 
 
+def _named_dtype(node: ast.AST, attributes: set[str], dtypes: set[str]) -> str | None:
+    """How ``node`` names one of these types, if it does: ``np.<attribute>``,
+    ``dtype=<dtype>`` or ``.astype(<dtype>)`` (the dtype as a string constant)."""
+    line = getattr(node, "lineno", "?")
+    if isinstance(node, ast.Attribute) and node.attr in attributes:
+        return f".{node.attr} (line {line})"
+    if isinstance(node, ast.keyword) and node.arg == "dtype" \
+            and isinstance(node.value, ast.Constant) and node.value.value in dtypes:
+        return f"dtype={node.value.value!r} (line {line})"
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "astype" \
+            and node.args and isinstance(node.args[0], ast.Constant) \
+            and node.args[0].value in dtypes:
+        return f".astype({node.args[0].value!r}) (line {line})"
+    return None
+
+
 def _complex_arithmetic(tree: ast.AST) -> list[str]:
     """What in ``tree`` computes with complex numbers (complex-step differentiation): a
     complex constant (``1j``), ``complex(...)``, ``cmath``, a complex dtype, ``.imag``."""
@@ -229,15 +245,8 @@ def _complex_arithmetic(tree: ast.AST) -> list[str]:
             found.append(f"the complex number {_dotted(node)} (line {line})")
         elif isinstance(node, ast.Name) and node.id in ("complex", "cmath"):
             found.append(f"{node.id} (line {line})")
-        elif isinstance(node, ast.Attribute) and node.attr in _COMPLEX_ATTRIBUTES:
-            found.append(f".{node.attr} (line {line})")
-        elif isinstance(node, ast.keyword) and node.arg == "dtype" \
-                and isinstance(node.value, ast.Constant) and node.value.value in _COMPLEX_DTYPES:
-            found.append(f"dtype={node.value.value!r} (line {line})")
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "astype" \
-                and node.args and isinstance(node.args[0], ast.Constant) \
-                and node.args[0].value in _COMPLEX_DTYPES:
-            found.append(f".astype({node.args[0].value!r}) (line {line})")
+        elif named := _named_dtype(node, _COMPLEX_ATTRIBUTES, _COMPLEX_DTYPES):
+            found.append(named)
     return found
 
 
@@ -248,19 +257,8 @@ _EXTENDED_DTYPES = {"g", "f16", "float128", "longdouble", "G", "c32"}
 def _extended_precision(tree: ast.AST) -> list[str]:
     """Where ``tree`` computes in extended precision (``np.longdouble``, ``"g"``): the way
     finite differences get within float64's round-off of a derived gradient."""
-    found = []
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", "?")
-        if isinstance(node, ast.Attribute) and node.attr in _EXTENDED:
-            found.append(f".{node.attr} (line {line})")
-        elif isinstance(node, ast.keyword) and node.arg == "dtype" \
-                and isinstance(node.value, ast.Constant) and node.value.value in _EXTENDED_DTYPES:
-            found.append(f"dtype={node.value.value!r} (line {line})")
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "astype" \
-                and node.args and isinstance(node.args[0], ast.Constant) \
-                and node.args[0].value in _EXTENDED_DTYPES:
-            found.append(f".astype({node.args[0].value!r}) (line {line})")
-    return found
+    return [named for node in ast.walk(tree)
+            if (named := _named_dtype(node, _EXTENDED, _EXTENDED_DTYPES))]
 
 
 def _builtin_reached(node: ast.AST, module) -> bool:

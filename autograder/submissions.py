@@ -38,7 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
-from autograder.lms import _MOODLE as _MOODLE_FOLDER
 from autograder.lms import LmsFile, identify
 from autograder.notebooks import grade_id
 
@@ -349,8 +348,7 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     # nbgrader's <student>/<id>/... first: the folder nbgrader wrote names the student, and
     # any file below it (an LMS-like name, a subfolder) is that student's own
     nbgrader = (len(parts) >= 3 and parts[1] in assignments
-                and identify(PurePosixPath(parts[0], "x.ipynb")) is None
-                and _MOODLE_FOLDER.fullmatch(parts[0]) is None)
+                and identify(PurePosixPath(parts[0], "x")) is None)
     owner = None if nbgrader else identify(relative, root)
     if nbgrader:
         entry = _Entry(relative, file, parts[0], parts[1], parts[-1], nbgrader=True)
