@@ -47,6 +47,13 @@ def grade_command(args) -> int:
 
     if args.course_id:  # nbgrader_config.py and every gradebook opened here read it
         os.environ["NNCOURSE_COURSE_ID"] = args.course_id
+    from autograder.term import SettingsError, check_settings
+
+    try:  # due dates and the course's zone: a mistake stops here, before any grading
+        check_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     limit_overrides = {f.name: getattr(args, f.name) for f in fields(Limits)}
     settings = load(Path(args.config), jobs=args.jobs, **limit_overrides)
     source = Path(args.submissions).resolve()
@@ -197,13 +204,22 @@ def _summary(records: list[dict], summary: dict, out: Path) -> None:
 
 
 def merge_command(args) -> int:
-    from autograder import report
+    from autograder import report, term
 
     out = Path(args.out)
     records = report.load_results(*(Path(p) for p in args.outputs))
     report.write_csvs(records, out)
     report.write_feedback(records, out)
     print(f"merged {len(records)} results from {len(args.outputs)} outputs into {out}")
+    # each shard's LMS roster (OUT/lms/students.json), so the merged output gets LMS files
+    if term.merge_rosters([Path(p) for p in args.outputs], out):
+        if args.course_id:
+            os.environ["NNCOURSE_COURSE_ID"] = args.course_id
+        from autograder.notebooks import COURSE
+
+        work = Path(args.course_work).resolve() if args.course_work else COURSE
+        for path in term.write_lms_files(records, out, work):
+            print(f"LMS grades: {path}")
     return 0
 
 
@@ -237,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     merge = commands.add_parser("merge", help="combine shard outputs")
     merge.add_argument("outputs", nargs="+", help="output folders of the shards")
     merge.add_argument("--out", required=True)
+    merge.add_argument("--course-work", default=None)
+    merge.add_argument("--course-id", default=None)
     lms = commands.add_parser("lms", help="write OUT/lms/*.csv again (after formgrader)")
     lms.add_argument("--out", default="grading")
     lms.add_argument("--course-work", default=None)

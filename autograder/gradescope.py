@@ -15,7 +15,8 @@ must be ``/autograder/results/results.json``.
    notebook whose cells are this notebook's);
 2. grades it with ``python -m autograder grade`` in a child process: the same grader as
    ``make grade``, so the notebook runs in bubblewrap as an unprivileged per-job uid, with
-   ``/autograder`` (results, submission) hidden from it;
+   all of ``/autograder`` (source, submission, results, ``submission_metadata.json``)
+   hidden from it (a run over :data:`GRADE_TIMEOUT` seconds still writes results.json);
 3. runs that child as pid 1 of its own pid namespace (``unshare --pid --fork
    --kill-child``): when it exits, the kernel has killed every process the student's code
    started, in whatever sandbox or session;
@@ -199,6 +200,19 @@ def _copy_no_follow(source: Path, destination: Path) -> None:
         shutil.copyfileobj(reading, writing)
 
 
+GRADE_TIMEOUT = 1500
+"""Seconds the grading child may take: above the notebook's wall-clock cap (900 s by
+default, ``notebook_wall_seconds``), below the 30 minutes to set as Gradescope's autograder
+timeout, so results.json is always written (README, Gradescope)."""
+
+
+def covered(root: Path) -> list[str]:
+    """What the student's sandbox hides: all of ``root`` (``/autograder``: the course, the
+    upload, the results, ``submission_metadata.json`` with earlier submissions' results and
+    the students' emails). The grader reads what it needs outside the sandbox."""
+    return [str(root)]
+
+
 def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
     """Grade ``root/submission`` and write ``root/results/results.json``; returns it."""
     results = root / "results"
@@ -212,20 +226,24 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
             folder.mkdir(parents=True)
             _copy_no_follow(notebook, folder / f"{assignment}.ipynb")
             out = scratch / "out"
-            env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(
-                [str(results), str(root / "submission")]))
-            done = subprocess.run(
-                [*_own_pid_namespace(), python, "-m", "autograder", "grade",
-                 str(scratch / "submitted"), "--out", str(out), "--assignment", assignment,
-                 "--no-gradebook", "--quiet"],
-                cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+            env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(covered(root)))
+            try:
+                done = subprocess.run(
+                    [*_own_pid_namespace(), python, "-m", "autograder", "grade",
+                     str(scratch / "submitted"), "--out", str(out), "--assignment",
+                     assignment, "--no-gradebook", "--quiet"],
+                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=GRADE_TIMEOUT)
+                failure = f"the grader failed (exit {done.returncode})"
+                logs = (done.stdout[-3000:], done.stderr[-3000:])
+            except subprocess.TimeoutExpired as error:
+                failure = f"grading took longer than {GRADE_TIMEOUT} s"
+                logs = (str(error.stdout or "")[-3000:], str(error.stderr or "")[-3000:])
             path = out / "results" / "student" / f"{assignment}.json"
             if path.is_file():
                 record = json.loads(path.read_text())
             else:
-                notes.append(f"the grader failed (exit {done.returncode}); ask your "
-                             "instructor")
-                print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
+                notes.append(f"{failure}; ask your instructor")
+                print(*logs, file=sys.stderr)
         payload = results_json(record, assignment, notes)
         _write_results(results, payload)
         return payload

@@ -4,7 +4,11 @@ A download of an assignment's submissions is a zip (or the folder it unzips to).
 names what it writes in its own way, and the student names only the file they uploaded.
 The student's id is read **only from the part the LMS writes**, never from a name inside a
 student's upload; each file is read on its own (the layout is decided per file, so one
-student's folder name cannot switch how the rest of the export is read).
+student's folder name cannot switch how the rest of the export is read). For every LMS the
+**outermost** path part (from the top of the export; ``/`` and a backslash both separate
+parts) that matches any LMS's naming names the student, and everything below it is the
+student's upload; folders above it match no LMS's naming and are the instructor's. Each
+part is tried as Moodle, then Blackboard (``_attempt_<date>`` is specific), then Canvas.
 
 Moodle (Assignment > View all submissions > Download all submissions)
     ``<Full name>_<participant id>_assignsubmission_file_<uploaded name>`` (one flat zip), or,
@@ -12,7 +16,8 @@ Moodle (Assignment > View all submissions > Download all submissions)
     ``<Full name>_<participant id>_assignsubmission_file/`` holding the uploaded files and
     folders as the student made them. The participant id is the number after the name: it
     is the per-assignment "Identifier" (``Participant <id>``) of Moodle's grading worksheet.
-    Moodle writes the name with every ``_`` made a space, so the first ``_`` ends it.
+    Moodle writes the name with every ``_`` made a space, so the first ``_`` ends it; the
+    name holds a non-digit (``501_9001_assignsubmission_file_x`` is Canvas's anonymous form).
     Source: ``mod/assign/locallib.php``, ``assign::download_submissions`` (the prefix is
     ``str_replace('_', ' ', fullname) . '_' . get_uniqueid_for_user(userid) . '_'``, then the
     plugin's ``assignsubmission_file_``), Moodle 3.x-4.x; Moodle docs, "Assignment
@@ -21,24 +26,34 @@ Moodle (Assignment > View all submissions > Download all submissions)
 Canvas (Assignment > Download Submissions)
     ``<name>_<user id>_<attachment id>_<uploaded name>``, or ``<name>_late_<user id>_...``
     when the submission was late (Canvas lower-cases the whole name it builds), or
-    ``<user id>_<attachment id>_<uploaded name>`` for an anonymous assignment; ``<name>`` is
-    the student's sortable name, lower case, without spaces or punctuation, so the first
-    ``_`` ends it. The user id is Canvas's
-    numeric user id (the gradebook export's ``ID`` column). Source: Canvas LMS,
+    ``[late_]<user id>_<attachment id>_<uploaded name>`` for an anonymous assignment;
+    ``<name>`` is the student's sortable name, lower case, keeping [[:word:]] (letters,
+    digits and ``_``), so a name may hold ``_`` and digits. The user id is Canvas's numeric
+    user id (the gradebook export's ``ID`` column); Canvas's ids never start with 0. A name
+    that can be read more than one way (``x_501_777_9999_...``: user 501 or user 777) is
+    decided by the export's unambiguous files (a reading whose user id such a file holds
+    under another name is dropped; one whose id and name such a file holds wins); one still
+    unclear is graded under its own id (``(unclear Canvas name) <path>``), with the note
+    "Canvas name could be read more than one way; check who submitted it", a warning on
+    stderr and no row in ``canvas.csv``. Source: Canvas LMS,
     ``app/models/content_zipper.rb`` (the submissions zip), and the Canvas Instructor Guide,
     "How do I download all student submissions for an assignment?".
 Blackboard Learn (Grade Center > column menu > Assignment File Download)
     ``<assignment name>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<uploaded name>`` and, for
     each attempt, a receipt ``<assignment name>_<username>_attempt_<date>.txt`` whose first
     line is ``Name: <First> <Last> (<username>)``. The username is the Grade Center's key
-    for a student. Where a receipt is there, its ``(username)`` is used (a username may hold
-    ``_``); otherwise the part before ``_attempt_`` after the last ``_``. The attempt's date
-    is the submission time. Source: Blackboard Help, "Assignment File Download" /
-    "Download assignments"; the file naming as described by ``terr-steak/bb-file-cleanup``
-    and ``vangef/BBGradebookOrganiser`` (which parse it).
+    for a student, ``[A-Za-z0-9._@-]+`` (no space or parenthesis, so it never equals another
+    LMS's student id). Where a receipt is there, its ``(username)`` is used (a username may
+    hold ``_``); otherwise the part before ``_attempt_`` after the last ``_``. The attempt's
+    date is the submission time (the latest attempt is graded). Source: Blackboard Help,
+    "Assignment File Download" / "Download assignments"; the file naming as described by
+    ``terr-steak/bb-file-cleanup`` and ``vangef/BBGradebookOrganiser`` (which parse it).
 
 Gradebook import files (``grading/lms/<lms>.csv``), one row per student, one grade column
-per notebook (the late-penalised total, automatic plus manual):
+per notebook: exactly ``nbgrader export``'s ``score``, nbgrader's own submission score (each
+cell's formgrader score where set, else its automatic score, plus extra credit) minus its
+late penalty. No LMS id is ever in two rows: an id two students claim gets no row, and the
+instructor is warned.
 
 - Canvas (Grades > Import): ``Student, ID, SIS User ID, SIS Login ID, Section``, then one
   column per assignment named ``<assignment name>`` (Canvas matches rows by ``ID``, the user
@@ -74,24 +89,29 @@ behaviour as known to the author, not re-read here: check them against your LMS'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 LMS_NAMES = ("canvas", "moodle", "blackboard")
 
-_MOODLE = re.compile(r"(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
+# Moodle's full name holds a non-digit (``501_9001_assignsubmission_file_x`` is Canvas's
+# anonymous form, with an uploaded name that happens to start like Moodle's)
+_MOODLE = re.compile(r"(?P<name>[^_]*[^_\d][^_]*)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                      r"(?:_(?P<rest>.*))?", re.DOTALL)
-# Canvas lower-cases the whole name it builds (content_zipper.rb: ``[name, 'LATE', user_id]
-# .join('_')``, then ``downcase``), so its marker is ``late``; an anonymous assignment's
-# files have no name part: ``<user id>_<attachment id>_<file>``
-_CANVAS = re.compile(r"(?P<name>[^_]*[^_\d][^_]*)_(?:(?P<late>(?i:late))_)?(?P<id>\d+)_"
-                     r"(?P<attachment>\d+)_(?P<rest>.+)", re.DOTALL)
-_CANVAS_ANONYMOUS = re.compile(r"(?P<id>\d+)_(?P<attachment>\d+)_(?P<rest>.+)", re.DOTALL)
 # the first ``_attempt_<date>`` is Blackboard's: a student's own file name may hold another
 _BLACKBOARD = re.compile(r"(?P<prefix>.+?)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                          r"(?:_(?P<rest>.+))?", re.DOTALL)
+_BLACKBOARD_USER = re.compile(r"[A-Za-z0-9._@-]+")
+"""A Blackboard username: no space or parenthesis, so it never equals another LMS's student
+id (``<name> (<lms> <id>)``)."""
 _RECEIPT_NAME = re.compile(r"Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
+# Canvas (content_zipper.rb): ``<sortable name>[_LATE]_<user id>_<attachment id>_<file>``,
+# lower-cased; the sortable name keeps [[:word:]] (letters, digits and ``_``), so a name may
+# hold ``_`` and digits; an anonymous assignment has no name (``[late_]<id>_<att>_<file>``).
+# Canvas's ids are database ids: never empty, never a leading 0.
+_CANVAS_ID = re.compile(r"[1-9]\d*")
+_CANVAS_NAME = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -102,7 +122,9 @@ class LmsFile:
     (Moodle participant id, Canvas user id, Blackboard username); name: the display name the
     LMS wrote; uploaded: the file's path as the student named it (below the LMS's part);
     submitted: the submission time the LMS wrote in the name (Blackboard), else None;
-    late: the LMS marked it late (Canvas's ``LATE``).
+    late: the LMS marked it late (Canvas's ``LATE``); readings: every other way the LMS's
+    part can be read (a Canvas name holding ``_`` and digits), resolved against the rest of
+    the export by :func:`resolve_canvas`; prefix: the part of the name the LMS wrote.
     """
 
     lms: str
@@ -111,6 +133,8 @@ class LmsFile:
     uploaded: str
     submitted: datetime | None = None
     late: bool = False
+    readings: tuple[LmsFile, ...] = ()
+    prefix: str = ""
 
     @property
     def student(self) -> str:
@@ -120,9 +144,14 @@ class LmsFile:
             return self.lms_id
         return f"{self.name} ({self.lms} {self.lms_id})"
 
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.readings)
 
-def _blackboard_user(prefix: str, date: str, folder: Path | None) -> tuple[str, str]:
-    """(username, name) of a Blackboard attempt: from its receipt when there is one."""
+
+def _blackboard_user(prefix: str, date: str, folder: Path | None) -> tuple[str, str] | None:
+    """(username, name) of a Blackboard attempt: from its receipt when there is one; None
+    when the username is not one Blackboard allows."""
     if folder is not None:
         receipt = folder / f"{prefix}_attempt_{date}.txt"
         try:
@@ -130,42 +159,126 @@ def _blackboard_user(prefix: str, date: str, folder: Path | None) -> tuple[str, 
                 found = _RECEIPT_NAME.search(handle.read(4096))
         except OSError:
             found = None
-        if found and prefix.endswith("_" + found["user"]):
+        if (found and prefix.endswith("_" + found["user"])
+                and _BLACKBOARD_USER.fullmatch(found["user"])):
             return found["user"], found["name"]
     user = prefix.rsplit("_", 1)[-1]
+    if "_" not in prefix or not _BLACKBOARD_USER.fullmatch(user):
+        return None
     return user, user
+
+
+def canvas_readings(part: str) -> list[LmsFile]:
+    """Every way ``part`` reads as Canvas's ``[<name>_][late_]<user id>_<attachment id>_<rest>``
+    (a ``late`` just before the user id is always Canvas's marker)."""
+    tokens = part.split("_")
+    found = []
+    for start in range(len(tokens)):
+        name = "_".join(tokens[:start])
+        if start and (not _CANVAS_NAME.fullmatch(name) or tokens[start - 1].lower() == "late"):
+            continue
+        at = start
+        late = tokens[at].lower() == "late"
+        at += late
+        if at + 2 >= len(tokens) or not (_CANVAS_ID.fullmatch(tokens[at])
+                                         and _CANVAS_ID.fullmatch(tokens[at + 1])):
+            continue
+        rest = "_".join(tokens[at + 2:])
+        if not rest:
+            continue
+        found.append(LmsFile("canvas", tokens[at], name or "anonymous", rest, late=late,
+                             prefix=part[: len(part) - len(rest)]))
+    return found
+
+
+def _read_part(part: str, last: bool, folder: Path | None) -> LmsFile | None:
+    """The LMS's reading of one path part: Moodle, then Blackboard (``_attempt_<date>`` is
+    specific), then Canvas. ``last``: the part is the file itself (Moodle and Blackboard
+    then need an uploaded name after their prefix)."""
+    found = _MOODLE.fullmatch(part)
+    if found and (not last or found["rest"]):
+        rest = found["rest"] or ""
+        return LmsFile("moodle", found["id"], found["name"], rest,
+                       prefix=part[: len(part) - len(rest)])
+    found = _BLACKBOARD.fullmatch(part)
+    if found and (not last or found["rest"]):
+        user = _blackboard_user(found["prefix"], found["date"], folder)
+        if user is not None:
+            from autograder.term import lms_time_zone
+
+            submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
+                tzinfo=lms_time_zone()).astimezone(UTC)
+            rest = found["rest"] or ""
+            return LmsFile("blackboard", user[0], user[1], rest, submitted=submitted,
+                           prefix=part[: len(part) - len(rest)])
+    readings = canvas_readings(part)
+    if len(readings) == 1:
+        return readings[0]
+    if readings:
+        return replace(readings[0], readings=tuple(readings[1:]))
+    return None
+
+
+def prefix_of(part: str) -> str | None:
+    """The part of the file name ``part`` an LMS wrote (the longest, when a Canvas name can
+    be read several ways), or None when no LMS's naming matches it."""
+    owner = _read_part(part, True, None)
+    if owner is None:
+        return None
+    return max((owner, *owner.readings), key=lambda o: len(o.prefix)).prefix
+
+
+def _with_below(owner: LmsFile, below: tuple[str, ...]) -> LmsFile:
+    """``owner`` read from a folder: what is below the folder is the student's upload."""
+    if not below:
+        return owner
+    if owner.lms == "moodle":  # the folder's own name ends at ``assignsubmission_file``
+        return replace(owner, uploaded="/".join(below))
+    return replace(owner, uploaded="/".join([owner.uploaded, *below] if owner.uploaded
+                                            else below))
 
 
 def identify(relative: PurePosixPath, root: Path | None = None) -> LmsFile | None:
     """The LMS's owner of the export file at ``relative`` (below the export's root), or None
     when no LMS naming rule matches the part an LMS writes.
 
-    Moodle: the outermost path part that is a Moodle submission folder (or a flat Moodle
-    file name) names the student; anything below it is the student's. Canvas and Blackboard
-    write flat files: only the file's own name is read, and only when no folder above it is
-    a student's (folders above are the instructor's, e.g. the folder the zip was unpacked to).
+    For every LMS the outermost path part that matches any LMS's naming (a Moodle
+    submission folder, a flat Moodle, Blackboard or Canvas file name, or a folder so named)
+    names the student; everything below it is the student's upload. Folders above it match
+    no LMS's naming and are the instructor's (e.g. the folder the zip was unpacked to). A
+    Canvas name that reads several ways comes back with ``readings`` (see
+    :func:`resolve_canvas`).
     """
     parts = relative.parts
     for depth, part in enumerate(parts):
-        found = _MOODLE.fullmatch(part)
-        if found and (depth < len(parts) - 1 or found["rest"]):
-            uploaded = found["rest"] if depth == len(parts) - 1 else "/".join(parts[depth + 1:])
-            return LmsFile("moodle", found["id"], found["name"], uploaded)
-    name = parts[-1]
-    found = _CANVAS.fullmatch(name)
-    if found:
-        return LmsFile("canvas", found["id"], found["name"], found["rest"],
-                       late=bool(found["late"]))
-    found = _CANVAS_ANONYMOUS.fullmatch(name)
-    if found:
-        return LmsFile("canvas", found["id"], "anonymous", found["rest"])
-    found = _BLACKBOARD.fullmatch(name)
-    if found and found["rest"]:
-        folder = root.joinpath(*parts[:-1]) if root is not None else None
-        user, display = _blackboard_user(found["prefix"], found["date"], folder)
-        from autograder.term import lms_time_zone
-
-        submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
-            tzinfo=lms_time_zone()).astimezone(UTC)
-        return LmsFile("blackboard", user, display, found["rest"], submitted=submitted)
+        last = depth == len(parts) - 1
+        folder = root.joinpath(*parts[:depth]) if root is not None else None
+        owner = _read_part(part, last, folder)
+        if owner is None:
+            continue
+        below = parts[depth + 1:]
+        return replace(_with_below(owner, below),
+                       readings=tuple(_with_below(o, below) for o in owner.readings))
     return None
+
+
+def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:
+    """Each Canvas file's reading, decided with the export's other files: a reading whose user
+    id an unambiguous file holds under another name is dropped; a reading whose (id, name)
+    an unambiguous file holds wins; None where it still reads more than one way."""
+    claims: dict[str, set[str]] = {}
+    for owner in owners:
+        if owner.lms == "canvas" and not owner.ambiguous:
+            claims.setdefault(owner.lms_id, set()).add(owner.name)
+    result: list[LmsFile | None] = []
+    for owner in owners:
+        if not owner.ambiguous:
+            result.append(owner)
+            continue
+        readings = [replace(o, readings=()) for o in (owner, *owner.readings)]
+        confirmed = [o for o in readings if o.name in claims.get(o.lms_id, ())]
+        possible = [o for o in readings if o.lms_id not in claims
+                    or o.name in claims[o.lms_id]]
+        chosen = confirmed if len(confirmed) == 1 else possible
+        result.append(chosen[0] if len(chosen) == 1 else None)
+    return result

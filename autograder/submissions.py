@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -163,12 +164,49 @@ def _member_name(member: zipfile.ZipInfo) -> str:
     return name
 
 
-def _safe_parts(name: str) -> list[str] | None:
+_MAX_PART = 200
+"""Bytes of one extracted path part (file systems allow 255; room for ``duplicate-N``)."""
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _shorten(text: str, room: int) -> str:
+    """``text`` in at most ``room`` bytes: ``~<hash>~`` and as much of its end as fits (the
+    end holds the notebook's id and the extension)."""
+    digest = "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16] + "~"
+    tail = text
+    while tail and _bytes(digest + tail) > room:
+        tail = tail[1:]
+    return digest + tail
+
+
+def _short_part(part: str) -> tuple[str, str | None]:
+    """A path part that fits :data:`_MAX_PART`, and a note when it had to be changed: only the
+    student's uploaded part is shortened; the LMS's prefix is kept exactly."""
+    if _bytes(part) <= _MAX_PART:
+        return part, None
+    from autograder.lms import prefix_of
+
+    prefix = prefix_of(part)
+    if prefix is not None and _bytes(prefix) <= _MAX_PART - 40:
+        return (prefix + _shorten(part[len(prefix):], _MAX_PART - _bytes(prefix)),
+                f"{part}: the uploaded name is longer than {_MAX_PART} bytes; stored shortened")
+    extension = ".ipynb" if part.lower().endswith(".ipynb") else ""
+    return (folder_name(part) + extension,
+            f"{part}: a name longer than {_MAX_PART} bytes (the LMS's own part too), stored "
+            "under a shortened name; the student is read from the name as it was in the zip")
+
+
+def _safe_parts(name: str) -> tuple[list[str], list[str]] | None:
+    """The parts of a member's path as extracted (``/`` and ``\\`` separate them) and notes
+    on any that had to be shortened; None for a member that is not extracted."""
     parts = [p for p in re.split(r"[/\\]", name) if p not in ("", ".", "..")]
     if not parts or any(p in _IGNORED_PARTS for p in parts) or parts[-1].startswith("._"):
         return None
-    return [p if len(p.encode("utf-8", "surrogatepass")) <= 200 else folder_name(p) + ".ipynb"
-            for p in parts]
+    short = [_short_part(p) for p in parts]
+    return [p for p, _ in short], [n for _, n in short if n]
 
 
 def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
@@ -188,6 +226,7 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
     target.mkdir(parents=True, exist_ok=True)
     skipped: list[list[str]] = []
     times: dict[str, str] = {}
+    renamed: dict[str, dict] = {}
     zone = lms_time_zone()
     try:
         with zipfile.ZipFile(archive) as zipped:
@@ -198,25 +237,36 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
             wanted = [(m, _safe_parts(_member_name(m))) for m in members if not m.is_dir()
                       and _member_name(m).lower().endswith(_EXTRACTED)]
             wanted = [(m, parts) for m, parts in wanted if parts]
+            # a member over the per-file cap is skipped (a note on its student), so it never
+            # counts against the whole zip's cap
+            for member, (parts, _) in wanted:
+                if member.file_size > max_member:
+                    skipped.append(["/".join(parts), f"larger than {max_member >> 20} MB "
+                                    "uncompressed; not graded"])
+            wanted = [(m, parts) for m, parts in wanted if m.file_size <= max_member]
             declared = sum(m.file_size for m, _ in wanted)
             if declared > max_total:
                 raise ZipRefused(f"{archive.name} expands to {declared >> 20} MB of notebooks, "
                                  f"more than the cap of {max_total >> 20} MB: refused "
                                  f"(a zip bomb, or split the export)")
             total = 0
-            for member, parts in wanted:
-                if member.file_size > max_member:
-                    skipped.append(["/".join(parts), f"larger than {max_member >> 20} MB "
-                                    "uncompressed; not graded"])
-                    continue
+            for member, (parts, shortened) in wanted:
                 try:
                     size, written = _extract_member(zipped, member, target, parts,
                                                     max_member, max_total - total,
                                                     archive.name, zone)
                     total += size
                     with contextlib.suppress(ValueError):
-                        times[written.relative_to(target).as_posix()] = datetime(
+                        where = written.relative_to(target).as_posix()
+                        times[where] = datetime(
                             *member.date_time, tzinfo=zone).astimezone(UTC).isoformat()
+                        if shortened:
+                            original = [p for p in re.split(r"[/\\]", _member_name(member))
+                                        if p not in ("", ".", "..")]
+                            # a clash put it under duplicate-N/: keep that part
+                            extra = written.relative_to(target).parts[: -len(parts)]
+                            renamed[where] = {"original": "/".join([*extra, *original]),
+                                              "notes": shortened}
                 except OSError as error:  # a name clash, a path too deep or too long
                     skipped.append(["/".join(parts), f"could not be extracted "
                                     f"({error.strerror or type(error).__name__}); not graded"])
@@ -229,6 +279,7 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
     if skipped:
         (target / ".skipped.json").write_text(json.dumps(skipped))
     (target / ZIP_TIMES).write_text(json.dumps(times))
+    (target / ZIP_NAMES).write_text(json.dumps(renamed))
     return target
 
 
@@ -237,6 +288,22 @@ ZIP_TIMES = ".zip-times.json"
 in the zip (the LMS's submission time for Canvas and Moodle), read in the course's LMS time
 zone (:func:`autograder.term.lms_time_zone`). A folder the grader did not extract has no
 such file, and its files' times (the time someone unzipped it) are not submission times."""
+
+
+ZIP_NAMES = ".zip-names.json"
+"""Written by :func:`extract_zip`: each member stored under a shortened name (a part over
+:data:`_MAX_PART` bytes) -> its path as it was in the zip, and the notes on it. The LMS's
+owner of such a file is read from the name as it was in the zip."""
+
+
+def _zip_original(root: Path, relative: PurePosixPath) -> tuple[PurePosixPath, list[str]]:
+    try:
+        found = json.loads((root / ZIP_NAMES).read_text())[relative.as_posix()]
+        original = PurePosixPath(found["original"])
+        notes = [str(n) for n in found["notes"]]
+        return (original if len(original.parts) == len(relative.parts) else relative), notes
+    except (OSError, ValueError, KeyError, TypeError):
+        return relative, []
 
 
 def _zip_time(root: Path, relative: PurePosixPath) -> datetime | None:
@@ -305,6 +372,7 @@ class _Entry:
     nbgrader: bool = False  # nbgrader's ``<student>/<assignment>/<file>``
     lms: LmsFile | None = None
     timestamp: datetime | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def _student_of(relative: PurePosixPath, assignments: list[str]) -> str:
@@ -349,7 +417,8 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     # any file below it (an LMS-like name, a subfolder) is that student's own
     nbgrader = (len(parts) >= 3 and parts[1] in assignments
                 and identify(PurePosixPath(parts[0], "x")) is None)
-    owner = None if nbgrader else identify(relative, root)
+    original, notes = _zip_original(root, relative)  # a name extract_zip had to shorten
+    owner = None if nbgrader else identify(original, root)
     if nbgrader:
         entry = _Entry(relative, file, parts[0], parts[1], parts[-1], nbgrader=True)
         entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
@@ -366,6 +435,7 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
         stem = relative.name
         uploaded = stem[len(student) + 1:] if stem.startswith(student + "_") else stem
         entry = _Entry(relative, file, student, None, uploaded, generic=True)
+    entry.notes = notes
     if file is not None and entry.assignment is None:
         entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
                             or _assignment_from_content(file, assignments))
@@ -408,6 +478,39 @@ def _walk(path: Path) -> list[tuple[PurePosixPath, Path | None, str | None]]:
     return found
 
 
+UNCLEAR_CANVAS = ("Canvas name could be read more than one way; check who submitted it "
+                  "(graded under this row's own id, and left out of canvas.csv)")
+
+
+def _unclear(relative: PurePosixPath) -> str:
+    """The student id of a Canvas file whose name reads several ways: its path, which holds
+    ``_`` (no ``<student>_...`` id does) and is no LMS's ``<name> (<lms> <id>)``."""
+    return f"(unclear Canvas name) {' > '.join(relative.parts)}"
+
+
+def _resolve_canvas(entries: list[_Entry]) -> None:
+    """Canvas files whose name reads several ways, decided with the export's unambiguous
+    files (:func:`autograder.lms.resolve_canvas`); one still unclear is graded under its own
+    id with a note, gets no LMS row, and the instructor is warned."""
+    from autograder.lms import resolve_canvas
+
+    owned = [e for e in entries if e.lms is not None]
+    for entry, owner in zip(owned, resolve_canvas([e.lms for e in owned]), strict=True):
+        if owner is entry.lms:
+            continue
+        if owner is not None:
+            entry.lms, entry.student = owner, owner.student
+            entry.uploaded = PurePosixPath(owner.uploaded).name
+            continue
+        readings = ", ".join(f"{o.name!r} user {o.lms_id}"
+                             for o in (entry.lms, *entry.lms.readings))
+        entry.student, entry.lms = _unclear(entry.relative), None
+        entry.notes.append(f"{entry.relative}: {UNCLEAR_CANVAS} (it reads as {readings})")
+        print(f"warning: {entry.relative}: the Canvas name reads more than one way "
+              f"({readings}); graded as {entry.student!r}, with no row in canvas.csv: "
+              "check who submitted it", file=sys.stderr)
+
+
 def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
     entries = []
     for relative, file, why in _walk(path):
@@ -420,6 +523,7 @@ def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
         if why is not None:
             entry.file, entry.assignment = None, why
         entries.append(entry)
+    _resolve_canvas(entries)
     return entries
 
 
@@ -454,6 +558,7 @@ def _candidates(path: Path, assignments: list[str], found, notes) -> None:
             if note not in notes.setdefault(who, []):
                 notes[who].append(note)
         notes.setdefault(who, [])
+        notes[who].extend(n for n in entry.notes if n not in notes[who])
         if file is None:
             notes[who].append(f"{relative}: {assignment}")
             continue
@@ -535,6 +640,8 @@ def _mtime(path: Path) -> float:
 
 def _choose(candidates: list[_Candidate]) -> _Candidate:
     """The best-ranked candidate; among equals the one in the fewest folders (a copy in a
-    scratch folder loses to the upload itself), then the newest, then the last by name."""
+    scratch folder loses to the upload itself), then the newest (by the submission time the
+    LMS wrote, e.g. Blackboard's attempt date, else the file's date), then the last by name."""
     return max(candidates, key=lambda c: (-c.rank, -len(PurePosixPath(c.shown).parts),
-                                          _mtime(c.path), c.shown))
+                                          c.timestamp.timestamp() if c.timestamp
+                                          else _mtime(c.path), c.shown))

@@ -5,17 +5,20 @@ the grade files an LMS imports.
   (``NNCOURSE_COURSE_ID`` or ``grade --course-id`` overrides it); every gradebook this
   package opens is opened with it, so a run never adds a course row of its own.
 - **Due dates**: nbgrader's own ``duedate`` of each assignment in the gradebook, set from
-  ``course/duedates.toml`` (``"<notebook id>" = "<ISO 8601 time with zone>"``); a notebook
-  not listed keeps whatever the gradebook has (``nbgrader db assignment add <id>
-  --duedate=...`` sets it too).
+  ``course/duedates.toml`` (``"<notebook id>" = "<ISO 8601 time>"``; a time without a zone
+  is in the course's zone, ``[lms] time_zone``, UTC if unset; a date without a time is the
+  end of that day, 23:59:59, there); a notebook not listed keeps whatever the gradebook
+  has (``nbgrader db assignment add <id> --duedate=...`` sets it too).
 - **Submission times**: what :func:`autograder.submissions.discover` found (nbgrader's
   ``timestamp.txt``, an LMS's submission time) becomes the gradebook submission's
   ``timestamp``, so ``nbgrader export`` shows it and lateness is nbgrader's own
   ``total_seconds_late``.
-- **Late penalties**: nbgrader's own ``AssignLatePenalties`` preprocessor, with its
-  ``LateSubmissionPlugin`` (or the plugin class) configured in ``course/nbgrader_config.py``,
-  run on every graded submission exactly as ``nbgrader autograde`` runs it; ``nbgrader
-  export`` then subtracts the penalty.
+- **Late penalties**: nbgrader's own ``LateSubmissionPlugin`` (or the
+  ``AssignLatePenalties.plugin_class``) configured in ``course/nbgrader_config.py``, applied
+  as ``AssignLatePenalties`` applies it, but always on the notebook's **automatic** points
+  (what ``nbgrader autograde`` sees before formgrader): ``zero`` makes the penalty the
+  automatic points, so a late written answer still counts, and the penalty is the same
+  however often ``grade`` and ``lms`` run; ``nbgrader export`` then subtracts it.
 - **LMS grade files** (``OUT/lms/``): see :mod:`autograder.lms` for each format and its
   source.
 """
@@ -27,8 +30,10 @@ import csv
 import io
 import json
 import os
+import re
+import sys
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 
@@ -58,31 +63,79 @@ def gradebook(work: Path):
     return Gradebook(f"sqlite:///{work / 'gradebook.db'}", course_id())
 
 
-def due_dates(path: Path | None = None) -> dict[str, datetime]:
-    """Notebook id -> due date (UTC, as nbgrader stores it) from ``duedates.toml``
-    (``NNCOURSE_DUEDATES`` names another file)."""
-    from nbgrader.utils import parse_utc
+class SettingsError(ValueError):
+    """``duedates.toml`` cannot be read (malformed TOML, a bad date, an unknown zone)."""
 
-    path = path or Path(os.environ.get("NNCOURSE_DUEDATES") or DUEDATES)
-    if not path.is_file():
+
+def _settings_path(path: Path | None) -> Path:
+    return path or Path(os.environ.get("NNCOURSE_DUEDATES") or DUEDATES)
+
+
+def _table(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
         return {}
-    with open(path, "rb") as handle:
-        table = tomllib.load(handle)
-    return {name: parse_utc(str(value)) for name, value in table.items()
-            if not isinstance(value, dict)}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: cannot be read: {error}") from None
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def due_dates(path: Path | None = None) -> dict[str, datetime]:
+    """Notebook id -> due date (UTC without a zone, as nbgrader stores it) from
+    ``duedates.toml`` (``NNCOURSE_DUEDATES`` names another file). A time without a zone is
+    read in the course's zone (:func:`lms_time_zone`); a date without a time is the end of
+    that day (23:59:59) in it. Raises :class:`SettingsError` for a value that is no date."""
+    path = _settings_path(path)
+    table = _table(path)
+    zone = lms_time_zone(path)
+    result = {}
+    for name, value in table.items():
+        if isinstance(value, dict):
+            continue
+        try:
+            if isinstance(value, datetime):
+                when = value
+            elif isinstance(value, date) or _DATE_ONLY.fullmatch(str(value).strip()):
+                day = value if isinstance(value, date) else date.fromisoformat(
+                    str(value).strip())
+                when = datetime.combine(day, time(23, 59, 59))
+            else:
+                when = datetime.fromisoformat(str(value).strip())
+        except (TypeError, ValueError) as error:
+            raise SettingsError(f"{path}: the due date of {name!r}, {value!r}, is not an ISO "
+                                f"8601 date or time: {error}") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+        result[name] = when.astimezone(UTC).replace(tzinfo=None)
+    return result
 
 
 def lms_time_zone(path: Path | None = None):
-    """The time zone an LMS's zone-less times are read in (a zip entry's date, Blackboard's
-    attempt date): ``[lms] time_zone`` in ``duedates.toml`` (an IANA name), UTC if unset.
-    Never the grading machine's own zone, so every grader reads the same times."""
-    from zoneinfo import ZoneInfo
+    """The course's time zone: the zone an LMS's zone-less times are read in (a zip entry's
+    date, Blackboard's attempt date) and the due dates written without one; ``[lms]
+    time_zone`` in ``duedates.toml`` (an IANA name), UTC if unset. Never the grading
+    machine's own zone, so every grader reads the same times. Raises
+    :class:`SettingsError` for an unknown zone or a malformed file."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    path = path or Path(os.environ.get("NNCOURSE_DUEDATES") or DUEDATES)
-    name = "UTC"
-    with contextlib.suppress(OSError, tomllib.TOMLDecodeError), open(path, "rb") as handle:
-        name = str(tomllib.load(handle).get("lms", {}).get("time_zone", "UTC"))
-    return ZoneInfo(name)
+    path = _settings_path(path)
+    table = _table(path)
+    section = table.get("lms", {})
+    name = str(section.get("time_zone", "UTC")) if isinstance(section, dict) else "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(f"{path}: [lms] time_zone = {name!r} is not a known time zone "
+                            f"(an IANA name such as \"Europe/Berlin\"): {error}") from None
+
+
+def check_settings(path: Path | None = None) -> None:
+    """Raise :class:`SettingsError` (one line) when ``duedates.toml`` cannot be used."""
+    due_dates(path)
 
 
 def record_times(submissions, work: Path, duedates: dict[str, datetime] | None = None) -> None:
@@ -105,22 +158,34 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
             with contextlib.suppress(MissingEntry), book.db.no_autoflush:
                 book.update_or_create_submission(submission.assignment, student,
                                                  timestamp=submission.timestamp)
-    db_url = f"sqlite:///{work / 'gradebook.db'}"
-    for submission in submissions:
-        if submission.path is None:
-            continue
-        resources = {"nbgrader": {"notebook": submission.assignment,
-                                  "assignment": submission.assignment,
-                                  "student": _folder(submission.student), "db_url": db_url}}
-        with contextlib.suppress(MissingEntry):
-            AssignLatePenalties(config=nbgrader_config()).preprocess(
-                _EMPTY_NOTEBOOK(), resources)
+    assign = AssignLatePenalties(config=nbgrader_config())
+    assign.init_plugin()
+    with gradebook(work) as book:
+        for submission in submissions:
+            if submission.path is None:
+                continue
+            with contextlib.suppress(MissingEntry):
+                _late_penalty(book, assign, submission.assignment,
+                              _folder(submission.student))
+        book.db.commit()
 
 
-def _EMPTY_NOTEBOOK():  # noqa: N802 - a fresh notebook each call
-    import nbformat
-
-    return nbformat.v4.new_notebook()
+def _late_penalty(book, assign, assignment: str, student: str) -> None:
+    """nbgrader's late penalty of each notebook of one submission, set as
+    ``AssignLatePenalties`` sets it (its configured plugin, clamped to 0..score), but on the
+    notebook's **automatic** points (the cells' ``auto_score``), never on the points
+    formgrader adds: so ``grade`` gives the same penalty however often it runs, before or
+    after manual grading (nbgrader's own order, autograde then formgrader, gives the same)."""
+    found = book.find_submission(assignment, student)
+    late = found.total_seconds_late
+    for notebook in found.notebooks:
+        notebook.late_submission_penalty = None
+        if late > 0:
+            automatic = sum(grade.auto_score or 0.0 for grade in notebook.grades)
+            penalty = assign.plugin_inst.late_submission_penalty(student, automatic, late)
+            if penalty is not None:
+                notebook.late_submission_penalty = min(max(float(penalty), 0.0),
+                                                       float(notebook.score))
 
 
 def _folder(student: str) -> str:
@@ -150,6 +215,36 @@ def save_roster(submissions, out: Path) -> None:
                                                               sort_keys=True))
 
 
+def merge_rosters(outputs: list[Path], out: Path) -> bool:
+    """``out/lms/students.json`` from every shard output's (``merge``); True if any."""
+    roster = _roster(out)
+    for output in outputs:
+        roster.update(_roster(output))
+    if roster:
+        (out / "lms").mkdir(parents=True, exist_ok=True)
+        (out / "lms" / "students.json").write_text(json.dumps(roster, indent=1,
+                                                              sort_keys=True))
+    return bool(roster)
+
+
+def _unique_ids(roster: dict) -> dict:
+    """The roster without any LMS id two students claim (neither gets a row: an import
+    would give one's grade to the other); the instructor is warned."""
+    claims: dict[tuple[str, str], list[str]] = {}
+    for student, who in roster.items():
+        claims.setdefault((who["lms"], str(who["id"])), []).append(student)
+    kept = dict(roster)
+    for (lms, lms_id), students in sorted(claims.items()):
+        if len(students) > 1:
+            for student in students:
+                del kept[student]
+            print(f"warning: {lms} id {lms_id} is claimed by {len(students)} students "
+                  f"({', '.join(sorted(students))}): none of them is in grading/lms/{lms}"
+                  "*.csv; check who submitted and enter their grades by hand",
+                  file=sys.stderr)
+    return kept
+
+
 def _roster(out: Path) -> dict:
     try:
         return json.loads((out / "lms" / "students.json").read_text())
@@ -158,9 +253,13 @@ def _roster(out: Path) -> dict:
 
 
 def totals(records: list[dict], work: Path | None) -> dict[tuple[str, str], dict]:
-    """(student, notebook) -> automatic, manual, late penalty and total (``max(0, automatic +
-    manual - penalty)``, as ``nbgrader export`` computes it), and the maxima. Manual points
-    and penalties come from the gradebook in ``work`` (0 without one)."""
+    """(student, notebook) -> automatic, manual, late penalty and total, and the maxima.
+
+    With a gradebook in ``work`` the total is exactly ``nbgrader export``'s: ``max(0, score
+    - late penalty)`` of nbgrader's own submission score (every cell's manual score where
+    formgrader set one, else its automatic score, plus extra credit); ``manual`` is what
+    formgrader changed (``score - automatic``: written answers, overrides, extra credit).
+    Without one, the automatic points."""
     from autograder.report import _manual_max
 
     result = {}
@@ -169,11 +268,11 @@ def totals(records: list[dict], work: Path | None) -> dict[tuple[str, str], dict
         book = gradebook(work)
     try:
         for record in records:
-            manual = penalty = 0.0
-            timestamp = None
+            score, penalty, timestamp = record["points"], 0.0, None
             if book is not None:
-                manual, penalty, timestamp = _from_gradebook(book, record)
-            total = max(0.0, record["points"] + manual - penalty)
+                score, penalty, timestamp = _from_gradebook(book, record)
+            manual = score - record["points"]
+            total = max(0.0, score - penalty)
             result[(record["student"], record["assignment"])] = {
                 "automatic": record["points"], "manual": manual, "penalty": penalty,
                 "total": total, "max": record["max_points"] + _manual_max(record),
@@ -190,10 +289,11 @@ def _from_gradebook(book, record) -> tuple[float, float, datetime | None]:
     try:
         submission = book.find_submission(record["assignment"], _folder(record["student"]))
     except MissingEntry:
-        return 0.0, 0.0, None
-    manual = sum(grade.manual_score or 0.0 for notebook in submission.notebooks
-                 for grade in notebook.grades if grade.cell.cell_type == "markdown")
-    return manual, float(submission.late_submission_penalty or 0.0), submission.timestamp
+        return record["points"], 0.0, None
+    # nbgrader's own sums (SubmittedAssignment.score: cells' manual-or-automatic scores and
+    # extra credit), exactly what ``nbgrader export`` reads
+    return (float(submission.score or 0.0), float(submission.late_submission_penalty or 0.0),
+            submission.timestamp)
 
 
 def _n(value: float) -> str:
@@ -216,7 +316,7 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
     ``moodle-<notebook>.csv`` per notebook, as Moodle's worksheet is per assignment), and
     ``OUT/lms/<lms>-details.csv`` with each notebook's automatic, manual, late penalty and
     total. Formats and sources: :mod:`autograder.lms`."""
-    roster = _roster(out)
+    roster = _unique_ids(_roster(out))
     scores = totals([r for r in records if r["student"] in roster], work)
     by_lms: dict[str, list[str]] = {}
     for student, who in roster.items():

@@ -12,6 +12,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -133,6 +134,62 @@ def test_correct_partial_and_hostile_submissions(gradescope_root):
         + SOLUTION["count_parameters"]))
     check_format(hostile)
     assert hostile["score"] == max_points(A) != 999
+
+
+def test_all_of_autograder_is_hidden_from_the_student_s_code(tmp_path, monkeypatch):
+    """``run`` has the sandbox cover the whole Gradescope root, so submission_metadata.json
+    (earlier submissions' results, the students' emails) is as hidden as the source and the
+    results (checked on the bwrap command the grader would build from what ``run`` passes)."""
+    from autograder import gradescope
+    from autograder.config import load
+    from autograder.sandbox import sandbox_command
+
+    root = Path(tempfile.mkdtemp(prefix="autograder-cover-", dir="/"))  # as /autograder
+    try:
+        for folder in ("source", "submission", "results"):
+            (root / folder).mkdir()
+        (root / "submission_metadata.json").write_text("{}")
+        nbformat.write(filled_notebook(A, {}), root / "submission" / f"{A}.ipynb")
+        seen = {}
+
+        def fake_run(command, env, **_):
+            seen["cover"] = env["NNCOURSE_COVER"].split(os.pathsep)
+            return subprocess.CompletedProcess(command, 1, "", "")
+
+        monkeypatch.setattr(gradescope.subprocess, "run", fake_run)
+        gradescope.run(root, A)
+        command = sandbox_command(load(), 0, seen["cover"], tmp_path / "lib" / "nncourse", [])
+        tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
+        metadata = str(root / "submission_metadata.json")
+        assert any(metadata.startswith(path + os.sep) for path in tmpfs), tmpfs
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_notebook_cannot_read_submission_metadata(tmp_path_factory):
+    """Run in a root beside where /autograder is (in /tmp or a folder the sandbox hides
+    anyway the test could not fail): a notebook that would lose its points if it could see
+    ``submission_metadata.json`` earns them all."""
+    root = Path(tempfile.mkdtemp(prefix="autograder-meta-", dir="/"))  # as /autograder
+    try:
+        archive = build(tmp_path_factory.mktemp("dist"), A)
+        with zipfile.ZipFile(archive) as zipped:
+            zipped.extractall(root / "source")
+        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+        metadata = root / "submission_metadata.json"
+        metadata.write_text(json.dumps({"users": [{"email": "kim@example.edu"}],
+                                        "previous_submissions": []}))
+        metadata.chmod(0o644)
+        root.chmod(0o755)
+        peek = (f"import os as _os\n"
+                f"if _os.path.exists({str(metadata)!r}):\n"
+                f"    sigmoid = None\n")
+        result = run_autograder(root, dict(SOLUTION, sigmoid=SOLUTION["sigmoid"] + "\n" + peek))
+        assert result["score"] == max_points(A), [t for t in result["tests"]
+                                                  if t["score"] < t["max_score"]]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_gradescope_make_target_builds_one_zip_per_notebook(tmp_path):

@@ -179,3 +179,72 @@ def test_manual_grades_reach_the_lms_files_and_nbgrader_export(term):
     assert late["timestamp"].startswith("2026-12-03 08:00:00")
     assert float(late["late_submission_penalty"]) == FULL and float(late["score"]) == 0
     assert table["kim_lee"]["duedate"].startswith("2026-12-01 12:00:00")
+
+
+def _lms_totals(out: Path) -> dict[str, float]:
+    """LMS file values by the grader's student id (via the roster the files are made from)."""
+    import json
+
+    roster = json.loads((out / "lms" / "students.json").read_text())
+    by_key = {(who["lms"], str(who["id"])): student for student, who in roster.items()}
+    found = {}
+    for row in rows(out / "lms" / "canvas.csv"):
+        if row["ID"]:
+            found[by_key[("canvas", row["ID"])]] = float(row[A])
+    for row in rows(out / "lms" / f"moodle-{A}.csv"):
+        found[by_key[("moodle", row["Identifier"].split()[-1])]] = float(row["Grade"])
+    column = f"{A} [Total Pts: {FULL + MANUAL:g} Score]"
+    for row in rows(out / "lms" / "blackboard.csv"):
+        found[by_key[("blackboard", row["Username"])]] = float(row[column])
+    return found
+
+
+def test_overrides_extra_credit_and_late_work_agree_with_nbgrader_export(term):
+    """formgrader's score override of a test cell and extra credit reach the LMS files; a
+    late student's written answer is graded, and ``grade`` is run again: the late penalty
+    stays nbgrader's ``zero`` on the automatic points (the same however often grade and lms
+    run), and every LMS value is exactly ``nbgrader export``'s score."""
+    tmp, out, work, env = term
+    from nbgrader.api import Gradebook
+
+    from autograder.submissions import folder_name
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "lms-test") as book:
+        partly = book.find_submission(A, folder_name("boann (canvas 503)"))
+        tests = [g for n in partly.notebooks for g in n.grades
+                 if g.cell.cell_type == "code" and (g.auto_score or 0) < g.max_score]
+        tests[0].manual_score = tests[0].max_score  # an override in formgrader
+        gained = tests[0].max_score - (tests[0].auto_score or 0) + 1.0
+        tests[1].extra_credit = 1.0
+        late = book.find_submission(A, "ann")
+        for grade in (g for n in late.notebooks for g in n.grades
+                      if g.cell.cell_type == "markdown"):
+            grade.manual_score = MANUAL
+        book.db.commit()
+    sandbox = [] if bwrap_available() else ["--no-sandbox"]
+    for command in (["grade", str(tmp / "term.zip"), "--seed", "5", "--quiet", *sandbox],
+                    ["lms"], ["grade", str(tmp / "term.zip"), "--seed", "5", "--quiet",
+                              *sandbox]):
+        done = subprocess.run([sys.executable, "-m", "autograder", *command, "--out", str(out),
+                               "--course-work", str(work), "--course-id", "lms-test"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=800)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    exported = tmp / "export-2.csv"
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export",
+                           f"--to={exported}", "--CourseDirectory.course_id=lms-test"],
+                          cwd=ROOT / "course", env=dict(env, NNCOURSE_WORK=str(work)),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    export = {r["student_id"]: r for r in rows(exported) if r["assignment"] == A}
+    lms = _lms_totals(out)
+    assert len(lms) == 8
+    for student, value in lms.items():
+        assert value == float(export[folder_name(student)]["score"]), student
+    details = {r["lms_id"]: r for r in rows(out / "lms" / "blackboard-details.csv")}
+    assert float(details["ann"]["late_penalty"]) == FULL  # the automatic points, still
+    assert lms["ann"] == MANUAL  # the written answer survives the late penalty
+    assert float(export["ann"]["late_submission_penalty"]) == FULL
+    override = lms["boann (canvas 503)"]
+    assert override == float(export[folder_name("boann (canvas 503)")]["raw_score"])
+    automatic = {r["lms_id"]: r for r in rows(out / "lms" / "canvas-details.csv")}["503"]
+    assert override == float(automatic["automatic"]) + gained

@@ -58,7 +58,10 @@ def test_a_broken_link_is_found(tmp_path):
 GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x.json",
           "course/grades.csv", "course/total_grades.csv", "course/gradebook.db",
           "course/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
-          "canvas.zip", "moodle-download.zip", "grading-spring/grades.csv"]
+          "canvas.zip", "moodle-download.zip", "grading-spring/grades.csv",
+          # nbgrader export --to, run at the top or in course/; sqlite's journal; downloads
+          "course/export.csv", "grades.csv", "total_grades.csv",
+          "course/gradebook.db-journal", "downloads/canvas/x_1_2_y.ipynb"]
 
 
 def test_student_grades_are_never_committed():

@@ -199,18 +199,21 @@ def test_instructors_copy_is_never_overwritten(tmp_path):
 # --- zips ------------------------------------------------------------------------------------
 
 
-def zip_bomb(path: Path, size: int) -> Path:
-    """A zip whose one notebook expands to ``size`` bytes (zeros compress ~1000:1)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped, \
-            zipped.open(f"kim_{A}.ipynb", "w", force_zip64=True) as member:
-        block = b"\0" * (1 << 24)
-        for _ in range(size // len(block)):
-            member.write(block)
+def zip_bomb(path: Path, size: int, members: int = 1) -> Path:
+    """A zip of ``members`` notebooks that together expand to ``size`` bytes (zeros compress
+    ~1000:1)."""
+    block = b"\0" * (1 << 24)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+        for number in range(members):
+            with zipped.open(f"kim{number}_{A}.ipynb", "w", force_zip64=True) as member:
+                for _ in range(size // members // len(block)):
+                    member.write(block)
     return path
 
 
 def test_zip_bomb_of_1_gb_is_refused_with_a_clear_note(tmp_path):
-    bomb = zip_bomb(tmp_path / "bomb.zip", 1 << 30)
+    """16 notebooks of 64 MB each (each within the per-file cap): 1 GB in all, refused."""
+    bomb = zip_bomb(tmp_path / "bomb.zip", 1 << 30, members=16)
     assert bomb.stat().st_size < 2 * 1024 * 1024
     target = tmp_path / "x"
     started = time.monotonic()
@@ -225,6 +228,19 @@ def test_zip_bomb_of_1_gb_is_refused_with_a_clear_note(tmp_path):
     assert done.returncode == 2
     assert "error: bomb.zip expands to 1024 MB of notebooks" in done.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_one_oversized_notebook_costs_only_its_student(tmp_path):
+    """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
+    never counts against the whole zip's cap, so the class is extracted."""
+    bomb = zip_bomb(tmp_path / "bomb.zip", 1 << 30)
+    with zipfile.ZipFile(bomb, "a") as zipped:
+        zipped.writestr(f"ann_{A}.ipynb", solution_bytes())
+    found = by_student(discover(extract_zip(bomb, tmp_path / "x"), [A]))
+    assert sorted(found) == ["ann", "kim0"]
+    assert found["ann"].path.read_bytes() == solution_bytes()
+    assert found["kim0"].path is None
+    assert "larger than 64 MB uncompressed; not graded" in " ".join(found["kim0"].notes)
 
 
 def test_zip_that_lies_about_its_sizes_is_refused(tmp_path):
@@ -666,3 +682,199 @@ def test_canvas_names_as_canvas_writes_them(tmp_path):
     assert sorted(found) == ["101", "102", "103"]
     assert found["101"].lms.late and not found["102"].lms.late
     assert found["103"].lms.uploaded == f"{A}.ipynb"
+
+
+# --- review of the LMS reading: nested names, Canvas's ``_`` names, Blackboard's -----------
+
+
+def _lms_zip(tmp_path: Path, members: dict[str, bytes], name: str = "class.zip") -> Path:
+    archive = tmp_path / name
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for member, data in members.items():
+            zipped.writestr(zipfile.ZipInfo(member, date_time=(2026, 12, 2, 9, 30, 0)), data)
+    return extract_zip(archive, tmp_path / "x")
+
+
+def test_the_outermost_lms_name_owns_everything_below_it(tmp_path):
+    """A Canvas or Blackboard upload named like a classmate's file (with ``\\`` or ``/``) stays
+    the uploader's: the outermost part an LMS's naming matches names the student."""
+    found = {s.student: s for s in discover(_lms_zip(tmp_path, {
+        f"mallory_503_9003_x\\leealice_501_9001_{A}.ipynb": BLANK,
+        f"HW1_eve_attempt_2026-12-01-10-00-00_x/HW1_alice_attempt_2026-12-01-10-00-00_{A}"
+        ".ipynb": BLANK,
+        f"course/leebob_502_9002_{A}.ipynb": solution_bytes(),  # the instructor's folder
+    }), [A])}
+    assert sorted(found) == ["eve", "leebob (canvas 502)", "mallory (canvas 503)"]
+    assert found["mallory (canvas 503)"].lms.lms_id == "503"
+    assert found["eve"].lms.lms == "blackboard"
+    assert found["leebob (canvas 502)"].path.read_bytes() == solution_bytes()
+
+
+def test_canvas_names_may_hold_underscores_and_digits(tmp_path):
+    """Canvas keeps [[:word:]] in a name (``_`` and digits): an honest ``smith_jonesann`` is
+    Canvas user 504; ``x_501`` cannot take classmate 501's id (501 is leealice's in an
+    unambiguous file); a name that still reads two ways gets its own row, a note, no
+    canvas.csv row."""
+    export = _lms_zip(tmp_path, {
+        f"smith_jonesann_504_9001_{A}.ipynb": solution_bytes(),
+        f"leealice_501_9002_{A}.ipynb": solution_bytes(),
+        f"x_501_777_9999_{A}.ipynb": BLANK,
+        f"12345_678_9003_{A}.ipynb": BLANK,
+    })
+    found = {s.student: s for s in discover(export, [A])}
+    assert sorted(found) == [
+        f"(unclear Canvas name) 12345_678_9003_{A}.ipynb", "leealice (canvas 501)",
+        "smith_jonesann (canvas 504)", "x_501 (canvas 777)"]
+    assert found["smith_jonesann (canvas 504)"].path.read_bytes() == solution_bytes()
+    assert found["leealice (canvas 501)"].path.read_bytes() == solution_bytes()
+    unclear = found[f"(unclear Canvas name) 12345_678_9003_{A}.ipynb"]
+    assert unclear.lms is None and unclear.path is not None
+    assert any("Canvas name could be read more than one way; check who submitted it" in n
+               for n in unclear.notes), unclear.notes
+
+
+def test_no_two_rows_of_an_import_file_share_an_lms_id(tmp_path, capsys):
+    """Whatever the roster holds (two runs, two readings), an LMS id two students claim gets
+    no row at all, and the instructor is warned."""
+    from autograder.term import write_lms_files
+
+    out = tmp_path / "out"
+    (out / "lms").mkdir(parents=True)
+    roster = {"leealice (canvas 501)": {"lms": "canvas", "id": "501", "name": "leealice"},
+              "x (canvas 501)": {"lms": "canvas", "id": "501", "name": "x"},
+              "bo (canvas 503)": {"lms": "canvas", "id": "503", "name": "bo"},
+              "Kim (moodle 7)": {"lms": "moodle", "id": "7", "name": "Kim"},
+              "Eve (moodle 7)": {"lms": "moodle", "id": "7", "name": "Eve"},
+              "ann": {"lms": "blackboard", "id": "ann", "name": "Ann Bo"}}
+    (out / "lms" / "students.json").write_text(json.dumps(roster))
+    records = [{"student": s, "assignment": A, "points": 3.0, "max_points": 11.0}
+               for s in roster]
+    write_lms_files(records, out, None)
+    for path in (out / "lms").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as handle:
+            table = list(csv.reader(handle))
+        ids = [row[1] if path.name.startswith("canvas") else row[0] for row in table[1:]]
+        ids = [i for i in ids if i]
+        assert len(ids) == len(set(ids)), (path.name, ids)
+        assert "501" not in ids and "Participant 7" not in ids and "7" not in ids, path.name
+    with open(out / "lms" / "canvas.csv", encoding="utf-8") as handle:
+        assert [r["ID"] for r in csv.DictReader(handle)] == ["", "503"]
+    assert "canvas id 501 is claimed by 2 students" in capsys.readouterr().err
+
+
+def test_blackboard_is_read_before_canvas_and_its_usernames_are_plain(tmp_path):
+    """A Blackboard assignment named ``Lab_1`` made the name fit Canvas's; ``_attempt_<date>``
+    is Blackboard's alone, so it is read first. A receipt's username with a space or
+    parenthesis is no Blackboard username."""
+    export = tmp_path / "bb"
+    put(export / f"Lab_1_20231234_attempt_2026-11-30-09-00-00_{A}.ipynb", solution_bytes())
+    put(export / "Lab_1_20231234_attempt_2026-11-30-09-00-00.txt",
+        b"Name: Ann Bo (20231234)\n")
+    put(export / f"HW_x (canvas 5)_attempt_2026-11-30-09-00-00_{A}.ipynb", BLANK)
+    found = {s.student: s for s in discover(export, [A])}
+    assert found["20231234"].lms.lms == "blackboard"
+    assert found["20231234"].lms.name == "Ann Bo"
+    assert all(s.lms is None or s.lms.lms_id != "x (canvas 5)" for s in found.values())
+    assert "x (canvas 5)" not in found
+
+
+def test_canvas_anonymous_names_are_never_moodle_s(tmp_path):
+    """``<user id>_<attachment>_<upload>`` whose upload starts ``assignsubmission_file_`` is
+    Canvas's anonymous form (Moodle's full name holds a non-digit); ``late_<id>_...`` is
+    Canvas's anonymous late form."""
+    export = tmp_path / "canvas"
+    put(export / f"501_9001_assignsubmission_file_{A}.ipynb", solution_bytes())
+    put(export / f"late_502_9002_{A}.ipynb", solution_bytes())
+    found = {s.lms.lms_id: s for s in discover(export, [A]) if s.lms is not None}
+    assert sorted(found) == ["501", "502"]
+    assert {s.lms.lms for s in found.values()} == {"canvas"}
+    assert found["502"].lms.late and found["502"].lms.name == "anonymous"
+    assert not found["501"].lms.late
+
+
+def test_a_long_upload_name_keeps_the_lms_s_part(tmp_path):
+    """A name over 200 bytes: only the student's uploaded part is shortened, the LMS's
+    prefix is kept (Moodle's participant id, a Cyrillic Canvas name's user id)."""
+    long = "x" * 230
+    export = _lms_zip(tmp_path, {
+        f"José Ñandú_13_assignsubmission_file_{long}_{A}.ipynb": solution_bytes(),
+        f"{'иван' * 30}_601_9001_{long}_{A}.ipynb": solution_bytes(),
+        f"{'мария' * 50}_602_9002_{A}.ipynb": solution_bytes(),  # the prefix alone > 200
+    })
+    submissions = [s for s in discover(export, [A]) if s.assignment == A]
+    found = {f"{s.lms.lms}:{s.lms.lms_id}": s for s in submissions if s.lms is not None}
+    assert sorted(found) == ["canvas:601", "canvas:602", "moodle:13"]
+    assert len(submissions) == 3
+    assert found["moodle:13"].student == "José Ñandú (moodle 13)"
+    assert found["canvas:601"].student == f"{'иван' * 30} (canvas 601)"
+    assert found["moodle:13"].path.name.startswith("José Ñandú_13_assignsubmission_file_")
+    assert all(s.path.read_bytes() == solution_bytes() for s in submissions)
+    assert any("stored shortened" in n for n in found["moodle:13"].notes)
+    assert any("longer than 200 bytes" in n for n in found["canvas:602"].notes)
+
+
+def test_blackboard_attempts_are_ordered_by_the_attempt_date(tmp_path):
+    """The later attempt (by the date Blackboard wrote in its name) is graded, whatever the
+    zip entries' dates."""
+    archive = tmp_path / "bb.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(zipfile.ZipInfo(f"HW1_kim_attempt_2026-12-02-10-00-00_{A}.ipynb",
+                                        date_time=(2026, 1, 1, 0, 0, 0)), solution_bytes())
+        zipped.writestr(zipfile.ZipInfo(f"HW1_kim_attempt_2026-12-01-10-00-00_{A}.ipynb",
+                                        date_time=(2026, 12, 31, 0, 0, 0)), BLANK)
+    found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
+    assert found["kim"].path.read_bytes() == solution_bytes()
+    assert found["kim"].timestamp.isoformat() == "2026-12-02T10:00:00+00:00"
+
+
+def test_due_dates_without_a_zone_are_read_in_the_course_zone(tmp_path):
+    """``[lms] time_zone`` is the course's zone: a due time without a zone is read in it, a
+    date alone is the end of that day there; a malformed file or an unknown zone is an
+    error, never UTC or silence."""
+    from autograder.term import SettingsError, due_dates
+
+    settings = tmp_path / "duedates.toml"
+    settings.write_text('"a" = "2027-01-15T23:59:00"\n"b" = "2027-01-15"\n'
+                        '"c" = "2027-01-15T12:00:00+00:00"\nd = 2027-01-15T10:00:00\n'
+                        '[lms]\ntime_zone = "Europe/Berlin"\n')
+    dates = {k: v.isoformat() for k, v in due_dates(settings).items()}
+    assert dates == {"a": "2027-01-15T22:59:00", "b": "2027-01-15T22:59:59",
+                     "c": "2027-01-15T12:00:00", "d": "2027-01-15T09:00:00"}
+    settings.write_text('"a" = "2027-01-15"\n[lms]\ntime_zone = "Mars/Olympus"\n')
+    with pytest.raises(SettingsError, match="Mars/Olympus"):
+        due_dates(settings)
+    settings.write_text('"a" = "2027-01-15\n')
+    with pytest.raises(SettingsError, match="cannot be read"):
+        due_dates(settings)
+    settings.write_text('"a" = "next friday"\n')
+    with pytest.raises(SettingsError, match="not an ISO 8601"):
+        due_dates(settings)
+
+
+def test_a_bad_duedates_file_stops_grade_with_one_line(tmp_path):
+    settings = tmp_path / "duedates.toml"
+    settings.write_text('[lms]\ntime_zone = "Mars/Olympus"\n')
+    put(tmp_path / "sub" / f"ann_{A}.ipynb", BLANK)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "sub"),
+                           "--out", str(tmp_path / "out"), "--no-sandbox", "--no-gradebook",
+                           "--quiet"], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, NNCOURSE_DUEDATES=str(settings)))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "Mars/Olympus" in done.stderr
+
+
+def test_merge_carries_the_shards_lms_rosters(tmp_path):
+    for number, (student, who) in enumerate({
+            "kim (canvas 501)": {"lms": "canvas", "id": "501", "name": "kim"},
+            "ann": {"lms": "blackboard", "id": "ann", "name": "Ann Bo"}}.items()):
+        shard = tmp_path / f"shard{number}" / "lms"
+        shard.mkdir(parents=True)
+        (shard / "students.json").write_text(json.dumps({student: who}))
+    done = subprocess.run([sys.executable, "-m", "autograder", "merge",
+                           str(tmp_path / "shard0"), str(tmp_path / "shard1"),
+                           "--out", str(tmp_path / "out"), "--course-work", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    roster = json.loads((tmp_path / "out" / "lms" / "students.json").read_text())
+    assert sorted(roster) == ["ann", "kim (canvas 501)"]
