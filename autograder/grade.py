@@ -36,7 +36,7 @@ from nncourse.checking import find_check
 from autograder import source_rules
 from autograder.assemble import TestCell, assemble, max_points, read_submission
 from autograder.config import Settings
-from autograder.judge import TestResult, error_type, judge_events
+from autograder.judge import TestResult, judge_events, reported_error
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
@@ -139,7 +139,7 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
             break
         skipped[abort["cell"]] = abort["reason"]
     tested = {t.index for t in tests}
-    raised = [f"{_label(cells, e['cell'])} raised {error_type(e['error'])}" for e in events
+    raised = [f"{_label(cells, e['cell'])} raised {reported_error(e['error'])}" for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
     notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
     if len(raised) > MAX_RAISED_NOTES:

@@ -11,7 +11,8 @@ gets the reason why: the cell's error, the cap that stopped the kernel, or "did 
 Every reason is the grader's own words: the check's public label (its description; a hidden
 check is named only as one of its test cell's), what kind of failure it was, and the first
 hint the course wrote for it. No text from the kernel reaches a report: an exception is
-named by its built-in type only, a warning by numpy's own wording only, and the values a
+named only as "NotImplementedError" or "an error" (:func:`reported_error`), a warning by
+numpy's own wording only, and the values a
 function returned are judged, never quoted (the student sees them by running the visible
 tests in their notebook), so nothing a student's code found (a hidden probe's source, a
 classmate's anything) can be carried out through feedback or notes.
@@ -60,6 +61,16 @@ def error_type(text) -> str:
     return name if name in KNOWN_ERRORS else "an exception of its own type"
 
 
+def reported_error(text) -> str:
+    """How a report (notes, reasons, feedback) names an exception the kernel raised:
+    "NotImplementedError" (the exercise is not written yet) or "an error". The kernel
+    chooses which exception it raises, so naming any of the sixty built-in types would let
+    each failing cell carry about six bits of whatever the student's code read (a running
+    test cell's hidden source) out into a report; this way a cell carries one bit, as its
+    pass or fail does anyway. The student sees the exception itself in their notebook."""
+    return "NotImplementedError" if error_type(text) == "NotImplementedError" else "an error"
+
+
 def _safe_seen(seen: dict) -> dict:
     """Probe data with the kernel's words replaced by the grader's: an exception by its
     type, a warning by numpy's own wording."""
@@ -90,7 +101,7 @@ def _reason(found, number: int, verdict, seen: dict) -> str:
     elif isinstance(raised, str) and raised.startswith("NotImplementedError"):
         what = "not implemented yet"
     elif raised:
-        what = f"your code raised {error_type(raised)}"
+        what = f"your code raised {reported_error(raised)}"
     elif found.warnings_fail and seen.get("warnings"):
         what = "numpy warned while running your code"
     else:
@@ -147,6 +158,9 @@ def judge_events(tests: list[TestCell], events: list[dict],
             if empty:
                 reasons.append(f"{label}: malformed results (a result is empty)")
                 continue
+            if _too_much_text(seen):
+                reasons.append(f"{label}: malformed results (text where values belong)")
+                continue
             seen = _safe_seen(seen if isinstance(seen, dict) else {})
             try:
                 verdict = judge_seen(found, seen, args, seed)
@@ -178,6 +192,30 @@ def _unaccounted(published: list, checks: list[tuple[str, dict]]) -> str | None:
     return None
 
 
+MAX_STRINGS = 1000
+MAX_STRING_CHARS = 4000
+
+
+def _too_much_text(seen) -> bool:
+    """Whether a probe's data holds more than :data:`MAX_STRINGS` strings or one longer than
+    :data:`MAX_STRING_CHARS`. No check's results are text beyond an exception's or a
+    warning's words; and numpy turns a list of strings into a fixed-width array as wide as
+    the longest one, so 1 MB of strings could make a judge ask for gigabytes."""
+    pending, strings = [seen], 0
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            strings += 1
+            if strings > MAX_STRINGS or len(value) > MAX_STRING_CHARS:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
+    return False
+
+
 def _empty_results(seen) -> str | None:
     """The first top-level result of a probe that is an empty list (``warnings`` aside): no
     check's results are ever empty, and a judge must not pass for lack of anything to
@@ -196,7 +234,7 @@ def _why_missing(index: int, errors: dict, started: set, aborts: list,
         return f"not run: {skipped[index]}"
     if errors.get(index):
         earlier = [f"cell {i}: {why}" for i, why in sorted(skipped.items()) if i < index]
-        return f"the test cell raised {error_type(errors[index])}" + (
+        return f"the test cell raised {reported_error(errors[index])}" + (
             f" (an earlier cell was stopped and skipped: {earlier[-1]})" if earlier else "")
     if index not in started:
         stop = aborts[0] if aborts else None

@@ -177,10 +177,10 @@ def test_a_wrong_sigmoid_costs_its_tests_and_at_most_neuron_and_xor(graded_class
 
 @pytest.mark.parametrize("student, why", [
     ("infinite-loop", "time cap"), ("ignores-signals", "time cap"),
-    ("memory-bomb", "MemoryError"), ("memory-creep", "MemoryError"),
-    ("exits", "exited with code 3"),
-    ("kills-kernel", "died with SIGKILL"), ("kills-grader", "PermissionError"),
-    ("floods-probes", "output cap"), ("raises", "raised ValueError"),
+    ("memory-bomb", "raised an error"), ("memory-creep", "raised an error"),
+    ("exits", "exited with an error code"),
+    ("kills-kernel", "died with SIGKILL"), ("kills-grader", "raised an error"),
+    ("floods-probes", "output cap"), ("raises", "raised an error"),
 ])
 @needs_bwrap
 def test_hostile_cell_costs_only_its_own_test(graded_class, student, why):
@@ -382,7 +382,7 @@ def test_the_number_of_notes_is_bounded_too(graded_class):
     """30 cells that raise: all points kept, 20 of them named, the rest counted."""
     assert points(graded_class, "many-errors") == FULL
     notes = graded_class["grades"][("many-errors", A)]["notes"]
-    assert notes.count("raised ValueError") == 20
+    assert notes.count("raised an error") == 20
     assert "and 10 more of your cells raised errors" in notes
 
 

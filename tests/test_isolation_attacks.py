@@ -211,6 +211,26 @@ BY_PATH = (
     "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
     "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
 
+# symbolic links in its home to the jobs folder and to /tmp: a cleanup that chmods what it
+# walks, following links, would make them 0700 and lock every later child out of its home
+SYMLINKS_OUT = (
+    "import os\n"
+    "os.symlink('..', 'up')\n"
+    "os.symlink('/tmp', 'tmp')\n"
+    "os.makedirs('inner', exist_ok=True)\n"
+    "os.symlink('../..', 'inner/further')\n")
+# a perceptron_train whose results are 1 MB of text: judged as a numpy array, it would be a
+# fixed-width string array of 300 x 1,000,000 characters (1.2 GB) in the grader's process
+TEXT_BOMB = (
+    "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
+    "    return np.zeros(2), 0.0, [''] * 300 + ['x' * 1_000_000]\n")
+NO_PERCEPTRON = (
+    "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
+    "    raise NotImplementedError()\n")
+# a cell that chooses which exception it raises (a channel of about six bits per cell, if
+# reports named the type)
+RAISES_CHOSEN = "raise LookupError()\n"
+
 ATTACKERS = {
     # name: (answers, what its own work earns: a number, or the name of a yardstick student)
     "steals-from-memory": ({name: _stealing(name) for name in GRADED}, 0),
@@ -228,6 +248,9 @@ ATTACKERS = {
     "loads-by-path": (answers(sigmoid=BY_PATH), "control"),
     "leaves-key": (hostile(LEAVES_KEY), FULL),
     "reads-key": (answers(sigmoid=KEY_READER), "control"),
+    "symlinks-out": (hostile(SYMLINKS_OUT), FULL),
+    "text-bomb": (answers(perceptron_train=TEXT_BOMB), "no-perceptron"),
+    "raises-chosen-type": (hostile(RAISES_CHOSEN), BUT_ONE),
 }
 
 
@@ -241,7 +264,8 @@ def isolated_class(tmp_path_factory):
     for name, (changed, _) in ATTACKERS.items():
         order += [(name, changed), ("honest", answers())]
     order += [("naive", answers(sigmoid=NAIVE_SIGMOID)),
-              ("control", answers(sigmoid=BAD_SIGMOID))]
+              ("control", answers(sigmoid=BAD_SIGMOID)),
+              ("no-perceptron", answers(perceptron_train=NO_PERCEPTRON))]
     students = []
     for number, (name, changed) in enumerate(order):
         student = f"s{number:02d}-{name}"
@@ -297,8 +321,11 @@ def test_nothing_hidden_reaches_any_report(isolated_class):
         assert name not in text, name
     for leak in ("check(", "BEGIN HIDDEN", "strided view", "autograder.hidden", "'source'"):
         assert leak not in text, leak
-    notes = isolated_class["grades"][(_student(isolated_class, "raises-job-from-gc"), A)]
-    assert "RuntimeError" in notes["notes"]
+    for attacker in ("raises-job-from-gc", "raises-chosen-type"):
+        row = isolated_class["grades"][(_student(isolated_class, attacker), A)]
+        assert "raised an error" in row["notes"], row["notes"]
+    for name in ("RuntimeError", "LookupError"):  # the kernel's choice of type stays inside
+        assert name not in text, name
 
 
 def test_a_raw_end_line_does_not_reset_the_cell_clock(isolated_class):

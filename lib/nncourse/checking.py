@@ -244,9 +244,10 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
     extra = {"run_seed": seed} if check.fresh else {}
     try:
         return check.judge(_Seen.of(seen), **check.arguments(args, seed), **extra)
-    except (TypeError, ValueError, IndexError) as error:
-        # what a comparison raises on values of another type, shape or length than the
-        # contract's: the student's returned values have the wrong form
+    except (TypeError, ValueError, IndexError, ArithmeticError, MemoryError) as error:
+        # what a comparison raises on values of another type, shape, length or size than
+        # the contract's (an int too large for a float, an array too large to compare):
+        # the student's returned values have the wrong form
         return Verdict.fail(f"{check.name}: the returned values have the wrong form "
                             f"({type(error).__name__}: {str(error)[:300]}).",
                             "Compare what your function returns with the docstring's "
