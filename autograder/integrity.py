@@ -38,9 +38,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import csv
+import hashlib
 import importlib
 import io
+import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -511,13 +515,41 @@ def _solution_tokens(assignment: str, name: str) -> tuple[str, ...] | None:
     return None
 
 
+LIBRARY_CACHE: list[Path | None] = [None]
+"""A folder where :func:`library_functions` keeps its result between runs (``OUT/.cache``,
+set by :func:`write_integrity`), keyed by the library's and this tokenizer's code: 1.5 s of
+every ``grade`` on this machine otherwise."""
+
+
 @cache
 def library_functions() -> dict[str, list[str]]:
     """``nncourse/<file>: <function>`` -> token stream, for every function and method of the
     course library that a student receives (long enough to be compared)."""
-    found = {}
     library = ROOT / "lib" / "nncourse"
-    for path in sorted(library.rglob("*.py")):
+    sources = sorted(library.rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in [*sources, Path(__file__), Path(__file__).with_name("likeness.py")]:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    kept = LIBRARY_CACHE[0] / f"library-tokens-{digest.hexdigest()[:24]}.json" \
+        if LIBRARY_CACHE[0] is not None else None
+    if kept is not None:
+        try:
+            return json.loads(kept.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    found = _library_tokens(library, sources)
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            temporary = kept.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(found), encoding="utf-8")
+            os.replace(temporary, kept)
+    return found
+
+
+def _library_tokens(library: Path, sources: list[Path]) -> dict[str, list[str]]:
+    found = {}
+    for path in sources:
         tree = _parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree) if tree else []:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -620,7 +652,13 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
     return [cell for _, cell in sorted(cells, key=lambda numbered: numbered[0])]
 
 
-def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
+_ANALYSED: dict[tuple[str, str, str], tuple[list[list[str]], dict[str, list[str]]]] = {}
+""":func:`analyse`'s results in this process, by (student, notebook, hash of the file's
+bytes): grading reads each submission's rules (:mod:`autograder.source_rules`) and
+``integrity.csv`` reads them all again at the end; the second reading is this lookup."""
+
+
+def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, list[str]]]:
     """Rule rows of one submission, and its normalised graded functions (name -> code)."""
     if submission.path is None:
         return [], {}
@@ -630,6 +668,15 @@ def analyse(submission: Submission) -> tuple[list[list[str]], dict[str, str]]:
         return [], {}
     if len(raw) > MAX_FILE_BYTES:
         return [], {}
+    key = (submission.student, submission.assignment, hashlib.sha256(raw).hexdigest())
+    if key not in _ANALYSED:
+        _ANALYSED[key] = _analyse(submission, raw)
+    rows, normalised = _ANALYSED[key]
+    return [list(row) for row in rows], {name: list(code) for name, code in normalised.items()}
+
+
+def _analyse(submission: Submission, raw: bytes
+             ) -> tuple[list[list[str]], dict[str, list[str]]]:
     notebook, _ = read_submission(raw)
     if notebook is None:
         return [], {}
@@ -775,6 +822,7 @@ def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_
 def write_integrity(submissions: list[Submission], out_dir: Path,
                     threshold: float = SIMILARITY_THRESHOLD) -> Path:
     """Write ``out_dir/integrity.csv`` (header: student, notebook, function, rule, detail)."""
+    LIBRARY_CACHE[0] = out_dir / ".cache"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)

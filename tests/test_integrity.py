@@ -503,3 +503,42 @@ def test_complex_arithmetic_in_a_derived_function_is_a_breach(tmp_path, code):
     assert {r[:3] for r in rows} == {("cas", "sigmoid_grad", "complex-arithmetic")}, rows
     assert rules_of(assignment)["sigmoid_grad"].derived
     assert not rules_of(assignment)["numerical_gradient"].derived
+
+
+def test_the_library_s_tokens_are_kept_between_runs_and_never_trusted_when_broken(
+        tmp_path, monkeypatch):
+    from autograder import integrity
+
+    integrity.library_functions.cache_clear()
+    monkeypatch.setattr(integrity, "LIBRARY_CACHE", [tmp_path])
+    try:
+        first = integrity.library_functions()
+        kept = list(tmp_path.glob("library-tokens-*.json"))
+        assert len(kept) == 1 and first
+        integrity.library_functions.cache_clear()
+        assert integrity.library_functions() == first  # read back, the same
+        kept[0].write_text("{not json")
+        integrity.library_functions.cache_clear()
+        assert integrity.library_functions() == first  # recomputed, and written again
+        assert kept[0].read_text().startswith("{\"")
+    finally:
+        integrity.library_functions.cache_clear()
+
+
+def test_a_submission_is_analysed_once_and_again_when_its_file_changes(tmp_path, monkeypatch):
+    """Grading reads the rules (source_rules) and integrity.csv reads them again: one
+    analysis per file's bytes, and a changed file is analysed afresh."""
+    from autograder import integrity
+
+    calls = []
+    real = integrity._analyse
+    monkeypatch.setattr(integrity, "_ANALYSED", {})
+    monkeypatch.setattr(integrity, "_analyse", lambda s, raw: calls.append(s) or real(s, raw))
+    ann = submit(tmp_path, "ann")
+    first = integrity.analyse(ann)
+    first[0].append(["changed by a caller"])  # a caller's change never reaches the memo
+    assert integrity.analyse(ann) == integrity.analyse(ann) != first
+    assert len(calls) == 1
+    submit(tmp_path, "ann", sigmoid="import torch\n" + SOLUTION["sigmoid"])
+    assert any(row[3] == "forbidden-module" for row in integrity.analyse(ann)[0])
+    assert len(calls) == 2
