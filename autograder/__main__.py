@@ -66,7 +66,7 @@ def grade_command(args) -> int:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
-        submissions = discover(source, known)
+        submissions = discover(source, known, args.lms)
         if args.shard:
             index, total = args.shard
             submissions = [s for s in submissions if shard_of(s.student, total) == index - 1]
@@ -78,12 +78,26 @@ def grade_command(args) -> int:
         covered = [str(source), str(out), str(work), str(scratch)]
         # more paths to hide from student code (the Gradescope run hides /autograder)
         covered += [p for p in os.environ.get("NNCOURSE_COVER", "").split(os.pathsep) if p]
-        try:
-            summary = grade_all(submissions, out, settings, not args.no_sandbox, covered,
-                                show_progress=not args.quiet, seed=args.seed)
-        except SandboxMissing as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+        if args.from_results:  # the shards graded them: nothing is run again
+            from autograder.grade import result_path
+
+            missing = [s for s in submissions
+                       if not result_path(out, s.student, s.assignment).is_file()]
+            if missing:
+                print(f"error: --from-results: {len(missing)} of {len(submissions)} "
+                      f"submissions have no result in {out / 'results'} (first: "
+                      f"{missing[0].student} / {missing[0].assignment}): merge every shard's "
+                      "output into it first", file=sys.stderr)
+                return 2
+            summary = {"graded": 0, "skipped_up_to_date": len(submissions), "seconds": 0.0,
+                       "failures": []}
+        else:
+            try:
+                summary = grade_all(submissions, out, settings, not args.no_sandbox, covered,
+                                    show_progress=not args.quiet, seed=args.seed)
+            except SandboxMissing as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
         reporting = time.monotonic()
         graded = {(s.student, s.assignment) for s in submissions}
         records = [r for r in report.load_results(out)
@@ -119,6 +133,7 @@ def _record_term(submissions, out: Path, work: Path, problems: list[str]) -> Non
     try:
         term.record_times(submissions, work)
         term.save_roster(submissions, out)
+        term.save_source(out, work)
         for path in term.write_lms_files(report.load_results(out), out, work):
             print(f"LMS grades: {path}")
     except Exception as error:  # noqa: BLE001 - the grades are written already
@@ -129,15 +144,27 @@ def lms_command(args) -> int:
     """Write OUT/lms/*.csv again from the results and the gradebook (after formgrader)."""
     from autograder import report, term
 
-    if args.course_id:
-        os.environ["NNCOURSE_COURSE_ID"] = args.course_id
     out = Path(args.out).resolve()
-    work = Path(args.course_work).resolve() if args.course_work else None
-    if work is None:
+    source = term.load_source(out)  # what grade used: its course work folder and id
+    course_id = args.course_id or source.get("course_id")
+    if course_id:
+        os.environ["NNCOURSE_COURSE_ID"] = str(course_id)
+    if args.course_work or source.get("course_work"):
+        work = Path(args.course_work or source["course_work"]).resolve()
+    else:
         from autograder.notebooks import COURSE
 
         work = COURSE
-    written = term.write_lms_files(report.load_results(out), out, work)
+    if not (work / "gradebook.db").is_file():
+        print(f"error: no gradebook at {work / 'gradebook.db'}: pass the --course-work that "
+              "grade used (the LMS files would hold automatic points only)", file=sys.stderr)
+        return 1
+    try:
+        written = term.write_lms_files(report.load_results(out), out, work,
+                                       moodle_comments=args.moodle_comments)
+    except term.LmsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for path in written:
         print(f"LMS grades: {path}")
     if not written:
@@ -208,6 +235,11 @@ def merge_command(args) -> int:
 
     out = Path(args.out)
     records = report.load_results(*(Path(p) for p in args.outputs))
+    # the shards' results, so `lms` and `grade --from-results` work on the merged folder
+    for output in args.outputs:
+        results = Path(output) / "results"
+        if results.is_dir() and results.resolve() != (out / "results").resolve():
+            shutil.copytree(results, out / "results", dirs_exist_ok=True)
     report.write_csvs(records, out)
     report.write_feedback(records, out)
     print(f"merged {len(records)} results from {len(args.outputs)} outputs into {out}")
@@ -218,8 +250,12 @@ def merge_command(args) -> int:
         from autograder.notebooks import COURSE
 
         work = Path(args.course_work).resolve() if args.course_work else COURSE
-        for path in term.write_lms_files(records, out, work):
-            print(f"LMS grades: {path}")
+        try:
+            for path in term.write_lms_files(records, out, work):
+                print(f"LMS grades: {path}")
+        except term.LmsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -245,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
                        "course/nbgrader_config.py's)")
     grade.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap "
                        "(unsafe: only for a laptop without it)")
+    grade.add_argument("--lms", choices=["canvas", "moodle", "blackboard"], default=None,
+                       help="read LMS names by this LMS's naming only (default: each export "
+                       "folder's LMS is the one most of its files are named by)")
+    grade.add_argument("--from-results", action="store_true", help="grade nothing: write "
+                       "the gradebook and LMS files from the results already in --out (after "
+                       "`merge` of sharded runs)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.add_argument("--seed", type=int, default=None, help="the secret the hidden checks "
                        "draw their inputs from (default: made once per output folder and "
@@ -257,8 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--course-id", default=None)
     lms = commands.add_parser("lms", help="write OUT/lms/*.csv again (after formgrader)")
     lms.add_argument("--out", default="grading")
-    lms.add_argument("--course-work", default=None)
+    lms.add_argument("--course-work", default=None, help="default: the one grade used "
+                     "(OUT/lms/source.json), else course/")
     lms.add_argument("--course-id", default=None)
+    lms.add_argument("--moodle-comments", action="store_true", help="fill Moodle's "
+                     "\"Feedback comments\" (an upload overwrites comments typed in Moodle)")
     gradescope = commands.add_parser("gradescope", help="Gradescope autograder: build the "
                                      "zip, or run inside Gradescope's container")
     gradescope.add_argument("action", choices=["build", "run"])

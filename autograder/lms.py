@@ -7,8 +7,21 @@ student's upload; each file is read on its own (the layout is decided per file, 
 student's folder name cannot switch how the rest of the export is read). For every LMS the
 **outermost** path part (from the top of the export; ``/`` and a backslash both separate
 parts) that matches any LMS's naming names the student, and everything below it is the
-student's upload; folders above it match no LMS's naming and are the instructor's. Each
-part is tried as Moodle, then Blackboard (``_attempt_<date>`` is specific), then Canvas.
+student's upload; folders above it match no LMS's naming and are the instructor's. The
+LMS's prefix is read from the start of the name: a part that is exactly an LMS's prefix
+(an upload whose name began with ``/`` or a backslash leaves ``alice_501_9001_``) names its
+owner, and nothing below it names anyone.
+
+**One LMS per export folder.** ``grade --lms canvas|moodle|blackboard`` reads every name by
+that LMS's naming only. Otherwise the files are grouped by the instructor's folders above
+their LMS part (each zip of a combined download, or the export's top), and each group is
+read by the LMS whose naming most of its files match unambiguously (a Blackboard attempt
+with its receipt is unambiguous); a file there that only another LMS's naming matches, or
+one that reads as several LMSs' in a group with no majority, is graded under its own id
+(``(not <lms>'s naming) <path>``, ``(unclear LMS naming) <path>``) with a note, a warning
+and no LMS row. So a Canvas upload named ``alice_attempt_<date>_...`` stays its uploader's,
+and an all-digit Moodle full name is Moodle's in a Moodle folder. Where nothing decides,
+a part is read as Moodle, then Blackboard, then Canvas (:func:`identify`).
 
 Moodle (Assignment > View all submissions > Download all submissions)
     ``<Full name>_<participant id>_assignsubmission_file_<uploaded name>`` (one flat zip), or,
@@ -45,7 +58,9 @@ Blackboard Learn (Grade Center > column menu > Assignment File Download)
     for a student, ``[A-Za-z0-9._@-]+`` (no space or parenthesis, so it never equals another
     LMS's student id). Where a receipt is there, its ``(username)`` is used (a username may
     hold ``_``); otherwise the part before ``_attempt_`` after the last ``_``. The attempt's
-    date is the submission time (the latest attempt is graded). Source: Blackboard Help,
+    date is the submission time: the latest attempt is graded, then the best-named file in
+    it. The username is the import's key: written exactly (no spreadsheet ``'``).
+    Source: Blackboard Help,
     "Assignment File Download" / "Download assignments"; the file naming as described by
     ``terr-steak/bb-file-cleanup`` and ``vangef/BBGradebookOrganiser`` (which parse it).
 
@@ -63,7 +78,12 @@ instructor is warned.
 - Moodle (Assignment > Upload grading worksheet, one file per assignment, so one file per
   notebook: ``moodle-<id>.csv``): ``Identifier, Full name, Grade, Maximum Grade, Last
   modified (submission), Last modified (grade), Feedback comments``; ``Identifier`` is
-  ``Participant <id>``, the row key. Source: Moodle docs, "Assignment settings" > "Offline
+  ``Participant <id>``, the row key. ``Feedback comments`` is left empty (an upload
+  would overwrite comments typed in Moodle; ``lms --moodle-comments`` fills it with the
+  automatic, manual (written answers, overrides, extra credit) and late parts); ``Last
+  modified (grade)`` is the time the file is written (Moodle skips a row whose grade
+  changed in Moodle after it), so two runs' files differ in that column only.
+  Source: Moodle docs, "Assignment settings" > "Offline
   grading worksheet" (the worksheet's columns; upload matches on Identifier), and Moodle's
   ``mod/assign/feedback/offline/importgradeslib.php``, which refuses a worksheet without
   ``Last modified (grade)``. The headers are Moodle's English ones: a site in another
@@ -99,9 +119,12 @@ LMS_NAMES = ("canvas", "moodle", "blackboard")
 # anonymous form, with an uploaded name that happens to start like Moodle's)
 _MOODLE = re.compile(r"(?P<name>[^_]*[^_\d][^_]*)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                      r"(?:_(?P<rest>.*))?", re.DOTALL)
+# any full name, digits too: used when the export's folder is known to be Moodle's
+_MOODLE_ANY_NAME = re.compile(r"(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
+                              r"(?:_(?P<rest>.*))?", re.DOTALL)
 # the first ``_attempt_<date>`` is Blackboard's: a student's own file name may hold another
 _BLACKBOARD = re.compile(r"(?P<prefix>.+?)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
-                         r"(?:_(?P<rest>.+))?", re.DOTALL)
+                         r"(?:_(?P<rest>.*))?", re.DOTALL)
 _BLACKBOARD_USER = re.compile(r"[A-Za-z0-9._@-]+")
 """A Blackboard username: no space or parenthesis, so it never equals another LMS's student
 id (``<name> (<lms> <id>)``)."""
@@ -135,6 +158,8 @@ class LmsFile:
     late: bool = False
     readings: tuple[LmsFile, ...] = ()
     prefix: str = ""
+    receipt: bool = False
+    """Blackboard: the attempt's receipt is there and names this username."""
 
     @property
     def student(self) -> str:
@@ -149,9 +174,10 @@ class LmsFile:
         return bool(self.readings)
 
 
-def _blackboard_user(prefix: str, date: str, folder: Path | None) -> tuple[str, str] | None:
-    """(username, name) of a Blackboard attempt: from its receipt when there is one; None
-    when the username is not one Blackboard allows."""
+def _blackboard_user(prefix: str, date: str,
+                     folder: Path | None) -> tuple[str, str, bool] | None:
+    """(username, name, from a receipt) of a Blackboard attempt: from its receipt when there
+    is one; None when the username is not one Blackboard allows."""
     if folder is not None:
         receipt = folder / f"{prefix}_attempt_{date}.txt"
         try:
@@ -161,16 +187,18 @@ def _blackboard_user(prefix: str, date: str, folder: Path | None) -> tuple[str, 
             found = None
         if (found and prefix.endswith("_" + found["user"])
                 and _BLACKBOARD_USER.fullmatch(found["user"])):
-            return found["user"], found["name"]
+            return found["user"], found["name"], True
     user = prefix.rsplit("_", 1)[-1]
     if "_" not in prefix or not _BLACKBOARD_USER.fullmatch(user):
         return None
-    return user, user
+    return user, user, False
 
 
-def canvas_readings(part: str) -> list[LmsFile]:
+def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
     """Every way ``part`` reads as Canvas's ``[<name>_][late_]<user id>_<attachment id>_<rest>``
-    (a ``late`` just before the user id is always Canvas's marker)."""
+    (a ``late`` just before the user id is always Canvas's marker). ``last``: the part is the
+    file itself, so an uploaded name must follow; a folder (``<prefix>_`` and then ``/`` or a
+    backslash the student's name began with) may be exactly the LMS's prefix."""
     tokens = part.split("_")
     found = []
     for start in range(len(tokens)):
@@ -184,38 +212,57 @@ def canvas_readings(part: str) -> list[LmsFile]:
                                          and _CANVAS_ID.fullmatch(tokens[at + 1])):
             continue
         rest = "_".join(tokens[at + 2:])
-        if not rest:
+        if not rest and last:
             continue
         found.append(LmsFile("canvas", tokens[at], name or "anonymous", rest, late=late,
                              prefix=part[: len(part) - len(rest)]))
     return found
 
 
-def _read_part(part: str, last: bool, folder: Path | None) -> LmsFile | None:
-    """The LMS's reading of one path part: Moodle, then Blackboard (``_attempt_<date>`` is
-    specific), then Canvas. ``last``: the part is the file itself (Moodle and Blackboard
-    then need an uploaded name after their prefix)."""
-    found = _MOODLE.fullmatch(part)
-    if found and (not last or found["rest"]):
-        rest = found["rest"] or ""
-        return LmsFile("moodle", found["id"], found["name"], rest,
-                       prefix=part[: len(part) - len(rest)])
-    found = _BLACKBOARD.fullmatch(part)
-    if found and (not last or found["rest"]):
-        user = _blackboard_user(found["prefix"], found["date"], folder)
-        if user is not None:
-            from autograder.term import lms_time_zone
+ORDER = ("moodle", "blackboard", "canvas")
+"""The order a part is tried in when nothing else decides (``_attempt_<date>`` is specific)."""
 
-            submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
-                tzinfo=lms_time_zone()).astimezone(UTC)
+
+def _read_as(lms: str, part: str, last: bool, folder: Path | None,
+             any_name: bool = False) -> LmsFile | None:
+    """``part`` read by one LMS's naming, or None. ``last``: the part is the file itself (an
+    uploaded name must follow the prefix); a folder may be exactly the LMS's prefix (an
+    upload whose name began with ``/`` or a backslash). ``any_name``: a Moodle full name may
+    be all digits (the folder is known to be Moodle's)."""
+    if lms == "moodle":
+        found = (_MOODLE_ANY_NAME if any_name else _MOODLE).fullmatch(part)
+        if found and (not last or found["rest"]):
             rest = found["rest"] or ""
-            return LmsFile("blackboard", user[0], user[1], rest, submitted=submitted,
+            return LmsFile("moodle", found["id"], found["name"], rest,
                            prefix=part[: len(part) - len(rest)])
-    readings = canvas_readings(part)
+        return None
+    if lms == "blackboard":
+        found = _BLACKBOARD.fullmatch(part)
+        if found and (not last or found["rest"]):
+            user = _blackboard_user(found["prefix"], found["date"], folder)
+            if user is not None:
+                from autograder.term import lms_time_zone
+
+                submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
+                    tzinfo=lms_time_zone()).astimezone(UTC)
+                rest = found["rest"] or ""
+                return LmsFile("blackboard", user[0], user[1], rest, submitted=submitted,
+                               prefix=part[: len(part) - len(rest)], receipt=user[2])
+        return None
+    readings = canvas_readings(part, last)
     if len(readings) == 1:
         return readings[0]
     if readings:
         return replace(readings[0], readings=tuple(readings[1:]))
+    return None
+
+
+def _read_part(part: str, last: bool, folder: Path | None) -> LmsFile | None:
+    """The first LMS's reading of one path part, in :data:`ORDER`."""
+    for lms in ORDER:
+        owner = _read_as(lms, part, last, folder)
+        if owner is not None:
+            return owner
     return None
 
 
@@ -238,28 +285,68 @@ def _with_below(owner: LmsFile, below: tuple[str, ...]) -> LmsFile:
                                             else below))
 
 
-def identify(relative: PurePosixPath, root: Path | None = None) -> LmsFile | None:
+def _placed(owner: LmsFile, below: tuple[str, ...]) -> LmsFile:
+    return replace(_with_below(owner, below),
+                   readings=tuple(_with_below(o, below) for o in owner.readings))
+
+
+def identify(relative: PurePosixPath, root: Path | None = None,
+             lms: str | None = None) -> LmsFile | None:
     """The LMS's owner of the export file at ``relative`` (below the export's root), or None
     when no LMS naming rule matches the part an LMS writes.
 
     For every LMS the outermost path part that matches any LMS's naming (a Moodle
-    submission folder, a flat Moodle, Blackboard or Canvas file name, or a folder so named)
-    names the student; everything below it is the student's upload. Folders above it match
-    no LMS's naming and are the instructor's (e.g. the folder the zip was unpacked to). A
-    Canvas name that reads several ways comes back with ``readings`` (see
-    :func:`resolve_canvas`).
+    submission folder, a flat Moodle, Blackboard or Canvas file name, or a folder so named,
+    which may be exactly the LMS's prefix: an upload whose name began with ``/`` or a
+    backslash) names the student; everything below it is the student's upload. Folders
+    above it match no LMS's naming and are the instructor's (e.g. the folder the zip was
+    unpacked to). ``lms``: read with that LMS's naming only. A Canvas name that reads
+    several ways comes back with ``readings`` (see :func:`resolve_canvas`).
     """
     parts = relative.parts
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
         folder = root.joinpath(*parts[:depth]) if root is not None else None
-        owner = _read_part(part, last, folder)
-        if owner is None:
-            continue
-        below = parts[depth + 1:]
-        return replace(_with_below(owner, below),
-                       readings=tuple(_with_below(o, below) for o in owner.readings))
+        owner = (_read_part(part, last, folder) if lms is None
+                 else _read_as(lms, part, last, folder, any_name=True))
+        if owner is not None:
+            return _placed(owner, parts[depth + 1:])
     return None
+
+
+def every_reading(relative: PurePosixPath,
+                  root: Path | None = None) -> tuple[int, dict[str, LmsFile]] | None:
+    """The outermost part of ``relative`` any LMS's naming matches (its depth), and each
+    LMS's reading of it (Moodle's full name may be all digits here); None when no part
+    matches. :func:`decide` picks one per export folder."""
+    parts = relative.parts
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        folder = root.joinpath(*parts[:depth]) if root is not None else None
+        found = {lms: owner for lms in ORDER
+                 if (owner := _read_as(lms, part, last, folder, any_name=True)) is not None}
+        if "blackboard" in found and found["blackboard"].receipt:  # Blackboard's own receipt
+            found = {"blackboard": found["blackboard"]}
+        if found:
+            return depth, {lms: _placed(owner, parts[depth + 1:])
+                           for lms, owner in found.items()}
+    return None
+
+
+def folder_lms(readings: list[dict[str, LmsFile]]) -> str | None:
+    """The LMS of one export folder: the one whose naming most of its files match
+    unambiguously (only that LMS's naming matches them); None when no file is unambiguous
+    or two LMSs tie."""
+    counts: dict[str, int] = {}
+    for found in readings:
+        if len(found) == 1:
+            (lms,) = found
+            counts[lms] = counts.get(lms, 0) + 1
+    if not counts:
+        return None
+    best = max(counts.values())
+    winners = [lms for lms, count in counts.items() if count == best]
+    return winners[0] if len(winners) == 1 else None
 
 
 def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:

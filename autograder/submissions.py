@@ -39,14 +39,22 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
-from autograder.lms import LmsFile, identify
+from autograder.lms import LmsFile, every_reading, identify
 from autograder.notebooks import grade_id
 
 MAX_ZIP_MEMBER = 64 * 1024 * 1024
 """Largest uncompressed notebook accepted from a zip (larger ones are skipped, with a note)."""
-MAX_ZIP_TOTAL = 512 * 1024 * 1024
-"""Largest total uncompressed size of a zip's notebooks; beyond it the zip is refused."""
-MAX_ZIP_ENTRIES = 20_000
+MAX_STUDENT_TOTAL = 256 * 1024 * 1024
+"""Most uncompressed bytes extracted for one student (one LMS owner, or one generic id):
+their files beyond it (the largest first) are skipped, with a note on that student only."""
+MAX_STUDENT_FILES = 500
+"""Most files extracted for one student; beyond it their extra files are skipped likewise."""
+MAX_ZIP_TOTAL = 8 * 1024 * 1024 * 1024
+"""A safety net far above any class's honest size: beyond it the largest students' extra
+files are skipped first (each keeps their smallest file); a zip still over it is refused."""
+MAX_ZIP_FILES = 100_000
+"""A safety net on the files extracted, kept like :data:`MAX_ZIP_TOTAL`."""
+MAX_ZIP_ENTRIES = 1_000_000
 """Most entries (files and folders) a zip may have; beyond it the zip is refused."""
 
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX"}
@@ -209,8 +217,66 @@ def _safe_parts(name: str) -> tuple[list[str], list[str]] | None:
     return [p for p, _ in short], [n for _, n in short if n]
 
 
+def _owner_key(parts: list[str]) -> tuple:
+    """Whose share a member counts against: the LMS owner its name gives (the instructor's
+    folders above and every LMS's reading of the LMS's part), else its top folder, else the
+    generic ``<student>_`` id."""
+    from autograder.lms import every_reading
+
+    found = every_reading(PurePosixPath(*parts))
+    if found is not None:
+        depth, readings = found
+        ids = tuple(sorted((lms, owner.lms_id) for lms, owner in readings.items()))
+        return (*parts[:depth], ids)
+    if len(parts) > 1:
+        return (parts[0],)
+    return ("", parts[0].split("_", 1)[0])
+
+
+def _shares(wanted: list, max_student: int, max_student_files: int, max_total: int,
+            max_files: int) -> tuple[list, list[list[str]]]:
+    """``wanted`` within each student's share and the safety nets; the members left out,
+    each with why (a note on its student)."""
+    by_owner: dict[tuple, list] = {}
+    for item in wanted:
+        by_owner.setdefault(_owner_key(item[1][0]), []).append(item)
+    kept: dict[tuple, list] = {}
+    skipped: list[list[str]] = []
+    for owner, items in by_owner.items():
+        items.sort(key=lambda item: (item[0].file_size, item[0].filename))  # small first
+        size = 0
+        kept[owner] = []
+        for item in items:
+            if (size + item[0].file_size > max_student and kept[owner]) or (
+                    len(kept[owner]) >= max_student_files):
+                skipped.append(["/".join(item[1][0]), f"this student's files are over their "
+                                f"share ({max_student >> 20} MB, {max_student_files} files) "
+                                "of the export; not graded"])
+                continue
+            size += item[0].file_size
+            kept[owner].append(item)
+    # the safety nets: the largest students' extra files go first, everyone keeps one
+    while (sum(m.file_size for items in kept.values() for m, _ in items) > max_total
+           or sum(len(items) for items in kept.values()) > max_files):
+        over_size = sum(m.file_size for items in kept.values() for m, _ in items) > max_total
+        extra = [o for o, items in kept.items() if len(items) > 1]
+        if not extra:
+            break
+        owner = max(extra, key=lambda o: sum(m.file_size for m, _ in kept[o]) if over_size
+                    else len(kept[o]))
+        item = kept[owner].pop()
+        skipped.append(["/".join(item[1][0]), "the export is over its total cap; this "
+                        "student's extra files were skipped first (not graded)"])
+    order = {id(item[0]): index for index, item in enumerate(wanted)}  # the zip's order
+    return sorted((item for items in kept.values() for item in items),
+                  key=lambda item: order[id(item[0])]), skipped
+
+
 def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
-                max_entries: int = MAX_ZIP_ENTRIES, max_member: int = MAX_ZIP_MEMBER) -> Path:
+                max_entries: int = MAX_ZIP_ENTRIES, max_member: int = MAX_ZIP_MEMBER,
+                max_student: int = MAX_STUDENT_TOTAL,
+                max_student_files: int = MAX_STUDENT_FILES,
+                max_files: int = MAX_ZIP_FILES) -> Path:
     """Extract the ``.ipynb`` and ``.txt`` members of ``archive`` under ``target``, folders
     kept.
 
@@ -218,7 +284,12 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
     :class:`ZipRefused` when the zip has more than ``max_entries`` entries or its notebooks
     more than ``max_total`` bytes uncompressed (the sizes its headers declare are checked
     first, then the bytes actually read), and removes what it had extracted. A notebook
-    larger than ``max_member`` is skipped and listed in ``target/.skipped.json``. Two
+    larger than ``max_member``, and one student's files beyond their share
+    (``max_student`` bytes, ``max_student_files`` files: a student is an LMS owner, else a
+    top folder or a generic id), are skipped and listed in ``target/.skipped.json``, a note
+    on that student alone. ``max_total`` and ``max_files`` are safety nets: beyond them the
+    largest students' extra files are skipped first; a zip still over ``max_total`` with one
+    file a student is refused. Two
     members that would land on the same path are both kept (the second under ``duplicate-N/``).
     """
     from autograder.term import lms_time_zone
@@ -244,6 +315,9 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                     skipped.append(["/".join(parts), f"larger than {max_member >> 20} MB "
                                     "uncompressed; not graded"])
             wanted = [(m, parts) for m, parts in wanted if m.file_size <= max_member]
+            wanted, over = _shares(wanted, max_student, max_student_files, max_total,
+                                   max_files)
+            skipped.extend(over)
             declared = sum(m.file_size for m, _ in wanted)
             if declared > max_total:
                 raise ZipRefused(f"{archive.name} expands to {declared >> 20} MB of notebooks, "
@@ -373,6 +447,8 @@ class _Entry:
     lms: LmsFile | None = None
     timestamp: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    readings: dict[str, LmsFile] | None = None  # each LMS's reading of the LMS's part
+    group: tuple[str, ...] = ()  # the instructor's folders above the LMS's part
 
 
 def _student_of(relative: PurePosixPath, assignments: list[str]) -> str:
@@ -407,8 +483,18 @@ def _nbgrader_timestamp(folder: Path) -> datetime | None:
         return None
 
 
+def _set_owner(entry: _Entry, owner: LmsFile, root: Path) -> None:
+    entry.lms, entry.student = owner, owner.student
+    entry.uploaded = PurePosixPath(owner.uploaded).name
+    # Canvas stamps every file of its download with the time the zip was made
+    # (rubyzip's get_output_stream): not a submission time, so none; Moodle's zip keeps
+    # the stored file's time (the upload); Blackboard writes the attempt's in the name
+    entry.timestamp = owner.submitted or (
+        None if owner.lms == "canvas" else _zip_time(root, entry.relative))
+
+
 def _classify(relative: PurePosixPath, file: Path | None, root: Path,
-              assignments: list[str]) -> _Entry:
+              assignments: list[str], lms: str | None = None) -> _Entry:
     """Whose file ``relative`` is and which notebook it answers, from the LMS's part of its
     path (:func:`autograder.lms.identify`), else nbgrader's ``<student>/<id>/<file>``, else
     the ``<student>_<anything>.ipynb`` convention."""
@@ -418,28 +504,70 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     nbgrader = (len(parts) >= 3 and parts[1] in assignments
                 and identify(PurePosixPath(parts[0], "x")) is None)
     original, notes = _zip_original(root, relative)  # a name extract_zip had to shorten
-    owner = None if nbgrader else identify(original, root)
+    owner, readings, group = None, None, ()
+    if nbgrader:
+        pass
+    elif lms is not None:  # the instructor said which LMS: only its naming is read
+        owner = identify(original, root, lms)
+    elif (found := every_reading(original, root)) is not None:
+        depth, readings = found
+        group = original.parts[:depth]
+        owner = next(iter(readings.values()))  # decided per folder by _decide_lms
     if nbgrader:
         entry = _Entry(relative, file, parts[0], parts[1], parts[-1], nbgrader=True)
         entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
     elif owner is not None:
-        entry = _Entry(relative, file, owner.student, None, PurePosixPath(owner.uploaded).name,
-                       lms=owner)
-        # Canvas stamps every file of its download with the time the zip was made
-        # (rubyzip's get_output_stream): not a submission time, so none; Moodle's zip keeps
-        # the stored file's time (the upload); Blackboard writes the attempt's in the name
-        entry.timestamp = owner.submitted or (
-            None if owner.lms == "canvas" else _zip_time(root, relative))
+        entry = _Entry(relative, file, owner.student, None, "", readings=readings,
+                       group=group)
+        _set_owner(entry, owner, root)
     else:
         student = _student_of(relative, assignments)
         stem = relative.name
         uploaded = stem[len(student) + 1:] if stem.startswith(student + "_") else stem
         entry = _Entry(relative, file, student, None, uploaded, generic=True)
     entry.notes = notes
-    if file is not None and entry.assignment is None:
-        entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
-                            or _assignment_from_content(file, assignments))
     return entry
+
+
+OTHER_LMS = ("named by another LMS's rules than the rest of its folder; graded under this "
+             "row's own id and left out of the LMS files: check who submitted it")
+UNCLEAR_LMS = ("its name reads as more than one LMS's and no other file in its folder "
+               "decides which; graded under this row's own id and left out of the LMS "
+               "files: check who submitted it, or grade again with --lms")
+
+
+def _decide_lms(entries: list[_Entry], root: Path) -> None:
+    """One LMS per export folder (the instructor's folders above the LMS's part: each zip
+    or top-level folder of a combined export): the LMS whose naming most of the folder's
+    files match unambiguously (:func:`autograder.lms.folder_lms`). A file that this LMS's
+    naming does not match (another LMS's does), or one that reads as several LMSs' in a
+    folder that decides nothing, is graded under its own id with a note and no LMS row."""
+    from autograder.lms import folder_lms
+
+    groups: dict[tuple[str, ...], list[_Entry]] = {}
+    for entry in entries:
+        if entry.readings:
+            groups.setdefault(entry.group, []).append(entry)
+    for members in groups.values():
+        chosen = folder_lms([e.readings for e in members])
+        for entry in members:
+            readings = entry.readings
+            if chosen in readings:
+                _set_owner(entry, readings[chosen], root)
+                continue
+            if chosen is None and len(readings) == 1:
+                _set_owner(entry, next(iter(readings.values())), root)
+                continue
+            names = ", ".join(f"{lms} {owner.student!r}" for lms, owner in readings.items())
+            shown = " > ".join(entry.relative.parts)
+            if chosen is None:
+                entry.student, why = f"(unclear LMS naming) {shown}", UNCLEAR_LMS
+            else:
+                entry.student, why = f"(not {chosen}'s naming) {shown}", OTHER_LMS
+            entry.lms, entry.timestamp = None, None
+            entry.notes.append(f"{entry.relative}: {why} (it reads as {names})")
+            print(f"warning: {entry.relative}: {why} (it reads as {names}); graded as "
+                  f"{entry.student!r}", file=sys.stderr)
 
 
 def _walk(path: Path) -> list[tuple[PurePosixPath, Path | None, str | None]]:
@@ -511,11 +639,12 @@ def _resolve_canvas(entries: list[_Entry]) -> None:
               "check who submitted it", file=sys.stderr)
 
 
-def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
+def _entries(path: Path, assignments: list[str], notes, lms: str | None = None
+             ) -> list[_Entry]:
     entries = []
     for relative, file, why in _walk(path):
         try:
-            entry = _classify(relative, file, path, assignments)
+            entry = _classify(relative, file, path, assignments, lms)
         except (OSError, ValueError) as error:  # a path the system cannot handle
             entry = _Entry(relative, None, _student_of(relative, assignments), None,
                            relative.name)
@@ -523,12 +652,19 @@ def _entries(path: Path, assignments: list[str], notes) -> list[_Entry]:
         if why is not None:
             entry.file, entry.assignment = None, why
         entries.append(entry)
+    _decide_lms(entries, path)
+    for entry in entries:
+        if entry.file is not None and entry.assignment is None:
+            entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
+                                or _assignment_from_content(entry.file, assignments))
     _resolve_canvas(entries)
     return entries
 
 
-def _candidates(path: Path, assignments: list[str], found, notes) -> None:
-    entries = _entries(path, assignments, notes)
+def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
+                lms: str | None = None) -> None:
+    entries = _entries(path, assignments, notes, lms)
+    owners = {} if owners is None else owners
     with contextlib.suppress(OSError):  # nbgrader's folders name students, even empty ones
         for folder in sorted(path.iterdir()):
             if (folder.is_dir() and not folder.name.startswith(".")
@@ -559,6 +695,8 @@ def _candidates(path: Path, assignments: list[str], found, notes) -> None:
                 notes[who].append(note)
         notes.setdefault(who, [])
         notes[who].extend(n for n in entry.notes if n not in notes[who])
+        if entry.lms is not None:  # a student whose only file was skipped keeps a row
+            owners.setdefault(who, entry.lms)
         if file is None:
             notes[who].append(f"{relative}: {assignment}")
             continue
@@ -586,21 +724,24 @@ def _candidates(path: Path, assignments: list[str], found, notes) -> None:
                        entry.timestamp, entry.lms))
 
 
-def discover(path: Path, assignments: list[str]) -> list[Submission]:
+def discover(path: Path, assignments: list[str], lms: str | None = None) -> list[Submission]:
     """Every (student, assignment) submission under ``path`` (folder), duplicates resolved.
 
     Each file is read on its own: an LMS's naming (:mod:`autograder.lms`), nbgrader's
     ``<student>/<assignment>/`` or ``<student>_<anything>.ipynb``, whatever the other files
     are. Never raises on a malformed or unreachable file: what is wrong is a note on its
-    student's row.
+    student's row. ``lms``: read LMS names by that LMS's naming only (else each export
+    folder's LMS is the one most of its files are unambiguously named by).
     """
     found: dict[tuple[str, str], list[_Candidate]] = {}
     notes: dict[str, list[str]] = {}
-    _candidates(path, assignments, found, notes)
+    skipped_owners: dict[str, LmsFile] = {}
+    _candidates(path, assignments, found, notes, skipped_owners, lms)
     submissions = []
     students = sorted({s for s, _ in found} | set(notes))
     submitted = [a for a in assignments if any(key[1] == a for key in found)] or assignments[:1]
-    owners = {s: c.lms for (s, _), cs in found.items() for c in cs if c.lms is not None}
+    owners = dict(skipped_owners)
+    owners.update({s: c.lms for (s, _), cs in found.items() for c in cs if c.lms is not None})
     for student in students:
         for assignment in submitted:
             candidates = found.get((student, assignment), [])
@@ -613,7 +754,7 @@ def discover(path: Path, assignments: list[str]) -> list[Submission]:
             chosen = _choose(candidates)
             if len(candidates) > 1:
                 ignored = "; ".join(
-                    f"{c.shown} ({'older' if c.rank == chosen.rank else _why(c.rank)})"
+                    f"{c.shown} ({_earlier(c, chosen) or _older(c, chosen)})"
                     for c in sorted(candidates, key=lambda c: c.shown) if c is not chosen)
                 extra.append(f"{len(candidates)} files for this notebook: graded "
                              f"{chosen.shown} ({_why(chosen.rank)}); ignored {ignored}")
@@ -638,10 +779,28 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+def _attempt(candidate: _Candidate) -> float:
+    """A Blackboard attempt's date (the latest attempt is the one graded), else 0."""
+    owner = candidate.lms
+    if owner is not None and owner.lms == "blackboard" and owner.submitted is not None:
+        return owner.submitted.timestamp()
+    return 0.0
+
+
+def _earlier(candidate: _Candidate, chosen: _Candidate) -> str | None:
+    return "an earlier attempt" if _attempt(candidate) < _attempt(chosen) else None
+
+
+def _older(candidate: _Candidate, chosen: _Candidate) -> str:
+    return "older" if candidate.rank == chosen.rank else _why(candidate.rank)
+
+
 def _choose(candidates: list[_Candidate]) -> _Candidate:
-    """The best-ranked candidate; among equals the one in the fewest folders (a copy in a
-    scratch folder loses to the upload itself), then the newest (by the submission time the
-    LMS wrote, e.g. Blackboard's attempt date, else the file's date), then the last by name."""
-    return max(candidates, key=lambda c: (-c.rank, -len(PurePosixPath(c.shown).parts),
+    """Blackboard's latest attempt (by its attempt date) first; then the best-ranked
+    candidate; among equals the one in the fewest folders (a copy in a scratch folder loses
+    to the upload itself), then the newest (by the submission time the LMS wrote, else the
+    file's date), then the last by name."""
+    return max(candidates, key=lambda c: (_attempt(c), -c.rank,
+                                          -len(PurePosixPath(c.shown).parts),
                                           c.timestamp.timestamp() if c.timestamp
                                           else _mtime(c.path), c.shown))

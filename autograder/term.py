@@ -198,28 +198,74 @@ def _folder(student: str) -> str:
 # the grade files an LMS imports
 
 
+class LmsError(ValueError):
+    """The LMS files cannot be written as they should be (one line for the instructor)."""
+
+
 def save_roster(submissions, out: Path) -> None:
     """``OUT/lms/students.json``: who each graded student is in their LMS (kept so the LMS
-    files can be written again after manual grading, by ``python -m autograder lms``)."""
-    roster = {}
+    files can be written again after manual grading, by ``python -m autograder lms``).
+
+    Rebuilt from this run's export: an entry for an LMS id this run holds is replaced (a
+    display name changed since the last run leaves no stale second entry for the id);
+    entries for other LMS ids (another run into the same OUT) are kept. A student none of
+    whose files was graded (too large, a name clash) is kept with ``ungraded``: their row
+    is 0, with a note."""
+    roster: dict[str, dict] = {}
+    graded: set[str] = set()
+    notes: dict[str, list[str]] = {}
     for submission in submissions:
         if submission.lms is not None:
             owner = submission.lms
             roster[submission.student] = {"lms": owner.lms, "id": owner.lms_id,
                                           "name": owner.name}
-    previous = _roster(out)
-    previous.update(roster)
-    if previous:
+        if submission.path is not None:
+            graded.add(submission.student)
+        notes.setdefault(submission.student, []).extend(submission.notes)
+    for student, who in roster.items():
+        if student not in graded:
+            who["ungraded"] = "; ".join(
+                n for n in notes.get(student, []) if n != "no submission for this notebook"
+            )[:500] or "no file of theirs could be graded"
+    ids = {(who["lms"], str(who["id"])) for who in roster.values()}
+    kept = {student: who for student, who in _roster(out).items()
+            if student not in roster and (who.get("lms"), str(who.get("id"))) not in ids}
+    kept.update(roster)
+    if kept or (out / "lms" / "students.json").exists():
         (out / "lms").mkdir(parents=True, exist_ok=True)
-        (out / "lms" / "students.json").write_text(json.dumps(previous, indent=1,
+        (out / "lms" / "students.json").write_text(json.dumps(kept, indent=1,
                                                               sort_keys=True))
 
 
+SOURCE = "source.json"
+"""``OUT/lms/source.json``: the course work folder and course id ``grade`` wrote the
+gradebook with; ``python -m autograder lms`` uses them unless told otherwise."""
+
+
+def save_source(out: Path, work: Path) -> None:
+    (out / "lms").mkdir(parents=True, exist_ok=True)
+    (out / "lms" / SOURCE).write_text(json.dumps(
+        {"course_work": str(work.resolve()), "course_id": course_id()}, indent=1))
+
+
+def load_source(out: Path) -> dict:
+    try:
+        found = json.loads((out / "lms" / SOURCE).read_text())
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def merge_rosters(outputs: list[Path], out: Path) -> bool:
-    """``out/lms/students.json`` from every shard output's (``merge``); True if any."""
+    """``out/lms/students.json`` from every shard output's (``merge``); True if any. A shard's
+    entry replaces an older one for the same LMS id."""
     roster = _roster(out)
     for output in outputs:
-        roster.update(_roster(output))
+        fresh = _roster(output)
+        ids = {(who.get("lms"), str(who.get("id"))) for who in fresh.values()}
+        roster = {s: w for s, w in roster.items()
+                  if (w.get("lms"), str(w.get("id"))) not in ids}
+        roster.update(fresh)
     if roster:
         (out / "lms").mkdir(parents=True, exist_ok=True)
         (out / "lms" / "students.json").write_text(json.dumps(roster, indent=1,
@@ -300,24 +346,45 @@ def _n(value: float) -> str:
     return f"{value:g}"
 
 
+class Key(str):
+    """An LMS's key for a student (a Blackboard username, a Canvas id): written exactly, never
+    given the spreadsheet-formula ``'`` (the LMS matches rows on it); every LMS's key is
+    made of letters, digits and ``._@-`` only, so it can hold no formula's parentheses."""
+
+
 def _text(rows: list[list], header: list[str]) -> str:
     from autograder.report import cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    writer.writerows([[value if isinstance(value, (int, float)) else cell(value)
+    writer.writerows([[value if isinstance(value, (int, float, Key)) else cell(value)
                        for value in row] for row in rows])
     return buffer.getvalue()
 
 
-def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[Path]:
+def write_lms_files(records: list[dict], out: Path, work: Path | None,
+                    moodle_comments: bool = False) -> list[Path]:
     """``OUT/lms/<lms>.csv`` for every LMS the graded students came from (Moodle: one
     ``moodle-<notebook>.csv`` per notebook, as Moodle's worksheet is per assignment), and
-    ``OUT/lms/<lms>-details.csv`` with each notebook's automatic, manual, late penalty and
-    total. Formats and sources: :mod:`autograder.lms`."""
+    ``OUT/lms/<lms>-details.csv`` with each notebook's automatic, manual (written answers,
+    overrides, extra credit), late penalty and total. A student none of whose files could be
+    graded gets 0 in every column, with the reason in the details file. Moodle's "Feedback
+    comments" is left empty (an upload would overwrite comments typed in Moodle) unless
+    ``moodle_comments``. Raises :class:`LmsError` when the roster has students but ``records``
+    has no grade of theirs (no import file without grade columns is written). Formats and
+    sources: :mod:`autograder.lms`."""
     roster = _unique_ids(_roster(out))
     scores = totals([r for r in records if r["student"] in roster], work)
+    if roster and not scores:
+        raise LmsError(f"no graded results for the {len(roster)} LMS students of "
+                       f"{out / 'lms' / 'students.json'} in {out / 'results'}: grade, or "
+                       "merge every shard's output into this folder, first")
+    for student, who in roster.items():
+        if who.get("ungraded") and not any(s == student for s, _ in scores):
+            print(f"warning: {who['lms']} {who['id']} ({who['name']}): nothing of theirs "
+                  f"could be graded ({who['ungraded'][:200]}); their LMS row is 0",
+                  file=sys.stderr)
     by_lms: dict[str, list[str]] = {}
     for student, who in roster.items():
         by_lms.setdefault(who["lms"], []).append(student)
@@ -332,12 +399,14 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
 
         def total(student, notebook):
             value = scores.get((student, notebook))
-            return "" if value is None else _n(value["total"])
+            if value is None:
+                return "0" if roster[student].get("ungraded") else ""
+            return _n(value["total"])
 
         if lms == "canvas":
             header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *mine]
             rows = [["Points Possible", "", "", "", "", *[_n(maxima[a]) for a in mine]]]
-            rows += [[roster[s]["name"], roster[s]["id"], "", "", "",
+            rows += [[roster[s]["name"], Key(roster[s]["id"]), "", "", "",
                       *[total(s, a) for a in mine]] for s in students]
             written.append(_write(folder / "canvas.csv", _text(rows, header)))
         elif lms == "blackboard":
@@ -346,7 +415,8 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
             rows = []
             for s in students:
                 first, _, last = roster[s]["name"].rpartition(" ")
-                rows.append([last, first, roster[s]["id"], *[total(s, a) for a in mine]])
+                rows.append([last, first, Key(roster[s]["id"]),
+                             *[total(s, a) for a in mine]])
             written.append(_write(folder / "blackboard.csv", _text(rows, header)))
         else:
             # Moodle's upload (mod/assign/feedback/offline/importgradeslib.php) refuses a
@@ -358,11 +428,17 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
             # reads them with strtotime in its own zone), never the grading machine's
             zone = lms_time_zone()
             moodle_time = "%A, %d %B %Y, %I:%M %p"
+            # "now": Moodle skips a row whose grade in Moodle changed after this time, so
+            # the file says when it was made (two runs' files differ only in this column)
             graded_at = datetime.now(zone).strftime(moodle_time)
             for a in mine:
                 rows = []
                 for s in students:
                     value = scores.get((s, a))
+                    if value is None and roster[s].get("ungraded"):
+                        rows.append([f"Participant {roster[s]['id']}", roster[s]["name"], "0",
+                                     _n(maxima[a]), "", graded_at, ""])
+                        continue
                     if value is None:
                         continue
                     stamp = value["timestamp"]  # nbgrader keeps UTC without a zone
@@ -370,16 +446,21 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None) -> list[P
                         zone).strftime(moodle_time) if stamp else ""
                     rows.append([f"Participant {roster[s]['id']}", roster[s]["name"],
                                  _n(value["total"]), _n(value["max"]), when, graded_at,
-                                 f"automatic {_n(value['automatic'])} + written "
-                                 f"{_n(value['manual'])} - late {_n(value['penalty'])}"])
+                                 f"automatic {_n(value['automatic'])} + manual (written "
+                                 f"answers, overrides, extra credit) {_n(value['manual'])} - "
+                                 f"late {_n(value['penalty'])}" if moodle_comments else ""])
                 written.append(_write(folder / f"moodle-{a}.csv", _text(rows, header)))
-        details = [[roster[s]["id"], roster[s]["name"], a, _n(v["automatic"]),
+        details = [[Key(roster[s]["id"]), roster[s]["name"], a, _n(v["automatic"]),
                     _n(v["manual"]), _n(v["penalty"]), _n(v["total"]), _n(v["max"]),
-                    v["timestamp"].isoformat() if v["timestamp"] else ""]
+                    v["timestamp"].isoformat() if v["timestamp"] else "", ""]
                    for s in students for a in mine if (v := scores.get((s, a)))]
+        details += [[Key(roster[s]["id"]), roster[s]["name"], a, "0", "0", "0", "0",
+                     _n(maxima[a]), "", f"not graded: {roster[s]['ungraded']}"]
+                    for s in students for a in mine
+                    if roster[s].get("ungraded") and (s, a) not in scores]
         written.append(_write(folder / f"{lms}-details.csv", _text(
             details, ["lms_id", "name", "notebook", "automatic", "manual", "late_penalty",
-                      "total", "max", "submitted"])))
+                      "total", "max", "submitted", "note"])))
     return written
 
 

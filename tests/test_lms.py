@@ -248,3 +248,37 @@ def test_overrides_extra_credit_and_late_work_agree_with_nbgrader_export(term):
     assert override == float(export[folder_name("boann (canvas 503)")]["raw_score"])
     automatic = {r["lms_id"]: r for r in rows(out / "lms" / "canvas-details.csv")}["503"]
     assert override == float(automatic["automatic"]) + gained
+
+
+def test_sharded_canvas_class_gets_its_lms_file(tmp_path):
+    """H4, H5 (round 5): docs/grading-at-scale.md's recipe: two shards with --no-gradebook,
+    merge (which copies the shards' results), then ``grade --from-results`` writes the
+    gradebook and canvas.csv once without grading again; ``lms`` then works on the merged
+    folder, with the course work folder ``grade`` recorded."""
+    env = environment(tmp_path)
+    sandbox = [] if bwrap_available() else ["--no-sandbox"]
+    export = write_zip(tmp_path / "canvas.zip", {
+        f"kim_501_9001_{A}.ipynb": (notebook(SOLUTION), ON_TIME),
+        f"ann_502_9002_{A}.ipynb": (notebook(PARTLY), ON_TIME),
+        f"bob_503_9003_{A}.ipynb": (notebook({}), ON_TIME)})
+    work, out = tmp_path / "course", tmp_path / "grading"
+
+    def run(*command: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "autograder", *command], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=800)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done
+
+    for shard in ("1/2", "2/2"):
+        run("grade", str(export), "--shard", shard, "--out", str(tmp_path / shard[0]),
+            "--no-gradebook", "--quiet", "--seed", "5", *sandbox)
+    run("merge", str(tmp_path / "1"), str(tmp_path / "2"), "--out", str(out))
+    done = run("grade", str(export), "--out", str(out), "--from-results",
+               "--course-work", str(work), "--course-id", "shard-test", "--quiet")
+    assert "graded 0 notebooks" in done.stdout
+    canvas = {r["ID"]: r for r in rows(out / "lms" / "canvas.csv") if r["ID"]}
+    assert sorted(canvas) == ["501", "502", "503"]
+    assert float(canvas["501"][A]) == FULL and 0 < float(canvas["502"][A]) < FULL
+    (out / "lms" / "canvas.csv").unlink()
+    run("lms", "--out", str(out))  # the course work folder and id grade recorded
+    assert float({r["ID"]: r for r in rows(out / "lms" / "canvas.csv")}["501"][A]) == FULL

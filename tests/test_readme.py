@@ -61,7 +61,9 @@ GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x
           "canvas.zip", "moodle-download.zip", "grading-spring/grades.csv",
           # nbgrader export --to, run at the top or in course/; sqlite's journal; downloads
           "course/export.csv", "grades.csv", "total_grades.csv",
-          "course/gradebook.db-journal", "downloads/canvas/x_1_2_y.ipynb"]
+          "course/gradebook.db-journal", "downloads/canvas/x_1_2_y.ipynb",
+          # round 5, L2: nbgrader's log and sqlite's write-ahead log
+          "course/.nbgrader.log", "course/gradebook.db-wal", "course/gradebook.db-shm"]
 
 
 def test_student_grades_are_never_committed():

@@ -212,22 +212,44 @@ def zip_bomb(path: Path, size: int, members: int = 1) -> Path:
 
 
 def test_zip_bomb_of_1_gb_is_refused_with_a_clear_note(tmp_path):
-    """16 notebooks of 64 MB each (each within the per-file cap): 1 GB in all, refused."""
+    """16 students' notebooks of 64 MB each (each within the per-file cap and its student's
+    share): over the total safety net (here 512 MB) with one file a student: refused."""
     bomb = zip_bomb(tmp_path / "bomb.zip", 1 << 30, members=16)
     assert bomb.stat().st_size < 2 * 1024 * 1024
     target = tmp_path / "x"
     started = time.monotonic()
     with pytest.raises(ZipRefused, match=r"bomb.zip expands to 1024 MB of notebooks, more "
                        r"than the cap of 512 MB: refused"):
-        extract_zip(bomb, target)
+        extract_zip(bomb, target, max_total=512 << 20)
     assert time.monotonic() - started < 5
     assert not target.exists()
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(bomb), "--out",
-                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert "error: bomb.zip expands to 1024 MB of notebooks" in done.stderr
-    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_one_student_s_many_large_files_cost_only_that_student(tmp_path):
+    """Round 5, H7: one student's 9 scratch files of 60 MB (540 MB) no longer refuse the
+    whole export: their files beyond their share are skipped with a note on them alone."""
+    archive = tmp_path / "class.zip"
+    block = b" " * (1 << 20)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"bob_502_9002_{A}.ipynb", solution_bytes())
+        for number in range(9):
+            with zipped.open(f"bob_502_{9100 + number}_scratch{number}.ipynb", "w") as member:
+                for _ in range(60):
+                    member.write(block)
+    target = extract_zip(archive, tmp_path / "x")
+    found = by_student(discover(target, [A]))
+    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["alice (canvas 501)"].notes == []
+    bob = found["bob (canvas 502)"]
+    assert bob.path.read_bytes() == solution_bytes()
+    assert sum("over their share" in n for n in bob.notes) == 5  # 4 x 60 MB kept
+    # the safety nets skip the largest students' extra files first, never everyone's
+    target = extract_zip(archive, tmp_path / "y", max_total=100 << 20, max_files=5)
+    found = by_student(discover(target, [A]))
+    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
+    assert any("over its total cap" in n for n in found["bob (canvas 502)"].notes)
 
 
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
@@ -255,6 +277,14 @@ def test_zip_that_lies_about_its_sizes_is_refused(tmp_path):
     with pytest.raises(ZipRefused):
         extract_zip(archive, tmp_path / "x", max_total=4 << 20)
     assert not (tmp_path / "x").exists()
+    with pytest.raises(ZipRefused):  # the per-file cap
+        extract_zip(archive, tmp_path / "x", max_member=4 << 20)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(archive), "--out",
+                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "error: liar.zip" in done.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
 
 
 def test_zip_with_too_many_entries_is_refused(tmp_path):
@@ -263,7 +293,7 @@ def test_zip_with_too_many_entries_is_refused(tmp_path):
         for number in range(20_001):
             zipped.writestr(f"d{number}/", b"")
     with pytest.raises(ZipRefused, match="has 20001 entries, more than the cap of 20000"):
-        extract_zip(archive, tmp_path / "x")
+        extract_zip(archive, tmp_path / "x", max_entries=20_000)
 
 
 def test_zip_paths_stay_inside_and_oversized_members_are_named(tmp_path):
@@ -462,21 +492,23 @@ def test_an_unencodable_cell_costs_no_one_their_autograded_notebook(tmp_path, mo
 
 def lms_export(root: Path) -> dict[str, Path]:
     """A made-up class downloaded from each LMS: Moodle (folders and flat), Canvas (one
-    late), Blackboard (with receipts). Returns the student's LMS key -> their graded file."""
+    late), Blackboard (with receipts), each download in its own folder (an export is read
+    with one LMS's naming per folder). Returns the student's LMS key -> their graded file."""
+    moodle, canvas, blackboard = root / "moodle", root / "canvas", root / "blackboard"
     files = {
-        "moodle:1001": put(root / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb",
+        "moodle:1001": put(moodle / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb",
                            solution_bytes()),
-        "moodle:1002": put(root / "Kim Lee_1002_assignsubmission_file" / "work" / f"{A}.ipynb",
-                           BLANK),
-        "moodle:1003": put(root / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb",
+        "moodle:1002": put(
+            moodle / "Kim Lee_1002_assignsubmission_file" / "work" / f"{A}.ipynb", BLANK),
+        "moodle:1003": put(moodle / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb",
                            solution_bytes()),
-        "canvas:501": put(root / f"leekim_501_9001_{A}.ipynb", solution_bytes()),
-        "canvas:502": put(root / f"leekim_LATE_502_9002_{A}-1.ipynb", BLANK),
+        "canvas:501": put(canvas / f"leekim_501_9001_{A}.ipynb", solution_bytes()),
+        "canvas:502": put(canvas / f"leekim_LATE_502_9002_{A}-1.ipynb", BLANK),
         "blackboard:kim_lee": put(
-            root / f"Notebook 1_kim_lee_attempt_2026-12-01-10-00-00_{A}.ipynb",
+            blackboard / f"Notebook 1_kim_lee_attempt_2026-12-01-10-00-00_{A}.ipynb",
             solution_bytes()),
     }
-    put(root / "Notebook 1_kim_lee_attempt_2026-12-01-10-00-00.txt",
+    put(blackboard / "Notebook 1_kim_lee_attempt_2026-12-01-10-00-00.txt",
         b"Name: Kim Lee (kim_lee)\nAssignment: Notebook 1\n")
     return files
 
@@ -554,7 +586,7 @@ def test_a_student_folder_named_like_a_notebook_switches_nothing(tmp_path):
     put(export / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
     put(export / "Eve_1002_assignsubmission_file" / A / f"{A}.ipynb", BLANK)
     put(export / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb", solution_bytes())
-    put(export / f"leekim_501_9001_{A}.ipynb", solution_bytes())
+    put(export / "canvas" / f"leekim_501_9001_{A}.ipynb", solution_bytes())
     found = by_student(discover(export, [A]))
     assert sorted(found) == ["Ann Bo (moodle 1003)", "Eve (moodle 1002)",
                              "Kim Lee (moodle 1001)", "leekim (canvas 501)"]
@@ -797,9 +829,9 @@ def test_a_long_upload_name_keeps_the_lms_s_part(tmp_path):
     prefix is kept (Moodle's participant id, a Cyrillic Canvas name's user id)."""
     long = "x" * 230
     export = _lms_zip(tmp_path, {
-        f"José Ñandú_13_assignsubmission_file_{long}_{A}.ipynb": solution_bytes(),
-        f"{'иван' * 30}_601_9001_{long}_{A}.ipynb": solution_bytes(),
-        f"{'мария' * 50}_602_9002_{A}.ipynb": solution_bytes(),  # the prefix alone > 200
+        f"moodle/José Ñandú_13_assignsubmission_file_{long}_{A}.ipynb": solution_bytes(),
+        f"canvas/{'иван' * 30}_601_9001_{long}_{A}.ipynb": solution_bytes(),
+        f"canvas/{'мария' * 50}_602_9002_{A}.ipynb": solution_bytes(),  # prefix alone > 200
     })
     submissions = [s for s in discover(export, [A]) if s.assignment == A]
     found = {f"{s.lms.lms}:{s.lms.lms_id}": s for s in submissions if s.lms is not None}
@@ -875,6 +907,169 @@ def test_merge_carries_the_shards_lms_rosters(tmp_path):
                            str(tmp_path / "shard0"), str(tmp_path / "shard1"),
                            "--out", str(tmp_path / "out"), "--course-work", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
     roster = json.loads((tmp_path / "out" / "lms" / "students.json").read_text())
     assert sorted(roster) == ["ann", "kim (canvas 501)"]
+    # shards without results: no import file without grade columns, and a clear error
+    assert done.returncode == 1, done.stderr
+    assert "error: no graded results for the 2 LMS students" in done.stderr
+    assert not (tmp_path / "out" / "lms" / "canvas.csv").exists()
+
+
+# --- round 5 of the LMS review ---------------------------------------------------------------
+
+
+def _canvas(tmp_path: Path, members: dict[str, bytes]) -> dict[str, object]:
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return by_student(discover(extract_zip(archive, tmp_path / "ex"), [A]))
+
+
+def test_an_upload_starting_with_a_slash_is_its_uploader_s(tmp_path):
+    """H1: ``alice_501_9001_\\bobby_502_9003_x``: the LMS's prefix is read from the start of
+    the whole name; the part that is exactly Canvas's prefix names Alice, nothing below it
+    names anyone (Carol is not graded with Alice's blank file, Bob keeps his row)."""
+    found = _canvas(tmp_path, {
+        f"bob_502_9002_{A}.ipynb": solution_bytes(),
+        f"alice_501_9004_{A}.ipynb": solution_bytes(),
+        "alice_501_9001_\\bobby_502_9003_x.ipynb": BLANK,
+        f"carol_503_9005_{A} (1).ipynb": solution_bytes(),
+        f"alice_501_9006_/carol_503_9007_{A}.ipynb": BLANK,
+        f"A1_dan_attempt_2026-01-01-10-00-00_\\A1_eve_attempt_2026-01-02-10-00-00_{A}.ipynb":
+            BLANK,
+    })
+    assert found["carol (canvas 503)"].path.read_bytes() == solution_bytes()
+    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
+    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert not [s for s in found.values() if s.lms and s.lms.lms_id in ("bobby", "eve")]
+    assert not [s for s in found if "bobby" in s]
+
+
+def test_blackboard_grades_the_latest_attempt_whatever_its_file_s_name(tmp_path):
+    """H2: the latest attempt by its date first, then the best-named file in it."""
+    found = _canvas(tmp_path, {
+        f"A1_bob_attempt_2026-01-01-10-00-00_{A}.ipynb": BLANK,
+        "A1_bob_attempt_2026-01-01-10-00-00.txt": b"Name: Bob Ode (bob)\n",
+        f"A1_bob_attempt_2026-01-03-10-00-00_{A}_v2.ipynb": solution_bytes(),
+        "A1_bob_attempt_2026-01-03-10-00-00.txt": b"Name: Bob Ode (bob)\n",
+    })
+    assert found["bob"].path.read_bytes() == solution_bytes()
+    assert "an earlier attempt" in " ".join(found["bob"].notes)
+
+
+def test_one_lms_per_export_folder(tmp_path):
+    """H6, M1, L1: each folder is read with the naming most of its files match
+    unambiguously; a Canvas upload named like a Blackboard attempt stays the Canvas
+    student's, an all-digit Moodle name is Moodle's in a Moodle folder, and a file named by
+    another LMS's rules than its folder's is graded under its own id with no LMS row."""
+    found = _canvas(tmp_path, {
+        f"blackboard/N1_ann_attempt_2026-12-01-09-00-00_{A}.ipynb": solution_bytes(),
+        "blackboard/N1_ann_attempt_2026-12-01-09-00-00.txt": b"Name: Ann Bo (ann)\n",
+        f"blackboard/N1_kim_attempt_2026-12-01-09-00-00_{A}.ipynb": solution_bytes(),
+        f"canvas/bob_502_9002_ann_attempt_2026-12-02-09-00-00_{A}.ipynb": BLANK,
+        f"canvas/alice_501_9001_{A}.ipynb": solution_bytes(),
+        f"flat/bob_502_9002_alice_attempt_2026-01-01-10-00-00_{A}.ipynb": BLANK,
+        f"flat/carol_503_9003_{A}.ipynb": solution_bytes(),
+        f"moodle/123_1001_assignsubmission_file_{A}.ipynb": solution_bytes(),
+        f"moodle/Ann Lee_1002_assignsubmission_file_{A}.ipynb": solution_bytes(),
+        f"moodle/Ben Ode_1003_assignsubmission_file_{A}.ipynb": solution_bytes(),
+        f"moodle/dan_504_9004_{A}.ipynb": BLANK,
+    })
+    assert found["ann"].path.read_bytes() == solution_bytes()
+    assert found["ann"].lms.lms == "blackboard"
+    assert found["bob (canvas 502)"].lms.lms == "canvas"
+    assert "alice" not in found and "alice (canvas 501)" in found
+    assert found["123 (moodle 1001)"].lms.lms == "moodle"
+    other = [s for s in found.values() if s.student.startswith("(not moodle's naming)")]
+    assert len(other) == 1 and other[0].lms is None
+    assert "another LMS's rules" in " ".join(other[0].notes)
+    # the instructor may say which LMS: only its naming is read
+    found = by_student(discover(tmp_path / "ex" / "flat", [A], lms="canvas"))
+    assert sorted(found) == ["bob (canvas 502)", "carol (canvas 503)"]
+
+
+def test_a_student_whose_only_file_was_skipped_keeps_an_lms_row(tmp_path):
+    """M3: skipped (too large): the submission still carries the LMS owner, so the roster
+    gives them a row of 0 with a note."""
+    from autograder.term import save_roster, write_lms_files
+
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"bob_502_9002_{A}.ipynb", b" " * (len(solution_bytes()) + 4096))
+    submissions = discover(extract_zip(archive, tmp_path / "ex",
+                                       max_member=len(solution_bytes())), [A])
+    bob = by_student(submissions)["bob (canvas 502)"]
+    assert bob.path is None and bob.lms is not None and bob.lms.lms_id == "502"
+    out = tmp_path / "out"
+    save_roster(submissions, out)
+    records = [{"student": "alice (canvas 501)", "assignment": A, "points": 3.0,
+                "max_points": 10.0}]
+    write_lms_files(records, out, None)
+    with open(out / "lms" / "canvas.csv", encoding="utf-8") as handle:
+        rows = {r["ID"]: r for r in csv.DictReader(handle)}
+    assert rows["502"][A] == "0" and rows["501"][A] == "3"
+    with open(out / "lms" / "canvas-details.csv", encoding="utf-8") as handle:
+        notes = {r["lms_id"]: r["note"] for r in csv.DictReader(handle)}
+    assert notes["502"].startswith("not graded:") and "larger than" in notes["502"]
+
+
+def test_the_roster_is_rebuilt_from_each_run_and_keys_are_written_exactly(tmp_path):
+    """H3: a Canvas display name changed between two runs into one OUT leaves one entry for
+    the id (the row is there); L3: a Blackboard username starting with ``-`` or ``@`` is the
+    key, written exactly; M4: Moodle's "Feedback comments" is left empty by default."""
+    from autograder.lms import LmsFile
+    from autograder.submissions import Submission
+    from autograder.term import save_roster, write_lms_files
+
+    out = tmp_path / "out"
+
+    def run(name: str) -> None:
+        owner = LmsFile("canvas", "502", name, f"{A}.ipynb")
+        save_roster([Submission(owner.student, A, tmp_path, lms=owner)], out)
+
+    run("bob")
+    run("bobby")  # an H1 fake key, or an old display name
+    run("robert")
+    roster = json.loads((out / "lms" / "students.json").read_text())
+    assert list(roster) == ["robert (canvas 502)"]
+    others = [LmsFile("blackboard", "-ann", "Ann Bo", f"{A}.ipynb"),
+              LmsFile("blackboard", "@kim", "Kim Lee", f"{A}.ipynb"),
+              LmsFile("moodle", "7", "Max Mo", f"{A}.ipynb")]
+    save_roster([Submission(o.student, A, tmp_path, lms=o) for o in others], out)
+    records = [{"student": s, "assignment": A, "points": 2.0, "max_points": 10.0}
+               for s in ("robert (canvas 502)", "-ann", "@kim", "Max Mo (moodle 7)")]
+    write_lms_files(records, out, None)
+    with open(out / "lms" / "blackboard.csv", encoding="utf-8") as handle:
+        assert sorted(r["Username"] for r in csv.DictReader(handle)) == ["-ann", "@kim"]
+    with open(out / "lms" / f"moodle-{A}.csv", encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["Feedback comments"] == "" and row["Grade"] == "2"
+    with open(out / "lms" / "canvas.csv", encoding="utf-8") as handle:
+        assert [r["ID"] for r in csv.DictReader(handle)] == ["", "502"]
+
+
+def test_lms_fails_loudly_without_grades_or_gradebook(tmp_path):
+    """H4, M2: ``lms`` on a folder whose roster has no results (a merge that copied none)
+    exits non-zero with one line instead of writing a file without grade columns; without
+    --course-work it uses the gradebook ``grade`` recorded, and fails when there is none."""
+    from autograder.lms import LmsFile
+    from autograder.submissions import Submission
+    from autograder.term import save_roster, save_source
+
+    out, work = tmp_path / "out", tmp_path / "work"
+    owner = LmsFile("canvas", "502", "bob", f"{A}.ipynb")
+    save_roster([Submission(owner.student, A, tmp_path, lms=owner)], out)
+    save_source(out, work)
+    command = [sys.executable, "-m", "autograder", "lms", "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"no gradebook at {work / 'gradebook.db'}" in done.stderr
+    work.mkdir()
+    (work / "gradebook.db").write_bytes(b"")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.strip().startswith("error: no graded results for the 1 LMS students")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (out / "lms" / "canvas.csv").exists()
