@@ -104,10 +104,10 @@ sandbox:
 SUBMISSIONS ?= course/submitted
 OUT ?= grading
 grade: install sandbox
-	$(BIN)/python -m autograder grade $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
+	$(BIN)/python -m autograder grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_FLAGS)
 
 gradescope: install
 	$(BIN)/python -m autograder gradescope build --dist dist/gradescope $(if $(NB),--assignment $(NB),)
 
 lms: install
-	$(BIN)/python -m autograder lms --out $(OUT) $(LMS_FLAGS)
+	$(BIN)/python -m autograder lms --out "$(OUT)" $(LMS_FLAGS)

@@ -132,7 +132,7 @@ def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list
         found = sorted((p for p in uploaded if not p.is_symlink() and p.is_file()
                         and p.resolve().is_relative_to(submission.resolve())),
                        key=lambda p: (len(p.relative_to(submission).parts), str(p)))
-    except OSError:
+    except (OSError, RecursionError):  # an upload nested thousands of folders deep
         found, linked = [], []
     if linked and not found:
         return None, [f"{linked[0].relative_to(submission)} is a symbolic link, not a "

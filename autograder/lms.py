@@ -15,13 +15,17 @@ owner, and nothing below it names anyone.
 **One LMS per export folder.** ``grade --lms canvas|moodle|blackboard`` reads every name by
 that LMS's naming only. Otherwise the files are grouped by the instructor's folders above
 their LMS part (each zip of a combined download, or the export's top), and each group is
-read by the LMS whose naming most of its files match unambiguously (a Blackboard attempt
-with its receipt is unambiguous); a file there that only another LMS's naming matches, or
-one that reads as several LMSs' in a group with no majority, is graded under its own id
-(``(not <lms>'s naming) <path>``, ``(unclear LMS naming) <path>``) with a note, a warning
-and no LMS row. So a Canvas upload named ``alice_attempt_<date>_...`` stays its uploader's,
-and an all-digit Moodle full name is Moodle's in a Moodle folder. Where nothing decides,
-a part is read as Moodle, then Blackboard, then Canvas (:func:`identify`).
+read by the LMS whose naming **every** notebook in it matches. A student can add readings
+(an upload named ``x_attempt_<date>_...`` also reads as Blackboard's, a receipt-like
+``.txt`` beside it included) but cannot take away the true LMS's, whose prefix starts every
+name it writes: so no upload, however many, changes how classmates' files are read. Where
+several LMSs match every notebook, Moodle, then Blackboard, then Canvas (the most specific
+first); where none does (a folder mixing LMSs' downloads), a notebook that only one LMS's
+naming matches is read by it, and one that reads as several is graded under its own id
+(``(unclear LMS naming) <path>``) with a note, a warning and no LMS row; a notebook that
+the group's LMS does not match is ``(not <lms>'s naming) <path>``. An all-digit Moodle
+full name is Moodle's in a Moodle folder. Where nothing decides, a part is read as Moodle,
+then Blackboard, then Canvas (:func:`identify`).
 
 Moodle (Assignment > View all submissions > Download all submissions)
     ``<Full name>_<participant id>_assignsubmission_file_<uploaded name>`` (one flat zip), or,
@@ -325,8 +329,6 @@ def every_reading(relative: PurePosixPath,
         folder = root.joinpath(*parts[:depth]) if root is not None else None
         found = {lms: owner for lms in ORDER
                  if (owner := _read_as(lms, part, last, folder, any_name=True)) is not None}
-        if "blackboard" in found and found["blackboard"].receipt:  # Blackboard's own receipt
-            found = {"blackboard": found["blackboard"]}
         if found:
             return depth, {lms: _placed(owner, parts[depth + 1:])
                            for lms, owner in found.items()}
@@ -334,19 +336,14 @@ def every_reading(relative: PurePosixPath,
 
 
 def folder_lms(readings: list[dict[str, LmsFile]]) -> str | None:
-    """The LMS of one export folder: the one whose naming most of its files match
-    unambiguously (only that LMS's naming matches them); None when no file is unambiguous
-    or two LMSs tie."""
-    counts: dict[str, int] = {}
-    for found in readings:
-        if len(found) == 1:
-            (lms,) = found
-            counts[lms] = counts.get(lms, 0) + 1
-    if not counts:
+    """The LMS of one export folder: the one whose naming every file in it matches (the
+    most specific first, in :data:`ORDER`, if several do); None when none does. Not a vote:
+    a student's uploads can add readings to their own files, never remove the true LMS's
+    from a classmate's, so no number of uploads decides how the folder is read."""
+    if not readings:
         return None
-    best = max(counts.values())
-    winners = [lms for lms, count in counts.items() if count == best]
-    return winners[0] if len(winners) == 1 else None
+    common = set.intersection(*(set(found) for found in readings))
+    return next((lms for lms in ORDER if lms in common), None)
 
 
 def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:

@@ -162,3 +162,15 @@ def test_the_instructor_recipes_run_in_a_fresh_shell(tmp_path):
     fresh_shell(blocks[4], repo, env)
     with zipfile.ZipFile(repo / "dist" / "gradescope" / f"{a}.zip") as zipped:
         assert {"setup.sh", "run_autograder"} <= set(zipped.namelist())
+
+
+def test_make_grade_takes_a_download_whose_name_has_spaces():
+    """Moodle names its download after the assignment: ``make grade SUBMISSIONS="CS101
+    Notebook 1.zip"`` must pass it as one argument (and OUT too)."""
+    import subprocess
+
+    shown = subprocess.run(["make", "-n", "grade", "lms", "SUBMISSIONS=CS101 Notebook 1.zip",
+                            "OUT=my grades"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout
+    assert 'grade "CS101 Notebook 1.zip" --out "my grades"' in shown
+    assert 'lms --out "my grades"' in shown

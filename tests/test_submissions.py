@@ -959,10 +959,10 @@ def test_blackboard_grades_the_latest_attempt_whatever_its_file_s_name(tmp_path)
 
 
 def test_one_lms_per_export_folder(tmp_path):
-    """H6, M1, L1: each folder is read with the naming most of its files match
-    unambiguously; a Canvas upload named like a Blackboard attempt stays the Canvas
-    student's, an all-digit Moodle name is Moodle's in a Moodle folder, and a file named by
-    another LMS's rules than its folder's is graded under its own id with no LMS row."""
+    """H6, M1, L1: each folder is read with the naming every one of its files matches; a
+    Canvas upload named like a Blackboard attempt stays the Canvas student's, an all-digit
+    Moodle name is Moodle's in a Moodle folder; with ``--lms``, a file named by another
+    LMS's rules is graded under its own id with no LMS row."""
     found = _canvas(tmp_path, {
         f"blackboard/N1_ann_attempt_2026-12-01-09-00-00_{A}.ipynb": solution_bytes(),
         "blackboard/N1_ann_attempt_2026-12-01-09-00-00.txt": b"Name: Ann Bo (ann)\n",
@@ -974,19 +974,54 @@ def test_one_lms_per_export_folder(tmp_path):
         f"moodle/123_1001_assignsubmission_file_{A}.ipynb": solution_bytes(),
         f"moodle/Ann Lee_1002_assignsubmission_file_{A}.ipynb": solution_bytes(),
         f"moodle/Ben Ode_1003_assignsubmission_file_{A}.ipynb": solution_bytes(),
-        f"moodle/dan_504_9004_{A}.ipynb": BLANK,
+        f"mixed/Cy Dee_1004_assignsubmission_file_{A}.ipynb": solution_bytes(),
+        f"mixed/dan_504_9004_{A}.ipynb": BLANK,
     })
     assert found["ann"].path.read_bytes() == solution_bytes()
     assert found["ann"].lms.lms == "blackboard"
     assert found["bob (canvas 502)"].lms.lms == "canvas"
     assert "alice" not in found and "alice (canvas 501)" in found
     assert found["123 (moodle 1001)"].lms.lms == "moodle"
-    other = [s for s in found.values() if s.student.startswith("(not moodle's naming)")]
-    assert len(other) == 1 and other[0].lms is None
-    assert "another LMS's rules" in " ".join(other[0].notes)
+    # a folder no one LMS's naming covers: each file by the one naming it matches
+    assert found["Cy Dee (moodle 1004)"].lms.lms == "moodle"
+    assert found["dan (canvas 504)"].lms.lms == "canvas"
     # the instructor may say which LMS: only its naming is read
     found = by_student(discover(tmp_path / "ex" / "flat", [A], lms="canvas"))
     assert sorted(found) == ["bob (canvas 502)", "carol (canvas 503)"]
+    found = by_student(discover(tmp_path / "ex" / "mixed", [A], lms="moodle"))
+    assert found["Cy Dee (moodle 1004)"].lms.lms == "moodle"
+    assert found["dan"].lms is None  # not Moodle's naming: no Moodle row, its own id
+
+
+def test_no_number_of_uploads_changes_how_classmates_files_are_read(tmp_path):
+    """Round 6: a Canvas student's uploads named like Blackboard attempts, with a receipt-like
+    text file beside them, outnumber the class's files: the folder is still Canvas's (every
+    file in it matches Canvas's naming, not every one Blackboard's), each classmate keeps
+    their Canvas id, and the uploader is themself; in a combined download, such uploads
+    named after a Blackboard classmate never become that classmate's attempt."""
+    attempt = "attempt_2026-11-30-09-00-00"
+    members = {f"leekim_501_9001_{A}.ipynb": solution_bytes(),
+               f"boann_503_9003_{A}.ipynb": solution_bytes(),
+               f"mal_506_9006_{attempt}.txt": b"Name: M M (9006)\n"}
+    members |= {f"mal_506_9006_{attempt}_{i}.ipynb": BLANK for i in range(3)}
+    (tmp_path / "one").mkdir()
+    found = _canvas(tmp_path / "one", members)
+    assert {s.lms.lms for s in found.values()} == {"canvas"}
+    assert {"leekim (canvas 501)", "boann (canvas 503)", "mal (canvas 506)"} == set(found)
+    kim = "kim_lee_attempt_2026-11-30-23-00-00"
+    combined = {f"blackboard/N1_kim_lee_attempt_2026-11-30-09-00-00_{A}.ipynb": solution_bytes(),
+                "blackboard/N1_kim_lee_attempt_2026-11-30-09-00-00.txt":
+                    b"Name: Kim Lee (kim_lee)\n",
+                f"canvas/leekim_501_9001_{A}.ipynb": solution_bytes(),
+                f"canvas/mal_506_9006_{kim}.txt": b"Name: Kim Lee (kim_lee)\n"}
+    combined |= {f"canvas/mal_506_9006_{kim}_{A}{suffix}.ipynb": BLANK
+                 for suffix in ("", "-1", "-2")}
+    (tmp_path / "two").mkdir()
+    found = _canvas(tmp_path / "two", combined)
+    assert found["kim_lee"].path.read_bytes() == solution_bytes()
+    assert found["kim_lee"].lms.lms == "blackboard"
+    assert found["mal (canvas 506)"].lms.lms == "canvas"
+    assert found["leekim (canvas 501)"].lms.lms == "canvas"
 
 
 def test_a_student_whose_only_file_was_skipped_keeps_an_lms_row(tmp_path):
