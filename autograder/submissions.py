@@ -217,20 +217,34 @@ def _safe_parts(name: str) -> tuple[list[str], list[str]] | None:
     return [p for p, _ in short], [n for _, n in short if n]
 
 
-def _owner_key(parts: list[str]) -> tuple:
-    """Whose share a member counts against: the LMS owner its name gives (the instructor's
-    folders above and every LMS's reading of the LMS's part), else its top folder, else the
-    generic ``<student>_`` id."""
-    from autograder.lms import every_reading
+def _owner_keys(paths: list[list[str]]) -> list[tuple]:
+    """Whose share each member counts against: the owner its name gives under its folder's
+    LMS (the one whose naming every member of that folder matches, as discovery decides),
+    else its top folder, else the generic ``<student>_`` id. Only the folder's LMS's reading
+    counts: a student who adds other LMSs' readings to their names (``..._<k>_attempt_<date>
+    _x`` also reads as Blackboard user k) still has one share, not one per name."""
+    from autograder.lms import ORDER, every_reading
 
-    found = every_reading(PurePosixPath(*parts))
-    if found is not None:
-        depth, readings = found
-        ids = tuple(sorted((lms, owner.lms_id) for lms, owner in readings.items()))
-        return (*parts[:depth], ids)
-    if len(parts) > 1:
-        return (parts[0],)
-    return ("", parts[0].split("_", 1)[0])
+    found = [every_reading(PurePosixPath(*parts)) for parts in paths]
+    groups: dict[tuple[str, ...], set[str]] = {}
+    for parts, reading in zip(paths, found, strict=True):
+        if reading is not None:
+            depth, readings = reading
+            group = tuple(parts[:depth])
+            groups[group] = groups.get(group, set(readings)) & set(readings)
+    keys = []
+    for parts, reading in zip(paths, found, strict=True):
+        if reading is None:
+            keys.append((parts[0],) if len(parts) > 1 else ("", parts[0].split("_", 1)[0]))
+            continue
+        depth, readings = reading
+        group = tuple(parts[:depth])
+        lms = next((name for name in ORDER if name in groups[group]), None)
+        if lms is None:  # a folder no one LMS covers: every reading this name has
+            keys.append((*group, tuple(sorted((n, o.lms_id) for n, o in readings.items()))))
+        else:
+            keys.append((*group, lms, readings[lms].name, readings[lms].lms_id))
+    return keys
 
 
 def _shares(wanted: list, max_student: int, max_student_files: int, max_total: int,
@@ -238,8 +252,8 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
     """``wanted`` within each student's share and the safety nets; the members left out,
     each with why (a note on its student)."""
     by_owner: dict[tuple, list] = {}
-    for item in wanted:
-        by_owner.setdefault(_owner_key(item[1][0]), []).append(item)
+    for item, key in zip(wanted, _owner_keys([item[1][0] for item in wanted]), strict=True):
+        by_owner.setdefault(key, []).append(item)
     kept: dict[tuple, list] = {}
     skipped: list[list[str]] = []
     for owner, items in by_owner.items():

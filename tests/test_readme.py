@@ -174,3 +174,19 @@ def test_make_grade_takes_a_download_whose_name_has_spaces():
                            check=True).stdout
     assert 'grade "CS101 Notebook 1.zip" --out "my grades"' in shown
     assert 'lms --out "my grades"' in shown
+
+
+def test_documented_commands_name_the_project_s_python():
+    """A fresh shell has no ``python`` on PATH (or the system's): every command line in the
+    README's code blocks and in docs/grading-at-scale.md, and every inline ``python -m
+    autograder`` an instructor is told to type, goes through ``.venv/bin/python`` or
+    ``make``."""
+    for path in (ROOT / "README.md", ROOT / "docs" / "grading-at-scale.md"):
+        text = path.read_text()
+        blocks = re.findall(r"```(?:bash|sh)?\n(.*?)```", text, re.S)
+        for line in "\n".join(blocks).splitlines():
+            assert not re.match(r"\s*python3?\s", line), (path.name, line)
+        typed = r"`([^`]*python -m autograder (?:merge|grade|lms) [^`]*--out[^`]*)`"
+        for found in re.findall(typed, text):
+            assert ".venv/bin/python" in found or "make" in found or "--help" in found, \
+                (path.name, found)

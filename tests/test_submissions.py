@@ -252,6 +252,26 @@ def test_one_student_s_many_large_files_cost_only_that_student(tmp_path):
     assert any("over its total cap" in n for n in found["bob (canvas 502)"].notes)
 
 
+def test_names_with_other_lms_readings_still_share_one_student_s_cap(tmp_path):
+    """Round 7: a Canvas student whose file names also read as Blackboard attempts of many
+    different users (``mallory_503_<id>_<k>_attempt_<date>_x.txt``) still has one share;
+    past it their files are skipped, never the classmates' notebooks."""
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"bob_502_9002_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"mallory_503_9003_{A}.ipynb", BLANK)
+        for k in range(40):
+            zipped.writestr(f"mallory_503_{9100 + k}_u{k}_attempt_2026-01-01-00-00-00_x.txt",
+                            b"x" * 20_000)
+    target = extract_zip(archive, tmp_path / "x", max_student=200_000,
+                         max_total=10 * len(solution_bytes()) + 300_000)
+    found = by_student(discover(target, [A]))
+    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
+    assert found["alice (canvas 501)"].notes == found["bob (canvas 502)"].notes == []
+
+
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
     """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
     never counts against the whole zip's cap, so the class is extracted."""
