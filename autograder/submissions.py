@@ -226,6 +226,10 @@ def _owner_keys(paths: list[list[str]]) -> list[tuple]:
     from autograder.lms import ORDER, every_reading
 
     found = [every_reading(PurePosixPath(*parts)) for parts in paths]
+    for index, parts in enumerate(paths):  # a Blackboard receipt is its attempt's owner's
+        receipt = _BLACKBOARD_RECEIPT.fullmatch(parts[-1])
+        if found[index] is None and receipt:
+            found[index] = (len(parts) - 1, {"blackboard": receipt["prefix"]})
     groups: dict[tuple[str, ...], set[str]] = {}
     for parts, reading in zip(paths, found, strict=True):
         if reading is not None:
@@ -241,10 +245,25 @@ def _owner_keys(paths: list[list[str]]) -> list[tuple]:
         group = tuple(parts[:depth])
         lms = next((name for name in ORDER if name in groups[group]), None)
         if lms is None:  # a folder no one LMS covers: every reading this name has
-            keys.append((*group, tuple(sorted((n, o.lms_id) for n, o in readings.items()))))
+            keys.append((*group, tuple(sorted((n, _share_of(o)) for n, o in readings.items()))))
         else:
-            keys.append((*group, lms, readings[lms].name, readings[lms].lms_id))
+            keys.append((*group, lms, _share_of(readings[lms])))
     return keys
+
+
+_BLACKBOARD_RECEIPT = re.compile(r"(?P<prefix>.+?)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
+                                 re.DOTALL)
+
+
+def _share_of(owner) -> tuple[str, ...] | str:
+    """What names one student's share: Blackboard's whole ``<assignment>_<username>`` (read
+    before any receipt, a username's last word alone would join ``smith`` and ``john_smith``),
+    a receipt's the same; other LMSs' name and id."""
+    if isinstance(owner, str):  # a receipt: the text before its _attempt_
+        return owner
+    if owner.lms == "blackboard":
+        return owner.prefix.split("_attempt_", 1)[0]
+    return owner.name, owner.lms_id
 
 
 def _shares(wanted: list, max_student: int, max_student_files: int, max_total: int,
@@ -252,8 +271,12 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
     """``wanted`` within each student's share and the safety nets; the members left out,
     each with why (a note on its student)."""
     by_owner: dict[tuple, list] = {}
+    receipts: list = []  # Blackboard's: each follows its attempt (below), never capped alone
     for item, key in zip(wanted, _owner_keys([item[1][0] for item in wanted]), strict=True):
-        by_owner.setdefault(key, []).append(item)
+        if _BLACKBOARD_RECEIPT.fullmatch(item[1][0][-1]) and item[0].file_size <= 1 << 16:
+            receipts.append(item)
+        else:
+            by_owner.setdefault(key, []).append(item)
     kept: dict[tuple, list] = {}
     skipped: list[list[str]] = []
     for owner, items in by_owner.items():
@@ -281,6 +304,16 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
         item = kept[owner].pop()
         skipped.append(["/".join(item[1][0]), "the export is over its total cap; this "
                         "student's extra files were skipped first (not graded)"])
+    # a receipt is kept exactly when a notebook of its attempt is: a student's many
+    # attempts never push a classmate's receipt out (without it, ``kim_lee`` reads ``lee``)
+    attempts = {"/".join((*parts[:-1], parts[-1].split("_attempt_", 1)[0] + "_attempt_"
+                          + parts[-1].split("_attempt_", 1)[1][:19]))
+                for items in kept.values() for _, (parts, *_) in items
+                if "_attempt_" in parts[-1]}
+    for item in receipts:
+        parts = item[1][0]
+        if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts:
+            kept.setdefault(("receipts",), []).append(item)
     order = {id(item[0]): index for index, item in enumerate(wanted)}  # the zip's order
     return sorted((item for items in kept.values() for item in items),
                   key=lambda item: order[id(item[0])]), skipped

@@ -272,6 +272,36 @@ def test_names_with_other_lms_readings_still_share_one_student_s_cap(tmp_path):
     assert found["alice (canvas 501)"].notes == found["bob (canvas 502)"].notes == []
 
 
+def test_blackboard_shares_are_whole_usernames_and_receipts_count_for_their_attempt(tmp_path):
+    """Round 8: a receipt counts against its own attempt's student, never a made-up student
+    of every receipt (whose cap would drop classmates' receipts and turn ``kim_lee`` into
+    ``lee``); ``john_smith``'s many files never use up ``smith``'s share."""
+    def attempt(user: str, day: int, upload: str = f"{A}.ipynb") -> str:
+        return f"HW_{user}_attempt_2026-11-{day:02d}-09-00-00_{upload}"
+
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for user, name in (("kim_lee", "Kim Lee"), ("lee", "Al Lee"), ("smith", "Jo Smith")):
+            zipped.writestr(attempt(user, 1), solution_bytes())
+            zipped.writestr(f"HW_{user}_attempt_2026-11-01-09-00-00.txt",
+                            f"Name: {name} ({user})\n".encode())
+        for day in range(2, 12):  # zed: ten attempts, each with its receipt
+            zipped.writestr(attempt("zed", day), BLANK)
+            zipped.writestr(f"HW_zed_attempt_2026-11-{day:02d}-09-00-00.txt",
+                            b"Name: Zed Z (zed)\n")
+        for number in range(10):  # john_smith: many files in one attempt
+            zipped.writestr(attempt("john_smith", 1, f"scratch{number}.ipynb"), b"{}")
+        zipped.writestr("HW_john_smith_attempt_2026-11-01-09-00-00.txt",
+                        b"Name: John Smith (john_smith)\n")
+    target = extract_zip(archive, tmp_path / "x", max_student_files=4)
+    found = by_student(discover(target, [A]))
+    for user in ("kim_lee", "lee", "smith"):
+        assert found[user].path.read_bytes() == solution_bytes(), user
+        assert not any("share" in note for note in found[user].notes), user
+    assert "HW" not in found
+    assert found["zed"].path is not None  # its own receipts never crowd out its notebook
+
+
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
     """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
     never counts against the whole zip's cap, so the class is extracted."""
