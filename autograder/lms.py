@@ -247,8 +247,11 @@ def _read_as(lms: str, part: str, last: bool, folder: Path | None,
             if user is not None:
                 from autograder.term import lms_time_zone
 
-                submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
-                    tzinfo=lms_time_zone()).astimezone(UTC)
+                try:  # a date no calendar has (month 13, year 1 in a zone east of UTC)
+                    submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
+                        tzinfo=lms_time_zone()).astimezone(UTC)
+                except (ValueError, OverflowError):  # is not a date Blackboard wrote
+                    return None
                 rest = found["rest"] or ""
                 return LmsFile("blackboard", user[0], user[1], rest, submitted=submitted,
                                prefix=part[: len(part) - len(rest)], receipt=user[2])

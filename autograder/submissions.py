@@ -225,14 +225,14 @@ def _owner_keys(paths: list[list[str]]) -> list[tuple]:
     _x`` also reads as Blackboard user k) still has one share, not one per name."""
     from autograder.lms import ORDER, every_reading
 
-    found = [every_reading(PurePosixPath(*parts)) for parts in paths]
-    for index, parts in enumerate(paths):  # a Blackboard receipt is its attempt's owner's
+    found = []
+    for parts in paths:  # a Blackboard receipt is its attempt's owner's, whatever else fits
         receipt = _BLACKBOARD_RECEIPT.fullmatch(parts[-1])
-        if found[index] is None and receipt:
-            found[index] = (len(parts) - 1, {"blackboard": receipt["prefix"]})
+        found.append((len(parts) - 1, {"blackboard": receipt["prefix"]}) if receipt
+                     else every_reading(PurePosixPath(*parts)))
     groups: dict[tuple[str, ...], set[str]] = {}
-    for parts, reading in zip(paths, found, strict=True):
-        if reading is not None:
+    for parts, reading in zip(paths, found, strict=True):  # the folder's LMS: notebooks'
+        if reading is not None and not _BLACKBOARD_RECEIPT.fullmatch(parts[-1]):
             depth, readings = reading
             group = tuple(parts[:depth])
             groups[group] = groups.get(group, set(readings)) & set(readings)
@@ -243,7 +243,10 @@ def _owner_keys(paths: list[list[str]]) -> list[tuple]:
             continue
         depth, readings = reading
         group = tuple(parts[:depth])
-        lms = next((name for name in ORDER if name in groups[group]), None)
+        if isinstance(readings.get("blackboard"), str):  # a receipt: its attempt's owner
+            keys.append((*group, "receipt", readings["blackboard"]))
+            continue
+        lms = next((name for name in ORDER if name in groups.get(group, readings)), None)
         if lms is None:  # a folder no one LMS covers: every reading this name has
             keys.append((*group, tuple(sorted((n, _share_of(o)) for n, o in readings.items()))))
         else:
@@ -279,8 +282,16 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
             by_owner.setdefault(key, []).append(item)
     kept: dict[tuple, list] = {}
     skipped: list[list[str]] = []
+    from autograder.notebooks import assignments
+
+    ids = assignments()
+
+    def first(item) -> tuple:  # a file named after a notebook first, then small ones
+        name = item[1][0][-1]
+        return (not any(i in name for i in ids), item[0].file_size, item[0].filename)
+
     for owner, items in by_owner.items():
-        items.sort(key=lambda item: (item[0].file_size, item[0].filename))  # small first
+        items.sort(key=first)
         size = 0
         kept[owner] = []
         for item in items:
@@ -306,10 +317,10 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
                         "student's extra files were skipped first (not graded)"])
     # a receipt is kept exactly when a notebook of its attempt is: a student's many
     # attempts never push a classmate's receipt out (without it, ``kim_lee`` reads ``lee``)
-    attempts = {"/".join((*parts[:-1], parts[-1].split("_attempt_", 1)[0] + "_attempt_"
-                          + parts[-1].split("_attempt_", 1)[1][:19]))
+    attempts = {"/".join((*parts[:depth], part.split("_attempt_", 1)[0] + "_attempt_"
+                          + part.split("_attempt_", 1)[1][:19]))
                 for items in kept.values() for _, (parts, *_) in items
-                if "_attempt_" in parts[-1]}
+                for depth, part in enumerate(parts) if "_attempt_" in part}
     for item in receipts:
         parts = item[1][0]
         if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts:

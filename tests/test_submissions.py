@@ -302,6 +302,40 @@ def test_blackboard_shares_are_whole_usernames_and_receipts_count_for_their_atte
     assert found["zed"].path is not None  # its own receipts never crowd out its notebook
 
 
+def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_path):
+    """Round 9: a file name with a date no calendar has costs only its uploader (it is no
+    Blackboard attempt); an attempt whose upload began with ``/`` keeps its receipt (so
+    ``kim_lee`` is not read as ``lee``); receipts of an assignment named ``HW_1`` with
+    all-digit usernames are receipts, so every student keeps their own share."""
+    found = _canvas(tmp_path, {
+        f"alice_501_9001_{A}.ipynb": solution_bytes(),
+        f"mal_503_9003_x_attempt_2026-13-01-00-00-00_{A}.ipynb": BLANK,
+    })
+    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    (tmp_path / "b").mkdir()
+    found = _canvas(tmp_path / "b", {
+        f"HW_lee_attempt_2026-11-01-09-00-00_{A}.ipynb": solution_bytes(),
+        "HW_lee_attempt_2026-11-01-09-00-00.txt": b"Name: Al Lee (lee)\n",
+        f"HW_kim_lee_attempt_2026-11-02-09-00-00_/{A}.ipynb": BLANK,
+        "HW_kim_lee_attempt_2026-11-02-09-00-00.txt": b"Name: Kim Lee (kim_lee)\n",
+    })
+    assert found["lee"].path.read_bytes() == solution_bytes()
+    assert found["kim_lee"].path.read_bytes() == BLANK
+    archive = tmp_path / "c.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for user in ("12345", "12346", "12347"):
+            zipped.writestr(f"HW_1_{user}_attempt_2026-11-01-09-00-00_{A}.ipynb",
+                            solution_bytes())
+            zipped.writestr(f"HW_1_{user}_attempt_2026-11-01-09-00-00.txt",
+                            f"Name: S {user} ({user})\n".encode())
+        for number in range(6):
+            zipped.writestr(f"HW_1_12347_attempt_2026-11-01-09-00-00_s{number}.ipynb", b"{}")
+    found = by_student(discover(extract_zip(archive, tmp_path / "cx", max_student_files=4),
+                                [A]))
+    for user in ("12345", "12346", "12347"):
+        assert found[user].path.read_bytes() == solution_bytes(), user
+
+
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
     """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
     never counts against the whole zip's cap, so the class is extracted."""
