@@ -359,3 +359,355 @@ def test_stored_expected_values_are_current():
     verdict = find_check("bump_values").judge({}, left=0.0, right=1.0, height=3.0,
                                                steepness=5.0, seed=99)
     assert not verdict.passed and "arguments the notebook uses" in verdict.message
+
+
+# ---------------------------------------------------------------------------------------------
+# expressions: the core expressions of every graded function, short ones too, against every
+# expression a student can read. ``scores.argmax(axis=1)`` and ``np.argmax(scores, axis=1)``
+# are one expression; names are blanked; ``float(...)``/``int(...)`` around it do not count.
+
+METHOD_FORMS = frozenset({"argmax", "argmin", "sum", "mean", "max", "min", "std", "var",
+                          "abs", "sign", "exp", "log", "sqrt", "prod", "cumsum", "clip"})
+"""numpy methods that are also numpy functions: ``a.sum(...)`` is ``np.sum(a, ...)``."""
+MIN_EXPRESSION_PARTS = 3
+"""Calls, operators and subscripts an expression needs to count: ``np.maximum(z, 0)`` (two)
+is an idiom; ``np.mean(np.argmax(s, axis=1) == y)`` (three) is an answer."""
+
+
+KEEP_NAMES = frozenset(dir(__builtins__) if isinstance(__builtins__, dict) else
+                       dir(__import__("builtins"))) | {"np", "numpy", "math"}
+
+
+class _Canonical(ast.NodeTransformer):
+    """Method forms to function forms, names blanked, ``float``/``int`` wrappers dropped."""
+
+    def visit_Call(self, node):
+        callee = node.func
+        self.generic_visit(node)
+        if isinstance(callee, ast.Name):  # what is called stays: it is what the code does
+            node.func = callee
+        if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") \
+                and len(node.args) == 1 and not node.keywords:
+            return node.args[0]
+        if isinstance(node.func, ast.Attribute) and node.func.attr in METHOD_FORMS \
+                and not (isinstance(node.func.value, ast.Name)
+                         and node.func.value.id in ("np", "numpy", "math")):
+            return ast.Call(func=ast.Attribute(value=ast.Name("np", ast.Load()),
+                                               attr=node.func.attr, ctx=ast.Load()),
+                            args=[node.func.value, *node.args], keywords=node.keywords)
+        return node
+
+    def visit_Name(self, node):
+        return node if node.id in KEEP_NAMES else ast.Name("_", node.ctx)
+
+
+IDIOMS = frozenset({"max(np.max(_), np.max(_))", "max(np.max(_), np.max(_)) + 1"})
+"""Canonical expressions that are bookkeeping, not an answer (the number of classes)."""
+
+
+def _parts(node: ast.AST) -> int:
+    return sum(isinstance(n, ast.Call | ast.BinOp | ast.Compare | ast.Subscript | ast.UnaryOp)
+               for n in ast.walk(node))
+
+
+def _numpy_calls(node: ast.AST) -> int:
+    return sum(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "np"
+               for n in ast.walk(node))
+
+
+def _substantial(node: ast.AST) -> bool:
+    """An expression that computes with numpy: two numpy calls, or one among three parts
+    (``lam * np.sum(w ** 2)``); indexing and arithmetic alone (``x @ W + b``) are idioms."""
+    calls = _numpy_calls(node)
+    return calls >= 2 or (calls == 1 and _parts(node) >= MIN_EXPRESSION_PARTS)
+
+
+def _torch_code(tree: ast.AST) -> set[int]:
+    """The ids of the nodes inside functions that use torch: torch's tensor methods read like
+    numpy's (``(t ** 2).sum()``), and a judge may compute with torch."""
+    inside = set()
+    for function in _functions(tree):
+        if any(isinstance(n, ast.Name) and n.id in ("torch", "F") for n in ast.walk(function)):
+            inside |= {id(n) for n in ast.walk(function)}
+    return inside
+
+
+def canonical_expressions(tree: ast.AST) -> set[str]:
+    """Every substantial expression of ``tree`` outside torch code, in canonical form."""
+    found = set()
+    torch_code = _torch_code(tree)
+    for node in ast.walk(tree):
+        if id(node) in torch_code:
+            continue
+        if isinstance(node, ast.expr) and not isinstance(node, ast.Name | ast.Constant
+                                                          | ast.Starred | ast.Slice):
+            with contextlib.suppress(RecursionError, ValueError, TypeError, SyntaxError):
+                canon = _Canonical().visit(ast.parse(ast.unparse(node), mode="eval")).body
+                text = ast.unparse(canon)
+                if _substantial(canon) and text not in IDIOMS:
+                    found.add(text)
+    return found
+
+
+@cache
+def graded_expressions() -> tuple[tuple[str, str], ...]:
+    """(``nbNN grade_id: name``, canonical expression) of the statements of every graded
+    function's answer region (returned, assigned, augmented)."""
+    found = []
+    for assignment in assignments():
+        for cell in source_notebook(assignment).cells:
+            meta = nbgrader_meta(cell)
+            if cell.cell_type != "code" or not meta.get("solution"):
+                continue
+            for function in answer_functions(cell.source):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Return | ast.Assign | ast.AugAssign) \
+                            and node.value is not None:
+                        for canon in canonical_expressions(ast.Expression(node.value)):
+                            found.append((f"{assignment[:2]} {meta.get('grade_id')}: "
+                                          f"{function.name}", canon))
+    return tuple(sorted(set(found)))
+
+
+@cache
+def readable_expressions() -> dict[str, set[str]]:
+    """Where a student reads code -> its canonical expressions (library code, strings that
+    parse, released notebooks' given code and markdown code, as :func:`readable_code`)."""
+    places = {}
+    for path in sorted((ROOT / "lib" / "nncourse").rglob("*.py")):
+        places[str(path.relative_to(ROOT))] = canonical_expressions(ast.parse(path.read_text()))
+    for assignment in assignments():
+        notebook = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", 4)
+        for index, cell in enumerate(notebook.cells):
+            if nbgrader_meta(cell).get("solution"):
+                continue  # the exercise's own cell (its stub and example)
+            pieces = [cell.source] if cell.cell_type == "code" else [
+                a or b for a, b in MARKDOWN_CODE.findall(cell.source)]
+            for piece in pieces:
+                tree = _parse(textwrap.dedent(piece))
+                if tree is not None:
+                    places.setdefault(f"notebooks/{assignment} cell {index}", set()).update(
+                        canonical_expressions(tree))
+    return places
+
+
+def expression_leaks(graded, places) -> list[str]:
+    return sorted(f"{answer}: `{expression}` is readable in {where}"
+                  for answer, expression in graded for where, found in places.items()
+                  if expression in found)
+
+
+def test_no_readable_expression_is_a_graded_functions_core():
+    """No expression of the library or the released notebooks is the core expression of a
+    graded function, however short (accuracy's argmax comparison was in a judge)."""
+    found = expression_leaks(graded_expressions(), readable_expressions())
+    assert not found, "answers' expressions in reach:\n" + "\n".join(found)
+
+
+OLD_ACCURACY_JUDGE = '''
+def judge_accuracy(name, got, scores, y):
+    return compare(name, float(np.squeeze(got)), float(np.mean(scores.argmax(axis=1) == y)))
+'''
+
+
+def test_the_expression_finder_finds_the_old_accuracy_judge():
+    """The judge accuracy's check once used (its expectation in numpy, method form) is found
+    as notebook 05's accuracy; the torch form the judge uses now is not."""
+    graded = [g for g in graded_expressions() if g[0].endswith(": accuracy")]
+    assert graded
+    old = {"old checks/nb05.py": canonical_expressions(ast.parse(OLD_ACCURACY_JUDGE))}
+    assert expression_leaks(graded, old)
+    now = {"oracle": canonical_expressions(ast.parse(
+        "float((torch.argmax(s, dim=1) == y).double().mean())"))}
+    assert not expression_leaks(graded, now)
+
+
+# ---------------------------------------------------------------------------------------------
+# behaviour: a library function that passes a graded function's visible check, computing
+# without torch, is an answer whatever its code looks like (the old
+# ``reference_early_stopping`` shared no code with ``early_stopping``: a brute force over
+# every prefix, yet a complete answer).
+
+
+def _solution_signatures() -> dict[str, tuple[int, int]]:
+    """Graded top-level function name -> (required, total) positional parameters."""
+    found = {}
+    for assignment in assignments():
+        for cell in source_notebook(assignment).cells:
+            if cell.cell_type != "code" or not nbgrader_meta(cell).get("solution"):
+                continue
+            for function in answer_functions(cell.source):
+                if function.col_offset == 0:  # a top-level function, not a method
+                    args = function.args
+                    total = len(args.posonlyargs) + len(args.args)
+                    found[function.name] = (total - len(args.defaults), total)
+    return found
+
+
+def _fits(function, required: int, total: int) -> bool:
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    needed = [p for p in positional if p.default is p.empty]
+    if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in parameters):
+        return False
+    return len(needed) <= required and len(positional) >= min(total, required + 1) \
+        and len(needed) >= 1
+
+
+def library_functions() -> list[tuple[str, object]]:
+    """Every top-level function of the course library, by ``module.name``."""
+    import importlib
+    import inspect
+
+    found = []
+    for path in sorted((ROOT / "lib" / "nncourse").rglob("*.py")):
+        module_name = ".".join(path.relative_to(ROOT / "lib").with_suffix("").parts)
+        module_name = module_name.removesuffix(".__init__")
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # noqa: BLE001 - a module that does not import answers nothing
+            continue
+        found += [(f"{module_name}.{name}", value)
+                  for name, value in vars(module).items()
+                  if inspect.isfunction(value) and value.__module__ == module_name]
+    return found
+
+
+class _UsedTorch(Exception):
+    pass
+
+
+def _torch_free(function):
+    """``function``, failing with _UsedTorch as soon as it calls into torch."""
+    import sys
+
+    def watch(frame, event, arg):
+        if event == "call" and "/torch/" in frame.f_code.co_filename:
+            raise _UsedTorch
+        if event == "c_call":
+            owner = getattr(arg, "__self__", None)
+            module = getattr(arg, "__module__", None) or type(owner).__module__ or ""
+            if module.startswith("torch"):
+                raise _UsedTorch
+
+    def wrapped(*args, **kwargs):
+        sys.setprofile(watch)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            sys.setprofile(None)
+
+    return wrapped
+
+
+def _passes(check, graded_name, args, function) -> bool:
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seen = check.probe(**{graded_name: _torch_free(function)}, **args)
+            return bool(check.judge(seen, **args).passed)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - anything but a pass is no answer
+        return False
+
+
+def _first_argument(*args, **kwargs):
+    """The trivial stand-in: returns what it was given."""
+    return args[0] if args else None
+
+
+def behaviour_leaks(candidates, checks=None) -> list[str]:
+    """``graded function: module.function`` for every library function (of ``candidates``)
+    that passes every visible check of a graded function (those whose probe takes it as the
+    only function), without torch. A graded function whose visible checks the trivial
+    stand-in passes too (``parity_units_deep``: its visible check only watches the growth,
+    the grader the counts) cannot be judged this way and is left out."""
+    import inspect
+
+    from nncourse.checking import REGISTRY, check_modules
+
+    for module in check_modules():
+        __import__(module)
+    signatures = _solution_signatures()
+    by_function: dict[str, list] = {}
+    for check in checks or list(REGISTRY.values()):
+        if getattr(check, "fresh", False):
+            continue
+        parameters = inspect.signature(check.probe).parameters
+        graded = [n for n in parameters if n in signatures]
+        if len(graded) != 1:
+            continue
+        try:
+            args = check.arguments({})
+        except Exception:  # noqa: BLE001
+            continue
+        if set(parameters) - {graded[0], "kwargs", "args", "_", *args}:
+            continue
+        by_function.setdefault(graded[0], []).append((check, args))
+    found = []
+    for graded_name, runs in sorted(by_function.items()):
+        if all(_passes(check, graded_name, args, _first_argument) for check, args in runs):
+            continue
+        for where, function in candidates:
+            if _fits(function, *signatures[graded_name]) and all(
+                    _passes(check, graded_name, args, function) for check, args in runs):
+                found.append(f"{graded_name} ({', '.join(c.name for c, _ in runs)}) is "
+                             f"answered by {where}")
+    return sorted(found)
+
+
+OLD_REFERENCE_EARLY_STOPPING = '''
+def reference_early_stopping(val_losses, patience):
+    """Brute force: at every epoch e, look back over the prefix up to e."""
+    losses = np.array([float(v) for v in val_losses])
+    looks = [(e, int(np.flatnonzero(losses[:e + 1] == losses[:e + 1].min())[0]))
+             for e in range(len(losses))]
+    stops = [(e, at) for e, at in looks if e - at >= patience]
+    return stops[0] if stops else looks[-1]
+'''
+"""checks/nb06.py's reference as it was: a complete numpy answer to ``early_stopping``."""
+
+
+@pytest.mark.timeout(900)
+def test_no_library_function_passes_a_graded_check():
+    """No function of the course library, run without torch, passes the visible check of a
+    graded function in its place."""
+    found = behaviour_leaks(library_functions())
+    assert not found, "library functions that answer an exercise:\n" + "\n".join(found)
+
+
+def test_the_behaviour_finder_finds_the_old_early_stopping_reference():
+    """The old reference_early_stopping passes early_stopping's check and is found; torch's
+    reference (nncourse.oracle.early_stopping) passes it too but uses torch, so it is not."""
+    import numpy as np
+    from nncourse import oracle
+    from nncourse.checking import find_check
+
+    namespace = {"np": np}
+    exec(OLD_REFERENCE_EARLY_STOPPING, namespace)  # noqa: S102 - the test's own text
+    check = find_check("early_stopping_cases")
+    old = [("old checks/nb06.py.reference_early_stopping",
+            namespace["reference_early_stopping"])]
+    assert behaviour_leaks(old, [check]) == [
+        "early_stopping (early_stopping_cases) is answered by "
+        "old checks/nb06.py.reference_early_stopping"]
+    assert behaviour_leaks([("oracle.early_stopping", oracle.early_stopping)], [check]) == []
+
+
+def test_torchs_early_stopping_is_the_contracts():
+    """The torch reference early_stopping's checks use (nncourse.oracle.early_stopping)
+    gives the (stop, best) pairs worked out by hand for the visible cases."""
+    from nncourse import oracle
+    from nncourse.checks.nb06 import EarlyStoppingCases
+
+    assert [oracle.early_stopping(losses, patience)
+            for losses, patience in EarlyStoppingCases.CASES] == [(5, 2), (6, 6), (4, 1), (4, 4)]

@@ -10,6 +10,7 @@ from nncourse.checks.nb04 import (
     Case,
     LinearFunctionGradients,
     TrainValueMlp,
+    TrainValueMlpAccuracy,
     ValueCasesCheck,
     ValueNet,
     _counting,
@@ -613,6 +614,27 @@ class TrainValueMlpFresh(TrainValueMlp):
         rng = np.random.default_rng([run_seed, 4302])
         return {"seed": int(rng.integers(2**31)), "steps": int(rng.integers(2, 6)),
                 "lr": float(rng.choice([0.05, 0.15, 0.4])), "n": int(rng.integers(3, 8))}
+
+    def probe(self, train_value_mlp, Value, run_seed=0):
+        return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))
+
+    def judge(self, seen, run_seed=0):
+        return super().judge(seen, **self.arguments_of(run_seed))
+
+
+@register
+class TrainValueMlpAccuracyFresh(TrainValueMlpAccuracy):
+    """train_value_mlp reaches the accuracy of the reference training on this run's moons and
+    initial weights."""
+
+    name = "train_value_mlp_accuracy_hidden_fresh"
+    defaults = {}
+    fresh = True
+
+    @staticmethod
+    def arguments_of(run_seed: int) -> dict:
+        rng = np.random.default_rng([run_seed, 4304])
+        return {"seed": int(rng.integers(2**31)), "steps": 60, "lr": 0.2}
 
     def probe(self, train_value_mlp, Value, run_seed=0):
         return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))

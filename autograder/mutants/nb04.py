@@ -487,6 +487,12 @@ MUTANTS += [
                    "        losses.append(sum(((model(x) - t) ** 2).data for x, t in zip(X, y)) "
                    "/ len(X))\n")],
            why="records the loss after the update, not the one the step followed"),
+    Mutant("train_updates_stop_after_five_steps", "train_value_mlp",
+           edits=[("        for p in parameters:\n            p.data -= lr * p.grad\n",
+                   "        if len(losses) < 5:\n"
+                   "            for p in parameters:\n                p.data -= lr * p.grad\n")],
+           why="every step is right while the short step checks watch (at most 5 steps), then "
+               "the parameters stop moving: only the lesson's accuracy catches it"),
     Mutant("train_backward_per_point", "train_value_mlp", source=(
         "def train_value_mlp(model, X, y, steps, lr):\n"
         "    parameters = model.parameters()\n"
@@ -648,6 +654,26 @@ VARIANTS += [
         "            p.grad = 0.0\n"
         "        losses.append(float(loss.data))\n"
         "    return losses\n")),
+    Variant("train_updates_collected_then_applied", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    losses = []\n"
+        "    step = 0\n"
+        "    while step < steps:\n"
+        "        outputs = [model(x) for x in X]\n"
+        "        total = sum(((o - t) * (o - t) for o, t in zip(outputs, y)), Value(0.0))\n"
+        "        loss = total * (1.0 / len(X))\n"
+        "        params = model.parameters()\n"
+        "        for p in params:\n"
+        "            p.grad = 0.0\n"
+        "        loss.backward()\n"
+        "        moves = [lr * p.grad for p in params]\n"
+        "        for p, move in zip(params, moves):\n"
+        "            p.data = p.data - move\n"
+        "        losses.append(loss.data)\n"
+        "        step += 1\n"
+        "    return losses\n"),
+        why="a correct loop (all updates computed, then applied) keeps full marks on the "
+            "lesson's accuracy too"),
     Variant("train_mean_by_division_each", "train_value_mlp", source=(
         "def train_value_mlp(model, X, y, steps, lr):\n"
         "    n = len(X)\n"

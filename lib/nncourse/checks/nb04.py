@@ -1479,6 +1479,81 @@ class TrainValueMlp(Check):
         return Verdict.ok()
 
 
+def moons_training(seed: int, n: int = 40, hidden: int = 8) -> dict:
+    """The lesson's training run of section 3: n two-moons points (labels -1, +1 as targets)
+    and the initial weights of a (2 -> hidden tanh -> 1 linear) net, drawn from one
+    generator in the order the lesson's MLP(2, [hidden, 1], rng) draws them (each neuron's
+    weights uniform on [-1, 1], biases 0)."""
+    from nncourse.data import moons
+
+    rng = np.random.default_rng(seed)
+    X, labels = moons(n, rng, noise=0.1)
+    structure = [[{"w": rng.uniform(-1.0, 1.0, 2).tolist(), "b": 0.0} for _ in range(hidden)],
+                 [{"w": rng.uniform(-1.0, 1.0, hidden).tolist(), "b": 0.0}]]
+    return {"X": X.tolist(), "y": [2.0 * float(v) - 1.0 for v in labels],
+            "structure": structure}
+
+
+def torch_outputs(structure, X, steps: int, lr: float, y) -> list[float]:
+    """The outputs on X of the net of ``structure`` after ``steps`` steps of torch's full-batch
+    gradient descent on the mean squared error (:func:`torch_training`)."""
+    import torch
+
+    _, final = torch_training(structure, X, y, steps, lr)
+    values = iter(final)
+    trained = [[{"w": [next(values) for _ in unit["w"]], "b": next(values)} for unit in layer]
+               for layer in structure]
+    h = torch.tensor(X, dtype=torch.float64)
+    for i, layer in enumerate(trained):
+        z = torch.stack([h @ torch.tensor(u["w"], dtype=torch.float64) + u["b"] for u in layer],
+                        dim=1)
+        h = z if i == len(trained) - 1 else torch.tanh(z)
+    return h[:, 0].tolist()
+
+
+def sign_accuracy(outputs, y) -> float:
+    """The fraction of points whose output has the sign of their target (-1 or +1)."""
+    return sum((o > 0) == (t > 0) for o, t in zip(outputs, y, strict=True)) / len(y)
+
+
+@register
+class TrainValueMlpAccuracy(Check):
+    """train_value_mlp trains the lesson's net on the two moons to the accuracy the lesson's
+    training reaches (the same data, initial weights, steps and learning rate)."""
+
+    name = "train_value_mlp_accuracy"
+    rules = DERIVED
+    defaults = {"seed": 0, "steps": 60, "lr": 0.2}
+
+    def probe(self, train_value_mlp, Value, seed, steps, lr):
+        data = moons_training(seed)
+        model = probe_value_model(Value, data["structure"])
+        losses = train_value_mlp(model, [list(x) for x in data["X"]], list(data["y"]), steps,
+                                 lr)
+        return {"outputs": [float(model(list(x)).data) for x in data["X"]],
+                "losses": [float(v) for v in list(losses)]}
+
+    def judge(self, seen, seed, steps, lr):
+        data = moons_training(seed)
+        target = sign_accuracy(torch_outputs(data["structure"], data["X"], steps, lr,
+                                             data["y"]), data["y"])
+        reached = sign_accuracy(seen["outputs"], data["y"])
+        what = (f"train_value_mlp on the lesson's two moons ({len(data['y'])} points, "
+                f"steps={steps}, lr={lr})")
+        if reached + 1e-9 < target:
+            losses = seen["losses"]
+            trend = (f" Its losses went from {losses[0]:.3f} to {losses[-1]:.3f}."
+                     if losses else "")
+            return Verdict.fail(
+                f"{what}: the trained net classifies {reached:.0%} of the points correctly; "
+                f"the lesson's training reaches {target:.0%}.{trend}",
+                "The loop runs, but the net does not learn as far as it should: does every "
+                "step (the last ones too) move every parameter, by the full step?",
+                "Watch the losses step by step: they should keep falling over all the steps, "
+                "not stall after a few.")
+        return Verdict.ok()
+
+
 # --------------------------------------------------------------------------------------------
 # (new 2026-12-06) LinearFunction: the student's torch.autograd.Function for X @ W + b.
 # The probe runs it through torch's autograd and calls its backward directly with a context

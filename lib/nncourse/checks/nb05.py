@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from nncourse import oracle
 from nncourse.checking import Check, on_copies, register
 from nncourse.compare import compare, describe, unchanged
 from nncourse.gradcheck import finite_difference_gradient, gradient_check
@@ -453,7 +454,7 @@ def judge_accuracy(name: str, got, scores: np.ndarray, y: np.ndarray) -> Verdict
         return Verdict.fail(f"{name} returned {describe(np.asarray(got))}; expected one "
                             "number, the fraction of correct rows.",
                             "Take the argmax of each row (axis=1) before comparing.")
-    return compare(name, float(np.squeeze(got)), float(np.mean(scores.argmax(axis=1) == y)),
+    return compare(name, float(np.squeeze(got)), oracle.accuracy(scores, y),
                    hints=("A row is correct when its LARGEST score sits at the label.",
                           "Which axis of scores holds the classes? The result is a "
                           "fraction of rows, between 0 and 1."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncourse import oracle
 from nncourse.checking import CaseCheck, Check, on_copies, register
 from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import (
@@ -84,27 +85,57 @@ def random_params(shapes: dict, seed) -> dict:
 # ----------------------------------------------------------------------------- L2
 
 
+def torch_l2(lam: float, keys):
+    """The L2 penalty as a torch function of tensors named ``keys`` (weights: keys starting
+    with "W")."""
+    import torch
+
+    def penalty(*tensors):
+        return sum(lam * torch.sum(torch.square(t)) for k, t in zip(keys, tensors, strict=True)
+                   if k.startswith("W"))
+    return penalty
+
+
+def torch_l1(lam: float, keys):
+    """The L1 penalty as a torch function of tensors named ``keys`` (weights: keys starting
+    with "W")."""
+    import torch
+
+    def penalty(*tensors):
+        return sum(lam * torch.sum(torch.abs(t)) for k, t in zip(keys, tensors, strict=True)
+                   if k.startswith("W"))
+    return penalty
+
+
+def torch_row_scale(X, eps: float) -> np.ndarray:
+    """torch's per-row sqrt(variance + eps) of X (N, D), as a column (N, 1)."""
+    import torch
+
+    rows = torch.as_tensor(np.array(X, dtype=np.float64))
+    return torch.sqrt(rows.var(dim=1, keepdim=True, unbiased=False) + eps).numpy()
+
+
+def torch_value(function, *arrays) -> float:
+    import torch
+
+    return float(function(*(torch.as_tensor(np.array(a, dtype=np.float64)) for a in arrays)))
+
+
 def reference_l2(params: dict, lam: float):
     """Penalty and grads computed by torch autograd (weights = keys starting with "W")."""
     keys = list(params)
-
-    def penalty(*tensors):
-        return sum(lam * (t ** 2).sum() for k, t in zip(keys, tensors, strict=True)
-                   if k.startswith("W"))
-
-    import torch
-
-    value = float(penalty(*(torch.as_tensor(np.asarray(v, dtype=np.float64))
-                            for v in params.values())))
+    penalty = torch_l2(lam, keys)
+    value = torch_value(penalty, *params.values())
     return value, dict(zip(keys, torch_gradient(penalty, *params.values()), strict=True))
 
 
 def numeric_l2_grad(params: dict, lam: float, key: str) -> np.ndarray:
-    """d penalty / d params[key] by centred finite differences on the formula."""
-    def penalty(value):
-        return sum(lam * float(np.sum((value if k == key else v) ** 2))
-                   for k, v in params.items() if k.startswith("W"))
-    return finite_difference_gradient(penalty, np.array(params[key], dtype=np.float64))
+    """d penalty / d params[key] by centred finite differences of torch's penalty."""
+    keys, penalty = list(params), torch_l2(lam, list(params))
+
+    def at(value):
+        return torch_value(penalty, *(value if k == key else params[k] for k in keys))
+    return finite_difference_gradient(at, np.array(params[key], dtype=np.float64))
 
 
 def penalty_probe(penalty_function, params, lam):
@@ -128,7 +159,7 @@ def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
     if not verdict.passed:
         return verdict
     penalty, grads = reference_l2(params, lam)
-    everything = sum(lam * float(np.sum(v ** 2)) for v in params.values())
+    everything = torch_value(torch_l2(lam, ["W"] * len(params)), *params.values())
     verdicts = [compare(f"{label}: the penalty", np.squeeze(seen["penalty"]), penalty,
                         mistakes={"your penalty includes the biases: only keys starting with "
                                   "'W' are penalised": everything},
@@ -641,16 +672,6 @@ class BatchnormBackward(Check):
 # ----------------------------------------------------------------------------- early stopping
 
 
-def reference_early_stopping(val_losses, patience):
-    """Brute force: at every epoch e, look back over the prefix up to e; the first e whose
-    prefix minimum (its first occurrence) lies at least `patience` epochs back is the stop."""
-    losses = np.array([float(v) for v in val_losses])
-    looks = [(e, int(np.flatnonzero(losses[:e + 1] == losses[:e + 1].min())[0]))
-             for e in range(len(losses))]
-    stops = [(e, at) for e, at in looks if e - at >= patience]
-    return stops[0] if stops else looks[-1]
-
-
 @register
 class EarlyStoppingCases(Check):
     """early_stopping on hand-made curves: strict improvement, patience counted exactly."""
@@ -663,6 +684,7 @@ class EarlyStoppingCases(Check):
         ([5.0, 4.0, 3.0, 2.0, 1.0], 2),
     )
 
+
     def inputs(self, **_):
         return {"cases": [(list(losses), patience) for losses, patience in self.CASES]}
 
@@ -673,7 +695,7 @@ class EarlyStoppingCases(Check):
     def judge(self, seen, **args):
         for (losses, patience), got in zip(self.inputs(**args)["cases"], seen["results"],
                                            strict=True):
-            expected = reference_early_stopping(losses, patience)
+            expected = oracle.early_stopping(losses, patience)
             shown = [round(float(v), 4) for v in losses]
             shown = shown if len(shown) <= 14 else shown[:12] + ["..."]
             try:
@@ -820,21 +842,22 @@ def judge_l1(seen, params, lam, label) -> Verdict:
     if not verdict.passed:
         return verdict
     weights = [k for k in params if k.startswith("W")]
-    everything = lam * sum(float(np.abs(v).sum()) for v in params.values())
+    everything = torch_value(torch_l1(lam, ["W"] * len(params)), *params.values())
     verdicts = [compare(f"{label}: the penalty", np.squeeze(seen["penalty"]),
-                        lam * sum(float(np.abs(params[k]).sum()) for k in weights),
+                        torch_value(torch_l1(lam, list(params)), *params.values()),
                         mistakes={"your penalty includes keys that are not weight matrices "
                                   "(biases, gamma)": everything},
                         hints=("penalty: lam times the sum of |entries| of the weight matrices "
                                "(keys starting with 'W') only.",))]
     for key, array in params.items():
-        want = torch_gradient(lambda t: lam * t.abs().sum(), array)[0] if key in weights \
+        want = torch_gradient(torch_l1(lam, ["W"]), array)[0] if key in weights \
             else np.zeros_like(array)
         g = np.asarray(seen["grads"][key], dtype=np.float64)
         g_hints = ["Compare your gradient with the penalty's slope at single weights: a "
                    "positive one, a negative one, and one that is exactly 0.",
-                   "Section 1b: |w| is a straight line on each side of 0; the gradient is "
-                   "its slope there, scaled by lam, with the lesson's convention at the kink."]
+                   "Section 1b: away from 0, |w| is a straight line on each side: what does "
+                   "that say about how the penalty changes as one weight moves, and what "
+                   "does the lesson choose at the kink?"]
         if key in weights and g.shape == array.shape and not np.allclose(g, want) \
                 and np.allclose(g[array != 0], want[array != 0]):
             g_hints.insert(0, f"grads[{key!r}] is right except where the weight is exactly 0: "
@@ -1020,7 +1043,7 @@ def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
                 "Take the batch-norm graph of section 3 and turn it by 90 degrees: the mean and "
                 "variance nodes collect over the features of a row (axis 1)."]
     if dX.shape == X.shape and np.allclose(
-            dX, dout * gamma / np.sqrt(X.var(axis=1, keepdims=True) + eps)):
+            dX, dout * gamma / torch_row_scale(X, eps)):
         dx_hints[0] = ("Your dX is only the direct path: it treats each row's mean and "
                        "variance as constants, but they depend on the row.")
     sum_hint = ("dgamma and dbeta have shape (D,): gamma and beta are shared by every row, so "
@@ -1587,7 +1610,7 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
     history, params = run["history"], run["params"]
     val = [float(v) for v in history["val_loss"]]
     patience, max_epochs = settings["patience"], settings["max_epochs"]
-    stop, best = reference_early_stopping(val, patience)
+    stop, best = oracle.early_stopping(val, patience)
     if run["best"] is None or int(run["best"]) != best:
         return Verdict.fail(f"{label}: best_epoch is {run['best']}, but the lowest validation "
                             f"loss of history (first one, strictly lower) is at epoch {best}.",
@@ -1627,7 +1650,7 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
                             "train_loss is the cross-entropy on the whole training set after "
                             "the epoch, without the penalty, with no dropout and batch norm "
                             "in evaluation mode.")
-    acc = float(np.mean(val_scores.argmax(axis=1) == y_val))
+    acc = oracle.accuracy(val_scores, y_val)
     if not np.isclose(acc, float(history["val_acc"][best])):
         return Verdict.fail(f"{label}: the returned params classify {acc:.4f} of X_val "
                             f"correctly, but history['val_acc'][{best}] is "
