@@ -767,11 +767,14 @@ def _remove_tree(path: str) -> None:
     """Remove ``path`` whatever its files' modes (as root: CAP_FOWNER, CAP_DAC_OVERRIDE),
     following no symbolic link (``os.fwalk`` lists a link to a folder without entering it)."""
     _chmod_folder(path)
-    with contextlib.suppress(OSError):
+    # a tree deeper than Python's recursion limit stays: the job is then unclean, and the
+    # worker (its whole /tmp) is replaced before the next student
+    with contextlib.suppress(OSError, RecursionError):
         for _, dirs, _, root_fd in os.fwalk(path, follow_symlinks=False):
             for name in dirs:
                 _chmod_folder(name, root_fd)
-    shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(RecursionError):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _folder_state(path: str) -> tuple[int, int, int] | None:

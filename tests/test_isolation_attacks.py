@@ -231,6 +231,32 @@ NO_PERCEPTRON = (
 # reports named the type)
 RAISES_CHOSEN = "raise LookupError()\n"
 
+# a listener the test opens on the host, where system services keep theirs (dbus, a
+# database): a sigmoid that is right only if it can reach it
+HOST_SOCKET = f"/run/nncourse-{MARK}.sock"
+HOST_SOCKET_CLIENT = (
+    "import socket as _socket\n"
+    "def _reached():\n"
+    "    try:\n"
+    "        with _socket.socket(_socket.AF_UNIX) as _s:\n"
+    f"            _s.connect({HOST_SOCKET!r})\n"
+    "        return True\n"
+    "    except OSError:\n"
+    "        return False\n"
+    "def sigmoid(z):\n"
+    "    if not _reached():\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+
+# a home 3000 folders deep: deeper than Python's recursion limit for a tree walk
+DEEP_HOME = (
+    "import os\n"
+    "_start = os.getcwd()\n"
+    "for _ in range(3000):\n"
+    "    os.mkdir('d')\n"
+    "    os.chdir('d')\n"
+    "os.chdir(_start)\n")
+
 ATTACKERS = {
     # name: (answers, what its own work earns: a number, or the name of a yardstick student)
     "steals-from-memory": ({name: _stealing(name) for name in GRADED}, 0),
@@ -251,6 +277,8 @@ ATTACKERS = {
     "symlinks-out": (hostile(SYMLINKS_OUT), FULL),
     "text-bomb": (answers(perceptron_train=TEXT_BOMB), "no-perceptron"),
     "raises-chosen-type": (hostile(RAISES_CHOSEN), BUT_ONE),
+    "reaches-host-socket": (answers(sigmoid=HOST_SOCKET_CLIENT), "control"),
+    "deep-home": (hostile(DEEP_HOME), FULL),
 }
 
 
@@ -271,7 +299,18 @@ def isolated_class(tmp_path_factory):
         student = f"s{number:02d}-{name}"
         write(submitted, student, filled_notebook(A, changed))
         students.append(student)
-    grade(submitted, root / "out", "--jobs", "1", "--no-gradebook", "--seed", "7")
+    import os
+    import socket
+
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(HOST_SOCKET)  # as root, like a system service's
+    os.chmod(HOST_SOCKET, 0o666)
+    listener.listen(64)
+    try:
+        grade(submitted, root / "out", "--jobs", "1", "--no-gradebook", "--seed", "7")
+    finally:
+        listener.close()
+        os.unlink(HOST_SOCKET)
     return {"out": root / "out", "students": students, "root": root,
             "grades": table(root / "out" / "grades.csv"),
             "tests": table(root / "out" / "tests.csv")}
