@@ -359,3 +359,13 @@ def test_no_given_code_reuses_a_graded_name():
             else:
                 given |= names
         assert not given & graded, (assignment, sorted(given & graded))
+
+
+def test_ready_made_topological_sorts_are_forbidden_packages():
+    """Issue 21 round 2: SQLAlchemy (installed with nbgrader) sorts a graph topologically,
+    like graphlib and networkx: notebook 04's topological_order may use none of them."""
+    from nncourse.rules import forbidden_module
+
+    for path in ("graphlib", "networkx.algorithms.dag", "sqlalchemy.util.topological"):
+        assert forbidden_module(path), path
+    assert not forbidden_module("numpy.linalg")

@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 FORBIDDEN_PACKAGES = ("torch", "scipy", "sklearn", "jax", "tensorflow", "autograd",
-                      "graphlib", "networkx", "sympy", "mpmath", "pandas", "numba", "cupy")
+                      "graphlib", "networkx", "sympy", "mpmath", "pandas", "numba", "cupy",
+                      "sqlalchemy")
 """Top-level packages a graded function may not use (numpy and math only): the machine
 learning libraries, and ready-made solutions of graded exercises (``graphlib`` sorts a graph
-topologically)."""
+topologically, and so does ``sqlalchemy.util.topological``, installed with nbgrader)."""
 
 FORBIDDEN_LIBRARY = ("nncourse.gradcheck", "nncourse.checks", "nncourse.oracle",
                      "nncourse.training", "nncourse.expected")
