@@ -205,7 +205,9 @@ def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
     backslash the student's name began with) may be exactly the LMS's prefix."""
     tokens = part.split("_")
     found = []
-    for start in range(len(tokens)):
+    # Canvas's name part is the student's sortable name: a handful of words, never hundreds
+    # (a name of 8,000 ``1_`` would otherwise read thousands of ways, each with its note)
+    for start in range(min(len(tokens), MAX_CANVAS_NAME_WORDS + 1)):
         name = "_".join(tokens[:start])
         if start and (not _CANVAS_NAME.fullmatch(name) or tokens[start - 1].lower() == "late"):
             continue
@@ -222,6 +224,8 @@ def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
                              prefix=part[: len(part) - len(rest)]))
     return found
 
+
+MAX_CANVAS_NAME_WORDS = 12
 
 ORDER = ("moodle", "blackboard", "canvas")
 """The order a part is tried in when nothing else decides (``_attempt_<date>`` is specific)."""

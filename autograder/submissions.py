@@ -217,35 +217,34 @@ def _safe_parts(name: str) -> tuple[list[str], list[str]] | None:
     return [p for p, _ in short], [n for _, n in short if n]
 
 
-def _owner_keys(paths: list[list[str]]) -> list[tuple]:
+def _owner_keys(paths: list[list[str]], sizes: list[int]) -> list[tuple]:
     """Whose share each member counts against: the owner its name gives under its folder's
-    LMS (the one whose naming every member of that folder matches, as discovery decides),
+    LMS (the one whose naming every notebook of that folder matches, as discovery decides),
     else its top folder, else the generic ``<student>_`` id. Only the folder's LMS's reading
     counts: a student who adds other LMSs' readings to their names (``..._<k>_attempt_<date>
-    _x`` also reads as Blackboard user k) still has one share, not one per name."""
+    _x`` also reads as Blackboard user k) still has one share, not one per name. A receipt
+    (:func:`is_receipt`) is keyed ``("receipt", <assignment>_<username>)``."""
     from autograder.lms import ORDER, every_reading
 
-    found = []
-    for parts in paths:  # a Blackboard receipt is its attempt's owner's, whatever else fits
-        receipt = _BLACKBOARD_RECEIPT.fullmatch(parts[-1])
-        found.append((len(parts) - 1, {"blackboard": receipt["prefix"]}) if receipt
-                     else every_reading(PurePosixPath(*parts)))
+    found = [every_reading(PurePosixPath(*parts)) for parts in paths]
     groups: dict[tuple[str, ...], set[str]] = {}
     for parts, reading in zip(paths, found, strict=True):  # the folder's LMS: notebooks'
-        if reading is not None and not _BLACKBOARD_RECEIPT.fullmatch(parts[-1]):
+        if reading is not None and not parts[-1].endswith(".txt"):
             depth, readings = reading
             group = tuple(parts[:depth])
             groups[group] = groups.get(group, set(readings)) & set(readings)
     keys = []
-    for parts, reading in zip(paths, found, strict=True):
+    for parts, size, reading in zip(paths, sizes, found, strict=True):
+        receipt = _BLACKBOARD_RECEIPT.fullmatch(parts[-1])
+        group = tuple(parts[:-1])
+        if receipt and size <= MAX_RECEIPT_BYTES and "blackboard" in groups.get(group, ()):
+            keys.append((*group, "receipt", receipt["prefix"]))
+            continue
         if reading is None:
             keys.append((parts[0],) if len(parts) > 1 else ("", parts[0].split("_", 1)[0]))
             continue
         depth, readings = reading
         group = tuple(parts[:depth])
-        if isinstance(readings.get("blackboard"), str):  # a receipt: its attempt's owner
-            keys.append((*group, "receipt", readings["blackboard"]))
-            continue
         lms = next((name for name in ORDER if name in groups.get(group, readings)), None)
         if lms is None:  # a folder no one LMS covers: every reading this name has
             keys.append((*group, tuple(sorted((n, _share_of(o)) for n, o in readings.items()))))
@@ -254,8 +253,12 @@ def _owner_keys(paths: list[list[str]]) -> list[tuple]:
     return keys
 
 
-_BLACKBOARD_RECEIPT = re.compile(r"(?P<prefix>.+?)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
-                                 re.DOTALL)
+MAX_RECEIPT_BYTES = 1 << 16
+# a Blackboard receipt: <assignment>_<username>_attempt_<date>.txt, its prefix holding no
+# other _attempt_<date> (an upload named x_attempt_<date>.txt inside an attempt is a file)
+_BLACKBOARD_RECEIPT = re.compile(
+    r"(?P<prefix>(?:(?!_attempt_\d{4}-).)+)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
+    re.DOTALL)
 
 
 def _share_of(owner) -> tuple[str, ...] | str:
@@ -274,10 +277,11 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
     """``wanted`` within each student's share and the safety nets; the members left out,
     each with why (a note on its student)."""
     by_owner: dict[tuple, list] = {}
-    receipts: list = []  # Blackboard's: each follows its attempt (below), never capped alone
-    for item, key in zip(wanted, _owner_keys([item[1][0] for item in wanted]), strict=True):
-        if _BLACKBOARD_RECEIPT.fullmatch(item[1][0][-1]) and item[0].file_size <= 1 << 16:
-            receipts.append(item)
+    receipts: list = []  # Blackboard's: each follows its attempt (below)
+    keys = _owner_keys([item[1][0] for item in wanted], [item[0].file_size for item in wanted])
+    for item, key in zip(wanted, keys, strict=True):
+        if "receipt" in key:
+            receipts.append((item, key))
         else:
             by_owner.setdefault(key, []).append(item)
     kept: dict[tuple, list] = {}
@@ -315,16 +319,22 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
         item = kept[owner].pop()
         skipped.append(["/".join(item[1][0]), "the export is over its total cap; this "
                         "student's extra files were skipped first (not graded)"])
-    # a receipt is kept exactly when a notebook of its attempt is: a student's many
-    # attempts never push a classmate's receipt out (without it, ``kim_lee`` reads ``lee``)
+    # a receipt is kept when its attempt has any notebook in the export, kept or skipped
+    # (without it, ``kim_lee``'s files, even skipped ones, would read as ``lee``'s), at most
+    # one per attempt and a student's share of files in all: a student's many attempts never
+    # push a classmate's receipt out
     attempts = {"/".join((*parts[:depth], part.split("_attempt_", 1)[0] + "_attempt_"
                           + part.split("_attempt_", 1)[1][:19]))
-                for items in kept.values() for _, (parts, *_) in items
-                for depth, part in enumerate(parts) if "_attempt_" in part}
-    for item in receipts:
+                for _, (parts, *_) in wanted
+                for depth, part in enumerate(parts) if "_attempt_" in part
+                and not part.endswith(".txt")}
+    counted: dict[tuple, int] = {}
+    for item, key in receipts:
         parts = item[1][0]
-        if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts:
-            kept.setdefault(("receipts",), []).append(item)
+        if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts \
+                and counted.get(key, 0) < max_student_files:
+            counted[key] = counted.get(key, 0) + 1
+            kept.setdefault(key, []).append(item)
     order = {id(item[0]): index for index, item in enumerate(wanted)}  # the zip's order
     return sorted((item for items in kept.values() for item in items),
                   key=lambda item: order[id(item[0])]), skipped

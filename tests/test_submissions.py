@@ -336,6 +336,45 @@ def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_
         assert found[user].path.read_bytes() == solution_bytes(), user
 
 
+def test_round_10_receipt_like_names_are_capped_and_skipped_attempts_keep_receipts(tmp_path):
+    """Round 10: files named like receipts are receipts only beside a Blackboard attempt,
+    small, with no other attempt in their prefix; anything else counts against its owner's
+    share (so it can neither escape it nor crowd a classmate out); an attempt whose notebook
+    was skipped keeps its receipt, so ``kim_lee`` never turns into a row for ``lee``."""
+    big = b"x" * 70_000
+    (tmp_path / "bb").mkdir()
+    archive = tmp_path / "bb" / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"HW_kim_lee_attempt_2026-11-01-09-00-00_{A}.ipynb", BLANK)
+        zipped.writestr("HW_kim_lee_attempt_2026-11-01-09-00-00.txt", b"Name: K (kim_lee)\n")
+        zipped.writestr(f"HW_kim_lee_attempt_2026-11-02-09-00-00_{A}.ipynb", solution_bytes())
+        zipped.writestr("HW_kim_lee_attempt_2026-11-02-09-00-00.txt", b"Name: K (kim_lee)\n")
+        zipped.writestr(f"HW_mal_attempt_2026-11-01-09-00-00_{A}.ipynb", BLANK)
+        zipped.writestr("HW_mal_attempt_2026-11-01-09-00-00.txt", b"Name: M (mal)\n")
+        for k in range(4):
+            zipped.writestr(f"HW_mal_attempt_2026-11-01-09-00-00_f{k}_attempt_"
+                            "2026-11-01-09-00-00.txt", big)
+    found = by_student(discover(extract_zip(archive, tmp_path / "bb" / "x",
+                                            max_student=200_000), [A]))
+    assert found["kim_lee"].path.read_bytes() == solution_bytes()
+    assert "lee" not in found and not any("share" in n for n in found["kim_lee"].notes)
+    (tmp_path / "cv").mkdir()
+    found = _canvas(tmp_path / "cv", {
+        f"bob_502_9002_{A}.ipynb": solution_bytes(),
+        **{f"mal_503_9003_f{k}_attempt_2026-11-01-09-00-00.txt": big for k in range(10)},
+    })
+    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
+    (tmp_path / "sk").mkdir()
+    archive = tmp_path / "sk" / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"HW_kim_lee_attempt_2026-11-02-09-00-00_{A}.ipynb",
+                        solution_bytes() + b" " * 300_000)
+        zipped.writestr("HW_kim_lee_attempt_2026-11-02-09-00-00.txt", b"Name: K (kim_lee)\n")
+    found = by_student(discover(extract_zip(archive, tmp_path / "sk" / "x",
+                                            max_member=200_000), [A]))
+    assert "lee" not in found and "kim_lee" in found
+
+
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
     """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
     never counts against the whole zip's cap, so the class is extracted."""
@@ -1192,3 +1231,12 @@ def test_lms_fails_loudly_without_grades_or_gradebook(tmp_path):
     assert done.stderr.strip().startswith("error: no graded results for the 1 LMS students")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (out / "lms" / "canvas.csv").exists()
+
+
+def test_a_name_of_thousands_of_words_reads_a_bounded_number_of_ways():
+    """Round 10: ``1_1_1_..._01_neuron_and_xor.ipynb`` (16,000 characters) read one way per
+    word, each with its note: seconds and hundreds of MB for everyone's discovery."""
+    from autograder.lms import MAX_CANVAS_NAME_WORDS, canvas_readings
+
+    readings = canvas_readings("1_" * 8000 + f"{A}.ipynb")
+    assert 0 < len(readings) <= MAX_CANVAS_NAME_WORDS + 1
