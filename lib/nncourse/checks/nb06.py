@@ -85,26 +85,28 @@ def random_params(shapes: dict, seed) -> dict:
 # ----------------------------------------------------------------------------- L2
 
 
-def torch_l2(lam: float, keys):
-    """The L2 penalty as a torch function of tensors named ``keys`` (weights: keys starting
-    with "W")."""
+def torch_penalty(lam: float, keys, term: str):
+    """``lam`` times the sum of ``torch.<term>`` (``"square"``: L2, ``"abs"``: L1) over the
+    weights, as a torch function of tensors named ``keys`` (weights: keys starting with
+    "W")."""
     import torch
 
+    elementwise = getattr(torch, term)
+
     def penalty(*tensors):
-        return sum(lam * torch.sum(torch.square(t)) for k, t in zip(keys, tensors, strict=True)
+        return sum(lam * torch.sum(elementwise(t)) for k, t in zip(keys, tensors, strict=True)
                    if k.startswith("W"))
     return penalty
+
+
+def torch_l2(lam: float, keys):
+    """The L2 penalty (:func:`torch_penalty` of squares)."""
+    return torch_penalty(lam, keys, "square")
 
 
 def torch_l1(lam: float, keys):
-    """The L1 penalty as a torch function of tensors named ``keys`` (weights: keys starting
-    with "W")."""
-    import torch
-
-    def penalty(*tensors):
-        return sum(lam * torch.sum(torch.abs(t)) for k, t in zip(keys, tensors, strict=True)
-                   if k.startswith("W"))
-    return penalty
+    """The L1 penalty (:func:`torch_penalty` of absolute values)."""
+    return torch_penalty(lam, keys, "abs")
 
 
 def torch_row_scale(X, eps: float) -> np.ndarray:
