@@ -395,9 +395,32 @@ def test_no_test_cell_source_reaches_the_report(attacked_class):
 
 @needs_bwrap
 def test_no_job_sees_files_an_earlier_job_left(attacked_class):
-    # os.walk skips folders that vanish while it walks (other tests' graders clean up theirs)
-    planted = [os.path.join(folder, name) for folder, _, names in os.walk("/tmp")
-               for name in names if name == f"planted-{MARK}"]
+    planted = [path for top in ("/tmp", "/dev/shm", "/var/tmp")
+               for path in _files_named(top, f"planted-{MARK}")]
     assert not planted
+
+
+def _files_named(top, name):
+    """Every file called `name` below `top`, found without recursion or following links.
+
+    Iterative, so an unrelated folder thousands of levels deep (another program's, in a
+    shared /tmp) cannot overflow Python's stack; folders that vanish or refuse to be read
+    while it walks (other tests' graders clean up theirs) are skipped.
+    """
+    found, folders = [], [top]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == name:
+                found.append(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+            except OSError:
+                pass
+    return found
 
 
