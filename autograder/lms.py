@@ -112,6 +112,7 @@ behaviour as known to the author, not re-read here: check them against your LMS'
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -178,22 +179,99 @@ class LmsFile:
         return bool(self.readings)
 
 
+BLACKBOARD_RECEIPT = re.compile(
+    r"(?P<prefix>(?:(?!_attempt_\d{4}-).)+)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
+    re.DOTALL)
+"""A Blackboard receipt's name: ``<assignment>_<username>_attempt_<date>.txt``, its prefix
+holding no other ``_attempt_<date>`` (a student's upload is always named
+``<prefix>_attempt_<date>_<upload>``, so no upload has a receipt's name)."""
+
+RECEIPT_BYTES = 4096
+"""What of a receipt is read: its first lines name the student (the rest is the student's
+own submission text, which they may make as long as they like)."""
+
+
+def _receipt_user(path: Path, prefix: str) -> tuple[str, str] | None:
+    """(username, name) the receipt at ``path`` names, when its attempt's ``prefix`` ends
+    with ``_<username>``; else None."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            found = _RECEIPT_NAME.search(handle.read(RECEIPT_BYTES))
+    except OSError:
+        return None
+    if (found and prefix.endswith("_" + found["user"])
+            and _BLACKBOARD_USER.fullmatch(found["user"])):
+        return found["user"], found["name"]
+    return None
+
+
+_ASSIGNMENTS: dict[tuple[str, int], str | None] = {}
+
+
+def blackboard_assignment(folder: Path) -> str | None:
+    """The assignment name Blackboard wrote before every username in ``folder``: read from
+    the folder's receipts (each names its attempt's username, so its prefix less
+    ``_<username>`` is the assignment), the name most of them give; with no receipt, the
+    longest ``_``-separated start that every attempt's prefix shares, leaving each at least
+    one word (two or more students needed). None when neither decides.
+
+    One reading per folder, so a student whose own receipt is missing (beyond a cap, never
+    downloaded) is still read as the username Blackboard wrote, never its last word alone
+    (``x_bob`` is not ``bob``)."""
+    try:
+        key = (str(folder), folder.stat().st_mtime_ns)
+        if key in _ASSIGNMENTS:
+            return _ASSIGNMENTS[key]
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    votes: dict[str, int] = {}
+    prefixes = set()
+    for name in names:
+        receipt = BLACKBOARD_RECEIPT.fullmatch(name)
+        if receipt:
+            user = _receipt_user(folder / name, receipt["prefix"])
+            if user is not None:
+                assignment = receipt["prefix"][: -len(user[0]) - 1]
+                votes[assignment] = votes.get(assignment, 0) + 1
+        elif (attempt := _BLACKBOARD.fullmatch(name)) and attempt["rest"]:
+            prefixes.add(attempt["prefix"])
+    found = None
+    if votes:
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            found = ranked[0][0]
+    elif len(prefixes) > 1:
+        words = [p.split("_") for p in prefixes]
+        common = 0
+        while all(len(w) > common + 1 for w in words) and len({w[common] for w in words}) == 1:
+            common += 1
+        found = "_".join(words[0][:common]) or None
+    if len(_ASSIGNMENTS) > 10_000:
+        _ASSIGNMENTS.clear()
+    _ASSIGNMENTS[key] = found
+    return found
+
+
 def _blackboard_user(prefix: str, date: str,
                      folder: Path | None) -> tuple[str, str, bool] | None:
-    """(username, name, from a receipt) of a Blackboard attempt: from its receipt when there
-    is one; None when the username is not one Blackboard allows."""
+    """(username, name, from its own receipt) of a Blackboard attempt: from its receipt
+    when there is one, else what follows the folder's assignment name
+    (:func:`blackboard_assignment`), else the prefix's last word; None when the username is
+    not one Blackboard allows."""
+    user = None
     if folder is not None:
-        receipt = folder / f"{prefix}_attempt_{date}.txt"
-        try:
-            with open(receipt, encoding="utf-8", errors="replace") as handle:
-                found = _RECEIPT_NAME.search(handle.read(4096))
-        except OSError:
-            found = None
-        if (found and prefix.endswith("_" + found["user"])
-                and _BLACKBOARD_USER.fullmatch(found["user"])):
-            return found["user"], found["name"], True
-    user = prefix.rsplit("_", 1)[-1]
-    if "_" not in prefix or not _BLACKBOARD_USER.fullmatch(user):
+        own = _receipt_user(folder / f"{prefix}_attempt_{date}.txt", prefix)
+        if own is not None:
+            return own[0], own[1], True
+        assignment = blackboard_assignment(folder)
+        if assignment and prefix.startswith(assignment + "_"):
+            user = prefix[len(assignment) + 1:]
+    if user is None:
+        if "_" not in prefix:
+            return None
+        user = prefix.rsplit("_", 1)[-1]
+    if not _BLACKBOARD_USER.fullmatch(user):
         return None
     return user, user, False
 
@@ -222,6 +300,15 @@ def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
             continue
         found.append(LmsFile("canvas", tokens[at], name or "anonymous", rest, late=late,
                              prefix=part[: len(part) - len(rest)]))
+    # a name longer than the bound may still be the true one: the first reading beyond it
+    # is kept, so such a part reads at least two ways and never as a classmate's alone
+    for at in range(MAX_CANVAS_NAME_WORDS + 1, len(tokens) - 2):
+        if (_CANVAS_ID.fullmatch(tokens[at]) and _CANVAS_ID.fullmatch(tokens[at + 1])
+                and tokens[at - 1].lower() != "late" and (not last or tokens[at + 2:])):
+            rest = "_".join(tokens[at + 2:])
+            found.append(LmsFile("canvas", tokens[at], "_".join(tokens[:at]), rest,
+                                 prefix=part[: len(part) - len(rest)]))
+            break
     return found
 
 
@@ -355,8 +442,11 @@ def folder_lms(readings: list[dict[str, LmsFile]]) -> str | None:
 
 def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:
     """Each Canvas file's reading, decided with the export's other files: a reading whose user
-    id an unambiguous file holds under another name is dropped; a reading whose (id, name)
-    an unambiguous file holds wins; None where it still reads more than one way."""
+    id an unambiguous file holds under another name is dropped; None where more than one
+    reading is left. A reading an unambiguous file confirms does not win on that alone: a
+    student whose name is a classmate's name and id followed by more words
+    (``lee_501_9002`` beside ``lee``, user 501) would otherwise file their work as the
+    classmate's."""
     claims: dict[str, set[str]] = {}
     for owner in owners:
         if owner.lms == "canvas" and not owner.ambiguous:
@@ -367,9 +457,7 @@ def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:
             result.append(owner)
             continue
         readings = [replace(o, readings=()) for o in (owner, *owner.readings)]
-        confirmed = [o for o in readings if o.name in claims.get(o.lms_id, ())]
         possible = [o for o in readings if o.lms_id not in claims
                     or o.name in claims[o.lms_id]]
-        chosen = confirmed if len(confirmed) == 1 else possible
-        result.append(chosen[0] if len(chosen) == 1 else None)
+        result.append(possible[0] if len(possible) == 1 else None)
     return result

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.assemble import instructor_cells
-from autograder.lms import LmsFile, every_reading, identify
+from autograder.lms import RECEIPT_BYTES, LmsFile, every_reading, identify
 from autograder.notebooks import grade_id
 
 MAX_ZIP_MEMBER = 64 * 1024 * 1024
@@ -217,14 +217,16 @@ def _safe_parts(name: str) -> tuple[list[str], list[str]] | None:
     return [p for p, _ in short], [n for _, n in short if n]
 
 
-def _owner_keys(paths: list[list[str]], sizes: list[int]) -> list[tuple]:
+def _owner_keys(paths: list[list[str]]) -> list[tuple]:
     """Whose share each member counts against: the owner its name gives under its folder's
     LMS (the one whose naming every notebook of that folder matches, as discovery decides),
     else its top folder, else the generic ``<student>_`` id. Only the folder's LMS's reading
     counts: a student who adds other LMSs' readings to their names (``..._<k>_attempt_<date>
     _x`` also reads as Blackboard user k) still has one share, not one per name. A receipt
-    (:func:`is_receipt`) is keyed ``("receipt", <assignment>_<username>)``."""
-    from autograder.lms import ORDER, every_reading
+    (:data:`autograder.lms.BLACKBOARD_RECEIPT` in a Blackboard folder, whatever its size: only
+    its first :data:`autograder.lms.RECEIPT_BYTES` are extracted) is keyed
+    ``(*folder, "receipt", <assignment>_<username>)``."""
+    from autograder.lms import BLACKBOARD_RECEIPT, ORDER, every_reading
 
     found = [every_reading(PurePosixPath(*parts)) for parts in paths]
     groups: dict[tuple[str, ...], set[str]] = {}
@@ -234,10 +236,10 @@ def _owner_keys(paths: list[list[str]], sizes: list[int]) -> list[tuple]:
             group = tuple(parts[:depth])
             groups[group] = groups.get(group, set(readings)) & set(readings)
     keys = []
-    for parts, size, reading in zip(paths, sizes, found, strict=True):
-        receipt = _BLACKBOARD_RECEIPT.fullmatch(parts[-1])
+    for parts, reading in zip(paths, found, strict=True):
+        receipt = BLACKBOARD_RECEIPT.fullmatch(parts[-1])
         group = tuple(parts[:-1])
-        if receipt and size <= MAX_RECEIPT_BYTES and "blackboard" in groups.get(group, ()):
+        if receipt and "blackboard" in groups.get(group, ()):
             keys.append((*group, "receipt", receipt["prefix"]))
             continue
         if reading is None:
@@ -253,14 +255,6 @@ def _owner_keys(paths: list[list[str]], sizes: list[int]) -> list[tuple]:
     return keys
 
 
-MAX_RECEIPT_BYTES = 1 << 16
-# a Blackboard receipt: <assignment>_<username>_attempt_<date>.txt, its prefix holding no
-# other _attempt_<date> (an upload named x_attempt_<date>.txt inside an attempt is a file)
-_BLACKBOARD_RECEIPT = re.compile(
-    r"(?P<prefix>(?:(?!_attempt_\d{4}-).)+)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
-    re.DOTALL)
-
-
 def _share_of(owner) -> tuple[str, ...] | str:
     """What names one student's share: Blackboard's whole ``<assignment>_<username>`` (read
     before any receipt, a username's last word alone would join ``smith`` and ``john_smith``),
@@ -272,20 +266,24 @@ def _share_of(owner) -> tuple[str, ...] | str:
     return owner.name, owner.lms_id
 
 
-def _shares(wanted: list, max_student: int, max_student_files: int, max_total: int,
-            max_files: int) -> tuple[list, list[list[str]]]:
-    """``wanted`` within each student's share and the safety nets; the members left out,
-    each with why (a note on its student)."""
+def _shares(wanted: list, max_member: int, max_student: int, max_student_files: int,
+            max_total: int, max_files: int) -> tuple[list, list[list[str]], set[int]]:
+    """``wanted`` within the per-file cap, each student's share and the safety nets; the
+    members left out, each with why (a note on its student); the ids of the members kept as
+    Blackboard receipts (extracted truncated, never refused for their size)."""
     by_owner: dict[tuple, list] = {}
     receipts: list = []  # Blackboard's: each follows its attempt (below)
-    keys = _owner_keys([item[1][0] for item in wanted], [item[0].file_size for item in wanted])
+    skipped: list[list[str]] = []
+    keys = _owner_keys([item[1][0] for item in wanted])
     for item, key in zip(wanted, keys, strict=True):
         if "receipt" in key:
             receipts.append((item, key))
+        elif item[0].file_size > max_member:  # never counts against the whole zip's cap
+            skipped.append(["/".join(item[1][0]), f"larger than {max_member >> 20} MB "
+                            "uncompressed; not graded"])
         else:
             by_owner.setdefault(key, []).append(item)
     kept: dict[tuple, list] = {}
-    skipped: list[list[str]] = []
     from autograder.notebooks import assignments
 
     ids = assignments()
@@ -329,15 +327,17 @@ def _shares(wanted: list, max_student: int, max_student_files: int, max_total: i
                 for depth, part in enumerate(parts) if "_attempt_" in part
                 and not part.endswith(".txt")}
     counted: dict[tuple, int] = {}
+    receipt_ids = set()
     for item, key in receipts:
         parts = item[1][0]
         if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts \
                 and counted.get(key, 0) < max_student_files:
             counted[key] = counted.get(key, 0) + 1
             kept.setdefault(key, []).append(item)
+            receipt_ids.add(id(item[0]))
     order = {id(item[0]): index for index, item in enumerate(wanted)}  # the zip's order
     return sorted((item for items in kept.values() for item in items),
-                  key=lambda item: order[id(item[0])]), skipped
+                  key=lambda item: order[id(item[0])]), skipped, receipt_ids
 
 
 def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
@@ -376,17 +376,11 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
             wanted = [(m, _safe_parts(_member_name(m))) for m in members if not m.is_dir()
                       and _member_name(m).lower().endswith(_EXTRACTED)]
             wanted = [(m, parts) for m, parts in wanted if parts]
-            # a member over the per-file cap is skipped (a note on its student), so it never
-            # counts against the whole zip's cap
-            for member, (parts, _) in wanted:
-                if member.file_size > max_member:
-                    skipped.append(["/".join(parts), f"larger than {max_member >> 20} MB "
-                                    "uncompressed; not graded"])
-            wanted = [(m, parts) for m, parts in wanted if m.file_size <= max_member]
-            wanted, over = _shares(wanted, max_student, max_student_files, max_total,
-                                   max_files)
+            wanted, over, receipts = _shares(wanted, max_member, max_student,
+                                             max_student_files, max_total, max_files)
             skipped.extend(over)
-            declared = sum(m.file_size for m, _ in wanted)
+            declared = sum(min(m.file_size, RECEIPT_BYTES) if id(m) in receipts
+                           else m.file_size for m, _ in wanted)
             if declared > max_total:
                 raise ZipRefused(f"{archive.name} expands to {declared >> 20} MB of notebooks, "
                                  f"more than the cap of {max_total >> 20} MB: refused "
@@ -396,7 +390,8 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                 try:
                     size, written = _extract_member(zipped, member, target, parts,
                                                     max_member, max_total - total,
-                                                    archive.name, zone)
+                                                    archive.name, zone,
+                                                    id(member) in receipts)
                     total += size
                     with contextlib.suppress(ValueError):
                         where = written.relative_to(target).as_posix()
@@ -458,10 +453,11 @@ def _zip_time(root: Path, relative: PurePosixPath) -> datetime | None:
 
 def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
                     parts: list[str], max_member: int, room: int, name: str,
-                    zone=UTC) -> tuple[int, Path]:
+                    zone=UTC, receipt: bool = False) -> tuple[int, Path]:
     """Write one member under ``target`` (a second member with the same path goes under
     ``duplicate-N/``); returns its size and where it went. Raises OSError for this member
-    alone (what was written of it is removed) and ZipRefused beyond a cap."""
+    alone (what was written of it is removed) and ZipRefused beyond a cap. A ``receipt``
+    is cut to its first :data:`autograder.lms.RECEIPT_BYTES`."""
     destination = target.joinpath(*parts)
     copy = 1
     while os.path.lexists(destination):
@@ -471,7 +467,11 @@ def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Pa
     size = 0
     try:
         with zipped.open(member) as source, open(destination, "xb") as sink:
-            while chunk := source.read(1 << 20):
+            if receipt:
+                chunk = source.read(RECEIPT_BYTES)
+                size = len(chunk)
+                sink.write(chunk)
+            while not receipt and (chunk := source.read(1 << 20)):
                 size += len(chunk)
                 if size > max_member or size > room:
                     raise ZipRefused(

@@ -375,6 +375,73 @@ def test_round_10_receipt_like_names_are_capped_and_skipped_attempts_keep_receip
     assert "lee" not in found and "kim_lee" in found
 
 
+def test_round_11_a_username_never_depends_on_its_own_receipt(tmp_path):
+    """Round 11: a Blackboard username is what follows the folder's assignment name (read
+    from any receipt, or from every attempt's common start), so ``x_bob`` is never read as
+    ``bob`` when its own receipts are beyond its share, larger than any cap, or beside a
+    notebook over the per-file cap; no receipt ever makes a row of its own."""
+    def zipped_class(folder: Path, members: dict[str, bytes], **caps) -> dict:
+        folder.mkdir()
+        archive = folder / "x.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for name, data in members.items():
+                zipped.writestr(name, data)
+        return by_student(discover(extract_zip(archive, folder / "x", **caps), [A]))
+
+    def attempt(user: str, day: int, upload: str = f"{A}.ipynb") -> str:
+        return f"HW_{user}_attempt_2026-11-{day:02d}-09-00-00_{upload}"
+
+    def receipt(user: str, day: int) -> str:
+        return f"HW_{user}_attempt_2026-11-{day:02d}-09-00-00.txt"
+
+    bob = {attempt("bob", 1): solution_bytes(), receipt("bob", 1): b"Name: Bo B (bob)\n"}
+    many = dict(bob)  # x_bob: more attempts (each with its receipt) than a share's files;
+    for day in range(8, 1, -1):  # the receipts kept are not those of the notebooks kept
+        many[receipt("x_bob", day)] = b"Name: X Bob (x_bob)\n"
+    for day in range(2, 9):
+        many[attempt("x_bob", day)] = BLANK
+    found = zipped_class(tmp_path / "many", many, max_student_files=3)
+    assert found["bob"].path.read_bytes() == solution_bytes()
+    assert found["x_bob"].lms.lms_id == "x_bob"
+    huge = dict(bob)  # x_bob's receipt is longer than every cap: still a receipt, cut short
+    huge[attempt("x_bob", 2)] = BLANK
+    huge[receipt("x_bob", 2)] = b"Name: X Bob (x_bob)\n" + b"x" * 300_000
+    found = zipped_class(tmp_path / "huge", huge, max_member=200_000, max_student=250_000)
+    assert sorted(found) == ["bob", "x_bob"]
+    assert found["bob"].path.read_bytes() == solution_bytes()
+    assert found["x_bob"].lms.name == "X Bob"
+    extracted = tmp_path / "huge" / "x" / receipt("x_bob", 2)
+    assert extracted.stat().st_size == 4096
+    big = dict(bob)  # x_bob's only notebook is over the per-file cap
+    big[attempt("x_bob", 2)] = solution_bytes() + b" " * 300_000
+    big[receipt("x_bob", 2)] = b"Name: X Bob (x_bob)\n"
+    found = zipped_class(tmp_path / "big", big, max_member=200_000)
+    assert sorted(found) == ["bob", "x_bob"] and found["x_bob"].path is None
+    assert found["bob"].path.read_bytes() == solution_bytes()
+    bare = {attempt("bob", 1): solution_bytes(), attempt("x_bob", 2): BLANK,
+            attempt("kim_lee", 2): BLANK}  # no receipt at all: the common start is HW
+    found = zipped_class(tmp_path / "bare", bare)
+    assert sorted(found) == ["bob", "kim_lee", "x_bob"]
+    assert found["bob"].path.read_bytes() == solution_bytes()
+
+
+def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
+    """Round 11: a sortable name that starts with a classmate's name and id
+    (``lee_501_9002``), or one longer than the words a name is read with, reads at least two
+    ways; a classmate's unambiguous file does not decide it for them, so it is graded under
+    its own row (no canvas.csv row) and the classmate's file stays theirs."""
+    long_name = "_".join(["lee", "501", "9002"] + ["w"] * 12)
+    found = {s.student: s for s in discover(_lms_zip(tmp_path, {
+        f"lee_501_9001_{A}.ipynb": solution_bytes(),
+        f"lee_501_9002_777_9999_{A}.ipynb": BLANK,
+        f"{long_name}_778_9998_{A}.ipynb": BLANK,
+    }), [A])}
+    assert found["lee (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert len(found) == 3
+    others = [s for name, s in found.items() if name != "lee (canvas 501)"]
+    assert all(s.lms is None and s.student.startswith("(unclear Canvas name)") for s in others)
+
+
 def test_one_oversized_notebook_costs_only_its_student(tmp_path):
     """A single 1 GB member is over the per-file cap: skipped with a note on its student; it
     never counts against the whole zip's cap, so the class is extracted."""
@@ -1239,4 +1306,6 @@ def test_a_name_of_thousands_of_words_reads_a_bounded_number_of_ways():
     from autograder.lms import MAX_CANVAS_NAME_WORDS, canvas_readings
 
     readings = canvas_readings("1_" * 8000 + f"{A}.ipynb")
-    assert 0 < len(readings) <= MAX_CANVAS_NAME_WORDS + 1
+    # the names of at most the bound's words, and one longer name (round 11: a name longer
+    # than the bound still reads more than one way)
+    assert 0 < len(readings) <= MAX_CANVAS_NAME_WORDS + 2
