@@ -49,8 +49,9 @@ Canvas (Assignment > Download Submissions)
     user id (the gradebook export's ``ID`` column); Canvas's ids never start with 0. A name
     that can be read more than one way (``x_501_777_9999_...``: user 501 or user 777) is
     decided by the export's unambiguous files (a reading whose user id such a file holds
-    under another name is dropped; one whose id and name such a file holds wins); one still
-    unclear is graded under its own id (``(unclear Canvas name) <path>``), with the note
+    under another name is dropped; a classmate's file holding a reading's id and name does
+    not decide it, since a name may start with a classmate's name and id); a name longer
+    than the words read (12) keeps one longer reading too; one still unclear is graded under its own id (``(unclear Canvas name) <path>``), with the note
     "Canvas name could be read more than one way; check who submitted it", a warning on
     stderr and no row in ``canvas.csv``. Source: Canvas LMS,
     ``app/models/content_zipper.rb`` (the submissions zip), and the Canvas Instructor Guide,
@@ -60,8 +61,12 @@ Blackboard Learn (Grade Center > column menu > Assignment File Download)
     each attempt, a receipt ``<assignment name>_<username>_attempt_<date>.txt`` whose first
     line is ``Name: <First> <Last> (<username>)``. The username is the Grade Center's key
     for a student, ``[A-Za-z0-9._@-]+`` (no space or parenthesis, so it never equals another
-    LMS's student id). Where a receipt is there, its ``(username)`` is used (a username may
-    hold ``_``); otherwise the part before ``_attempt_`` after the last ``_``. The attempt's
+    LMS's student id). Where an attempt's receipt is there, its ``(username)`` is used (a
+    username may hold ``_``); otherwise what follows the folder's assignment name, read
+    from any receipt in the folder (the name most of them give), or, with no receipt at
+    all, the longest ``_``-separated start every attempt shares; only when neither decides,
+    the part after the last ``_``. A receipt is never refused for its size: its first 4 KB
+    (the lines that name the student) are extracted. The attempt's
     date is the submission time: the latest attempt is graded, then the best-named file in
     it. The username is the import's key: written exactly (no spreadsheet ``'``).
     Source: Blackboard Help,
