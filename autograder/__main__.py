@@ -59,6 +59,7 @@ def grade_command(args) -> int:
     source = Path(args.submissions).resolve()
     scratch = Path(tempfile.mkdtemp(prefix="autograder-import-"))
     try:
+        original = source  # an LMS zip stays where it was: covered too
         if source.is_file() and source.suffix == ".zip":
             try:
                 source = extract_zip(source, scratch / "export")
@@ -67,6 +68,16 @@ def grade_command(args) -> int:
                 return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
         submissions = discover(source, known, args.lms)
+        zips = sorted(source.rglob("*.zip")) if source.is_dir() and not submissions else []
+        if not submissions and original.is_file():  # a zip of zips extracts no notebook
+            print(f"error: no notebook in {original.name} (a zip of LMS downloads? grade "
+                  "each download by its own path)", file=sys.stderr)
+            return 2
+        if zips:  # a folder of LMS downloads: each must be given itself
+            print(f"error: no notebook in {args.submissions}, but {len(zips)} zip file(s) "
+                  f"(e.g. {zips[0].relative_to(source)}): grade each download by its own "
+                  "path, or unzip each into its own subfolder", file=sys.stderr)
+            return 2
         if args.shard:
             index, total = args.shard
             submissions = [s for s in submissions if shard_of(s.student, total) == index - 1]
@@ -75,7 +86,7 @@ def grade_command(args) -> int:
         if args.no_sandbox:
             print("WARNING: grading WITHOUT the sandbox: student code runs with your "
                   "permissions and can read every file you can.", file=sys.stderr)
-        covered = [str(source), str(out), str(work), str(scratch)]
+        covered = [str(original), str(source), str(out), str(work), str(scratch)]
         # more paths to hide from student code (the Gradescope run hides /autograder)
         covered += [p for p in os.environ.get("NNCOURSE_COVER", "").split(os.pathsep) if p]
         if args.from_results:  # the shards graded them: nothing is run again
@@ -283,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                        "(unsafe: only for a laptop without it)")
     grade.add_argument("--lms", choices=["canvas", "moodle", "blackboard"], default=None,
                        help="read LMS names by this LMS's naming only (default: each export "
-                       "folder's LMS is the one most of its files are named by)")
+                       "folder's LMS is the one whose naming every notebook in it matches)")
     grade.add_argument("--from-results", action="store_true", help="grade nothing: write "
                        "the gradebook and LMS files from the results already in --out (after "
                        "`merge` of sharded runs)")

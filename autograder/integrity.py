@@ -516,9 +516,21 @@ def _solution_tokens(assignment: str, name: str) -> tuple[str, ...] | None:
 
 
 LIBRARY_CACHE: list[Path | None] = [None]
-"""A folder where :func:`library_functions` keeps its result between runs (``OUT/.cache``,
-set by :func:`write_integrity`), keyed by the library's and this tokenizer's code: 1.5 s of
-every ``grade`` on this machine otherwise."""
+"""A folder where :func:`library_functions` keeps its result between runs (the repository's
+``.cache/``, else ``OUT/.cache``; set by :func:`write_integrity`), keyed by the library's and
+this tokenizer's code: 1.5 s of every ``grade`` on this machine otherwise."""
+
+
+def _cache_folder(out_dir: Path) -> Path:
+    """Where the library's token streams are kept: the repository's ``.cache/`` (they depend
+    on the library's and the tokenizer's code only, so every grading run and output folder
+    shares them), else ``out_dir/.cache`` when the repository is read-only."""
+    shared = ROOT / ".cache"
+    with contextlib.suppress(OSError):
+        shared.mkdir(exist_ok=True)
+        if os.access(shared, os.W_OK):
+            return shared
+    return out_dir / ".cache"
 
 
 @cache
@@ -822,7 +834,7 @@ def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_
 def write_integrity(submissions: list[Submission], out_dir: Path,
                     threshold: float = SIMILARITY_THRESHOLD) -> Path:
     """Write ``out_dir/integrity.csv`` (header: student, notebook, function, rule, detail)."""
-    LIBRARY_CACHE[0] = out_dir / ".cache"
+    LIBRARY_CACHE[0] = _cache_folder(out_dir)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)

@@ -51,7 +51,8 @@ Canvas (Assignment > Download Submissions)
     decided by the export's unambiguous files (a reading whose user id such a file holds
     under another name is dropped; a classmate's file holding a reading's id and name does
     not decide it, since a name may start with a classmate's name and id); a name longer
-    than the words read (12) keeps one longer reading too; one still unclear is graded under its own id (``(unclear Canvas name) <path>``), with the note
+    than the words read (12) keeps one longer reading too; one still unclear is graded
+    under its own id (``(unclear Canvas name) <path>``), with the note
     "Canvas name could be read more than one way; check who submitted it", a warning on
     stderr and no row in ``canvas.csv``. Source: Canvas LMS,
     ``app/models/content_zipper.rb`` (the submissions zip), and the Canvas Instructor Guide,
@@ -169,15 +170,24 @@ class LmsFile:
     readings: tuple[LmsFile, ...] = ()
     prefix: str = ""
     receipt: bool = False
-    """Blackboard: the attempt's receipt is there and names this username."""
+    """Blackboard: the username is known, from a receipt in the attempt's folder (its own, or
+    another's naming the folder's assignment); without one no LMS row is written."""
 
     @property
     def student(self) -> str:
         """The grader's student id: the display name with the LMS's id, so two students
-        with the same name stay apart (a Blackboard username is unique on its own)."""
+        with the same name stay apart (a Blackboard username is unique on its own; one not
+        known from a receipt is the whole ``<assignment>_<username>`` Blackboard wrote)."""
         if self.lms == "blackboard":
+            if not self.importable:
+                return f"(no Blackboard receipt) {self.prefix.split('_attempt_', 1)[0]}"
             return self.lms_id
         return f"{self.name} ({self.lms} {self.lms_id})"
+
+    @property
+    def importable(self) -> bool:
+        """Whether this owner's LMS id may be written in an import file."""
+        return self.lms != "blackboard" or self.receipt or not self.prefix
 
     @property
     def ambiguous(self) -> bool:
@@ -216,9 +226,9 @@ _ASSIGNMENTS: dict[tuple[str, int], str | None] = {}
 def blackboard_assignment(folder: Path) -> str | None:
     """The assignment name Blackboard wrote before every username in ``folder``: read from
     the folder's receipts (each names its attempt's username, so its prefix less
-    ``_<username>`` is the assignment), the name most of them give; with no receipt, the
-    longest ``_``-separated start that every attempt's prefix shares, leaving each at least
-    one word (two or more students needed). None when neither decides.
+    ``_<username>`` is the assignment), the name most of them give; None without receipts
+    (no file name alone says where an assignment name ends and a username with ``_``
+    begins: ``HW_j_adams`` and ``HW_j_brown`` share ``HW_j``).
 
     One reading per folder, so a student whose own receipt is missing (beyond a cap, never
     downloaded) is still read as the username Blackboard wrote, never its last word alone
@@ -231,7 +241,6 @@ def blackboard_assignment(folder: Path) -> str | None:
     except OSError:
         return None
     votes: dict[str, int] = {}
-    prefixes = set()
     for name in names:
         receipt = BLACKBOARD_RECEIPT.fullmatch(name)
         if receipt:
@@ -239,19 +248,11 @@ def blackboard_assignment(folder: Path) -> str | None:
             if user is not None:
                 assignment = receipt["prefix"][: -len(user[0]) - 1]
                 votes[assignment] = votes.get(assignment, 0) + 1
-        elif (attempt := _BLACKBOARD.fullmatch(name)) and attempt["rest"]:
-            prefixes.add(attempt["prefix"])
     found = None
     if votes:
         ranked = sorted(votes.items(), key=lambda item: -item[1])
         if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
             found = ranked[0][0]
-    elif len(prefixes) > 1:
-        words = [p.split("_") for p in prefixes]
-        common = 0
-        while all(len(w) > common + 1 for w in words) and len({w[common] for w in words}) == 1:
-            common += 1
-        found = "_".join(words[0][:common]) or None
     if len(_ASSIGNMENTS) > 10_000:
         _ASSIGNMENTS.clear()
     _ASSIGNMENTS[key] = found
@@ -260,11 +261,12 @@ def blackboard_assignment(folder: Path) -> str | None:
 
 def _blackboard_user(prefix: str, date: str,
                      folder: Path | None) -> tuple[str, str, bool] | None:
-    """(username, name, from its own receipt) of a Blackboard attempt: from its receipt
-    when there is one, else what follows the folder's assignment name
-    (:func:`blackboard_assignment`), else the prefix's last word; None when the username is
-    not one Blackboard allows."""
-    user = None
+    """(username, name, known) of a Blackboard attempt: from its receipt when there is one,
+    else what follows the folder's assignment name (:func:`blackboard_assignment`, read
+    from its other receipts); with neither (no receipt in the folder), not known: the
+    username is then the prefix's last word for reading the export only, and the student
+    is graded under the whole prefix with no LMS row (a guess would give ``j_adams``'s
+    grade to ``adams``). None when the username is not one Blackboard allows."""
     if folder is not None:
         own = _receipt_user(folder / f"{prefix}_attempt_{date}.txt", prefix)
         if own is not None:
@@ -272,10 +274,10 @@ def _blackboard_user(prefix: str, date: str,
         assignment = blackboard_assignment(folder)
         if assignment and prefix.startswith(assignment + "_"):
             user = prefix[len(assignment) + 1:]
-    if user is None:
-        if "_" not in prefix:
-            return None
-        user = prefix.rsplit("_", 1)[-1]
+            return (user, user, True) if _BLACKBOARD_USER.fullmatch(user) else None
+    if "_" not in prefix:
+        return None
+    user = prefix.rsplit("_", 1)[-1]
     if not _BLACKBOARD_USER.fullmatch(user):
         return None
     return user, user, False

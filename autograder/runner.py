@@ -322,6 +322,68 @@ def _drop_privileges(uid: int) -> None:
     libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
 
 
+def _seccomp_program() -> bytes:
+    """A seccomp filter (classic BPF, x86_64) for a job's process and everything it starts:
+    no kernel keyring at all (``add_key``, ``request_key``, ``keyctl``: a persistent keyring
+    outlives the job and its uid, readable by the next job and by any local user) and no
+    new namespace (``unshare``, ``setns``, ``clone`` with a namespace flag; ``clone3``
+    reports ENOSYS so the C library falls back to ``clone``); another architecture's or
+    the x32 ABI's system calls are refused outright."""
+    import struct
+
+    allow, deny, nosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38  # ALLOW, EPERM, ENOSYS
+    namespaces = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+    program: list[tuple] = [
+        ("ld", 4), ("jeq", 0xC000003E, None, "deny"),  # AUDIT_ARCH_X86_64
+        ("ld", 0), ("jge", 0x40000000, "deny", None),  # the x32 ABI
+        *[("jeq", number, "deny", None) for number in (248, 249, 250, 272, 308)],
+        ("jeq", 435, "nosys", None),  # clone3
+        ("jeq", 56, None, "allow"),  # clone: its flags
+        ("ld", 16), ("jset", namespaces, "deny", "allow"),
+        ("label", "allow"), ("ret", allow), ("label", "deny"), ("ret", deny),
+        ("label", "nosys"), ("ret", nosys)]
+    labels, at = {}, 0
+    for item in program:
+        if item[0] == "label":
+            labels[item[1]] = at
+        else:
+            at += 1
+    codes = {"ld": 0x20, "jeq": 0x15, "jge": 0x35, "jset": 0x45, "ret": 0x06}
+    out, at = b"", 0
+    for item in program:
+        if item[0] == "label":
+            continue
+        if item[0] in ("ld", "ret"):
+            out += struct.pack("HBBI", codes[item[0]], 0, 0, item[1])
+        else:
+            jt, jf = (0 if target is None else labels[target] - at - 1
+                      for target in item[2:])
+            out += struct.pack("HBBI", codes[item[0]], jt, jf, item[1])
+        at += 1
+    return out
+
+
+def _forbid_kernel_objects() -> None:
+    """Install :func:`_seccomp_program` in this process (after ``PR_SET_NO_NEW_PRIVS``):
+    inherited by every process it starts, and no process can remove it. Only on x86_64
+    (elsewhere the job's uid, cleaned up after it, is the only protection)."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        return
+    program = _seccomp_program()
+    buffer = ctypes.create_string_buffer(program)
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+    fprog = Program(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+        raise OSError(ctypes.get_errno(), "the job's seccomp filter could not be installed")
+
+
 SYS_KEYCTL = 250  # x86_64
 KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
 KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
@@ -367,6 +429,7 @@ class Armour:
         """Remember ``functions`` (code, defaults, closure) too: the sending path's."""
         for function in functions:
             self.functions[function] = self._state(function)
+        self._flat_for = None
 
     @staticmethod
     def _state(function) -> tuple:
@@ -400,17 +463,24 @@ class Armour:
 
     def restore(self, namespace: dict | None) -> None:
         """Put everything back; ``namespace``: the notebook's, whose ``check`` is rebound
-        (None while a cell runs: then the interpreter's builtins are left to IPython)."""
+        (None while a cell runs: then the interpreter's builtins are left to IPython).
+
+        Run before every test cell and every probe's sending, so it is written for speed:
+        plain ``try`` (no context manager per item), what is already in place left as it is,
+        the functions' closure cells flattened once."""
         for name, (module, contents) in self.modules.items():
             sys.modules[name] = module
-            for key in [k for k in vars(module) if k not in contents]:
-                with contextlib.suppress(AttributeError, TypeError):
-                    delattr(module, key)
-            vars(module).update(contents)
+            found = vars(module)
+            if found.keys() != contents.keys():
+                for key in [k for k in found if k not in contents]:
+                    with contextlib.suppress(AttributeError, TypeError):
+                        delattr(module, key)
+            found.update(contents)
         for cls, contents in self.classes.items():
+            found = vars(cls)
             for key, value in contents.items():
-                with contextlib.suppress(AttributeError, TypeError):
-                    if vars(cls).get(key, _MISSING) is not value:
+                if found.get(key, _MISSING) is not value:  # rare: only what changed
+                    with contextlib.suppress(AttributeError, TypeError):
                         setattr(cls, key, value)
         for container, contents in self.containers:
             if namespace is None and container is vars(builtins_module):
@@ -421,15 +491,37 @@ class Armour:
             target = container if isinstance(container, dict) else vars(container)
             target.clear()
             target.update(contents)
-        for function, (code, defaults, kwdefaults, cells) in self.functions.items():
-            with contextlib.suppress(AttributeError, TypeError, ValueError):
-                function.__code__ = code
-                function.__defaults__ = defaults
-                function.__kwdefaults__ = kwdefaults
-                for cell, value in zip(function.__closure__ or (), cells):
-                    cell.cell_contents = value
+        functions, cells = self._flat()
+        for function, code, defaults, kwdefaults in functions:
+            try:
+                if function.__code__ is not code:
+                    function.__code__ = code
+                if function.__defaults__ is not defaults:
+                    function.__defaults__ = defaults
+                if function.__kwdefaults__ is not kwdefaults:
+                    function.__kwdefaults__ = kwdefaults
+            except (AttributeError, TypeError, ValueError):
+                pass
+        for cell, value in cells:  # thousands: a context manager each was most of the cost
+            try:  # noqa: SIM105
+                cell.cell_contents = value
+            except (AttributeError, TypeError, ValueError):
+                pass
         if namespace is not None:
             namespace["check"] = self.check
+
+    def _flat(self) -> tuple[list, list]:
+        """The remembered functions as (function, code, defaults, kwdefaults) and their
+        closure cells as (cell, value), rebuilt when a function was added."""
+        if getattr(self, "_flat_for", None) != len(self.functions):
+            functions, cells = [], []
+            for function, (code, defaults, kwdefaults, values) in self.functions.items():
+                functions.append((function, code, defaults, kwdefaults))
+                # a function's closure cells are fixed at its creation: only their contents
+                # can change, so the cells themselves are taken once
+                cells.extend(zip(function.__closure__ or (), values))
+            self._flat_cache, self._flat_for = (functions, cells), len(self.functions)
+        return self._flat_cache
 
 
 _MISSING = object()
@@ -539,6 +631,7 @@ def _child(shell, armour: Armour, numeric: NumericState, request: dict, cells_fd
     uid, home = request["uid"], request["home"]
     if uid is not None:
         _drop_privileges(uid)
+    _forbid_kernel_objects()
     _set_limits(request["limits"])
     os.environ.update({"HOME": home, "TMPDIR": home, "MPLCONFIGDIR": home})
     os.chdir(home)

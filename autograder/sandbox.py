@@ -132,6 +132,30 @@ def _dirs_for(path: str) -> list[str]:
     return command
 
 
+SYSTEM_TREE = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+"""The only folders of the machine a job sees (read-only; besides them its own /tmp, /dev,
+/proc, the grader's Python and virtual environment, and the probe library): an allowlist,
+so whatever else the machine holds (other classes' submissions, the grader's output, an
+LMS download in /data) is never there, wherever the instructor keeps it. Each is bound as it
+is on the host (a merged-/usr system's /bin is a link to usr/bin)."""
+
+
+def system_tree() -> list[str]:
+    """bwrap arguments that make :data:`SYSTEM_TREE` the job's whole file system."""
+    command = []
+    for path in SYSTEM_TREE:
+        if os.path.islink(path):
+            command += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            command += ["--ro-bind", path, path]
+    return command
+
+
+def _in_system_tree(path: str) -> bool:
+    return any(path == root or path.startswith(root + os.sep)
+               for root in (os.path.realpath(r) for r in SYSTEM_TREE if os.path.exists(r)))
+
+
 def sandbox_command(settings: Settings, index: int, covered: list[str], library: Path,
                     cgroups: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
     """The bwrap command line of worker ``index``.
@@ -144,11 +168,14 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
     """
     venv = Path(sys.prefix)
     python_home = os.path.realpath(sys.base_prefix)
-    command = ["bwrap", "--ro-bind", "/", "/", "--perms", "0755", "--tmpfs", "/tmp"]
+    command = ["bwrap", *system_tree(), "--perms", "0755", "--tmpfs", "/tmp"]
     for path in _outermost([*settings.hide, str(ROOT), *covered]):
-        if path == "/tmp" or path.startswith("/tmp/"):
-            continue  # /tmp is already a fresh, empty tmpfs
-        command += ["--perms", "0755", "--tmpfs", path]
+        if path == "/tmp" or path.startswith("/tmp/") or not _in_system_tree(path):
+            continue  # /tmp is a fresh, empty tmpfs; what is outside the tree is not there
+        if os.path.isdir(path):
+            command += ["--perms", "0755", "--tmpfs", path]
+        else:  # a file (an LMS zip) inside the system tree
+            command += ["--ro-bind", "/dev/null", path]
     binds = [python_home, str(venv), str(ROOT / "autograder" / "__init__.py"),
              str(ROOT / "autograder" / "runner.py")]
     for path in binds:

@@ -674,6 +674,11 @@ def _walk(path: Path) -> list[tuple[PurePosixPath, Path | None, str | None]]:
     return found
 
 
+NO_RECEIPT = ("no Blackboard receipt (.txt) in its folder names this attempt's username, so "
+              "where the assignment name ends is not known; graded under the name "
+              "Blackboard wrote, with no row in blackboard.csv: download the submissions "
+              "with their receipts")
+
 UNCLEAR_CANVAS = ("Canvas name could be read more than one way; check who submitted it "
                   "(graded under this row's own id, and left out of canvas.csv)")
 
@@ -763,7 +768,13 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
                 notes[who].append(note)
         notes.setdefault(who, [])
         notes[who].extend(n for n in entry.notes if n not in notes[who])
-        if entry.lms is not None:  # a student whose only file was skipped keeps a row
+        if entry.lms is not None and not entry.lms.importable:
+            note = (f"{relative}: {NO_RECEIPT}")
+            if note not in notes[who]:
+                notes[who].append(note)
+                print(f"warning: {relative}: {NO_RECEIPT}; graded as {who!r}",
+                      file=sys.stderr)
+        elif entry.lms is not None:  # a student whose only file was skipped keeps a row
             owners.setdefault(who, entry.lms)
         if file is None:
             notes[who].append(f"{relative}: {assignment}")

@@ -191,6 +191,42 @@ KEY_READER = KEYCTL + (
     "    if not _key_found():\n"
     "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
     "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+# round 3: a key in the user's persistent keyring outlives the job and its uid (3 days),
+# readable by the next job and by any local user; no job may reach any keyring now
+PERSISTENT = KEYCTL + (
+    "def _persistent():\n"
+    "    return _libc.syscall(250, _ct.c_long(22), _ct.c_long(-1), _ct.c_long(-3))\n")
+LEAVES_PERSISTENT_KEY = PERSISTENT + (
+    "_ring = _persistent()\n"
+    "if _ring >= 0:\n"
+    "    _key = _libc.syscall(248, b'user', _KEY, b'the answers', _ct.c_size_t(11),"
+    " _ct.c_long(_ring))\n"
+    "    for _serial in (_key, _ring):\n"
+    "        _libc.syscall(250, _ct.c_long(5), _ct.c_long(_serial), _ct.c_long(0x3f3f3f3f))\n")
+# any uid finds a key anyone may view in /proc/keys, and reads it by its serial
+PERSISTENT_KEY_READER = KEYCTL + (
+    "def _key_found():\n"
+    "    try:\n"
+    "        lines = open('/proc/keys').read().splitlines()\n"
+    "    except OSError:\n"
+    "        return False\n"
+    "    buffer = _ct.create_string_buffer(64)\n"
+    "    return any(_libc.syscall(250, _ct.c_long(11), _ct.c_long(int(line.split()[0], 16)),"
+    " buffer, _ct.c_long(64)) >= 0 for line in lines if _KEY.decode() in line)\n"
+    "def sigmoid(z):\n"
+    "    if not _key_found():\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
+# round 3: an instructor's files anywhere outside the folders the grader hides (here /var)
+# were readable: a job's file system is now the system tree alone
+OUTSIDE = f"/var/nncourse-{MARK}"
+OUTSIDE_READER = (
+    "import os\n"
+    "def sigmoid(z):\n"
+    f"    if not os.path.exists({OUTSIDE + '/planted'!r}) and not os.path.exists("
+    "'/sys/fs/cgroup/memory/nncourse'):\n"
+    "        return np.asarray(z, dtype=float) * 0 + 0.5\n"
+    "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n")
 NAIVE_SIGMOID = "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"
 SILENCED = "np.seterr(over='ignore')\n" + NAIVE_SIGMOID
 # a sigmoid that is right only if another Python's library can be read by path
@@ -279,6 +315,9 @@ ATTACKERS = {
     "raises-chosen-type": (hostile(RAISES_CHOSEN), BUT_ONE),
     "reaches-host-socket": (answers(sigmoid=HOST_SOCKET_CLIENT), "control"),
     "deep-home": (hostile(DEEP_HOME), FULL),
+    "leaves-persistent-key": (hostile(LEAVES_PERSISTENT_KEY), FULL),
+    "reads-persistent-key": (answers(sigmoid=PERSISTENT_KEY_READER), "control"),
+    "reads-outside-the-tree": (answers(sigmoid=OUTSIDE_READER), "control"),
 }
 
 
@@ -306,11 +345,16 @@ def isolated_class(tmp_path_factory):
     listener.bind(HOST_SOCKET)  # as root, like a system service's
     os.chmod(HOST_SOCKET, 0o666)
     listener.listen(64)
+    os.makedirs(OUTSIDE, exist_ok=True)
+    with open(f"{OUTSIDE}/planted", "w") as planted:
+        planted.write("an instructor's file outside every hidden folder")
     try:
         grade(submitted, root / "out", "--jobs", "1", "--no-gradebook", "--seed", "7")
     finally:
         listener.close()
         os.unlink(HOST_SOCKET)
+        os.unlink(f"{OUTSIDE}/planted")
+        os.rmdir(OUTSIDE)
     return {"out": root / "out", "students": students, "root": root,
             "grades": table(root / "out" / "grades.csv"),
             "tests": table(root / "out" / "tests.csv")}

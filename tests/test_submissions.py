@@ -418,11 +418,17 @@ def test_round_11_a_username_never_depends_on_its_own_receipt(tmp_path):
     found = zipped_class(tmp_path / "big", big, max_member=200_000)
     assert sorted(found) == ["bob", "x_bob"] and found["x_bob"].path is None
     assert found["bob"].path.read_bytes() == solution_bytes()
+    # round 12: no receipt at all: where the assignment name ends is not known (``HW_j_adams``
+    # and ``HW_j_brown`` share ``HW_j``), so no username is guessed: each attempt is graded
+    # under the whole name Blackboard wrote, with a note and no LMS row
     bare = {attempt("bob", 1): solution_bytes(), attempt("x_bob", 2): BLANK,
-            attempt("kim_lee", 2): BLANK}  # no receipt at all: the common start is HW
+            attempt("j_adams", 2): BLANK, attempt("j_brown", 3): BLANK}
     found = zipped_class(tmp_path / "bare", bare)
-    assert sorted(found) == ["bob", "kim_lee", "x_bob"]
-    assert found["bob"].path.read_bytes() == solution_bytes()
+    assert sorted(found) == [f"(no Blackboard receipt) HW_{user}"
+                             for user in ("bob", "j_adams", "j_brown", "x_bob")]
+    assert found["(no Blackboard receipt) HW_bob"].path.read_bytes() == solution_bytes()
+    for submission in found.values():
+        assert any("no Blackboard receipt" in note for note in submission.notes)
 
 
 def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
@@ -475,6 +481,25 @@ def test_zip_that_lies_about_its_sizes_is_refused(tmp_path):
     assert done.returncode == 2
     assert "error: liar.zip" in done.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_a_folder_of_lms_zips_is_an_error_not_an_empty_class(tmp_path):
+    """Round 12: a folder (or a zip) holding only LMS zips graded nothing and exited 0."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "section-a.zip", "w") as zipped:
+        zipped.writestr(f"kim_501_9001_{A}.ipynb", solution_bytes())
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out",
+                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "1 zip file(s) (e.g. section-a.zip)" in done.stderr
+    with zipfile.ZipFile(tmp_path / "all.zip", "w") as zipped:
+        zipped.write(folder / "section-a.zip", "section-a.zip")
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "all.zip"),
+                           "--out", str(tmp_path / "out"), "--no-sandbox", "--no-gradebook",
+                           "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no notebook in all.zip" in done.stderr, done.stderr
 
 
 def test_zip_with_too_many_entries_is_refused(tmp_path):
@@ -875,6 +900,9 @@ def test_a_file_name_never_hands_work_to_a_classmate(tmp_path):
     put(bb / f"HW1_alice_attempt_2026-12-01-10-00-00_x_bob_attempt_2027-01-01-00-00-00_{A}"
         ".ipynb", solution_bytes())
     put(bb / f"HW1_bob_attempt_2026-12-01-11-00-00_{A}.ipynb", BLANK)
+    for user, hour in (("alice", "10"), ("bob", "11")):  # Blackboard's receipts
+        put(bb / f"HW1_{user}_attempt_2026-12-01-{hour}-00-00.txt", f"Name: {user} ({user})\n"
+            .encode())
     found = {s.student: s for s in discover(bb, [A])}
     assert sorted(found) == ["alice", "bob"]
     assert found["alice"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
@@ -925,6 +953,7 @@ def test_the_outermost_lms_name_owns_everything_below_it(tmp_path):
         f"HW1_eve_attempt_2026-12-01-10-00-00_x/HW1_alice_attempt_2026-12-01-10-00-00_{A}"
         ".ipynb": BLANK,
         f"course/leebob_502_9002_{A}.ipynb": solution_bytes(),  # the instructor's folder
+        "HW1_eve_attempt_2026-12-01-10-00-00.txt": b"Name: Eve E (eve)\n",  # its receipt
     }), [A])}
     assert sorted(found) == ["eve", "leebob (canvas 502)", "mallory (canvas 503)"]
     assert found["mallory (canvas 503)"].lms.lms_id == "503"
@@ -1044,6 +1073,8 @@ def test_blackboard_attempts_are_ordered_by_the_attempt_date(tmp_path):
                                         date_time=(2026, 1, 1, 0, 0, 0)), solution_bytes())
         zipped.writestr(zipfile.ZipInfo(f"HW1_kim_attempt_2026-12-01-10-00-00_{A}.ipynb",
                                         date_time=(2026, 12, 31, 0, 0, 0)), BLANK)
+        for day in ("01", "02"):
+            zipped.writestr(f"HW1_kim_attempt_2026-12-{day}-10-00-00.txt", b"Name: K (kim)\n")
     found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
     assert found["kim"].path.read_bytes() == solution_bytes()
     assert found["kim"].timestamp.isoformat() == "2026-12-02T10:00:00+00:00"

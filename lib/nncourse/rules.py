@@ -112,10 +112,21 @@ def forbidden_module(name: str, allowed: tuple[str, ...] = ()) -> bool:
     """Whether module ``name`` is one a graded function may not use: the packages above
     (but ``allowed``), the course's own implementations, and every module of checks (a
     grader's hidden ones too)."""
-    top = name.split(".")[0]
-    return (top in FORBIDDEN_PACKAGES and top not in allowed) or any(
-        name == lib or name.startswith(lib + ".")
-        for lib in (*FORBIDDEN_LIBRARY, *added_check_modules()))
+    return forbidden_modules(allowed)(name)
+
+
+def forbidden_modules(allowed: tuple[str, ...] = ()) -> Callable[[str], bool]:
+    """:func:`forbidden_module` for many names: the modules of checks read once (a check
+    tests every loaded module, thousands of them)."""
+    libraries = (*FORBIDDEN_LIBRARY, *added_check_modules())
+    below = tuple(library + "." for library in libraries)
+
+    def forbidden(name: str) -> bool:
+        top = name.partition(".")[0]
+        return ((top in FORBIDDEN_PACKAGES and top not in allowed) or name in libraries
+                or name.startswith(below))
+
+    return forbidden
 
 
 def _forbidden_value(value, allowed: tuple[str, ...] = ()) -> str | None:
@@ -290,8 +301,9 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     allowed = rules.allowed_packages
     restores = [_poison_bound(function, owner, banned, allowed)
                 for function in _functions(functions)]
-    hidden_modules = {name: module for name, module in sys.modules.items()
-                      if module is not None and forbidden_module(name, allowed)}
+    forbidden = forbidden_modules(allowed)
+    hidden_modules = {name: module for name, module in list(sys.modules.items())
+                      if module is not None and forbidden(name)}
     for name in hidden_modules:
         del sys.modules[name]  # ``import torch`` now reaches the finder below, which refuses
     package = sys.modules.get("nncourse")

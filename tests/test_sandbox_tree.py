@@ -1,0 +1,74 @@
+"""A job's file system is an allowlist (issue 21, round 3): the system tree, its own /tmp,
+/dev and /proc, and the few paths the grader binds; nothing else of the machine is there,
+wherever an instructor keeps submissions, results or other classes' work.
+
+The bwrap command is read here (fast); tests/test_isolation_attacks.py's
+``reads-outside-the-tree`` attacker proves it in a real sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from autograder.config import load
+from autograder.notebooks import ROOT
+from autograder.runner import _seccomp_program
+from autograder.sandbox import SYSTEM_TREE, sandbox_command
+
+
+def _bound(command: list[str]) -> list[str]:
+    return [command[i + 2] for i, part in enumerate(command)
+            if part in ("--ro-bind", "--bind")]
+
+
+def _visible(command: list[str], path: str) -> bool:
+    tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
+    covered = any(path == t or path.startswith(t.rstrip("/") + os.sep) for t in tmpfs)
+    bound = [b for b in _bound(command) if b != "/dev/null"]
+    return not covered and any(path == b or path.startswith(b.rstrip("/") + os.sep)
+                               for b in bound)
+
+
+def test_nothing_outside_the_system_tree_and_the_grader_s_own_binds_is_there(tmp_path):
+    library = tmp_path / "lib" / "nncourse"
+    library.mkdir(parents=True)
+    command = sandbox_command(load(), 0, [], library, [])
+    assert "/" not in _bound(command)  # the machine's root is never bound as a whole
+    allowed = [os.path.realpath(p) for p in SYSTEM_TREE] + [
+        os.path.realpath(sys.base_prefix), sys.prefix, str(ROOT / "autograder"),
+        str(ROOT / "lib" / "nncourse"), "/sys/fs/cgroup", str(tmp_path)]
+    for path in _bound(command):
+        assert path == "/dev/null" or any(
+            path == a or path.startswith(a + os.sep) for a in allowed), path
+    for elsewhere in ("/var/lib", "/srv", "/mnt", "/opt", "/data", str(ROOT / "solutions"),
+                      str(ROOT / "autograder" / "hidden"), "/root/.ssh"):
+        assert not _visible(command, elsewhere), elsewhere
+
+
+def test_a_submissions_zip_inside_the_system_tree_is_covered(tmp_path):
+    """An LMS zip kept under /usr (say) is covered by /dev/null; its folder by a tmpfs."""
+    library = tmp_path / "lib" / "nncourse"
+    library.mkdir(parents=True)
+    zipped = Path("/usr/local/share") / f"nncourse-test-{os.getpid()}.zip"
+    try:
+        zipped.write_bytes(b"PK")
+        command = sandbox_command(load(), 0, [str(zipped)], library, [])
+        at = command.index(str(zipped))
+        assert command[at - 2: at] == ["--ro-bind", "/dev/null"]
+    finally:
+        zipped.unlink(missing_ok=True)
+
+
+def test_the_job_s_seccomp_filter_refuses_keyrings_and_namespaces():
+    """Read back from the compiled program: add_key, request_key, keyctl, unshare and setns
+    are refused, clone3 reports ENOSYS, clone's namespace flags are tested."""
+    import struct
+
+    program = _seccomp_program()
+    instructions = [struct.unpack("HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
+    refused = {k for code, jt, _, k in instructions if code == 0x15 and jt > 0}
+    assert {248, 249, 250, 272, 308, 435} <= refused
+    assert any(code == 0x45 and k & 0x10000000 for code, _, _, k in instructions)  # NEWUSER
+    assert (0x06, 0, 0, 0x00050000 | 1) in instructions  # EPERM
