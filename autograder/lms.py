@@ -64,9 +64,10 @@ Blackboard Learn (Grade Center > column menu > Assignment File Download)
     for a student, ``[A-Za-z0-9._@-]+`` (no space or parenthesis, so it never equals another
     LMS's student id). Where an attempt's receipt is there, its ``(username)`` is used (a
     username may hold ``_``); otherwise what follows the folder's assignment name, read
-    from any receipt in the folder (the name most of them give), or, with no receipt at
-    all, the longest ``_``-separated start every attempt shares; only when neither decides,
-    the part after the last ``_``. A receipt is never refused for its size: its first 4 KB
+    from any receipt in the folder (the name most of them give). In a folder with no
+    receipt no username is guessed (``HW_j_adams``: user ``j_adams`` or ``adams``?): the
+    attempt is graded as ``(no Blackboard receipt) <assignment>_<username>``, with a note
+    and no import row. A receipt is never refused for its size: its first 4 KB
     (the lines that name the student) are extracted. The attempt's
     date is the submission time: the latest attempt is graded, then the best-named file in
     it. The username is the import's key: written exactly (no spreadsheet ``'``).
