@@ -47,6 +47,11 @@ def test_nothing_outside_the_system_tree_and_the_grader_s_own_binds_is_there(tmp
         assert not _visible(command, elsewhere), elsewhere
 
 
+def test_nbgrader_s_default_exchange_is_covered(tmp_path):
+    """Round 4: nbgrader's default exchange (every student's submitted copy) is under /usr."""
+    assert "/usr/local/share/nbgrader" in load().hide
+
+
 def test_a_submissions_zip_inside_the_system_tree_is_covered(tmp_path):
     """An LMS zip kept under /usr (say) is covered by /dev/null; its folder by a tmpfs."""
     library = tmp_path / "lib" / "nncourse"
