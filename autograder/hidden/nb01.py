@@ -12,6 +12,7 @@ import numpy as np
 from nncourse import oracle
 from nncourse.checking import Check, register
 from nncourse.checks.nb01 import (
+    COLLAPSE_RULES,
     XOR_RULES,
     _xor_verdict,
     judge_built_from,
@@ -300,6 +301,7 @@ class CollapseLinearHidden(Check):
     """Your collapse_linear is right on random strided stacks and leaves its inputs unchanged."""
 
     name = "collapse_linear_hidden_fresh"
+    rules = COLLAPSE_RULES
     fresh = True
 
     def inputs(self, run_seed=0):

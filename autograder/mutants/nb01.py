@@ -271,13 +271,14 @@ VARIANTS = [
         "    b = reduce(lambda acc, layer: acc @ layer[0] + layer[1],\n"
         "               zip(weights[1:], biases[1:]), np.asarray(biases[0], dtype=float))\n"
         "    return np.asarray(W, dtype=float), b\n")),
-    Variant("collapse_by_probing", "collapse_linear", source=(
+    Variant("collapse_pushes_zero_and_identity", "collapse_linear", source=(
         "def collapse_linear(weights, biases):\n"
-        "    d0 = weights[0].shape[0]\n"
-        "    probe = np.vstack([np.zeros((1, d0)), np.eye(d0)])\n"
-        "    out = mlp_forward(probe, weights, biases, activation=lambda z: z)\n"
-        "    b = out[0]\n"
-        "    return out[1:] - b, b\n")),
+        "    d0 = np.shape(weights[0])[0]\n"
+        "    points = np.vstack([np.zeros((1, d0)), np.eye(d0)])\n"
+        "    for W, b in zip(weights, biases):\n"
+        "        points = points @ W + b\n"
+        "    return points[1:] - points[0], points[0]\n"),
+        why="pushes 0 and the unit vectors through the layers itself (no mlp_forward)"),
     Variant("collapse_from_the_end", "collapse_linear", source=(
         "def collapse_linear(weights, biases):\n"
         "    W = np.eye(weights[-1].shape[1])\n"
@@ -464,14 +465,6 @@ def mlp_forward(X, weights, biases, activation=np.tanh):
             h = activation(h)
     return h
 ''', why="every unit is one call of the student's neuron"),
-    Variant("rv_collapse_via_mlp_forward", "collapse_linear", source='''
-def collapse_linear(weights, biases):
-    d0 = np.asarray(weights[0]).shape[0]
-    identity = lambda z: z
-    b = mlp_forward(np.zeros((1, d0)), weights, biases, activation=identity)[0]
-    W = mlp_forward(np.eye(d0), weights, biases, activation=identity) - b
-    return W, b
-''', why="probes the student's own mlp_forward with the identity activation"),
     Variant("rv_count_numpy_dot", "count_parameters", source='''
 def count_parameters(dims):
     dims = np.asarray(dims)
@@ -512,4 +505,39 @@ def xor_network(X):
     differ = (X[:, 0] != X[:, 1]).astype(float)
     return neuron(np.column_stack([differ, differ]), w, b)
 ''', why="the XOR is a comparison; the neuron only squashes it"),
+]
+
+SHORTCUTS += [
+    Shortcut("rv_collapse_via_mlp_forward", "collapse_linear", source='''
+def collapse_linear(weights, biases):
+    d0 = np.asarray(weights[0]).shape[0]
+    identity = lambda z: z
+    b = mlp_forward(np.zeros((1, d0)), weights, biases, activation=identity)[0]
+    W = mlp_forward(np.eye(d0), weights, biases, activation=identity) - b
+    return W, b
+''', why="probes the student's own mlp_forward: the rule says it may not call it"),
+    Shortcut("collapse_by_probing", "collapse_linear", source=(
+        "def collapse_linear(weights, biases):\n"
+        "    d0 = weights[0].shape[0]\n"
+        "    probe = np.vstack([np.zeros((1, d0)), np.eye(d0)])\n"
+        "    out = mlp_forward(probe, weights, biases, activation=lambda z: z)\n"
+        "    b = out[0]\n"
+        "    return out[1:] - b, b\n"),
+        why="reads the map off the student's mlp_forward: the rule says it may not call it"),
+    Shortcut("xor_four_nands", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    w, b = logic_gate_weights('nand')\n"
+        "    n1 = neuron(X, w, b)\n"
+        "    a = neuron(np.column_stack([X[:, 0], n1]), w, b)\n"
+        "    c = neuron(np.column_stack([X[:, 1], n1]), w, b)\n"
+        "    return neuron(np.column_stack([a, c]), w, b)\n"),
+        why="a correct XOR of four NAND neurons, but not the network asked for, AND(OR, NAND) "
+            "(the docstring says so); it keeps the truth points, loses the built-from ones"),
+    Shortcut("xor_scaled_output_weights", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    h = np.column_stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                         neuron(X, *logic_gate_weights('nand'))])\n"
+        "    w, b = logic_gate_weights('and')\n"
+        "    return neuron(h, 2 * w, 2 * b)\n"),
+        why="the AND neuron's weights doubled: not the weights logic_gate_weights gives"),
 ]

@@ -1,6 +1,6 @@
 # ruff: noqa: E501 - answers kept as their student-side authors wrote them
 """Correct answers written from the student's side (student notebook and contract only)."""
-from autograder.mutation import Variant
+from autograder.mutation import Shortcut, Variant
 
 VARIANTS = [
     # --- perceptron_train ---------------------------------------------------------------
@@ -326,16 +326,6 @@ VARIANTS = [
         "        W = W @ W_next\n"
         "    return W, b\n"),
         why="running product from the input side, bias pushed through each layer"),
-    Variant("student_collapse_through_mlp_forward", "collapse_linear", source=(
-        "import numpy as np\n\n"
-        "def collapse_linear(weights, biases):\n"
-        "    d_in = np.shape(weights[0])[0]\n"
-        "    identity = lambda z: z\n"
-        "    # an affine map sends 0 to b and the unit vector e_i to W[i] + b\n"
-        "    b = mlp_forward(np.zeros((1, d_in)), weights, biases, activation=identity)[0]\n"
-        "    W = mlp_forward(np.eye(d_in), weights, biases, activation=identity) - b\n"
-        "    return W, b\n"),
-        why="reads W and b off the student's mlp_forward (no activation) at 0 and the unit vectors"),
     Variant("student_collapse_reduce_einsum", "collapse_linear", source=(
         "from functools import reduce\n"
         "import numpy as np\n\n"
@@ -348,4 +338,18 @@ VARIANTS = [
         "    W, b = reduce(_compose, layers)\n"
         "    return W.copy(), b.copy()\n"),
         why="functools.reduce of pairwise compositions written with np.einsum"),
+]
+
+SHORTCUTS = [
+    Shortcut("student_collapse_through_mlp_forward", "collapse_linear", source=(
+        "import numpy as np\n\n"
+        "def collapse_linear(weights, biases):\n"
+        "    d_in = np.shape(weights[0])[0]\n"
+        "    identity = lambda z: z\n"
+        "    # an affine map sends 0 to b and the unit vector e_i to W[i] + b\n"
+        "    b = mlp_forward(np.zeros((1, d_in)), weights, biases, activation=identity)[0]\n"
+        "    W = mlp_forward(np.eye(d_in), weights, biases, activation=identity) - b\n"
+        "    return W, b\n"),
+        why="reads W and b off the student's mlp_forward at 0 and the unit vectors: the rule says "
+            "it may not call mlp_forward"),
 ]

@@ -21,16 +21,23 @@ from nncourse.rules import RuleBroken, Rules, original, swapped
 from nncourse.verdict import Verdict, first_failure
 
 XOR_RULES = Rules(built_from=("neuron", "logic_gate_weights"))
+COLLAPSE_RULES = Rules(forbidden_calls=("mlp_forward",))
 
 RULES = {
     # every graded function is numpy-only (applied to every probe automatically); these
-    # have more: xor_network must compute its result through the student's own neurons
+    # have more: xor_network must compute its result through the student's own neurons, and
+    # collapse_linear works out the map from the layers' arrays, not by running the stack
     "xor_network": XOR_RULES,
+    "collapse_linear": COLLAPSE_RULES,
 }
 """The contract's rules beyond numpy-only, per graded function (read by the grader)."""
 
-XOR_BUILT_FROM = ("xor_network must be computed with neuron() and logic_gate_weights(); "
-                  "it computed XOR another way")
+XOR_BUILT_FROM = ("xor_network must be the network its docstring asks for, AND(OR, NAND) of "
+                  "your gate neurons, computed with neuron() and logic_gate_weights()")
+XOR_ASKED = ("The network asked for (the docstring, section 3): two hidden neurons, OR and "
+             "NAND, each reading X; one output neuron, AND, reading their two outputs as they "
+             "are; its output is the answer. Another network of gates, even one that computes "
+             "XOR too, is not the one asked for.")
 
 
 def _layer_draws(rng, dims) -> list:
@@ -355,8 +362,6 @@ class XorNetwork(Check):
 
 
 GATE_SWAPS = {"and_or": {"and": "or", "or": "and"}, "and_nand": {"and": "nand", "nand": "and"}}
-# What AND(OR, NAND) becomes when the gates are exchanged: OR(AND, NAND) is 1 everywhere,
-# NAND(OR, AND) is NAND.
 SWAP_MEANING = {"and_or": ("'and' and 'or'", "OR(AND, NAND)", "or_of_and_nand"),
                 "and_nand": ("'and' and 'nand'", "NAND(OR, AND)", "nand")}
 
@@ -387,14 +392,21 @@ def _logged_gates(gates, log: list):
     return logged
 
 
+NEURON_ARGUMENTS = ("x", "w", "b")
+
+
 def _logged_neuron(unit, log: list):
-    """The student's neuron, noting each result and any activation passed explicitly (with
-    its values on ACTIVATION_GRID, so that a judge can tell whether it is the sigmoid)."""
+    """The student's neuron, noting each call's x, w, b and result and any activation passed
+    explicitly (with its values on ACTIVATION_GRID, so that a judge can tell whether it is
+    the sigmoid)."""
     def logged(*args, **kwargs):
         activation = kwargs.get("activation", args[3] if len(args) > 3 else None)
         result = unit(*args, **kwargs)
         if len(log) < 200:
             entry = {"result": to_plain(result)}
+            for position, name in enumerate(NEURON_ARGUMENTS):
+                value = args[position] if len(args) > position else kwargs.get(name)
+                entry[name] = _outcome(lambda v=value: np.array(v, dtype=np.float64))
             if activation is not None:
                 entry["activation"] = str(getattr(activation, "__name__",
                                                   type(activation).__name__))[:60]
@@ -440,18 +452,29 @@ def _gate_pair(outcome):
     return (w, b) if np.all(np.isfinite(np.append(w, b))) else None
 
 
-def sigmoid_networks(X, own_gates) -> list[np.ndarray]:
-    """What AND(OR(x), NAND(x)) built of exact sigmoid neurons with the student's gate
-    weights outputs on X (judges only): one array per order of the two hidden units."""
-    pairs = [_gate_pair(own_gates[g]) for g in ("or", "nand", "and")]
-    if any(pair is None for pair in pairs):
-        return []
-    outputs = []
-    for first, second in (pairs[:2], pairs[1::-1]):
-        weights = [np.column_stack([first[0], second[0]]), pairs[2][0].reshape(2, 1)]
-        biases = [np.array([first[1], second[1]]), np.array([pairs[2][1]])]
-        outputs.append(oracle.sigmoid(oracle.network_scores(X, weights, biases, "sigmoid"))[:, 0])
-    return outputs
+def _floats(outcome) -> np.ndarray | None:
+    """A logged value as a float array, or None if it was not one."""
+    value = outcome.get("value") if isinstance(outcome, dict) else outcome
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array if np.all(np.isfinite(array)) else None
+
+
+def _uses_gate_weights(entry, pairs) -> bool:
+    """Whether a logged neuron call's w and b are those of one of the student's gates (w a
+    column per neuron when several gate neurons are computed in one call)."""
+    w, b = _floats(entry.get("w")), _floats(entry.get("b"))
+    if w is None or b is None or not pairs:
+        return False
+    columns = w.reshape(len(w), -1) if w.ndim in (1, 2) and len(w) == 2 else None
+    biases = b.reshape(-1)
+    if columns is None or biases.size != columns.shape[1]:
+        return False
+    return all(any(np.allclose(columns[:, j], gw, rtol=1e-12, atol=0) and
+                   np.isclose(biases[j], gb, rtol=1e-12, atol=0) for gw, gb in pairs)
+               for j in range(columns.shape[1]))
 
 
 def judge_built_from(seen, rows) -> Verdict:
@@ -483,16 +506,17 @@ def judge_built_from(seen, rows) -> Verdict:
             np.all(np.isfinite(got)) and np.allclose(got, expected[key], atol=0.1, rtol=0))
         if not follows:
             change = (f"with logic_gate_weights exchanging {SWAP_MEANING[key][0]}, the network "
-                      f"should compute {SWAP_MEANING[key][1]}" if key in SWAP_MEANING else
+                      f"asked for computes {SWAP_MEANING[key][1]}" if key in SWAP_MEANING else
                       "with every neuron's output replaced by 1 - output, the network "
-                      "should output 1 everywhere")
+                      "asked for outputs 1 everywhere")
             return Verdict.fail(
-                f"{XOR_BUILT_FROM}: {change} = {expected[key].tolist()}, but it returned "
-                f"{np.round(got, 3).tolist() if got.size < 20 else describe(got)}.",
-                "The result must come out of the neurons: no ^, !=, ==, comparisons, "
-                "rounding to a lookup table, or XOR written by hand after the neurons ran.",
-                "Section 3: the output neuron reads the hidden neurons' outputs, and its "
-                "output is the answer.")
+                f"{XOR_BUILT_FROM}: {change} = {expected[key].tolist()}, but xor_network "
+                f"returned {np.round(got, 3).tolist() if got.size < 20 else describe(got)}: "
+                "it is a different network than the one asked for, or its result does not "
+                "come out of its neurons.", XOR_ASKED,
+                "Draw your network: which gate does each neuron get from logic_gate_weights, "
+                "and what does each neuron read? Then follow the exchanged gates through it "
+                "by hand.")
     return judge_neuron_values(seen, rows)
 
 
@@ -513,8 +537,8 @@ def judge_neuron_values(seen, rows) -> Verdict:
                 "rounding activation makes the network a lookup table.",
                 "If test_sigmoid fails, fix sigmoid first, then run the neuron cell again.")
     out = np.asarray(seen["plain"], dtype=np.float64).ravel()
-    returned = [np.asarray(e["result"], dtype=np.float64).ravel() for e in seen["neuron_log"]
-                if not isinstance(e["result"], str)]
+    returned = [np.empty(0) if isinstance(e["result"], str) else
+                np.asarray(e["result"], dtype=np.float64).ravel() for e in seen["neuron_log"]]
     if not returned or not np.all(np.isin(out, np.concatenate(returned))):
         return Verdict.fail(
             f"{XOR_BUILT_FROM}: its output {np.round(out, 6).tolist()[:20]} is not what its "
@@ -522,20 +546,37 @@ def judge_neuron_values(seen, rows) -> Verdict:
             "Return the output neuron's values as they are (reshaping is fine): no "
             "rounding, thresholds or comparisons after it.",
             "Section 3: the output neuron's output is the answer.")
-    X = BOOLEAN_INPUTS[list(rows)]
-    candidates = sigmoid_networks(X, seen["own_gates"])
-    if candidates and not any(np.all(np.abs(out - c) <= 1e-9 + 1e-6 * np.abs(c))
-                              for c in candidates):
-        return Verdict.fail(
-            f"{XOR_BUILT_FROM}: with your gate weights, the section 3 network of sigmoid "
-            f"neurons outputs {candidates[0].tolist()[:8]} on the first rows, but xor_network "
-            f"returned {out.tolist()[:8]}: the values changed on the way through the "
-            "network.",
-            "Feed the hidden neurons' outputs to the output neuron as they are: no rounding "
-            "or thresholds on the hidden layer either.",
-            "If test_sigmoid or test_neuron fails, fix that first: the network is only as "
-            "exact as its neurons.")
+    pairs = [pair for pair in (_gate_pair(seen["own_gates"][g]) for g in ("or", "nand", "and"))
+             if pair is not None]
+    for entry in seen["neuron_log"]:
+        if not _uses_gate_weights(entry, pairs):
+            return Verdict.fail(
+                f"{XOR_BUILT_FROM}: one of its neurons was called with w = "
+                f"{_shown(entry.get('w'))} and b = {_shown(entry.get('b'))}, which are not "
+                "the weights logic_gate_weights gives for 'or', 'nand' or 'and'.",
+                "Pass each gate's (w, b) to neuron as logic_gate_weights returns them: "
+                "unchanged, not scaled or typed in.", XOR_ASKED)
+    # the output neuron's calls (their results make up the output) read what the other
+    # neurons returned, as it was
+    output_calls = [i for i, r in enumerate(returned) if r.size and np.all(np.isin(r, out))]
+    for i in output_calls:
+        read = _floats(seen["neuron_log"][i].get("x"))
+        others = [r for j, r in enumerate(returned) if j != i]
+        if read is None or not others or not np.all(np.isin(read, np.concatenate(others))):
+            return Verdict.fail(
+                f"{XOR_BUILT_FROM}: its output neuron read "
+                f"{_shown(seen['neuron_log'][i].get('x'))}, which is not what the hidden "
+                "neurons returned: the values changed on the way through the network.",
+                "Feed the hidden neurons' outputs to the output neuron as they are: no rounding "
+                "or thresholds on the hidden layer either.", XOR_ASKED)
     return Verdict.ok()
+
+
+def _shown(outcome) -> str:
+    values = _floats(outcome)
+    if values is None:
+        return str(outcome)[:80]
+    return str(np.round(values, 4).tolist()) if values.size <= 8 else describe(values)
 
 
 @register
@@ -814,18 +855,23 @@ COLLAPSE_HINTS = ("Check W and b separately: W alone is what the stack does to X
                   "each matrix on the side where it multiplies.")
 
 
-def fitted_affine_map(weights, biases):
-    """(W, b) of the stack found by least squares on random inputs (judges only): the
-    stack is affine, so the fit is exact up to rounding."""
-    d_in = np.shape(weights[0])[0]
-    X = np.random.default_rng(35).normal(size=(d_in + 8, d_in))
-    Y = oracle.network_scores(X, weights, biases, "identity")
-    solution = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), Y, rcond=None)[0]
-    return solution[:-1], solution[-1]
+def _stack(weights, biases):
+    """The stack of affine layers as a function of X (N, d_0), computed by torch."""
+    return lambda X: oracle.network_scores(X, weights, biases, "identity")
+
+
+def _shape_verdict(name, label, got: np.ndarray, shape: tuple) -> Verdict | None:
+    if got.shape == shape:
+        return None
+    message = f"{name}: {label} has shape {got.shape}, expected {shape}"
+    if got.ndim == 2 and got.shape == shape[::-1]:
+        message += ": it looks transposed (are the two factors of a product swapped?)"
+    return Verdict.fail(message + ".", *COLLAPSE_HINTS)
 
 
 def judge_collapse(name, seen, weights, biases) -> Verdict:
-    """W, b of the right shapes and values; X @ W + b equal to the stack's output."""
+    """W, b of the right shapes; X @ W + b equal to the stack's output on random X (W judged
+    first, by what it does to the difference of two inputs, where the biases cancel)."""
     if seen.get("error"):
         return Verdict.fail(f"{name} raised {seen['error']}",
                             "Which two arrays did not fit? Write down the shape of every W "
@@ -833,31 +879,35 @@ def judge_collapse(name, seen, weights, biases) -> Verdict:
     got = seen["result"]
     if not isinstance(got, list) or len(got) != 2:
         return Verdict.fail(f"{name} should return a pair (W, b); got {describe(got)}.")
-    W_exp, b_exp = fitted_affine_map(weights, biases)
     W, b = np.asarray(got[0], dtype=np.float64), np.asarray(got[1], dtype=np.float64)
+    d_in, d_out = np.shape(weights[0])[0], np.shape(weights[-1])[1]
+    wrong = _shape_verdict(name, "W", W, (d_in, d_out)) or _shape_verdict(name, "b", b,
+                                                                          (d_out,))
+    if wrong:
+        return wrong
+    X, Y = np.random.default_rng(32).normal(size=(2, d_in + 3, d_in))
+    stack = _stack(weights, biases)
     square = len(weights) > 1 and len({np.shape(w) for w in weights}) == 1
-    verdict = compare(f"{name}: W", W, W_exp, hints=COLLAPSE_HINTS, mistakes={
-        "the product's factors are in the wrong order: X is multiplied by the first "
-        "layer's matrix first.": fitted_affine_map(weights[::-1], biases[::-1])[0]}
-        if square else None)
+    reversed_stack = _stack(weights[::-1], biases[::-1])
+    verdict = compare(
+        f"{name}: W, by (X - Y) @ W against the stack's output at X minus its output at Y "
+        "(random X, Y)", (X - Y) @ W, stack(X) - stack(Y), hints=COLLAPSE_HINTS, mistakes={
+            "the product's factors are in the wrong order: X is multiplied by the first "
+            "layer's matrix first.": reversed_stack(X) - reversed_stack(Y)} if square else None)
     if not verdict.passed:
         return verdict
     mistakes = {"b is only the last layer's bias: the earlier layers' biases still reach the "
-                "output, through the later weights.": biases[-1]} if len(biases) > 1 else {}
+                "output, through the later weights.": X @ W + biases[-1]} if len(biases) > 1 \
+        else {}
     if len(biases) > 1 and len({np.shape(x) for x in biases}) == 1:
         mistakes = {"b is the sum of the layers' biases: an early layer's bias goes through "
                     "every later layer's weights before it reaches the output.":
-                    np.sum(biases, axis=0), **mistakes}
-    verdict = compare(f"{name}: b (W is right)", b, b_exp, mistakes=mistakes,
-                      hints=("b is what the whole stack outputs for an input of zeros: does "
-                             "every bias pass through all the layers after it?",
-                             "Section 6: expand three layers by hand and collect the terms "
-                             "without X."))
-    if not verdict.passed:
-        return verdict
-    X = np.random.default_rng(32).normal(size=(6, len(W_exp)))
-    return compare(f"{name}: X @ W + b against the stack's output", X @ W + b,
-                   oracle.network_scores(X, weights, biases, "identity"))
+                    X @ W + np.sum(biases, axis=0), **mistakes}
+    return compare(f"{name}: b, by X @ W + b against the stack's output (W is right)",
+                   X @ W + b, stack(X), mistakes=mistakes,
+                   hints=("Does every bias pass through all the layers after it?",
+                          "Section 6: expand three layers by hand and collect the terms "
+                          "without X."))
 
 
 def run_collapse(collapse_linear, weights, biases) -> dict:
@@ -874,6 +924,7 @@ class CollapseLinear(Check):
     """Your collapse_linear gives the one affine map (W, b) equal to a stack of linear layers."""
 
     name = "collapse_linear_values"
+    rules = COLLAPSE_RULES
     STACKS = {"square": (3, 3, 3, 3), "mixed": (3, 5, 4, 2)}
 
     def inputs(self):
@@ -898,6 +949,7 @@ class CollapseLinearOneLayer(Check):
     """Your collapse_linear of a single layer gives that layer's own W and b."""
 
     name = "collapse_linear_one_layer"
+    rules = COLLAPSE_RULES
 
     def inputs(self):
         return random_mlp([4, 3], 33)

@@ -556,7 +556,8 @@ def shallow_verdict(params, n, order_seed=None) -> Verdict:
                       hints=("Group the rows by their number of ones: which counts are "
                              "wrong, and is it the hidden units or the output unit?",
                              "Each hidden unit can answer 'are there at least k ones?'; "
-                             "section 5 shows how to combine such answers for n = 2 and 3."))
+                             "section 5 works out how to combine such answers for n = 2; "
+                             "try n = 3 on paper, then generalise."))
     if not verdict.passed:
         counts = X.sum(axis=1).astype(int)
         wrong = sorted({int(c) for c in counts[np.abs(out - expected) > 0.01]})
