@@ -61,7 +61,8 @@ Blackboard Learn (Grade Center > column menu > Assignment File Download)
     ``<assignment name>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<uploaded name>`` and, for
     each attempt, a receipt ``<assignment name>_<username>_attempt_<date>.txt`` whose first
     line is ``Name: <First> <Last> (<username>)``. The username is the Grade Center's key
-    for a student, ``[A-Za-z0-9._@-]+`` (no space or parenthesis, so it never equals another
+    for a student: any characters but spaces, parentheses and slashes (``o'neil``, ``muñoz``
+    and ``ann@uni.edu`` are usernames; none can equal another
     LMS's student id). Where an attempt's receipt is there, its ``(username)`` is used (a
     username may hold ``_``); otherwise what follows the folder's assignment name, read
     from any receipt in the folder (the name most of them give). In a folder with no
@@ -137,7 +138,7 @@ _MOODLE_ANY_NAME = re.compile(r"(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P
 # the first ``_attempt_<date>`` is Blackboard's: a student's own file name may hold another
 _BLACKBOARD = re.compile(r"(?P<prefix>.+?)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                          r"(?:_(?P<rest>.*))?", re.DOTALL)
-_BLACKBOARD_USER = re.compile(r"[A-Za-z0-9._@-]+")
+_BLACKBOARD_USER = re.compile(r"[^\s()/\\]+")
 """A Blackboard username: no space or parenthesis, so it never equals another LMS's student
 id (``<name> (<lms> <id>)``)."""
 _RECEIPT_NAME = re.compile(r"Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)

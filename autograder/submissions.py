@@ -800,7 +800,8 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
             ".ipynb") else entry.uploaded
         found.setdefault((who, assignment), []).append(
             _Candidate(file, str(relative), _rank(rest, assignment, assignment in entry.uploaded),
-                       entry.timestamp, entry.lms))
+                       entry.timestamp,
+                       entry.lms if entry.lms is not None and entry.lms.importable else None))
 
 
 def discover(path: Path, assignments: list[str], lms: str | None = None) -> list[Submission]:

@@ -215,8 +215,8 @@ def save_roster(submissions, out: Path) -> None:
     graded: set[str] = set()
     notes: dict[str, list[str]] = {}
     for submission in submissions:
-        if submission.lms is not None:
-            owner = submission.lms
+        if submission.lms is not None and submission.lms.importable:
+            owner = submission.lms  # (not an LMS id read without Blackboard's receipt)
             roster[submission.student] = {"lms": owner.lms, "id": owner.lms_id,
                                           "name": owner.name}
         if submission.path is not None:

@@ -429,6 +429,30 @@ def test_round_11_a_username_never_depends_on_its_own_receipt(tmp_path):
     assert found["(no Blackboard receipt) HW_bob"].path.read_bytes() == solution_bytes()
     for submission in found.values():
         assert any("no Blackboard receipt" in note for note in submission.notes)
+        assert submission.lms is None  # round 13: and so no roster entry, no import row
+    from autograder.term import save_roster
+
+    out = tmp_path / "bare" / "out"
+    save_roster(list(found.values()), out)
+    roster = out / "lms" / "students.json"
+    assert not roster.exists() or json.loads(roster.read_text()) == {}
+
+
+def test_round_13_blackboard_usernames_may_hold_any_character_but_spaces(tmp_path):
+    """Round 13: ``j_muñoz`` and ``o'neil@uni.edu`` fell through to the generic reader and
+    were graded as one student ``Tarea``; each is its own username (from its receipt)."""
+    archive = tmp_path / "bb.zip"
+    users = ("j_nunez", "j_muñoz", "o'neil@uni.edu", "d'arcy")
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for number, user in enumerate(users):
+            prefix = f"Tarea_{user}_attempt_2026-11-0{number + 1}-09-00-00"
+            zipped.writestr(f"{prefix}_{A}.ipynb", solution_bytes() + b" " * number)
+            zipped.writestr(f"{prefix}.txt", f"Name: S {number} ({user})\n".encode())
+    found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
+    assert sorted(found) == sorted(users)
+    for number, user in enumerate(users):
+        assert found[user].lms.lms_id == user
+        assert found[user].path.read_bytes() == solution_bytes() + b" " * number
 
 
 def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
