@@ -783,7 +783,8 @@ def test_nb06_checks_write_no_answer_adjacent_formula():
     """The readable checks of notebook 06 (and its hidden ones) hold none of the formulas the
     review found (in any names), and no hint says how to draw the keep pattern."""
     places = {path: path.read_text() for path in (
-        ROOT / "lib" / "nncourse" / "checks" / "nb06.py", ROOT / "autograder" / "hidden" / "nb06.py")}
+        ROOT / "lib" / "nncourse" / "checks" / "nb06.py",
+        ROOT / "autograder" / "hidden" / "nb06.py")}
     for path, text in places.items():
         found = _all_canonical(ast.parse(text))
         for what, source in OLD_NB06_FORMULAS.items():
