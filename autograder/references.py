@@ -4,8 +4,9 @@ A visible check runs in the student's kernel too (the self-check), so whatever i
 with is readable there. For most exercises a judge computes the expected value with torch
 (which graded code may not use) or from properties; for notebook 02's ``bump`` and
 ``approximate_1d`` the expected value *is* the answer's formula (two sigmoid units; the
-contract's bump edges summed into a staircase). Their reference lives here, with the grader,
-and the visible checks read numbers: ``python -m autograder.references`` evaluates them for
+contract's bump edges summed into a staircase), and notebook 06's ``early_stopping`` (a torch
+reference turns into numpy line by line). Their reference lives here, with the grader, and
+the visible checks read numbers: ``python -m autograder.references`` evaluates them for
 every case the notebooks' visible checks use (their defaults and every test cell's arguments)
 and writes them to ``lib/nncourse/expected.py``; ``tests/test_answer_leaks.py`` checks that
 file is current.
@@ -99,8 +100,38 @@ def steepness_cases(steepness, n_bumps) -> dict[str, np.ndarray]:
             "at 1000": reference_staircase(target("sine"), n_bumps, 0.0, 1.0, 1000.0, x)}
 
 
+def reference_early_stopping(val_losses, patience: int) -> tuple[int, int]:
+    """(stop_epoch, best_epoch) of a validation curve, by torch on every prefix at once.
+
+    Row e of a lower-triangular table holds the losses of epochs 0..e (+inf after); its
+    argmin (torch takes the first of equal minima) is the best epoch seen by epoch e. The
+    stop is the first e at least ``patience`` epochs past that row's best, else the last.
+    """
+    import torch
+
+    losses = torch.as_tensor(np.asarray([float(v) for v in val_losses], dtype=np.float64))
+    n = losses.numel()
+    seen = torch.tril(torch.ones(n, n, dtype=torch.bool))
+    table = torch.where(seen, losses.expand(n, n), torch.tensor(float("inf"),
+                                                                dtype=torch.float64))
+    best = torch.argmin(table, dim=1)
+    late = torch.nonzero(torch.arange(n) - best >= patience).flatten()
+    stop = int(late[0]) if late.numel() else n - 1
+    return stop, int(best[stop])
+
+
+def early_stopping_cases(**args) -> dict[str, np.ndarray]:
+    """early_stopping_cases: (stop_epoch, best_epoch) of each of the check's curves."""
+    from nncourse.checks.nb06 import EarlyStoppingCases
+
+    cases = EarlyStoppingCases().inputs(**args)["cases"]
+    return {f"case {i}": np.array(reference_early_stopping(losses, patience), dtype=float)
+            for i, (losses, patience) in enumerate(cases)}
+
+
 CASES = {"bump_values": bump_values_cases, "approximate_1d_centres": centres_cases,
-         "approximate_1d_network": network_cases, "approximate_1d_steepness": steepness_cases}
+         "approximate_1d_network": network_cases, "approximate_1d_steepness": steepness_cases,
+         "early_stopping_cases": early_stopping_cases}
 """Check name -> the function computing its stored expected values from its arguments."""
 
 

@@ -2,7 +2,8 @@
 source (``nncourse.checks.nbNN.RULES``, :class:`nncourse.rules.Rules`).
 
 ``docs/curriculum.md`` ends with :func:`rules_section`, and every docstring of a graded function
-with rules beyond numpy-only carries its ``Rules:`` line (:func:`docstring_line`);
+with rules beyond numpy-only (in the notebooks of :data:`TOLD_IN_EVERY_DOCSTRING`, every one)
+carries its ``Rules:`` line (:func:`docstring_line`, :func:`docstring_rules`);
 ``tests/test_rules.py`` fails when either differs. ``python -m autograder.rules_doc`` rewrites
 the section in ``docs/curriculum.md``.
 """
@@ -31,6 +32,19 @@ def told_rules() -> dict[str, dict[str, Rules]]:
     """Per notebook, the graded functions whose rules go beyond numpy-only."""
     return {a: {name: rules for name, rules in notebook_rules(a).items() if rules != Rules()}
             for a in assignments()}
+
+
+TOLD_IN_EVERY_DOCSTRING = ("06_regularization",)
+"""Notebooks where every graded function's docstring carries its ``Rules:`` line, a plain
+``Rules: numpy only.`` included (elsewhere only rules beyond numpy-only are)."""
+
+
+def docstring_rules() -> dict[str, dict[str, Rules]]:
+    """Per notebook, the graded functions whose docstring carries a ``Rules:`` line."""
+    told = told_rules()
+    for assignment in TOLD_IN_EVERY_DOCSTRING:
+        told[assignment] = notebook_rules(assignment)
+    return told
 
 
 def docstring_line(rules: Rules, indent: str = "    ", width: int = 96) -> str:

@@ -606,13 +606,14 @@ def _torch_free(function):
     return wrapped
 
 
-def _passes(check, graded_name, args, function) -> bool:
+def _passes(check, graded_name, args, function, torch_allowed=False) -> bool:
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            seen = check.probe(**{graded_name: _torch_free(function)}, **args)
+            seen = check.probe(**{graded_name: function if torch_allowed
+                                  else _torch_free(function)}, **args)
             return bool(check.judge(seen, **args).passed)
     except KeyboardInterrupt:
         raise
@@ -625,7 +626,7 @@ def _first_argument(*args, **kwargs):
     return args[0] if args else None
 
 
-def behaviour_leaks(candidates, checks=None) -> list[str]:
+def behaviour_leaks(candidates, checks=None, torch_allowed=False) -> list[str]:
     """``graded function: module.function`` for every library function (of ``candidates``)
     that passes every visible check of a graded function (those whose probe takes it as the
     only function), without torch. A graded function whose visible checks the trivial
@@ -659,7 +660,8 @@ def behaviour_leaks(candidates, checks=None) -> list[str]:
             continue
         for where, function in candidates:
             if _fits(function, *signatures[graded_name]) and all(
-                    _passes(check, graded_name, args, function) for check, args in runs):
+                    _passes(check, graded_name, args, function, torch_allowed)
+                    for check, args in runs):
                 found.append(f"{graded_name} ({', '.join(c.name for c, _ in runs)}) is "
                              f"answered by {where}")
     return sorted(found)
@@ -686,11 +688,12 @@ def test_no_library_function_passes_a_graded_check():
 
 
 def test_the_behaviour_finder_finds_the_old_early_stopping_reference():
-    """The old reference_early_stopping passes early_stopping's check and is found; torch's
-    reference (nncourse.oracle.early_stopping) passes it too but uses torch, so it is not."""
+    """The old reference_early_stopping passes early_stopping's check and is found; the
+    grader's torch reference passes it too and is found once torch is allowed."""
     import numpy as np
-    from nncourse import oracle
     from nncourse.checking import find_check
+
+    from autograder.references import reference_early_stopping
 
     namespace = {"np": np}
     exec(OLD_REFERENCE_EARLY_STOPPING, namespace)  # noqa: S102 - the test's own text
@@ -700,14 +703,94 @@ def test_the_behaviour_finder_finds_the_old_early_stopping_reference():
     assert behaviour_leaks(old, [check]) == [
         "early_stopping (early_stopping_cases) is answered by "
         "old checks/nb06.py.reference_early_stopping"]
-    assert behaviour_leaks([("oracle.early_stopping", oracle.early_stopping)], [check]) == []
+    assert behaviour_leaks([("grader", reference_early_stopping)], [check]) == []
+    assert behaviour_leaks([("grader", reference_early_stopping)], [check],
+                           torch_allowed=True) == [
+        "early_stopping (early_stopping_cases) is answered by grader"]
 
 
-def test_torchs_early_stopping_is_the_contracts():
-    """The torch reference early_stopping's checks use (nncourse.oracle.early_stopping)
-    gives the (stop, best) pairs worked out by hand for the visible cases."""
-    from nncourse import oracle
+GRADER_SIDE = ("early_stopping",)
+"""Graded functions whose reference is the grader's alone: translating a torch reference of
+them into numpy is the exercise, so the student library holds none, torch or not (their
+visible checks read stored numbers)."""
+
+
+def test_no_library_function_answers_a_grader_side_exercise_even_with_torch():
+    """No function of the student library (nncourse.oracle included), torch allowed, passes
+    the visible checks of an exercise whose reference lives with the grader (the torch
+    ``oracle.early_stopping`` did: a table of prefixes, numpy line by line)."""
+    from nncourse.checking import REGISTRY, check_modules
+
+    for module in check_modules():
+        __import__(module)
+    checks = [c for c in REGISTRY.values() if not getattr(c, "fresh", False)
+              and any(name in GRADER_SIDE for name in
+                      __import__("inspect").signature(c.probe).parameters)]
+    assert checks
+    found = behaviour_leaks(library_functions(), checks, torch_allowed=True)
+    assert not found, "library functions that answer a grader-side exercise:\n" + \
+        "\n".join(found)
+
+
+def test_the_grader_references_early_stopping_is_the_contracts():
+    """The grader's torch reference gives the (stop, best) pairs worked out by hand for the
+    visible cases, and the stored numbers the visible check reads are those pairs."""
     from nncourse.checks.nb06 import EarlyStoppingCases
 
-    assert [oracle.early_stopping(losses, patience)
-            for losses, patience in EarlyStoppingCases.CASES] == [(5, 2), (6, 6), (4, 1), (4, 4)]
+    from autograder.references import reference_early_stopping
+
+    by_hand = [(5, 2), (6, 6), (4, 1), (4, 4)]
+    assert [reference_early_stopping(losses, patience)
+            for losses, patience in EarlyStoppingCases.CASES] == by_hand
+    assert EarlyStoppingCases().expected_pairs({}) == by_hand
+    assert EarlyStoppingCases().expected_pairs({"other": 1}) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# notebook 06's checks judge by property or torch: no answer-adjacent formula, however short
+# (the review of 2026-12-06 found the survivors' factor of dropout, a hint saying how to draw
+# the keep pattern, the subgradient step of soft_threshold and two near-answers of
+# residual_backward written out as a judge's mistakes).
+
+OLD_NB06_FORMULAS = {
+    "dropout's survivors' factor": "scale = 1.0 / (1.0 - p)",
+    "soft_threshold's subgradient step": "W - t * np.sign(W)",
+    "residual_backward without the relu gate": "dout + dout @ W.T",
+    "residual_backward without the identity (the answer minus dout)": "oracle[0] - dout",
+}
+OLD_NB06_HINTS = ("keep it when a uniform draw is >= p",)
+
+
+def _all_canonical(tree: ast.AST) -> set[str]:
+    """Every expression of ``tree`` in canonical form (names blanked), torch code included,
+    however short."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and not isinstance(node, ast.Name | ast.Constant):
+            with contextlib.suppress(RecursionError, ValueError, TypeError, SyntaxError):
+                found.add(ast.unparse(_Canonical().visit(
+                    ast.parse(ast.unparse(node), mode="eval")).body))
+    return found
+
+
+def _old_formula(source: str) -> str:
+    tree = ast.parse(source)
+    node = tree.body[0].value if isinstance(tree.body[0], ast.Assign) else tree.body[0].value
+    return ast.unparse(_Canonical().visit(ast.parse(ast.unparse(node), mode="eval")).body)
+
+
+def test_nb06_checks_write_no_answer_adjacent_formula():
+    """The readable checks of notebook 06 (and its hidden ones) hold none of the formulas the
+    review found (in any names), and no hint says how to draw the keep pattern."""
+    places = {path: path.read_text() for path in (
+        ROOT / "lib" / "nncourse" / "checks" / "nb06.py",
+        ROOT / "autograder" / "hidden" / "nb06.py")}
+    for path, text in places.items():
+        found = _all_canonical(ast.parse(text))
+        for what, source in OLD_NB06_FORMULAS.items():
+            assert _old_formula(source) not in found, (path.name, what)
+        assert not [h for h in OLD_NB06_HINTS if squash(h) in squash(text)], path.name
+    old = ast.parse("def judge(W, t, p):\n    scale = 1.0 / (1.0 - p)\n"
+                    "    return W - t * np.sign(W)\n")
+    assert _old_formula(OLD_NB06_FORMULAS["dropout's survivors' factor"]) in _all_canonical(old)
+    assert _old_formula("x - lam * np.sign(x)") in _all_canonical(old)

@@ -38,6 +38,8 @@ from nncourse.checks.nb06 import (
 from nncourse.compare import compare, describe
 from nncourse.verdict import Verdict, first_failure
 
+from autograder.references import reference_early_stopping
+
 
 def fresh_int(run_seed: int, key: int) -> int:
     """An integer seed drawn from this grading run's seed (the same in probe and judge)."""
@@ -155,6 +157,7 @@ class EarlyStoppingHiddenRandom(EarlyStoppingCases):
 
     name = "early_stopping_hidden_random"
     fresh = True
+    stored_expected = False
     EDGE = (([0.5], 1), ([1.0, 2.0], 1), ([1.0, 1.0, 1.0, 1.0], 2), ([2.0, 1.0, 1.5], 5),
             ([4.0, 3.0, 3.0, 2.0, 2.5, 2.5], 2))
 
@@ -162,6 +165,11 @@ class EarlyStoppingHiddenRandom(EarlyStoppingCases):
         return {"cases": [(noisy_validation_curve([run_seed, seed], 40), patience)
                           for seed in range(6) for patience in (1, 2, 3, 5, 8)]
                 + [(np.array(losses), patience) for losses, patience in self.EDGE]}
+
+    def expected_pairs(self, args) -> list:
+        """Computed by the grader's reference (the student library holds none)."""
+        return [reference_early_stopping(losses, patience)
+                for losses, patience in self.inputs(**args)["cases"]]
 
 
 @register

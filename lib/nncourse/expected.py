@@ -751,4 +751,16 @@ EXPECTED = {
         6.88338275267597e-14, 2.531308496145357e-14, 9.325873406851315e-15,
         3.552713678800501e-15, 1.3322676295501878e-15, 4.440892098500626e-16,
     ],
+    'early_stopping_cases case 0 {}': [
+        5.0, 2.0,
+    ],
+    'early_stopping_cases case 1 {}': [
+        6.0, 6.0,
+    ],
+    'early_stopping_cases case 2 {}': [
+        4.0, 1.0,
+    ],
+    'early_stopping_cases case 3 {}': [
+        4.0, 4.0,
+    ],
 }

@@ -49,26 +49,6 @@ def accuracy(scores, y) -> float:
     return float(hits.to(torch.float64).mean())
 
 
-def early_stopping(val_losses, patience: int) -> tuple[int, int]:
-    """(stop_epoch, best_epoch) of a validation curve, by torch on every prefix at once.
-
-    Row e of a lower-triangular table holds the losses of epochs 0..e (+inf after); its
-    argmin (torch takes the first of equal minima) is the best epoch seen by epoch e. The
-    stop is the first e at least ``patience`` epochs past that row's best, else the last.
-    """
-    import torch
-
-    losses = _tensor([float(v) for v in val_losses])
-    n = losses.numel()
-    seen = torch.tril(torch.ones(n, n, dtype=torch.bool))
-    table = torch.where(seen, losses.expand(n, n), torch.tensor(float("inf"),
-                                                                dtype=torch.float64))
-    best = torch.argmin(table, dim=1)
-    late = torch.nonzero(torch.arange(n) - best >= patience).flatten()
-    stop = int(late[0]) if late.numel() else n - 1
-    return stop, int(best[stop])
-
-
 def cross_entropy_gradient(scores, y) -> np.ndarray:
     """Gradient (N, C) of :func:`cross_entropy` with respect to ``scores``, by torch autograd."""
     import torch

@@ -7,6 +7,7 @@ import numpy as np
 from nncourse import oracle
 from nncourse.checking import CaseCheck, Check, on_copies, register
 from nncourse.compare import compare, compare_derived, describe, unchanged
+from nncourse.expected import stored
 from nncourse.gradcheck import (
     finite_difference_gradient,
     finite_difference_vjp,
@@ -208,8 +209,18 @@ def dropout_input(shape, seed):
     return np.random.default_rng(seed + 100).uniform(0.5, 2.0, size=shape)
 
 
+def torch_survivor_factor(p: float) -> float:
+    """The factor torch's (inverted) dropout gives every unit it keeps, measured: the
+    largest entry of torch.nn.functional.dropout applied to ones."""
+    import torch
+
+    kept = torch.nn.functional.dropout(torch.ones(4096, dtype=torch.float64), p, training=True)
+    return float(kept.max())
+
+
 def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
-    """The mask has X's shape, holds only 0 and the survivors' scale, and out follows it."""
+    """The mask has X's shape, holds only 0 and one value shared by every survivor (the
+    factor torch's dropout gives a kept unit), and out is X times it."""
     if mask is None:
         return Verdict.fail(f"{name}: mask is None in training mode; it should hold the factor "
                             "each unit was multiplied by (0 for a dropped unit, the survivors' "
@@ -218,20 +229,26 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
     if mask.shape != X.shape:
         return Verdict.fail(f"{name}: mask has shape {mask.shape}, expected {X.shape} "
                             "(one factor per unit of X).")
-    scale = 1.0 / (1.0 - p)
     is_zero = np.isclose(mask, 0.0)
-    is_scale = np.isclose(mask, scale)
-    if not np.all(is_zero | is_scale):
-        odd = np.unique(np.round(mask[~(is_zero | is_scale)], 4))[:5]
+    survivors = np.unique(mask[~is_zero])
+    idea = ("Section 2: the survivors' factor is the one that keeps the expected output equal "
+            "to the input (redo the E[a] example for a general p).")
+    if survivors.size and not np.allclose(survivors, survivors[0]):
+        return Verdict.fail(f"{name}: the kept units were multiplied by different factors "
+                            f"({np.round(survivors, 4)[:5].tolist()}...); expected 0 for a "
+                            f"dropped unit and one value shared by every survivor (p = {p}).",
+                            "Each entry is either dropped (factor 0) or kept and scaled by one "
+                            "constant that depends on p only.", idea)
+    factor = torch_survivor_factor(p)
+    if survivors.size and not np.isclose(survivors[0], factor):
         hint = ("A mask of 0s and 1s is only the *keep* pattern: the mask holds the factor "
-                "each unit was multiplied by, and a survivor is scaled." if np.allclose(odd, 1.0)
-                else "Each entry is either dropped (factor 0) or kept and scaled by one "
-                "constant that depends on p only.")
-        return Verdict.fail(f"{name}: mask holds values {odd.tolist()}; expected only 0 and "
-                            f"one other value, the same for every survivor (p = {p}).", hint,
-                            "Section 2: the survivors' factor is the one that keeps the "
-                            "expected output equal to the input (redo the E[a] example for a "
-                            "general p).")
+                "each unit was multiplied by, and a survivor is scaled."
+                if np.isclose(survivors[0], 1.0) else
+                "Write the expected value of one unit of out in terms of p and the factor, "
+                "and set it equal to the unit of X.")
+        return Verdict.fail(f"{name}: every survivor was multiplied by {survivors[0]:.4f}; "
+                            f"with p = {p} that factor makes the expected value of out "
+                            f"{survivors[0] / factor:.4f} times X, not X.", hint, idea)
     return compare(f"{name}: out", out, X * mask,
                    hints=("out and mask disagree: the mask is the factor each unit of X was "
                           "multiplied by to give out.",))
@@ -244,7 +261,7 @@ def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
     tolerance = max(6 * np.sqrt(p * (1 - p) / n), 1e-9)
     if abs(rate - p) > tolerance:
         hint = ("You drop with probability 1 - p: p is the probability of *dropping* a unit, "
-                "so keep it when a uniform draw is >= p." if abs(rate - (1 - p)) <= tolerance
+                "not of keeping it." if abs(rate - (1 - p)) <= tolerance
                 else "Drop each unit independently with probability p.")
         return Verdict.fail(f"{name}: {rate:.4f} of the {n} units were dropped, expected "
                             f"p = {p} (within {tolerance:.4f}).", hint)
@@ -679,6 +696,7 @@ class EarlyStoppingCases(Check):
     """early_stopping on hand-made curves: strict improvement, patience counted exactly."""
 
     name = "early_stopping_cases"
+    stored_expected = True
     CASES = (
         ([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.6], 3),
         ([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.6], 4),
@@ -694,10 +712,22 @@ class EarlyStoppingCases(Check):
         return {"results": [returned_list(early_stopping(losses, patience))
                             for losses, patience in self.inputs(**args)["cases"]]}
 
+    def expected_pairs(self, args) -> list | None:
+        """(stop_epoch, best_epoch) of every case: stored numbers, computed by the grader's
+        reference (``python -m autograder.references``); None for unknown arguments."""
+        pairs = [stored(self.name, f"case {i}", args, (2,))
+                 for i in range(len(self.inputs(**args)["cases"]))]
+        return None if any(p is None for p in pairs) else [
+            (int(stop), int(best)) for stop, best in pairs]
+
     def judge(self, seen, **args):
-        for (losses, patience), got in zip(self.inputs(**args)["cases"], seen["results"],
-                                           strict=True):
-            expected = oracle.early_stopping(losses, patience)
+        expected_pairs = self.expected_pairs(args)
+        if expected_pairs is None:
+            return Verdict.fail(f"{self.name} knows the expected values for the arguments the "
+                                f"notebook uses, not for {args}.")
+        for (losses, patience), got, expected in zip(self.inputs(**args)["cases"],
+                                                     seen["results"], expected_pairs,
+                                                     strict=True):
             shown = [round(float(v), 4) for v in losses]
             shown = shown if len(shown) <= 14 else shown[:12] + ["..."]
             try:
@@ -912,20 +942,29 @@ def judge_soft_threshold(seen, case, label) -> Verdict:
     verdicts = []
     for key, (W, t) in case.items():
         got = np.asarray(seen[key], dtype=np.float64)
+        shown = f"{label}: soft_threshold(W {W.shape}, t={t})"
+        if got.shape == W.shape and np.all(np.isfinite(got)) and np.any(got * W < 0):
+            crossed = got * W < 0
+            verdicts.append(Verdict.fail(
+                f"{shown}: {int(np.sum(crossed))} entries changed sign (W = "
+                f"{W[crossed].flat[0]:.4g} became {got[crossed].flat[0]:.4g}).",
+                "The minimiser of 0.5 (w - W_ij)^2 + t |w| never has the opposite sign of "
+                "W_ij: moving past 0 makes both terms worse than stopping at 0. A subgradient "
+                "step can cross zero; the proximal step cannot.",
+                "Work out the three cases of the proximal step in the lesson (positive, "
+                "negative, zero minimiser)."))
+            continue
         verdicts.append(compare(
-            f"{label}: soft_threshold(W {W.shape}, t={t})", got, torch_softshrink(W, t),
-            mistakes={"entries near 0 crossed zero: that is a subgradient step, not the "
-                      "proximal step of the lesson": W - t * np.sign(W)},
+            shown, got, torch_softshrink(W, t),
             hints=("Compare entries below, at and above t in size, of both signs: which of "
                    "them come out wrong?",
                    "Work out the three cases of the proximal step in the lesson (positive, "
                    "negative, zero minimiser).")))
-        small = np.abs(W) <= t
-        if got.shape == W.shape and np.any(got[small] != 0.0):
+        zero = torch_softshrink(W, t) == 0.0
+        if got.shape == W.shape and np.any(got[zero] != 0.0):
             verdicts.append(Verdict.fail(
-                f"{label}: soft_threshold(W, t={t}) left {int(np.sum(got[small] != 0))} "
-                f"entries near 0 non-zero (largest {np.abs(got[small]).max():.2e}) that the "
-                "proximal step sends to exactly 0.",
+                f"{shown} left {int(np.sum(got[zero] != 0))} entries whose minimiser is 0 "
+                f"non-zero (largest {np.abs(got[zero]).max():.2e}).",
                 "The proximal step gives exact zeros: no tolerance, no tiny leftovers.",
                 "Work out the lesson's third case (a minimiser at 0): for which inputs "
                 "does it happen?"))
@@ -1153,6 +1192,7 @@ def judge_residual_backward(seen, case, label) -> Verdict:
     upstream = torch.as_tensor(dout)
     oracle = torch_gradient(lambda x, w, c: ((x + torch.relu(x @ w + c)) * upstream).sum(),
                             X, W, b)
+    w, c = torch.as_tensor(W), torch.as_tensor(np.asarray(b, dtype=np.float64))
     grads = seen["grads"]
     if not isinstance(grads, list) or len(grads) != 3:
         return Verdict.fail(f"{label} should return (dX, dW, db), got {describe(grads)}.")
@@ -1167,9 +1207,11 @@ def judge_residual_backward(seen, case, label) -> Verdict:
                        "transposes against the shapes.", at_zero)),
         compare(f"{label}: dX", grads[0], oracle[0],
                 mistakes={"dX misses the identity path (out contains X itself)":
-                          oracle[0] - dout,
+                          torch_gradient(lambda x: (torch.relu(x @ w + c) * upstream).sum(),
+                                         X)[0],
                           "the branch's gradient ignores the relu: it passes only where the "
-                          "pre-activation is positive": dout + dout @ W.T},
+                          "pre-activation is positive":
+                          torch_gradient(lambda x: ((x + x @ w + c) * upstream).sum(), X)[0]},
                 hints=("X reaches out along two paths, the identity and the branch: dX is the "
                        "sum of what comes back along both.", at_zero)),
         *derived_gradients(label, grads, oracle, ("dX", "dW", "db")),
@@ -1612,20 +1654,25 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
     history, params = run["history"], run["params"]
     val = [float(v) for v in history["val_loss"]]
     patience, max_epochs = settings["patience"], settings["max_epochs"]
-    stop, best = oracle.early_stopping(val, patience)
+    last = len(val) - 1
+    best = val.index(min(val))  # the run ends at its stop, so its best is the curve's first lowest
     if run["best"] is None or int(run["best"]) != best:
         return Verdict.fail(f"{label}: best_epoch is {run['best']}, but the lowest validation "
                             f"loss of history (first one, strictly lower) is at epoch {best}.",
                             "best_epoch is the epoch whose validation loss is strictly lower "
                             "than every earlier one and not beaten later.")
-    if stop != len(val) - 1:
-        return Verdict.fail(f"{label}: training ran {len(val)} epochs, but the validation losses "
-                            f"it recorded had not improved for {patience} epochs after epoch "
-                            f"{stop}: it should have stopped there.",
-                            "Stop after epoch e as soon as e - best_epoch >= patience.")
-    if len(val) < max_epochs and len(val) - 1 - best < patience:
-        return Verdict.fail(f"{label}: training stopped after epoch {len(val) - 1}, only "
-                            f"{len(val) - 1 - best} epochs after the best epoch {best}, with "
+    # the contract's stop, as a property of the recorded curve: no `patience` epochs in a row
+    # before the last one failed to beat every loss before them
+    for j in range(last - patience):
+        if min(val[j + 1:j + 1 + patience]) >= min(val[:j + 1]):
+            return Verdict.fail(f"{label}: training ran {len(val)} epochs, but the validation "
+                                f"losses it recorded at epochs {j + 1}..{j + patience} did not "
+                                f"improve on the best loss up to epoch {j}: with patience "
+                                f"{patience} it should have stopped at epoch {j + patience}.",
+                                "Stop after epoch e as soon as e - best_epoch >= patience.")
+    if len(val) < max_epochs and last - best < patience:
+        return Verdict.fail(f"{label}: training stopped after epoch {last}, only "
+                            f"{last - best} epochs after the best epoch {best}, with "
                             f"patience {patience} and max_epochs {max_epochs}.",
                             "Stop only when e - best_epoch >= patience (or at max_epochs).")
     val_scores = eval_scores(params, X_val, bn)
