@@ -68,12 +68,16 @@ def grade_command(args) -> int:
                 return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
         submissions = discover(source, known, args.lms)
-        zips = sorted(source.rglob("*.zip")) if source.is_dir() and not submissions else []
+        zips = sorted(source.rglob("*.zip")) if source.is_dir() else []
+        for inner in zips[:20] if submissions else []:  # round 14: never silently
+            print(f"warning: {inner.relative_to(source)} is not read (a zip inside the export: "
+                  "an LMS download is graded by its own path or unzipped into its own "
+                  "folder; a student's uploaded zip is not graded)", file=sys.stderr)
         if not submissions and original.is_file():  # a zip of zips extracts no notebook
             print(f"error: no notebook in {original.name} (a zip of LMS downloads? grade "
                   "each download by its own path)", file=sys.stderr)
             return 2
-        if zips:  # a folder of LMS downloads: each must be given itself
+        if zips and not submissions:  # a folder of LMS downloads: each must be given itself
             print(f"error: no notebook in {args.submissions}, but {len(zips)} zip file(s) "
                   f"(e.g. {zips[0].relative_to(source)}): grade each download by its own "
                   "path, or unzip each into its own subfolder", file=sys.stderr)

@@ -147,7 +147,11 @@ _RECEIPT_NAME = re.compile(r"Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", 
 # hold ``_`` and digits; an anonymous assignment has no name (``[late_]<id>_<att>_<file>``).
 # Canvas's ids are database ids: never empty, never a leading 0.
 _CANVAS_ID = re.compile(r"[1-9]\d*")
-_CANVAS_NAME = re.compile(r"\w+")
+_CANVAS_NAME = re.compile(r"(?:\w|[\u0300-\u036f\u0900-\u0dff\u0e00-\u0eff\u1ab0-\u1aff"
+                          r"\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
+r"""Ruby's [[:word:]]: letters, digits, ``_`` and the combining marks (an accent stored apart,
+a Devanagari, Tamil or Thai vowel sign), which Python's ``\w`` leaves out (round 14: such
+names were read by no LMS and two students with one display name were merged)."""
 
 
 @dataclass(frozen=True)

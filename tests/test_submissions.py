@@ -455,6 +455,24 @@ def test_round_13_blackboard_usernames_may_hold_any_character_but_spaces(tmp_pat
         assert found[user].path.read_bytes() == solution_bytes() + b" " * number
 
 
+def test_round_14_canvas_names_keep_their_combining_marks(tmp_path):
+    """Round 14: Canvas keeps [[:word:]], combining marks included (a Devanagari vowel sign,
+    an accent stored apart); ``\\w`` alone read no LMS in such names and merged two students
+    with one display name into one, graded on the other's file."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "josé_maría")
+    found = {s.student: s for s in discover(_lms_zip(tmp_path, {
+        f"kumarअनिल_507_9007_{A}.ipynb": solution_bytes(),
+        f"kumarअनिल_510_9010_{A}.ipynb": BLANK,
+        f"สุดา_509_9009_{A}.ipynb": BLANK,
+        f"{decomposed}_502_9002_{A}.ipynb": BLANK,
+    }), [A])}
+    assert sorted(s.lms.lms_id for s in found.values()) == ["502", "507", "509", "510"]
+    assert found["kumarअनिल (canvas 507)"].path.read_bytes() == solution_bytes()
+    assert found["kumarअनिल (canvas 510)"].path.read_bytes() == BLANK
+
+
 def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
     """Round 11: a sortable name that starts with a classmate's name and id
     (``lee_501_9002``), or one longer than the words a name is read with, reads at least two
@@ -518,6 +536,11 @@ def test_a_folder_of_lms_zips_is_an_error_not_an_empty_class(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "1 zip file(s) (e.g. section-a.zip)" in done.stderr
+    put(folder / "moodle" / "Kim Lee_7_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out",
+                           str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert "warning: section-a.zip is not read" in done.stderr  # round 14: beside notebooks
     with zipfile.ZipFile(tmp_path / "all.zip", "w") as zipped:
         zipped.write(folder / "section-a.zip", "section-a.zip")
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "all.zip"),
