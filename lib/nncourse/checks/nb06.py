@@ -714,7 +714,7 @@ class EarlyStoppingCases(Check):
 
     def expected_pairs(self, args) -> list | None:
         """(stop_epoch, best_epoch) of every case: stored numbers, computed by the grader's
-        reference (``python -m autograder.references``); None for unknown arguments."""
+        reference implementation; None for unknown arguments."""
         pairs = [stored(self.name, f"case {i}", args, (2,))
                  for i in range(len(self.inputs(**args)["cases"]))]
         return None if any(p is None for p in pairs) else [
