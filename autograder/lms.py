@@ -122,6 +122,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -220,10 +221,16 @@ def _receipt_user(path: Path, prefix: str) -> tuple[str, str] | None:
             found = _RECEIPT_NAME.search(handle.read(RECEIPT_BYTES))
     except OSError:
         return None
-    if (found and prefix.endswith("_" + found["user"])
-            and _BLACKBOARD_USER.fullmatch(found["user"])):
-        return found["user"], found["name"]
+    user = _nfc(found["user"]) if found else ""
+    if found and _nfc(prefix).endswith("_" + user) and _BLACKBOARD_USER.fullmatch(user):
+        return user, found["name"]
     return None
+
+
+def _nfc(text: str) -> str:
+    """``text`` in Unicode's composed form: a name unzipped on macOS (decomposed) and the
+    receipt's line (composed) are the same username (round 15)."""
+    return unicodedata.normalize("NFC", text)
 
 
 _ASSIGNMENTS: dict[tuple[str, int], str | None] = {}
@@ -252,7 +259,7 @@ def blackboard_assignment(folder: Path) -> str | None:
         if receipt:
             user = _receipt_user(folder / name, receipt["prefix"])
             if user is not None:
-                assignment = receipt["prefix"][: -len(user[0]) - 1]
+                assignment = _nfc(receipt["prefix"])[: -len(user[0]) - 1]
                 votes[assignment] = votes.get(assignment, 0) + 1
     found = None
     if votes:
@@ -278,8 +285,8 @@ def _blackboard_user(prefix: str, date: str,
         if own is not None:
             return own[0], own[1], True
         assignment = blackboard_assignment(folder)
-        if assignment and prefix.startswith(assignment + "_"):
-            user = prefix[len(assignment) + 1:]
+        if assignment and _nfc(prefix).startswith(assignment + "_"):
+            user = _nfc(prefix)[len(assignment) + 1:]
             return (user, user, True) if _BLACKBOARD_USER.fullmatch(user) else None
     if "_" not in prefix:
         return None

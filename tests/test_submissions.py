@@ -450,6 +450,14 @@ def test_round_13_blackboard_usernames_may_hold_any_character_but_spaces(tmp_pat
             zipped.writestr(f"{prefix}.txt", f"Name: S {number} ({user})\n".encode())
     found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
     assert sorted(found) == sorted(users)
+    import unicodedata  # round 15: names unzipped decomposed, the receipt's line composed
+
+    decomposed = tmp_path / "nfd"
+    for number, user in enumerate(("muñoz", "garcía")):
+        prefix = unicodedata.normalize("NFD", f"HW1_{user}_attempt_2026-11-0{number + 1}-09-00-00")
+        put(decomposed / f"{prefix}_{A}.ipynb", solution_bytes())
+        put(decomposed / f"{prefix}.txt", f"Name: S {number} ({user})\n".encode())
+    assert sorted(s.lms.lms_id for s in discover(decomposed, [A])) == ["garcía", "muñoz"]
     for number, user in enumerate(users):
         assert found[user].lms.lms_id == user
         assert found[user].path.read_bytes() == solution_bytes() + b" " * number
