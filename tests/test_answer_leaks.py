@@ -186,20 +186,25 @@ def answer_functions(source: str) -> list[ast.AST]:
             if any(f.lineno < a <= f.end_lineno for a, _ in regions)]
 
 
-@cache
-def graded_code() -> tuple[tuple[str, list[str]], ...]:
-    """(``nbNN grade_id: name``, token pairs) of every graded function of the solutions."""
-    found = []
+def solution_functions():
+    """(``nbNN grade_id: name``, function node) of every graded function of the solutions."""
     for assignment in assignments():
         for cell in source_notebook(assignment).cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type != "code" or not meta.get("solution"):
                 continue
             for function in answer_functions(cell.source):
-                tokens = code_tokens(function, blank=True)
-                if len(tokens) >= MIN_TOKENS:
-                    found.append((f"{assignment[:2]} {meta.get('grade_id')}: "
-                                  f"{function.name}", pairs(tokens)))
+                yield f"{assignment[:2]} {meta.get('grade_id')}: {function.name}", function
+
+
+@cache
+def graded_code() -> tuple[tuple[str, list[str]], ...]:
+    """(``nbNN grade_id: name``, token pairs) of every graded function of the solutions."""
+    found = []
+    for label, function in solution_functions():
+        tokens = code_tokens(function, blank=True)
+        if len(tokens) >= MIN_TOKENS:
+            found.append((label, pairs(tokens)))
     return tuple(found)
 
 
@@ -455,18 +460,12 @@ def graded_expressions() -> tuple[tuple[str, str], ...]:
     """(``nbNN grade_id: name``, canonical expression) of the statements of every graded
     function's answer region (returned, assigned, augmented)."""
     found = []
-    for assignment in assignments():
-        for cell in source_notebook(assignment).cells:
-            meta = nbgrader_meta(cell)
-            if cell.cell_type != "code" or not meta.get("solution"):
-                continue
-            for function in answer_functions(cell.source):
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Return | ast.Assign | ast.AugAssign) \
-                            and node.value is not None:
-                        for canon in canonical_expressions(ast.Expression(node.value)):
-                            found.append((f"{assignment[:2]} {meta.get('grade_id')}: "
-                                          f"{function.name}", canon))
+    for label, function in solution_functions():
+        for node in ast.walk(function):
+            if isinstance(node, ast.Return | ast.Assign | ast.AugAssign) \
+                    and node.value is not None:
+                found.extend((label, canon)
+                             for canon in canonical_expressions(ast.Expression(node.value)))
     return tuple(sorted(set(found)))
 
 
