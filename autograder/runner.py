@@ -418,6 +418,8 @@ class Armour:
         from nncourse.checking import check
 
         self.check = check
+        self._flat_for: int | None = None  # len(self.functions) that _flat_cache was built for
+        self._flat_cache: tuple[list, list] = ([], [])
 
     def retake(self, container) -> None:
         """Take ``container``'s contents as they are now (the child's environment, once its
@@ -513,7 +515,7 @@ class Armour:
     def _flat(self) -> tuple[list, list]:
         """The remembered functions as (function, code, defaults, kwdefaults) and their
         closure cells as (cell, value), rebuilt when a function was added."""
-        if getattr(self, "_flat_for", None) != len(self.functions):
+        if self._flat_for != len(self.functions):
             functions, cells = [], []
             for function, (code, defaults, kwdefaults, values) in self.functions.items():
                 functions.append((function, code, defaults, kwdefaults))
