@@ -12,6 +12,7 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -47,8 +48,9 @@ def grade_command(args) -> int:
 
     if args.course_id:  # nbgrader_config.py and every gradebook opened here read it
         os.environ["NNCOURSE_COURSE_ID"] = args.course_id
-    from autograder.term import SettingsError, check_settings
+    from autograder.term import SettingsError, check_settings, use_course_work
 
+    use_course_work(args.course_work)  # its duedates.toml, not the repository's course/
     try:  # due dates and the course's zone: a mistake stops here, before any grading
         check_settings()
     except SettingsError as error:
@@ -67,10 +69,20 @@ def grade_command(args) -> int:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
-        submissions = discover(source, known, args.lms)
+        submissions = discover(source, known, args.lms, bool(args.assignment))
         zips = sorted(source.rglob("*.zip")) if source.is_dir() else []
+        from pathlib import PurePosixPath
+
+        from autograder.lms import identify
+
         for inner in zips[:20] if submissions else []:  # round 14: never silently
-            print(f"warning: {inner.relative_to(source)} is not read (a zip inside the export: "
+            shown = inner.relative_to(source)
+            owner = identify(PurePosixPath(shown.as_posix()))
+            if owner is not None:  # review 24 F9: a student's upload, said as such
+                print(f"warning: {shown} is not read: a zip uploaded by {owner.student} "
+                      "(only notebooks are graded; a note is on their row)", file=sys.stderr)
+                continue
+            print(f"warning: {shown} is not read (a zip inside the export: "
                   "an LMS download is graded by its own path or unzipped into its own "
                   "folder; a student's uploaded zip is not graded)", file=sys.stderr)
         if not submissions and original.is_file():  # a zip of zips extracts no notebook
@@ -82,6 +94,15 @@ def grade_command(args) -> int:
                   f"(e.g. {zips[0].relative_to(source)}): grade each download by its own "
                   "path, or unzip each into its own subfolder", file=sys.stderr)
             return 2
+        if not submissions:  # an empty export (or one with no notebook) grades nothing
+            print(f"error: no submission in {args.submissions}: no notebook, no nbgrader "
+                  "<student>/<notebook id>/ folder and no file an LMS names (give the LMS "
+                  "download as it came, or nbgrader's submitted/ folder)", file=sys.stderr)
+            return 2
+        from autograder.term import untimed_warnings
+
+        for warning in untimed_warnings(submissions):  # late work must not pass silently
+            print(f"warning: {warning}", file=sys.stderr)
         if args.shard:
             index, total = args.shard
             submissions = [s for s in submissions if shard_of(s.student, total) == index - 1]
@@ -103,6 +124,17 @@ def grade_command(args) -> int:
                       f"submissions have no result in {out / 'results'} (first: "
                       f"{missing[0].student} / {missing[0].assignment}): merge every shard's "
                       "output into it first", file=sys.stderr)
+                return 2
+            stale = _stale_results(submissions, out)
+            if stale:
+                shown = ", ".join(f"{s.student} / {s.assignment}" for s in stale[:10])
+                more = f" and {len(stale) - 10} more" if len(stale) > 10 else ""
+                print(f"error: --from-results: {len(stale)} of {len(submissions)} submissions' "
+                      f"files are not the bytes their results in {out / 'results'} graded "
+                      f"({shown}{more}; a result from before its file's hash was kept "
+                      "counts as other bytes): grade again without --from-results (only these "
+                      "are graded again), or give the export the shards graded; nothing written",
+                      file=sys.stderr)
                 return 2
             summary = {"graded": 0, "skipped_up_to_date": len(submissions), "seconds": 0.0,
                        "failures": []}
@@ -130,6 +162,10 @@ def grade_command(args) -> int:
             _record_term(submissions, out, work, problems)
             for problem in problems:
                 print(f"warning: {problem}"[:500], file=sys.stderr)
+        elif any(s.lms is not None for s in submissions):
+            print("note: --no-gradebook writes no LMS grade files (they add the gradebook's "
+                  "manual points and late penalties): grade without it, or merge the shards "
+                  "and grade the export again with --from-results", file=sys.stderr)
         with open(out / "timings.jsonl", "a") as handle:  # the benchmark's breakdown
             handle.write(json.dumps({"phase": "reports and gradebook",
                                      "seconds": time.monotonic() - reporting,
@@ -138,6 +174,25 @@ def grade_command(args) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)
     return 1 if summary["failures"] else 0
+
+
+def _stale_results(submissions, out: Path) -> list:
+    """The submissions whose result in ``out`` did not grade the exact bytes of their file
+    now (its ``file_sha256``; a result without one, from before it was kept, is not known
+    to be theirs): ``--from-results`` writes no grade from them."""
+    from autograder.grade import file_digest, result_path
+
+    stale = []
+    for submission in submissions:
+        try:
+            record = json.loads(result_path(out, submission.student,
+                                            submission.assignment).read_text())
+            graded = record["file_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            graded = "unknown"
+        if graded != file_digest(submission.path):
+            stale.append(submission)
+    return stale
 
 
 def _record_term(submissions, out: Path, work: Path, problems: list[str]) -> None:
@@ -166,16 +221,27 @@ def lms_command(args) -> int:
         os.environ["NNCOURSE_COURSE_ID"] = str(course_id)
     if args.course_work or source.get("course_work"):
         work = Path(args.course_work or source["course_work"]).resolve()
+        term.use_course_work(work)
     else:
         from autograder.notebooks import COURSE
 
         work = COURSE
+    try:  # the due dates read now (review 24 F10: a key that is no notebook stops here)
+        term.check_settings()
+    except term.SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not (work / "gradebook.db").is_file():
         print(f"error: no gradebook at {work / 'gradebook.db'}: pass the --course-work that "
               "grade used (the LMS files would hold automatic points only)", file=sys.stderr)
         return 1
+    records = report.load_results(out)
+    # review 24 F5: the current due dates (an extension given since grade) make the
+    # late penalties, as grade would
+    used = term.apply_due_dates(records, work)
+    print(f"due dates and late penalties: {used}")
     try:
-        written = term.write_lms_files(report.load_results(out), out, work,
+        written = term.write_lms_files(records, out, work,
                                        moodle_comments=args.moodle_comments)
     except term.LmsError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -202,31 +268,78 @@ def _write_integrity(submissions, out: Path) -> None:
 def _import_into_nbgrader(submissions, work: Path) -> list[str]:
     """Copy the graded files to nbgrader's submitted/ layout (formgrader shows them).
 
-    Each student's folder is :func:`autograder.submissions.folder_name` of the exact id. A
-    file already there is never overwritten: when it differs from the graded file, the
-    graded one is left out and a warning says so (returned too).
+    Each student's folder is :func:`autograder.submissions.folder_name` of the exact id.
+    submitted/ always holds the file that was graded, since the gradebook's scores (and
+    formgrader's view of them) are that file's: a different file already there (an earlier
+    download's, before the student resubmitted) is replaced by the graded one, with a note
+    (returned too). A file that is itself the graded one (grading nbgrader's own
+    submitted/ folder) is never touched.
+
+    Beside every copy go nbgrader's own exchange files (:func:`_exchange_files`), so the
+    submission time survives whatever reads submitted/ next (a re-grade of it, nbgrader's
+    ``autograde``, ``generate_feedback`` and ``release_feedback``).
     """
     from autograder.notebooks import student_file
     from autograder.submissions import folder_name
 
-    warnings = []
+    notes = []
     for submission in submissions:
         if submission.path is None:
             continue
         destination = student_file(work, "submitted", folder_name(submission.student),
                                    submission.assignment)
         if destination.is_symlink() or destination.exists():
-            if destination.resolve() != submission.path.resolve() and (
-                    destination.is_symlink()
-                    or destination.read_bytes() != submission.path.read_bytes()):
-                warnings.append(f"{destination} kept as it is: it differs from the graded "
-                                f"file {submission.path.name}")
-            continue
+            if not destination.is_symlink() and (
+                    destination.resolve() == submission.path.resolve()
+                    or destination.read_bytes() == submission.path.read_bytes()):
+                continue
+            notes.append(f"{destination} replaced by the graded file {submission.path.name} "
+                         "(it held another file: formgrader shows what was graded)")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(submission.path, destination)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return warnings
+        temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+        shutil.copyfile(submission.path, temporary)
+        os.replace(temporary, destination)  # a symlink there is replaced, not followed
+    for submission in submissions:
+        if submission.path is not None:
+            _exchange_files(submission, student_file(
+                work, "submitted", folder_name(submission.student),
+                submission.assignment).parent)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return notes
+
+
+def _exchange_files(submission, folder: Path) -> None:
+    """nbgrader's ``timestamp.txt`` and ``submission_secret.txt`` in ``folder`` (the graded
+    file's copy in submitted/), as ``nbgrader submit`` writes them: the submission's time in
+    UTC (empty when the source gave none, a Canvas download: nbgrader reads an empty one as
+    no time), and the submission's own secret (nbgrader's submitted/ folder of another
+    course work; never a file an LMS student uploaded) or a new one. The files in the graded file's
+    own folder (grading nbgrader's submitted/ itself) are never touched."""
+    import secrets
+
+    from autograder.submissions import format_timestamp
+
+    source = submission.path.parent
+    with contextlib.suppress(OSError):
+        if source.resolve() == folder.resolve():
+            return
+    stamp = format_timestamp(submission.timestamp) if submission.timestamp else ""
+    _write_text(folder / "timestamp.txt", stamp)
+    secret = folder / "submission_secret.txt"
+    own = None
+    if submission.lms is None:  # an LMS student's folder holds their own uploads only
+        with contextlib.suppress(OSError):
+            own = (source / "submission_secret.txt").read_text()[:1000]
+    if own is not None or not secret.is_file() or secret.is_symlink():
+        _write_text(secret, own if own is not None else secrets.token_hex(64))
+
+
+def _write_text(path: Path, text: str) -> None:
+    """``text`` into ``path`` atomically; a symlink there is replaced, not followed."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _summary(records: list[dict], summary: dict, out: Path) -> None:
@@ -245,11 +358,42 @@ def _summary(records: list[dict], summary: dict, out: Path) -> None:
           f"feedback: {out / 'feedback'}/<student>/<notebook>.html")
 
 
+def _shared_secret(outputs: list[Path], out: Path) -> int | str | None:
+    """The one secret (``OUT/.secret``, ``--seed``) every shard and ``out`` drew the hidden
+    checks' inputs from; an error (str) when they differ, since the same student's notebook
+    would then be checked on other inputs than in one run (``grade --shard`` on every
+    machine needs the same ``--seed``); None when no output has one."""
+    found: dict[int, list[str]] = {}
+    for folder in [*outputs, out]:
+        try:
+            found.setdefault(int((folder / ".secret").read_text().strip()), []).append(
+                str(folder))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as error:
+            return f"{folder / '.secret'} cannot be read: {error}"
+    if len(found) > 1:
+        groups = "; ".join(", ".join(folders) for folders in found.values())
+        return (f"the shards were graded with different secrets ({groups}): their hidden "
+                "checks drew different inputs, so their scores are not one run's; grade "
+                "every shard with the same --seed (docs/grading-at-scale.md); nothing merged")
+    return next(iter(found), None)
+
+
 def merge_command(args) -> int:
     from autograder import report, term
 
     out = Path(args.out)
+    secret = _shared_secret([Path(p) for p in args.outputs], out)
+    if isinstance(secret, str):
+        print(f"error: {secret}", file=sys.stderr)
+        return 2
     records = report.load_results(*(Path(p) for p in args.outputs))
+    if secret is not None and not (out / ".secret").exists():
+        out.mkdir(parents=True, exist_ok=True)  # a later run into OUT draws the same inputs
+        descriptor = os.open(out / ".secret", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(str(secret))
     # the shards' results, so `lms` and `grade --from-results` work on the merged folder
     for output in args.outputs:
         results = Path(output) / "results"
@@ -265,6 +409,7 @@ def merge_command(args) -> int:
         from autograder.notebooks import COURSE
 
         work = Path(args.course_work).resolve() if args.course_work else COURSE
+        term.use_course_work(args.course_work)
         try:
             for path in term.write_lms_files(records, out, work):
                 print(f"LMS grades: {path}")
@@ -333,7 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     mutate.add_argument("--engine", choices=["autograder", "nbgrader"], default="autograder",
                         help="grade with the course's autograder (default) or plain nbgrader")
     mutate.add_argument("--kinds", default="mutant,shortcut,variant",
-                        help="which catalogue entries (comma-separated; default: all three)")
+                        help="which catalogue entries (comma-separated; default: all three; "
+                        "'split' adds two entries per mutant, honest only under visible checks "
+                        "or only outside them: autograder/split.py)")
     mutate.add_argument("--match", default="",
                         help="only the catalogue entries whose name contains this")
     args = parser.parse_args(argv)

@@ -15,9 +15,9 @@ no hidden test's source is ever written):
 The gradebook is then updated from these notebooks by nbgrader's own ``SaveAutoGrades``
 (auto scores, "needs manual grade", "No response." comments), so formgrader, ``export`` and
 ``generate_feedback`` agree with the notebook and with ``grades.csv``. The submission's
-``timestamp.txt`` and ``submission_secret.txt`` (written by nbgrader's exchange) are copied
-beside it: ``generate_feedback`` carries them to ``feedback/`` and ``release_feedback`` needs
-them.
+``timestamp.txt`` and ``submission_secret.txt`` (written by nbgrader's exchange, or by
+``grade`` beside an LMS student's copy in submitted/) are copied beside it:
+``generate_feedback`` carries them to ``feedback/`` and ``release_feedback`` needs them.
 """
 
 from __future__ import annotations
@@ -145,9 +145,16 @@ def _write_one(submission: Submission, record: dict, work: Path) -> Path:
     scratch = path.with_name(path.name + ".partial")
     nbformat.write(autograded, scratch)  # never a half-written notebook under the real name
     scratch.replace(path)
+    # the graded file's own folder (nbgrader's submitted/), else its copy's in submitted/
+    # (``grade`` wrote the copy's files, its time among them); an LMS student's own folder
+    # holds only their uploads, never read for these
+    copy = student_file(work, "submitted", student, submission.assignment).parent
+    folders = (copy,) if submission.lms is not None else (submission.path.parent, copy)
     for name in EXCHANGE_FILES:
-        if (submission.path.parent / name).is_file():
-            shutil.copyfile(submission.path.parent / name, path.parent / name)
+        for folder in folders:
+            if (folder / name).is_file():
+                shutil.copyfile(folder / name, path.parent / name)
+                break
     _save_auto_grades(autograded, submission.assignment, student, work)
     return path
 

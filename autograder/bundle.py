@@ -5,7 +5,9 @@
 - ``notebooks/<id>/<id>.ipynb``: the student notebooks (nbgrader's release, as committed);
 - ``nncourse-<version>-py3-none-any.whl``: the student library only (package ``nncourse``
   and its visible checks), built from a staged copy of ``lib/nncourse`` with the runtime
-  dependencies of ``pyproject.toml`` (never its ``[dev]`` extra);
+  dependencies of ``pyproject.toml`` (never its ``[dev]`` extra), every module's comments
+  removed (:func:`without_comments`: a comment is the maintainers' note, and a check's
+  note on how it measures a derivative is that derivative's formula);
 - ``README.md``: how a student installs it and opens the notebooks.
 
 The grader (``autograder``: hidden checks, mutation catalogues) and the instructor's
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tokenize
 import tomllib
 import zipfile
 from pathlib import Path
@@ -124,6 +127,27 @@ def _readme(meta: dict, wheel: str) -> str:
                                  torch=torch, disable=DISABLE)
 
 
+def without_comments(source: str) -> str:
+    """``source`` with every comment token removed and nothing else changed: the same tokens,
+    the same line numbers (a traceback from the student's install points at the line the
+    maintainers see), a line that held only a comment left empty."""
+    lines = source.splitlines(keepends=True)
+    tokens = tokenize.generate_tokens(iter(lines).__next__)
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            row, column = token.start
+            line = lines[row - 1]
+            ending = line[len(line.rstrip("\r\n")):]
+            lines[row - 1] = line[:column].rstrip() + ending
+    return "".join(lines)
+
+
+def strip_comments(folder: Path) -> None:
+    """Every ``.py`` file under ``folder`` rewritten :func:`without_comments`."""
+    for path in sorted(folder.rglob("*.py")):
+        path.write_text(without_comments(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def build_wheel(out: Path) -> Path:
     """Build the student library's wheel into ``out``; returns its path."""
     meta = project()
@@ -132,6 +156,7 @@ def build_wheel(out: Path) -> Path:
         stage = Path(scratch)
         shutil.copytree(LIBRARY, stage / "nncourse",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        strip_comments(stage / "nncourse")
         (stage / "pyproject.toml").write_text(student_pyproject(meta))
         (stage / "README.md").write_text(_readme(meta, "nncourse-*.whl"))
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",

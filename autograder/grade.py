@@ -36,7 +36,7 @@ from nncourse.checking import find_check
 from autograder import source_rules
 from autograder.assemble import TestCell, assemble, max_points, read_submission
 from autograder.config import Settings
-from autograder.judge import TestResult, judge_events, reported_error
+from autograder.judge import TestResult, import_torch_in_background, judge_events, reported_error
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
@@ -60,14 +60,15 @@ def code_digest() -> str:
 def run_secret(out: Path, seed: int | None = None) -> int:
     """The output folder's secret (``--seed`` sets it; otherwise made once, kept)."""
     path = out / ".secret"
-    if seed is not None:
+    if seed is not None or not path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(seed))
-    elif not path.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # readable by the instructor only, however it is made (--seed over an existing
+        # file too); a made one is never written over (O_EXCL)
+        flags = os.O_TRUNC if seed is not None else os.O_EXCL
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o600)
+        os.fchmod(descriptor, 0o600)
         with os.fdopen(descriptor, "w") as handle:
-            handle.write(str(secrets.randbits(62)))
+            handle.write(str(seed if seed is not None else secrets.randbits(62)))
     return int(path.read_text().strip())
 
 
@@ -87,6 +88,18 @@ def input_digest(submission: Submission, settings: Settings | None = None,
     if submission.path is not None:
         digest.update(submission.path.read_bytes()[:MAX_SUBMISSION_BYTES])
     return digest.hexdigest()
+
+
+def file_digest(path: Path | None) -> str | None:
+    """The SHA-256 of the exact bytes of a submission's file, kept in its result
+    (``file_sha256``) so ``grade --from-results`` can tell a result of other bytes; None for
+    no file (or one that cannot be read)."""
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def result_path(out: Path, student: str, assignment: str) -> Path:
@@ -139,7 +152,9 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
             break
         skipped[abort["cell"]] = abort["reason"]
     tested = {t.index for t in tests}
-    raised = [f"{_label(cells, e['cell'])} raised {reported_error(e['error'])}" for e in events
+    raised = [f"{_label(cells, e['cell'])} raised {reported_error(e['error'])}"
+              f"{_forbidden_import(cells, e['cell']) if _import_failed(e['error']) else ''}"
+              for e in events
               if e.get("event") == "end" and e.get("error") and e["cell"] not in tested]
     notes += raised[:MAX_RAISED_NOTES]  # each is bounded, and so is their number
     if len(raised) > MAX_RAISED_NOTES:
@@ -148,12 +163,6 @@ def _run(worker: Worker, settings: Settings, cells, tests, assignment: str,
     results = judge_events(tests, events, skipped, seed)
     timing["judges"] = timing.get("judges", 0.0) + time.monotonic() - judging
     return results, notes
-
-
-def _warm_judges() -> None:
-    """Import what the judges compute with (torch, for the oracles)."""
-    with contextlib.suppress(Exception):
-        import torch  # noqa: F401
 
 
 TIMING: dict[int, dict] = {}
@@ -199,8 +208,9 @@ def _with_allowed(worker_for, settings: Settings, cells, tests, results, notes,
     whole notebook in a worker where that package is visible; every other test keeps the
     result of the run without it, so no other graded function can gain by the package.
 
-    The first run's notes about the package missing are dropped (it was not meant to be
-    there); the second run's notes are not kept (the first run speaks for the notebook).
+    The notes about the cells that define those tests' functions (an answer cell that
+    imports torch raises in the first run, where torch is missing, as it was meant to) come
+    from the second run; every other note from the first (it speaks for the notebook).
     """
     groups: dict[tuple[str, ...], list[TestCell]] = {}
     for test in tests:
@@ -210,14 +220,68 @@ def _with_allowed(worker_for, settings: Settings, cells, tests, results, notes,
     if not groups or worker_for is None:
         return results, notes
     replaced: dict[str, TestResult] = {}
-    missing: set[str] = set()
+    own: set[str] = set()
+    second: list[str] = []
     for allowed, group in groups.items():
-        extra, _ = _run(worker_for(allowed), settings, cells, group, assignment, seed)
+        extra, extra_notes = _run(worker_for(allowed), settings, cells, group, assignment,
+                                  seed)
         replaced.update({r.test: r for r in extra})
-        missing.update(allowed)
-    notes = [n for n in notes if not any(f"{name} is not available while grading" in n
-                                         for name in missing)]
+        labels = _labels_defining(cells, {f for t in group for f in t.functions})
+        own |= labels
+        second += [n for n in extra_notes if _about(n, labels)]
+    notes = [n for n in notes if not _about(n, own)] + second
     return [replaced.get(r.test, r) for r in results], notes
+
+
+def _labels_defining(cells: list[dict], names: set[str]) -> set[str]:
+    """The labels of the cells whose code defines (at top level) one of ``names``."""
+    import ast
+
+    found = set()
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.get("source", ""))
+        except (SyntaxError, ValueError):
+            continue
+        if any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+               and n.name in names for n in tree.body):
+            found.add(cell.get("label", ""))
+    return found - {""}
+
+
+def _about(note: str, labels: set[str]) -> bool:
+    return any(note.startswith(label + " ") for label in labels)
+
+
+def _import_failed(error) -> bool:
+    from autograder.judge import error_type
+
+    return error_type(error) in ("ImportError", "ModuleNotFoundError")
+
+
+def _forbidden_import(cells: list[dict], index) -> str:
+    """Why a cell that imports a package graded code may not use raised, read from its
+    source here (the kernel's words never reach a report): " (it imports torch, which ...)",
+    or nothing."""
+    import ast
+
+    from nncourse.rules import FORBIDDEN_PACKAGES
+
+    if not isinstance(index, int) or not 0 <= index < len(cells):
+        return ""
+    try:
+        tree = ast.parse(cells[index].get("source", ""))
+    except (SyntaxError, ValueError):
+        return ""
+    for node in ast.walk(tree):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        for name in names:
+            top = name.split(".")[0]
+            if top in FORBIDDEN_PACKAGES:
+                return (f" (it imports {top}, which is not available while grading: graded "
+                        "functions use numpy and your own functions only)")
+    return ""
 
 
 def _label(cells: list[dict], index: int | None) -> str:
@@ -235,7 +299,7 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
     rules allow a package; see :func:`_with_allowed`), or None.
     """
     notes = list(submission.notes)
-    notebook = None
+    notebook, raw = None, None
     if submission.path is not None:
         raw = submission.path.read_bytes()
         if len(raw) > MAX_SUBMISSION_BYTES:
@@ -261,7 +325,9 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
             "points": points, "max_points": max_points(submission.assignment),
             "file": submission.path.name if submission.path else None,
             "notes": notes, "tests": [r.as_dict() for r in results],
-            "input_digest": digest}
+            "input_digest": digest,
+            # the exact bytes graded: --from-results refuses a result of other bytes
+            "file_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None}
 
 
 def failed_record(submission: Submission, error: Exception) -> dict:
@@ -278,7 +344,8 @@ def failed_record(submission: Submission, error: Exception) -> dict:
     return {"student": submission.student, "assignment": submission.assignment,
             "points": 0.0, "max_points": max_points(submission.assignment),
             "file": submission.path.name if submission.path else None,
-            "notes": [why], "tests": tests, "input_digest": ""}
+            "notes": [why], "tests": tests, "input_digest": "",
+            "file_sha256": file_digest(submission.path)}
 
 
 def grade_all(submissions: list[Submission], out: Path, settings: Settings, sandbox: bool,
@@ -366,7 +433,7 @@ def grade_all(submissions: list[Submission], out: Path, settings: Settings, sand
 
     timings: list[dict] = []
     if todo:  # the judges' torch, imported while the workers warm up (not in the first job)
-        threading.Thread(target=_warm_judges, daemon=True).start()
+        import_torch_in_background()
     threads = [threading.Thread(target=work, args=(i,), daemon=True)
                for i in range(min(settings.workers, max(len(todo), 1)))]
     for thread in threads:

@@ -5,7 +5,8 @@
 Specifications"): at the zip's top level ``setup.sh`` (run once, as root, when the image is
 built; installs Python 3.11, bubblewrap and the course) and ``run_autograder`` (run for
 every submission), and the course itself (``autograder/``, ``lib/``, ``solutions/``,
-``notebooks/``, ``course/``, ``pyproject.toml``), which Gradescope unpacks into
+``notebooks/``, ``course/``, ``pyproject.toml``; of the notebooks, solutions and hidden
+checks only that notebook's), which Gradescope unpacks into
 ``/autograder/source``. The student's upload is in ``/autograder/submission``; the result
 must be ``/autograder/results/results.json``.
 
@@ -83,7 +84,20 @@ exec "$PYTHON" -m autograder gradescope run --assignment {assignment} --root "$R
 """
 
 
-def _source_files() -> list[tuple[Path, str]]:
+def _other_notebook(relative: Path, assignment: str) -> bool:
+    """A file of another notebook than ``assignment``: its solution, its released notebook or
+    its hidden checks (``autograder/hidden/nbNN.py``), which one notebook's zip never holds
+    (the hidden package imports the modules it has)."""
+    parts = relative.parts
+    if parts[0] in ("solutions", "notebooks") and len(parts) > 2:
+        return parts[1] != assignment
+    if parts[:2] == ("autograder", "hidden") and relative.name.startswith("nb"):
+        return relative.name != f"nb{assignment[:2]}.py"
+    return False
+
+
+def _source_files(assignment: str | None = None) -> list[tuple[Path, str]]:
+    """The course's files for the zip: with ``assignment``, of that notebook only."""
     files = []
     for part in SOURCE_PARTS:
         path = ROOT / part
@@ -95,6 +109,8 @@ def _source_files() -> list[tuple[Path, str]]:
             if not file.is_file() or _SKIP & set(relative.parts):
                 continue
             if relative.parts[:2] == _MUTANTS and relative.name != "__init__.py":
+                continue
+            if assignment is not None and _other_notebook(relative, assignment):
                 continue
             files.append((file, relative.as_posix()))
     return files
@@ -110,8 +126,11 @@ def build(dist: Path, assignment: str) -> Path:
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             zipped.writestr(info, text)
-        for path, name in _source_files():
+        for path, name in _source_files(assignment):  # that notebook's, no other's
             zipped.write(path, name)
+        from autograder.notebooks import assignments
+
+        zipped.writestr(NOTEBOOK_IDS, json.dumps(assignments()))  # names only
     return archive
 
 
@@ -141,10 +160,60 @@ def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list
                  lambda p: _assignment_from_content(p, [assignment]) == assignment):
         chosen = [p for p in found if test(p)]
         if chosen:
+            other = _other_notebook_named(chosen[0], assignment)
+            if other is not None:
+                return None, [WRONG_NOTEBOOK.format(file=chosen[0].relative_to(submission),
+                                                    other=other, assignment=assignment)]
             notes = [f"{len(found)} notebooks uploaded: graded "
                      f"{chosen[0].relative_to(submission)}"] if len(found) > 1 else []
             return chosen[0], notes
     return None, [f"no notebook for {assignment} in the upload"]
+
+
+WRONG_NOTEBOOK = ("{file} is {other}, not {assignment}: this assignment grades "
+                  "{assignment}; upload {assignment}.ipynb here (and that notebook to its "
+                  "own assignment). Not graded.")
+NOTEBOOK_IDS = "autograder/notebook_ids.json"
+"""The course's notebook ids (names only), written into each Gradescope zip by :func:`build`,
+which holds one notebook's files: an upload of another notebook is then named."""
+
+
+def _course_ids() -> list[str]:
+    """Every notebook id of the course: from the zip's list, else the course's solutions."""
+    try:
+        ids = json.loads((ROOT / NOTEBOOK_IDS).read_text())
+        if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+            return ids
+    except (OSError, ValueError):
+        pass
+    from autograder.notebooks import assignments
+
+    return assignments()
+
+
+def _other_notebook_named(notebook: Path, assignment: str) -> str | None:
+    """The other notebook ``notebook`` is: the course notebook its file name names (not
+    ``assignment``), when it holds fewer than half of ``assignment``'s answer cells (a
+    renamed copy of the right notebook is still graded); "another notebook" when its name
+    names none but it holds none of them; else None."""
+    from autograder.assemble import instructor_cells
+    from autograder.submissions import _assignment_from_name, _grade_ids
+
+    if assignment in notebook.name:
+        return None
+    answers = {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
+               if kind == "solution"}
+    try:
+        ids = _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
+    except (OSError, ValueError, RecursionError, MemoryError):
+        ids = set()
+    held = len(ids & answers)
+    other = _assignment_from_name(notebook.name, [a for a in _course_ids() if a != assignment])
+    if other is not None and held * 2 < len(answers):
+        return f"notebook {other}"
+    if other is None and held == 0 and answers:
+        return f"another notebook (none of the {len(answers)} answer cells of {assignment})"
+    return None
 
 
 def _own_pid_namespace() -> list[str]:
@@ -170,6 +239,7 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
     from autograder.assemble import instructor_cells
 
     hidden = _hidden_cells(assignment)
+    graded = record is not None
     if record is None:
         tests = [{"test": cell_id, "points": 0.0, "max_points": points,
                   "reason": "not graded: " + (notes[-1] if notes else "no submission")}
@@ -187,8 +257,10 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
                         else "visible"})
     # the total includes the hidden tests' points: shown at once, it would tell a student
     # their hidden results by subtraction, so it waits for publishing like those tests
-    overall = "after_published" if any(t["visibility"] == "after_published"
-                                       for t in results) else "visible"
+    # nothing graded (no notebook, the wrong one): every test is 0 and says so, and the
+    # student sees why at once, before publishing
+    overall = "after_published" if graded and any(t["visibility"] == "after_published"
+                                                  for t in results) else "visible"
     return {"score": record["points"], "output": "\n".join([*notes, *record["notes"]]),
             "visibility": overall, "stdout_visibility": "hidden", "tests": results}
 

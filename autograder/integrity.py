@@ -10,7 +10,10 @@ is never run here):
   library's own versions of the exercises (``nncourse.gradcheck``, ``nncourse.checks``,
   ``nncourse.training``, ``nncourse.oracle``); see :mod:`nncourse.rules`.
 - ``indirect-import``: ``__import__``, ``importlib``, ``getattr``/``setattr`` on a module,
-  ``sys.modules``, ``exec``, ``eval`` or ``compile``.
+  ``sys.modules``, ``exec``, ``eval`` or ``compile`` (called or passed around), and every
+  route to the builtins module (importing it, ``__builtins__``, a builtin's ``__self__``).
+  Names are resolved as Python scopes them: a function's own ``t`` is not the ``torch`` a
+  scratch cell imported as ``t``, a default argument's ``t`` is.
 - ``patches-library``: an assignment to (or ``del`` of) an attribute or item of a module
   (``np.allclose = ...``, ``nncourse.compare.compare = ...``), ``setattr`` on one, or
   ``mock.patch``; in the answer cells or in code outside them.
@@ -19,6 +22,10 @@ is never run here):
 - ``complex-arithmetic`` / ``extended-precision``: a function whose contract says derived
   computing with complex numbers (graded: :mod:`autograder.source_rules`) or in extended
   precision (a lead: finite differences in ``np.longdouble`` come within float64's round-off).
+- ``silences-warnings``: a function whose contract says warning-free (``Rules.warning_free``)
+  that uses ``np.errstate``, ``np.seterr``, a warnings filter (:data:`SILENCERS`), itself or
+  through a helper, or in a notebook whose code outside functions does (graded:
+  :mod:`autograder.source_rules`).
 - ``built-from`` / ``forbidden-call``: the notebook's ``RULES`` (``nncourse.checks.nbNN``):
   a graded function that never uses (calls or passes on) any of its ``built_from`` names,
   or that uses one of its ``forbidden_calls``.
@@ -92,6 +99,8 @@ _SUSPECT_ATTRIBUTES = {"__code__", "__globals__", "__closure__", "__dict__",
                        "gi_frame", "cr_frame", "ctypeslib", "pythonapi", "settrace",
                        "setprofile"}
 _BUILTINS = set(dir(builtins))
+_BUILTINS_ROUTES = {"__self__": "a builtin function's __self__ is the builtins module",
+                    "__builtins__": "a module's builtins"}
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -112,12 +121,26 @@ class _Cell:
     where: str  # "answer cell 'x'" or "cell N (not an answer cell)", N counting every cell
     answer: bool
     graded: list[str] = field(default_factory=list)  # graded functions defined here
+    source: str = ""
+    parts: list[list[ast.AST]] = field(default_factory=list)
+    """Every node of each top-level statement (``ast.walk`` of it, in order): the one walk
+    of this cell's tree that every rule reads."""
+
+    def __post_init__(self):
+        if not self.parts:
+            self.parts = [list(ast.walk(statement)) for statement in self.tree.body]
+
+    def nodes(self, skip: set[int] = frozenset()) -> list[ast.AST]:
+        """The nodes of every top-level statement but those whose id is in ``skip``."""
+        return [node for part in self.parts if id(part[0]) not in skip for node in part]
 
 
-def _imports(tree: ast.AST) -> list[tuple[ast.AST, str, str]]:
-    """(node, bound name, full module or object path) of every import in ``tree``."""
+def _imports(tree: ast.AST, nodes: list[ast.AST] | None = None
+             ) -> list[tuple[ast.AST, str, str]]:
+    """(node, bound name, full module or object path) of every import in ``tree`` (whose
+    nodes are ``nodes`` when the caller walked it already)."""
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
@@ -148,24 +171,70 @@ def _dotted(node: ast.AST) -> str:
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _bound_in(scope: ast.AST) -> tuple[set[str], set[str]]:
-    """(names bound in ``scope`` itself, names it declares global); nested scopes aside. A
-    name an import binds is not counted: whatever the scope, it is that module."""
+def _outer_parts(scope: ast.AST) -> list[ast.AST]:
+    """The parts of a scope's node that Python evaluates in the *enclosing* scope: a
+    function's decorators, defaults and annotations, a class's decorators and bases, a
+    comprehension's first iterable."""
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        a = scope.args
+        parts = [*a.defaults, *[d for d in a.kw_defaults if d is not None]]
+        if not isinstance(scope, ast.Lambda):
+            parts += [*scope.decorator_list, *([scope.returns] if scope.returns else []),
+                      *[x.annotation for x in (*a.posonlyargs, *a.args, *a.kwonlyargs,
+                                               a.vararg, a.kwarg)
+                        if x is not None and x.annotation is not None]]
+        return parts
+    if isinstance(scope, ast.ClassDef):
+        return [*scope.decorator_list, *scope.bases, *scope.keywords]
+    return [scope.generators[0].iter]
+
+
+def _inner_parts(scope: ast.AST) -> list[ast.AST]:
+    """The parts of a scope's node evaluated in the scope itself."""
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return list(scope.body)
+    if isinstance(scope, ast.Lambda):
+        return [scope.body]
+    first, *rest = scope.generators
+    return [first.target, *first.ifs, *rest, *[getattr(scope, name) for name in
+                                               ("elt", "key", "value") if hasattr(scope, name)]]
+
+
+def _walrus_targets(node: ast.AST) -> set[str]:
+    """Names ``:=`` binds inside a comprehension: they belong to the enclosing function."""
+    found, todo = set(), [node]
+    while todo:
+        part = todo.pop()
+        if isinstance(part, ast.NamedExpr) and isinstance(part.target, ast.Name):
+            found.add(part.target.id)
+        if isinstance(part, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                      | ast.ClassDef):
+            todo += _outer_parts(part)
+            continue
+        todo += list(ast.iter_child_nodes(part))
+    return found
+
+
+def _bound_in(scope: ast.AST) -> tuple[set[str], dict[str, str], set[str]]:
+    """(names ``scope`` binds other than by importing, names it binds by importing -> the
+    module or object imported, names it declares global); nested scopes aside, except what
+    they evaluate here (defaults, decorators, a comprehension's first iterable, its ``:=``
+    targets)."""
     bound: set[str] = set()
+    imported: dict[str, str] = {}
     declared: set[str] = set()
     nonlocal_: set[str] = set()
     if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         a = scope.args
         bound |= {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
                   if x is not None}
-        todo = list(scope.body) if isinstance(scope.body, list) else [scope.body]
-    elif isinstance(scope, ast.ClassDef):
-        todo = list(scope.body)
-    else:  # a comprehension: its targets
-        todo = [g.target for g in scope.generators] + [
-            c for g in scope.generators for c in g.ifs]
+    if isinstance(scope, _COMPREHENSIONS):
+        return {n.id for g in scope.generators for n in ast.walk(g.target)
+                if isinstance(n, ast.Name)}, {}, set()
+    todo = _inner_parts(scope)
     while todo:
         node = todo.pop()
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
@@ -174,46 +243,67 @@ def _bound_in(scope: ast.AST) -> tuple[set[str], set[str]]:
             declared |= set(node.names)
         elif isinstance(node, ast.Nonlocal):
             nonlocal_ |= set(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
             bound.add(node.name)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-            todo += [*node.decorator_list, *getattr(node, "bases", [])]
-            continue
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            imported.update((bound, path) for _, bound, path in _imports(node))
         if isinstance(node, _SCOPES):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                bound.add(node.name)
+            if isinstance(node, _COMPREHENSIONS):
+                bound |= _walrus_targets(node)
+            todo += _outer_parts(node)
             continue
         todo += list(ast.iter_child_nodes(node))
-    return bound - declared - nonlocal_, declared
+    return bound - declared - nonlocal_, {name: path for name, path in imported.items()
+                                          if name not in bound | declared | nonlocal_}, declared
 
 
-def local_loads(tree: ast.AST) -> set[int]:
+def local_loads(tree: ast.AST) -> tuple[set[int], dict[int, str]]:
     """ids of the ``Name`` loads in ``tree`` that Python resolves to a function's (or a
     lambda's, a comprehension's) own variable rather than to the notebook's globals: a
-    graded function's local ``t`` is not the ``torch`` a scratch cell imported as ``t``."""
+    graded function's local ``t`` is not the ``torch`` a scratch cell imported as ``t``.
+    Two collections: names bound otherwise, and names bound by an import in that function
+    (id -> what it imports: a module all the same, but not the one imported elsewhere
+    under that name). A default
+    argument, a decorator or a comprehension's first iterable is read in the enclosing
+    scope, as Python does."""
     local: set[int] = set()
+    imported: dict[int, str] = {}
     todo: list[tuple[ast.AST, tuple]] = [(tree, ())]
     while todo:
         node, stack = todo.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, _SCOPES):
-                todo.append((child, (*stack, (child, *_bound_in(child)))))
-                continue
-            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) \
-                    and _resolves_locally(child.id, stack):
-                local.add(id(child))
-            todo.append((child, stack))
-    return local
+        inside = bool(stack) and stack[-1][0] is node
+        if isinstance(node, _SCOPES) and not inside:
+            todo += [(part, stack) for part in _outer_parts(node)]
+            todo.append((node, (*stack, (node, *_bound_in(node)))))
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            where = _resolves_locally(node.id, stack)
+            if where == "":
+                local.add(id(node))
+            elif where is not None:
+                imported[id(node)] = where
+        children = _inner_parts(node) if inside else ast.iter_child_nodes(node)
+        todo += [(child, stack) for child in children]
+    return local, imported
 
 
-def _resolves_locally(name: str, stack: tuple) -> bool:
-    for depth, (scope, bound, declared) in enumerate(reversed(stack)):
+def _resolves_locally(name: str, stack: tuple) -> str | None:
+    """"" for a function's own variable, the module or object path for a name the function
+    binds by importing, None for a global."""
+    for depth, (scope, bound, imported, declared) in enumerate(reversed(stack)):
         if name in declared:
-            return False
+            return None
         if isinstance(scope, ast.ClassDef) and depth > 0:
             continue  # a class body's names are not visible in its methods
         if name in bound:
-            return True
-    return False
+            return ""
+        if name in imported:
+            return imported[name]
+    return None
 
 
 _COMPLEX_ATTRIBUTES = {"complex64", "complex128", "complex256", "complex_", "csingle",
@@ -239,11 +329,11 @@ def _named_dtype(node: ast.AST, attributes: set[str], dtypes: set[str]) -> str |
     return None
 
 
-def _complex_arithmetic(tree: ast.AST) -> list[str]:
+def _complex_arithmetic(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[str]:
     """What in ``tree`` computes with complex numbers (complex-step differentiation): a
     complex constant (``1j``), ``complex(...)``, ``cmath``, a complex dtype, ``.imag``."""
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if nodes is None else nodes:
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Constant) and isinstance(node.value, complex):
             found.append(f"the complex number {_dotted(node)} (line {line})")
@@ -254,14 +344,118 @@ def _complex_arithmetic(tree: ast.AST) -> list[str]:
     return found
 
 
+SILENCERS = frozenset({"errstate", "seterr", "seterrcall", "filterwarnings", "simplefilter",
+                       "catch_warnings", "resetwarnings", "_extobj_contextvar"})
+"""Names that switch numpy's floating-point warnings off (or catch them): a function whose
+contract says warning-free may not use them, nor may the notebook's code outside functions."""
+
+
+LOUD = frozenset({"raise", "warn", "print", "log", "call", "error", "always", "default",
+                  "module", "once"})
+"""Settings of numpy's error handling or of a warnings filter that silence nothing."""
+
+
+def _loud_call(node: ast.AST) -> bool:
+    """``np.errstate(over="raise")``, ``warnings.simplefilter("error")``,
+    ``warnings.catch_warnings()``: a call of a silencer whose every setting is a literal that
+    silences nothing (an overflow made to raise is not hidden)."""
+    if not isinstance(node, ast.Call) or any(k.arg is None for k in node.keywords) or any(
+            isinstance(a, ast.Starred) for a in node.args):
+        return False
+    name = _called_name(node)
+    if name == "catch_warnings":
+        return not node.args and not node.keywords
+    if name in ("filterwarnings", "simplefilter"):
+        settings = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "action")]
+    elif name in ("errstate", "seterr"):
+        settings = [*node.args, *(k.value for k in node.keywords)]
+    else:
+        return False
+    return bool(settings) and all(isinstance(v, ast.Constant) and v.value in LOUD
+                                  for v in settings)
+
+
+def _silencing(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[str]:
+    """What in ``tree`` silences numpy's warnings: a use of one of :data:`SILENCERS` (as an
+    attribute, a name imported on its own, or a string an attribute is looked up by), except
+    as the function of a call that silences nothing (:func:`_loud_call`)."""
+    walked = list(ast.walk(tree) if nodes is None else nodes)
+    loud = {id(n.func) for n in walked if _loud_call(n)}
+    return [found[1] for node in walked
+            if id(node) not in loud and (found := _silencer(node)) is not None]
+
+
+def _silencer(node: ast.AST) -> tuple[str, str] | None:
+    """(the silencer's name, what to report) if ``node`` names one of :data:`SILENCERS`; the
+    name is empty for a string, which no ``with`` block is taken to undo."""
+    line = getattr(node, "lineno", "?")
+    if isinstance(node, ast.Attribute) and node.attr in SILENCERS:
+        return node.attr, f"{_dotted(node)} (line {line})"
+    if isinstance(node, ast.Name) and node.id in SILENCERS:
+        return node.id, f"{node.id} (line {line})"
+    if isinstance(node, ast.alias) and node.name.split(".")[-1] in SILENCERS:
+        return node.name.split(".")[-1], f"an import of {node.name}"
+    if isinstance(node, ast.Constant) and node.value in SILENCERS:
+        return "", f"the name {node.value!r} (line {line})"
+    return None
+
+
+NUMPY_SCOPED = frozenset({"errstate", "seterr", "seterrcall", "_extobj_contextvar"})
+WARNINGS_SCOPED = frozenset({"filterwarnings", "simplefilter", "resetwarnings",
+                             "catch_warnings"})
+"""What a ``with np.errstate(...)`` (the first) or a ``with warnings.catch_warnings()`` block
+(the second) undoes when it ends."""
+
+
+def _lasting_silencing(statement: ast.stmt) -> list[str]:
+    """:func:`_silencing` for code outside functions, which runs once, before the tests: only
+    what outlasts it counts. A ``with np.errstate(...)`` block (a given demo cell reads
+    overflowing values that way) undoes numpy's settings made inside it when it ends, a
+    ``with warnings.catch_warnings()`` block the warnings filters; anything else stays."""
+    found: list[str] = []
+    loud = {id(n.func) for n in ast.walk(statement) if _loud_call(n)}
+
+    def visit(node: ast.AST, undone: frozenset[str]) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            return  # runs only if called: a graded function's helper is read as one
+        if isinstance(node, ast.With | ast.AsyncWith):
+            scoped = set(undone)
+            for item in node.items:
+                call = item.context_expr
+                name = _called_name(call)
+                if name == "errstate":
+                    scoped |= NUMPY_SCOPED
+                elif name == "catch_warnings":
+                    scoped |= WARNINGS_SCOPED
+                else:
+                    visit(call, undone)
+            for child in node.body:
+                visit(child, frozenset(scoped))
+            return
+        silencer = None if id(node) in loud else _silencer(node)
+        if silencer is not None and silencer[0] not in undone:
+            found.append(silencer[1])
+        for child in ast.iter_child_nodes(node):
+            visit(child, undone)
+
+    visit(statement, frozenset())
+    return found
+
+
+def _called_name(node: ast.AST) -> str:
+    """``errstate`` for ``np.errstate(...)``, ``errstate(...)`` or ``np.errstate``."""
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
 _EXTENDED = {"longdouble", "float128", "float96", "clongdouble", "complex256", "longfloat"}
 _EXTENDED_DTYPES = {"g", "f16", "float128", "longdouble", "G", "c32"}
 
 
-def _extended_precision(tree: ast.AST) -> list[str]:
+def _extended_precision(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[str]:
     """Where ``tree`` computes in extended precision (``np.longdouble``, ``"g"``): the way
     finite differences get within float64's round-off of a derived gradient."""
-    return [named for node in ast.walk(tree)
+    return [named for node in (ast.walk(tree) if nodes is None else nodes)
             if (named := _named_dtype(node, _EXTENDED, _EXTENDED_DTYPES))]
 
 
@@ -278,21 +472,32 @@ def _builtin_reached(node: ast.AST, module) -> bool:
 
 
 def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
-              local: set[int] = frozenset(),
-              allowed: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(rule, detail) of everything in ``tree`` that breaks the contract. ``local``: ids of
-    the names that resolve to a function's own variable (:func:`local_loads`), which are
-    never the modules imported under the same name; ``allowed``: the forbidden packages this
-    code may use all the same (its rules' ``allowed_packages``)."""
+              scoped: tuple[set[int], dict[int, str]] = (frozenset(), {}),
+              allowed: tuple[str, ...] = (),
+              builtin_names: dict[str, str] | None = None,
+              nodes: list[ast.AST] | None = None) -> list[tuple[str, str]]:
+    """(rule, detail) of everything in ``tree`` that breaks the contract. ``builtin_names``: names
+    the notebook binds by importing from ``builtins`` (name -> where). ``scoped``: ids of
+    the names that resolve to a function's own variable, and to what that function imports
+    itself (:func:`local_loads`): neither is what was imported elsewhere under the same name
+    (a function's own import of a forbidden package is one all the same); ``allowed``: the
+    forbidden packages this code may use all the same (its rules' ``allowed_packages``). The
+    builtins module is reached by no honest answer: every way to it (importing it,
+    ``__builtins__``, a builtin function's ``__self__``, the strings ``"builtins"`` and
+    ``"__builtins__"``) and every use of ``exec``, ``eval``, ``compile`` and ``__import__``,
+    called or not (``run = eval``), is an ``indirect-import``."""
+    local, imported_here = scoped
+    own = local | {node for node, path in imported_here.items()
+                   if not forbidden_module(path, allowed)}
 
     def module(node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and id(node) not in local and \
             node.id in modules | {"__builtins__"}
 
+    nodes = list(ast.walk(tree)) if nodes is None else nodes
     found = []
-    for node, _, path in _imports(tree):
-        if path.split(".")[0] == "builtins" and path.split(".")[-1] in \
-                _INDIRECT_CALLS | {"getattr", "globals", "vars"}:
+    for node, _, path in _imports(tree, nodes):
+        if path.split(".")[0] == "builtins":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
         if forbidden_module(path, allowed):
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
@@ -301,15 +506,28 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
         if path.split(".")[0] in _PROCESS_TRICKS:
             found.append(("tampering", f"imports {_PROCESS_TRICKS[path.split('.')[0]]} "
                           f"(line {node.lineno})"))
-    found += _tampering(tree)
-    for node in ast.walk(tree):
+    found += _tampering(tree, nodes)
+    called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+    for node in nodes:
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Name) and node.id == "__builtins__":
             found.append(("indirect-import", f"uses __builtins__ (line {line})"))
+        elif isinstance(node, ast.Name) and node.id in _INDIRECT_CALLS and id(node) not in \
+                called and id(node) not in own and isinstance(node.ctx, ast.Load):
+            found.append(("indirect-import", f"uses {node.id} (line {line})"))
+        elif isinstance(node, ast.Attribute) and node.attr in _BUILTINS_ROUTES:
+            found.append(("indirect-import", f"uses .{node.attr} (line {line}): "
+                          f"{_BUILTINS_ROUTES[node.attr]}"))
+        elif isinstance(node, ast.Name) and node.id in (builtin_names or {}) and \
+                id(node) not in own and isinstance(node.ctx, ast.Load):
+            found.append(("indirect-import", f"uses {node.id} ({builtin_names[node.id]}, "
+                          f"line {line})"))
+        elif isinstance(node, ast.Constant) and node.value in ("builtins", "__builtins__"):
+            found.append(("indirect-import", f"the string {node.value!r} (line {line})"))
         elif _builtin_reached(node, module):
             found.append(("indirect-import", f"uses {_dotted(node)} (line {line})"))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
-                and node.id in forbidden_names and id(node) not in local:
+                and node.id in forbidden_names and id(node) not in own:
             found.append(("forbidden-module", f"uses {node.id} ({forbidden_names[node.id]}, "
                           f"line {line})"))
         elif isinstance(node, ast.Call):
@@ -371,12 +589,12 @@ def _autograd_inside(node: ast.AST) -> list[tuple[str, str]]:
     return found
 
 
-def _tampering(tree: ast.AST) -> list[tuple[str, str]]:
+def _tampering(tree: ast.AST, nodes: list[ast.AST] | None = None) -> list[tuple[str, str]]:
     """What reaches into the grading machinery or the process itself: defining or using the
     names of the checks' machinery, frame and code objects, the event pipe, ``sys.path``,
     the grader's environment variables."""
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if nodes is None else nodes:
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
                 and node.name in _GRADER_NAMES:
@@ -401,8 +619,10 @@ def _tampering(tree: ast.AST) -> list[tuple[str, str]]:
     return found
 
 
-def _reachable(name: str, helpers: dict[str, ast.AST]) -> set[str]:
-    """Names ``name`` uses, directly or through the student's other top-level functions."""
+def _reachable(name: str, helpers: dict[str, ast.AST],
+               uses: dict[str, set[str]] | None = None) -> set[str]:
+    """Names ``name`` uses, directly or through the student's other top-level functions
+    (``uses``: helper -> the names it uses, when the caller knows them)."""
     seen: set[str] = set()
     todo = [name]
     while todo:
@@ -410,16 +630,16 @@ def _reachable(name: str, helpers: dict[str, ast.AST]) -> set[str]:
         node = helpers.get(current)
         if node is None:
             continue
-        for used in _uses(node) - seen:
+        for used in (uses[current] if uses is not None else _uses(node)) - seen:
             seen.add(used)
             if used in helpers and used != name:
                 todo.append(used)
     return seen
 
 
-def _uses(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load)}
+def _uses(tree: ast.AST, nodes: list[ast.AST] | None = None) -> set[str]:
+    return {n.id for n in (ast.walk(tree) if nodes is None else nodes)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 @cache
@@ -634,8 +854,8 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
     for number, cell in order:
         gid = grade_id(cell)
         kind = cell.get("cell_type")
-        answer = gid in solution_ids and (kind == "code" or (
-            kind in ("markdown", "raw") and nbgrader_meta(cell).get("solution")))
+        answer = gid in solution_ids and kind in ("code", "markdown", "raw") and bool(
+            nbgrader_meta(cell).get("solution"))  # as autograder.assemble picks answers
         if answer and gid in answered:
             continue  # a second cell with an answer's id: the grader runs the first only
         if answer:
@@ -658,7 +878,7 @@ def _cells(notebook, solution_ids: set[str], graded: list[str],
         where = f"answer cell {gid!r}" if answer else f"cell {number} (not an answer cell)"
         defined = [n.name for n in tree.body if isinstance(
             n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name in graded]
-        cells.append((number, _Cell(tree, where, answer, defined)))
+        cells.append((number, _Cell(tree, where, answer, defined, source)))
     if skipped is not None:
         skipped.append(left_out)
     return [cell for _, cell in sorted(cells, key=lambda numbered: numbered[0])]
@@ -702,8 +922,11 @@ def _analyse(submission: Submission, raw: bytes
                                                       "builtins", "math"}
     forbidden_names: dict[str, str] = {}
     imported_from: dict[str, str] = {}  # bound name -> its package
+    builtin_names: dict[str, str] = {}  # bound name -> where, of imports from builtins
     for cell in cells:
-        for _, bound, path in _imports(cell.tree):
+        for _, bound, path in _imports(cell.tree, cell.nodes()):
+            if path.split(".")[0] == "builtins":
+                builtin_names[bound] = f"from {path}, imported in {cell.where}"
             if path.split(".")[0] not in PATCH_EXEMPT:
                 modules.add(bound)
             if forbidden_module(path):
@@ -718,22 +941,26 @@ def _analyse(submission: Submission, raw: bytes
     rows: set[tuple[str, str, str]] = set()
     definitions: dict[str, tuple[ast.AST, _Cell]] = {}
     helpers: dict[str, ast.AST] = {}  # every top-level function the student defines
+    walked: dict[int, list[ast.AST]] = {}  # id of a top-level statement -> its nodes
     for cell in cells:
-        for node in cell.tree.body:
+        for node, nodes in zip(cell.tree.body, cell.parts, strict=True):
+            walked[id(node)] = nodes
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 helpers[node.name] = node
+    uses = {name: _uses(node, walked[id(node)]) for name, node in helpers.items()}
     for cell in cells:
         inside: set[int] = set()
-        local = local_loads(cell.tree)
+        scoped = local_loads(cell.tree)
         for node in cell.tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
                     and node.name in graded:
                 definitions[node.name] = (node, cell)
-                inside |= {id(n) for n in ast.walk(node)}
+                inside.add(id(node))
                 allowed = allowed_for(node.name)
                 names = {bound: why for bound, why in forbidden_names.items()
                          if imported_from[bound] not in allowed}
-                found = _breaches(node, modules, names, local, allowed)
+                found = _breaches(node, modules, names, scoped, allowed, builtin_names,
+                                  walked[id(node)])
                 if allowed:
                     found += _autograd_inside(node)
                 for rule, detail in found:
@@ -742,9 +969,12 @@ def _analyse(submission: Submission, raw: bytes
                           type_ignores=[])
         owners = cell.graded if cell.answer and cell.graded else [OUTSIDE]
         allowed = allowed_for(*owners) if owners != [OUTSIDE] else ()
-        for rule, detail in _breaches(rest, modules, {}, local, allowed):
+        for rule, detail in _breaches(rest, modules, {}, scoped, allowed,
+                                      nodes=[rest, *cell.nodes(inside)]):
             for owner in owners:
                 rows.add((owner, rule, f"{detail} in {cell.where}"))
+    outside_silencing = [(detail, cell.where) for cell in cells for statement in cell.tree.body
+                         for detail in _lasting_silencing(statement)]
     normalised: dict[str, list[str]] = {}
     for name, (node, cell) in definitions.items():
         if not cell.answer:
@@ -752,7 +982,7 @@ def _analyse(submission: Submission, raw: bytes
                       "outside its answer cell"))
         if _is_stub(node):
             continue  # unanswered: grading already gives it no points
-        used = _reachable(name, helpers)
+        used = _reachable(name, helpers, uses)
         rule = rules.get(name)
         for needed in tuple(getattr(rule, "built_from", ()) or ()):
             if needed not in used:
@@ -762,21 +992,31 @@ def _analyse(submission: Submission, raw: bytes
             if call in used:
                 rows.add((name, "forbidden-call", f"{name} uses {call}, which the contract "
                           "forbids here"))
+        parts = [(cell.where, node)] + [(f"its helper {h}", helpers[h]) for h in sorted(used)
+                                        if h in helpers and h != name]
         if getattr(rule, "derived", False):
-            for owner, part in [(name, node)] + [(h, helpers[h]) for h in sorted(used)
-                                                 if h in helpers and h != name]:
-                where = cell.where if owner == name else f"its helper {owner}"
-                for detail in _complex_arithmetic(part):
+            for where, part in parts:
+                for detail in _complex_arithmetic(part, walked.get(id(part))):
                     rows.add((name, "complex-arithmetic", f"uses {detail} in {where}: the "
                               "contract says derived, and complex steps are a numerical "
                               "derivative"))
-                for detail in _extended_precision(part):
+                for detail in _extended_precision(part, walked.get(id(part))):
                     rows.add((name, "extended-precision", f"uses {detail} in {where}: a "
                               "derived gradient needs no more than float64, while finite "
                               "differences in extended precision come within float64's "
                               "round-off (read it: a lead, not a verdict)"))
+        if getattr(rule, "warning_free", False):
+            for where, part in parts:
+                for detail in _silencing(part, walked.get(id(part))):
+                    rows.add((name, "silences-warnings", f"uses {detail} in {where}: the "
+                              "contract says warning-free by avoiding the overflow, and "
+                              "silencing numpy hides it"))
+            for detail, where in outside_silencing:
+                rows.add((name, "silences-warnings", f"is run after {detail} in {where}, "
+                          "outside any function: the contract says warning-free by avoiding "
+                          "the overflow, and silencing numpy hides it"))
         try:
-            normalised[name] = similarity_tokens(node, modules)
+            normalised[name] = _tokens_of(node, cell, modules)
         except (RecursionError, ValueError, SyntaxError):
             continue
     student = submission.student
@@ -785,6 +1025,22 @@ def _analyse(submission: Submission, raw: bytes
                   f"{MAX_NOTEBOOK_CHARS:,} analysed per notebook (answer cells first): "
                   "read this notebook yourself"))
     return [[student, assignment, f, r, d] for f, r, d in sorted(rows)], normalised
+
+
+_TOKENS: dict[tuple, tuple[str, ...]] = {}
+""":func:`similarity_tokens` of a function, by (its cell's source, its position, the names
+kept): a cell that many students hand in unchanged (a given helper, an answer copied) is
+normalised once per process."""
+MAX_KEPT_TOKENS = 20_000
+
+
+def _tokens_of(node: ast.AST, cell: _Cell, modules: set[str]) -> list[str]:
+    key = (cell.source, node.lineno, node.col_offset, frozenset(modules))
+    if key not in _TOKENS:
+        if len(_TOKENS) >= MAX_KEPT_TOKENS:
+            del _TOKENS[next(iter(_TOKENS))]
+        _TOKENS[key] = tuple(similarity_tokens(node, modules))
+    return list(_TOKENS[key])
 
 
 def integrity_rows(submissions: list[Submission], threshold: float = SIMILARITY_THRESHOLD,

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import builtins
 import re
+import sys
+import threading
 from dataclasses import asdict, dataclass
 
 from nncourse.checking import find_check, judge_seen
@@ -116,6 +118,44 @@ def _same_args(published, expected: dict) -> bool:
         return False
 
 
+_THREAD = threading.local()
+_TORCH_IMPORTED = threading.Event()
+_TORCH_IMPORTED.set()  # nothing is importing it: judges import it themselves when they need it
+
+
+def import_torch_in_background() -> None:
+    """Start importing torch (the judges' oracle) in a thread of its own, so the first job's
+    judges do not wait for it; every judge waits until that import has ended. A judge never
+    sees a half-imported torch: while an import runs, ``torch`` is in ``sys.modules`` without
+    most of its names (a grading thread that used it then lost a test cell's points)."""
+    if "torch" in sys.modules or not _TORCH_IMPORTED.is_set():
+        return
+    _TORCH_IMPORTED.clear()
+
+    def run() -> None:
+        try:
+            import torch  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - a judge that needs it imports it and says why
+            pass
+        finally:
+            _TORCH_IMPORTED.set()
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def one_torch_thread() -> None:
+    """Let torch compute this thread's judges on one core (once per thread; torch's thread
+    count is per thread). The judges' tensors are small, and the grading workers beside them
+    already use every core: torch's own pool of one thread per core then waits on busy cores
+    (judges measured 20 times slower under load). Waits first for a background import of
+    torch (:func:`import_torch_in_background`) to end."""
+    _TORCH_IMPORTED.wait()
+    if getattr(_THREAD, "one", False) or "torch" not in sys.modules:
+        return
+    sys.modules["torch"].set_num_threads(1)
+    _THREAD.one = True
+
+
 def judge_events(tests: list[TestCell], events: list[dict],
                  skipped: dict[int, str], seed: int = 0) -> list[TestResult]:
     """Points and reasons for every test cell, from a run's events.
@@ -123,6 +163,7 @@ def judge_events(tests: list[TestCell], events: list[dict],
     skipped: cell index -> why that cell was not run (it hung or killed the kernel before).
     seed: the job's seed, which checks with fresh inputs drew them from.
     """
+    one_torch_thread()
     errors = {e["cell"]: e.get("error") for e in events if e.get("event") == "end"}
     started = {e["cell"] for e in events if e.get("event") == "start"}
     aborts = [e for e in events if e.get("event") == "abort"]

@@ -46,12 +46,16 @@ Canvas (Assignment > Download Submissions)
     ``[late_]<user id>_<attachment id>_<uploaded name>`` for an anonymous assignment;
     ``<name>`` is the student's sortable name, lower case, keeping [[:word:]] (letters,
     digits and ``_``), so a name may hold ``_`` and digits. The user id is Canvas's numeric
-    user id (the gradebook export's ``ID`` column); Canvas's ids never start with 0. A name
-    that can be read more than one way (``x_501_777_9999_...``: user 501 or user 777) is
-    decided by the export's unambiguous files (a reading whose user id such a file holds
-    under another name is dropped; a classmate's file holding a reading's id and name does
-    not decide it, since a name may start with a classmate's name and id); a name longer
-    than the words read (12) keeps one longer reading too; one still unclear is graded
+    user id (the gradebook export's ``ID`` column); Canvas's ids never start with 0. The
+    first two numeric fields after the name are the ids and the rest is the uploaded name
+    (which may start with digits: a student number). A name that can be read more than one
+    way (``x_501_777_9999_...``: user 501 or user 777) is read that way unless the export's
+    other files say otherwise (:func:`resolve_canvas`: one download is named or anonymous
+    as a whole, and each file is read as its download's kind, so ``123_1010_5010_...`` and
+    ``late_1012_5012_...`` are the students ``123`` and ``late`` in a named download; a
+    reading whose user id an unambiguous file holds under another name is dropped;
+    the first reading is unclear when its user id another file holds, since
+    a name may start with a classmate's name and id); one still unclear is graded
     under its own id (``(unclear Canvas name) <path>``), with the note
     "Canvas name could be read more than one way; check who submitted it", a warning on
     stderr and no row in ``canvas.csv``. Source: Canvas LMS,
@@ -90,7 +94,13 @@ instructor is warned.
 - Moodle (Assignment > Upload grading worksheet, one file per assignment, so one file per
   notebook: ``moodle-<id>.csv``): ``Identifier, Full name, Grade, Maximum Grade, Last
   modified (submission), Last modified (grade), Feedback comments``; ``Identifier`` is
-  ``Participant <id>``, the row key. ``Feedback comments`` is left empty (an upload
+  ``Participant <id>``, the row key the upload matches on. The participant id is one
+  assignment's (``assign_user_mapping``: the same person has another id in the next
+  assignment; each id is a row of that table, so no two people share one), and it is the
+  one the download's
+  names carry, so each id is written only in the worksheet of a notebook its own download
+  (export folder) holds, and is unique per notebook, not across them.
+  ``Feedback comments`` is left empty (an upload
   would overwrite comments typed in Moodle; ``lms --moodle-comments`` fills it with the
   automatic, manual (written answers, overrides, extra credit) and late parts); ``Last
   modified (grade)`` is the time the file is written (Moodle skips a row whose grade
@@ -111,8 +121,12 @@ Blackboard Grade Center upload rules (library.blackboard.com, "Uploading Externa
 Center Items": Username is the key, a column without ``|<id>`` is created) and the
 Blackboard download naming (``terr-steak/bb-file-cleanup``'s README:
 ``assignmentname_username_attempt_datetime_filename.ext`` plus a ``.txt`` per attempt) were
-read. The Moodle naming (``assign::download_submissions``), the Moodle worksheet's column
-names and the Canvas naming and import columns are written from those products' documented
+read. The Canvas naming was re-read on 2026-12-07 from a stored copy of Canvas's
+``content_zipper.rb``: ``get_filename`` joins ``[sortable name, 'LATE' if late, user id]``
+with ``_`` (no name with anonymous grading), keeps [[:word:]] and lower-cases it, and each
+upload is ``<that>_<attachment id>_<display name>``; so a name may be ``123`` or ``late``.
+The Moodle naming (``assign::download_submissions``), the Moodle worksheet's column
+names and the Canvas import columns are written from those products' documented
 behaviour as known to the author, not re-read here: check them against your LMS's version
 (each pattern is one regular expression above, each import header one list in
 :mod:`autograder.term`).
@@ -141,7 +155,7 @@ _BLACKBOARD = re.compile(r"(?P<prefix>.+?)_attempt_(?P<date>\d{4}-\d\d-\d\d-\d\d
                          r"(?:_(?P<rest>.*))?", re.DOTALL)
 _BLACKBOARD_USER = re.compile(r"[^\s()/\\]+")
 """A Blackboard username: no space or parenthesis, so it never equals another LMS's student
-id (``<name> (<lms> <id>)``)."""
+id (``(<lms> <id>)``)."""
 _RECEIPT_NAME = re.compile(r"Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
 # Canvas (content_zipper.rb): ``<sortable name>[_LATE]_<user id>_<attachment id>_<file>``,
 # lower-cased; the sortable name keeps [[:word:]] (letters, digits and ``_``), so a name may
@@ -182,14 +196,16 @@ class LmsFile:
 
     @property
     def student(self) -> str:
-        """The grader's student id: the display name with the LMS's id, so two students
-        with the same name stay apart (a Blackboard username is unique on its own; one not
-        known from a receipt is the whole ``<assignment>_<username>`` Blackboard wrote)."""
-        if self.lms == "blackboard":
-            if not self.importable:
-                return f"(no Blackboard receipt) {self.prefix.split('_attempt_', 1)[0]}"
-            return self.lms_id
-        return f"{self.name} ({self.lms} {self.lms_id})"
+        """The grader's student id, from the LMS's own key only: ``(canvas <user id>)``,
+        ``(moodle <participant id>)``, ``(blackboard <username>)``. The display name is never
+        part of it, so a student renamed in the LMS between two downloads is the same student
+        (nbgrader's gradebook, results, seeds), and two students with one name stay apart;
+        every LMS's id is prefixed with its LMS, so no id from one source is ever another's
+        (the hub's user ``bob`` is not Blackboard's ``bob``). (A Blackboard username not
+        known from a receipt is the whole ``<assignment>_<username>`` Blackboard wrote.)"""
+        if self.lms == "blackboard" and not self.importable:
+            return f"(no Blackboard receipt) {self.prefix.split('_attempt_', 1)[0]}"
+        return f"({self.lms} {self.lms_id})"
 
     @property
     def importable(self) -> bool:
@@ -298,7 +314,9 @@ def _blackboard_user(prefix: str, date: str,
 
 def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
     """Every way ``part`` reads as Canvas's ``[<name>_][late_]<user id>_<attachment id>_<rest>``
-    (a ``late`` just before the user id is always Canvas's marker). ``last``: the part is the
+    (a ``late`` just before the user id is Canvas's marker after a name; a name may be
+    ``late`` itself: ``late_<id>_...`` also reads as the student ``late`` on time, and
+    ``late_late_<id>_...`` as ``late``, late). ``last``: the part is the
     file itself, so an uploaded name must follow; a folder (``<prefix>_`` and then ``/`` or a
     backslash the student's name began with) may be exactly the LMS's prefix."""
     tokens = part.split("_")
@@ -307,7 +325,8 @@ def canvas_readings(part: str, last: bool = True) -> list[LmsFile]:
     # (a name of 8,000 ``1_`` would otherwise read thousands of ways, each with its note)
     for start in range(min(len(tokens), MAX_CANVAS_NAME_WORDS + 1)):
         name = "_".join(tokens[:start])
-        if start and (not _CANVAS_NAME.fullmatch(name) or tokens[start - 1].lower() == "late"):
+        if start and (not _CANVAS_NAME.fullmatch(name)
+                      or (start > 1 and tokens[start - 1].lower() == "late")):
             continue
         at = start
         late = tokens[at].lower() == "late"
@@ -460,24 +479,77 @@ def folder_lms(readings: list[dict[str, LmsFile]]) -> str | None:
     return next((lms for lms in ORDER if lms in common), None)
 
 
-def resolve_canvas(owners: list[LmsFile]) -> list[LmsFile | None]:
-    """Each Canvas file's reading, decided with the export's other files: a reading whose user
-    id an unambiguous file holds under another name is dropped; None where more than one
-    reading is left. A reading an unambiguous file confirms does not win on that alone: a
-    student whose name is a classmate's name and id followed by more words
-    (``lee_501_9002`` beside ``lee``, user 501) would otherwise file their work as the
-    classmate's."""
+def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[LmsFile | None]:
+    """Each Canvas file's reading, decided with the export's other files; None where it is
+    still unclear.
+
+    Canvas writes ``<name>_<user id>_<attachment id>_<original file name>``, so the first two
+    numeric fields after the name are its ids and everything after them is the student's
+    own file name (which may start with digits: ``2023001_01_neuron_and_xor.ipynb``). A
+    file whose name reads several ways is read so, the first reading, unless the rest of
+    the export says otherwise:
+
+    - one Canvas assignment is anonymous or not, so one download (``groups``: the download
+      each file is in; one download when not given) is **named** when every file in it has
+      a named reading and some file has no anonymous one, **anonymous** the other way round:
+      a file then keeps only readings of its download's kind (``123_1010_5010_...`` in a
+      named download is the student ``123``, user 1010), and one with none is unclear;
+      where the download's kind is not known (every file reads both ways: a class whose
+      names are all digits; or files of both kinds), a file that reads both ways is unclear;
+    - a reading whose user id an unambiguous file holds under another name is dropped;
+    - when several readings are left, the first is taken, unless its user id is also held
+      by another file of the export: then the file is unclear (a student whose sortable
+      name is a classmate's name and id, ``lee_501_9002``, would otherwise file their work
+      as the classmate's; a classmate's file holding that id and name does not decide it).
+    """
+    groups = [()] * len(owners) if groups is None else groups
+    kinds: dict = {}  # download -> the kinds of each of its Canvas files' readings
+    for owner, group in zip(owners, groups, strict=True):
+        if owner.lms == "canvas":
+            kinds.setdefault(group, []).append({_is_named(o) for o in (owner, *owner.readings)})
+    download_kind = {group: _download_kind(found) for group, found in kinds.items()}
     claims: dict[str, set[str]] = {}
     for owner in owners:
         if owner.lms == "canvas" and not owner.ambiguous:
             claims.setdefault(owner.lms_id, set()).add(owner.name)
-    result: list[LmsFile | None] = []
+    holders: dict[str, int] = {}
     for owner in owners:
-        if not owner.ambiguous:
+        if owner.lms == "canvas":
+            for user in {o.lms_id for o in (owner, *owner.readings)}:
+                holders[user] = holders.get(user, 0) + 1
+    result: list[LmsFile | None] = []
+    for owner, group in zip(owners, groups, strict=True):
+        if owner.lms != "canvas":
             result.append(owner)
             continue
         readings = [replace(o, readings=()) for o in (owner, *owner.readings)]
+        kind = download_kind[group]
+        if kind is not None:
+            readings = [o for o in readings if _is_named(o) == kind]
+        elif len({_is_named(o) for o in readings}) > 1:
+            readings = []
+        if len(readings) == 1:
+            result.append(readings[0] if owner.ambiguous else owner)
+            continue
         possible = [o for o in readings if o.lms_id not in claims
                     or o.name in claims[o.lms_id]]
+        if len(possible) > 1 and holders.get(possible[0].lms_id, 0) <= 1:
+            possible = possible[:1]
         result.append(possible[0] if len(possible) == 1 else None)
     return result
+
+
+def _download_kind(found: list[set[bool]]) -> bool | None:
+    """Whether one download is named (True) or anonymous (False), from the kinds each of its
+    files can be read as; None when its files do not say."""
+    for kind in (True, False):
+        if all(kind in f for f in found) and any((not kind) not in f for f in found):
+            return kind
+    return None
+
+
+def _is_named(owner: LmsFile) -> bool:
+    """Whether a Canvas reading carries the student's name (not an anonymous assignment's)."""
+    prefix = owner.prefix.lower()
+    return not (re.fullmatch(r"\d+_\d+_", prefix)
+                or (owner.late and re.fullmatch(r"late_\d+_\d+_", prefix)))

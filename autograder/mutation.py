@@ -90,6 +90,8 @@ def catalogue(assignment: str) -> list[Mutant]:
 
 
 KINDS = ("mutant", "shortcut", "variant")
+"""The catalogue's kinds, graded by default. ``split`` (:mod:`autograder.split`: each mutant
+honest under one kind of check only, built from the mutants) is graded when asked for."""
 
 
 @dataclass
@@ -120,7 +122,12 @@ def submissions_for(assignment: str, release: Path | None,
     submissions = {"solution": filled_notebook(assignment, solutions, release),
                    "blank": filled_notebook(assignment, {}, release)}
     expected = {"solution": "full", "blank": "zero"}
-    for entry in (e for e in catalogue(assignment) if e.kind in kinds and match in e.name):
+    entries = [e for e in catalogue(assignment) if e.kind in kinds and match in e.name]
+    if "split" in kinds:
+        from autograder.split import split_entries
+
+        entries += split_entries(assignment, match)
+    for entry in entries:
         student = f"{entry.kind}-{entry.name}"
         submissions[student] = filled_notebook(assignment, entry.answers(solutions), release)
         expected[student] = "full" if entry.expect_full_marks else "less than full"
@@ -189,9 +196,17 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
         mutants = [o for o in outcomes if o.student.startswith("mutant-")]
         shortcuts = [o for o in outcomes if o.student.startswith("shortcut-")]
         variants = [o for o in outcomes if o.student.startswith("variant-")]
+        splits = [o for o in outcomes if o.student.startswith("split-")]
         print(f"\n{assignment}: {sum(o.ok for o in mutants)}/{len(mutants)} mutants killed, "
               f"{sum(o.ok for o in shortcuts)}/{len(shortcuts)} shortcuts killed, "
-              f"{sum(o.ok for o in variants)}/{len(variants)} variants kept ({engine})")
+              f"{sum(o.ok for o in variants)}/{len(variants)} variants kept"
+              + (f", {sum(o.ok for o in splits)}/{len(splits)} split personalities killed"
+                 if splits else "") + f" ({engine})")
+        if "split" in kinds:
+            from autograder.split import unsplittable
+
+            for name, why in unsplittable(assignment, match):
+                print(f"  (no split entries for mutant {name}: {why})")
         for outcome in outcomes:
             failures += not outcome.ok
             mark = "ok  " if outcome.ok else "FAIL"

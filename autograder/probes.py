@@ -19,6 +19,10 @@ carries the stripped source of the one notebook's hidden module (:func:`hidden_p
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
+import json
+import os
 import shutil
 from functools import cache
 from pathlib import Path
@@ -88,6 +92,19 @@ def strip_modules(sources: dict[str, str]) -> dict[str, str]:
     kept there too.
     """
     trees = {name: ast.parse(source) for name, source in sources.items()}
+    names_used: dict[int, set[str]] = {}
+    names_defined: dict[int, set[str]] = {}
+
+    def used_by(statement: ast.stmt) -> set[str]:  # each statement walked once, not per pass
+        if id(statement) not in names_used:
+            names_used[id(statement)] = _used(statement)
+        return names_used[id(statement)]
+
+    def defined_by(statement: ast.stmt) -> set[str]:
+        if id(statement) not in names_defined:
+            names_defined[id(statement)] = _defined(statement)
+        return names_defined[id(statement)]
+
     # the base classes' probes (nncourse.checking's CaseCheck.probe calls self.probe_case)
     # count too: a method only a base's probe calls is still a probe's
     keep = _probe_methods([*trees.values(), ast.parse((LIBRARY / "checking.py").read_text())])
@@ -100,19 +117,19 @@ def strip_modules(sources: dict[str, str]) -> dict[str, str]:
         changed = False
         for name, tree in trees.items():
             body = [s for s in tree.body
-                    if _is_check(s) or not _defined(s) or _defined(s) & wanted[name]]
-            used = set().union(*(_used(s) for s in body)) if body else set()
+                    if _is_check(s) or not defined_by(s) or defined_by(s) & wanted[name]]
+            used = set().union(*(used_by(s) for s in body)) if body else set()
             for statement in tree.body:
-                if _defined(statement) & used and statement not in body:
+                if defined_by(statement) & used and statement not in body:
                     body.append(statement)
-            used = set().union(*(_used(s) for s in body)) if body else set()
+            used = set().union(*(used_by(s) for s in body)) if body else set()
             for statement in body:
                 if isinstance(statement, ast.ImportFrom) and statement.module in trees:
                     names = {a.name for a in statement.names if (a.asname or a.name) in used}
                     if not names <= wanted[statement.module]:
                         wanted[statement.module] |= names
                         changed = True
-            new_wanted = wanted[name] | {n for s in body for n in _defined(s) & used}
+            new_wanted = wanted[name] | {n for s in body for n in defined_by(s) & used}
             if new_wanted != wanted[name]:
                 wanted[name] = new_wanted
                 changed = True
@@ -121,7 +138,7 @@ def strip_modules(sources: dict[str, str]) -> dict[str, str]:
             break
     result = {}
     for name, tree in trees.items():
-        used = set().union(*(_used(s) for s in kept[name])) | wanted[name]
+        used = set().union(*(used_by(s) for s in kept[name])) | wanted[name]
         body = []
         for statement in tree.body:
             if statement not in kept[name]:
@@ -170,7 +187,24 @@ def _check_sources() -> dict[str, str]:
 
 @cache
 def _stripped() -> dict[str, str]:
-    return strip_modules(_check_sources())
+    """:func:`strip_modules` of the check modules, kept in the repository's ``.cache/`` by
+    the hash of every source it depends on (about a second of parsing, once per version)."""
+    sources = _check_sources()
+    digest = hashlib.sha256(json.dumps(
+        [sources, (LIBRARY / "checking.py").read_text(), Path(__file__).read_text()],
+        sort_keys=True).encode()).hexdigest()[:32]
+    cached = ROOT / ".cache" / f"probes-{digest}.json"
+    with contextlib.suppress(OSError, ValueError):
+        stripped = json.loads(cached.read_text(encoding="utf-8"))
+        if isinstance(stripped, dict) and set(stripped) == set(sources):
+            return stripped
+    stripped = strip_modules(sources)
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(stripped), encoding="utf-8")
+        os.replace(partial, cached)
+    return stripped
 
 
 def hidden_probes(assignment: str) -> dict[str, str]:

@@ -100,6 +100,51 @@ def steepness_cases(steepness, n_bumps) -> dict[str, np.ndarray]:
             "at 1000": reference_staircase(target("sine"), n_bumps, 0.0, 1.0, 1000.0, x)}
 
 
+def product_units_training(params, X, y, steps: int, lr: float):
+    """Notebook 04's train_value_mlp reference, in torch: full-batch gradient descent on the
+    mean squared error of the product-units model ``c + sum_k a_k tanh(u_k x_0 + s_k)
+    tanh(v_k x_1 + t_k)`` (``nncourse.checks.nb04.product_units_model``). Returns (the loss
+    at the start of every step, the parameters after the last step, the outputs on X then)."""
+    import torch
+    from nncourse.checks.nb04 import UNIT
+
+    theta = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    X_t, y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+    def model(theta):
+        units = theta[:-1].reshape(-1, UNIT)
+        a, u, s, v, t = units.unbind(dim=1)
+        return theta[-1] + (a * torch.tanh(X_t[:, :1] * u + s)
+                            * torch.tanh(X_t[:, 1:] * v + t)).sum(dim=1)
+
+    losses = []
+    for _ in range(steps):
+        loss = ((model(theta) - y_t) ** 2).mean()
+        (gradient,) = torch.autograd.grad(loss, [theta])
+        with torch.no_grad():
+            theta -= lr * gradient
+        losses.append(float(loss.detach()))
+    return losses, theta.detach().tolist(), model(theta).detach().tolist()
+
+
+def train_steps_cases(seed, steps, lr, n) -> dict[str, list[float]]:
+    """train_value_mlp_steps: the losses and the final parameters of the reference."""
+    from nncourse.checks.nb04 import train_data
+
+    data = train_data(seed, n)
+    losses, final, _ = product_units_training(data["params"], data["X"], data["y"], steps, lr)
+    return {"losses": losses, "params": final}
+
+
+def train_accuracy_cases(seed, steps, lr) -> dict[str, list[float]]:
+    """train_value_mlp_accuracy: the training accuracy the reference reaches on the moons."""
+    from nncourse.checks.nb04 import moons_training, sign_accuracy
+
+    data = moons_training(seed)
+    _, _, outputs = product_units_training(data["params"], data["X"], data["y"], steps, lr)
+    return {"accuracy": [sign_accuracy(outputs, data["y"])]}
+
+
 def reference_early_stopping(val_losses, patience: int) -> tuple[int, int]:
     """(stop_epoch, best_epoch) of a validation curve, by torch on every prefix at once.
 
@@ -131,6 +176,8 @@ def early_stopping_cases(**args) -> dict[str, np.ndarray]:
 
 CASES = {"bump_values": bump_values_cases, "approximate_1d_centres": centres_cases,
          "approximate_1d_network": network_cases, "approximate_1d_steepness": steepness_cases,
+         "train_value_mlp_steps": train_steps_cases,
+         "train_value_mlp_accuracy": train_accuracy_cases,
          "early_stopping_cases": early_stopping_cases}
 """Check name -> the function computing its stored expected values from its arguments."""
 

@@ -230,7 +230,7 @@ def make_cgroups(name: str, memory_mb: int) -> list[str]:
     The worker's memory cap is the job's plus 1.5 GiB for the runner itself; each job gets
     its own cgroup below it with the job's caps (made by the runner).
     """
-    remove_orphaned_cgroups()
+    remove_orphaned_cgroups()  # never raises: cleaning up after others costs no job
     made = {}
     for controller, settings in (("memory", {"memory.limit_in_bytes":
                                               str((memory_mb + 1536) * 1024 * 1024)}),
@@ -249,29 +249,42 @@ def make_cgroups(name: str, memory_mb: int) -> list[str]:
     return [made["memory"], made["pids"], *([made["cpuacct"]] if "cpuacct" in made else [])]
 
 
+def _entries(folder: Path, prefix: str) -> list[Path]:
+    """The entries of ``folder`` whose names start with ``prefix``, sorted; [] when the folder
+    is gone. Several graders may clean up the same dead grader's cgroups at once, so a folder
+    can vanish between any two steps (``Path.glob`` raises if it goes after its own check)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(folder / e.name for e in entries if e.name.startswith(prefix))
+    except OSError:
+        return []
+
+
 def remove_orphaned_cgroups() -> None:
     """Remove the worker cgroups (``<pid>-w<k>``) of graders that are no longer running: a
-    grader killed with SIGKILL never removes its own."""
+    grader killed with SIGKILL never removes its own. Never raises: another grader may be
+    removing the same folders at the same moment."""
     for controller in ("memory", "pids", "cpuacct"):
-        for folder in sorted((CGROUP_ROOT / controller / "nncourse").glob("*-w*")):
+        for folder in _entries(CGROUP_ROOT / controller / "nncourse", ""):
             pid = folder.name.split("-w")[0]
-            if not pid.isdigit():
+            if "-w" not in folder.name or not pid.isdigit():
                 continue
             try:
                 os.kill(int(pid), 0)
             except ProcessLookupError:
-                remove_cgroups([str(folder)])
-            except PermissionError:
-                continue  # alive, someone else's
+                with contextlib.suppress(OSError):
+                    remove_cgroups([str(folder)])
+            except (PermissionError, OverflowError):
+                continue  # alive, someone else's (or not a pid at all)
 
 
 def remove_cgroups(folders: list[str]) -> None:
     """Remove a worker's cgroups and any job cgroup left below them, killing what is still
-    inside (:func:`autograder.runner.remove_cgroup`)."""
+    inside (:func:`autograder.runner.remove_cgroup`); a folder already gone is done."""
     from autograder.runner import remove_cgroup
 
     for folder in folders:
-        for child in [*sorted(Path(folder).glob("job-*"), reverse=True), Path(folder)]:
+        for child in [*reversed(_entries(Path(folder), "job-")), Path(folder)]:
             remove_cgroup(str(child))
 
 

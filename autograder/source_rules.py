@@ -7,7 +7,10 @@ submitted notebook's syntax tree, read here, is out of the student's reach. A gr
 function whose contract says its gradient is *derived* and whose code (or a helper it uses)
 computes with complex numbers (:func:`autograder.integrity.analyse`'s
 ``complex-arithmetic`` rows: ``1j``, ``complex``, ``cmath``, ``.imag``, a complex dtype)
-breaks that rule: every test cell that grades it scores 0, with the reason.
+breaks that rule: every test cell that grades it scores 0, with the reason. So does a function
+whose contract says warning-free and whose code, or the notebook's code outside functions,
+silences numpy (``silences-warnings``: ``np.errstate`` or ``np.seterr`` turned off at run time
+cannot be seen from the student's process once it is done).
 
 The same rows are in ``integrity.csv`` for the instructor; this module is where they become
 points, so the rule the student is told ("derived by hand: no numerical differences
@@ -20,19 +23,35 @@ from autograder.assemble import TestCell
 from autograder.judge import TestResult
 from autograder.submissions import Submission
 
-GRADED_RULES = ("complex-arithmetic",)
-"""The integrity rows that cost points (the others only inform the instructor)."""
+GRADED_RULES = {
+    "complex-arithmetic": "Derive the gradient by hand (the chain rule, node by node) with "
+                          "real numbers; a complex step is a numerical estimate.",
+    "silences-warnings": "Avoid the overflow instead of hiding it: for a large input, which "
+                         "form of the expression computes exp only of numbers that cannot "
+                         "be large?",
+}
+"""The integrity rows that cost points (the others only inform the instructor), each with
+the hint a student gets with the lost points."""
+
+
+class Breach(str):
+    """What a graded function did that breaks a rule (its text), and which rule."""
+
+    rule: str = ""
 
 
 def breaches(submission: Submission) -> dict[str, str]:
-    """Graded function -> the first rule it breaks by its syntax (for :data:`GRADED_RULES`)."""
+    """Graded function -> the first rule it breaks by its syntax (for :data:`GRADED_RULES`):
+    a :class:`Breach`, the detail as text, with ``.rule``."""
     from autograder.integrity import analyse
 
     rows, _ = analyse(submission)
     found: dict[str, str] = {}
     for _, _, function, rule, detail in rows:
         if rule in GRADED_RULES:
-            found.setdefault(function, detail)
+            breach = Breach(detail)
+            breach.rule = rule
+            found.setdefault(function, breach)
     return found
 
 
@@ -50,8 +69,7 @@ def apply(tests: list[TestCell], results: list[TestResult],
             changed.append(result)
             continue
         why = "; ".join(f"{n} breaks a rule of the contract: it {broken[n]}" for n in names)
+        rule = getattr(broken[names[0]], "rule", "complex-arithmetic")
         changed.append(TestResult(result.test, 0.0, result.max_points, why,
-                                  "Derive the gradient by hand (the chain rule, node by "
-                                  "node) with real numbers; a complex step is a numerical "
-                                  "estimate."))
+                                  GRADED_RULES.get(rule, GRADED_RULES["complex-arithmetic"])))
     return changed

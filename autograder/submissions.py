@@ -48,7 +48,9 @@ MAX_STUDENT_TOTAL = 256 * 1024 * 1024
 """Most uncompressed bytes extracted for one student (one LMS owner, or one generic id):
 their files beyond it (the largest first) are skipped, with a note on that student only."""
 MAX_STUDENT_FILES = 500
-"""Most files extracted for one student; beyond it their extra files are skipped likewise."""
+"""Most files extracted for one student; beyond it their extra files are skipped likewise.
+Which files are kept never depends on the zip's order: a student's files named after a
+notebook first, then the smallest, then by path and content (:func:`_content_order`)."""
 MAX_ZIP_TOTAL = 8 * 1024 * 1024 * 1024
 """A safety net far above any class's honest size: beyond it the largest students' extra
 files are skipped first (each keeps their smallest file); a zip still over it is refused."""
@@ -78,7 +80,13 @@ class Submission:
     """Who the LMS says the student is (None outside an LMS export)."""
     timestamp: datetime | None = None
     """When the file was submitted: nbgrader's ``timestamp.txt``, the time an LMS wrote in
-    its name (Blackboard) or on the file (Canvas, Moodle: the zip entry's date)."""
+    its name (Blackboard) or on the file (Moodle: the zip entry's date); never Canvas's,
+    whose download stamps every file with the time the zip was made."""
+    export_notebooks: tuple[str, ...] | None = None
+    """The notebooks of the export folder the student's LMS part is in (one LMS assignment's
+    download): a Moodle participant id is that assignment's alone, so it is written only in
+    those notebooks' worksheets (none, when that folder holds no notebook at all); None: not
+    known (not made by :func:`discover`)."""
 
     @property
     def folder(self) -> str:
@@ -290,7 +298,7 @@ def _shares(wanted: list, max_member: int, max_student: int, max_student_files: 
 
     def first(item) -> tuple:  # a file named after a notebook first, then small ones
         name = item[1][0][-1]
-        return (not any(i in name for i in ids), item[0].file_size, item[0].filename)
+        return (not any(i in name for i in ids), item[0].file_size, *_content_order(item))
 
     for owner, items in by_owner.items():
         items.sort(key=first)
@@ -328,7 +336,7 @@ def _shares(wanted: list, max_member: int, max_student: int, max_student_files: 
                 and not part.endswith(".txt")}
     counted: dict[tuple, int] = {}
     receipt_ids = set()
-    for item, key in receipts:
+    for item, key in sorted(receipts, key=lambda pair: _content_order(pair[0])):
         parts = item[1][0]
         if "/".join((*parts[:-1], parts[-1][: -len(".txt")])) in attempts \
                 and counted.get(key, 0) < max_student_files:
@@ -338,6 +346,68 @@ def _shares(wanted: list, max_member: int, max_student: int, max_student_files: 
     order = {id(item[0]): index for index, item in enumerate(wanted)}  # the zip's order
     return sorted((item for items in kept.values() for item in items),
                   key=lambda item: order[id(item[0])]), skipped, receipt_ids
+
+
+def _content_order(item) -> tuple:
+    """The order of a zip member that does not depend on where it is in the zip: its path,
+    then its content's CRC and size, then its date."""
+    member = item[0]
+    return ("/".join(item[1][0]), member.filename, member.CRC, member.file_size,
+            member.date_time)
+
+
+NOT_A_NOTEBOOK = ("not a notebook ({kind}); not graded (only .ipynb files are read: a zip, "
+                  "a PDF or a script is not, so a notebook must be uploaded as the .ipynb)")
+MAX_NOT_NOTEBOOK_NOTES = 5
+"""Notes per student on files that are no notebook (then one line counts the rest)."""
+
+
+def _not_notebook(parts: list[str] | tuple[str, ...]) -> str | None:
+    """The LMS's owner part of a file that is no notebook (and no Blackboard receipt), whose
+    path an LMS's naming names, or None: such a file is a note on that student's row, so a
+    student whose only upload is a zip is seen, never silently absent."""
+    from autograder.lms import BLACKBOARD_RECEIPT
+
+    if (not parts or parts[-1].lower().endswith(".ipynb") or parts[-1].startswith("._")
+            or any(p in _IGNORED_PARTS for p in parts)
+            or BLACKBOARD_RECEIPT.fullmatch(parts[-1])
+            or parts[-1] in (".skipped.json", ZIP_TIMES, ZIP_NAMES)):
+        return None
+    reading = every_reading(PurePosixPath(*parts))
+    if reading is None:
+        return None
+    return "/".join(parts[: reading[0] + 1])
+
+
+def _kind(name: str) -> str:
+    suffix = PurePosixPath(name).suffix.lower()
+    return f"a {suffix} file" if suffix else "a file without an extension"
+
+
+def _not_notebooks(members) -> list[list[str]]:
+    """``[path, why]`` for each zip member an LMS's naming names that is no notebook (at most
+    :data:`MAX_NOT_NOTEBOOK_NOTES` per student, then a count): skipped, each a note."""
+    found: list[list[str]] = []
+    counts: dict[str, list] = {}
+    for member in sorted(members, key=_member_name):
+        parts = [p for p in re.split(r"[/\\]", _member_name(member))
+                 if p not in ("", ".", "..")]
+        owner = _not_notebook(parts)
+        if owner is None:
+            continue
+        shown = _safe_parts("/".join(parts))
+        if shown is None:
+            continue
+        entry = counts.setdefault(owner, [0, None])
+        entry[0] += 1
+        if entry[0] <= MAX_NOT_NOTEBOOK_NOTES:
+            found.append(["/".join(shown[0]), NOT_A_NOTEBOOK.format(kind=_kind(parts[-1]))])
+            entry[1] = shown[0]
+    for count, last in counts.values():
+        if count > MAX_NOT_NOTEBOOK_NOTES:
+            found.append(["/".join(last), f"and {count - MAX_NOT_NOTEBOOK_NOTES} more files "
+                          "of this student's that are not notebooks; not graded"])
+    return found
 
 
 def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
@@ -376,6 +446,8 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
             wanted = [(m, _safe_parts(_member_name(m))) for m in members if not m.is_dir()
                       and _member_name(m).lower().endswith(_EXTRACTED)]
             wanted = [(m, parts) for m, parts in wanted if parts]
+            skipped.extend(_not_notebooks(m for m in members if not m.is_dir()
+                                          and not _member_name(m).lower().endswith(_EXTRACTED)))
             wanted, over, receipts = _shares(wanted, max_member, max_student,
                                              max_student_files, max_total, max_files)
             skipped.extend(over)
@@ -424,7 +496,8 @@ ZIP_TIMES = ".zip-times.json"
 """Written by :func:`extract_zip` beside what it extracted: each member's path -> its date
 in the zip (the LMS's submission time for Canvas and Moodle), read in the course's LMS time
 zone (:func:`autograder.term.lms_time_zone`). A folder the grader did not extract has no
-such file, and its files' times (the time someone unzipped it) are not submission times."""
+such file, and its files' dates are not read as submission times (an unzip tool may keep
+the zip's dates or not, a copy loses them): ``grade`` warns when a due date is set."""
 
 
 ZIP_NAMES = ".zip-names.json"
@@ -540,14 +613,162 @@ def _same_bytes(paths: list[Path]) -> bool:
         return False
 
 
-def _nbgrader_timestamp(folder: Path) -> datetime | None:
-    """The time in nbgrader's ``timestamp.txt`` (written by ``nbgrader submit``), if any."""
-    from nbgrader.utils import parse_utc
+class UnreadableTimestamp(ValueError):
+    """A ``timestamp.txt`` that holds text but no time this grader can read for certain (no
+    time at all, or a zone abbreviation that names several UTC offsets on that date)."""
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """The time in a ``timestamp.txt``, as naive UTC (nbgrader's gradebook keeps UTC without
+    a zone), or None when it is empty. Raises :class:`UnreadableTimestamp` for text that is
+    no time, or whose zone is not known for certain: never read as UTC, never "on time".
+
+    nbgrader writes ``datetime.now(gettz(Exchange.timezone)).strftime(Exchange.
+    timestamp_format)``, by default ``%Y-%m-%d %H:%M:%S.%f %Z``: ``%Z`` is the zone's
+    abbreviation at that moment (``UTC``, ``CET``, ``CST``, ``IST``, ``-03`` for a zone
+    with none). Read: ISO 8601 with or without an offset, a numeric offset (``+0100`` is
+    one hour, ``-03`` three: nbgrader's ``parse_utc`` takes a bare ``+0100`` as 100
+    seconds), and a zone name by :func:`zone_offset` (nbgrader's ``parse_utc`` reads any
+    name ``gettz`` does not know, ``CST`` or ``IST``, silently as UTC). A time with no zone
+    is UTC, as nbgrader reads it."""
+    import dateutil.parser
+
+    text = text.strip()[:100]
+    if not text:
+        return None
+    names: list[str] = []
+
+    def remember(name, offset):  # dateutil: a zone name, or a numeric offset in seconds
+        if offset is not None:
+            from dateutil.tz import tzoffset
+
+            return tzoffset(name, offset)
+        if name is None:  # no zone at all: UTC, as nbgrader reads it
+            return None
+        names.append(name)
+        return UTC  # resolved below, from the wall time
 
     try:
+        found = dateutil.parser.parse(text, tzinfos=remember)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise UnreadableTimestamp(f"{text!r} is not a time ({error})") from None
+    if names:
+        wall = found.replace(tzinfo=None)
+        offset = zone_offset(names[-1], wall)
+        return wall - offset
+    if found.tzinfo is None:
+        return found
+    return (found - found.utcoffset()).replace(tzinfo=None)
+
+
+def course_zones() -> list:
+    """The zones an exchange timestamp's abbreviation is first read in: nbgrader's own
+    ``Exchange.timezone`` of ``course/nbgrader_config.py`` (the hub's setting, which wrote
+    it) when set, and the course's ``[lms] time_zone`` (:func:`autograder.term.lms_time_zone`)."""
+    from dateutil.tz import gettz
+
+    from autograder.term import SettingsError, lms_time_zone, nbgrader_config
+
+    zones = []
+    with contextlib.suppress(Exception):
+        config = nbgrader_config()
+        if "Exchange" in config and "timezone" in config.Exchange:
+            zone = gettz(str(config.Exchange.timezone))
+            if zone is not None:
+                zones.append(zone)
+    with contextlib.suppress(SettingsError):
+        zones.append(lms_time_zone())
+    return zones
+
+
+def zone_offset(name: str, wall: datetime):
+    """The UTC offset the zone abbreviation ``name`` had at the local time ``wall``: the
+    course's zone's (:func:`course_zones`) if it is that zone's abbreviation then (so ``CST``
+    is US Central on a course in ``America/Chicago``); else the one offset every IANA zone
+    using that abbreviation then has (``CET``, ``EDT``, ``AEDT``, ``UTC``). Raises
+    :class:`UnreadableTimestamp` when no zone uses it then, or zones using it disagree
+    (``CST``: US Central, China, Cuba; ``IST``: India, Israel): set ``[lms] time_zone``."""
+    if name.upper() in ("UTC", "GMT", "Z", "UT"):
+        from datetime import timedelta
+
+        return timedelta(0)
+    for zone in course_zones():
+        for fold in (0, 1):
+            here = wall.replace(tzinfo=zone, fold=fold)
+            if here.tzname() == name:
+                return here.utcoffset()
+    offsets = _abbreviation_offsets(name, wall)
+    if len(offsets) == 1:
+        return next(iter(offsets))
+    if not offsets:
+        raise UnreadableTimestamp(f"the zone {name!r} is no IANA zone's name on "
+                                  f"{wall:%Y-%m-%d}")
+    shown = ", ".join(sorted({_hours(o) for o in offsets}))
+    raise UnreadableTimestamp(f"the zone {name!r} names several UTC offsets on "
+                              f"{wall:%Y-%m-%d} ({shown}): set [lms] time_zone in "
+                              "duedates.toml (or c.Exchange.timezone in course/"
+                              "nbgrader_config.py) to the hub's zone")
+
+
+def _hours(offset) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_ABBREVIATIONS: dict[tuple[str, str], set] = {}
+
+
+def _abbreviation_offsets(name: str, wall: datetime) -> set:
+    """Every UTC offset an IANA zone (or the zone named ``name`` itself, ``CET``) has at
+    ``wall`` while its abbreviation is ``name``."""
+    from zoneinfo import ZoneInfo, available_timezones
+
+    key = (name, wall.strftime("%Y-%m-%d %H"))
+    if key not in _ABBREVIATIONS:
+        found = set()
+        for zone_name in sorted(available_timezones()):
+            zone = ZoneInfo(zone_name)
+            for fold in (0, 1):
+                here = wall.replace(tzinfo=zone, fold=fold)
+                if here.tzname() == name:
+                    found.add(here.utcoffset())
+        if len(_ABBREVIATIONS) > 1000:
+            _ABBREVIATIONS.clear()
+        _ABBREVIATIONS[key] = found
+    return _ABBREVIATIONS[key]
+
+
+def format_timestamp(when: datetime) -> str:
+    """``when`` as ``nbgrader submit`` writes ``timestamp.txt`` (its default format, in
+    UTC): read back the same by :func:`parse_timestamp` and by nbgrader."""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC"
+
+
+UNREADABLE_TIME = ("{where}/timestamp.txt: {why}; no late penalty was applied to this "
+                   "submission: CHECK ITS SUBMISSION TIME (and the hub's "
+                   "c.Exchange.timezone)")
+
+
+def _nbgrader_timestamp(folder: Path, notes: list[str] | None = None,
+                        shown: str = "") -> datetime | None:
+    """The time in nbgrader's ``timestamp.txt`` (written by ``nbgrader submit``, and by
+    ``grade`` beside each file it copies to submitted/), if any. One that cannot be read
+    (:class:`UnreadableTimestamp`) is no time, with a note in ``notes`` (the student's row)
+    and a warning: never silently on time."""
+    try:
         text = (folder / "timestamp.txt").read_text(encoding="utf-8", errors="replace")
-        return parse_utc(text.strip()[:100])
-    except (OSError, ValueError, TypeError, OverflowError):
+    except OSError:
+        return None
+    try:
+        return parse_timestamp(text)
+    except UnreadableTimestamp as error:
+        note = UNREADABLE_TIME.format(where=shown or folder.name, why=error)
+        if notes is not None and note not in notes:
+            notes.append(note)
+        print(f"warning: {note}", file=sys.stderr)
         return None
 
 
@@ -561,8 +782,71 @@ def _set_owner(entry: _Entry, owner: LmsFile, root: Path) -> None:
         None if owner.lms == "canvas" else _zip_time(root, entry.relative))
 
 
+NBGRADER_ASSUMED = ("{folder}/ is read as nbgrader's submitted/<student>/<notebook id>/ "
+                    "(student {student!r}), though files in it are named by an LMS's naming: "
+                    "if it is an LMS download, grade it by its own path, or with --lms")
+LMS_ASSUMED = ("{folder}/ is read as a {lms} download in a folder named after a notebook "
+               "(its files name {count} {lms} students by {lms}'s naming and it has no "
+               "nbgrader timestamp.txt), not as nbgrader's submitted/<student>/<notebook id>/")
+
+
+def _layouts(walked, root: Path, assignments: list[str], lms: str | None
+             ) -> tuple[set[tuple[str, str]], list[tuple[tuple[str, str], str]]]:
+    """The ``<folder>/<notebook id>/`` folders that are an LMS download, not nbgrader's
+    ``<student>/<notebook id>/``, and a warning per folder whose layout had to be assumed.
+
+    The LMS's documented naming decides first: a folder whose every file is named by one
+    LMS's naming, for two or more of its students (or for any, with ``--lms``), and that
+    has no ``timestamp.txt`` (which ``nbgrader submit`` writes in every submission), is
+    that LMS's download. One holding a single owner's LMS-like names, or nbgrader's
+    timestamp, is nbgrader's: a student's own files (named like a classmate's LMS file)
+    stay theirs. Either way, a folder holding LMS-named files is named in a warning."""
+    from autograder.lms import folder_lms
+
+    folders: dict[tuple[str, str], list[PurePosixPath]] = {}
+    for relative, _, _ in walked:
+        parts = relative.parts
+        if (len(parts) >= 3 and parts[1] in assignments
+                and identify(PurePosixPath(parts[0], "x")) is None):
+            folders.setdefault((parts[0], parts[1]), []).append(relative)
+    chosen: set[tuple[str, str]] = set()
+    warnings: list[tuple[tuple[str, str], str]] = []
+    for key, files in sorted(folders.items()):
+        readings = [every_reading(PurePosixPath(*r.parts[2:])) for r in files]
+        named = [found[1] for found in readings if found is not None and found[0] == 0]
+        if not named:
+            continue
+        shown = "/".join(key)
+        stamped = (root / key[0] / key[1] / "timestamp.txt").is_file()
+        which = (lms if lms is not None and all(lms in r for r in named)
+                 else folder_lms(named) if lms is None else None)
+        owners = {(r[which].name, r[which].lms_id) for r in named} if which else set()
+        if (not stamped and which is not None and len(named) == len(files)
+                and (len(owners) >= 2 or lms is not None)):
+            chosen.add(key)
+            warnings.append((key, LMS_ASSUMED.format(folder=shown, lms=which,
+                                                     count=len(owners))))
+        else:
+            warnings.append((key, NBGRADER_ASSUMED.format(folder=shown, student=key[0])))
+    return chosen, warnings
+
+
+def _lms_group(relative: PurePosixPath, root: Path, lms: str) -> tuple[str, ...]:
+    """The instructor's folders above the part ``lms``'s naming names the student by (as
+    :func:`autograder.lms.identify` reads it): each is one download."""
+    from autograder.lms import _read_as
+
+    parts = relative.parts
+    for depth, part in enumerate(parts):
+        if _read_as(lms, part, depth == len(parts) - 1, root.joinpath(*parts[:depth]),
+                    any_name=True) is not None:
+            return parts[:depth]
+    return ()
+
+
 def _classify(relative: PurePosixPath, file: Path | None, root: Path,
-              assignments: list[str], lms: str | None = None) -> _Entry:
+              assignments: list[str], lms: str | None = None,
+              lms_folders: set[tuple[str, str]] = frozenset()) -> _Entry:
     """Whose file ``relative`` is and which notebook it answers, from the LMS's part of its
     path (:func:`autograder.lms.identify`), else nbgrader's ``<student>/<id>/<file>``, else
     the ``<student>_<anything>.ipynb`` convention."""
@@ -570,20 +854,23 @@ def _classify(relative: PurePosixPath, file: Path | None, root: Path,
     # nbgrader's <student>/<id>/... first: the folder nbgrader wrote names the student, and
     # any file below it (an LMS-like name, a subfolder) is that student's own
     nbgrader = (len(parts) >= 3 and parts[1] in assignments
-                and identify(PurePosixPath(parts[0], "x")) is None)
+                and identify(PurePosixPath(parts[0], "x")) is None
+                and (parts[0], parts[1]) not in lms_folders)
     original, notes = _zip_original(root, relative)  # a name extract_zip had to shorten
     owner, readings, group = None, None, ()
     if nbgrader:
         pass
     elif lms is not None:  # the instructor said which LMS: only its naming is read
         owner = identify(original, root, lms)
+        group = _lms_group(original, root, lms) if owner is not None else ()
     elif (found := every_reading(original, root)) is not None:
         depth, readings = found
         group = original.parts[:depth]
         owner = next(iter(readings.values()))  # decided per folder by _decide_lms
     if nbgrader:
         entry = _Entry(relative, file, parts[0], parts[1], parts[-1], nbgrader=True)
-        entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1])
+        entry.timestamp = _nbgrader_timestamp(root / parts[0] / parts[1], notes,
+                                              f"{parts[0]}/{parts[1]}")
     elif owner is not None:
         entry = _Entry(relative, file, owner.student, None, "", readings=readings,
                        group=group)
@@ -650,9 +937,18 @@ def _walk(path: Path) -> list[tuple[PurePosixPath, Path | None, str | None]]:
         found.append((PurePosixPath(where), None, f"could not be read "
                       f"({error.strerror or error}); not graded"))
 
+    others: dict[str, int] = {}  # files that are no notebook, per LMS owner
     for folder, dirs, files in os.walk(path, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in _IGNORED_PARTS)
         for name in sorted(files):
+            if not name.lower().endswith(".ipynb") and not name.startswith("._"):
+                relative = PurePosixPath((Path(folder) / name).relative_to(path).as_posix())
+                owner = _not_notebook(relative.parts)
+                if owner is not None:
+                    others[owner] = others.get(owner, 0) + 1
+                    if others[owner] <= MAX_NOT_NOTEBOOK_NOTES:
+                        found.append((relative, None, NOT_A_NOTEBOOK.format(kind=_kind(name))))
+                continue
             if not name.lower().endswith(".ipynb") or name.startswith("._"):
                 continue
             file = Path(folder) / name
@@ -685,7 +981,7 @@ UNCLEAR_CANVAS = ("Canvas name could be read more than one way; check who submit
 
 def _unclear(relative: PurePosixPath) -> str:
     """The student id of a Canvas file whose name reads several ways: its path, which holds
-    ``_`` (no ``<student>_...`` id does) and is no LMS's ``<name> (<lms> <id>)``."""
+    ``_`` (no ``<student>_...`` id does) and is no LMS's ``(<lms> <id>)``."""
     return f"(unclear Canvas name) {' > '.join(relative.parts)}"
 
 
@@ -696,7 +992,8 @@ def _resolve_canvas(entries: list[_Entry]) -> None:
     from autograder.lms import resolve_canvas
 
     owned = [e for e in entries if e.lms is not None]
-    for entry, owner in zip(owned, resolve_canvas([e.lms for e in owned]), strict=True):
+    decided = resolve_canvas([e.lms for e in owned], [e.group for e in owned])
+    for entry, owner in zip(owned, decided, strict=True):
         if owner is entry.lms:
             continue
         if owner is not None:
@@ -713,17 +1010,26 @@ def _resolve_canvas(entries: list[_Entry]) -> None:
 
 
 def _entries(path: Path, assignments: list[str], notes, lms: str | None = None
-             ) -> list[_Entry]:
+             ) -> tuple[list[_Entry], set[tuple[str, str]]]:
+    """Every file of the export read on its own, and the ``<folder>/<notebook id>/``
+    folders read as an LMS download (:func:`_layouts`)."""
     entries = []
-    for relative, file, why in _walk(path):
+    walked = _walk(path)
+    lms_folders, warnings = _layouts(walked, path, assignments, lms)
+    for _, warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    assumed = dict(warnings)  # each file of such a folder: a note on its student's row
+    for relative, file, why in walked:
         try:
-            entry = _classify(relative, file, path, assignments, lms)
+            entry = _classify(relative, file, path, assignments, lms, lms_folders)
         except (OSError, ValueError) as error:  # a path the system cannot handle
             entry = _Entry(relative, None, _student_of(relative, assignments), None,
                            relative.name)
             why = f"could not be read ({error}); not graded"
         if why is not None:
             entry.file, entry.assignment = None, why
+        if relative.parts[:2] in assumed:
+            entry.notes = [*entry.notes, assumed[relative.parts[:2]]]
         entries.append(entry)
     _decide_lms(entries, path)
     for entry in entries:
@@ -731,19 +1037,121 @@ def _entries(path: Path, assignments: list[str], notes, lms: str | None = None
             entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
                                 or _assignment_from_content(entry.file, assignments))
     _resolve_canvas(entries)
-    return entries
+    _one_name_per_id(entries)
+    return entries, lms_folders
+
+
+ONE_ID_TWO_NAMES = ("the LMS wrote this id under more than one name in this download; check "
+                    "who submitted it (graded under this row's own id, and left out of the "
+                    "LMS file)")
+
+
+def _one_name_per_id(entries: list[_Entry]) -> None:
+    """A student is known by their LMS id alone (:attr:`autograder.lms.LmsFile.student`), and
+    one download writes one name per id: files of one Canvas user id or Moodle participant
+    id under different names (a name made to read as a classmate's id) are never merged
+    into one student. Each is graded under its own id (``(one id, two names) <path>``)
+    with a note, a warning and no LMS row, as an unclear Canvas name is."""
+    names: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
+    for entry in entries:
+        if entry.lms is not None and entry.lms.lms in ("canvas", "moodle"):
+            names.setdefault((entry.lms.lms, entry.lms.lms_id, entry.group), set()).add(
+                unicodedata.normalize("NFC", entry.lms.name).casefold())
+    for entry in entries:
+        owner = entry.lms
+        # per download (export folder): a Canvas user id under another name in another
+        # download is the student renamed between them (review 24 F4), a Moodle
+        # participant id in another download is another assignment's
+        if owner is None or len(names.get((owner.lms, owner.lms_id, entry.group), ())) <= 1:
+            continue
+        entry.student = f"(one id, two names) {' > '.join(entry.relative.parts)}"
+        entry.lms = None
+        entry.notes.append(f"{entry.relative}: {owner.lms} id {owner.lms_id} under the name "
+                           f"{owner.name!r}: {ONE_ID_TWO_NAMES}")
+        print(f"warning: {entry.relative}: {owner.lms} id {owner.lms_id} is written under "
+              f"more than one name in this download; graded as {entry.student!r}, with no "
+              "LMS row: check who submitted it", file=sys.stderr)
+
+
+OTHER_NOTEBOOK = ("not graded (one LMS download is one assignment's: grade that notebook "
+                  "from its own assignment's download, or name both with --assignment if "
+                  "this assignment holds both)")
+
+
+SEVERAL_HELD = ("each is graded (as many of its students submitted each); one LMS "
+                "assignment's download normally holds one notebook: if so, grade it with "
+                "--assignment <notebook id>, which decides")
+
+
+def _in_download(entry: _Entry) -> bool:
+    """Whether ``entry`` is in an LMS download (its name is read by an LMS's naming)."""
+    return entry.lms is not None or bool(entry.readings)
+
+
+def _held_notebooks(entries: list[_Entry], instructor_named: bool = False
+                    ) -> dict[tuple[str, ...], set[str]]:
+    """Export folder (one LMS assignment's download) -> the notebooks it holds, decided from
+    the download as a whole: each notebook that more than half of the folder's students
+    submitted, and the one(s) the most did (a download where each student honestly
+    uploads two notebooks holds both). One student's upload of another notebook never makes
+    the download hold it (their classmates would get a column, a worksheet, of zeros).
+    ``instructor_named``: the instructor named the notebooks (``--assignment``), so the
+    download holds every one of them its students submitted."""
+    students: dict[tuple[str, ...], dict[str, set[str]]] = {}
+    for entry in entries:
+        if _in_download(entry) and entry.file is not None and entry.assignment:
+            students.setdefault(entry.group, {}).setdefault(entry.assignment, set()).add(
+                entry.student)
+    held = {}
+    for group, by_notebook in students.items():
+        everyone = set().union(*by_notebook.values())
+        most = max(len(s) for s in by_notebook.values())
+        held[group] = {n for n, s in by_notebook.items()
+                       if instructor_named or len(s) == most or 2 * len(s) > len(everyone)}
+    return held
+
+
+NO_LMS_NAMING = ("fits no LMS's naming though the export's other files do; graded as the "
+                 "student {student!r} (the part of its name before the first _), with no LMS "
+                 "row: check who submitted it")
+NOTEBOOK_FOLDER = ("{folder}/ is read as one {lms} download of its own (its files are named "
+                   "by {lms}'s naming), holding {held}")
+
+
+def _notebook_folders(entries: list[_Entry], held: dict, assignments: list[str],
+                      notes: dict[str, list[str]], warned=frozenset()) -> None:
+    """A warning, and a note on each of its students' rows, for every export folder named
+    after a notebook id (``combo/01_neuron_and_xor/``) that is read as an LMS download of
+    its own (review 24 F12): the instructor sees how each folder was read."""
+    students: dict[tuple[str, ...], set[str]] = {}
+    lms: dict[tuple[str, ...], str] = {}
+    for entry in entries:
+        if (entry.lms is not None and entry.group and entry.group[-1] in assignments
+                and tuple(entry.group[:2]) not in warned):  # (:data:`LMS_ASSUMED` did)
+            students.setdefault(entry.group, set()).add(entry.student)
+            lms[entry.group] = entry.lms.lms
+    for group, who in sorted(students.items()):
+        holds = ", ".join(sorted(held.get(group, ()))) or "no notebook"
+        message = NOTEBOOK_FOLDER.format(folder="/".join(group), lms=lms[group], held=holds)
+        if group[-1] not in held.get(group, ()):
+            message += f" (not {group[-1]}, the folder's name: check the folder)"
+        print(f"warning: {message} ({len(who)} students)", file=sys.stderr)
+        for student in who:
+            notes.setdefault(student, []).append(message)
 
 
 def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
-                lms: str | None = None) -> None:
-    entries = _entries(path, assignments, notes, lms)
+                lms: str | None = None, exported: dict | None = None,
+                instructor_named: bool = False) -> None:
+    entries, lms_folders = _entries(path, assignments, notes, lms)
     owners = {} if owners is None else owners
     with contextlib.suppress(OSError):  # nbgrader's folders name students, even empty ones
         for folder in sorted(path.iterdir()):
             if (folder.is_dir() and not folder.name.startswith(".")
                     and folder.name not in _IGNORED_PARTS
                     and identify(PurePosixPath(folder.name, "x")) is None
-                    and any((folder / a).is_dir() for a in assignments)):
+                    and any((folder / a).is_dir() and (folder.name, a) not in lms_folders
+                            for a in assignments)):
                 notes.setdefault(folder.name, [])
     # a generic id with different files of the same name in two folders: two students
     same_name: dict[tuple[str, str], list[tuple[PurePosixPath, Path]]] = {}
@@ -754,6 +1162,33 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
     split = {student for (student, _), copies in same_name.items()
              if len({rel.parent for rel, _ in copies}) > 1
              and not _same_bytes([f for _, f in copies])}
+    # each export folder is one LMS assignment's download: the notebooks it holds are
+    # decided from the whole download, never from one student's file
+    held = _held_notebooks(entries, instructor_named)
+    # review 24 F7: in an LMS download (a folder whose files name two or more LMS students),
+    # a notebook no LMS's naming names (a hand-edited name) is graded by the
+    # <student>_<anything> convention, never silently
+    lms_students: dict[PurePosixPath, set[str]] = {}
+    for entry in entries:
+        if entry.lms is not None:
+            lms_students.setdefault(PurePosixPath(*entry.group), set()).add(entry.student)
+    if lms_students:
+        for entry in entries:
+            if (entry.generic and entry.file is not None
+                    and len(lms_students.get(entry.relative.parent, ())) >= 2):
+                note = f"{entry.relative}: {NO_LMS_NAMING.format(student=entry.student)}"
+                notes.setdefault(entry.student, []).append(note)
+                print(f"warning: {note}", file=sys.stderr)
+    _notebook_folders(entries, held, assignments, notes, lms_folders)
+    for group, notebooks in sorted(held.items()):
+        if len(notebooks) > 1 and not instructor_named:  # never a silent pick
+            where = " > ".join(group) or "the download"
+            print(f"warning: {where} holds {len(notebooks)} notebooks "
+                  f"({', '.join(sorted(notebooks))}): {SEVERAL_HELD}", file=sys.stderr)
+    if exported is not None:
+        for entry in entries:
+            if entry.lms is not None:
+                exported.setdefault(entry.student, set()).update(held.get(entry.group, set()))
     kept: set[tuple[str, str]] = set()
     for entry in entries:
         relative, file, student, assignment = (entry.relative, entry.file, entry.student,
@@ -790,6 +1225,13 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
             notes[who].append(f"{relative}: not recognised as any course notebook; "
                               "not graded")
             continue
+        if _in_download(entry) and assignment not in held.get(entry.group, set()):
+            holds = ", ".join(sorted(held.get(entry.group, ()))) or "no notebook"
+            notes[who].append(f"{relative}: uploaded {assignment} to the download of "
+                              f"{holds}: {OTHER_NOTEBOOK}")
+            print(f"warning: {relative}: {who!r} uploaded {assignment} to the download of "
+                  f"{holds}: {OTHER_NOTEBOOK}", file=sys.stderr)
+            continue
         if entry.generic and (who, relative.name) in kept and student not in split:
             twin = next(c for c in found[(who, assignment)] if c.path.name == relative.name)
             if _same_bytes([twin.path, file]):
@@ -802,21 +1244,53 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
             _Candidate(file, str(relative), _rank(rest, assignment, assignment in entry.uploaded),
                        entry.timestamp,
                        entry.lms if entry.lms is not None and entry.lms.importable else None))
+    _later_attempts(entries, found, notes)
 
 
-def discover(path: Path, assignments: list[str], lms: str | None = None) -> list[Submission]:
+LATER_ATTEMPT = ("Blackboard's latest attempt ({latest}) holds no notebook of {assignment} (only "
+                 "other files); the notebook of the attempt of {graded} was graded: if your "
+                 "policy is that the last attempt counts, its grade is 0")
+
+
+def _later_attempts(entries: list[_Entry], found, notes: dict[str, list[str]]) -> None:
+    """Review 24, F8: a student whose latest Blackboard attempt holds no notebook (a PDF
+    only) is graded on an earlier attempt's notebook, with a note and a warning saying so."""
+    latest: dict[str, datetime] = {}
+    for entry in entries:
+        owner = entry.lms
+        if owner is not None and owner.lms == "blackboard" and owner.submitted is not None:
+            latest[entry.student] = max(latest.get(entry.student, owner.submitted),
+                                        owner.submitted)
+    for (who, assignment), candidates in sorted(found.items()):
+        attempts = [c.lms.submitted for c in candidates if c.lms is not None
+                    and c.lms.lms == "blackboard" and c.lms.submitted is not None]
+        if attempts and who in latest and latest[who] > max(attempts):
+            note = LATER_ATTEMPT.format(latest=latest[who].isoformat(), assignment=assignment,
+                                        graded=max(attempts).isoformat())
+            notes.setdefault(who, []).append(note)
+            print(f"warning: {who}: {note}", file=sys.stderr)
+
+
+def discover(path: Path, assignments: list[str], lms: str | None = None,
+             instructor_named: bool = False) -> list[Submission]:
     """Every (student, assignment) submission under ``path`` (folder), duplicates resolved.
 
     Each file is read on its own: an LMS's naming (:mod:`autograder.lms`), nbgrader's
     ``<student>/<assignment>/`` or ``<student>_<anything>.ipynb``, whatever the other files
     are. Never raises on a malformed or unreachable file: what is wrong is a note on its
     student's row. ``lms``: read LMS names by that LMS's naming only (else each export
-    folder's LMS is the one most of its files are unambiguously named by).
+    folder's LMS is the one most of its files are unambiguously named by). Each LMS
+    download (export folder) is one assignment's: it holds the notebooks most of its
+    students submitted (:func:`_held_notebooks`), or, when ``instructor_named``
+    (``grade --assignment``), every one of ``assignments`` in it; a file of another
+    notebook there is a note on its student's row, not graded.
     """
     found: dict[tuple[str, str], list[_Candidate]] = {}
     notes: dict[str, list[str]] = {}
     skipped_owners: dict[str, LmsFile] = {}
-    _candidates(path, assignments, found, notes, skipped_owners, lms)
+    exported: dict[str, set[str]] = {}
+    _candidates(path, assignments, found, notes, skipped_owners, lms, exported,
+                instructor_named)
     submissions = []
     students = sorted({s for s, _ in found} | set(notes))
     submitted = [a for a in assignments if any(key[1] == a for key in found)] or assignments[:1]
@@ -826,10 +1300,12 @@ def discover(path: Path, assignments: list[str], lms: str | None = None) -> list
         for assignment in submitted:
             candidates = found.get((student, assignment), [])
             extra = list(notes.get(student, [])) if assignment == submitted[0] else []
+            export = tuple(sorted(exported.get(student, ())))
             if not candidates:
                 submissions.append(Submission(student, assignment, None,
                                               extra + ["no submission for this notebook"],
-                                              lms=owners.get(student)))
+                                              lms=owners.get(student),
+                                              export_notebooks=export))
                 continue
             chosen = _choose(candidates)
             if len(candidates) > 1:
@@ -844,7 +1320,8 @@ def discover(path: Path, assignments: list[str], lms: str | None = None) -> list
                              "late policy in Canvas")
             submissions.append(Submission(student, assignment, chosen.path, extra,
                                           lms=chosen.lms or owners.get(student),
-                                          timestamp=chosen.timestamp))
+                                          timestamp=chosen.timestamp,
+                                          export_notebooks=export))
     return submissions
 
 
@@ -867,20 +1344,36 @@ def _attempt(candidate: _Candidate) -> float:
     return 0.0
 
 
+def _attachment(candidate: _Candidate) -> int:
+    """A Canvas file's attachment id (Canvas numbers attachments as they are uploaded, so
+    the larger is the newer upload), else 0."""
+    owner = candidate.lms
+    if owner is None or owner.lms != "canvas":
+        return 0
+    numbers = [t for t in owner.prefix.rstrip("_").split("_") if t.isdigit()]
+    return int(numbers[-1]) if numbers else 0
+
+
 def _earlier(candidate: _Candidate, chosen: _Candidate) -> str | None:
     return "an earlier attempt" if _attempt(candidate) < _attempt(chosen) else None
 
 
 def _older(candidate: _Candidate, chosen: _Candidate) -> str:
-    return "older" if candidate.rank == chosen.rank else _why(candidate.rank)
+    if candidate.rank != chosen.rank:
+        return _why(candidate.rank)
+    if _attachment(candidate) and _attachment(candidate) < _attachment(chosen):
+        return "an older Canvas attachment (a smaller attachment id)"
+    return "older"
 
 
 def _choose(candidates: list[_Candidate]) -> _Candidate:
     """Blackboard's latest attempt (by its attempt date) first; then the best-ranked
     candidate; among equals the one in the fewest folders (a copy in a scratch folder loses
-    to the upload itself), then the newest (by the submission time the LMS wrote, else the
-    file's date), then the last by name."""
+    to the upload itself), then Canvas's newest attachment (by its id, never by the
+    name's sort order: ``..._9999_`` is older than ``..._10000_``), then the newest (by
+    the submission time the LMS wrote, else the file's date), then the last by name."""
     return max(candidates, key=lambda c: (_attempt(c), -c.rank,
                                           -len(PurePosixPath(c.shown).parts),
+                                          _attachment(c),  # Canvas: the newest upload
                                           c.timestamp.timestamp() if c.timestamp
                                           else _mtime(c.path), c.shown))

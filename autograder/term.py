@@ -71,6 +71,18 @@ def _settings_path(path: Path | None) -> Path:
     return path or Path(os.environ.get("NNCOURSE_DUEDATES") or DUEDATES)
 
 
+def use_course_work(work: Path | str | None) -> None:
+    """Read due dates and the course's zone from ``<work>/duedates.toml`` when a course work
+    folder other than ``course/`` is given (``--course-work``: its copy of the course is the
+    one graded), unless ``NNCOURSE_DUEDATES`` names a file already; a work folder without
+    the file uses ``course/duedates.toml``."""
+    if work is None or os.environ.get("NNCOURSE_DUEDATES"):
+        return
+    own = Path(work).resolve() / "duedates.toml"
+    if own.is_file():
+        os.environ["NNCOURSE_DUEDATES"] = str(own)
+
+
 def _table(path: Path) -> dict:
     try:
         with open(path, "rb") as handle:
@@ -134,8 +146,40 @@ def lms_time_zone(path: Path | None = None):
 
 
 def check_settings(path: Path | None = None) -> None:
-    """Raise :class:`SettingsError` (one line) when ``duedates.toml`` cannot be used."""
-    due_dates(path)
+    """Raise :class:`SettingsError` (one line) when ``duedates.toml`` cannot be used: a
+    malformed file, a bad date or zone, or a due date under a key that is no notebook id
+    (review 24 F10: ``"01_neuron_xor"`` was ignored, so nobody was late)."""
+    from autograder.notebooks import assignments
+
+    dates = due_dates(path)
+    known = assignments()
+    unknown = sorted(set(dates) - set(known))
+    if unknown:
+        import difflib
+
+        hints = [f"{name!r} (did you mean {close[0]!r}?)"
+                 if (close := difflib.get_close_matches(name, known, 1)) else repr(name)
+                 for name in unknown]
+        raise SettingsError(f"{_settings_path(path)}: a due date for no notebook: "
+                            f"{', '.join(hints)}; the notebook ids are {', '.join(known)}")
+
+
+def untimed_warnings(submissions, duedates: dict[str, datetime] | None = None) -> list[str]:
+    """One warning per notebook with a due date whose Moodle submissions have no submission
+    time: an export given as a folder (not the zip as downloaded, whose entry dates are
+    Moodle's times) has none, so nothing in it can be late (its files' dates are never read:
+    an unzip tool may keep the zip's dates or not, and a copy loses them)."""
+    duedates = due_dates() if duedates is None else duedates
+    untimed: dict[str, int] = {}
+    for submission in submissions:
+        owner = submission.lms
+        if (submission.path is not None and owner is not None and owner.lms == "moodle"
+                and submission.timestamp is None and submission.assignment in duedates):
+            untimed[submission.assignment] = untimed.get(submission.assignment, 0) + 1
+    return [f"{count} Moodle submission(s) of {assignment} have no submission time (the "
+            "export is a folder, not the zip as downloaded, whose entry dates are Moodle's "
+            "times), so none of them is late though its due date is set: grade the zip as "
+            "downloaded" for assignment, count in sorted(untimed.items())]
 
 
 def record_times(submissions, work: Path, duedates: dict[str, datetime] | None = None) -> None:
@@ -152,6 +196,13 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
             with contextlib.suppress(MissingEntry):
                 book.update_or_create_assignment(assignment, duedate=due)
         for submission in submissions:
+            owner = submission.lms
+            if owner is not None and owner.importable and owner.name != owner.lms_id:
+                # the LMS's display name is display data: the gradebook's student (the LMS
+                # id) shows the name of the latest download, renamed or not
+                with contextlib.suppress(MissingEntry), book.db.no_autoflush:
+                    book.update_or_create_student(_folder(submission.student),
+                                                  last_name=owner.name)
             if submission.path is None:
                 continue
             student = _folder(submission.student)
@@ -168,6 +219,31 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
                 _late_penalty(book, assign, submission.assignment,
                               _folder(submission.student))
         book.db.commit()
+
+
+def apply_due_dates(records: list[dict], work: Path) -> Path:
+    """The current ``duedates.toml`` into the gradebook in ``work`` and every graded
+    submission's late penalty computed again from it (``lms`` does this before writing the
+    LMS files, review 24 F5: a class-wide extension left stale penalties); the submission
+    times are the gradebook's, as ``grade`` stored them. Returns the file read."""
+    from nbgrader.api import MissingEntry
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    duedates = due_dates()
+    with gradebook(work) as book:
+        for assignment, due in duedates.items():
+            with contextlib.suppress(MissingEntry):
+                book.update_or_create_assignment(assignment, duedate=due)
+    assign = AssignLatePenalties(config=nbgrader_config())
+    assign.init_plugin()
+    with gradebook(work) as book:
+        for record in records:
+            if record.get("file", "") is None:
+                continue
+            with contextlib.suppress(MissingEntry):
+                _late_penalty(book, assign, record["assignment"], _folder(record["student"]))
+        book.db.commit()
+    return _settings_path(None)
 
 
 def _late_penalty(book, assign, assignment: str, student: str) -> None:
@@ -206,35 +282,116 @@ def save_roster(submissions, out: Path) -> None:
     """``OUT/lms/students.json``: who each graded student is in their LMS (kept so the LMS
     files can be written again after manual grading, by ``python -m autograder lms``).
 
-    Rebuilt from this run's export: an entry for an LMS id this run holds is replaced (a
-    display name changed since the last run leaves no stale second entry for the id);
-    entries for other LMS ids (another run into the same OUT) are kept. A student none of
-    whose files was graded (too large, a name clash) is kept with ``ungraded``: their row
-    is 0, with a note."""
+    Each entry holds the student's LMS id and latest display name, the notebooks of the
+    downloads they were in (``notebooks``: a student is in a notebook's LMS file only for
+    a notebook whose download held a file of theirs, review 24 F1), and per notebook the
+    notes on their files (``notes``) and why nothing of theirs could be graded
+    (``ungraded``: that notebook's cell is 0, with the reason).
+
+    Merged with the earlier runs' roster (another download into the same OUT): an entry
+    for an LMS id this run holds keeps what the earlier runs said about the notebooks this
+    run's downloads do not hold (their notes, their 0s; review 24 F3), and takes this
+    run's name (a student renamed in the LMS keeps one row); entries for other LMS ids are
+    kept. A Moodle participant id is one assignment's: see :func:`_keep_other_assignments`."""
     roster: dict[str, dict] = {}
-    graded: set[str] = set()
+    graded: dict[str, set[str]] = {}
     notes: dict[str, list[str]] = {}
+    run_notebooks = sorted({s.assignment for s in submissions})
     for submission in submissions:
         if submission.lms is not None and submission.lms.importable:
             owner = submission.lms  # (not an LMS id read without Blackboard's receipt)
-            roster[submission.student] = {"lms": owner.lms, "id": owner.lms_id,
-                                          "name": owner.name}
+            who = roster.setdefault(submission.student, {"lms": owner.lms, "id": owner.lms_id,
+                                                         "name": owner.name, "notebooks": []})
+            if submission.path is not None or who["name"] == who["id"]:
+                who["name"] = owner.name  # the later notebook's download names them last
+            if submission.export_notebooks is not None:
+                # the notebooks of the download(s) the student is in (a Moodle participant
+                # id is that assignment's)
+                who["notebooks"] = sorted({*who["notebooks"], *submission.export_notebooks})
+            else:
+                who["notebooks"] = run_notebooks
         if submission.path is not None:
-            graded.add(submission.student)
+            graded.setdefault(submission.student, set()).add(submission.assignment)
         notes.setdefault(submission.student, []).extend(submission.notes)
     for student, who in roster.items():
-        if student not in graded:
-            who["ungraded"] = "; ".join(
-                n for n in notes.get(student, []) if n != "no submission for this notebook"
-            )[:500] or "no file of theirs could be graded"
-    ids = {(who["lms"], str(who["id"])) for who in roster.values()}
-    kept = {student: who for student, who in _roster(out).items()
-            if student not in roster and (who.get("lms"), str(who.get("id"))) not in ids}
+        if not who["notebooks"] and who["lms"] != "moodle":
+            who["notebooks"] = run_notebooks  # a download holding no notebook at all
+        said = "; ".join(dict.fromkeys(
+            n for n in notes.get(student, []) if n != "no submission for this notebook"))
+        if len(said) > MAX_NOTE:
+            said = said[: MAX_NOTE - 60] + " ... (the rest: grading/grades.csv)"
+        # every skipped file's reason, written next to the student in their downloads'
+        # notebooks (details)
+        who["notes"] = {n: said for n in who["notebooks"]} if said else {}
+        ungraded = [n for n in who["notebooks"] if n not in graded.get(student, set())]
+        who["ungraded"] = {n: said[:500] or "no file of theirs could be graded"
+                           for n in ungraded}
+    earlier = _roster(out)
+    for student, who in roster.items():
+        before = earlier.get(student)
+        mine = list(who["notebooks"])
+        _keep_other_assignments(who, before)
+        _keep_other_notebooks(who, before, mine)
+    ids = {key for who in roster.values() for key in _id_keys(who)}
+    kept = {student: who for student, who in earlier.items()
+            if student not in roster and not ids.intersection(_id_keys(who))}
     kept.update(roster)
     if kept or (out / "lms" / "students.json").exists():
         (out / "lms").mkdir(parents=True, exist_ok=True)
         (out / "lms" / "students.json").write_text(json.dumps(kept, indent=1,
                                                               sort_keys=True))
+
+
+def _per_notebook(who: dict, key: str) -> dict[str, str]:
+    """A roster entry's ``notes`` or ``ungraded`` per notebook (an entry written before they
+    were per notebook holds one text for all its notebooks)."""
+    value = who.get(key)
+    if isinstance(value, dict):
+        return {str(n): str(t) for n, t in value.items()}
+    if value:
+        return {n: str(value) for n in who.get("notebooks") or []}
+    return {}
+
+
+def _keep_other_notebooks(who: dict, before: dict | None, mine: list[str]) -> None:
+    """``who`` (this run's entry) keeps the earlier entry's notebooks, notes and 0s for the
+    notebooks this run's downloads do not hold (review 24 F3: grading assignment 2 lost
+    assignment 1's Canvas late markers and skipped-file notes)."""
+    if not before or before.get("lms") != who.get("lms"):
+        return
+    for key in ("notes", "ungraded"):
+        older = _per_notebook(before, key)
+        merged = {n: t for n, t in older.items() if n not in set(mine)}
+        merged.update(who.get(key, {}))
+        who[key] = merged
+    who["notebooks"] = sorted({*who["notebooks"], *(before.get("notebooks") or [])})
+
+
+def _keep_other_assignments(who: dict, before: dict | None) -> None:
+    """A Moodle participant id is one assignment's, so the same id in another notebook's
+    download (an earlier run into the same OUT) may be another person there: ``who`` (this
+    run's entry) keeps the earlier entry's other notebooks, each with its own name
+    (``names``), so both worksheets keep their rows (review 17, F5)."""
+    if (not before or who.get("lms") != "moodle" or before.get("lms") != "moodle"
+            or who.get("notebooks") is None or not before.get("notebooks")):
+        return
+    mine = set(who["notebooks"])
+    others = [n for n in before["notebooks"] if n not in mine]
+    if not others:
+        return
+    names = {n: before.get("names", {}).get(n, before.get("name", "")) for n in others}
+    names.update({n: who["name"] for n in who["notebooks"]})
+    if len(set(names.values())) > 1:
+        print(f"warning: Moodle participant id {who['id']} is "
+              + ", ".join(f"{name!r} in {n}" for n, name in sorted(names.items()))
+              + ": a participant id is one assignment's, so each keeps its own worksheet "
+              "row; they are one student in nbgrader's gradebook", file=sys.stderr)
+    who["notebooks"] = sorted({*who["notebooks"], *others})
+    who["names"] = names
+
+
+MAX_NOTE = 4000
+"""Characters of a student's notes kept for the LMS details file (grades.csv has them all)."""
 
 
 SOURCE = "source.json"
@@ -262,9 +419,8 @@ def merge_rosters(outputs: list[Path], out: Path) -> bool:
     roster = _roster(out)
     for output in outputs:
         fresh = _roster(output)
-        ids = {(who.get("lms"), str(who.get("id"))) for who in fresh.values()}
-        roster = {s: w for s, w in roster.items()
-                  if (w.get("lms"), str(w.get("id"))) not in ids}
+        ids = {key for who in fresh.values() for key in _id_keys(who)}
+        roster = {s: w for s, w in roster.items() if not ids.intersection(_id_keys(w))}
         roster.update(fresh)
     if roster:
         (out / "lms").mkdir(parents=True, exist_ok=True)
@@ -273,17 +429,27 @@ def merge_rosters(outputs: list[Path], out: Path) -> bool:
     return bool(roster)
 
 
+def _id_keys(who: dict) -> list[tuple]:
+    """What makes a roster entry's LMS id one person's: Canvas's user id and Blackboard's
+    username are the whole LMS's; Moodle's participant id is one assignment's
+    (``assign_user_mapping``), so it is one person's per notebook of its download."""
+    if who.get("lms") == "moodle" and who.get("notebooks"):
+        return [(who["lms"], str(who.get("id")), n) for n in who["notebooks"]]
+    return [(who.get("lms"), str(who.get("id")), None)]
+
+
 def _unique_ids(roster: dict) -> dict:
     """The roster without any LMS id two students claim (neither gets a row: an import
     would give one's grade to the other); the instructor is warned."""
-    claims: dict[tuple[str, str], list[str]] = {}
+    claims: dict[tuple, list[str]] = {}
     for student, who in roster.items():
-        claims.setdefault((who["lms"], str(who["id"])), []).append(student)
+        for key in _id_keys(who):
+            claims.setdefault(key, []).append(student)
     kept = dict(roster)
-    for (lms, lms_id), students in sorted(claims.items()):
+    for (lms, lms_id, _), students in sorted(claims.items(), key=str):
         if len(students) > 1:
             for student in students:
-                del kept[student]
+                kept.pop(student, None)
             print(f"warning: {lms} id {lms_id} is claimed by {len(students)} students "
                   f"({', '.join(sorted(students))}): none of them is in grading/lms/{lms}"
                   "*.csv; check who submitted and enter their grades by hand",
@@ -322,7 +488,10 @@ def totals(records: list[dict], work: Path | None) -> dict[tuple[str, str], dict
             result[(record["student"], record["assignment"])] = {
                 "automatic": record["points"], "manual": manual, "penalty": penalty,
                 "total": total, "max": record["max_points"] + _manual_max(record),
-                "timestamp": timestamp}
+                "timestamp": timestamp,
+                # a file of theirs was graded (a result written before "file" was kept
+                # is taken as one), or the instructor graded it in formgrader
+                "submitted": record.get("file", "") is not None or manual != 0}
     finally:
         if book is not None:
             book.close()
@@ -343,12 +512,15 @@ def _from_gradebook(book, record) -> tuple[float, float, datetime | None]:
 
 
 def _n(value: float) -> str:
-    return f"{value:g}"
+    """A number for a CSV cell, written as a number (review 24 F9: ``-1`` is no formula, so
+    never given the spreadsheet ``'``)."""
+    return Key(f"{value:g}")
 
 
 class Key(str):
-    """An LMS's key for a student (a Blackboard username, a Canvas id): written exactly, never
-    given the spreadsheet-formula ``'`` (the LMS matches rows on it); every LMS's key is
+    """A number, or an LMS's key for a student (a Blackboard username, a Canvas id): written
+    exactly, never given the spreadsheet-formula ``'`` (the LMS matches rows on it); every
+    LMS's key is
     made of letters, digits and ``._@-`` only, so it can hold no formula's parentheses."""
 
 
@@ -375,32 +547,51 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
     has no grade of theirs (no import file without grade columns is written). Formats and
     sources: :mod:`autograder.lms`."""
     roster = _unique_ids(_roster(out))
+    if not roster:  # nothing to write: no empty OUT/lms/ is left behind
+        return []
     scores = totals([r for r in records if r["student"] in roster], work)
     if roster and not scores:
         raise LmsError(f"no graded results for the {len(roster)} LMS students of "
                        f"{out / 'lms' / 'students.json'} in {out / 'results'}: grade, or "
                        "merge every shard's output into this folder, first")
+    # review 24 F1: a cell is written only for a notebook the student submitted (a file of
+    # theirs was graded, or the instructor graded it), or whose download held files of
+    # theirs of which none could be graded (0, with the reason); never for a notebook
+    # absent from every download of theirs (a result of "no submission", made when the
+    # course work's submitted/ is graded again, is no grade: the cell stays empty)
+    ungraded = {s: _per_notebook(who, "ungraded") for s, who in roster.items()}
+    every = scores
+    scores = {key: v for key, v in scores.items()
+              if v["submitted"] or key[1] in ungraded[key[0]]}
     for student, who in roster.items():
-        if who.get("ungraded") and not any(s == student for s, _ in scores):
-            print(f"warning: {who['lms']} {who['id']} ({who['name']}): nothing of theirs "
-                  f"could be graded ({who['ungraded'][:200]}); their LMS row is 0",
-                  file=sys.stderr)
+        for notebook, why in sorted(ungraded[student].items()):
+            if not (scores.get((student, notebook)) or {}).get("submitted"):
+                print(f"warning: {who['lms']} {who['id']} ({who['name']}): nothing of theirs "
+                      f"in {notebook}'s download could be graded ({why[:200]}); their "
+                      f"{notebook} grade is 0", file=sys.stderr)
     by_lms: dict[str, list[str]] = {}
     for student, who in roster.items():
         by_lms.setdefault(who["lms"], []).append(student)
-    notebooks = sorted({a for _, a in scores})
-    maxima = {a: max(v["max"] for (_, b), v in scores.items() if b == a) for a in notebooks}
+    notebooks = sorted({a for _, a in scores} | {a for u in ungraded.values() for a in u})
+    maxima = {a: max((v["max"] for (_, b), v in every.items() if b == a), default=None)
+              for a in notebooks}
+    for a, value in maxima.items():
+        if value is None:  # no result of this notebook at all: its own points
+            from autograder.assemble import manual_max_points, max_points
+
+            maxima[a] = max_points(a) + manual_max_points(a)
     written = []
     folder = out / "lms"
     folder.mkdir(parents=True, exist_ok=True)
     for lms, students in sorted(by_lms.items()):
         students = sorted(students, key=lambda s: (roster[s]["name"], roster[s]["id"]))
-        mine = [a for a in notebooks if any((s, a) in scores for s in students)]
+        mine = [a for a in notebooks if any((s, a) in scores or a in ungraded[s]
+                                            for s in students)]
 
         def total(student, notebook):
             value = scores.get((student, notebook))
-            if value is None:
-                return "0" if roster[student].get("ungraded") else ""
+            if value is None or not value["submitted"]:
+                return "0" if notebook in ungraded[student] else ""
             return _n(value["total"])
 
         if lms == "canvas":
@@ -434,9 +625,16 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
             for a in mine:
                 rows = []
                 for s in students:
+                    # Moodle's participant id is per assignment (assign_user_mapping): it is
+                    # written only in the worksheet of a notebook its own download holds
+                    if a not in roster[s].get("notebooks", [a]):
+                        continue
                     value = scores.get((s, a))
-                    if value is None and roster[s].get("ungraded"):
-                        rows.append([f"Participant {roster[s]['id']}", roster[s]["name"], "0",
+                    name = _name_in(roster[s], a)
+                    if value is not None and not value["submitted"]:
+                        value = None
+                    if value is None and a in ungraded[s]:
+                        rows.append([f"Participant {roster[s]['id']}", name, "0",
                                      _n(maxima[a]), "", graded_at, ""])
                         continue
                     if value is None:
@@ -444,24 +642,64 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
                     stamp = value["timestamp"]  # nbgrader keeps UTC without a zone
                     when = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(
                         zone).strftime(moodle_time) if stamp else ""
-                    rows.append([f"Participant {roster[s]['id']}", roster[s]["name"],
+                    rows.append([f"Participant {roster[s]['id']}", name,
                                  _n(value["total"]), _n(value["max"]), when, graded_at,
                                  f"automatic {_n(value['automatic'])} + manual (written "
                                  f"answers, overrides, extra credit) {_n(value['manual'])} - "
                                  f"late {_n(value['penalty'])}" if moodle_comments else ""])
+                over = [(row[0], row[2]) for row in rows
+                        if float(row[2]) > maxima[a] + 1e-9]
+                if over:  # review 24 F13: Moodle would skip each such row without a word
+                    top = max(float(grade) for _, grade in over)
+                    print(f"warning: moodle-{a}.csv: {len(over)} grade(s) above the "
+                          f"notebook's maximum {_n(maxima[a])} (extra credit): "
+                          + ", ".join(f"{who} {grade}" for who, grade in over[:10])
+                          + f". Moodle's worksheet upload SKIPS a grade above the "
+                          f"assignment's maximum grade (mod/assign/feedback/offline, "
+                          f"'out of range'): set the Moodle assignment's maximum grade to at "
+                          f"least {_n(top)} before uploading, or enter these by hand",
+                          file=sys.stderr)
                 written.append(_write(folder / f"moodle-{a}.csv", _text(rows, header)))
-        details = [[Key(roster[s]["id"]), roster[s]["name"], a, _n(v["automatic"]),
+        # a Moodle participant id is shown only for the notebooks of its own download,
+        # as in the worksheets (review 17, F7)
+        details = [[Key(roster[s]["id"]), _name_in(roster[s], a), a, _n(v["automatic"]),
                     _n(v["manual"]), _n(v["penalty"]), _n(v["total"]), _n(v["max"]),
-                    v["timestamp"].isoformat() if v["timestamp"] else "", ""]
-                   for s in students for a in mine if (v := scores.get((s, a)))]
-        details += [[Key(roster[s]["id"]), roster[s]["name"], a, "0", "0", "0", "0",
-                     _n(maxima[a]), "", f"not graded: {roster[s]['ungraded']}"]
+                    _utc(v["timestamp"]), _note(roster[s], a)]
+                   for s in students for a in mine
+                   if (v := scores.get((s, a))) and v["submitted"]]
+        details += [[Key(roster[s]["id"]), _name_in(roster[s], a), a, "0", "0", "0", "0",
+                     _n(maxima[a]), "", _note(roster[s], a)]
                     for s in students for a in mine
-                    if roster[s].get("ungraded") and (s, a) not in scores]
+                    if a in ungraded[s] and not (scores.get((s, a)) or {}).get("submitted")]
         written.append(_write(folder / f"{lms}-details.csv", _text(
             details, ["lms_id", "name", "notebook", "automatic", "manual", "late_penalty",
                       "total", "max", "submitted", "note"])))
     return written
+
+
+def _name_in(who: dict, notebook: str) -> str:
+    """The student's display name in ``notebook``'s download (a Moodle participant id kept
+    for two assignments has one per assignment), else their latest."""
+    return who.get("names", {}).get(notebook, who["name"])
+
+
+def _utc(stamp: datetime | None) -> str:
+    """A submission time for the details file: ISO 8601 in UTC with its offset written
+    (``2027-01-14T12:00:00+00:00``); nbgrader keeps UTC without a zone."""
+    if not stamp:
+        return ""
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def _note(who: dict, notebook: str) -> str:
+    """The details file's note on a student's notebook: why nothing of theirs in its
+    download was graded, else the reason for every file of theirs in that download that
+    was skipped (too large, not a notebook, a copy, Canvas's late marker)."""
+    ungraded = _per_notebook(who, "ungraded")
+    said = _per_notebook(who, "notes").get(notebook, "")
+    if notebook in ungraded:
+        return f"not graded: {said or ungraded[notebook]}"
+    return said
 
 
 def _write(path: Path, text: str) -> Path:

@@ -34,16 +34,36 @@ def test_the_tests_that_allow_a_package_take_the_second_runs_results(monkeypatch
             ["a note of the second run"]
 
     monkeypatch.setattr(grade, "_run", fake_run)
-    notes = ["cell linear-function raised ImportError: torch is not available while grading: "
-             "graded functions use numpy and your own functions only", "cell 3 raised KeyError"]
-    results, kept = grade._with_allowed(lambda allowed: ("worker", allowed), None, [], tests,
+    # the first run, without torch: the answer cell that imports it raised, as it was meant to
+    cells = [{"source": "import torch\n\n\nclass LinearFunction:\n    pass\n",
+              "label": "answer cell 'LinearFunction'"},
+             {"source": "x = 1\n", "label": "your code cell at the top"}]
+    notes = ["answer cell 'LinearFunction' raised an error", "cell 3 raised KeyError"]
+    results, kept = grade._with_allowed(lambda allowed: ("worker", allowed), None, cells, tests,
                                         first, notes, NB04, 0)
     assert ran == [(("worker", grade.allowed_packages(next(
         t for t in tests if t.grade_id == "test_linear_function"))), ["test_linear_function"])]
     assert {r.test: r.reason for r in results} == {
         t.grade_id: "second run" if t.grade_id == "test_linear_function" else "first run"
         for t in tests}
-    assert kept == ["cell 3 raised KeyError"]
+    assert kept == ["cell 3 raised KeyError"]  # the second run's note is about no such cell
+
+
+def test_an_answer_cell_that_raises_with_torch_there_too_is_noted(monkeypatch):
+    """Issue 20 round 2 F4: every notebook-04 student, full marks included, was told "answer
+    cell 'LinearFunction' raised an error" (the first run has no torch, as meant). The note
+    now comes from the run with torch: none for a working cell, kept for a broken one."""
+    tests = cells_to_test(NB04)
+    first = [Result(t.grade_id, t.points, t.points, "first run") for t in tests]
+    cells = [{"source": "import torch\n\n\nclass LinearFunction:\n    pass\n",
+              "label": "answer cell 'LinearFunction'"}]
+    notes = ["answer cell 'LinearFunction' raised an error"]
+    for second_notes, expected in (([], []), (notes, notes)):
+        monkeypatch.setattr(grade, "_run", lambda *args, n=second_notes: (
+            [Result(t.grade_id, t.points, t.points, "second") for t in args[3]], list(n)))
+        _, kept = grade._with_allowed(lambda allowed: "worker", None, cells, tests, first,
+                                      list(notes), NB04, 0)
+        assert kept == expected
 
 
 def test_a_notebook_without_such_tests_runs_once(monkeypatch):
@@ -65,3 +85,18 @@ def test_the_sandbox_uncovers_exactly_the_allowed_packages(tmp_path: Path):
     installed = {folder.name for folder in forbidden_folders()}
     assert {"torch", "torchgen"} <= installed & covered["plain"]
     assert covered["plain"] - covered["torch"] == {"torch", "torchgen"}
+
+
+def test_a_cell_that_imports_a_forbidden_package_is_told_why_it_raised():
+    """Issue 20 round 2 M3: a torch answer lost its points with only "answer cell ... raised
+    an error"; the reason is read from the cell's source in the grader's process."""
+    cells = [{"source": "import torch\n\ndef sigmoid(z):\n    return torch.sigmoid(z)\n",
+              "label": "answer cell 'sigmoid'"},
+             {"source": "from scipy.special import expit\n", "label": "your code cell"},
+             {"source": "import numpy as np\n", "label": "answer cell 'neuron'"}]
+    assert "it imports torch" in grade._forbidden_import(cells, 0)
+    assert "it imports scipy" in grade._forbidden_import(cells, 1)
+    assert grade._forbidden_import(cells, 2) == ""
+    assert grade._forbidden_import(cells, None) == "" and grade._forbidden_import(cells, 9) == ""
+    assert grade._import_failed("ModuleNotFoundError: No module named 'torch'")
+    assert not grade._import_failed("ValueError: x")

@@ -384,12 +384,16 @@ KEEP_NAMES = frozenset(dir(__builtins__) if isinstance(__builtins__, dict) else
 
 
 class _Canonical(ast.NodeTransformer):
-    """Method forms to function forms, names blanked, ``float``/``int`` wrappers dropped."""
+    """Method forms to function forms, names blanked, a named helper's call blanked like a
+    name (``np.mean(np.argmax(scores_of(p, X), axis=1) == y)`` is accuracy's answer on a
+    helper's output), ``float``/``int`` wrappers dropped."""
 
     def visit_Call(self, node):
         callee = node.func
         self.generic_visit(node)
         if isinstance(callee, ast.Name):  # what is called stays: it is what the code does
+            if callee.id not in KEEP_NAMES:  # a helper's result is an input, like a name
+                return ast.Name("_", ast.Load())
             node.func = callee
         if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") \
                 and len(node.args) == 1 and not node.keywords:
@@ -406,8 +410,12 @@ class _Canonical(ast.NodeTransformer):
         return node if node.id in KEEP_NAMES else ast.Name("_", node.ctx)
 
 
-IDIOMS = frozenset({"max(np.max(_), np.max(_))", "max(np.max(_), np.max(_)) + 1"})
-"""Canonical expressions that are bookkeeping, not an answer (the number of classes)."""
+IDIOMS = frozenset({"max(np.max(_), np.max(_))", "max(np.max(_), np.max(_)) + 1",
+                    "np.diff(_) / np.diff(_)"})
+"""Canonical expressions that are bookkeeping, not an answer: the number of classes; the
+slopes between points (``count_linear_pieces``'s docstring says the slopes are measured, its
+answer is how they are compared and counted; notebook 02's given ``shallow_interpolant``
+takes the slopes between known kinks)."""
 
 
 def _parts(node: ast.AST) -> int:
@@ -523,6 +531,156 @@ def test_the_expression_finder_finds_the_old_accuracy_judge():
 
 
 # ---------------------------------------------------------------------------------------------
+# twisted: an error bound is an answer with every operand made positive
+# (``np.abs(dout) @ np.abs(W).T`` was in notebook 04's judge: drop the ``abs`` and it is
+# linear_backward's dX). Readable code whose every name sits inside ``abs``/``np.abs``/
+# ``float``/``.abs()`` is compared, wrappers dropped, with every computing sub-expression of
+# the answers however short.
+
+UNWRAP = frozenset({"abs", "fabs", "float", "absolute"})
+
+
+class _Unwrap(ast.NodeTransformer):
+    """``abs(x)``, ``np.abs(x)``, ``np.fabs(x)``, ``float(x)``, ``x.abs()`` -> ``x``."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        callee = node.func
+        if node.keywords:
+            return node
+        if isinstance(callee, ast.Name) and callee.id in UNWRAP and len(node.args) == 1:
+            return node.args[0]
+        if isinstance(callee, ast.Attribute) and callee.attr in UNWRAP:
+            if isinstance(callee.value, ast.Name) and callee.value.id in ("np", "numpy",
+                                                                          "math"):
+                return node.args[0] if len(node.args) == 1 else node
+            if not node.args:
+                return callee.value
+        return node
+
+
+ABS = frozenset({"abs", "fabs", "absolute"})
+
+
+def _operand(node: ast.AST) -> bool:
+    """A name, or a name's attribute or item (``W``, ``W.T``, ``x[0]``): not a computation."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _abs_argument(node: ast.AST) -> ast.AST | None:
+    """What ``node`` takes the absolute value of, if it is ``abs(a)``/``np.abs(a)``/
+    ``a.abs()``."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    callee = node.func
+    if isinstance(callee, ast.Name) and callee.id == "abs" and len(node.args) == 1:
+        return node.args[0]
+    if isinstance(callee, ast.Attribute) and callee.attr in ABS:
+        if isinstance(callee.value, ast.Name) and callee.value.id in ("np", "numpy", "math"):
+            return node.args[0] if len(node.args) == 1 else None
+        return callee.value if not node.args else None
+    return None
+
+
+def _all_names_wrapped(node: ast.AST) -> bool:
+    """Every name ``node`` reads (numpy aside) is an operand inside its own abs, and there is
+    an operator or a call around them: ``np.abs(a) @ np.abs(W).T``, not ``np.abs(a - b)``."""
+    wrapped, names = set(), set()
+    for part in ast.walk(node):
+        if isinstance(part, ast.Name) and part.id not in KEEP_NAMES:
+            names.add(id(part))
+        argument = _abs_argument(part)
+        if argument is not None and _operand(argument):
+            wrapped |= {id(n) for n in ast.walk(argument) if isinstance(n, ast.Name)}
+    return bool(names) and names <= wrapped
+
+
+def _computes_with(node: ast.AST) -> bool:
+    """A matrix product, a reduction along an axis (``np.sum(a, axis=0)``) or two operators:
+    ``a + b`` alone is every sum of sizes."""
+    parts = [n for n in ast.walk(node) if isinstance(n, ast.BinOp) or (
+        isinstance(n, ast.Call) and (n.keywords or len(n.args) > 1))]
+    return len(parts) >= 2 or any(
+        isinstance(n, ast.Call) and n.keywords or isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.MatMult) for n in parts)
+
+
+def _canonical(node: ast.AST) -> str:
+    return ast.unparse(_Canonical().visit(ast.parse(ast.unparse(node), mode="eval")).body)
+
+
+@cache
+def graded_cores() -> tuple[tuple[str, str], ...]:
+    """(answer, canonical expression) of every computing sub-expression of every graded
+    function's returned or assigned values, with an operator or a call in it."""
+    found = set()
+    for label, function in solution_functions():
+        for node in ast.walk(function):
+            if isinstance(node, ast.Return | ast.Assign | ast.AugAssign) \
+                    and node.value is not None:
+                for part in ast.walk(node.value):
+                    if isinstance(part, ast.expr) and _computes_with(part):
+                        with contextlib.suppress(RecursionError, ValueError, SyntaxError):
+                            found.add((label, _canonical(part)))
+    return tuple(sorted(found))
+
+
+def twisted_expressions(tree: ast.AST) -> set[str]:
+    """The canonical, unwrapped form of every expression of ``tree`` whose names are all
+    wrapped in abs/float."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and not isinstance(node, ast.Name | ast.Constant) \
+                and _all_names_wrapped(node):
+            with contextlib.suppress(RecursionError, ValueError, SyntaxError):
+                bare = _Unwrap().visit(ast.parse(ast.unparse(node), mode="eval")).body
+                if _computes_with(bare):
+                    found.add(_canonical(bare))
+    return found
+
+
+def twisted_leaks(graded, places: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{answer}: `{expression}` is readable, wrapped in abs, in {where}"
+                  for answer, expression in graded for where, found in places.items()
+                  if expression in found)
+
+
+def test_no_readable_code_is_an_answer_with_abs_around_its_operands():
+    """No library code is a graded function's expression with every operand wrapped in
+    abs()/np.abs()/float() (an error bound written as the answer made positive)."""
+    places = {str(path.relative_to(ROOT)): twisted_expressions(ast.parse(path.read_text()))
+              for path in sorted((ROOT / "lib" / "nncourse").rglob("*.py"))}
+    found = twisted_leaks(graded_cores(), places)
+    assert not found, "answers with a twist in reach:\n" + "\n".join(found)
+
+
+OLD_WIDE_LINEAR = """
+def judge_wide_linear(got, X, W, b, dout):
+    return first_failure(*(compare_derived(name, part, want, size=size)
+                           for name, part, want, size in zip(
+                               ("dX", "dW", "db"), parts, oracle,
+                               (np.abs(dout) @ np.abs(W).T, np.abs(X).T @ np.abs(dout),
+                                np.abs(dout).sum(axis=0)), strict=True)))
+"""
+
+
+def test_the_twist_finder_finds_the_old_linear_bound():
+    """notebook 04's old error bound is found as linear_backward's three gradients; the
+    same bounds computed by torch's autograd on positive inputs, and a maximum of a
+    difference, are not."""
+    graded = [g for g in graded_cores() if g[0].endswith(": linear_backward")]
+    assert graded
+    found = twisted_leaks(graded, {"old": twisted_expressions(ast.parse(OLD_WIDE_LINEAR))})
+    assert {f.split("`")[1] for f in found} >= {"_ @ _.T", "_.T @ _", "np.sum(_, axis=0)"}, \
+        found
+    now = ast.parse("sizes = gradients(*(np.abs(np.asarray(a, dtype=np.float64)) for a in "
+                    "(X, W, b, dout)))\nworst = float(np.max(np.abs(got - want)))")
+    assert not twisted_leaks(graded_cores(), {"now": twisted_expressions(now)})
+
+
+# ---------------------------------------------------------------------------------------------
 # behaviour: a library function that passes a graded function's visible check, computing
 # without torch, is an answer whatever its code looks like (the old
 # ``reference_early_stopping`` shared no code with ``early_stopping``: a brute force over
@@ -629,8 +787,9 @@ def behaviour_leaks(candidates, checks=None, torch_allowed=False) -> list[str]:
     """``graded function: module.function`` for every library function (of ``candidates``)
     that passes every visible check of a graded function (those whose probe takes it as the
     only function), without torch. A graded function whose visible checks the trivial
-    stand-in passes too (``parity_units_deep``: its visible check only watches the growth,
-    the grader the counts) cannot be judged this way and is left out."""
+    stand-in passes too (``parity_units_deep``: its visible check watches the growth and the
+    one count the lesson states, the grader the counts) cannot be judged this way and is left
+    out."""
     import inspect
 
     from nncourse.checking import REGISTRY, check_modules
@@ -738,7 +897,7 @@ def test_the_grader_references_early_stopping_is_the_contracts():
 
     from autograder.references import reference_early_stopping
 
-    by_hand = [(5, 2), (6, 6), (4, 1), (4, 4)]
+    by_hand = [(5, 2), (6, 6), (4, 1), (4, 4), (7, 4)]
     assert [reference_early_stopping(losses, patience)
             for losses, patience in EarlyStoppingCases.CASES] == by_hand
     assert EarlyStoppingCases().expected_pairs({}) == by_hand
@@ -757,7 +916,13 @@ OLD_NB06_FORMULAS = {
     "residual_backward without the relu gate": "dout + dout @ W.T",
     "residual_backward without the identity (the answer minus dout)": "oracle[0] - dout",
 }
-OLD_NB06_HINTS = ("keep it when a uniform draw is >= p",)
+OLD_NB06_HINTS = ("keep it when a uniform draw is >= p",
+                  # review r34 (issue 22): hints that said the answer's code or its steps
+                  "switched off: return (X, None)", "Draw one random number per entry of X",
+                  "of dout or of dout * x_hat", "params - lr * gradient",
+                  "its gradient sums over the batch", "give the same mask to dropout_backward",
+                  "Keep a copy of the parameters whenever",
+                  "Pass the rng argument itself to dropout_forward")
 
 
 def _all_canonical(tree: ast.AST) -> set[str]:
@@ -780,7 +945,8 @@ def _old_formula(source: str) -> str:
 
 def test_nb06_checks_write_no_answer_adjacent_formula():
     """The readable checks of notebook 06 (and its hidden ones) hold none of the formulas the
-    review found (in any names), and no hint says how to draw the keep pattern."""
+    review found (in any names), and no hint says how to draw the keep pattern or another
+    step of an answer (:data:`OLD_NB06_HINTS`)."""
     places = {path: path.read_text() for path in (
         ROOT / "lib" / "nncourse" / "checks" / "nb06.py",
         ROOT / "autograder" / "hidden" / "nb06.py")}
@@ -793,3 +959,334 @@ def test_nb06_checks_write_no_answer_adjacent_formula():
                     "    return W - t * np.sign(W)\n")
     assert _old_formula(OLD_NB06_FORMULAS["dropout's survivors' factor"]) in _all_canonical(old)
     assert _old_formula("x - lam * np.sign(x)") in _all_canonical(old)
+
+
+# ---------------------------------------------------------------- the mini-batch training loop
+
+# Notebook 05's train_mlp is graded as a structure (init, a make_minibatches per epoch, a
+# gradient and an update per batch, an evaluation per epoch), so no readable code may hold
+# that loop under other names: the token finder above misses it when the loop is a few lines
+# of a longer demo (notebook 05's optimiser comparison once gave it as `train_with`).
+BATCH_SOURCES = frozenset({"make_minibatches"})
+
+
+def _called(call: ast.Call) -> str:
+    function = call.func
+    return (function.id if isinstance(function, ast.Name)
+            else function.attr if isinstance(function, ast.Attribute) else "")
+
+
+def _rebound(node: ast.AST) -> set[str]:
+    """Names that statements inside node assign to."""
+    names = set()
+    for statement in ast.walk(node):
+        targets = (statement.targets if isinstance(statement, ast.Assign)
+                   else [statement.target] if isinstance(statement, ast.AugAssign
+                                                          | ast.AnnAssign) else [])
+        names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def training_loops(tree: ast.AST) -> list[str]:
+    """``line N: loop stepping <params> with <gradient>`` for every loop of a piece of code
+    that uses mini-batches and, inside the loop, computes a gradient (a call whose name holds
+    "grad") of parameters the same loop reassigns: a given gradient-descent loop over
+    mini-batches."""
+    calls = {_called(n) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    if not calls & BATCH_SOURCES:
+        return []
+    found = []
+    for loop in ast.walk(tree):
+        if not isinstance(loop, ast.For | ast.While):
+            continue
+        rebound = _rebound(loop)
+        for call in ast.walk(loop):
+            if isinstance(call, ast.Call) and "grad" in _called(call).lower():
+                stepped = {a.id for a in call.args if isinstance(a, ast.Name)} & rebound
+                if stepped:
+                    found.append(f"line {loop.lineno}: loop stepping {sorted(stepped)} with "
+                                 f"{_called(call)}")
+                    break
+    return found
+
+
+def readable_training_loops() -> list[str]:
+    """Training loops over mini-batches in the course library and the released notebooks'
+    given code cells."""
+    found = []
+    for path in sorted((ROOT / "lib" / "nncourse").rglob("*.py")):
+        found += [f"{path.relative_to(ROOT)} {loop}"
+                  for loop in training_loops(ast.parse(path.read_text()))]
+    for assignment in assignments():
+        notebook = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", 4)
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code" or nbgrader_meta(cell).get("solution"):
+                continue
+            tree = _parse(cell.source)
+            if tree is not None:
+                found += [f"notebooks/{assignment} cell {index} {loop}"
+                          for loop in training_loops(tree)]
+    return found
+
+
+def test_no_readable_code_gives_the_minibatch_training_loop():
+    """No given code runs its own mini-batch gradient-descent loop (train_mlp's answer): the
+    demos that train on mini-batches call the student's train_mlp."""
+    found = readable_training_loops()
+    assert not found, "training loops a student can read:\n" + "\n".join(found)
+
+
+OLD_TRAIN_WITH = '''
+def train_with(update, epochs=10, batch_size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = init_params(64, 64, 10, rng)
+    losses = [mlp_loss(weights, X_train, y_train)]
+    for _ in range(epochs):
+        for X_b, y_b in make_minibatches(X_train, y_train, batch_size, rng):
+            weights = update(weights, batch_gradient_vectorized(weights, X_b, y_b))
+        losses.append(mlp_loss(weights, X_train, y_train))
+    return losses
+'''
+
+OLD_REPLAY = '''
+batches = [make_minibatches(X, y, 32, rng) for _ in range(3)]
+for epoch in range(3):
+    for X_b, y_b in batches[epoch]:
+        g = batch_gradient_vectorized(w, X_b, y_b)
+        w = sgd_step(w, g, 0.1)
+'''
+
+
+def test_the_loop_finder_finds_the_old_demos_and_spares_a_plain_descent():
+    """The finder flags notebook 05's old train_with and its replay of recorded batches, and
+    not a gradient-descent loop without mini-batches (notebook 03's path on a function)."""
+    assert training_loops(ast.parse(OLD_TRAIN_WITH))
+    assert training_loops(ast.parse(OLD_REPLAY))
+    plain = "for _ in range(9):\n    point = point - 0.1 * numerical_gradient(f, point)\n"
+    assert not training_loops(ast.parse(plain))
+    timed = ("batches = make_minibatches(X, y, 8, rng)\n"
+             "timeit.repeat(lambda: sgd_step(p, batch_gradient_vectorized(p, X, y), 0.1))\n")
+    assert not training_loops(ast.parse(timed))
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# notation: a graded function's expression written as math in prose ("s (1 - s)",
+# "1 - tanh^2", "p_i [i == j] - p_i p_j", "2 (p - t) / n"): names free (any short name, the
+# same name where the code repeats one), a product by juxtaposition next to a bracket,
+# powers as ^, ``np.diag(p)`` and ``np.outer(p, q)`` in index notation. Searched in every
+# string of the library (docstrings, messages, hints); a formula the notebook's own lesson
+# writes in its markdown is taught, not leaked.
+
+S = r"\s*"
+IDENTIFIER = r"[^\W\d]\w{0,3}?"
+"""A name in written math: a short identifier (``s``, ``p``, ``σ``, ``dout``)."""
+APPLIED = r"(?!\w)(?:\s*\([^()]{0,8}\))?"
+"""After a name: maybe applied to something (``σ(z)``)."""
+WRAPPERS = frozenset({"asarray", "array", "float", "asanyarray"})
+MIN_OPERATORS = 2
+"""Operators (index forms count, a function's name does not) a formula needs to count:
+``a - b`` is every difference; and one anchor (a number, a bracket, a call, an index form):
+``a * b + c`` with its names free is every affine expression."""
+SAME_SHAPE = {("03 sigmoid_grad: sigmoid_grad", "lib/nncourse/checks/nb06.py"):
+              "the binomial variance p (1 - p) of dropout's kept units",
+              ("04 sigmoid_layer: sigmoid_backward", "lib/nncourse/checks/nb06.py"):
+              "the binomial variance size * p * (1 - p) of dropout's kept units"}
+"""(answer, place) -> why a formula of that shape there is another quantity."""
+
+
+class _Notation:
+    """One expression as a regular expression over prose (whitespace free), or None."""
+
+    def __init__(self, local: dict[str, ast.AST]):
+        self.local, self.groups, self.operators, self.anchors = local, {}, 0, 0
+
+    def name(self, name: str, tail: str = APPLIED) -> str:
+        if name in self.groups:
+            return rf"(?<!\w)(?P={self.groups[name]}){tail}"
+        self.groups[name] = f"n{len(self.groups)}"
+        return rf"(?<!\w)(?P<{self.groups[name]}>{IDENTIFIER}){tail}"
+
+    def resolved(self, node: ast.AST, depth: int = 0) -> ast.AST:
+        """What a name holds (a local or a wrapper's argument), as it is written."""
+        if depth < 6 and isinstance(node, ast.Name) and node.id in self.local:
+            return self.resolved(self.local[node.id], depth + 1)
+        if depth < 6 and isinstance(node, ast.Call) and node.args and getattr(
+                node.func, "attr", getattr(node.func, "id", None)) in WRAPPERS:
+            return self.resolved(node.args[0], depth + 1)
+        return node
+
+    def bracketed(self, node: ast.AST) -> bool:
+        node = self.resolved(node)
+        return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub)
+
+    def wrap(self, node: ast.AST, text: str) -> str:
+        if not self.bracketed(node):
+            return text
+        self.anchors += 1
+        return rf"\({S}{text}{S}\)"
+
+    def render(self, node: ast.AST, depth: int = 0) -> str | None:
+        if depth > 6:
+            return None
+        if isinstance(node, ast.Name):
+            if node.id in self.local:
+                return self.render(self.local[node.id], depth + 1)
+            return self.name(node.id)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+                and not isinstance(node.value, bool):
+            self.anchors += 1
+            return rf"(?<![\w.]){re.escape(f'{node.value:g}')}(?:\.0)?(?![\w.])"
+        if isinstance(node, ast.Attribute) and node.attr in ("size", "shape"):
+            return self.name(ast.unparse(node))
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.render(node.operand, depth)
+            return None if inner is None else "-" + S + self.wrap(node.operand, inner)
+        if not isinstance(node, ast.BinOp):
+            return None
+        left, right = self.render(node.left, depth), self.render(node.right, depth)
+        if left is None or right is None:
+            return None
+        self.operators += 1
+        op = type(node.op)
+        left, right = self.wrap(node.left, left), self.wrap(node.right, right)
+        if op is ast.Add:
+            return f"{left}{S}\\+{S}{right}"
+        if op is ast.Sub:
+            return f"{left}{S}-{S}{right}"
+        if op is ast.Pow:
+            return f"{left}{S}(?:\\^|\\*\\*){S}{right}"
+        if op is ast.Div:
+            return f"{left}{S}/{S}{right}"
+        if op is ast.Mult:  # side by side only next to a bracket: "s (1 - s)", "2 (p - t)"
+            juxtaposed = self.bracketed(node.left) or self.bracketed(node.right)
+            return f"{left}{S}[*·×]{'?' if juxtaposed else ''}{S}{right}"
+        return None
+
+    def call(self, node: ast.Call, depth: int) -> str | None:
+        callee = node.func
+        function = callee.attr if isinstance(callee, ast.Attribute) else getattr(
+            callee, "id", None)
+        if function == "len" and len(node.args) == 1:
+            return self.name(ast.unparse(node))
+        if function in ("diag", "outer") and all(isinstance(a, ast.Name) for a in node.args):
+            self.anchors += 1
+            if function == "diag" and len(node.args) == 1:
+                self.operators += 1
+                return (self.name(node.args[0].id, "_i") + S
+                        + r"(?:\[\s*i\s*==?\s*j\s*\]|δ_\{?ij\}?)")
+            if function == "outer" and len(node.args) == 2:
+                self.operators += 1
+                return (self.name(node.args[0].id, "_i") + S + "[*·]?" + S
+                        + self.name(node.args[1].id, "_j"))
+        args = [self.render(a, depth) for a in node.args]
+        if function is None or None in args:
+            return None
+        if function in WRAPPERS and args:
+            return args[0]
+        if isinstance(callee, ast.Attribute) and not (isinstance(callee.value, ast.Name)
+                                                       and callee.value.id in ("np", "math")):
+            return None  # a method: no written form
+        self.anchors += 1
+        simple = all(isinstance(a, ast.Name | ast.Constant) for a in node.args)
+        applied = rf"\({S}{f'{S},{S}'.join(args)}{S}\)"
+        return rf"(?<!\w){re.escape(function)}(?:{applied}){'?' if simple else ''}"
+
+
+def _locals(function: ast.AST) -> dict[str, ast.AST]:
+    """A function's names assigned once, to what."""
+    assigned: dict[str, list] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(node.value)
+    return {name: values[0] for name, values in assigned.items() if len(values) == 1}
+
+
+@cache
+def graded_notations() -> tuple[tuple[str, str], ...]:
+    """(answer, regular expression) of every graded function's assigned or returned value
+    written as math, both with its local names kept and replaced by what they hold."""
+    found = set()
+    for label, function in solution_functions():
+        local = _locals(function)
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Return | ast.Assign) and node.value is not None):
+                continue
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for value in values:
+                for names in ({}, local):
+                    notation = _Notation(names)
+                    pattern = notation.render(value)
+                    if pattern and notation.operators >= MIN_OPERATORS and notation.anchors:
+                        found.add((label, pattern))
+    return tuple(sorted(found))
+
+
+def library_strings(sources: dict[str, str]) -> dict[str, str]:
+    """Where -> every string constant of that module, whitespace runs made one space."""
+    return {where: re.sub(r"\s+", " ", "\n".join(
+        node.value for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)))
+        for where, source in sources.items()}
+
+
+@cache
+def taught_markdown() -> dict[str, str]:
+    """Notebook number -> its released markdown, whitespace runs made one space."""
+    taught = {}
+    for assignment in assignments():
+        notebook = nbformat.read(ROOT / "notebooks" / assignment / f"{assignment}.ipynb", 4)
+        taught[assignment[:2]] = re.sub(r"\s+", " ", "\n".join(
+            c.source for c in notebook.cells if c.cell_type == "markdown"))
+    return taught
+
+
+def notation_leaks(graded, texts: dict[str, str]) -> list[str]:
+    found = set()
+    for answer, pattern in graded:
+        compiled = re.compile(pattern)
+        if compiled.search(taught_markdown().get(answer[:2], "")):
+            continue  # the lesson writes it: taught, not leaked
+        for where, text in texts.items():
+            if (answer, where) in SAME_SHAPE:
+                continue
+            for match in compiled.finditer(text):
+                found.add(f"{answer}: `{match.group(0)}` is written in {where}")
+    return sorted(found)
+
+
+def _library_sources() -> dict[str, str]:
+    return {str(path.relative_to(ROOT)): path.read_text()
+            for path in sorted((ROOT / "lib" / "nncourse").rglob("*.py"))}
+
+
+def test_no_library_string_writes_an_answer_as_math():
+    """No docstring, message or hint of the library writes a graded function's expression as
+    a formula ("s (1 - s)" was notebook 03's sigmoid_grad, in a constant's docstring)."""
+    found = notation_leaks(graded_notations(), library_strings(_library_sources()))
+    assert not found, "answers written as formulas:\n" + "\n".join(found)
+
+
+OLD_NB03_NOTES = '''
+ACTIVATION_ROUNDOFFS = 8
+"""sigmoid' and tanh' may be off by 8 round-offs (1.8e-15) at any z: the formulas measured
+(s (1 - s), s(z) s(-z), 1 - tanh^2, 1 / cosh^2, e^-|z| / (1 + e^-|z|)^2, tanh(z/2)) are
+within 1.2."""
+NOTE = """each entry is p_i [i == j] - p_i p_j: its size is the sum of the two terms' sizes"""
+DPRED = """and exact entry by entry: each is one product, 2 (p - t) / n"""
+'''
+
+
+def test_the_notation_finder_finds_notebook_03s_old_notes():
+    """The old docstring and comments of notebook 03's checks, as strings, are found as
+    sigmoid_grad, tanh_grad, softmax_jacobian and mse_loss; the rewritten ones are not."""
+    found = notation_leaks(graded_notations(), library_strings({"old": OLD_NB03_NOTES}))
+    answers = {f.split(":")[1].strip() for f in found}
+    assert {"sigmoid_grad", "tanh_grad", "softmax_jacobian", "mse_loss"} <= answers, found
+    now = library_strings({"nb03": (ROOT / "lib" / "nncourse" / "checks" / "nb03.py")
+                           .read_text()})
+    assert not [f for f in notation_leaks(graded_notations(), now) if f.startswith("03 ")]

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -337,6 +338,48 @@ def test_a_new_grader_removes_the_cgroups_of_a_dead_one():
     try:
         assert mine and all(Path(folder).is_dir() for folder in mine)
         assert not [folder for folder in orphans if folder.exists()]
+    finally:
+        remove_cgroups(mine)
+
+
+@pytest.mark.skipif(not os.access(CGROUP_ROOT / "memory", os.W_OK),
+                    reason="cgroup v1 memory controller not writable")
+def test_graders_cleaning_up_the_same_dead_grader_at_once_never_fail(monkeypatch):
+    # CI, stop 30: the resumed grader and a grader in another test both removed a killed
+    # grader's cgroups; one found the folder gone after pathlib's own check and the student
+    # whose job started that worker lost the notebook (FileNotFoundError).
+    from autograder.sandbox import make_cgroups, remove_cgroups, remove_orphaned_cgroups
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    # a folder that vanishes between "is it there" and "list it": every check says yes
+    monkeypatch.setattr(Path, "is_dir", lambda self: True)
+    monkeypatch.setattr(Path, "exists", lambda self: True)
+    remove_cgroups([str(CGROUP_ROOT / "pids" / "nncourse" / f"{gone.pid}-w9")])
+    monkeypatch.undo()
+    for _ in range(20):  # and two cleaners racing for real
+        orphans = [CGROUP_ROOT / c / "nncourse" / f"{gone.pid}-w{k}" / f"job-{j}"
+                   for c in ("memory", "pids") for k in range(4) for j in range(3)]
+        for folder in orphans:
+            folder.mkdir(parents=True, exist_ok=True)
+        errors = []
+
+        def clean(errors=errors):
+            try:
+                remove_orphaned_cgroups()
+            except Exception as error:  # noqa: BLE001 - the assertion below reports it
+                errors.append(error)
+
+        threads = [threading.Thread(target=clean) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        assert not [folder for folder in orphans if folder.parent.exists()]
+    mine = make_cgroups(f"{os.getpid()}-w8", 64)
+    try:
+        assert mine and all(Path(folder).is_dir() for folder in mine)
     finally:
         remove_cgroups(mine)
 

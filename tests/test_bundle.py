@@ -19,6 +19,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tokenize
 import venv
 import zipfile
 from pathlib import Path
@@ -28,7 +29,7 @@ import pytest
 from conftest import ROOT
 from test_answer_leaks import answer_statements, squash
 
-from autograder.bundle import NAME, STUDENT_OFF, build_bundle
+from autograder.bundle import NAME, STUDENT_OFF, build_bundle, without_comments
 from autograder.mutation import catalogue
 from autograder.notebooks import (
     assignments,
@@ -284,3 +285,70 @@ def test_the_students_install_turns_off_the_instructors_extensions(bundle, tmp_p
     for command, name in STUDENT_OFF:
         assert f".venv/bin/jupyter {command} {name}" in lines
     assert any("labextension enable @jupyter/nbgrader" in line for line in lines)
+
+
+def _wheel_modules(bundle: Path) -> dict[str, str]:
+    """``nncourse/...py`` in the bundle's wheel -> its text."""
+    with zipfile.ZipFile(bundle) as handle:
+        names = handle.namelist()
+        wheel = zipfile.ZipFile(io.BytesIO(handle.read(_wheel_path(names))))
+    return {m: wheel.read(m).decode("utf-8") for m in wheel.namelist() if m.endswith(".py")}
+
+
+def _comments(source: str) -> list[str]:
+    return [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type == tokenize.COMMENT]
+
+
+def test_the_wheels_modules_hold_no_comment(bundle):
+    """No module of the student's library has a comment (a check's note on how it measures a
+    derivative was that derivative's formula: "each entry is p_i [i == j] - p_i p_j"), and
+    each is its source's code, token for token, on the same lines."""
+    modules = _wheel_modules(bundle)
+    assert "nncourse/checks/nb03.py" in modules and len(modules) > 10
+    with_comments = {m: c for m, s in modules.items() if (c := _comments(s))}
+    assert not with_comments, with_comments
+    assert _comments((ROOT / "lib" / "nncourse" / "checks" / "nb03.py").read_text())
+    for member, text in modules.items():
+        source = (ROOT / "lib" / member).read_text()
+        assert text.count("\n") == source.count("\n"), member
+        assert ast.dump(ast.parse(text), include_attributes=True) == ast.dump(
+            ast.parse(source), include_attributes=True), member
+
+
+def test_without_comments_keeps_code_strings_and_lines():
+    """A ``#`` in a string stays; a comment after code and a comment line go; lines stay."""
+    source = 'x = "a # b"  # note\n# whole line\ny = 1\n'
+    assert without_comments(source) == 'x = "a # b"\n\ny = 1\n'
+
+
+def test_the_wheels_library_runs_a_check(bundle, tmp_path):
+    """The comment-free library imports and its checks run: a correct sigmoid_grad passes
+    notebook 03's check, a wrong one fails it (in a process that imports the wheel's copy)."""
+    with zipfile.ZipFile(bundle) as handle:
+        names = handle.namelist()
+        wheel = zipfile.ZipFile(io.BytesIO(handle.read(_wheel_path(names))))
+    wheel.extractall(tmp_path / "site")
+    program = textwrap.dedent("""
+        import numpy as np
+        import nncourse
+        from nncourse import CheckFailed, check
+        assert nncourse.__file__.startswith(SITE), nncourse.__file__
+        def sigmoid(z):
+            z = np.asarray(z, dtype=float)
+            e = np.exp(-np.abs(z))
+            return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        def sigmoid_grad(z):
+            return sigmoid(z) * sigmoid(-np.asarray(z, dtype=float))
+        check("sigmoid_grad_values", sigmoid_grad)
+        try:
+            check("sigmoid_grad_values", lambda z: sigmoid(z) * 0.5)
+        except CheckFailed:
+            print("wrong one failed")
+    """).replace("SITE", repr(str(tmp_path / "site")))
+    env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_CHECK_MODULES"}
+    env["PYTHONPATH"] = str(tmp_path / "site")
+    done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "wrong one failed" in done.stdout

@@ -193,3 +193,58 @@ def test_declared_defaults_reach_both_halves_and_a_test_cell_overrides_them():
         assert np.shape(seen["out"]) == (args.get("n", 3),)
         assert judge_seen(found, seen, args).passed
     assert not judge_seen(found, run_probe(found, (lambda x: x,), {}), {}).passed
+
+
+UNFINISHED_HELPER = '''
+def sigmoid(z):
+    raise NotImplementedError()
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+def sigmoid_grad_stub(z):
+    raise NotImplementedError()
+
+def topological_order(root):
+    raise NotImplementedError()
+
+class Value:
+    def __init__(self, data, _children=()):
+        self.data, self.grad, self._prev = float(data), 0.0, set(_children)
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        self.grad = 1.0
+        for node in reversed(topological_order(self)):
+            node._backward()
+'''
+
+
+def test_a_test_names_the_unfinished_exercise_its_function_calls():
+    """A finished function that calls an unfinished one (a stub raising NotImplementedError)
+    is told which one to finish, not to replace a ``raise`` line it does not have; the stub
+    itself is still "not implemented yet"."""
+    from nncourse.checking import find_check, judge_seen, run_probe
+
+    space = {"np": np}
+    exec(compile(UNFINISHED_HELPER, "/tmp/ipykernel_0/cell.py", "exec"), space)
+    check = find_check("sigmoid_grad_values")
+    told = judge_seen(check, run_probe(check, (space["sigmoid_grad"],), {}), {})
+    assert not told.passed and told.not_written
+    assert "needs your sigmoid, which is not implemented yet" in told.message
+    stub = judge_seen(check, run_probe(check, (space["sigmoid_grad_stub"],), {}), {})
+    assert stub.message == "sigmoid_grad_values: not implemented yet."
+    check = find_check("value_arithmetic")
+    told = judge_seen(check, run_probe(check, (space["Value"],), {}), {})
+    assert "needs your topological_order, which is not implemented yet" in told.message

@@ -208,6 +208,15 @@ def test_gradescope_make_target_builds_one_zip_per_notebook(tmp_path):
         # the mutation catalogue stays out (its package's empty __init__.py is in, for pip)
         assert not [n for n in zipped.namelist() if "__pycache__" in n or (
             "mutants" in n and n != "autograder/mutants/__init__.py")]
+        # issue 24, LOW: only this notebook's solution, release and hidden checks
+        names = zipped.namelist()
+        assert f"solutions/{A}/{A}.ipynb" in names and "autograder/hidden/nb01.py" in names
+        assert f"notebooks/{A}/{A}.ipynb" in names
+        others = [n for n in names if n.startswith(("solutions/", "notebooks/"))
+                  and n.split("/")[1] != A]
+        assert not others, others[:5]
+        assert not [n for n in names if n.startswith("autograder/hidden/nb")
+                    and n != "autograder/hidden/nb01.py"]
 
 
 def test_setup_sh_installs_the_unpacked_zip_as_a_package(gradescope_root, tmp_path):
@@ -255,3 +264,37 @@ def test_the_upload_s_own_notebook_wins_over_a_copy_in_a_subfolder(tmp_path):
         nbformat.write(filled_notebook(A, {}), submission / folder / f"{A}.ipynb")
     notebook, notes = _pick_notebook(submission, A)
     assert notebook == submission / f"{A}.ipynb", notes
+
+
+def test_review17_f6_an_upload_of_another_notebook_is_named_and_not_graded(tmp_path):
+    """Review 17, F6: notebook 02 uploaded to 01's autograder was graded as a mangled 01 (0
+    points and 30 lines of "cell missing/restored", hidden until publishing). It is now
+    named as notebook 02, not graded, and the student reads why at once; a copy of 01
+    renamed after 02 is still graded as 01."""
+    from autograder.gradescope import _pick_notebook, results_json
+
+    other = "02_universal_approximation"
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    nbformat.write(filled_notebook(other, solution_sources(other)),
+                   submission / f"{other}.ipynb")
+    notebook, notes = _pick_notebook(submission, A)
+    assert notebook is None
+    assert f"is notebook {other}, not {A}" in notes[0] and f"upload {A}.ipynb" in notes[0]
+    payload = results_json(None, A, notes)
+    assert payload["score"] == 0 and payload["visibility"] == "visible"
+    assert f"is notebook {other}" in payload["output"]
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    nbformat.write(filled_notebook(A, SOLUTION), renamed / f"{other}.ipynb")
+    notebook, notes = _pick_notebook(renamed, A)
+    assert notebook == renamed / f"{other}.ipynb", notes
+    unnamed = tmp_path / "unnamed"  # notebook 02 under a name that names no notebook
+    unnamed.mkdir()
+    shutil.copyfile(submission / f"{other}.ipynb", unnamed / "my work.ipynb")
+    notebook, notes = _pick_notebook(unnamed, A)
+    assert notebook is None
+    assert notes[0].startswith("my work.ipynb is another notebook (none of the ") and (
+        f"upload {A}.ipynb here" in notes[0]), notes
+    with zipfile.ZipFile(build(tmp_path / "dist", A)) as zipped:
+        assert json.loads(zipped.read("autograder/notebook_ids.json"))[:2] == [A, other]

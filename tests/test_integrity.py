@@ -440,6 +440,163 @@ def test_the_reported_cell_is_the_one_the_grader_grades(tmp_path):
     assert [r[1:3] for r in rows] == [("xor_network", "built-from")] * 2, rows
 
 
+# fresh attacks on item 7 (issue 20): each fails on the code before this change
+
+@pytest.mark.parametrize("code", [
+    "def sigmoid(z, t=t):\n    return t.sigmoid(t.as_tensor(z)).numpy()\n",
+    "@t.no_grad()\ndef sigmoid(z, t=None):\n    return 1 / (1 + np.exp(-np.asarray(z, float)))\n",
+    "def sigmoid(z):\n    return [t.sigmoid(t) for t in t.as_tensor([z])][0].numpy()\n",
+], ids=["default-argument", "decorator", "first-iterable"])
+def test_what_python_reads_in_the_enclosing_scope_is_the_global(tmp_path, code):
+    """A default argument, a decorator and a comprehension's first iterable are evaluated
+    where the function (or comprehension) is defined: ``t`` there is the torch a scratch
+    cell imported, even though the function's own ``t`` shadows it inside."""
+    rows = rule_rows(submit(tmp_path, "tom", ("import torch as t",), sigmoid=code))
+    assert any(r[1:3] == ("sigmoid", "forbidden-module") and "uses t (from torch" in r[3]
+               for r in rows), rows
+
+
+@pytest.mark.parametrize("code", [
+    "def sigmoid(z):\n    import numpy as t\n    return 1 / (1 + t.exp(-t.asarray(z, float)))\n",
+    "def sigmoid(z):\n    match z:\n        case t:\n"
+    "            return 1 / (1 + np.exp(-np.asarray(t, float)))\n",
+    "def sigmoid(z):\n    [(t := np.asarray(z, float)) for _ in [0]]\n"
+    "    return 1 / (1 + np.exp(-t))\n",
+], ids=["own-import", "match-capture", "walrus-in-comprehension"])
+def test_every_way_a_function_binds_a_name_is_its_own(tmp_path, code):
+    """An import inside the function, a ``case`` capture and a ``:=`` in a comprehension
+    bind the function's own ``t``: not the torch a scratch cell imported as ``t``."""
+    rows = rule_rows(submit(tmp_path, "una", ("import torch as t",), sigmoid=code))
+    assert not [r for r in rows if r[1] == "sigmoid"], rows
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    ((), "def sigmoid(z):\n    run = eval\n    return run('0.5') + 0 * z\n"),
+    ((), "def sigmoid(z):\n    return [eval][0]('0.5') + 0 * z\n"),
+    ((), "def sigmoid(z):\n    return getattr(len.__self__, 'ev' + 'al')('0.5') + 0 * z\n"),
+    ((), "def sigmoid(z):\n    return np.__builtins__['ev' + 'al']('0.5') + 0 * z\n"),
+    ((), "def sigmoid(z):\n"
+         "    return globals()['__builtins__'].__dict__['ev' + 'al']('0.5') + 0 * z\n"),
+    ((), "import builtins\n\ndef sigmoid(z):\n"
+         "    return builtins.__dict__.get('ev' + 'al')('0.5') + 0 * z\n"),
+    (("import builtins",), "def sigmoid(z):\n"
+                           "    return vars(builtins)['ev' + 'al']('0.5') + 0 * z\n"),
+    (("from builtins import eval as run",), "def sigmoid(z):\n    return run('0.5') + 0 * z\n"),
+])
+def test_every_route_to_the_builtins_module_is_indirect(tmp_path, extra, code):
+    """``exec``/``eval`` passed around as a value, the builtins module reached through a
+    builtin's ``__self__``, a module's ``__builtins__``, a string key, or imported in a
+    scratch cell and used in the graded function: an ``indirect-import`` of that function."""
+    rows = rule_rows(submit(tmp_path, "ivo", extra, sigmoid=code))
+    assert any(r[1:3] == ("sigmoid", "indirect-import") for r in rows), rows
+
+
+DEAD_KINDS = [
+    "    pad_{i}, extra_{i} = np.zeros((3, 3)) + {i}.0, np.ones((2, 2)) * np.eye(2) - {i}\n",
+    "    for _ in range(0):\n        print('never', {i}, np.ones(3) * np.zeros(3) + 1)\n",
+    "    np.zeros((3, 3)) + np.ones(3) * {i}.0 - np.eye(3).sum(axis=0, keepdims=True)\n",
+    "    def helper_{i}(a, b):\n        return np.sum(a * b) + np.max(a) - {i}\n",
+    "    if 1 > 2:\n        raise ValueError(np.ones((3, 3)) * {i} + np.eye(3).sum())\n",
+    "    count_{i} = 0\n    count_{i} += np.sum(np.ones((3, 3)) * {i}) + np.eye(3).trace()\n",
+    "    try:\n        pass\n    except ValueError as err_{i}:\n"
+    "        print(err_{i}, np.ones((3, 3)) * {i})\n",
+    "    while not True and {i}:\n        print(np.ones((3, 3)) * {i}, np.eye(3).sum())\n",
+    "    unused_{i} = np.ones(3) * {i}\n    also_{i} = unused_{i} + np.eye(3).sum(axis=0) * 2\n",
+    "    print('epoch done', {i}, np.ones((3, 3)).sum() * np.eye(3).trace())\n",
+]
+
+
+def before_return(source: str, dead: str) -> str:
+    lines = source.splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line.strip().startswith("return"))
+    return "".join(lines[:last]) + dead + "".join(lines[last:])
+
+
+@pytest.mark.parametrize("kind", range(len(DEAD_KINDS)), ids=[
+    "tuple-target", "empty-loop", "no-op-call", "unused-helper", "constant-compare",
+    "counter-only-added-to", "try-of-nothing", "constant-boolop", "chain-of-unused",
+    "print"])
+def test_one_dead_line_of_each_kind_does_not_hide_two_copies(tmp_path, kind):
+    """Two renamed copies of a short answer (``xor_network``: about 60 normalised tokens),
+    each with one dead line of its own, of a different kind: still paired."""
+    reference = SOLUTION["xor_network"]
+    first = before_return(renamed(reference), DEAD_KINDS[kind].format(i=1))
+    second = before_return(reference, DEAD_KINDS[(kind + 1) % len(DEAD_KINDS)].format(i=2))
+    rows = integrity_rows([submit(tmp_path, "ann", xor_network=first),
+                           submit(tmp_path, "ben", xor_network=second)])
+    assert [(r[0], r[3]) for r in rows if r[2] == "xor_network"] == [
+        ("ann", "similar"), ("ben", "similar")], rows
+
+
+@pytest.mark.parametrize("statement", [
+    "np.random.seed(0)", "x.sort()", "grad.fill(0)", "np.add.at(grad, [0], 1)",
+    "history.append(x)", "np.exp(x, out=x)", "helper(x)", "x[0] = 1", "x += 1",
+])
+def test_statements_that_change_something_are_never_dead(statement):
+    """What the dead-code pass drops cannot change a result: an in-place call, a call of the
+    student's own function, an item assignment, an augmented assignment that is read later
+    are kept."""
+    from autograder.likeness import code_tokens
+
+    source = f"def f(x, grad, history):\n    {statement}\n    return x, grad, history\n"
+    bare = "def f(x, grad, history):\n    return x, grad, history\n"
+    assert code_tokens(source) != code_tokens(bare)
+
+
+def test_independent_correct_answers_are_not_similar_to_each_other():
+    """The catalogue's correct variants written from the student's side
+    (``autograder/mutants/students_nbNN.py``) are independent answers: no two of one function
+    are reported similar after the dead-code pass."""
+    import importlib
+    import itertools
+
+    from autograder.likeness import likeness
+
+    compared = 0
+    from autograder.notebooks import ROOT
+
+    for assignment in sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()):
+        module = importlib.import_module(f"autograder.mutants.students_nb{assignment[:2]}")
+        keep = set(integrity._instructor_modules(assignment)) | {"np", "numpy", "math"}
+        by_function: dict[str, list[tuple[str, list[str]]]] = {}
+        for variant in module.VARIANTS:
+            for node in ast.parse(variant.source or "").body:
+                if getattr(node, "name", None) == variant.cell:
+                    tokens = integrity.similarity_tokens(node, keep)
+                    if len(tokens) >= integrity.MIN_SIMILAR_TOKENS:
+                        by_function.setdefault(node.name, []).append((variant.name, tokens))
+        for items in by_function.values():
+            for (a, first), (b, second) in itertools.combinations(items, 2):
+                compared += 1
+                assert likeness(first, second) < integrity.SIMILARITY_THRESHOLD, (a, b)
+    assert compared > 100
+
+
+def test_a_cell_with_an_answer_s_id_but_not_an_answer_is_not_the_graded_one(tmp_path):
+    """The first cell carrying ``xor_network``'s grade id is not marked as a solution cell
+    (the grader ignores it: :func:`autograder.assemble.assemble` takes answers from solution
+    cells only): the report reads the second, the shortcut the grader grades."""
+    import copy
+
+    shortcut = ("def xor_network(X):\n    X = np.asarray(X, dtype=float)\n"
+                "    return (X[..., 0] != X[..., 1]).astype(float)\n")
+    notebook = filled_notebook(A, dict(SOLUTION, xor_network=shortcut))
+    index = next(i for i, c in enumerate(notebook.cells)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "xor_network")
+    honest = nbformat.from_dict(copy.deepcopy(dict(notebook.cells[index])))
+    honest.source, honest.id = SOLUTION["xor_network"], "honest-looking"
+    honest.metadata["nbgrader"]["solution"] = False
+    notebook.cells.insert(index, honest)
+    path = tmp_path / f"eve_{A}.ipynb"
+    nbformat.write(notebook, path)
+    from autograder.assemble import assemble
+
+    cells, _, _ = assemble(A, nbformat.read(path, as_version=4))
+    assert any(c["source"] == shortcut for c in cells)  # what the grader runs
+    rows = rule_rows(Submission("eve", A, path))
+    assert [r[1:3] for r in rows] == [("xor_network", "built-from")] * 2, rows
+
+
 def test_a_copy_of_the_library_is_reported(tmp_path, monkeypatch):
     """A graded function that is a library function with every name changed is a row that
     names the library function."""

@@ -255,11 +255,13 @@ SYMLINKS_OUT = (
     "os.symlink('/tmp', 'tmp')\n"
     "os.makedirs('inner', exist_ok=True)\n"
     "os.symlink('../..', 'inner/further')\n")
-# a perceptron_train whose results are 1 MB of text: judged as a numpy array, it would be a
-# fixed-width string array of 300 x 1,000,000 characters (1.2 GB) in the grader's process
+# a perceptron_train whose results are 0.5 MB of text: judged as a numpy array, it would be a
+# fixed-width string array of 300 x 500,000 characters (0.6 GB) in the grader's process (no
+# larger: the probes' calls of it, three in the visible check alone, stay under the 8 MB
+# output cap, which would stop later cells and is tested on its own)
 TEXT_BOMB = (
     "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
-    "    return np.zeros(2), 0.0, [''] * 300 + ['x' * 1_000_000]\n")
+    "    return np.zeros(2), 0.0, [''] * 300 + ['x' * 500_000]\n")
 NO_PERCEPTRON = (
     "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
     "    raise NotImplementedError()\n")
@@ -306,7 +308,9 @@ ATTACKERS = {
     "raw-end-resets-clock": (hostile(RAW_END), BUT_ONE),
     "busy-forks": (hostile(BUSY_FORKS), BUT_ONE),
     "floods-events": (hostile(FLOOD), BUT_ONE),
-    "silences-overflow": (answers(sigmoid=SILENCED), "naive"),
+    # silencing numpy breaks sigmoid's told rule (Rules.warning_free, read from the syntax):
+    # every test cell grading sigmoid scores 0, the rest earns what the naive sigmoid earns
+    "silences-overflow": (answers(sigmoid=SILENCED), "naive-without-sigmoid-cells"),
     "loads-by-path": (answers(sigmoid=BY_PATH), "control"),
     "leaves-key": (hostile(LEAVES_KEY), FULL),
     "reads-key": (answers(sigmoid=KEY_READER), "control"),
@@ -370,10 +374,21 @@ def test_honest_classmates_before_and_after_every_attack_keep_full_marks(isolate
             assert points(isolated_class, student) == FULL, student
 
 
+def _without_sigmoid_cells(graded, student: str) -> float:
+    """``student``'s points less those of the test cells that grade sigmoid."""
+    from autograder.assemble import assemble
+
+    grading = {t.grade_id for t in assemble(A, None)[1] if "sigmoid" in t.functions}
+    return points(graded, student) - sum(
+        float(graded["tests"][(student, A, test)]["points"]) for test in grading)
+
+
 @pytest.mark.parametrize("attack", sorted(ATTACKERS))
 def test_an_attacker_earns_exactly_what_its_own_work_earns(isolated_class, attack):
     expected = ATTACKERS[attack][1]
-    if isinstance(expected, str):
+    if expected == "naive-without-sigmoid-cells":
+        expected = _without_sigmoid_cells(isolated_class, _student(isolated_class, "naive"))
+    elif isinstance(expected, str):
         expected = points(isolated_class, _student(isolated_class, expected))
     assert points(isolated_class, _student(isolated_class, attack)) == expected
 

@@ -7,6 +7,7 @@ import ast
 import re
 
 import numpy as np
+import pytest
 
 from autograder.notebooks import source_notebook
 
@@ -99,3 +100,99 @@ def test_nb06_train_regularized_tells_the_rules_its_checks_enforce():
     for rule in ("start at zeros and ones", "default momentum", "a fresh shuffle",
                  "every epoch", "dropout masks", "initial weights"):
         assert rule in docstring, rule
+
+
+def _code_spans(text: str) -> list[str]:
+    return re.findall(r"`([^`\n]+)`", text)
+
+
+
+@pytest.mark.parametrize("assignment", ["01_neuron_and_xor", "02_universal_approximation",
+                                        "03_jacobians_and_chain_rule",
+                                        "04_computation_graph_backprop",
+                                        "05_minibatches_and_sgd", "06_regularization"])
+def test_the_second_hint_layer_instruction_runs_as_written(assignment):
+    """Cell 0 names the code that shows one more layer of hints, and that code runs as
+    written in a fresh namespace (it once said ``nncourse.checking.show_hints(2)``, a
+    NameError after the setup cell's ``from nncourse import check``)."""
+    from nncourse import checking
+
+    spans = [s for s in _code_spans(_cells(assignment, "markdown")[0]) if "show_hints" in s]
+    assert any("show_hints(2)" in s for s in spans), spans
+    namespace: dict = {}
+    before = checking.HINT_LAYERS[0]
+    try:
+        for span in spans:
+            exec(span, namespace)  # noqa: S102 - the lesson's own instruction
+        assert checking.HINT_LAYERS[0] == 2
+    finally:
+        checking.HINT_LAYERS[0] = before
+
+
+def test_nb05_momentum_default_is_not_attributed_to_pytorch():
+    """torch.optim.SGD's momentum defaults to 0; 0.9 is momentum_step's own default."""
+    import inspect
+
+    import torch
+
+    assert inspect.signature(torch.optim.SGD).parameters["momentum"].default == 0
+    text = " ".join(" ".join(_cells("05_minibatches_and_sgd", "markdown")).split())
+    assert "PyTorch's default $\\beta = 0.9$" not in text
+    step = _solution_function("05_minibatches_and_sgd", "momentum_step")
+    assert inspect.signature(step).parameters["beta"].default == 0.9
+    assert "momentum_step`'s default" in text
+
+
+def test_nb06_demos_that_train_say_they_need_the_pasted_loss():
+    """Every nb06 demo that trains (given train_two_layer, the student's train_regularized)
+    asks ready() for the pasted softmax_cross_entropy, and every cell that reads section 0's
+    history_plain, other than the one that makes it, makes it when it is missing."""
+    for source in _cells("06_regularization", "code"):
+        if "def " in source.split("\n")[0] or "check(" in source:
+            continue  # the given network itself, exercises and test cells
+        if "train_two_layer(" in source or "train_regularized(" in source:
+            assert "ready(softmax_cross_entropy" in source, source[:120]
+        if "history_plain[" in source or "history_plain," in source:
+            assert ('"history_plain" not in globals()' in source
+                    or source.lstrip().startswith("if DEMOS and ready(softmax_cross_entropy):")
+                    ), source[:120]
+
+
+def test_nb06_dropout_message_does_not_give_the_survivor_factor():
+    """A wrong survivor factor is reported without the expected value's ratio to X (with
+    an all-ones mask and p = 0.3 it once said 0.7000 times X: the factor 1/0.7)."""
+    from nncourse.checks.nb06 import judge_mask
+
+    X = np.full((4, 6), 1.5)
+    for p, factor in ((0.3, 1.0), (0.3, 2.0), (0.5, 1.5)):
+        mask = np.where(np.arange(24).reshape(4, 6) % 3 == 0, 0.0, factor)
+        verdict = judge_mask("dropout_forward", mask, X, X * mask, p)
+        text = " ".join([verdict.message, *verdict.hints])
+        assert not verdict.passed
+        numbers = {float(n) for n in re.findall(r"\d+\.\d+|\d+", text)}
+        assert numbers <= {p, factor, 0.0, 1.0, 2.0}, (text, numbers)
+
+
+def test_nb05_replaced_gives_the_students_functions_back_even_after_an_error():
+    """The optimiser and torch demos send train_mlp's calls elsewhere by rebinding global
+    names inside ``replaced``; afterwards, and after an error (an unfinished exercise), the
+    student's own functions are in place again."""
+    source = next(s for s in _cells("05_minibatches_and_sgd", "code")
+                  if "def replaced(" in s)
+    tree = ast.parse(source)
+    definition = next(n for n in tree.body
+                      if isinstance(n, ast.FunctionDef) and n.name == "replaced")
+    namespace: dict = {"contextlib": __import__("contextlib")}
+    exec(compile(ast.Module([definition], []), "replaced", "exec"), namespace)  # noqa: S102
+
+    def yours(params, grads, lr):
+        return "yours"
+
+    namespace["sgd_step"] = yours
+    with namespace["replaced"](sgd_step=lambda p, g, lr: "other"):
+        assert namespace["sgd_step"](1, 2, 3) == "other"
+    assert namespace["sgd_step"] is yours
+    with pytest.raises(NotImplementedError), namespace["replaced"](sgd_step=print):
+        raise NotImplementedError()
+    assert namespace["sgd_step"] is yours
+    assert "train_mlp(" in source and "for X_b, y_b in" not in source

@@ -133,3 +133,30 @@ def test_what_a_base_class_probe_calls_is_kept():
                 methods = {m.name for m in cls.body if isinstance(m, ast.FunctionDef)}
                 assert "probe_case" in methods or "inputs" in methods, (name, cls.name)
     assert "def probe_case" in stripped["nncourse.checks.nb06"]
+
+
+def test_the_stripped_checks_are_kept_by_the_hash_of_their_sources(tmp_path, monkeypatch):
+    """The stripped check modules are computed once per version of their sources and read
+    back from ``.cache/`` after: the same text as computing them, and a changed source is
+    computed afresh, never served from an older version's file."""
+    from autograder import probes
+
+    monkeypatch.setattr(probes, "ROOT", tmp_path)
+    sources = probes._check_sources()
+    fresh = strip_modules(dict(sources))
+    _stripped.cache_clear()
+    try:
+        assert _stripped() == fresh
+        (kept,) = (tmp_path / ".cache").glob("probes-*.json")
+        marked = {name: text + "# read from the cache\n" for name, text in fresh.items()}
+        kept.write_text(__import__("json").dumps(marked))
+        _stripped.cache_clear()
+        assert _stripped() == marked  # read back, not recomputed
+        name = next(iter(sources))
+        changed = dict(sources, **{name: sources[name] + "\nEXTRA_CONSTANT = 1\n"})
+        monkeypatch.setattr(probes, "_check_sources", lambda: changed)
+        _stripped.cache_clear()
+        assert _stripped() == strip_modules(dict(changed))
+        assert len(list((tmp_path / ".cache").glob("probes-*.json"))) == 2
+    finally:
+        _stripped.cache_clear()

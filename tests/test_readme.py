@@ -190,3 +190,18 @@ def test_documented_commands_name_the_project_s_python():
         for found in re.findall(typed, text):
             assert ".venv/bin/python" in found or "make" in found or "--help" in found, \
                 (path.name, found)
+
+
+def test_the_readme_says_which_lms_times_are_submission_times_and_moodle_s_key():
+    """Issue 24, LOWs and M5: Canvas's download carries no submission time (the README once
+    said its zip entry's date was one), and Moodle's worksheet is matched on the per-assignment
+    participant id, written only in its own assignment's worksheet."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert "Canvas and Moodle: the zip entry's date" not in text
+    due = text[text.index("**Due dates and late work.**"):]
+    due = due[: due.index("**LMS downloads")]
+    assert "Canvas's download carries no submission time" in due
+    moodle = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                  if line.startswith("| Moodle |"))
+    assert "**one assignment's**" in moodle and "matches rows on" in moodle
+    assert "never as a 0 in another notebook's" in moodle

@@ -231,3 +231,84 @@ def test_approximate_1ds_docstring_states_the_graded_error_bound():
     assert "n <= 100 (hi - lo)" in docstring
     lesson = "".join("".join(c["source"]) for c in _cells(NB02) if c["cell_type"] == "markdown")
     assert "|f| \\le 1$" in lesson and "|f| \\le 2" not in lesson
+
+
+def _units_check():
+    from nncourse.checks.nb02 import ParityUnitsDeep
+
+    return ParityUnitsDeep()
+
+
+@pytest.mark.parametrize("wrong", [lambda n: 3 * n - 3, lambda n: 3 * (n - 1),
+                                   lambda n: 4 * n - 6, lambda n: 1])
+def test_the_visible_unit_count_check_fails_counts_the_lesson_contradicts(wrong):
+    """The lesson counts the chain on 2 inputs (2 hidden units) and draws a block as three
+    units: the visible check fails a count that is off at n = 2 (3 n - 3, the output AND
+    counted as hidden), grows by more than a block per input, or does not grow; the
+    instructor's count passes."""
+    check = _units_check()
+    assert not check.judge(check.probe(wrong)).passed
+    answer = {}
+    exec(_solutions(NB02)["parity_units_deep"], answer)  # noqa: S102
+    assert check.judge(check.probe(answer["parity_units_deep"])).passed
+
+
+def test_the_visible_unit_count_check_holds_only_counts_the_lesson_states():
+    """The value the visible check holds (n = 2: 2 units) is the one the lesson states, and
+    the check's first docstring line, the pass line a student reads, is a whole sentence."""
+    from nncourse.checks.nb02 import UNITS_STATED
+
+    lesson = "".join("".join(c["source"]) for c in _cells(NB02) if c["cell_type"] == "markdown")
+    assert UNITS_STATED == {2: 2} and "$n = 2$: one block" in lesson
+    assert "**2** hidden units" in lesson
+    first = _units_check().description
+    assert first.endswith(".") and "n = 2" in first
+
+
+def test_too_soft_a_parity_network_is_told_it_is_not_saturated_not_a_constant_factor():
+    """The right construction with hidden units of steepness 3 gives outputs on the right
+    side of 1/2 but not within 0.01: the message names unsaturated units, not a constant
+    factor; one on the wrong side of 1/2 is told so."""
+    from nncourse.checks.nb02 import shallow_verdict
+
+    def soft(n, steep):
+        w2 = 20.0 * (-1.0) ** np.arange(n)
+        return [np.full((n, n), steep), -steep * (np.arange(1, n + 1) - 0.5), w2, -10.0]
+
+    verdict = shallow_verdict(soft(2, 3.0), 2)
+    assert not verdict.passed and "constant factor" not in verdict.message
+    assert "not saturated" in verdict.message and "steep enough" in verdict.message
+    wrong_side = shallow_verdict(soft(2, 2.0), 2)
+    assert "constant factor" not in wrong_side.message
+    assert "wrong side of 1/2" in wrong_side.message
+
+
+def test_the_error_past_the_diamond_does_what_the_lesson_says():
+    """Section 3's claims are computed: past n = s/10 the printed log-log slopes of the max
+    error start below -1 (faster than 1/n) and, for s = 100 and 30, end near 0 (the floor);
+    the lesson no longer says the error falls more and more slowly."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    namespace: dict = {}
+    answers = _solutions(NB02)
+    printed = io.StringIO()
+    for cell in _cells(NB02, "solutions"):
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or _nbgrader(cell).get("grade"):
+            continue
+        if _nbgrader(cell).get("solution"):
+            source = answers[_nbgrader(cell)["grade_id"]]
+        with contextlib.redirect_stdout(printed):
+            exec(compile(source, "cell", "exec"), namespace)  # noqa: S102
+        plt.close("all")
+        if "log-log slope of the error" in source:
+            break
+    slopes = [[float(v) for v in line.split(": ")[-1].split(", ")]
+              for line in printed.getvalue().splitlines() if "log-log slope of the error" in line]
+    assert len(slopes) == 3  # s = 1000, 100, 30
+    assert all(s[0] < -1 for s in slopes) and all(v < -1 for v in slopes[0])
+    assert all(s[-1] > -0.5 for s in slopes[1:])
+    lesson = " ".join("".join(c["source"]) for c in _cells(NB02) if c["cell_type"] == "markdown")
+    assert "more and more slowly" not in " ".join(lesson.split())

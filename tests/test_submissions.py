@@ -1,7 +1,7 @@
 """Submissions are picked, named and kept faithfully; reports can always be written.
 
 Issue 13, items 5 (files and names) and the report items: exact student ids, the expected
-file over copies and scratch notebooks, the instructor's copy never overwritten, capped
+file over copies and scratch notebooks, submitted/ holding the graded file, capped
 zips, same-named files in two folders, malformed files that affect only their student,
 answer cells retyped to markdown or raw, formula injection and unwritable text in the CSVs.
 Each attack is built here from scratch and calls the grader's functions directly.
@@ -160,8 +160,8 @@ def test_a_file_named_after_a_classmate_stays_its_uploaders(tmp_path):
         age=600)
     put(export / "Mallory_1002_assignsubmission_file" / f"Alice Honest_{A}.ipynb", BLANK)
     found = by_student(discover(export, [A]))
-    assert sorted(found) == ["Alice Honest (moodle 1001)", "Mallory (moodle 1002)"]
-    alice_row, mallory = found["Alice Honest (moodle 1001)"], found["Mallory (moodle 1002)"]
+    assert sorted(found) == sorted(["(moodle 1001)", "(moodle 1002)"])
+    alice_row, mallory = found["(moodle 1001)"], found["(moodle 1002)"]
     assert alice_row.path == alice and alice_row.notes == []
     assert mallory.path.parent.name.startswith("Mallory_")  # her two files: one
     assert "ignored" in mallory.notes[-1]  # graded, the other named in a note
@@ -178,22 +178,29 @@ def test_among_equals_the_newest_wins_and_the_other_is_named(tmp_path):
         f"the notebook's name); ignored ann_{A}_attempt1.ipynb (older)"]
 
 
-def test_instructors_copy_is_never_overwritten(tmp_path):
+def test_submitted_holds_the_graded_file(tmp_path):
+    """nbgrader's own submitted/ graded in place is never touched; a different file already
+    in submitted/ (an earlier download's, before the student resubmitted) is replaced by
+    the graded one, with a note (rev 16: the stale copy was kept with a warning, so
+    formgrader showed another file than the one the gradebook's scores are for)."""
     work = tmp_path / "course"
     mine = put(work / "submitted" / "kim" / A / f"{A}.ipynb", solution_bytes(), age=3600)
     original = mine.read_bytes()
     put(work / "submitted" / "kim" / A / "scratch.ipynb", BLANK, age=0)
     chosen = discover(work / "submitted", [A])
     assert [s.path for s in chosen] == [mine]
-    # even when told to import a different file for kim, the existing copy stays
+    assert _import_into_nbgrader(chosen, work) == []
+    assert mine.read_bytes() == original
+    # a regrade of a changed file: submitted/ then holds what was graded
     newer = put(tmp_path / "export" / f"kim_{A}.ipynb", BLANK)
     fresh = put(tmp_path / "export" / f"Zoë_{A}.ipynb", solution_bytes())
-    warnings = _import_into_nbgrader(
-        [Submission("kim", A, newer), Submission("Zoë", A, fresh), *chosen], work)
-    assert mine.read_bytes() == original
-    assert warnings == [f"{mine} kept as it is: it differs from the graded file "
-                        f"kim_{A}.ipynb"]
+    notes = _import_into_nbgrader([Submission("kim", A, newer), Submission("Zoë", A, fresh)],
+                                  work)
+    assert mine.read_bytes() == BLANK
+    assert notes == [f"{mine} replaced by the graded file kim_{A}.ipynb (it held another "
+                     "file: formgrader shows what was graded)"]
     assert (work / "submitted" / "Zoë" / A / f"{A}.ipynb").read_bytes() == fresh.read_bytes()
+    assert not [p for p in (work / "submitted" / "kim" / A).iterdir() if p.name.startswith(".")]
 
 
 # --- zips ------------------------------------------------------------------------------------
@@ -239,17 +246,17 @@ def test_one_student_s_many_large_files_cost_only_that_student(tmp_path):
                     member.write(block)
     target = extract_zip(archive, tmp_path / "x")
     found = by_student(discover(target, [A]))
-    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
-    assert found["alice (canvas 501)"].notes == []
-    bob = found["bob (canvas 502)"]
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].notes == []
+    bob = found["(canvas 502)"]
     assert bob.path.read_bytes() == solution_bytes()
     assert sum("over their share" in n for n in bob.notes) == 5  # 4 x 60 MB kept
     # the safety nets skip the largest students' extra files first, never everyone's
     target = extract_zip(archive, tmp_path / "y", max_total=100 << 20, max_files=5)
     found = by_student(discover(target, [A]))
-    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
-    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
-    assert any("over its total cap" in n for n in found["bob (canvas 502)"].notes)
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 502)"].path.read_bytes() == solution_bytes()
+    assert any("over its total cap" in n for n in found["(canvas 502)"].notes)
 
 
 def test_names_with_other_lms_readings_still_share_one_student_s_cap(tmp_path):
@@ -267,9 +274,9 @@ def test_names_with_other_lms_readings_still_share_one_student_s_cap(tmp_path):
     target = extract_zip(archive, tmp_path / "x", max_student=200_000,
                          max_total=10 * len(solution_bytes()) + 300_000)
     found = by_student(discover(target, [A]))
-    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
-    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
-    assert found["alice (canvas 501)"].notes == found["bob (canvas 502)"].notes == []
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 502)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].notes == found["(canvas 502)"].notes == []
 
 
 def test_blackboard_shares_are_whole_usernames_and_receipts_count_for_their_attempt(tmp_path):
@@ -296,10 +303,10 @@ def test_blackboard_shares_are_whole_usernames_and_receipts_count_for_their_atte
     target = extract_zip(archive, tmp_path / "x", max_student_files=4)
     found = by_student(discover(target, [A]))
     for user in ("kim_lee", "lee", "smith"):
-        assert found[user].path.read_bytes() == solution_bytes(), user
-        assert not any("share" in note for note in found[user].notes), user
+        assert found[f"(blackboard {user})"].path.read_bytes() == solution_bytes(), user
+        assert not any("share" in note for note in found[f"(blackboard {user})"].notes), user
     assert "HW" not in found
-    assert found["zed"].path is not None  # its own receipts never crowd out its notebook
+    assert found["(blackboard zed)"].path is not None  # its receipts never crowd out its notebook
 
 
 def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_path):
@@ -311,7 +318,7 @@ def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_
         f"alice_501_9001_{A}.ipynb": solution_bytes(),
         f"mal_503_9003_x_attempt_2026-13-01-00-00-00_{A}.ipynb": BLANK,
     })
-    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
     (tmp_path / "b").mkdir()
     found = _canvas(tmp_path / "b", {
         f"HW_lee_attempt_2026-11-01-09-00-00_{A}.ipynb": solution_bytes(),
@@ -319,8 +326,8 @@ def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_
         f"HW_kim_lee_attempt_2026-11-02-09-00-00_/{A}.ipynb": BLANK,
         "HW_kim_lee_attempt_2026-11-02-09-00-00.txt": b"Name: Kim Lee (kim_lee)\n",
     })
-    assert found["lee"].path.read_bytes() == solution_bytes()
-    assert found["kim_lee"].path.read_bytes() == BLANK
+    assert found["(blackboard lee)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard kim_lee)"].path.read_bytes() == BLANK
     archive = tmp_path / "c.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for user in ("12345", "12346", "12347"):
@@ -333,7 +340,7 @@ def test_round_9_an_impossible_date_a_slashed_upload_and_a_digit_assignment(tmp_
     found = by_student(discover(extract_zip(archive, tmp_path / "cx", max_student_files=4),
                                 [A]))
     for user in ("12345", "12346", "12347"):
-        assert found[user].path.read_bytes() == solution_bytes(), user
+        assert found[f"(blackboard {user})"].path.read_bytes() == solution_bytes(), user
 
 
 def test_round_10_receipt_like_names_are_capped_and_skipped_attempts_keep_receipts(tmp_path):
@@ -356,14 +363,15 @@ def test_round_10_receipt_like_names_are_capped_and_skipped_attempts_keep_receip
                             "2026-11-01-09-00-00.txt", big)
     found = by_student(discover(extract_zip(archive, tmp_path / "bb" / "x",
                                             max_student=200_000), [A]))
-    assert found["kim_lee"].path.read_bytes() == solution_bytes()
-    assert "lee" not in found and not any("share" in n for n in found["kim_lee"].notes)
+    assert found["(blackboard kim_lee)"].path.read_bytes() == solution_bytes()
+    assert "(blackboard lee)" not in found
+    assert not any("share" in n for n in found["(blackboard kim_lee)"].notes)
     (tmp_path / "cv").mkdir()
     found = _canvas(tmp_path / "cv", {
         f"bob_502_9002_{A}.ipynb": solution_bytes(),
         **{f"mal_503_9003_f{k}_attempt_2026-11-01-09-00-00.txt": big for k in range(10)},
     })
-    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 502)"].path.read_bytes() == solution_bytes()
     (tmp_path / "sk").mkdir()
     archive = tmp_path / "sk" / "x.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -372,7 +380,7 @@ def test_round_10_receipt_like_names_are_capped_and_skipped_attempts_keep_receip
         zipped.writestr("HW_kim_lee_attempt_2026-11-02-09-00-00.txt", b"Name: K (kim_lee)\n")
     found = by_student(discover(extract_zip(archive, tmp_path / "sk" / "x",
                                             max_member=200_000), [A]))
-    assert "lee" not in found and "kim_lee" in found
+    assert "(blackboard lee)" not in found and "(blackboard kim_lee)" in found
 
 
 def test_round_11_a_username_never_depends_on_its_own_receipt(tmp_path):
@@ -401,23 +409,24 @@ def test_round_11_a_username_never_depends_on_its_own_receipt(tmp_path):
     for day in range(2, 9):
         many[attempt("x_bob", day)] = BLANK
     found = zipped_class(tmp_path / "many", many, max_student_files=3)
-    assert found["bob"].path.read_bytes() == solution_bytes()
-    assert found["x_bob"].lms.lms_id == "x_bob"
+    assert found["(blackboard bob)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard x_bob)"].lms.lms_id == "x_bob"
     huge = dict(bob)  # x_bob's receipt is longer than every cap: still a receipt, cut short
     huge[attempt("x_bob", 2)] = BLANK
     huge[receipt("x_bob", 2)] = b"Name: X Bob (x_bob)\n" + b"x" * 300_000
     found = zipped_class(tmp_path / "huge", huge, max_member=200_000, max_student=250_000)
-    assert sorted(found) == ["bob", "x_bob"]
-    assert found["bob"].path.read_bytes() == solution_bytes()
-    assert found["x_bob"].lms.name == "X Bob"
+    assert sorted(found) == ["(blackboard bob)", "(blackboard x_bob)"]
+    assert found["(blackboard bob)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard x_bob)"].lms.name == "X Bob"
     extracted = tmp_path / "huge" / "x" / receipt("x_bob", 2)
     assert extracted.stat().st_size == 4096
     big = dict(bob)  # x_bob's only notebook is over the per-file cap
     big[attempt("x_bob", 2)] = solution_bytes() + b" " * 300_000
     big[receipt("x_bob", 2)] = b"Name: X Bob (x_bob)\n"
     found = zipped_class(tmp_path / "big", big, max_member=200_000)
-    assert sorted(found) == ["bob", "x_bob"] and found["x_bob"].path is None
-    assert found["bob"].path.read_bytes() == solution_bytes()
+    assert sorted(found) == ["(blackboard bob)", "(blackboard x_bob)"]
+    assert found["(blackboard x_bob)"].path is None
+    assert found["(blackboard bob)"].path.read_bytes() == solution_bytes()
     # round 12: no receipt at all: where the assignment name ends is not known (``HW_j_adams``
     # and ``HW_j_brown`` share ``HW_j``), so no username is guessed: each attempt is graded
     # under the whole name Blackboard wrote, with a note and no LMS row
@@ -449,7 +458,7 @@ def test_round_13_blackboard_usernames_may_hold_any_character_but_spaces(tmp_pat
             zipped.writestr(f"{prefix}_{A}.ipynb", solution_bytes() + b" " * number)
             zipped.writestr(f"{prefix}.txt", f"Name: S {number} ({user})\n".encode())
     found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
-    assert sorted(found) == sorted(users)
+    assert sorted(found) == sorted(f"(blackboard {user})" for user in users)
     import unicodedata  # round 15: names unzipped decomposed, the receipt's line composed
 
     decomposed = tmp_path / "nfd"
@@ -459,8 +468,8 @@ def test_round_13_blackboard_usernames_may_hold_any_character_but_spaces(tmp_pat
         put(decomposed / f"{prefix}.txt", f"Name: S {number} ({user})\n".encode())
     assert sorted(s.lms.lms_id for s in discover(decomposed, [A])) == ["garcía", "muñoz"]
     for number, user in enumerate(users):
-        assert found[user].lms.lms_id == user
-        assert found[user].path.read_bytes() == solution_bytes() + b" " * number
+        assert found[f"(blackboard {user})"].lms.lms_id == user
+        assert found[f"(blackboard {user})"].path.read_bytes() == solution_bytes() + b" " * number
 
 
 def test_round_14_canvas_names_keep_their_combining_marks(tmp_path):
@@ -477,8 +486,8 @@ def test_round_14_canvas_names_keep_their_combining_marks(tmp_path):
         f"{decomposed}_502_9002_{A}.ipynb": BLANK,
     }), [A])}
     assert sorted(s.lms.lms_id for s in found.values()) == ["502", "507", "509", "510"]
-    assert found["kumarअनिल (canvas 507)"].path.read_bytes() == solution_bytes()
-    assert found["kumarअनिल (canvas 510)"].path.read_bytes() == BLANK
+    assert found["(canvas 507)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 510)"].path.read_bytes() == BLANK
 
 
 def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
@@ -492,9 +501,9 @@ def test_round_11_a_canvas_name_never_takes_a_classmate_s_id(tmp_path):
         f"lee_501_9002_777_9999_{A}.ipynb": BLANK,
         f"{long_name}_778_9998_{A}.ipynb": BLANK,
     }), [A])}
-    assert found["lee (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
     assert len(found) == 3
-    others = [s for name, s in found.items() if name != "lee (canvas 501)"]
+    others = [s for name, s in found.items() if name != "(canvas 501)"]
     assert all(s.lms is None and s.student.startswith("(unclear Canvas name)") for s in others)
 
 
@@ -545,10 +554,14 @@ def test_a_folder_of_lms_zips_is_an_error_not_an_empty_class(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "1 zip file(s) (e.g. section-a.zip)" in done.stderr
     put(folder / "moodle" / "Kim Lee_7_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
+    put(folder / "moodle" / "Kim Lee_7_assignsubmission_file" / "work.zip", b"PK\x05\x06")
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out",
                            str(tmp_path / "out"), "--no-sandbox", "--no-gradebook", "--quiet"],
                           capture_output=True, text=True, timeout=300)
-    assert "warning: section-a.zip is not read" in done.stderr  # round 14: beside notebooks
+    assert "warning: section-a.zip is not read (a zip inside" in done.stderr  # round 14
+    # review 24 F9: a student's uploaded zip is said to be theirs, not an LMS download
+    assert ("moodle/Kim Lee_7_assignsubmission_file/work.zip is not read: a zip uploaded by "
+            "(moodle 7)") in done.stderr
     with zipfile.ZipFile(tmp_path / "all.zip", "w") as zipped:
         zipped.write(folder / "section-a.zip", "section-a.zip")
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "all.zip"),
@@ -792,7 +805,7 @@ def test_each_lms_names_its_students_by_its_own_id(tmp_path):
     assert found["moodle:1001"].student != found["moodle:1002"].student  # same display name
     assert found["canvas:501"].student != found["canvas:502"].student
     assert found["canvas:502"].lms.late and not found["canvas:501"].lms.late
-    assert found["blackboard:kim_lee"].student == "kim_lee"  # the receipt's username
+    assert found["blackboard:kim_lee"].student == "(blackboard kim_lee)"  # the receipt's username
     assert found["blackboard:kim_lee"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
     # a folder someone else unzipped: its files' times are when it was unzipped, not when
     # the students submitted, so only a time the LMS wrote in a name counts
@@ -843,10 +856,10 @@ def test_a_classmate_named_subfolder_in_a_moodle_export_stays_its_uploaders(tmp_
     put(export / "Mallory_1002_assignsubmission_file" / "Alice Honest_1001_assignsubmission_file"
         / f"{A}.ipynb", BLANK)
     found = by_student(discover(export, [A]))
-    assert sorted(found) == ["Alice Honest (moodle 1001)", "Mallory (moodle 1002)"]
-    assert found["Alice Honest (moodle 1001)"].path == alice
-    assert found["Alice Honest (moodle 1001)"].notes == []
-    assert found["Mallory (moodle 1002)"].path.read_bytes() == BLANK
+    assert sorted(found) == sorted(["(moodle 1001)", "(moodle 1002)"])
+    assert found["(moodle 1001)"].path == alice
+    assert found["(moodle 1001)"].notes == []
+    assert found["(moodle 1002)"].path.read_bytes() == BLANK
 
 
 def test_a_student_folder_named_like_a_notebook_switches_nothing(tmp_path):
@@ -858,11 +871,11 @@ def test_a_student_folder_named_like_a_notebook_switches_nothing(tmp_path):
     put(export / f"Ann Bo_1003_assignsubmission_file_{A}.ipynb", solution_bytes())
     put(export / "canvas" / f"leekim_501_9001_{A}.ipynb", solution_bytes())
     found = by_student(discover(export, [A]))
-    assert sorted(found) == ["Ann Bo (moodle 1003)", "Eve (moodle 1002)",
-                             "Kim Lee (moodle 1001)", "leekim (canvas 501)"]
-    for student in ("Ann Bo (moodle 1003)", "Kim Lee (moodle 1001)", "leekim (canvas 501)"):
+    assert sorted(found) == sorted(["(moodle 1003)", "(moodle 1002)",
+                             "(moodle 1001)", "(canvas 501)"])
+    for student in ("(moodle 1003)", "(moodle 1001)", "(canvas 501)"):
         assert found[student].path.read_bytes() == solution_bytes(), student
-    assert found["Eve (moodle 1002)"].path.read_bytes() == BLANK
+    assert found["(moodle 1002)"].path.read_bytes() == BLANK
 
 
 def test_two_students_with_the_same_display_name_stay_apart(tmp_path):
@@ -870,9 +883,9 @@ def test_two_students_with_the_same_display_name_stay_apart(tmp_path):
     first = put(export / "Kim Lee_1001_assignsubmission_file" / f"{A}.ipynb", solution_bytes())
     second = put(export / "Kim Lee_1002_assignsubmission_file" / f"{A}.ipynb", BLANK)
     found = by_student(discover(export, [A]))
-    assert found["Kim Lee (moodle 1001)"].path == first
-    assert found["Kim Lee (moodle 1002)"].path == second
-    assert found["Kim Lee (moodle 1001)"].notes == found["Kim Lee (moodle 1002)"].notes == []
+    assert found["(moodle 1001)"].path == first
+    assert found["(moodle 1002)"].path == second
+    assert found["(moodle 1001)"].notes == found["(moodle 1002)"].notes == []
 
 
 def test_a_zip_name_clash_or_a_deep_path_costs_only_that_file(tmp_path):
@@ -886,11 +899,11 @@ def test_a_zip_name_clash_or_a_deep_path_costs_only_that_file(tmp_path):
         zipped.writestr(f"Ann Bo_1003_assignsubmission_file_{A}.ipynb", solution_bytes())
     target = extract_zip(archive, tmp_path / "x")
     found = by_student(discover(target, [A]))
-    assert sorted(found) == ["Ann Bo (moodle 1003)", "Eve (moodle 1002)",
-                             "Kim Lee (moodle 1001)"]
-    assert found["Kim Lee (moodle 1001)"].path.read_bytes() == solution_bytes()
-    assert found["Ann Bo (moodle 1003)"].path.read_bytes() == solution_bytes()
-    eve = found["Eve (moodle 1002)"]
+    assert sorted(found) == sorted(["(moodle 1003)", "(moodle 1002)",
+                             "(moodle 1001)"])
+    assert found["(moodle 1001)"].path.read_bytes() == solution_bytes()
+    assert found["(moodle 1003)"].path.read_bytes() == solution_bytes()
+    eve = found["(moodle 1002)"]
     assert eve.path.read_bytes() == BLANK
     assert sum("could not be extracted" in note for note in eve.notes) == 2, eve.notes
 
@@ -911,9 +924,9 @@ def test_an_unreachable_file_costs_only_that_file(tmp_path):
     finally:
         os.close(descriptor)
     found = by_student(discover(export, [A]))
-    assert sorted(found) == ["Eve (moodle 1002)", "ann"]
+    assert sorted(found) == sorted(["(moodle 1002)", "ann"])
     assert found["ann"].path is not None and found["ann"].notes == []
-    eve = found["Eve (moodle 1002)"]
+    eve = found["(moodle 1002)"]
     assert eve.path.read_bytes() == BLANK
     assert any("could not be read (File name too long)" in note for note in eve.notes), \
         eve.notes
@@ -959,9 +972,9 @@ def test_a_file_name_never_hands_work_to_a_classmate(tmp_path):
         put(bb / f"HW1_{user}_attempt_2026-12-01-{hour}-00-00.txt", f"Name: {user} ({user})\n"
             .encode())
     found = {s.student: s for s in discover(bb, [A])}
-    assert sorted(found) == ["alice", "bob"]
-    assert found["alice"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
-    assert found["bob"].path.name.startswith("HW1_bob_attempt_2026-12-01-11")
+    assert sorted(found) == ["(blackboard alice)", "(blackboard bob)"]
+    assert found["(blackboard alice)"].timestamp.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert found["(blackboard bob)"].path.name.startswith("HW1_bob_attempt_2026-12-01-11")
 
     nb = tmp_path / "submitted"
     put(nb / "alice" / A / "sub" / f"dave_{A}.ipynb", solution_bytes())
@@ -1010,33 +1023,58 @@ def test_the_outermost_lms_name_owns_everything_below_it(tmp_path):
         f"course/leebob_502_9002_{A}.ipynb": solution_bytes(),  # the instructor's folder
         "HW1_eve_attempt_2026-12-01-10-00-00.txt": b"Name: Eve E (eve)\n",  # its receipt
     }), [A])}
-    assert sorted(found) == ["eve", "leebob (canvas 502)", "mallory (canvas 503)"]
-    assert found["mallory (canvas 503)"].lms.lms_id == "503"
-    assert found["eve"].lms.lms == "blackboard"
-    assert found["leebob (canvas 502)"].path.read_bytes() == solution_bytes()
+    assert sorted(found) == sorted(["(blackboard eve)", "(canvas 502)", "(canvas 503)"])
+    assert found["(canvas 503)"].lms.lms_id == "503"
+    assert found["(blackboard eve)"].lms.lms == "blackboard"
+    assert found["(canvas 502)"].path.read_bytes() == solution_bytes()
 
 
 def test_canvas_names_may_hold_underscores_and_digits(tmp_path):
     """Canvas keeps [[:word:]] in a name (``_`` and digits): an honest ``smith_jonesann`` is
     Canvas user 504; ``x_501`` cannot take classmate 501's id (501 is leealice's in an
-    unambiguous file); a name that still reads two ways gets its own row, a note, no
-    canvas.csv row."""
+    unambiguous file); in a download whose files carry names, ``12345_678_9003_...`` is
+    the student named ``12345`` (user 678), not an anonymous reading; a name that still
+    reads two ways, one of them a classmate's id, gets its own row, a note, no canvas.csv
+    row."""
     export = _lms_zip(tmp_path, {
         f"smith_jonesann_504_9001_{A}.ipynb": solution_bytes(),
         f"leealice_501_9002_{A}.ipynb": solution_bytes(),
         f"x_501_777_9999_{A}.ipynb": BLANK,
         f"12345_678_9003_{A}.ipynb": BLANK,
+        f"leealice_501_9004_888_9005_{A}.ipynb": BLANK,
     })
     found = {s.student: s for s in discover(export, [A])}
-    assert sorted(found) == [
-        f"(unclear Canvas name) 12345_678_9003_{A}.ipynb", "leealice (canvas 501)",
-        "smith_jonesann (canvas 504)", "x_501 (canvas 777)"]
-    assert found["smith_jonesann (canvas 504)"].path.read_bytes() == solution_bytes()
-    assert found["leealice (canvas 501)"].path.read_bytes() == solution_bytes()
-    unclear = found[f"(unclear Canvas name) 12345_678_9003_{A}.ipynb"]
+    assert sorted(found) == sorted([
+        f"(unclear Canvas name) leealice_501_9004_888_9005_{A}.ipynb", "(canvas 501)",
+        "(canvas 504)", "(canvas 777)", "(canvas 678)"])
+    assert found["(canvas 504)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 678)"].lms.name == "12345"
+    unclear = found[f"(unclear Canvas name) leealice_501_9004_888_9005_{A}.ipynb"]
     assert unclear.lms is None and unclear.path is not None
     assert any("Canvas name could be read more than one way; check who submitted it" in n
                for n in unclear.notes), unclear.notes
+
+
+def test_canvas_uploads_named_with_digits_keep_their_student_s_row(tmp_path):
+    """Rev 16 F3: Canvas writes ``<name>_<user id>_<attachment id>_<original name>``: the
+    first two numeric fields after the name are the ids, whatever the student's own file
+    name starts with (their student number, a year). Each student gets their own row with
+    their own file (it was an "unclear Canvas name" with no LMS row)."""
+    export = _lms_zip(tmp_path, {
+        f"smithanna_1001_5001_20231234_{A}.ipynb": solution_bytes(),
+        f"leebob_1002_5002_{A}.ipynb": BLANK,
+        f"nguyendan_1004_5004_2027_12_{A}.ipynb": solution_bytes(),
+        f"ortizeve_late_1005_5005_2023001_01_{A}-1.ipynb": solution_bytes(),
+    })
+    found = {s.student: s for s in discover(export, [A])}
+    assert sorted(found) == ["(canvas 1001)", "(canvas 1002)", "(canvas 1004)",
+                             "(canvas 1005)"]
+    assert found["(canvas 1001)"].lms.uploaded == f"20231234_{A}.ipynb"
+    assert found["(canvas 1001)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 1004)"].lms.name == "nguyendan"
+    assert found["(canvas 1005)"].lms.late
+    assert all(s.lms is not None and s.lms.importable for s in found.values())
 
 
 def test_no_two_rows_of_an_import_file_share_an_lms_id(tmp_path, capsys):
@@ -1078,10 +1116,11 @@ def test_blackboard_is_read_before_canvas_and_its_usernames_are_plain(tmp_path):
         b"Name: Ann Bo (20231234)\n")
     put(export / f"HW_x (canvas 5)_attempt_2026-11-30-09-00-00_{A}.ipynb", BLANK)
     found = {s.student: s for s in discover(export, [A])}
-    assert found["20231234"].lms.lms == "blackboard"
-    assert found["20231234"].lms.name == "Ann Bo"
+    assert found["(blackboard 20231234)"].lms.lms == "blackboard"
+    assert found["(blackboard 20231234)"].lms.name == "Ann Bo"
     assert all(s.lms is None or s.lms.lms_id != "x (canvas 5)" for s in found.values())
     assert "x (canvas 5)" not in found
+    assert "(canvas 5)" not in found
 
 
 def test_canvas_anonymous_names_are_never_moodle_s(tmp_path):
@@ -1111,8 +1150,9 @@ def test_a_long_upload_name_keeps_the_lms_s_part(tmp_path):
     found = {f"{s.lms.lms}:{s.lms.lms_id}": s for s in submissions if s.lms is not None}
     assert sorted(found) == ["canvas:601", "canvas:602", "moodle:13"]
     assert len(submissions) == 3
-    assert found["moodle:13"].student == "José Ñandú (moodle 13)"
-    assert found["canvas:601"].student == f"{'иван' * 30} (canvas 601)"
+    assert found["moodle:13"].student == "(moodle 13)"
+    assert found["canvas:601"].student == "(canvas 601)"
+    assert found["canvas:601"].lms.name == "иван" * 30
     assert found["moodle:13"].path.name.startswith("José Ñandú_13_assignsubmission_file_")
     assert all(s.path.read_bytes() == solution_bytes() for s in submissions)
     assert any("stored shortened" in n for n in found["moodle:13"].notes)
@@ -1131,8 +1171,8 @@ def test_blackboard_attempts_are_ordered_by_the_attempt_date(tmp_path):
         for day in ("01", "02"):
             zipped.writestr(f"HW1_kim_attempt_2026-12-{day}-10-00-00.txt", b"Name: K (kim)\n")
     found = by_student(discover(extract_zip(archive, tmp_path / "x"), [A]))
-    assert found["kim"].path.read_bytes() == solution_bytes()
-    assert found["kim"].timestamp.isoformat() == "2026-12-02T10:00:00+00:00"
+    assert found["(blackboard kim)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard kim)"].timestamp.isoformat() == "2026-12-02T10:00:00+00:00"
 
 
 def test_due_dates_without_a_zone_are_read_in_the_course_zone(tmp_path):
@@ -1170,11 +1210,23 @@ def test_a_bad_duedates_file_stops_grade_with_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "Mars/Olympus" in done.stderr
+    # review 24 F10: a due date under no notebook's id was ignored (nobody late), for
+    # grade and lms alike
+    settings.write_text('"01_neuron_xor" = "2027-01-15"\n')
+    for command in (["grade", str(tmp_path / "sub"), "--out", str(tmp_path / "out"),
+                     "--no-sandbox", "--no-gradebook", "--quiet"],
+                    ["lms", "--out", str(tmp_path / "out"), "--course-work", str(tmp_path)]):
+        done = subprocess.run([sys.executable, "-m", "autograder", *command],
+                              capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, NNCOURSE_DUEDATES=str(settings)))
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+        assert f"'01_neuron_xor' (did you mean '{A}'?)" in done.stderr
 
 
 def test_merge_carries_the_shards_lms_rosters(tmp_path):
     for number, (student, who) in enumerate({
-            "kim (canvas 501)": {"lms": "canvas", "id": "501", "name": "kim"},
+            "(canvas 501)": {"lms": "canvas", "id": "501", "name": "kim"},
             "ann": {"lms": "blackboard", "id": "ann", "name": "Ann Bo"}}.items()):
         shard = tmp_path / f"shard{number}" / "lms"
         shard.mkdir(parents=True)
@@ -1184,7 +1236,7 @@ def test_merge_carries_the_shards_lms_rosters(tmp_path):
                            "--out", str(tmp_path / "out"), "--course-work", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     roster = json.loads((tmp_path / "out" / "lms" / "students.json").read_text())
-    assert sorted(roster) == ["ann", "kim (canvas 501)"]
+    assert sorted(roster) == sorted(["ann", "(canvas 501)"])
     # shards without results: no import file without grade columns, and a clear error
     assert done.returncode == 1, done.stderr
     assert "error: no graded results for the 2 LMS students" in done.stderr
@@ -1215,9 +1267,9 @@ def test_an_upload_starting_with_a_slash_is_its_uploader_s(tmp_path):
         f"A1_dan_attempt_2026-01-01-10-00-00_\\A1_eve_attempt_2026-01-02-10-00-00_{A}.ipynb":
             BLANK,
     })
-    assert found["carol (canvas 503)"].path.read_bytes() == solution_bytes()
-    assert found["bob (canvas 502)"].path.read_bytes() == solution_bytes()
-    assert found["alice (canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 503)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 502)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
     assert not [s for s in found.values() if s.lms and s.lms.lms_id in ("bobby", "eve")]
     assert not [s for s in found if "bobby" in s]
 
@@ -1230,8 +1282,8 @@ def test_blackboard_grades_the_latest_attempt_whatever_its_file_s_name(tmp_path)
         f"A1_bob_attempt_2026-01-03-10-00-00_{A}_v2.ipynb": solution_bytes(),
         "A1_bob_attempt_2026-01-03-10-00-00.txt": b"Name: Bob Ode (bob)\n",
     })
-    assert found["bob"].path.read_bytes() == solution_bytes()
-    assert "an earlier attempt" in " ".join(found["bob"].notes)
+    assert found["(blackboard bob)"].path.read_bytes() == solution_bytes()
+    assert "an earlier attempt" in " ".join(found["(blackboard bob)"].notes)
 
 
 def test_one_lms_per_export_folder(tmp_path):
@@ -1253,19 +1305,19 @@ def test_one_lms_per_export_folder(tmp_path):
         f"mixed/Cy Dee_1004_assignsubmission_file_{A}.ipynb": solution_bytes(),
         f"mixed/dan_504_9004_{A}.ipynb": BLANK,
     })
-    assert found["ann"].path.read_bytes() == solution_bytes()
-    assert found["ann"].lms.lms == "blackboard"
-    assert found["bob (canvas 502)"].lms.lms == "canvas"
-    assert "alice" not in found and "alice (canvas 501)" in found
-    assert found["123 (moodle 1001)"].lms.lms == "moodle"
+    assert found["(blackboard ann)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard ann)"].lms.lms == "blackboard"
+    assert found["(canvas 502)"].lms.lms == "canvas"
+    assert "alice" not in found and "(canvas 501)" in found
+    assert found["(moodle 1001)"].lms.lms == "moodle"
     # a folder no one LMS's naming covers: each file by the one naming it matches
-    assert found["Cy Dee (moodle 1004)"].lms.lms == "moodle"
-    assert found["dan (canvas 504)"].lms.lms == "canvas"
+    assert found["(moodle 1004)"].lms.lms == "moodle"
+    assert found["(canvas 504)"].lms.lms == "canvas"
     # the instructor may say which LMS: only its naming is read
     found = by_student(discover(tmp_path / "ex" / "flat", [A], lms="canvas"))
-    assert sorted(found) == ["bob (canvas 502)", "carol (canvas 503)"]
+    assert sorted(found) == sorted(["(canvas 502)", "(canvas 503)"])
     found = by_student(discover(tmp_path / "ex" / "mixed", [A], lms="moodle"))
-    assert found["Cy Dee (moodle 1004)"].lms.lms == "moodle"
+    assert found["(moodle 1004)"].lms.lms == "moodle"
     assert found["dan"].lms is None  # not Moodle's naming: no Moodle row, its own id
 
 
@@ -1283,7 +1335,7 @@ def test_no_number_of_uploads_changes_how_classmates_files_are_read(tmp_path):
     (tmp_path / "one").mkdir()
     found = _canvas(tmp_path / "one", members)
     assert {s.lms.lms for s in found.values()} == {"canvas"}
-    assert {"leekim (canvas 501)", "boann (canvas 503)", "mal (canvas 506)"} == set(found)
+    assert {"(canvas 501)", "(canvas 503)", "(canvas 506)"} == set(found)
     kim = "kim_lee_attempt_2026-11-30-23-00-00"
     combined = {f"blackboard/N1_kim_lee_attempt_2026-11-30-09-00-00_{A}.ipynb": solution_bytes(),
                 "blackboard/N1_kim_lee_attempt_2026-11-30-09-00-00.txt":
@@ -1294,10 +1346,10 @@ def test_no_number_of_uploads_changes_how_classmates_files_are_read(tmp_path):
                  for suffix in ("", "-1", "-2")}
     (tmp_path / "two").mkdir()
     found = _canvas(tmp_path / "two", combined)
-    assert found["kim_lee"].path.read_bytes() == solution_bytes()
-    assert found["kim_lee"].lms.lms == "blackboard"
-    assert found["mal (canvas 506)"].lms.lms == "canvas"
-    assert found["leekim (canvas 501)"].lms.lms == "canvas"
+    assert found["(blackboard kim_lee)"].path.read_bytes() == solution_bytes()
+    assert found["(blackboard kim_lee)"].lms.lms == "blackboard"
+    assert found["(canvas 506)"].lms.lms == "canvas"
+    assert found["(canvas 501)"].lms.lms == "canvas"
 
 
 def test_a_student_whose_only_file_was_skipped_keeps_an_lms_row(tmp_path):
@@ -1311,11 +1363,11 @@ def test_a_student_whose_only_file_was_skipped_keeps_an_lms_row(tmp_path):
         zipped.writestr(f"bob_502_9002_{A}.ipynb", b" " * (len(solution_bytes()) + 4096))
     submissions = discover(extract_zip(archive, tmp_path / "ex",
                                        max_member=len(solution_bytes())), [A])
-    bob = by_student(submissions)["bob (canvas 502)"]
+    bob = by_student(submissions)["(canvas 502)"]
     assert bob.path is None and bob.lms is not None and bob.lms.lms_id == "502"
     out = tmp_path / "out"
     save_roster(submissions, out)
-    records = [{"student": "alice (canvas 501)", "assignment": A, "points": 3.0,
+    records = [{"student": "(canvas 501)", "assignment": A, "points": 3.0,
                 "max_points": 10.0}]
     write_lms_files(records, out, None)
     with open(out / "lms" / "canvas.csv", encoding="utf-8") as handle:
@@ -1344,13 +1396,13 @@ def test_the_roster_is_rebuilt_from_each_run_and_keys_are_written_exactly(tmp_pa
     run("bobby")  # an H1 fake key, or an old display name
     run("robert")
     roster = json.loads((out / "lms" / "students.json").read_text())
-    assert list(roster) == ["robert (canvas 502)"]
+    assert list(roster) == ["(canvas 502)"]
     others = [LmsFile("blackboard", "-ann", "Ann Bo", f"{A}.ipynb"),
               LmsFile("blackboard", "@kim", "Kim Lee", f"{A}.ipynb"),
               LmsFile("moodle", "7", "Max Mo", f"{A}.ipynb")]
     save_roster([Submission(o.student, A, tmp_path, lms=o) for o in others], out)
     records = [{"student": s, "assignment": A, "points": 2.0, "max_points": 10.0}
-               for s in ("robert (canvas 502)", "-ann", "@kim", "Max Mo (moodle 7)")]
+               for s in ("(canvas 502)", "-ann", "@kim", "(moodle 7)")]
     write_lms_files(records, out, None)
     with open(out / "lms" / "blackboard.csv", encoding="utf-8") as handle:
         assert sorted(r["Username"] for r in csv.DictReader(handle)) == ["-ann", "@kim"]
@@ -1395,3 +1447,720 @@ def test_a_name_of_thousands_of_words_reads_a_bounded_number_of_ways():
     # the names of at most the bound's words, and one longer name (round 11: a name longer
     # than the bound still reads more than one way)
     assert 0 < len(readings) <= MAX_CANVAS_NAME_WORDS + 2
+
+
+def test_reading_an_nbgrader_layout_without_timestamps_does_not_import_nbgrader(tmp_path):
+    """nbgrader's package takes seconds to import (its server extensions, its exchange):
+    reading ``submitted/<student>/<id>/`` imports it only to parse a ``timestamp.txt``."""
+    assignment = "01_neuron_and_xor"
+    for student in ("ann", "bob"):
+        folder = tmp_path / student / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(filled_notebook(assignment, {}), folder / f"{assignment}.ipynb")
+    (tmp_path / "bob" / "submitted" / "bob" / assignment / "timestamp.txt").write_text(
+        "2026-12-01 10:00:00 UTC")
+    script = ("import sys\nfrom pathlib import Path\n"
+              "from autograder.submissions import discover\n"
+              "found = discover(Path(sys.argv[1]), [sys.argv[2]])\n"
+              "print([(s.student, str(s.timestamp)) for s in found], 'nbgrader' in sys.modules)\n")
+    shown = [subprocess.run([sys.executable, "-c", script, str(tmp_path / s / "submitted"),
+                             assignment], capture_output=True, text=True,
+                            check=True).stdout.strip() for s in ("ann", "bob")]
+    assert shown[0] == "[('ann', 'None')] False", shown
+    # nor to read one (review 24 F2: the grader reads the zone itself, not nbgrader's parse_utc)
+    assert shown[1].startswith("[('bob', '2026-12-01 10:00:00") and shown[1].endswith("False")
+
+
+def _lms_files(submissions, tmp_path: Path, name: str = "out") -> Path:
+    """The LMS files of ``submissions`` as ``grade`` writes them: every submission has a
+    record (an unreadable or missing one scores 0), a graded one 3 of 10."""
+    from autograder.term import save_roster, write_lms_files
+
+    out = tmp_path / name
+    save_roster(submissions, out)
+    write_lms_files([{"student": s.student, "assignment": s.assignment,
+                      "points": 3.0 if s.path is not None else 0.0, "max_points": 10.0,
+                      "file": s.path.name if s.path is not None else None}
+                     for s in submissions], out, None)
+    return out
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_student_whose_only_upload_is_not_a_notebook_is_seen_with_the_reason(tmp_path):
+    """Issue 24, M1: a student whose only upload is a zip (or a PDF, a text file) is in the
+    output with why nothing was graded (a zip as downloaded and the folder it unzips to
+    alike); a Blackboard receipt is no such file."""
+    archive = tmp_path / "canvas.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"bob_502_9002_{A}.zip", b"PK\x03\x04")
+        zipped.writestr("carol_503_9003_answers.txt", b"my answers")
+    for source in (extract_zip(archive, tmp_path / "ex"), tmp_path / "unzipped"):
+        if source.name == "unzipped":
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(source)
+        found = by_student(discover(source, [A]))
+        assert found["(canvas 501)"].path is not None
+        for student, kind in (("(canvas 502)", ".zip"), ("(canvas 503)", ".txt")):
+            assert found[student].path is None, student
+            assert any(f"not a notebook (a {kind} file)" in n for n in found[student].notes)
+        details = {r["lms_id"]: r for r in _csv_rows(
+            _lms_files(list(found.values()), tmp_path, source.name) / "lms"
+            / "canvas-details.csv")}
+        assert details["502"]["note"].startswith("not graded:")
+        assert "not a notebook (a .zip file)" in details["502"]["note"]
+        assert details["502"]["total"] == "0" and details["501"]["total"] == "3"
+    blackboard = tmp_path / "bb.zip"
+    with zipfile.ZipFile(blackboard, "w") as zipped:
+        zipped.writestr(f"HW_kim_attempt_2026-11-01-09-00-00_{A}.ipynb", solution_bytes())
+        zipped.writestr("HW_kim_attempt_2026-11-01-09-00-00.txt", b"Name: Kim K (kim)\n")
+    found = by_student(discover(extract_zip(blackboard, tmp_path / "bb"), [A]))
+    assert found["(blackboard kim)"].notes == [] and found["(blackboard kim)"].path is not None
+
+
+def test_the_lms_details_give_every_skipped_file_s_reason(tmp_path):
+    """Issue 24, M2: a graded student's skipped files (too large, not a notebook) are each
+    named with the reason next to that student in ``<lms>-details.csv``."""
+    archive = tmp_path / "canvas.zip"
+    small = solution_bytes()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", small)
+        zipped.writestr(f"alice_501_9002_old_{A}.ipynb", small + b" " * 4096)
+        zipped.writestr("alice_501_9003_report.pdf", b"%PDF")
+        zipped.writestr(f"bob_502_9004_{A}.ipynb", small)
+    submissions = discover(extract_zip(archive, tmp_path / "ex", max_member=len(small)), [A])
+    details = {r["lms_id"]: r for r in _csv_rows(
+        _lms_files(submissions, tmp_path) / "lms" / "canvas-details.csv")}
+    note = details["501"]["note"]
+    assert details["501"]["total"] == "3" and not note.startswith("not graded")
+    assert f"alice_501_9002_old_{A}.ipynb: larger than" in note
+    assert "alice_501_9003_report.pdf: not a notebook (a .pdf file)" in note
+    assert details["502"]["note"] == ""
+
+
+def test_moodle_participant_ids_stay_in_their_own_assignment_s_worksheet(tmp_path):
+    """Issue 24, M5: Moodle's participant id is per assignment (the same person is 1001 in
+    one assignment and 2001 in another; ids are the rows of ``assign_user_mapping``, so no
+    two people share one): each id is written only in the worksheet of the notebook its own
+    download holds, never as a 0 in another notebook's worksheet."""
+    B = "02_universal_approximation"
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"nb1/Kim Lee_1001_assignsubmission_file_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"nb1/Ann Bo_1002_assignsubmission_file_{A}.ipynb", solution_bytes())
+        zipped.writestr(f"nb2/Kim Lee_2001_assignsubmission_file_{B}.ipynb",
+                        nbformat.writes(filled_notebook(B, {})).encode())
+        zipped.writestr("nb2/Ann Bo_2002_assignsubmission_file_work.zip", b"PK\x03\x04")
+    submissions = discover(extract_zip(archive, tmp_path / "ex"), [A, B])
+    out = _lms_files(submissions, tmp_path)
+    first = {r["Identifier"]: r for r in _csv_rows(out / "lms" / f"moodle-{A}.csv")}
+    second = {r["Identifier"]: r for r in _csv_rows(out / "lms" / f"moodle-{B}.csv")}
+    assert sorted(first) == ["Participant 1001", "Participant 1002"]
+    assert first["Participant 1001"]["Full name"] == "Kim Lee"
+    assert sorted(second) == ["Participant 2001", "Participant 2002"]
+    assert second["Participant 2002"]["Full name"] == "Ann Bo"
+    assert second["Participant 2002"]["Grade"] == "0"
+    assert second["Participant 2001"]["Grade"] == "3"
+
+
+def test_which_files_a_cap_keeps_does_not_depend_on_the_zip_s_order(tmp_path):
+    """Issue 24, LOW: which of a student's files fit their share is decided by name, size
+    and content, never by where they are in the zip (two members with one name and size
+    used to be kept in the zip's order): the same zip written in two orders keeps the
+    same files."""
+    import warnings
+
+    members = [(f"alice_501_9001_{A}.ipynb", solution_bytes()),
+               ("alice_501_9002_scratch.ipynb", b'{"cells": 1}'),
+               ("alice_501_9002_scratch.ipynb", b'{"cells": 2}'),  # one name, one size
+               *[(f"alice_501_90{n:02d}_notes.ipynb", TINY) for n in range(10, 14)],
+               (f"bob_502_9002_{A}.ipynb", BLANK)]
+    kept = []
+    for name, order in (("forward", members), ("backward", members[::-1])):
+        archive = tmp_path / f"{name}.zip"
+        with warnings.catch_warnings(), zipfile.ZipFile(archive, "w") as zipped:
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+            for member, data in order:
+                zipped.writestr(member, data)
+        target = extract_zip(archive, tmp_path / name, max_student_files=2)
+        found = by_student(discover(target, [A]))
+        assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+        kept.append(sorted(p.read_bytes() for p in target.rglob("alice*.ipynb")))
+    assert kept[0] == kept[1] and len(kept[0]) == 2
+
+
+def test_an_lms_download_in_a_folder_named_after_a_notebook_is_read_as_the_lms_s(
+        tmp_path, capsys):
+    """Issue 24, M3: ``canvas/<notebook id>/`` holding a Canvas download is the LMS's layout
+    (its names decide first), not nbgrader's ``<student>/<id>/`` with a student "canvas";
+    what cannot be decided by the names (one owner's files; nbgrader's timestamp.txt) is
+    nbgrader's, and each assumption is a warning and a note naming the folder."""
+    export = tmp_path / "export"
+    put(export / "canvas" / A / f"leekim_501_9001_{A}.ipynb", solution_bytes())
+    put(export / "canvas" / A / f"ann_502_9002_{A}.ipynb", BLANK)
+    put(export / "bob" / A / f"kim_5_6_{A}.ipynb", BLANK)  # one owner: nbgrader's bob
+    put(export / "eve" / A / f"kim_5_6_{A}.ipynb", BLANK)
+    put(export / "eve" / A / f"lee_7_8_{A}.ipynb", BLANK)
+    put(export / "eve" / A / "timestamp.txt", b"2026-12-01 10:00:00.000000 UTC")
+    found = by_student(discover(export, [A]))
+    assert sorted(found) == sorted(["(canvas 502)", "bob", "eve", "(canvas 501)"])
+    assert found["(canvas 501)"].path.read_bytes() == solution_bytes()
+    assert found["(canvas 502)"].lms.lms_id == "502"
+    assert found["bob"].lms is None and found["eve"].lms is None
+    warnings = capsys.readouterr().err
+    assert f"canvas/{A}/ is read as a canvas download" in warnings
+    assert f"bob/{A}/ is read as nbgrader's" in warnings and f"eve/{A}/ is read" in warnings
+    assert any("read as a canvas download" in n for n in found["(canvas 502)"].notes)
+    assert any("read as nbgrader's" in n for n in found["bob"].notes)
+    # the instructor names the LMS: its naming decides even one owner's folder
+    found = by_student(discover(export, [A], lms="canvas"))
+    assert "(canvas 5)" in found and "bob" not in found and "eve" in found
+
+
+def test_one_student_s_upload_of_another_notebook_makes_no_column_for_the_class(
+        tmp_path, capsys):
+    """Issue 24, round 16, F1: one LMS download is one assignment's. A student's extra
+    upload of another notebook in it (Moodle, Canvas, Blackboard alike) is not graded there
+    and is a note on their own row: no worksheet, column or row of zeros for that notebook
+    (Moodle's would carry this assignment's participant ids into another assignment). A
+    download where the students honestly uploaded two notebooks holds both; the instructor's
+    ``--assignment`` names what a download holds; a combined download's folders each hold
+    their own (with ``--lms`` too)."""
+    B = "02_universal_approximation"
+    other = nbformat.writes(filled_notebook(B, {})).encode()
+    bb = "HW1_{0}_attempt_2027-01-15-09-00-00"
+    downloads = {
+        "moodle": {f"Anna Smith_2001_assignsubmission_file_{A}.ipynb": solution_bytes(),
+                   f"Bob Lee_2002_assignsubmission_file_{A}.ipynb": solution_bytes(),
+                   f"Eve Ortiz_2005_assignsubmission_file_{A}.ipynb": solution_bytes(),
+                   f"Eve Ortiz_2005_assignsubmission_file_{B}.ipynb": other},
+        "canvas": {f"smithanna_1001_5001_{A}.ipynb": solution_bytes(),
+                   f"leebob_1002_5002_{A}.ipynb": solution_bytes(),
+                   f"ortizeve_1005_5005_{A}.ipynb": solution_bytes(),
+                   f"ortizeve_1005_5099_{B}.ipynb": other},
+        "blackboard": {f"{bb.format(u)}_{A}.ipynb": solution_bytes()
+                       for u in ("anna", "bob", "eve")}
+        | {f"{bb.format('eve')}_{B}.ipynb": other}
+        | {f"{bb.format(u)}.txt": f"Name: {u.title()} X ({u})\n".encode()
+           for u in ("anna", "bob", "eve")}}
+    eve = {"moodle": "(moodle 2005)", "canvas": "(canvas 1005)",
+           "blackboard": "(blackboard eve)"}
+    for lms, members in downloads.items():
+        archive = tmp_path / f"{lms}.zip"
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for name, data in members.items():
+                zipped.writestr(name, data)
+        submissions = discover(extract_zip(archive, tmp_path / lms), [A, B])
+        assert {s.assignment for s in submissions} == {A}, lms
+        found = by_student(submissions)
+        assert found[eve[lms]].path.read_bytes() == solution_bytes()
+        assert any(f"uploaded {B} to the download of {A}: not graded" in n
+                   for n in found[eve[lms]].notes), lms
+        assert all(s.export_notebooks == (A,) for s in submissions)
+        assert f"uploaded {B} to the download of {A}" in capsys.readouterr().err
+        out = _lms_files(submissions, tmp_path, f"out-{lms}")
+        files = sorted(p.name for p in (out / "lms").glob("*.csv"))
+        grades = f"moodle-{A}.csv" if lms == "moodle" else f"{lms}.csv"
+        assert files == sorted([grades, f"{lms}-details.csv"]), files
+        header = (out / "lms" / grades).read_text(encoding="utf-8").splitlines()[0]
+        assert B not in header, header
+        # the instructor says the download holds both: both graded
+        both = discover(tmp_path / lms, [A, B], instructor_named=True)
+        assert {s.assignment for s in both} == {A, B}
+    # a download where most students uploaded both notebooks holds both
+    archive = tmp_path / "both.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for user, name in ((1, "ann"), (2, "bob"), (3, "cy")):
+            zipped.writestr(f"{name}_50{user}_900{user}_{A}.ipynb", solution_bytes())
+            if name != "cy":
+                zipped.writestr(f"{name}_50{user}_910{user}_{B}.ipynb", other)
+    both = [s for s in discover(extract_zip(archive, tmp_path / "both"), [A, B])
+            if s.path is not None]
+    assert sorted((s.student, s.assignment) for s in both) == sorted(
+        [("(canvas 501)", A), ("(canvas 501)", B), ("(canvas 502)", A),
+         ("(canvas 502)", B), ("(canvas 503)", A)])
+    # a combined download: each folder holds its own notebook, read with --lms too
+    archive = tmp_path / "combined.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for n in range(1, 4):
+            zipped.writestr(f"nb1/P{n}_10{n}_assignsubmission_file_{A}.ipynb",
+                            solution_bytes())
+        zipped.writestr(f"nb2/P1_201_assignsubmission_file_{B}.ipynb", other)
+        zipped.writestr(f"nb2/P2_202_assignsubmission_file_{B}.ipynb", other)
+        zipped.writestr(f"nb2/P1_201_assignsubmission_file_x_{A}.ipynb", solution_bytes())
+    source = extract_zip(archive, tmp_path / "combined")
+    for lms in (None, "moodle"):
+        graded = {(s.student, s.assignment) for s in discover(source, [A, B], lms)
+                  if s.path is not None}
+        assert graded == {("(moodle 101)", A), ("(moodle 102)", A),
+                          ("(moodle 103)", A), ("(moodle 201)", B),
+                          ("(moodle 202)", B)}, lms
+
+
+def test_late_moodle_work_in_an_unzipped_folder_is_not_silent(tmp_path):
+    """Issue 24, round 16, F5: a Moodle download given as the folder it was unzipped to has no
+    submission times (its files' dates are not read: an unzip tool may keep the zip's or
+    not), so nothing in it is late; with a due date set, ``grade`` warns once per notebook
+    instead of passing late work silently, and the README no longer claims an unzipped
+    folder carries only the time it was unzipped."""
+    from datetime import datetime
+
+    from autograder.term import untimed_warnings
+
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name, day in (("Kim Lee_1001", 14), ("Ann Bo_1002", 16)):  # Ann is late
+            zipped.writestr(zipfile.ZipInfo(f"{name}_assignsubmission_file_{A}.ipynb",
+                                            date_time=(2027, 1, day, 9, 0, 0)),
+                            solution_bytes())
+    due = {A: datetime(2027, 1, 15, 23, 59, 59)}
+    zipped_export = discover(extract_zip(archive, tmp_path / "ex"), [A])
+    assert all(s.timestamp is not None for s in zipped_export)
+    assert untimed_warnings(zipped_export, due) == []
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(tmp_path / "unzipped")
+    folder = discover(tmp_path / "unzipped", [A])
+    assert all(s.timestamp is None for s in folder)
+    warnings = untimed_warnings(folder, due)
+    assert len(warnings) == 1 and warnings[0].startswith(f"2 Moodle submission(s) of {A}")
+    assert "grade the zip as downloaded" in warnings[0]
+    assert untimed_warnings(folder, {}) == []  # no due date: nothing can be late anyway
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    assert "carries only the time it was unzipped" not in readme
+    assert "`grade` warns when the notebook has a due date" in readme
+
+
+def test_a_student_renamed_in_the_lms_is_the_same_student(tmp_path):
+    """Rev 16 F4: a display name changed in the LMS between two downloads left a stale second
+    student in nbgrader's gradebook (and two rows in ``nbgrader export``): a student of a
+    download is known by the LMS's key alone (Canvas user id, Moodle participant id,
+    Blackboard username), so re-grading after a rename updates the same student."""
+    from autograder.report import write_gradebook
+    from autograder.term import gradebook, record_times
+
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    first = _lms_zip(tmp_path / "1", {
+        f"smithanna_1001_5001_{A}.ipynb": solution_bytes(),
+        f"Kim Lee_2001_assignsubmission_file_{A}.ipynb": BLANK}, "one.zip")
+    second = _lms_zip(tmp_path / "2", {
+        f"smithannabeth_late_1001_5011_{A}.ipynb": BLANK,
+        f"Kim Park_2001_assignsubmission_file_{A}.ipynb": solution_bytes()}, "two.zip")
+    before = {s.student: s for s in discover(first, [A])}
+    after = {s.student: s for s in discover(second, [A])}
+    assert sorted(before) == sorted(after) == ["(canvas 1001)", "(moodle 2001)"]
+    assert after["(canvas 1001)"].lms.name == "smithannabeth"  # display data, kept
+    work = tmp_path / "course"
+    work.mkdir()
+    for run in (before, after):
+        write_gradebook([{"student": s, "assignment": A, "tests": []} for s in run], work)
+        record_times(list(run.values()), work, {})
+    with gradebook(work) as book:
+        assert sorted(s.id for s in book.students) == ["(canvas 1001)", "(moodle 2001)"]
+        # the display name is the latest download's, shown by formgrader and the export
+        assert book.find_student("(canvas 1001)").last_name == "smithannabeth"
+        assert book.find_student("(moodle 2001)").last_name == "Kim Park"
+
+
+def test_one_lms_id_under_two_names_is_never_merged(tmp_path, capsys):
+    """One download writes one name per id: two files of one Canvas user id (or Moodle
+    participant id) under different names are each graded under their own row, with a note
+    and a warning, and neither gets an LMS row (the id alone is who a student is)."""
+    found = {s.student: s for s in discover(_lms_zip(tmp_path, {
+        f"leeann_501_9001_{A}.ipynb": solution_bytes(),
+        f"mallory_501_9002_{A}.ipynb": BLANK,
+        f"bob_502_9003_{A}.ipynb": solution_bytes(),
+    }), [A])}
+    assert sorted(found) == sorted([
+        "(canvas 502)", f"(one id, two names) leeann_501_9001_{A}.ipynb",
+        f"(one id, two names) mallory_501_9002_{A}.ipynb"])
+    assert found[f"(one id, two names) leeann_501_9001_{A}.ipynb"].path.read_bytes() == (
+        solution_bytes())
+    assert all(s.lms is None for k, s in found.items() if k.startswith("(one id"))
+    assert capsys.readouterr().err.count("more than one name in this download") == 2
+
+
+def test_due_dates_come_from_the_course_work_folder_given(tmp_path, monkeypatch):
+    """Rev 16: ``--course-work`` names the course copy graded: its ``duedates.toml`` (due
+    dates and zone) is the one read, not the repository's ``course/duedates.toml``."""
+    from autograder.term import due_dates, use_course_work
+
+    monkeypatch.setenv("NNCOURSE_DUEDATES", "")  # so that it is removed again after
+    monkeypatch.delenv("NNCOURSE_DUEDATES")
+    work = tmp_path / "cw"
+    work.mkdir()
+    use_course_work(work)  # no duedates.toml there: the repository's stays
+    assert "NNCOURSE_DUEDATES" not in os.environ
+    (work / "duedates.toml").write_text(f'"{A}" = "2027-01-15"\n[lms]\n'
+                                        'time_zone = "Europe/Berlin"\n')
+    use_course_work(work)
+    assert due_dates()[A].isoformat() == "2027-01-15T22:59:59"
+    # through the command: a mistake in the copy's file stops grade before any grading
+    (work / "duedates.toml").write_text('[lms]\ntime_zone = "Mars/Olympus"\n')
+    put(tmp_path / "sub" / f"ann_{A}.ipynb", BLANK)
+    env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_DUEDATES"}
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "sub"),
+                           "--out", str(tmp_path / "out"), "--no-sandbox", "--no-gradebook",
+                           "--quiet", "--course-work", str(work)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and "Mars/Olympus" in done.stderr, done.stderr
+
+
+def test_the_secret_from_seed_is_the_instructor_s_only(tmp_path):
+    """Rev 16: ``--seed`` wrote ``OUT/.secret`` with the umask's mode (0644): it is written
+    0600 like the one made, an existing file's mode included."""
+    import stat
+
+    from autograder.grade import run_secret
+
+    out = tmp_path / "out"
+    assert run_secret(out, 42) == 42
+    assert stat.S_IMODE((out / ".secret").stat().st_mode) == 0o600
+    (out / ".secret").chmod(0o644)
+    assert run_secret(out, 43) == 43 and run_secret(out) == 43
+    assert stat.S_IMODE((out / ".secret").stat().st_mode) == 0o600
+    made = tmp_path / "made"
+    run_secret(made)
+    assert stat.S_IMODE((made / ".secret").stat().st_mode) == 0o600
+
+
+def test_a_download_holding_several_notebooks_is_never_a_silent_pick(tmp_path, capsys):
+    """Rev 16: a one-student download with two notebooks held both by a tie, silently. The
+    rule: without ``--assignment`` every notebook the download holds is graded and the
+    instructor is warned, naming them and ``--assignment``; with it, the notebooks named
+    decide, with no warning."""
+    B = "02_universal_approximation"
+    export = _lms_zip(tmp_path, {
+        f"smithanna_1001_5001_{A}.ipynb": solution_bytes(),
+        f"smithanna_1001_5002_{B}.ipynb": nbformat.writes(filled_notebook(B, {})).encode(),
+    })
+    found = {(s.student, s.assignment): s for s in discover(export, [A, B])}
+    assert sorted(found) == [("(canvas 1001)", A), ("(canvas 1001)", B)]
+    assert all(s.path is not None for s in found.values())
+    err = capsys.readouterr().err
+    assert f"holds 2 notebooks ({A}, {B})" in err and "--assignment" in err
+    named = discover(export, [A], instructor_named=True)
+    assert [(s.student, s.assignment) for s in named] == [("(canvas 1001)", A)]
+    assert "holds 2 notebooks" not in capsys.readouterr().err
+
+
+# --- review 17 ---------------------------------------------------------------------------
+
+
+def test_review17_f1_a_graded_copy_in_submitted_keeps_its_submission_time(tmp_path):
+    """Review 17, F1: ``grade`` copied an LMS student's file to nbgrader's submitted/ without
+    its time, so a later ``make grade`` of course/submitted (its default) re-graded it with
+    none and the late penalty vanished. nbgrader's own ``timestamp.txt`` (and
+    ``submission_secret.txt``) now go beside every copy: re-reading submitted/ gives the
+    same time; a Canvas file (no time in its download) gets an empty one (no time, as
+    nbgrader reads it). Blackboard's ``bob`` is ``(blackboard bob)``, never the hub's ``bob``."""
+    export = tmp_path / "export"
+    put(export / "bb" / f"HW1_bob_attempt_2026-12-01-10-00-00_{A}.ipynb", solution_bytes())
+    put(export / "bb" / "HW1_bob_attempt_2026-12-01-10-00-00.txt", b"Name: Bo B (bob)\n")
+    put(export / "bb" / f"HW1_ann_attempt_2026-12-02-11-30-00_{A}.ipynb", BLANK)
+    put(export / "bb" / "HW1_ann_attempt_2026-12-02-11-30-00.txt", b"Name: Ann A (ann)\n")
+    put(export / "cv" / f"smithanna_1001_5001_{A}.ipynb", BLANK)
+    put(export / "cv" / f"jonesbob_1002_5002_{A}.ipynb", BLANK)
+    put(export / "cv" / "submission_secret.txt", b"forged")  # never an LMS student's secret
+    work = tmp_path / "work"
+    put(work / "submitted" / "bob" / A / f"{A}.ipynb", BLANK)  # the hub's bob
+    put(work / "submitted" / "bob" / A / "timestamp.txt", b"2026-12-03 09:00:00.000000 UTC")
+    graded = discover(export, [A])
+    times = {s.student: s.timestamp for s in graded}
+    assert times["(blackboard bob)"].isoformat() == "2026-12-01T10:00:00+00:00"
+    assert "bob" not in times
+    _import_into_nbgrader(graded, work)
+    again = {s.student: s for s in discover(work / "submitted", [A])}
+    assert sorted(again) == sorted([*times, "bob"])
+    for student, when in times.items():
+        read = again[student].timestamp
+        if when is None:  # Canvas
+            assert read is None, student
+            assert (work / "submitted" / student / A / "timestamp.txt").read_text() == ""
+        else:
+            assert read.replace(tzinfo=None) == when.replace(tzinfo=None), student
+        assert (work / "submitted" / student / A / "submission_secret.txt").read_text() not in (
+            "", "forged")
+    assert again["bob"].timestamp.isoformat() == "2026-12-03T09:00:00"  # untouched
+    secret = (work / "submitted" / "(blackboard bob)" / A / "submission_secret.txt")
+    kept = secret.read_text()
+    _import_into_nbgrader(graded, work)  # a second grade keeps the copy's secret
+    assert secret.read_text() == kept
+
+
+def test_review17_f4_a_numeric_offset_in_timestamp_txt_is_hours_and_minutes(tmp_path):
+    """Review 17, F4: ``+0100`` was read as +100 seconds (nbgrader's ``parse_utc``), so an
+    on-time submission became late; every documented form is read right."""
+    forms = {"a": "2027-01-15 23:58:00 +0100", "b": "2027-01-15T23:58:00+01:00",
+             "c": "2027-01-15 22:58:00.000000 UTC", "d": "2027-01-15 23:58:00 CET",
+             "e": "2027-01-15 22:58:00", "f": "2027-01-15 17:28:00 -0530"}
+    for student, text in forms.items():
+        put(tmp_path / student / A / f"{A}.ipynb", BLANK)
+        put(tmp_path / student / A / "timestamp.txt", text.encode())
+    put(tmp_path / "g" / A / f"{A}.ipynb", BLANK)
+    put(tmp_path / "g" / A / "timestamp.txt", b"")
+    found = by_student(discover(tmp_path, [A]))
+    for student in forms:
+        assert found[student].timestamp.isoformat() == "2027-01-15T22:58:00", student
+    assert found["g"].timestamp is None
+
+
+def test_review24_f2_every_zone_nbgrader_writes_is_read_or_flagged(tmp_path, capsys,
+                                                                   monkeypatch):
+    """Review 24, F2: nbgrader writes ``%Z`` of its ``Exchange.timezone`` (``CST`` on a hub
+    in America/Chicago, ``IST`` in Asia/Kolkata, ``-03`` in America/Sao_Paulo); any name
+    that is not an IANA key was read silently as UTC (31 minutes late became on time). A
+    name one offset has is read; an ambiguous one is read in the course's zone, and
+    without it (or for text that is no time) the submission has no time, a note on its
+    row and a warning: never silently on time."""
+    forms = {"edt": "2027-07-15 18:58:00.000000 EDT", "aedt": "2027-01-16 09:58:00 AEDT",
+             "sao": "2027-01-15 19:58:00.000000 -03", "cst": "2027-01-15 16:58:00.000000 CST",
+             "ist": "2027-01-16 04:28:00 IST", "bad": "yesterday"}
+    for student, text in forms.items():
+        put(tmp_path / student / A / f"{A}.ipynb", BLANK)
+        put(tmp_path / student / A / "timestamp.txt", text.encode())
+    settings = tmp_path / "duedates.toml"
+    settings.write_text("")
+    monkeypatch.setenv("NNCOURSE_DUEDATES", str(settings))
+    found = by_student(discover(tmp_path, [A]))
+    assert found["edt"].timestamp.isoformat() == "2027-07-15T22:58:00"
+    for student in ("aedt", "sao"):
+        assert found[student].timestamp.isoformat() == "2027-01-15T22:58:00", student
+    err = capsys.readouterr().err
+    for student in ("cst", "ist", "bad"):
+        assert found[student].timestamp is None, student
+        assert any("CHECK ITS SUBMISSION TIME" in n for n in found[student].notes), student
+        assert f"{student}/{A}/timestamp.txt" in err, student
+    # the course's zone decides an abbreviation several zones use
+    settings.write_text('[lms]\ntime_zone = "America/Chicago"\n')
+    found = by_student(discover(tmp_path, [A]))
+    assert found["cst"].timestamp.isoformat() == "2027-01-15T22:58:00"
+    settings.write_text('[lms]\ntime_zone = "Asia/Kolkata"\n')
+    found = by_student(discover(tmp_path, [A]))
+    assert found["ist"].timestamp.isoformat() == "2027-01-15T22:58:00"
+
+
+def test_review17_f8_canvas_names_that_look_anonymous_are_names_in_a_named_download(
+        tmp_path, capsys):
+    """Review 17, F8 and F3: a student whose Canvas name is all digits (``123``) or ``late``
+    was read as anonymous in a named download (the grade went to Canvas ID 123, or the
+    student had no row, or an on-time ``late`` got the "marked late" note). One download
+    is named or anonymous: every file is read as its kind; a download whose every file
+    reads both ways (names that are student numbers) is unclear, with a warning, no row."""
+    for folder in ("named", "anonymous", "numbers"):
+        (tmp_path / folder).mkdir()
+    found = _canvas(tmp_path / "named", {
+        f"smithanna_1001_5001_{A}.ipynb": BLANK, f"jonesbob_1002_5002_{A}.ipynb": BLANK,
+        f"123_1010_5010_{A}.ipynb": solution_bytes(),
+        f"late_late_1011_5011_{A}.ipynb": solution_bytes(),
+        f"late_1012_5012_{A}.ipynb": solution_bytes(),
+        f"smithanna_late_1003_5003_{A}.ipynb": BLANK})
+    assert sorted(found) == [f"(canvas {n})" for n in (1001, 1002, 1003, 1010, 1011, 1012)]
+    assert (found["(canvas 1010)"].lms.name, found["(canvas 1010)"].lms.late) == ("123", False)
+    assert (found["(canvas 1011)"].lms.name, found["(canvas 1011)"].lms.late) == ("late", True)
+    assert (found["(canvas 1012)"].lms.name, found["(canvas 1012)"].lms.late) == ("late", False)
+    assert found["(canvas 1003)"].lms.late
+    for student in ("(canvas 1010)", "(canvas 1011)", "(canvas 1012)"):
+        assert found[student].path.read_bytes() == solution_bytes(), student
+    found = _canvas(tmp_path / "anonymous", {
+        f"1001_5001_{A}.ipynb": BLANK, f"late_1002_5002_{A}.ipynb": BLANK,
+        f"1003_5003_2023_{A}.ipynb": solution_bytes()})
+    assert sorted(found) == ["(canvas 1001)", "(canvas 1002)", "(canvas 1003)"]
+    assert found["(canvas 1002)"].lms.late and found["(canvas 1002)"].lms.name == "anonymous"
+    capsys.readouterr()
+    found = _canvas(tmp_path / "numbers", {
+        f"20231234_1001_5001_{A}.ipynb": BLANK, f"20231235_1002_5002_{A}.ipynb": BLANK})
+    assert all(s.lms is None and s.student.startswith("(unclear Canvas name)")
+               for s in found.values()), sorted(found)
+    assert all(any("read more than one way" in n for n in s.notes) for s in found.values())
+    assert capsys.readouterr().err.count("reads more than one way") == 2
+
+
+def test_review17_f5_f7_moodle_ids_stay_in_their_own_assignment_s_files(tmp_path, capsys):
+    """Review 17, F5: a participant id that two assignments' downloads both hold (two people:
+    Moodle's ids are per assignment), graded into one OUT, dropped the first assignment's
+    worksheet row. F7: an ungraded participant of 01 was listed under 02 in the details
+    with 0 and 01's notes. Each id now stays in its own notebooks' worksheet and details
+    rows, with that download's name."""
+    import csv as csv_module
+
+    from autograder.lms import LmsFile
+    from autograder.term import save_roster, write_lms_files
+
+    b = "02_universal_approximation"
+    out = tmp_path / "out"
+
+    def moodle(number: str, name: str, notebook: str, graded: bool = True) -> Submission:
+        return Submission(f"(moodle {number})", notebook,
+                          tmp_path / "x.ipynb" if graded else None,
+                          [] if graded else [f"{name}_{number}_report.pdf: not a notebook"],
+                          LmsFile("moodle", number, name, f"{notebook}.ipynb"),
+                          export_notebooks=(notebook,))
+
+    save_roster([moodle("101", "Anna Smith", A), moodle("105", "Li Lei", A, graded=False)],
+                out)
+    save_roster([moodle("101", "Bo Chen", b), moodle("201", "Zoe N", b)], out)
+    assert "Moodle participant id 101 is 'Anna Smith' in " in capsys.readouterr().err
+    records = [{"student": "(moodle 101)", "assignment": A, "points": 11.0,
+                "max_points": 11.0},
+               {"student": "(moodle 101)", "assignment": b, "points": 3.0, "max_points": 14.0},
+               {"student": "(moodle 201)", "assignment": b, "points": 5.0, "max_points": 14.0}]
+    write_lms_files(records, out, None)
+
+    def read(name: str) -> list[dict]:
+        with open(out / "lms" / name, encoding="utf-8") as handle:
+            return list(csv_module.DictReader(handle))
+
+    first = {r["Identifier"]: (r["Full name"], r["Grade"]) for r in read(f"moodle-{A}.csv")}
+    assert first == {"Participant 101": ("Anna Smith", "11"), "Participant 105": ("Li Lei", "0")}
+    second = {r["Identifier"]: (r["Full name"], r["Grade"]) for r in read(f"moodle-{b}.csv")}
+    assert second == {"Participant 101": ("Bo Chen", "3"), "Participant 201": ("Zoe N", "5")}
+    details = {(r["lms_id"], r["notebook"]): r["name"] for r in read("moodle-details.csv")}
+    assert details == {("101", A): "Anna Smith", ("105", A): "Li Lei", ("101", b): "Bo Chen",
+                       ("201", b): "Zoe N"}
+
+
+def _graded_into(out: Path, submissions, results: dict) -> dict[str, dict[str, str]]:
+    """``grade`` of ``submissions`` into ``out`` after earlier runs there (``results``: the
+    results OUT holds, every run's; a graded file scores 3, a missing one a 0 record, as
+    ``grade`` writes both); returns canvas.csv as user id -> notebook -> cell."""
+    from autograder.term import save_roster, write_lms_files
+
+    for s in submissions:
+        results[(s.student, s.assignment)] = {
+            "student": s.student, "assignment": s.assignment, "max_points": 10.0,
+            "points": 3.0 if s.path is not None else 0.0,
+            "file": s.path.name if s.path is not None else None}
+    save_roster(submissions, out)
+    write_lms_files(list(results.values()), out, None)
+    return {r["ID"]: r for r in _csv_rows(out / "lms" / "canvas.csv") if r["ID"]}
+
+
+def test_review24_f1_f3_no_lms_grade_for_a_notebook_absent_from_the_student_s_downloads(
+        tmp_path):
+    """Review 24, F1: a student whose only upload to assignment 1's download was a PDF got
+    a 0 in assignment 2, which they never submitted (their row's "ungraded" 0 was in every
+    column), and grading the course work's submitted/ again wrote 0 for everyone absent
+    from assignment 2's download ("no submission" results). A cell is a grade only for a
+    notebook the student submitted, or whose download held files of theirs none of which
+    could be graded (0, with the reason). F3: the second download into the same OUT kept
+    the first's notes (Canvas's late marker, a skipped file)."""
+    B = "02_universal_approximation"
+    first, second = tmp_path / "c1.zip", tmp_path / "c2.zip"
+    with zipfile.ZipFile(first, "w") as zipped:
+        zipped.writestr(f"alice_501_9001_{A}.ipynb", BLANK)
+        zipped.writestr(f"bob_late_502_9002_{A}.ipynb", BLANK)
+        zipped.writestr("dave_504_9004_report.pdf", b"%PDF")
+        zipped.writestr(f"carol_503_9003_{A}.ipynb", BLANK)
+    with zipfile.ZipFile(second, "w") as zipped:
+        zipped.writestr(f"alice_501_9101_{B}.ipynb", nbformat.writes(
+            filled_notebook(B, {})).encode())
+        zipped.writestr(f"bob_502_9102_{B}.ipynb", nbformat.writes(
+            filled_notebook(B, {})).encode())
+    out, results = tmp_path / "out", {}
+    _graded_into(out, discover(extract_zip(first, tmp_path / "e1"), [A, B]), results)
+    table = _graded_into(out, discover(extract_zip(second, tmp_path / "e2"), [A, B]), results)
+    assert table["504"][A] == "0" and table["504"][B] == ""  # was "0" for B
+    assert table["503"][A] == "3" and table["503"][B] == ""
+    assert table["501"][A] == table["501"][B] == "3"
+    details = {(r["lms_id"], r["notebook"]): r for r in _csv_rows(
+        out / "lms" / "canvas-details.csv")}
+    assert ("504", B) not in details and details[("504", A)]["note"].startswith("not graded")
+    assert "report.pdf" in details[("504", A)]["note"]
+    assert "Canvas marked this submission late" in details[("502", A)]["note"]  # F3
+    assert "Canvas marked" not in details[("502", B)]["note"]
+    # the course work graded again: its students' "no submission" results are no grades
+    regrade = [Submission(s, n, tmp_path / "x" if n == A else None)
+               for s in ("(canvas 501)", "(canvas 503)") for n in (A, B)]
+    table = _graded_into(out, regrade, results)
+    assert table["503"][B] == "" and table["504"][B] == "" and table["503"][A] == "3"
+
+
+def test_review24_f4_f12_two_downloads_in_one_folder_are_two_downloads(tmp_path, capsys):
+    """Review 24, F4: two Canvas downloads unzipped into ``combo/<notebook id>/`` were read
+    as one download: a student renamed between them (Canvas user 101) was two phantom
+    students "(one id, two names)" with no canvas.csv row, and everyone absent from the
+    second download got 0 there. Each folder is its own download: one id under two names
+    within one download is still refused, across two it is the same student under the
+    later notebook's name. F12: a warning and a note say how each folder was read."""
+    B = "02_universal_approximation"
+    put(tmp_path / "combo" / A / f"alicesmith_101_9001_{A}.ipynb", BLANK)
+    put(tmp_path / "combo" / A / f"carol_103_9003_{A}.ipynb", BLANK)
+    put(tmp_path / "combo" / B / f"alicejones_101_9101_{B}.ipynb",
+        nbformat.writes(filled_notebook(B, {})).encode())
+    put(tmp_path / "combo" / B / f"bob_102_9102_{B}.ipynb",
+        nbformat.writes(filled_notebook(B, {})).encode())
+    found = discover(tmp_path / "combo", [A, B])
+    err = capsys.readouterr().err
+    assert sorted({s.student for s in found}) == ["(canvas 101)", "(canvas 102)",
+                                                  "(canvas 103)"]
+    assert f"{A}/ is read as one canvas download of its own" in err
+    assert any(f"{B}/ is read as one canvas download" in n
+               for s in found if s.student == "(canvas 102)" for n in s.notes)
+    table = _graded_into(tmp_path / "out", found, {})
+    assert table["101"][A] == table["101"][B] == "3"
+    assert table["103"][B] == "" and table["102"][A] == ""
+    names = {r["ID"]: r["Student"] for r in _csv_rows(tmp_path / "out" / "lms" / "canvas.csv")}
+    assert names["101"] == "alicejones"
+    # within one download, one id under two names is still no one's
+    put(tmp_path / "combo" / B / f"mallory_102_9109_{B}.ipynb", BLANK)
+    found = by_student(discover(tmp_path / "combo", [A, B]))
+    assert "(canvas 102)" not in found
+
+
+def test_review24_f7_f13_a_stray_name_in_a_download_and_moodle_over_max_are_said(
+        tmp_path, capsys):
+    """Review 24, F7: a notebook in a Moodle download that fits no LMS's naming was graded
+    silently as the student ``Li`` by the ``<student>_<anything>`` convention. F13: a
+    Moodle total above the notebook's maximum (extra credit) was written without a word,
+    and Moodle's worksheet upload skips such a row ("out of range")."""
+    put(tmp_path / "m" / f"Kim Lee_2001_assignsubmission_file_{A}.ipynb", BLANK)
+    put(tmp_path / "m" / f"Ann Bo_2002_assignsubmission_file_{A}.ipynb", BLANK)
+    put(tmp_path / "m" / f"Li_Chen 2_2003_assignsubmission_file_{A}.ipynb", BLANK)
+    found = by_student(discover(tmp_path / "m", [A]))
+    assert any("fits no LMS's naming" in n for n in found["Li"].notes)
+    assert "fits no LMS's naming" in capsys.readouterr().err
+    from autograder.term import save_roster, write_lms_files
+
+    out = tmp_path / "out"
+    save_roster(list(found.values()), out)
+    capsys.readouterr()
+    write_lms_files([{"student": s, "assignment": A, "points": 50.0 if s.endswith("2001)")
+                      else 3.0, "max_points": 10.0, "file": "x"} for s in found], out, None)
+    err = capsys.readouterr().err
+    assert f"moodle-{A}.csv: 1 grade(s) above the notebook's maximum" in err
+    assert "Participant 2001 50" in err and "to at least 50" in err
+
+
+def test_review24_f9_canvas_re_uploads_pick_the_newest_attachment_by_its_id(tmp_path):
+    """Review 24, F9: of one user's two uploads of a notebook, the one graded was the last
+    by name (``..._9999_`` sorts after ``..._10000_``), and the note called the other
+    "older" by name. Canvas numbers attachments as uploaded: the larger id is graded."""
+    put(tmp_path / "c" / f"oneil_108_9999_{A}.ipynb", BLANK)
+    put(tmp_path / "c" / f"oneil_108_10000_{A}-1.ipynb", BLANK)
+    put(tmp_path / "c" / f"ann_109_9998_{A}.ipynb", BLANK)
+    found = by_student(discover(tmp_path / "c", [A]))
+    assert found["(canvas 108)"].path.name == f"oneil_108_10000_{A}-1.ipynb"
+    assert any("an older Canvas attachment" in n for n in found["(canvas 108)"].notes)
+
+
+def test_review24_f8_a_latest_blackboard_attempt_without_a_notebook_is_said(tmp_path, capsys):
+    """Review 24, F8: the README says the latest attempt is graded; a latest attempt with a
+    PDF only left the earlier attempt's notebook graded without a word."""
+    folder = tmp_path / "bb"
+    put(folder / f"HW_pdfer_attempt_2027-03-10-10-00-00_{A}.ipynb", BLANK)
+    put(folder / "HW_pdfer_attempt_2027-03-10-10-00-00.txt", b"Name: P Fer (pdfer)\n")
+    put(folder / "HW_pdfer_attempt_2027-03-12-10-00-00_report.pdf", b"%PDF")
+    put(folder / "HW_pdfer_attempt_2027-03-12-10-00-00.txt", b"Name: P Fer (pdfer)\n")
+    put(folder / f"HW_kim_attempt_2027-03-10-10-00-00_{A}.ipynb", BLANK)
+    put(folder / "HW_kim_attempt_2027-03-10-10-00-00.txt", b"Name: Kim K (kim)\n")
+    found = by_student(discover(folder, [A]))
+    assert found["(blackboard pdfer)"].path is not None
+    assert any("latest attempt (2027-03-12T10:00:00+00:00) holds no notebook" in n
+               for n in found["(blackboard pdfer)"].notes)
+    assert not any("latest attempt" in n for n in found["(blackboard kim)"].notes)
+    assert "(blackboard pdfer): Blackboard's latest attempt" in capsys.readouterr().err

@@ -13,19 +13,30 @@ from nncourse import oracle
 from nncourse.checking import Check, register
 from nncourse.checks.nb01 import (
     COLLAPSE_RULES,
+    FORWARD_ACTIVATION_HINTS,
+    FORWARD_HINTS,
+    GATE_FORM_HINTS,
+    NEURON_HINTS,
+    REPLAY_HINTS,
+    SIGMOID_HINTS,
+    SIGMOID_INT_HINTS,
+    SIGMOID_RULES,
     XOR_RULES,
     _xor_verdict,
     judge_built_from,
     judge_collapse,
     judge_counts,
+    judge_from_neurons,
     judge_init,
+    kept_inputs,
     probe_built_from,
     probe_init,
     run_perceptron,
+    run_watched,
     strided,
     strided_mlp,
 )
-from nncourse.compare import compare, unchanged
+from nncourse.compare import compare
 from nncourse.data import BOOLEAN_INPUTS, TRUTH_TABLES, boolean_data
 from nncourse.verdict import Verdict, first_failure
 
@@ -35,6 +46,7 @@ class SigmoidHiddenShapes(Check):
     """Your sigmoid keeps the shape of a 3-D transposed array and accepts a number and integers."""
 
     name = "sigmoid_hidden_shapes"
+    rules = SIGMOID_RULES
     fresh = True
     LABELS = {"cube": "sigmoid of a (2, 3, 4) array (a transposed view)",
               "number": "sigmoid(0.75)", "ints": "sigmoid of an int array"}
@@ -47,7 +59,9 @@ class SigmoidHiddenShapes(Check):
         return {key: sigmoid(z) for key, z in self.inputs(**args).items()}
 
     def judge(self, seen, **args):
-        return first_failure(*(compare(self.LABELS[key], seen[key], oracle.sigmoid(z))
+        return first_failure(*(compare(self.LABELS[key], seen[key], oracle.sigmoid(z),
+                                       hints=SIGMOID_INT_HINTS if key == "ints" else
+                                       SIGMOID_HINTS)
                                for key, z in self.inputs(**args).items()))
 
 
@@ -69,7 +83,14 @@ class NeuronBatchOfOne(Check):
     def judge(self, seen, **args):
         X, w, b = self.inputs(**args).values()
         return compare("neuron(X (1, 4), w (a strided view), b, activation=np.tanh)",
-                       seen["out"], np.tanh(X @ w + b))
+                       seen["out"], np.tanh(X @ w + b), hints=NEURON_HINTS[::-1])
+
+
+FRESH_RESULT_HINTS = (
+    "A caller that changes the w it got must not change what the next call returns: is w "
+    "one array kept between calls?",
+    "Call logic_gate_weights('and') twice, change the first result (w[0] = 99.0), and print "
+    "the second: does it show your change?")
 
 
 @register
@@ -90,12 +111,13 @@ class LogicGatesMargin(Check):
             w = np.asarray(w, dtype=np.float64)
             b = np.asarray(b, dtype=np.float64).reshape(-1)
             if w.shape != (2,) or b.size != 1:
-                return Verdict.fail(f"{gate.upper()}: expected w of shape (2,) and one bias.")
+                return Verdict.fail(f"{gate.upper()}: expected w of shape (2,) and one bias.",
+                                    *GATE_FORM_HINTS)
             verdict = compare(f"{gate.upper()} outputs", oracle.sigmoid(BOOLEAN_INPUTS @ w + b[0]),
-                              TRUTH_TABLES[gate], atol=0.01, rtol=0)
+                              TRUTH_TABLES[gate], atol=0.01, rtol=0, hints=FRESH_RESULT_HINTS)
             if not verdict.passed:
                 return Verdict.fail(verdict.message + " (after the caller modified an earlier "
-                                    "result: return a new array each call)")
+                                    "result: return a new array each call)", *FRESH_RESULT_HINTS)
         return Verdict.ok()
 
 
@@ -114,16 +136,16 @@ class XorRepeatedRows(Check):
 
     def probe(self, xor_network, run_seed=0):
         rows = _xor_rows(run_seed)
-        return {"out": xor_network(strided(BOOLEAN_INPUTS[rows])),
-                "one": xor_network(BOOLEAN_INPUTS[rows[:1]])}
+        return {"out": run_watched(xor_network, strided(BOOLEAN_INPUTS[rows])),
+                "one": run_watched(xor_network, BOOLEAN_INPUTS[rows[:1]])}
 
     def judge(self, seen, run_seed=0):
         rows = _xor_rows(run_seed)
+        many, one = f"xor_network on {len(rows)} rows", "xor_network on a batch of one row"
         return first_failure(
-            _xor_verdict(f"xor_network on {len(rows)} rows", seen["out"],
-                         TRUTH_TABLES["xor"][rows]),
-            _xor_verdict("xor_network on a batch of one row", seen["one"],
-                         TRUTH_TABLES["xor"][rows[:1]]))
+            _xor_verdict(many, seen["out"]["out"], TRUTH_TABLES["xor"][rows]),
+            _xor_verdict(one, seen["one"]["out"], TRUTH_TABLES["xor"][rows[:1]]),
+            judge_from_neurons(many, seen["out"]), judge_from_neurons(one, seen["one"]))
 
 
 @register
@@ -179,14 +201,16 @@ def _judge_replay(name, seen, X, t, lr, max_epochs) -> Verdict:
         return Verdict.fail(f"{name}: mistakes per epoch {got}, expected {mistakes}: your "
                             "step unit fires at a sum of exactly 0.",
                             "The step unit's threshold: o = 1 only when w . x + b > 0; a sum "
-                            "of exactly 0 (as at the start, with w and b zero) gives o = 0.")
+                            "of exactly 0 (as at the start, with w and b zero) gives o = 0.",
+                            REPLAY_HINTS[0])
     if got != mistakes:
         return Verdict.fail(f"{name}: mistakes per epoch {got}, expected {mistakes}.",
                             "Section 4: the step unit fires only for a strictly positive "
                             "sum; examples are visited in their order; w and b change after "
-                            "every example.")
-    return first_failure(compare(f"{name}: final w", seen["w"], w),
-                         compare(f"{name}: final b", np.squeeze(seen["b"]), b))
+                            "every example.", REPLAY_HINTS[0])
+    return first_failure(compare(f"{name}: final w", seen["w"], w, hints=REPLAY_HINTS),
+                         compare(f"{name}: final b", np.squeeze(seen["b"]), b,
+                                 hints=REPLAY_HINTS))
 
 
 @register
@@ -287,7 +311,8 @@ class MlpForwardActivation(Check):
     def judge(self, seen, **args):
         inputs = self.inputs(**args)
         return first_failure(*(
-            compare(label, seen[key], oracle.network_scores(inputs["X"], *inputs[key], name))
+            compare(label, seen[key], oracle.network_scores(inputs["X"], *inputs[key], name),
+                    hints=FORWARD_HINTS if key == "single" else FORWARD_ACTIVATION_HINTS)
             for key, (_, name, label) in self.CASES.items()))
 
 
@@ -328,9 +353,7 @@ class CollapseLinearHidden(Check):
         for key, (dims, weights, biases) in self.inputs(**args).items():
             name = f"collapse_linear on dims {dims}"
             verdict = first_failure(
-                unchanged(name, _labelled(weights, biases), seen[key]["after"],
-                          "Work on new arrays: an in-place operation (+=, @=, out=) on an "
-                          "input changes the caller's network."),
+                kept_inputs(name, _labelled(weights, biases), seen[key]["after"]),
                 judge_collapse(name, seen[key], weights, biases))
             if not verdict.passed:
                 return verdict

@@ -8,10 +8,14 @@ from __future__ import annotations
 import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb02 import (
+    BUMP_HINTS,
+    BUMP_RULES,
+    MAX_RECORDED,
     PARITY_DEEP_RULES,
     all_patterns,
     bounds_verdict,
     built_from_verdict,
+    from_xor,
     parity_outputs,
     pieces_function,
     pieces_verdict,
@@ -21,6 +25,7 @@ from nncourse.checks.nb02 import (
     tent_points,
     tent_verdict,
     units_verdicts,
+    watched,
 )
 from nncourse.compare import compare
 from nncourse.verdict import Verdict, first_failure
@@ -33,6 +38,7 @@ class BumpHiddenShapes(Check):
     """Your bump handles a number, ints, 3-D arrays and strided views, and a very steep bump."""
 
     name = "bump_hidden_shapes"
+    rules = BUMP_RULES
     fresh = True
     warnings_fail = True  # steepness 1e5: an overflowing sigmoid warns
     LABELS = {"number": "bump(0.5, 0, 1, 3)", "ints": "bump of an int array",
@@ -62,7 +68,7 @@ class BumpHiddenShapes(Check):
         return first_failure(*(
             compare(self.LABELS[key], np.squeeze(seen[key]) if key == "number" else seen[key],
                     reference_bump(x, *more, **kwargs),
-                    atol=1e-9 if key in ("number", "steep") else 1e-7)
+                    atol=1e-9 if key in ("number", "steep") else 1e-7, hints=BUMP_HINTS)
             for key, (x, more, kwargs) in self.inputs(**args).items()))
 
 
@@ -121,8 +127,10 @@ class ParityDeepHidden(Check):
     def probe(self, parity_deep, run_seed=0):
         n, X = _parity_rows(run_seed)
         seen = probe_built_from(parity_deep, X)
-        seen.update({"out": parity_deep(X.copy()), "strided": parity_deep(strided(X)),
-                     "ints": parity_deep(X.astype(np.int64).T.copy().T)})
+        with watched(parity_deep) as results:
+            seen.update({"out": parity_deep(X.copy()), "strided": parity_deep(strided(X)),
+                         "ints": parity_deep(X.astype(np.int64).T.copy().T)})
+        seen["xor_results"] = results[:MAX_RECORDED] if results is not None else None
         return seen
 
     def judge(self, seen, run_seed=0):
@@ -134,7 +142,8 @@ class ParityDeepHidden(Check):
             parity_outputs(name + " (a non-contiguous view)", seen["strided"], X, expected),
             parity_outputs(name + " (an int array in column-major order)", seen["ints"], X,
                            expected),
-            built_from_verdict(seen, X, n))
+            built_from_verdict(seen, X, n),
+            from_xor(name, seen, ("out", "strided", "ints"), n))
 
 
 def _units_sizes(run_seed):

@@ -15,6 +15,7 @@ from nncourse.checks.nb03 import (
     linear_case,
     linear_vjp_case,
     loss_inputs,
+    offset_inputs,
     random_chain,
     rng_for,
     scalar_numpy,
@@ -176,6 +177,15 @@ class NumericalJacobianStepHidden(StepHidden):
 BIG = np.array([-1000.0, -40.0, -1e-8, 1e-8, 40.0, 1000.0])
 
 
+def fresh_extremes(rng: np.random.Generator) -> np.ndarray:
+    """This run's values of the visible checks' ``EXTREMES`` kind: subnormals, 1e-300, values
+    near overflow, zero, with random signs and digits."""
+    sign = rng.choice([-1.0, 1.0], size=8)
+    return np.concatenate([[0.0], sign[:3] * rng.integers(1, 1000, size=3) * 5e-324,
+                           sign[3:5] * 10.0 ** rng.uniform(-305.0, -295.0, size=2),
+                           sign[5:] * 10.0 ** rng.uniform(300.0, 308.2, size=3)])
+
+
 class ActivationGradHidden(Check):
     """Derivative on a 3-D array, a non-contiguous view, and at large magnitudes."""
 
@@ -185,29 +195,41 @@ class ActivationGradHidden(Check):
 
     def inputs(self, run_seed):
         """A (2, 3, 4) array, a second one like it whose (4, 2, 2) view the call gets."""
-        cube = rng_for(run_seed, 0, 421).normal(scale=4.0, size=(2, 3, 4))
-        return {"cube": cube, "base": cube.copy(), "big": BIG.copy()}
+        rng = rng_for(run_seed, 0, 421)
+        cube = rng.normal(scale=4.0, size=(2, 3, 4))
+        return {"cube": cube, "base": cube.copy(), "big": BIG.copy(),
+                "extremes": fresh_extremes(rng)}
 
     def probe(self, fn, run_seed=0):
         z = self.inputs(run_seed)
         # the base, as the call on its view left it
         return {"cube": fn(z["cube"]), "view": fn(z["base"].transpose(2, 0, 1)[:, :, ::2]),
-                "base": z["base"], "big": fn(z["big"])}
+                "base": z["base"], "big": fn(z["big"]), "extremes": fn(z["extremes"])}
 
     def judge(self, seen, run_seed=0):
-        from nncourse.checks.nb03 import judge_activation, torch_activation_grad
+        from nncourse.checks.nb03 import (
+            ACTIVATION_HINTS,
+            judge_activation,
+            torch_activation_grad,
+        )
 
         z = self.inputs(run_seed)
         return first_failure(
             judge_activation(self.kind, f"{self.kind}_grad of a (2, 3, 4) array", seen["cube"],
-                             z["cube"]),
+                             z["cube"], hints=ACTIVATION_HINTS[self.kind]),
             judge_activation(self.kind, f"{self.kind}_grad of a non-contiguous (4, 2, 2) view",
-                             seen["view"], z["cube"].transpose(2, 0, 1)[:, :, ::2]),
+                             seen["view"], z["cube"].transpose(2, 0, 1)[:, :, ::2],
+                             hints=ACTIVATION_HINTS[self.kind]),
+            judge_activation(self.kind, f"{self.kind}_grad of subnormals, 1e-300s, zero and "
+                             "values near overflow", seen["extremes"], z["extremes"],
+                             hints=ACTIVATION_HINTS[self.kind]),
             unchanged(f"{self.kind}_grad", z["base"], seen["base"]),
             compare(f"{self.kind}_grad([-1000, -40, -1e-8, 1e-8, 40, 1000])", seen["big"],
                     torch_activation_grad(self.kind, z["big"]), rtol=1e-9, atol=1e-12,
                     hints=("Large |z| must give a finite derivative (about 0 for the "
-                           "saturating functions): no overflow on the way.",)))
+                           "saturating functions): no overflow on the way.",
+                           "Print your derivative at z = 1000 and z = -1000, and each "
+                           "intermediate value on the way: which one becomes inf or nan?")))
 
 
 @register
@@ -238,7 +260,13 @@ class ReluGradHidden(ActivationGradHidden):
 
     def judge(self, seen, run_seed=0):
         return first_failure(compare("relu_grad(np.zeros((2, 3)))", seen["zeros"],
-                                     np.zeros((2, 3)), atol=0.0, rtol=0.0),
+                                     np.zeros((2, 3)), atol=0.0, rtol=0.0,
+                                     hints=("relu_grad of an all-zero array is wrong: at the "
+                                            "kink z = 0 your value is not the course's "
+                                            "convention, or the shape is off.",
+                                            "Section 4 states the convention at the kink: "
+                                            "print relu_grad(np.zeros((2, 3))) and its "
+                                            "shape.")),
                              super().judge(seen, run_seed))
 
 
@@ -285,9 +313,15 @@ class SoftmaxHiddenShapes(Check):
             compare("softmax of a non-contiguous (4, 3) view B.T[::2]", seen["view"],
                     oracle.softmax(z["base"].T[::2]), hints=SOFTMAX_HINTS),
             unchanged("softmax (view)", z["base"], seen["base"]),
-            compare("softmax of a (2, 1) array", seen["single"], np.ones((2, 1))),
+            compare("softmax of a (2, 1) array", seen["single"], np.ones((2, 1)),
+                    hints=SOFTMAX_HINTS),
             compare("softmax([501, 502, 503])", seen["shifted"],
-                    oracle.softmax(np.array([1.0, 2.0, 3.0]))))
+                    oracle.softmax(np.array([1.0, 2.0, 3.0])),
+                    hints=("softmax([501, 502, 503]) differs from softmax([1, 2, 3]): adding "
+                           "the same number to every score changes no probability, yet in "
+                           "your code it does.",
+                           "Print both results and their difference, then follow what your "
+                           "code does to a row's scores before and after the exponential.")))
 
 
 @register
@@ -328,14 +362,16 @@ class LinearJacobianHidden(Check):
     name = "linear_jacobian_hidden"
     rules = ANALYTIC
     fresh = True
-    LABELS = {"square": "x (3,), m=3", "thin": "x (1,), m=2", "strided": "x = A[:, 1] (4,), m=5"}
+    LABELS = {"square": "x (3,), m=3", "thin": "x (1,), m=2", "strided": "x = A[:, 1] (4,), m=5",
+              "extremes": "x (9,) of subnormals, 1e-300s and values near overflow, m=3"}
 
     def inputs(self, run_seed):
         """{label: (x, W)}: the call gets x and W's column count."""
         rng = rng_for(run_seed, 0, 451)
         square, thin, base = linear_case(3, 3, rng), linear_case(1, 2, rng), rng.normal(
             size=(4, 3))
-        return {"square": square, "thin": thin, "strided": (base[:, 1], np.zeros((4, 5)))}
+        return {"square": square, "thin": thin, "strided": (base[:, 1], np.zeros((4, 5))),
+                "extremes": (fresh_extremes(rng), np.zeros((9, 3)))}
 
     def probe(self, linear_jacobian_wrt_weights, run_seed=0):
         return {key: linear_jacobian_wrt_weights(x, W.shape[1])
@@ -444,6 +480,7 @@ class LossHidden(Check):
         n, k = int(rng.integers(2, 7)), int(rng.integers(2, 6))
         ties = self.kind == "mae"
         return {"matrix": loss_inputs(rng, (n, k), ties),
+                "offset": offset_inputs(rng, (n, k), ties),
                 "vector": loss_inputs(rng, (n + 3,), ties),
                 "view": loss_inputs(rng, (k, 2 * n), ties),
                 "integers": (rng.integers(-4, 5, size=(n, k)), rng.integers(-4, 5, size=(n, k)))}
@@ -468,7 +505,8 @@ class LossHidden(Check):
         for label, (pred, target) in self.inputs(run_seed).items():
             p, t = self.handed(label, pred, target)
             verdicts += [judge_loss(self.kind, f"{self.kind}_loss on {label} inputs of shape "
-                                    f"{np.shape(p)}", seen[label]["out"], p, t),
+                                    f"{np.shape(p)}", seen[label]["out"], p, t,
+                                    atol=0.0 if label == "offset" else 1e-12),
                          unchanged(f"{self.kind}_loss", {"pred": pred, "target": target},
                                    seen[label]["after"])]
         return first_failure(*verdicts)

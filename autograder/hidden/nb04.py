@@ -6,11 +6,14 @@ import numpy as np
 from nncourse.checking import Check, register
 from nncourse.checks.nb04 import (
     DERIVED,
+    DSCORES_IDEA,
+    RELU_LAYER_IDEA,
     RULES,
+    SIGMOID_IDEA,
+    SOFTMAX_LOSS_HINTS,
     Case,
     LinearFunctionGradients,
     TrainValueMlp,
-    TrainValueMlpAccuracy,
     ValueCasesCheck,
     ValueNet,
     _counting,
@@ -18,13 +21,16 @@ from nncourse.checks.nb04 import (
     build_probe_graph,
     case_inputs,
     dag_spec,
+    dscores_symptom,
     judge_linear_out,
     judge_mlp,
     judge_order,
     judge_value_cases,
     names_in_order,
+    relu_symptom,
     run_mlp,
     run_value_case,
+    sigmoid_symptom,
 )
 from nncourse.compare import compare, unchanged
 from nncourse.gradcheck import finite_difference_vjp, gradient_check
@@ -116,25 +122,50 @@ class TopologicalOrderExpressions(Check):
                     f"{what}: it walked the inputs (_prev) of the {seen[name]['nodes']} nodes "
                     f"more than {seen[name]['stopped'] - 1} times before the check stopped it: "
                     "it goes through a node again every time it reaches it along another "
-                    "path.", "Remember which nodes you have visited and skip them.")
+                    "path.",
+                    "Your walk handles a node again each time another path leads to it, so its "
+                    "work grows with the number of paths, not of nodes.",
+                    "Section 2: draw a diamond (two paths from the root to one leaf) and count "
+                    "by hand how often your code handles the leaf; what could tell it that it "
+                    "has been there before?")
             got = seen[name]["positions"]
             if seen[name]["distinct"] != len(got):
                 return Verdict.fail(f"{what}: {len(got) - seen[name]['distinct']} nodes appear "
-                                    "more than once.", "Keep a set of visited nodes.")
+                                    "more than once.",
+                                    "A node reached along two paths is added to the list each "
+                                    "time it is reached.",
+                                    "Run it on a diamond of section 2 (one node used by two "
+                                    "others), print the list and count each node.")
             if -1 in got:
                 return Verdict.fail(f"{what}: the list holds something that is not a node of "
-                                    "the graph.", "Append the node objects themselves.")
+                                    "the graph.",
+                                    "An entry of the list is not one of the graph's nodes: a "
+                                    "copy, its data or a label?",
+                                    "For a small graph, print type(x) of each entry and check "
+                                    "with `is` that it is a node you built.")
             for i in range(root + 1):
                 if got.count(i) != 1:
                     return Verdict.fail(f"{what}: a node of the graph appears {got.count(i)} "
                                         "times, expected once.",
-                                        "Visit every input of every node, down to the leaves.")
+                                        "Some node is missing (or repeated): not every input "
+                                        "of every node is followed down to the leaves.",
+                                        "Print the list for a chain of three nodes and for a "
+                                        "diamond, and check by hand that every node is there "
+                                        "once.")
             for src, dst in edges:
                 if got.index(src) > got.index(dst):
                     return Verdict.fail(f"{what}: a node comes before one of its inputs.",
-                                        "Append a node after visiting all its inputs.")
+                                        "The list is not in an order where every node "
+                                        "follows the nodes it is computed from.",
+                                        "Section 2: for a chain a -> b -> c and for a diamond, "
+                                        "write by hand where each node may go, then print where "
+                                        "your code puts it.")
             if got[-1] != root:
-                return Verdict.fail(f"{what}: the root is not last.")
+                return Verdict.fail(f"{what}: the root is not last.",
+                                    "The node you were called on is not the list's last "
+                                    "entry: the order ends with another node.",
+                                    "Print the list for a chain of three nodes and trace when "
+                                    "your code adds the node it was called on.")
         return Verdict.ok()
 
 
@@ -156,7 +187,9 @@ HIDDEN_ARITHMETIC = (
     Case("1 / a (a negative)", 1, lambda a: 1 / a, -3.0, -0.5,
          "1 / a calls a.__rtruediv__(1)."),
     Case("10 - a - a", 1, lambda a: 10 - a - a,
-         hint="a is used twice: both uses must add to a.grad, each with its own sign."),
+         hint="a is used twice here, subtracted both times, and its gradient is off: some "
+              "use does not count, or counts with the wrong sign.",
+         idea="Section 3, 'a node used twice'."),
     Case("a / b - b / a", 2, lambda a, b: a / b - b / a, -3.0, -0.5,
          "Division with negative numbers: check df/db (the denominator), and its sign.",
          idea="Section 3: division is a composition of operations in the table."),
@@ -185,12 +218,13 @@ HIDDEN_FUNCTIONS = (
 
 HIDDEN_BACKWARD = (
     Case("(2 - a) / (3 / b)^2 - 1 / (4a), then log, exp, tanh, sigmoid, relu", 2, _hidden_mix,
-         0.4, 2.5, "A node used by several later nodes collects all their contributions (+=).",
-         "backward visits the nodes in reverse topological order, so that a node's grad is "
-         "complete before its _backward passes it on (section 1)."),
+         0.4, 2.5, "Each operation passes on its own; in this mixture some nodes are used by "
+         "several later nodes, and a gradient is off.",
+         "Section 1: a node's grad must be complete before its _backward passes it on, and "
+         "must collect every use: check both in your backward and your _backward closures."),
     Case("a * a * a - a / a", 1, lambda a: a * a * a - a / a, 0.5, 2.0,
-         "a is used five times: every use adds to a.grad.",
-         "Section 3, 'Why +=': a node used twice."),
+         "a is used five times here and its gradient is off: some uses do not count.",
+         "Section 3, 'a node used twice'."),
 )
 
 
@@ -307,10 +341,10 @@ class ValueHiddenMixed(FreshValueCases):
                     f"{verdict.message}\n  Even an expression made only of the given + is "
                     f"wrong: {alone.message}",
                     "Only the given __add__ is involved: unless you changed it, the problem "
-                    "is in backward, which must set the root's grad to 1 and call each node's "
-                    "_backward once, in reverse topological order (check your "
-                    "topological_order too).",
-                    "Section 1: the algorithm of the backward pass.")
+                    "is in backward (or in your topological_order, which it uses).",
+                    "Section 1: the algorithm of the backward pass: where does the root's "
+                    "gradient come from, and in which order must the _backward calls run so "
+                    "that each node's .grad is complete first?")
         for case, result, x in zip(SINGLE_OPERATIONS, seen["operations"], points["operations"],
                                    strict=True):
             alone = judge_value_cases((case,), [result], [x])
@@ -457,19 +491,32 @@ class FreshLayer(Check):
 
 @register
 class ReluLayerFresh(FreshLayer):
-    """relu_forward/backward are right on non-contiguous inputs of this run, zeros included."""
+    """relu_forward/backward are right on non-contiguous inputs of this run, a zero and the
+    smallest negative subnormal included (the visible check's kinds: the kink, and a value a
+    fixed-step difference quotient steps across)."""
 
     name = "relu_layer_hidden_fresh"
     rules = DERIVED
     tag, extra_tag = 4203, 4213
+    extremes = (0.0, -5e-324)
 
     def judge(self, seen, run_seed=0):
         x = self.inputs(run_seed)
         X, dout = x.values()
+        expected = np.where(X > 0, dout, 0.0)
+        try:
+            dX = np.asarray(seen["dX"], dtype=np.float64)
+        except (TypeError, ValueError):
+            dX = np.empty(0)
+        symptom = (relu_symptom(dX, X, dout, expected) if dX.shape == X.shape
+                   and np.all(np.isfinite(dX)) else
+                   "dX has the wrong shape or form: it has one entry per entry of X.")
         return first_failure(
-            compare("relu_forward(X) on a non-contiguous X", seen["out"], np.maximum(X, 0.0)),
-            compare("relu_backward on non-contiguous X and dout", seen["dX"],
-                    np.where(X > 0, dout, 0.0)),
+            compare("relu_forward(X) on a non-contiguous X", seen["out"], np.maximum(X, 0.0),
+                    hints=("The forward output is wrong on a non-contiguous X.",
+                           RELU_LAYER_IDEA)),
+            compare("relu_backward on non-contiguous X and dout", seen["dX"], expected,
+                    hints=(symptom, RELU_LAYER_IDEA)),
             unchanged("relu_forward/relu_backward", x, seen["after"]))
 
 
@@ -487,9 +534,13 @@ class SigmoidLayerFresh(FreshLayer):
         X, dout = x.values()
         s = sigmoid(X)
         return first_failure(
-            compare("sigmoid_forward(X) on a non-contiguous X", seen["out"], s, atol=1e-12),
+            compare("sigmoid_forward(X) on a non-contiguous X", seen["out"], s, atol=1e-12,
+                    hints=("The forward output is wrong on a non-contiguous X.",
+                           "Notebook 01's stable sigmoid, applied entry by entry.")),
             compare("sigmoid_backward on non-contiguous X and dout", seen["dX"],
-                    dout * s * (1 - s), atol=1e-12),
+                    dout * s * (1 - s), atol=1e-12,
+                    hints=(sigmoid_symptom(seen["dX"], X, dout, dout * s * (1 - s)),
+                           SIGMOID_IDEA)),
             unchanged("sigmoid_forward/sigmoid_backward", x, seen["after"]))
 
 
@@ -519,9 +570,11 @@ class SoftmaxCrossEntropyFresh(Check):
         scores, y = x.values()
         return first_failure(
             compare(f"loss on scores {scores.shape} (a transpose; row maxima far apart)",
-                    np.squeeze(seen["loss"]), cross_entropy(scores, y), n=len(y)),
+                    np.squeeze(seen["loss"]), cross_entropy(scores, y), n=len(y),
+                    hints=SOFTMAX_LOSS_HINTS),
             compare("dscores on the same scores", seen["dscores"],
-                    cross_entropy_gradient(scores, y), n=len(y)),
+                    cross_entropy_gradient(scores, y), n=len(y),
+                    hints=(dscores_symptom(seen["dscores"], scores, y), DSCORES_IDEA)),
             unchanged("softmax_cross_entropy", x, seen["after"]))
 
 
@@ -541,9 +594,12 @@ class SoftmaxCrossEntropyUniform(Check):
 
     def judge(self, seen):
         return first_failure(
-            compare("loss on equal scores (5 classes)", np.squeeze(seen["loss"]), np.log(5.0)),
+            compare("loss on equal scores (5 classes)", np.squeeze(seen["loss"]), np.log(5.0),
+                    hints=SOFTMAX_LOSS_HINTS),
             compare("dscores on equal scores", seen["dscores"],
-                    cross_entropy_gradient(*self.inputs().values()), n=5))
+                    cross_entropy_gradient(*self.inputs().values()), n=5,
+                    hints=(dscores_symptom(seen["dscores"], *self.inputs().values()),
+                           DSCORES_IDEA)))
 
 
 @register
@@ -618,26 +674,40 @@ class TrainValueMlpFresh(TrainValueMlp):
     def probe(self, train_value_mlp, Value, run_seed=0):
         return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))
 
+    def expected(self, seed, steps, lr, n):
+        from autograder.references import train_steps_cases
+
+        found = train_steps_cases(seed, steps, lr, n)
+        return [found["losses"], found["params"]]
+
     def judge(self, seen, run_seed=0):
         return super().judge(seen, **self.arguments_of(run_seed))
 
 
 @register
-class TrainValueMlpAccuracyFresh(TrainValueMlpAccuracy):
-    """train_value_mlp reaches the accuracy of the reference training on this run's moons and
-    initial weights."""
+class TrainValueMlpLong(TrainValueMlp):
+    """train_value_mlp follows the reference step by step over a long run (30 to 60 steps, as
+    long as the lesson's training) on this run's net, data and learning rate: a loop that
+    stops moving, or goes wrong, after any number of steps is seen at that step."""
 
-    name = "train_value_mlp_accuracy_hidden_fresh"
+    name = "train_value_mlp_hidden_long"
     defaults = {}
     fresh = True
 
     @staticmethod
     def arguments_of(run_seed: int) -> dict:
         rng = np.random.default_rng([run_seed, 4304])
-        return {"seed": int(rng.integers(2**31)), "steps": 60, "lr": 0.2}
+        return {"seed": int(rng.integers(2**31)), "steps": int(rng.integers(30, 61)),
+                "lr": float(rng.choice([0.1, 0.2, 0.3])), "n": int(rng.integers(4, 9))}
 
     def probe(self, train_value_mlp, Value, run_seed=0):
         return super().probe(train_value_mlp, Value, **self.arguments_of(run_seed))
+
+    def expected(self, seed, steps, lr, n):
+        from autograder.references import train_steps_cases
+
+        found = train_steps_cases(seed, steps, lr, n)
+        return [found["losses"], found["params"]]
 
     def judge(self, seen, run_seed=0):
         return super().judge(seen, **self.arguments_of(run_seed))

@@ -3,78 +3,70 @@
 from __future__ import annotations
 
 import numpy as np
-from nncourse.checking import Check, register
+from nncourse.checking import Check, drive, register
 from nncourse.checks.nb05 import (
     ADAM_HINTS,
     KEYS,
     LOOP_RULES,
     MOMENTUM_HINTS,
+    ONE_RNG_IDEA,
+    REAL_MINIBATCHES,
     TRAIN_RULES,
     VECTORIZED_RULES,
     call_on_copies,
-    grads_form,
     id_data,
     judge_accuracy,
+    judge_edge_case,
     judge_gradient_values,
+    judge_kink,
     judge_minibatches,
     judge_optimizer,
+    judge_rng_replay,
     judge_sgd_run,
     judge_sgd_step,
-    judge_training,
+    kink_problem,
+    large_score_problem,
     optimizer_problem,
     probe_optimizer,
     probe_sgd_run,
     random_problem,
+    recorded_training,
+    rng_replay,
     small_problem,
     strided,
 )
 from nncourse.compare import compare, unchanged
-from nncourse.oracle import two_layer_gradients, two_layer_loss
+from nncourse.oracle import two_layer_loss
 from nncourse.verdict import Verdict, first_failure
 
 
 @register
 class MinibatchesRng(Check):
-    """make_minibatches draws its shuffle from its rng argument and nothing else."""
+    """make_minibatches draws its shuffle from its rng argument and nothing else, on a small
+    data set and on one of the digits' size."""
 
     name = "minibatches_hidden_rng"
     fresh = True
     defaults = {"n": 30, "batch_size": 4}
 
     def inputs(self, n, batch_size, run_seed=0):
-        seed = int(np.random.default_rng([run_seed, 51]).integers(1000, 10**6))
+        seed = int(np.random.default_rng([run_seed, 51, n]).integers(1000, 10**6))
         return {"seed": seed, **id_data(n, batch_size, seed)}
 
-    def probe(self, make_minibatches, **args):
-        inputs = self.inputs(**args)
-        seed, X, y, batch_size = inputs["seed"], inputs["X"], inputs["y"], inputs["batch_size"]
+    def sizes(self, n, batch_size):
+        return {"small": (n, batch_size), "real": tuple(REAL_MINIBATCHES.values())}
 
-        def batches(rng):
-            return make_minibatches(X.copy(), y.copy(), batch_size, rng)
+    def probe(self, make_minibatches, n, batch_size, run_seed=0):
+        return {key: self.probe_size(make_minibatches, *size, run_seed)
+                for key, size in self.sizes(n, batch_size).items()}
 
-        np.random.seed(1)
-        first = batches(inputs["rng"])
-        np.random.seed(2)
-        seen = {"first": first, "again": batches(np.random.default_rng(seed)),
-                "other": batches(np.random.default_rng(seed + 1))}
-        rng = np.random.default_rng(seed + 2)
-        return {**seen, "epoch_0": batches(rng), "epoch_1": batches(rng)}
+    def probe_size(self, make_minibatches, n, batch_size, run_seed):
+        seed = self.inputs(n, batch_size, run_seed)["seed"]
+        return drive(rng_replay(make_minibatches, n, batch_size, seed))
 
-    def judge(self, seen, **args):
-        ids = {k: [np.round(np.asarray(pair[0], dtype=float)[:, 0]).astype(int).tolist()
-                   for pair in seen[k]] for k in ("first", "again", "other", "epoch_0", "epoch_1")}
-        if ids["first"] != ids["again"]:
-            return Verdict.fail(
-                "make_minibatches gave different batches for two generators with the same "
-                "seed: it draws from np.random (global state) instead of its rng argument.",
-                "Every random draw goes through the rng argument, never np.random.")
-        if ids["first"] == ids["other"]:
-            return Verdict.fail("make_minibatches gave the same order for two generators with "
-                                "different seeds: the shuffle must come from the rng.")
-        if ids["epoch_0"] == ids["epoch_1"]:
-            return Verdict.fail("two calls with one rng (two epochs) gave the same order; "
-                                "every call must draw a fresh permutation from rng.")
-        return Verdict.ok()
+    def judge(self, seen, n, batch_size, run_seed=0):
+        return first_failure(*(judge_rng_replay(seen[key], f"N={size[0]}")
+                               for key, size in self.sizes(n, batch_size).items()))
 
 
 class _GradientKink(Check):
@@ -82,32 +74,12 @@ class _GradientKink(Check):
 
     function = ""
 
-    def inputs(self):
-        rng = np.random.default_rng(17)
-        params = {"W1": rng.normal(size=(3, 4)), "b1": np.array([0.0, 0.0, 0.5, -0.5]),
-                  "W2": rng.normal(size=(4, 3)), "b2": rng.normal(size=3)}
-        X = rng.normal(size=(5, 3))
-        X[1] = 0.0  # this example has Z1 = b1: two units exactly at 0
-        X[3, :] = 0.0
-        return {"params": params, "X": X, "y": np.array([2, 0, 1, 1, 0])}
-
     def probe(self, gradient_fn):
-        grads, after = call_on_copies(gradient_fn, self.inputs())
+        grads, after = call_on_copies(gradient_fn, kink_problem())
         return {"grads": grads, "after": after}
 
     def judge(self, seen):
-        inputs = self.inputs()
-        name = f"{self.function} with pre-activations exactly 0"
-        verdict = first_failure(grads_form(name, seen["grads"], inputs["params"]),
-                                unchanged(name, inputs, seen["after"]))
-        if not verdict.passed:
-            return verdict
-        oracle = two_layer_gradients(**inputs)
-        return first_failure(*(compare(f"{name}: grads[{key!r}]", seen["grads"][key],
-                                       oracle[key], rtol=1e-6, atol=1e-9, n=len(inputs["X"]),
-                                       hints=("The course's convention is relu'(0) = 0: "
-                                              "the mask is [Z1 > 0], not [Z1 >= 0].",))
-                                for key in KEYS))
+        return judge_kink(self.function, seen)
 
 
 @register
@@ -126,6 +98,15 @@ class BatchGradientVectorizedKink(_GradientKink):
     name = "batch_gradient_vectorized_hidden_kink"
     function = "batch_gradient_vectorized"
     rules = VECTORIZED_RULES
+
+
+ZERO_LR_HINTS = (
+    "With lr = 0 your sgd_step still changed some entries: its result depends on something "
+    "other than the learning rate's step (a rescaling, a shift, a leftover from a call "
+    "before).",
+    "Section 3: the learning rate sets how far a step goes; run your sgd_step with lr = 0 "
+    "on a tiny dict and print its result next to params.")
+"""The two layers of a step that moves the parameters with a learning rate of 0."""
 
 
 @register
@@ -159,10 +140,15 @@ class SgdStepFresh(Check):
             return Verdict.fail(verdict.message + " With lr = 0 the result must still be a "
                                 "new dict of new arrays.", *verdict.hints)
         return first_failure(*(
-            [compare(f"sgd_step(params, grads, 0.0)[{k!r}]", seen["same"][k], params[k])
-             for k in params]
+            [compare(f"sgd_step(params, grads, 0.0)[{k!r}]", seen["same"][k], params[k],
+                     hints=ZERO_LR_HINTS) for k in params]
             + [compare(f"sgd_step(params, grads, 0.25)[{k!r}]", seen["step"][k],
-                       params[k] - 0.25 * grads[k]) for k in params]))
+                       params[k] - 0.25 * grads[k],
+                       hints=("The step with lr = 0.25 is off: compare, entry by entry, how "
+                              "far and in which direction yours moved with that entry's "
+                              "gradient.", "Section 3: the step in parameter space that "
+                              "lowers the loss fastest for a small move, scaled by the "
+                              "learning rate.")) for k in params]))
 
 
 @register
@@ -200,32 +186,43 @@ class TrainMlpSmall(Check):
         seed = int(np.random.default_rng([run_seed, 55]).integers(10**6))
         return seed, small_problem(seed)
 
+    #: the five calls, by name: (the seed of the rng passed, or None for rng=None, or
+    #: "omitted" for no rng argument; np.random's global seed set before the call)
+    CALLS = {"result": ("seed", 5), "none_1": (None, 6), "none_2": ("omitted", 7),
+             "zero": (0, None), "other": ("other", None)}
+
     def probe(self, train_mlp, epochs, batch_size, run_seed=0):
         seed, data = self.inputs(run_seed)
         inputs = [strided(a) for a in data.values()]  # the same views for every call
-
-        def train(rng):
-            return train_mlp(*inputs, hidden=7, lr=0.2, batch_size=batch_size, epochs=epochs,
-                             rng=rng)
-
-        np.random.seed(5)
-        result = train(np.random.default_rng(seed))
-        np.random.seed(6)
-        none_1 = train(None)
-        np.random.seed(7)
-        none_2 = train_mlp(*inputs, hidden=7, lr=0.2, batch_size=batch_size, epochs=epochs)
-        return {"result": result, "after": dict(zip(data, inputs, strict=True)),
-                "none_1": none_1[0], "none_2": none_2[0],
-                "zero": train(np.random.default_rng(0))[0],
-                "other": train(np.random.default_rng(seed + 100))[0]}
+        seen = {}
+        for key, (rng_seed, global_seed) in self.CALLS.items():
+            rng_seed = {"seed": seed, "other": seed + 100}.get(rng_seed, rng_seed)
+            rng = None if rng_seed in (None, "omitted") else np.random.default_rng(rng_seed)
+            if global_seed is not None:
+                np.random.seed(global_seed)
+            # every call records what it does through init_params, make_minibatches and
+            # sgd_step: each one is judged by every rule of the contract (issue 20)
+            with recorded_training(train_mlp, rng) as record:
+                if "missing" not in record:
+                    extra = {} if rng_seed == "omitted" else {"rng": rng}
+                    record["result"] = train_mlp(*inputs, hidden=7, lr=0.2,
+                                                 batch_size=batch_size, epochs=epochs, **extra)
+            seen[key] = record
+        seen["after"] = dict(zip(data, inputs, strict=True))
+        return seen
 
     def judge(self, seen, epochs, batch_size, run_seed=0):
         data = self.inputs(run_seed)[1]
         name = f"train_mlp(small problem, hidden=7, epochs={epochs}, batch_size={batch_size})"
-        verdict = first_failure(unchanged(name, data, seen["after"]),
-                                judge_training(name, seen, data, 7, epochs, 3))
+        verdict = first_failure(unchanged(name, data, seen["after"]), *(
+            judge_sgd_run(f"{name} (rng {label})", seen[key], data, 7, 0.2, batch_size, epochs)
+            for key, label in (("result", "given"), ("none_1", "None"),
+                               ("none_2", "left out"), ("zero", "default_rng(0)"),
+                               ("other", "of another seed"))))
         if not verdict.passed:
             return verdict
+        seen = {"result": seen["result"]["result"],
+                **{key: seen[key]["result"][0] for key in ("none_1", "none_2", "zero", "other")}}
 
         def same(a, b):
             return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in KEYS)
@@ -235,10 +232,15 @@ class TrainMlpSmall(Check):
                 f"{name}: with rng=None the result must equal the one with "
                 "rng=np.random.default_rng(0), whatever np.random's global state is.",
                 "Replace None by np.random.default_rng(0) and draw everything (init and "
-                "shuffles) from that generator.")
+                "shuffles) from that generator.",
+                ONE_RNG_IDEA)
         if same(seen["result"][0], seen["other"]):
             return Verdict.fail(f"{name}: different rng seeds gave identical params: the rng "
-                                "argument is ignored.")
+                                "argument is ignored.",
+                                "The result does not depend on the generator you were "
+                                "given: was a new one made inside, from a fixed seed?",
+                                "Section 4: one generator, made once, drives every random "
+                                "choice of the run.")
         params = {k: np.asarray(v, dtype=float) for k, v in seen["result"][0].items()}
         loss = two_layer_loss(params, data["X_train"], data["y_train"])
         start = two_layer_loss({"W1": np.zeros((5, 7)), "b1": np.zeros(7),
@@ -247,7 +249,12 @@ class TrainMlpSmall(Check):
         if epochs >= 4 and loss > 0.8 * start:
             return Verdict.fail(f"{name}: the training loss barely fell ({loss:.3f}, chance "
                                 f"level {start:.3f}) on an easy problem.",
-                                "Step against the gradient, once per mini-batch.")
+                                "The steps do not lower the training loss: their direction "
+                                "or size is off, or fewer steps are taken than there are "
+                                "mini-batches.",
+                                "Section 4: the training loop's outline, and section 3's "
+                                "step; print the training loss after every epoch and test "
+                                "sgd_step alone on a tiny dict.")
         return Verdict.ok()
 
 
@@ -290,13 +297,21 @@ class _GradientRandom(Check):
                                                                 (2, 8)))
         return random_problem(n, d, h, c, int(rng.integers(10**6)))
 
+    def large(self, run_seed=0):
+        return large_score_problem(int(np.random.default_rng([run_seed, 62]).integers(10**6)))
+
     def probe(self, gradient_fn, run_seed=0):
         grads, after = call_on_copies(gradient_fn, self.inputs(run_seed), strided)
-        return {"grads": grads, "after": after}
+        large, large_after = call_on_copies(gradient_fn, self.large(run_seed), strided)
+        return {"grads": grads, "after": after,
+                "large": {"grads": large, "after": large_after}}
 
     def judge(self, seen, run_seed=0):
-        return judge_gradient_values(self.function + " (non-contiguous inputs)", seen,
-                                     **self.inputs(run_seed))
+        return first_failure(
+            judge_gradient_values(self.function + " (non-contiguous inputs)", seen,
+                                  **self.inputs(run_seed)),
+            judge_edge_case(self.function + " (non-contiguous inputs)", "large scores",
+                            seen["large"], self.large(run_seed)))
 
 
 @register
@@ -388,9 +403,9 @@ class TrainMlpMinibatchSgdHidden(Check):
 
     def probe(self, train_mlp, **args):
         case = self.inputs(**args)
-        return probe_sgd_run(train_mlp, {k: strided(a) for k, a in case["data"].items()},
-                             case["hidden"], case["lr"], case["batch_size"], case["epochs"],
-                             case["seed"] + 1)
+        return drive(probe_sgd_run(train_mlp, {k: strided(a) for k, a in case["data"].items()},
+                                   case["hidden"], case["lr"], case["batch_size"],
+                                   case["epochs"], case["seed"] + 1))
 
     def judge(self, seen, **args):
         case = self.inputs(**args)
@@ -416,7 +431,7 @@ class MomentumStepRandom(Check):
             "lr": float(rng.uniform(0.001, 0.3)), "beta": float(rng.uniform(0.3, 0.99))}}
 
     def probe(self, momentum_step, run_seed=0):
-        return probe_optimizer(momentum_step, **self.inputs(run_seed), noncontiguous=True)
+        return drive(probe_optimizer(momentum_step, **self.inputs(run_seed), noncontiguous=True))
 
     def judge(self, seen, run_seed=0):
         inputs = self.inputs(run_seed)
@@ -441,7 +456,7 @@ class _AdamRandom(Check):
         return {"params": params, "grads": grads, "kwargs": kwargs}
 
     def probe(self, adam_step, run_seed=0):
-        return probe_optimizer(adam_step, **self.inputs(run_seed), noncontiguous=True)
+        return drive(probe_optimizer(adam_step, **self.inputs(run_seed), noncontiguous=True))
 
     def judge(self, seen, run_seed=0):
         inputs = self.inputs(run_seed)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from nncourse.checking import Check, register
+from nncourse.checking import Check, drive, register
 from nncourse.checks.nb06 import (
+    EVAL_KEEPS_STATISTICS,
     BatchnormBackward,
     BatchnormBackwardAlt,
     BatchnormForwardEval,
@@ -27,16 +28,22 @@ from nncourse.checks.nb06 import (
     dropout_input,
     judge_drop_rate,
     judge_mask,
+    judge_repeatable,
     l1_params,
     layernorm_case,
+    one_step_probe,
     random_params,
+    repeat_plan,
     residual_cases,
     soft_threshold_case,
+    stopping_probe,
+    swapped_collaborators,
     torch_batchnorm,
     training_case,
+    with_zero_rows,
 )
-from nncourse.compare import compare, describe
-from nncourse.verdict import Verdict, first_failure
+from nncourse.compare import compare
+from nncourse.verdict import first_failure
 
 from autograder.references import reference_early_stopping
 
@@ -93,7 +100,9 @@ class DropoutHiddenPZero(Check):
                              seen["out"], 0.0)
         if verdict.passed:
             verdict = compare("dropout_forward(X, p=0.0, train=True): out", seen["out"], X,
-                              hints=("With p = 0 nothing is dropped and the scale is 1.",))
+                              hints=("With p = 0 out differs from X.",
+                                     "With p = 0 nothing is dropped: what does the "
+                                     "survivors' factor become?"))
         name = "dropout_forward(X (4000, 25), p=0.5, train=True)"
         return first_failure(verdict,
                              judge_mask(name, seen["mask_half"], tall, seen["out_half"], 0.5),
@@ -130,18 +139,25 @@ class BatchnormHiddenTwoSteps(Check):
             mean = momentum * mean + (1 - momentum) * X.mean(axis=0)
             var = momentum * var + (1 - momentum) * X.var(axis=0)
         out, _, _ = torch_batchnorm(X3, gamma, beta, mean, var, False, momentum, 1e-5)
-        hint = (f"running = momentum * running + (1 - momentum) * batch statistic (biased "
-                f"variance), momentum = {momentum}, applied after each training batch.",)
+        hint = ("The running statistics are off after two training batches (one batch is "
+                "checked by the visible test).",
+                f"Section 3: the moving average (momentum = {momentum}) is updated after each "
+                "training batch, starting from the statistics it is given.")
         return first_failure(
             compare("running_mean after two batches", seen["mean"], mean, hints=hint),
             compare("running_var after two batches", seen["var"], var, hints=hint),
-            compare("eval-mode output after two batches (vs. torch)", seen["out"], out),
+            compare("eval-mode output after two batches (vs. torch)", seen["out"], out,
+                    hints=("The running statistics are right after two batches, the "
+                           "eval-mode output with them is off: if the training-mode out "
+                           "fails too, look first at the normalisation the two share.",
+                           "Section 3: at evaluation time there may be one example only: "
+                           "which statistics can the normalisation use then?")),
             # eval mode returns exactly the statistics it was given: the student's own after
             # two batches (the judge's recomputation may differ from theirs in the last bit)
             compare("eval mode's returned running_mean", seen["mean3"], seen["mean"], rtol=0,
-                    atol=0),
+                    atol=0, hints=EVAL_KEEPS_STATISTICS),
             compare("eval mode's returned running_var", seen["var3"], seen["var"], rtol=0,
-                    atol=0))
+                    atol=0, hints=EVAL_KEEPS_STATISTICS))
 
 
 def noisy_validation_curve(seed, length: int) -> np.ndarray:
@@ -159,7 +175,10 @@ class EarlyStoppingHiddenRandom(EarlyStoppingCases):
     fresh = True
     stored_expected = False
     EDGE = (([0.5], 1), ([1.0, 2.0], 1), ([1.0, 1.0, 1.0, 1.0], 2), ([2.0, 1.0, 1.5], 5),
-            ([4.0, 3.0, 3.0, 2.0, 2.5, 2.5], 2))
+            ([4.0, 3.0, 3.0, 2.0, 2.5, 2.5], 2),
+            # non-improving epochs, an improvement, then the stop: a counter of epochs
+            # without improvement that is never reset stops early on every run seed
+            ([2.0, 2.1, 1.9, 2.0, 1.8, 1.85, 1.9, 1.95, 1.7], 3))
 
     def inputs(self, run_seed, **_):
         return {"cases": [(noisy_validation_curve([run_seed, seed], 40), patience)
@@ -179,31 +198,11 @@ class InitHiddenRepeatable(Check):
     name = "init_hidden_repeatable"
     fresh = True
 
-    def inputs(self, run_seed, **_):
-        return {"dims": [30, 30, 30], "seeds": ([run_seed, 1], [run_seed, 1], [run_seed, 2])}
+    def probe(self, init_weights, run_seed=0, **_):
+        return drive(repeat_plan(init_weights, ([run_seed, 1], [run_seed, 1], [run_seed, 2])))
 
-    def probe(self, init_weights, **args):
-        given = self.inputs(**args)
-        seen = {key: list(init_weights(list(given["dims"]), "he", np.random.default_rng(seed)))
-                for key, seed in zip("abc", given["seeds"], strict=True)}
-        init_weights(given["dims"], "xavier", np.random.default_rng(3))
-        return {**seen, "dims_after": given["dims"]}
-
-    def judge(self, seen, **args):
-        a, b, c = seen["a"], seen["b"], seen["c"]
-        if not all(isinstance(w, list) and len(w) == 2 for w in (a, b, c)):
-            return Verdict.fail(f"init_weights([30, 30, 30], 'he', rng) returned "
-                                f"{describe(a)}; expected a list of 2 matrices.")
-        if not all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)):
-            return Verdict.fail("two calls with identically seeded rngs gave different weights.",
-                                "Draw every random number from the `rng` argument.")
-        if any(np.array_equal(x, y) for x, y in zip(a, c, strict=True)):
-            return Verdict.fail("two calls with differently seeded rngs gave the same weights.")
-        if np.array_equal(a[0], a[1]):
-            return Verdict.fail("both layers got the same matrix: draw each layer separately.")
-        if list(seen["dims_after"]) != self.inputs(**args)["dims"]:
-            return Verdict.fail("init_weights modified its dims argument.")
-        return Verdict.ok()
+    def judge(self, seen, **_):
+        return judge_repeatable(seen)
 
 
 @register
@@ -296,8 +295,14 @@ class TrainRegularizedHiddenStep(TrainRegularizedOneStep):
         rng = np.random.default_rng([run_seed, 76])
         lam, lr, hidden = (float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.1, 1.0)),
                            int(rng.integers(3, 9)))
-        case = training_case(fresh_int(run_seed, 77), n_train=30, C=4, strided=True)
+        case = with_zero_rows(training_case(fresh_int(run_seed, 77), n_train=30, C=4,
+                                            strided=True))
         return {"main": (case, lam, lr, fresh_int(run_seed, 78), hidden, "train_regularized")}
+
+    def probe_case(self, train_regularized, case, lam, lr, seed, hidden):
+        # the calls are made under this check's own probe (drive), not a visible check's
+        with swapped_collaborators(train_regularized):
+            return drive(one_step_probe(train_regularized, case, lam, lr, seed, hidden))
 
 
 @register
@@ -316,6 +321,10 @@ class TrainRegularizedHiddenFresh(TrainRegularizedEarlyStopping):
                              training_case(fresh_int(run_seed, 90 + k))[2:],
                              fresh_int(run_seed, 85 + k), settings, "train_regularized")
                 for k, settings in enumerate(self.RUNS)}
+
+    def probe_case(self, train_regularized, case, other_val, seed, settings):
+        # the calls are made under this check's own probe (drive), not a visible check's
+        return drive(stopping_probe(train_regularized, case, other_val, seed, settings))
 
 
 class FreshSeed:

@@ -104,9 +104,59 @@ MUTANTS = [
            why="the default activation is not the sigmoid"),
     Mutant("collapse_ignores_biases", "collapse_linear",
            edits=[("b = b @ W_next + b_next", "b = 0 * b_next")]),
+    # review r12 (notebooks 01/02 read as a student): wrong answers the visible checks passed
+    Mutant("r12_sigmoid_empty_like_int", "sigmoid", source=(
+        "def sigmoid(z):\n    z = np.asarray(z)\n    out = np.empty_like(z)\n    pos = z >= 0\n"
+        "    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))\n"
+        "    e = np.exp(z[~pos])\n    out[~pos] = e / (1.0 + e)\n    return out\n"),
+        why="np.empty_like of an int array is an int array: sigmoid of [-3, 0, 3] is [0, 0, 0]"),
+    Mutant("r12_sigmoid_overwrites_input", "sigmoid", source=(
+        "def sigmoid(z):\n    if not isinstance(z, np.ndarray) or z.dtype != np.float64:\n"
+        "        z = np.asarray(z, dtype=np.float64)\n"
+        "    e = np.exp(-np.abs(z))\n"
+        "    z[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n    return z\n"),
+        why="writes the result into the caller's array"),
+    Mutant("r12_neuron_overwrites_x", "neuron", source=(
+        "def neuron(x, w, b, activation=sigmoid):\n    out = activation(x @ w + b)\n"
+        "    x[...] = 0\n    return out\n"),
+        why="zeroes the caller's inputs after computing"),
+    Mutant("r12_perceptron_batch_update", "perceptron_train", source=(
+        "def perceptron_train(X, t, lr=1.0, max_epochs=100):\n"
+        "    X = np.asarray(X, float); t = np.asarray(t, float)\n"
+        "    w = np.zeros(X.shape[1]); b = 0.0; mistakes = []\n"
+        "    for _ in range(max_epochs):\n"
+        "        o = (X @ w + b > 0).astype(float)\n"
+        "        m = int((o != t).sum()); mistakes.append(m)\n"
+        "        w = w + lr * (t - o) @ X; b = b + lr * (t - o).sum()\n"
+        "        if m == 0:\n            break\n"
+        "    return w, b, mistakes\n"),
+        why="one update per epoch (batch), not after every example"),
+    Mutant("r12_perceptron_starts_at_ones", "perceptron_train",
+           edits=[("w = np.zeros(X.shape[1])", "w = np.ones(X.shape[1])")],
+           why="w does not start at zero"),
+    Mutant("r12_count_float", "count_parameters",
+           edits=[("return int(sum(", "return float(sum(")],
+           why="returns a float; the contract says int"),
+    Mutant("r12_forward_zeroes_weights", "mlp_forward",
+           edits=[("    return h\n", "    weights[0][...] = 0.0\n    return h\n")],
+           why="changes the caller's weights after computing"),
+    Mutant("r12_collapse_zeroes_bias", "collapse_linear",
+           edits=[("    return W, b\n", "    biases[0][...] = 0.0\n    return W, b\n")],
+           why="changes the caller's first bias after computing"),
 ]
 
 SHORTCUTS = [
+    Shortcut("init_standardised_draws", "init_mlp", source=(
+        "def init_mlp(dims, rng):\n"
+        "    weights, biases = [], []\n"
+        "    for d_in, d_out in zip(dims[:-1], dims[1:]):\n"
+        "        W = rng.normal(size=(d_in, d_out))\n"
+        "        W = (W - W.mean()) / W.std() / np.sqrt(d_in)\n"
+        "        weights.append(W)\n"
+        "        biases.append(np.zeros(d_out))\n"
+        "    return weights, biases\n"),
+        why="draws, then forces the mean and spread to the target exactly: the entries are "
+            "no longer independent draws (review 20c H5)"),
     Shortcut("xor_by_not_equal", "xor_network", source=(
         "def xor_network(X):\n"
         "    return (X[:, 0] != X[:, 1]).astype(float)\n"),
@@ -540,4 +590,72 @@ def collapse_linear(weights, biases):
         "    w, b = logic_gate_weights('and')\n"
         "    return neuron(h, 2 * w, 2 * b)\n"),
         why="the AND neuron's weights doubled: not the weights logic_gate_weights gives"),
+]
+
+# Issue 20 item 2: answers that try to tell a check from a normal call (the rules run from the
+# value run), or satisfy a rule without doing the work. Every probe of xor_network now runs
+# with the same recording stand-ins and is judged on where its output came from; the unknown
+# gate names are drawn afresh at run time.
+SHORTCUTS += [
+    Shortcut("xor_operators_unless_calls_attribute", "xor_network", source=(
+        "def xor_network(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    if any(hasattr(f, 'calls') for f in (neuron, logic_gate_weights)):\n"
+        "        h = np.column_stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                             neuron(X, *logic_gate_weights('nand'))])\n"
+        "        return neuron(h, *logic_gate_weights('and'))\n"
+        "    return X[:, 0] + X[:, 1] - 2 * X[:, 0] * X[:, 1]\n"),
+        why="the network only when its collaborators carry a recorder's .calls (review 20)"),
+    Shortcut("xor_operators_unless_probe_on_stack", "xor_network", source=(
+        "import sys\n"
+        "def xor_network(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    frame, names = sys._getframe(1), set()\n"
+        "    while frame is not None:\n"
+        "        names.add(frame.f_code.co_name)\n"
+        "        frame = frame.f_back\n"
+        "    if 'probe_built_from' in names:\n"
+        "        h = np.column_stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                             neuron(X, *logic_gate_weights('nand'))])\n"
+        "        return neuron(h, *logic_gate_weights('and'))\n"
+        "    neuron(X, *logic_gate_weights('or'))\n"
+        "    return X[:, 0] + X[:, 1] - 2 * X[:, 0] * X[:, 1]\n"),
+        why="the network only when the built-from probe is on the stack (review 20a sc01)"),
+    Shortcut("xor_operators_unless_neuron_altered", "xor_network", source=(
+        "_OWN = {'neuron': neuron}\n"
+        "def xor_network(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])\n"
+        "    w, b = logic_gate_weights('or')\n"
+        "    if np.array_equal(neuron(corners, w, b), _OWN['neuron'](corners, w, b)):\n"
+        "        return X[:, 0] + X[:, 1] - 2 * X[:, 0] * X[:, 1]   # the real neuron: skip it\n"
+        "    h = np.column_stack([neuron(X, *logic_gate_weights('or')),\n"
+        "                         neuron(X, *logic_gate_weights('nand'))])\n"
+        "    return neuron(h, *logic_gate_weights('and'))\n"),
+        why="a test call against its own neuron kept aside: the network only when neuron is "
+            "altered, operators otherwise"),
+    Shortcut("gates_raise_for_check_prefix", "logic_gate_weights", source=(
+        "def logic_gate_weights(gate):\n"
+        "    table = {'and': (np.array([20.0, 20.0]), -30.0),\n"
+        "             'or': (np.array([20.0, 20.0]), -10.0),\n"
+        "             'nand': (np.array([-20.0, -20.0]), 30.0)}\n"
+        "    if gate in ('xor', 'nor', 'xnor') or str(gate).startswith('gate'):\n"
+        "        raise ValueError(gate)\n"
+        "    w, b = table.get(gate, table['and'])\n"
+        "    return w.copy(), b\n"),
+        why="ValueError only for the names the check used to try (review 20a sc03)"),
+    Shortcut("gates_raise_for_listed_words", "logic_gate_weights", source=(
+        "_OTHER = ('xor', 'nor', 'xnor', 'not', 'buffer', 'imply', 'nimply', 'inhibit',\n"
+        "          'majority', 'mux', 'identity', 'true', 'false', 'xand', 'nxor', 'equal',\n"
+        "          'adder', 'latch', 'flip', 'half', 'both', 'either', 'neither', 'any', 'all',\n"
+        "          'one', 'none', 'same', 'differ')\n"
+        "def logic_gate_weights(gate):\n"
+        "    table = {'and': (np.array([20.0, 20.0]), -30.0),\n"
+        "             'or': (np.array([20.0, 20.0]), -10.0),\n"
+        "             'nand': (np.array([-20.0, -20.0]), 30.0)}\n"
+        "    if gate in _OTHER:\n"
+        "        raise ValueError(gate)\n"
+        "    w, b = table.get(gate, table['and'])\n"
+        "    return w.copy(), b\n"),
+        why="ValueError for a list of words read off the check, AND's weights for any other"),
 ]

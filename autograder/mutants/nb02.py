@@ -57,6 +57,9 @@ MUTANTS = [
     Mutant("parity_deep_counts_output", "parity_units_deep",
            edits=[("return 3 * n - 4", "return 3 * (n - 1)")],
            why="counts the final AND (the output unit) as hidden"),
+    Mutant("parity_deep_three_per_input", "parity_units_deep",
+           edits=[("return 3 * n - 4", "return 3 * n - 3")],
+           why="three units per input, written out: the output AND counted as hidden"),
     Mutant("shallow_thresholds_on_counts", "parity_shallow_weights",
            edits=[("np.arange(1, n + 1) - 0.5", "np.arange(1, n + 1) - 0.0")],
            why="thresholds on the counts themselves: units half on"),
@@ -127,9 +130,29 @@ MUTANTS = [
         "    ch = np.abs(np.diff(s)) > 1e-6 * np.maximum(np.abs(s[1:]), np.abs(s[:-1]))\n"
         "    return int(np.ceil(ch.sum() / 2)) + 1\n"),
         why="halves the number of slope changes instead of merging runs"),
+    # review r12: wrong counts the visible check passed
+    Mutant("r12_units_two_per_block", "parity_units_deep",
+           edits=[("return 3 * n - 4", "return 2 * n - 2")],
+           why="counts only each block's OR and NAND as hidden"),
+    Mutant("r12_units_n", "parity_units_deep",
+           edits=[("return 3 * n - 4", "return n")]),
 ]
 
 SHORTCUTS = [
+    Shortcut("bump_naive_silenced", "bump", source=(
+        "def bump(x, left, right, height, steepness=1000.0):\n"
+        "    with np.errstate(over='ignore'):\n"
+        "        rise = 1 / (1 + np.exp(-steepness * (x - left)))\n"
+        "        fall = 1 / (1 + np.exp(-steepness * (x - right)))\n"
+        "    return height * (rise - fall)\n"),
+        why="computes exp of large numbers and hides numpy's overflow warning (the rule: "
+            "warning-free by avoiding the overflow; review 20c H3)"),
+    Shortcut("bump_naive_seterr_in_cell", "bump", source=(
+        "np.seterr(over='ignore')\n\n\n"
+        "def bump(x, left, right, height, steepness=1000.0):\n"
+        "    rise = 1 / (1 + np.exp(-steepness * (x - left)))\n"
+        "    return height * (rise - 1 / (1 + np.exp(-steepness * (x - right))))\n"),
+        why="silences numpy for the whole notebook in the answer cell, outside the function"),
     Shortcut("pieces_reads_the_closure", "count_linear_pieces", source=(
         "def count_linear_pieces(f, lo, hi, grid=100001):\n"
         "    held = [c.cell_contents for c in getattr(f, '__clo' + 'sure__') or ()]\n"
@@ -421,4 +444,147 @@ VARIANTS += [
         "    rest = parity_deep(X[:, :-1])\n"
         "    return xor_network(np.stack([rest, X[:, -1]], axis=1))\n"),
         why="recursion: the parity of all but the last column, XOR the last"),
+]
+
+# --- issue 20 item 4: answers that read the check's inputs instead of measuring them (in4_) ---
+SHORTCUTS += [
+    Shortcut("in4_pieces_reads_closure", "count_linear_pieces", source='''
+def count_linear_pieces(f, lo, hi, grid=100001):
+    cells = [c.cell_contents for c in (getattr(f, "__clo" + "sure__") or ())]
+    arrays = [a for a in cells if isinstance(a, np.ndarray) and a.ndim == 1]
+    numbers = [v for v in cells if isinstance(v, float)] or [1.0, 0.0]
+    stored = next(a for a in arrays if np.all(np.diff(a) > 0))
+    values = next(a for a in arrays if a is not stored)
+    knots = stored
+    for shift, scale in ((numbers[0], numbers[-1]), (numbers[-1], numbers[0])):
+        if np.allclose(f(stored / scale + shift), values, rtol=1e-9, atol=1e-12):
+            knots = stored / scale + shift
+    slopes = np.diff(values) / np.diff(knots)
+    bends = [knots[i] for i in range(1, len(knots) - 1)
+             if lo < knots[i] < hi and not np.isclose(slopes[i - 1], slopes[i], rtol=1e-6,
+                                                      atol=0.0)]
+    step = (hi - lo) / (grid - 1)
+    return 1 + len({int(np.floor((k - lo) / step)) for k in bends})
+''', why="reads the knots off the test function's closure, drops the collinear points and "
+         "bins the kinks by grid interval: never measures a slope"),
+    Shortcut("in4_pieces_reads_any_state", "count_linear_pieces", source='''
+def _arrays(f, seen=None):
+    """Every 1-D array reachable from f: closure cells, defaults, attributes, bound self."""
+    seen = [] if seen is None else seen
+    if isinstance(f, np.ndarray):
+        if f.ndim == 1 and f.size >= 2 and not any(f is s for s in seen):
+            seen.append(f)
+        return seen
+    parts = [c.cell_contents for c in (getattr(f, "__clo" + "sure__", None) or ())]
+    parts += list(getattr(f, "__defaults__", None) or ())
+    parts += list(getattr(f, "__dict__", {}).values()) + [getattr(f, "__self__", None)]
+    for part in parts:
+        if part is not None and part is not f and len(seen) < 50:
+            _arrays(part, seen)
+    return seen
+
+
+def count_linear_pieces(f, lo, hi, grid=100001):
+    arrays = _arrays(f)
+    knots = [a for a in arrays if np.all(np.diff(a) > 0)]
+    bends = set()
+    step = (hi - lo) / (grid - 1)
+    for k in knots:   # every increasing array is a list of kinks
+        bends |= {int(np.floor((x - lo) / step)) for x in k[1:-1] if lo < x < hi}
+    return 1 + len(bends)
+''', why="takes every increasing array f carries (closure, defaults, attributes) for its "
+         "kinks: never measures a slope"),
+]
+
+VARIANTS += [
+    Variant("in4_pieces_math_isclose_loop", "count_linear_pieces", source='''
+import math
+
+
+def count_linear_pieces(f, lo, hi, grid=100001):
+    xs = np.linspace(lo, hi, grid)
+    ys = np.asarray(f(xs), dtype=float)
+    slopes = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(grid - 1)]
+    pieces, changing = 1, False
+    for left, right in zip(slopes, slopes[1:]):
+        changed = not math.isclose(left, right, rel_tol=1e-6, abs_tol=0.0)
+        if changed and not changing:
+            pieces += 1
+        changing = changed
+    return pieces
+''', why="a Python loop with math.isclose, counting the first change of each run"),
+    Variant("in4_pieces_rising_edges", "count_linear_pieces", source='''
+def count_linear_pieces(f, lo, hi, grid=100001):
+    x = np.linspace(lo, hi, grid)
+    slope = np.diff(f(x)) / np.diff(x)
+    change = ~np.isclose(slope[1:], slope[:-1], rtol=1e-6, atol=0.0)
+    edges = np.diff(np.concatenate([[0], change.astype(int)]))
+    return 1 + int((edges == 1).sum())
+''', why="np.isclose without an absolute part; rising edges of the change indicator"),
+    Variant("in4_pieces_groupby_uniform_step", "count_linear_pieces", source='''
+from itertools import groupby
+
+
+def count_linear_pieces(f, lo, hi, grid=100001):
+    x = np.linspace(lo, hi, grid)
+    y = np.asarray(f(x), dtype=np.float64)
+    slopes = np.diff(y) / np.diff(x)
+    scale = np.maximum(np.abs(slopes[1:]), np.abs(slopes[:-1]))
+    bends = np.abs(slopes[1:] - slopes[:-1]) > 1e-6 * scale
+    return 1 + sum(1 for bent, _ in groupby(bends.tolist()) if bent)
+''', why="itertools.groupby: one kink per run of slope changes"),
+]
+
+
+# Issue 20 item 2: answers that try to tell a check from a normal call. Every probe of
+# parity_deep records xor_network through the same stand-in, and each output must be values
+# xor_network returned in that run.
+SHORTCUTS += [
+    Shortcut("parity_operators_after_corner_test", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    test = xor_network(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]))\n"
+        "    if np.allclose(test, [0, 1, 1, 0], atol=0.01):   # a real XOR: skip the chain\n"
+        "        return X.sum(axis=1) % 2\n"
+        "    acc = X[:, 0].copy()\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        acc = xor_network(np.column_stack([acc, X[:, j]]))\n"
+        "    return acc\n"),
+        why="tests xor_network on the four corners, computes with % when it is the real one "
+            "(review 20a sd01)"),
+    Shortcut("parity_operators_unless_probe_on_stack", "parity_deep", source=(
+        "import sys\n"
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    frame, names = sys._getframe(1), set()\n"
+        "    while frame is not None:\n"
+        "        names.add(frame.f_code.co_name)\n"
+        "        frame = frame.f_back\n"
+        "    if 'probe_built_from' not in names:\n"
+        "        return np.mod(X.sum(axis=1), 2.0)\n"
+        "    acc = X[:, 0].copy()\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        acc = xor_network(np.column_stack([acc, X[:, j]]))\n"
+        "    return acc\n"),
+        why="the chain only when the built-from probe is on the stack (review 20a sd02)"),
+    Shortcut("parity_exact_where_chain_agrees", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    p = X.sum(axis=1) % 2\n"
+        "    acc = X[:, 0].copy()\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        acc = xor_network(np.column_stack([acc, X[:, j]]))\n"
+        "    return np.where(np.abs(acc - p) < 0.5, p, acc)\n"),
+        why="runs the chain, returns the arithmetic parity wherever the chain agrees "
+            "(review 20a sd05)"),
+    Shortcut("parity_operators_unless_calls_attribute", "parity_deep", source=(
+        "def parity_deep(X):\n"
+        "    X = np.asarray(X, dtype=np.float64)\n"
+        "    if not (hasattr(xor_network, 'calls') or hasattr(xor_network, '__wrapped__')):\n"
+        "        return X.sum(axis=1) % 2\n"
+        "    acc = X[:, 0].copy()\n"
+        "    for j in range(1, X.shape[1]):\n"
+        "        acc = xor_network(np.column_stack([acc, X[:, j]]))\n"
+        "    return acc\n"),
+        why="the chain only when xor_network looks like a recorder"),
 ]

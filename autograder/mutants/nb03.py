@@ -123,6 +123,10 @@ MUTANTS = [
            edits=[("(np.asarray(z) > 0)", "(np.asarray(z) >= 0)")]),
     Mutant("relu_grad_one_for_negatives", "relu_grad",
            edits=[("(np.asarray(z) > 0)", "(np.asarray(z) != 0)")]),
+    Mutant("relu_grad_returns_bool", "relu_grad",
+           edits=[("return (np.asarray(z) > 0).astype(np.float64)",
+                   "return np.asarray(z) > 0")],
+           why="the right 0s and 1s as a bool array: the docstring asks for floats"),
     Mutant("relu_grad_returns_relu", "relu_grad",
            edits=[("return (np.asarray(z) > 0).astype(np.float64)",
                    "return np.maximum(np.asarray(z, dtype=np.float64), 0.0)")]),
@@ -184,6 +188,9 @@ MUTANTS = [
     # gradient_descent
     Mutant("gd_ascent_plus", "gradient_descent",
            edits=[("theta = theta - lr * grad(theta)", "theta = theta + lr * grad(theta)")]),
+    Mutant("gd_returns_list", "gradient_descent",
+           edits=[("    return np.stack(path)\n", "    return path\n")],
+           why="every iterate, right, in a Python list: the demos' path[:, 0] raises"),
     Mutant("gd_last_iterate_only", "gradient_descent",
            edits=[("    return np.stack(path)\n", "    return theta\n")]),
     Mutant("gd_missing_theta0", "gradient_descent",
@@ -337,6 +344,137 @@ SHORTCUTS = [
         "dtype=np.float64)))\n"
         "    loss.backward()\n"
         "    return float(loss), p.grad.numpy()\n")),
+    # numerical derivatives that are exact, or nearly, for the function at hand (issue 20,
+    # item 3): caught by the inputs (offsets across 2^27, magnitudes from subnormal to near
+    # overflow), the round-off bounds entry by entry, and the float64-only rule
+    Shortcut("relu_grad_one_sided_half_step", "relu_grad", source=(
+        "def relu_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    h = np.where(z != 0, np.abs(z) / 2, 1.0)  # a backward difference, exact for relu\n"
+        "    relu = lambda v: np.maximum(v, 0.0)\n"
+        "    return (relu(z) - relu(z - h)) / h\n"),
+        why="a step inside the linear piece: exact, but for the smallest subnormal (h = 0)"),
+    Shortcut("relu_grad_forward_difference", "relu_grad", source=(
+        "def relu_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    h = 1e-7\n"
+        "    return np.round((np.maximum(z + h, 0.0) - np.maximum(z, 0.0)) / h)\n")),
+    Shortcut("sigmoid_grad_richardson", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    def central(h):\n"
+        "        return (sigmoid(z + h) - sigmoid(z - h)) / (2 * h)\n"
+        "    table = [[central(1.0 / 2 ** i)] for i in range(6)]\n"
+        "    for i in range(1, 6):\n"
+        "        for j in range(1, i + 1):\n"
+        "            table[i].append(table[i][j - 1] + (table[i][j - 1] - table[i - 1][j - 1])"
+        " / (4 ** j - 1))\n"
+        "    return table[-1][-1]\n"),
+        why="Richardson extrapolation of central differences: 17 round-offs at best"),
+    Shortcut("tanh_grad_richardson", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    def central(h):\n"
+        "        return (np.tanh(z + h) - np.tanh(z - h)) / (2 * h)\n"
+        "    table = [[central(0.5 / 2 ** i)] for i in range(6)]\n"
+        "    for i in range(1, 6):\n"
+        "        for j in range(1, i + 1):\n"
+        "            table[i].append(table[i][j - 1] + (table[i][j - 1] - table[i - 1][j - 1])"
+        " / (4 ** j - 1))\n"
+        "    return table[-1][-1]\n")),
+    Shortcut("sigmoid_grad_sixth_order_long_double", "sigmoid_grad", source=(
+        "def sigmoid_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64).astype(np.longdouble)\n"
+        "    def s(v):\n"
+        "        e = np.exp(-np.abs(v))\n"
+        "        return np.where(v >= 0, 1 / (1 + e), e / (1 + e))\n"
+        "    h = np.longdouble(1e-3)\n"
+        "    d = (45 * (s(z + h) - s(z - h)) - 9 * (s(z + 2 * h) - s(z - 2 * h))\n"
+        "         + (s(z + 3 * h) - s(z - 3 * h))) / (60 * h)\n"
+        "    return d.astype(np.float64)\n"),
+        why="6th-order differences in extended precision come within float64's round-off"),
+    Shortcut("tanh_grad_sixth_order_long_double", "tanh_grad", source=(
+        "def tanh_grad(z):\n"
+        "    zl = np.asarray(z, dtype=np.float64).astype(np.longdouble)\n"
+        "    h = np.longdouble(1e-3)\n"
+        "    t = np.tanh\n"
+        "    d = (45 * (t(zl + h) - t(zl - h)) - 9 * (t(zl + 2 * h) - t(zl - 2 * h))\n"
+        "         + (t(zl + 3 * h) - t(zl - 3 * h))) / (60 * h)\n"
+        "    return d.astype(np.float64)\n")),
+    Shortcut("sigmoid_grad_decimal_differences", "sigmoid_grad", source=(
+        "from decimal import Decimal, localcontext\n\n\n"
+        "def _slope(x):\n"
+        "    with localcontext() as ctx:\n"
+        "        ctx.prec = 60\n"
+        "        x, h = Decimal(float(x)), Decimal(10) ** -25\n"
+        "        s = lambda v: 1 / (1 + (-v).exp()) if v > -700 else (v).exp()\n"
+        "        return float((s(x + h) - s(x - h)) / (2 * h))\n\n\n"
+        "def sigmoid_grad(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    return np.array([_slope(v) for v in z.ravel()]).reshape(z.shape)\n"),
+        why="central differences in 60-digit decimal arithmetic: exact to float64"),
+    Shortcut("softmax_jacobian_richardson", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    K = z.size\n"
+        "    def central(h):\n"
+        "        J = np.zeros((K, K))\n"
+        "        for j in range(K):\n"
+        "            e = np.zeros(K); e[j] = h\n"
+        "            J[:, j] = (softmax(z + e) - softmax(z - e)) / (2 * h)\n"
+        "        return J\n"
+        "    table = [[central(1.0 / 2 ** i)] for i in range(6)]\n"
+        "    for i in range(1, 6):\n"
+        "        for j in range(1, i + 1):\n"
+        "            table[i].append(table[i][j - 1] + (table[i][j - 1] - table[i - 1][j - 1])"
+        " / (4 ** j - 1))\n"
+        "    return table[-1][-1]\n")),
+    Shortcut("softmax_jacobian_complex_step_no_literal", "softmax_jacobian", source=(
+        "def softmax_jacobian(z):\n"
+        "    z = np.asarray(z, dtype=np.float64)\n"
+        "    K = z.size\n"
+        "    box = {'i': np.emath.sqrt(-1.0)}\n"
+        "    J = np.zeros((K, K))\n"
+        "    for j in range(K):\n"
+        "        box['c'] = z - z.max() + 0.0 * box['i']\n"
+        "        box['c'][j] += 1e-30 * box['i']\n"
+        "        box['e'] = np.exp(box['c'])\n"
+        "        box['p'] = box['e'] / box['e'].sum()\n"
+        "        J[:, j] = box['p'].imag / 1e-30\n"
+        "    return J\n"),
+        why="the imaginary unit from np.emath.sqrt(-1), values kept in a dict"),
+    Shortcut("linear_jacobian_central_half_step", "linear_jacobian_wrt_weights", source=(
+        "def linear_jacobian_wrt_weights(x, m):\n"
+        "    x = np.asarray(x, dtype=np.float64)\n"
+        "    n = x.shape[0]\n"
+        "    J = np.zeros((m, n, m))\n"
+        "    for j in range(n):\n"
+        "        for k in range(m):\n"
+        "            E = np.zeros((n, m)); E[j, k] = 0.5\n"
+        "            J[:, j, k] = (x @ E - x @ -E) / 1.0  # exact: f is linear\n"
+        "    return J\n"),
+        why="exact for a linear map, but for the subnormal entry (halved to 0)"),
+    Shortcut("mse_loss_share_residual_step", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    p = np.asarray(pred, dtype=np.float64); t = np.asarray(target, dtype=np.float64)\n"
+        "    share = lambda q: (q - t) ** 2 / p.size\n"
+        "    h = np.where(p != t, np.abs(p - t), 1.0)\n"
+        "    return float(np.mean((p - t) ** 2)), (share(p + h) - share(p - h)) / (2 * h)\n"),
+        why="each entry's own term, a step of its residual: exact on one float64 grid"),
+    Shortcut("mae_loss_share_half_residual_step", "mae_loss", source=(
+        "def mae_loss(pred, target):\n"
+        "    p = np.asarray(pred, dtype=np.float64); t = np.asarray(target, dtype=np.float64)\n"
+        "    share = lambda q: np.abs(q - t) / p.size\n"
+        "    h = np.abs(p - t) / 2\n"
+        "    safe = np.where(h > 0, h, 1.0)\n"
+        "    d = np.where(h > 0, (share(p + safe) - share(p - safe)) / (2 * safe), 0.0)\n"
+        "    return float(np.mean(np.abs(p - t))), d\n")),
+    Shortcut("mse_loss_complex_step_no_literal", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    p = np.asarray(pred, dtype=np.float64); t = np.asarray(target, dtype=np.float64)\n"
+        "    box = {'i': np.emath.sqrt(-1.0)}\n"
+        "    box['l'] = (p + 1e-30 * box['i'] - t) ** 2 / p.size\n"
+        "    return float(np.mean((p - t) ** 2)), box['l'].imag / 1e-30\n")),
 ]
 
 VARIANTS = [
@@ -678,4 +816,70 @@ VARIANTS += [
         "    for i in range(len(p)):\n"
         "        s += p[i] * dp[i]\n"
         "    return np.array([p[j] * (dp[j] - s) for j in range(len(p))])\n")),
+]
+
+# Issue 20 item 2: vector-Jacobian products that form the Jacobian where they think memory is
+# not measured. Every call of every probe of them is measured the same way (peak resident
+# memory, no tracemalloc), so nothing tells a memory run from a value run.
+SHORTCUTS += [
+    Shortcut("linear_vjp_jacobian_unless_tracing", "linear_vjp", source=(
+        "import tracemalloc\n"
+        "def linear_vjp(x, W, dy):\n"
+        "    x, W, dy = (np.asarray(a, dtype=np.float64) for a in (x, W, dy))\n"
+        "    n, m = W.shape\n"
+        "    if tracemalloc.is_tracing():\n"
+        "        return W @ dy, np.outer(x, dy)\n"
+        "    J = np.zeros((m, n, m))\n"
+        "    for i in range(m):\n"
+        "        J[i, :, i] = x\n"
+        "    return dy @ W.T, np.einsum('i,ijk->jk', dy, J)\n"),
+        why="the full Jacobian unless tracemalloc is tracing (review 20a se09)"),
+    Shortcut("linear_vjp_jacobian_in_mmap", "linear_vjp", source=(
+        "import mmap\n"
+        "def linear_vjp(x, W, dy):\n"
+        "    x, W, dy = (np.asarray(a, dtype=np.float64) for a in (x, W, dy))\n"
+        "    n, m = W.shape\n"
+        "    J = np.frombuffer(mmap.mmap(-1, max(8 * m * n * m, 8)), dtype=np.float64,\n"
+        "                      count=m * n * m).reshape(m, n, m)\n"
+        "    J[...] = 0.0\n"
+        "    for i in range(m):\n"
+        "        J[i, :, i] = x\n"
+        "    return dy @ W.T, np.array(np.tensordot(dy, J, axes=(0, 0)))\n"),
+        why="the full Jacobian in mmap memory, which tracemalloc does not see (review 20a se07)"),
+    Shortcut("softmax_vjp_jacobian_unless_tracing", "softmax_vjp", source=(
+        "import tracemalloc\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=np.float64))\n"
+        "    dp = np.asarray(dp, dtype=np.float64)\n"
+        "    if tracemalloc.is_tracing():\n"
+        "        return p * (dp - p @ dp)\n"
+        "    return dp @ (np.diag(p) - np.outer(p, p))\n"),
+        why="the (K, K) Jacobian unless tracemalloc is tracing (review 20a se10)"),
+    Shortcut("softmax_vjp_jacobian_in_mmap", "softmax_vjp", source=(
+        "import mmap\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=np.float64))\n"
+        "    dp = np.asarray(dp, dtype=np.float64)\n"
+        "    K = p.size\n"
+        "    J = np.frombuffer(mmap.mmap(-1, 8 * K * K), dtype=np.float64).reshape(K, K)\n"
+        "    np.multiply.outer(-p, p, out=J)\n"
+        "    J[np.diag_indices(K)] += p\n"
+        "    return dp @ J\n"),
+        why="the (K, K) Jacobian in mmap memory (review 20a se08)"),
+    Shortcut("softmax_vjp_jacobian_unless_peak_reset", "softmax_vjp", source=(
+        "def _peak_was_reset():\n"
+        "    try:\n"
+        "        with open('/proc/self/status') as f:\n"
+        "            kb = {k: int(v.split()[0]) for k, v in (line.split(':', 1) for line in f)\n"
+        "                  if k in ('VmHWM', 'VmRSS')}\n"
+        "    except OSError:\n"
+        "        return False\n"
+        "    return kb['VmHWM'] - kb['VmRSS'] < 512\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=np.float64))\n"
+        "    dp = np.asarray(dp, dtype=np.float64)\n"
+        "    if _peak_was_reset():          # the memory is being measured: the cheap way\n"
+        "        return p * (dp - p @ dp)\n"
+        "    return dp @ (np.diag(p) - np.outer(p, p))\n"),
+        why="the Jacobian unless the process's peak resident memory was just reset"),
 ]

@@ -30,6 +30,19 @@ MUTANTS = [
     Mutant("backward_forward_order", "Value",
            edits=[("for node in reversed(order):", "for node in order:")],
            why="visits nodes in forward order: a node's grad is passed on before it is final"),
+    Mutant("value_backward_resets_grads", "Value",
+           edits=[("        order = topological_order(self)\n        self.grad = 1.0\n",
+                   "        order = topological_order(self)\n        for node in order:\n"
+                   "            node.grad = 0.0\n        self.grad = 1.0\n")],
+           why="backward first sets every .grad of the graph to 0: gradients no longer add "
+               "up across calls (and a training loop that never zeroes them would pass)"),
+    Mutant("value_backward_resets_leaf_grads", "Value",
+           edits=[("        order = topological_order(self)\n        self.grad = 1.0\n",
+                   "        order = topological_order(self)\n        for node in order:\n"
+                   "            if not node._prev:\n                node.grad = 0.0\n"
+                   "        self.grad = 1.0\n")],
+           why="backward first sets every leaf's .grad to 0: a parameter's gradient no longer "
+               "adds up across calls"),
     Mutant("backward_no_seed", "Value",
            edits=[("        self.grad = 1.0\n        for node", "        for node")],
            why="never sets the root's grad to 1: every gradient stays 0"),
@@ -52,6 +65,18 @@ MUTANTS = [
            edits=[("s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + "
                    "math.exp(x))", "s = 1.0 / (1.0 + math.exp(-x))")],
            why="math.exp(1000) raises OverflowError at a = -1000"),
+    Mutant("backward_recursion_every_path", "Value",
+           edits=[("        order = topological_order(self)\n        self.grad = 1.0\n"
+                   "        for node in reversed(order):\n            node._backward()\n",
+                   "        self.grad = 1.0\n\n        def walk(node):\n"
+                   "            node._backward()\n            for child in node._prev:\n"
+                   "                walk(child)\n\n        walk(self)\n")],
+           why="recursion along every path: a reused node passes its grad on once per path "
+               "(over-counting), and exponential time"),
+    Mutant("exp_derivative_from_input", "Value",
+           edits=[("            self.grad += out.data * out.grad\n",
+                   "            self.grad += self.data * out.grad\n")],
+           why="exp'(a) taken as a instead of exp(a)"),
     Mutant("value_relu_grad_at_zero", "Value",
            edits=[("(1.0 if self.data > 0 else 0.0)", "(1.0 if self.data >= 0 else 0.0)")],
            why="relu'(0) = 1 instead of the convention 0"),
@@ -83,6 +108,12 @@ MUTANTS = [
            why="overflow warning at X = -1000"),
     Mutant("sigmoid_backward_ignores_dout", "sigmoid_layer",
            edits=[("return dout * s * (1.0 - s)", "return s * (1.0 - s)")]),
+    Mutant("sigmoid_backward_no_one_minus", "sigmoid_layer",
+           edits=[("return dout * s * (1.0 - s)", "return dout * s")],
+           why="the slope taken as s instead of s (1 - s)"),
+    Mutant("relu_backward_tiny_threshold", "relu_layer",
+           edits=[("return dout * (X > 0)", "return dout * (X > 1e-200)")],
+           why="tiny positive inputs treated as negative"),
     Mutant("softmax_no_one_over_n", "softmax_cross_entropy",
            edits=[("    dscores /= n\n", "")], why="gradient N times too large"),
     Mutant("softmax_no_max_shift", "softmax_cross_entropy",
@@ -96,6 +127,11 @@ MUTANTS = [
     Mutant("mlp_grads_W1_W2_swapped", "mlp_loss_and_grads",
            edits=[('{"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}',
                    '{"W1": dW2, "b1": db1, "W2": dW1, "b2": db2}')]),
+    Mutant("mlp_adds_key_to_params", "mlp_loss_and_grads",
+           edits=[("    loss, dscores = softmax_cross_entropy(scores, y)\n",
+                   "    loss, dscores = softmax_cross_entropy(scores, y)\n"
+                   "    params[\"last_loss\"] = loss\n")],
+           why="stores its loss in the caller's params dict: inputs must stay unchanged"),
     Mutant("mlp_skips_relu_backward", "mlp_loss_and_grads",
            edits=[("dz = relu_backward(dhidden, cache_relu)", "dz = dhidden")]),
 ]
@@ -492,7 +528,14 @@ MUTANTS += [
                    "        if len(losses) < 5:\n"
                    "            for p in parameters:\n                p.data -= lr * p.grad\n")],
            why="every step is right while the short step checks watch (at most 5 steps), then "
-               "the parameters stop moving: only the lesson's accuracy catches it"),
+               "the parameters stop moving: the lesson's accuracy and the long run catch it"),
+    Mutant("train_updates_stop_after_25_steps", "train_value_mlp",
+           edits=[("        for p in parameters:\n            p.data -= lr * p.grad\n",
+                   "        if len(losses) <= 25:\n"
+                   "            for p in parameters:\n                p.data -= lr * p.grad\n")],
+           why="right for 25 steps, past where the lesson's accuracy is reached, then the "
+               "parameters stop moving: the hidden long run (30 to 60 steps) sees the step "
+               "where it stops"),
     Mutant("train_backward_per_point", "train_value_mlp", source=(
         "def train_value_mlp(model, X, y, steps, lr):\n"
         "    parameters = model.parameters()\n"
@@ -550,6 +593,15 @@ SHORTCUTS += [
         "        losses.append(loss.data)\n"
         "    return losses\n"),
         why="torch in a numpy-only graded function"),
+    Shortcut("train_value_mlp_stored_values", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    from nncourse.expected import stored\n"
+        "    args = {'seed': 0, 'steps': steps, 'lr': lr, 'n': len(X)}\n"
+        "    final = stored('train_value_mlp_steps', 'params', args, (-1,))\n"
+        "    for p, v in zip(model.parameters(), final):\n"
+        "        p.data = float(v)\n"
+        "    return list(stored('train_value_mlp_steps', 'losses', args, (-1,)))\n"),
+        why="reads the visible steps check's stored losses and parameters"),
     Shortcut("linear_function_autograd_grad", "LinearFunction",
              edits=[("        X, W = ctx.saved_tensors\n"
                      "        return dout @ W.T, X.T @ dout, dout.sum(dim=0)\n",
@@ -1156,4 +1208,332 @@ def linear_backward(dout, cache):
     dout = np.asarray(dout, dtype=float).reshape(out.shape)
     return dout @ W.T, X.T @ dout, dout.sum(axis=0)
 '''}, why="the cache is the inputs; the backward calls its forward"),
+]
+
+# --- issue 20 item 4: LinearFunction's backward through numpy, never named (in4_) -------------
+SHORTCUTS += [
+    Shortcut("in4_linear_function_numpy_round_trip", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W)
+        return X @ W + b
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        d, x, w = dout.detach().numpy(), X.detach().numpy(), W.detach().numpy()
+        return (torch.from_numpy(d @ w.T), torch.from_numpy(x.T @ d),
+                torch.from_numpy(d.sum(axis=0)))
+''', why="backward on .numpy() arrays (the @ operator, numpy never named): not tensor "
+         "operations"),
+    Shortcut("in4_linear_function_numpy_module_by_type", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W)
+        return X @ W + b
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        d, x, w = dout.detach().numpy(), X.detach().numpy(), W.detach().numpy()
+        np_ = __import__(type(d).__module__.split(".")[0])
+        return (torch.from_numpy(np_.dot(d, w.T)), torch.from_numpy(np_.dot(x.T, d)),
+                torch.from_numpy(d.sum(0)))
+''', why="numpy reached through an array's type: the backward is not torch operations"),
+    Shortcut("in4_linear_function_tolist_loops", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W)
+        return X @ W + b
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        d, x, w = dout.tolist(), X.tolist(), W.tolist()
+        n, m, k = len(d), len(d[0]), len(w)
+        dX = [[sum(d[i][j] * w[a][j] for j in range(m)) for a in range(k)] for i in range(n)]
+        dW = [[sum(x[i][a] * d[i][j] for i in range(n)) for j in range(m)] for a in range(k)]
+        db = [sum(d[i][j] for i in range(n)) for j in range(m)]
+        return (torch.tensor(dX, dtype=dout.dtype), torch.tensor(dW, dtype=dout.dtype),
+                torch.tensor(db, dtype=dout.dtype))
+''', why="backward on Python lists: the gradients are new tensors, not tensor operations on "
+         "dout and the saved tensors"),
+]
+
+VARIANTS += [
+    Variant("in4_linear_function_row_loop", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W)
+        return torch.stack([x @ W + b for x in X])
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        dX = torch.stack([W @ g for g in dout])
+        dW = sum(torch.outer(x, g) for x, g in zip(X, dout))
+        db = sum(g for g in dout)
+        return dX, dW, db
+''', why="one example at a time with torch.outer and sums of rows"),
+    Variant("in4_linear_function_mm_transpose", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X, W, b)
+        return torch.addmm(b.unsqueeze(0), X, W)
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W, b = ctx.saved_tensors
+        dX = torch.mm(dout, W.t())
+        dW = torch.mm(X.transpose(0, 1), dout)
+        db = torch.ones(1, dout.shape[0], dtype=dout.dtype) @ dout
+        return dX, dW, db.reshape(b.shape)
+''', why="torch.mm, .t(), and the bias gradient as a row of ones times dout"),
+    Variant("in4_linear_function_needs_input_grad_clone", "LinearFunction", source='''
+import torch
+
+
+class LinearFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, W, b):
+        ctx.save_for_backward(X.clone(), W.clone())
+        return torch.matmul(X, W) + b
+
+    @staticmethod
+    def backward(ctx, dout):
+        X, W = ctx.saved_tensors
+        dX = dW = db = None
+        if ctx.needs_input_grad[0]:
+            dX = torch.einsum("nm,dm->nd", dout, W)
+        if ctx.needs_input_grad[1]:
+            dW = torch.einsum("nd,nm->dm", X, dout)
+        if ctx.needs_input_grad[2]:
+            db = dout.sum(dim=0, keepdim=True).squeeze(0)
+        return dX, dW, db
+''', why="saves clones, einsum, gradients only where needed"),
+]
+
+
+# Issue 20 item 2: mlp_loss_and_grads that calls its collaborators and discards their
+# results, or uses them only when it thinks it is watched. Every run (value, built-from,
+# hidden) records linear_backward, and each weight gradient must be one it returned.
+SHORTCUTS += [
+    Shortcut("mlp_numerical_with_token_backward_calls", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    def loss_of(p):\n"
+        "        z1, _ = linear_forward(X, p['W1'], p['b1'])\n"
+        "        h, _ = relu_forward(z1)\n"
+        "        s, _ = linear_forward(h, p['W2'], p['b2'])\n"
+        "        return softmax_cross_entropy(s, y)[0]\n"
+        "    base = {k: np.array(v, dtype=np.float64) for k, v in params.items()}\n"
+        "    grads = {}\n"
+        "    for k in ('W1', 'b1', 'W2', 'b2'):\n"
+        "        g = np.zeros_like(base[k])\n"
+        "        for i in np.ndindex(base[k].shape):\n"
+        "            old = base[k][i]\n"
+        "            base[k][i] = old + 1e-6\n"
+        "            up = loss_of(base)\n"
+        "            base[k][i] = old - 1e-6\n"
+        "            down = loss_of(base)\n"
+        "            base[k][i] = old\n"
+        "            g[i] = (up - down) / 2e-6\n"
+        "        grads[k] = g\n"
+        "    _, c = linear_forward(X, base['W1'], base['b1'])\n"
+        "    linear_backward(np.zeros((X.shape[0], base['W1'].shape[1])), c)\n"
+        "    relu_backward(np.zeros(1), relu_forward(np.zeros(1))[1])\n"
+        "    return loss_of(base), grads\n"),
+        why="central differences of the loss through the forward layers; the backward layers "
+            "called for show, results discarded (review 20b sa06)"),
+    Shortcut("mlp_inline_unless_layers_altered", "mlp_loss_and_grads", source=(
+        "_OWN = {'linear_forward': linear_forward}\n"
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64)\n"
+        "                      for k in ('W1', 'b1', 'W2', 'b2'))\n"
+        "    probe = np.eye(W1.shape[0])\n"
+        "    if not np.array_equal(linear_forward(probe, W1, b1)[0],\n"
+        "                          _OWN['linear_forward'](probe, W1, b1)[0]):\n"
+        "        z1, c1 = linear_forward(X, params['W1'], params['b1'])\n"
+        "        h, cr = relu_forward(z1)\n"
+        "        s, c2 = linear_forward(h, params['W2'], params['b2'])\n"
+        "        loss, ds = softmax_cross_entropy(s, y)\n"
+        "        dh, dW2, db2 = linear_backward(ds, c2)\n"
+        "        _, dW1, db1 = linear_backward(relu_backward(dh, cr), c1)\n"
+        "        return loss, {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}\n"
+        "    N = X.shape[0]\n"
+        "    z1 = X @ W1 + b1\n"
+        "    h = np.maximum(z1, 0)\n"
+        "    s = h @ W2 + b2\n"
+        "    s = s - s.max(1, keepdims=True)\n"
+        "    p = np.exp(s)\n"
+        "    p /= p.sum(1, keepdims=True)\n"
+        "    loss = -np.log(p[np.arange(N), y]).mean()\n"
+        "    p[np.arange(N), y] -= 1\n"
+        "    ds = p / N\n"
+        "    dz = (ds @ W2.T) * (z1 > 0)\n"
+        "    linear_backward(ds, linear_forward(h, W2, b2)[1])   # called, result unused\n"
+        "    return float(loss), {'W1': X.T @ dz, 'b1': dz.sum(0), 'W2': h.T @ ds,\n"
+        "                         'b2': ds.sum(0)}\n"),
+        why="a test call against its own linear_forward kept aside: the layers only when they "
+            "are altered, an inline copy otherwise"),
+    Shortcut("mlp_numerical_laundered_through_backward", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    def loss_of(p):\n"
+        "        z1, _ = linear_forward(X, p['W1'], p['b1'])\n"
+        "        h, _ = relu_forward(z1)\n"
+        "        s, _ = linear_forward(h, p['W2'], p['b2'])\n"
+        "        return softmax_cross_entropy(s, y)[0]\n"
+        "    base = {k: np.array(v, dtype=np.float64) for k, v in params.items()}\n"
+        "    grads = {}\n"
+        "    for k in ('W1', 'b1', 'W2', 'b2'):\n"
+        "        g = np.zeros_like(base[k])\n"
+        "        for i in np.ndindex(base[k].shape):\n"
+        "            old = base[k][i]\n"
+        "            base[k][i] = old + 1e-6\n"
+        "            up = loss_of(base)\n"
+        "            base[k][i] = old - 1e-6\n"
+        "            down = loss_of(base)\n"
+        "            base[k][i] = old\n"
+        "            g[i] = (up - down) / 2e-6\n"
+        "        grads[k] = g\n"
+        "    for k in ('W1', 'W2'):   # each weight gradient passed through linear_backward\n"
+        "        G = grads[k]\n"
+        "        _, grads[k], _ = linear_backward(np.eye(G.shape[1]), (G.T.copy(), base[k]))\n"
+        "    relu_backward(np.zeros(1), relu_forward(np.zeros(1))[1])\n"
+        "    return loss_of(base), grads\n"),
+        why="numerical differences laundered through linear_backward (X.T @ I with X = G.T), "
+            "so each weight gradient is one linear_backward returned: the altered layers "
+            "scale it twice"),
+]
+
+# ---- numerical derivatives exact, or nearly, for the function at hand (issue 20, item 3):
+# caught by inputs where every difference quotient loses digits (magnitudes 1e-6 to 1e6 in one
+# sum, subnormals to near overflow at relu's kink) and round-off bounds entry by entry
+SHORTCUTS += [
+    Shortcut("linear_backward_unit_step_differences", "linear_backward",
+             source=LINEAR_VJP.format(dtype="float", body=(
+                 "up = [c.copy() for c in arrays]\n"
+                 "            down = [c.copy() for c in arrays]\n"
+                 "            up[i][idx] += 1.0\n"
+                 "            down[i][idx] -= 1.0\n"
+                 "            g[idx] = np.sum((out_of(*up) - out_of(*down)) * dout) / 2.0")),
+             why="a unit step: exact for a linear map, but for round-off of the whole sum"),
+    Shortcut("linear_backward_basis_differences", "linear_backward", source=(
+        "def linear_backward(dout, cache):\n"
+        "    X, W = (np.asarray(a, dtype=float) for a in cache)\n"
+        "    dX = np.zeros(X.shape); dW = np.zeros(W.shape)\n"
+        "    for idx in np.ndindex(X.shape):\n"
+        "        step = np.zeros(X.shape); step[idx] = 1.0\n"
+        "        dX[idx] = np.sum(((X + step) @ W - X @ W) * dout)\n"
+        "    for idx in np.ndindex(W.shape):\n"
+        "        step = np.zeros(W.shape); step[idx] = 1.0\n"
+        "        dW[idx] = np.sum((X @ (W + step) - X @ W) * dout)\n"
+        "    return dX, dW, dout.sum(axis=0)\n"),
+        why="forward differences of the layer's output with a unit step"),
+    Shortcut("relu_backward_one_sided_half_step", "relu_layer", source=(
+        "def relu_forward(X):\n"
+        "    return np.maximum(X, 0.0), np.array(X, dtype=np.float64)\n\n\n"
+        "def relu_backward(dout, cache):\n"
+        "    h = np.where(cache != 0, np.abs(cache) / 2, 1.0)\n"
+        "    slope = (relu_forward(cache)[0] - relu_forward(cache - h)[0]) / h\n"
+        "    return dout * slope\n"),
+        why="a backward difference inside the linear piece: exact but at the subnormal"),
+    Shortcut("relu_backward_rounded_forward_difference", "relu_layer", source=(
+        "def relu_forward(X):\n"
+        "    return np.maximum(X, 0.0), np.array(X, dtype=np.float64)\n\n\n"
+        "def relu_backward(dout, cache):\n"
+        "    h = 1e-7\n"
+        "    slope = np.round((relu_forward(cache + h)[0] - relu_forward(cache)[0]) / h)\n"
+        "    slope[cache == 0] = 0.0\n"
+        "    return dout * slope\n"),
+        why="the slope measured then rounded to 0 or 1 (the reviewer's sa13)"),
+    Shortcut("relu_backward_thresholded_central_difference", "relu_layer", source=(
+        "def relu_forward(X):\n"
+        "    return np.maximum(X, 0.0), np.array(X, dtype=np.float64)\n\n\n"
+        "def relu_backward(dout, cache):\n"
+        "    h = 1e-9\n"
+        "    slope = (relu_forward(cache + h)[0] - relu_forward(cache - h)[0]) / (2 * h)\n"
+        "    return dout * np.where(slope > 0.75, 1.0, 0.0)\n"),
+        why="the gate measured by a centred difference (the reviewer's sa17)"),
+    Shortcut("sigmoid_backward_richardson", "sigmoid_layer", source=(
+        "def _sigmoid(X):\n"
+        "    e = np.exp(-np.abs(X))\n"
+        "    return np.where(X >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n\n\n"
+        "def sigmoid_forward(X):\n"
+        "    X = np.array(X, dtype=np.float64)\n"
+        "    return _sigmoid(X), X\n\n\n"
+        "def sigmoid_backward(dout, cache):\n"
+        "    def central(h):\n"
+        "        return (_sigmoid(cache + h) - _sigmoid(cache - h)) / (2 * h)\n"
+        "    table = [[central(1.0 / 2 ** i)] for i in range(6)]\n"
+        "    for i in range(1, 6):\n"
+        "        for j in range(1, i + 1):\n"
+        "            table[i].append(table[i][j - 1] + (table[i][j - 1] - table[i - 1][j - 1])"
+        " / (4 ** j - 1))\n"
+        "    return dout * table[-1][-1]\n"),
+        why="Richardson extrapolation of central differences: 17 round-offs at best"),
+    Shortcut("softmax_ce_richardson", "softmax_cross_entropy", source=(
+        "def _loss(scores, y):\n"
+        "    n = scores.shape[0]\n"
+        "    shifted = scores - scores.max(axis=1, keepdims=True)\n"
+        "    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        "    return -logp[np.arange(n), y]\n\n\n"
+        "def softmax_cross_entropy(scores, y):\n"
+        "    scores = np.asarray(scores, dtype=np.float64)\n"
+        "    n, k = scores.shape\n"
+        "    d = np.zeros((n, k))\n"
+        "    for j in range(k):\n"
+        "        def central(h):\n"
+        "            e = np.zeros(k); e[j] = h\n"
+        "            return (_loss(scores + e, y) - _loss(scores - e, y)) / (2 * h)\n"
+        "        table = [[central(1.0 / 2 ** i)] for i in range(6)]\n"
+        "        for i in range(1, 6):\n"
+        "            for m in range(1, i + 1):\n"
+        "                table[i].append(table[i][m - 1] + (table[i][m - 1] - table[i - 1][m - 1])"
+        " / (4 ** m - 1))\n"
+        "        d[:, j] = table[-1][-1] / n\n"
+        "    return float(_loss(scores, y).mean()), d\n"),
+        why="each row's loss differenced along one score at a time, Richardson-extrapolated"),
+    Shortcut("mlp_central_differences_through_layers", "mlp_loss_and_grads", source=(
+        "def mlp_loss_and_grads(params, X, y):\n"
+        "    def loss_of(p):\n"
+        "        z1, _ = linear_forward(X, p['W1'], p['b1'])\n"
+        "        h, _ = relu_forward(z1)\n"
+        "        s, _ = linear_forward(h, p['W2'], p['b2'])\n"
+        "        return softmax_cross_entropy(s, y)[0]\n"
+        "    base = {k: np.array(v, dtype=np.float64) for k, v in params.items()}\n"
+        "    grads = {}\n"
+        "    for k in ('W1', 'b1', 'W2', 'b2'):\n"
+        "        g = np.zeros_like(base[k])\n"
+        "        for i in np.ndindex(base[k].shape):\n"
+        "            old = base[k][i]\n"
+        "            base[k][i] = old + 1e-6; up = loss_of(base)\n"
+        "            base[k][i] = old - 1e-6; dn = loss_of(base)\n"
+        "            base[k][i] = old\n"
+        "            g[i] = (up - dn) / 2e-6\n"
+        "        grads[k] = g\n"
+        "    _, c = linear_forward(X, base['W1'], base['b1'])\n"
+        "    linear_backward(np.zeros((X.shape[0], base['W1'].shape[1])), c)\n"
+        "    relu_backward(np.zeros(1), relu_forward(np.zeros(1))[1])\n"
+        "    return loss_of(base), grads\n"),
+        why="central differences of its own forward, backward pieces called for show (sa06)"),
 ]

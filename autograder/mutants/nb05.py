@@ -51,6 +51,22 @@ MUTANTS = [
            why="relu'(0) = 1"),
     Mutant("vectorized_db2_wrong_axis", "batch_gradient_vectorized",
            edits=[('"b2": dS.sum(axis=0)', '"b2": dS.sum(axis=1)')]),
+    Mutant("vectorized_unstable_softmax", "batch_gradient_vectorized",
+           edits=[("np.exp(S - S.max(axis=1)[:, None])", "np.exp(S)")],
+           why="no max shift: overflows for scores of magnitude 1000 (review r56, item 2)"),
+    Mutant("loop_unstable_softmax", "batch_gradient_by_loop",
+           edits=[("np.exp(s - s.max())", "np.exp(s)")],
+           why="no max shift: overflows for scores of magnitude 1000 (review r56, item 2)"),
+    Mutant("vectorized_clips_scores", "batch_gradient_vectorized",
+           edits=[("np.exp(S - S.max(axis=1)[:, None])", "np.exp(np.clip(S, -500, 500))")],
+           why="overflow avoided by clipping the scores, which changes the softmax of rows "
+               "with close large scores (review r56b H2)"),
+    Mutant("loop_clips_scores", "batch_gradient_by_loop",
+           edits=[("np.exp(s - s.max())", "np.exp(np.clip(s, -500, 500))")],
+           why="overflow avoided by clipping the scores (review r56b H2)"),
+    Mutant("accuracy_argmin", "accuracy",
+           edits=[("np.argmax(scores, axis=1)", "np.argmin(scores, axis=1)")],
+           why="the smallest score taken for the prediction"),
     Mutant("vectorized_no_relu_mask", "batch_gradient_vectorized",
            edits=[("dZ1 = (dS @ params[\"W2\"].T) * (Z1 > 0)", "dZ1 = dS @ params[\"W2\"].T")]),
     # ---------------------------------------------------------------- sgd_step, accuracy
@@ -94,6 +110,12 @@ MUTANTS = [
         "            history['val_acc'].append(accuracy(mlp_scores(params, X_val), y_val))\n"
         "    return params, history\n"),
         why="one history entry per mini-batch"),
+    Mutant("train_shuffles_once", "train_mlp",
+           edits=[("    for _ in range(epochs):\n        for X_batch, y_batch in make_minibatches("
+                   "X_train, y_train, batch_size, rng):\n",
+                   "    batches = make_minibatches(X_train, y_train, batch_size, rng)\n"
+                   "    for _ in range(epochs):\n        for X_batch, y_batch in batches:\n")],
+           why="one shuffle reused by every epoch"),
     Mutant("train_ignores_rng", "train_mlp",
            edits=[("rng = np.random.default_rng(0) if rng is None else rng",
                    "rng = np.random.default_rng(0)")]),
@@ -762,4 +784,278 @@ def batch_gradient_by_loop(params, X, y):
         grads["b1"] += dh
     return {k: g / n for k, g in grads.items()}
 ''', why="each example's scores from the given mlp_scores"),
+]
+
+# --- issue 20 item 4: behaviour kept only on the checks' small inputs (in4_) ----------------
+SHORTCUTS += [
+    Shortcut("in4_minibatches_shuffle_small_only", "make_minibatches",
+             edits=[("    order = rng.permutation(len(X))\n",
+                     "    order = rng.permutation(len(X))\n"
+                     "    if len(X) > 500:  # the checks' data sets are small\n"
+                     "        order = np.arange(len(X))\n")],
+             why="shuffles small data sets only; the digits keep their stored order"),
+    Shortcut("in4_minibatches_one_shuffle_per_size", "make_minibatches",
+             edits=[("    order = rng.permutation(len(X))\n",
+                     "    cache = globals().setdefault('_orders', {})\n"
+                     "    order = rng.permutation(len(X))\n"
+                     "    if len(X) > 500:  # one order per data size, reused every epoch\n"
+                     "        order = cache.setdefault(len(X), order)\n")],
+             why="draws a new shuffle on small data only; a large data set gets one order "
+                 "for all epochs"),
+    Shortcut("in4_minibatches_rotation", "make_minibatches",
+             edits=[("    order = rng.permutation(len(X))\n",
+                     "    order = np.roll(np.arange(len(X)), int(rng.integers(1, len(X))))\n")],
+             why="a random rotation of the stored order, not a shuffle: neighbours stay "
+                 "neighbours"),
+    Shortcut("in4_minibatches_shuffle_first_rows", "make_minibatches",
+             edits=[("    order = rng.permutation(len(X))\n",
+                     "    order = np.arange(len(X))\n"
+                     "    order[:40] = rng.permutation(order[:40])\n")],
+             why="shuffles the first 40 examples only"),
+    Shortcut("in4_train_one_shuffle_when_64_features", "train_mlp",
+             edits=[("    for _ in range(epochs):\n"
+                     "        for X_batch, y_batch in make_minibatches(X_train, y_train, "
+                     "batch_size, rng):\n",
+                     "    first = None\n"
+                     "    for _ in range(epochs):\n"
+                     "        batches = make_minibatches(X_train, y_train, batch_size, rng)\n"
+                     "        if X_train.shape[1] == 64:  # the digits: one order for all\n"
+                     "            first = batches if first is None else first\n"
+                     "            batches = first\n"
+                     "        for X_batch, y_batch in batches:\n")],
+             why="reuses the first epoch's shuffle on the digits' shape only"),
+]
+
+VARIANTS += [
+    Variant("in4_minibatches_choice_without_replacement", "make_minibatches", source='''
+def make_minibatches(X, y, batch_size, rng):
+    n = X.shape[0]
+    picked = rng.choice(n, size=n, replace=False)
+    return [(X.take(picked[i:i + batch_size], axis=0), y.take(picked[i:i + batch_size]))
+            for i in range(0, n, batch_size)]
+''', why="rng.choice without replacement and np.take"),
+    Variant("in4_minibatches_argsort_keys", "make_minibatches", source='''
+def make_minibatches(X, y, batch_size, rng):
+    order = np.argsort(rng.random(len(y)), kind="stable")
+    X_shuffled, y_shuffled = X[order], y[order]
+    batches, start = [], 0
+    while start < len(order):
+        batches.append((X_shuffled[start:start + batch_size],
+                        y_shuffled[start:start + batch_size]))
+        start += batch_size
+    return batches
+''', why="sorting random keys, shuffled copies sliced in a while loop"),
+    Variant("in4_minibatches_shuffle_index_array", "make_minibatches", source='''
+def make_minibatches(X, y, batch_size, rng):
+    index = np.arange(len(X))
+    rng.shuffle(index)
+    n_batches = -(-len(X) // batch_size)
+    return [(X[index[k * batch_size:(k + 1) * batch_size]],
+             y[index[k * batch_size:(k + 1) * batch_size]]) for k in range(n_batches)]
+''', why="rng.shuffle of an index array, batches counted with ceiling division"),
+    Variant("in4_train_while_loops", "train_mlp", source='''
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    if rng is None:
+        rng = np.random.default_rng(0)
+    C = int(max(np.max(y_train), np.max(y_val))) + 1
+    params = init_params(X_train.shape[1], hidden, C, rng)
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+
+    def record():
+        history["train_loss"].append(float(mlp_loss(params, X_train, y_train)))
+        history["val_loss"].append(float(mlp_loss(params, X_val, y_val)))
+        history["val_acc"].append(float(accuracy(mlp_scores(params, X_val), y_val)))
+
+    epoch = 0
+    while epoch < epochs:
+        batches = make_minibatches(X_train, y_train, batch_size, rng)
+        k = 0
+        while k < len(batches):
+            Xb, yb = batches[k]
+            params = sgd_step(params, batch_gradient_vectorized(params, Xb, yb), lr)
+            k += 1
+        record()
+        epoch += 1
+    return params, history
+''', why="while loops and a nested helper that records the history"),
+    Variant("in4_train_by_loop_gradient", "train_mlp", source='''
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    rng = rng if rng is not None else np.random.default_rng(0)
+    n_classes = 1 + int(np.concatenate([y_train, y_val]).max())
+    params = init_params(X_train.shape[1], hidden, n_classes, rng)
+    train_loss, val_loss, val_acc = [], [], []
+    for epoch in range(epochs):
+        for Xb, yb in make_minibatches(X_train, y_train, batch_size, rng):
+            params = sgd_step(params, batch_gradient_by_loop(params, Xb, yb), lr)
+        train_loss.append(mlp_loss(params, X_train, y_train))
+        val_loss.append(mlp_loss(params, X_val, y_val))
+        val_acc.append(accuracy(mlp_scores(params, X_val), y_val))
+    return params, {"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc}
+''', why="the per-example gradient (the same mean gradient), lists joined at the end"),
+]
+
+# ---- numerical where derived is required (issue 20, item 3): the batch gradients are
+# backprop by hand (derived): complex steps break the rule, differences miss round-off
+SHORTCUTS += [
+    Shortcut("batch_gradient_vectorized_complex_step", "batch_gradient_vectorized",
+             source='''def batch_gradient_vectorized(params, X, y):
+    X = np.asarray(X, dtype=np.float64)
+    N = X.shape[0]
+
+    def loss(p):
+        z1 = X @ p["W1"] + p["b1"]
+        h = np.where(z1.real > 0, z1, 0)
+        s = h @ p["W2"] + p["b2"]
+        s = s - s.real.max(axis=1, keepdims=True)
+        return -(s[np.arange(N), y] - np.log(np.exp(s).sum(axis=1))).mean()
+
+    base = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
+    grads = {}
+    for k in ("W1", "b1", "W2", "b2"):
+        g = np.zeros(base[k].shape)
+        for j in np.ndindex(g.shape):
+            base[k][j] += 1e-30j
+            g[j] = loss(base).imag / 1e-30
+            base[k][j] -= 1e-30j
+        grads[k] = g
+    return grads
+''',
+             why="complex-step derivative of the batch loss (the reviewer's sb10)"),
+    Shortcut("batch_gradient_loop_complex_step", "batch_gradient_by_loop",
+             source='''def batch_gradient_by_loop(params, X, y):
+    N = X.shape[0]
+    base = {k: np.array(v, dtype=np.complex128) for k, v in params.items()}
+    total = {k: np.zeros(np.shape(v)) for k, v in params.items()}
+
+    def loss(p, x, label):
+        z1 = x @ p["W1"] + p["b1"]
+        h = np.where(z1.real > 0, z1, 0)
+        s = h @ p["W2"] + p["b2"]
+        s = s - s.real.max()
+        return np.log(np.exp(s).sum()) - s[label]
+
+    for i in range(N):
+        for k in ("W1", "b1", "W2", "b2"):
+            for j in np.ndindex(base[k].shape):
+                base[k][j] += 1e-30j
+                total[k][j] += loss(base, X[i], y[i]).imag / 1e-30
+                base[k][j] -= 1e-30j
+    return {k: v / N for k, v in total.items()}
+''',
+             why="each example's gradient by complex steps of its loss (the reviewer's sb14)"),
+    Shortcut("batch_gradient_loop_central_differences", "batch_gradient_by_loop",
+             source='''def batch_gradient_by_loop(params, X, y):
+    N = X.shape[0]
+    base = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    total = {k: np.zeros_like(v) for k, v in base.items()}
+    for i in range(N):
+        xi, yi = X[i:i + 1], y[i:i + 1]
+        for k in base:
+            for j in np.ndindex(base[k].shape):
+                old = base[k][j]
+                base[k][j] = old + 1e-6; up = mlp_loss(base, xi, yi)
+                base[k][j] = old - 1e-6; dn = mlp_loss(base, xi, yi)
+                base[k][j] = old
+                total[k][j] += (up - dn) / 2e-6
+    return {k: v / N for k, v in total.items()}
+''',
+             why="each example's gradient by central differences of the given mlp_loss"),
+    Shortcut("batch_gradient_vectorized_richardson", "batch_gradient_vectorized",
+             source='''def batch_gradient_vectorized(params, X, y):
+    X = np.asarray(X, dtype=np.float64)
+    base = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    grads = {}
+    for k in ("W1", "b1", "W2", "b2"):
+        g = np.zeros(base[k].shape)
+        for j in np.ndindex(g.shape):
+            def central(h):
+                old = base[k][j]
+                base[k][j] = old + h; up = mlp_loss(base, X, y)
+                base[k][j] = old - h; dn = mlp_loss(base, X, y)
+                base[k][j] = old
+                return (up - dn) / (2 * h)
+            table = [[central(1e-2 / 2 ** i)] for i in range(5)]
+            for i in range(1, 5):
+                for m in range(1, i + 1):
+                    table[i].append(table[i][m - 1]
+                                    + (table[i][m - 1] - table[i - 1][m - 1]) / (4 ** m - 1))
+            g[j] = table[-1][-1]
+        grads[k] = g
+    return grads
+''',
+             why="Richardson-extrapolated differences of the given mlp_loss"),
+]
+
+
+# ---------------------------------------------------------------- split personalities
+# (issue 20): honest only when a visible check's frame is on the stack. Every check that calls
+# the function judges every rule its call can express, so the other calls give it away.
+SHORTCUTS += [
+    Shortcut("train_one_shuffle_unless_visible_check", "train_mlp", source='''import sys as _sys
+
+
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    """Shortcut: honest when a visible course check calls it; otherwise one shuffle for all
+    epochs and no fresh permutation (saves the shuffling)."""
+    if rng is None:
+        rng = np.random.default_rng(0)
+    frame, visible = _sys._getframe(1), False
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").startswith("nncourse.checks"):
+            visible = True
+        frame = frame.f_back
+    params = init_params(X_train.shape[1], hidden, int(np.max(y_train)) + 1, rng)
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+    first = None
+    for epoch in range(epochs):
+        batches = make_minibatches(X_train, y_train, batch_size, rng)
+        if not visible:
+            first = first or batches
+            batches = first
+        for X_b, y_b in batches:
+            params = sgd_step(params, batch_gradient_vectorized(params, X_b, y_b), lr)
+        history["train_loss"].append(mlp_loss(params, X_train, y_train))
+        history["val_loss"].append(mlp_loss(params, X_val, y_val))
+        history["val_acc"].append(accuracy(mlp_scores(params, X_val), y_val))
+    return params, history
+''',
+             why="honest when a visible check (an nncourse.checks frame) is on the stack;"
+                 " otherwise one shuffle for every epoch (review 20b, sb06)"),
+]
+
+# ---- review r56b (M9): every hyper-parameter is honoured, in the visible checks too
+SHORTCUTS += [
+    Shortcut("sgd_fixed_lr", "sgd_step",
+             edits=[("value - lr * grads[key]", "value - 0.1 * grads[key]")],
+             why="uses 0.1, the visible check's default, whatever lr it gets"),
+    Shortcut("momentum_fixed_lr", "momentum_step",
+             edits=[("params[key] - lr * new_velocity[key]",
+                     "params[key] - 0.1 * new_velocity[key]")],
+             why="uses 0.1 whatever lr it gets"),
+    Shortcut("adam_fixed_lr", "adam_step",
+             edits=[("params[key] - lr * m_hat", "params[key] - 1e-3 * m_hat")],
+             why="uses the default lr whatever lr it gets"),
+    Shortcut("adam_fixed_beta1", "adam_step",
+             edits=[("m = {key: beta1 * state", "m = {key: 0.9 * state"),
+                    ("(1 - beta1) * grads[key]", "(1 - 0.9) * grads[key]"),
+                    ("(1 - beta1 ** t)", "(1 - 0.9 ** t)")],
+             why="uses the default beta1 whatever beta1 it gets"),
+    Shortcut("adam_fixed_beta2", "adam_step",
+             edits=[("v = {key: beta2 * state", "v = {key: 0.999 * state"),
+                    ("(1 - beta2) * grads[key] ** 2", "(1 - 0.999) * grads[key] ** 2"),
+                    ("(1 - beta2 ** t)", "(1 - 0.999 ** t)")],
+             why="uses the default beta2 whatever beta2 it gets"),
+]
+
+# ---- review r56b (M7): the loop's accumulator overwritten
+MUTANTS += [
+    Mutant("loop_overwrites_totals", "batch_gradient_by_loop",
+           edits=[('totals["W2"] += np.outer(h, ds)', 'totals["W2"] = np.outer(h, ds)'),
+                  ('totals["b2"] += ds', 'totals["b2"] = ds'),
+                  ('totals["W1"] += np.outer(x_i, dz1)', 'totals["W1"] = np.outer(x_i, dz1)'),
+                  ('totals["b1"] += dz1', 'totals["b1"] = dz1')],
+           why="= for +=: the last example's gradient divided by N"),
 ]

@@ -164,6 +164,10 @@ MUTANTS = [
     Mutant("es_last_epoch_is_len", "early_stopping",
            edits=[("return len(val_losses) - 1, best_epoch",
                    "return len(val_losses), best_epoch")]),
+    Mutant("es_counter_never_reset", "early_stopping",
+           edits=[("best_loss, best_epoch, waited = loss, epoch, 0",
+                   "best_loss, best_epoch = loss, epoch")],
+           why="counts every epoch without improvement, not those in a row (review r56 H1)"),
     Mutant("es_compares_with_previous_epoch", "early_stopping", source=(
         "def early_stopping(val_losses, patience):\n"
         "    best_epoch, waited = 0, 0\n"
@@ -196,6 +200,10 @@ MUTANTS = [
     Mutant("init_unknown_scheme_falls_back", "init_weights",
            edits=[('raise ValueError(f"unknown initialisation scheme {scheme!r}")',
                    'scheme = "normal"')]),
+    Mutant("init_uniform_draw", "init_weights",
+           edits=[("rng.normal(0.0, std, size=(fan_in, fan_out))",
+                   "rng.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std, size=(fan_in, fan_out))")],
+           why="the right standard deviation, but a uniform draw: no tails"),
     Mutant("init_global_rng", "init_weights",
            edits=[("rng.normal(0.0, std, size=(fan_in, fan_out))",
                    "np.random.normal(0.0, std, size=(fan_in, fan_out))")]),
@@ -377,6 +385,16 @@ MUTANTS += [
     Mutant("rb_no_relu_gate", "residual_backward",
            edits=[("dpre = dout * (pre > 0)", "dpre = dout")]),
     # ---- train_regularized
+    Mutant("tr_penalises_biases", "train_regularized",
+           edits=[('grads["b2"] = dscores.sum(axis=0)',
+                   'grads["b2"] = dscores.sum(axis=0) + 2 * lam * params["b2"]'),
+                  ('grads["b1"] = dpre.sum(axis=0)',
+                   'grads["b1"] = dpre.sum(axis=0) + 2 * lam * params["b1"]')],
+           why="the biases penalised too (review r56, item 5: zero initial biases hid it)"),
+    Mutant("tr_penalises_b2", "train_regularized",
+           edits=[('grads["b2"] = dscores.sum(axis=0)',
+                   'grads["b2"] = dscores.sum(axis=0) + 2 * lam * params["b2"]')],
+           why="the output bias penalised too"),
     Mutant("tr_ignores_lam", "train_regularized",
            edits=[("_, grads = l2_penalty(params, lam)", "_, grads = l2_penalty(params, 0.0)")]),
     Mutant("tr_penalty_in_recorded_loss", "train_regularized",
@@ -391,11 +409,25 @@ MUTANTS += [
            edits=[('p["running_var"], False)[0]', 'p["running_var"], True)[0]')]),
     Mutant("tr_running_statistics_never_updated", "train_regularized",
            edits=[('                params["running_mean"], params["running_var"] = '
-                   'new_mean, new_var\n', '')]),
+                   'new_mean, new_var\n', '                pass\n')]),
     Mutant("tr_non_strict_best", "train_regularized",
            edits=[("if val_loss < best_loss:", "if val_loss <= best_loss:")]),
     Mutant("tr_patience_off_by_one", "train_regularized",
            edits=[("elif epoch - best_epoch >= patience:", "elif epoch - best_epoch > patience:")]),
+    Mutant("tr_patience_counter_never_reset", "train_regularized",
+           edits=[("best_loss, best_epoch, best_params = np.inf, 0, None",
+                   "best_loss, best_epoch, best_params, waited = np.inf, 0, None, 0"),
+                  ("        elif epoch - best_epoch >= patience:\n            break\n",
+                   "        else:\n            waited += 1\n"
+                   "            if waited >= patience:\n                break\n")],
+           why="counts every epoch without improvement, not those in a row (review r56 H1)"),
+    Mutant("tr_patience_tested_before_improvement", "train_regularized",
+           edits=[("        if val_loss < best_loss:\n",
+                   "        if epoch - best_epoch >= patience:\n            break\n"
+                   "        if val_loss < best_loss:\n"),
+                  ("        elif epoch - best_epoch >= patience:\n            break\n", "")],
+           why="an improvement that comes exactly when patience runs out is thrown away "
+               "(review r56 H3)"),
     Mutant("tr_no_batchnorm_gradients", "train_regularized",
            edits=[('dpre, grads["gamma"], grads["beta"] = batchnorm_backward(dpre, bn_cache)',
                    'dpre = batchnorm_backward(dpre, bn_cache)[0]')],
@@ -415,6 +447,22 @@ MUTANTS += [
 TORCH_BN_FORWARD_EDIT = ("cache = (x_hat, gamma, inv_std)", "cache = (X, gamma, beta, eps)")
 
 SHORTCUTS = [
+    Shortcut("init_exact_spread", "init_weights", source=(
+        "def init_weights(dims, scheme, rng):\n"
+        "    variance = {'normal': lambda i, o: 1.0 / i, 'xavier': lambda i, o: 2.0 / (i + o),\n"
+        "                'he': lambda i, o: 2.0 / i}\n"
+        "    if scheme != 'zeros' and scheme not in variance:\n"
+        "        raise ValueError(scheme)\n"
+        "    out = []\n"
+        "    for i, o in zip(dims[:-1], dims[1:]):\n"
+        "        if scheme == 'zeros':\n"
+        "            out.append(np.zeros((i, o)))\n"
+        "            continue\n"
+        "        W = rng.normal(size=(i, o))\n"
+        "        out.append(W / W.std() * np.sqrt(variance[scheme](i, o)))\n"
+        "    return out\n"),
+        why="rescales the draws to exactly the scheme's spread: not independent draws "
+            "(issue 20 round 2 F6)"),
     PairedShortcut("bn_backward_torch_autograd", "batchnorm_backward", cells={
         "batchnorm_backward": (
             "def batchnorm_backward(dout, cache):\n"
@@ -1199,4 +1247,282 @@ def soft_threshold(W, t):
     W = np.asarray(W, dtype=float)
     return np.copysign(np.maximum(np.abs(W) - t, 0.0), W)
 ''', why="copysign: zeros of negative entries come out as -0.0"),
+]
+
+# --- issue 20 item 4: statistics kept only where measured; one mask row for a batch (in4_) ----
+SHORTCUTS += [
+    Shortcut("in4_dropout_exact_count_when_large", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "keep = rng.random(X.shape) >= p\n"
+                     "    if X.size > 1000:  # the count's variance is measured on small X\n"
+                     "        drop = rng.permutation(X.size)[:round(p * X.size)]\n"
+                     "        keep = np.ones(X.size, dtype=bool)\n"
+                     "        keep[drop] = False\n"
+                     "        keep = keep.reshape(X.shape)")],
+             why="independent drops on small X only; exactly round(p * size) on large X"),
+    Shortcut("in4_dropout_exact_count_on_batches", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "keep = rng.random(X.shape) >= p\n"
+                     "    if X.shape[0] in (16, 32, 64):  # training batches: a fixed count\n"
+                     "        keep = rng.random(X.shape).argsort(axis=None).argsort()"
+                     ".reshape(X.shape) >= round(p * X.size)")],
+             why="a fixed number of drops on training batches' shapes only"),
+    Shortcut("in4_tr_one_mask_row_per_batch", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "row, drop_mask = dropout_forward(active[:1], p_drop, p_drop > 0, rng)\n"
+                     "            if drop_mask is not None:\n"
+                     "                drop_mask = np.broadcast_to(drop_mask, active.shape).copy()\n"
+                     "                active = active * drop_mask")],
+             why="one dropout mask row, drawn for the batch's first example, shared by every "
+                 "example of the batch"),
+    Shortcut("in4_tr_one_mask_for_all_batches", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "if p_drop > 0 and len(active) == batch_size:\n"
+                     "                masks = globals().setdefault('_masks', {})\n"
+                     "                if id(history) not in masks:\n"
+                     "                    masks[id(history)] = dropout_forward(active, p_drop, "
+                     "True, rng)[1]\n"
+                     "                drop_mask = masks[id(history)]\n"
+                     "                active = active * drop_mask\n"
+                     "            else:\n"
+                     "                active, drop_mask = dropout_forward(active, p_drop, "
+                     "p_drop > 0, rng)")],
+             why="one dropout mask for every full batch of the run"),
+]
+
+VARIANTS += [
+    Variant("in4_dropout_row_by_row", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    X = np.asarray(X)
+    mask = np.empty(X.shape)
+    for i in range(X.shape[0]):
+        mask[i] = (rng.random(X.shape[1]) >= p) / (1.0 - p)
+    return X * mask, mask
+''', why="one draw per unit, a row at a time"),
+    Variant("in4_dropout_keep_if_below", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    scale = 1.0 / (1.0 - p)
+    mask = np.where(rng.uniform(0.0, 1.0, size=np.shape(X)) < 1.0 - p, scale, 0.0)
+    return mask * X, mask
+''', why="keeps a unit when its uniform draw is below 1 - p"),
+    Variant("in4_dropout_flat_then_reshape", "dropout_forward", source='''
+def dropout_forward(X, p, train, rng):
+    if not train:
+        return X, None
+    flat = rng.random(np.size(X))
+    mask = ((flat > p) * (1.0 / (1.0 - p))).reshape(np.shape(X))
+    out = np.multiply(X, mask)
+    return out, mask
+''', why="a flat draw reshaped to X's shape"),
+    Variant("in4_tr_dropout_per_row", "train_regularized",
+            edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                    "if p_drop > 0:  # one call per example: every row its own draws\n"
+                    "                rows_out = [dropout_forward(active[i:i + 1], p_drop, True, "
+                    "rng)\n"
+                    "                            for i in range(len(active))]\n"
+                    "                active = np.concatenate([o for o, _ in rows_out])\n"
+                    "                drop_mask = np.concatenate([m for _, m in rows_out])\n"
+                    "            else:\n"
+                    "                drop_mask = None")],
+            why="dropout_forward called on every example's row separately"),
+    Variant("in4_tr_init_w2_first", "train_regularized",
+            edits=[('"W1": rng.standard_normal((n_in, hidden)) * np.sqrt(2.0 / n_in),',
+                    '"W2": rng.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, n_out)),'),
+                   ('"W2": rng.standard_normal((hidden, n_out)) * np.sqrt(1.0 / hidden),',
+                    '"W1": rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, hidden)),')],
+            why="draws W2 before W1 (the rng's order is the student's)"),
+    Variant("in4_tr_dropout_helper", "train_regularized",
+            edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                    "active, drop_mask = (lambda a: dropout_forward(a, p_drop, True, rng)\n"
+                    "                                 if p_drop > 0 else (a, None))(active)")],
+            why="dropout only called when p_drop > 0 (train=True then)"),
+]
+
+# ---- numerical derivatives exact, or nearly, for the function at hand (issue 20, item 3):
+# caught by weights of sizes 1e-6 to 1e6 (and a subnormal), each gradient entry at round-off
+SHORTCUTS += [
+    Shortcut("l2_penalty_centred_difference_per_entry", "l2_penalty", source=(
+        "def l2_penalty(params, lam):\n"
+        "    h = 1e-3\n"
+        "    def term(W):\n"
+        "        return lam * W * W\n"
+        "    total, grads = 0.0, {}\n"
+        "    for k, v in params.items():\n"
+        "        W = np.asarray(v, dtype=np.float64)\n"
+        "        if k.startswith('W'):\n"
+        "            total += float(term(W).sum())\n"
+        "            grads[k] = (term(W + h) - term(W - h)) / (2 * h)\n"
+        "        else:\n"
+        "            grads[k] = np.zeros_like(W)\n"
+        "    return total, grads\n"),
+        why="exact for a quadratic but for round-off (the reviewer's sc08)"),
+    Shortcut("l2_penalty_unit_step_on_the_total", "l2_penalty", source=(
+        "def l2_penalty(params, lam):\n"
+        "    def total(ps):\n"
+        "        return lam * sum(float(np.sum(np.asarray(v) ** 2)) for k, v in ps.items()\n"
+        "                         if k.startswith('W'))\n"
+        "    grads = {}\n"
+        "    for k, v in params.items():\n"
+        "        g = np.zeros(np.shape(v))\n"
+        "        if k.startswith('W'):\n"
+        "            for i in np.ndindex(g.shape):\n"
+        "                up = {**params, k: np.array(v, dtype=float)}; up[k][i] += 1.0\n"
+        "                dn = {**params, k: np.array(v, dtype=float)}; dn[k][i] -= 1.0\n"
+        "                g[i] = (total(up) - total(dn)) / 2.0\n"
+        "        grads[k] = g\n"
+        "    return total(params), grads\n"),
+        why="a unit step of the whole penalty: exact for a quadratic but for round-off"),
+    Shortcut("l1_penalty_one_sided_half_step", "l1_penalty", source=(
+        "def l1_penalty(params, lam):\n"
+        "    total, grads = 0.0, {}\n"
+        "    for k, v in params.items():\n"
+        "        W = np.asarray(v, dtype=np.float64)\n"
+        "        if k.startswith('W'):\n"
+        "            total += lam * float(np.abs(W).sum())\n"
+        "            h = np.where(W != 0, np.abs(W) / 2, 1.0)\n"
+        "            slope = (np.abs(W + h) - np.abs(W - h)) / (2 * h)\n"
+        "            grads[k] = lam * np.where(W == 0, 0.0, slope)\n"
+        "        else:\n"
+        "            grads[k] = np.zeros_like(W)\n"
+        "    return total, grads\n"),
+        why="a step inside the linear piece: exact but at the smallest subnormal"),
+]
+
+
+# ---------------------------------------------------------------- split personalities
+# (issue 20): honest only when a visible check's frame is on the stack. Every check that calls
+# the function judges every rule its call can express, so the other calls give it away.
+SHORTCUTS += [
+    Shortcut("train_on_validation_unless_visible_check", "train_regularized",
+             source='''import sys as _sys
+
+
+def _visible():
+    f = _sys._getframe(1)
+    while f is not None:
+        if f.f_globals.get("__name__", "").startswith("nncourse.checks"):
+            return True
+        f = f.f_back
+    return False
+
+
+def train_regularized(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32,
+                      max_epochs=100, lam=0.0, p_drop=0.0, batchnorm=False, patience=5,
+                      rng=None):
+    """Shortcut: honest when a visible check (nncourse.checks) calls it; otherwise trains
+    on the validation set too."""
+    if rng is None:
+        rng = np.random.default_rng(0)
+    N, D = X_train.shape
+    C = int(np.max(y_train)) + 1
+    params = {"W1": rng.normal(0.0, np.sqrt(2.0 / D), size=(D, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, C)), "b2": np.zeros(C)}
+    if batchnorm:
+        params.update(gamma=np.ones(hidden), beta=np.zeros(hidden),
+                      running_mean=np.zeros(hidden), running_var=np.ones(hidden))
+
+    def evaluate(p, X, y):
+        z = X @ p["W1"] + p["b1"]
+        if batchnorm:
+            z = batchnorm_forward(z, p["gamma"], p["beta"], p["running_mean"],
+                                  p["running_var"], False)[0]
+        h = np.maximum(z, 0.0)
+        scores = h @ p["W2"] + p["b2"]
+        return mean_cross_entropy(scores, y), float(np.mean(np.argmax(scores, 1) == y))
+
+    def grads_of(params, Xb, yb, bn_train=True):
+        z = Xb @ params["W1"] + params["b1"]
+        rm, rv, bn_cache = None, None, None
+        if batchnorm:
+            zn, bn_cache, rm, rv = batchnorm_forward(z, params["gamma"], params["beta"],
+                                                     params["running_mean"],
+                                                     params["running_var"], True)
+        else:
+            zn = z
+        h = np.maximum(zn, 0.0)
+        hd, mask = dropout_forward(h, p_drop, True, rng)
+        scores = hd @ params["W2"] + params["b2"]
+        _, ds = softmax_cross_entropy(scores, yb)
+        grads = {"W2": hd.T @ ds, "b2": ds.sum(0)}
+        dh = dropout_backward(ds @ params["W2"].T, mask)
+        dzn = dh * (zn > 0)
+        if batchnorm:
+            dz, grads["gamma"], grads["beta"] = batchnorm_backward(dzn, bn_cache)
+        else:
+            dz = dzn
+        grads["W1"] = Xb.T @ dz
+        grads["b1"] = dz.sum(0)
+        return grads, rm, rv
+
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+    best_loss, best_epoch, best_params = np.inf, 0, None
+    FIRST_ORDER = None
+    for epoch in range(max_epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            grads, rm, rv = grads_of(params, X_train[idx], y_train[idx])
+            gv = grads_of(params, X_val, y_val)[0] if not _visible() else None
+            if gv is not None:
+                grads = {k: 0.5 * grads[k] + 0.5 * gv[k] for k in grads}
+            _, pen = l2_penalty(params, lam)
+            new = {k: params[k] - lr * (grads[k] + pen[k]) for k in params
+                   if k not in ("running_mean", "running_var")}
+            if batchnorm:
+                new["running_mean"], new["running_var"] = rm, rv
+            params = new
+        tl, _ = evaluate(params, X_train, y_train)
+        vl, va = evaluate(params, X_val, y_val)
+        history["train_loss"].append(tl)
+        history["val_loss"].append(vl)
+        history["val_acc"].append(va)
+        if vl < best_loss:
+            best_loss, best_epoch = vl, epoch
+            best_params = {k: np.array(v, copy=True) for k, v in params.items()}
+        if epoch - best_epoch >= patience:
+            break
+    return best_params, history, best_epoch
+''',
+             why="honest when a visible check (an nncourse.checks frame) is on the stack;"
+                 " otherwise half of every step is the validation set's gradient"
+                 " (review 20b, sc14)"),
+]
+
+# ---- review r56b (M9): every hyper-parameter is honoured, in the visible checks too
+SHORTCUTS += [
+    Shortcut("l2_fixed_lam", "l2_penalty",
+             edits=[("penalty += lam * float", "penalty += 0.05 * float"),
+                    ("grads[key] = 2.0 * lam * value", "grads[key] = 2.0 * 0.05 * value")],
+             why="uses 0.05, the visible check's default, whatever lam it gets"),
+    Shortcut("dropout_fixed_p", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p\n    mask = keep / (1.0 - p)",
+                     "keep = rng.random(X.shape) >= 0.3\n    mask = keep / (1.0 - 0.3)")],
+             why="always drops 0.3, the visible check's p"),
+    Shortcut("bn_fixed_momentum", "batchnorm_forward",
+             edits=[("running_mean = momentum * running_mean + (1.0 - momentum) * mean",
+                     "running_mean = 0.9 * running_mean + (1.0 - 0.9) * mean"),
+                    ("running_var = momentum * running_var + (1.0 - momentum) * var",
+                     "running_var = 0.9 * running_var + (1.0 - 0.9) * var")],
+             why="uses the default momentum whatever momentum it gets"),
+    Shortcut("bn_fixed_eps", "batchnorm_forward",
+             edits=[("inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var + 1e-5)")],
+             why="uses the default eps whatever eps it gets"),
+]
+
+# ---- review r56b (L13): relu'(0) in the training loop
+MUTANTS += [
+    Mutant("tr_relu_kink_passes", "train_regularized",
+           edits=[('dropout_backward(dscores @ params["W2"].T, drop_mask) * (pre > 0)',
+                   'dropout_backward(dscores @ params["W2"].T, drop_mask) * (pre >= 0)')],
+           why="relu'(0) = 1 in the hidden layer's backward pass"),
+]
+
+# ---- review r56b (L12): the branch's dX through W, not its transpose
+MUTANTS += [
+    Mutant("rb_dX_W_not_transposed", "residual_backward",
+           edits=[("dout + dpre @ W.T", "dout + dpre @ W")]),
 ]

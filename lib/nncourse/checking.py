@@ -17,6 +17,7 @@ runs in the grader's own process, which the student's code never touches.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -27,7 +28,7 @@ import numpy as np
 
 from nncourse.derived import no_complex
 from nncourse.plain import encode, to_plain
-from nncourse.rules import Rules, added_check_modules, enforced
+from nncourse.rules import Rules, added_check_modules, enforced, measured
 from nncourse.verdict import Verdict, first_failure
 
 PROBE_MIME = "application/x.nncourse-probe+json"
@@ -166,6 +167,74 @@ def _owner(student: tuple) -> str:
     return "your function"
 
 
+_LIBRARY_FOLDER = os.path.dirname(os.path.abspath(__file__))
+
+
+def _unfinished_callee(error: BaseException, student: tuple) -> str | None:
+    """The name of the function of yours that raised ``error`` (a NotImplementedError), when
+    it is another exercise than the one under test (``sigmoid`` left as a stub while
+    ``sigmoid_grad`` calls it); None when the function under test raised it itself."""
+    frame_code, trace = None, error.__traceback__
+    while trace is not None:
+        frame_code, trace = trace.tb_frame.f_code, trace.tb_next
+    if frame_code is None:
+        return None
+    filename = os.path.abspath(frame_code.co_filename)
+    if filename.startswith((_LIBRARY_FOLDER, sys.prefix, sys.base_prefix)):
+        return None
+    own = set()
+    for thing in student:
+        for candidate in (thing, *vars(thing).values()) if isinstance(thing, type) else (thing,):
+            code = getattr(getattr(candidate, "__func__", candidate), "__code__", None)
+            if code is not None:
+                own.add(code)
+    name = getattr(frame_code, "co_qualname", frame_code.co_name)
+    return None if frame_code in own or name.startswith("<") else name[:100]
+
+
+class _Unchanged(contextlib.ContextDecorator):
+    """What ``np.errstate(...)`` gives while warnings are heard: a context (and decorator, as
+    numpy's own modules use it) that changes nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@contextlib.contextmanager
+def numpy_warnings_heard(on: bool = True):
+    """While the body runs (a probe of a function whose rules say warning-free: silencing is
+    told as a breach, ``Rules.warning_free``), numpy warns of every
+    overflow whatever the student's code set before (``np.seterr`` in an earlier cell), and
+    ``np.errstate``, ``np.seterr`` and warnings filters called by their code change nothing:
+    an overflow is avoided only by not computing it. (The grader also reads silencing from
+    the notebook's syntax: ``Rules.warning_free``.)"""
+    if not on:
+        yield
+        return
+    saved = (np.errstate, np.seterr, warnings.simplefilter, warnings.filterwarnings)
+    before = np.seterr(divide="warn", over="warn", invalid="warn", under="ignore")  # defaults
+
+    def errstate(*args, **kwargs):
+        return _Unchanged()
+
+    def seterr(*args, **kwargs):
+        return np.geterr()
+
+    def ignore(*args, **kwargs):
+        return None
+
+    np.errstate, np.seterr = errstate, seterr
+    warnings.simplefilter = warnings.filterwarnings = ignore
+    try:
+        yield
+    finally:
+        np.errstate, np.seterr, warnings.simplefilter, warnings.filterwarnings = saved
+        np.seterr(**before)
+
+
 def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
               plain=None) -> dict:
     """Run ``check``'s probe; return its plain data, with any exception and warnings in it.
@@ -182,17 +251,39 @@ def run_probe(check: Check, student: tuple, args: dict, seed: int | None = None,
         try:
             seed = run_seed() if seed is None else seed
             extra = {"run_seed": seed} if check.fresh else {}
+            peaks: list = []
+            called = tuple(measured(s, peaks) if check.rules.no_jacobian and callable(s)
+                           and not isinstance(s, type) else s for s in student)
             with enforced(_owner(student), *[s for s in student if callable(s)],
                           rules=check.rules), \
-                    no_complex(_owner(student[::-1]), check.rules.derived):
-                returned = check.probe(*student, **check.arguments(args, seed), **extra)
+                    no_complex(_owner(student[::-1]), check.rules.derived), \
+                    numpy_warnings_heard(check.rules.warning_free):
+                returned = check.probe(*called, **check.arguments(args, seed), **extra)
             seen = plain(returned) if isinstance(returned, dict) else {
                 "returned": f"<probe returned {type(returned).__name__}>"}
             seen.setdefault("raised", None)  # a probe may report what it caught itself
+            if check.rules.no_jacobian:
+                seen["memory_peaks"] = plain(peaks[:100])
         except Exception as error:
             seen = {"raised": f"{type(error).__name__}: {error}"[:2000]}
+            if isinstance(error, NotImplementedError):
+                seen["raised_in"] = _unfinished_callee(error, student)
     seen["warnings"] = sorted({str(w.message)[:300] for w in caught})[:10]
     return seen
+
+
+def stored_values(check: str, labels: tuple[str, ...], args: dict) -> list | Verdict:
+    """The stored expected values ``labels`` of ``check`` for ``args`` (1-D arrays, from
+    ``nncourse.expected``: numbers computed by the grader's references, never their code), or
+    a failing verdict naming arguments the notebook never uses."""
+    from nncourse.expected import stored
+
+    values = [stored(check, label, args, (-1,)) for label in labels]
+    if any(value is None for value in values):
+        return Verdict.fail(f"{check} knows the expected values for the arguments the "
+                            f"notebook uses, not for {args}: call it as the notebook's test "
+                            "cell does.")
+    return values
 
 
 STABILITY_IDEA = (
@@ -219,6 +310,14 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}", told,
             RULE_IDEA)
     if raised:
+        callee = seen.get("raised_in")
+        if raised.startswith("NotImplementedError") and isinstance(callee, str) and callee:
+            return Verdict.not_yet(
+                f"{check.name}: needs your {callee}, which is not implemented yet.",
+                f"Finish {callee} first (its own test, or the cell that asks for it, says "
+                "what it must do), then run this test again.",
+                f"This exercise calls your {callee}: replace its `raise "
+                "NotImplementedError()` and run the cell that defines it again.")
         if raised.startswith("NotImplementedError"):
             return Verdict.not_yet(
                 f"{check.name}: not implemented yet.",
@@ -229,7 +328,8 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
         return Verdict.fail(f"{check.name}: your code raised {raised}",
                             "The exception came from your code (or from a function of yours "
                             "it calls), on the test's inputs.", RAISED_IDEA)
-    bad = _non_finite(seen) if check.finite_outputs else None
+    bad = _non_finite(seen, labels=getattr(check, "LABELS", None)) \
+        if check.finite_outputs else None
     if bad:
         return Verdict.fail(
             f"{check.name}: your function returned {bad}.",
@@ -251,11 +351,41 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
         return Verdict.fail(f"{check.name}: the returned values have the wrong form "
                             f"({type(error).__name__}: {str(error)[:300]}).",
                             "Compare what your function returns with the docstring's "
-                            "types and shapes.")
+                            "types and shapes.",
+                            "Print what your function returns on a small input: its type, "
+                            "its length, each part's shape.")
     except Exception as error:  # noqa: BLE001 - a KeyError, NameError...: the judge's own bug
         return Verdict(False, f"{check.name}: the check itself failed ({type(error).__name__}: "
                        f"{str(error)[:300]}). This is a bug in the course, not a verdict on "
                        "your code: please tell your instructor.", course_bug=True)
+
+
+def drive(plan):
+    """Make, here, the calls a shared probe's ``plan`` asks for; return what the plan returns.
+
+    plan: a generator that yields ``(function, args, kwargs)`` for each call of the
+    student's code it needs and receives that call's result. A probe that several checks
+    share (a visible check and the hidden checks built on it) is written as a plan, so that
+    the student's code always runs under the calling check's own probe, never inside code
+    of another check's module: an answer that looks at the stack for a visible check's
+    frame finds one exactly when a visible check calls (issue 20: such an answer is judged
+    by the rules of every check that calls it, not honest for the visible ones alone).
+    """
+    try:
+        call = next(plan)
+    except StopIteration as stop:
+        return stop.value
+    while True:
+        function, args, kwargs = call
+        try:
+            result = function(*args, **kwargs)
+        except BaseException:
+            plan.close()  # the plan's swaps and recorders are undone before the error goes on
+            raise
+        try:
+            call = plan.send(result)
+        except StopIteration as stop:
+            return stop.value
 
 
 def on_copies(function, *args, names: tuple[str, ...] = (), **kwargs) -> tuple:
@@ -276,6 +406,20 @@ def on_copies(function, *args, names: tuple[str, ...] = (), **kwargs) -> tuple:
     after = {label: a for label, a in zip(labels, args) if _holds_arrays(a)}
     after.update({k: v for k, v in kwargs.items() if _holds_arrays(v)})
     return result, after
+
+
+def call_on_copies(function, inputs: dict, make=None, **kwargs):
+    """``function(*inputs.values(), **kwargs)`` through :func:`on_copies`, each argument named
+    as in ``inputs``; ``make`` (e.g. a strided view maker) first turns every array, in a dict
+    too, into the view the student is handed. Returns ``(result, after)``. Here, not in a
+    check module, so that no check module's frame stands between a hidden check's probe and
+    the student's code (:func:`drive`)."""
+    def handed(value):
+        if isinstance(value, dict):
+            return {k: handed(v) for k, v in value.items()}
+        return make(value) if make and isinstance(value, np.ndarray) else value
+
+    return on_copies(function, *map(handed, inputs.values()), names=tuple(inputs), **kwargs)
 
 
 def _copy(value):
@@ -317,13 +461,17 @@ class _Seen(dict):
         raise ValueError(f"no {key!r} in the results")
 
 
-def _non_finite(value, where: str = "") -> str | None:
-    """Where the probe data holds a nan or inf (``"nan in 'grads'/'W1'"``), or None."""
+def _non_finite(value, where: str = "", labels: dict | None = None) -> str | None:
+    """Where the probe data holds a nan or inf (``"nan in 'grads'/'W1'"``), or None; a
+    top-level key the check labels (its ``LABELS``) is named by its label, the input the
+    student can recognise (``"nan in the result for softmax([1000, 999, 998])"``)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("raised", "warnings"):
+            if key in ("raised", "raised_in", "warnings"):
                 continue
-            found = _non_finite(item, f"{where}/{key!r}" if where else repr(key))
+            named = (f"the result for {labels[key]}" if not where and labels
+                     and isinstance(labels.get(key), str) else None)
+            found = _non_finite(item, f"{where}/{key!r}" if where else named or repr(key))
             if found:
                 return found
         return None

@@ -67,7 +67,10 @@ def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
         return f"it is {scale:.4g} times the expected value: a missing or extra constant factor?"
     if got.ndim >= 2:
         offset = got - expected
-        if np.allclose(offset, offset[:1], rtol=rtol, atol=atol * 10):
+        # rows of expected that are all equal say nothing about a bias (the same input
+        # repeated row by row): every wrong answer then is off by the same vector
+        if (np.allclose(offset, offset[:1], rtol=rtol, atol=atol * 10)
+                and not np.allclose(expected, expected[:1], rtol=rtol, atol=atol)):
             return ("every row is off by the same vector: a bias term missing or added twice?")
     return None
 
@@ -84,7 +87,15 @@ def compare(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
     The message names ``name``, then the shapes, then the values and a likely cause.
     ``mistakes``: the check's known mistakes, ``{cause: what that mistake returns}``; the
     first one ``got`` matches is named as the likely cause (before the generic patterns).
+    Values near overflow (the derived checks' inputs) are compared without warnings.
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _compare(name, got, expected, rtol=rtol, atol=atol, n=n, hints=hints,
+                        mistakes=mistakes)
+
+
+def _compare(name: str, got, expected, *, rtol: float, atol: float, n: int | None,
+             hints: tuple[str, ...], mistakes: dict | None) -> Verdict:
     expected_array = _as_array(expected)
     got_array = _as_array(got)
     if got_array is None or (got is None and expected is not None):
@@ -157,8 +168,13 @@ def unchanged(name: str, before, after, hint: str = "") -> Verdict:
                 f"{name} changed {what} in place{moved}; inputs must stay exactly as they "
                 "were.", hint or "Compute into new arrays instead of assigning into the "
                 "arrays you were given (`a -= ...`, `a[i] = ...`, `rng.shuffle(a)` change "
-                "the caller's data).")
+                "the caller's data).", IN_PLACE_IDEA)
     return Verdict.ok()
+
+
+IN_PLACE_IDEA = ("`b = a - x` makes a new array and leaves `a` alone; `a -= x` and "
+                 "`a[mask] = 0` write into the array the caller gave you. Copy first if you "
+                 "want to write into one.")
 
 
 def _flat(value, label: str = "", inside: bool = False) -> dict:
@@ -183,16 +199,31 @@ the gradient: a formula worked out by hand (however written) is exact up to a fe
 round-offs (measured on batch norm: at most 2e-14); centred finite differences are not
 (at their best step, 1e-12 to 1e-10)."""
 
+EPS = float(np.finfo(np.float64).eps)
+ROUNDOFF = 64 * EPS
+"""How far an entry of a derived gradient may be from torch's, relative to its own ``size``
+(the magnitude of the terms it is made of, see :func:`compare_derived`): 64 round-offs, room
+for any order of summation, a loop, ``einsum`` or a stable rewriting of the formula (1.4e-14).
+A difference quotient on the checks' inputs (large offsets, magnitudes from subnormal to
+near overflow) is off by far more: ``x + h`` rounds at the precision of ``x``."""
 
-def compare_derived(name: str, got, oracle, *, scale: float = 0.0, n: int | None = None,
+
+def compare_derived(name: str, got, oracle, *, scale: float = 0.0, size=None,
+                    roundoffs: float = 64, n: int | None = None,
                     hints: tuple[str, ...] = ()) -> Verdict:
     """Judge a gradient the contract says is *derived* against torch's float64 autograd, at
     round-off: ``|got - oracle| <= DERIVED_RTOL * max(max |oracle|, scale)`` entry by entry.
 
     scale: the magnitude of the numbers the gradient is computed from (an absolute floor for
-    gradients that are near zero by cancellation). A wrong formula fails here as in
-    :func:`compare` (with its diagnosis); a numerical approximation (finite differences) that
-    is right to 1e-7 fails with a message that says why.
+    gradients that are near zero by cancellation). size: instead, each entry's own magnitude
+    (an array shaped like ``oracle``, or a number): the sum of the absolute values of the
+    terms the entry is made of (``|X|^T |dout|`` for ``X^T dout``; ``|oracle|`` for an entry
+    computed by one product), so an entry may be off by ``roundoffs`` round-offs of its
+    size (:data:`ROUNDOFF` by default: the textbook bound of a floating-point sum, with room)
+    and entries of 1e-8 next to entries of 1e8 are each checked to their own precision. A
+    wrong formula fails here as in :func:`compare` (with its diagnosis); a numerical
+    approximation (finite differences) that is right to 1e-7 fails with a message that says
+    why.
     """
     got_array, oracle_array = _as_array(got), np.asarray(oracle, dtype=np.float64)
     if got_array is not None and np.iscomplexobj(np.asarray(got)):
@@ -206,12 +237,21 @@ def compare_derived(name: str, got, oracle, *, scale: float = 0.0, n: int | None
                       n=n, hints=hints)
     if not verdict.passed:
         return verdict
-    error = float(np.max(np.abs(got_array - oracle_array), initial=0.0))
-    if error > bound:
+    if size is not None:
+        bound = roundoffs * EPS * np.broadcast_to(np.abs(np.asarray(size, dtype=np.float64)),
+                                           oracle_array.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        excess = np.abs(got_array - oracle_array) - bound
+    if np.any(excess > 0) or not np.all(np.isfinite(got_array)):
+        worst = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(excess), excess,
+                                                           np.inf))), excess.shape)
+        error = float(np.abs(got_array - oracle_array)[worst])
+        allowed = float(np.broadcast_to(bound, oracle_array.shape)[worst])
+        at = f" at index {tuple(map(int, worst))}" if oracle_array.ndim else ""
         return Verdict.fail(
-            f"{name} is close to the exact gradient but not equal to it: largest error "
-            f"{error:.2g}, where a derived formula is exact to round-off ({bound:.2g}). That "
-            "is what a numerical approximation (finite differences) gives.",
+            f"{name} is close to the exact gradient but not equal to it: error {error:.2g}"
+            f"{at}, where a derived formula is exact to round-off ({allowed:.2g}). That is "
+            "what a numerical approximation (finite differences) gives.",
             "The contract asks for the gradient derived by hand (chain rule, node by node), "
             "not estimated from nearby values of the function.", *hints)
     return Verdict.ok(f"{name} is correct.")

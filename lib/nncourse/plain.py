@@ -3,7 +3,8 @@
 A probe runs next to a student's code; its result is reduced to plain values (numbers,
 strings, ``None``, lists, dicts with string keys, and float64/int64/bool numpy arrays) so
 that nothing of the student's objects (subclasses, overridden methods) reaches the judge.
-Arrays travel as base64 ``.npy`` bytes, which round-trips every float exactly.
+Arrays travel as their raw bytes in base64 with their dtype and shape beside them, which
+round-trips every float exactly and decodes without parsing a header.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import math
 
 import numpy as np
 
-_ARRAY_KEY = "__npy__"
+_ARRAY_KEY = "__array__"
+_NPY_KEY = "__npy__"  # the older form: base64 .npy bytes (still decoded)
+_PLAIN_DTYPES = {np.dtype(t).str: np.dtype(t) for t in (np.float64, np.int64, np.bool_)}
+"""The only array types plain data holds (what :func:`to_plain` makes), by their dtype text."""
 
 
 def to_plain(value, depth: int = 0):
@@ -52,9 +56,8 @@ def to_plain(value, depth: int = 0):
 
 def _encode_default(value):
     if isinstance(value, np.ndarray):
-        buffer = io.BytesIO()
-        np.save(buffer, value, allow_pickle=False)
-        return {_ARRAY_KEY: base64.b64encode(buffer.getvalue()).decode("ascii")}
+        return {_ARRAY_KEY: base64.b64encode(value.tobytes(order="C")).decode("ascii"),
+                "dtype": value.dtype.str, "shape": list(value.shape)}
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
@@ -87,9 +90,26 @@ def _load_array(raw: bytes) -> np.ndarray:
     return np.load(io.BytesIO(raw), allow_pickle=False)
 
 
+def _raw_array(obj: dict) -> np.ndarray:
+    """The array of an encoded ``{"__array__", "dtype", "shape"}``: only plain dtypes, and
+    exactly as many bytes as the shape needs (nothing is allocated from a claim)."""
+    dtype, shape = _PLAIN_DTYPES.get(obj["dtype"]), obj["shape"]
+    if dtype is None or not isinstance(shape, list) or len(shape) > 32 or not all(
+            type(n) is int and n >= 0 for n in shape):
+        raise ValueError(f"not a plain array: dtype {str(obj['dtype'])[:20]!r}, shape "
+                         f"{str(shape)[:60]}")
+    raw = base64.b64decode(str(obj[_ARRAY_KEY]).encode("ascii"), validate=True)
+    if math.prod(shape) * dtype.itemsize != len(raw):
+        raise ValueError(f"an array claims shape {tuple(shape)} of {dtype} in {len(raw)} "
+                         "bytes")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
 def _decode_hook(obj: dict):
-    if set(obj) == {_ARRAY_KEY}:
-        raw = base64.b64decode(obj[_ARRAY_KEY].encode("ascii"), validate=True)
+    if set(obj) == {_ARRAY_KEY, "dtype", "shape"}:
+        return _raw_array(obj)
+    if set(obj) == {_NPY_KEY}:
+        raw = base64.b64decode(obj[_NPY_KEY].encode("ascii"), validate=True)
         return _load_array(raw)
     if set(obj) == {"__float__"}:
         return float(obj["__float__"])

@@ -151,6 +151,25 @@ def _graph_nodes(root) -> list:
     return nodes
 
 
+def _columns(root) -> dict[int, int]:
+    """id(node) -> the column a node is drawn in: ``root`` on the right, every other node
+    as many columns to its left as the fewest steps from it to ``root``. A graph that
+    reuses a node may draw an arrow upwards or to the left: the layout is a picture of
+    distances to the output, not an order the nodes can be computed in (that order is
+    notebook 04's exercise)."""
+    steps, frontier = {id(root): 0}, [root]
+    while frontier:
+        following = []
+        for node in frontier:
+            for parent in getattr(node, "_prev", ()):
+                if id(parent) not in steps:
+                    steps[id(parent)] = steps[id(node)] + 1
+                    following.append(parent)
+        frontier = following
+    far = max(steps.values())
+    return {key: far - value for key, value in steps.items()}
+
+
 def draw_graph(root, ax=None, title: str = "Computation graph", show_grad: bool = True,
                show_data: bool = True):
     """Draw the graph that ends in ``root``: inputs on the left, ``root`` on the right.
@@ -165,25 +184,10 @@ def draw_graph(root, ax=None, title: str = "Computation graph", show_grad: bool 
     from matplotlib.patches import FancyBboxPatch
 
     nodes = _graph_nodes(root)
-    depth: dict = {}
-
-    def node_depth(node) -> int:  # longest path from a leaf; iterative enough for demos
-        if id(node) not in depth:
-            prev = getattr(node, "_prev", ())
-            depth[id(node)] = 0 if not prev else 1 + max(node_depth(p) for p in prev)
-        return depth[id(node)]
-
-    for node in nodes:
-        node_depth(node)
-    for node in nodes:  # draw each leaf just left of its first consumer, not all at column 0
-        for parent in getattr(node, "_prev", ()):
-            if not getattr(parent, "_prev", ()):
-                depth[id(parent)] = min(depth.get(("leaf", id(parent)), 10**9),
-                                        depth[id(node)] - 1)
-                depth[("leaf", id(parent))] = depth[id(parent)]
+    column = _columns(root)
     columns: dict[int, list] = {}
     for node in nodes[::-1]:
-        columns.setdefault(depth[id(node)], []).append(node)
+        columns.setdefault(column[id(node)], []).append(node)
     where = {}
     for column, members in columns.items():
         for row, node in enumerate(members):

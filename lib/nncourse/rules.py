@@ -12,6 +12,14 @@ The rules of each exercise are data (:class:`Rules`), declared next to its check
 forbidden calls) and :func:`swapped` (replace the student's collaborators by recording or
 altered versions, so the judge can see whether the result was computed through them).
 
+No run can be told apart from another to any use. Every probe of a built-from function,
+value runs included, puts the same kind of stand-in in the student's namespace and records
+the collaborators' results, and its judge checks that the result came out of them exactly;
+every call of a function whose rules say :attr:`Rules.no_jacobian` is measured the same way
+(:func:`measured`), by resident memory, with nothing switched on that a normal call lacks.
+An answer may still find out that it is graded (the stack, the sandbox): it then does the
+work in every graded call, and the grade is that work.
+
 Inside a student's kernel this is a helpful teacher, not a guarantee: the student's code can
 undo anything done in its own process. While grading, the guarantee comes from elsewhere:
 torch, scipy and scikit-learn are not on the sandbox's filesystem, the course library's
@@ -59,9 +67,15 @@ class Rules:
     recomputes_with: a backward pass's forward, which it may call (at most
     :data:`RECOMPUTE_CALLS` times per call) to recompute what it needs.
     derived: its derivatives are derived by hand, not numerical differences (complex-step
-    differentiation included: a numerical derivative exact to round-off).
+    differentiation and differences in extended precision included: numerical derivatives
+    exact to round-off), computed with float64 real numbers (:mod:`nncourse.derived`).
     allowed_packages: forbidden packages this function may use all the same (notebook 04's
     ``LinearFunction`` is written with torch: ``("torch",)``).
+    no_jacobian: it never forms the Jacobian it multiplies by (a vector-Jacobian product):
+    every call a probe makes is measured (:func:`measured`), value runs and memory runs alike.
+    warning_free: it is finite and warning-free for inputs of magnitude 1000 on its own: its
+    code (and its helpers', and the notebook's code outside functions) never silences numpy
+    (``np.errstate``, ``np.seterr``, a warnings filter), read from the syntax by the grader.
 
     :meth:`told` is the sentence the student reads (the docstring's ``Rules:`` line and
     ``docs/curriculum.md``); the checks enforce the same fields.
@@ -72,6 +86,8 @@ class Rules:
     recomputes_with: str = ""
     derived: bool = False
     allowed_packages: tuple[str, ...] = ()
+    no_jacobian: bool = False
+    warning_free: bool = False
 
     def told(self) -> str:
         """The rules as the student is told them, one line (``Rules: numpy only; ...``)."""
@@ -89,8 +105,17 @@ class Rules:
             parts.append(f"may call your {self.recomputes_with} to recompute what it needs "
                          f"(at most {RECOMPUTE_CALLS} times per call)")
         if self.derived:
-            parts.append("derived by hand: no numerical differences (complex numbers "
-                         "included)")
+            parts.append("derived by hand: no numerical differences, exact for the inputs "
+                         "or not (float64 real numbers only: no complex or extended "
+                         "precision)")
+        if self.no_jacobian:
+            parts.append("never forms the Jacobian, in any memory: every graded call's "
+                         "memory is measured, and may hold a few arrays the size of its "
+                         "inputs, never a Jacobian of the tests' large inputs (tens of MB)")
+        if self.warning_free:
+            parts.append("warning-free by avoiding every overflow, not by silencing numpy "
+                         "(np.errstate, np.seterr or a warnings filter, here or anywhere in "
+                         "the notebook, breaks the rule)")
         return "Rules: " + "; ".join(parts) + "."
 
 
@@ -154,17 +179,57 @@ def _owner_module(value, allowed: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+class _Owner:
+    """The name a rule message gives the function that broke the rule: the innermost graded
+    function running when it is broken (a check given ``(forward, backward)`` names the
+    backward pass when the backward pass imports torch), else the check's first function."""
+
+    def __init__(self, default: str, functions=()):
+        self.default = str(default)
+        self.labels: dict = {}
+        self.spaces = {id(space) for space in _namespaces(functions)}
+        for thing in functions:
+            label = getattr(thing, "__name__", None)
+            if not isinstance(label, str):
+                continue
+            for member in _functions([thing]):  # a class's methods carry the class's name
+                self.labels.setdefault(member.__code__, label)
+
+    def __str__(self) -> str:
+        """The graded function running; when the rule was broken inside another function of
+        the student's own that it called (their linear_forward, called by their
+        mlp_loss_and_grads), that one is named first: the message says where to look."""
+        frame, inner = sys._getframe(1), None
+        while frame is not None:
+            label = self.labels.get(frame.f_code)
+            if label is not None:
+                return label if inner in (None, label) else f"{inner} (called by {label})"
+            if inner is None and id(frame.f_globals) in self.spaces and \
+                    not frame.f_code.co_name.startswith("<"):
+                inner = frame.f_code.co_name
+            frame = frame.f_back
+        return self.default
+
+    def of(self, code) -> str:
+        """The label of ``code``, one of the graded functions' (the default otherwise)."""
+        return self.labels.get(code, self.default)
+
+
 class _Forbidden:
     """Stands in for a forbidden global while a probe runs: any use raises RuleBroken."""
 
-    def __init__(self, owner: str, name: str, why: str):
-        object.__setattr__(self, "_message", f"{owner} used {name} ({why})")
+    def __init__(self, owner, name: str, why: str):
+        object.__setattr__(self, "_parts", (owner, name, why))
+
+    def _broken(self) -> RuleBroken:
+        owner, name, why = object.__getattribute__(self, "_parts")
+        return RuleBroken(f"{owner} used {name} ({why})")
 
     def __getattr__(self, attribute):
-        raise RuleBroken(object.__getattribute__(self, "_message"))
+        raise object.__getattribute__(self, "_broken")()
 
     def __call__(self, *args, **kwargs):
-        raise RuleBroken(object.__getattribute__(self, "_message"))
+        raise object.__getattribute__(self, "_broken")()
 
 
 class _Library:
@@ -249,7 +314,7 @@ def _poison_bound(function, owner: str, banned: set[int] = frozenset(),
 class _BlockImports:
     """A meta-path finder that refuses the forbidden packages while a probe runs."""
 
-    def __init__(self, owner: str, allowed: tuple[str, ...] = ()):
+    def __init__(self, owner, allowed: tuple[str, ...] = ()):
         self.owner, self.allowed = owner, allowed
 
     def find_spec(self, name, path=None, target=None):
@@ -274,6 +339,7 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     whatever happened.
     """
     saved: list[tuple[dict, str, object]] = []
+    owner = _Owner(owner, functions)
     spaces = _namespaces(functions)
     banned = {id(space[name]) for space in spaces for name in rules.forbidden_calls
               if name in space}  # under any other name too (an alias, a default argument)
@@ -318,15 +384,17 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
     finder = _BlockImports(owner, allowed)
     sys.meta_path.insert(0, finder)
     called: list[str] = []
+    _CALLED.append(called)  # where a measured call in a child process reports back to
     try:
         with faithful(functions, rules.built_from), \
                 _calls_of(codes, {f.__code__ for f in _functions(functions)} - set(codes),
-                          called):
+                          called, owner):
             yield
         if called:
-            raise RuleBroken(f"{owner} used {called[0]} (the contract forbids calling it "
-                             "here)")
+            raise RuleBroken(f"{called[0]} (the contract forbids calling it here)")
     finally:
+        with contextlib.suppress(ValueError):
+            _CALLED.remove(called)
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)
         for name, module in hidden_modules.items():
@@ -339,10 +407,16 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             restore()
 
 
+_CALLED: list[list[str]] = []
+"""The forbidden calls seen by the :func:`enforced` blocks now running (innermost last), each
+as "caller used callee"."""
+
+
 @contextlib.contextmanager
-def _calls_of(codes: dict, owners: set, called: list[str]) -> Iterator[None]:
-    """While the body runs, append to ``called`` the name of every code in ``codes`` that
-    runs with a frame of one of ``owners`` (the graded functions' code) below it."""
+def _calls_of(codes: dict, owners: set, called: list[str], owner=None) -> Iterator[None]:
+    """While the body runs, append to ``called`` "caller used callee" for every code in
+    ``codes`` that runs with a frame of one of ``owners`` (the graded functions' code) below
+    it: the callee's name, and the innermost such frame's label (``owner.of``)."""
     if not codes:
         yield
         return
@@ -353,7 +427,8 @@ def _calls_of(codes: dict, owners: set, called: list[str]) -> Iterator[None]:
             caller = frame.f_back
             while caller is not None:
                 if caller.f_code in owners:
-                    called.append(codes[frame.f_code])
+                    label = owner.of(caller.f_code) if owner is not None else "your code"
+                    called.append(f"{label} used {codes[frame.f_code]}")
                     break
                 caller = caller.f_back
 
@@ -371,16 +446,25 @@ class Recorder:
     runs is a :func:`stand_in`, a plain function like their own.
     """
 
-    def __init__(self, function: Callable, name: str | None = None):
+    def __init__(self, function: Callable, name: str | None = None,
+                 before: Callable | None = None, after: Callable | None = None):
+        """before(args, kwargs), after(result): the check's own notes on each call (copies
+        of what the call is given, what it returned), taken just before and just after it,
+        so that no check's code is on the stack while the student's function runs."""
         self.function = function
         self.name = name or getattr(function, "__name__", "function")
+        self.before, self.after = before, after
         self.calls: list[tuple[tuple, dict]] = []
         self.results: list = []
 
     def __call__(self, *args, **kwargs):
         self.calls.append((args, kwargs))
+        if self.before is not None:
+            self.before(args, kwargs)
         result = self.function(*args, **kwargs)
         self.results.append(result)
+        if self.after is not None:
+            self.after(result)
         return result
 
     @property
@@ -470,7 +554,8 @@ def _space_of(function: Callable) -> dict:
 def swapped(function: Callable, **replacements: Callable) -> Iterator[dict[str, Recorder]]:
     """Replace globals of the student's namespace while the body runs; yield the recorders.
 
-    Each replacement is recorded by a :class:`Recorder` (kept here, on the checks' side) and
+    Each replacement is recorded by a :class:`Recorder` (kept here, on the checks' side; a
+    replacement that is a Recorder already is used as it is, with its notes) and
     put in ``function``'s globals under its name as a :func:`stand_in` (the student's
     notebook namespace, where their other functions live), so a function built from
     ``neuron`` calls the replacement. The swap applies once, at the outer boundary: while a
@@ -478,7 +563,8 @@ def swapped(function: Callable, **replacements: Callable) -> Iterator[dict[str, 
     :class:`_Layer`). Restored afterwards. A missing name is added for the duration and
     removed again.
     """
-    recorders = {name: Recorder(value, name) for name, value in replacements.items()}
+    recorders = {name: value if isinstance(value, Recorder) else Recorder(value, name)
+                 for name, value in replacements.items()}
     with _Layer(_space_of(function), recorders):
         yield recorders
 
@@ -513,3 +599,177 @@ def outer_calls(function: Callable, name: str, run: Callable[[], object]) -> tup
     with swapped(function, **{name: own}) as recorders:
         result = run()
     return result, recorders[name].count
+
+
+def _resident() -> tuple[int, int] | None:
+    """(peak, current) resident memory of this process in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status") as handle:
+            fields = dict(line.split(":", 1) for line in handle if ":" in line)
+        return (int(fields["VmHWM"].split()[0]) * 1024, int(fields["VmRSS"].split()[0]) * 1024)
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``) before a
+    measured call: memory an earlier computation freed stays resident in the heap, and a
+    new array placed there raises no peak (a Jacobian built after a training run went
+    unseen). Where there is no glibc, nothing is done."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        global _LIBC
+        if _LIBC is None:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None
+
+
+RESIDENT_BUMP = (1_000_000, 8_000_000)
+"""Bytes (at least, at most) of a buffer touched and freed right after the peak is reset, a
+random size each time: the peak then stands above the current resident memory as it does
+after any earlier work, not level with it (which would tell a reset peak from a normal one)."""
+
+
+def _bump() -> None:
+    import mmap
+    import random
+
+    size = random.SystemRandom().randrange(*RESIDENT_BUMP)
+    with contextlib.suppress(OSError, ValueError):
+        buffer = mmap.mmap(-1, size)
+        for offset in range(0, size, mmap.PAGESIZE):
+            buffer[offset] = 1
+        buffer.close()
+
+
+def _reset_resident_peak() -> int | None:
+    """Reset this process's peak resident memory; return the current one (None when the
+    process may not: a grading job's process is not dumpable, so its /proc files are
+    root's). The peak is left a random bit above it (:data:`RESIDENT_BUMP`)."""
+    _release_free_memory()
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return None
+    now = _resident()
+    if now is None:
+        return None
+    _bump()
+    return now[1]
+
+
+def _copy_back(old, new) -> None:
+    """Put what a call in a child process did to an argument in place into the parent's."""
+    import numpy as np
+
+    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray) and \
+            old.shape == new.shape and old.flags.writeable:
+        np.copyto(old, new, casting="unsafe")
+    elif isinstance(old, list) and isinstance(new, list):
+        old[:] = new
+    elif isinstance(old, dict) and isinstance(new, dict):
+        old.clear()
+        old.update(new)
+
+
+def _in_child(function: Callable, args: tuple, kwargs: dict):
+    """Call ``function`` in a forked child process, whose peak resident memory starts at its
+    current one (the kernel resets it on fork): (result, peak bytes above the start). What
+    the call did to its arguments in place, the exception it raised and the forbidden calls
+    it made come back to this process as if it had run here. None if there is no fork."""
+    import pickle
+
+    if not hasattr(os, "fork") or _resident() is None:
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report, exit without running any cleanup of the parent's
+        code = 0
+        try:
+            os.close(read)
+            _release_free_memory()
+            base = _resident()[1]
+            _bump()
+            error = None
+            try:
+                result = function(*args, **kwargs)
+            except BaseException as raised:  # noqa: BLE001 - reported to the parent
+                result, error = None, raised
+            peak = _resident()[0] - base
+            called = list(_CALLED[-1]) if _CALLED else []
+            try:
+                payload = pickle.dumps((result, error, args, kwargs, peak, called))
+            except Exception as unpicklable:  # noqa: BLE001
+                payload = pickle.dumps((None, TypeError(
+                    f"the result could not be sent back ({unpicklable})"), (), {}, peak,
+                    called))
+            with os.fdopen(write, "wb") as handle:
+                handle.write(payload)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError("the measured call's process ended without a result")
+    result, error, new_args, new_kwargs, peak, called = pickle.loads(data)
+    for old, new in zip(args, new_args):
+        _copy_back(old, new)
+    for key, old in kwargs.items():
+        _copy_back(old, new_kwargs.get(key))
+    if called and _CALLED and not _CALLED[-1]:
+        _CALLED[-1].extend(called)
+    if error is not None:
+        raise error
+    return result, int(peak)
+
+
+def measured(function: Callable, peaks: list) -> Callable:
+    """``function`` as a probe calls it when its rules say :attr:`Rules.no_jacobian`: every
+    call's peak resident memory above its start is appended to ``peaks`` (``resident``:
+    every page the call touched, numpy's arrays and an ``mmap`` alike). Where this process
+    may reset its own peak (a student's kernel) it does; where it may not (a grading job) the
+    call runs in a forked child, whose peak starts afresh, and its result, its changes to
+    its arguments and its exception come back. Every probe of such a function calls it the
+    same way, value runs and memory runs alike; no tracing is switched on
+    (``tracemalloc.is_tracing()`` is what it is in any call) and the peak is never level
+    with the current memory. Only where neither works (no Linux ``/proc``) is tracemalloc
+    used instead (``traced``)."""
+    import tracemalloc
+
+    def call(*args, **kwargs):
+        resident_base = _reset_resident_peak()
+        if resident_base is not None:
+            result = function(*args, **kwargs)
+            after = _resident()
+            peaks.append({"resident": None if after is None else int(after[0] - resident_base),
+                          "traced": None})
+            return result
+        forked = _in_child(function, args, kwargs)
+        if forked is not None:
+            peaks.append({"resident": forked[1], "traced": None})
+            return forked[0]
+        started = not tracemalloc.is_tracing()
+        if started:
+            tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            result = function(*args, **kwargs)
+            traced = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            if started:
+                tracemalloc.stop()
+        peaks.append({"resident": None, "traced": int(traced)})
+        return result
+
+    return stand_in(function, call)

@@ -1,10 +1,13 @@
 """Self-study: check your own notebooks without an instructor.
 
-From a terminal in the course folder::
+From a terminal in the course folder (the folder that holds ``notebooks/``)::
 
-    make check                 # every notebook in notebooks/
-    make check NB=04           # one notebook
-    make check NB=04 HINTS=2   # and the next layer of hints
+    python -m nncourse.selfcheck              # every notebook in notebooks/
+    python -m nncourse.selfcheck 04           # one notebook
+    python -m nncourse.selfcheck 04 --hints 2 # and the next layer of hints
+
+(In a clone of the course's repository, ``make check``, ``make check NB=04`` and
+``make check NB=04 HINTS=2`` run the same.)
 
 or in a notebook cell (save the notebook first: the saved file is what is checked)::
 

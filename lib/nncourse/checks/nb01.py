@@ -7,14 +7,11 @@ judges) compute what was expected, with torch or a closed form as the oracle.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import Check, register
-from nncourse.compare import compare, describe, known_mistake
+from nncourse.checking import Check, on_copies, register
+from nncourse.compare import compare, describe, known_mistake, unchanged
 from nncourse.data import BOOLEAN_INPUTS, TRUTH_TABLES, boolean_data
 from nncourse.plain import to_plain
 from nncourse.rules import RuleBroken, Rules, original, swapped
@@ -22,6 +19,7 @@ from nncourse.verdict import Verdict, first_failure
 
 XOR_RULES = Rules(built_from=("neuron", "logic_gate_weights"))
 COLLAPSE_RULES = Rules(forbidden_calls=("mlp_forward",))
+SIGMOID_RULES = Rules(warning_free=True)
 
 RULES = {
     # every graded function is numpy-only (applied to every probe automatically); these
@@ -29,6 +27,7 @@ RULES = {
     # collapse_linear works out the map from the layers' arrays, not by running the stack
     "xor_network": XOR_RULES,
     "collapse_linear": COLLAPSE_RULES,
+    "sigmoid": SIGMOID_RULES,
 }
 """The contract's rules beyond numpy-only, per graded function (read by the grader)."""
 
@@ -81,6 +80,26 @@ def torch_parameter_count(dims) -> int:
     return int(sum(p.numel() for p in net.parameters()))
 
 
+KEPT_HINTS = ("Compute into new arrays instead of assigning into the ones you were given: "
+              "`a[...] = ...`, `a[i] = ...`, `a += ...` and `out=a` change the caller's array.",
+              "Find the line that writes into an argument (or into an array you got from "
+              "it without a copy, such as a list entry or np.asarray of it), and make it "
+              "build a new array instead; the caller's data must be exactly as before the "
+              "call.")
+
+
+def kept_inputs(name: str, before, after) -> Verdict:
+    """The one judge of "your function changed its input <name>", for every check of
+    notebooks 01 and 02 whose function must leave its inputs as they were: ``before`` the
+    inputs as the probe built them, ``after`` the same inputs after the call (from
+    :func:`nncourse.checking.on_copies`), both an array or ``{name: array}``. Judged before
+    the values, so a changed input is reported as that, not as the wrong values it causes."""
+    verdict = unchanged(name, before, after, KEPT_HINTS[0])
+    if not verdict.passed:
+        verdict.hints = list(KEPT_HINTS)
+    return verdict
+
+
 # --- sigmoid ----------------------------------------------------------------------------
 
 SIGMOID_HINTS = ("Compare your function, entry by entry, with the definition of the sigmoid "
@@ -88,52 +107,42 @@ SIGMOID_HINTS = ("Compare your function, entry by entry, with the definition of 
                  "It must work elementwise on an array of any shape, including a view such "
                  "as z.T: use numpy's elementwise functions, no Python loop over a fixed "
                  "shape.")
+SIGMOID_INT_HINTS = ("The same numbers as floats give the right values: what type of array "
+                     "does your function fill in when it is handed integers?",
+                     "An array made to match the input (np.empty_like, np.zeros_like, or "
+                     "the input itself) has the input's dtype: an int array keeps only whole "
+                     "numbers. The result must be a float array whatever the input's dtype.")
 
 
 @register
 class SigmoidValues(Check):
-    """Your sigmoid gives the right values on a grid of numbers and on a transposed 2-D array."""
+    """Your sigmoid is right on a grid, a transposed 2-D array and integers; z stays as it was."""
 
     name = "sigmoid_values"
+    rules = SIGMOID_RULES
     fresh = True
     defaults = {"seed": 0}
     LABELS = {"grid": "sigmoid(np.linspace(-8, 8, 33))",
-              "matrix": "sigmoid of a (3, 5) array (a transposed view)"}
+              "matrix": "sigmoid of a (3, 5) array (a transposed view)",
+              "ints": "sigmoid(np.array([-3, 0, 3])) (an int array)"}
 
     def inputs(self, seed, run_seed=0):
         z = np.random.default_rng([[seed, run_seed], 101]).normal(scale=4.0, size=(5, 3))
-        return {"grid": np.linspace(-8, 8, 33), "matrix": z.T}
+        return {"grid": np.linspace(-8, 8, 33), "matrix": z.T, "ints": np.array([-3, 0, 3])}
 
     def probe(self, sigmoid, **args):
-        return {key: sigmoid(z) for key, z in self.inputs(**args).items()}
+        seen = {key: on_copies(sigmoid, z) for key, z in self.inputs(**args).items()}
+        return {"out": {key: out for key, (out, _) in seen.items()},
+                "after": {key: after["0"] for key, (_, after) in seen.items()}}
 
     def judge(self, seen, **args):
-        return first_failure(*(compare(self.LABELS[key], seen[key], oracle.sigmoid(z),
-                                       hints=SIGMOID_HINTS)
-                               for key, z in self.inputs(**args).items()))
-
-
-@contextlib.contextmanager
-def numpy_warnings_on():
-    """While the body runs, np.errstate, np.seterr and warnings filters set by the student's
-    code change nothing: an overflow is avoided only by not computing it."""
-    saved = (np.errstate, np.seterr, warnings.simplefilter, warnings.filterwarnings)
-
-    def errstate(*args, **kwargs):
-        return contextlib.nullcontext()
-
-    def seterr(*args, **kwargs):
-        return np.geterr()
-
-    def ignore(*args, **kwargs):
-        return None
-
-    np.errstate, np.seterr = errstate, seterr
-    warnings.simplefilter = warnings.filterwarnings = ignore
-    try:
-        yield
-    finally:
-        np.errstate, np.seterr, warnings.simplefilter, warnings.filterwarnings = saved
+        inputs = self.inputs(**args)
+        return first_failure(
+            *(kept_inputs(self.LABELS[key], {"z": z}, {"z": seen["after"][key]})
+              for key, z in inputs.items()),
+            *(compare(self.LABELS[key], seen["out"][key], oracle.sigmoid(z),
+                      hints=SIGMOID_INT_HINTS if key == "ints" else SIGMOID_HINTS)
+              for key, z in inputs.items()))
 
 
 @register
@@ -141,6 +150,7 @@ class SigmoidStable(Check):
     """Your sigmoid stays finite and warning-free for very large inputs (z = -1000 and 1000)."""
 
     name = "sigmoid_stable"
+    rules = SIGMOID_RULES
     warnings_fail = True
     stability_idea = ("Section 1, 'Numerical care': for z < 0 rewrite the fraction so that "
                       "only exp of a non-positive number is ever computed, and make sure the "
@@ -150,18 +160,17 @@ class SigmoidStable(Check):
         return {"z": np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])}
 
     def probe(self, sigmoid):
-        with numpy_warnings_on():
-            return {"out": sigmoid(self.inputs()["z"])}
+        return {"out": sigmoid(self.inputs()["z"])}  # warnings heard: run_probe
 
     def judge(self, seen):
         return compare("sigmoid([-1000, -30, 0, 30, 1000])", seen["out"],
                        oracle.sigmoid(self.inputs()["z"]), atol=1e-12,
                        hints=("Which entry goes wrong? For a very negative z, exp(-z) is "
                               "larger than any float.",
-                              "Section 1, 'Numerical care': rewrite the fraction for z < 0 so "
-                              "that only exp of a non-positive number is ever computed, and "
-                              "make sure the other form is never evaluated where it "
-                              "overflows."))
+                              "Section 1, 'Numerical care': the sigmoid can be written as "
+                              "more than one fraction. Print each form's pieces at z = -1000 "
+                              "and at z = 1000: which stays finite where? Note that np.where "
+                              "computes both of its branches everywhere."))
 
 
 # --- neuron -----------------------------------------------------------------------------
@@ -224,38 +233,60 @@ class NeuronValues(Check):
     def probe(self, neuron, **args):
         x, X, w = self.inputs(**args).values()
         own = original(neuron, "sigmoid")
-        return {"one": neuron(x, w, 0.5, activation=np.tanh),
-                "batch": neuron(X, w, -0.25, activation=np.arctan),
-                "strided": neuron(strided(X), w, -0.25, activation=np.arctan),
-                "linear": neuron(X, w, 2.0, activation=lambda z: z),
-                "default": _outcome(lambda: neuron(X, w, -0.25)),
-                "with_sigmoid": _outcome(lambda: neuron(X, w, -0.25, activation=own))
+        seen, after = {}, {}
+        for key, xs, b, activation in (("one", x, 0.5, np.tanh), ("batch", X, -0.25, np.arctan),
+                                       ("strided", strided(X), -0.25, np.arctan),
+                                       ("linear", X, 2.0, lambda z: z)):
+            seen[key], after[key] = on_copies(neuron, xs, w, b, activation=activation,
+                                              names=("x", "w"))
+        return {**seen, "after": after,
+                "default": _outcome(lambda: neuron(X.copy(), w.copy(), -0.25)),
+                "with_sigmoid": _outcome(lambda: neuron(X.copy(), w.copy(), -0.25,
+                                                        activation=own))
                 if callable(own) else {"missing": True}}
 
     def judge(self, seen, **args):
         x, X, w = self.inputs(**args).values()
+        calls = {"one": ("neuron(x, w, 0.5, activation=np.tanh)", x),
+                 "batch": ("neuron(X, w, -0.25, activation=np.arctan)", X),
+                 "strided": ("neuron(X, w, -0.25, activation=np.arctan) for a view X", X),
+                 "linear": ("neuron(X, w, 2.0, activation=identity)", X)}
         return first_failure(
+            *(kept_inputs(label, {"x": xs, "w": w}, seen["after"][key])
+              for key, (label, xs) in calls.items()),
             compare("neuron(x, w, 0.5, activation=np.tanh) for x of shape (3,)", seen["one"],
                     np.tanh(x @ w + 0.5), hints=NEURON_HINTS),
             compare("neuron(X, w, -0.25, activation=np.arctan) for X of shape (4, 3)",
                     seen["batch"], np.arctan(X @ w - 0.25), hints=NEURON_HINTS[::-1]),
             compare("neuron(X, w, -0.25, activation=np.arctan) for a non-contiguous X (a "
                     "view)", seen["strided"], np.arctan(X @ w - 0.25),
-                    hints=("The values should not depend on how X is laid out in memory.",)),
+                    hints=("The same values in a contiguous X pass: the values should not "
+                           "depend on how X is laid out in memory.",
+                           "Work with X through numpy's operations on the whole array (a "
+                           "product, a sum over an axis), not through its raw buffer, "
+                           "strides or a reshape that assumes contiguous memory.")),
             compare("neuron(X, w, 2.0, activation=identity)", seen["linear"], X @ w + 2.0,
                     hints=("With activation=lambda z: z the neuron must return the "
-                           "pre-activation itself: is the `activation` argument used?",)),
+                           "pre-activation itself: is the `activation` argument used?",
+                           "The activation you are given is applied once, to the weighted "
+                           "sum plus the bias, and nothing else is applied after it.")),
             _judge_default(seen))
 
 
 # --- logic gates ------------------------------------------------------------------------
 
+GATE_FORM_HINTS = ("The docstring's Returns line: a pair (w, b), w a new array of shape (2,) "
+                   "(one weight per input), b one number.",
+                   "The neuron computes sigmoid(x @ w + b) for x of shape (2,): w needs one "
+                   "entry per input and b is added once, so it is a single number.")
+
+
 @register
 class LogicGates(Check):
     """Your weights make a sigmoid neuron compute AND, OR, NAND; any other gate raises.
 
-    Within 0.01 of each truth table; 'xor', 'nor', 'xnor' and a made-up name each raise
-    ValueError."""
+    Within 0.01 of each truth table; 'xor', 'nor', 'xnor' and five names made up afresh each
+    raise ValueError."""
 
     name = "logic_gates"
     #: the contract: ValueError for *any* other gate; the made-up name is new on every call
@@ -266,10 +297,11 @@ class LogicGates(Check):
         for gate in ("and", "or", "nand"):
             w, b = logic_gate_weights(gate)
             seen[gate] = {"w": w, "b": b}
-        made_up = "gate" + "".join(np.random.default_rng().choice(list("abcdefgh"), 6))
-        seen["unknown"] = {}
-        for gate in (*self.UNKNOWN, made_up):
-            label = gate if gate != made_up else "a made-up name"
+        rng = np.random.default_rng()
+        made_up = [made_up_gate(rng, word=i < 2) for i in range(MADE_UP)]
+        seen["unknown"], seen["made_up"] = {}, made_up
+        for i, gate in enumerate((*self.UNKNOWN, *made_up)):
+            label = gate if i < len(self.UNKNOWN) else f"a made-up name {i - 2}"
             try:
                 logic_gate_weights(gate)
                 seen["unknown"][label] = "returned"
@@ -284,11 +316,12 @@ class LogicGates(Check):
             w = np.asarray(seen[gate]["w"], dtype=np.float64)
             if w.shape != (2,):
                 return Verdict.fail(f"logic_gate_weights({gate!r}) returned w of shape "
-                                    f"{w.shape}, expected (2,): one weight per input.")
+                                    f"{w.shape}, expected (2,): one weight per input.",
+                                    *GATE_FORM_HINTS)
             b = np.asarray(seen[gate]["b"], dtype=np.float64)
             if b.size != 1:
                 return Verdict.fail(f"logic_gate_weights({gate!r}): b should be one number; "
-                                    f"got {describe(b)}.")
+                                    f"got {describe(b)}.", *GATE_FORM_HINTS)
             out = oracle.sigmoid(BOOLEAN_INPUTS @ w + float(b.reshape(-1)[0]))
             wrong_side = np.any(np.round(out) != TRUTH_TABLES[gate])
             verdict = compare(f"the {gate.upper()} neuron's outputs on (0,0), (0,1), (1,0), "
@@ -309,16 +342,42 @@ class LogicGates(Check):
             if not verdict.passed:
                 return verdict
         unknown = seen["unknown"] if isinstance(seen["unknown"], dict) else {}
-        for gate in (*self.UNKNOWN, "a made-up name"):
+        made_up = seen["made_up"] if isinstance(seen.get("made_up"), list) else []
+        labels = [f"a made-up name {i + 1}" for i in range(MADE_UP)]
+        for gate in (*self.UNKNOWN, *labels):
             what = unknown.get(gate, "was not asked")
             if what != "ValueError":
-                shown = repr(gate) if gate != "a made-up name" else gate
+                shown = repr(gate) if gate in self.UNKNOWN else (
+                    repr(made_up[labels.index(gate)]) if len(made_up) == MADE_UP else gate)
                 return Verdict.fail(
                     f"logic_gate_weights({shown}) should raise ValueError (the contract: "
                     f"ValueError for any gate but 'and', 'or' and 'nand'); it {what}.",
                     "Check the gate against the three you know, and raise for anything "
-                    "else (not only for 'xor').")
+                    "else (not only for 'xor').",
+                    "Decide first whether the name is one of 'and', 'or', 'nand'; every "
+                    "other string, even one you never thought of, takes the `raise "
+                    "ValueError(...)` path.")
         return Verdict.ok()
+
+
+OTHER_NAMES = ("not", "buffer", "imply", "nimply", "inhibit", "majority", "mux", "identity",
+               "true", "false", "xand", "nxor", "equal", "adder", "latch", "flip", "half",
+               "both", "either", "neither", "any", "all", "one", "none", "same", "differ")
+"""Words a student might pass as a gate, none of them 'and', 'or' or 'nand'."""
+
+
+MADE_UP = 5
+"""Unknown gate names a check asks for, drawn afresh each time: two words, three strings."""
+
+
+def made_up_gate(rng: np.random.Generator, word: bool) -> str:
+    """An unknown gate name drawn afresh on every call, as any caller might write one: a
+    plausible word, or a few random letters (no prefix, no length, no list a
+    ValueError-only-for-these answer could recognise)."""
+    if word:
+        return str(rng.choice(OTHER_NAMES))
+    letters = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), int(rng.integers(2, 7))))
+    return letters if letters not in ("and", "or", "nand") else letters + "d"
 
 
 # --- xor_network ------------------------------------------------------------------------
@@ -339,7 +398,29 @@ def _xor_verdict(name: str, got, expected) -> Verdict:
             "arrays.",
             "A neuron whose weight vector has shape (2,) already returns shape (N,) for an "
             "(N, 2) input.")
+    margin = narrow_margins(name, out, expected)
+    if margin is not None:
+        return margin
     return compare(name, out, expected, atol=0.01, rtol=0.0, hints=XOR_HINTS)
+
+
+NARROW_MARGIN_HINTS = (
+    "Every output is on the right side, just not close enough: each layer of gates adds its "
+    "own small error to the next layer's input, so margins that are just enough for one "
+    "gate are not enough for a network of them.",
+    "Section 2's table: how close to 0 or 1 is the sigmoid of a weighted sum 5 away from "
+    "zero, and of one 10 away? Widen your gates' margins in logic_gate_weights.")
+
+
+def narrow_margins(name: str, out: np.ndarray, expected: np.ndarray) -> Verdict | None:
+    """A network of the student's gates that is right in every row but misses 0.01 by a
+    little: the gates' margins are too narrow to survive a second layer (None otherwise)."""
+    error = np.abs(out - expected)
+    if out.shape != expected.shape or not np.all(np.isfinite(out)) or not (
+            0.01 < float(error.max()) < 0.1):
+        return None
+    return Verdict.fail(f"{name}: every output is within {float(error.max()):.3g} of the "
+                        "truth table, but not within 0.01.", *NARROW_MARGIN_HINTS)
 
 
 @register
@@ -354,11 +435,50 @@ class XorNetwork(Check):
         return {"X": BOOLEAN_INPUTS[list(order)]}
 
     def probe(self, xor_network, order):
-        return {"out": xor_network(self.inputs(order)["X"])}
+        return run_watched(xor_network, self.inputs(order)["X"])
 
     def judge(self, seen, order):
-        return _xor_verdict("xor_network on the four inputs", seen["out"],
-                            TRUTH_TABLES["xor"][list(order)])
+        name = "xor_network on the four inputs"
+        return first_failure(_xor_verdict(name, seen["out"], TRUTH_TABLES["xor"][list(order)]),
+                             judge_from_neurons(name, seen))
+
+
+def run_watched(xor_network, X) -> dict:
+    """xor_network(X) with the student's neuron recorded (its results, raw), as every probe
+    of xor_network runs it: the value runs and the built-from runs put the same kind of
+    stand-in in the namespace, and each is judged on where its output came from."""
+    unit = original(xor_network, "neuron")
+    if not callable(unit):
+        return {"out": xor_network(X), "neuron_results": None}
+    with swapped(xor_network, neuron=unit) as recorders:
+        out = xor_network(X)
+    return {"out": out, "neuron_results": recorders["neuron"].results[:MAX_RECORDED]}
+
+
+MAX_RECORDED = 2000
+"""Calls of a collaborator whose results a probe keeps (a row-by-row answer calls neuron three
+times per row)."""
+
+
+def judge_from_neurons(name: str, seen) -> Verdict:
+    """A value run's output must be what the output neuron returned, exactly: an answer that
+    computes XOR another way whenever it is not watched (a stack, an attribute, a test call
+    of its collaborators) is found in every run, not only in the built-from one."""
+    results = seen.get("neuron_results")
+    out = _floats(seen.get("out"))
+    returned = [] if results is None else [np.asarray(r, dtype=np.float64).ravel()
+                                           for r in results if _floats(r) is not None]
+    if out is None or not returned or not np.all(np.isin(out.ravel(),
+                                                         np.concatenate(returned))):
+        shown = np.round(out, 6).ravel().tolist()[:20] if out is not None else seen.get("out")
+        return Verdict.fail(
+            f"{XOR_BUILT_FROM}: {name} returned {shown}, which is not what its output neuron "
+            "returned in that call: the result was computed another way, or changed after "
+            "the neuron.",
+            "Return the output neuron's values as they are (reshaping is fine), in every "
+            "call: no rounding, operators or lookups on the inputs.",
+            "Section 3: the output neuron's output is the answer.")
+    return Verdict.ok()
 
 
 GATE_SWAPS = {"and_or": {"and": "or", "or": "and"}, "and_nand": {"and": "nand", "nand": "and"}}
@@ -481,7 +601,11 @@ def judge_built_from(seen, rows) -> Verdict:
     """Did xor_network's output follow every alteration of its collaborators?"""
     if seen.get("missing"):
         return Verdict.fail(f"{XOR_BUILT_FROM}: neuron or logic_gate_weights is not defined "
-                            "in your notebook.")
+                            "in your notebook.",
+                            "Run the cells that define neuron and logic_gate_weights (and "
+                            "sigmoid before them), then this test again.",
+                            "Each must be a function defined with `def` in the notebook: the "
+                            "test follows them by name while xor_network runs.")
     truth = TRUTH_TABLES["xor"][rows]
     plain = _xor_verdict("xor_network", seen["plain"], truth)
     if not plain.passed:
@@ -601,22 +725,67 @@ def run_perceptron(perceptron_train, *args, **kwargs) -> dict:
     return {"w": w, "b": b, "mistakes": mistakes}
 
 
+PERCEPTRON_FORM_HINTS = (
+    "The docstring's Returns line: w an array (D,) with one weight per input column, b one "
+    "number, mistakes a list with one count per epoch that ran.",
+    "Return the three as a tuple (w, b, mistakes) after the loop over epochs, with the count "
+    "of every epoch appended to the list as that epoch ends.")
+
+REPLAYED = {
+    "and": ([2.0, 1.0], -2.0, [1, 3, 3, 2, 1, 0]),
+    "or": ([1.0, 1.0], 0.0, [1, 2, 1, 0]),
+    "xor": ([-1.0, 0.0], 1.0, [2, 3] + [4] * 23),
+}
+"""What section 4's rule gives on boolean_data(gate), lr = 1, as (w, b, mistakes per epoch;
+for XOR its first 25 epochs): numbers (the notebook's own demo prints them), not the rule's
+code. The grader replays the rule itself on data and learning rates drawn at grading time."""
+
+REPLAY_HINTS = (
+    "Replay the first two epochs by hand on the four examples, starting from w = 0 and b = 0, "
+    "and compare your mistakes epoch by epoch: where does the first difference appear?",
+    "Section 4's rule, as the docstring states it: the examples one at a time in their "
+    "order, each one's prediction made with the w and b as they are at that moment, and a "
+    "sum of exactly 0 predicting 0.")
+
+
+def _replay_verdict(name, gate, mistakes, w, b, max_epochs) -> Verdict:
+    """The run must be section 4's rule exactly: the stored replay's mistakes, w and b."""
+    if gate not in REPLAYED or (gate == "xor" and max_epochs > len(REPLAYED["xor"][2])):
+        return Verdict.ok()
+    right_w, right_b, right = REPLAYED[gate]
+    if gate == "xor":
+        right = right[:max_epochs]
+    if mistakes != right:
+        first = next((e for e, (m, r) in enumerate(zip(mistakes, right)) if m != r),
+                     min(len(mistakes), len(right)))
+        return Verdict.fail(
+            f"{name}: mistakes per epoch were {mistakes}; the rule of section 4 makes "
+            f"{right} on these examples (lr = 1). They first differ in epoch {first} "
+            "(counting from 0).", *REPLAY_HINTS)
+    return first_failure(compare(f"{name}: the final w", w, np.array(right_w),
+                                 hints=REPLAY_HINTS),
+                         compare(f"{name}: the final b", b, right_b, hints=REPLAY_HINTS))
+
+
 def _perceptron_judge(name, seen, inputs, targets, separable: bool,
-                      max_epochs: int) -> Verdict:
+                      max_epochs: int, gate: str = "") -> Verdict:
     mistakes = seen["mistakes"]
     if not isinstance(mistakes, list | np.ndarray):
         return Verdict.fail(f"{name}: mistakes should be a list of counts, got "
-                            f"{describe(mistakes)}.")
+                            f"{describe(mistakes)}.", *PERCEPTRON_FORM_HINTS)
     mistakes = [int(m) for m in np.asarray(mistakes).reshape(-1)]
     w = np.asarray(seen["w"], dtype=np.float64)
     b = np.asarray(seen["b"], dtype=np.float64)
     if w.shape != (2,):
-        return Verdict.fail(f"{name}: w has shape {w.shape}, expected (2,).")
+        return Verdict.fail(f"{name}: w has shape {w.shape}, expected (2,).",
+                            *PERCEPTRON_FORM_HINTS)
     if b.size != 1:
-        return Verdict.fail(f"{name}: b should be one number; got {describe(b)}.")
+        return Verdict.fail(f"{name}: b should be one number; got {describe(b)}.",
+                            *PERCEPTRON_FORM_HINTS)
     b = float(b.reshape(-1)[0])
     if not mistakes:
-        return Verdict.fail(f"{name}: mistakes is empty; it needs one count per epoch run.")
+        return Verdict.fail(f"{name}: mistakes is empty; it needs one count per epoch run.",
+                            *PERCEPTRON_FORM_HINTS)
     if separable:
         predictions = (inputs @ w + b > 0).astype(float)
         if mistakes[-1] != 0 or any(m == 0 for m in mistakes[:-1]):
@@ -624,7 +793,10 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
                 f"{name}: mistakes per epoch were {mistakes}; training should stop right "
                 "after the first epoch with 0 mistakes.",
                 "Is the count reset at the start of every epoch, and does the loop end "
-                "when an epoch's count is 0?")
+                "when an epoch's count is 0?",
+                "If no epoch ever reaches 0 mistakes, the unit never learns the gate: does "
+                "every example's update change both w and b, in the direction of t - o "
+                "(section 4)?")
         if not np.array_equal(predictions, targets) and np.array_equal(
                 (inputs @ w + b >= 0).astype(float), targets):
             return Verdict.fail(
@@ -632,7 +804,9 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
                 f"{predictions.tolist()} for targets {targets.tolist()}: a sum of exactly 0 "
                 "counts as 1 in your unit, as 0 in the perceptron's.",
                 "The step unit fires only for a strictly positive sum: o = 1 when "
-                "w . x + b > 0, and o = 0 when the sum is 0 (section 4).")
+                "w . x + b > 0, and o = 0 when the sum is 0 (section 4).",
+                "Find the comparison that decides o in your loop: for a sum of exactly 0 "
+                "(as for every example at the start, with w and b zero) it must give 0.")
         if not np.array_equal(predictions, targets):
             return Verdict.fail(
                 f"{name}: the final step unit predicts {predictions.tolist()}, targets are "
@@ -641,34 +815,65 @@ def _perceptron_judge(name, seen, inputs, targets, separable: bool,
                 "one the unit really classifies right.",
                 "Section 4: after each example, update both w and b with the rule, in the "
                 "direction of t - o.")
-        return Verdict.ok()
+        return _replay_verdict(name, gate, mistakes, w, b, max_epochs)
     if len(mistakes) != max_epochs or min(mistakes) == 0:
         return Verdict.fail(
             f"{name}: on XOR mistakes per epoch were {mistakes}; expected {max_epochs} epochs, "
-            "each with at least one mistake (no line separates XOR).")
-    return Verdict.ok()
+            "each with at least one mistake (no line separates XOR).",
+            "No line separates XOR, so no epoch can be free of mistakes: an epoch counted as "
+            "0, or a loop that ends early, means the count or the stopping rule is off.",
+            "The loop runs until an epoch has no mistake or max_epochs epochs have run; "
+            "mistakes gets one entry per epoch that ran.")
+    return _replay_verdict(name, gate, mistakes, w, b, max_epochs)
 
 
 @register
 class PerceptronSeparable(Check):
-    """Your perceptron_train learns AND and OR and stops after the first mistake-free epoch."""
+    """Your perceptron_train follows section 4's rule on AND and OR: its mistakes, w and b;
+    with lr = 0.5 on AND, the rule's steps are half as long."""
 
     name = "perceptron_separable"
     GATES = ("and", "or")
+    HALF = 0.5
 
     def probe(self, perceptron_train):
-        return {gate: run_perceptron(perceptron_train, *boolean_data(gate))
+        seen = {gate: run_perceptron(perceptron_train, *boolean_data(gate))
                 for gate in self.GATES}
+        seen["and, lr=0.5"] = run_perceptron(perceptron_train, *boolean_data("and"),
+                                             lr=self.HALF)
+        return seen
 
     def judge(self, seen):
-        return first_failure(*(
+        verdict = first_failure(*(
             _perceptron_judge(f"perceptron_train on {gate.upper()}", seen[gate],
-                              *boolean_data(gate), True, 100) for gate in self.GATES))
+                              *boolean_data(gate), True, 100, gate) for gate in self.GATES))
+        if not verdict.passed:
+            return verdict
+        # from zeros, every step of the rule scales with lr and the step unit's decisions do
+        # not: the same mistakes, w and b times lr (0.5 is exact in binary)
+        half, full = seen["and, lr=0.5"], seen["and"]
+        same = (np.asarray(half["mistakes"]).reshape(-1).tolist()
+                == np.asarray(full["mistakes"]).reshape(-1).tolist()
+                and np.array_equal(np.asarray(half["w"], dtype=np.float64),
+                                   self.HALF * np.asarray(full["w"], dtype=np.float64))
+                and np.array_equal(np.asarray(half["b"], dtype=np.float64).reshape(-1),
+                                   self.HALF * np.asarray(full["b"],
+                                                          dtype=np.float64).reshape(-1)))
+        if not same:
+            return Verdict.fail(
+                "perceptron_train on AND with lr=0.5 gave w, b and mistakes that are not the "
+                "lr=1 run's w and b halved with the same mistakes, as the rule gives from "
+                "zeros.",
+                "The learning rate must reach every update: is lr used in both the w and the "
+                "b step, and nowhere else?",
+                "Section 4's rule: which quantities does lr multiply? Run both learning "
+                "rates by hand for one epoch of AND and compare.")
+        return Verdict.ok()
 
 
 @register
 class PerceptronXor(Check):
-    """Your perceptron_train never reaches zero mistakes on XOR and runs all max_epochs epochs."""
+    """Your perceptron_train runs all max_epochs epochs on XOR, with the rule's mistakes."""
 
     name = "perceptron_xor"
     defaults = {"max_epochs": 25}
@@ -678,7 +883,7 @@ class PerceptronXor(Check):
 
     def judge(self, seen, max_epochs):
         return _perceptron_judge("perceptron_train on XOR", seen, *boolean_data("xor"), False,
-                                 max_epochs)
+                                 max_epochs, "xor")
 
 
 # --- count_parameters -------------------------------------------------------------------
@@ -687,6 +892,14 @@ def judge_counts(cases, counts) -> Verdict:
     """count_parameters' answers ``counts`` for the networks ``cases``, one to one."""
     for dims, got in zip(cases, counts, strict=True):
         expected = torch_parameter_count(dims)
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            return Verdict.fail(
+                f"count_parameters({dims}) returned {describe(got)}; a number of parameters "
+                "is an int (return an int, not a float).",
+                "The docstring's Returns line says int: which step of your count makes a "
+                "float (a division, np.prod of floats, a float literal)?",
+                "Count with integers throughout, or convert the total with int(...) at the "
+                "end.")
         if got != expected:
             weights = expected - sum(dims[1:])
             cause = known_mistake(got, {
@@ -758,7 +971,21 @@ def judge_init(seen, dims) -> Verdict:
                 "Section 5 has a predict-then-run cell about exactly this.")
         if abs(mean) > 5 * target / np.sqrt(W.size):
             return Verdict.fail(f"weights with fan-in {fan_in} have mean {mean:.4f}, expected "
-                                "about 0.")
+                                "about 0.",
+                                "The contract's draws are centred on 0: is something added "
+                                "to them, or are they drawn from a distribution that is not "
+                                "centred?",
+                                "Section 5: the weights are drawn from N(0, 1/d_i), a normal "
+                                "distribution with mean 0.")
+        if abs(mean) < 1e-9 * target and abs(std / target - 1) < 1e-9:
+            return Verdict.fail(
+                f"weights with fan-in {fan_in} have mean {mean:.2g} and standard deviation "
+                f"{std:.10f}: exactly the target, which {W.size} independent draws never "
+                "reach (their mean and spread scatter around it).",
+                "The draws were adjusted after drawing (centred, rescaled): each weight must "
+                "be an independent draw, with no step that uses the others.",
+                "Section 5: draw each layer's weights from N(0, 1/d_i) with rng, and use "
+                "them as drawn.")
         if W.size >= 2000:  # enough draws: the kurtosis' standard error sqrt(24/n) < 0.11
             kurtosis = float(np.mean((W - mean) ** 4) / std ** 4)
             if abs(kurtosis - 3.0) > 0.6:
@@ -772,7 +999,11 @@ def judge_init(seen, dims) -> Verdict:
                     "Section 5: the weights are drawn from N(0, 1/d_i); only their scale "
                     "depends on the layer.")
     if any(np.any(b != 0.0) for b in biases):
-        return Verdict.fail("biases should start at exactly zero.")
+        return Verdict.fail("biases should start at exactly zero.",
+                            "The docstring: biases[i] is an array of zeros; no random draw "
+                            "for the biases.",
+                            "Make each bias with the right shape (d_{i+1},) and every entry "
+                            "0.0.")
     same = all(np.array_equal(np.asarray(a), W) for a, W in zip(seen["again"], weights[-1:],
                                                                    strict=True))
     differ = not np.array_equal(np.asarray(seen["other_first"]), weights[0])
@@ -782,10 +1013,16 @@ def judge_init(seen, dims) -> Verdict:
                 "two calls with identically seeded rngs gave different weights."
                 if not same else "rngs with different seeds gave the same weights."),
             "Every random number must come from the `rng` you are given: not from np.random "
-            "and not from a generator you create yourself.")
+            "and not from a generator you create yourself.",
+            "Draw each layer's weights with a method of `rng` itself (rng.something(...)); "
+            "calling init_mlp twice with rngs seeded alike must then give the same arrays.")
     if len(weights) > 1 and np.array_equal(weights[0][:, :50], weights[1][:, :50]):
         return Verdict.fail("init_mlp gave two layers the same weights: draw each layer "
-                            "afresh.")
+                            "afresh.",
+                            "Is one array drawn once and used for several layers, or an rng "
+                            "re-seeded before each layer?",
+                            "Draw inside the loop over layers, from the one rng you are "
+                            "given, so that each draw continues where the last one stopped.")
     return Verdict.ok()
 
 
@@ -818,13 +1055,26 @@ class InitMlp(Check):
 
 FORWARD_HINTS = ("Compare the number of activations applied with the number of hidden "
                  "layers: the last layer gives raw scores.",
-                 "Section 5's formula: each hidden layer is an affine map followed by the "
-                 "activation; the output layer is the affine map alone.")
+                 "Section 5's formula, for a net of one hidden layer: what happens to the "
+                 "input in the hidden layer, and what in the output layer? Run your loop by "
+                 "hand on that net and compare, step by step.")
+
+
+FORWARD_ACTIVATION_HINTS = (
+    "With its default activation your mlp_forward is right; with another one passed it is "
+    "not: is the `activation` argument used after every hidden layer?",
+    "Apply the function the caller passes (whatever it is) where the docstring says, and "
+    "no other activation anywhere.")
+
+
+def _relu(z):
+    """The activation a probe passes to mlp_forward in place of its default."""
+    return np.maximum(z, 0.0)
 
 
 @register
 class MlpForward(Check):
-    """Your mlp_forward applies the activation after each hidden layer and returns raw scores."""
+    """Your mlp_forward applies the given activation after each hidden layer; inputs unchanged."""
 
     name = "mlp_forward_values"
     fresh = True
@@ -836,15 +1086,38 @@ class MlpForward(Check):
         X = np.random.default_rng([[seed, run_seed], 104]).normal(size=(n, 2 * dims[0]))[:, ::2]
         return {"X": X, "weights": weights, "biases": biases}
 
+    #: the activations a probe passes: (keyword argument or None for the default, the
+    #: oracle's name of it)
+    ACTIVATIONS = {"default": (None, "tanh"), "relu": (_relu, "relu")}
+
     def probe(self, mlp_forward, **args):
-        return {"out": mlp_forward(*self.inputs(**args).values())}
+        inputs = self.inputs(**args)
+        seen = {}
+        for key, (activation, _) in self.ACTIVATIONS.items():
+            seen[key] = on_copies(mlp_forward, *inputs.values(), names=tuple(inputs),
+                                  **({"activation": activation} if activation else {}))
+        return {"out": {key: out for key, (out, _) in seen.items()},
+                "after": {key: after for key, (_, after) in seen.items()}}
 
     def judge(self, seen, **args):
-        X, weights, biases = self.inputs(**args).values()
-        expected = oracle.network_scores(X, weights, biases)
-        return compare(f"mlp_forward on X {X.shape} with dims {list(args['dims'])}",
-                       seen["out"], expected, hints=FORWARD_HINTS,
-                       mistakes={"tanh applied after the output layer too.": np.tanh(expected)})
+        inputs = self.inputs(**args)
+        X = inputs["X"]
+        where = f"mlp_forward on X {X.shape} with dims {list(args['dims'])}"
+        verdicts = [kept_inputs(where, inputs, seen["after"][key]) for key in self.ACTIVATIONS]
+        tanh_scores = oracle.network_scores(*inputs.values(), "tanh")
+        for key, (_, name) in self.ACTIVATIONS.items():
+            expected = oracle.network_scores(*inputs.values(), name)
+            mistakes = {f"{name} applied after the output layer too.": (
+                np.tanh(expected) if name == "tanh" else np.maximum(expected, 0))}
+            if name != "tanh":
+                mistakes = {"the `activation` argument is ignored: these are the scores with "
+                            "tanh after every hidden layer.": tanh_scores, **mistakes}
+            verdicts.append(compare(
+                where + (" and its default activation" if key == "default" else
+                         f" and activation={name}"), seen["out"][key], expected,
+                hints=FORWARD_HINTS if key == "default" else FORWARD_ACTIVATION_HINTS,
+                mistakes=mistakes))
+        return first_failure(*verdicts)
 
 
 # --- collapse_linear --------------------------------------------------------------------
@@ -878,7 +1151,10 @@ def judge_collapse(name, seen, weights, biases) -> Verdict:
                             "and b as you go through the layers.", COLLAPSE_HINTS[1])
     got = seen["result"]
     if not isinstance(got, list) or len(got) != 2:
-        return Verdict.fail(f"{name} should return a pair (W, b); got {describe(got)}.")
+        return Verdict.fail(f"{name} should return a pair (W, b); got {describe(got)}.",
+                            "The docstring's Returns line: a tuple (W, b), W of shape "
+                            "(d_0, d_L) and b of shape (d_L,).",
+                            "End with `return W, b` once the loop over the layers is done.")
     W, b = np.asarray(got[0], dtype=np.float64), np.asarray(got[1], dtype=np.float64)
     d_in, d_out = np.shape(weights[0])[0], np.shape(weights[-1])[1]
     wrong = _shape_verdict(name, "W", W, (d_in, d_out)) or _shape_verdict(name, "b", b,
@@ -911,17 +1187,29 @@ def judge_collapse(name, seen, weights, biases) -> Verdict:
 
 
 def run_collapse(collapse_linear, weights, biases) -> dict:
-    """collapse_linear's raw result, or the error it raised on shape-related grounds."""
+    """collapse_linear's raw result (on copies of the stack), or the error it raised on
+    shape-related grounds; and the stack as the call left it."""
     try:
-        result = collapse_linear(weights, biases)
+        result, after = on_copies(collapse_linear, weights, biases,
+                                  names=("weights", "biases"))
     except (ValueError, IndexError, TypeError) as error:
         return {"error": f"{type(error).__name__}: {error}"[:300]}
-    return {"result": list(result) if isinstance(result, tuple | list) else result}
+    return {"result": list(result) if isinstance(result, tuple | list) else result,
+            "after": after}
+
+
+def judge_collapse_kept(name, seen, weights, biases) -> Verdict:
+    """collapse_linear left the stack as it was, then :func:`judge_collapse`."""
+    if seen.get("error") or "after" not in seen:
+        return judge_collapse(name, seen, weights, biases)
+    return first_failure(kept_inputs(name, {"weights": weights, "biases": biases},
+                                     seen["after"]),
+                         judge_collapse(name, seen, weights, biases))
 
 
 @register
 class CollapseLinear(Check):
-    """Your collapse_linear gives the one affine map (W, b) equal to a stack of linear layers."""
+    """Your collapse_linear gives the one affine map (W, b) of a stack; the stack is unchanged."""
 
     name = "collapse_linear_values"
     rules = COLLAPSE_RULES
@@ -937,8 +1225,8 @@ class CollapseLinear(Check):
     def judge(self, seen):
         stacks = self.inputs()
         for key, dims in self.STACKS.items():
-            verdict = judge_collapse(f"collapse_linear on dims {list(dims)}", seen[key],
-                                     *stacks[key])
+            verdict = judge_collapse_kept(f"collapse_linear on dims {list(dims)}", seen[key],
+                                          *stacks[key])
             if not verdict.passed:
                 return verdict
         return Verdict.ok()
@@ -955,7 +1243,7 @@ class CollapseLinearOneLayer(Check):
         return random_mlp([4, 3], 33)
 
     def probe(self, collapse_linear):
-        return {"result": list(collapse_linear(*self.inputs()))}
+        return run_collapse(collapse_linear, *self.inputs())
 
     def judge(self, seen):
-        return judge_collapse("collapse_linear of one layer", seen, *self.inputs())
+        return judge_collapse_kept("collapse_linear of one layer", seen, *self.inputs())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import Check, on_copies, register
-from nncourse.compare import compare, describe, unchanged
+from nncourse.checking import REGISTRY, Check, on_copies, register, stored_values
+from nncourse.checks.nb01 import kept_inputs, narrow_margins
+from nncourse.compare import compare, describe
 from nncourse.expected import stored
 from nncourse.rules import Rules
 from nncourse.verdict import Verdict, first_failure
@@ -27,7 +29,8 @@ TARGETS = {
 
 #: the contract's rules, per graded function (read by the grader's integrity report)
 PARITY_DEEP_RULES = Rules(built_from=("xor_network",))
-RULES = {"parity_deep": PARITY_DEEP_RULES}
+BUMP_RULES = Rules(warning_free=True)
+RULES = {"parity_deep": PARITY_DEEP_RULES, "bump": BUMP_RULES}
 
 
 def target(name: str):
@@ -44,30 +47,41 @@ def strided(X) -> np.ndarray:
     return wide[:, ::2]
 
 
+NETWORK_FORM_HINTS = (
+    "The docstring's Returns line: a tuple of four arrays (W1, b1, W2, b2), in that order, "
+    "with the shapes it gives.",
+    "Each bump is two hidden units, so the hidden layer has 2 * n_bumps units; the input is "
+    "one number per row, so W1 maps 1 -> 2n and W2 maps 2n -> 1; b2 is the one output's "
+    "bias.")
+
+
 def network_form(params, n_bumps: int, where: str) -> Verdict:
     """Shapes of (W1, b1, W2, b2): W1 (1, 2n), W2 (2n, 1), b1 2n entries, b2 one entry."""
     if not isinstance(params, list) or len(params) != 4:
         return Verdict.fail(f"{where} returned {describe(params)}; expected a tuple "
-                            "(W1, b1, W2, b2).")
+                            "(W1, b1, W2, b2).", *NETWORK_FORM_HINTS)
     try:
         W1, b1, W2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
     except (TypeError, ValueError):
-        return Verdict.fail(f"{where} returned something that is not four arrays of numbers.")
+        return Verdict.fail(f"{where} returned something that is not four arrays of numbers.",
+                            *NETWORK_FORM_HINTS)
     m = 2 * n_bumps
-    hint = ("Each bump is two hidden units, so the hidden layer has 2 * n_bumps units; the "
-            "input is one number per row, so W1 maps 1 -> 2n and W2 maps 2n -> 1.")
+    hints = NETWORK_FORM_HINTS[::-1]
     if W1.shape != (1, m):
         extra = " (transposed?)" if W1.shape == (m, 1) else ""
-        return Verdict.fail(f"{where}: W1 has shape {W1.shape}, expected (1, {m}){extra}.", hint)
+        return Verdict.fail(f"{where}: W1 has shape {W1.shape}, expected (1, {m}){extra}.",
+                            *hints)
     if W2.shape != (m, 1):
         extra = (" (transposed?)" if W2.shape == (1, m) else
                  " (a flat vector: reshape it to a column)" if W2.shape == (m,) else "")
-        return Verdict.fail(f"{where}: W2 has shape {W2.shape}, expected ({m}, 1){extra}.", hint)
+        return Verdict.fail(f"{where}: W2 has shape {W2.shape}, expected ({m}, 1){extra}.",
+                            *hints)
     if b1.size != m or b1.shape not in ((m,), (1, m)):
         return Verdict.fail(f"{where}: b1 has shape {b1.shape}, expected ({m},): one bias per "
-                            "hidden unit.", hint)
+                            "hidden unit.", *hints)
     if b2.size != 1:
-        return Verdict.fail(f"{where}: b2 has shape {b2.shape}, expected (1,): one output.")
+        return Verdict.fail(f"{where}: b2 has shape {b2.shape}, expected (1,): one output.",
+                            *hints)
     return Verdict.ok()
 
 
@@ -76,19 +90,6 @@ def evaluate_network(params, x) -> np.ndarray:
     W1, b1, W2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
     return oracle.network_scores(np.reshape(x, (-1, 1)), [W1, W2.reshape(-1, 1)],
                                  [b1.reshape(-1), b2.reshape(-1)], "sigmoid").reshape(-1)
-
-
-def _stored(check: str, labels: tuple[str, ...], args: dict) -> list | Verdict:
-    """The stored expected values ``labels`` of ``check`` for ``args`` (1-D arrays), or a
-    failing verdict naming arguments the notebook never uses. They are numbers computed by the
-    grader's reference: the reference itself (the contract's edges summed into a staircase of
-    sigmoid pairs) is what approximate_1d asks for, so it is not code here."""
-    values = [stored(check, label, args, (-1,)) for label in labels]
-    if any(value is None for value in values):
-        return Verdict.fail(f"{check} knows the expected values for the arguments the "
-                            f"notebook uses, not for {args}: call it as the notebook's test "
-                            "cell does.")
-    return values
 
 
 APPROX_HINTS = (
@@ -110,6 +111,7 @@ class BumpValues(Check):
     """Your bump matches a pair of sigmoid units, warns of no overflow and leaves x unchanged."""
 
     name = "bump_values"
+    rules = BUMP_RULES
     warnings_fail = True  # the contract: a steepness of 1000 causes no overflow
     stored_expected = True
     defaults = {"left": 0.25, "right": 0.6, "height": 2.0, "steepness": 40.0, "seed": 0}
@@ -140,18 +142,43 @@ class BumpValues(Check):
         if any(value is None for value in expected.values()):
             return Verdict.fail(
                 f"bump_values knows the expected values for the arguments the notebook uses, "
-                f"not for {args}: call it as the notebook's test cell does.")
+                f"not for {args}: call it as the notebook's test cell does.",
+                "The test cell's line was changed: run it as the notebook gives it.",
+                "To try other arguments, call bump yourself in a new cell and plot it.")
         return first_failure(
-            compare(f"bump(x, {left}, {right}, {height}) on a grid of 81 points",
-                    seen["default"], expected["default"], atol=1e-6, hints=BUMP_HINTS),
-            compare(f"bump(x, {left}, {right}, {height}, steepness={steepness})",
-                    seen["soft"], expected["soft"], atol=1e-6, hints=BUMP_HINTS, mistakes={
-                        "the steepness argument is ignored (this is the bump for steepness "
-                        "1000).": expected["default"]}),
-            compare(f"bump(x of shape (3, 4), a transposed view, {left}, {right}, {-height}, "
-                    f"{steepness})", seen["matrix"], expected["matrix"], atol=1e-6,
-                    hints=BUMP_HINTS),
-            unchanged("bump", inputs, seen["after"]))
+            kept_inputs("bump", inputs, seen["after"]),
+            with_worst(compare(f"bump(x, {left}, {right}, {height}) on a grid of 81 points",
+                               seen["default"], expected["default"], atol=1e-6,
+                               hints=BUMP_HINTS), grid, seen["default"], expected["default"]),
+            with_worst(compare(f"bump(x, {left}, {right}, {height}, steepness={steepness})",
+                               seen["soft"], expected["soft"], atol=1e-6, hints=BUMP_HINTS,
+                               mistakes={"the steepness argument is ignored (this is the bump "
+                                         "for steepness 1000).": expected["default"]}),
+                       grid, seen["soft"], expected["soft"]),
+            with_worst(compare(f"bump(x of shape (3, 4), a transposed view, {left}, {right}, "
+                               f"{-height}, {steepness})", seen["matrix"], expected["matrix"],
+                               atol=1e-6, hints=BUMP_HINTS),
+                       matrix.T, seen["matrix"], expected["matrix"]))
+
+
+def with_worst(verdict: Verdict, x, got, expected) -> Verdict:
+    """A failing comparison of values at the points ``x`` (same shape as ``expected``), told
+    at the point where it is furthest off: x, the value expected there and the value got (the
+    ends of a long array, which compare() shows, may all be alike)."""
+    if verdict.passed:
+        return verdict
+    try:
+        got = np.asarray(got, dtype=np.float64)
+        expected = np.asarray(expected, dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64)
+        if got.shape != expected.shape or x.shape != expected.shape:
+            return verdict
+        worst = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+    except (TypeError, ValueError):
+        return verdict
+    verdict.message += (f"\n  furthest off at x = {x[worst]:.4g}: expected "
+                        f"{expected[worst]:.4g}, got {got[worst]:.4g}")
+    return verdict
 
 
 def _approx_case(approximate_1d, f, n_bumps, lo=0.0, hi=1.0, steepness=None):
@@ -193,7 +220,7 @@ class ApproximateCentres(Check):
         if not form.passed:
             return form
         func = target(f)
-        points = _stored(self.name, ("centres", "left edges", "right edges"),
+        points = stored_values(self.name, ("centres", "left edges", "right edges"),
                          {"f": f, "n_bumps": n_bumps, "lo": lo, "hi": hi})
         if isinstance(points, Verdict):
             return points
@@ -234,7 +261,7 @@ class ApproximateNetwork(Check):
         form = network_form(seen["params"], n_bumps, where)
         if not form.passed:
             return form
-        points = _stored(self.name, ("x", "expected"), {
+        points = stored_values(self.name, ("x", "expected"), {
             "f": f, "n_bumps": n_bumps, "lo": lo, "hi": hi, "steepness": steepness})
         if isinstance(points, Verdict):
             return points
@@ -266,15 +293,17 @@ class ApproximateSteepness(Check):
         form = network_form(seen["params"], n_bumps, where)
         if not form.passed:
             return form
-        points = _stored(self.name, ("x", "expected", "at 1000"),
+        points = stored_values(self.name, ("x", "expected", "at 1000"),
                          {"steepness": steepness, "n_bumps": n_bumps})
         if isinstance(points, Verdict):
             return points
         x, expected, at_1000 = points
         return compare(f"the network of {where} at 1/s, 2/s around each inner edge and at "
                        "0 and 1", evaluate_network(seen["params"], x), expected, atol=2e-4,
-                       hints=("The steepness is the weight of every hidden unit, and the "
-                              "margin outside [lo, hi] is measured in units of 1/s.",),
+                       hints=("With the default steepness your network is right: is the "
+                              "steepness argument used everywhere it matters?",
+                              "The steepness is the weight of every hidden unit, and the "
+                              "margin outside [lo, hi] is measured in units of 1/s."),
                        mistakes={"the steepness argument is ignored (these ramps have "
                                  "steepness 1000).": at_1000})
 
@@ -363,7 +392,13 @@ def parity_outputs(name, out, X, expected, mistakes=None) -> Verdict:
     if out.shape != expected.shape:
         extra = " (a column: return a flat array)" if out.shape == (len(X), 1) else ""
         return Verdict.fail(f"{name} on X of shape {X.shape} returned {describe(out)}; "
-                            f"expected shape {expected.shape}{extra}.")
+                            f"expected shape {expected.shape}{extra}.",
+                            "The docstring: one parity per row, an array of shape (N,).",
+                            "xor_network returns (N,) for an (N, 2) input: the chain's last "
+                            "XOR already has the shape to return.")
+    margin = narrow_margins(name, out, expected)
+    if margin is not None:
+        return margin
     return compare(name, out, expected, atol=0.01, rtol=0.0, hints=PARITY_HINTS,
                    mistakes=mistakes)
 
@@ -388,10 +423,16 @@ def built_from_verdict(seen, X, n) -> Verdict:
                    if follows else f"returned {describe(out)} that does not follow it."),
                 "Every combination of two values must go through xor_network(...), "
                 "including the first one and the running value itself: no %, sum, ^, "
-                "rounding or comparisons on the inputs or between the gates.")
+                "rounding or comparisons on the inputs or between the gates.",
+                "Section 5: the parity of the first j bits follows from two things you "
+                "already have; which of your networks combines them? Work 3 bits by hand, "
+                "one step at a time, then compare with what your chain computes.")
     if seen.get("calls", 0) < n - 1:
         return Verdict.fail(f"parity_deep called xor_network {seen.get('calls', 0)} times for "
-                            f"{n} columns; combining {n} bits takes {n - 1} XORs.")
+                            f"{n} columns; combining {n} bits takes {n - 1} XORs.",
+                            "Does your chain use every column of X, whatever their number?",
+                            "Section 5's recurrence: one XOR per column after the first, "
+                            "each taking the running value and the next column.")
     return Verdict.ok()
 
 
@@ -409,8 +450,11 @@ class ParityDeep(Check):
 
     def probe(self, parity_deep, **args):
         X, X_strided = self.inputs(**args).values()
-        out, after = on_copies(parity_deep, X)
-        return {"out": out, "strided": parity_deep(X_strided), "after": after["0"]}
+        with watched(parity_deep) as results:
+            out, after = on_copies(parity_deep, X)
+            strided_out = parity_deep(X_strided)
+        return {"out": out, "strided": strided_out, "after": after["0"],
+                "xor_results": results[:MAX_RECORDED] if results is not None else None}
 
     def judge(self, seen, **args):
         X = self.inputs(**args)["X"].astype(np.float64)
@@ -426,7 +470,55 @@ class ParityDeep(Check):
             verdict.message += ("\n  (parity_deep uses your xor_network from notebook 01: "
                                 "check that it passes notebook 01's tests.)")
             return verdict
-        return unchanged("parity_deep", X, seen["after"])
+        return first_failure(kept_inputs("parity_deep", {"X": X}, {"X": seen["after"]}),
+                             from_xor(name, seen, ("out", "strided"), X.shape[1]))
+
+
+MAX_RECORDED = 20000
+"""Calls of xor_network whose results a probe keeps (row by row, 300 rows of 12 bits take
+3300 calls a run)."""
+
+
+@contextlib.contextmanager
+def watched(parity_deep):
+    """While the body runs, the student's xor_network is recorded; yields the list of what it
+    returned (None when there is no xor_network). Every probe of parity_deep runs this way:
+    a value run and a built-from run put the same kind of stand-in in the namespace."""
+    from nncourse.rules import original, swapped
+
+    gate = original(parity_deep, "xor_network")
+    if not callable(gate):
+        yield None
+        return
+    with swapped(parity_deep, xor_network=gate) as recorders:
+        yield recorders["xor_network"].results
+
+
+def from_xor(name: str, seen, keys, n: int) -> Verdict:
+    """Each output of a value run must be, exactly, values xor_network returned in that run:
+    an answer that computes parity another way when it is not watched (a test call of
+    xor_network on the four corners, a stack, an attribute) fails every value run."""
+    if n < 2:
+        return Verdict.ok()
+    results = seen.get("xor_results") or []
+    returned = []
+    for result in results:
+        with contextlib.suppress(TypeError, ValueError):
+            returned.append(np.asarray(result, dtype=np.float64).ravel())
+    values = np.concatenate(returned) if returned else np.empty(0)
+    for key in keys:
+        out = np.asarray(seen[key], dtype=np.float64).ravel()
+        if not np.all(np.isin(out, values)):
+            return Verdict.fail(
+                f"parity_deep must be computed by chaining xor_network(): {name} returned "
+                "values that no call of xor_network returned in that run, so the result was "
+                "computed another way (or changed after the last XOR).",
+                "Return the last xor_network's output as it is, in every call: no %, sum, ^, "
+                "rounding or comparisons, and no test calls that decide how to compute.",
+                "Section 5: the parity of the first j bits follows from two things you "
+                "already have; which of your networks combines them? Work 3 bits by hand, "
+                "one step at a time, then compare with what your chain computes.")
+    return Verdict.ok()
 
 
 def probe_built_from(parity_deep, X) -> dict:
@@ -466,7 +558,7 @@ UNITS_HINTS = (
 def units_verdict(n, got, expected) -> Verdict:
     """parity_units_deep(n) must be the exact int ``expected``; the message gives only the
     direction of a wrong count, not the count."""
-    if isinstance(got, bool) or not isinstance(got, int):
+    if isinstance(got, bool) or not isinstance(got, int | np.integer):
         return Verdict.fail(f"parity_units_deep({n}) returned {describe(got)}; a number of "
                             "units is an int (return an int, not a float).", *UNITS_HINTS)
     if got != expected:
@@ -482,32 +574,57 @@ def units_verdicts(sizes, counts, expected) -> Verdict:
                            for n, got, right in zip(sizes, counts, expected, strict=True)))
 
 
+UNITS_STATED = {2: 2}
+"""The counts the lesson states (cell "Counting the chain's hidden units": n = 2, one block,
+2 hidden units). Only these may be checked here by value."""
+
+BLOCK_UNITS = 3
+"""The units of one XOR block as the lesson's figure draws it (OR, NAND, AND): no added
+input can add more."""
+
+
 def units_growth_verdict(sizes, counts) -> Verdict:
-    """What a visible check can tell without holding the answer: each count is an int, and
-    every added input adds the same number of hidden units (one more XOR block each). The
-    exact counts are the grader's (parity_units_hidden_large): a count written here could be
-    read, and a digest of a small int is found by trying them all."""
+    """What a visible check can tell without holding the answer: each count is an int, the
+    count the lesson states (n = 2: 2) is returned, and every added input adds the same
+    number of hidden units (the chain adds one block each time). The exact counts for other
+    n are the grader's (parity_units_hidden_large): a count the lesson does not state,
+    written here (or a digest of it: a small int is found by trying them all), could be
+    read. A wrong count is told by its n, never by a step or a formula."""
     for n, got in zip(sizes, counts, strict=True):
-        if isinstance(got, bool) or not isinstance(got, int):
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
             return Verdict.fail(f"parity_units_deep({n}) returned {describe(got)}; a number of "
-                                "units is an int (return an int, not a float).", *UNITS_HINTS)
+                                "units is an int (return an int, not a float).",
+                                "Which step of your count makes a float (a division, a float "
+                                "literal, a numpy function)?",
+                                "Count with integers throughout, or convert the count with "
+                                "int(...) at the end.")
         if got < 0:
             return Verdict.fail(f"parity_units_deep({n}) returned {got}: a count of units is "
                                 "not negative.", *UNITS_HINTS)
-    steps = {(b - a) / (m - n) for (n, a), (m, b) in zip(zip(sizes, counts),
-                                                          zip(sizes[1:], counts[1:]))}
-    if len(steps) > 1 or min(steps) <= 0:
-        shown = ", ".join(f"n = {n}: {c}" for n, c in zip(sizes, counts))
-        return Verdict.fail(f"parity_units_deep gave {shown}: each added input adds one XOR "
-                            "block to the chain, so the count must grow by the same number "
-                            "of units for every added input.", *UNITS_HINTS)
+    for n, got in zip(sizes, counts, strict=True):
+        if n in UNITS_STATED and got != UNITS_STATED[n]:
+            return Verdict.fail(f"parity_units_deep({n}) returned {got}, but the lesson counts "
+                                f"the chain on {n} inputs: {UNITS_STATED[n]} hidden units (the "
+                                "block's AND is the output, not hidden).", *UNITS_HINTS)
+    steps = [b - a for a, b in zip(counts, counts[1:])]
+    per_input = steps[0] / (sizes[1] - sizes[0])
+    if any(step != per_input * (m - n) for step, n, m in zip(steps, sizes, sizes[1:])) \
+            or not 0 < per_input <= BLOCK_UNITS:
+        shown = ", ".join(f"parity_units_deep({n}) = {c}" for n, c in zip(sizes, counts))
+        return Verdict.fail(f"{shown}: the chain on n inputs adds the same block for every "
+                            "added input, so the count must grow by the same number of units "
+                            "for each (and grow), never by more than the units of one block "
+                            "as the lesson draws it.", *UNITS_HINTS)
     return Verdict.ok()
 
 
 @register
 class ParityUnitsDeep(Check):
-    """Your parity_units_deep(n) is an int that grows by one block's worth of hidden units per
-    added input (the exact counts are checked by the grader)."""
+    """Your parity_units_deep(n) is an int, 2 for n = 2, growing by a fixed step per input.
+
+    n = 2 is compared with the count the lesson states; the exact counts for larger n are
+    checked by the grader (they are not held here, not even as digests).
+    """
 
     name = "parity_units_deep_values"
     SIZES = (2, 3, 4, 5, 8)
@@ -521,25 +638,43 @@ class ParityUnitsDeep(Check):
 
 def shallow_form(params, n) -> Verdict | tuple:
     where = f"parity_shallow_weights({n})"
+    hint = ("One hidden layer of exactly n units: W1 maps the n inputs to n units, w2 "
+            "the n units to one number.")
+    form_hint = ("The docstring's Returns line: a tuple of four (W1, b1, w2, b2), in that "
+                 "order: three arrays and the output's bias b2, one number.")
     if not isinstance(params, list) or len(params) != 4:
         return Verdict.fail(f"{where} returned {describe(params)}; expected a tuple "
-                            "(W1, b1, w2, b2).")
+                            "(W1, b1, w2, b2).", form_hint, hint)
     try:
         W1, b1, w2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
     except (TypeError, ValueError):
-        return Verdict.fail(f"{where} returned something that is not four arrays of numbers.")
-    hint = ("One hidden layer of exactly n units: W1 maps the n inputs to n units, w2 "
-            "the n units to one number.")
+        return Verdict.fail(f"{where} returned something that is not four arrays of numbers.",
+                            form_hint, hint)
     for label, got, shape in (("W1", W1, (n, n)), ("b1", b1, (n,)), ("w2", w2, (n,))):
         if got.shape != shape:
             more = (f" (that is {got.shape[-1]} hidden units: the one-pattern-per-unit "
                     "construction? This exercise asks for n units.)"
                     if got.ndim >= 1 and got.shape[-1] == 2 ** (n - 1) and n > 2 else "")
             return Verdict.fail(f"{where}: {label} has shape {got.shape}, expected "
-                                f"{shape}{more}.", hint)
+                                f"{shape}{more}.", hint, form_hint)
     if b2.size != 1:
-        return Verdict.fail(f"{where}: b2 is {describe(params[3])}, expected one number.")
+        return Verdict.fail(f"{where}: b2 is {describe(params[3])}, expected one number.",
+                            form_hint, hint)
     return W1, b1, w2, float(b2.reshape(-1)[0])
+
+
+def shallow_cause(out, expected) -> str:
+    """The likely cause of a wrong parity network's outputs ``out`` (N,), against the parity
+    ``expected`` (N,). A sigmoid output is never off from 0 or 1 by a constant factor, so the
+    generic patterns of compare() (which would name one) do not apply: the cause is told from
+    which side of 1/2 each output is on (outputs with nan or inf match nothing, and keep
+    compare()'s diagnosis of them)."""
+    if np.array_equal(out > 0.5, expected > 0.5):
+        return ("every output is on the right side of 1/2, but some are not within 0.01 of 0 "
+                "or 1: the outputs are not saturated. Are the units (hidden or output) steep "
+                "enough?")
+    return ("some outputs are on the wrong side of 1/2: the network does not compute parity "
+            "there (see for which numbers of ones below).")
 
 
 def shallow_verdict(params, n, order_seed=None) -> Verdict:
@@ -552,7 +687,7 @@ def shallow_verdict(params, n, order_seed=None) -> Verdict:
     expected = X.sum(axis=1) % 2
     verdict = compare(f"sigmoid(sigmoid(X @ W1 + b1) @ w2 + b2) for parity_shallow_weights({n}) "
                       f"on all {len(X)} rows of {{0,1}}^{n}", out, expected, atol=0.01,
-                      rtol=0.0,
+                      rtol=0.0, mistakes={shallow_cause(out, expected): out},
                       hints=("Group the rows by their number of ones: which counts are "
                              "wrong, and is it the hidden units or the output unit?",
                              "Each hidden unit can answer 'are there at least k ones?'; "
@@ -588,24 +723,34 @@ def tent_reference(x, depth) -> np.ndarray:
     return y
 
 
+TENT_FORM_HINTS = (
+    "The docstring's Returns line: (weights, biases), two lists of numpy arrays in the "
+    "layout mlp_forward reads: weights[i] of shape (d_i, d_(i+1)), biases[i] of (d_(i+1),).",
+    "The input is one number (d_0 = 1), every hidden layer has two units, the output one.")
+
+
 def tent_form(params, depth) -> Verdict | tuple:
     where = f"tent_network({depth})"
     if not isinstance(params, list) or len(params) != 2:
         return Verdict.fail(f"{where} returned {describe(params)}; expected a tuple "
-                            "(weights, biases) of two lists.")
+                            "(weights, biases) of two lists.", *TENT_FORM_HINTS)
     weights, biases = params
     if not isinstance(weights, list) or not isinstance(biases, list):
-        return Verdict.fail(f"{where}: weights and biases must be lists of arrays.")
+        return Verdict.fail(f"{where}: weights and biases must be lists of arrays.",
+                            *TENT_FORM_HINTS)
     if len(weights) != depth + 1 or len(biases) != depth + 1:
         return Verdict.fail(
             f"{where} returned {len(weights)} weight matrices and {len(biases)} bias vectors; "
             f"expected {depth + 1} of each: {depth} hidden layers and the output layer.",
-            "The composition has one hidden layer per application of the tent map.")
+            "The composition has one hidden layer per application of the tent map.",
+            "Section 6: a loop that adds one hidden layer of two ReLU units per tent, then "
+            "the linear output unit after the loop.")
     try:
         Ws = [np.asarray(w, dtype=np.float64) for w in weights]
         bs = [np.asarray(b, dtype=np.float64) for b in biases]
     except (TypeError, ValueError):
-        return Verdict.fail(f"{where}: the weights are not arrays of numbers.")
+        return Verdict.fail(f"{where}: the weights are not arrays of numbers.",
+                            *TENT_FORM_HINTS)
     for i, (W, b) in enumerate(zip(Ws, bs)):
         last = i == depth
         rows = (1,) if i == 0 else (2,)
@@ -616,9 +761,12 @@ def tent_form(params, depth) -> Verdict | tuple:
                 f"{where}: weights[{i}] has shape {W.shape}, expected {shape}"
                 + (" (exactly 2 units per hidden layer, a single output unit)."
                    if not last else " (the linear output unit)."),
-                "The input is one number, every hidden layer has exactly two ReLU units.")
+                "The input is one number, every hidden layer has exactly two ReLU units.",
+                TENT_FORM_HINTS[0])
         if b.shape != (cols,):
-            return Verdict.fail(f"{where}: biases[{i}] has shape {b.shape}, expected ({cols},).")
+            return Verdict.fail(f"{where}: biases[{i}] has shape {b.shape}, expected ({cols},).",
+                                "One bias per unit of the layer the weights lead to: two for a "
+                                "hidden layer, one for the output.", TENT_FORM_HINTS[0])
     return Ws, bs
 
 
@@ -666,23 +814,34 @@ class TentNetwork(Check):
 def pieces_function(knots, values, rng=None):
     """A piecewise-linear function through (knots, values), for the piece-counting probes.
 
-    With ``rng`` it is built so that what it holds is not the answer: points on every segment
-    that are not kinks (collinear, drawn from rng) join the knots, and all of them are kept
-    in a shifted and scaled coordinate; only measuring slopes on the grid counts its pieces.
+    With ``rng`` nothing the function holds lists its kinks: it is ``g(h(x))``, a random
+    increasing piecewise-linear warp ``h`` (kinks of its own that are not kinks of the
+    function) followed by a piecewise-linear ``g`` whose kinks sit at the images of the
+    warp's kinks, of the function's kinks and of points on its segments (collinear points,
+    drawn from rng), most of them cancelling the warp's. Only measuring slopes on the grid
+    counts its pieces.
     """
     knots = np.asarray(knots, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    shift, scale = 0.0, 1.0
-    if rng is not None:
-        between = [rng.uniform(a, b, size=int(rng.integers(1, 4)))
-                   for a, b in zip(knots[:-1], knots[1:], strict=True)]
-        points = np.sort(np.concatenate([knots, *between]))
-        knots, values = points, np.interp(points, knots, values)
-        shift, scale = float(rng.uniform(-5.0, 5.0)), float(rng.uniform(0.5, 2.0))
-    stored = (knots - shift) * scale
+    if rng is None:
+        def plain(x):
+            return np.interp(np.asarray(x, dtype=np.float64), knots, values)
+        return plain
+    between = [rng.uniform(a, b, size=int(rng.integers(1, 4)))
+               for a, b in zip(knots[:-1], knots[1:], strict=True)]
+    warp_knots = np.unique(np.concatenate(
+        [knots[[0, -1]], rng.uniform(knots[0], knots[-1], size=int(rng.integers(3, 12)))]))
+    warp_values = float(rng.uniform(-3.0, 3.0)) + np.concatenate([[0.0], np.cumsum(
+        rng.uniform(0.3, 3.0, size=len(warp_knots) - 1) * np.diff(warp_knots))])
+    # g's table: the function's values on every point where it or the warp may bend, at
+    # those points' images under the warp (np.interp keeps a flat piece exactly flat)
+    points = np.unique(np.concatenate([knots, warp_knots, *between]))
+    images = np.interp(points, warp_knots, warp_values)
+    heights = np.interp(points, knots, values)
 
     def f(x):
-        return np.interp((np.asarray(x, dtype=np.float64) - shift) * scale, stored, values)
+        return np.interp(np.interp(np.asarray(x, dtype=np.float64), warp_knots, warp_values),
+                         images, heights)
     return f
 
 
@@ -742,7 +901,11 @@ def pieces_verdict(label, got, expected, mistakes=None) -> Verdict:
     for any: its likely cause}."""
     if isinstance(got, bool) or not isinstance(got, int | np.integer):
         return Verdict.fail(f"count_linear_pieces on {label} returned {describe(got)}; "
-                            "expected an int.")
+                            "expected an int.",
+                            "A number of pieces is a count: which step of yours makes it a "
+                            "float or an array (a sum of a boolean array is fine, a mean or "
+                            "a division is not)?",
+                            "Return int(...) of your count.")
     if got != expected:
         cause = (mistakes or {}).get(got, (mistakes or {}).get(None))
         return Verdict.fail(f"count_linear_pieces on {label} returned {got}, expected "
@@ -772,3 +935,16 @@ class CountPieces(Check):
             if not verdict.passed:
                 return verdict
         return Verdict.ok()
+
+
+STABILITY_IDEA = (
+    "Print the intermediate arrays of your function on the input named above and find the "
+    "first one that is inf or nan. Build every sigmoid with your sigmoid from notebook 01 "
+    "(pasted at the top of this notebook), whose section 'Numerical care' makes it finite "
+    "and warning-free for any input, rather than with an exp of your own.")
+"""The second hint after a nan, an inf or a warning in a check of this notebook: notebook 01
+has the lesson on numerical care, not this one."""
+
+for _check in list(REGISTRY.values()):
+    if type(_check).__module__ == __name__ and not _check.stability_idea:
+        _check.stability_idea = STABILITY_IDEA

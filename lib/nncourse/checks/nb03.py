@@ -15,7 +15,8 @@ import numpy as np
 
 from nncourse import oracle
 from nncourse.checking import Check, on_copies, register
-from nncourse.compare import compare, known_mistake, unchanged
+from nncourse.compare import compare, compare_derived, known_mistake, unchanged
+from nncourse.derived import EXTREMES
 from nncourse.rules import Rules
 from nncourse.verdict import Verdict, first_failure
 
@@ -538,12 +539,14 @@ class NumericalJacobianAnyArray(AnyArray):
 
 def activation_inputs(rng: np.random.Generator) -> dict:
     """A (2, 7) grid spanning the interesting range, a (3, 4) random array, a (2, 3, 4) one,
-    a non-contiguous (4, 3) view and magnitudes up to 1000 (the kinds the grade uses)."""
+    a non-contiguous (4, 3) view, magnitudes up to 1000 and :data:`EXTREMES` (the kinds the
+    grade uses)."""
     random = rng.normal(scale=3.0, size=(3, 4))
     return {"grid": np.linspace(-6.0, 6.0, 14).reshape(2, 7), "random": random,
             "cube": rng.normal(scale=4.0, size=(2, 3, 4)),
             "view": rng.normal(scale=4.0, size=(3, 8))[:, ::2].T,
-            "big": np.array([-1000.0, -40.0, 0.5, 40.0, 1000.0])}
+            "big": np.array([-1000.0, -40.0, 0.5, 40.0, 1000.0]),
+            "extremes": EXTREMES.copy()}
 
 
 def _torch_activation(kind):
@@ -578,17 +581,37 @@ EXACT_RTOL, EXACT_ATOL = 1e-11, 1e-13
 """A derived derivative agrees with torch to round-off (about 1e-16); central differences
 with any step are off by 1e-12 or more (truncation plus round-off / eps)."""
 
+ACTIVATION_ROUNDOFFS = 8
+"""sigmoid' and tanh' may be off by 8 round-offs (1.8e-15) at any z: the six closed forms
+measured (written with the function's own value, with cosh, or with exponentials of |z|) are
+within 1.2; the best difference quotient in float64 is not (Richardson extrapolation at a
+tuned step: 17 round-offs on sigmoid, 25 on tanh; 6th-order central differences 51)."""
+
 APPROXIMATE = ("\n  likely cause: close to the derivative but not equal to it (largest error "
                "{error:.1e}; an exact formula agrees with torch to about 1e-16): "
                "finite differences instead of the derived formula?")
 
 
-def exact_compare(label: str, got, expected, hints, mistakes=None) -> Verdict:
-    """``got`` must equal ``expected`` to round-off; an approximation is named as such."""
+def as_floats(value) -> np.ndarray | None:
+    """``value`` as a float array, or None if it is not one (diagnosis only)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def exact_compare(label: str, got, expected, hints, mistakes=None, size=None,
+                  roundoffs: float = 64) -> Verdict:
+    """``got`` must equal ``expected`` to round-off; an approximation is named as such.
+    size: each entry's own magnitude (see :func:`nncourse.compare.compare_derived`); then
+    every entry must be within ``roundoffs`` round-offs of it."""
     verdict = compare(label, got, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL, hints=hints,
                       mistakes=mistakes)
     if verdict.passed:
-        return verdict
+        if size is None:
+            return verdict
+        return compare_derived(label, got, expected, size=size, roundoffs=roundoffs,
+                               hints=hints)
     try:
         array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -600,16 +623,40 @@ def exact_compare(label: str, got, expected, hints, mistakes=None) -> Verdict:
     return verdict
 
 
+def judge_float_array(label: str, got, use: str) -> Verdict:
+    """The docstring's "float array": a numpy array of floats. A list, or a bool or integer
+    array, with the right numbers in it is not (``use``: what the notebook does with it that
+    the other type breaks or changes)."""
+    if isinstance(got, np.ndarray) and got.dtype.kind == "f":
+        return Verdict.ok()
+    what = (f"a numpy array of dtype {got.dtype}" if isinstance(got, np.ndarray)
+            else f"a {type(got).__name__}")
+    return Verdict.fail(f"{label}: the numbers are right, but it returned {what}; the "
+                        "docstring's Returns line asks for a float array.",
+                        f"Return one numpy array of floats: {use}",
+                        "Look at the type and dtype of what you return (type(r), r.dtype) "
+                        "on a small input.")
+
+
 def judge_activation(kind: str, label: str, got, z, hints=None, mistakes=None) -> Verdict:
-    """Elementwise derivative vs torch autograd of sum(f), to round-off."""
+    """Elementwise derivative vs torch autograd of sum(f), to round-off: relu's exactly,
+    sigmoid's and tanh's within :data:`ACTIVATION_ROUNDOFFS` round-offs; a float array."""
     hints = ACTIVATION_HINTS[kind] if hints is None else hints
-    return exact_compare(label, got, torch_activation_grad(kind, z), hints, mistakes)
+    expected = torch_activation_grad(kind, z)
+    return first_failure(
+        exact_compare(label, got, expected, hints, mistakes,
+                      size=np.abs(expected) if kind == "relu" else 1.0,
+                      roundoffs=ACTIVATION_ROUNDOFFS),
+        judge_float_array(label, got, "a layer multiplies it into the upstream gradient, and "
+                          "a bool or integer array is not a derivative's value."))
 
 
 ACTIVATION_LABELS = {"special": "of [[-2, -0.001, 0], [0.001, 2, 0]]",
                      "grid": "on a (2, 7) grid in [-6, 6]", "random": "of a (3, 4) array",
                      "cube": "of a (2, 3, 4) array", "view": "of a non-contiguous (4, 3) view",
-                     "big": "of [-1000, -40, 0.5, 40, 1000]"}
+                     "big": "of [-1000, -40, 0.5, 40, 1000]",
+                     "extremes": "of [-1.7e308, -1e300, -1e-300, -5e-324, 0, 5e-324, 1e-300, "
+                                 "1e300, 1.7e308]"}
 
 
 class ActivationGradValues(Check):
@@ -627,13 +674,26 @@ class ActivationGradValues(Check):
         """The known mistakes: {cause: what that mistake returns for z}."""
         return {}
 
+    def property_mistake(self, z, got) -> str | None:
+        """The cause of a mistake recognised by a property of ``got`` (not by recomputing
+        it), or None."""
+        return None
+
     def probe(self, fn, **args):
         return {key: fn(z) for key, z in self.inputs(**args).items()}
 
     def judge(self, seen, **args):
-        return first_failure(*(judge_activation(
-            self.kind, f"{self.kind}_grad {ACTIVATION_LABELS[key]}", seen[key], z,
-            mistakes=self.mistakes(z)) for key, z in self.inputs(**args).items()))
+        verdicts = []
+        for key, z in self.inputs(**args).items():
+            mistakes = self.mistakes(z)
+            cause = self.property_mistake(z, as_floats(seen[key]))
+            if cause:  # named as what ``got`` itself returns: it precedes the generic patterns
+                mistakes[cause] = seen[key]
+            verdicts.append(judge_activation(self.kind, f"{self.kind}_grad "
+                                             f"{ACTIVATION_LABELS[key]}", seen[key], z,
+                                             hints=ACTIVATION_HINTS[self.kind],
+                                             mistakes=mistakes))
+        return first_failure(*verdicts)
 
 
 @register
@@ -655,9 +715,14 @@ class TanhGradValues(ActivationGradValues):
     kind = "tanh"
 
     def mistakes(self, z):
-        return {"the formula was applied to z where it needs tanh(z) (a formula in terms of "
-                "the output, given the input).": 1 - z ** 2,
-                "that is tanh(z) itself, not its derivative.": np.tanh(z)}
+        return {"that is tanh(z) itself, not its derivative.": np.tanh(z)}
+
+    def property_mistake(self, z, got):
+        if got is not None and got.shape == np.shape(z) and np.any(got < 0):
+            return ("some values are negative, but tanh only rises: its slope is positive "
+                    "everywhere (and at most 1). Was a formula in terms of tanh(z) applied "
+                    "to z itself?")
+        return None
 
 
 @register
@@ -672,10 +737,17 @@ class ReluGradValues(ActivationGradValues):
                 **super().inputs(seed, run_seed)}
 
     def mistakes(self, z):
-        return {"relu_grad(0) should be 0 (the convention).": (z >= 0) * 1.0,
-                "negative inputs must have derivative 0.": np.ones(z.shape),
+        return {"negative inputs must have derivative 0.": np.ones(z.shape),
                 "negative inputs must have derivative 0, not -1.": np.sign(z),
                 "that is relu(z) itself, not its derivative.": np.maximum(z, 0.0)}
+
+    def property_mistake(self, z, got):
+        zero = np.asarray(z) == 0  # right everywhere but at z == 0, where it is not 0
+        if (got is not None and got.shape == np.shape(z) and zero.any()
+                and np.any(got[zero] != 0)
+                and np.array_equal(got[~zero], torch_activation_grad("relu", z)[~zero])):
+            return "relu_grad(0) should be 0 (the convention)."
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -684,12 +756,14 @@ class ReluGradValues(ActivationGradValues):
 
 SOFTMAX_HINTS = ("Each row (the last axis) is one distribution: check that your rows, not "
                  "your columns or the whole array, sum to 1.",
-                 "Section 5: exponentiate, then divide by the sum over the last axis, keeping "
-                 "that axis so the division lines up with each row.")
+                 "Section 5: compute softmax([1, 2, 3]) by hand and compare; then put that "
+                 "row in a (2, 3) array under another row, and check each row of your result "
+                 "on its own.")
 STABLE_HINTS = ("exp of a score of 1000 overflows, and exp of -2000 is 0: look at rows whose "
                 "largest score is far from the other rows' largest.",
-                "Section 5: subtracting a constant from a row does not change its softmax; "
-                "each row needs its own constant.")
+                "Section 5: which change to a row's scores leaves its softmax the same? Try "
+                "it on [1, 2, 3] and [1001, 1002, 1003], then ask what must differ when the "
+                "rows' largest scores differ.")
 
 
 @register
@@ -758,13 +832,34 @@ JACOBIAN_SOFTMAX_HINTS = (
     "K = 2 case must agree with your sigmoid_grad.")
 
 
+def softmax_jacobian_size(z) -> np.ndarray:
+    """(K, K): each entry's size, the sum of the sizes of the two terms the chain rule gives it
+    through ``exp(z - logsumexp(z))``: the exponential's own slope (logsumexp held fixed) and
+    the slope through logsumexp (the exponential held fixed), each by torch. A judge allows a
+    few round-offs of this size, times 1 + max |z| (p is exact only to the round-off of the
+    scores), which no difference quotient in float64 reaches (Richardson extrapolation at a
+    tuned step: 100 round-offs)."""
+    import torch
+
+    from nncourse.gradcheck import torch_jacobian
+
+    t = torch.as_tensor(np.asarray(z, dtype=np.float64))
+    fixed_lse = torch.logsumexp(t, dim=-1).detach()
+    fixed_p = torch.softmax(t, dim=-1).detach()
+    through_exp = torch_jacobian(lambda u: torch.exp(u - fixed_lse), z)
+    through_lse = torch_jacobian(lambda u: fixed_p * torch.logsumexp(u, dim=-1), z)
+    return np.abs(through_exp) + np.abs(through_lse)
+
+
 def judge_softmax_jacobian(label: str, got, z) -> Verdict:
     import torch
 
     from nncourse.gradcheck import torch_jacobian
 
     expected = torch_jacobian(lambda t: torch.softmax(t, dim=-1), z)
-    verdict = exact_compare(label, got, expected, JACOBIAN_SOFTMAX_HINTS)
+    size = softmax_jacobian_size(z) * (1.0 + float(np.max(np.abs(z), initial=0.0)))
+    verdict = exact_compare(label, got, expected, JACOBIAN_SOFTMAX_HINTS, size=size,
+                            roundoffs=ACTIVATION_ROUNDOFFS)
     got = np.asarray(got, dtype=np.float64) if not verdict.passed else None
     # which part is wrong: bespoke, as a partly right matrix is no one mistake's result
     if (got is not None and got.shape == expected.shape and np.all(np.isfinite(got))
@@ -784,25 +879,32 @@ def judge_softmax_jacobian(label: str, got, z) -> Verdict:
 
 @register
 class SoftmaxJacobianValues(Check):
-    """softmax_jacobian(z) of a (K,) z is the (K, K) matrix of d p_i / d z_j, matching torch."""
+    """softmax_jacobian(z) of a (K,) z is the (K, K) matrix of d p_i / d z_j, matching torch,
+    also for scores of magnitude 1000 (finite and warning-free)."""
 
     name = "softmax_jacobian_values"
     rules = ANALYTIC
     fresh = True
+    warnings_fail = True
     defaults = {"seed": 0, "k": 4}
+    LARGE = np.array([1000.0, 999.0, -1000.0, 998.5])
 
     def inputs(self, seed, k, run_seed):
         return rng_for(run_seed, seed, 335).normal(scale=1.5, size=k)
 
     def probe(self, softmax_jacobian, **args):
-        return {"jac": on_copies(softmax_jacobian, self.inputs(**args))}
+        return {"jac": on_copies(softmax_jacobian, self.inputs(**args)),
+                "large": softmax_jacobian(self.LARGE.copy())}
 
     def judge(self, seen, **args):
         z = self.inputs(**args)
         jacobian, after = seen["jac"]
         return first_failure(judge_softmax_jacobian(f"softmax_jacobian of z with shape "
                                                     f"({len(z)},)", jacobian, z),
-                             unchanged("softmax_jacobian", z, after["0"]))
+                             unchanged("softmax_jacobian", z, after["0"]),
+                             judge_softmax_jacobian("softmax_jacobian of z = [1000, 999, "
+                                                    "-1000, 998.5]", seen["large"],
+                                                    self.LARGE))
 
 
 # --------------------------------------------------------------------------------------------
@@ -819,7 +921,7 @@ def judge_linear_jacobian(label: str, got, x, W) -> Verdict:
 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     expected = torch.autograd.functional.jacobian(lambda w: xt @ w, torch.as_tensor(W)).numpy()
-    return compare(label, got, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL,
+    return exact_compare(label, got, expected, size=np.abs(expected),
                    hints=("Slice J[i] (an (n, m) matrix) holds the derivatives of output i "
                           "with respect to every weight: which weights does output i use?",
                           "Section 6: write f_1 and f_2 out for n = m = 2 and read off "
@@ -843,7 +945,8 @@ class LinearJacobianValues(Check):
 
     def probe(self, linear_jacobian_wrt_weights, m, **args):
         x, _ = self.inputs(m=m, **args)
-        return {"jac": on_copies(linear_jacobian_wrt_weights, x, m)}
+        return {"jac": on_copies(linear_jacobian_wrt_weights, x, m),
+                "extremes": linear_jacobian_wrt_weights(EXTREMES.copy(), 2)}
 
     def judge(self, seen, n, m, **args):
         x, W = self.inputs(n=n, m=m, **args)
@@ -851,7 +954,10 @@ class LinearJacobianValues(Check):
         return first_failure(
             judge_linear_jacobian(f"linear_jacobian_wrt_weights(x of shape ({n},), m={m})",
                                   jacobian, x, W),
-            unchanged("linear_jacobian_wrt_weights", x, after["0"]))
+            unchanged("linear_jacobian_wrt_weights", x, after["0"]),
+            judge_linear_jacobian("linear_jacobian_wrt_weights(x = [-1.7e308, -1e300, ..., "
+                                  "5e-324, ..., 1.7e308], m=2)", seen["extremes"], EXTREMES,
+                                  np.zeros((EXTREMES.size, 2))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -883,6 +989,18 @@ def expected_chain(jacobians):
 
 CHAIN_HINTS = ("The shapes only fit one way round: (d_2, d_1) @ (d_1, d_0).",
                "Section 7: the Jacobian of the function applied last stands on the left.")
+SQUARE_CHAIN_HINTS = ("These Jacobians are all square, so any order of the product has the "
+                      "right shape: here only the order of the factors decides the values.",
+                      CHAIN_HINTS[1])
+
+
+def chain_hints(jacobians) -> tuple[str, str]:
+    """The shapes hint where the shapes decide the order, the order hint where every
+    Jacobian is square of one size (any order fits)."""
+    shapes = {np.shape(J) for J in jacobians}
+    if len(shapes) == 1 and len(next(iter(shapes))) == 2 and len(set(next(iter(shapes)))) == 1:
+        return SQUARE_CHAIN_HINTS
+    return CHAIN_HINTS
 
 
 def judge_chain(label: str, got, jacobians) -> Verdict:
@@ -891,7 +1009,7 @@ def judge_chain(label: str, got, jacobians) -> Verdict:
     except ValueError:  # one matrix, or shapes that do not fit the wrong way round
         backwards = {}
     return compare(label, got, expected_chain(jacobians), rtol=1e-9, atol=1e-10,
-                   hints=CHAIN_HINTS, mistakes=backwards)
+                   hints=chain_hints(jacobians), mistakes=backwards)
 
 
 def judge_unchanged_list(label: str, after, jacobians) -> Verdict:
@@ -903,7 +1021,9 @@ def judge_unchanged_list(label: str, after, jacobians) -> Verdict:
         return Verdict.fail(f"{label}: the list of Jacobians passed in was changed by the call "
                             "(reordered, emptied or its matrices modified).",
                             "Iterate over the list (reversed(...) or indices) instead of "
-                            "reversing, popping or multiplying into it in place.")
+                            "reversing, popping or multiplying into it in place.",
+                            "Print the list (its length, and each matrix) before and after one "
+                            "call on three small matrices: what did the call change?")
     return Verdict.ok()
 
 
@@ -995,12 +1115,17 @@ def ellipse_grad(theta):
 
 DESCENT_HINTS = ("Row 0 is theta0; each further row is one update of the row before it: "
                  "steps + 1 rows in all.",
-                 "Section 8: one step moves theta against the gradient, scaled by lr.")
+                 "Section 8: do two steps by hand on the lesson's 1-D quadratic (a small "
+                 "lr) and compare them with rows 1 and 2 of your path: does each step go "
+                 "downhill, and how does lr change its length?")
 
 
 def judge_descent(label: str, got, expected, mistakes=None) -> Verdict:
     verdict = compare(label, got, expected, rtol=1e-9, atol=1e-12, hints=DESCENT_HINTS,
                       mistakes=mistakes)
+    if verdict.passed:
+        return judge_float_array(label, got, "the notebook's demos index the path as "
+                                 "path[:, 0], which a list does not allow.")
     got = np.asarray(got, dtype=np.float64)
     # a wrong number of rows: bespoke, as compare names no value mistake on a shape mismatch
     if not verdict.passed and got.shape != expected.shape:
@@ -1066,6 +1191,30 @@ def loss_inputs(rng: np.random.Generator, shape, ties: bool = False):
     return pred, target
 
 
+OFFSET = 2.0 ** 27
+"""Where the loss checks' "offset" inputs sit: 2^27 (1.3e8), pred on one side of it and target
+on the other, residuals from 1e-7 to 1e2. A derived gradient is exact there (pred - target
+is exact); no difference quotient is: ``pred + h`` rounds at 1e8's precision (1.5e-8) for a
+fixed step, and for a step of the residual's own size it crosses 2^27, where the spacing of
+float64 numbers doubles, and rounds too."""
+
+
+def offset_inputs(rng: np.random.Generator, shape, ties: bool = False):
+    """pred and target of ``shape`` on either side of :data:`OFFSET` (which side at random),
+    residuals of sizes 1e-7 to 1e2; the entry below 2^27 an odd multiple of its spacing (so
+    twice the residual added to the one above is not a float64 number). With ``ties``, two
+    entries equal."""
+    spacing = np.spacing(OFFSET / 2)  # the spacing just below 2^27
+    below = (2 * np.floor(10.0 ** rng.uniform(-7.0, 1.7, size=shape) / spacing / 2) + 1) * spacing
+    above = np.round(10.0 ** rng.uniform(-7.0, 1.7, size=shape) / spacing / 2 + 1) * 2 * spacing
+    low, high = OFFSET - below, OFFSET + above
+    flip = rng.random(size=shape) < 0.5
+    pred, target = np.where(flip, low, high), np.where(flip, high, low)
+    if ties:
+        pred.flat[-1], pred.flat[0] = target.flat[-1], target.flat[0]
+    return pred, target
+
+
 def torch_loss(kind: str, pred, target):
     """(loss, dloss/dpred) by torch: F.mse_loss / F.l1_loss with reduction 'mean'."""
     import torch
@@ -1079,8 +1228,8 @@ def torch_loss(kind: str, pred, target):
 
 
 LOSS_HINTS = {
-    "mse": ("Check the scale: the loss is a mean over all N*K entries, and its gradient "
-            "carries the same divisor.",
+    "mse": ("Check the scale: compare your loss and dpred with a hand computation on a "
+            "1 x 2 pred, then on a 2 x 2 one (the loss is a mean over all N*K entries).",
             "Section 9: differentiate one term (pred_ij - target_ij)^2 with respect to "
             "pred_ij; every other term does not depend on it."),
     "mae": ("Compare the sign and the size of each entry of dpred with what moving that "
@@ -1108,7 +1257,9 @@ def judge_loss(kind: str, label: str, got, pred, target, atol: float = 1e-12) ->
     if not isinstance(got, list) or len(got) != 2:
         return Verdict.fail(f"{label}: expected a pair (loss, dpred), got {str(got)[:80]}.",
                             "Return two things: the loss (a number) and its gradient with "
-                            "respect to pred (an array shaped like pred).")
+                            "respect to pred (an array shaped like pred).",
+                            "Print type(r) and len(r) of what your function returns for a "
+                            "tiny pred and target.")
     loss, dpred = got
     expected_loss, expected_grad = torch_loss(kind, pred, target)
     scale = np.size(pred), (np.shape(pred)[0] if np.ndim(pred) else 1)
@@ -1120,7 +1271,10 @@ def judge_loss(kind: str, label: str, got, pred, target, atol: float = 1e-12) ->
     mistakes = scale_mistakes(expected_grad, *scale)
     verdict = compare(f"{label}: dpred", dpred, expected_grad, rtol=EXACT_RTOL, atol=atol,
                       hints=hints, mistakes=mistakes)
-    if verdict.passed or known_mistake(dpred, mistakes, rtol=1e-9, atol=atol):
+    if verdict.passed:  # and exact entry by entry, to a few round-offs of its size
+        return compare_derived(f"{label}: dpred", dpred, expected_grad,
+                               size=np.abs(expected_grad), hints=hints)
+    if known_mistake(dpred, mistakes, rtol=1e-9, atol=atol):
         return verdict
     # bespoke: right but for the ties (a convention at 0), or right to a few digits only
     try:
@@ -1163,7 +1317,9 @@ class LossValues(Check):
 
     def inputs(self, seed, run_seed):
         rng = rng_for(run_seed, seed, self.tag)
-        return {shape: loss_inputs(rng, shape, ties=self.kind == "mae") for shape in LOSS_SHAPES}
+        ties = self.kind == "mae"
+        return {**{shape: loss_inputs(rng, shape, ties=ties) for shape in LOSS_SHAPES},
+                "offset": offset_inputs(rng, (3, 4), ties=ties)}
 
     def probe(self, fn, **args):
         return {str(shape): on_copies(fn, pred, target, names=("pred", "target"))
@@ -1173,8 +1329,11 @@ class LossValues(Check):
         verdicts = []
         for shape, (pred, target) in self.inputs(**args).items():
             out, after = seen[str(shape)]
-            verdicts += [judge_loss(self.kind, f"{self.kind}_loss(pred, target) with shape "
-                                    f"{shape}", out, pred, target),
+            where = (f"with shape {shape}" if shape != "offset" else
+                     "with entries near 2^27 = 1.3e8 (pred on one side, target on the "
+                     "other) and residuals pred - target from 1e-7 to 1e2")
+            verdicts += [judge_loss(self.kind, f"{self.kind}_loss(pred, target) {where}", out,
+                                    pred, target, atol=0.0 if shape == "offset" else 1e-12),
                          unchanged(f"{self.kind}_loss", {"pred": pred, "target": target},
                                    after)]
         return first_failure(*verdicts)
@@ -1203,7 +1362,7 @@ class MaeLossValues(LossValues):
 # --------------------------------------------------------------------------------------------
 
 VJP = Rules(forbidden_calls=("numerical_gradient", "numerical_jacobian", "softmax_jacobian",
-                             "linear_jacobian_wrt_weights"), derived=True)
+                             "linear_jacobian_wrt_weights"), derived=True, no_jacobian=True)
 """A vector-Jacobian product is derived and never builds the Jacobian it multiplies: no finite
 differences, and not the Jacobian exercises of sections 5 and 6."""
 
@@ -1213,7 +1372,7 @@ RULES["softmax_vjp"] = VJP
 LINEAR_VJP_HINTS = (
     "Check the shapes first: dx is shaped like x (n,), dW like W (n, m). Then check that "
     "doubling dy doubles both results.",
-    "The Jacobian-vector cell of section 6 shows which entries of J are not zero: in "
+    "The cell of section 6 that contracts g with J shows which entries of J are not zero: in "
     "sum_i dy_i J[i, ...] only those survive. Write the sum for one entry dW[j, k] (and one "
     "dx[j]) and see which products of x, W and dy remain.")
 SOFTMAX_VJP_HINTS = (
@@ -1255,54 +1414,81 @@ def linear_vjp_case(n, m, rng):
     return rng.normal(size=n), rng.normal(size=(n, m)), rng.normal(size=m)
 
 
-def judge_linear_vjp(label: str, got, x, W, dy) -> Verdict:
+IGNORES_DY = ("{part} did not change when dy was doubled: it ignores the "
+              "upstream gradient (the product with dy is missing).")
+
+
+def judge_linear_vjp(label: str, got, x, W, dy, doubled=None) -> Verdict:
+    """``got`` = (dx, dW) for (x, W, dy) against torch; ``doubled``, when given, is what the
+    same function returned for 2 dy (a result that ignores dy does not double)."""
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         return Verdict.fail(f"{label} should return a pair (dx, dW).", *LINEAR_VJP_HINTS)
     dx, dW = torch_linear_vjp(x, W, dy)
-    return first_failure(
-        exact_compare(f"{label}: dx", got[0], dx, LINEAR_VJP_HINTS, mistakes={
-            "dx ignores dy: it is the sum of W's rows over the outputs, not weighted by the "
-            "upstream gradient.": np.asarray(W).sum(axis=1)}),
-        exact_compare(f"{label}: dW", got[1], dW, LINEAR_VJP_HINTS, mistakes={
-            "dW ignores dy: every column is x, the local derivative alone.":
-                np.outer(x, np.ones(np.shape(W)[1]))}))
+    verdicts = []
+    for index, (part, expected) in enumerate((("dx", dx), ("dW", dW))):
+        mistakes = {}
+        if isinstance(doubled, (list, tuple)) and len(doubled) == 2:
+            once, twice = as_floats(got[index]), as_floats(doubled[index])
+            if (once is not None and twice is not None and once.shape == twice.shape
+                    and np.any(once != 0) and np.allclose(once, twice, rtol=1e-12, atol=0)):
+                mistakes[IGNORES_DY.format(part=part)] = got[index]  # what it returned
+        verdicts.append(exact_compare(f"{label}: {part}", got[index], expected,
+                                      LINEAR_VJP_HINTS, mistakes=mistakes))
+    return first_failure(*verdicts)
+
+
+def torch_softmax_jacobian_diagonal(z) -> np.ndarray:
+    """The diagonal d p_j / d z_j of the softmax's Jacobian, by torch (diagnosis only)."""
+    import torch
+
+    from nncourse.gradcheck import torch_jacobian
+
+    return np.diagonal(torch_jacobian(lambda t: torch.softmax(t, dim=-1),
+                                      np.asarray(z, dtype=np.float64))).copy()
 
 
 def judge_softmax_vjp(label: str, got, z, dp) -> Verdict:
     expected = torch_softmax_vjp(z, dp)
-    p = oracle.softmax(np.asarray(z, dtype=np.float64))
-    return exact_compare(label, got, expected, SOFTMAX_VJP_HINTS, mistakes={
-        "only the diagonal of the Jacobian is used: softmax is not elementwise, every p_i "
-        "depends on every score.": p * (1 - p) * dp,
-        "the off-diagonal terms are there but the diagonal ones are missing.":
-            -p * float(p @ dp)} if np.size(z) > 1 else None)
+    if np.size(z) < 2:
+        return exact_compare(label, got, expected, SOFTMAX_VJP_HINTS)
+    mistakes = {"only the diagonal of the Jacobian is used: softmax is not elementwise, every "
+                "p_i depends on every score.":
+                    torch_softmax_jacobian_diagonal(z) * np.asarray(dp, dtype=np.float64)}
+    p, array = oracle.softmax(np.asarray(z, dtype=np.float64)), as_floats(got)
+    if array is not None and array.shape == p.shape and np.all(np.isfinite(array)):
+        big = p > 1e-6  # p_j's that are not tiny
+        ratio = array[big] / p[big]
+        if ratio.size > 1 and np.allclose(ratio, ratio[0], rtol=1e-9, atol=0) and not \
+                np.allclose(array, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL):
+            mistakes["every entry is the same multiple of its p_j: one of the two cases of "
+                     "section 5 seems to be absent from your sum (write entry j's sum out "
+                     "for K = 2 and check that both cases appear)."] = got  # what it returned
+    return exact_compare(label, got, expected, SOFTMAX_VJP_HINTS, mistakes=mistakes)
 
 
-def traced_peak(function, *args):
-    """Call ``function(*args)``; return (result, the peak bytes numpy and Python allocated
-    during the call, counted by tracemalloc)."""
-    import tracemalloc
-
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        result = function(*args)
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        if started:
-            tracemalloc.stop()
-    return result, int(peak)
+RESIDENT_SLACK = 16_000_000
+"""Resident memory a call may add beyond its allowance (numpy's and the BLAS's first-use
+buffers, the allocator's pages); a Jacobian of these checks takes 72 MB or more."""
 
 
-def judge_memory(label: str, peak: int, allowed: int, jacobian: str) -> Verdict:
-    if peak <= allowed:
-        return Verdict.ok()
-    return Verdict.fail(f"{label}: the call allocated {peak / 1e6:.1f} MB at its peak; the "
-                        f"product needs at most {allowed / 1e6:.2f} MB, while {jacobian}.",
-                        *NO_JACOBIAN_HINTS)
+def judge_memory(label: str, peaks, allowed: int, jacobian: str) -> Verdict:
+    """Every measured call (:func:`nncourse.rules.measured`: every call of a probe of a
+    vector-Jacobian product) stayed within ``allowed`` plus :data:`RESIDENT_SLACK` bytes of
+    resident memory (an ``mmap`` included), or within ``allowed`` by tracemalloc's count
+    where resident memory cannot be measured."""
+    if not isinstance(peaks, list) or not peaks:
+        return Verdict.fail(f"{label}: the call's memory was not measured (the function "
+                            "was not called).", *NO_JACOBIAN_HINTS)
+    for peak in peaks:
+        traced, resident = peak.get("traced"), peak.get("resident")
+        traced = 0 if traced is None else int(traced)
+        resident = 0 if resident is None else int(resident)
+        if traced > allowed or resident > allowed + RESIDENT_SLACK:
+            used = max(traced, resident)
+            return Verdict.fail(f"{label}: the call used {used / 1e6:.1f} MB at its peak; the "
+                                f"product needs at most {allowed / 1e6:.2f} MB, while "
+                                f"{jacobian}.", *NO_JACOBIAN_HINTS)
+    return Verdict.ok()
 
 
 @register
@@ -1320,14 +1506,16 @@ class LinearVjpValues(Check):
     def probe(self, linear_vjp, **args):
         x, W, dy = self.inputs(**args)
         result, after = on_copies(linear_vjp, x, W, dy, names=("x", "W", "dy"))
+        doubled = linear_vjp(x.copy(), W.copy(), 2.0 * dy)
         return {"grads": list(result) if isinstance(result, tuple) else result,
+                "doubled": list(doubled) if isinstance(doubled, tuple) else doubled,
                 "after": after}
 
     def judge(self, seen, n, m, **args):
         x, W, dy = self.inputs(n=n, m=m, **args)
         return first_failure(
             judge_linear_vjp(f"linear_vjp(x ({n},), W ({n}, {m}), dy ({m},))", seen["grads"],
-                             x, W, dy),
+                             x, W, dy, doubled=seen.get("doubled")),
             unchanged("linear_vjp", {"x": x, "W": W, "dy": dy}, seen["after"]))
 
 
@@ -1345,14 +1533,14 @@ class LinearVjpNoJacobian(Check):
 
     def probe(self, linear_vjp, **args):
         x, W, dy = self.inputs(**args)
-        result, peak = traced_peak(linear_vjp, x, W, dy)
-        return {"grads": list(result) if isinstance(result, tuple) else result, "peak": peak}
+        result = linear_vjp(x, W, dy)  # measured, as every call of every probe of it
+        return {"grads": list(result) if isinstance(result, tuple) else result}
 
     def judge(self, seen, n, m, **args):
         x, W, dy = self.inputs(n=n, m=m, **args)
         label = f"linear_vjp(x ({n},), W ({n}, {m}), dy ({m},))"
         return first_failure(
-            judge_memory(label, int(seen["peak"]), 4 * n * m * 8 + 200_000,
+            judge_memory(label, seen["memory_peaks"], 4 * n * m * 8 + 200_000,
                          f"the Jacobian with respect to W alone would take "
                          f"{m * n * m * 8 / 1e6:.0f} MB"),
             judge_linear_vjp(label, seen["grads"], x, W, dy))
@@ -1405,13 +1593,12 @@ class SoftmaxVjpNoJacobian(Check):
 
     def probe(self, softmax_vjp, **args):
         z, dp = self.inputs(**args)
-        result, peak = traced_peak(softmax_vjp, z, dp)
-        return {"dz": result, "peak": peak}
+        return {"dz": softmax_vjp(z, dp)}  # measured, as every call of every probe of it
 
     def judge(self, seen, k, **args):
         z, dp = self.inputs(k=k, **args)
         label = f"softmax_vjp(z ({k},), dp ({k},))"
         return first_failure(
-            judge_memory(label, int(seen["peak"]), 16 * k * 8 + 200_000,
+            judge_memory(label, seen["memory_peaks"], 16 * k * 8 + 200_000,
                          f"the ({k}, {k}) Jacobian alone would take {k * k * 8 / 1e6:.0f} MB"),
             judge_softmax_vjp(label, seen["dz"], z, dp))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import CaseCheck, Check, on_copies, register
+from nncourse.checking import CaseCheck, Check, drive, on_copies, register
 from nncourse.compare import compare, compare_derived, describe, unchanged
+from nncourse.derived import wide_magnitudes
 from nncourse.expected import stored
 from nncourse.gradcheck import (
     finite_difference_gradient,
@@ -30,6 +31,20 @@ BATCHNORM_BACKWARD_RULES = Rules(recomputes_with="batchnorm_forward", derived=Tr
 LAYERNORM_BACKWARD_RULES = Rules(recomputes_with="layernorm_forward", derived=True)
 RESIDUAL_BACKWARD_RULES = Rules(recomputes_with="residual_forward", derived=True)
 NOT_IN_PLACE = "Do not modify the inputs in place; build new arrays."
+DERIVED_HINTS = (
+    "Your gradient is not exact to round-off (an estimate from nearby values of the function "
+    "comes close, never exact): derive it on paper from the lesson's definition, one node at "
+    "a time, as an expression with no step size in it.",
+    "Check your expression against a hand computation on a tiny input (one row, two "
+    "features) and print the two side by side: a derived gradient agrees in every digit, not "
+    "in the first few.")
+"""Two layers for a derived gradient judged at round-off (:func:`compare_derived`, whose
+own first hint already names an approximation: these follow it)."""
+BACKWARD_RETURN_HINTS = (
+    "The backward did not return three gradients: one for the layer's input and one for "
+    "each of its parameters, in the order the docstring lists them.",
+    "Read the docstring's Returns line, then print type(result) and the shape of each part "
+    "of what one call of your backward returns.")
 
 
 def probe_backward(backward, rules: Rules, dout, cache) -> dict:
@@ -48,8 +63,10 @@ def judge_recomputes(seen, rules: Rules, label: str) -> Verdict:
     return Verdict.fail(
         f"{label}: one call of the backward called {rules.recomputes_with} {calls} times. "
         f"{rules.told()}",
-        "Calling the forward once per input entry is differencing it numerically: derive "
-        "each gradient on the computation graph instead.")
+        "Your backward evaluates the forward again and again: once per input entry is "
+        "estimating the gradient from nearby values of the function, not deriving it.",
+        "Walk the lesson's graph of this layer from the output back, one node at a time: "
+        "each node's gradient needs the forward's values once, not new evaluations.")
 
 
 class NotWrittenYet(Exception):
@@ -81,6 +98,18 @@ def random_params(shapes: dict, seed) -> dict:
     """A params dict {key: array} with normal entries, drawn in key order."""
     rng = np.random.default_rng(seed)
     return {key: rng.normal(size=shape) for key, shape in shapes.items()}
+
+
+def wide_params(shapes: dict, seed) -> dict:
+    """A params dict whose entries have sizes 1e-6 to 1e6 (random signs), one exactly 0 and
+    one the smallest subnormal: each gradient entry of a penalty is exact to round-off of
+    itself; a difference quotient of the penalty is not (``w + h`` rounds at w's precision,
+    a fixed step is lost next to 1e6 or swamps 1e-6, half a subnormal is 0)."""
+    rng = np.random.default_rng([seed, 6])
+    params = {key: wide_magnitudes(rng, shape) for key, shape in shapes.items()}
+    first = params[next(iter(params))]
+    first.flat[0], first.flat[1] = 0.0, -5e-324
+    return params
 
 
 # ----------------------------------------------------------------------------- L2
@@ -153,7 +182,9 @@ def judge_grad_keys(grads, params, label) -> Verdict:
         shown = sorted(grads) if isinstance(grads, dict) else describe(grads)
         return Verdict.fail(f"{label}: grads has keys {shown}, expected {sorted(params)}.",
                             "Return a gradient for every key of params: zeros (same shape) for "
-                            "the ones the penalty does not touch, such as biases.")
+                            "the ones the penalty does not touch, such as biases.",
+                            "The training step updates every parameter with its gradient, so "
+                            "every key needs one, even where the penalty has nothing to add.")
     return Verdict.ok()
 
 
@@ -166,20 +197,36 @@ def judge_l2(seen: dict, params: dict, lam: float, label: str) -> Verdict:
     verdicts = [compare(f"{label}: the penalty", np.squeeze(seen["penalty"]), penalty,
                         mistakes={"your penalty includes the biases: only keys starting with "
                                   "'W' are penalised": everything},
-                        hints=("penalty = lam * (sum of the squared entries of every weight "
-                               "matrix).",))]
+                        hints=("The penalty's value is wrong (before any gradient): work it "
+                               "out by hand for one small weight matrix and compare.",
+                               "Section 1: the penalty as the lesson defines it, which "
+                               "parameters it covers and which factor it carries."))]
+    hints = ("The gradient of a penalised weight is off (the penalty's value is right): "
+             "compare your entries with the penalty's change when one weight moves a little.",
+             "Differentiate the penalty entry by entry (section 1); a bias is not "
+             "penalised, so its gradient is zero.")
+    # finite differences as the reference only where they are one (weights of moderate size)
+    moderate = max(float(np.max(np.abs(v), initial=0.0)) for v in params.values()) <= 1e3
     verdicts += [gradient_check(
         f"{label}: grads[{key!r}]", seen["grads"][key], numeric_l2_grad(params, lam, key),
-        oracle=grads[key], hints=("Differentiate the penalty entry by entry (section 1); a "
-                                  "bias is not penalised, so its gradient is zero.",))
+        oracle=grads[key], hints=hints) if moderate else
+        compare(f"{label}: grads[{key!r}]", seen["grads"][key], grads[key], rtol=1e-6,
+                hints=hints)
         for key in params]
+    # derived: each entry one product (2 lam w), so exact to round-off of itself
     verdicts += [compare_derived(f"{label}: grads[{key!r}]", seen["grads"][key], grads[key],
-                                 scale=lam * float(np.max(np.abs(params[key]), initial=0.0)))
+                                 size=np.abs(grads[key]), hints=DERIVED_HINTS)
                  for key in params]
     verdicts.append(unchanged(label, params, seen["after"],
                               "Do not modify the arrays of params in place: build new arrays "
                               "for the gradients."))
     return first_failure(*verdicts)
+
+
+def other_value(value: float) -> float:
+    """A hyper-parameter value other than ``value`` for a check's second run: an answer
+    that ignores the argument and uses a fixed number fails one of the two runs."""
+    return round(3.7 * float(value) + 0.02, 6)
 
 
 @register
@@ -192,7 +239,12 @@ class L2PenaltyValues(CaseCheck):
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
 
     def inputs(self, lam, seed, **_):
-        return {"main": (random_params(self.SHAPES, seed), lam, f"l2_penalty(params, lam={lam})")}
+        other = other_value(lam)  # every argument is honoured: a fixed lam fails one case
+        return {"main": (random_params(self.SHAPES, seed), lam, f"l2_penalty(params, lam={lam})"),
+                "wide": (wide_params(self.SHAPES, seed), lam,
+                         f"l2_penalty(params with weights of sizes 1e-6 to 1e6, lam={lam})"),
+                "other": (random_params(self.SHAPES, seed), other,
+                          f"l2_penalty(params, lam={other})")}
 
     def probe_case(self, l2_penalty, params, lam):
         return penalty_probe(l2_penalty, params, lam)
@@ -224,11 +276,19 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
     if mask is None:
         return Verdict.fail(f"{name}: mask is None in training mode; it should hold the factor "
                             "each unit was multiplied by (0 for a dropped unit, the survivors' "
-                            "scale for a kept one).")
+                            "scale for a kept one).",
+                            "In training mode your dropout_forward returned no mask: the "
+                            "backward pass then cannot know what happened to each unit.",
+                            "Section 2: the mask records, unit by unit, what the forward did "
+                            "to X; print out and X side by side for a small X to see it.")
     mask = np.asarray(mask, dtype=np.float64)
     if mask.shape != X.shape:
         return Verdict.fail(f"{name}: mask has shape {mask.shape}, expected {X.shape} "
-                            "(one factor per unit of X).")
+                            "(one factor per unit of X).",
+                            "The mask's shape is not X's: some units of some examples have no "
+                            "factor of their own.",
+                            "Section 2: print X.shape and mask.shape for a small batch; every "
+                            "unit of every example gets its own factor.")
     is_zero = np.isclose(mask, 0.0)
     survivors = np.unique(mask[~is_zero])
     idea = ("Section 2: the survivors' factor is the one that keeps the expected output equal "
@@ -247,11 +307,13 @@ def judge_mask(name: str, mask, X: np.ndarray, out, p: float) -> Verdict:
                 "Write the expected value of one unit of out in terms of p and the factor, "
                 "and set it equal to the unit of X.")
         return Verdict.fail(f"{name}: every survivor was multiplied by {survivors[0]:.4f}; "
-                            f"with p = {p} that factor makes the expected value of out "
-                            f"{survivors[0] / factor:.4f} times X, not X.", hint, idea)
+                            f"with p = {p} that factor does not make the expected value of "
+                            "out equal to X.", hint, idea)
     return compare(f"{name}: out", out, X * mask,
                    hints=("out and mask disagree: the mask is the factor each unit of X was "
-                          "multiplied by to give out.",))
+                          "multiplied by to give out.",
+                          "Section 2: for a batch of one row, print X, mask and out one under "
+                          "the other: each entry of out should follow from the two above it."))
 
 
 def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
@@ -264,7 +326,10 @@ def judge_drop_rate(name: str, mask: np.ndarray, p: float) -> Verdict:
                 "not of keeping it." if abs(rate - (1 - p)) <= tolerance
                 else "Drop each unit independently with probability p.")
         return Verdict.fail(f"{name}: {rate:.4f} of the {n} units were dropped, expected "
-                            f"p = {p} (within {tolerance:.4f}).", hint)
+                            f"p = {p} (within {tolerance:.4f}).", hint,
+                            "Section 2: p is the probability of dropping a unit, for each "
+                            "unit on its own: how many of n units does that drop on "
+                            "average, and how much do two draws vary?")
     return judge_independent_drops(name, np.isclose(mask, 0.0), p)
 
 
@@ -287,21 +352,39 @@ def judge_independent_drops(name: str, dropped: np.ndarray, p: float) -> Verdict
             return Verdict.fail(
                 f"{name}: {what} were both dropped {rate:.4f} of the time, expected about "
                 f"p^2 = {p * p:.4f} if every unit is dropped on its own draw.",
-                "Draw one random number per entry of X (its whole shape), not one per unit "
-                "shared by the batch or one block of units.")
+                "Neighbouring units are dropped together far more (or less) often than "
+                "chance: your mask repeats a pattern across the batch, or drops units in "
+                "blocks.",
+                "Section 2: every unit of every example is dropped on its own coin flip.")
     return Verdict.ok()
 
 
-COUNT_REPEATS = 200
-"""How many masks of one small X the count of dropped units is measured on."""
+COUNT_SHAPES = {(10, 20): 200, (32, 64): 100}
+"""The shapes the number of dropped units is measured on, with how many calls each: a small
+X, and one training batch of the digits (batch_size 32, 64 hidden units); the check's own X
+is measured too (:data:`LARGE_REPEATS` calls)."""
+
+LARGE_REPEATS = 6
+"""Calls on the check's own (large) X: its count varies by hundreds from call to call, so a
+few calls show a fixed count (every call's mask is sent to the judge: they stay few)."""
+
+
+def count_bounds(calls: int) -> tuple[float, float]:
+    """The range of (sample variance of the counts) / (binomial variance) that right dropout
+    leaves but for odds of about one in a million or less (chi-square with calls - 1 degrees
+    of freedom): 200 calls [0.5, 1.6], 100 calls [0.35, 1.9]; a few calls only a lower
+    bound, 0.002 (a fixed count has variance 0)."""
+    if calls >= 200:
+        return 0.5, 1.6
+    if calls >= 100:
+        return 0.35, 1.9
+    return 0.002, np.inf
 
 
 def judge_drop_counts(masks, shape, p) -> Verdict:
     """Each unit dropped on its own draw: the number dropped in one call is binomial
     (size, p), so over many calls its variance is about size * p * (1 - p). Dropping exactly
-    round(p * size) units (or round(p * D) per row) has a constant count: variance 0. With
-    200 calls the sample variance over the binomial one is within [0.5, 1.6] but for odds
-    of about one in a million."""
+    round(p * size) units (or round(p * D) per row) has a constant count: variance 0."""
     size = int(np.prod(shape))
     if not 0 < p < 1:
         return Verdict.ok()  # nothing random to measure
@@ -310,17 +393,42 @@ def judge_drop_counts(masks, shape, p) -> Verdict:
         mask = np.asarray(mask, dtype=np.float64)
         if mask.shape != tuple(shape):
             return Verdict.fail(f"dropout_forward on X {tuple(shape)} returned a mask "
-                                f"{describe(mask)}.")
+                                f"{describe(mask)}.",
+                                "On this shape of X the mask's shape is not X's: your forward "
+                                "works on one shape only (a size fixed in the code, or taken "
+                                "from somewhere else).",
+                                "Section 2: call your dropout_forward on X of a few shapes (one "
+                                "row, a tall batch) and print mask.shape each time.")
         counts.append(int(np.sum(np.isclose(mask, 0.0))))
     ratio = float(np.var(counts, ddof=1)) / (size * p * (1 - p))
-    if not 0.5 <= ratio <= 1.6:
+    low, high = count_bounds(len(counts))
+    if not low <= ratio <= high:
         return Verdict.fail(
             f"dropout_forward on X {tuple(shape)}, {len(counts)} calls with different rngs: the "
             f"number of dropped units varied with variance {np.var(counts, ddof=1):.1f}, "
             f"expected about size * p * (1 - p) = {size * p * (1 - p):.1f} if each unit is "
             f"dropped on its own draw (counts seen: {sorted(set(counts))[:8]}...).",
-            "Drop each unit independently with probability p (one draw per entry of X): "
-            "the number dropped then varies from call to call, it is not fixed at p * size.")
+            "The number of units you drop hardly varies from call to call: your forward "
+            "drops a fixed count (or a fixed share of each row) instead of deciding for each "
+            "unit on its own.",
+            "Section 2: every unit is a coin flip of its own. Call dropout_forward a few "
+            "times on a small X with different rngs and print how many units each call "
+            "dropped: the count should wander.")
+    return Verdict.ok()
+
+
+def judge_repeats(repeats: dict, p: float) -> Verdict:
+    """Every shape's repeated masks: the count's variance, and (stacked) the drop rate and
+    the independence of neighbouring units and rows."""
+    for shape, masks in repeats.items():
+        verdict = judge_drop_counts(masks, shape, p)
+        if not verdict.passed:
+            return verdict
+        stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in masks])
+        verdict = judge_drop_rate(f"dropout_forward on X {shape} ({len(masks)} calls, "
+                                  "stacked)", stacked, p)
+        if not verdict.passed:
+            return verdict
     return Verdict.ok()
 
 
@@ -333,7 +441,7 @@ class DropoutForwardTrain(Check):
 
     def inputs(self, p, seed, shape, **_):
         return {"X": dropout_input(tuple(shape), seed), "small": dropout_input((20, 50), seed + 1),
-                "tiny": dropout_input((10, 20), seed + 2), "p": p, "seed": seed,
+                "p": p, "seed": seed,
                 "name": f"dropout_forward(X {tuple(shape)}, p={p}, train=True)"}
 
     def probe(self, dropout_forward, **args):
@@ -343,16 +451,30 @@ class DropoutForwardTrain(Check):
                                        np.random.default_rng(seed))
         masks = [on_copies(dropout_forward, given["small"], p, True,
                            np.random.default_rng(s))[0][1] for s in (seed, seed, seed + 1)]
-        repeats = [dropout_forward(given["tiny"], p, True, np.random.default_rng([seed, k]))[1]
-                   for k in range(COUNT_REPEATS)]
+        repeats = {f"{r}x{c}": [dropout_forward(dropout_input((r, c), seed + k), p, True,
+                                                np.random.default_rng([seed, k, r]))[1]
+                                for k in range(calls)]
+                   for (r, c), calls in self.repeats(given["X"].shape).items()}
+        other_out, other_mask = dropout_forward(given["X"], other_p(p), True,
+                                                np.random.default_rng(seed + 2))
         return {"out": out, "mask": mask, "after": after, "small_masks": masks,
-                "repeats": repeats}
+                "repeats": repeats, "other": {"out": other_out, "mask": other_mask}}
+
+    @staticmethod
+    def repeats(shape) -> dict:
+        """{shape: calls}: where the count of dropped units is measured."""
+        return {tuple(shape): LARGE_REPEATS, **COUNT_SHAPES}
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
         X, p, name = given["X"], given["p"], given["name"]
+        q = other_p(p)
+        other_name = name.replace(f"p={p},", f"p={q},")
         verdict = first_failure(judge_mask(name, seen["mask"], X, seen["out"], p),
-                                judge_drop_rate(name, seen["mask"], p))
+                                judge_drop_rate(name, seen["mask"], p),
+                                judge_mask(other_name, seen["other"]["mask"], X,
+                                           seen["other"]["out"], q),
+                                judge_drop_rate(other_name, seen["other"]["mask"], q))
         if not verdict.passed:
             return verdict
         ratio = float(np.mean(seen["out"]) / np.mean(X))
@@ -366,15 +488,35 @@ class DropoutForwardTrain(Check):
                    for m in seen["small_masks"])
         if a is None or b is None or c is None or a.shape != (20, 50):
             return Verdict.fail(f"dropout_forward on X (20, 50) returned masks "
-                                f"{[describe(m) for m in seen['small_masks']]}.")
+                                f"{[describe(m) for m in seen['small_masks']]}.",
+                                "On a smaller X in training mode the masks are missing or "
+                                "not shaped like X.",
+                                "Section 2: call your dropout_forward on a small X in training "
+                                "mode and print what it returns.")
         if not np.array_equal(a, b):
             return Verdict.fail("two calls with identically seeded rngs dropped different units.",
-                                "Draw the random numbers from the `rng` argument, not np.random.")
+                                "Your masks do not follow the rng you were given: the "
+                                "randomness comes from somewhere else (np.random, a generator "
+                                "made inside the function).",
+                                "Call dropout_forward twice, each time with a fresh "
+                                "np.random.default_rng(0), and compare the two masks: every "
+                                "random number comes from the `rng` argument.")
         if np.array_equal(a, c):
             return Verdict.fail("two calls with differently seeded rngs dropped the same units: "
-                                "the mask should be random, drawn from `rng`.")
-        return first_failure(judge_drop_counts(seen["repeats"], given["tiny"].shape, p),
-                             unchanged(name, X, seen["after"]["0"]))
+                                "the mask should be random, drawn from `rng`.",
+                                "Your masks do not change with the rng you were given: the "
+                                "dropped units are fixed, or drawn from a generator with its "
+                                "own seed.",
+                                "Call dropout_forward with np.random.default_rng(0) and with "
+                                "np.random.default_rng(1) and compare the masks: the `rng` "
+                                "argument is the only source of randomness.")
+        repeats = {(r, c): seen["repeats"][f"{r}x{c}"] for r, c in self.repeats(X.shape)}
+        return first_failure(judge_repeats(repeats, p), unchanged(name, X, seen["after"]["0"]))
+
+
+def other_p(p: float) -> float:
+    """A dropout probability far from ``p`` for a second run (every argument is honoured)."""
+    return 0.7 if float(p) < 0.5 else 0.2
 
 
 @register
@@ -399,11 +541,39 @@ class DropoutForwardEval(Check):
         if seen["mask"] is not None:
             return Verdict.fail(f"dropout_forward(X, p={p}, train=False) returned a mask "
                                 f"({describe(seen['mask'])}); expected None.",
-                                "At evaluation time dropout is switched off: return (X, None).")
+                                "With train=False your dropout_forward returned a mask, as "
+                                "if dropout were still acting.",
+                                "Section 2: with train=False the layer is the identity, and "
+                                "no mask was used.")
         return compare(f"dropout_forward(X, p={p}, train=False): out", seen["out"], X,
                        rtol=0, atol=0,
-                       hints=("In eval mode nothing is dropped and nothing is scaled: inverted "
-                              "dropout already did the scaling during training.",))
+                       hints=("In eval mode out differs from X.",
+                              "Section 2: inverted dropout already did the scaling during "
+                              "training; what is left to do at evaluation time?"))
+
+
+def dropout_symptom(got, mask: np.ndarray, expected: np.ndarray) -> str:
+    """What dropout_backward's wrong dX gets wrong: which units it lets through, and by how
+    much it scales the ones it keeps."""
+    try:
+        dX = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return "dX is not an array of numbers."
+    if dX.shape != mask.shape:
+        return "dX has the wrong shape: one entry per unit of X."
+    kept = ~np.isclose(mask, 0.0)
+    if np.any(~np.isclose(dX[~kept], 0.0)) or np.any(np.isclose(dX[kept], 0.0)
+                                                     & ~np.isclose(expected[kept], 0.0)):
+        return ("dX is non-zero for units the forward dropped, or zero for units it kept: "
+                "the backward's pattern of dropped units is not the forward's (a new mask "
+                "drawn here gives the gradient of a different network).")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = dX[kept] / expected[kept]
+    ratio = ratio[np.isfinite(ratio)]
+    if ratio.size and np.allclose(ratio, ratio[0], rtol=1e-6):
+        return (f"dX is zero exactly where the forward dropped a unit, right so far, but "
+                f"every kept unit's gradient is {ratio[0]:.4g} times what it should be.")
+    return "dX is zero exactly where the forward dropped a unit, but the kept units are off."
 
 
 @register
@@ -443,16 +613,15 @@ class DropoutBackwardMask(Check):
         oracle = torch_gradient(lambda Z: (Z * mask_t * dout_t).sum(), X)[0]
         return first_failure(
             gradient_check("dropout_backward(dout, mask)", seen["dX"], numeric, oracle=oracle,
-                           hints=("Backward must use the *same* mask as the forward pass (it "
-                                  "is passed in); drawing a new mask gives the gradient of a "
-                                  "different network.",
-                                  "A kept unit passes its gradient scaled exactly as its "
-                                  "value was scaled in the forward pass.")),
+                           hints=(dropout_symptom(seen["dX"], mask, oracle),
+                                  "Section 2: write out as a function of X alone (the mask "
+                                  "fixed) and differentiate it entry by entry.")),
             compare_derived("dropout_backward(dout, mask)", seen["dX"], oracle,
-                            scale=float(np.max(np.abs(mask * dout)))),
+                            scale=float(np.max(np.abs(mask * dout))), hints=DERIVED_HINTS),
             compare("dropout_backward(dout, None)", seen["through"], dout, rtol=0, atol=0,
-                    hints=("mask None means dropout was off (eval mode): return dout as it "
-                           "is.",)),
+                    hints=("With mask None (dropout off, eval mode) dX differs from dout.",
+                           "With dropout off the layer is the identity: what is the "
+                           "gradient of the identity?")),
             unchanged("dropout_backward(dout, mask)", dout, seen["after"]["0"],
                       "Do not modify dout in place."))
 
@@ -510,6 +679,23 @@ def torch_batchnorm_train(X, gamma, beta, eps, unbiased=False):
                         training=True, eps=eps * factor).numpy().copy()
 
 
+def eps_after_root(X, gamma, beta, eps, mean=None, var=None) -> np.ndarray:
+    """The wrong normalisation with eps added to the standard deviation (a likely cause the
+    failure message names), not to the variance: torch's evaluation-mode batch norm with
+    eps 0 and a variance whose root is the standard deviation plus eps. mean, var: the
+    statistics used (None: the batch's own, biased, from torch)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64))
+    if mean is None:
+        var, mean = torch.var_mean(x, dim=0, unbiased=False)
+    spread = (torch.sqrt(torch.as_tensor(var, dtype=torch.float64)) + eps) ** 2
+    return F.batch_norm(x, torch.as_tensor(mean, dtype=torch.float64), spread,
+                        torch.as_tensor(gamma), torch.as_tensor(beta), training=False,
+                        eps=0.0).numpy().copy()
+
+
 def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
     X, gamma, beta, running_mean, running_var, _ = case
     out, torch_mean, torch_var = torch_batchnorm(X, gamma, beta, running_mean, running_var,
@@ -519,45 +705,63 @@ def judge_batchnorm_train(seen, case, momentum, eps, label) -> Verdict:
     expected_var = momentum * running_var + (torch_var - momentum * running_var) * (N - 1) / N
     return first_failure(
         compare(f"{label}: out (vs. torch BatchNorm1d in train mode)", seen["out"], out,
-                mistakes={"you normalise with the unbiased variance (divide by N - 1): batch "
-                          "norm uses the biased one, 1/N * sum (x - mu)^2":
-                          torch_batchnorm_train(X, gamma, beta, eps, unbiased=True)},
-                hints=("Normalise each column with the batch mean and the biased variance "
-                       "(divide by N, np.var's default), then scale by gamma and add beta.",)),
+                mistakes={"each column comes out scaled by the unbiased variance (the one "
+                          "with N - 1), not by the variance the lesson normalises with":
+                          torch_batchnorm_train(X, gamma, beta, eps, unbiased=True),
+                          "eps is not where the lesson puts it (this output has it added "
+                          "after the square root)":
+                          eps_after_root(X, gamma, beta, eps)},
+                hints=("out is wrong before the running statistics: check one column by "
+                       "hand; before gamma and beta, each normalised column has mean 0 and "
+                       "(biased) variance 1.",
+                       "Section 3: batch norm in training mode as the lesson defines it, "
+                       "statistics over the batch (axis 0), eps where the lesson puts it.")),
         compare(f"{label}: running_mean (vs. torch)", seen["running_mean"], torch_mean,
                 mistakes={"the weights are swapped: that is torch's convention (momentum = "
-                          "weight of the new batch); ours gives the *old* running value the "
-                          "weight momentum": (1 - momentum) * running_mean
+                          "weight of the new batch), the opposite of this course's":
+                          (1 - momentum) * running_mean
                           + momentum * X.mean(axis=0)},
-                hints=(f"The running mean is a moving average of the batch means: the old "
-                       f"value keeps the weight momentum = {momentum}, the batch mean the "
-                       "rest.",)),
+                hints=("out is right but running_mean is off.",
+                       f"Section 3: a moving average of the batch means with momentum = "
+                       f"{momentum}; which of the two (old value, batch mean) gets the weight "
+                       "momentum in this course's convention?")),
         compare(f"{label}: running_var", seen["running_var"], expected_var,
                 mistakes={f"that is torch's running variance, which uses the unbiased batch "
                           f"variance (times N/(N-1) = {N}/{N - 1}); ours uses the same biased "
                           "variance as the normalisation": torch_var},
-                hints=(f"The running variance is a moving average (momentum = {momentum}) of "
-                       "the batch's biased variance, the one used to normalise: see section "
-                       "3.",)),
+                hints=("out and running_mean are right but running_var is off.",
+                       f"Section 3: a moving average (momentum = {momentum}) like the running "
+                       "mean's, of the same variance as the normalisation uses.")),
         unchanged(label, dict(zip(BN_INPUTS, case[:5], strict=True)), seen["after"],
                   "Do not update inputs in place (no +=, *= or [...] = on them): return new "
                   "running statistics."))
 
 
+EVAL_KEEPS_STATISTICS = (
+    "In eval mode the returned running statistics differ from the ones you were given: "
+    "evaluation changed them.",
+    "Section 3: only training updates the running statistics; print them before and after "
+    "an eval-mode call.")
+
+
 def judge_batchnorm_eval(seen, case, momentum, eps, label) -> Verdict:
     X, gamma, beta, running_mean, running_var, _ = case
     out, _, _ = torch_batchnorm(X, gamma, beta, running_mean, running_var, False, momentum, eps)
-    kept = ("Eval mode returns the running statistics unchanged.",)
     return first_failure(
         compare(f"{label}: out (vs. torch BatchNorm1d in eval mode)", seen["out"], out,
                 mistakes={"your eval-mode output uses the batch's own mean and variance":
-                          torch_batchnorm_train(X, gamma, beta, eps)},
-                hints=("In eval mode normalise with running_mean and running_var in place of "
-                       "the batch's own statistics.",)),
+                          torch_batchnorm_train(X, gamma, beta, eps),
+                          "eps is not where the lesson puts it (this output has it added "
+                          "after the square root)":
+                          eps_after_root(X, gamma, beta, eps, running_mean, running_var)},
+                hints=("In eval mode out is off: if the training-mode test fails too, fix "
+                       "that first; the two share the normalisation.",
+                       "Section 3: at evaluation time there may be one example only: which "
+                       "statistics can the normalisation use then?")),
         compare(f"{label}: returned running_mean", seen["running_mean"], running_mean,
-                rtol=0, atol=0, hints=kept),
+                rtol=0, atol=0, hints=EVAL_KEEPS_STATISTICS),
         compare(f"{label}: returned running_var", seen["running_var"], running_var,
-                rtol=0, atol=0, hints=kept),
+                rtol=0, atol=0, hints=EVAL_KEEPS_STATISTICS),
         unchanged(label, dict(zip(BN_INPUTS, case[:5], strict=True)), seen["after"]))
 
 
@@ -572,20 +776,39 @@ class BatchnormForwardTrain(Check):
     def inputs(self, N, D, seed, momentum, eps, **_):
         return {"case": batchnorm_case(N, D, seed), "momentum": momentum, "eps": eps,
                 "label": f"batchnorm_forward(X ({N}, {D}), train={self.train}, "
-                         f"momentum={momentum})"}
+                         f"momentum={momentum}, eps={eps})"}
+
+    def other_args(self, args) -> dict:
+        """A second run with another momentum and a larger eps: every argument is honoured
+        (an answer that uses fixed numbers fails one of the two runs)."""
+        momentum = args.get("momentum", self.defaults["momentum"])
+        eps = args.get("eps", self.defaults["eps"])
+        return dict(args, momentum=0.6 if momentum != 0.6 else 0.8,
+                    eps=0.05 if eps != 0.05 else 0.01)
 
     def probe(self, batchnorm_forward, **args):
-        given = self.inputs(**args)
-        case = given["case"][:5]
-        out, _cache, mean, var = batchnorm_forward(*case, self.train, momentum=given["momentum"],
-                                                   eps=given["eps"])
-        return {"out": out, "running_mean": mean, "running_var": var,
-                "after": dict(zip(BN_INPUTS, case, strict=True))}
+        seen = {}
+        for key, run in (("main", args), ("other", self.other_args(args))):
+            given = self.inputs(**run)
+            case = given["case"][:5]
+            out, _cache, mean, var = batchnorm_forward(*case, self.train,
+                                                       momentum=given["momentum"],
+                                                       eps=given["eps"])
+            seen[key] = {"out": out, "running_mean": mean, "running_var": var,
+                         "after": dict(zip(BN_INPUTS, case, strict=True))}
+        return {**seen["main"], "other": seen["other"]}
+
+    def judge_mode(self, seen, case, momentum, eps, label) -> Verdict:
+        return judge_batchnorm_train(seen, case, momentum, eps, label)
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
-        return judge_batchnorm_train(seen, given["case"], given["momentum"], given["eps"],
-                                     given["label"])
+        other = self.inputs(**self.other_args(args))
+        return first_failure(
+            self.judge_mode(seen, given["case"], given["momentum"], given["eps"],
+                            given["label"]),
+            self.judge_mode(seen["other"], other["case"], other["momentum"], other["eps"],
+                            other["label"]))
 
 
 @register
@@ -596,10 +819,8 @@ class BatchnormForwardEval(BatchnormForwardTrain):
     defaults = {**BatchnormForwardTrain.defaults, "seed": 1}
     train = False
 
-    def judge(self, seen, **args):
-        given = self.inputs(**args)
-        return judge_batchnorm_eval(seen, given["case"], given["momentum"], given["eps"],
-                                    given["label"])
+    def judge_mode(self, seen, case, momentum, eps, label) -> Verdict:
+        return judge_batchnorm_eval(seen, case, momentum, eps, label)
 
 
 def batchnorm_gradients(X, gamma, beta, dout, eps):
@@ -629,7 +850,7 @@ def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdi
     grads = seen["grads"]
     if not isinstance(grads, list) or len(grads) != 3:
         return Verdict.fail(f"{label} should return (dX, dgamma, dbeta), got "
-                            f"{describe(grads)}.")
+                            f"{describe(grads)}.", *BACKWARD_RETURN_HINTS)
     dX = np.asarray(grads[0], dtype=np.float64)
     dx_hints = ["The batch mean and variance depend on every row of X, so dX has two extra "
                 "paths besides the direct one through x_hat. For every column, dX must sum "
@@ -638,27 +859,30 @@ def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdi
                 "a node feeds several others, add what comes back on each edge; a node "
                 "shared by every row (the mean, the variance) collects a sum over the batch."]
     if dX.shape == X.shape and np.allclose(dX, dout * gamma / np.sqrt(X.var(0) + eps)):
-        dx_hints[0] = ("Your dX is dout * gamma / sqrt(var + eps): it treats the batch mean and "
-                       "variance as constants, but they depend on X too.")
-    sum_hint = ("dgamma and dbeta have shape (D,): sum over the batch (axis 0), since gamma and "
-                "beta are shared by every row.")
+        dx_hints[0] = ("Your dX is only the direct path, through each entry's own "
+                       "normalisation: it treats the batch mean and variance as constants, "
+                       "but they depend on X too.")
+    sum_hint = ("dgamma or dbeta is off (one entry per feature, shape (D,)).",
+                "gamma and beta are shared by every row of the batch: like a node used twice "
+                "in notebook 04, what does their gradient collect?")
     return first_failure(
         gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
-                       hints=(sum_hint,)),
+                       hints=sum_hint),
         gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
-                       hints=(sum_hint, "dgamma needs the normalised input x_hat of every "
-                              "row.")),
+                       hints=(sum_hint[0], "dgamma needs the normalised input x_hat of every "
+                              "row, and " + sum_hint[1][0].lower() + sum_hint[1][1:])),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
         *derived_gradients(label, grads, oracle, ("dX", "dgamma", "dbeta")),
         unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
 
-def derived_gradients(label, grads, oracle, names) -> list[Verdict]:
+def derived_gradients(label, grads, oracle, names,
+                      hints: tuple[str, ...] = DERIVED_HINTS) -> list[Verdict]:
     """Each returned gradient against torch at round-off (the contract: derived), relative to
     the largest of them (dX of a normalisation sums to zero over a batch by cancellation)."""
     scale = max(float(np.max(np.abs(g), initial=0.0)) for g in oracle)
-    return [compare_derived(f"{label}: {name}", got, want, scale=scale)
+    return [compare_derived(f"{label}: {name}", got, want, scale=scale, hints=hints)
             for name, got, want in zip(names, grads, oracle)]
 
 
@@ -702,6 +926,7 @@ class EarlyStoppingCases(Check):
         ([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.6], 4),
         ([3.0, 2.0, 2.0, 2.0, 2.0, 1.0], 3),
         ([5.0, 4.0, 3.0, 2.0, 1.0], 2),
+        ([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.9, 0.95], 3),
     )
 
 
@@ -724,7 +949,12 @@ class EarlyStoppingCases(Check):
         expected_pairs = self.expected_pairs(args)
         if expected_pairs is None:
             return Verdict.fail(f"{self.name} knows the expected values for the arguments the "
-                                f"notebook uses, not for {args}.")
+                                f"notebook uses, not for {args}.",
+                                "The check was called with arguments of its own (or the test "
+                                "cell was edited): it only knows the curves the notebook's "
+                                "test cell runs.",
+                                "Run the test cell as the notebook gives it; to try curves of "
+                                "your own, replay them by hand as in section 4 and compare.")
         for (losses, patience), got, expected in zip(self.inputs(**args)["cases"],
                                                      seen["results"], expected_pairs,
                                                      strict=True):
@@ -735,16 +965,70 @@ class EarlyStoppingCases(Check):
             except (TypeError, ValueError):
                 return Verdict.fail(f"early_stopping({shown}, patience={patience}) returned "
                                     f"{describe(got)}; expected a pair (stop_epoch, "
-                                    "best_epoch).")
+                                    "best_epoch).",
+                                    "early_stopping returned something other than two whole "
+                                    "numbers (the epochs of the stop and of the best loss).",
+                                    "Print what your function returns for a short curve of "
+                                    "three or four losses, and replay that curve by hand as in "
+                                    "section 4.")
             if got_pair != expected:
                 return Verdict.fail(
                     f"early_stopping({shown}, patience={patience}) returned {got_pair}, "
                     f"expected (stop_epoch, best_epoch) = {expected}.",
-                    "An epoch improves only if its loss is strictly lower than the best so far "
-                    "(a tie does not reset the count); stop at the epoch where `patience` "
-                    "epochs in a row have not improved; epochs count from 0.",
-                    "Without a stop, stop_epoch is the last epoch, len(val_losses) - 1.")
+                    stopping_symptom(got_pair, expected, losses),
+                    STOP_IDEA + TIES_IDEA if has_ties(losses, expected) else STOP_IDEA)
         return Verdict.ok()
+
+
+STOP_IDEA = ("Section 4's worked example: step through its losses by hand, epoch by epoch, "
+             "keeping the best loss so far and how many epochs have passed since it (epochs "
+             "count from 0).")
+
+
+TIES_IDEA = (" This curve has epochs that only tie the best loss before them: a tie is not "
+             "an improvement.")
+
+
+def has_ties(losses, expected: tuple[int, int]) -> bool:
+    """Whether an epoch up to the expected stop ties the best loss before it."""
+    values = [float(v) for v in losses][:expected[0] + 1]
+    return any(values[k] == min(values[:k]) for k in range(1, len(values)))
+
+
+def stopping_symptom(got: tuple[int, int], expected: tuple[int, int], losses) -> str:
+    """What a wrong (stop_epoch, best_epoch) gets wrong, the stop first: a best epoch after
+    the stop, a stop that comes early or late (a late stop may find a later best), then a
+    best epoch that only ties the best so far or is not the lowest before the stop."""
+    (stop, best), (want_stop, want_best) = got, expected
+    values = [float(v) for v in losses]
+    if best > stop:
+        return (f"best_epoch {best} comes after the stop at epoch {stop}: the best epoch is "
+                "the lowest loss seen up to the stop, not over the whole curve.")
+    if stop != want_stop and best in (want_best, _first_lowest(values, stop)):
+        found = "" if best == want_best else (
+            f" (running on past epoch {want_stop} is how it found epoch {best}'s loss)")
+        return (f"The stop comes {abs(stop - want_stop)} epoch(s) "
+                f"{'late' if stop > want_stop else 'early'}{found}: at the expected stop, epoch "
+                f"{want_stop}, count by hand the epochs in a row since the best one that did "
+                "not improve on it, and compare with the count your loop keeps.")
+    if best != want_best:
+        if 0 <= best < len(values) and values[best] == values[want_best]:
+            return (f"best_epoch is {best}, whose loss equals the best one at epoch "
+                    f"{want_best}: an epoch that only ties the best so far was counted as "
+                    "an improvement.")
+        return (f"best_epoch is {best}, not the epoch of the lowest loss seen before the "
+                "stop: compare how your loop decides that an epoch improved.")
+    return (f"best_epoch is right, but the stop comes {abs(stop - want_stop)} epoch(s) "
+            f"{'late' if stop > want_stop else 'early'}: count again how many epochs in a row "
+            "without improvement your loop waits.")
+
+
+def _first_lowest(values: list, stop: int) -> int | None:
+    """The first epoch of the lowest loss up to ``stop`` (None for a stop off the curve)."""
+    if not 0 <= stop < len(values):
+        return None
+    head = values[:stop + 1]
+    return head.index(min(head))
 
 
 # ----------------------------------------------------------------------------- initialisation
@@ -777,7 +1061,9 @@ def torch_init_std(scheme, fan_in, fan_out):
 def judge_init_layer(scheme, W, fan_in, fan_out, label) -> Verdict:
     W = np.asarray(W, dtype=np.float64)
     if scheme == "zeros":
-        return Verdict.fail(f"{label}: scheme 'zeros' gave non-zero weights.") \
+        return Verdict.fail(f"{label}: scheme 'zeros' gave non-zero weights.",
+                            "Some weights of the 'zeros' scheme are not 0.",
+                            "Section 5: the 'zeros' scheme and why it fails.") \
             if np.any(W != 0) else Verdict.ok()
     target = torch_init_std(scheme, fan_in, fan_out)
     std, mean = float(W.std()), float(W.mean())
@@ -785,23 +1071,96 @@ def judge_init_layer(scheme, W, fan_in, fan_out, label) -> Verdict:
         swapped_fans = torch_init_std(scheme if scheme != "xavier" else "normal", fan_out, fan_in)
         hint = ("That is the scale with fan_in and fan_out swapped: fan_in is the number of "
                 "inputs of a unit, dims[i] (the rows of W)." if abs(std / swapped_fans - 1) < 0.05
-                else "The formula gives a *variance*: the standard deviation is its square "
-                "root." if abs(std / target ** 2 - 1) < 0.05 else
-                f"{scheme}: {INIT_FORMULA[scheme]}.")
+                else "Your standard deviation is the square of the expected one: the "
+                "scheme's number is a *variance*." if abs(std / target ** 2 - 1) < 0.05 else
+                f"The spread of your {scheme!r} weights is not the scheme's: compare their "
+                "standard deviation with the one the scheme's variance implies.")
         return Verdict.fail(
             f"{label}({scheme!r}): the layer with fan_in {fan_in}, fan_out {fan_out} has "
             f"standard deviation {std:.4f}, expected {target:.4f} from "
-            f"{INIT_FORMULA[scheme]}.", hint, f"{scheme}: {INIT_FORMULA[scheme]}.")
+            f"{INIT_FORMULA[scheme]}.", hint, INIT_SCALE_IDEA)
     tails = float(np.mean(np.abs(W) > 2 * target))
     if abs(tails - 0.0455) > 0.015:
         return Verdict.fail(
             f"{label}({scheme!r}): {tails:.2%} of the weights of the layer with fan_in {fan_in} "
             "lie beyond two standard deviations; a normal distribution puts about 4.6% there.",
             "The schemes draw from a normal distribution (a uniform one of the same standard "
-            "deviation has no tails beyond 1.73 of them).")
+            "deviation has no tails beyond 1.73 of them).",
+            "Section 5: which distribution the lesson's schemes draw from, and which numpy "
+            "generator method draws it.")
     if abs(mean) > 5 * target / np.sqrt(W.size):
         return Verdict.fail(f"{label}({scheme!r}): weights have mean {mean:.4f}, "
-                            "expected about 0.")
+                            "expected about 0.",
+                            "The weights are shifted away from 0 as a whole.",
+                            "Section 5: the lesson's schemes are centred on 0.")
+    return Verdict.ok()
+
+
+INIT_SCALE_IDEA = ("Section 5: draw one wide layer, print W.std() and work out by hand "
+                   "what the scheme asks for: which fans does its variance use, and does the "
+                   "numpy call you use take a variance or a standard deviation?")
+INIT_RETURN_HINTS = ("init_weights did not return a list with one weight matrix per layer.",
+                     "The docstring's Returns line: for dims of three sizes there are two "
+                     "layers; print the type, the length and each shape of what you return.")
+
+REPEAT_DIMS = [30, 30, 30]
+
+
+def repeat_plan(init_weights, seeds):
+    """A plan (:func:`drive`): init_weights(REPEAT_DIMS, "he", rng) with generators seeded
+    ``seeds`` (three), then an xavier call whose dims list is kept to see it unchanged."""
+    seen = {}
+    for key, seed in zip("abc", seeds, strict=True):
+        seen[key] = list((yield init_weights, (list(REPEAT_DIMS), "he",
+                                               np.random.default_rng(seed)), {}))
+    dims = list(REPEAT_DIMS)
+    yield init_weights, (dims, "xavier", np.random.default_rng(3)), {}
+    return {**seen, "dims_after": dims}
+
+
+def judge_repeatable(seen) -> Verdict:
+    """Same seed, same weights; another seed, other weights; layers drawn separately; dims
+    left unchanged: the rng argument is the only source of randomness."""
+    a, b, c = seen["a"], seen["b"], seen["c"]
+    if not all(isinstance(w, list) and len(w) == 2 for w in (a, b, c)):
+        return Verdict.fail(f"init_weights({REPEAT_DIMS}, 'he', rng) returned "
+                            f"{describe(a)}; expected a list of 2 matrices.",
+                            *INIT_RETURN_HINTS)
+    if not all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)):
+        return Verdict.fail("init_weights: two calls with identically seeded rngs gave "
+                            "different weights.",
+                            "Draw every random number from the `rng` argument.",
+                            "Section 5: the same rng seed must give the same network: "
+                            "which random source did the weights come from?")
+    if any(np.array_equal(x, y) for x, y in zip(a, c, strict=True)):
+        return Verdict.fail("init_weights: two calls with differently seeded rngs gave the "
+                            "same weights.",
+                            "The weights do not depend on the rng you were given.",
+                            "Section 5: every random number comes from the `rng` argument.")
+    spreads = [(float(np.std(x)), float(np.std(y))) for x, y in zip(a, c, strict=True)]
+    if all(np.size(x) >= 100 for x in a) and all(
+            abs(first / second - 1) < 1e-9 for first, second in spreads if second > 0):
+        return Verdict.fail(
+            "init_weights: two differently seeded rngs gave weights of exactly the same "
+            f"standard deviation, layer by layer ({spreads[0][0]:.12f} both for the first): "
+            "independent draws scatter around the scheme's spread, a little differently for "
+            "every seed.",
+            "The draws were adjusted after drawing (rescaled to the exact spread): each weight "
+            "must be an independent draw, with no step that uses the others.",
+            "Section 5: draw each layer's weights with rng at the scheme's scale, and use "
+            "them as drawn.")
+    if np.array_equal(a[0], a[1]):
+        return Verdict.fail("init_weights: both layers got the same matrix: draw each layer "
+                            "separately.",
+                            "Both layers hold identical entries: one draw serves every layer.",
+                            "Section 5: every layer gets random numbers of its own from the "
+                            "one rng; print a corner of each matrix.")
+    if list(seen["dims_after"]) != REPEAT_DIMS:
+        return Verdict.fail("init_weights modified its dims argument.",
+                            "After the call the dims list you were given has changed: the "
+                            "function wrote into it (append, pop, item assignment).",
+                            "Print dims before and after one call of your function; read the "
+                            "caller's list, never change it.")
     return Verdict.ok()
 
 
@@ -828,6 +1187,8 @@ class InitWeightsScales(Check):
             seen["unknown"] = "ValueError"
         except Exception as error:
             seen["unknown"] = f"raised {type(error).__name__}"
+        seed = given["seed"]
+        seen["repeat"] = drive(repeat_plan(init_weights, ([seed, 1], [seed, 1], [seed, 2])))
         return seen
 
     def judge(self, seen, **args):
@@ -838,13 +1199,15 @@ class InitWeightsScales(Check):
             if not isinstance(weights, list) or len(weights) != len(shapes):
                 return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) returned "
                                     f"{describe(weights)}; expected a list of {len(shapes)} "
-                                    "weight matrices.")
+                                    "weight matrices.", *INIT_RETURN_HINTS)
             got_shapes = [tuple(np.shape(W)) for W in weights]
             if got_shapes != shapes:
                 return Verdict.fail(f"{label}(dims={dims}, {scheme!r}) gave shapes "
                                     f"{got_shapes}, expected {shapes}.",
                                     "Weight i maps layer i to layer i+1: shape (dims[i], "
-                                    "dims[i+1]).")
+                                    "dims[i+1]).",
+                                    "Section 0: the network computes X @ W1: which shape of "
+                                    "W1 does that product need?")
             verdict = first_failure(*[judge_init_layer(scheme, W, fan_in, fan_out, label)
                                       for (fan_in, fan_out), W in zip(shapes, weights,
                                                                       strict=True)])
@@ -852,8 +1215,12 @@ class InitWeightsScales(Check):
                 return verdict
         if seen["unknown"] != "ValueError":
             return Verdict.fail(f"{label}(dims, 'kaiming_uniform') should raise ValueError for "
-                                f"an unknown scheme; it {seen['unknown']}.")
-        return Verdict.ok()
+                                f"an unknown scheme; it {seen['unknown']}.",
+                                "A scheme name it does not know gave weights anyway (or "
+                                "another error): a misspelt scheme would go unnoticed.",
+                                "The docstring's contract: what init_weights does with a "
+                                "scheme outside its list.")
+        return judge_repeatable(seen["repeat"])
 
 
 # ----------------------------------------------------------------------------- L1, proximal step
@@ -879,8 +1246,10 @@ def judge_l1(seen, params, lam, label) -> Verdict:
                         torch_value(torch_l1(lam, list(params)), *params.values()),
                         mistakes={"your penalty includes keys that are not weight matrices "
                                   "(biases, gamma)": everything},
-                        hints=("penalty: lam times the sum of |entries| of the weight matrices "
-                               "(keys starting with 'W') only.",))]
+                        hints=("The penalty's value is wrong (before any gradient): work it "
+                               "out by hand for one small weight matrix and compare.",
+                               "Section 1b: the penalty as the lesson defines it, and which "
+                               "parameters it covers (keys starting with 'W' only)."))]
     for key, array in params.items():
         want = torch_gradient(torch_l1(lam, ["W"]), array)[0] if key in weights \
             else np.zeros_like(array)
@@ -895,9 +1264,11 @@ def judge_l1(seen, params, lam, label) -> Verdict:
             g_hints.insert(0, f"grads[{key!r}] is right except where the weight is exactly 0: "
                               "the subgradient chosen there is 0.")
         if key not in weights:
-            g_hints = [f"{key!r} is not a weight matrix: its gradient is all zeros."]
+            g_hints = [f"{key!r} is not a weight matrix, yet its gradient is not all zeros.",
+                       "The penalty does not depend on this parameter at all."]
         verdicts.append(compare(f"{label}: grads[{key!r}]", g, want, hints=tuple(g_hints)))
-        verdicts.append(compare_derived(f"{label}: grads[{key!r}]", g, want, scale=lam))
+        verdicts.append(compare_derived(f"{label}: grads[{key!r}]", g, want,
+                                        size=np.abs(want), hints=DERIVED_HINTS))
     verdicts.append(unchanged(label, params, seen["after"],
                               "Do not modify the arrays of params in place."))
     return first_failure(*verdicts)
@@ -912,7 +1283,9 @@ class L1PenaltyValues(CaseCheck):
     defaults = {"lam": 0.1, "seed": 0}
 
     def inputs(self, lam, seed, **_):
-        return {"main": (l1_params(seed), lam, f"l1_penalty(params, lam={lam})")}
+        return {"main": (l1_params(seed), lam, f"l1_penalty(params, lam={lam})"),
+                "wide": (wide_params({"W1": (4, 5), "b1": (5,), "W2": (6, 3)}, seed), lam,
+                         f"l1_penalty(params with weights of sizes 1e-6 to 1e6, lam={lam})")}
 
     def probe_case(self, l1_penalty, params, lam):
         return penalty_probe(l1_penalty, params, lam)
@@ -1020,9 +1393,10 @@ def judge_layernorm_forward(seen, case, eps, label) -> Verdict:
     D = X.shape[1]
     expected = torch_layernorm(X, gamma, beta, eps)
     got = np.asarray(seen["out"], dtype=np.float64)
-    hints = ["Normalise every row over its features (axis 1), then scale by gamma and shift "
-             "by beta (one value per feature).",
-             "Use the row's biased variance (divide by D), and put eps inside the square root."]
+    hints = ["out is wrong: check one row by hand; before gamma and beta, each normalised "
+             "row has mean 0 and (biased) variance 1 over its features.",
+             "Section 3b: batch norm's statistics turned by 90 degrees, over the features of "
+             "a row (axis 1), eps where batch norm puts it."]
     if got.shape == X.shape and np.allclose(got[1:], expected[1:]) \
             and not np.allclose(got[0], expected[0]):
         hints.insert(0, "Only the nearly constant first row is off: is eps inside the "
@@ -1077,23 +1451,32 @@ def judge_layernorm_backward(seen, case, eps, label) -> Verdict:
                                              * upstream).sum(), X, gamma, beta)
     grads = seen["grads"]
     if not isinstance(grads, list) or len(grads) != 3:
-        return Verdict.fail(f"{label} should return (dX, dgamma, dbeta), got {describe(grads)}.")
+        return Verdict.fail(f"{label} should return (dX, dgamma, dbeta), got {describe(grads)}.",
+                            *BACKWARD_RETURN_HINTS)
     dX = np.asarray(grads[0], dtype=np.float64)
-    dx_hints = ["Each row's mean and variance depend on every entry of that row, so dX has "
-                "more than the direct path dout * gamma / sqrt(var + eps).",
+    dx_hints = ["dX is off while dgamma and dbeta pass: X reaches the output along more "
+                "paths than the one through each entry's own normalisation, and some "
+                "are missing or wrong.",
                 "Take the batch-norm graph of section 3 and turn it by 90 degrees: the mean and "
                 "variance nodes collect over the features of a row (axis 1)."]
     if dX.shape == X.shape and np.allclose(
             dX, dout * gamma / torch_row_scale(X, eps)):
         dx_hints[0] = ("Your dX is only the direct path: it treats each row's mean and "
                        "variance as constants, but they depend on the row.")
-    sum_hint = ("dgamma and dbeta have shape (D,): gamma and beta are shared by every row, so "
-                "their gradients sum over the batch (axis 0).")
+    elif dX.shape == X.shape and np.allclose(dX, torch_gradient(
+            lambda Z: (F.layer_norm(Z, (D,), None, None, eps=eps) * upstream).sum(), X)[0]):
+        dx_hints[0] = ("Your dX is the gradient of the normalisation alone, as if gamma were "
+                       "1: the upstream gradient reaches the normalised entries through the "
+                       "scale gamma first.")
+    sum_hint = ("dgamma or dbeta is off (one entry per feature, shape (D,)).",
+                "gamma and beta are shared by every row of the batch: like a node used twice "
+                "in notebook 04, what does their gradient collect?")
     return first_failure(
         gradient_check(f"{label}: dbeta", grads[2], numeric[2], oracle=oracle[2], n=N,
-                       hints=(sum_hint,)),
+                       hints=sum_hint),
         gradient_check(f"{label}: dgamma", grads[1], numeric[1], oracle=oracle[1], n=N,
-                       hints=(sum_hint, "dgamma needs the normalised input of every row.")),
+                       hints=(sum_hint[0], "dgamma needs the normalised input of every row, "
+                              "and " + sum_hint[1][0].lower() + sum_hint[1][1:])),
         gradient_check(f"{label}: dX", dX, numeric[0], oracle=oracle[0], n=N,
                        hints=tuple(dx_hints)),
         *derived_gradients(label, grads, oracle, ("dX", "dgamma", "dbeta")),
@@ -1161,7 +1544,10 @@ def judge_residual_forward(seen, case, label) -> Verdict:
                 X + np.maximum(X @ W.T + b, 0.0)}
     return first_failure(
         compare(f"{label}: out", seen["out"], expected, mistakes=mistakes,
-                hints=("The block returns its input plus the branch relu(X @ W + b).",)),
+                hints=("out is wrong: compare it, term by term, with the block the "
+                       "exercise's docstring defines.",
+                       "Section 6: a residual block is two paths from X, the identity and "
+                       "the branch; which one carries the relu?")),
         unchanged(label, {"X": X, "W": W, "b": b}, seen["after"], NOT_IN_PLACE))
 
 
@@ -1184,6 +1570,20 @@ class ResidualForwardValues(CaseCheck):
         return judge_residual_forward(seen, case, label)
 
 
+def unoriented_branch(X, W, b, dout) -> np.ndarray:
+    """dX when the branch's upstream gradient goes back through W in the orientation of the
+    forward product (the transpose forgotten), by torch autograd of the transposed product
+    with the gate held fixed."""
+    import torch
+
+    w = torch.as_tensor(np.ascontiguousarray(W, dtype=np.float64))
+    upstream = torch.as_tensor(np.asarray(dout, dtype=np.float64))
+    x = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64))
+    open_units = torch.relu(x @ w + torch.as_tensor(np.asarray(b, dtype=np.float64))) > 0
+    through = torch_gradient(lambda x: ((x @ w.T) * (upstream * open_units)).sum(), X)[0]
+    return np.asarray(dout, dtype=np.float64) + through
+
+
 def judge_residual_backward(seen, case, label) -> Verdict:
     import torch
 
@@ -1195,23 +1595,29 @@ def judge_residual_backward(seen, case, label) -> Verdict:
     w, c = torch.as_tensor(W), torch.as_tensor(np.asarray(b, dtype=np.float64))
     grads = seen["grads"]
     if not isinstance(grads, list) or len(grads) != 3:
-        return Verdict.fail(f"{label} should return (dX, dW, db), got {describe(grads)}.")
+        return Verdict.fail(f"{label} should return (dX, dW, db), got {describe(grads)}.",
+                            *BACKWARD_RETURN_HINTS)
     at_zero = ("The pre-activation is exactly 0 for some entries here; relu'(0) = 0, so no "
                "gradient passes there.")
     return first_failure(
         compare(f"{label}: db", grads[2], oracle[2],
-                hints=("db has shape (D,): sum over the batch what reaches the branch's "
-                       "pre-activation.", at_zero)),
+                hints=("db is off (one entry per unit of the branch, shape (D,)).",
+                       "b is added to every row of the batch, like a node used several times "
+                       "in notebook 04: what does its gradient collect? " + at_zero)),
         compare(f"{label}: dW", grads[1], oracle[1],
-                hints=("dW has shape (D, D) and only comes from the branch; check the "
-                       "transposes against the shapes.", at_zero)),
+                hints=("dW is off (shape (D, D)); it only comes from the branch.",
+                       "Notebook 04's linear layer backward applies to the branch's X @ W + b; "
+                       + at_zero)),
         compare(f"{label}: dX", grads[0], oracle[0],
                 mistakes={"dX misses the identity path (out contains X itself)":
                           torch_gradient(lambda x: (torch.relu(x @ w + c) * upstream).sum(),
                                          X)[0],
                           "the branch's gradient ignores the relu: it passes only where the "
                           "pre-activation is positive":
-                          torch_gradient(lambda x: ((x + x @ w + c) * upstream).sum(), X)[0]},
+                          torch_gradient(lambda x: ((x + x @ w + c) * upstream).sum(), X)[0],
+                          "the branch's gradient goes back through W in the wrong orientation "
+                          "(W is square here, so the shapes do not show it)":
+                          unoriented_branch(X, W, b, dout)},
                 hints=("X reaches out along two paths, the identity and the branch: dX is the "
                        "sum of what comes back along both.", at_zero)),
         *derived_gradients(label, grads, oracle, ("dX", "dW", "db")),
@@ -1261,11 +1667,12 @@ def training_case(seed, n_train=40, n_val=30, D=5, C=3, strided=False):
 
 
 def _run(train_regularized, case, **kwargs):
-    """One call on the case's data (X_train as built, possibly non-contiguous; fresh copies of
-    the others); returns the data as the call left it."""
+    """A plan (:func:`nncourse.checking.drive`) of one call on the case's data (X_train as
+    built, possibly non-contiguous; fresh copies of the others); returns the result and the
+    data as the call left it."""
     X_train, y_train, X_val, y_val = case
     given = [X_train, y_train.copy(), X_val.copy(), y_val.copy()]
-    params, history, best = train_regularized(*given, **kwargs)
+    params, history, best = yield train_regularized, given, kwargs
     return {"params": params, "history": history, "best": best,
             "after": dict(zip(DATA_NAMES, given, strict=True))}
 
@@ -1276,36 +1683,49 @@ def require_collaborators(train_regularized):
 
 
 def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
+    """A plan (:func:`nncourse.checking.drive`): the one-step runs and the mechanics runs."""
     require_collaborators(train_regularized)
     n_train = len(case[0])
     seen = {}
     for bn in (False, True):
         for name, rate in (("start", 0.0), ("step", lr)):
-            seen[f"{name}_{int(bn)}"] = _run(
+            seen[f"{name}_{int(bn)}"] = yield from _run(
                 train_regularized, case, hidden=hidden, lr=rate, batch_size=n_train,
                 max_epochs=1, lam=lam, p_drop=0.0, batchnorm=bn, patience=3,
                 rng=np.random.default_rng(seed))
-    seen["ties"] = _run(train_regularized, case, hidden=hidden, lr=0.0, batch_size=n_train,
-                        max_epochs=6, lam=lam, patience=2, rng=np.random.default_rng(seed))
-    seen["rng_none"] = _run(train_regularized, case, hidden=hidden, max_epochs=2, rng=None)
-    seen["rng_zero"] = _run(train_regularized, case, hidden=hidden, max_epochs=2,
-                            rng=np.random.default_rng(0))
-    seen.update(mechanics_probe(train_regularized, case, lam, lr, seed, hidden))
+    seen["ties"] = yield from _run(train_regularized, case, hidden=hidden, lr=0.0,
+                                   batch_size=n_train, max_epochs=6, lam=lam, patience=2,
+                                   rng=np.random.default_rng(seed))
+    # a second full-batch step starts from non-zero biases (the first starts from the
+    # initial ones, often zeros, where a penalty on the biases has no gradient); validation
+    # on the training data, so the judge knows which epoch is best
+    seen["two_steps"] = yield from _run(
+        train_regularized, (*case[:2], case[0].copy(), case[1].copy()), hidden=hidden, lr=lr,
+        batch_size=n_train, max_epochs=2, lam=lam, p_drop=0.0, batchnorm=False, patience=3,
+        rng=np.random.default_rng(seed))
+    seen["rng_none"] = yield from _run(train_regularized, case, hidden=hidden, max_epochs=2,
+                                       rng=None)
+    seen["rng_zero"] = yield from _run(train_regularized, case, hidden=hidden, max_epochs=2,
+                                       rng=np.random.default_rng(0))
+    seen.update((yield from mechanics_probe(train_regularized, case, lam, lr, seed, hidden)))
     return seen
 
 
-def column_mask(width: int) -> np.ndarray:
-    """The row of factors of :func:`column_dropout`: 0 for every third unit (0, 3, 6, ...),
-    one fixed factor for the others."""
-    return np.where(np.arange(width) % 3 == 0, 0.0, 2.0)
+def value_mask(values) -> np.ndarray:
+    """The factors :func:`value_dropout` gives ``values``: 0 where floor(97 v) is a multiple
+    of 3 (about a third of the units, scattered over rows and columns alike), 2 elsewhere."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.floor(97.0 * values) % 3 == 0, 0.0, 2.0)
 
 
-def column_dropout(X, p, train, rng=None):
-    """A stand-in for dropout_forward whose mask is known: in training it drops every third
-    hidden unit in every row and multiplies the others by a fixed factor (whatever p is)."""
+def value_dropout(X, p, train, rng=None):
+    """A stand-in for dropout_forward whose mask the judge can recompute: in training each
+    unit is dropped or kept by its own value (whatever p is), so the mask differs from row to
+    row and unit to unit however the activations are passed in; reusing one row's mask, or
+    one batch's, for other rows shows."""
     if not train:
         return X, None
-    mask = np.broadcast_to(column_mask(np.shape(X)[1]), np.shape(X)).copy()
+    mask = value_mask(X)
     return X * mask, mask
 
 
@@ -1315,13 +1735,14 @@ def _argument(call, position, name):
 
 
 def mechanics_probe(train_regularized, case, lam, lr, seed, hidden, p_drop=0.5, batch=7):
-    """Runs that show how the loop uses its pieces (the judge does every comparison)."""
+    """A plan of runs that show how the loop uses its pieces (the judge does every
+    comparison)."""
     n_train = len(case[0])
     seen = {}
     for bn in (False, True):
         for name, rate in (("dstart", 0.0), ("dstep", lr)):
-            with swapped(train_regularized, dropout_forward=column_dropout):
-                seen[f"{name}_{int(bn)}"] = _run(
+            with swapped(train_regularized, dropout_forward=value_dropout):
+                seen[f"{name}_{int(bn)}"] = yield from _run(
                     train_regularized, case, hidden=hidden, lr=rate, batch_size=n_train,
                     max_epochs=1, lam=lam, p_drop=p_drop, batchnorm=bn, patience=3,
                     rng=np.random.default_rng(seed))
@@ -1332,19 +1753,33 @@ def mechanics_probe(train_regularized, case, lam, lr, seed, hidden, p_drop=0.5, 
     present = {name: student_original(train_regularized, name) for name in TRAIN_COLLABORATORS}
     present = {k: v for k, v in present.items() if callable(v)}
     with swapped(train_regularized, **present) as recorders:
-        seen["rows_run"] = _run(train_regularized, case, hidden=hidden, lr=0.0,
-                                batch_size=batch, max_epochs=3, lam=0.0, p_drop=p_drop,
-                                batchnorm=True, patience=10, rng=given)
+        seen["rows_run"] = yield from _run(train_regularized, case, hidden=hidden, lr=0.0,
+                                           batch_size=batch, max_epochs=3, lam=0.0,
+                                           p_drop=p_drop, batchnorm=True, patience=10,
+                                           rng=given)
     calls = recorders["dropout_forward"].calls if "dropout_forward" in recorders else []
     seen["dropout_rng_is_argument"] = [_argument(c, 3, "rng") is given for c in calls
                                        if _argument(c, 2, "train")]
+    seen["dropout_shapes"] = [list(np.shape(_argument(c, 0, "X"))) for c in calls
+                              if _argument(c, 2, "train")]
     calls = recorders["batchnorm_forward"].calls if "batchnorm_forward" in recorders else []
     seen["bn_train_inputs"] = [np.array(_argument(c, 0, "X"), dtype=np.float64) for c in calls
                                if _argument(c, 5, "train")]
-    seen["init_other_seed"] = _run(train_regularized, case, hidden=hidden, lr=0.0,
-                                   batch_size=n_train, max_epochs=1, lam=lam,
-                                   rng=np.random.default_rng(seed + 1))
+    seen["init_other_seed"] = yield from _run(train_regularized, case, hidden=hidden, lr=0.0,
+                                              batch_size=n_train, max_epochs=1, lam=lam,
+                                              rng=np.random.default_rng(seed + 1))
     return seen
+
+
+NON_FINITE_HINTS = (
+    "Training produced inf or nan: a loss or gradient overflowed, or something was divided "
+    "by zero (a variance, a count).",
+    "Print the training loss after every batch of a short run (a few epochs, a small lr) and "
+    "find the first batch where it stops being a finite number.")
+HISTORY_HINTS = (
+    "history is not the docstring's dict of three lists with one entry per epoch run.",
+    "Section 7: print each list's length in history after a run of a few epochs; each list "
+    "grows by one entry per epoch.")
 
 
 def _structure(run, case, bn, hidden, label, max_epochs) -> Verdict:
@@ -1358,33 +1793,46 @@ def _structure(run, case, bn, hidden, label, max_epochs) -> Verdict:
                             f"{sorted(params) if isinstance(params, dict) else describe(params)}, "
                             f"expected {sorted(keys)}.",
                             "W1, b1, W2, b2, and with batchnorm=True also gamma, beta, "
-                            "running_mean, running_var.")
+                            "running_mean, running_var.",
+                            "Section 7: print sorted(params) of what your function returns "
+                            "for a tiny run, with batchnorm off and on.")
     shapes = {"W1": (D, hidden), "b1": (hidden,), "W2": (hidden, C), "b2": (C,),
               "gamma": (hidden,), "beta": (hidden,), "running_mean": (hidden,),
               "running_var": (hidden,)}
     for key in keys:
         if np.shape(params[key]) != shapes[key]:
             return Verdict.fail(f"{label}: params[{key!r}] has shape {np.shape(params[key])}, "
-                                f"expected {shapes[key]}.")
+                                f"expected {shapes[key]}.",
+                                "A returned parameter's shape is not the docstring's: D "
+                                "features in, H hidden units, C classes out.",
+                                "Section 7: print the shape of every returned parameter for a "
+                                "tiny run and compare with the docstring's Returns line.")
         if not np.all(np.isfinite(np.asarray(params[key], dtype=np.float64))):
-            return Verdict.fail(f"{label}: params[{key!r}] has non-finite entries.")
+            return Verdict.fail(f"{label}: params[{key!r}] has non-finite entries.",
+                                *NON_FINITE_HINTS)
     if not isinstance(history, dict) or not {"train_loss", "val_loss", "val_acc"} <= set(history):
         return Verdict.fail(f"{label}: history should be a dict with lists train_loss, val_loss "
-                            f"and val_acc; got {describe(history)}.")
+                            f"and val_acc; got {describe(history)}.", *HISTORY_HINTS)
     lengths = {len(history[k]) for k in ("train_loss", "val_loss", "val_acc")}
     if len(lengths) != 1 or not 1 <= lengths.pop() <= max_epochs:
         return Verdict.fail(f"{label}: history's lists should have one entry per epoch run "
                             f"(between 1 and max_epochs = {max_epochs}); they have lengths "
-                            f"{[len(history[k]) for k in ('train_loss', 'val_loss', 'val_acc')]}.")
+                            f"{[len(history[k]) for k in ('train_loss', 'val_loss', 'val_acc')]}.",
+                            *HISTORY_HINTS)
     for key in ("train_loss", "val_loss", "val_acc"):
         if not np.all(np.isfinite(np.asarray(history[key], dtype=np.float64))):
-            return Verdict.fail(f"{label}: history[{key!r}] has non-finite entries.")
+            return Verdict.fail(f"{label}: history[{key!r}] has non-finite entries.",
+                                *NON_FINITE_HINTS)
     return unchanged(label, dict(zip(DATA_NAMES, case, strict=True)), run["after"],
                      "Do not modify the data in place (shuffle indices, not the arrays).")
 
 
-def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None):
-    """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd."""
+def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None,
+                       penalised=("W1", "W2"), kink_passes=False):
+    """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd
+    (``penalised``: the parameters in the penalty, the weight matrices; a judge names the
+    mistake of penalising more; ``kink_passes``: relu'(0) = 1, the mistake the all-zero rows
+    of the one-step case show)."""
     import torch
     import torch.nn.functional as F
 
@@ -1394,12 +1842,12 @@ def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None):
     pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
     if bn:
         pre = F.batch_norm(pre, None, None, t["gamma"], t["beta"], training=True, eps=eps)
-    hidden_out = torch.relu(pre)
-    if keep is not None:
-        hidden_out = hidden_out * torch.as_tensor(np.asarray(keep, dtype=np.float64))
+    hidden_out = torch.where(pre >= 0, pre, 0.0) if kink_passes else torch.relu(pre)
+    if keep is not None:  # the mask is a function of the activations it is applied to
+        hidden_out = hidden_out * torch.as_tensor(keep(hidden_out.detach().numpy()))
     scores = hidden_out @ t["W2"] + t["b2"]
     loss = F.cross_entropy(scores, torch.as_tensor(y)) \
-        + lam * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
+        + lam * sum((t[k] ** 2).sum() for k in penalised)
     loss.backward()
     return {k: params[k] - lr * t[k].grad.numpy() for k in names}
 
@@ -1421,14 +1869,43 @@ def eval_scores(params, X, bn, eps=1e-5):
 STEP_HINTS = {"W1": "W1's gradient goes back through the second layer, the relu (and batch "
                     "norm when it is on), plus the penalty's.",
               "W2": "W2's gradient is the data term's plus your l2_penalty's gradient.",
-              "b1": "b1 is not penalised; its gradient sums over the batch.",
-              "b2": "b2 is not penalised; its gradient sums over the batch.",
+              "b1": "b1 is off: it is not penalised, and it is shared by every row of the "
+                    "batch (like a node used several times in notebook 04).",
+              "b2": "b2 is off: it is not penalised, and it is shared by every row of the "
+                    "batch (like a node used several times in notebook 04).",
               "gamma": "gamma's gradient comes from your batchnorm_backward (not penalised).",
               "beta": "beta's gradient comes from your batchnorm_backward (not penalised)."}
-COLUMN_DROPOUT_HINT = ("For this test dropout_forward was replaced by one that drops every third "
-                       "hidden unit: the step must apply the mask dropout_forward returns in the "
-                       "forward pass (train=True when p_drop > 0) and give the same mask to "
-                       "dropout_backward.")
+COLUMN_DROPOUT_HINT = ("For this test dropout_forward was replaced by one that drops about a "
+                       "third of the hidden units (different units in every row): your step "
+                       "is not one SGD step through that stand-in's mask, so the mask that "
+                       "shaped the forward output is not the one the backward used, or not "
+                       "every row of the batch's hidden layer went through it.")
+
+
+STEP_IDEA = ("Losses and gradients are means over the batch, as in notebook 05; one step "
+             "is your sgd_step of notebook 05 with those gradients. Check one step on a batch of "
+             "one row by hand: print a parameter before and after, next to the gradient you "
+             "expect for it.")
+DROPOUT_STEP_IDEA = ("Section 2: the forward pass draws the mask once; the backward pass "
+                     "must see the very mask that shaped the forward's output.")
+
+
+def step_symptom(step: dict, want: dict, key: str) -> str:
+    """The first hint of a wrong step: the parameter's own (STEP_HINTS) when the other
+    parameters are right, what every parameter shows when all of them are off."""
+    wrong = []
+    for name, value in want.items():
+        try:
+            off = not np.allclose(np.asarray(step[name], dtype=np.float64), value, rtol=1e-6,
+                                  atol=1e-9)
+        except (KeyError, TypeError, ValueError):
+            off = True
+        wrong.append(off)
+    if all(wrong):
+        return ("Every parameter's step is off, not one alone: the loss this step descends "
+                "is not the mean loss of (X_train, y_train) with the penalty (other data "
+                "in the batch, or another scale?).")
+    return STEP_HINTS[key]
 
 
 def judge_steps(seen, case, lam, lr, hidden, label, dropout=False) -> Verdict:
@@ -1436,7 +1913,7 @@ def judge_steps(seen, case, lam, lr, hidden, label, dropout=False) -> Verdict:
     (the step), without and with batch norm: the step is one SGD step from the start (with
     ``dropout``: through the column stand-in's mask)."""
     X_train, y_train = case[:2]
-    prefix, keep = ("d", column_mask(hidden)) if dropout else ("", None)
+    prefix, keep = ("d", value_mask) if dropout else ("", None)
     for bn in (False, True):
         name = (f"{label}(batchnorm={bn}, {'p_drop=0.5, ' if dropout else ''}batch_size=N, "
                 f"max_epochs=1, lam={lam})")
@@ -1449,25 +1926,65 @@ def judge_steps(seen, case, lam, lr, hidden, label, dropout=False) -> Verdict:
                      "mode, and is its output used?":
                      reference_sgd_step(start, X_train, y_train, lam, lr, bn)} if dropout else
                     {"the step ignores the L2 penalty: add your l2_penalty's gradients":
-                     reference_sgd_step(start, X_train, y_train, 0.0, lr, bn)})
-        for key, want in reference_sgd_step(start, X_train, y_train, lam, lr, bn,
-                                            keep=keep).items():
+                     reference_sgd_step(start, X_train, y_train, 0.0, lr, bn),
+                     "that is the step with relu'(0) = 1: X_train has a row of zeros, whose "
+                     "pre-activations are exactly 0 (zero initial biases), and your backward "
+                     "pass let the gradient through them; the course's convention is "
+                     "relu'(0) = 0":
+                     reference_sgd_step(start, X_train, y_train, lam, lr, bn,
+                                        kink_passes=True)})
+        wanted = reference_sgd_step(start, X_train, y_train, lam, lr, bn, keep=keep)
+        for key, want in wanted.items():
             verdict = compare(
                 f"{name}: params[{key!r}] after one SGD step with lr={lr} "
-                + ("(dropout masking every third hidden unit)" if dropout else
+                + ("(dropout through a stand-in mask)" if dropout else
                    "(the same rng with lr=0 gave the starting point)"), step[key], want,
                 rtol=1e-6, atol=1e-9, mistakes={cause: wrong[key] for cause, wrong in
                                                 mistakes.items()},
-                hints=(COLUMN_DROPOUT_HINT,) if dropout else (
-                    STEP_HINTS[key], "Losses and gradients are means over the batch; one step "
-                    "is params - lr * gradient."))
+                hints=(COLUMN_DROPOUT_HINT, DROPOUT_STEP_IDEA) if dropout else (
+                    step_symptom(step, wanted, key),
+                    STEP_IDEA))
             if not verdict.passed:
                 return verdict
     return Verdict.ok()
 
 
+def judge_two_steps(seen, case, lam, lr, hidden, label) -> Verdict:
+    """Two full-batch epochs validated on the training data: the returned parameters are
+    those of the epoch with the lower loss, each epoch one SGD step that penalises W1 and W2
+    only (the second step starts from non-zero biases)."""
+    X_train, y_train = case[:2]
+    name = (f"{label}(X_val=X_train, batch_size=N, max_epochs=2, lam={lam}, lr={lr}, "
+            "p_drop=0)")
+    run = seen["two_steps"]
+    verdict = _structure(run, (*case[:2], X_train, y_train), False, hidden, name, 2)
+    if not verdict.passed:
+        return verdict
+    start = seen["start_0"]["params"]
+    steps, wrong = [start], [start]
+    for _ in range(2):
+        steps.append(reference_sgd_step(steps[-1], X_train, y_train, lam, lr, False))
+        wrong.append(reference_sgd_step(wrong[-1], X_train, y_train, lam, lr, False,
+                                        penalised=("W1", "b1", "W2", "b2")))
+    losses = [cross_entropy(eval_scores(p, X_train, False), y_train) for p in steps[1:]]
+    best = 1 if losses[1] < losses[0] else 0
+    for key in ("W1", "b1", "W2", "b2"):
+        verdict = compare(
+            f"{name}: params[{key!r}] of the best epoch ({best}: "
+            f"{'two SGD steps' if best else 'one SGD step'} from the start)",
+            run["params"][key], steps[best + 1][key], rtol=1e-6, atol=1e-9,
+            mistakes={"the biases were penalised too: the L2 penalty is on W1 and W2 only":
+                      wrong[best + 1][key]},
+            hints=(STEP_HINTS[key], STEP_IDEA))
+        if not verdict.passed:
+            return verdict
+    return Verdict.ok()
+
+
 def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
     verdict = judge_steps(seen, case, lam, lr, hidden, label)
+    if verdict.passed:  # the start is known good before the second step is judged from it
+        verdict = judge_two_steps(seen, case, lam, lr, hidden, label)
     if not verdict.passed:
         return verdict
     start, step = seen["start_1"]["params"], seen["step_1"]["params"]
@@ -1476,7 +1993,9 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
             f"{label}(batchnorm=True, batch_size=N, max_epochs=1, lam={lam}): params[{key!r}] "
             f"with lr=0 and with lr={lr}", step[key], start[key], rtol=1e-9, atol=1e-12,
             hints=("Both runs see the same single batch at the same starting point, so their "
-                   "running statistics must agree: do they depend on lr?",))
+                   "running statistics must agree: do they depend on lr?",
+                   "Section 3: the running statistics follow the batches the forward pass "
+                   "sees, not the parameters' step."))
         if not verdict.passed:
             return verdict
     ties = seen["ties"]
@@ -1489,8 +2008,13 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
         return Verdict.fail(f"{name}: with lr=0 every epoch has the same validation loss; "
                             f"expected 3 epochs and best_epoch 0, got {epochs_run} epochs and "
                             f"best_epoch {ties['best']}.",
-                            "An epoch improves only when its validation loss is strictly lower "
-                            "than the best so far: a tie is not an improvement.")
+                            ("best_epoch moved although no epoch was lower than the first: "
+                             "an epoch that only ties the best so far was counted as an "
+                             "improvement." if ties["best"] is None or int(ties["best"]) != 0
+                             else f"best_epoch is right, but it ran {epochs_run} epochs: "
+                             "count again how many epochs without improvement your loop "
+                             "waits before it stops."),
+                            STOP_IDEA)
     verdict = judge_mechanics(seen, case, lam, lr, hidden, label)
     if not verdict.passed:
         return verdict
@@ -1503,7 +2027,9 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
         return Verdict.fail(f"{label}(rng=None) and {label}(rng=np.random.default_rng(0)) gave "
                             "different results.",
                             "rng=None means np.random.default_rng(0); draw every random number "
-                            "from that generator.")
+                            "from that generator.",
+                            "One generator, made once, drives every random choice of the run, "
+                            "so two runs with the same seed agree.")
     return Verdict.ok()
 
 
@@ -1540,7 +2066,10 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
             f"params[{key!r}] after the one batch of the epoch", start[key], want, rtol=1e-6,
             atol=1e-9, hints=("The running statistics start at zeros (mean) and ones "
                               "(variance) and every training batch updates them through "
-                              "batchnorm_forward (default momentum); keep what it returns.",))
+                              "batchnorm_forward (default momentum); keep what it returns.",
+                              "Section 3: the running statistics are the forward pass's memory"
+                              " across batches: what happens to what batchnorm_forward returns"
+                              " for them?"))
         if not verdict.passed:
             return verdict
     other = seen["init_other_seed"]
@@ -1551,20 +2080,38 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
                    np.asarray(seen["start_0"]["params"]["W1"], dtype=np.float64)):
         return Verdict.fail(f"{label}(lr=0, max_epochs=1) with two differently seeded rngs "
                             "returned the same W1: the initial weights do not come from rng.",
-                            "Draw the initial weights from the rng argument.")
+                            "Your initial weights do not depend on the rng you were given: "
+                            "they come from np.random or a generator with its own seed.",
+                            "All randomness of a run comes from the one rng argument; print "
+                            "W1's first entries for two seeds, with lr=0.")
     if not all(seen["dropout_rng_is_argument"]) or not seen["dropout_rng_is_argument"]:
         return Verdict.fail(f"{label}(p_drop={p_drop}): dropout_forward was "
                             + ("never called in training mode." if not
                                seen["dropout_rng_is_argument"] else
                                "given a generator other than the rng argument."),
-                            "Pass the rng argument itself to dropout_forward: every random "
-                            "number comes from it.")
+                            "The dropout masks do not come from the run's rng (or dropout "
+                            "never runs in training): they follow some other generator.",
+                            "The docstring of train_regularized: which generator does "
+                            "dropout_forward get, and when is it called? Print the generator "
+                            "each of its calls receives.")
     run = seen["rows_run"]
     name = (f"{label}(batchnorm=True, lr=0, batch_size={batch}, max_epochs=3, patience=10, "
             f"N={N})")
     verdict = _structure(run, case, True, hidden, name, 3)
     if not verdict.passed:
         return verdict
+    shapes = seen.get("dropout_shapes") or []
+    epochs = len(run["history"]["val_loss"])
+    rows = sum(s[0] for s in shapes if len(s) == 2 and s[1] == hidden)
+    if rows != epochs * N or any(len(s) != 2 or s[1] != hidden for s in shapes):
+        return Verdict.fail(f"{name}, p_drop={p_drop}: dropout_forward (train=True) was given "
+                            f"inputs of shapes {[tuple(s) for s in shapes][:8]}..., "
+                            f"{rows} rows in {epochs} epochs; expected every training batch's "
+                            f"hidden activations, all its rows: {epochs} x {N} rows.",
+                            "Call dropout_forward on each batch's whole hidden layer at every "
+                            "step: one mask row per example, a new mask for every batch.",
+                            "Section 2: dropout acts while training only; evaluation (the "
+                            "history's losses) sees the whole network.")
     params = run["params"]
     pre = X_train @ np.asarray(params["W1"], dtype=np.float64) \
         + np.asarray(params["b1"], dtype=np.float64)
@@ -1575,7 +2122,9 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
         return Verdict.fail(f"{name}: batchnorm_forward (train=True) received rows that are not "
                             "rows of X_train @ W1 + b1.",
                             "Each training batch is X_train[rows] for rows of a shuffle of the "
-                            "training set; batch norm normalises its first layer's output.")
+                            "training set; batch norm normalises its first layer's output.",
+                            "Section 3: in training mode batch norm sees the training batches;"
+                            " evaluation uses the running statistics instead.")
     order = [k for r in rows for k in r]
     epochs = len(run["history"]["val_loss"])
     counts, filled = [], 0
@@ -1592,16 +2141,30 @@ def judge_mechanics(seen, case, lam, lr, hidden, label, p_drop=0.5, batch=7) -> 
                             f"rows that together hold all {N} training rows (the last batch "
                             "holding what is left).",
                             "Do not skip the partial last batch; do not draw batches with "
-                            "replacement.")
+                            "replacement.",
+                            "Section 1 of notebook 05: one epoch visits every example once, "
+                            "the leftover batch included.")
     orders = [order[e * N:(e + 1) * N] for e in range(epochs)]
     if any(sorted(o) != list(range(N)) for o in orders):
         return Verdict.fail(f"{name}: an epoch did not use every training row exactly once.",
                             "Shuffle the indices of the training set once per epoch and cut "
-                            "them into consecutive batches.")
+                            "them into consecutive batches.",
+                            "Section 1 of notebook 05: one epoch visits every example once, in"
+                            " a new random order.")
     if len({tuple(o) for o in orders}) != len(orders):
         return Verdict.fail(f"{name}: two epochs used the rows in the same order.",
-                            "Draw a fresh shuffle from rng at the start of every epoch.")
+                            "Draw a fresh shuffle from rng at the start of every epoch.",
+                            "Section 1 of notebook 05: the order of the examples is drawn anew"
+                            " for each epoch, from the one rng.")
     return Verdict.ok()
+
+
+def with_zero_rows(case):
+    """The case with one training row of zeros: with zero initial biases its hidden
+    pre-activations are exactly 0, where relu'(0) = 0 decides the step (without batch norm).
+    One row only: the judge finds each batch row in X_train by its values."""
+    case[0][len(case[0]) // 2] = 0.0  # in place: a strided view stays strided
+    return case
 
 
 @register
@@ -1613,11 +2176,12 @@ class TrainRegularizedOneStep(CaseCheck):
     defaults = {"seed": 0, "lam": 0.05, "lr": 0.5, "hidden": 6}
 
     def inputs(self, seed, lam, lr, hidden, **_):
-        return {"main": (training_case(seed), lam, lr, seed + 1, hidden, "train_regularized")}
+        return {"main": (with_zero_rows(training_case(seed)), lam, lr, seed + 1, hidden,
+                         "train_regularized")}
 
     def probe_case(self, train_regularized, case, lam, lr, seed, hidden):
         with swapped_collaborators(train_regularized):
-            return one_step_probe(train_regularized, case, lam, lr, seed, hidden)
+            return drive(one_step_probe(train_regularized, case, lam, lr, seed, hidden))
 
     def judge_case(self, seen, case, lam, lr, _seed, hidden, label):
         return judge_one_step(seen, case, lam, lr, hidden, label)
@@ -1629,19 +2193,41 @@ def swapped_collaborators(train_regularized):
     return swapped(train_regularized, **{k: v for k, v in present.items() if callable(v)})
 
 
+def swinging_case():
+    """Inputs that are all zero (12 training rows, labels 8 : 1 : 3; 12 validation rows,
+    3 : 6 : 3): with zero initial biases the hidden layer outputs zeros, so only b2 learns,
+    and full-batch steps with lr 10 overshoot: the validation loss swings down and up in a
+    way every run with zero initial biases shares. Patience 2: epoch 3 improves exactly when
+    the patience of the best epoch 1 runs out, epoch 5 does not improve, epoch 6 improves,
+    the stop comes at epoch 8 (best 6)."""
+    y_train = np.array([0, 2, 0, 0, 1, 0, 2, 0, 0, 2, 0, 0])
+    y_val = np.array([1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 2, 1])
+    return np.zeros((12, 3)), y_train, np.zeros((12, 3)), y_val
+
+
+SWING_SETTINGS = {"hidden": 4, "lr": 10.0, "batch_size": 12, "max_epochs": 20, "lam": 0.0,
+                  "p_drop": 0.0, "batchnorm": False, "patience": 2}
+
+
 def stopping_probe(train_regularized, case, other_val, seed, settings):
+    """A plan (:func:`nncourse.checking.drive`): the early-stopping runs."""
     require_collaborators(train_regularized)
     seen = {}
+    seen["swings"] = yield from _run(train_regularized, swinging_case(),
+                                     rng=np.random.default_rng(seed), **SWING_SETTINGS)
     with swapped_collaborators(train_regularized) as recorders:
-        seen["main"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **settings)
+        seen["main"] = yield from _run(train_regularized, case,
+                                       rng=np.random.default_rng(seed), **settings)
     seen["calls"] = {name: recorder.count for name, recorder in recorders.items()}
-    seen["again"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **settings)
-    seen["other_seed"] = _run(train_regularized, case, rng=np.random.default_rng(seed + 1),
-                              **settings)
-    seen["other_val"] = _run(train_regularized, (case[0], case[1], *other_val),
-                             rng=np.random.default_rng(seed), **settings)
+    seen["again"] = yield from _run(train_regularized, case, rng=np.random.default_rng(seed),
+                                    **settings)
+    seen["other_seed"] = yield from _run(train_regularized, case,
+                                         rng=np.random.default_rng(seed + 1), **settings)
+    seen["other_val"] = yield from _run(train_regularized, (case[0], case[1], *other_val),
+                                        rng=np.random.default_rng(seed), **settings)
     plain = dict(settings, p_drop=0.0, batchnorm=False, lam=0.0)
-    seen["plain"] = _run(train_regularized, case, rng=np.random.default_rng(seed), **plain)
+    seen["plain"] = yield from _run(train_regularized, case, rng=np.random.default_rng(seed),
+                                    **plain)
     return seen
 
 
@@ -1657,10 +2243,17 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
     last = len(val) - 1
     best = val.index(min(val))  # the run ends at its stop, so its best is the curve's first lowest
     if run["best"] is None or int(run["best"]) != best:
+        said = run["best"]
+        late = (isinstance(said, (int, np.integer)) and best == last
+                and last - int(said) >= patience)
         return Verdict.fail(f"{label}: best_epoch is {run['best']}, but the lowest validation "
                             f"loss of history (first one, strictly lower) is at epoch {best}.",
+                            f"Epoch {best} improved on the best loss exactly when patience ran "
+                            "out, and the run stopped without keeping it: an epoch that "
+                            "improves is recorded as the new best before the patience test."
+                            if late else
                             "best_epoch is the epoch whose validation loss is strictly lower "
-                            "than every earlier one and not beaten later.")
+                            "than every earlier one and not beaten later.", STOP_IDEA)
     # the contract's stop, as a property of the recorded curve: no `patience` epochs in a row
     # before the last one failed to beat every loss before them
     for j in range(last - patience):
@@ -1669,25 +2262,36 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
                                 f"losses it recorded at epochs {j + 1}..{j + patience} did not "
                                 f"improve on the best loss up to epoch {j}: with patience "
                                 f"{patience} it should have stopped at epoch {j + patience}.",
-                                "Stop after epoch e as soon as e - best_epoch >= patience.")
+                                "It ran on past the point where its patience had run out.",
+                                STOP_IDEA)
     if len(val) < max_epochs and last - best < patience:
+        before = [k for k in range(1, best) if val[k] >= min(val[:k])]
         return Verdict.fail(f"{label}: training stopped after epoch {last}, only "
                             f"{last - best} epochs after the best epoch {best}, with "
                             f"patience {patience} and max_epochs {max_epochs}.",
-                            "Stop only when e - best_epoch >= patience (or at max_epochs).")
+                            f"It stopped before its patience had run out. Epochs {before} did "
+                            "not improve either, but they came before the best epoch: "
+                            "patience counts only the epochs in a row since the best one."
+                            if before else "It stopped before its patience had run out.",
+                            STOP_IDEA)
     val_scores = eval_scores(params, X_val, bn)
     got_val = cross_entropy(val_scores, y_val)
     got_train = cross_entropy(eval_scores(params, X_train, bn), y_train)
     if not np.isclose(got_val, val[best], rtol=1e-6, atol=1e-9):
-        hints = ["Keep a copy of the parameters whenever the validation loss improves, and "
-                 "return that copy."]
-        if np.isclose(got_val, val[-1], rtol=1e-6, atol=1e-9) and best != len(val) - 1:
-            hints.insert(0, "Those are the parameters of the last epoch; return the best "
-                            "epoch's.")
+        copy_idea = ("Section 4: early stopping hands back the best epoch's network. Parameters "
+                     "that training goes on updating change after you saved them unless what "
+                     "you saved is their own copy: print the returned params' validation loss "
+                     "next to history.")
+        others = [k for k, v in enumerate(val)
+                  if k != best and np.isclose(got_val, v, rtol=1e-6, atol=1e-9)]
+        if others:
+            hints = (f"Those are the parameters of "
+                     f"{'the last epoch' if others[-1] == len(val) - 1 else f'epoch {others[-1]}'}"
+                     f", not of the best epoch {best}.", copy_idea)
         else:
-            hints.append("The validation loss in history must be the deterministic one: no "
-                         "dropout, batch norm with the running statistics"
-                         + (", which must be the ones returned in params." if bn else "."))
+            hints = history_symptom(val[best], params, X_val, y_val, settings, "val_loss") \
+                or ("The returned params do not score history's validation loss of their "
+                    "epoch: they belong to another epoch.", copy_idea)
         return Verdict.fail(f"{label}: the returned params give validation loss {got_val:.6f} "
                             f"(evaluation mode), but history['val_loss'][{best}] is "
                             f"{val[best]:.6f}.", *hints)
@@ -1696,15 +2300,60 @@ def judge_run_stopping(run, case, settings, label) -> Verdict:
                             f"(cross-entropy on all of X_train, evaluation mode), but "
                             f"history['train_loss'][{best}] is "
                             f"{float(history['train_loss'][best]):.6f}.",
-                            "train_loss is the cross-entropy on the whole training set after "
-                            "the epoch, without the penalty, with no dropout and batch norm "
-                            "in evaluation mode.")
+                            *(history_symptom(float(history["train_loss"][best]), params,
+                                              X_train, y_train, settings, "train_loss")
+                              or ("train_loss is the cross-entropy on the whole training set "
+                                  "after the epoch, without the penalty, with no dropout and "
+                                  "batch norm in evaluation mode.",
+                                  "Section 7: the history measures the network as evaluation "
+                                  "sees it, so the curves of different settings compare.")))
     acc = oracle.accuracy(val_scores, y_val)
     if not np.isclose(acc, float(history["val_acc"][best])):
         return Verdict.fail(f"{label}: the returned params classify {acc:.4f} of X_val "
                             f"correctly, but history['val_acc'][{best}] is "
-                            f"{float(history['val_acc'][best]):.4f}.")
+                            f"{float(history['val_acc'][best]):.4f}.",
+                            "history's val_acc at the best epoch is not the accuracy of the "
+                            "params you return, measured on X_val in evaluation mode.",
+                            "Section 7: compute the accuracy of the returned params on X_val "
+                            "yourself and print it next to history['val_acc'][best_epoch].")
     return Verdict.ok()
+
+
+EVAL_IDEA = ("Section 7: the history measures the network as evaluation sees it (no "
+             "dropout, batch norm with the running statistics, no penalty), so the curves of "
+             "different settings compare.")
+
+
+def history_symptom(recorded: float, params, X, y, settings, key: str) -> tuple:
+    """The hints naming how history[key] was measured when the returned params do not give
+    it in evaluation mode: with the L2 penalty added, with batch norm using the batch's own
+    statistics, or (with dropout on) with a random mask; () when none of them explains it."""
+    import torch
+
+    bn, lam = settings["batchnorm"], settings["lam"]
+    plain = cross_entropy(eval_scores(params, X, bn), y)
+    if lam > 0:
+        weights = {k: v for k, v in params.items() if k.startswith("W")}
+        penalty = torch_value(torch_l2(lam, list(weights)), *weights.values())
+        if np.isclose(recorded, plain + penalty, rtol=1e-6, atol=1e-9):
+            return (f"history[{key!r}] is the cross-entropy plus the L2 penalty of the "
+                    "returned params: the history records the cross-entropy alone, without "
+                    "the penalty.", EVAL_IDEA)
+    if bn:
+        p = {k: torch.as_tensor(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
+        pre = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64)) @ p["W1"] + p["b1"]
+        pre = torch.nn.functional.batch_norm(pre, None, None, p["gamma"], p["beta"],
+                                             training=True, eps=1e-5)
+        scores = (torch.relu(pre) @ p["W2"] + p["b2"]).numpy()
+        if np.isclose(recorded, cross_entropy(scores, y), rtol=1e-6, atol=1e-9):
+            return (f"history[{key!r}] was measured with batch norm normalising by the "
+                    "evaluated set's own mean and variance: evaluation uses the running "
+                    "statistics (the ones returned in params).", EVAL_IDEA)
+    if settings["p_drop"] > 0:
+        return (f"history[{key!r}] is not the loss of the returned params in evaluation mode, "
+                "and neither the penalty nor batch statistics explain it: is dropout still "
+                "dropping units when the history is measured?", EVAL_IDEA)
+    return ()
 
 
 def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
@@ -1713,7 +2362,10 @@ def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
         judge_run_stopping(main, case, settings, f"{label} with {describe_settings(settings)}"),
         judge_run_stopping(seen["plain"], case, dict(settings, p_drop=0.0, batchnorm=False,
                                                      lam=0.0),
-                           f"{label} without regularisation"))
+                           f"{label} without regularisation"),
+        judge_run_stopping(seen["swings"], swinging_case(), SWING_SETTINGS,
+                           f"{label} on all-zero inputs (only b2 learns; with lr 10 its "
+                           "validation loss swings down and up)"))
     if not verdict.passed:
         return verdict
     needed = ["l2_penalty", "dropout_forward", "dropout_backward", "batchnorm_forward",
@@ -1723,22 +2375,36 @@ def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
         return Verdict.fail(f"{label} must be built from your {', '.join(missing)}: with lam > 0, "
                             "p_drop > 0 and batchnorm=True it never called "
                             f"{'it' if len(missing) == 1 else 'them'}.",
-                            "Use your own functions of this notebook inside the loop.")
+                            "The loop never called some of your own functions of this "
+                            "notebook: it writes their work again, or skips it.",
+                            "The docstring of train_regularized names the functions it is "
+                            "built from; put a print in each and run a tiny training.")
     if main["history"] != seen["again"]["history"]:
         return Verdict.fail(f"{label}: two runs with identically seeded rngs gave different "
-                            "histories.", "Draw every random number (initial weights, shuffles, "
-                            "dropout masks) from the rng argument, not from np.random.")
+                            "histories.",
+                            "Two runs with the same seed differ: some random number (initial "
+                            "weights, shuffles, dropout masks) comes from somewhere other than "
+                            "the rng argument.",
+                            "Run twice with np.random.default_rng(0) and print both histories: "
+                            "everything random comes from that one generator.")
     if main["history"]["train_loss"] == seen["other_seed"]["history"]["train_loss"]:
         return Verdict.fail(f"{label}: runs with rng seeds differing gave the same history: the "
-                            "rng argument is not used.")
+                            "rng argument is not used.",
+                            "Changing the seed changes nothing: the run's random choices "
+                            "ignore the rng you pass.",
+                            "Run with np.random.default_rng(0) and with default_rng(1) and "
+                            "compare the histories: initial weights, shuffles and masks all "
+                            "follow the seed.")
     a = main["history"]["train_loss"]
     b = seen["other_val"]["history"]["train_loss"]
     common = min(len(a), len(b))
     if not np.allclose(a[:common], b[:common], rtol=1e-10, atol=1e-12):
         return Verdict.fail(f"{label}: changing only the validation data changed the training "
                             "losses: the network was trained on the validation data.",
+                            "The training losses depend on X_val, y_val: some step of your "
+                            "training (a gradient, a batch) used the validation data.",
                             "The validation set only decides when to stop and which epoch to "
-                            "keep; every gradient step uses X_train, y_train only.")
+                            "keep; trace where X_val and y_val go in your loop.")
     return Verdict.ok()
 
 
@@ -1761,7 +2427,7 @@ class TrainRegularizedEarlyStopping(CaseCheck):
                          "train_regularized")}
 
     def probe_case(self, train_regularized, case, other_val, seed, settings):
-        return stopping_probe(train_regularized, case, other_val, seed, settings)
+        return drive(stopping_probe(train_regularized, case, other_val, seed, settings))
 
     def judge_case(self, seen, case, other_val, _seed, settings, label):
         return judge_stopping(seen, case, other_val, settings, label)
@@ -1790,10 +2456,10 @@ BATCHNORM_ALT_RULES = Rules(forbidden_calls=("batchnorm_backward",),
 """The closed form is written out, not the node-by-node function; like every backward pass it
 may recompute what it needs with its forward."""
 RULES["batchnorm_backward_alt"] = BATCHNORM_ALT_RULES
-ALT_DX_IDEA = ("Substitute your node-by-node bars into each other: what the mean and the "
-               "variance send back to a row is the same for every row, a batch sum (per "
-               "column) of dout or of dout * x_hat, times factors of gamma, the inverse "
-               "standard deviation and the batch size.")
+ALT_DX_IDEA = ("The lesson's simplification: substitute your node-by-node bars into one "
+               "another on paper and collect terms; then compare your one expression with "
+               "your batchnorm_backward on the same cache, column by column, and print where "
+               "they differ.")
 
 
 @register
