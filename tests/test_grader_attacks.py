@@ -286,7 +286,9 @@ def test_honest_classmates_around_every_attack_keep_their_exact_scores(attacked_
         expected = {"honest": FULL, "honest2": FULL, "blank": 0,
                     "spy": control_points(attacked_class)}.get(kind)
         if expected is not None:
-            assert points(attacked_class, student) == expected, student
+            reasons = [row["reason"] for (s, _, _), row in attacked_class["tests"].items()
+                       if s == student and row["reason"] != "passed"]
+            assert points(attacked_class, student) == expected, (student, reasons)
 
 
 EARNS = {"forges-events": FULL, "floods-dones": FULL, "leaves-files": FULL,  # the attack is
@@ -318,9 +320,10 @@ def test_a_worker_survives_what_its_student_writes_to_the_pipe(attacked_class):
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_an_attacker_earns_exactly_what_its_work_earns(attacked_class, attack):
     student = next(s for s in attacked_class["students"] if s.endswith(f"-{attack}"))
-    assert points(attacked_class, student) == EARNS[attack], student
     reasons = [row["reason"] for (s, _, _), row in attacked_class["tests"].items()
                if s == student and row["reason"] != "passed"]
+    notes = attacked_class["grades"][(student, A)]["notes"]
+    assert points(attacked_class, student) == EARNS[attack], (student, reasons, notes)
     assert "PlagiarismError" not in " ".join(reasons)
 
 
