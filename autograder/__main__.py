@@ -39,6 +39,20 @@ def _shard(text: str) -> tuple[int, int]:
     return index, total
 
 
+def unusable_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot be the folder grading writes to (it, or the nearest of its
+    parents that exists, is a file, or is not writable), or None when it can be made."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return (f"{existing} is a file, not a folder" if existing == folder else
+                f"it cannot be made: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
 def grade_command(args) -> int:
     from autograder import report
     from autograder.grade import grade_all, shard_of
@@ -108,6 +122,11 @@ def grade_command(args) -> int:
             submissions = [s for s in submissions if shard_of(s.student, total) == index - 1]
         out = Path(args.out).resolve()
         work = Path(args.course_work).resolve() if args.course_work else COURSE
+        for flag, folder in (("--out", out), ("--course-work", work)):
+            why = unusable_folder(folder)
+            if why:  # before any grading: nothing is graded to be lost at the end
+                print(f"error: {flag} {folder}: {why}", file=sys.stderr)
+                return 2
         if args.no_sandbox:
             print("WARNING: grading WITHOUT the sandbox: student code runs with your "
                   "permissions and can read every file you can.", file=sys.stderr)

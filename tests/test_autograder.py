@@ -496,3 +496,23 @@ def test_every_exact_id_gets_its_own_results_folder(tmp_path):
     paths = [result_path(tmp_path, student, A) for student in ids]
     assert len(set(paths)) == len(ids)
     assert all(p.parent.parent == tmp_path / "results" for p in paths)
+
+
+@pytest.mark.parametrize("flag", ["--out", "--course-work"])
+@pytest.mark.parametrize("below", [False, True])
+def test_a_file_where_a_folder_belongs_is_refused_before_grading(tmp_path, flag, below):
+    """``--out`` or ``--course-work`` naming a file (or a path below one) stops ``grade`` at
+    once with the flag named, not with a traceback after the whole class was graded."""
+    write(tmp_path / "submitted", "ann", filled_notebook(A, answers()))
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    target = blocker / "x" if below else blocker
+    folders = {"--out": tmp_path / "out", "--course-work": tmp_path / "work", flag: target}
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade",
+                           str(tmp_path / "submitted"), "--quiet", *LIMITS,
+                           *[str(part) for pair in folders.items() for part in pair]],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"error: {flag} {target}" in done.stderr and "is a file" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "results").exists()  # refused before any grading
