@@ -439,6 +439,22 @@ MUTANTS += [
            edits=[("dscores[np.arange(len(rows)), y_batch] -= 1.0",
                    "dscores[np.arange(len(rows)), y_batch] += 1.0")],
            why="adds the one-hot labels instead of subtracting them"),
+    Mutant("tr_penalty_scaled_by_batch_share", "train_regularized",
+           edits=[("_, grads = l2_penalty(params, lam)",
+                   "_, grads = l2_penalty(params, lam)\n            grads = {k: v * len(rows)"
+                   " / len(X_train) for k, v in grads.items()}")],
+           why="the penalty's gradient scaled by the batch's share of the data: right only "
+               "when the batch is the whole set (review 22 r56 H1)"),
+    Mutant("tr_lr_halved_after_first_batch", "train_regularized",
+           edits=[("params = {key: value - lr * grads[key] for key, value in params.items()}",
+                   "params = {key: value - (lr if start == 0 else lr / 2) * grads[key]"
+                   " for key, value in params.items()}")],
+           why="every step after an epoch's first takes half the learning rate (review 22 "
+               "r56 H1: every checked step was an epoch's first)"),
+    Mutant("tr_penalty_on_first_batch_only", "train_regularized",
+           edits=[("_, grads = l2_penalty(params, lam)",
+                   "_, grads = l2_penalty(params, lam if start == 0 else 0.0)")],
+           why="the penalty's gradient on each epoch's first batch only (review 22 r56 H1)"),
     Mutant("tr_skips_relu_gate", "train_regularized",
            edits=[("dropout_backward(dscores @ params[\"W2\"].T, drop_mask) * (pre > 0)",
                    "dropout_backward(dscores @ params[\"W2\"].T, drop_mask)")]),

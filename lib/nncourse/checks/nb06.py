@@ -16,7 +16,7 @@ from nncourse.gradcheck import (
     torch_gradient,
 )
 from nncourse.oracle import cross_entropy
-from nncourse.rules import RECOMPUTE_CALLS, Rules, outer_calls, swapped
+from nncourse.rules import RECOMPUTE_CALLS, Recorder, Rules, outer_calls, swapped
 from nncourse.rules import original as student_original
 from nncourse.verdict import Verdict, first_failure
 
@@ -1708,7 +1708,140 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
     seen["rng_zero"] = yield from _run(train_regularized, case, hidden=hidden, max_epochs=2,
                                        rng=np.random.default_rng(0))
     seen.update((yield from mechanics_probe(train_regularized, case, lam, lr, seed, hidden)))
+    seen["batches"] = yield from batches_probe(train_regularized, lam, lr, seed, hidden)
     return seen
+
+
+BATCHES = {"n_train": 19, "batch_size": 4, "max_epochs": 2}
+"""The run with several batches per epoch and lr > 0: 5 batches an epoch (the last of 3)."""
+MAX_STATES = 200
+STEP_KEYS = ("W1", "b1", "W2", "b2", "gamma", "beta")
+
+
+def batches_probe(train_regularized, lam, lr, seed, hidden):
+    """A plan: one run with batch norm, several batches per epoch and lr > 0, recording (as
+    copies, taken as each call is made) the parameters every call of the student's
+    l2_penalty was given (the states the steps went through) and the batch every training
+    call of batchnorm_forward was given (which rows each step used)."""
+    states, batches = [], []
+
+    def state(args, kwargs):
+        params = _argument((args, kwargs), 0, "params")
+        if isinstance(params, dict) and len(states) < MAX_STATES:
+            states.append({k: np.array(params[k], dtype=np.float64, copy=True)
+                           for k in STEP_KEYS if k in params})
+
+    def batch(args, kwargs):
+        if _argument((args, kwargs), 5, "train") and len(batches) < MAX_STATES:
+            batches.append({key: np.array(_argument((args, kwargs), at, key), dtype=np.float64)
+                            for at, key in ((0, "X"), (1, "gamma"), (2, "beta"))})
+
+    recorders = {"l2_penalty": Recorder(student_original(train_regularized, "l2_penalty"),
+                                        "l2_penalty", before=state),
+                 "batchnorm_forward": Recorder(
+                     student_original(train_regularized, "batchnorm_forward"),
+                     "batchnorm_forward", before=batch)}
+    with swapped(train_regularized, **recorders):
+        run = yield from _run(train_regularized, training_case(seed + 5, BATCHES["n_train"]),
+                              hidden=hidden, lr=lr, batch_size=BATCHES["batch_size"],
+                              max_epochs=BATCHES["max_epochs"], lam=lam, p_drop=0.0,
+                              batchnorm=True, patience=10, rng=np.random.default_rng(seed))
+    return {"run": run, "states": states, "batches": batches}
+
+
+def _distinct(states) -> list[dict]:
+    """The parameter states in order, a state given to l2_penalty twice in a row once."""
+    kept = []
+    for state in states:
+        if not (kept and sorted(kept[-1]) == sorted(state) and all(
+                np.array_equal(kept[-1][k], state[k]) for k in state)):
+            kept.append(state)
+    return kept
+
+
+def _rows_of(batch, X_train, state) -> list[int] | None:
+    """Which rows of X_train the pre-activations ``batch`` (B, H) are, at ``state``'s first
+    layer; None if one of them is no row's."""
+    every = X_train @ state["W1"] + state["b1"]
+    rows = []
+    for row in np.atleast_2d(batch):
+        if row.shape != every.shape[1:]:
+            return None
+        distance = np.abs(every - row).max(axis=1)
+        best = int(np.argmin(distance))
+        if distance[best] > 1e-8 * (1.0 + np.abs(row).max()):
+            return None
+        rows.append(best)
+    return rows
+
+
+def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
+    """Every step of a run with batch norm, several batches per epoch (the last one partial)
+    and lr > 0 is one SGD step on its own batch. The judge replays the run from the initial
+    parameters (those of the lr=0 run with the same rng, which l2_penalty's first state must
+    show), taking each step's rows from what batchnorm_forward was given, and compares what
+    the student's code held before each step (what l2_penalty was given, W1 and W2 at least;
+    gamma and beta as batchnorm_forward got them) with the replay; the first wrong step is
+    named."""
+    case = training_case(seed + 5, BATCHES["n_train"])
+    n, size = BATCHES["n_train"], BATCHES["batch_size"]
+    sizes = [min(size, n - start) for start in range(0, n, size)] * BATCHES["max_epochs"]
+    name = (f"{label}(batchnorm=True, batch_size={size}, N={n}, "
+            f"max_epochs={BATCHES['max_epochs']}, lr={lr}, lam={lam})")
+    verdict = _structure(seen["batches"]["run"], case, True, hidden, name,
+                         BATCHES["max_epochs"])
+    if not verdict.passed:
+        return verdict
+    states = _distinct(seen["batches"]["states"])
+    batches = seen["batches"]["batches"]
+    if len(states) < len(sizes) or len(batches) < len(sizes) or any(
+            not {"W1", "W2"} <= set(s) for s in states[:len(sizes)]):
+        return Verdict.fail(
+            f"{name}: l2_penalty was given {len(states)} different parameter states (with W1 "
+            f"and W2) and batchnorm_forward {len(batches)} training batches; this run takes "
+            f"{len(sizes)} SGD steps, each with its own forward pass and its penalty at the "
+            "parameters that step starts from.",
+            "The penalty and its gradient belong to every step, every batch of every epoch, "
+            "at the parameters that step starts from.",
+            "Section 7: count how often your loop calls l2_penalty and batchnorm_forward in a "
+            "run of two epochs with several batches, and with which parameters.")
+    start = seen["start_1"]["params"]
+    replay = {k: np.asarray(start[k], dtype=np.float64) for k in STEP_KEYS}
+    held = lambda step: {**states[step], "gamma": batches[step]["gamma"],  # noqa: E731
+                         "beta": batches[step]["beta"]}
+    if not all(np.array_equal(held(0)[k], replay[k]) for k in held(0) if k in replay):
+        return Verdict.ok()  # initial weights that depend on the data: nothing to replay from
+    per_epoch = len(sizes) // BATCHES["max_epochs"]
+    for step in range(len(sizes) - 1):
+        epoch, within = divmod(step, per_epoch)
+        where = f"step {step + 1} (epoch {epoch}, batch {within + 1})"
+        rows = _rows_of(batches[step]["X"], case[0], replay)
+        if rows is None or len(rows) != sizes[step]:
+            return Verdict.fail(
+                f"{name}: {where}: batchnorm_forward (training mode) was not given "
+                f"{sizes[step]} rows of X_train times W1 plus b1 at the parameters that step "
+                "starts from.",
+                "Each step runs the forward pass of its own batch of training rows, at the "
+                "parameters the step starts from.",
+                "Section 7: print, for each step, the batch's size and the parameters you "
+                "pass to batchnorm_forward and to l2_penalty.")
+        replay = dict(replay, **{k: v for k, v in reference_sgd_step(
+            replay, case[0][rows], case[1][rows], lam, lr, True).items()})
+        got = held(step + 1)
+        for key in STEP_KEYS:
+            if key not in got:
+                continue
+            verdict = compare(
+                f"{name}: params[{key!r}] after {where}, {len(rows)} rows (as your code held "
+                "it at the next step)", got[key], replay[key], rtol=1e-7, atol=1e-10,
+                hints=("Every step of the epoch, not only the first, is a full SGD step on "
+                       "its own batch: the mean loss over that batch's rows plus the whole "
+                       "penalty, scaled by the same lr.",
+                       "Section 7: run two epochs with a small batch and print, for each "
+                       "step, the batch size, lr and penalty term your loop uses."))
+            if not verdict.passed:
+                return verdict
+    return Verdict.ok()
 
 
 def value_mask(values) -> np.ndarray:
@@ -1981,7 +2114,7 @@ def judge_two_steps(seen, case, lam, lr, hidden, label) -> Verdict:
     return Verdict.ok()
 
 
-def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
+def judge_one_step(seen, case, lam, lr, hidden, label, seed) -> Verdict:
     verdict = judge_steps(seen, case, lam, lr, hidden, label)
     if verdict.passed:  # the start is known good before the second step is judged from it
         verdict = judge_two_steps(seen, case, lam, lr, hidden, label)
@@ -2016,6 +2149,9 @@ def judge_one_step(seen, case, lam, lr, hidden, label) -> Verdict:
                              "waits before it stops."),
                             STOP_IDEA)
     verdict = judge_mechanics(seen, case, lam, lr, hidden, label)
+    if not verdict.passed:
+        return verdict
+    verdict = judge_batches(seen, lam, lr, seed, hidden, label)
     if not verdict.passed:
         return verdict
     a, b = seen["rng_none"], seen["rng_zero"]
@@ -2183,8 +2319,8 @@ class TrainRegularizedOneStep(CaseCheck):
         with swapped_collaborators(train_regularized):
             return drive(one_step_probe(train_regularized, case, lam, lr, seed, hidden))
 
-    def judge_case(self, seen, case, lam, lr, _seed, hidden, label):
-        return judge_one_step(seen, case, lam, lr, hidden, label)
+    def judge_case(self, seen, case, lam, lr, seed, hidden, label):
+        return judge_one_step(seen, case, lam, lr, hidden, label, seed)
 
 
 def swapped_collaborators(train_regularized):
