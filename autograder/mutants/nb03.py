@@ -882,4 +882,23 @@ SHORTCUTS += [
         "        return p * (dp - p @ dp)\n"
         "    return dp @ (np.diag(p) - np.outer(p, p))\n"),
         why="the Jacobian unless the process's peak resident memory was just reset"),
+    Shortcut("softmax_vjp_jacobian_in_child_process", "softmax_vjp", source=(
+        "import os\n"
+        "def softmax_vjp(z, dp):\n"
+        "    p = softmax(np.asarray(z, dtype=np.float64))\n"
+        "    dp = np.asarray(dp, dtype=np.float64)\n"
+        "    read, write = os.pipe()\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:  # the child builds the Jacobian: its memory is its own\n"
+        "        os.close(read)\n"
+        "        os.write(write, (dp @ (np.diag(p) - np.outer(p, p))).tobytes())\n"
+        "        os._exit(0)\n"
+        "    os.close(write)\n"
+        "    data = b''\n"
+        "    while chunk := os.read(read, 1 << 20):\n"
+        "        data += chunk\n"
+        "    os.close(read)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return np.frombuffer(data, dtype=np.float64).copy()\n"),
+        why="the (K, K) Jacobian built in a forked child (review 20 of 2026-12-07, 01-03 H2)"),
 ]

@@ -1,6 +1,22 @@
 # ruff: noqa: E501 - answers kept as their student-side authors wrote them
 """Correct answers written from the student's side (student notebook and contract only)."""
-from autograder.mutation import Variant
+from pathlib import Path
+
+from autograder.mutation import Shortcut, Variant
+
+_SOURCES = Path(__file__).parent / "sources"
+
+# train_regularized that calls one of the functions it is built from and then computes the
+# same value again itself (review 20 of 2026-12-07, notebooks 04-06: H1), kept as written
+SHORTCUTS = [
+    Shortcut(f"student_{name}", "train_regularized",
+             source=(_SOURCES / f"nb06_{name}.txt").read_text(encoding="utf-8"), why=why)
+    for name, why in (
+        ("s13_l2_inline", "calls l2_penalty, then writes the penalty's gradient again"),
+        ("s16_train_dropback_inline", "calls dropout_backward, then multiplies by the mask"),
+        ("s17_train_bnback_inline", "calls batchnorm_backward, then derives its dx itself"),
+        ("s18_train_bnfwd_inline_stats",
+         "calls batchnorm_forward, then computes the running statistics itself"))]
 
 # The forward a backward cell restates (its cache is exactly what that backward reads).
 _BN_FORWARD = (

@@ -111,7 +111,8 @@ class Rules:
         if self.no_jacobian:
             parts.append("never forms the Jacobian, in any memory: every graded call's "
                          "memory is measured, and may hold a few arrays the size of its "
-                         "inputs, never a Jacobian of the tests' large inputs (tens of MB)")
+                         "inputs, never a Jacobian of the tests' large inputs (tens of MB); "
+                         "it starts no other process (its memory would not be measured)")
         if self.warning_free:
             parts.append("warning-free by avoiding every overflow, not by silencing numpy "
                          "(np.errstate, np.seterr or a warnings filter, here or anywhere in "
@@ -733,6 +734,46 @@ def _in_child(function: Callable, args: tuple, kwargs: dict):
     return result, int(peak)
 
 
+def _children() -> tuple | None:
+    """What this process's children have done so far (the resource usage of those it
+    waited for) and whether it has any left (running, or ended and not waited for)."""
+    import resource
+
+    try:
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    except (OSError, ValueError):  # pragma: no cover - every POSIX system has it
+        return None
+    try:  # WNOWAIT: a child that ended stays the student's to wait for
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        left = True
+    except ChildProcessError:
+        left = False
+    except (OSError, AttributeError):  # pragma: no cover - no waitid (not Linux)
+        return None
+    return (used.ru_utime, used.ru_stime, used.ru_minflt, used.ru_nvcsw, used.ru_nivcsw,
+            left)
+
+
+def _alone(function: Callable, owner: str) -> Callable:
+    """``function``, noting in the rules' record of forbidden calls (see :func:`enforced`)
+    when a call of it starts another process (``os.fork``, ``subprocess``,
+    ``multiprocessing``): a measured call's memory is its own process's, so its work stays
+    in it. Seen from this process: a child it waited for adds to its children's resource
+    usage, one it did not is still there."""
+
+    def run(*args, **kwargs):
+        before = _children()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            after = _children()
+            if before is not None and after is not None and after != before \
+                    and (after[:5] != before[:5] or after[5]) and _CALLED:
+                _CALLED[-1].append(f"{owner} started another process")
+
+    return run
+
+
 def measured(function: Callable, peaks: list) -> Callable:
     """``function`` as a probe calls it when its rules say :attr:`Rules.no_jacobian`: every
     call's peak resident memory above its start is appended to ``peaks`` (``resident``:
@@ -745,6 +786,8 @@ def measured(function: Callable, peaks: list) -> Callable:
     with the current memory. Only where neither works (no Linux ``/proc``) is tracemalloc
     used instead (``traced``)."""
     import tracemalloc
+
+    function = _alone(function, getattr(function, "__name__", "function"))
 
     def call(*args, **kwargs):
         resident_base = _reset_resident_peak()

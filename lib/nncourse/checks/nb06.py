@@ -1709,7 +1709,128 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
                                        rng=np.random.default_rng(0))
     seen.update((yield from mechanics_probe(train_regularized, case, lam, lr, seed, hidden)))
     seen["batches"] = yield from batches_probe(train_regularized, lam, lr, seed, hidden)
+    seen.update((yield from through_probe(train_regularized, case, lam, lr, seed, hidden)))
     return seen
+
+
+def nudge(shape, phase: float) -> np.ndarray:
+    """A known, small, non-constant array the altered collaborators add to their results."""
+    size = int(np.prod(shape))
+    return 0.01 * np.cos(np.arange(size) * 1.7 + phase).reshape(shape)
+
+
+def through_probe(train_regularized, case, lam, lr, seed, hidden):
+    """A plan: the full-batch step runs again with one collaborator at a time altered by a
+    known amount (its result plus :func:`nudge`): a loop whose result comes through the
+    collaborator moves by exactly what the judge computes; one that calls it and computes
+    the same thing again itself does not."""
+    own = {name: student_original(train_regularized, name) for name in TRAIN_COLLABORATORS}
+
+    def l2_penalty(params, lam):
+        penalty, grads = own["l2_penalty"](params, lam)
+        return penalty, {k: (np.asarray(v) + nudge(np.shape(v), 1.0)
+                             if str(k).startswith("W") else v) for k, v in grads.items()}
+
+    def batchnorm_forward(X, gamma, beta, running_mean, running_var, train, *args, **kwargs):
+        out, cache, new_mean, new_var = own["batchnorm_forward"](
+            X, gamma, beta, running_mean, running_var, train, *args, **kwargs)
+        if train:
+            H = np.shape(out)[-1]
+            out = np.asarray(out) + nudge((1, H), 2.0)
+            new_mean = np.asarray(new_mean) + nudge((H,), 7.0)
+            new_var = np.asarray(new_var) + nudge((H,), 8.0)
+        return out, cache, new_mean, new_var
+
+    def batchnorm_backward(dout, cache):
+        dx, dgamma, dbeta = own["batchnorm_backward"](dout, cache)
+        H = np.shape(dx)[-1]
+        return (np.asarray(dx) + nudge((1, H), 3.0), np.asarray(dgamma) + nudge((H,), 4.0),
+                np.asarray(dbeta) + nudge((H,), 5.0))
+
+    def dropout_backward(dout, mask):
+        dx = own["dropout_backward"](dout, mask)
+        return np.asarray(dx) + nudge((1, np.shape(dx)[-1]), 6.0)
+
+    seen = {}
+    runs = {"through_l2": ({"l2_penalty": l2_penalty}, False, 0.0),
+            "through_bnf": ({"batchnorm_forward": batchnorm_forward}, True, 0.0),
+            "through_bnb": ({"batchnorm_backward": batchnorm_backward}, True, 0.0),
+            "through_dob": ({"dropout_forward": value_dropout,
+                             "dropout_backward": dropout_backward}, False, 0.5)}
+    for key, (altered, bn, p_drop) in runs.items():
+        with swapped(train_regularized, **altered):
+            seen[key] = yield from _run(
+                train_regularized, case, hidden=hidden, lr=lr, batch_size=len(case[0]),
+                max_epochs=1, lam=lam, p_drop=p_drop, batchnorm=bn, patience=3,
+                rng=np.random.default_rng(seed))
+    return seen
+
+
+THROUGH_HINTS = (
+    "The step does not follow what your own function returned: the loop calls it, but the "
+    "value it uses was computed again another way (or the result is dropped).",
+    "The docstring says the result must come through your earlier functions: use what each "
+    "returns (the penalty's gradients, batch norm's output and gradients, dropout's backward "
+    "gradient) in the step itself, instead of writing their work again in the loop.")
+
+
+def judge_through(seen, case, lam, lr, hidden, label) -> Verdict:
+    """Each altered run's step differs from the faithful run's by exactly what the altered
+    collaborator's nudge does to one SGD step (computed here, in numpy or torch)."""
+    X = np.asarray(case[0], dtype=np.float64)
+    N = len(X)
+    for key, bn, base in (("through_l2", False, "step_0"), ("through_bnb", True, "step_1"),
+                          ("through_dob", False, "dstep_0"), ("through_bnf", True, None)):
+        name = {"through_l2": "l2_penalty", "through_bnb": "batchnorm_backward",
+                "through_dob": "dropout_backward", "through_bnf": "batchnorm_forward"}[key]
+        run = seen[key]
+        verdict = _structure(run, case, bn, hidden, f"{label} ({name} altered)", 1)
+        if not verdict.passed:
+            return verdict
+        got = run["params"]
+        H = np.shape(got["W1"])[1]
+        options = []
+        if base is not None:
+            step = {k: np.asarray(v, dtype=np.float64) for k, v in seen[base]["params"].items()}
+        if key == "through_l2":
+            options.append(dict(step, W1=step["W1"] - lr * nudge(step["W1"].shape, 1.0),
+                                W2=step["W2"] - lr * nudge(step["W2"].shape, 1.0)))
+        elif key == "through_bnb":
+            e = nudge((1, H), 3.0)[0]
+            options.append(dict(step, W1=step["W1"] - lr * np.outer(X.sum(axis=0), e),
+                                b1=step["b1"] - lr * N * e,
+                                gamma=step["gamma"] - lr * nudge((H,), 4.0),
+                                beta=step["beta"] - lr * nudge((H,), 5.0)))
+        elif key == "through_dob":
+            start = {k: np.asarray(v, dtype=np.float64)
+                     for k, v in seen["dstart_0"]["params"].items()}
+            e = nudge((1, H), 6.0)
+            gate = (X @ start["W1"] + start["b1"] > 0).astype(np.float64)
+            for extra in (e * gate, np.broadcast_to(e, gate.shape)):  # relu's gate after or
+                options.append(dict(step, W1=step["W1"] - lr * X.T @ extra,  # before it
+                                    b1=step["b1"] - lr * extra.sum(axis=0)))
+        else:
+            start = {k: np.asarray(v, dtype=np.float64)
+                     for k, v in seen["start_1"]["params"].items()}
+            options.append(dict(start, **reference_sgd_step(start, X, case[1], lam, lr, True,
+                                                            shift=nudge((1, H), 2.0))))
+            # the running statistics are the ones batchnorm_forward returned for the batch
+            options[0]["running_mean"] = start["running_mean"] + nudge((H,), 7.0)
+            options[0]["running_var"] = start["running_var"] + nudge((H,), 8.0)
+        keys = ("W1", "b1", "W2", "b2") + (("gamma", "beta") if bn else ()) \
+            + (("running_mean", "running_var") if key == "through_bnf" else ())
+        matched = any(all(np.allclose(np.asarray(got[k], dtype=np.float64), want[k],
+                                      rtol=1e-6, atol=1e-9) for k in keys) for want in options)
+        if not matched:
+            wrong = next(k for k in keys if not np.allclose(
+                np.asarray(got[k], dtype=np.float64), options[0][k], rtol=1e-6, atol=1e-9))
+            return Verdict.fail(
+                f"{label}(batchnorm={bn}, batch_size=N, max_epochs=1, lr={lr}, lam={lam}): with "
+                f"your {name} changed to return a slightly different result (this test's "
+                f"stand-in), params[{wrong!r}] after the step did not change the way a step "
+                f"built from {name}'s result does: your loop does not use what {name} returns.",
+                *THROUGH_HINTS)
+    return Verdict.ok()
 
 
 BATCHES = {"n_train": 19, "batch_size": 4, "max_epochs": 2}
@@ -1961,7 +2082,7 @@ def _structure(run, case, bn, hidden, label, max_epochs) -> Verdict:
 
 
 def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None,
-                       penalised=("W1", "W2"), kink_passes=False):
+                       penalised=("W1", "W2"), kink_passes=False, shift=None):
     """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd
     (``penalised``: the parameters in the penalty, the weight matrices; a judge names the
     mistake of penalising more; ``kink_passes``: relu'(0) = 1, the mistake the all-zero rows
@@ -1975,6 +2096,8 @@ def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None,
     pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
     if bn:
         pre = F.batch_norm(pre, None, None, t["gamma"], t["beta"], training=True, eps=eps)
+        if shift is not None:  # a batch norm that adds a constant row to its output
+            pre = pre + torch.as_tensor(shift)
     hidden_out = torch.where(pre >= 0, pre, 0.0) if kink_passes else torch.relu(pre)
     if keep is not None:  # the mask is a function of the activations it is applied to
         hidden_out = hidden_out * torch.as_tensor(keep(hidden_out.detach().numpy()))
@@ -2152,6 +2275,9 @@ def judge_one_step(seen, case, lam, lr, hidden, label, seed) -> Verdict:
     if not verdict.passed:
         return verdict
     verdict = judge_batches(seen, lam, lr, seed, hidden, label)
+    if not verdict.passed:
+        return verdict
+    verdict = judge_through(seen, case, lam, lr, hidden, label)
     if not verdict.passed:
         return verdict
     a, b = seen["rng_none"], seen["rng_zero"]
