@@ -258,12 +258,18 @@ def test_the_student_is_told_that_a_failing_test_stops_run_all():
         assert "stops *Run All*" in " ".join(book.cells[0].source.split()), notebook
 
 
-def test_a_missing_transpose_in_the_residual_branch_is_named():
+def test_a_missing_transpose_in_the_residual_branch_is_hinted_without_its_answer():
+    """The second hint points at the orientation of W (square here); the library no longer
+    computes that mistake, whose code was one transpose away from dX (review 22 r56 M2)."""
     space = namespace("06", "rb_dX_W_not_transposed")
     result = verdict("residual_backward_gradients", space["residual_forward"],
                      space["residual_backward"])
-    assert not result.passed and "wrong orientation" in result.render(max_hints=1), \
+    assert not result.passed and "transpose" in result.render(max_hints=2), \
         result.render(max_hints=2)
+    import inspect
+
+    from nncourse.checks import nb06
+    assert "open_units" not in inspect.getsource(nb06)
 
 
 def test_a_layernorm_backward_that_forgets_gamma_is_told_so():

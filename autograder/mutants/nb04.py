@@ -1536,4 +1536,21 @@ SHORTCUTS += [
         "    relu_backward(np.zeros(1), relu_forward(np.zeros(1))[1])\n"
         "    return loss_of(base), grads\n"),
         why="central differences of its own forward, backward pieces called for show (sa06)"),
+    Shortcut("train_grad_differences_not_zeroed", "train_value_mlp", source=(
+        "def train_value_mlp(model, X, y, steps, lr):\n"
+        "    losses = []\n"
+        "    params = model.parameters()\n"
+        "    prev = [p.grad for p in params]\n"
+        "    for _ in range(steps):\n"
+        "        loss = sum(((model(x) - t) ** 2 for x, t in zip(X, y)), Value(0.0))"
+        " * (1.0 / len(X))\n"
+        "        loss.backward()  # never zeroed: what was there before is subtracted\n"
+        "        losses.append(loss.data)\n"
+        "        for i, p in enumerate(params):\n"
+        "            g = p.grad - prev[i]\n"
+        "            prev[i] = p.grad\n"
+        "            p.data -= lr * g\n"
+        "    return losses\n"),
+        why="never sets .grad to 0: subtracts the previous total instead (review 20 of "
+            "2026-12-07, notebooks 04-06, H5)"),
 ]

@@ -1844,6 +1844,14 @@ def train_data(seed: int, n: int = 6, units: int = 3) -> dict:
     return {"params": params, "X": X, "y": y}
 
 
+def _number(value) -> float:
+    """``value`` as a float (nan when it is not a number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")
+
+
 @register
 class TrainValueMlp(Check):
     """train_value_mlp takes plain gradient steps on the mean squared error, one backward each."""
@@ -1864,9 +1872,13 @@ class TrainValueMlp(Check):
             p.grad = self.GARBAGE
         calls = {"backward": 0}
         backward = Value.backward
+        parameters = list(model.parameters())
+        held: list[list] = []  # every parameter's .grad as each backward() begins
 
         def counted(self_):
             calls["backward"] += 1
+            if len(held) < 200:
+                held.append([p.grad for p in parameters])
             return backward(self_)
 
         X, y = [list(row) for row in data["X"]], list(data["y"])
@@ -1877,7 +1889,8 @@ class TrainValueMlp(Check):
             Value.backward = backward
         return {"losses": [float(v) for v in list(losses)],
                 "params": [float(p.data) for p in model.parameters()],
-                "backward_calls": calls["backward"], "X": X, "y": y}
+                "backward_calls": calls["backward"], "X": X, "y": y,
+                "grads_before_backward": [[_number(g) for g in row] for row in held]}
 
     def expected(self, seed, steps, lr, n) -> list | Verdict:
         """[the losses, the parameters after the last step] of the reference training."""
@@ -1905,6 +1918,17 @@ class TrainValueMlp(Check):
                                 "and calls backward() on it once.",
                                 "Count your loop's backward() calls for steps=2 by hand, then "
                                 "with a print next to the call.")
+        held = np.asarray(seen.get("grads_before_backward") or [[0.0]], dtype=np.float64)
+        if not np.all(held == 0.0):
+            step = int(np.flatnonzero(~np.all(held == 0.0, axis=1))[0])
+            return Verdict.fail(f"{what}: when backward() was called in step {step + 1}, some "
+                                "parameter's .grad was not 0 (the docstring: each step sets "
+                                "every parameter's .grad to 0 before it calls backward()).",
+                                "backward() adds into .grad: what is there when it starts "
+                                "(from a previous step, or whatever the model held) is "
+                                "mixed into the new gradient, unless it was cleared first.",
+                                "Section 3, 'Why +=': print one parameter's .grad just before "
+                                "each backward() call of a two-step run.")
         verdict = compare(f"{what}: the first loss (before any step)", seen["losses"][:1],
                           losses[:1], rtol=1e-9,
                           atol=1e-12, mistakes={"the sum over the points, not the mean.":

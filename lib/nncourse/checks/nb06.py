@@ -356,6 +356,47 @@ def judge_independent_drops(name: str, dropped: np.ndarray, p: float) -> Verdict
                 "chance: your mask repeats a pattern across the batch, or drops units in "
                 "blocks.",
                 "Section 2: every unit of every example is dropped on its own coin flip.")
+    return judge_pairs(name, dropped)
+
+
+PAIR_SAMPLES = 200
+"""Draws a pair of units (or of examples) must share before the judge compares them."""
+
+
+def judge_pairs(name: str, dropped: np.ndarray) -> Verdict:
+    """No two units (columns), and no two examples (rows), are dropped together more or
+    less often than independent draws would be: the correlation of every pair, over the
+    draws they share, stays within 8 standard deviations (1/sqrt(draws)) of 0; chance takes
+    a pair beyond that about once in 10^15, and the most pairs judged are about 10^5. Two
+    units that share one coin flip, however far apart, have correlation 1."""
+    for axis, what, whose in ((0, "units", "unit"), (1, "examples", "example")):
+        draws = dropped.shape[axis]
+        if draws < PAIR_SAMPLES or dropped.shape[1 - axis] < 2:
+            continue
+        values = np.asarray(dropped, dtype=np.float64)
+        values = values if axis == 0 else values.T  # draws along the rows, members across
+        spread = values.std(axis=0)
+        if np.any(spread == 0):
+            first = int(np.flatnonzero(spread == 0)[0])
+            return Verdict.fail(
+                f"{name}: {whose} {first} was {'always' if values[0, first] else 'never'} "
+                f"dropped in all {draws} draws.",
+                "Some units are never (or always) dropped: your mask is not a fresh coin "
+                "flip for every unit.",
+                "Section 2: every unit of every example is dropped on its own coin flip.")
+        centred = (values - values.mean(axis=0)) / spread
+        corr = centred.T @ centred / draws
+        np.fill_diagonal(corr, 0.0)
+        i, j = np.unravel_index(int(np.argmax(np.abs(corr))), corr.shape)
+        if abs(corr[i, j]) > 8 / np.sqrt(draws):
+            return Verdict.fail(
+                f"{name}: {what} {min(i, j)} and {max(i, j)} were dropped together with "
+                f"correlation {corr[i, j]:.2f} over {draws} draws; independent draws stay "
+                f"within {8 / np.sqrt(draws):.2f} of 0.",
+                "Two units (or two examples) are dropped together far more (or less) often "
+                "than chance: part of your mask is shared or derived from another part.",
+                "Section 2: every unit of every example is dropped on its own coin flip: "
+                "nothing in the mask may be computed from another of its entries.")
     return Verdict.ok()
 
 
@@ -1570,20 +1611,6 @@ class ResidualForwardValues(CaseCheck):
         return judge_residual_forward(seen, case, label)
 
 
-def unoriented_branch(X, W, b, dout) -> np.ndarray:
-    """dX when the branch's upstream gradient goes back through W in the orientation of the
-    forward product (the transpose forgotten), by torch autograd of the transposed product
-    with the gate held fixed."""
-    import torch
-
-    w = torch.as_tensor(np.ascontiguousarray(W, dtype=np.float64))
-    upstream = torch.as_tensor(np.asarray(dout, dtype=np.float64))
-    x = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float64))
-    open_units = torch.relu(x @ w + torch.as_tensor(np.asarray(b, dtype=np.float64))) > 0
-    through = torch_gradient(lambda x: ((x @ w.T) * (upstream * open_units)).sum(), X)[0]
-    return np.asarray(dout, dtype=np.float64) + through
-
-
 def judge_residual_backward(seen, case, label) -> Verdict:
     import torch
 
@@ -1614,12 +1641,11 @@ def judge_residual_backward(seen, case, label) -> Verdict:
                                          X)[0],
                           "the branch's gradient ignores the relu: it passes only where the "
                           "pre-activation is positive":
-                          torch_gradient(lambda x: ((x + x @ w + c) * upstream).sum(), X)[0],
-                          "the branch's gradient goes back through W in the wrong orientation "
-                          "(W is square here, so the shapes do not show it)":
-                          unoriented_branch(X, W, b, dout)},
+                          torch_gradient(lambda x: ((x + x @ w + c) * upstream).sum(), X)[0]},
                 hints=("X reaches out along two paths, the identity and the branch: dX is the "
-                       "sum of what comes back along both.", at_zero)),
+                       "sum of what comes back along both.", at_zero + " W is square here, so "
+                       "shapes cannot tell W from its transpose: check the orientation of each "
+                       "product on paper with a non-square W.")),
         *derived_gradients(label, grads, oracle, ("dX", "dW", "db")),
         unchanged(label, dout, seen["dout_after"], "Do not modify dout in place."))
 
