@@ -205,6 +205,14 @@ MUTANTS = [
         "    return np.array(path)\n"),
         why="right path, but theta0 is modified in place"),
     # mse_loss
+    Mutant("mse_gradient_expanded", "mse_loss", source=(
+        "def mse_loss(pred, target):\n"
+        "    p = np.asarray(pred, dtype=np.float64)\n"
+        "    t = np.asarray(target, dtype=np.float64)\n"
+        "    n = p.size\n"
+        "    return float(np.mean((p - t) ** 2)), 2 * p / n - 2 * t / n\n"),
+        why="the gradient's two terms scaled before they are subtracted: right in exact "
+            "arithmetic, off by the large entries' rounding near 1e8 (review 22 r34 M2)"),
     Mutant("mse_sum_not_mean", "mse_loss",
            edits=[("loss = float(np.mean(diff ** 2))", "loss = float(np.sum(diff ** 2))"),
                   ("dpred = 2.0 * diff / diff.size", "dpred = 2.0 * diff")],
