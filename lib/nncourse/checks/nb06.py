@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import numpy as np
 
 from nncourse import oracle
@@ -2763,9 +2766,82 @@ class BatchnormBackwardAlt(BatchnormBackward):
                 "label": f"batchnorm_backward_alt on X ({N}, {D})"}
 
     def probe(self, batchnorm_forward, batchnorm_backward_alt, **args):
-        return super().probe(batchnorm_forward, batchnorm_backward_alt, **args)
+        D = np.shape(self.inputs(**args)["case"][0])[1]
+        held: list = []
+        with rows_held(batchnorm_backward_alt, D, held):
+            seen = super().probe(batchnorm_forward, batchnorm_backward_alt, **args)
+        return dict(seen, held=held)
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
-        return judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"],
-                                        dx_idea=ALT_DX_IDEA)
+        return first_failure(
+            judge_batchnorm_backward(seen, given["case"], given["eps"], given["label"],
+                                     dx_idea=ALT_DX_IDEA),
+            judge_no_node_bars(seen.get("held", []), given["case"], given["eps"],
+                               given["label"]))
+
+
+MAX_HELD = 400
+
+
+@contextlib.contextmanager
+def rows_held(function, width: int, held: list):
+    """While the body runs, note every float array of shape (width,) that a frame of the
+    student's code (a function of their notebook's namespace) holds when it returns (at most
+    :data:`MAX_HELD`), beside any tracer already watching (the derived rule's)."""
+    space = getattr(function, "__globals__", None)
+    previous = sys.gettrace()
+
+    def note(frame) -> None:
+        for value in list(frame.f_locals.values()):
+            if len(held) >= MAX_HELD:
+                return
+            if isinstance(value, np.ndarray) and value.shape == (width,) \
+                    and value.dtype.kind == "f":
+                held.append(np.array(value, dtype=np.float64))
+
+    def watch(frame, event, arg):
+        inner = previous(frame, event, arg) if previous is not None else None
+        if frame.f_globals is not space:
+            return inner
+
+        def local(frame, event, arg):
+            nonlocal inner
+            if inner is not None:
+                inner = inner(frame, event, arg)
+            if event == "return":
+                note(frame)
+            return local
+
+        return local
+
+    sys.settrace(watch)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def judge_no_node_bars(held, case, eps, label) -> Verdict:
+    """The closed form holds no gradient with respect to the variance or to s = (v + eps)^-1/2
+    (the node-by-node steps' intermediate bars, per column), computed here."""
+    X, gamma, *_, dout = (np.asarray(v, dtype=np.float64) for v in case)
+    centred = X - X.mean(axis=0)
+    variance = X.var(axis=0)
+    g = dout * gamma
+    bar_s = (g * centred).sum(axis=0)
+    bars = {"s": bar_s, "v": bar_s * -0.5 * (variance + eps) ** -1.5}
+    for value in held:
+        value = np.asarray(value, dtype=np.float64)
+        for name, bar in bars.items():
+            if value.shape == bar.shape and np.allclose(value, bar, rtol=1e-9, atol=0.0):
+                return Verdict.fail(
+                    f"{label}: your code computed the gradient with respect to {name} on the "
+                    "way (the node-by-node steps of batchnorm_backward); the exercise is one "
+                    f"expression with no intermediate bar of s, v, c or mu.",
+                    "The result is right, but it was reached through the same intermediate "
+                    "gradients as your node-by-node batchnorm_backward, written out again.",
+                    "Section 3 ('The same gradient in one expression'): substitute the bars "
+                    "into each other on paper until only x_hat, g, the two per-column sums "
+                    "and the factors remain, then code that expression.")
+    return Verdict.ok()
