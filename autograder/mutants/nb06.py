@@ -154,6 +154,22 @@ MUTANTS = [
            edits=[("dX = gamma * inv_std / N", "dX = inv_std / N")]),
     Mutant("bn_alt_variance_sign", "batchnorm_backward_alt",
            edits=[(" - x_hat * dgamma)", " + x_hat * dgamma)")]),
+    Shortcut("bn_alt_node_by_node_copy", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    N = dout.shape[0]\n"
+        "    dbeta = dout.sum(axis=0)\n"
+        "    dgamma = (dout * x_hat).sum(axis=0)\n"
+        "    dx_hat = dout * gamma\n"
+        "    c = x_hat / inv_std\n"
+        "    dc = dx_hat * inv_std\n"
+        "    ds = (dx_hat * c).sum(axis=0)\n"
+        "    dv = -0.5 * inv_std ** 3 * ds\n"
+        "    dc = dc + 2.0 * c * dv / N\n"
+        "    dmu = -dc.sum(axis=0)\n"
+        "    return dc + dmu / N, dgamma, dbeta\n"),
+        why="batchnorm_backward's node-by-node steps written out again under the new name "
+            "(review 22 of 2026-12-07, r56 H2)"),
     # ---- early_stopping
     Mutant("es_non_strict_improvement", "early_stopping",
            edits=[("if loss < best_loss:", "if loss <= best_loss:")]),
