@@ -909,6 +909,27 @@ SHORTCUTS += [
                      "keep = rng.random(X.shape).argsort(axis=1).argsort(axis=1) "
                      ">= round(p * X.shape[1])")],
              why="drops exactly round(p * D) units of every row"),
+    Shortcut("dropout_units_two_apart_share_a_coin", "dropout_forward",
+             edits=[("keep = rng.random(X.shape) >= p",
+                     "keep = rng.random(X.shape) >= p\n"
+                     "    first = np.arange(0, X.shape[1] - 2, 4)\n"
+                     "    keep[:, first + 2] = keep[:, first]")],
+             why="units 4k + 2 copy the coin of unit 4k: right rate, neighbours independent "
+                 "(review 20 of 2026-12-07, notebooks 04-06, H2)"),
+    Shortcut("dropout_mask_reused_every_second_call", "dropout_forward", source=(
+        "_LAST = {}\n"
+        "def dropout_forward(X, p, train, rng):\n"
+        "    if not train:\n"
+        "        return X, None\n"
+        "    key = (X.shape, p)\n"
+        "    if key in _LAST:\n"
+        "        mask = _LAST.pop(key)\n"
+        "    else:\n"
+        "        mask = (rng.random(X.shape) >= p) / (1.0 - p)\n"
+        "        _LAST[key] = mask\n"
+        "    return X * mask, mask\n"),
+        why="every second call of a shape returns the previous mask (review 20 of "
+            "2026-12-07, notebooks 04-06, M2)"),
 ]
 
 # batchnorm_backward_alt (new 2026-12-06)

@@ -461,11 +461,35 @@ def judge_drop_counts(masks, shape, p) -> Verdict:
     return Verdict.ok()
 
 
+def judge_fresh_masks(masks, shape, p) -> Verdict:
+    """Every call draws a new mask: two calls (with different rngs) giving the same pattern of
+    dropped units of 50 or more is a mask kept from an earlier call (chance: at most
+    max(p, 1 - p)^50 for a pair, below 1e-7 for p = 0.3)."""
+    if not 0 < p < 1 or int(np.prod(shape)) < 50:
+        return Verdict.ok()
+    seen: dict[bytes, int] = {}
+    for number, mask in enumerate(masks):
+        key = np.packbits(np.isclose(np.asarray(mask, dtype=np.float64), 0.0)).tobytes()
+        if key in seen:
+            return Verdict.fail(
+                f"dropout_forward on X {tuple(shape)}: calls {seen[key] + 1} and {number + 1} "
+                "(each with its own rng) dropped exactly the same units.",
+                "Your forward reuses a mask from an earlier call instead of drawing a new one "
+                "from the rng it is given.",
+                "Section 2: every call draws a new coin flip for every unit, from the rng "
+                "argument of that call.")
+        seen[key] = number
+    return Verdict.ok()
+
+
 def judge_repeats(repeats: dict, p: float) -> Verdict:
     """Every shape's repeated masks: the count's variance, and (stacked) the drop rate and
     the independence of neighbouring units and rows."""
     for shape, masks in repeats.items():
         verdict = judge_drop_counts(masks, shape, p)
+        if not verdict.passed:
+            return verdict
+        verdict = judge_fresh_masks(masks, shape, p)
         if not verdict.passed:
             return verdict
         stacked = np.concatenate([np.asarray(m, dtype=np.float64) for m in masks])
