@@ -928,7 +928,10 @@ def judge_linear_jacobian(label: str, got, x, W) -> Verdict:
                           "which W_jk each one contains, and with what factor."),
                    mistakes={"x sits on the wrong axis of the tensor: which index of W_jk "
                              "meets x in the product x @ W?":
-                                 np.einsum("ij,k->ijk", np.eye(W.shape[1]), x)})
+                                 torch.autograd.functional.jacobian(  # the layout W @ x's
+                                     lambda v: v @ xt, torch.zeros(W.shape[::-1],
+                                                                   dtype=torch.float64)
+                                 ).numpy()})
 
 
 @register
