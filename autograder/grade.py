@@ -111,9 +111,10 @@ def result_path(out: Path, student: str, assignment: str) -> Path:
 
 def keep_earlier_results(submissions: list[Submission], out: Path) -> list[Submission]:
     """The submissions to grade: each one that may not be of its notebook's own download
-    (:attr:`autograder.submissions.Submission.uncertain`) is left out, with a warning, where
-    ``out`` already holds a result graded from a file for that student and notebook, unless
-    it grades a file and that result was itself uncertain (review 24 H2: a later download of
+    (:attr:`autograder.submissions.Submission.uncertain`) is left out (a file with a
+    warning, a "no submission" silently) where ``out`` already holds a result graded from
+    a file for that student and notebook, unless it grades a file and that result was
+    itself uncertain (review 24 H2: a later download of
     notebook 01 holding one classmate's upload of 02 turned a student's 02 grade, earned
     from 02's own download, into 0). So one upload never changes a classmate's grade, and
     a download that may be another assignment's changes no grade its own download gave;
@@ -130,10 +131,12 @@ def keep_earlier_results(submissions: list[Submission], out: Path) -> list[Submi
         if not submission.uncertain or not earlier:
             graded.append(submission)
             continue
+        if submission.path is None:  # nothing of theirs here: nothing to say
+            continue
         print(f"warning: {submission.student} / {submission.assignment}: kept the result "
-              f"graded earlier into {out.name} from {record['file']}; not graded from "
-              f"this run ({submission.uncertain}). If this download is "
-              f"{submission.assignment}'s, grade it with --assignment "
+              f"graded earlier into {out.name} from {record['file']}; "
+              f"{submission.path.name} is not graded ({submission.uncertain}). If this "
+              f"download is {submission.assignment}'s, grade it with --assignment "
               f"{submission.assignment}", file=sys.stderr)
     return graded
 
