@@ -87,6 +87,8 @@ def input_digest(submission: Submission, settings: Settings | None = None,
     digest.update(source.read_bytes())
     if submission.path is not None:
         digest.update(submission.path.read_bytes()[:MAX_SUBMISSION_BYTES])
+    if submission.uncertain:  # its result says so (:func:`keep_earlier_results`)
+        digest.update(b"uncertain")
     return digest.hexdigest()
 
 
@@ -105,6 +107,38 @@ def file_digest(path: Path | None) -> str | None:
 def result_path(out: Path, student: str, assignment: str) -> Path:
     """Where one result is kept: a folder per student, named safely for any exact id."""
     return out / "results" / folder_name(student) / f"{assignment}.json"
+
+
+def keep_earlier_results(submissions: list[Submission], out: Path) -> list[Submission]:
+    """The submissions to grade: each one that may not be of its notebook's own download
+    (:attr:`autograder.submissions.Submission.uncertain`) is left out (a file with a
+    warning, a "no submission" silently) where ``out`` already holds a result graded from
+    a file for that student and notebook, unless it grades a file and that result was
+    itself uncertain (review 24 H2: a later download of
+    notebook 01 holding one classmate's upload of 02 turned a student's 02 grade, earned
+    from 02's own download, into 0). So one upload never changes a classmate's grade, and
+    a download that may be another assignment's changes no grade its own download gave;
+    ``--assignment`` says what a download holds."""
+    graded = []
+    for submission in submissions:
+        try:
+            record = json.loads(result_path(out, submission.student,
+                                            submission.assignment).read_text())
+            earlier = record.get("file") is not None and not (
+                submission.path is not None and record.get("uncertain"))
+        except (OSError, ValueError, AttributeError):
+            earlier = False
+        if not submission.uncertain or not earlier:
+            graded.append(submission)
+            continue
+        if submission.path is None:  # nothing of theirs here: nothing to say
+            continue
+        print(f"warning: {submission.student} / {submission.assignment}: kept the result "
+              f"graded earlier into {out.name} from {record['file']}; "
+              f"{submission.path.name} is not graded ({submission.uncertain}). If this "
+              f"download is {submission.assignment}'s, grade it with --assignment "
+              f"{submission.assignment}", file=sys.stderr)
+    return graded
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -325,7 +359,7 @@ def grade_submission(worker: Worker | None, settings: Settings, submission: Subm
             "points": points, "max_points": max_points(submission.assignment),
             "file": submission.path.name if submission.path else None,
             "notes": notes, "tests": [r.as_dict() for r in results],
-            "input_digest": digest,
+            "input_digest": digest, "uncertain": submission.uncertain,
             # the exact bytes graded: --from-results refuses a result of other bytes
             "file_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None}
 
@@ -345,6 +379,7 @@ def failed_record(submission: Submission, error: Exception) -> dict:
             "points": 0.0, "max_points": max_points(submission.assignment),
             "file": submission.path.name if submission.path else None,
             "notes": [why], "tests": tests, "input_digest": "",
+            "uncertain": submission.uncertain,
             "file_sha256": file_digest(submission.path)}
 
 

@@ -53,10 +53,12 @@ Canvas (Assignment > Download Submissions)
     other files say otherwise (:func:`resolve_canvas`: one download is named or anonymous
     as a whole, and each file is read as its download's kind, so ``123_1010_5010_...`` and
     ``late_1012_5012_...`` are the students ``123`` and ``late`` in a named download; a
-    reading whose user id an unambiguous file holds under another name is dropped;
-    the first reading is unclear when its user id another file holds, since
-    a name may start with a classmate's name and id); one still unclear is graded
-    under its own id (``(unclear Canvas name) <path>``), with the note
+    reading whose user id an unambiguous file of the same download holds under another name
+    is dropped; the file is unclear when another file of its download is read first as the
+    same user id, since a name may start with a classmate's name and id; each download is
+    decided on its own, and a file's later readings, which only its uploaded name makes,
+    never count, so no upload changes how a classmate's file is read); one still unclear is
+    graded under its own id (``(unclear Canvas name) <path>``), with the note
     "Canvas name could be read more than one way; check who submitted it", a warning on
     stderr and no row in ``canvas.csv``. Source: Canvas LMS,
     ``app/models/content_zipper.rb`` (the submissions zip), and the Canvas Instructor Guide,
@@ -496,11 +498,25 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
       named download is the student ``123``, user 1010), and one with none is unclear;
       where the download's kind is not known (every file reads both ways: a class whose
       names are all digits; or files of both kinds), a file that reads both ways is unclear;
-    - a reading whose user id an unambiguous file holds under another name is dropped;
-    - when several readings are left, the first is taken, unless its user id is also held
-      by another file of the export: then the file is unclear (a student whose sortable
-      name is a classmate's name and id, ``lee_501_9002``, would otherwise file their work
-      as the classmate's; a classmate's file holding that id and name does not decide it).
+    - a reading whose user id an unambiguous file of the same download holds under another
+      name is dropped;
+    - when several readings are left, the first is taken, unless another file of the same
+      download is read first as that user id: then the file is unclear (a student whose
+      sortable name is a classmate's name and id, ``lee_501_9002``, would otherwise file
+      their work as the classmate's; a classmate's file holding that id and name does not
+      decide it).
+
+    Each download is decided on its own (a student is in several downloads of a combined
+    export, each with its own upload name). **No upload name changes how a classmate's file
+    is read**: the student names only what follows Canvas's prefix, and that part can only
+    add *later* readings to their own file (a longer name, ``mallory_1004_5004`` user 1001),
+    never remove or replace its first one, so only each file's first reading (the one its
+    prefix gives) counts as an id another file is read as, and a file's later readings
+    never make a classmate's file unclear. An upload can only withhold the evidence its own
+    file gives (a file that reads one way only decides its download's kind and names its
+    id's owner; one that reads several ways does neither). What can still make a file
+    unclear is another file of its download whose *prefix* (the sortable name, which Canvas
+    writes) reads first as the same user id, when the file itself reads several ways.
     """
     groups = [()] * len(owners) if groups is None else groups
     kinds: dict = {}  # download -> the kinds of each of its Canvas files' readings
@@ -508,19 +524,14 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
         if owner.lms == "canvas":
             kinds.setdefault(group, []).append({_is_named(o) for o in (owner, *owner.readings)})
     download_kind = {group: _download_kind(found) for group, found in kinds.items()}
-    claims: dict[str, set[str]] = {}
-    for owner in owners:
+    claims: dict[tuple, set[str]] = {}  # (download, user id) -> its unambiguous names
+    for owner, group in zip(owners, groups, strict=True):
         if owner.lms == "canvas" and not owner.ambiguous:
-            claims.setdefault(owner.lms_id, set()).add(owner.name)
-    holders: dict[str, int] = {}
-    for owner in owners:
-        if owner.lms == "canvas":
-            for user in {o.lms_id for o in (owner, *owner.readings)}:
-                holders[user] = holders.get(user, 0) + 1
-    result: list[LmsFile | None] = []
+            claims.setdefault((group, owner.lms_id), set()).add(owner.name)
+    candidates: list[list[LmsFile] | None] = []  # each file's readings left, in order
     for owner, group in zip(owners, groups, strict=True):
         if owner.lms != "canvas":
-            result.append(owner)
+            candidates.append(None)
             continue
         readings = [replace(o, readings=()) for o in (owner, *owner.readings)]
         kind = download_kind[group]
@@ -528,14 +539,27 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
             readings = [o for o in readings if _is_named(o) == kind]
         elif len({_is_named(o) for o in readings}) > 1:
             readings = []
-        if len(readings) == 1:
+        if len(readings) > 1:
+            readings = [o for o in readings if (group, o.lms_id) not in claims
+                        or o.name in claims[(group, o.lms_id)]]
+        candidates.append(readings)
+    # the user id each file is read as first, per download: a file's later readings come
+    # from its uploaded name (the student's) and never count
+    firsts: dict[tuple, int] = {}
+    for readings, group in zip(candidates, groups, strict=True):
+        if readings:
+            key = (group, readings[0].lms_id)
+            firsts[key] = firsts.get(key, 0) + 1
+    result: list[LmsFile | None] = []
+    for owner, readings, group in zip(owners, candidates, groups, strict=True):
+        if readings is None:
+            result.append(owner)
+        elif len(readings) == 1:
             result.append(readings[0] if owner.ambiguous else owner)
-            continue
-        possible = [o for o in readings if o.lms_id not in claims
-                    or o.name in claims[o.lms_id]]
-        if len(possible) > 1 and holders.get(possible[0].lms_id, 0) <= 1:
-            possible = possible[:1]
-        result.append(possible[0] if len(possible) == 1 else None)
+        elif readings and firsts[(group, readings[0].lms_id)] <= 1:
+            result.append(readings[0])
+        else:
+            result.append(None)
     return result
 
 

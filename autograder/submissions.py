@@ -87,6 +87,13 @@ class Submission:
     download): a Moodle participant id is that assignment's alone, so it is written only in
     those notebooks' worksheets (none, when that folder holds no notebook at all); None: not
     known (not made by :func:`discover`)."""
+    uncertain: str | None = None
+    """Why this submission may not be of the notebook's own download (review 24 H2), else
+    None: its file is in a download that holds this notebook only because as many of its
+    students submitted it as any other (not more than half of them, and ``--assignment``
+    did not name it), or, with no file, the student is in no download that is this
+    notebook's own. Such a submission never replaces a result an earlier run graded into
+    the same OUT from a file (:func:`autograder.grade.keep_earlier_results`)."""
 
     @property
     def folder(self) -> str:
@@ -572,6 +579,7 @@ class _Candidate:
     rank: int
     timestamp: datetime | None = None
     lms: LmsFile | None = None
+    uncertain: str | None = None  # see :attr:`Submission.uncertain`
 
 
 @dataclass
@@ -1089,26 +1097,32 @@ def _in_download(entry: _Entry) -> bool:
 
 
 def _held_notebooks(entries: list[_Entry], instructor_named: bool = False
-                    ) -> dict[tuple[str, ...], set[str]]:
+                    ) -> tuple[dict[tuple[str, ...], set[str]], dict[tuple[str, ...], set[str]]]:
     """Export folder (one LMS assignment's download) -> the notebooks it holds, decided from
     the download as a whole: each notebook that more than half of the folder's students
     submitted, and the one(s) the most did (a download where each student honestly
     uploads two notebooks holds both). One student's upload of another notebook never makes
     the download hold it (their classmates would get a column, a worksheet, of zeros).
     ``instructor_named``: the instructor named the notebooks (``--assignment``), so the
-    download holds every one of them its students submitted."""
+    download holds every one of them its students submitted.
+
+    Also, per folder, the notebooks it is certainly the download of: those more than half
+    of its students submitted, or all it holds with ``instructor_named`` (review 24 H2: in
+    a two-student download, one upload of another notebook ties with the right one)."""
     students: dict[tuple[str, ...], dict[str, set[str]]] = {}
     for entry in entries:
         if _in_download(entry) and entry.file is not None and entry.assignment:
             students.setdefault(entry.group, {}).setdefault(entry.assignment, set()).add(
                 entry.student)
-    held = {}
+    held, certain = {}, {}
     for group, by_notebook in students.items():
         everyone = set().union(*by_notebook.values())
         most = max(len(s) for s in by_notebook.values())
         held[group] = {n for n, s in by_notebook.items()
                        if instructor_named or len(s) == most or 2 * len(s) > len(everyone)}
-    return held
+        certain[group] = {n for n in held[group]
+                          if instructor_named or 2 * len(by_notebook[n]) > len(everyone)}
+    return held, certain
 
 
 NO_LMS_NAMING = ("fits no LMS's naming though the export's other files do; graded as the "
@@ -1126,10 +1140,13 @@ def _notebook_folders(entries: list[_Entry], held: dict, assignments: list[str],
     students: dict[tuple[str, ...], set[str]] = {}
     lms: dict[tuple[str, ...], str] = {}
     for entry in entries:
-        if (entry.lms is not None and entry.group and entry.group[-1] in assignments
+        if (_in_download(entry) and entry.group and entry.group[-1] in assignments
                 and tuple(entry.group[:2]) not in warned):  # (:data:`LMS_ASSUMED` did)
+            # every student of the folder, one whose name stays unclear too (review 24 L2)
             students.setdefault(entry.group, set()).add(entry.student)
-            lms[entry.group] = entry.lms.lms
+            if entry.lms is not None:
+                lms[entry.group] = entry.lms.lms
+    students = {group: who for group, who in students.items() if group in lms}
     for group, who in sorted(students.items()):
         holds = ", ".join(sorted(held.get(group, ()))) or "no notebook"
         message = NOTEBOOK_FOLDER.format(folder="/".join(group), lms=lms[group], held=holds)
@@ -1142,8 +1159,10 @@ def _notebook_folders(entries: list[_Entry], held: dict, assignments: list[str],
 
 def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
                 lms: str | None = None, exported: dict | None = None,
-                instructor_named: bool = False) -> None:
+                instructor_named: bool = False, one_file: set | None = None) -> None:
     entries, lms_folders = _entries(path, assignments, notes, lms)
+    if one_file is not None:  # ids made of one file's path (an unclear LMS name)
+        one_file.update(e.student for e in entries if e.lms is None and _in_download(e))
     owners = {} if owners is None else owners
     with contextlib.suppress(OSError):  # nbgrader's folders name students, even empty ones
         for folder in sorted(path.iterdir()):
@@ -1164,7 +1183,7 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
              and not _same_bytes([f for _, f in copies])}
     # each export folder is one LMS assignment's download: the notebooks it holds are
     # decided from the whole download, never from one student's file
-    held = _held_notebooks(entries, instructor_named)
+    held, certain = _held_notebooks(entries, instructor_named)
     # review 24 F7: in an LMS download (a folder whose files name two or more LMS students),
     # a notebook no LMS's naming names (a hand-edited name) is graded by the
     # <student>_<anything> convention, never silently
@@ -1186,9 +1205,14 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
             print(f"warning: {where} holds {len(notebooks)} notebooks "
                   f"({', '.join(sorted(notebooks))}): {SEVERAL_HELD}", file=sys.stderr)
     if exported is not None:
+        # a student is in the notebooks their download is certainly the download of, and
+        # in those it holds by a tie only where they have a file of it: a classmate's upload
+        # of another notebook never makes them absent from it (review 24 H2)
         for entry in entries:
             if entry.lms is not None:
-                exported.setdefault(entry.student, set()).update(held.get(entry.group, set()))
+                exported.setdefault(entry.student, set()).update(
+                    certain.get(entry.group, set())
+                    | ({entry.assignment} & held.get(entry.group, set())))
     kept: set[tuple[str, str]] = set()
     for entry in entries:
         relative, file, student, assignment = (entry.relative, entry.file, entry.student,
@@ -1240,10 +1264,17 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
         kept.add((who, relative.name))
         rest = entry.uploaded[: -len(".ipynb")] if entry.uploaded.lower().endswith(
             ".ipynb") else entry.uploaded
+        uncertain = None
+        if _in_download(entry) and assignment not in certain.get(entry.group, set()):
+            where = " > ".join(entry.group) or "the download"
+            uncertain = (f"{where} holds {assignment} only as much as another notebook (not "
+                         "more than half of its students submitted it): it may be another "
+                         "assignment's download")
         found.setdefault((who, assignment), []).append(
             _Candidate(file, str(relative), _rank(rest, assignment, assignment in entry.uploaded),
                        entry.timestamp,
-                       entry.lms if entry.lms is not None and entry.lms.importable else None))
+                       entry.lms if entry.lms is not None and entry.lms.importable else None,
+                       uncertain))
     _later_attempts(entries, found, notes)
 
 
@@ -1283,14 +1314,18 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
     download (export folder) is one assignment's: it holds the notebooks most of its
     students submitted (:func:`_held_notebooks`), or, when ``instructor_named``
     (``grade --assignment``), every one of ``assignments`` in it; a file of another
-    notebook there is a note on its student's row, not graded.
+    notebook there is a note on its student's row, not graded. A notebook a download holds
+    by a tie only (not more than half of its students) makes no student absent from it,
+    and its submissions are :attr:`Submission.uncertain`, as is a "no submission" of a
+    student in no download that is that notebook's own.
     """
     found: dict[tuple[str, str], list[_Candidate]] = {}
     notes: dict[str, list[str]] = {}
     skipped_owners: dict[str, LmsFile] = {}
     exported: dict[str, set[str]] = {}
+    one_file: set[str] = set()
     _candidates(path, assignments, found, notes, skipped_owners, lms, exported,
-                instructor_named)
+                instructor_named, one_file)
     submissions = []
     students = sorted({s for s, _ in found} | set(notes))
     submitted = [a for a in assignments if any(key[1] == a for key in found)] or assignments[:1]
@@ -1299,13 +1334,21 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
     for student in students:
         for assignment in submitted:
             candidates = found.get((student, assignment), [])
-            extra = list(notes.get(student, [])) if assignment == submitted[0] else []
+            first = submitted[0]
+            if student in one_file:  # one file's id: no "no submission" 0 for another
+                mine = [a for a in submitted if (student, a) in found] or submitted[:1]
+                if assignment not in mine:  # notebook (review 24 L1)
+                    continue
+                first = mine[0]
+            extra = list(notes.get(student, [])) if assignment == first else []
             export = tuple(sorted(exported.get(student, ())))
             if not candidates:
+                uncertain = (None if assignment in export else
+                             f"nothing of theirs for {assignment} in this run")
                 submissions.append(Submission(student, assignment, None,
                                               extra + ["no submission for this notebook"],
                                               lms=owners.get(student),
-                                              export_notebooks=export))
+                                              export_notebooks=export, uncertain=uncertain))
                 continue
             chosen = _choose(candidates)
             if len(candidates) > 1:
@@ -1321,7 +1364,8 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
             submissions.append(Submission(student, assignment, chosen.path, extra,
                                           lms=chosen.lms or owners.get(student),
                                           timestamp=chosen.timestamp,
-                                          export_notebooks=export))
+                                          export_notebooks=export,
+                                          uncertain=chosen.uncertain))
     return submissions
 
 
@@ -1359,6 +1403,8 @@ def _earlier(candidate: _Candidate, chosen: _Candidate) -> str | None:
 
 
 def _older(candidate: _Candidate, chosen: _Candidate) -> str:
+    if candidate.uncertain and not chosen.uncertain:
+        return "in a download that may be another assignment's"
     if candidate.rank != chosen.rank:
         return _why(candidate.rank)
     if _attachment(candidate) and _attachment(candidate) < _attachment(chosen):
@@ -1367,12 +1413,13 @@ def _older(candidate: _Candidate, chosen: _Candidate) -> str:
 
 
 def _choose(candidates: list[_Candidate]) -> _Candidate:
-    """Blackboard's latest attempt (by its attempt date) first; then the best-ranked
+    """A file of the notebook's own download first (:attr:`Submission.uncertain`); then
+    Blackboard's latest attempt (by its attempt date); then the best-ranked
     candidate; among equals the one in the fewest folders (a copy in a scratch folder loses
     to the upload itself), then Canvas's newest attachment (by its id, never by the
     name's sort order: ``..._9999_`` is older than ``..._10000_``), then the newest (by
     the submission time the LMS wrote, else the file's date), then the last by name."""
-    return max(candidates, key=lambda c: (_attempt(c), -c.rank,
+    return max(candidates, key=lambda c: (c.uncertain is None, _attempt(c), -c.rank,
                                           -len(PurePosixPath(c.shown).parts),
                                           _attachment(c),  # Canvas: the newest upload
                                           c.timestamp.timestamp() if c.timestamp

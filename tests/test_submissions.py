@@ -2164,3 +2164,153 @@ def test_review24_f8_a_latest_blackboard_attempt_without_a_notebook_is_said(tmp_
                for n in found["(blackboard pdfer)"].notes)
     assert not any("latest attempt" in n for n in found["(blackboard kim)"].notes)
     assert "(blackboard pdfer): Blackboard's latest attempt" in capsys.readouterr().err
+
+
+# --- review 24, hostile recipes (H1, M1, H2) ----------------------------------------------
+
+
+def test_review24_h1_no_upload_name_takes_a_classmate_s_canvas_row(tmp_path):
+    """Review 24 H1: Alice (user 1001) names her upload after her student number, so her
+    Canvas name reads two ways; Mallory's upload ``1001_7_...`` gave Mallory's file a later
+    reading as user 1001, and Alice's file became "unclear" with no canvas.csv row. Only
+    each file's first reading (its Canvas prefix) counts: no upload name, however made,
+    changes how a classmate's file is read."""
+    full = solution_bytes()
+    honest = {f"alice_1001_5001_2023001_{A}.ipynb": full,
+              f"bob_1002_5002_{A}.ipynb": BLANK,
+              f"123_1010_5010_{A}.ipynb": full, f"late_1012_5012_{A}.ipynb": full,
+              f"dave_late_1003_5003_{A}.ipynb": full,
+              f"eve_1005_5005_bob_1002_5002_{A}.ipynb": BLANK,
+              f"eve_1005_5006_1002_5002_{A}.ipynb": BLANK}
+    uploads = ["1001_7", "1001_5001_2023001", "x_1001_7", "alice_1001_5001_2023001",
+               "1001_5001", "2023001_1001_5001"]
+    for number, upload in enumerate(uploads):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        export = _lms_zip(folder, {**honest,
+                                   f"mallory_1004_5004_{upload}_{A}.ipynb": BLANK})
+        submissions = discover(export, [A])
+        found = by_student(submissions)
+        alice = found["(canvas 1001)"]
+        assert alice.path.read_bytes() == full and alice.lms.importable, upload
+        assert alice.lms.uploaded == f"2023001_{A}.ipynb", upload
+        assert not any("more than one way" in n for n in alice.notes), upload
+        assert found["(canvas 1004)"].path.read_bytes() == BLANK, upload
+        assert found["(canvas 1002)"].path.read_bytes() == BLANK, upload
+        rows = {r["ID"]: r for r in _csv_rows(
+            _lms_files(submissions, folder) / "lms" / "canvas.csv") if r["ID"]}
+        assert rows["1001"][A] == rows["1004"][A] == "3", upload  # each graded file: 3
+    # a sortable name made of a classmate's name and id still decides nothing for itself
+    (tmp_path / "forged").mkdir()
+    found = _canvas(tmp_path / "forged", {f"alice_1001_5001_{A}.ipynb": full,
+                                          f"alice_1001_5009_1004_5004_{A}.ipynb": BLANK})
+    assert found["(canvas 1001)"].path.read_bytes() == full
+    assert [s for s in found if s.startswith("(unclear Canvas name)")]
+
+
+def test_review24_m1_a_combined_download_reads_each_download_on_its_own(tmp_path, capsys):
+    """Review 24 M1: in a combined download (``combo/<notebook id>/``), each of Alice's files
+    (named after her student number, so each reads two ways) held user 1001, and each made
+    the other "unclear": Alice had no canvas.csv row. L2: the folder's warning counted only
+    the students with a clear name. L1: an unclear file's id got a 0 row for the other
+    notebook. Each download is decided on its own."""
+    B = "02_universal_approximation"
+    other = nbformat.writes(filled_notebook(B, {})).encode()
+    put(tmp_path / "combo" / A / f"alice_1001_5001_2023001_{A}.ipynb", solution_bytes())
+    put(tmp_path / "combo" / A / f"bob_1002_5002_{A}.ipynb", BLANK)
+    put(tmp_path / "combo" / B / f"alice_1001_6001_2023001_{B}.ipynb", other)
+    put(tmp_path / "combo" / B / f"bob_1002_6002_{B}.ipynb", other)
+    submissions = discover(tmp_path / "combo", [A, B])
+    found = {(s.student, s.assignment): s for s in submissions}
+    assert sorted(found) == sorted((f"(canvas {u})", n) for u in (1001, 1002) for n in (A, B))
+    assert found[("(canvas 1001)", A)].path.read_bytes() == solution_bytes()
+    assert found[("(canvas 1001)", B)].path.read_bytes() == other
+    rows = {r["ID"]: r for r in _csv_rows(
+        _lms_files(submissions, tmp_path) / "lms" / "canvas.csv") if r["ID"]}
+    assert rows["1001"][A] == rows["1001"][B] == "3"
+    err = capsys.readouterr().err
+    assert f"holding {A} (2 students)" in err
+    # L2: a student whose name stays unclear in that download is counted too
+    put(tmp_path / "combo" / A / f"20231234_1003_5003_7_{A}.ipynb", BLANK)
+    put(tmp_path / "combo" / A / f"20231234_1003_5004_{A}.ipynb", BLANK)
+    submissions = discover(tmp_path / "combo", [A, B])
+    assert f"holding {A} (4 students)" in capsys.readouterr().err
+    # L1: an unclear file's id (one file's path) gets no "no submission" row for 02
+    unclear = [s for s in submissions if s.student.startswith("(unclear Canvas name)")]
+    assert [(s.assignment, s.path is not None) for s in unclear] == [(A, True)]
+    assert any("more than one way" in n for n in unclear[0].notes)
+
+
+def _graded_as_grade_does(out: Path, submissions) -> dict[str, dict[str, str]]:
+    """``grade`` of ``submissions`` into ``out`` (earlier runs' results stay there): the
+    submissions an earlier result is kept for are left out (``keep_earlier_results``), each
+    other one's result written (a file ending in a space scores 3, another 1, none 0); then
+    canvas.csv as user id -> notebook -> cell."""
+    from autograder.grade import keep_earlier_results, result_path
+    from autograder.report import load_results
+    from autograder.term import save_roster, write_lms_files
+
+    submissions = keep_earlier_results(submissions, out)
+    for s in submissions:
+        points = 0.0 if s.path is None else 3.0 if s.path.read_bytes().endswith(b" ") else 1.0
+        path = result_path(out, s.student, s.assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({
+            "student": s.student, "assignment": s.assignment, "max_points": 10.0,
+            "points": points, "file": s.path.name if s.path is not None else None,
+            "uncertain": s.uncertain}))
+    save_roster(submissions, out)
+    write_lms_files(load_results(out), out, None)
+    return {r["ID"]: r for r in _csv_rows(out / "lms" / "canvas.csv") if r["ID"]}
+
+
+def test_review24_h2_a_download_of_another_notebook_changes_no_grade_of_it(tmp_path, capsys):
+    """Review 24 H2: notebook 02's download graded into OUT (zed 3), then a two-student
+    download of 01 holding zed's 01 and amy's upload of 02 (a tie: it "held" both): zed was
+    absent from "02's download" and his 02 became 0, amy's 02 was re-graded from the wrong
+    assignment. A download holds a notebook for certain only when more than half of its
+    students submitted it (or ``--assignment`` names it); a student is absent only from a
+    notebook their download certainly holds, and what such a download grades never
+    replaces a result graded from a file of the notebook's own download. A re-download of
+    02 itself still decides 02 (a student whose files there were all skipped gets 0)."""
+    B = "02_universal_approximation"
+    blank, full = (nbformat.writes(filled_notebook(B, {})).encode(),
+                   nbformat.writes(filled_notebook(B, {})).encode() + b" ")
+    dl02 = {f"zed_1001_6001_{B}.ipynb": full, f"amy_1002_6002_{B}.ipynb": blank,
+            f"bo_1003_6003_{B}.ipynb": full}
+    tie = {f"zed_1001_5001_{A}.ipynb": solution_bytes() + b" ",
+           f"amy_1002_5002_{B}.ipynb": full}
+    redownload = {f"zed_1001_6001_{B}.ipynb": full, f"amy_1002_6002_{B}.ipynb": blank,
+                  "bo_1003_6009_answers.pdf": b"%PDF"}
+
+    def run(out: Path, name: str, members: dict) -> dict[str, dict[str, str]]:
+        (tmp_path / name).mkdir()
+        return _graded_as_grade_does(out, discover(_lms_zip(tmp_path / name, members),
+                                                   [A, B]))
+
+    out = tmp_path / "out"
+    table = run(out, "dl02", dl02)
+    assert (table["1001"][B], table["1002"][B], table["1003"][B]) == ("3", "1", "3")
+    capsys.readouterr()
+    table = run(out, "tie", tie)
+    assert (table["1001"][A], table["1001"][B]) == ("3", "3")  # was 0 for 02
+    assert (table["1002"][A], table["1002"][B]) == ("", "1")  # 02's own download's grade
+    assert table["1003"][B] == "3"
+    err = capsys.readouterr().err
+    assert "(canvas 1002) / 02_universal_approximation: kept the result" in err
+    assert "--assignment 02_universal_approximation" in err
+    # 02's own download again decides 02 (bo's only file there is a PDF: 0, as documented)
+    table = run(out, "again", redownload)
+    assert (table["1001"][B], table["1002"][B], table["1003"][B]) == ("3", "1", "0")
+    assert table["1001"][A] == "3"
+    # the other order: the tie first gives no one a 0, then 02's download decides 02
+    other = tmp_path / "other"
+    table = run(other, "tie-first", tie)
+    assert (table["1001"][A], table["1001"][B], table["1002"][A], table["1002"][B]) == (
+        "3", "", "", "3")
+    table = run(other, "dl02-then", dl02)
+    assert (table["1001"][B], table["1002"][B], table["1003"][B]) == ("3", "1", "3")
+    # the instructor names what the download holds: its notebook is its own again
+    named = by_student(discover(tmp_path / "tie" / "x", [A], instructor_named=True))
+    assert named["(canvas 1001)"].path is not None
+    assert all(s.uncertain is None for s in named.values())
