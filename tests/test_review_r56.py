@@ -101,13 +101,15 @@ def test_nb06_ready_names_an_unfinished_function_that_a_demo_reaches(capsys):
     assert space["ready"](np.zeros)  # the library's functions are not followed
 
 
-def test_nb06_says_what_the_closed_form_test_cannot_see():
-    """No behaviour tells the simplified batch-norm backward from the node-by-node steps
-    pasted under its name (review r56, item 4): the lesson says so instead of implying it."""
-    text = next(c.source for c in source_notebook("06_regularization").cells
-                if c.cell_type == "markdown" and "Write `batchnorm_backward_alt`" in c.source)
-    assert "cannot tell the simplified form from the node-by-node steps" in " ".join(
-        text.split())
+def test_nb06_says_what_the_closed_form_test_checks():
+    """The simplified batch-norm backward is told from the node-by-node steps pasted under its
+    name by the intermediate bars they compute (review 22 of 2026-12-07, r56 H2): the lesson
+    says what the test checks, and no longer that it cannot tell them apart."""
+    text = " ".join(next(c.source for c in source_notebook("06_regularization").cells
+                         if c.cell_type == "markdown"
+                         and "Write `batchnorm_backward_alt`" in c.source).split())
+    assert "no intermediate bar of $s$ or $v$" in text
+    assert "cannot tell" not in text
 
 
 @pytest.mark.parametrize(("name", "check", "function"), [
