@@ -104,6 +104,7 @@ class Outcome:
     expected: str  # "full", "less than full" or "zero"
     score: float
     max_score: float
+    why: str = ""  # the reasons of the tests that lost points, and the notes (ours only)
 
     @property
     def ok(self) -> bool:
@@ -175,8 +176,16 @@ def run_with_autograder(selected: list[str], jobs: int = 2, kinds: tuple[str, ..
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {a: [Outcome(s, expected[(s, a)], records[(s, a)]["points"],
-                        records[(s, a)]["max_points"])
+                        records[(s, a)]["max_points"], _lost(records[(s, a)]))
                 for (s, b) in sorted(expected) if b == a] for a in selected}
+
+
+def _lost(record: dict) -> str:
+    """What a result record says of the points it lost: each failing test's reason, the
+    notes (a variant that loses a point under load says why in the table)."""
+    lost = [f"{t['test']}: {t['reason']}" for t in record.get("tests", [])
+            if t.get("points", 0) < t.get("max_points", 0)]
+    return " | ".join(lost + list(record.get("notes", [])))[:1500]
 
 
 def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
@@ -212,6 +221,8 @@ def main(selected: list[str], jobs: int = 2, engine: str = "autograder",
             mark = "ok  " if outcome.ok else "FAIL"
             print(f"  {mark} {outcome.student:<45} {outcome.score:g}/{outcome.max_score:g} "
                   f"(expected {outcome.expected})")
+            if not outcome.ok and outcome.expected == "full" and outcome.why:
+                print(f"       lost: {outcome.why}")
     return 1 if failures else 0
 
 

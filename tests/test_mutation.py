@@ -51,6 +51,7 @@ def test_solution_full_marks_and_blank_zero_through_nbgrader(assignment, nbgrade
 def test_mutants_lose_points_and_variants_keep_them(assignment, autograder_outcomes):
     results = autograder_outcomes[assignment]
     wrong = [f"{o.student}: {o.score:g}/{o.max_score:g}, expected {o.expected}"
+             + (f" (lost: {o.why})" if o.expected == "full" else "")
              for o in results if not o.ok]
     assert not wrong, "\n".join(wrong)
     assert {o.student for o in results} >= {"solution", "blank"}
