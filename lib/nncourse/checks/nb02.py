@@ -620,8 +620,9 @@ def units_growth_verdict(sizes, counts) -> Verdict:
 
 @register
 class ParityUnitsDeep(Check):
-    """Your parity_units_deep(n) is an int, 2 for n = 2, growing by a fixed step per input.
+    """parity_units_deep: an int, 2 for n = 2, a fixed step per input (n >= 3 graded later).
 
+    The tick is not the exact counts for n >= 3: check n = 3 against your own drawing.
     n = 2 is compared with the count the lesson states; the exact counts for larger n are
     checked by the grader (they are not held here, not even as digests).
     """
