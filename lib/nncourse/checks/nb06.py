@@ -1915,12 +1915,17 @@ def batches_probe(train_regularized, lam, lr, seed, hidden):
                  "batchnorm_forward": Recorder(
                      student_original(train_regularized, "batchnorm_forward"),
                      "batchnorm_forward", before=batch)}
+    case = training_case(seed + 5, BATCHES["n_train"])
+    settings = {"hidden": hidden, "batch_size": BATCHES["batch_size"], "lam": lam,
+                "p_drop": 0.0, "batchnorm": True, "patience": 10}
+    # the same rng with lr = 0: the initial parameters the replay starts from
+    start = yield from _run(train_regularized, case, lr=0.0, max_epochs=1,
+                            rng=np.random.default_rng(seed), **settings)
     with swapped(train_regularized, **recorders):
-        run = yield from _run(train_regularized, training_case(seed + 5, BATCHES["n_train"]),
-                              hidden=hidden, lr=lr, batch_size=BATCHES["batch_size"],
-                              max_epochs=BATCHES["max_epochs"], lam=lam, p_drop=0.0,
-                              batchnorm=True, patience=10, rng=np.random.default_rng(seed))
-    return {"run": run, "states": states, "batches": batches}
+        run = yield from _run(train_regularized, case, lr=lr,
+                              max_epochs=BATCHES["max_epochs"],
+                              rng=np.random.default_rng(seed), **settings)
+    return {"start": start, "run": run, "states": states, "batches": batches}
 
 
 def _distinct(states) -> list[dict]:
@@ -1952,11 +1957,11 @@ def _rows_of(batch, X_train, state) -> list[int] | None:
 def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
     """Every step of a run with batch norm, several batches per epoch (the last one partial)
     and lr > 0 is one SGD step on its own batch. The judge replays the run from the initial
-    parameters (those of the lr=0 run with the same rng, which l2_penalty's first state must
-    show), taking each step's rows from what batchnorm_forward was given, and compares what
-    the student's code held before each step (what l2_penalty was given, W1 and W2 at least;
-    gamma and beta as batchnorm_forward got them) with the replay; the first wrong step is
-    named."""
+    parameters (those of a run of one epoch with lr=0 and the same rng, which l2_penalty's
+    first state must show), taking each step's rows from what batchnorm_forward was given,
+    and compares what the student's code held before each step (what l2_penalty was given,
+    W1 and W2 at least; gamma and beta as batchnorm_forward got them) with the replay; the
+    first wrong step is named."""
     case = training_case(seed + 5, BATCHES["n_train"])
     n, size = BATCHES["n_train"], BATCHES["batch_size"]
     sizes = [min(size, n - start) for start in range(0, n, size)] * BATCHES["max_epochs"]
@@ -1979,12 +1984,25 @@ def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
             "at the parameters that step starts from.",
             "Section 7: count how often your loop calls l2_penalty and batchnorm_forward in a "
             "run of two epochs with several batches, and with which parameters.")
-    start = seen["start_1"]["params"]
+    verdict = _structure(seen["batches"]["start"], case, True, hidden, f"{name[:-1]}, lr=0)",
+                         1)
+    if not verdict.passed:
+        return verdict
+    start = seen["batches"]["start"]["params"]
     replay = {k: np.asarray(start[k], dtype=np.float64) for k in STEP_KEYS}
     held = lambda step: {**states[step], "gamma": batches[step]["gamma"],  # noqa: E731
                          "beta": batches[step]["beta"]}
-    if not all(np.array_equal(held(0)[k], replay[k]) for k in held(0) if k in replay):
-        return Verdict.ok()  # initial weights that depend on the data: nothing to replay from
+    first = held(0)
+    wrong = next((k for k in STEP_KEYS if k in first and not np.allclose(
+        np.asarray(first[k], dtype=np.float64), replay[k], rtol=1e-12, atol=0.0)), None)
+    if wrong is not None:
+        return Verdict.fail(
+            f"{name}: before the first step, params[{wrong!r}] was not what the same rng gave "
+            "with lr=0: the first step does not start from the initial parameters.",
+            "The first step of the run starts from parameters other than the initial ones "
+            "(drawn from rng as the run with lr=0 draws them).",
+            "Section 7: print W1[0] right after you initialise and again as the first step "
+            "begins; nothing may change it in between.")
     per_epoch = len(sizes) // BATCHES["max_epochs"]
     for step in range(len(sizes) - 1):
         epoch, within = divmod(step, per_epoch)
