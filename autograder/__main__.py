@@ -83,7 +83,16 @@ def grade_command(args) -> int:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
         known = [a for a in assignments() if not args.assignment or a in args.assignment]
-        submissions = discover(source, known, args.lms, bool(args.assignment))
+        roster = None
+        if args.canvas_roster:  # review 24b H1: decides a Canvas name that reads two ways
+            from autograder.lms import canvas_roster
+
+            try:
+                roster = canvas_roster(Path(args.canvas_roster))
+            except (OSError, ValueError, UnicodeDecodeError) as error:
+                print(f"error: --canvas-roster: {error}", file=sys.stderr)
+                return 2
+        submissions = discover(source, known, args.lms, bool(args.assignment), roster)
         zips = sorted(source.rglob("*.zip")) if source.is_dir() else []
         from pathlib import PurePosixPath
 
@@ -223,6 +232,7 @@ def _record_term(submissions, out: Path, work: Path, problems: list[str]) -> Non
 
     try:
         term.record_times(submissions, work)
+        term.save_times(submissions, out)
         term.save_roster(submissions, out)
         term.save_source(out, work)
         for path in term.write_lms_files(report.load_results(out), out, work):
@@ -259,7 +269,7 @@ def lms_command(args) -> int:
     records = report.load_results(out)
     # review 24 F5: the current due dates (an extension given since grade) make the
     # late penalties, as grade would
-    used = term.apply_due_dates(records, work)
+    used = term.apply_due_dates(records, work, out)
     print(f"due dates and late penalties: {used}")
     try:
         written = term.write_lms_files(records, out, work,
@@ -465,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--lms", choices=["canvas", "moodle", "blackboard"], default=None,
                        help="read LMS names by this LMS's naming only (default: each export "
                        "folder's LMS is the one whose naming every notebook in it matches)")
+    grade.add_argument("--canvas-roster", default=None, help="Canvas's gradebook export "
+                       "(CSV with Student and ID): decides a Canvas file name that reads "
+                       "as more than one student")
     grade.add_argument("--from-results", action="store_true", help="grade nothing: write "
                        "the gradebook and LMS files from the results already in --out (after "
                        "`merge` of sharded runs)")

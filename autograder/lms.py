@@ -48,16 +48,18 @@ Canvas (Assignment > Download Submissions)
     digits and ``_``), so a name may hold ``_`` and digits. The user id is Canvas's numeric
     user id (the gradebook export's ``ID`` column); Canvas's ids never start with 0. The
     first two numeric fields after the name are the ids and the rest is the uploaded name
-    (which may start with digits: a student number). A name that can be read more than one
-    way (``x_501_777_9999_...``: user 501 or user 777) is read that way unless the export's
-    other files say otherwise (:func:`resolve_canvas`: one download is named or anonymous
-    as a whole, and each file is read as its download's kind, so ``123_1010_5010_...`` and
-    ``late_1012_5012_...`` are the students ``123`` and ``late`` in a named download; a
-    reading whose user id an unambiguous file of the same download holds under another name
-    is dropped; the file is unclear when another file of its download is read first as the
-    same user id, since a name may start with a classmate's name and id; each download is
-    decided on its own, and a file's later readings, which only its uploaded name makes,
-    never count, so no upload changes how a classmate's file is read); one still unclear is
+    (which may start with digits: a student number). The name is the student's sortable
+    name, which a Canvas site may let the student edit, so a name that can be read more
+    than one way (``x_501_777_9999_...``: user 501 or user 777; ``carol_1003_5003_1007_...``:
+    Carol, or user 1007 named ``carol_1003_5003``) is given one reading only when evidence no
+    student controls rules out every other (:func:`resolve_canvas`: one download is named or
+    anonymous as a whole, and each file is read as its download's kind, so
+    ``123_1010_5010_...`` and ``late_1012_5012_...`` are the students ``123`` and ``late`` in
+    a named download; a reading whose user id an unambiguous file of the same download
+    holds under another name is dropped; with ``grade --canvas-roster``, Canvas's gradebook
+    export, a reading of a user id not in it under that name is dropped; each download is
+    decided on its own, and no file changes how a classmate's file is read); one still
+    unclear is
     graded under its own id (``(unclear Canvas name) <path>``), with the note
     "Canvas name could be read more than one way; check who submitted it", a warning on
     stderr and no row in ``canvas.csv``. Source: Canvas LMS,
@@ -481,15 +483,20 @@ def folder_lms(readings: list[dict[str, LmsFile]]) -> str | None:
     return next((lms for lms in ORDER if lms in common), None)
 
 
-def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[LmsFile | None]:
+def resolve_canvas(owners: list[LmsFile], groups: list | None = None,
+                   roster: dict[str, str] | None = None) -> list[LmsFile | None]:
     """Each Canvas file's reading, decided with the export's other files; None where it is
     still unclear.
 
     Canvas writes ``<name>_<user id>_<attachment id>_<original file name>``, so the first two
     numeric fields after the name are its ids and everything after them is the student's
-    own file name (which may start with digits: ``2023001_01_neuron_and_xor.ipynb``). A
-    file whose name reads several ways is read so, the first reading, unless the rest of
-    the export says otherwise:
+    own file name (which may start with digits: ``2023001_01_neuron_and_xor.ipynb``). But
+    the name is the student's sortable name, which a Canvas site may let the student edit
+    (review 24b H1: user 1007 named ``carol_1003_5003`` writes
+    ``carol_1003_5003_1007_5007_<upload>``, which reads first as Carol, user 1003), so
+    neither end of a name that reads several ways is the student's alone: **a file is given
+    one reading only when every other reading is impossible**, by evidence no student
+    controls:
 
     - one Canvas assignment is anonymous or not, so one download (``groups``: the download
       each file is in; one download when not given) is **named** when every file in it has
@@ -499,24 +506,19 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
       where the download's kind is not known (every file reads both ways: a class whose
       names are all digits; or files of both kinds), a file that reads both ways is unclear;
     - a reading whose user id an unambiguous file of the same download holds under another
-      name is dropped;
-    - when several readings are left, the first is taken, unless another file of the same
-      download is read first as that user id: then the file is unclear (a student whose
-      sortable name is a classmate's name and id, ``lee_501_9002``, would otherwise file
-      their work as the classmate's; a classmate's file holding that id and name does not
-      decide it).
+      name is dropped (a file that reads one way only reads as what Canvas wrote: its true
+      reading is always one of its readings);
+    - ``roster`` (the instructor's Canvas gradebook export, :func:`canvas_roster`: user id
+      -> the name as the download writes it), when given: a named reading whose user id is
+      not in it under that name, and an anonymous one whose user id is not in it, is
+      dropped.
 
-    Each download is decided on its own (a student is in several downloads of a combined
-    export, each with its own upload name). **No upload name changes how a classmate's file
-    is read**: the student names only what follows Canvas's prefix, and that part can only
-    add *later* readings to their own file (a longer name, ``mallory_1004_5004`` user 1001),
-    never remove or replace its first one, so only each file's first reading (the one its
-    prefix gives) counts as an id another file is read as, and a file's later readings
-    never make a classmate's file unclear. An upload can only withhold the evidence its own
-    file gives (a file that reads one way only decides its download's kind and names its
-    id's owner; one that reads several ways does neither). What can still make a file
-    unclear is another file of its download whose *prefix* (the sortable name, which Canvas
-    writes) reads first as the same user id, when the file itself reads several ways.
+    A file with more than one reading left is unclear (None), whatever the order of its
+    readings: the first one is not taken by guess. Each download is decided on its own (a
+    student is in several downloads of a combined export, each with its own upload name).
+    **No file name changes how a classmate's file is read**: what decides a file is its own
+    name, the roster and the files that read one way only, each of which names its own
+    owner truly.
     """
     groups = [()] * len(owners) if groups is None else groups
     kinds: dict = {}  # download -> the kinds of each of its Canvas files' readings
@@ -528,10 +530,10 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
     for owner, group in zip(owners, groups, strict=True):
         if owner.lms == "canvas" and not owner.ambiguous:
             claims.setdefault((group, owner.lms_id), set()).add(owner.name)
-    candidates: list[list[LmsFile] | None] = []  # each file's readings left, in order
+    result: list[LmsFile | None] = []
     for owner, group in zip(owners, groups, strict=True):
         if owner.lms != "canvas":
-            candidates.append(None)
+            result.append(owner)
             continue
         readings = [replace(o, readings=()) for o in (owner, *owner.readings)]
         kind = download_kind[group]
@@ -542,25 +544,31 @@ def resolve_canvas(owners: list[LmsFile], groups: list | None = None) -> list[Lm
         if len(readings) > 1:
             readings = [o for o in readings if (group, o.lms_id) not in claims
                         or o.name in claims[(group, o.lms_id)]]
-        candidates.append(readings)
-    # the user id each file is read as first, per download: a file's later readings come
-    # from its uploaded name (the student's) and never count
-    firsts: dict[tuple, int] = {}
-    for readings, group in zip(candidates, groups, strict=True):
-        if readings:
-            key = (group, readings[0].lms_id)
-            firsts[key] = firsts.get(key, 0) + 1
-    result: list[LmsFile | None] = []
-    for owner, readings, group in zip(owners, candidates, groups, strict=True):
-        if readings is None:
-            result.append(owner)
-        elif len(readings) == 1:
-            result.append(readings[0] if owner.ambiguous else owner)
-        elif readings and firsts[(group, readings[0].lms_id)] <= 1:
-            result.append(readings[0])
-        else:
+        if len(readings) > 1 and roster is not None:
+            readings = [o for o in readings if o.lms_id in roster
+                        and (not _is_named(o) or roster[o.lms_id] == _nfc(o.name).lower())]
+        if len(readings) != 1:
             result.append(None)
+        else:
+            result.append(readings[0] if owner.ambiguous else owner)
     return result
+
+
+def canvas_roster(path: Path) -> dict[str, str]:
+    """The class list of Canvas's gradebook export (Grades > Export, a CSV whose ``Student``
+    column is each student's sortable name and ``ID`` their user id): user id -> the name
+    as Canvas writes it in a submissions download (its [[:word:]] characters, lower case).
+    Rows without a user id (``Points Possible``) are skipped. Raises ``ValueError`` for a
+    file without those two columns."""
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or not {"Student", "ID"} <= set(rows[0]):
+        raise ValueError(f"{path}: not a Canvas gradebook export (no Student and ID columns)")
+    return {row["ID"].strip(): "".join(ch for ch in _nfc(row["Student"] or "")
+                                       if _CANVAS_NAME.fullmatch(ch)).lower()
+            for row in rows if _CANVAS_ID.fullmatch((row["ID"] or "").strip())}
 
 
 def _download_kind(found: list[set[bool]]) -> bool | None:

@@ -993,14 +993,15 @@ def _unclear(relative: PurePosixPath) -> str:
     return f"(unclear Canvas name) {' > '.join(relative.parts)}"
 
 
-def _resolve_canvas(entries: list[_Entry]) -> None:
+def _resolve_canvas(entries: list[_Entry], roster: dict[str, str] | None = None) -> None:
     """Canvas files whose name reads several ways, decided with the export's unambiguous
-    files (:func:`autograder.lms.resolve_canvas`); one still unclear is graded under its own
-    id with a note, gets no LMS row, and the instructor is warned."""
+    files and the instructor's ``roster`` (:func:`autograder.lms.resolve_canvas`); one still
+    unclear is graded under its own id with a note, gets no LMS row, and the instructor is
+    warned."""
     from autograder.lms import resolve_canvas
 
     owned = [e for e in entries if e.lms is not None]
-    decided = resolve_canvas([e.lms for e in owned], [e.group for e in owned])
+    decided = resolve_canvas([e.lms for e in owned], [e.group for e in owned], roster)
     for entry, owner in zip(owned, decided, strict=True):
         if owner is entry.lms:
             continue
@@ -1017,7 +1018,8 @@ def _resolve_canvas(entries: list[_Entry]) -> None:
               "check who submitted it", file=sys.stderr)
 
 
-def _entries(path: Path, assignments: list[str], notes, lms: str | None = None
+def _entries(path: Path, assignments: list[str], notes, lms: str | None = None,
+             roster: dict[str, str] | None = None
              ) -> tuple[list[_Entry], set[tuple[str, str]]]:
     """Every file of the export read on its own, and the ``<folder>/<notebook id>/``
     folders read as an LMS download (:func:`_layouts`)."""
@@ -1044,7 +1046,7 @@ def _entries(path: Path, assignments: list[str], notes, lms: str | None = None
         if entry.file is not None and entry.assignment is None:
             entry.assignment = (_assignment_from_name(entry.uploaded, assignments)
                                 or _assignment_from_content(entry.file, assignments))
-    _resolve_canvas(entries)
+    _resolve_canvas(entries, roster)
     _one_name_per_id(entries)
     return entries, lms_folders
 
@@ -1159,8 +1161,9 @@ def _notebook_folders(entries: list[_Entry], held: dict, assignments: list[str],
 
 def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
                 lms: str | None = None, exported: dict | None = None,
-                instructor_named: bool = False, one_file: set | None = None) -> None:
-    entries, lms_folders = _entries(path, assignments, notes, lms)
+                instructor_named: bool = False, one_file: set | None = None,
+                roster: dict[str, str] | None = None) -> None:
+    entries, lms_folders = _entries(path, assignments, notes, lms, roster)
     if one_file is not None:  # ids made of one file's path (an unclear LMS name)
         one_file.update(e.student for e in entries if e.lms is None and _in_download(e))
     owners = {} if owners is None else owners
@@ -1207,12 +1210,15 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
     if exported is not None:
         # a student is in the notebooks their download is certainly the download of, and
         # in those it holds by a tie only where they have a file of it: a classmate's upload
-        # of another notebook never makes them absent from it (review 24 H2)
+        # of another notebook never makes them absent from it (review 24 H2); a Moodle
+        # participant id is one assignment's, so it is in the notebooks its download is
+        # certainly the download of only (review 24b H2: never another's worksheet)
         for entry in entries:
             if entry.lms is not None:
+                tie = set() if entry.lms.lms == "moodle" else (
+                    {entry.assignment} & held.get(entry.group, set()))
                 exported.setdefault(entry.student, set()).update(
-                    certain.get(entry.group, set())
-                    | ({entry.assignment} & held.get(entry.group, set())))
+                    certain.get(entry.group, set()) | tie)
     kept: set[tuple[str, str]] = set()
     for entry in entries:
         relative, file, student, assignment = (entry.relative, entry.file, entry.student,
@@ -1303,7 +1309,8 @@ def _later_attempts(entries: list[_Entry], found, notes: dict[str, list[str]]) -
 
 
 def discover(path: Path, assignments: list[str], lms: str | None = None,
-             instructor_named: bool = False) -> list[Submission]:
+             instructor_named: bool = False,
+             canvas_roster: dict[str, str] | None = None) -> list[Submission]:
     """Every (student, assignment) submission under ``path`` (folder), duplicates resolved.
 
     Each file is read on its own: an LMS's naming (:mod:`autograder.lms`), nbgrader's
@@ -1317,7 +1324,8 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
     notebook there is a note on its student's row, not graded. A notebook a download holds
     by a tie only (not more than half of its students) makes no student absent from it,
     and its submissions are :attr:`Submission.uncertain`, as is a "no submission" of a
-    student in no download that is that notebook's own.
+    student in no download that is that notebook's own. ``canvas_roster``: the class list
+    that decides a Canvas name that reads several ways (:func:`autograder.lms.canvas_roster`).
     """
     found: dict[tuple[str, str], list[_Candidate]] = {}
     notes: dict[str, list[str]] = {}
@@ -1325,7 +1333,7 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
     exported: dict[str, set[str]] = {}
     one_file: set[str] = set()
     _candidates(path, assignments, found, notes, skipped_owners, lms, exported,
-                instructor_named, one_file)
+                instructor_named, one_file, canvas_roster)
     submissions = []
     students = sorted({s for s, _ in found} | set(notes))
     submitted = [a for a in assignments if any(key[1] == a for key in found)] or assignments[:1]
@@ -1357,6 +1365,11 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
                     for c in sorted(candidates, key=lambda c: c.shown) if c is not chosen)
                 extra.append(f"{len(candidates)} files for this notebook: graded "
                              f"{chosen.shown} ({_why(chosen.rank)}); ignored {ignored}")
+            if (chosen.uncertain and chosen.lms is not None and chosen.lms.lms == "moodle"
+                    and assignment not in export):
+                extra.append(f"{MOODLE_UNCERTAIN} ({chosen.uncertain})")
+                print(f"warning: {student} / {assignment}: {MOODLE_UNCERTAIN}",
+                      file=sys.stderr)
             if chosen.lms is not None and chosen.lms.late:
                 extra.append("Canvas marked this submission late; its download carries no "
                              "submission time, so no late penalty was applied: apply your "
@@ -1367,6 +1380,11 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
                                           export_notebooks=export,
                                           uncertain=chosen.uncertain))
     return submissions
+
+
+MOODLE_UNCERTAIN = ("graded, but not written in the Moodle worksheet: a participant id is "
+                    "one assignment's, and this download is not certainly this notebook's "
+                    "(grade it with --assignment if it is)")
 
 
 def _why(rank: int) -> str:

@@ -221,19 +221,60 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
         book.db.commit()
 
 
-def apply_due_dates(records: list[dict], work: Path) -> Path:
+TIMES = "times.json"
+"""``OUT/lms/times.json``: each graded submission's time as this OUT's ``grade`` runs read it
+(student -> notebook -> ISO time, or null for none), so ``lms`` computes this OUT's late
+penalties from its own times, whatever another OUT graded into the same course work since
+(review 24b M1)."""
+
+
+def save_times(submissions, out: Path) -> None:
+    """This run's submission times into ``OUT/lms/times.json`` (earlier runs' kept)."""
+    times = load_times(out)
+    for submission in submissions:
+        if submission.path is not None:
+            stamp = submission.timestamp
+            times.setdefault(submission.student, {})[submission.assignment] = (
+                stamp.isoformat() if stamp is not None else None)
+    if times:
+        (out / "lms").mkdir(parents=True, exist_ok=True)
+        (out / "lms" / TIMES).write_text(json.dumps(times, indent=1, sort_keys=True))
+
+
+def load_times(out: Path) -> dict[str, dict[str, str | None]]:
+    try:
+        found = json.loads((out / "lms" / TIMES).read_text())
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def apply_due_dates(records: list[dict], work: Path, out: Path | None = None) -> Path:
     """The current ``duedates.toml`` into the gradebook in ``work`` and every graded
     submission's late penalty computed again from it (``lms`` does this before writing the
     LMS files, review 24 F5: a class-wide extension left stale penalties); the submission
-    times are the gradebook's, as ``grade`` stored them. Returns the file read."""
+    times are ``out``'s own (:data:`TIMES`), else the gradebook's, as ``grade`` stored
+    them. Returns the file read."""
     from nbgrader.api import MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties
 
     duedates = due_dates()
+    times = load_times(out) if out is not None else {}
     with gradebook(work) as book:
         for assignment, due in duedates.items():
             with contextlib.suppress(MissingEntry):
                 book.update_or_create_assignment(assignment, duedate=due)
+        for record in records:
+            known = times.get(record["student"], {})
+            if record.get("file", "") is None or record["assignment"] not in known:
+                continue
+            stamp = known[record["assignment"]]
+            with contextlib.suppress(MissingEntry, ValueError, TypeError), \
+                    book.db.no_autoflush:
+                book.find_submission(record["assignment"], _folder(record["student"]))
+                book.update_or_create_submission(
+                    record["assignment"], _folder(record["student"]),
+                    timestamp=datetime.fromisoformat(stamp) if stamp else None)
     assign = AssignLatePenalties(config=nbgrader_config())
     assign.init_plugin()
     with gradebook(work) as book:
@@ -666,7 +707,8 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
                     _n(v["manual"]), _n(v["penalty"]), _n(v["total"]), _n(v["max"]),
                     _utc(v["timestamp"]), _note(roster[s], a)]
                    for s in students for a in mine
-                   if (v := scores.get((s, a))) and v["submitted"]]
+                   if (v := scores.get((s, a))) and v["submitted"]
+                   and (lms != "moodle" or a in roster[s].get("notebooks", [a]))]
         details += [[Key(roster[s]["id"]), _name_in(roster[s], a), a, "0", "0", "0", "0",
                      _n(maxima[a]), "", _note(roster[s], a)]
                     for s in students for a in mine

@@ -473,3 +473,36 @@ def test_review17_regrading_course_submitted_keeps_lms_times_and_releases_feedba
         assert done.returncode == 0, done.stderr[-3000:]
     released = list((tmp_path / "exchange").rglob("*.html"))
     assert len(released) == 3, released
+
+
+def test_review24b_m1_another_out_s_run_changes_no_out_s_late_penalties(tmp_path):
+    """Review 24b M1: a Moodle download graded into g1 (Alice late: penalty), then the same
+    download unzipped to a folder (no submission times) graded into g2 with the same course
+    work: ``lms --out g1`` lost Alice's time and her penalty. Each OUT keeps its own
+    submission times (``OUT/lms/times.json``), which ``lms`` uses."""
+    env = environment(tmp_path)
+    work = tmp_path / "course"
+    sandbox = [] if bwrap_available() else ["--no-sandbox"]
+    download = write_zip(tmp_path / "moodle.zip", {
+        f"Alice Ames_7_assignsubmission_file_{A}.ipynb": (notebook(SOLUTION), LATE),
+        f"Bob Brown_8_assignsubmission_file_{A}.ipynb": (notebook(SOLUTION), ON_TIME)})
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(download) as zipped:
+        zipped.extractall(folder)
+
+    def run(*command: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "autograder", *command,
+                               "--course-work", str(work), "--course-id", "m1b"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=800)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    def alice() -> tuple[str, str]:
+        row = next(r for r in rows(tmp_path / "g1" / "lms" / "moodle-details.csv")
+                   if r["lms_id"] == "7")
+        return row["late_penalty"], row["submitted"][:10]
+
+    run("grade", str(download), "--out", str(tmp_path / "g1"), "--quiet", *sandbox)
+    assert alice() == (f"{FULL:g}", "2026-12-02")
+    run("grade", str(folder), "--out", str(tmp_path / "g2"), "--quiet", *sandbox)
+    run("lms", "--out", str(tmp_path / "g1"))
+    assert alice() == (f"{FULL:g}", "2026-12-02")  # was 0 and no time

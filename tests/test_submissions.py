@@ -1056,18 +1056,38 @@ def test_canvas_names_may_hold_underscores_and_digits(tmp_path):
                for n in unclear.notes), unclear.notes
 
 
+GRADEBOOK_EXPORT = ("Student,ID,SIS User ID,SIS Login ID,Section,01_neuron_and_xor\n"
+                    "    Points Possible,,,,,13\n"
+                    "\"Smith, Anna\",1001,,,A,\n\"Lee, Bob\",1002,,,A,\n"
+                    "\"Nguyen, Dan\",1004,,,A,\n\"Ortiz, Eve\",1005,,,A,\n"
+                    "\"Zed, Mallory\",1007,,,A,\n\"Carol, Ann\",1003,,,A,\n")
+"""Canvas's gradebook export (Grades > Export): ``Student`` is the sortable name."""
+
+
 def test_canvas_uploads_named_with_digits_keep_their_student_s_row(tmp_path):
     """Rev 16 F3: Canvas writes ``<name>_<user id>_<attachment id>_<original name>``: the
     first two numeric fields after the name are the ids, whatever the student's own file
-    name starts with (their student number, a year). Each student gets their own row with
-    their own file (it was an "unclear Canvas name" with no LMS row)."""
-    export = _lms_zip(tmp_path, {
+    name starts with (their student number, a year). Review 24b H1: a sortable name may be
+    the student's own (``carol_1003_5003``), so such a name reads as two students and is
+    unclear (never the first reading by guess) unless the instructor's roster (Canvas's
+    gradebook export) decides it: then each student gets their own row with their own
+    file."""
+    from autograder.lms import canvas_roster
+
+    members = {
         f"smithanna_1001_5001_20231234_{A}.ipynb": solution_bytes(),
         f"leebob_1002_5002_{A}.ipynb": BLANK,
         f"nguyendan_1004_5004_2027_12_{A}.ipynb": solution_bytes(),
         f"ortizeve_late_1005_5005_2023001_01_{A}-1.ipynb": solution_bytes(),
-    })
+    }
+    export = _lms_zip(tmp_path, members)
     found = {s.student: s for s in discover(export, [A])}
+    assert sorted(s for s in found if not s.startswith("(unclear Canvas name)")) == [
+        "(canvas 1002)"]
+    (tmp_path / "gradebook.csv").write_text(GRADEBOOK_EXPORT, encoding="utf-8-sig")
+    roster = canvas_roster(tmp_path / "gradebook.csv")
+    assert roster["1001"] == "smithanna" and "" not in roster
+    found = {s.student: s for s in discover(export, [A], canvas_roster=roster)}
     assert sorted(found) == ["(canvas 1001)", "(canvas 1002)", "(canvas 1004)",
                              "(canvas 1005)"]
     assert found["(canvas 1001)"].lms.uploaded == f"20231234_{A}.ipynb"
@@ -2172,9 +2192,9 @@ def test_review24_f8_a_latest_blackboard_attempt_without_a_notebook_is_said(tmp_
 def test_review24_h1_no_upload_name_takes_a_classmate_s_canvas_row(tmp_path):
     """Review 24 H1: Alice (user 1001) names her upload after her student number, so her
     Canvas name reads two ways; Mallory's upload ``1001_7_...`` gave Mallory's file a later
-    reading as user 1001, and Alice's file became "unclear" with no canvas.csv row. Only
-    each file's first reading (its Canvas prefix) counts: no upload name, however made,
-    changes how a classmate's file is read."""
+    reading as user 1001, and Alice's file became "unclear" with no canvas.csv row. No
+    upload name, however made, changes how a classmate's file is read. (Review 24b H1:
+    Alice's own name reads two ways, so the instructor's roster decides it.)"""
     full = solution_bytes()
     honest = {f"alice_1001_5001_2023001_{A}.ipynb": full,
               f"bob_1002_5002_{A}.ipynb": BLANK,
@@ -2182,6 +2202,8 @@ def test_review24_h1_no_upload_name_takes_a_classmate_s_canvas_row(tmp_path):
               f"dave_late_1003_5003_{A}.ipynb": full,
               f"eve_1005_5005_bob_1002_5002_{A}.ipynb": BLANK,
               f"eve_1005_5006_1002_5002_{A}.ipynb": BLANK}
+    roster = {"1001": "alice", "1002": "bob", "1010": "123", "1012": "late", "1003": "dave",
+              "1005": "eve", "1004": "mallory"}
     uploads = ["1001_7", "1001_5001_2023001", "x_1001_7", "alice_1001_5001_2023001",
                "1001_5001", "2023001_1001_5001"]
     for number, upload in enumerate(uploads):
@@ -2189,7 +2211,7 @@ def test_review24_h1_no_upload_name_takes_a_classmate_s_canvas_row(tmp_path):
         folder.mkdir()
         export = _lms_zip(folder, {**honest,
                                    f"mallory_1004_5004_{upload}_{A}.ipynb": BLANK})
-        submissions = discover(export, [A])
+        submissions = discover(export, [A], canvas_roster=roster)
         found = by_student(submissions)
         alice = found["(canvas 1001)"]
         assert alice.path.read_bytes() == full and alice.lms.importable, upload
@@ -2220,7 +2242,8 @@ def test_review24_m1_a_combined_download_reads_each_download_on_its_own(tmp_path
     put(tmp_path / "combo" / A / f"bob_1002_5002_{A}.ipynb", BLANK)
     put(tmp_path / "combo" / B / f"alice_1001_6001_2023001_{B}.ipynb", other)
     put(tmp_path / "combo" / B / f"bob_1002_6002_{B}.ipynb", other)
-    submissions = discover(tmp_path / "combo", [A, B])
+    roster = {"1001": "alice", "1002": "bob"}  # Alice's name reads two ways (review 24b H1)
+    submissions = discover(tmp_path / "combo", [A, B], canvas_roster=roster)
     found = {(s.student, s.assignment): s for s in submissions}
     assert sorted(found) == sorted((f"(canvas {u})", n) for u in (1001, 1002) for n in (A, B))
     assert found[("(canvas 1001)", A)].path.read_bytes() == solution_bytes()
@@ -2233,7 +2256,7 @@ def test_review24_m1_a_combined_download_reads_each_download_on_its_own(tmp_path
     # L2: a student whose name stays unclear in that download is counted too
     put(tmp_path / "combo" / A / f"20231234_1003_5003_7_{A}.ipynb", BLANK)
     put(tmp_path / "combo" / A / f"20231234_1003_5004_{A}.ipynb", BLANK)
-    submissions = discover(tmp_path / "combo", [A, B])
+    submissions = discover(tmp_path / "combo", [A, B], canvas_roster=roster)
     assert f"holding {A} (4 students)" in capsys.readouterr().err
     # L1: an unclear file's id (one file's path) gets no "no submission" row for 02
     unclear = [s for s in submissions if s.student.startswith("(unclear Canvas name)")]
@@ -2314,3 +2337,101 @@ def test_review24_h2_a_download_of_another_notebook_changes_no_grade_of_it(tmp_p
     named = by_student(discover(tmp_path / "tie" / "x", [A], instructor_named=True))
     assert named["(canvas 1001)"].path is not None
     assert all(s.uncertain is None for s in named.values())
+
+
+def test_review24b_h1_a_sortable_name_never_files_work_under_a_classmate(tmp_path, capsys):
+    """Review 24b H1: a Canvas site may let students edit their sortable name. User 1007
+    named ``carol_1003_5003`` wrote ``carol_1003_5003_1007_5007_<upload>``, graded silently
+    as Carol (user 1003, absent); ``zz_1002_9999`` made Bob's file (his upload named after
+    his student number) unclear and took his row. A name that reads as several students is
+    never given one of them by guess: it is unclear (own id, a note, a warning, no
+    canvas.csv row) unless the instructor's roster leaves one reading; and no file changes
+    how a classmate's file is read."""
+    full = solution_bytes()
+    attack = {f"alice_1001_5001_{A}.ipynb": BLANK,
+              f"carol_1003_5003_1007_5007_{A}.ipynb": full}
+    (tmp_path / "a").mkdir()
+    submissions = discover(_lms_zip(tmp_path / "a", attack), [A])
+    found = by_student(submissions)
+    assert "(canvas 1003)" not in found and "(canvas 1007)" not in found, sorted(found)
+    unclear = found[f"(unclear Canvas name) carol_1003_5003_1007_5007_{A}.ipynb"]
+    assert unclear.lms is None and unclear.path.read_bytes() == full
+    assert any("read more than one way" in n for n in unclear.notes)
+    assert "reads more than one way" in capsys.readouterr().err
+    rows = _csv_rows(_lms_files(submissions, tmp_path / "a") / "lms" / "canvas.csv")
+    assert [r["ID"] for r in rows if r["ID"]] == ["1001"]
+    # the roster (Canvas's gradebook export) knows 1007's name: the file is 1007's
+    roster = {"1001": "alice", "1003": "carolann", "1007": "carol_1003_5003"}
+    found = by_student(discover(tmp_path / "a" / "x", [A], canvas_roster=roster))
+    assert found["(canvas 1007)"].path.read_bytes() == full and "(canvas 1003)" not in found
+    # a name forged to the letter of Carol's still reads two ways: unclear
+    roster["1003"] = "carol"
+    found = by_student(discover(tmp_path / "a" / "x", [A], canvas_roster=roster))
+    assert not {"(canvas 1003)", "(canvas 1007)"} & set(found), sorted(found)
+    # b) Bob's outcome is his own name's, with or without the attacker's file
+    bob = {f"alice_1001_5001_{A}.ipynb": BLANK, f"smithbob_1002_5002_2023001_{A}.ipynb": full}
+    roster = {"1001": "alice", "1002": "smithbob", "1007": "zz_1002_9999"}
+    for name, members in (("b", bob), ("c", {**bob, f"zz_1002_9999_1007_5007_{A}.ipynb":
+                                              BLANK})):
+        (tmp_path / name).mkdir()
+        export = _lms_zip(tmp_path / name, members)
+        without = by_student(discover(export, [A]))
+        assert "(canvas 1002)" not in without, name  # reads as 1002 or 5002: not guessed
+        found = by_student(discover(export, [A], canvas_roster=roster))
+        assert found["(canvas 1002)"].path.read_bytes() == full, name
+        if name == "c":
+            assert found["(canvas 1007)"].path.read_bytes() == BLANK
+
+
+def test_review24b_h2_l1_a_moodle_tie_download_writes_no_other_assignment_s_row(tmp_path,
+                                                                                capsys):
+    """Review 24b H2: a two-student download of assignment 02 holding Bob's upload of 01
+    (a tie) wrote "Participant 7","Bob Brown" into 01's worksheet: 7 is 02's participant
+    id, someone else in 01. L1: graded after 01's own download (where 7 is Alice), Alice's
+    details row showed Bob's name and a false "not graded". A Moodle id is written only in
+    the worksheet of a notebook its download is certainly the download of."""
+    from autograder.grade import keep_earlier_results, result_path
+    from autograder.report import load_results
+    from autograder.term import save_roster, write_lms_files
+
+    B = "02_universal_approximation"
+    file = "{}_{}_assignsubmission_file_{}.ipynb"
+    dl01 = {file.format("Alice Ames", 7, A): solution_bytes(),
+            file.format("Dan Dee", 3, A): BLANK, file.format("Eve Eng", 4, A): BLANK}
+    tie = {file.format("Bob Brown", 7, A): solution_bytes(),
+           file.format("Carl Cole", 8, B): nbformat.writes(filled_notebook(B, {})).encode()}
+
+    def run(out: Path, name: str, members: dict) -> dict[str, list[dict]]:
+        (tmp_path / name).mkdir()
+        submissions = keep_earlier_results(
+            discover(_lms_zip(tmp_path / name, members), [A, B]), out)
+        for s in submissions:
+            path = result_path(out, s.student, s.assignment)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({
+                "student": s.student, "assignment": s.assignment, "max_points": 10.0,
+                "points": 3.0 if s.path is not None else 0.0,
+                "file": s.path.name if s.path is not None else None,
+                "uncertain": s.uncertain}))
+        save_roster(submissions, out)
+        write_lms_files(load_results(out), out, None)
+        return {p.name: _csv_rows(p) for p in (out / "lms").glob("moodle-*.csv")}
+
+    files = run(tmp_path / "out", "tie", tie)
+    assert not any(rows for rows in files.values()), files  # no id of 02 in 01's worksheet
+    err = capsys.readouterr().err
+    assert "not written in the Moodle worksheet" in err
+    files = run(tmp_path / "out", "dl01", dl01)  # 01's own download, into the same OUT
+    assert sorted(r["Identifier"] for r in files[f"moodle-{A}.csv"]) == [
+        "Participant 3", "Participant 4", "Participant 7"]
+    assert {r["Full name"] for r in files[f"moodle-{A}.csv"]} == {
+        "Alice Ames", "Dan Dee", "Eve Eng"}
+    # L1: 01's download first, then the tie: Alice's row keeps her name, no false note
+    run(tmp_path / "out2", "dl01b", dl01)
+    files = run(tmp_path / "out2", "tieb", tie)
+    alice = [r for r in files["moodle-details.csv"] if r["lms_id"] == "7"]
+    assert [(r["name"], r["notebook"], r["total"], r["note"]) for r in alice] == [
+        ("Alice Ames", A, "3", "")]
+    assert [(r["Identifier"], r["Full name"]) for r in files[f"moodle-{A}.csv"]
+            if r["Identifier"] == "Participant 7"] == [("Participant 7", "Alice Ames")]
+    assert "Participant 8" not in str(files)
