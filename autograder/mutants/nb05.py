@@ -1059,3 +1059,66 @@ MUTANTS += [
                   ('totals["b1"] += dz1', 'totals["b1"] = dz1')],
            why="= for +=: the last example's gradient divided by N"),
 ]
+
+# ---- review 20/b H3, H4: a shuffle that keeps a residue of the index; a loop over the
+# examples that runs no line of the answer per example (map, np.apply_along_axis, numpy's
+# C code driving a ufunc's method)
+_VECTORIZED_FORWARD = (
+    "def batch_gradient_vectorized(params, X, y):\n"
+    "    W1, b1, W2, b2 = params['W1'], params['b1'], params['W2'], params['b2']\n"
+    "    X = np.asarray(X, dtype=float)\n"
+    "    N = len(X)\n"
+    "    z = X @ W1 + b1\n"
+    "    h = np.maximum(z, 0)\n"
+    "    s = h @ W2 + b2\n"
+    "    p = np.exp(s - s.max(axis=1, keepdims=True))\n"
+    "    p /= p.sum(axis=1, keepdims=True)\n"
+    "    p[np.arange(N), y] -= 1.0\n"
+    "    p /= N\n"
+    "    dz = (p @ W2.T) * (z > 0)\n")
+
+SHORTCUTS += [
+    Shortcut("minibatches_parity_shuffle", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.empty(n, dtype=int)\n"
+        "    order[0::2] = rng.permutation(np.arange(0, n, 2))\n"
+        "    order[1::2] = rng.permutation(np.arange(1, n, 2))\n"
+        "    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])\n"
+        "            for i in range(0, n, batch_size)]\n"),
+        why="even examples shuffled among the even places only, odd among the odd: every "
+            "example keeps its index's parity (review 20/b H3, var/5_s12)"),
+    Shortcut("minibatches_keeps_index_mod_7", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.empty(n, dtype=int)\n"
+        "    for r in range(7):\n"
+        "        order[r::7] = rng.permutation(np.arange(r, n, 7))\n"
+        "    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])\n"
+        "            for i in range(0, n, batch_size)]\n"),
+        why="each example lands at a place of its index's residue modulo 7: one in seven "
+            "places open to it, which no neighbour count or correlation sees"),
+    Shortcut("vectorized_map_outer_loop", "batch_gradient_vectorized", source=(
+        _VECTORIZED_FORWARD
+        + "    return {'W1': sum(map(np.outer, X, dz)), 'b1': sum(dz),\n"
+          "            'W2': sum(map(np.outer, h, p)), 'b2': sum(p)}\n"),
+        why="a loop over the examples hidden in map: no line of the answer runs per example "
+            "(review 20/b H4, var/5_s07)"),
+    Shortcut("vectorized_ufunc_outer_reduced_in_c", "batch_gradient_vectorized", source=(
+        "import functools\n\n\n"
+        + _VECTORIZED_FORWARD
+        + "    return {'W1': functools.reduce(np.add, map(np.multiply.outer, X, dz)),\n"
+          "            'b1': dz.sum(axis=0), 'W2': sum(map(np.multiply.outer, h, p)),\n"
+          "            'b2': p.sum(axis=0)}\n"),
+        why="a loop over the examples that numpy's C code drives (a ufunc's outer method "
+            "mapped over the rows, summed by functools.reduce and sum): no Python call of "
+            "the answer per example"),
+    Shortcut("vectorized_apply_along_axis", "batch_gradient_vectorized", source=(
+        _VECTORIZED_FORWARD
+        + "    d = X.shape[1]\n"
+          "    rows = np.apply_along_axis(lambda r: np.outer(r[:d], r[d:]).ravel(), 1,\n"
+          "                               np.hstack([X, dz]))\n"
+          "    return {'W1': rows.sum(axis=0).reshape(d, -1), 'b1': dz.sum(axis=0),\n"
+          "            'W2': h.T @ p, 'b2': p.sum(axis=0)}\n"),
+        why="np.apply_along_axis is a Python loop over the rows inside numpy"),
+]

@@ -286,12 +286,15 @@ class _BatchGradientValues(Check):
         lines = [lines_run(gradient_fn, self.inputs(n, args["d"], args["h"], args["c"],
                                                     args["seed"] + 1))
                  for n in LINE_BATCHES]
+        calls = [calls_run(gradient_fn, self.inputs(n, args["d"], args["h"], args["c"],
+                                                    args["seed"] + 1))
+                 for n in LINE_BATCHES]
         edges = {}
         for case, make in EDGE_CASES.items():
             edge, edge_after = call_on_copies(gradient_fn, make(args["seed"]))
             edges[case] = {"grads": edge, "after": edge_after}
         return {"grads": grads, "after": after, "rows": spy.log["rows"],
-                "block": spy.log["block"], "lines": lines, "edges": edges}
+                "block": spy.log["block"], "lines": lines, "calls": calls, "edges": edges}
 
     def judge(self, seen, **args):
         verdict = first_failure(
@@ -300,7 +303,7 @@ class _BatchGradientValues(Check):
               for case, make in EDGE_CASES.items()))
         if not verdict.passed:
             return verdict
-        verdict = judge_lines(self.function, seen["lines"])
+        verdict = judge_lines(self.function, seen["lines"], seen["calls"])
         if not verdict.passed or args["n"] < 3:
             return verdict
         return judge_row_use(self.function, seen["rows"], seen["block"], args["n"])
@@ -418,8 +421,9 @@ def _edge_hints(case: str, grads: dict, oracle: dict, symptoms: tuple) -> tuple:
 
 LINE_BATCHES = (8, 40)
 """The two batch sizes whose runs are compared: a loop over the examples runs at least one
-line of the student's code per example, so the lines run grow by at least 32 between them;
-one matrix computation runs the same lines for both."""
+line of the student's code per example, or makes at least one function call per example
+(:func:`calls_run`), so the lines run or the calls made grow by at least 32 between them;
+one matrix computation runs the same lines and makes the same calls for both."""
 
 
 def lines_run(function, inputs: dict) -> int:
@@ -443,6 +447,51 @@ def lines_run(function, inputs: dict) -> int:
         function(*inputs.values())
     finally:
         sys.settrace(previous)
+    return count[0]
+
+
+class Counted(np.ndarray):
+    """An array that announces every new array made from it (a view, a row, a result
+    computed from it) with a Python call, this method's: a loop that numpy's C code drives
+    over the rows (map with a ufunc's method, summed by sum or functools.reduce) then makes
+    calls that :func:`calls_run` counts."""
+
+    def __array_finalize__(self, obj):
+        pass
+
+
+def counted(inputs: dict) -> dict:
+    """A batch gradient's inputs with X and every parameter viewed as :class:`Counted`."""
+    return {**inputs, "X": np.asarray(inputs["X"]).view(Counted),
+            "params": {key: np.asarray(value).view(Counted)
+                       for key, value in inputs["params"].items()}}
+
+
+def calls_run(function, inputs: dict) -> int:
+    """How many function calls ``function(**inputs)`` makes, everywhere (its own code,
+    numpy's Python code, builtins and numpy's C functions called from Python, new arrays
+    made from :func:`counted` inputs): what a loop over the examples hidden in map, a
+    comprehension, np.vectorize, np.apply_along_axis, functools.reduce or recursion cannot
+    hide (one call per example at least), where no line of the student's code runs per
+    example. An answer that fails on the counted inputs is counted on the plain ones."""
+    count = [0]
+    previous = sys.getprofile()
+
+    def watch(frame, event, arg):
+        if event in ("call", "c_call"):
+            count[0] += 1
+        if previous is not None:  # the rules' own watch (forbidden calls) keeps watching
+            previous(frame, event, arg)
+
+    sys.setprofile(watch)
+    try:
+        try:
+            function(*counted(inputs).values())
+        except Exception:  # noqa: BLE001 - its run on the plain inputs says what is wrong
+            count[0] = 0
+            function(*inputs.values())
+    finally:
+        sys.setprofile(previous)
     return count[0]
 
 
@@ -481,9 +530,10 @@ def judge_kink(function: str, seen: dict) -> Verdict:
 
 
 VECTORIZED_RULE_HINTS = (
-    "batch_gradient_vectorized handles the examples one after another (a Python loop or a "
-    "comprehension over the rows of X, in it or in a helper it calls): its work grows with "
-    "the batch.",
+    "batch_gradient_vectorized handles the examples one after another (a Python loop, a "
+    "comprehension, map, np.vectorize, np.apply_along_axis, functools.reduce or recursion "
+    "over the rows of X or of an array computed from it, in it or in a helper it calls): its "
+    "work grows with the batch.",
     "Section 2, the second way: work with the stacked matrices Z1, H, S (one row per "
     "example) and matrix products that combine the whole batch at once; check it on a batch "
     "of one row against your loop version, then on a batch of three.")
@@ -498,11 +548,13 @@ LOOP_RULE_HINTS = (
 """The two layers of the loop version's rule (one example at a time)."""
 
 
-def judge_lines(function: str, lines) -> Verdict:
-    """The loop version's lines grow with the batch; the vectorized version's do not."""
+def judge_lines(function: str, lines, calls=(0, 0)) -> Verdict:
+    """The loop version's lines grow with the batch; the vectorized version's lines and
+    function calls (:func:`calls_run`) do not: fewer than one more per two more examples."""
     small, large = LINE_BATCHES
     try:
         grew = int(lines[1]) - int(lines[0])
+        calls_grew = int(calls[1]) - int(calls[0])
     except (TypeError, ValueError, IndexError):
         return Verdict.fail(f"{function}: malformed results (the lines it ran).",
                             *MALFORMED_HINTS)
@@ -511,6 +563,13 @@ def judge_lines(function: str, lines) -> Verdict:
             f"{function}: breaks a rule of the contract: it runs a Python loop over the "
             f"examples (your code ran {lines[0]} lines for a batch of {small} and "
             f"{lines[1]} for {large}); it must be one matrix computation on the whole batch.",
+            *VECTORIZED_RULE_HINTS)
+    if function == "batch_gradient_vectorized" and 2 * calls_grew >= large - small:
+        return Verdict.fail(
+            f"{function}: breaks a rule of the contract: it runs a loop over the examples "
+            f"(it made {calls[0]} function calls for a batch of {small} and {calls[1]} for "
+            f"{large}: the more examples, the more calls); it must be one matrix computation "
+            "on the whole batch.",
             *VECTORIZED_RULE_HINTS)
     if function == "batch_gradient_by_loop" and grew < large - small:
         return Verdict.fail(
@@ -721,6 +780,53 @@ def judge_shuffled(name: str, order: np.ndarray) -> Verdict:
             "Much of the stored order survives: some examples were never moved, or the "
             "order was only shifted or shuffled in part.",
             "Section 1: every example's place in the epoch is drawn at random, whatever N is.")
+    return judge_residues(name, order)
+
+
+RESIDUE_MODULI = range(2, 33)
+"""The moduli k of :func:`judge_residues`: an order that keeps the index of every example
+modulo k (or maps one residue to another), for any k from 2 to 32, is not uniform."""
+
+RESIDUE_FALSE_ALARM = 1e-11
+"""The chance that :func:`judge_residues` fails one uniformly random order (union bound over
+its cells): below 1e-9 for the hundred orders a whole grading judges."""
+
+
+def residue_limit(draws, cells: int):
+    """How far a cell's count may be from its mean: for a uniform order the count is
+    hypergeometric (``draws`` examples of one residue placed among the positions), and
+    Hoeffding's bound for sampling without replacement gives P(|count - mean| >= t) <=
+    2 exp(-2 t^2 / draws); t makes that RESIDUE_FALSE_ALARM / cells."""
+    return np.sqrt(draws * math.log(2 * cells / RESIDUE_FALSE_ALARM) / 2)
+
+
+def judge_residues(name: str, order: np.ndarray) -> Verdict:
+    """Where an example lands does not depend on its index modulo k (k in RESIDUE_MODULI):
+    for every pair (index mod k, position mod k), the count of examples is the mean of a
+    uniform order within :func:`residue_limit` (a parity-keeping shuffle, which moves the
+    even examples among the even places only, fails with every N of the digits' size)."""
+    n = len(order)
+    index, position = np.asarray(order, dtype=np.int64), np.arange(n)
+    cells = sum(k * k for k in RESIDUE_MODULI)
+    for k in RESIDUE_MODULI:
+        sizes = np.bincount(np.arange(n) % k, minlength=k)  # examples (or places) per residue
+        table = np.zeros((k, k), dtype=np.int64)
+        np.add.at(table, (index % k, position % k), 1)
+        mean = np.outer(sizes, sizes) / n
+        limit = residue_limit(np.minimum.outer(sizes, sizes), cells)
+        excess = np.abs(table - mean) - limit  # a residue no example has (k > N): 0 - 0
+        if np.all(excess <= 0):
+            continue
+        r, c = np.unravel_index(np.argmax(excess), table.shape)
+        return Verdict.fail(
+            f"{name}: the order is not uniformly random: of the {sizes[r]} examples whose "
+            f"index is {r} modulo {k}, {table[r, c]} landed at positions that are {c} "
+            f"modulo {k} (a uniform order puts about {mean[r, c]:.0f} there, give or take "
+            f"{limit[r, c]:.0f}).",
+            f"Where an example lands depends on its index modulo {k}: some examples are "
+            "only ever moved among some of the places.",
+            "Section 1: in a uniformly random order every example can land at every place "
+            "with the same chance; shuffle all N examples together, in one draw from rng.")
     return Verdict.ok()
 
 
