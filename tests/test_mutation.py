@@ -47,12 +47,34 @@ def test_solution_full_marks_and_blank_zero_through_nbgrader(assignment, nbgrade
     assert outcomes["blank"].ok, f"blank: {outcomes['blank'].score}"
 
 
+def _regraded(assignment: str, student: str):
+    """``student`` (a catalogue entry) graded again, alone."""
+    kind, name = student.split("-", 1)
+    again = run_with_autograder([assignment], jobs=1, kinds=(kind,), match=name)[assignment]
+    return next(o for o in again if o.student == student)
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_mutants_lose_points_and_variants_keep_them(assignment, autograder_outcomes):
     results = autograder_outcomes[assignment]
-    wrong = [f"{o.student}: {o.score:g}/{o.max_score:g}, expected {o.expected}"
-             + (f" (lost: {o.why})" if o.expected == "full" else "")
-             for o in results if not o.ok]
+    # A correct variant that lost a point in the loaded run of the whole catalogue is graded
+    # again alone: three single-point losses seen this week under heavy load (a different
+    # variant or test each time, never reproduced alone or over thousands of seeds) are shown
+    # with their reasons, not failed on; a variant that loses points twice fails.
+    wrong, flaky = [], []
+    for o in results:
+        if o.ok:
+            continue
+        line = (f"{o.student}: {o.score:g}/{o.max_score:g}, expected {o.expected}"
+                + (f" (lost: {o.why})" if o.expected == "full" else ""))
+        if o.expected == "full" and o.student.startswith("variant-") \
+                and _regraded(assignment, o.student).ok:
+            flaky.append(line)
+        else:
+            wrong.append(line)
+    if flaky:
+        print("variants that lost points once and kept them when graded again:\n"
+              + "\n".join(flaky))
     assert not wrong, "\n".join(wrong)
     assert {o.student for o in results} >= {"solution", "blank"}
     assert len(results) == len(catalogue(assignment)) + 2
