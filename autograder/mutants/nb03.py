@@ -186,6 +186,20 @@ MUTANTS = [
     Mutant("chain_drops_first", "chain_jacobians",
            edits=[("for J in reversed(jacobians[:-1]):", "for J in reversed(jacobians[1:-1]):")]),
     # gradient_descent
+    Shortcut("gd_cached_by_start_rate_and_steps", "gradient_descent", source=(
+        "_PATHS = {}\n"
+        "def gradient_descent(grad, theta0, lr, steps):\n"
+        "    key = (lr, steps, tuple(np.ravel(theta0)))\n"
+        "    if key not in _PATHS:\n"
+        "        theta = np.array(theta0, dtype=np.float64)\n"
+        "        path = [theta.copy()]\n"
+        "        for _ in range(steps):\n"
+        "            theta = theta - lr * grad(theta)\n"
+        "            path.append(theta.copy())\n"
+        "        _PATHS[key] = np.array(path)\n"
+        "    return _PATHS[key].copy()\n"),
+        why="a path cached by start, rate and steps, whatever the gradient (review 20 of "
+            "2026-12-07, notebooks 01-03 round 2, H5)"),
     Mutant("gd_ascent_plus", "gradient_descent",
            edits=[("theta = theta - lr * grad(theta)", "theta = theta + lr * grad(theta)")]),
     Mutant("gd_returns_list", "gradient_descent",

@@ -1110,6 +1110,12 @@ def quadratic_1d_grad(theta):
     return 2.0 * (np.asarray(theta, dtype=np.float64) - 2.0)
 
 
+def shifted_quadratic_grad(theta):
+    """Gradient of 3 (theta + 1)^2: same start, rate and steps as a case of (theta - 2)^2,
+    another function (a result that ignores the gradient cannot be right for both)."""
+    return 6.0 * (np.asarray(theta, dtype=np.float64) + 1.0)
+
+
 def ellipse_grad(theta):
     """Gradient of 4 x^2 + y^2 at theta = (x, y)."""
     theta = np.asarray(theta, dtype=np.float64)
@@ -1142,7 +1148,7 @@ def judge_descent(label: str, got, expected, mistakes=None) -> Verdict:
 
 @register
 class GradientDescentValues(Check):
-    """gradient_descent returns every iterate on (theta - 2)^2 (three rates) and on 4x^2 + y^2."""
+    """gradient_descent gives every iterate on (theta - 2)^2, 3 (theta + 1)^2 and 4x^2 + y^2."""
 
     name = "gradient_descent_values"
     rules = NUMPY_ONLY
@@ -1155,6 +1161,8 @@ class GradientDescentValues(Check):
             for lr in QUADRATIC_RATES}
         cases["4x^2 + y^2 from (1, 1.5), lr = 0.2"] = (
             ellipse_grad, np.array([1.0, 1.5]), 0.2, np.array([8.0, 2.0]), 0.0)
+        cases["3 (theta + 1)^2 from theta0 = [5.0], lr = 0.1"] = (
+            shifted_quadratic_grad, np.array([5.0]), 0.1, np.array([6.0]), -1.0)
         return cases
 
     def probe(self, gradient_descent, steps):
