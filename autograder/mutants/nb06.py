@@ -455,6 +455,13 @@ MUTANTS += [
            edits=[("dscores[np.arange(len(rows)), y_batch] -= 1.0",
                    "dscores[np.arange(len(rows)), y_batch] += 1.0")],
            why="adds the one-hot labels instead of subtracting them"),
+    Variant("tr_l2_penalty_per_weight_matrix", "train_regularized",
+            edits=[("_, grads = l2_penalty(params, lam)",
+                    "grads = {k: np.zeros_like(v) for k, v in params.items()}\n"
+                    "            for k in ('W1', 'W2'):\n"
+                    "                grads.update(l2_penalty({k: params[k]}, lam)[1])")],
+            why="one l2_penalty call per weight matrix: the same gradients (review 20 of "
+                "2026-12-07, notebooks 04-06 round 2, H7: it lost 2 points)"),
     Mutant("tr_penalty_scaled_by_batch_share", "train_regularized",
            edits=[("_, grads = l2_penalty(params, lam)",
                    "_, grads = l2_penalty(params, lam)\n            grads = {k: v * len(rows)"

@@ -511,6 +511,14 @@ class _Layer:
         self.functions = {name: stand_in(self._like(name, behaviour),
                                          self._guarded(name, behaviour))
                           for name, behaviour in behaviours.items()}
+        # another global name of the same function (``lgw = logic_gate_weights``) is the
+        # same function: it is swapped with it, to the same stand-in (one record of a call)
+        originals = {id(value): name for name, value in self.saved.items()
+                     if callable(value) and isinstance(value, types.FunctionType)}
+        for other, value in list(space.items()):
+            if other not in self.saved and id(value) in originals:
+                self.saved[other] = value
+                self.functions[other] = self.functions[originals[id(value)]]
 
     def _like(self, name, behaviour):
         before = self.saved[name]

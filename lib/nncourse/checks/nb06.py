@@ -1929,12 +1929,18 @@ def batches_probe(train_regularized, lam, lr, seed, hidden):
 
 
 def _distinct(states) -> list[dict]:
-    """The parameter states in order, a state given to l2_penalty twice in a row once."""
-    kept = []
+    """The parameter states in order, from what l2_penalty was given: calls with parts of one
+    state (one call per weight matrix) are joined, and a state given twice in a row counts
+    once; a new state begins when a call gives a parameter another value."""
+    kept: list[dict] = []
+    current: dict = {}
     for state in states:
-        if not (kept and sorted(kept[-1]) == sorted(state) and all(
-                np.array_equal(kept[-1][k], state[k]) for k in state)):
-            kept.append(state)
+        if any(k in current and not np.array_equal(current[k], v) for k, v in state.items()):
+            kept.append(current)
+            current = {}
+        current = {**current, **state}
+    if current:
+        kept.append(current)
     return kept
 
 
