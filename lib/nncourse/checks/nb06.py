@@ -359,47 +359,56 @@ def judge_independent_drops(name: str, dropped: np.ndarray, p: float) -> Verdict
                 "chance: your mask repeats a pattern across the batch, or drops units in "
                 "blocks.",
                 "Section 2: every unit of every example is dropped on its own coin flip.")
-    return judge_pairs(name, dropped)
+    return judge_pairs(name, dropped, p)
 
 
 PAIR_SAMPLES = 200
 """Draws a pair of units (or of examples) must share before the judge compares them."""
+PAIR_FALSE_ALARM = 1e-9
+"""The most a right dropout may fail the pair test by chance (a union bound over all pairs)."""
 
 
-def judge_pairs(name: str, dropped: np.ndarray) -> Verdict:
-    """No two units (columns), and no two examples (rows), are dropped together more or
-    less often than independent draws would be: the correlation of every pair, over the
-    draws they share, stays within 8 standard deviations (1/sqrt(draws)) of 0; chance takes
-    a pair beyond that about once in 10^15, and the most pairs judged are about 10^5. Two
-    units that share one coin flip, however far apart, have correlation 1."""
-    for axis, what, whose in ((0, "units", "unit"), (1, "examples", "example")):
-        draws = dropped.shape[axis]
-        if draws < PAIR_SAMPLES or dropped.shape[1 - axis] < 2:
+def _tail_bound(draws: int, q: float, count: int) -> float:
+    """Chernoff's bound on P(Binomial(draws, q) >= count) (1 when count is not above the
+    mean)."""
+    share = count / draws
+    if share <= q:
+        return 1.0
+    if share >= 1.0:
+        return q ** draws
+    kl = share * np.log(share / q) + (1.0 - share) * np.log((1.0 - share) / (1.0 - q))
+    return float(np.exp(-draws * kl))
+
+
+def judge_pairs(name: str, dropped: np.ndarray, p: float) -> Verdict:
+    """No two units (columns), and no two examples (rows), are dropped together, or kept
+    together, more often than independent draws allow: the most co-drops (co-keeps) of any
+    pair over the draws they share must be likely under Binomial(draws, p^2) ((1 - p)^2), by
+    Chernoff's bound with a union bound over the pairs, at odds of :data:`PAIR_FALSE_ALARM`.
+    Two units that share one coin, however far apart, are dropped together p of the time."""
+    for axis, what in ((0, "units"), (1, "examples")):
+        draws, members = dropped.shape[axis], dropped.shape[1 - axis]
+        if draws < PAIR_SAMPLES or members < 2:
             continue
         values = np.asarray(dropped, dtype=np.float64)
         values = values if axis == 0 else values.T  # draws along the rows, members across
-        spread = values.std(axis=0)
-        if np.any(spread == 0):
-            first = int(np.flatnonzero(spread == 0)[0])
-            return Verdict.fail(
-                f"{name}: {whose} {first} was {'always' if values[0, first] else 'never'} "
-                f"dropped in all {draws} draws.",
-                "Some units are never (or always) dropped: your mask is not a fresh coin "
-                "flip for every unit.",
-                "Section 2: every unit of every example is dropped on its own coin flip.")
-        centred = (values - values.mean(axis=0)) / spread
-        corr = centred.T @ centred / draws
-        np.fill_diagonal(corr, 0.0)
-        i, j = np.unravel_index(int(np.argmax(np.abs(corr))), corr.shape)
-        if abs(corr[i, j]) > 8 / np.sqrt(draws):
-            return Verdict.fail(
-                f"{name}: {what} {min(i, j)} and {max(i, j)} were dropped together with "
-                f"correlation {corr[i, j]:.2f} over {draws} draws; independent draws stay "
-                f"within {8 / np.sqrt(draws):.2f} of 0.",
-                "Two units (or two examples) are dropped together far more (or less) often "
-                "than chance: part of your mask is shared or derived from another part.",
-                "Section 2: every unit of every example is dropped on its own coin flip: "
-                "nothing in the mask may be computed from another of its entries.")
+        pairs = members * (members - 1) / 2
+        for together, q, how in ((values, p * p, "dropped"), (1.0 - values, (1 - p) ** 2,
+                                                               "kept")):
+            counts = together.T @ together
+            np.fill_diagonal(counts, -1.0)
+            i, j = np.unravel_index(int(np.argmax(counts)), counts.shape)
+            most = int(round(counts[i, j]))
+            if pairs * _tail_bound(draws, q, most) < PAIR_FALSE_ALARM:
+                return Verdict.fail(
+                    f"{name}: {what} {min(i, j)} and {max(i, j)} were {how} together in "
+                    f"{most} of {draws} draws; independent draws would do that about "
+                    f"{q * draws:.1f} times (and more than {most - 1} with odds below "
+                    f"{PAIR_FALSE_ALARM:g} over all {int(pairs)} pairs).",
+                    "Two units (or two examples) are dropped or kept together far more often "
+                    "than chance: part of your mask is shared or derived from another part.",
+                    "Section 2: every unit of every example is dropped on its own coin flip: "
+                    "nothing in the mask may be computed from another of its entries.")
     return Verdict.ok()
 
 
