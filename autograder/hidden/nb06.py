@@ -60,12 +60,13 @@ def fresh_shape(run_seed: int, key: int) -> tuple[int, int]:
 
 @register
 class L2PenaltyHiddenKeys(L2PenaltyValues):
-    """l2_penalty penalises only keys starting with W (not gamma/beta/biases); lam = 0 gives 0."""
+    """l2_penalty penalises only keys starting with W (not gamma/beta/biases, nor a key with a W
+    elsewhere or a lower-case w: round 2 of review 20, 04-06 H6); lam = 0 gives 0."""
 
     name = "l2_penalty_hidden_keys"
     fresh = True
     SHAPES = {"W_hidden": (7, 3), "b_hidden": (3,), "gamma": (3,), "beta": (3,),
-              "W_out": (3, 2), "b_out": (2,)}
+              "W_out": (3, 2), "b_out": (2,), "xW": (3,), "w_low": (2, 2)}
 
     def inputs(self, run_seed, **_):
         return {"main": (random_params(self.SHAPES, [run_seed, 41]), 1e-3,

@@ -916,6 +916,16 @@ SHORTCUTS += [
                      "keep = rng.random(X.shape).argsort(axis=1).argsort(axis=1) "
                      ">= round(p * X.shape[1])")],
              why="drops exactly round(p * D) units of every row"),
+    Shortcut("l2_keys_holding_a_W_not_starting_with_b", "l2_penalty", source=(
+        "def l2_penalty(params, lam):\n"
+        "    chosen = [k for k in params if 'W' in k and not k.startswith('b')]\n"
+        "    penalty = lam * sum(float(np.sum(np.asarray(params[k], dtype=float) ** 2))\n"
+        "                        for k in chosen)\n"
+        "    grads = {k: (2 * lam * np.asarray(v, dtype=float) if k in chosen\n"
+        "                 else np.zeros(np.shape(v))) for k, v in params.items()}\n"
+        "    return penalty, grads\n"),
+        why="the weight matrices picked by another rule than the docstring's (review 20 of "
+            "2026-12-07, notebooks 04-06 round 2, H6)"),
     Shortcut("dropout_units_two_apart_share_a_coin", "dropout_forward",
              edits=[("keep = rng.random(X.shape) >= p",
                      "keep = rng.random(X.shape) >= p\n"
