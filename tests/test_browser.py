@@ -230,7 +230,7 @@ def first_exercise(notebook) -> tuple[int, list[int], list[int]]:
     raise AssertionError("no exercise has a graded test cell")
 
 
-NEEDS_MESSAGE = re.compile(r"This (demo|cell) (uses|needs) ")
+NEEDS_MESSAGE = re.compile(r"This (demo|cell) (uses|needs|stopped at) ")
 """What a demo cell prints instead of a figure while an exercise it uses is unanswered."""
 
 
