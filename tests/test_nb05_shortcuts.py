@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from nncourse.checking import find_check, judge_seen, run_probe
 from nncourse.checks.nb05 import (
     LINE_BATCHES,
     RESIDUE_FALSE_ALARM,
@@ -217,3 +218,28 @@ def test_the_gradient_demo_names_the_missing_notebook04_function():
         exec(compile(demo, "<cell>", "exec"), space)  # noqa: S102 - the notebook's own cell
     assert "relative difference loop vs vectorized" in printed.getvalue()
     assert "This cell needs your linear_forward, which is not written yet" in printed.getvalue()
+
+
+def test_a_right_shuffle_of_few_examples_may_repeat_an_order():
+    """Two right shuffles of 7 examples are the same order one time in 5040: under grading
+    seed 5515 the visible check's N = 7 case drew such a pair (two epochs of one generator)
+    and failed the solution's make_minibatches. Orders must differ only where a repeat is
+    below ORDERS_COINCIDE; a shuffle drawn once is still caught at the digits' size."""
+    found = find_check("minibatches_cover_and_pair")
+    args = {"n": 7, "batch_size": 10, "seed": 4}
+
+    def graded(make_minibatches, run_seed=5515):
+        seen = run_probe(found, (make_minibatches,), args, seed=run_seed)
+        return judge_seen(found, seen, args, run_seed)
+
+    assert graded(namespace("05")["make_minibatches"]).passed
+
+    drawn: dict = {}
+
+    def drawn_once(X, y, batch_size, rng):
+        order = drawn.setdefault(len(X), rng.permutation(len(X)))
+        return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])
+                for i in range(0, len(X), batch_size)]
+
+    result = graded(drawn_once)
+    assert not result.passed and "1437" in result.message

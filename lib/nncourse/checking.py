@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import os
 import sys
 import warnings
@@ -141,6 +142,19 @@ def find_check(name: str) -> Check:
     if name not in REGISTRY:
         raise KeyError(f"no check named {name!r}; is the course library up to date?")
     return REGISTRY[name]
+
+
+ORDERS_COINCIDE = 1e-12
+"""The largest chance, for two independent uniformly random orders of N examples, of being
+the same order (1/N!) that a check may take as a sign of one shared draw: two orders are
+required to differ only for N with 1/N! below it (N >= 15); smaller data sets are judged on
+everything else, and the same check's run at the digits' size judges the draws."""
+
+
+def orders_may_coincide(n: int) -> bool:
+    """Whether two independent uniformly random orders of ``n`` examples are the same with a
+    chance above ORDERS_COINCIDE (a right shuffle of 7 examples repeats one in 5040 times)."""
+    return math.lgamma(n + 1) < -math.log(ORDERS_COINCIDE)
 
 
 def run_seed() -> int:
