@@ -162,7 +162,14 @@ def write_autograded(submissions: list[Submission], records: list[dict], work: P
     problems = [] if problems is None else problems
     by_key = {(r["student"], r["assignment"]): r for r in records}
     written = []
-    with open_gradebook(work) as gradebook:
+    opened: list = []  # the gradebook, opened at the first notebook that is saved to it
+
+    def gradebook():
+        if not opened:  # a gradebook that cannot be opened is each notebook's problem
+            opened.append(open_gradebook(work))
+        return opened[0]
+
+    try:
         for submission in submissions:
             record = by_key.get((submission.student, submission.assignment))
             if record is None or submission.path is None:
@@ -173,6 +180,9 @@ def write_autograded(submissions: list[Submission], records: list[dict], work: P
                 problems.append(f"{submission.student} / {submission.assignment}: no "
                                 f"autograded notebook ({type(error).__name__}: "
                                 f"{str(error)[:200]})")
+    finally:
+        for book in opened:
+            book.close()
     return written
 
 
@@ -196,7 +206,7 @@ def _write_one(submission: Submission, record: dict, work: Path, gradebook) -> P
             if (folder / name).is_file():
                 shutil.copyfile(folder / name, path.parent / name)
                 break
-    _save_auto_grades(autograded, submission.assignment, student, gradebook)
+    _save_auto_grades(autograded, submission.assignment, student, gradebook())
     return path
 
 
