@@ -104,14 +104,51 @@ def autograded_notebook(assignment: str, submitted, tests: list[dict]
     return release
 
 
-def _save_auto_grades(notebook, assignment: str, student: str, work: Path) -> None:
-    """nbgrader's own SaveAutoGrades on ``notebook``: the gradebook follows its outputs."""
-    from nbgrader.preprocessors import SaveAutoGrades
+class _FlushOnCommit:
+    """A gradebook session whose ``commit`` only flushes: nbgrader's ``SaveAutoGrades``
+    commits after every grade and comment cell (a sqlite commit, a disk sync, each: 30 of
+    them per notebook), and :func:`write_autograded` commits once per notebook instead."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def commit(self) -> None:
+        self._session.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+class _OpenGradebook:
+    """The class's gradebook, opened once, as ``SaveAutoGrades`` uses it (its ``db`` is a
+    :class:`_FlushOnCommit`)."""
+
+    def __init__(self, gradebook):
+        self._gradebook, self.db = gradebook, _FlushOnCommit(gradebook.db)
+
+    def __getattr__(self, name):
+        return getattr(self._gradebook, name)
+
+
+def _save_auto_grades(notebook, assignment: str, student: str, gradebook) -> None:
+    """nbgrader's own SaveAutoGrades on ``notebook``: the gradebook follows its outputs.
+    ``gradebook`` is open for the whole class; this notebook's rows are one transaction."""
+    from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
     resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
-                              "student": student,
-                              "db_url": f"sqlite:///{work / 'gradebook.db'}"}}
-    SaveAutoGrades().preprocess(copy.deepcopy(notebook), resources)
+                              "student": student}}
+    save = SaveAutoGrades()
+    # SaveAutoGrades.preprocess, but on the gradebook already open (it opens one per
+    # notebook: an engine, its tables checked, the course row)
+    save.notebook_id = save.assignment_id = assignment
+    save.student_id = student
+    save.gradebook = _OpenGradebook(gradebook)
+    try:
+        NbGraderPreprocessor.preprocess(save, copy.deepcopy(notebook), resources)
+        gradebook.db.commit()
+    except BaseException:
+        gradebook.db.rollback()  # none of this notebook's rows: the next one starts clean
+        raise
 
 
 def write_autograded(submissions: list[Submission], records: list[dict], work: Path,
@@ -120,22 +157,36 @@ def write_autograded(submissions: list[Submission], records: list[dict], work: P
     has a file, and bring the gradebook in ``work`` in line with it (it must already hold
     the submission: :func:`autograder.report.write_gradebook`). Returns the paths written; a
     submission that cannot be written is added to ``problems`` and the others still are."""
+    from autograder.term import gradebook as open_gradebook
+
     problems = [] if problems is None else problems
     by_key = {(r["student"], r["assignment"]): r for r in records}
     written = []
-    for submission in submissions:
-        record = by_key.get((submission.student, submission.assignment))
-        if record is None or submission.path is None:
-            continue
-        try:
-            written.append(_write_one(submission, record, work))
-        except Exception as error:  # noqa: BLE001 - one student's file never stops the class
-            problems.append(f"{submission.student} / {submission.assignment}: no autograded "
-                            f"notebook ({type(error).__name__}: {str(error)[:200]})")
+    opened: list = []  # the gradebook, opened at the first notebook that is saved to it
+
+    def gradebook():
+        if not opened:  # a gradebook that cannot be opened is each notebook's problem
+            opened.append(open_gradebook(work))
+        return opened[0]
+
+    try:
+        for submission in submissions:
+            record = by_key.get((submission.student, submission.assignment))
+            if record is None or submission.path is None:
+                continue
+            try:
+                written.append(_write_one(submission, record, work, gradebook))
+            except Exception as error:  # noqa: BLE001 - one student's file never stops the class
+                problems.append(f"{submission.student} / {submission.assignment}: no "
+                                f"autograded notebook ({type(error).__name__}: "
+                                f"{str(error)[:200]})")
+    finally:
+        for book in opened:
+            book.close()
     return written
 
 
-def _write_one(submission: Submission, record: dict, work: Path) -> Path:
+def _write_one(submission: Submission, record: dict, work: Path, gradebook) -> Path:
     notebook, _ = read_submission(submission.path.read_bytes())
     autograded = _valid_text(autograded_notebook(submission.assignment, notebook,
                                                  record["tests"]))
@@ -155,7 +206,7 @@ def _write_one(submission: Submission, record: dict, work: Path) -> Path:
             if (folder / name).is_file():
                 shutil.copyfile(folder / name, path.parent / name)
                 break
-    _save_auto_grades(autograded, submission.assignment, student, work)
+    _save_auto_grades(autograded, submission.assignment, student, gradebook())
     return path
 
 

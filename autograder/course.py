@@ -77,21 +77,46 @@ def auto_points(gradebook, assignment: str, student: str) -> tuple[float, float]
 
 def ensure_assignment(assignment: str, work: Path) -> None:
     """Make sure the gradebook in ``work`` knows the assignment's notebooks and grade cells."""
+    ensure_assignments([assignment], work)
+
+
+REGISTER = """\
+import sys, tempfile
+from nbgrader.apps.generateassignmentapp import GenerateAssignmentApp
+for assignment in sys.argv[1:]:
+    with tempfile.TemporaryDirectory() as scratch:
+        GenerateAssignmentApp.clear_instance()
+        app = GenerateAssignmentApp.instance()
+        app.initialize([assignment, "--force", "--log-level=WARN",
+                        f"--CourseDirectory.release_directory={scratch}"])
+        app.start()
+"""
+"""``nbgrader generate_assignment`` of each assignment named, one after another in one
+process (nbgrader's start, most of each call's time, is paid once), into a scratch release."""
+
+
+def ensure_assignments(assignments: list[str], work: Path) -> None:
+    """Make sure the gradebook in ``work`` knows every assignment's notebooks and grade
+    cells: the ones it lacks are registered by nbgrader's own ``generate_assignment``, all
+    in one nbgrader process."""
     from nbgrader.api import MissingEntry
 
     from autograder.term import gradebook as open_gradebook
 
+    missing = []
     with open_gradebook(work) as gradebook:
-        try:
-            if gradebook.find_assignment(assignment).notebooks:
-                return
-        except MissingEntry:
-            pass
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        done = nbgrader(["generate_assignment", assignment, "--force", "--log-level=WARN",
-                         f"--CourseDirectory.release_directory={scratch}"], work)
+        for assignment in dict.fromkeys(assignments):
+            try:
+                if gradebook.find_assignment(assignment).notebooks:
+                    continue
+            except MissingEntry:
+                pass
+            missing.append(assignment)
+    if not missing:
+        return
+    done = subprocess.run([sys.executable, "-c", REGISTER, *missing], cwd=COURSE,
+                          env=nbgrader_env(work), capture_output=True, text=True,
+                          timeout=1800)
     if done.returncode != 0:
-        raise RuntimeError(f"could not register {assignment} in the gradebook:\n"
+        raise RuntimeError(f"could not register {', '.join(missing)} in the gradebook:\n"
                            f"{done.stderr[-2000:]}")

@@ -210,7 +210,7 @@ def _add_timing(timing: dict, events: list[dict], run: int, seconds: float) -> N
     if run:
         timing["reruns"] = timing.get("reruns", 0.0) + seconds
         return
-    for phase in ("start", "student cells", "probes", "hand-over", "cleanup"):
+    for phase in ("start", "student cells", "probes", "hand-over", "stopped", "cleanup"):
         timing[phase] = timing.get(phase, 0.0) + float(measured.get(phase, 0.0))
     inside = float(measured.get("total", 0.0))
     timing["transport"] = timing.get("transport", 0.0) + max(seconds - inside, 0.0)

@@ -158,11 +158,10 @@ def write_feedback(records: list[dict], out: Path) -> None:
 
 def write_gradebook(records: list[dict], work: Path) -> None:
     """Scores into nbgrader's gradebook under ``work`` (formgrader and export read them)."""
-    from autograder.course import ensure_assignment
+    from autograder.course import ensure_assignments
     from autograder.term import gradebook as open_gradebook
 
-    for assignment in sorted({r["assignment"] for r in records}):
-        ensure_assignment(assignment, work)
+    ensure_assignments(sorted({r["assignment"] for r in records}), work)
     with open_gradebook(work) as gradebook:
         for record in records:
             student = folder_name(record["student"])  # the submitted/ folder's name

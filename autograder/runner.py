@@ -962,7 +962,7 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
     job_id = clean_text(job.get("id", ""), 100)
     limits = job["limits"]
     timing = {"start": 0.0, "student cells": 0.0, "probes": 0.0, "hand-over": 0.0,
-              "cleanup": 0.0}
+              "stopped": 0.0, "cleanup": 0.0}
     skip = set(job.get("skip", []))
     cells = {c["index"]: c for c in job["cells"] if c["index"] not in skip}
     uid = _fresh_uid()
@@ -1101,6 +1101,8 @@ def run_job(zygote: Zygote, job: dict, emit, counter: int, jobs_root: str) -> No
         if clock.unread and not outgoing and _unread(cells_write) == 0:
             clock.read()
     cleanup_started = time.monotonic()
+    if finished_at is None and clock.running is not None:  # stopped (a cap), or it died
+        timing["stopped"] = cleanup_started - max(clock.started, timed_from)
     os.close(events_read)
     if cells_write >= 0:
         os.close(cells_write)

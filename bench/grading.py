@@ -8,7 +8,8 @@ and the speed ratio, and asserts identical scores for every non-hostile submissi
 
 It also prints, per notebook, where each grader's time goes: for ours the phases the runner
 and ``grade`` time (OUT/timings.jsonl: worker start, process start, the student's own cells,
-test cells, judges, re-runs, cleanup, transport), for nbgrader the phases
+test cells, a cell stopped by a cap (an infinite loop's cap counts here, not among the
+student's cells), judges, re-runs, cleanup, transport), for nbgrader the phases
 bench/nbgrader_timing.py times inside it (kernel start, the student's cells, test cells,
 kernel shutdown, the rest); "x floor" is each phase against the student's own cells.
 ``--notebook 01_neuron_and_xor`` grades one notebook's class.
@@ -137,6 +138,7 @@ OUR_PHASES = [
     ("student cells", "the student's own cells (runner's clock)"),
     ("probes", "test cells: probes of the student's functions"),
     ("hand-over", "between cells: end, strays killed, next cell read"),
+    ("stopped", "a cell stopped by a cap, or that killed the kernel"),
     ("judges", "judges (grader's process)"),
     ("reruns", "re-runs after a cell that hung or killed the kernel"),
     ("cleanup", "cleanup: strays, cgroup, files, IPC"),
