@@ -1,9 +1,12 @@
 """Grading a synthetic class: plain serial ``nbgrader autograde`` against ``python -m autograder``.
 
-The class: STUDENTS students x every course notebook. Each student's notebook is, by turn,
-the solution, a correct variant or a mutant from the mutation catalogue (partly wrong), the
-blank release, or (two students per notebook) hostile: an infinite loop, or a cell that
-exits the kernel. Both graders grade the same files; the benchmark prints both wall times
+The classes of issue 23: notebook 01 for STUDENTS students, then a mixed class of all six
+notebooks (MIXED students each). Each student's notebook is, by turn, the solution, a correct
+variant or a mutant from the mutation catalogue (partly wrong), or the blank release: honest
+work, as a class hands it in. ``--hostile N`` makes the last N students of each notebook
+hostile (an infinite loop, or a cell that exits the kernel): a loop costs both graders the
+cell cap (``--timeout``) and nothing else can shorten it, so it is measured apart from the
+ratio's classes. Both graders grade the same files; the benchmark prints both wall times
 and the speed ratio, and asserts identical scores for every non-hostile submission.
 
 It also prints, per notebook, where each grader's time goes: for ours the phases the runner
@@ -43,8 +46,8 @@ HOSTILE = {
 }
 
 
-def build_class(folder: Path, students: int,
-                notebooks: list[str] | None = None) -> dict[tuple[str, str], str]:
+def build_class(folder: Path, students: int, notebooks: list[str] | None = None,
+                hostile: int = 0) -> dict[tuple[str, str], str]:
     """Write ``folder/submitted/...``; returns (student, notebook) -> kind."""
     kinds = {}
     for assignment in notebooks or assignments():
@@ -56,7 +59,7 @@ def build_class(folder: Path, students: int,
         for i in range(students):
             student = f"s{i:03d}"
             slot = i % 10
-            if i in (students - 1, students - 2):
+            if i >= students - hostile:
                 kind = "hostile"
                 code = HOSTILE["loop" if i % 2 else "exit"]
                 answers = dict(solutions, **{first_cell: code + solutions[first_cell]})
@@ -191,41 +194,60 @@ def breakdown(ours: list[dict], our_seconds: float, theirs: list[dict], their_se
     print(f"{'wall time / notebooks':<58}{their_seconds / max(n, 1):>9.3f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--students", type=int, default=60)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--timeout", type=int, default=20, help="per-cell seconds, both")
-    parser.add_argument("--notebook", action="append", choices=assignments(),
-                        help="grade only this notebook (repeatable); default all six")
-    args = parser.parse_args(argv)
-    notebooks = args.notebook or assignments()
+def grade_class(students: int, notebooks: list[str], jobs: int, timeout: int,
+                hostile: int) -> bool:
+    """Build one class, grade it with both graders, print the breakdown and the ratio;
+    False if a non-hostile submission's scores differ."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     folder = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
-        kinds = build_class(folder, args.students, notebooks)
-        ours, our_seconds, our_rows = autograder_scores(folder, folder / "ours", args.jobs,
-                                                        args.timeout, notebooks)
-        theirs, their_seconds, their_rows = nbgrader_scores(folder, args.timeout, notebooks)
+        kinds = build_class(folder, students, notebooks, hostile)
+        ours, our_seconds, our_rows = autograder_scores(folder, folder / "ours", jobs,
+                                                        timeout, notebooks)
+        theirs, their_seconds, their_rows = nbgrader_scores(folder, timeout, notebooks)
         compared = [k for k, kind in kinds.items() if kind != "hostile"]
         different = [(k, theirs.get(k), ours.get(k)) for k in compared
                      if theirs.get(k) != ours.get(k)]
         n = len(kinds)
-        breakdown(our_rows, our_seconds, their_rows, their_seconds, n, args.jobs)
-        print(f"\nclass: {args.students} students x {len(notebooks)} notebooks = {n} "
-              f"submissions, {os.cpu_count()} cores, load average before: {load}")
+        breakdown(our_rows, our_seconds, their_rows, their_seconds, n, jobs)
+        print(f"\nclass: {students} students x {len(notebooks)} notebooks = {n} "
+              f"submissions ({hostile} hostile per notebook), {os.cpu_count()} cores, "
+              f"load average before: {load}")
         print(f"{'grader':<36}{'seconds':>9}{'per notebook':>14}")
         print(f"{'nbgrader autograde (serial)':<36}{their_seconds:>9.1f}{their_seconds / n:>14.2f}")
-        print(f"{f'python -m autograder --jobs {args.jobs}':<36}{our_seconds:>9.1f}"
+        print(f"{f'python -m autograder --jobs {jobs}':<36}{our_seconds:>9.1f}"
               f"{our_seconds / n:>14.2f}")
         print(f"speed ratio nbgrader / ours: {their_seconds / our_seconds:.2f}x (goal >= 10x)")
         print(f"identical scores on {len(compared) - len(different)}/{len(compared)} "
               "non-hostile submissions")
         for key, theirs_score, ours_score in different[:20]:
             print(f"  DIFFERENT {key}: nbgrader {theirs_score}, ours {ours_score}")
-        return 1 if different else 0
+        return not different
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=60,
+                        help="students of the notebook-01 class (or of --notebook's)")
+    parser.add_argument("--mixed", type=int, default=10,
+                        help="students per notebook of the six-notebook class (0: none)")
+    parser.add_argument("--hostile", type=int, default=0,
+                        help="hostile students per notebook in every class")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=int, default=20, help="per-cell seconds, both")
+    parser.add_argument("--notebook", action="append", choices=assignments(),
+                        help="grade one class of only this notebook (repeatable)")
+    args = parser.parse_args(argv)
+    classes = [(args.students, args.notebook)] if args.notebook else [
+        (args.students, ["01_neuron_and_xor"]), (args.mixed, assignments())]
+    same = True
+    for students, notebooks in classes:
+        if students:
+            same = grade_class(students, notebooks, args.jobs, args.timeout,
+                               args.hostile) and same
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
