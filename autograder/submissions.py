@@ -94,6 +94,10 @@ class Submission:
     did not name it), or, with no file, the student is in no download that is this
     notebook's own. Such a submission never replaces a result an earlier run graded into
     the same OUT from a file (:func:`autograder.grade.keep_earlier_results`)."""
+    unclear_time: str = ""
+    """Why the LMS's time of the graded file is no one instant in the course's zone (the
+    hour a daylight-saving change repeats or skips): it has no ``timestamp`` then, and a
+    note says so (review 24c M2)."""
 
     @property
     def folder(self) -> str:
@@ -771,8 +775,8 @@ def format_timestamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC"
 
 
-UNCLEAR_LMS_TIME = ("{where}: its submission time is {why} ([lms] time_zone); no late "
-                    "penalty was applied to this submission: CHECK ITS SUBMISSION TIME")
+UNCLEAR_LMS_TIME = ("{where}: the LMS's submission time {why}, read in [lms] time_zone; no "
+                    "late penalty was applied to this submission: CHECK ITS SUBMISSION TIME")
 
 
 UNREADABLE_TIME = ("{where}/timestamp.txt: {why}; no late penalty was applied to this "
@@ -1405,7 +1409,8 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
                                           lms=chosen.lms or owners.get(student),
                                           timestamp=chosen.timestamp,
                                           export_notebooks=export,
-                                          uncertain=chosen.uncertain))
+                                          uncertain=chosen.uncertain,
+                                          unclear_time=chosen.unclear_time))
     return submissions
 
 

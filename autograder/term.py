@@ -289,7 +289,8 @@ def untimed_warnings(submissions, duedates: dict[str, datetime] | None = None) -
     for submission in submissions:
         owner = submission.lms
         if (submission.path is not None and owner is not None and owner.lms == "moodle"
-                and submission.timestamp is None and submission.assignment in duedates):
+                and submission.timestamp is None and not submission.unclear_time
+                and submission.assignment in duedates):
             untimed[submission.assignment] = untimed.get(submission.assignment, 0) + 1
     return [f"{count} Moodle submission(s) of {assignment} have no submission time (the "
             "export is a folder, not the zip as downloaded, whose entry dates are Moodle's "

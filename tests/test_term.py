@@ -265,6 +265,10 @@ def test_review24c_m2_lms_times_in_a_changed_hour_have_no_time_and_a_note(
     for student in ("(moodle 2003)", "(blackboard fine)"):
         assert found[student].timestamp.isoformat() == "2026-10-25T02:30:00+00:00", student
         assert found[student].notes == [], student
+    # the zip's own dates were read: no "export is a folder" warning for the unclear ones
+    from autograder.term import untimed_warnings
+
+    assert untimed_warnings(found.values(), {A: datetime(2026, 12, 1)}) == []
 
 
 # --- L1: the hub recipe's jupyter lab as root --------------------------------------------------
