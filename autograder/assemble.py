@@ -104,6 +104,17 @@ def manual_max_points(assignment: str) -> float:
     return sum(answer.points for answer in written_answers(source_notebook(assignment)))
 
 
+@cache
+def written_ids(assignment: str) -> frozenset[str]:
+    """The grade ids of the notebook's written answers (markdown, graded in formgrader)."""
+    return frozenset(answer.answer for answer in written_answers(source_notebook(assignment)))
+
+
+UNMARKED = ("{kind} {cell_id!r} is no longer marked an answer (its nbgrader metadata was "
+            "changed to solution: false): {effect}")
+"""The note on an answer cell whose metadata no longer says it is one (review 24c L2)."""
+
+
 def _clean_cells(data: dict) -> list[str]:
     """Make every cell of parsed notebook JSON well-formed enough to assemble; notes.
 
@@ -191,6 +202,8 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
     seen_ids: dict[str, str] = {}
     previous: str | None = None
     notes: list[str] = []
+    unmarked: set[str] = set()
+    written: dict[str, bool] = {}  # a written answer's grade id -> a cell is marked an answer
     solution_ids = {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
                     if kind == "solution"}
     for cell in (notebook.cells if notebook is not None else []):
@@ -198,6 +211,11 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
             continue
         cell_id = grade_id(cell)
         cell_type = cell.get("cell_type")
+        marked = bool(nbgrader_meta(cell).get("solution"))
+        if cell_id in written_ids(assignment):  # formgrader shows the first marked one
+            written[cell_id] = written.get(cell_id) or marked
+        elif cell_id in solution_ids and not marked:
+            unmarked.add(cell_id)
         if cell_type != "code":
             if (cell_type in ("markdown", "raw") and cell_id in solution_ids
                     and nbgrader_meta(cell).get("solution") and cell_id not in answers):
@@ -216,6 +234,10 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
             previous = cell_id
         else:
             extras.setdefault(previous, []).append(source)
+    notes += [UNMARKED.format(kind="written answer cell", cell_id=cell_id,
+                              effect="its text is not graded: formgrader shows the released "
+                                     "stub (no response)")
+              for cell_id, marked in written.items() if not marked]
     cells: list[dict] = []
     tests: list[TestCell] = []
 
@@ -227,7 +249,10 @@ def assemble(assignment: str, notebook: nbformat.NotebookNode | None
         add(source, "your code cell at the top")
     for kind, cell_id, source, points in instructor_cells(assignment):
         if kind == "solution":
-            if notebook is not None and cell_id not in answers:
+            if notebook is not None and cell_id in unmarked and cell_id not in answers:
+                notes.append(UNMARKED.format(kind="answer cell", cell_id=cell_id,
+                                             effect="graded as unanswered"))
+            elif notebook is not None and cell_id not in answers:
                 notes.append(f"answer cell {cell_id!r} is missing: graded as unanswered")
             add(answers.get(cell_id, STUB), f"answer cell {cell_id!r}")
         elif kind == "free":

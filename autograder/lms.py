@@ -115,10 +115,17 @@ instructor is warned.
   ``Last modified (grade)``. The headers are Moodle's English ones: a site in another
   language matches headers in its own language, so rename them there.
 - Blackboard (Grade Center > Work Offline > Upload): ``Last Name, First Name, Username``,
-  then a column per notebook ``<notebook> [Total Pts: <max> Score]`` (no ``|<column id>``:
-  Blackboard creates it on the first upload; add the id after to update it). Username is
-  the key. Source: Blackboard Help, "Uploading External Grade Center Items" ("the unique
-  identifier used for each Student is the Student's User Name").
+  then a column per notebook ``<notebook> [Total Pts: <max> Score] |<column id>``, the
+  column id from ``[lms] blackboard_columns`` of ``duedates.toml`` (the number after ``|``
+  in the column's header of a Grade Center download). Blackboard matches columns by that
+  id alone: a header without one makes each upload create a new text column with 0
+  points possible, left out of calculated totals (``grade``/``lms`` warn). Username is the
+  key. Source: Blackboard Help, "Uploading External Grade Center Items" ("the unique
+  identifier used for each Student is the Student's User Name"; "Columns that do not have
+  Column ID numbers in an uploaded file will create new columns in the Grade Center",
+  added "as text columns with points possible equaling zero (0)"); the header form
+  ``Quiz 3 [Total Pts: 10] |664617`` of a Grade Center download as
+  ``nbeaver/offline-grades-upload``'s README shows it.
 
 How far each source was checked (2026-12-06, from stored copies of public pages): the
 Blackboard Grade Center upload rules (library.blackboard.com, "Uploading External Grade
@@ -197,6 +204,10 @@ class LmsFile:
     receipt: bool = False
     """Blackboard: the username is known, from a receipt in the attempt's folder (its own, or
     another's naming the folder's assignment); without one no LMS row is written."""
+    unclear_time: str = ""
+    """Blackboard: why the attempt date is no one instant in the course's zone (a time in the
+    hour a daylight-saving change repeats or skips), else empty; ``submitted`` then holds
+    its first reading, which only orders the attempts: the submission gets no time."""
 
     @property
     def student(self) -> str:
@@ -379,16 +390,21 @@ def _read_as(lms: str, part: str, last: bool, folder: Path | None,
         if found and (not last or found["rest"]):
             user = _blackboard_user(found["prefix"], found["date"], folder)
             if user is not None:
-                from autograder.term import lms_time_zone
+                from autograder.term import AmbiguousTime, lms_time_zone, local_time
 
+                zone, unclear = lms_time_zone(), ""
                 try:  # a date no calendar has (month 13, year 1 in a zone east of UTC)
-                    submitted = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S").replace(
-                        tzinfo=lms_time_zone()).astimezone(UTC)
+                    wall = datetime.strptime(found["date"], "%Y-%m-%d-%H-%M-%S")
+                    try:
+                        submitted = local_time(wall, zone).astimezone(UTC)
+                    except AmbiguousTime as error:  # no time: said on the student's row
+                        submitted, unclear = wall.replace(tzinfo=zone).astimezone(UTC), str(error)
                 except (ValueError, OverflowError):  # is not a date Blackboard wrote
                     return None
                 rest = found["rest"] or ""
                 return LmsFile("blackboard", user[0], user[1], rest, submitted=submitted,
-                               prefix=part[: len(part) - len(rest)], receipt=user[2])
+                               prefix=part[: len(part) - len(rest)], receipt=user[2],
+                               unclear_time=unclear)
         return None
     readings = canvas_readings(part, last)
     if len(readings) == 1:

@@ -94,6 +94,10 @@ class Submission:
     did not name it), or, with no file, the student is in no download that is this
     notebook's own. Such a submission never replaces a result an earlier run graded into
     the same OUT from a file (:func:`autograder.grade.keep_earlier_results`)."""
+    unclear_time: str = ""
+    """Why the LMS's time of the graded file is no one instant in the course's zone (the
+    hour a daylight-saving change repeats or skips): it has no ``timestamp`` then, and a
+    note says so (review 24c M2)."""
 
     @property
     def folder(self) -> str:
@@ -474,8 +478,7 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
                     total += size
                     with contextlib.suppress(ValueError):
                         where = written.relative_to(target).as_posix()
-                        times[where] = datetime(
-                            *member.date_time, tzinfo=zone).astimezone(UTC).isoformat()
+                        times[where] = _zip_entry_time(member, zone)
                         if shortened:
                             original = [p for p in re.split(r"[/\\]", _member_name(member))
                                         if p not in ("", ".", "..")]
@@ -502,9 +505,20 @@ def extract_zip(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL,
 ZIP_TIMES = ".zip-times.json"
 """Written by :func:`extract_zip` beside what it extracted: each member's path -> its date
 in the zip (the LMS's submission time for Canvas and Moodle), read in the course's LMS time
-zone (:func:`autograder.term.lms_time_zone`). A folder the grader did not extract has no
-such file, and its files' dates are not read as submission times (an unzip tool may keep
-the zip's dates or not, a copy loses them): ``grade`` warns when a due date is set."""
+zone (:func:`autograder.term.lms_time_zone`), or ``{"unclear": why}`` for a date that is no
+one instant there (:func:`autograder.term.local_time`). A folder the grader did not
+extract has no such file, and its files' dates are not read as submission times (an unzip
+tool may keep the zip's dates or not, a copy loses them): ``grade`` warns when a due date
+is set."""
+
+
+def _zip_entry_time(member: zipfile.ZipInfo, zone) -> str | dict:
+    from autograder.term import AmbiguousTime, local_time
+
+    try:
+        return local_time(datetime(*member.date_time), zone).astimezone(UTC).isoformat()
+    except AmbiguousTime as error:
+        return {"unclear": str(error)}
 
 
 ZIP_NAMES = ".zip-names.json"
@@ -523,12 +537,16 @@ def _zip_original(root: Path, relative: PurePosixPath) -> tuple[PurePosixPath, l
         return relative, []
 
 
-def _zip_time(root: Path, relative: PurePosixPath) -> datetime | None:
+def _zip_time(root: Path, relative: PurePosixPath) -> tuple[datetime | None, str]:
+    """The zip entry's date of ``relative`` (:data:`ZIP_TIMES`), and why it has none when
+    its date was no one instant in the course's zone."""
     try:
-        times = json.loads((root / ZIP_TIMES).read_text())
-        return datetime.fromisoformat(times[relative.as_posix()])
+        found = json.loads((root / ZIP_TIMES).read_text())[relative.as_posix()]
+        if isinstance(found, dict):
+            return None, str(found.get("unclear", ""))
+        return datetime.fromisoformat(found), ""
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return None, ""
 
 
 def _extract_member(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
@@ -580,6 +598,7 @@ class _Candidate:
     timestamp: datetime | None = None
     lms: LmsFile | None = None
     uncertain: str | None = None  # see :attr:`Submission.uncertain`
+    unclear_time: str = ""  # see :attr:`_Entry.unclear_time`
 
 
 @dataclass
@@ -598,6 +617,7 @@ class _Entry:
     notes: list[str] = field(default_factory=list)
     readings: dict[str, LmsFile] | None = None  # each LMS's reading of the LMS's part
     group: tuple[str, ...] = ()  # the instructor's folders above the LMS's part
+    unclear_time: str = ""  # why the LMS's time of it is no one instant (no time then)
 
 
 def _student_of(relative: PurePosixPath, assignments: list[str]) -> str:
@@ -755,6 +775,10 @@ def format_timestamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC"
 
 
+UNCLEAR_LMS_TIME = ("{where}: the LMS's submission time {why}, read in [lms] time_zone; no "
+                    "late penalty was applied to this submission: CHECK ITS SUBMISSION TIME")
+
+
 UNREADABLE_TIME = ("{where}/timestamp.txt: {why}; no late penalty was applied to this "
                    "submission: CHECK ITS SUBMISSION TIME (and the hub's "
                    "c.Exchange.timezone)")
@@ -786,8 +810,11 @@ def _set_owner(entry: _Entry, owner: LmsFile, root: Path) -> None:
     # Canvas stamps every file of its download with the time the zip was made
     # (rubyzip's get_output_stream): not a submission time, so none; Moodle's zip keeps
     # the stored file's time (the upload); Blackboard writes the attempt's in the name
-    entry.timestamp = owner.submitted or (
-        None if owner.lms == "canvas" else _zip_time(root, entry.relative))
+    entry.timestamp, entry.unclear_time = owner.submitted, owner.unclear_time
+    if owner.lms == "moodle":
+        entry.timestamp, entry.unclear_time = _zip_time(root, entry.relative)
+    if entry.unclear_time:  # review 24c M2: never read as either instant
+        entry.timestamp = None
 
 
 NBGRADER_ASSUMED = ("{folder}/ is read as nbgrader's submitted/<student>/<notebook id>/ "
@@ -1280,7 +1307,7 @@ def _candidates(path: Path, assignments: list[str], found, notes, owners=None,
             _Candidate(file, str(relative), _rank(rest, assignment, assignment in entry.uploaded),
                        entry.timestamp,
                        entry.lms if entry.lms is not None and entry.lms.importable else None,
-                       uncertain))
+                       uncertain, entry.unclear_time if entry.lms is not None else ""))
     _later_attempts(entries, found, notes)
 
 
@@ -1370,6 +1397,10 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
                 extra.append(f"{MOODLE_UNCERTAIN} ({chosen.uncertain})")
                 print(f"warning: {student} / {assignment}: {MOODLE_UNCERTAIN}",
                       file=sys.stderr)
+            if chosen.unclear_time:
+                note = UNCLEAR_LMS_TIME.format(where=chosen.shown, why=chosen.unclear_time)
+                extra.append(note)
+                print(f"warning: {student} / {assignment}: {note}", file=sys.stderr)
             if chosen.lms is not None and chosen.lms.late:
                 extra.append("Canvas marked this submission late; its download carries no "
                              "submission time, so no late penalty was applied: apply your "
@@ -1378,7 +1409,8 @@ def discover(path: Path, assignments: list[str], lms: str | None = None,
                                           lms=chosen.lms or owners.get(student),
                                           timestamp=chosen.timestamp,
                                           export_notebooks=export,
-                                          uncertain=chosen.uncertain))
+                                          uncertain=chosen.uncertain,
+                                          unclear_time=chosen.unclear_time))
     return submissions
 
 

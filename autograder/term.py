@@ -7,8 +7,10 @@ the grade files an LMS imports.
 - **Due dates**: nbgrader's own ``duedate`` of each assignment in the gradebook, set from
   ``course/duedates.toml`` (``"<notebook id>" = "<ISO 8601 time>"``; a time without a zone
   is in the course's zone, ``[lms] time_zone``, UTC if unset; a date without a time is the
-  end of that day, 23:59:59, there); a notebook not listed keeps whatever the gradebook
-  has (``nbgrader db assignment add <id> --duedate=...`` sets it too).
+  end of that day, 23:59:59, there). The file is the one source: a notebook not listed
+  has no due date, and ``grade`` and ``lms`` clear one the gradebook still holds (set
+  there by an earlier file or by ``nbgrader db assignment add --duedate``), saying so. The
+  file's keys are checked against :data:`SCHEMA` (review 24c H1).
 - **Submission times**: what :func:`autograder.submissions.discover` found (nbgrader's
   ``timestamp.txt``, an LMS's submission time) becomes the gradebook submission's
   ``timestamp``, so ``nbgrader export`` shows it and lateness is nbgrader's own
@@ -111,14 +113,91 @@ def use_course_work(work: Path | str | None) -> None:
         os.environ["NNCOURSE_DUEDATES"] = str(own)
 
 
+LMS_SETTINGS: dict[str, str] = {
+    "time_zone": "the course's time zone, an IANA name such as \"Europe/Berlin\"",
+    "blackboard_columns": "notebook id -> the Blackboard Grade Center column id its "
+                          "blackboard.csv column updates, { \"<notebook id>\" = <number> }",
+}
+"""The settings of ``duedates.toml``'s ``[lms]`` table, and what each holds."""
+
+SCHEMA = {"<notebook id>": "its due date (top level, before any table)",
+          "lms": LMS_SETTINGS}
+"""``duedates.toml``'s keys, all of them: a notebook id at the top level (its due date), and
+the one table ``[lms]`` holding :data:`LMS_SETTINGS` only. Any other key anywhere stops
+``grade`` and ``lms`` with a one-line error naming it and where it is (review 24c H1: a due
+date appended after ``[lms]`` is an ``[lms]`` key in TOML, and was silently ignored)."""
+
+
 def _table(path: Path) -> dict:
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            table = tomllib.load(handle)
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{path}: cannot be read: {error}") from None
+    problem = _schema_problem(table)
+    if problem:
+        raise SettingsError(f"{path}: {problem}")
+    return table
+
+
+def _schema_problem(table: dict) -> str | None:
+    """What in ``table`` (a read ``duedates.toml``) :data:`SCHEMA` does not allow, else
+    None; notebook ids are checked by :func:`check_settings`."""
+    import difflib
+
+    settings = ", ".join(LMS_SETTINGS)
+    for key, value in table.items():
+        if key == "lms" and isinstance(value, dict):
+            for name, setting in value.items():
+                if name in LMS_SETTINGS:
+                    problem = _setting_problem(name, setting)
+                    if problem:
+                        return f"[lms] {name}: {problem}"
+                    continue
+                if _looks_like_due_date(name, setting):
+                    return (f"[lms] holds {name!r} = {setting!r}, a due date: due dates belong "
+                            "at the top of the file, before [lms] (every line after [lms] "
+                            "is an [lms] setting)")
+                close = difflib.get_close_matches(name, list(LMS_SETTINGS), 1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                return (f"[lms] has no setting {name!r}{hint}; its settings are {settings}")
+        elif key == "lms":
+            return f"'lms' must be the table [lms] (its settings: {settings})"
+        elif isinstance(value, dict):
+            hint = " (did you mean [lms]?)" if key.lower() == "lms" else ""
+            return (f"unknown table [{key}]{hint}: the file holds due dates at the top and "
+                    f"the one table [lms] ({settings})")
+        elif key in LMS_SETTINGS:
+            return (f"{key!r} is an [lms] setting, not a due date: put it under [lms], at "
+                    "the end of the file")
+    return None
+
+
+def _looks_like_due_date(name: str, value) -> bool:
+    from autograder.notebooks import assignments
+
+    return (name in assignments() or isinstance(value, (date, time))
+            or (isinstance(value, str) and bool(re.match(r"\s*\d{4}-\d\d-\d\d", value))))
+
+
+def _setting_problem(name: str, value) -> str | None:
+    if name == "time_zone":
+        return None if isinstance(value, str) else f"{value!r} is not a zone name (text)"
+    if not isinstance(value, dict):
+        return (f"{value!r} is not a table of notebook id -> column id "
+                "({ \"01_neuron_and_xor\" = 123456 })")
+    for notebook, column in value.items():
+        if _looks_like_due_date("", column):
+            return (f"{notebook!r} = {column!r} is a due date: due dates belong at the top of "
+                    "the file, before [lms]")
+        if not (isinstance(column, int) and not isinstance(column, bool) and column > 0
+                or isinstance(column, str) and column.strip().isdigit()):
+            return (f"{notebook!r} = {column!r} is no Blackboard column id (the number after "
+                    "'|' in the column's header of a Grade Center download, or the Column ID "
+                    "of Quick Column Information)")
+    return None
 
 
 _DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
@@ -149,9 +228,36 @@ def due_dates(path: Path | None = None) -> dict[str, datetime]:
             raise SettingsError(f"{path}: the due date of {name!r}, {value!r}, is not an ISO "
                                 f"8601 date or time: {error}") from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=zone)
+            try:
+                when = local_time(when, zone)
+            except AmbiguousTime as error:
+                raise SettingsError(f"{path}: the due date of {name!r}, {value!r}: {error}; "
+                                    "write it with its UTC offset") from None
         result[name] = when.astimezone(UTC).replace(tzinfo=None)
     return result
+
+
+class AmbiguousTime(ValueError):
+    """A local time without a zone that names no one instant in the course's zone."""
+
+
+def local_time(wall: datetime, zone) -> datetime:
+    """``wall``, a time without a zone (a zip entry's date, Blackboard's attempt date, a due
+    date written without an offset), as the one instant it is in ``zone``. Raises
+    :class:`AmbiguousTime` when it is not one instant (review 24c M2): in the hour a
+    daylight-saving change repeats it is two (``fold`` 0 and 1 differ), and in the hour the
+    change skips it is none. No reading is guessed: whoever reads the time says so."""
+    wall = wall.replace(tzinfo=None)
+    first, second = wall.replace(tzinfo=zone), wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = f"{wall:%Y-%m-%d %H:%M:%S} in {zone}"
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        raise AmbiguousTime(f"{shown} does not exist (the hour a daylight-saving change "
+                            "skips)")
+    readings = " or ".join(f"{when.astimezone(UTC):%H:%M} UTC" for when in (first, second))
+    raise AmbiguousTime(f"{shown} happens twice (the hour a daylight-saving change "
+                        f"repeats): {readings}")
 
 
 def lms_time_zone(path: Path | None = None):
@@ -163,9 +269,7 @@ def lms_time_zone(path: Path | None = None):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     path = _settings_path(path)
-    table = _table(path)
-    section = table.get("lms", {})
-    name = str(section.get("time_zone", "UTC")) if isinstance(section, dict) else "UTC"
+    name = str(_table(path).get("lms", {}).get("time_zone", "UTC"))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -173,23 +277,34 @@ def lms_time_zone(path: Path | None = None):
                             f"(an IANA name such as \"Europe/Berlin\"): {error}") from None
 
 
+def blackboard_columns(path: Path | None = None) -> dict[str, str]:
+    """Notebook id -> the Blackboard Grade Center column id its ``blackboard.csv`` column
+    updates (``[lms] blackboard_columns``); a notebook without one gets a new column on
+    each upload (see :mod:`autograder.lms`)."""
+    columns = _table(_settings_path(path)).get("lms", {}).get("blackboard_columns", {})
+    return {str(notebook): str(column).strip() for notebook, column in columns.items()}
+
+
 def check_settings(path: Path | None = None) -> None:
     """Raise :class:`SettingsError` (one line) when ``duedates.toml`` cannot be used: a
-    malformed file, a bad date or zone, or a due date under a key that is no notebook id
-    (review 24 F10: ``"01_neuron_xor"`` was ignored, so nobody was late)."""
+    malformed file, a key :data:`SCHEMA` does not allow, a bad date or zone, or a due
+    date (or a Blackboard column id) under a key that is no notebook id (review 24 F10:
+    ``"01_neuron_xor"`` was ignored, so nobody was late)."""
     from autograder.notebooks import assignments
 
-    dates = due_dates(path)
     known = assignments()
-    unknown = sorted(set(dates) - set(known))
-    if unknown:
-        import difflib
+    for where, keys in (("a due date", due_dates(path)),
+                        ("[lms] blackboard_columns: a column id",
+                         blackboard_columns(path))):
+        unknown = sorted(set(keys) - set(known))
+        if unknown:
+            import difflib
 
-        hints = [f"{name!r} (did you mean {close[0]!r}?)"
-                 if (close := difflib.get_close_matches(name, known, 1)) else repr(name)
-                 for name in unknown]
-        raise SettingsError(f"{_settings_path(path)}: a due date for no notebook: "
-                            f"{', '.join(hints)}; the notebook ids are {', '.join(known)}")
+            hints = [f"{name!r} (did you mean {close[0]!r}?)"
+                     if (close := difflib.get_close_matches(name, known, 1)) else repr(name)
+                     for name in unknown]
+            raise SettingsError(f"{_settings_path(path)}: {where} for no notebook: "
+                                f"{', '.join(hints)}; the notebook ids are {', '.join(known)}")
 
 
 def untimed_warnings(submissions, duedates: dict[str, datetime] | None = None) -> list[str]:
@@ -202,7 +317,8 @@ def untimed_warnings(submissions, duedates: dict[str, datetime] | None = None) -
     for submission in submissions:
         owner = submission.lms
         if (submission.path is not None and owner is not None and owner.lms == "moodle"
-                and submission.timestamp is None and submission.assignment in duedates):
+                and submission.timestamp is None and not submission.unclear_time
+                and submission.assignment in duedates):
             untimed[submission.assignment] = untimed.get(submission.assignment, 0) + 1
     return [f"{count} Moodle submission(s) of {assignment} have no submission time (the "
             "export is a folder, not the zip as downloaded, whose entry dates are Moodle's "
@@ -220,9 +336,7 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
 
     duedates = due_dates() if duedates is None else duedates
     with gradebook(work) as book:
-        for assignment, due in duedates.items():
-            with contextlib.suppress(MissingEntry):
-                book.update_or_create_assignment(assignment, duedate=due)
+        changed = _set_due_dates(book, duedates)
         for submission in submissions:
             owner = submission.lms
             if owner is not None and owner.importable and owner.name != owner.lms_id:
@@ -240,12 +354,11 @@ def record_times(submissions, work: Path, duedates: dict[str, datetime] | None =
     assign = AssignLatePenalties(config=nbgrader_config())
     assign.init_plugin()
     with gradebook(work) as book:
-        for submission in submissions:
-            if submission.path is None:
-                continue
+        graded = {(s.assignment, _folder(s.student)) for s in submissions
+                  if s.path is not None}
+        for assignment, student in sorted(graded | _submitted(book, changed)):
             with contextlib.suppress(MissingEntry):
-                _late_penalty(book, assign, submission.assignment,
-                              _folder(submission.student))
+                _late_penalty(book, assign, assignment, student)
         book.db.commit()
 
 
@@ -289,9 +402,7 @@ def apply_due_dates(records: list[dict], work: Path, out: Path | None = None) ->
     duedates = due_dates()
     times = load_times(out) if out is not None else {}
     with gradebook(work) as book:
-        for assignment, due in duedates.items():
-            with contextlib.suppress(MissingEntry):
-                book.update_or_create_assignment(assignment, duedate=due)
+        changed = _set_due_dates(book, duedates)
         for record in records:
             known = times.get(record["student"], {})
             if record.get("file", "") is None or record["assignment"] not in known:
@@ -306,13 +417,44 @@ def apply_due_dates(records: list[dict], work: Path, out: Path | None = None) ->
     assign = AssignLatePenalties(config=nbgrader_config())
     assign.init_plugin()
     with gradebook(work) as book:
-        for record in records:
-            if record.get("file", "") is None:
-                continue
+        graded = {(r["assignment"], _folder(r["student"])) for r in records
+                  if r.get("file", "") is not None}
+        for assignment, student in sorted(graded | _submitted(book, changed)):
             with contextlib.suppress(MissingEntry):
-                _late_penalty(book, assign, record["assignment"], _folder(record["student"]))
+                _late_penalty(book, assign, assignment, student)
         book.db.commit()
     return _settings_path(None)
+
+
+def _set_due_dates(book, duedates: dict[str, datetime]) -> set[str]:
+    """``duedates.toml``'s due dates into the gradebook, the one source (review 24c H2): a
+    listed notebook gets its due date, and every other assignment of the gradebook loses
+    the one it had, with a line in the run's output. Returns the assignments whose due
+    date changed (their submissions' late penalties are computed again, everyone's)."""
+    from nbgrader.api import MissingEntry
+
+    changed = set()
+    for assignment in book.assignments:
+        if assignment.name not in duedates and assignment.duedate is not None:
+            print(f"due date of {assignment.name} removed ({_settings_path(None)} has none "
+                  f"for it; it was {assignment.duedate:%Y-%m-%d %H:%M} UTC): no submission "
+                  "of it is late")
+            assignment.duedate = None
+            changed.add(assignment.name)
+    for assignment, due in duedates.items():
+        with contextlib.suppress(MissingEntry):
+            before = next((a.duedate for a in book.assignments if a.name == assignment), None)
+            book.update_or_create_assignment(assignment, duedate=due)
+            if before != due:
+                changed.add(assignment)
+    book.db.commit()
+    return changed
+
+
+def _submitted(book, assignments: set[str]) -> set[tuple[str, str]]:
+    """(assignment, student) of every submission of ``assignments`` in the gradebook."""
+    return {(assignment, submission.student.id) for assignment in sorted(assignments)
+            for submission in book.assignment_submissions(assignment)}
 
 
 def _late_penalty(book, assign, assignment: str, student: str) -> None:
@@ -652,6 +794,7 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
     written = []
     folder = out / "lms"
     folder.mkdir(parents=True, exist_ok=True)
+    columns = blackboard_columns() if "blackboard" in by_lms else {}
     for lms, students in sorted(by_lms.items()):
         students = sorted(students, key=lambda s: (roster[s]["name"], roster[s]["id"]))
         mine = [a for a in notebooks if any((s, a) in scores or a in ungraded[s]
@@ -671,7 +814,11 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
             written.append(_write(folder / "canvas.csv", _text(rows, header)))
         elif lms == "blackboard":
             header = ["Last Name", "First Name", "Username",
-                      *[f"{a} [Total Pts: {_n(maxima[a])} Score]" for a in mine]]
+                      *[blackboard_header(a, maxima[a], columns.get(a)) for a in mine]]
+            new = [a for a in mine if a not in columns]
+            if new:  # review 24c M1: each upload would add a column that counts nowhere
+                print(f"warning: blackboard.csv: no Blackboard column id for "
+                      f"{', '.join(new)}: {BLACKBOARD_NEW_COLUMN}", file=sys.stderr)
             rows = []
             for s in students:
                 first, _, last = roster[s]["name"].rpartition(" ")
@@ -745,6 +892,23 @@ def write_lms_files(records: list[dict], out: Path, work: Path | None,
             details, ["lms_id", "name", "notebook", "automatic", "manual", "late_penalty",
                       "total", "max", "submitted", "note"])))
     return written
+
+
+BLACKBOARD_NEW_COLUMN = (
+    "Blackboard's Grade Center upload matches a column by its Column ID only, so uploading "
+    "this file creates a NEW text column per notebook (points possible 0, left out of "
+    "calculated totals), never updating the assignment's own column: set [lms] "
+    "blackboard_columns in duedates.toml (the number after '|' in the column's header of a "
+    "Grade Center download) and run lms again")
+
+
+def blackboard_header(notebook: str, maximum: float, column: str | None = None) -> str:
+    """A notebook's ``blackboard.csv`` header, as a Grade Center download writes it:
+    ``<notebook> [Total Pts: <max> Score] |<column id>`` (the upload updates that column;
+    its name is not matched), or without ``|<column id>`` (the upload creates a new text
+    column: :data:`BLACKBOARD_NEW_COLUMN`)."""
+    header = f"{notebook} [Total Pts: {_n(maximum)} Score]"
+    return f"{header} |{column}" if column else header
 
 
 def _name_in(who: dict, notebook: str) -> str:
