@@ -70,13 +70,13 @@ def gradescope_root(tmp_path_factory) -> Path:
     return root
 
 
-def run_autograder(root: Path, answers: dict[str, str]) -> dict:
+def run_autograder(root: Path, answers: dict[str, str], python: str = sys.executable) -> dict:
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()
     notebook = filled_notebook(A, answers)
     nbformat.write(notebook, root / "submission" / f"{A}.ipynb")
-    env = dict(os.environ, GRADESCOPE_ROOT=str(root), NNCOURSE_PYTHON=sys.executable)
+    env = dict(os.environ, GRADESCOPE_ROOT=str(root), NNCOURSE_PYTHON=str(python))
     done = subprocess.run(["bash", str(root / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -134,6 +134,16 @@ def test_correct_partial_and_hostile_submissions(gradescope_root):
         + SOLUTION["count_parameters"]))
     check_format(hostile)
     assert hostile["score"] == max_points(A) != 999
+
+
+def test_a_distribution_python_grades_a_correct_notebook_to_full_marks(gradescope_root,
+                                                                      distro_python):
+    """Review 24d H1: setup.sh installs deadsnakes' python3.11 (standard library
+    /usr/lib/python3.11, as Debian's /usr/bin/python3.11 here), under which the sandbox hid
+    the standard library: the worker never started and every submission scored 0."""
+    result = run_autograder(gradescope_root, SOLUTION, python=distro_python)
+    assert result["score"] == max_points(A), [t for t in result["tests"]
+                                              if t["score"] < t["max_score"]]
 
 
 def test_all_of_autograder_is_hidden_from_the_student_s_code(tmp_path, monkeypatch):
