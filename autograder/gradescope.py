@@ -12,8 +12,9 @@ must be ``/autograder/results/results.json``.
 
 ``run_autograder`` calls ``python -m autograder gradescope run``, which
 
-1. copies the student's notebook out of ``submission/`` (the expected name first, then any
-   notebook whose cells are this notebook's);
+1. copies the student's notebook out of ``submission/``: of the uploaded notebooks that are
+   this notebook's by name or cells, the one holding most of its answer cells
+   (:data:`PICK_RULE`);
 2. grades it with ``python -m autograder grade`` in a child process: the same grader as
    ``make grade``, so the notebook runs in bubblewrap as an unprivileged per-job uid, with
    all of ``/autograder`` (source, submission, results, ``submission_metadata.json``)
@@ -139,35 +140,74 @@ def build(dist: Path, assignment: str) -> Path:
 
 
 def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list[str]]:
-    """The uploaded notebook to grade: ``<id>.ipynb`` first, then a name holding the id,
-    then any notebook whose cells are this notebook's."""
-    from autograder.submissions import _assignment_from_content
-
+    """The uploaded notebook to grade, of every uploaded notebook that is this notebook's by
+    its name (one holding the id) or its cells and is not another notebook
+    (:func:`_other_notebook_named`): :data:`PICK_RULE`. The notes name the file graded and
+    the others left out."""
     try:  # a symbolic link is never graded: it could point at the course's own files
         uploaded = [p for p in submission.rglob("*.ipynb")
                     if ".ipynb_checkpoints" not in p.parts]
         linked = [p for p in uploaded if p.is_symlink()]
-        # the upload's own top level first: a copy in a subfolder (.old/, drafts/) loses
-        found = sorted((p for p in uploaded if not p.is_symlink() and p.is_file()
-                        and p.resolve().is_relative_to(submission.resolve())),
-                       key=lambda p: (len(p.relative_to(submission).parts), str(p)))
+        found = [p for p in uploaded if not p.is_symlink() and p.is_file()
+                 and p.resolve().is_relative_to(submission.resolve())]
     except (OSError, RecursionError):  # an upload nested thousands of folders deep
         found, linked = [], []
     if linked and not found:
         return None, [f"{linked[0].relative_to(submission)} is a symbolic link, not a "
                       "notebook: upload the notebook file itself"]
-    for test in (lambda p: p.name == f"{assignment}.ipynb", lambda p: assignment in p.name,
-                 lambda p: _assignment_from_content(p, [assignment]) == assignment):
-        chosen = [p for p in found if test(p)]
-        if chosen:
-            other = _other_notebook_named(chosen[0], assignment)
-            if other is not None:
-                return None, [WRONG_NOTEBOOK.format(file=chosen[0].relative_to(submission),
-                                                    other=other, assignment=assignment)]
-            notes = [f"{len(found)} notebooks uploaded: graded "
-                     f"{chosen[0].relative_to(submission)}"] if len(found) > 1 else []
-            return chosen[0], notes
-    return None, [f"no notebook for {assignment} in the upload"]
+    from autograder.submissions import _assignment_from_content
+
+    answers = _answer_cells(assignment)
+    ranked, others = [], []
+    for path in found:
+        named = assignment in path.name
+        if not named and _assignment_from_content(path, [assignment]) != assignment:
+            others.append((path, None))
+            continue
+        other = _other_notebook_named(path, assignment)
+        if other is not None:
+            others.append((path, other))
+            continue
+        ranked.append((-len(_grade_ids_of(path) & answers), path.name != f"{assignment}.ipynb",
+                       not named, len(path.relative_to(submission).parts), str(path), path))
+    if not ranked:
+        wrong = sorted((str(p), p, other) for p, other in others if other is not None)
+        if wrong:
+            _, path, other = wrong[0]
+            return None, [WRONG_NOTEBOOK.format(file=path.relative_to(submission), other=other,
+                                                assignment=assignment)]
+        return None, [f"no notebook for {assignment} in the upload"]
+    chosen = min(ranked)[-1]
+    if len(found) == 1:
+        return chosen, []
+    others += [(r[-1], None) for r in ranked if r[-1] != chosen]
+    left = sorted(str(p.relative_to(submission)) + (f" ({other})" if other else "")
+                  for p, other in others)
+    return chosen, [f"{len(found)} notebooks uploaded: graded {chosen.relative_to(submission)}"
+                    f"; not graded: {', '.join(left)}. "
+                    + PICK_RULE.format(assignment=assignment)]
+
+
+PICK_RULE = ("Of several notebooks the one holding most of {assignment}'s answer cells is "
+             "graded; on a tie {assignment}.ipynb, then a name holding {assignment}, then the "
+             "upload's top folder, then the first path in alphabetical order.")
+
+
+def _answer_cells(assignment: str) -> set[str]:
+    from autograder.assemble import instructor_cells
+
+    return {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
+            if kind == "solution"}
+
+
+def _grade_ids_of(notebook: Path) -> set[str]:
+    """The grade ids of ``notebook``'s cells (none when it cannot be read)."""
+    from autograder.submissions import _grade_ids
+
+    try:
+        return _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return set()
 
 
 WRONG_NOTEBOOK = ("{file} is {other}, not {assignment}: this assignment grades "
@@ -196,18 +236,12 @@ def _other_notebook_named(notebook: Path, assignment: str) -> str | None:
     ``assignment``), when it holds fewer than half of ``assignment``'s answer cells (a
     renamed copy of the right notebook is still graded); "another notebook" when its name
     names none but it holds none of them; else None."""
-    from autograder.assemble import instructor_cells
-    from autograder.submissions import _assignment_from_name, _grade_ids
+    from autograder.submissions import _assignment_from_name
 
     if assignment in notebook.name:
         return None
-    answers = {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
-               if kind == "solution"}
-    try:
-        ids = _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
-    except (OSError, ValueError, RecursionError, MemoryError):
-        ids = set()
-    held = len(ids & answers)
+    answers = _answer_cells(assignment)
+    held = len(_grade_ids_of(notebook) & answers)
     other = _assignment_from_name(notebook.name, [a for a in _course_ids() if a != assignment])
     if other is not None and held * 2 < len(answers):
         return f"notebook {other}"

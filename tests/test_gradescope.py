@@ -168,6 +168,7 @@ def test_all_of_autograder_is_hidden_from_the_student_s_code(tmp_path, monkeypat
 
         monkeypatch.setattr(gradescope.subprocess, "run", fake_run)
         gradescope.run(root, A)
+        monkeypatch.undo()  # the sandbox asks the interpreter what it reads
         command = sandbox_command(load(), 0, seen["cover"], tmp_path / "lib" / "nncourse", [])
         tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
         bound = [command[i + 2] for i, part in enumerate(command)
@@ -308,3 +309,48 @@ def test_review17_f6_an_upload_of_another_notebook_is_named_and_not_graded(tmp_p
         f"upload {A}.ipynb here" in notes[0]), notes
     with zipfile.ZipFile(build(tmp_path / "dist", A)) as zipped:
         assert json.loads(zipped.read("autograder/notebook_ids.json"))[:2] == [A, other]
+
+
+@pytest.mark.parametrize("names", [("my work.ipynb", "02_universal_approximation.ipynb"),
+                                   ("b.ipynb", "a.ipynb")], ids=["named-02", "unnamed-02"])
+def test_the_right_notebook_is_graded_beside_another_notebook_in_either_order(tmp_path, names):
+    """Review 24d M2: notebook 01 under another name beside notebook 02 was "Not graded"
+    (the first file matched by its cells was 02, refused, and the search stopped there).
+    Every uploaded notebook is considered, whichever sorts first; the notes name the file
+    graded and the one left out."""
+    from autograder.gradescope import _pick_notebook
+
+    other = "02_universal_approximation"
+    mine, theirs = names
+    for order, (first, second) in enumerate(((mine, theirs), (theirs, mine))):
+        submission = tmp_path / str(order) / "submission"
+        submission.mkdir(parents=True)
+        for name in (first, second):  # written in this order (rglob's order follows it)
+            notebook = (filled_notebook(A, SOLUTION) if name == mine
+                        else filled_notebook(other, solution_sources(other)))
+            nbformat.write(notebook, submission / name)
+        notebook, notes = _pick_notebook(submission, A)
+        assert notebook == submission / mine, notes
+        assert notes[0].startswith(f"2 notebooks uploaded: graded {mine}; not graded: "
+                                   f"{theirs} (")
+
+
+def test_of_two_copies_the_one_holding_this_notebook_s_cells_wins(tmp_path):
+    """The tie rule, told in the notes: most of the notebook's answer cells first (a file
+    named 01 that holds a fraction of its cells loses to a renamed full copy), then the
+    expected name."""
+    from autograder.gradescope import _pick_notebook
+
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    partial = filled_notebook(A, {})
+    partial.cells = [c for c in partial.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") != "sigmoid"]
+    nbformat.write(partial, submission / f"{A}.ipynb")
+    nbformat.write(filled_notebook(A, SOLUTION), submission / "final.ipynb")
+    notebook, notes = _pick_notebook(submission, A)
+    assert notebook == submission / "final.ipynb", notes
+    assert "most of 01_neuron_and_xor's answer cells" in notes[0]
+    nbformat.write(filled_notebook(A, SOLUTION), submission / "zzz.ipynb")
+    nbformat.write(filled_notebook(A, {}), submission / f"{A}.ipynb")  # all cells again
+    assert _pick_notebook(submission, A)[0] == submission / f"{A}.ipynb"
