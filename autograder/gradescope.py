@@ -22,9 +22,10 @@ must be ``/autograder/results/results.json``.
 3. runs that child as pid 1 of its own pid namespace (``unshare --pid --fork
    --kill-child``): when it exits, the kernel has killed every process the student's code
    started, in whatever sandbox or session;
-4. only then writes ``results.json``, as root, atomically, into a ``results/`` it has emptied
-   and owns: nothing the student's code wrote there survives, and nothing of the student's
-   is still running to write it afterwards.
+4. only then writes ``results.json``, as root, atomically, into ``results/``, from which it
+   has removed everything but the harness's own ``stdout``: nothing the student's code could
+   have written there survives, and nothing of the student's is still running to write it
+   afterwards.
 
 ``results.json`` has one test per test cell: ``name`` (its grade id), ``score``,
 ``max_score``, ``output`` (the grader's reason and first hint, never the kernel's raw text)
@@ -357,13 +358,25 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+HARNESS_FILES = ("stdout",)
+"""What Gradescope's harness itself keeps in ``results/`` (Autograder Specifications:
+``results/stdout`` captures run_autograder's output for the instructor): kept as it is."""
+
+
 def _write_results(results: Path, payload: dict) -> None:
-    """Empty ``results/`` (whatever was put there), then write results.json atomically."""
-    if results.is_symlink() or results.is_file():
-        results.unlink()
-    if results.is_dir():
-        shutil.rmtree(results)
-    results.mkdir(mode=0o755)
+    """Remove from ``results/`` whatever is not the harness's (results.json and anything else
+    put there; the folder itself stays, it may be the harness's mount point), then write
+    results.json atomically."""
+    if results.is_symlink() or (results.exists() and not results.is_dir()):
+        results.unlink()  # not the harness's folder
+    results.mkdir(mode=0o755, exist_ok=True)
+    for entry in os.scandir(results):
+        if entry.name in HARNESS_FILES and entry.is_file(follow_symlinks=False):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
     temporary = results / ".results.json.partial"
     temporary.write_text(json.dumps(payload, indent=1))
     os.chmod(temporary, 0o644)

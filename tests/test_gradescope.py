@@ -354,3 +354,30 @@ def test_of_two_copies_the_one_holding_this_notebook_s_cells_wins(tmp_path):
     nbformat.write(filled_notebook(A, SOLUTION), submission / "zzz.ipynb")
     nbformat.write(filled_notebook(A, {}), submission / f"{A}.ipynb")  # all cells again
     assert _pick_notebook(submission, A)[0] == submission / f"{A}.ipynb"
+
+
+def test_writing_results_keeps_the_harness_s_stdout_and_folder(tmp_path):
+    """Review 24d M3: ``results/`` was removed and made again, deleting Gradescope's own
+    ``results/stdout`` (run_autograder's output for the instructor, still being written) and
+    failing where ``results/`` is a mount point. Only what is not the harness's goes."""
+    from autograder.gradescope import _write_results
+
+    results = tmp_path / "results"
+    results.mkdir()
+    folder = results.stat().st_ino
+    with open(results / "stdout", "w") as stdout:  # open, as the harness's is
+        stdout.write("grader log\n")
+        (results / "results.json").write_text(json.dumps({"score": 999}))
+        (results / "planted").mkdir()
+        (results / "planted" / "x").write_text("x")
+        (results / "link").symlink_to(tmp_path)
+        _write_results(results, {"score": 1, "tests": []})
+        stdout.write("more\n")
+    assert results.stat().st_ino == folder  # the folder itself was never removed
+    assert sorted(p.name for p in results.iterdir()) == ["results.json", "stdout"]
+    assert (results / "stdout").read_text() == "grader log\nmore\n"
+    assert json.loads((results / "results.json").read_text())["score"] == 1
+    (results / "stdout").unlink()
+    (results / "stdout").symlink_to(tmp_path / "elsewhere")  # a link is not the harness's
+    _write_results(results, {"score": 2, "tests": []})
+    assert sorted(p.name for p in results.iterdir()) == ["results.json"]
