@@ -31,7 +31,9 @@ must be ``/autograder/results/results.json``.
 ``max_score``, ``output`` (the grader's reason and first hint, never the kernel's raw text)
 and ``visibility``: ``visible`` for the visible tests; ``after_published`` for a test cell
 that holds hidden tests, so its name, score and output stay hidden until the instructor
-publishes the grades. Top level: ``score`` (the automatic points), ``output`` (the notes),
+publishes the grades. First among them a 0-point ``uploaded notebook`` test, always
+visible (:func:`upload_test`): which file was graded and how many answer cells it has filled
+in, nothing about correctness. Top level: ``score`` (the automatic points), ``output`` (the notes),
 ``stdout_visibility: hidden``.
 """
 
@@ -269,8 +271,47 @@ def _hidden_cells(assignment: str) -> set[str]:
             if kind == "test" and HIDDEN_BLOCK.search(source)}
 
 
-def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict:
-    """Gradescope's results for one graded record (None: nothing could be graded)."""
+UPLOAD_TEST = "uploaded notebook"
+
+
+def _filled_in(notebook: Path, assignment: str) -> tuple[int, int]:
+    """How many of ``assignment``'s answer cells ``notebook`` holds changed from the released
+    notebook, and how many there are."""
+    from autograder.notebooks import grade_id, is_solution, release_notebook
+
+    blank = {grade_id(c): c.source.strip() for c in release_notebook(assignment).cells
+             if is_solution(c)}
+    try:
+        cells = json.loads(notebook.read_bytes()[:64 * 1024 * 1024]).get("cells")
+    except (OSError, ValueError, AttributeError, RecursionError, MemoryError):
+        cells = None
+    filled = set()
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source") if isinstance(cell, dict) else None
+        source = "".join(source) if isinstance(source, list) else source
+        if grade_id(cell) in blank and isinstance(source, str) and (
+                source.strip() != blank[grade_id(cell)]):
+            filled.add(grade_id(cell))
+    return len(filled), len(blank)
+
+
+def upload_test(notebook: Path, assignment: str, name: str, notes: list[str]) -> dict:
+    """A 0-point test, always visible, that says which file was graded (``name``, the upload's;
+    ``notebook`` is its copy) and how many answer cells it has filled in, with the notes on
+    the uploaded files left out: a student whose every test waits for publishing (notebooks
+    05 and 06) sees at once that the right file was taken, and nothing about whether it is
+    correct."""
+    filled, answers = _filled_in(notebook, assignment)
+    line = (f"graded {name}: {filled} of {answers} answer cells filled in (changed from the "
+            "released notebook)")
+    return {"name": UPLOAD_TEST, "score": 0.0, "max_score": 0.0,
+            "output": "\n".join([line, *notes]), "visibility": "visible"}
+
+
+def results_json(record: dict | None, assignment: str, notes: list[str],
+                 upload: dict | None = None) -> dict:
+    """Gradescope's results for one graded record (None: nothing could be graded); upload:
+    :func:`upload_test`'s entry, first among the tests."""
     from autograder.assemble import instructor_cells
 
     hidden = _hidden_cells(assignment)
@@ -280,7 +321,7 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
                   "reason": "not graded: " + (notes[-1] if notes else "no submission")}
                  for kind, cell_id, _, points in instructor_cells(assignment) if kind == "test"]
         record = {"points": 0.0, "tests": tests, "notes": []}
-    results = []
+    results = [upload] if upload else []
     for test in record["tests"]:
         output = test.get("reason") or ("passed" if test["points"] >= test["max_points"]
                                         else "failed")
@@ -327,11 +368,13 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
     os.chmod(scratch, 0o700)
     try:
         notebook, notes = _pick_notebook(root / "submission", assignment)
-        record = None
+        record, upload = None, None
         if notebook is not None:
             folder = scratch / "submitted" / "student" / assignment
             folder.mkdir(parents=True)
             _copy_no_follow(notebook, folder / f"{assignment}.ipynb")
+            upload = upload_test(folder / f"{assignment}.ipynb", assignment,
+                                 str(notebook.relative_to(root / "submission")), notes)
             out = scratch / "out"
             env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(covered(root)))
             try:
@@ -351,7 +394,7 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
             else:
                 notes.append(f"{failure}; ask your instructor")
                 print(*logs, file=sys.stderr)
-        payload = results_json(record, assignment, notes)
+        payload = results_json(record, assignment, notes, upload)
         _write_results(results, payload)
         return payload
     finally:

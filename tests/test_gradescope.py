@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 
 from autograder.assemble import HIDDEN_BLOCK, instructor_cells, max_points
-from autograder.gradescope import build
+from autograder.gradescope import UPLOAD_TEST, build
 from autograder.notebooks import filled_notebook, solution_sources
 from autograder.sandbox import bwrap_available
 
@@ -93,8 +93,12 @@ def hidden_cells() -> set[str]:
 
 def check_format(result: dict) -> None:
     tests = {kind_id for kind, kind_id, _, _ in instructor_cells(A) if kind == "test"}
-    assert {t["name"] for t in result["tests"]} == tests  # one test per test cell
-    for test in result["tests"]:
+    upload, *cells = result["tests"]  # the upload's test first, always visible, 0 points
+    assert (upload["name"], upload["score"], upload["max_score"], upload["visibility"]) == (
+        UPLOAD_TEST, 0, 0, "visible")
+    assert upload["output"].startswith(f"graded {A}.ipynb: ")
+    assert {t["name"] for t in cells} == tests  # one test per test cell
+    for test in cells:
         assert set(test) == {"name", "score", "max_score", "output", "visibility"}
         assert test["visibility"] == ("after_published" if test["name"] in hidden_cells()
                                       else "visible")
@@ -381,3 +385,44 @@ def test_writing_results_keeps_the_harness_s_stdout_and_folder(tmp_path):
     (results / "stdout").symlink_to(tmp_path / "elsewhere")  # a link is not the harness's
     _write_results(results, {"score": 2, "tests": []})
     assert sorted(p.name for p in results.iterdir()) == ["results.json"]
+
+
+@pytest.mark.parametrize("assignment", ["05_minibatches_and_sgd",
+                                        "06_regularization"])
+def test_a_student_sees_at_once_which_file_was_graded_and_how_much_is_filled_in(
+        tmp_path, monkeypatch, assignment):
+    """Review 24d L2: every test cell of notebooks 05 and 06 holds hidden tests, so before
+    publishing a student saw nothing, not even that a blank or old copy was taken. A 0-point
+    test, always visible, names the file and counts the answer cells filled in; it says
+    nothing about correctness (the same for a right and a wrong answer)."""
+    from autograder import gradescope
+    from autograder.gradescope import results_json, upload_test
+
+    answers = solution_sources(assignment)
+    first = next(iter(answers))
+    assert all(kind != "test" or HIDDEN_BLOCK.search(source)  # every test cell is hidden
+               for kind, _, source, _ in instructor_cells(assignment))
+    outputs = []
+    for filled in ({first: answers[first]}, {first: answers[first] + "\nx = None\n"}):
+        root = tmp_path / str(len(outputs))
+        (root / "submission" / "old").mkdir(parents=True)
+        nbformat.write(filled_notebook(assignment, filled), root / "submission" / "hw.ipynb")
+        nbformat.write(filled_notebook(assignment, {}), root / "submission" / "old" / "x.ipynb")
+        monkeypatch.setattr(gradescope.subprocess, "run", lambda command, **_:
+                            subprocess.CompletedProcess(command, 1, "", ""))
+        payload = gradescope.run(root, assignment)
+        monkeypatch.undo()
+        upload = payload["tests"][0]
+        assert upload["visibility"] == "visible" and upload["max_score"] == 0
+        assert upload["output"].startswith(f"graded hw.ipynb: 1 of {len(answers)} answer cells "
+                                           "filled in"), upload["output"]
+        assert "not graded: old/x.ipynb" in upload["output"]
+        outputs.append(upload["output"])
+    assert outputs[0] == outputs[1]  # a right and a wrong answer read the same
+    record = {"points": 3.0, "notes": [], "tests": [
+        {"test": cell_id, "points": 0.0, "max_points": points, "reason": "wrong"}
+        for kind, cell_id, _, points in instructor_cells(assignment) if kind == "test"]}
+    notebook = tmp_path / "0" / "submission" / "hw.ipynb"
+    graded = results_json(record, assignment, [], upload_test(notebook, assignment, "hw", []))
+    assert [t["visibility"] for t in graded["tests"]] == ["visible"] + ["after_published"] * (
+        len(graded["tests"]) - 1)
