@@ -75,6 +75,9 @@ python3.11 -m venv .venv
 TORCH="$(grep -o 'torch==[0-9.]*' pyproject.toml)"
 .venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$TORCH"
 .venv/bin/pip install --quiet -e .
+# the sandbox started once, as run_autograder will start it: a container where it cannot
+# (no CAP_SYS_ADMIN) fails here, with the reason, instead of giving every student 0
+.venv/bin/python -m autograder gradescope check
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -426,6 +429,50 @@ def _write_results(results: Path, payload: dict) -> None:
     os.replace(temporary, results / "results.json")
 
 
+def _privilege_missing() -> str:
+    """A sentence naming the privilege this process lacks for the sandbox, or ""."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        effective = int(next(line.split()[1] for line in status.splitlines()
+                             if line.startswith("CapEff:")), 16)
+    except (OSError, StopIteration, ValueError):
+        return ""
+    if effective >> 21 & 1:  # CAP_SYS_ADMIN
+        return ""
+    return (" This container's root lacks CAP_SYS_ADMIN, which bubblewrap and unshare need "
+            "to create the sandbox's namespaces (Docker drops it by default): run it with "
+            "that capability.")
+
+
+def check() -> str | None:
+    """Start the sandbox once, as ``run_autograder`` does (its pid namespace, then one
+    grading worker in bubblewrap): None when it works, else why not. ``setup.sh`` runs it
+    when Gradescope builds the image, so a container where the sandbox cannot start fails
+    the build instead of giving every student 0."""
+    from autograder.config import load
+    from autograder.probes import probe_library
+    from autograder.sandbox import Worker, bwrap_available
+
+    if not bwrap_available():
+        return "bubblewrap (bwrap) or setpriv is not installed"
+    if os.geteuid() != 0:
+        return "run_autograder runs as root: run the check as root"
+    done = subprocess.run([*_own_pid_namespace(), "true"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"{' '.join(_own_pid_namespace())} failed: {done.stderr.strip()}."
+    with tempfile.TemporaryDirectory(prefix="gradescope-check-") as scratch:
+        worker = Worker(load(), 0, True, [], probe_library(Path(scratch)))
+        try:
+            worker.start()
+        except RuntimeError as error:
+            bwrap = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "true"],
+                                   capture_output=True, text=True)
+            return f"{error}; bwrap says: {bwrap.stderr.strip() or 'nothing'}."
+        finally:
+            worker.stop()
+    return None
+
+
 def main(args) -> int:
     from autograder.notebooks import assignments
 
@@ -433,6 +480,14 @@ def main(args) -> int:
         for assignment in [args.assignment] if args.assignment else assignments():
             print(f"Gradescope autograder: {build(Path(args.dist), assignment)}")
         return 0
+    if args.action == "check":
+        problem = check()
+        if problem is None:
+            print("the grader's sandbox starts here")
+            return 0
+        print(f"error: the grader's sandbox cannot start here: {problem}"
+              f"{_privilege_missing()} Every submission would score 0.", file=sys.stderr)
+        return 1
     if not args.assignment:
         print("error: --assignment is required", file=sys.stderr)
         return 2

@@ -426,3 +426,24 @@ def test_a_student_sees_at_once_which_file_was_graded_and_how_much_is_filled_in(
     graded = results_json(record, assignment, [], upload_test(notebook, assignment, "hw", []))
     assert [t["visibility"] for t in graded["tests"]] == ["visible"] + ["after_published"] * (
         len(graded["tests"]) - 1)
+
+
+def test_setup_sh_fails_the_build_where_the_sandbox_cannot_start(gradescope_root):
+    """Review 24d M1: in a container whose root lacks CAP_SYS_ADMIN (Docker's default)
+    unshare and bwrap fail, and every submission scored 0 with no sign at build time.
+    setup.sh now starts the sandbox once, after installing the course, and fails the build
+    with the reason, naming the missing capability."""
+    setup = (gradescope_root / "source" / "setup.sh").read_text().splitlines()
+    check = ".venv/bin/python -m autograder gradescope check"
+    assert setup[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in setup
+    assert check in setup and setup.index(check) > setup.index(
+        ".venv/bin/pip install --quiet -e .")
+    command = [sys.executable, "-m", "autograder", "gradescope", "check"]
+    works = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert works.returncode == 0, works.stderr[-3000:]
+    unprivileged = subprocess.run(["setpriv", "--bounding-set=-sys_admin",
+                                   "--inh-caps=-sys_admin", "--", *command], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300)
+    assert unprivileged.returncode == 1
+    assert "sandbox cannot start" in unprivileged.stderr
+    assert "lacks CAP_SYS_ADMIN" in unprivileged.stderr
