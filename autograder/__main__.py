@@ -4,7 +4,8 @@ Commands:
   grade SUBMISSIONS   grade a class: nbgrader's submitted/ folder, or an LMS folder or zip
   merge OUT ...       combine the outputs of several shards into one set of CSVs
   lms                 write OUT/lms/<lms>.csv again (after grading written answers)
-  gradescope build|run  the Gradescope autograder zip, or its run inside Gradescope
+  gradescope build|run|check  the Gradescope autograder zip, its run inside Gradescope,
+                       or setup.sh's check that the sandbox starts there
   mutate [ID ...]     mutation-test the graded checks (every bug loses points, every
                       correct variant keeps them)
 """
@@ -499,8 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     lms.add_argument("--moodle-comments", action="store_true", help="fill Moodle's "
                      "\"Feedback comments\" (an upload overwrites comments typed in Moodle)")
     gradescope = commands.add_parser("gradescope", help="Gradescope autograder: build the "
-                                     "zip, or run inside Gradescope's container")
-    gradescope.add_argument("action", choices=["build", "run"])
+                                     "zip, run inside Gradescope's container, or check there "
+                                     "that the sandbox starts (setup.sh)")
+    gradescope.add_argument("action", choices=["build", "run", "check"])
     gradescope.add_argument("--assignment", default=None, help="notebook id (build: "
                             "one zip per notebook by default)")
     gradescope.add_argument("--dist", default="dist/gradescope")

@@ -12,8 +12,9 @@ must be ``/autograder/results/results.json``.
 
 ``run_autograder`` calls ``python -m autograder gradescope run``, which
 
-1. copies the student's notebook out of ``submission/`` (the expected name first, then any
-   notebook whose cells are this notebook's);
+1. copies the student's notebook out of ``submission/``: of the uploaded notebooks that are
+   this notebook's by name or cells, the one holding most of its answer cells
+   (:data:`PICK_RULE`);
 2. grades it with ``python -m autograder grade`` in a child process: the same grader as
    ``make grade``, so the notebook runs in bubblewrap as an unprivileged per-job uid, with
    all of ``/autograder`` (source, submission, results, ``submission_metadata.json``)
@@ -21,15 +22,18 @@ must be ``/autograder/results/results.json``.
 3. runs that child as pid 1 of its own pid namespace (``unshare --pid --fork
    --kill-child``): when it exits, the kernel has killed every process the student's code
    started, in whatever sandbox or session;
-4. only then writes ``results.json``, as root, atomically, into a ``results/`` it has emptied
-   and owns: nothing the student's code wrote there survives, and nothing of the student's
-   is still running to write it afterwards.
+4. only then writes ``results.json``, as root, atomically, into ``results/``, from which it
+   has removed everything but the harness's own ``stdout``: nothing the student's code could
+   have written there survives, and nothing of the student's is still running to write it
+   afterwards.
 
 ``results.json`` has one test per test cell: ``name`` (its grade id), ``score``,
 ``max_score``, ``output`` (the grader's reason and first hint, never the kernel's raw text)
 and ``visibility``: ``visible`` for the visible tests; ``after_published`` for a test cell
 that holds hidden tests, so its name, score and output stay hidden until the instructor
-publishes the grades. Top level: ``score`` (the automatic points), ``output`` (the notes),
+publishes the grades. First among them a 0-point ``uploaded notebook`` test, always
+visible (:func:`upload_test`): which file was graded and how many answer cells it has filled
+in, nothing about correctness. Top level: ``score`` (the automatic points), ``output`` (the notes),
 ``stdout_visibility: hidden``.
 """
 
@@ -71,6 +75,9 @@ python3.11 -m venv .venv
 TORCH="$(grep -o 'torch==[0-9.]*' pyproject.toml)"
 .venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$TORCH"
 .venv/bin/pip install --quiet -e .
+# the sandbox started once, as run_autograder will start it: a container where it cannot
+# (no CAP_SYS_ADMIN) fails here, with the reason, instead of giving every student 0
+.venv/bin/python -m autograder gradescope check
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -139,35 +146,74 @@ def build(dist: Path, assignment: str) -> Path:
 
 
 def _pick_notebook(submission: Path, assignment: str) -> tuple[Path | None, list[str]]:
-    """The uploaded notebook to grade: ``<id>.ipynb`` first, then a name holding the id,
-    then any notebook whose cells are this notebook's."""
-    from autograder.submissions import _assignment_from_content
-
+    """The uploaded notebook to grade, of every uploaded notebook that is this notebook's by
+    its name (one holding the id) or its cells and is not another notebook
+    (:func:`_other_notebook_named`): :data:`PICK_RULE`. The notes name the file graded and
+    the others left out."""
     try:  # a symbolic link is never graded: it could point at the course's own files
         uploaded = [p for p in submission.rglob("*.ipynb")
                     if ".ipynb_checkpoints" not in p.parts]
         linked = [p for p in uploaded if p.is_symlink()]
-        # the upload's own top level first: a copy in a subfolder (.old/, drafts/) loses
-        found = sorted((p for p in uploaded if not p.is_symlink() and p.is_file()
-                        and p.resolve().is_relative_to(submission.resolve())),
-                       key=lambda p: (len(p.relative_to(submission).parts), str(p)))
+        found = [p for p in uploaded if not p.is_symlink() and p.is_file()
+                 and p.resolve().is_relative_to(submission.resolve())]
     except (OSError, RecursionError):  # an upload nested thousands of folders deep
         found, linked = [], []
     if linked and not found:
         return None, [f"{linked[0].relative_to(submission)} is a symbolic link, not a "
                       "notebook: upload the notebook file itself"]
-    for test in (lambda p: p.name == f"{assignment}.ipynb", lambda p: assignment in p.name,
-                 lambda p: _assignment_from_content(p, [assignment]) == assignment):
-        chosen = [p for p in found if test(p)]
-        if chosen:
-            other = _other_notebook_named(chosen[0], assignment)
-            if other is not None:
-                return None, [WRONG_NOTEBOOK.format(file=chosen[0].relative_to(submission),
-                                                    other=other, assignment=assignment)]
-            notes = [f"{len(found)} notebooks uploaded: graded "
-                     f"{chosen[0].relative_to(submission)}"] if len(found) > 1 else []
-            return chosen[0], notes
-    return None, [f"no notebook for {assignment} in the upload"]
+    from autograder.submissions import _assignment_from_content
+
+    answers = _answer_cells(assignment)
+    ranked, others = [], []
+    for path in found:
+        named = assignment in path.name
+        if not named and _assignment_from_content(path, [assignment]) != assignment:
+            others.append((path, None))
+            continue
+        other = _other_notebook_named(path, assignment)
+        if other is not None:
+            others.append((path, other))
+            continue
+        ranked.append((-len(_grade_ids_of(path) & answers), path.name != f"{assignment}.ipynb",
+                       not named, len(path.relative_to(submission).parts), str(path), path))
+    if not ranked:
+        wrong = sorted((str(p), p, other) for p, other in others if other is not None)
+        if wrong:
+            _, path, other = wrong[0]
+            return None, [WRONG_NOTEBOOK.format(file=path.relative_to(submission), other=other,
+                                                assignment=assignment)]
+        return None, [f"no notebook for {assignment} in the upload"]
+    chosen = min(ranked)[-1]
+    if len(found) == 1:
+        return chosen, []
+    others += [(r[-1], None) for r in ranked if r[-1] != chosen]
+    left = sorted(str(p.relative_to(submission)) + (f" ({other})" if other else "")
+                  for p, other in others)
+    return chosen, [f"{len(found)} notebooks uploaded: graded {chosen.relative_to(submission)}"
+                    f"; not graded: {', '.join(left)}. "
+                    + PICK_RULE.format(assignment=assignment)]
+
+
+PICK_RULE = ("Of several notebooks the one holding most of {assignment}'s answer cells is "
+             "graded; on a tie {assignment}.ipynb, then a name holding {assignment}, then the "
+             "upload's top folder, then the first path in alphabetical order.")
+
+
+def _answer_cells(assignment: str) -> set[str]:
+    from autograder.assemble import instructor_cells
+
+    return {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
+            if kind == "solution"}
+
+
+def _grade_ids_of(notebook: Path) -> set[str]:
+    """The grade ids of ``notebook``'s cells (none when it cannot be read)."""
+    from autograder.submissions import _grade_ids
+
+    try:
+        return _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return set()
 
 
 WRONG_NOTEBOOK = ("{file} is {other}, not {assignment}: this assignment grades "
@@ -196,18 +242,12 @@ def _other_notebook_named(notebook: Path, assignment: str) -> str | None:
     ``assignment``), when it holds fewer than half of ``assignment``'s answer cells (a
     renamed copy of the right notebook is still graded); "another notebook" when its name
     names none but it holds none of them; else None."""
-    from autograder.assemble import instructor_cells
-    from autograder.submissions import _assignment_from_name, _grade_ids
+    from autograder.submissions import _assignment_from_name
 
     if assignment in notebook.name:
         return None
-    answers = {cell_id for kind, cell_id, _, _ in instructor_cells(assignment)
-               if kind == "solution"}
-    try:
-        ids = _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
-    except (OSError, ValueError, RecursionError, MemoryError):
-        ids = set()
-    held = len(ids & answers)
+    answers = _answer_cells(assignment)
+    held = len(_grade_ids_of(notebook) & answers)
     other = _assignment_from_name(notebook.name, [a for a in _course_ids() if a != assignment])
     if other is not None and held * 2 < len(answers):
         return f"notebook {other}"
@@ -234,8 +274,47 @@ def _hidden_cells(assignment: str) -> set[str]:
             if kind == "test" and HIDDEN_BLOCK.search(source)}
 
 
-def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict:
-    """Gradescope's results for one graded record (None: nothing could be graded)."""
+UPLOAD_TEST = "uploaded notebook"
+
+
+def _filled_in(notebook: Path, assignment: str) -> tuple[int, int]:
+    """How many of ``assignment``'s answer cells ``notebook`` holds changed from the released
+    notebook, and how many there are."""
+    from autograder.notebooks import grade_id, is_solution, release_notebook
+
+    blank = {grade_id(c): c.source.strip() for c in release_notebook(assignment).cells
+             if is_solution(c)}
+    try:
+        cells = json.loads(notebook.read_bytes()[:64 * 1024 * 1024]).get("cells")
+    except (OSError, ValueError, AttributeError, RecursionError, MemoryError):
+        cells = None
+    filled = set()
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source") if isinstance(cell, dict) else None
+        source = "".join(source) if isinstance(source, list) else source
+        if grade_id(cell) in blank and isinstance(source, str) and (
+                source.strip() != blank[grade_id(cell)]):
+            filled.add(grade_id(cell))
+    return len(filled), len(blank)
+
+
+def upload_test(notebook: Path, assignment: str, name: str, notes: list[str]) -> dict:
+    """A 0-point test, always visible, that says which file was graded (``name``, the upload's;
+    ``notebook`` is its copy) and how many answer cells it has filled in, with the notes on
+    the uploaded files left out: a student whose every test waits for publishing (notebooks
+    05 and 06) sees at once that the right file was taken, and nothing about whether it is
+    correct."""
+    filled, answers = _filled_in(notebook, assignment)
+    line = (f"graded {name}: {filled} of {answers} answer cells filled in (changed from the "
+            "released notebook)")
+    return {"name": UPLOAD_TEST, "score": 0.0, "max_score": 0.0,
+            "output": "\n".join([line, *notes]), "visibility": "visible"}
+
+
+def results_json(record: dict | None, assignment: str, notes: list[str],
+                 upload: dict | None = None) -> dict:
+    """Gradescope's results for one graded record (None: nothing could be graded); upload:
+    :func:`upload_test`'s entry, first among the tests."""
     from autograder.assemble import instructor_cells
 
     hidden = _hidden_cells(assignment)
@@ -245,7 +324,7 @@ def results_json(record: dict | None, assignment: str, notes: list[str]) -> dict
                   "reason": "not graded: " + (notes[-1] if notes else "no submission")}
                  for kind, cell_id, _, points in instructor_cells(assignment) if kind == "test"]
         record = {"points": 0.0, "tests": tests, "notes": []}
-    results = []
+    results = [upload] if upload else []
     for test in record["tests"]:
         output = test.get("reason") or ("passed" if test["points"] >= test["max_points"]
                                         else "failed")
@@ -292,11 +371,13 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
     os.chmod(scratch, 0o700)
     try:
         notebook, notes = _pick_notebook(root / "submission", assignment)
-        record = None
+        record, upload = None, None
         if notebook is not None:
             folder = scratch / "submitted" / "student" / assignment
             folder.mkdir(parents=True)
             _copy_no_follow(notebook, folder / f"{assignment}.ipynb")
+            upload = upload_test(folder / f"{assignment}.ipynb", assignment,
+                                 str(notebook.relative_to(root / "submission")), notes)
             out = scratch / "out"
             env = dict(os.environ, NNCOURSE_COVER=os.pathsep.join(covered(root)))
             try:
@@ -316,24 +397,80 @@ def run(root: Path, assignment: str, python: str = sys.executable) -> dict:
             else:
                 notes.append(f"{failure}; ask your instructor")
                 print(*logs, file=sys.stderr)
-        payload = results_json(record, assignment, notes)
+        payload = results_json(record, assignment, notes, upload)
         _write_results(results, payload)
         return payload
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+HARNESS_FILES = ("stdout",)
+"""What Gradescope's harness itself keeps in ``results/`` (Autograder Specifications:
+``results/stdout`` captures run_autograder's output for the instructor): kept as it is."""
+
+
 def _write_results(results: Path, payload: dict) -> None:
-    """Empty ``results/`` (whatever was put there), then write results.json atomically."""
-    if results.is_symlink() or results.is_file():
-        results.unlink()
-    if results.is_dir():
-        shutil.rmtree(results)
-    results.mkdir(mode=0o755)
+    """Remove from ``results/`` whatever is not the harness's (results.json and anything else
+    put there; the folder itself stays, it may be the harness's mount point), then write
+    results.json atomically."""
+    if results.is_symlink() or (results.exists() and not results.is_dir()):
+        results.unlink()  # not the harness's folder
+    results.mkdir(mode=0o755, exist_ok=True)
+    for entry in os.scandir(results):
+        if entry.name in HARNESS_FILES and entry.is_file(follow_symlinks=False):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
     temporary = results / ".results.json.partial"
     temporary.write_text(json.dumps(payload, indent=1))
     os.chmod(temporary, 0o644)
     os.replace(temporary, results / "results.json")
+
+
+def _privilege_missing() -> str:
+    """A sentence naming the privilege this process lacks for the sandbox, or ""."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        effective = int(next(line.split()[1] for line in status.splitlines()
+                             if line.startswith("CapEff:")), 16)
+    except (OSError, StopIteration, ValueError):
+        return ""
+    if effective >> 21 & 1:  # CAP_SYS_ADMIN
+        return ""
+    return (" This container's root lacks CAP_SYS_ADMIN, which bubblewrap and unshare need "
+            "to create the sandbox's namespaces (Docker drops it by default): run it with "
+            "that capability.")
+
+
+def check() -> str | None:
+    """Start the sandbox once, as ``run_autograder`` does (its pid namespace, then one
+    grading worker in bubblewrap): None when it works, else why not. ``setup.sh`` runs it
+    when Gradescope builds the image, so a container where the sandbox cannot start fails
+    the build instead of giving every student 0."""
+    from autograder.config import load
+    from autograder.probes import probe_library
+    from autograder.sandbox import Worker, bwrap_available
+
+    if not bwrap_available():
+        return "bubblewrap (bwrap) or setpriv is not installed"
+    if os.geteuid() != 0:
+        return "run_autograder runs as root: run the check as root"
+    done = subprocess.run([*_own_pid_namespace(), "true"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"{' '.join(_own_pid_namespace())} failed: {done.stderr.strip()}."
+    with tempfile.TemporaryDirectory(prefix="gradescope-check-") as scratch:
+        worker = Worker(load(), 0, True, [], probe_library(Path(scratch)))
+        try:
+            worker.start()
+        except RuntimeError as error:
+            bwrap = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "true"],
+                                   capture_output=True, text=True)
+            return f"{error}; bwrap says: {bwrap.stderr.strip() or 'nothing'}."
+        finally:
+            worker.stop()
+    return None
 
 
 def main(args) -> int:
@@ -343,6 +480,14 @@ def main(args) -> int:
         for assignment in [args.assignment] if args.assignment else assignments():
             print(f"Gradescope autograder: {build(Path(args.dist), assignment)}")
         return 0
+    if args.action == "check":
+        problem = check()
+        if problem is None:
+            print("the grader's sandbox starts here")
+            return 0
+        print(f"error: the grader's sandbox cannot start here: {problem}"
+              f"{_privilege_missing()} Every submission would score 0.", file=sys.stderr)
+        return 1
     if not args.assignment:
         print("error: --assignment is required", file=sys.stderr)
         return 2

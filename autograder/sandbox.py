@@ -3,11 +3,12 @@
 A worker is ``bwrap ... python -m autograder.runner``: no network, its own pid namespace
 (killing it kills everything the student started), a private read-only-to-students /tmp,
 the homes and the project hidden behind empty tmpfs mounts, and only what the runner needs
-bound back read-only: Python, the virtual environment *without* torch, scipy and
-scikit-learn (their folders are covered; importing them raises ImportError), and the
-*probe-only* copy of the course library (:mod:`autograder.probes`: no judges, no oracles,
-no reference implementations). ``solutions/``, the hidden checks' files, the gradebook, the
-submissions and the grader's output are not visible inside.
+bound back read-only: what the grader's Python reads (:func:`interpreter_paths`: its
+standard library, executable and virtual environment, wherever they are), the venv *without*
+torch, scipy and scikit-learn (their folders are covered; importing them raises ImportError),
+and the *probe-only* copy of the course library (:mod:`autograder.probes`: no judges, no
+oracles, no reference implementations). ``solutions/``, the hidden checks' files, the
+gradebook, the submissions and the grader's output are not visible inside.
 
 The runner keeps uid 0 inside with only CAP_SETUID, CAP_SETGID, CAP_KILL and CAP_CHOWN, so it
 can run
@@ -21,6 +22,7 @@ of the isolation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -28,6 +30,7 @@ import queue
 import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 from pathlib import Path
 
@@ -100,8 +103,7 @@ def forbidden_folders() -> list[Path]:
 
 def forbidden_files() -> list[Path]:
     """The forbidden standard-library modules' files (source and compiled)."""
-    stdlib = Path(os.path.realpath(sys.base_prefix)) / "lib" / \
-        f"python{sys.version_info.major}.{sys.version_info.minor}"
+    stdlib = Path(os.path.realpath(sysconfig.get_path("stdlib")))
     found = []
     for name in FORBIDDEN_MODULES:
         found += [stdlib / f"{name}.py", *(stdlib / "__pycache__").glob(f"{name}.*.pyc")]
@@ -109,19 +111,48 @@ def forbidden_files() -> list[Path]:
 
 
 def system_python_folders() -> list[str]:
-    """Every other Python's library folder on this machine (Debian's /usr/lib/python3*, its
-    dist-packages, /usr/local's): covered in the sandbox, so no module of theirs (graphlib,
-    networkx, scipy...) can be loaded by path. The grader's own Python is bound back."""
-    mine = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    """Every Python's library folder on this machine (Debian's /usr/lib/python3*, its
+    dist-packages, /usr/local's), the grader's own included: covered in the sandbox, so no
+    module of another Python (graphlib, networkx, scipy...) can be loaded by path; what the
+    grader's own interpreter reads (:func:`interpreter_paths`) is bound back over them."""
     found = []
     for pattern in ("/usr/lib/python3*", "/usr/local/lib/python3*", "/usr/share/python3*",
                     "/usr/lib/pypy*", "/usr/local/lib/pypy*"):
-        for folder in glob.glob(pattern):
-            real = os.path.realpath(folder)
-            if os.path.isdir(real) and not any(real == m or m.startswith(real + os.sep)
-                                               for m in mine):
-                found.append(real)
+        found += [os.path.realpath(f) for f in glob.glob(pattern) if os.path.isdir(f)]
     return sorted(set(found))
+
+
+_ASK_INTERPRETER = """import json, os, sys, sysconfig
+paths = list(sys.path)
+link = sys.executable
+while os.path.islink(link):
+    link = os.path.join(os.path.dirname(link), os.readlink(link))
+    paths.append(os.path.dirname(link))
+paths += [sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")]
+if sys.prefix != sys.base_prefix:
+    paths.append(sys.prefix)
+if sysconfig.get_config_var("Py_ENABLE_SHARED"):
+    paths.append(os.path.join(sysconfig.get_config_var("LIBDIR"),
+                              sysconfig.get_config_var("INSTSONAME")))
+print(json.dumps(paths))
+"""
+
+
+@functools.cache
+def interpreter_paths() -> tuple[str, ...]:
+    """What the runner's interpreter reads, asked of it as the runner starts it
+    (``python -I``): its module path (the standard library, lib-dynload, the virtual
+    environment's site-packages, the system's when the venv includes them), sysconfig's
+    stdlib, platstdlib, purelib and platlib, the folders of its executable and of each link on
+    the way to it, the virtual environment (its ``pyvenv.cfg``) and, for a shared build,
+    libpython; outermost only.
+
+    Wherever the interpreter lives (a pyenv build, Debian's or deadsnakes' /usr/bin/python3.11
+    whose standard library is /usr/lib/python3.11, /usr/local), exactly these are bound back
+    read-only: never its whole prefix (/usr would bring back what is hidden under it)."""
+    done = subprocess.run([sys.executable, "-I", "-c", _ASK_INTERPRETER], capture_output=True,
+                          text=True, check=True, cwd="/")
+    return tuple(_outermost([p for p in json.loads(done.stdout) if p]))
 
 
 def _dirs_for(path: str) -> list[str]:
@@ -151,9 +182,13 @@ def system_tree() -> list[str]:
     return command
 
 
+def _under(path: str, roots: list[str]) -> bool:
+    """``path`` is one of ``roots`` or inside one."""
+    return any(path == root or path.startswith(root + os.sep) for root in roots)
+
+
 def _in_system_tree(path: str) -> bool:
-    return any(path == root or path.startswith(root + os.sep)
-               for root in (os.path.realpath(r) for r in SYSTEM_TREE if os.path.exists(r)))
+    return _under(path, [os.path.realpath(r) for r in SYSTEM_TREE if os.path.exists(r)])
 
 
 def sandbox_command(settings: Settings, index: int, covered: list[str], library: Path,
@@ -166,9 +201,9 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
     rules allow, e.g. torch for notebook 04's LinearFunction; only those checks' results
     are taken from such a worker's runs).
     """
-    venv = Path(sys.prefix)
-    python_home = os.path.realpath(sys.base_prefix)
     command = ["bwrap", *system_tree(), "--perms", "0755", "--tmpfs", "/tmp"]
+    for folder in system_python_folders():
+        command += ["--perms", "0755", "--tmpfs", folder]
     for path in _outermost([*settings.hide, str(ROOT), *covered]):
         if path == "/tmp" or path.startswith("/tmp/") or not _in_system_tree(path):
             continue  # /tmp is a fresh, empty tmpfs; what is outside the tree is not there
@@ -176,10 +211,17 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
             command += ["--perms", "0755", "--tmpfs", path]
         else:  # a file (an LMS zip) inside the system tree
             command += ["--ro-bind", "/dev/null", path]
-    binds = [python_home, str(venv), str(ROOT / "autograder" / "__init__.py"),
+    # the interpreter's files are bound back wherever they are (a pyenv build under /root),
+    # but of the course's and this run's own files (a path-based editable install puts the
+    # course on sys.path) only the virtual environment
+    venv = [os.path.realpath(sys.prefix)] if sys.prefix != sys.base_prefix else []
+    private = _outermost([str(ROOT), *covered])
+    interpreter = [p for p in interpreter_paths() if _under(p, venv) or not _under(p, private)]
+    binds = [*interpreter, str(ROOT / "autograder" / "__init__.py"),
              str(ROOT / "autograder" / "runner.py")]
     for path in binds:
-        command += _dirs_for(path) + ["--ro-bind", path, path]
+        dirs = [] if _in_system_tree(path) else _dirs_for(path)
+        command += dirs + ["--ro-bind", path, path]
     package = ROOT / "lib" / "nncourse"
     command += _dirs_for(str(package)) + ["--ro-bind", str(library), str(package)]
     blockers = library.parent / "blockers"
@@ -191,8 +233,6 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
         blocker.write_text(BLOCKER.format(name=folder.name))
         command += ["--perms", "0755", "--tmpfs", str(folder),
                     "--ro-bind", str(blocker), str(folder / "__init__.py")]
-    for folder in system_python_folders():
-        command += ["--perms", "0755", "--tmpfs", folder]
     for path in forbidden_files():
         blocker = blockers / path.name
         blocker.write_text(BLOCKER.format(name=path.name.split(".")[0]))

@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 
 from autograder.assemble import HIDDEN_BLOCK, instructor_cells, max_points
-from autograder.gradescope import build
+from autograder.gradescope import UPLOAD_TEST, build
 from autograder.notebooks import filled_notebook, solution_sources
 from autograder.sandbox import bwrap_available
 
@@ -70,13 +70,13 @@ def gradescope_root(tmp_path_factory) -> Path:
     return root
 
 
-def run_autograder(root: Path, answers: dict[str, str]) -> dict:
+def run_autograder(root: Path, answers: dict[str, str], python: str = sys.executable) -> dict:
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()
     notebook = filled_notebook(A, answers)
     nbformat.write(notebook, root / "submission" / f"{A}.ipynb")
-    env = dict(os.environ, GRADESCOPE_ROOT=str(root), NNCOURSE_PYTHON=sys.executable)
+    env = dict(os.environ, GRADESCOPE_ROOT=str(root), NNCOURSE_PYTHON=str(python))
     done = subprocess.run(["bash", str(root / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -93,8 +93,12 @@ def hidden_cells() -> set[str]:
 
 def check_format(result: dict) -> None:
     tests = {kind_id for kind, kind_id, _, _ in instructor_cells(A) if kind == "test"}
-    assert {t["name"] for t in result["tests"]} == tests  # one test per test cell
-    for test in result["tests"]:
+    upload, *cells = result["tests"]  # the upload's test first, always visible, 0 points
+    assert (upload["name"], upload["score"], upload["max_score"], upload["visibility"]) == (
+        UPLOAD_TEST, 0, 0, "visible")
+    assert upload["output"].startswith(f"graded {A}.ipynb: ")
+    assert {t["name"] for t in cells} == tests  # one test per test cell
+    for test in cells:
         assert set(test) == {"name", "score", "max_score", "output", "visibility"}
         assert test["visibility"] == ("after_published" if test["name"] in hidden_cells()
                                       else "visible")
@@ -136,6 +140,16 @@ def test_correct_partial_and_hostile_submissions(gradescope_root):
     assert hostile["score"] == max_points(A) != 999
 
 
+def test_a_distribution_python_grades_a_correct_notebook_to_full_marks(gradescope_root,
+                                                                      distro_python):
+    """Review 24d H1: setup.sh installs deadsnakes' python3.11 (standard library
+    /usr/lib/python3.11, as Debian's /usr/bin/python3.11 here), under which the sandbox hid
+    the standard library: the worker never started and every submission scored 0."""
+    result = run_autograder(gradescope_root, SOLUTION, python=distro_python)
+    assert result["score"] == max_points(A), [t for t in result["tests"]
+                                              if t["score"] < t["max_score"]]
+
+
 def test_all_of_autograder_is_hidden_from_the_student_s_code(tmp_path, monkeypatch):
     """``run`` has the sandbox cover the whole Gradescope root, so submission_metadata.json
     (earlier submissions' results, the students' emails) is as hidden as the source and the
@@ -158,6 +172,7 @@ def test_all_of_autograder_is_hidden_from_the_student_s_code(tmp_path, monkeypat
 
         monkeypatch.setattr(gradescope.subprocess, "run", fake_run)
         gradescope.run(root, A)
+        monkeypatch.undo()  # the sandbox asks the interpreter what it reads
         command = sandbox_command(load(), 0, seen["cover"], tmp_path / "lib" / "nncourse", [])
         tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
         bound = [command[i + 2] for i, part in enumerate(command)
@@ -298,3 +313,137 @@ def test_review17_f6_an_upload_of_another_notebook_is_named_and_not_graded(tmp_p
         f"upload {A}.ipynb here" in notes[0]), notes
     with zipfile.ZipFile(build(tmp_path / "dist", A)) as zipped:
         assert json.loads(zipped.read("autograder/notebook_ids.json"))[:2] == [A, other]
+
+
+@pytest.mark.parametrize("names", [("my work.ipynb", "02_universal_approximation.ipynb"),
+                                   ("b.ipynb", "a.ipynb")], ids=["named-02", "unnamed-02"])
+def test_the_right_notebook_is_graded_beside_another_notebook_in_either_order(tmp_path, names):
+    """Review 24d M2: notebook 01 under another name beside notebook 02 was "Not graded"
+    (the first file matched by its cells was 02, refused, and the search stopped there).
+    Every uploaded notebook is considered, whichever sorts first; the notes name the file
+    graded and the one left out."""
+    from autograder.gradescope import _pick_notebook
+
+    other = "02_universal_approximation"
+    mine, theirs = names
+    for order, (first, second) in enumerate(((mine, theirs), (theirs, mine))):
+        submission = tmp_path / str(order) / "submission"
+        submission.mkdir(parents=True)
+        for name in (first, second):  # written in this order (rglob's order follows it)
+            notebook = (filled_notebook(A, SOLUTION) if name == mine
+                        else filled_notebook(other, solution_sources(other)))
+            nbformat.write(notebook, submission / name)
+        notebook, notes = _pick_notebook(submission, A)
+        assert notebook == submission / mine, notes
+        assert notes[0].startswith(f"2 notebooks uploaded: graded {mine}; not graded: "
+                                   f"{theirs} (")
+
+
+def test_of_two_copies_the_one_holding_this_notebook_s_cells_wins(tmp_path):
+    """The tie rule, told in the notes: most of the notebook's answer cells first (a file
+    named 01 that holds a fraction of its cells loses to a renamed full copy), then the
+    expected name."""
+    from autograder.gradescope import _pick_notebook
+
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    partial = filled_notebook(A, {})
+    partial.cells = [c for c in partial.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") != "sigmoid"]
+    nbformat.write(partial, submission / f"{A}.ipynb")
+    nbformat.write(filled_notebook(A, SOLUTION), submission / "final.ipynb")
+    notebook, notes = _pick_notebook(submission, A)
+    assert notebook == submission / "final.ipynb", notes
+    assert "most of 01_neuron_and_xor's answer cells" in notes[0]
+    nbformat.write(filled_notebook(A, SOLUTION), submission / "zzz.ipynb")
+    nbformat.write(filled_notebook(A, {}), submission / f"{A}.ipynb")  # all cells again
+    assert _pick_notebook(submission, A)[0] == submission / f"{A}.ipynb"
+
+
+def test_writing_results_keeps_the_harness_s_stdout_and_folder(tmp_path):
+    """Review 24d M3: ``results/`` was removed and made again, deleting Gradescope's own
+    ``results/stdout`` (run_autograder's output for the instructor, still being written) and
+    failing where ``results/`` is a mount point. Only what is not the harness's goes."""
+    from autograder.gradescope import _write_results
+
+    results = tmp_path / "results"
+    results.mkdir()
+    folder = results.stat().st_ino
+    with open(results / "stdout", "w") as stdout:  # open, as the harness's is
+        stdout.write("grader log\n")
+        (results / "results.json").write_text(json.dumps({"score": 999}))
+        (results / "planted").mkdir()
+        (results / "planted" / "x").write_text("x")
+        (results / "link").symlink_to(tmp_path)
+        _write_results(results, {"score": 1, "tests": []})
+        stdout.write("more\n")
+    assert results.stat().st_ino == folder  # the folder itself was never removed
+    assert sorted(p.name for p in results.iterdir()) == ["results.json", "stdout"]
+    assert (results / "stdout").read_text() == "grader log\nmore\n"
+    assert json.loads((results / "results.json").read_text())["score"] == 1
+    (results / "stdout").unlink()
+    (results / "stdout").symlink_to(tmp_path / "elsewhere")  # a link is not the harness's
+    _write_results(results, {"score": 2, "tests": []})
+    assert sorted(p.name for p in results.iterdir()) == ["results.json"]
+
+
+@pytest.mark.parametrize("assignment", ["05_minibatches_and_sgd",
+                                        "06_regularization"])
+def test_a_student_sees_at_once_which_file_was_graded_and_how_much_is_filled_in(
+        tmp_path, monkeypatch, assignment):
+    """Review 24d L2: every test cell of notebooks 05 and 06 holds hidden tests, so before
+    publishing a student saw nothing, not even that a blank or old copy was taken. A 0-point
+    test, always visible, names the file and counts the answer cells filled in; it says
+    nothing about correctness (the same for a right and a wrong answer)."""
+    from autograder import gradescope
+    from autograder.gradescope import results_json, upload_test
+
+    answers = solution_sources(assignment)
+    first = next(iter(answers))
+    assert all(kind != "test" or HIDDEN_BLOCK.search(source)  # every test cell is hidden
+               for kind, _, source, _ in instructor_cells(assignment))
+    outputs = []
+    for filled in ({first: answers[first]}, {first: answers[first] + "\nx = None\n"}):
+        root = tmp_path / str(len(outputs))
+        (root / "submission" / "old").mkdir(parents=True)
+        nbformat.write(filled_notebook(assignment, filled), root / "submission" / "hw.ipynb")
+        nbformat.write(filled_notebook(assignment, {}), root / "submission" / "old" / "x.ipynb")
+        monkeypatch.setattr(gradescope.subprocess, "run", lambda command, **_:
+                            subprocess.CompletedProcess(command, 1, "", ""))
+        payload = gradescope.run(root, assignment)
+        monkeypatch.undo()
+        upload = payload["tests"][0]
+        assert upload["visibility"] == "visible" and upload["max_score"] == 0
+        assert upload["output"].startswith(f"graded hw.ipynb: 1 of {len(answers)} answer cells "
+                                           "filled in"), upload["output"]
+        assert "not graded: old/x.ipynb" in upload["output"]
+        outputs.append(upload["output"])
+    assert outputs[0] == outputs[1]  # a right and a wrong answer read the same
+    record = {"points": 3.0, "notes": [], "tests": [
+        {"test": cell_id, "points": 0.0, "max_points": points, "reason": "wrong"}
+        for kind, cell_id, _, points in instructor_cells(assignment) if kind == "test"]}
+    notebook = tmp_path / "0" / "submission" / "hw.ipynb"
+    graded = results_json(record, assignment, [], upload_test(notebook, assignment, "hw", []))
+    assert [t["visibility"] for t in graded["tests"]] == ["visible"] + ["after_published"] * (
+        len(graded["tests"]) - 1)
+
+
+def test_setup_sh_fails_the_build_where_the_sandbox_cannot_start(gradescope_root):
+    """Review 24d M1: in a container whose root lacks CAP_SYS_ADMIN (Docker's default)
+    unshare and bwrap fail, and every submission scored 0 with no sign at build time.
+    setup.sh now starts the sandbox once, after installing the course, and fails the build
+    with the reason, naming the missing capability."""
+    setup = (gradescope_root / "source" / "setup.sh").read_text().splitlines()
+    check = ".venv/bin/python -m autograder gradescope check"
+    assert setup[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in setup
+    assert check in setup and setup.index(check) > setup.index(
+        ".venv/bin/pip install --quiet -e .")
+    command = [sys.executable, "-m", "autograder", "gradescope", "check"]
+    works = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert works.returncode == 0, works.stderr[-3000:]
+    unprivileged = subprocess.run(["setpriv", "--bounding-set=-sys_admin",
+                                   "--inh-caps=-sys_admin", "--", *command], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300)
+    assert unprivileged.returncode == 1
+    assert "sandbox cannot start" in unprivileged.stderr
+    assert "lacks CAP_SYS_ADMIN" in unprivileged.stderr

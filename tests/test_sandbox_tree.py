@@ -8,7 +8,9 @@ The bwrap command is read here (fast); tests/test_isolation_attacks.py's
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,11 +26,19 @@ def _bound(command: list[str]) -> list[str]:
 
 
 def _visible(command: list[str], path: str) -> bool:
-    tmpfs = [command[i + 1] for i, part in enumerate(command) if part == "--tmpfs"]
-    covered = any(path == t or path.startswith(t.rstrip("/") + os.sep) for t in tmpfs)
-    bound = [b for b in _bound(command) if b != "/dev/null"]
-    return not covered and any(path == b or path.startswith(b.rstrip("/") + os.sep)
-                               for b in bound)
+    """``path`` is there in the job's file system: bwrap mounts in order, so the last mount
+    at or above it decides (a tmpfs or a bind of /dev/null hides it, another bind shows it)."""
+    shown = False
+    for i, part in enumerate(command):
+        if part == "--tmpfs":
+            target, shows = command[i + 1], False
+        elif part in ("--ro-bind", "--bind"):
+            target, shows = command[i + 2], command[i + 1] != "/dev/null"
+        else:
+            continue
+        if path == target or path.startswith(target.rstrip("/") + os.sep):
+            shown = shows
+    return shown
 
 
 def test_nothing_outside_the_system_tree_and_the_grader_s_own_binds_is_there(tmp_path):
@@ -77,3 +87,43 @@ def test_the_job_s_seccomp_filter_refuses_keyrings_and_namespaces():
     assert {248, 249, 250, 272, 308, 435} <= refused
     assert any(code == 0x45 and k & 0x10000000 for code, _, _, k in instructions)  # NEWUSER
     assert (0x06, 0, 0, 0x00050000 | 1) in instructions  # EPERM
+
+
+COMMAND_OF = """import json, sys
+from pathlib import Path
+from autograder.config import load
+from autograder.sandbox import sandbox_command
+print(json.dumps(sandbox_command(load(), 0, sys.argv[2:], Path(sys.argv[1]), [])))
+"""
+
+
+def test_the_sandbox_shows_a_distribution_python_s_own_library_and_hides_the_rest(
+        distro_python, tmp_path):
+    """Review 24d H1: with /usr/bin/python3.11 (base prefix /usr, standard library
+    /usr/lib/python3.11) the sandbox hid the standard library and no worker could start. What
+    the interpreter reads is asked of it; what the grader hides stays hidden: binding its
+    prefix (/usr) back would show nbgrader's exchange again, and a path-based editable
+    install (the course on its sys.path, as this venv has it) must not show the course."""
+    library = tmp_path / "lib" / "nncourse"
+    library.mkdir(parents=True)
+    download = Path("/usr/local/share") / f"nncourse-test-{os.getpid()}"  # inside /usr
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    try:
+        download.mkdir()
+        done = subprocess.run([str(distro_python), "-c", COMMAND_OF, str(library),
+                               str(download)], cwd=ROOT, capture_output=True, text=True,
+                              env=env, timeout=120)
+    finally:
+        download.rmdir()
+    assert done.returncode == 0, done.stderr[-3000:]
+    command = json.loads(done.stdout)
+    for needed in ("/usr/lib/python3.11/os.py", "/usr/lib/python3.11/encodings/__init__.py",
+                   "/usr/lib/python3.11/lib-dynload", str(distro_python.parent.parent),
+                   str(ROOT / "autograder" / "runner.py")):
+        assert _visible(command, needed), needed
+    for hidden in (str(download), str(ROOT / "solutions"), str(ROOT / "course"),
+                   str(ROOT / "autograder" / "hidden"), "/root/.ssh", "/work"):
+        assert not _visible(command, hidden), hidden
+    graphlib = "/usr/lib/python3.11/graphlib.py"  # its own standard library's: a blocker
+    assert [command[i + 1] for i, part in enumerate(command)
+            if part == "--ro-bind" and command[i + 2] == graphlib][-1].startswith(str(tmp_path))
