@@ -49,10 +49,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder.notebooks import ROOT
+from autograder.notebooks import NOTEBOOK_IDS as NOTEBOOK_IDS_FILE
+from autograder.notebooks import ROOT, course_ids
 
 SOURCE_PARTS = ("pyproject.toml", "autograder", "lib", "solutions", "notebooks",
-                "course/nbgrader_config.py", "course/duedates.toml")
+                "course/nbgrader_config.py")
+"""The course's parts in each zip. ``course/duedates.toml`` (due dates, the LMS's settings)
+is never one (review 24e H1): Gradescope keeps its own due dates and the grader writes no
+gradebook or LMS file there, so nothing of the gradebook's or the LMS's can stop a run."""
 _SKIP = {"__pycache__", ".ipynb_checkpoints"}
 _MUTANTS = ("autograder", "mutants")
 """The mutation catalogue stays out of the zip; its package's ``__init__.py`` goes in, since
@@ -75,9 +79,11 @@ python3.11 -m venv .venv
 TORCH="$(grep -o 'torch==[0-9.]*' pyproject.toml)"
 .venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "$TORCH"
 .venv/bin/pip install --quiet -e .
-# the sandbox started once, as run_autograder will start it: a container where it cannot
-# (no CAP_SYS_ADMIN) fails here, with the reason, instead of giving every student 0
-.venv/bin/python -m autograder gradescope check
+# the sandbox started once, as run_autograder will start it, then the released notebook
+# graded as run_autograder grades an upload: a container where the sandbox cannot start (no
+# CAP_SYS_ADMIN), or a grader that cannot start here, fails the build, with the reason,
+# instead of giving every student 0
+.venv/bin/python -m autograder gradescope check --assignment {assignment}
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -128,7 +134,7 @@ def build(dist: Path, assignment: str) -> Path:
     dist.mkdir(parents=True, exist_ok=True)
     archive = dist / f"{assignment}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for name, text in (("setup.sh", SETUP_SH),
+        for name, text in (("setup.sh", SETUP_SH.format(assignment=assignment)),
                            ("run_autograder", RUN_AUTOGRADER.format(assignment=assignment))):
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | 0o755) << 16
@@ -219,22 +225,9 @@ def _grade_ids_of(notebook: Path) -> set[str]:
 WRONG_NOTEBOOK = ("{file} is {other}, not {assignment}: this assignment grades "
                   "{assignment}; upload {assignment}.ipynb here (and that notebook to its "
                   "own assignment). Not graded.")
-NOTEBOOK_IDS = "autograder/notebook_ids.json"
-"""The course's notebook ids (names only), written into each Gradescope zip by :func:`build`,
-which holds one notebook's files: an upload of another notebook is then named."""
-
-
-def _course_ids() -> list[str]:
-    """Every notebook id of the course: from the zip's list, else the course's solutions."""
-    try:
-        ids = json.loads((ROOT / NOTEBOOK_IDS).read_text())
-        if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
-            return ids
-    except (OSError, ValueError):
-        pass
-    from autograder.notebooks import assignments
-
-    return assignments()
+NOTEBOOK_IDS = NOTEBOOK_IDS_FILE.relative_to(ROOT).as_posix()
+"""Where :func:`build` writes the course's notebook ids into each zip (:func:`course_ids`):
+an upload of another notebook is then named, and settings naming other notebooks stay valid."""
 
 
 def _other_notebook_named(notebook: Path, assignment: str) -> str | None:
@@ -248,7 +241,7 @@ def _other_notebook_named(notebook: Path, assignment: str) -> str | None:
         return None
     answers = _answer_cells(assignment)
     held = len(_grade_ids_of(notebook) & answers)
-    other = _assignment_from_name(notebook.name, [a for a in _course_ids() if a != assignment])
+    other = _assignment_from_name(notebook.name, [a for a in course_ids() if a != assignment])
     if other is not None and held * 2 < len(answers):
         return f"notebook {other}"
     if other is None and held == 0 and answers:
@@ -447,8 +440,8 @@ def _privilege_missing() -> str:
 def check() -> str | None:
     """Start the sandbox once, as ``run_autograder`` does (its pid namespace, then one
     grading worker in bubblewrap): None when it works, else why not. ``setup.sh`` runs it
-    when Gradescope builds the image, so a container where the sandbox cannot start fails
-    the build instead of giving every student 0."""
+    (and :func:`grading_problem`) when Gradescope builds the image, so a container where
+    the sandbox cannot start fails the build instead of giving every student 0."""
     from autograder.config import load
     from autograder.probes import probe_library
     from autograder.sandbox import Worker, bwrap_available
@@ -473,6 +466,24 @@ def check() -> str | None:
     return None
 
 
+def grading_problem(assignment: str) -> str | None:
+    """Why the released notebook of ``assignment``, uploaded, is not graded as :func:`run`
+    grades an upload (the grader's output is on stderr), else None: any grader that stops
+    before grading (review 24e H1: a setting it refused) fails the image's build."""
+    import nbformat
+
+    from autograder.notebooks import release_notebook
+
+    with tempfile.TemporaryDirectory(prefix="gradescope-check-") as scratch:
+        root = Path(scratch)
+        (root / "submission").mkdir()
+        nbformat.write(release_notebook(assignment), root / "submission" / f"{assignment}.ipynb")
+        payload = run(root, assignment)
+    failed = [t["output"] for t in payload["tests"] if t["output"].startswith("not graded: ")]
+    return (f"the released {assignment} could not be graded: "
+            f"{failed[0].removeprefix('not graded: ')}" if failed else None)
+
+
 def main(args) -> int:
     from autograder.notebooks import assignments
 
@@ -482,12 +493,18 @@ def main(args) -> int:
         return 0
     if args.action == "check":
         problem = check()
-        if problem is None:
-            print("the grader's sandbox starts here")
-            return 0
-        print(f"error: the grader's sandbox cannot start here: {problem}"
-              f"{_privilege_missing()} Every submission would score 0.", file=sys.stderr)
-        return 1
+        if problem is not None:
+            print(f"error: the grader's sandbox cannot start here: {problem}"
+                  f"{_privilege_missing()} Every submission would score 0.", file=sys.stderr)
+            return 1
+        print("the grader's sandbox starts here")
+        problem = grading_problem(args.assignment) if args.assignment else None
+        if problem is not None:
+            print(f"error: {problem}. Every submission would score 0.", file=sys.stderr)
+            return 1
+        if args.assignment:
+            print(f"the released {args.assignment} is graded here")
+        return 0
     if not args.assignment:
         print("error: --assignment is required", file=sys.stderr)
         return 2

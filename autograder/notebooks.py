@@ -42,6 +42,25 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if notebook_file(SOLUTIONS, p.name).exists())
 
 
+NOTEBOOK_IDS = ROOT / "autograder" / "notebook_ids.json"
+"""The course's notebook ids (names only), written into each Gradescope zip when it is built
+(:func:`autograder.gradescope.build`): the zip holds one notebook's ``solutions/``."""
+
+
+def course_ids() -> list[str]:
+    """Every notebook id of the course: :data:`NOTEBOOK_IDS` where it was recorded (a
+    Gradescope zip, holding one notebook's solutions), else :func:`assignments`."""
+    import json
+
+    try:
+        ids = json.loads(NOTEBOOK_IDS.read_text())
+        if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+            return ids
+    except (OSError, ValueError):
+        pass
+    return assignments()
+
+
 def source_notebook(assignment: str) -> nbformat.NotebookNode:
     return nbformat.read(notebook_file(SOLUTIONS, assignment), as_version=4)
 

@@ -176,9 +176,9 @@ def _schema_problem(table: dict) -> str | None:
 
 
 def _looks_like_due_date(name: str, value) -> bool:
-    from autograder.notebooks import assignments
+    from autograder.notebooks import course_ids
 
-    return (name in assignments() or isinstance(value, (date, time))
+    return (name in course_ids() or isinstance(value, (date, time))
             or (isinstance(value, str) and bool(re.match(r"\s*\d{4}-\d\d-\d\d", value))))
 
 
@@ -289,10 +289,12 @@ def check_settings(path: Path | None = None) -> None:
     """Raise :class:`SettingsError` (one line) when ``duedates.toml`` cannot be used: a
     malformed file, a key :data:`SCHEMA` does not allow, a bad date or zone, or a due
     date (or a Blackboard column id) under a key that is no notebook id (review 24 F10:
-    ``"01_neuron_xor"`` was ignored, so nobody was late)."""
-    from autograder.notebooks import assignments
+    ``"01_neuron_xor"`` was ignored, so nobody was late). The notebook ids are the whole
+    course's (:func:`autograder.notebooks.course_ids`), also where only one notebook's files
+    are (a Gradescope zip, review 24e H1)."""
+    from autograder.notebooks import course_ids
 
-    known = assignments()
+    known = course_ids()
     for where, keys in (("a due date", due_dates(path)),
                         ("[lms] blackboard_columns: a column id",
                          blackboard_columns(path))):

@@ -434,7 +434,7 @@ def test_setup_sh_fails_the_build_where_the_sandbox_cannot_start(gradescope_root
     setup.sh now starts the sandbox once, after installing the course, and fails the build
     with the reason, naming the missing capability."""
     setup = (gradescope_root / "source" / "setup.sh").read_text().splitlines()
-    check = ".venv/bin/python -m autograder gradescope check"
+    check = f".venv/bin/python -m autograder gradescope check --assignment {A}"
     assert setup[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in setup
     assert check in setup and setup.index(check) > setup.index(
         ".venv/bin/pip install --quiet -e .")
@@ -447,3 +447,51 @@ def test_setup_sh_fails_the_build_where_the_sandbox_cannot_start(gradescope_root
     assert unprivileged.returncode == 1
     assert "sandbox cannot start" in unprivileged.stderr
     assert "lacks CAP_SYS_ADMIN" in unprivileged.stderr
+
+
+INSTRUCTOR_SETTINGS = """"01_neuron_and_xor" = "2027-01-15T23:59:00+01:00"
+"02_universal_approximation" = "2027-01-22"
+
+[lms]
+time_zone = "Europe/Berlin"
+blackboard_columns = { "01_neuron_and_xor" = 123456, "02_universal_approximation" = 123457 }
+"""
+
+
+def test_due_dates_for_every_notebook_never_stop_a_gradescope_run(tmp_path):
+    """Review 24e H1: the zip carried course/duedates.toml but one notebook's solutions/, so
+    a due date (or a Blackboard column id) for another notebook was "for no notebook":
+    grade exited 2 and every student scored 0. The zip now holds no gradebook or LMS
+    settings, and where such a file is (an older zip's), its keys are checked against the
+    course's whole list of notebook ids, recorded in the zip: a correct notebook gets full
+    marks, and setup.sh's check grades the released notebook there."""
+    archive = build(tmp_path / "dist", A)
+    with zipfile.ZipFile(archive) as zipped:
+        assert "course/duedates.toml" not in zipped.namelist()
+        zipped.extractall(tmp_path / "source")
+    source = tmp_path / "source"
+    (source / "course" / "duedates.toml").write_text(INSTRUCTOR_SETTINGS)
+    shutil.copy(source / "run_autograder", tmp_path / "run_autograder")
+    result = run_autograder(tmp_path, SOLUTION)
+    assert result["score"] == max_points(A), result["output"]
+    command = [sys.executable, "-m", "autograder", "gradescope", "check", "--assignment", A]
+    done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"the released {A} is graded here" in done.stdout
+
+
+def test_gradescope_check_fails_the_build_where_the_grader_stops_before_grading(tmp_path):
+    """Review 24e H1: setup.sh's check started the sandbox only, so a grader that stops at
+    its start (here: a due date for a notebook id the course does not have) passed the image
+    build and gave every student 0. The check now grades the released notebook as
+    run_autograder grades an upload, and fails the build with the grader's reason."""
+    with zipfile.ZipFile(build(tmp_path / "dist", A)) as zipped:
+        zipped.extractall(tmp_path / "source")
+    source = tmp_path / "source"
+    (source / "course" / "duedates.toml").write_text('"01_neuron_xor" = "2027-01-15"\n')
+    command = [sys.executable, "-m", "autograder", "gradescope", "check", "--assignment", A]
+    done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert "'01_neuron_xor'" in done.stderr  # the grader's own reason, in the build's log
+    assert f"the released {A} could not be graded" in done.stderr
+    assert "Every submission would score 0" in done.stderr
