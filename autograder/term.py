@@ -200,14 +200,38 @@ def _setting_problem(name: str, value) -> str | None:
     return None
 
 
-_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
+_WEEK_ONLY = re.compile(r"\d{4}-?W\d\d")
+
+
+def _due_time(value) -> datetime:
+    """A due date as written (TOML date or datetime, or ISO 8601 text), without reading its
+    zone. Every date-only form, whatever ISO 8601 form it is written in (``2027-01-15``,
+    ``20270115``, the week date ``2027-W02-5``), is the end of that day, 23:59:59 (review
+    24e M1: the basic and week forms were the day's start); a week without its day is
+    refused. Raises ValueError (TypeError) for a value that is no date."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59, 59))
+    if not isinstance(value, str):
+        raise TypeError("write it as a date or text (\"2027-01-15\")")
+    text = value.strip()
+    if _WEEK_ONLY.fullmatch(text):
+        raise ValueError("it names a week, not a day (write its day: 2027-W02-5 is that "
+                         "week's Friday)")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text)
+    return datetime.combine(day, time(23, 59, 59))
 
 
 def due_dates(path: Path | None = None) -> dict[str, datetime]:
     """Notebook id -> due date (UTC without a zone, as nbgrader stores it) from
     ``duedates.toml`` (``NNCOURSE_DUEDATES`` names another file). A time without a zone is
-    read in the course's zone (:func:`lms_time_zone`); a date without a time is the end of
-    that day (23:59:59) in it. Raises :class:`SettingsError` for a value that is no date."""
+    read in the course's zone (:func:`lms_time_zone`); a date without a time, in any ISO
+    8601 form, is the end of that day (23:59:59) in it (:func:`_due_time`). Raises
+    :class:`SettingsError` for a value that is no date."""
     path = _settings_path(path)
     table = _table(path)
     zone = lms_time_zone(path)
@@ -216,14 +240,7 @@ def due_dates(path: Path | None = None) -> dict[str, datetime]:
         if isinstance(value, dict):
             continue
         try:
-            if isinstance(value, datetime):
-                when = value
-            elif isinstance(value, date) or _DATE_ONLY.fullmatch(str(value).strip()):
-                day = value if isinstance(value, date) else date.fromisoformat(
-                    str(value).strip())
-                when = datetime.combine(day, time(23, 59, 59))
-            else:
-                when = datetime.fromisoformat(str(value).strip())
+            when = _due_time(value)
         except (TypeError, ValueError) as error:
             raise SettingsError(f"{path}: the due date of {name!r}, {value!r}, is not an ISO "
                                 f"8601 date or time: {error}") from None

@@ -307,3 +307,40 @@ def test_review24c_l2_an_answer_cell_no_longer_marked_one_is_noted():
     assert [n for n in notes if n.startswith(f"answer cell {code!r} is no longer marked an "
                                              "answer")], notes
     assert not [n for n in notes if "missing" in n], notes
+
+
+# --- review 24e ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ['"2027-01-15"', "2027-01-15", '"20270115"',
+                                     '"2027-W02-5"', '"2027W025"', '" 2027-01-15 "'])
+def test_review24e_m1_every_date_only_form_is_the_end_of_that_day(tmp_path, written):
+    """Review 24e M1: ``20270115`` and ``2027-W02-5`` (ISO 8601's basic and week forms of
+    2027-01-15) were read as the day's start, ``2027-01-15`` as its end: everyone who
+    submitted on the due day was late. Every date written without a time is the end of that
+    day in the course's zone; a time written is that time."""
+    from autograder.term import check_settings, due_dates
+
+    settings = tmp_path / "duedates.toml"
+    settings.write_text(f'"{A}" = {written}\n[lms]\ntime_zone = "Europe/Berlin"\n')
+    check_settings(settings)
+    assert due_dates(settings)[A].isoformat() == "2027-01-15T22:59:59"
+    settings.write_text(f'"{A}" = "2027-01-15T00:00"\n[lms]\ntime_zone = "Europe/Berlin"\n')
+    assert due_dates(settings)[A].isoformat() == "2027-01-14T23:00:00"
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ('"2027-W02"', "it names a week, not a day"),
+    ("20270115", "write it as a date or text"),
+    ('"2027-01-15T25:00"', "is not an ISO 8601 date or time"),
+])
+def test_review24e_m1_a_due_date_that_names_no_day_is_refused(tmp_path, written, expected):
+    """A week without its day (which day of it?) and a bare number are refused with the
+    one-line error, never read as some instant."""
+    from autograder.term import SettingsError, check_settings
+
+    settings = tmp_path / "duedates.toml"
+    settings.write_text(f'"{A}" = {written}\n')
+    with pytest.raises(SettingsError) as raised:
+        check_settings(settings)
+    assert expected in str(raised.value) and "\n" not in str(raised.value), raised.value
