@@ -268,6 +268,10 @@ def lms_command(args) -> int:
               "grade used (the LMS files would hold automatic points only)", file=sys.stderr)
         return 1
     records = report.load_results(out)
+    problem = term.lms_problem(records, out)
+    if problem:  # checked first: nothing is written (review 24e L3)
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     # review 24 F5: the current due dates (an extension given since grade) make the
     # late penalties, as grade would
     used = term.apply_due_dates(records, work, out)

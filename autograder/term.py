@@ -447,13 +447,15 @@ def apply_due_dates(records: list[dict], work: Path, out: Path | None = None) ->
 
 def _set_due_dates(book, duedates: dict[str, datetime]) -> set[str]:
     """``duedates.toml``'s due dates into the gradebook, the one source (review 24c H2): a
-    listed notebook gets its due date, and every other assignment of the gradebook loses
-    the one it had, with a line in the run's output. Returns the assignments whose due
-    date changed (their submissions' late penalties are computed again, everyone's)."""
-    from nbgrader.api import MissingEntry
-
+    listed notebook of the gradebook gets its due date, and every other assignment of the
+    gradebook loses the one it had, with a line in the run's output. A notebook not in the
+    gradebook yet is not added (review 24e L3: ``nbgrader export`` then listed a 0/0 row of
+    it for every student); it gets its due date in the run that first grades it. Returns
+    the assignments whose due date changed (their submissions' late penalties are computed
+    again, everyone's)."""
     changed = set()
-    for assignment in book.assignments:
+    known = {assignment.name: assignment for assignment in book.assignments}
+    for assignment in known.values():
         if assignment.name not in duedates and assignment.duedate is not None:
             print(f"due date of {assignment.name} removed ({_settings_path(None)} has none "
                   f"for it; it was {assignment.duedate:%Y-%m-%d %H:%M} UTC): no submission "
@@ -461,11 +463,9 @@ def _set_due_dates(book, duedates: dict[str, datetime]) -> set[str]:
             assignment.duedate = None
             changed.add(assignment.name)
     for assignment, due in duedates.items():
-        with contextlib.suppress(MissingEntry):
-            before = next((a.duedate for a in book.assignments if a.name == assignment), None)
-            book.update_or_create_assignment(assignment, duedate=due)
-            if before != due:
-                changed.add(assignment)
+        if assignment in known and known[assignment].duedate != due:
+            known[assignment].duedate = due
+            changed.add(assignment)
     book.db.commit()
     return changed
 
@@ -763,6 +763,20 @@ def _text(rows: list[list], header: list[str]) -> str:
     writer.writerows([[value if isinstance(value, (int, float, Key)) else cell(value)
                        for value in row] for row in rows])
     return buffer.getvalue()
+
+
+def lms_problem(records: list[dict], out: Path) -> str | None:
+    """Why ``lms`` can write no LMS file from ``records`` into ``out`` (no LMS student in
+    its roster, or no result of theirs), else None: checked before anything is written
+    (review 24e L3: the gradebook's due dates were rewritten first)."""
+    roster = _roster(out)
+    if not roster:
+        return f"no LMS students in {out / 'lms' / 'students.json'}: grade an LMS export first"
+    if not any(record["student"] in roster for record in records):
+        return (f"no graded results for the {len(roster)} LMS students of "
+                f"{out / 'lms' / 'students.json'} in {out / 'results'}: grade, or merge every "
+                "shard's output into this folder, first")
+    return None
 
 
 def write_lms_files(records: list[dict], out: Path, work: Path | None,

@@ -344,3 +344,60 @@ def test_review24e_m1_a_due_date_that_names_no_day_is_refused(tmp_path, written,
     with pytest.raises(SettingsError) as raised:
         check_settings(settings)
     assert expected in str(raised.value) and "\n" not in str(raised.value), raised.value
+
+
+def test_review24e_l3_a_due_date_never_adds_a_notebook_not_graded_yet(tmp_path, monkeypatch):
+    """Review 24e L3: a due date for a notebook not graded yet created its assignment in the
+    gradebook, so ``nbgrader export`` listed a 0/0 row of it for every student. It is set
+    when that notebook is first graded, and never creates it."""
+    from autograder.term import apply_due_dates, gradebook
+
+    work = tmp_path / "course"
+    work.mkdir()
+    runs, settings = _late_class(work, monkeypatch)
+    other = "02_universal_approximation"
+    settings.write_text(DUE + f'"{other}" = "2026-12-08"\n')
+    apply_due_dates([{"student": s.student, "assignment": A, "file": "x.ipynb"}
+                     for s in runs], work)  # lms, and below grade
+    from autograder.term import record_times
+
+    record_times(runs, work)
+    with gradebook(work) as book:
+        assert [a.name for a in book.assignments] == [A]
+    test = next(cell_id for kind, cell_id, _, _ in instructor_cells(other) if kind == "test")
+    from autograder.report import write_gradebook
+
+    write_gradebook([{"student": "ann", "assignment": other,
+                      "tests": [{"test": test, "points": 1.0}]}], work)
+    record_times([Submission("ann", other, runs[1].path, timestamp=datetime(2026, 12, 9))],
+                 work)
+    with gradebook(work) as book:
+        assert {a.name: a.duedate for a in book.assignments} == {
+            A: datetime(2026, 12, 1, 11, 0), other: datetime(2026, 12, 8, 23, 59, 59)}
+        assert book.find_submission(other, "ann").late_submission_penalty == 1.0
+
+
+def test_review24e_l3_lms_without_a_roster_fails_with_one_line_writing_nothing(
+        tmp_path, monkeypatch, capsys):
+    """Review 24e L3: ``lms`` into an OUT with no LMS roster printed three lines and had
+    already rewritten the gradebook's due dates (here: removed one) before failing. It checks
+    first: one line, exit 1, the gradebook as it was; likewise with a roster whose students
+    have no result."""
+    from autograder.__main__ import main
+
+    work = tmp_path / "course"
+    work.mkdir()
+    _late_class(work, monkeypatch)
+    before = _term(work)
+    (tmp_path / "duedates.toml").write_text("")  # the due date's line removed since grade
+    out = tmp_path / "grading"
+    capsys.readouterr()
+    for roster in (None, {"(canvas 7)": {"lms": "canvas", "id": "7", "name": "Kim"}}):
+        if roster is not None:
+            (out / "lms").mkdir(parents=True)
+            (out / "lms" / "students.json").write_text(json.dumps(roster))
+        assert main(["lms", "--out", str(out), "--course-work", str(work)]) == 1
+        said = capsys.readouterr()
+        assert said.out == "" and said.err.count("\n") == 1, said
+        assert said.err.startswith("error: no ")
+        assert _term(work) == before  # nothing written
