@@ -63,13 +63,32 @@ GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x
           "course/export.csv", "grades.csv", "total_grades.csv",
           "course/gradebook.db-journal", "downloads/canvas/x_1_2_y.ipynb",
           # round 5, L2: nbgrader's log and sqlite's write-ahead log
-          "course/.nbgrader.log", "course/gradebook.db-wal", "course/gradebook.db-shm"]
+          "course/.nbgrader.log", "course/gradebook.db-wal", "course/gradebook.db-shm",
+          # review 24e L2: a download unzipped at the top, a --course-work folder inside
+          "canvas/leekim_501_9001_01.ipynb",
+          "Moodle Download/Kim_1_assignsubmission_file/a.ipynb", "course-spring/gradebook.db",
+          "course-spring/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
+          "course-spring/autograded/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
+          "course-spring/feedback/kim/01_neuron_and_xor/01_neuron_and_xor.html"]
 
 
 def test_student_grades_are_never_committed():
     for path in GRADES:
         done = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
         assert done.returncode == 0, f"{path} is not git-ignored"
+
+
+def test_the_ignore_rules_keep_every_tracked_file_tracked():
+    """Review 24e L2's rules ignore student work by its kind (every notebook but the
+    course's own, every gradebook and nbgrader student folder): none of the course's own
+    files is ignored, the released and solution notebooks included."""
+    ignored = subprocess.run(["git", "ls-files", "-i", "-c", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert ignored == ""
+    for path in ("solutions/01_neuron_and_xor/01_neuron_and_xor.ipynb",
+                 "notebooks/06_regularization/06_regularization.ipynb"):
+        done = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
+        assert done.returncode == 1, f"{path} is git-ignored"
 
 
 def recipes() -> list[str]:
