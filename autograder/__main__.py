@@ -190,7 +190,7 @@ def grade_command(args) -> int:
 
             problems: list[str] = []
             write_autograded(submissions, records, work, problems)  # formgrader, feedback
-            _record_term(submissions, out, work, problems)
+            _record_term(submissions, records, out, work, problems)
             for problem in problems:
                 print(f"warning: {problem}"[:500], file=sys.stderr)
         elif any(s.lms is not None for s in submissions):
@@ -226,13 +226,16 @@ def _stale_results(submissions, out: Path) -> list:
     return stale
 
 
-def _record_term(submissions, out: Path, work: Path, problems: list[str]) -> None:
-    """Due dates, submission times and late penalties into the gradebook, then the LMS grade
-    files (autograder/term.py); a failure here is reported and never loses the grades."""
+def _record_term(submissions, records: list[dict], out: Path, work: Path,
+                 problems: list[str]) -> None:
+    """Due dates, submission times and late penalties into the gradebook, the penalties into
+    this run's feedback pages, then the LMS grade files (autograder/term.py); a failure here
+    is reported and never loses the grades."""
     from autograder import report, term
 
     try:
         term.record_times(submissions, work)
+        report.write_feedback(records, out, term.late_penalties(records, work))
         term.save_times(submissions, out)
         term.save_roster(submissions, out)
         term.save_source(out, work)
@@ -276,6 +279,7 @@ def lms_command(args) -> int:
     # late penalties, as grade would
     used = term.apply_due_dates(records, work, out)
     print(f"due dates and late penalties: {used}")
+    report.write_feedback(records, out, term.late_penalties(records, work))
     try:
         written = term.write_lms_files(records, out, work,
                                        moodle_comments=args.moodle_comments)

@@ -124,7 +124,21 @@ def _written(record: dict) -> str:
             "instructor." if manual else "")
 
 
-def feedback_html(record: dict) -> str:
+def _late(record: dict, penalty: float) -> str:
+    """The feedback's sentence on a late penalty (none: empty): what it took, and the
+    automatic points after it, as the LMS files and ``nbgrader export`` count them."""
+    if not penalty:
+        return ""
+    after = max(0.0, record["points"] - penalty)
+    return (f"<p class='late'>Submitted after the due date: a late penalty of "
+            f"<b>{_number(penalty)}</b> points, so <b>{_number(after)} / "
+            f"{_number(record['max_points'])}</b> points after it.</p>\n")
+
+
+def feedback_html(record: dict, penalty: float = 0.0) -> str:
+    """A student's feedback page on one notebook: the automatic points, the late penalty
+    nbgrader's gradebook holds and the points after it (review 24e L1: an LMS student saw
+    11 / 11 beside a grade of 0), then each test's points, reason and first hint."""
     rows = "\n".join(
         f"<tr class='{'pass' if t['points'] == t['max_points'] else 'fail'}'>"
         f"<td>{_h(t['test'])}</td><td>{_number(t['points'])} / "
@@ -142,18 +156,22 @@ pre{{white-space:pre-wrap;margin:0}}</style></head><body>
 <h1>{_h(record['assignment'])}</h1>
 <p>Student <b>{_h(record['student'])}</b>:
 <b>{_number(record['points'])} / {_number(record['max_points'])}</b> points.{_written(record)}</p>
-{f'<ul>{notes}</ul>' if notes else ''}
+{_late(record, penalty)}{f'<ul>{notes}</ul>' if notes else ''}
 <table><tr><th>test</th><th>points</th><th>result</th></tr>
 {rows}
 </table></body></html>
 """
 
 
-def write_feedback(records: list[dict], out: Path) -> None:
+def write_feedback(records: list[dict], out: Path,
+                   penalties: dict[tuple[str, str], float] | None = None) -> None:
+    """``OUT/feedback/<student>/<id>.html`` per record; ``penalties``: (student, notebook) ->
+    the late penalty the gradebook holds (:func:`autograder.term.late_penalties`)."""
     for record in records:
         path = out / "feedback" / folder_name(record["student"]) / f"{record['assignment']}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(feedback_html(record), encoding="utf-8")
+        penalty = (penalties or {}).get((record["student"], record["assignment"]), 0.0)
+        path.write_text(feedback_html(record, penalty), encoding="utf-8")
 
 
 def write_gradebook(records: list[dict], work: Path) -> None:

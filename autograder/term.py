@@ -728,6 +728,13 @@ def totals(records: list[dict], work: Path | None) -> dict[tuple[str, str], dict
     return result
 
 
+def late_penalties(records: list[dict], work: Path) -> dict[tuple[str, str], float]:
+    """(student, notebook) -> the late penalty nbgrader's gradebook in ``work`` holds, for
+    each of ``records`` that has one (the feedback pages show it)."""
+    return {key: value["penalty"] for key, value in totals(records, work).items()
+            if value["penalty"]}
+
+
 def _from_gradebook(book, record) -> tuple[float, float, datetime | None]:
     from nbgrader.api import MissingEntry
 

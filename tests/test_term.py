@@ -401,3 +401,41 @@ def test_review24e_l3_lms_without_a_roster_fails_with_one_line_writing_nothing(
         assert said.out == "" and said.err.count("\n") == 1, said
         assert said.err.startswith("error: no ")
         assert _term(work) == before  # nothing written
+
+
+def test_review24e_l1_feedback_shows_the_late_penalty_and_the_points_after_it(
+        tmp_path, monkeypatch, capsys):
+    """Review 24e L1: an LMS student's feedback page, their only feedback, said "11 / 11
+    points" beside a grade of 0 (late, ``zero``). ``grade`` writes the gradebook's late
+    penalty and the points after it into the page; ``lms``, which applies the due dates
+    again, writes the pages again (an extension takes the penalty away)."""
+    from autograder.__main__ import _record_term, main
+    from autograder.assemble import max_points
+    from autograder.report import write_feedback
+
+    work, out = tmp_path / "course", tmp_path / "grading"
+    work.mkdir()
+    runs, settings = _late_class(work, monkeypatch)
+    test = next(cell_id for kind, cell_id, _, _ in instructor_cells(A) if kind == "test")
+    records = [{"student": s.student, "assignment": A, "points": 1.0,
+                "max_points": max_points(A), "notes": [], "file": s.path.name,
+                "tests": [{"test": test, "points": 1.0, "max_points": 1.0, "reason": ""}]}
+               for s in runs]
+    for record in records:
+        path = out / "results" / record["student"] / f"{A}.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(record))
+    write_feedback(records, out)  # grade, then its last step
+    problems: list[str] = []
+    _record_term(runs, records, out, work, problems)
+    assert not problems
+    page = (out / "feedback" / "ann" / f"{A}.html").read_text()
+    total = f"{max_points(A):g}"
+    assert f"1 / {total}</b> points." in page
+    assert f"a late penalty of <b>1</b> points, so <b>0 / {total}</b> points after it" in page
+    (out / "lms" / "students.json").write_text(json.dumps(
+        {"ann": {"lms": "moodle", "id": "1", "name": "Ann", "notebooks": [A]}}))
+    settings.write_text(DUE.replace("2026-12-01", "2026-12-03"))  # an extension
+    assert main(["lms", "--out", str(out), "--course-work", str(work)]) == 0, capsys.readouterr()
+    page = (out / "feedback" / "ann" / f"{A}.html").read_text()
+    assert f"1 / {total}</b> points." in page and "late penalty" not in page
