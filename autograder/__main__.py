@@ -137,6 +137,8 @@ def grade_command(args) -> int:
             if why:  # before any grading: nothing is graded to be lost at the end
                 print(f"error: {flag} {folder}: {why}", file=sys.stderr)
                 return 2
+        # review 24e M2: an LMS student's id holds the file grade copied there, or nothing
+        submissions = _refuse_lms_ids_not_copied(submissions, work)
         # review 24 H2: a download that may be another assignment's changes no grade
         submissions = keep_earlier_results(submissions, out)
         if args.no_sandbox:
@@ -205,6 +207,47 @@ def grade_command(args) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     _summary(records, summary, out)
     return 1 if summary["failures"] else 0
+
+
+LMS_COPIES = "lms_copies.json"
+"""``<course work>/lms_copies.json``: folder -> notebook -> the SHA-256 of the LMS student's
+file ``grade`` copied to ``submitted/<folder>/<notebook>/`` (:func:`_import_into_nbgrader`)."""
+
+
+def _lms_copies(work: Path) -> dict:
+    try:
+        found = json.loads((work / LMS_COPIES).read_text())
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _refuse_lms_ids_not_copied(submissions, work: Path) -> list:
+    """``submissions`` without those under an id of an LMS key's form (``(canvas 501)``:
+    :data:`autograder.lms.LMS_KEY`) that no LMS download named, whose file is not the one
+    ``grade`` copied to the course work's ``submitted/`` for that LMS student (review 24e
+    M2: any hub student can name their inbound folder so, and ``nbgrader collect --update``
+    then replaces the LMS student's copy): never graded, with a warning; the LMS student's
+    earlier grade stands. No exchange id is ever an LMS student's."""
+    from autograder.grade import file_digest
+    from autograder.lms import LMS_KEY
+    from autograder.submissions import folder_name
+
+    copies = _lms_copies(work)
+    kept = []
+    for submission in submissions:
+        if (submission.lms is None and submission.path is not None
+                and LMS_KEY.match(submission.student)
+                and copies.get(folder_name(submission.student), {}).get(
+                    submission.assignment) != file_digest(submission.path)):
+            print(f"warning: {submission.path}: NOT GRADED: {submission.student!r} is an LMS "
+                  "student's id, but this file is not the one grade copied there from their "
+                  "LMS download (an exchange submission under their id? nbgrader collect "
+                  "--update replaces their copy): their earlier grade stands; grade their "
+                  "LMS download again to put their copy back", file=sys.stderr)
+            continue
+        kept.append(submission)
+    return kept
 
 
 def _stale_results(submissions, out: Path) -> list:
@@ -319,6 +362,7 @@ def _import_into_nbgrader(submissions, work: Path) -> list[str]:
     submission time survives whatever reads submitted/ next (a re-grade of it, nbgrader's
     ``autograde``, ``generate_feedback`` and ``release_feedback``).
     """
+    from autograder.grade import file_digest
     from autograder.notebooks import student_file
     from autograder.submissions import folder_name
 
@@ -344,6 +388,13 @@ def _import_into_nbgrader(submissions, work: Path) -> list[str]:
             _exchange_files(submission, student_file(
                 work, "submitted", folder_name(submission.student),
                 submission.assignment).parent)
+    copies = _lms_copies(work)
+    for submission in submissions:  # what _refuse_lms_ids_not_copied compares with
+        if submission.path is not None and submission.lms is not None:
+            copies.setdefault(folder_name(submission.student), {})[submission.assignment] = (
+                file_digest(submission.path))
+    if copies:
+        _write_text(work / LMS_COPIES, json.dumps(copies, indent=1, sort_keys=True))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return notes

@@ -232,6 +232,11 @@ class LmsFile:
         return bool(self.readings)
 
 
+LMS_KEY = re.compile(r"\((?:canvas|moodle|blackboard|no blackboard receipt)[ )]", re.IGNORECASE)
+"""The form of a student id :attr:`LmsFile.student` makes (in any case): no other source's id
+may take it (review 24e M2: a hub student named their inbound folder ``(canvas 501)``)."""
+
+
 BLACKBOARD_RECEIPT = re.compile(
     r"(?P<prefix>(?:(?!_attempt_\d{4}-).)+)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt",
     re.DOTALL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -439,3 +440,48 @@ def test_review24e_l1_feedback_shows_the_late_penalty_and_the_points_after_it(
     assert main(["lms", "--out", str(out), "--course-work", str(work)]) == 0, capsys.readouterr()
     page = (out / "feedback" / "ann" / f"{A}.html").read_text()
     assert f"1 / {total}</b> points." in page and "late penalty" not in page
+
+
+def test_review24e_m2_an_exchange_folder_under_an_lms_id_is_never_graded(tmp_path, capsys):
+    """Review 24e M2: a hub student named their inbound folder ``(canvas 501)`` and, with
+    ``nbgrader collect --update``, replaced the Canvas student's copy in course/submitted;
+    ``make grade`` then graded it as theirs. An id of an LMS key's form (any case) read from
+    an nbgrader folder is graded only when its file is the one ``grade`` copied there from
+    that student's LMS download; otherwise never, with a warning, and the LMS student's
+    earlier result stands."""
+    from autograder.__main__ import _import_into_nbgrader, _refuse_lms_ids_not_copied, main
+    from autograder.lms import LmsFile
+
+    work, out = tmp_path / "course", tmp_path / "grading"
+    download = tmp_path / "canvas" / "leekim_501_9001_01.ipynb"
+    download.parent.mkdir()
+    nbformat.write(filled_notebook(A, solution_sources(A)), download)
+    owner = LmsFile(lms="canvas", lms_id="501", name="Lee Kim", uploaded=download.name)
+    _import_into_nbgrader([Submission(owner.student, A, download, lms=owner)], work)
+    hub = work / "submitted" / "bob" / A
+    hub.mkdir(parents=True)
+    nbformat.write(filled_notebook(A, {}), hub / f"{A}.ipynb")
+    found = discover(work / "submitted", [A])
+    assert {s.student for s in found} == {"(canvas 501)", "bob"}
+    assert {s.student for s in _refuse_lms_ids_not_copied(found, work)} == {
+        "(canvas 501)", "bob"}  # the copy grade made, and a hub student: graded
+    copy = work / "submitted" / "(canvas 501)" / A / f"{A}.ipynb"
+    shutil.copy(hub / f"{A}.ipynb", copy)  # collect --update of a forged inbound folder
+    forged = work / "submitted" / "(Canvas 502)" / A  # no LMS student's copy, in any case
+    shutil.copytree(hub, forged)
+    capsys.readouterr()
+    found = discover(work / "submitted", [A])
+    assert {s.student for s in _refuse_lms_ids_not_copied(found, work)} == {"bob"}
+    warned = capsys.readouterr().err
+    assert warned.count("NOT GRADED") == 2 and "'(canvas 501)' is an LMS student's id" in warned
+    # grade of course/submitted: the Canvas student's earlier result is never replaced
+    earlier = out / "results" / "(canvas 501)" / f"{A}.json"
+    earlier.parent.mkdir(parents=True)
+    record = json.dumps({"student": "(canvas 501)", "assignment": A, "points": 11.0,
+                         "max_points": 11.0, "tests": [], "notes": [], "file": download.name})
+    earlier.write_text(record)
+    shutil.rmtree(work / "submitted" / "bob")
+    main(["grade", str(work / "submitted"), "--out", str(out), "--course-work", str(work),
+          "--no-sandbox", "--quiet", "--jobs", "1"])
+    assert earlier.read_text() == record
+    assert not (out / "results" / "(Canvas 502)").exists()
