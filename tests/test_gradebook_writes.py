@@ -140,7 +140,7 @@ def test_several_notebooks_are_registered_as_generate_assignment_registers_each(
                 "SELECT a.name, n.name, c.name, c.cell_type, c.source, c.checksum, c.locked "
                 "FROM source_cell c JOIN notebook n ON c.notebook_id = n.id "
                 "JOIN assignment a ON n.assignment_id = a.id").fetchall()) + sorted(
-                db.execute("SELECT n.name, g.name, g.max_score, g.cell_type FROM grade_cells g "
+                db.execute("SELECT n.name, b.name, g.max_score, g.cell_type FROM grade_cells g "
                            "JOIN base_cell b ON g.id = b.id "
                            "JOIN notebook n ON b.notebook_id = n.id").fetchall())
 
