@@ -573,6 +573,9 @@ def check(name: str, *student, **args) -> None:
     so a test cell shows only the tick or the failure.
     Probe mode (``NNCOURSE_MODE=probe``, set by a grader): publish the probe's data and
     decide nothing.
+    Keyword arguments are the check's inputs, as the notebook's test cells write them
+    (:meth:`Check.accepted`); any other (``hints=2``) is refused before anything runs, with
+    a message that names them and :func:`show_hints`, the way to see more hint layers.
     """
     __tracebackhide__ = True  # IPython and pytest show the message, not this frame
     # Taken now, before the student's code runs inside the probe: what it rebinds in this
