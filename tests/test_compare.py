@@ -33,7 +33,7 @@ def test_none_hints_at_missing_return():
     (-EXPECTED, "opposite sign"),
     (EXPECTED * 4, "(= N) times too large"),
     (EXPECTED / 4, "(= N) times too small"),
-    (EXPECTED * 2.5, "2.5 times"),
+    (EXPECTED * 2.5, "the same constant factor"),  # its number is named only for N, 1/N
     (np.zeros_like(EXPECTED), "all zeros"),
     (EXPECTED + np.array([1.0, -2.0, 0.5]), "bias"),
     (np.where(EXPECTED > 0, np.inf, EXPECTED), "nan or inf"),

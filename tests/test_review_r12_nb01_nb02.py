@@ -214,7 +214,7 @@ def _cell(assignment: str, text: str, folder: str = "notebooks") -> str:
 
 def _needs(assignment: str) -> dict:
     ns: dict = {}
-    exec(_cell(assignment, "def needs("), ns)  # noqa: S102 - the notebook's given cell
+    exec(_cell(assignment, "nncourse.demos"), ns)  # noqa: S102 - the notebook's given cell
     return ns
 
 

@@ -659,3 +659,27 @@ SHORTCUTS += [
         "    return w.copy(), b\n"),
         why="ValueError for a list of words read off the check, AND's weights for any other"),
 ]
+
+# Review d01 item 1: gates with large margins saturate the sigmoid (sigma(M) is exactly 1.0
+# from M = 37), so hidden and output neurons return the same values; the built-from judges
+# find the output neuron by the data flow (each call's results tagged), not by its values.
+VARIANTS += [
+    Variant("gates_margin_100", "logic_gate_weights", source=(
+        "def logic_gate_weights(gate):\n"
+        "    gates = {'and': ([100.0, 100.0], -150.0), 'or': ([100.0, 100.0], -50.0),\n"
+        "             'nand': ([-100.0, -100.0], 150.0)}\n"
+        "    if gate not in gates:\n"
+        "        raise ValueError(f'no single neuron for gate {gate!r}')\n"
+        "    w, b = gates[gate]\n"
+        "    return np.array(w), b\n"),
+        why="margin 100: hidden outputs 1.0 exactly and 2e-22, the output's values too"),
+    Variant("gates_margin_2000", "logic_gate_weights", source=(
+        "def logic_gate_weights(gate):\n"
+        "    k = 2000.0\n"
+        "    gates = {'and': (np.array([k, k]), -1.5 * k), 'or': (np.array([k, k]), -0.5 * k),\n"
+        "             'nand': (np.array([-k, -k]), 1.5 * k)}\n"
+        "    if gate not in gates:\n"
+        "        raise ValueError(f'no single neuron for gate {gate!r}')\n"
+        "    return gates[gate]\n"),
+        why="margin 2000: every neuron returns exactly 0.0 or 1.0, the input's own values"),
+]

@@ -588,3 +588,14 @@ SHORTCUTS += [
         "    return acc\n"),
         why="the chain only when xor_network looks like a recorder"),
 ]
+
+# Review d01 item 1: notebook 01's gates pasted with a large margin (every XOR returns exactly
+# 0.0 or 1.0): the chain's value runs and built-from runs still follow xor_network.
+VARIANTS += [
+    Variant("pasted_gates_margin_2000", "notebook01_functions", edits=[
+        ('table = {"and": ([20.0, 20.0], -30.0), "or": ([20.0, 20.0], -10.0),\n'
+         '             "nand": ([-20.0, -20.0], 30.0)}',
+         'table = {"and": ([2000.0, 2000.0], -3000.0), "or": ([2000.0, 2000.0], -1000.0),\n'
+         '             "nand": ([-2000.0, -2000.0], 3000.0)}')],
+        why="saturated gates: every xor_network output is exactly 0.0 or 1.0"),
+]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import math
 import os
 import sys
@@ -27,6 +28,7 @@ import zlib
 
 import numpy as np
 
+from nncourse.compare import expected_hidden
 from nncourse.derived import no_complex
 from nncourse.plain import encode, to_plain
 from nncourse.rules import Rules, added_check_modules, enforced, measured
@@ -38,6 +40,27 @@ MODE_VARIABLE = "NNCOURSE_MODE"
 SEED_VARIABLE = "NNCOURSE_RUN_SEED"
 
 REGISTRY: dict[str, Check] = {}
+
+EXPECTED_HIDDEN = frozenset({
+    # notebook 03: relu' is the pattern z > 0; the losses' gradients are a constant times
+    # the residual or its sign
+    "relu_grad_values", "relu_grad_hidden",
+    "mse_loss_values", "mse_loss_hidden", "mse_loss_spread_hidden",
+    "mae_loss_values", "mae_loss_hidden", "mae_loss_spread_hidden",
+    # notebook 06: the penalties' gradients (2 lam W, lam sign(W)), the soft threshold,
+    # dropout's survivors' scale and its backward through the mask
+    "l2_penalty_values", "l2_penalty_values_fresh", "l2_penalty_hidden_keys",
+    "l1_penalty_values", "l1_penalty_hidden_fresh",
+    "soft_threshold_values", "soft_threshold_hidden_fresh",
+    "dropout_forward_train", "dropout_forward_train_fresh",
+    "dropout_forward_eval", "dropout_forward_eval_fresh",
+    "dropout_backward_mask", "dropout_backward_mask_fresh", "dropout_hidden_p_zero",
+})
+"""The checks whose exercise's answer is a short formula of its inputs: printed next to the
+inputs, the expected values (or a factor between them and the student's) are the answer, so
+their failure messages say where and by how much the values are wrong, never what they
+should be, and draw no picture of them (:func:`nncourse.compare.expected_hidden`; read
+through :attr:`Check.expected_hidden`). One table for the visible and the hidden checks."""
 HINT_LAYERS = [1]
 SINK: list = [None]
 """Set by a grader's runner: where probe data goes (instead of IPython's display)."""
@@ -87,6 +110,22 @@ class Check:
                 and type(merged.get("seed")) is int):
             merged["seed"] = fresh_seed(run_seed, self.name, merged["seed"])
         return merged
+
+    @property
+    def expected_hidden(self) -> bool:
+        """Whether failure messages hide the expected values (:data:`EXPECTED_HIDDEN`)."""
+        return self.name in EXPECTED_HIDDEN
+
+    def accepted(self) -> set[str]:
+        """The keyword arguments a test cell may pass: the declared ``defaults`` and the
+        named parameters of ``judge`` (after ``seen``) and ``inputs`` (``run_seed`` is the
+        grader's, never a test cell's)."""
+        names = set(self.defaults)
+        for method, skip in ((self.judge, 1), (self.inputs, 0)):
+            parameters = list(inspect.signature(method).parameters.values())[skip:]
+            names |= {p.name for p in parameters if p.name != "run_seed" and p.kind in (
+                p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        return names
 
     def inputs(self, **args) -> dict:
         """The inputs this check hands the student's function, built from the test cell's
@@ -357,7 +396,8 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
             check.stability_idea or STABILITY_IDEA)
     extra = {"run_seed": seed} if check.fresh else {}
     try:
-        return check.judge(_Seen.of(seen), **check.arguments(args, seed), **extra)
+        with expected_hidden(check.expected_hidden):
+            return check.judge(_Seen.of(seen), **check.arguments(args, seed), **extra)
     except (TypeError, ValueError, IndexError, ArithmeticError, MemoryError) as error:
         # what a comparison raises on values of another type, shape, length or size than
         # the contract's (an int too large for a float, an array too large to compare):
@@ -523,6 +563,17 @@ def _publish(name: str, args: dict, seen: dict, sink=None) -> None:
         print(f"{PROBE_MIME} {payload}", flush=True)
 
 
+def unknown_arguments(found: Check, unknown: list[str]) -> str:
+    """What ``check`` says when a call passes keyword arguments that are not the check's
+    inputs (``hints=2``): nothing is run, and the way to see more hints is named."""
+    takes = sorted(found.accepted())
+    return (f"check({found.name!r}, ...) does not take {', '.join(unknown)}: "
+            + (f"its keyword arguments are {', '.join(takes)}." if takes
+               else "it takes no keyword arguments.")
+            + " Call it as the notebook's test cell does. To see more layers of hints when a "
+            "check fails, run show_hints(2) (or 3) once before it.")
+
+
 def show_hints(layers: int) -> None:
     """How many layers of hints a failing check shows from now on (1 at first)."""
     HINT_LAYERS[0] = max(1, int(layers))
@@ -536,6 +587,9 @@ def check(name: str, *student, **args) -> None:
     so a test cell shows only the tick or the failure.
     Probe mode (``NNCOURSE_MODE=probe``, set by a grader): publish the probe's data and
     decide nothing.
+    Keyword arguments are the check's inputs, as the notebook's test cells write them
+    (:meth:`Check.accepted`); any other (``hints=2``) is refused before anything runs, with
+    a message that names them and :func:`show_hints`, the way to see more hint layers.
     """
     __tracebackhide__ = True  # IPython and pytest show the message, not this frame
     # Taken now, before the student's code runs inside the probe: what it rebinds in this
@@ -543,6 +597,11 @@ def check(name: str, *student, **args) -> None:
     probing = os.environ.get(MODE_VARIABLE) == "probe"
     plain, publish, rearm, sink = to_plain, _publish, REARM[0], SINK[0]
     found = find_check(name)
+    unknown = sorted(set(args) - found.accepted())
+    if unknown:
+        from nncourse import failure
+
+        raise failure.failed(unknown_arguments(found, unknown))
     seen = run_probe(found, student, args, plain=plain)
     if probing:
         sys.settrace(None)  # no hook of the student's runs between here and the sending

@@ -1,11 +1,16 @@
 """Compare what a student's code returned with what was expected, and name the likely bug.
 
 Every comparison reports shapes first, then values; where the difference has a recognisable
-pattern (transposed, sign flipped, off by a constant factor such as ``N`` or ``1/N``, a row
-vector missing from every row, all zeros, overflow) the message says so.
+pattern (transposed, sign flipped, off by a constant factor: its number only when it is ``N``
+or ``1/N``, a row vector missing from every row, all zeros, overflow) the message says so.
+A check of an exercise whose answer is a short formula of its inputs judges under
+:func:`expected_hidden`: its messages never show the expected values.
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
 
 import numpy as np
 
@@ -13,6 +18,22 @@ from nncourse.verdict import Verdict
 
 RTOL = 1e-5
 ATOL = 1e-7
+
+_EXPECTED_HIDDEN = contextvars.ContextVar("expected_hidden", default=False)
+
+
+@contextlib.contextmanager
+def expected_hidden(hidden: bool = True):
+    """While the body runs (a judge of a check whose ``expected_hidden`` is set: an exercise
+    whose answer is a short formula of its inputs, such as a penalty's gradient), failure
+    messages of :func:`compare` say where and by how much the values are wrong, never the
+    expected values themselves, and carry no picture of them: next to the inputs, the
+    expected array of ``lam * sign(W)`` is the formula."""
+    token = _EXPECTED_HIDDEN.set(bool(hidden))
+    try:
+        yield
+    finally:
+        _EXPECTED_HIDDEN.reset(token)
 
 
 def _as_array(value) -> np.ndarray | None:
@@ -64,7 +85,10 @@ def diagnose(got: np.ndarray, expected: np.ndarray, n: int | None = None,
             return f"it is {n} (= N) times too large: a missing 1/N (the mean over the batch)?"
         if n and np.isclose(scale, 1.0 / n, rtol=1e-3):
             return f"it is {n} (= N) times too small: divided by N twice?"
-        return f"it is {scale:.4g} times the expected value: a missing or extra constant factor?"
+        # the factor itself is printed only when it names a mistake (N, 1/N above): any
+        # other number is the answer's constant (2 lam for lam, 1 / (1 - p) for 1)
+        return ("every entry is off by the same constant factor: a missing or extra "
+                "constant factor?")
     if got.ndim >= 2:
         offset = got - expected
         # rows of expected that are all equal say nothing about a bias (the same input
@@ -110,8 +134,8 @@ def _compare(name: str, got, expected, *, rtol: float, atol: float, n: int | Non
         elif got_array.size == expected_array.size:
             message += ": the right number of entries in the wrong layout (a reshape or axis?)"
         verdict = Verdict.fail(message + ".", *hints)
-        if got_array.ndim and expected_array.ndim and max(got_array.size,
-                                                          expected_array.size) <= MAX_PICTURE:
+        if got_array.ndim and expected_array.ndim and not _EXPECTED_HIDDEN.get() and max(
+                got_array.size, expected_array.size) <= MAX_PICTURE:
             verdict.arrays = {"expected": expected_array, "seen": got_array}  # a picture of
         return verdict  # the two shapes side by side (the commonest bug)
     if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False):
@@ -119,15 +143,23 @@ def _compare(name: str, got, expected, *, rtol: float, atol: float, n: int | Non
     difference = np.abs(got_array - expected_array)
     worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(difference), np.inf,
                                                        difference))), difference.shape)
-    message = (f"{name} has the right shape {got_array.shape} but wrong values: "
-               f"expected {_preview(expected_array)}, got {_preview(got_array)}; "
-               f"largest error {float(difference[worst]):.3g} at index {tuple(map(int, worst))}.")
+    largest = f"largest error {float(difference[worst]):.3g} at index {tuple(map(int, worst))}"
+    hidden = _EXPECTED_HIDDEN.get()
+    if hidden:
+        wrong = ~np.isclose(got_array, expected_array, rtol=rtol, atol=atol)
+        message = (f"{name} has the right shape {got_array.shape} but wrong values: "
+                   f"{int(wrong.sum())} of {wrong.size} entries are off; {largest}.")
+    else:
+        message = (f"{name} has the right shape {got_array.shape} but wrong values: "
+                   f"expected {_preview(expected_array)}, got {_preview(got_array)}; "
+                   f"{largest}.")
     cause = known_mistake(got_array, mistakes, rtol=rtol, atol=atol) or diagnose(
         got_array, expected_array, n=n, rtol=rtol, atol=atol)
     if cause:
         message += f"\n  likely cause: {cause}"
     verdict = Verdict.fail(message, *hints)
-    verdict.arrays = {"expected": expected_array, "seen": got_array}
+    if not hidden:
+        verdict.arrays = {"expected": expected_array, "seen": got_array}
     return verdict
 
 

@@ -515,13 +515,35 @@ def _logged_gates(gates, log: list):
 NEURON_ARGUMENTS = ("x", "w", "b")
 
 
+TAG = 2.0 ** -30
+"""What the built-from run adds to the result of the k-th neuron call: ``(k + 1) * TAG``
+(k < 1000, at most 1e-6, far inside XOR's 0.01). Each call's values are then its own, so the
+judge follows the data by value: the output neuron is the call whose results make up the
+output, and what it read must be other calls' results, whatever the gates' margins (with
+margins of 37 or more the sigmoid returns exactly 1.0, so untagged hidden and output
+values coincide, and a saturated hidden neuron's 0 is the input's 0)."""
+
+
+def _tagged(result, k: int):
+    """``result`` plus the k-th call's tag (unchanged if it is not numbers)."""
+    try:
+        values = np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError):
+        return result
+    return (values + (k % 1000 + 1) * TAG)[()]
+
+
 def _logged_neuron(unit, log: list):
     """The student's neuron, noting each call's x, w, b and result and any activation passed
     explicitly (with its values on ACTIVATION_GRID, so that a judge can tell whether it is
-    the sigmoid)."""
+    the sigmoid). Each call's result is tagged (:data:`TAG`): the value the student's code
+    gets, and the one noted, is the neuron's plus a tiny amount of that call's own."""
+    calls = [0]
+
     def logged(*args, **kwargs):
         activation = kwargs.get("activation", args[3] if len(args) > 3 else None)
-        result = unit(*args, **kwargs)
+        result = _tagged(unit(*args, **kwargs), calls[0])
+        calls[0] += 1
         if len(log) < 200:
             entry = {"result": to_plain(result)}
             for position, name in enumerate(NEURON_ARGUMENTS):
@@ -680,8 +702,9 @@ def judge_neuron_values(seen, rows) -> Verdict:
                 "the weights logic_gate_weights gives for 'or', 'nand' or 'and'.",
                 "Pass each gate's (w, b) to neuron as logic_gate_weights returns them: "
                 "unchanged, not scaled or typed in.", XOR_ASKED)
-    # the output neuron's calls (their results make up the output) read what the other
-    # neurons returned, as it was
+    # the output neuron's calls (their results, tagged as their own, make up the output:
+    # found by the data flow, not by the values a sigmoid happens to take) read what the
+    # other neurons returned, as it was
     output_calls = [i for i, r in enumerate(returned) if r.size and np.all(np.isin(r, out))]
     for i in output_calls:
         read = _floats(seen["neuron_log"][i].get("x"))
