@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import Check, call_on_copies, drive, register
+from nncourse.checking import THROUGH_SYMPTOM, Check, call_on_copies, drive, nudge, register
 from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import finite_difference_gradient, gradient_check
 from nncourse.oracle import TWO_LAYER_KEYS as KEYS
@@ -1267,8 +1267,50 @@ ORDER_COLUMNS = slice(None, None, 16)
 examples from another."""
 
 
+TRAIN_COLLABORATORS = ("init_params", "make_minibatches", "sgd_step")
+"""The functions train_mlp is built from (its docstring's Rules line): the result must come
+through each of them, which the altered runs (:func:`altered_collaborators`) test."""
+
+
+def nudged(value, phase: float):
+    """``value`` (a dict of arrays, or an array) plus :func:`nudge`, one phase per key;
+    anything else as it is (a wrong result stays wrong for the judge to see)."""
+    try:
+        if isinstance(value, dict):
+            return {key: np.asarray(v, dtype=np.float64) + nudge(np.shape(v), phase + i)
+                    for i, (key, v) in enumerate(value.items())}
+        return np.asarray(value, dtype=np.float64) + nudge(np.shape(value), phase)
+    except (TypeError, ValueError):
+        return value
+
+
+def altered_collaborators(own: dict) -> dict:
+    """Stand-ins of train_mlp's collaborators that return a slightly different result (their
+    own plus :func:`nudge`): init_params's parameters, every X_batch make_minibatches
+    returns, every sgd_step's new parameters. A train_mlp built from them follows them (its
+    first step starts from the nudged initial parameters, each gradient is taken on the
+    nudged batch, each step starts where the nudged step before it ended); one that calls
+    them but computes their work again itself, or drops a result, does not."""
+    def init_params(*args, **kwargs):
+        return nudged(own["init_params"](*args, **kwargs), 1.0)
+
+    def make_minibatches(*args, **kwargs):
+        batches = own["make_minibatches"](*args, **kwargs)
+        if not isinstance(batches, list):
+            return batches
+        return [(nudged(pair[0], 5.0), pair[1])
+                if isinstance(pair, tuple | list) and len(pair) == 2 else pair
+                for pair in batches]
+
+    def sgd_step(*args, **kwargs):
+        return nudged(own["sgd_step"](*args, **kwargs), 9.0)
+
+    return {"init_params": init_params, "make_minibatches": make_minibatches,
+            "sgd_step": sgd_step}
+
+
 @contextlib.contextmanager
-def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
+def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None, altered=False):
     """Record, while the body runs ``train_mlp`` with ``rng``, every call it makes of the
     student's init_params, make_minibatches and sgd_step: arguments and results, raw data
     for :func:`judge_sgd_run`. The body stores train_mlp's result as ``record["result"]``.
@@ -1280,17 +1322,20 @@ def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
     parameters after each epoch's last step (20 epochs of the digits in full would be about
     130 MB of probe data; a test cell's record may hold 16 MB).
     full_steps: at most this many steps recorded in full, the first ones (None: no limit).
+    altered: the collaborators are :func:`altered_collaborators` (what is recorded is what
+    they return), else the student's own.
 
     The body calls train_mlp from the check's own probe, and the notes are :class:`Recorder`
     hooks taken before and after each call: no code of a check module is on the stack while
     the student's functions run, in a visible check or a hidden one (issue 20).
     """
-    own = {name: original(train_mlp, name)
-           for name in ("make_minibatches", "sgd_step", "init_params")}
+    own = {name: original(train_mlp, name) for name in TRAIN_COLLABORATORS}
     record: dict = {"missing": [name for name, f in own.items() if not callable(f)]}
     if record["missing"]:
         yield record
         return
+    if altered:
+        own = altered_collaborators(own)
     del record["missing"]
     given = [rng]
     shuffles: list[dict] = []
@@ -1373,11 +1418,12 @@ def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
 
 
 def probe_sgd_run(train_mlp, data: dict, hidden: int, lr: float, batch_size: int,
-                  epochs: int, rng_seed: int) -> dict:
+                  epochs: int, rng_seed: int, altered: bool = False) -> dict:
     """A plan (:func:`nncourse.checking.drive`): one call of train_mlp with its init_params,
-    make_minibatches and sgd_step recorded (:func:`recorded_training`)."""
+    make_minibatches and sgd_step recorded (:func:`recorded_training`; ``altered``: the
+    stand-ins of :func:`altered_collaborators`)."""
     rng = np.random.default_rng(rng_seed)
-    with recorded_training(train_mlp, rng) as record:
+    with recorded_training(train_mlp, rng, altered=altered) as record:
         if "missing" not in record:
             record["result"] = yield train_mlp, list(data.values()), {
                 "hidden": hidden, "lr": lr, "batch_size": batch_size, "epochs": epochs,
@@ -1396,6 +1442,27 @@ def _step(record) -> dict:
 
     return {"lr": lr, "light": light, "params": named(params) or {},
             "grads": named(grads) or {}, "new": named(new)}
+
+
+TRAIN_THROUGH_IDEA = (
+    "Section 4: the parameters train_mlp trains are exactly what init_params returned, each "
+    "step's batch is one that make_minibatches returned, and after a step the parameters are "
+    "exactly what sgd_step returned; follow each of those values from the call that returns "
+    "it to the place your loop uses it.")
+
+
+def judge_through_run(name: str, seen: dict, data: dict, hidden: int, lr: float,
+                      batch_size: int, epochs: int, n_classes: int = 3) -> Verdict:
+    """A run with :func:`altered_collaborators` (judged after the same run with the student's
+    own, which passed): every rule of :func:`judge_sgd_run` holds for what the stand-ins
+    returned, so each step, the history and the result came through them."""
+    verdict = judge_sgd_run(f"{name}, with init_params, make_minibatches and sgd_step "
+                            "changed by this test to return slightly different results",
+                            seen, data, hidden, lr, batch_size, epochs, n_classes)
+    if verdict.passed:
+        return verdict
+    return Verdict.fail(verdict.message + " train_mlp is built from them: its result must "
+                        "come through what they return.", THROUGH_SYMPTOM, TRAIN_THROUGH_IDEA)
 
 
 STEP_LR_HINTS = (
@@ -1636,7 +1703,11 @@ class TrainMlpMinibatchSgd(Check):
         return {"small": drive(probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2, batch_size,
                                              epochs, seed + 1)),
                 "digits": drive(probe_sgd_run(train_mlp, digits, *self.DIGITS.values(),
-                                              seed + 2))}
+                                              seed + 2)),
+                "small_through": drive(probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2,
+                                                     batch_size, epochs, seed + 3, True)),
+                "digits_through": drive(probe_sgd_run(train_mlp, digits,
+                                                      *self.DIGITS.values(), seed + 4, True))}
 
     def judge(self, seen, epochs, batch_size, seed):
         from nncourse.data import digits_split
@@ -1645,10 +1716,15 @@ class TrainMlpMinibatchSgd(Check):
                 f"epochs={epochs})")
         X_train, X_val, y_train, y_val = digits_split()
         digits = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+        on_digits = "train_mlp(digits, hidden=8, lr=0.1, batch_size=256, epochs=2)"
         return first_failure(
             judge_sgd_run(name, seen["small"], self.inputs(seed), 6, 0.2, batch_size, epochs),
-            judge_sgd_run("train_mlp(digits, hidden=8, lr=0.1, batch_size=256, epochs=2)",
-                          seen["digits"], digits, *self.DIGITS.values(), n_classes=10))
+            judge_sgd_run(on_digits, seen["digits"], digits, *self.DIGITS.values(),
+                          n_classes=10),
+            judge_through_run(name, seen["small_through"], self.inputs(seed), 6, 0.2,
+                              batch_size, epochs),
+            judge_through_run(on_digits, seen["digits_through"], digits,
+                              *self.DIGITS.values(), n_classes=10))
 
 
 # ---------------------------------------------------------------- momentum and Adam
