@@ -1123,6 +1123,69 @@ SHORTCUTS += [
         why="np.apply_along_axis is a Python loop over the rows inside numpy"),
 ]
 
+# --- review d05, finding 1: a shuffle that mixes every example but favours some orders -------
+_MINIBATCHES_FROM_ORDER = (
+    "    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])\n"
+    "            for i in range(0, len(X), batch_size)]\n")
+
+MUTANTS += [
+    Mutant("minibatches_swap_with_any_place", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    js = rng.integers(0, n, size=n)\n"
+        "    for i in range(n):\n"
+        "        order[i], order[js[i]] = order[js[i]], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="the textbook-wrong shuffle: every place swapped with any place; its n^n ways "
+            "of drawing are no multiple of the n! orders, so some orders come out more "
+            "often (review d05, finding 1)"),
+    Mutant("minibatches_fisher_yates_off_by_one", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    for i in range(n - 1, 0, -1):\n"
+        "        j = rng.integers(0, i)  # never i itself: only the orders of one cycle\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="Fisher-Yates whose draw leaves out the place itself (Sattolo's algorithm): "
+            "only the (n - 1)! orders that are one cycle come out"),
+    Mutant("minibatches_sort_by_few_keys", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    keys = rng.integers(0, len(X), size=len(X))  # ties keep the stored order\n"
+        "    order = np.argsort(keys, kind='stable')\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="sorting by random keys drawn from as few values as there are examples: ties "
+            "keep their stored order, which the sorted order favours"),
+]
+
+VARIANTS += [
+    Variant("minibatches_fisher_yates_loop", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    for i in range(n - 1, 0, -1):\n"
+        "        j = int(rng.integers(0, i + 1))\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="Fisher-Yates by hand, each place swapped with one at or before it"),
+    Variant("minibatches_swap_with_later_place", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = list(range(n))\n"
+        "    for i in range(n - 1):\n"
+        "        j = int(rng.integers(i, n))\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        "    order = np.array(order)\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="the forward Fisher-Yates: each place swapped with one at or after it"),
+    Variant("minibatches_permuted_index", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    order = rng.permuted(np.arange(len(X)))\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="rng.permuted of an index array"),
+]
+
 # --- review d05, finding 2: train_mlp calls a collaborator and ignores what it returns ------
 _TRAIN_THROUGH_HEAD = '''import copy
 
