@@ -24,6 +24,7 @@ from nncourse.checks.nb05 import (
     judge_rng_replay,
     judge_sgd_run,
     judge_sgd_step,
+    judge_through_run,
     kink_problem,
     large_score_problem,
     optimizer_problem,
@@ -403,17 +404,24 @@ class TrainMlpMinibatchSgdHidden(Check):
 
     def probe(self, train_mlp, **args):
         case = self.inputs(**args)
-        return drive(probe_sgd_run(train_mlp, {k: strided(a) for k, a in case["data"].items()},
-                                   case["hidden"], case["lr"], case["batch_size"],
-                                   case["epochs"], case["seed"] + 1))
+
+        def run(rng_seed, altered):
+            return drive(probe_sgd_run(train_mlp,
+                                       {k: strided(a) for k, a in case["data"].items()},
+                                       case["hidden"], case["lr"], case["batch_size"],
+                                       case["epochs"], rng_seed, altered))
+
+        return {**run(case["seed"] + 1, False), "through": run(case["seed"] + 2, True)}
 
     def judge(self, seen, **args):
         case = self.inputs(**args)
         name = (f"train_mlp(N={len(case['data']['X_train'])}, hidden={case['hidden']}, "
                 f"lr={case['lr']:.3g}, batch_size={case['batch_size']}, "
                 f"epochs={case['epochs']})")
-        return judge_sgd_run(name, seen, case["data"], case["hidden"], case["lr"],
-                             case["batch_size"], case["epochs"])
+        return first_failure(*(
+            judge(name, run, case["data"], case["hidden"], case["lr"], case["batch_size"],
+                  case["epochs"])
+            for judge, run in ((judge_sgd_run, seen), (judge_through_run, seen["through"]))))
 
 
 @register

@@ -1122,3 +1122,121 @@ SHORTCUTS += [
           "            'W2': h.T @ p, 'b2': p.sum(axis=0)}\n"),
         why="np.apply_along_axis is a Python loop over the rows inside numpy"),
 ]
+
+# --- review d05, finding 1: a shuffle that mixes every example but favours some orders -------
+_MINIBATCHES_FROM_ORDER = (
+    "    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])\n"
+    "            for i in range(0, len(X), batch_size)]\n")
+
+MUTANTS += [
+    Mutant("minibatches_swap_with_any_place", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    js = rng.integers(0, n, size=n)\n"
+        "    for i in range(n):\n"
+        "        order[i], order[js[i]] = order[js[i]], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="the textbook-wrong shuffle: every place swapped with any place; its n^n ways "
+            "of drawing are no multiple of the n! orders, so some orders come out more "
+            "often (review d05, finding 1)"),
+    Mutant("minibatches_fisher_yates_off_by_one", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    for i in range(n - 1, 0, -1):\n"
+        "        j = rng.integers(0, i)  # never i itself: only the orders of one cycle\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="Fisher-Yates whose draw leaves out the place itself (Sattolo's algorithm): "
+            "only the (n - 1)! orders that are one cycle come out"),
+    Mutant("minibatches_sort_by_few_keys", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    keys = rng.integers(0, len(X), size=len(X))  # ties keep the stored order\n"
+        "    order = np.argsort(keys, kind='stable')\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="sorting by random keys drawn from as few values as there are examples: ties "
+            "keep their stored order, which the sorted order favours"),
+]
+
+VARIANTS += [
+    Variant("minibatches_fisher_yates_loop", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = np.arange(n)\n"
+        "    for i in range(n - 1, 0, -1):\n"
+        "        j = int(rng.integers(0, i + 1))\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="Fisher-Yates by hand, each place swapped with one at or before it"),
+    Variant("minibatches_swap_with_later_place", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    n = len(X)\n"
+        "    order = list(range(n))\n"
+        "    for i in range(n - 1):\n"
+        "        j = int(rng.integers(i, n))\n"
+        "        order[i], order[j] = order[j], order[i]\n"
+        "    order = np.array(order)\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="the forward Fisher-Yates: each place swapped with one at or after it"),
+    Variant("minibatches_permuted_index", "make_minibatches", source=(
+        "def make_minibatches(X, y, batch_size, rng):\n"
+        "    order = rng.permuted(np.arange(len(X)))\n"
+        + _MINIBATCHES_FROM_ORDER),
+        why="rng.permuted of an index array"),
+]
+
+# --- review d05, finding 2: train_mlp calls a collaborator and ignores what it returns ------
+_TRAIN_THROUGH_HEAD = '''import copy
+
+
+def train_mlp(X_train, y_train, X_val, y_val, hidden=64, lr=0.1, batch_size=32, epochs=20,
+              rng=None):
+    rng = np.random.default_rng(0) if rng is None else rng
+    n_classes = int(max(y_train.max(), y_val.max())) + 1
+'''
+_TRAIN_THROUGH_TAIL = '''        scores_val = mlp_scores(params, X_val)
+        history["train_loss"].append(mlp_loss(params, X_train, y_train))
+        history["val_loss"].append(cross_entropy(scores_val, y_val))
+        history["val_acc"].append(accuracy(scores_val, y_val))
+    return params, history
+'''
+
+SHORTCUTS += [
+    Shortcut("train_ignores_sgd_step_result", "train_mlp",
+             edits=[("            params = sgd_step(params, batch_gradient_vectorized(params, "
+                     "X_batch, y_batch), lr)\n",
+                     "            grads = batch_gradient_vectorized(params, X_batch, y_batch)\n"
+                     "            sgd_step(params, grads, lr)\n"
+                     "            params = {k: params[k] - lr * grads[k] for k in params}\n")],
+             why="calls sgd_step, drops its result and steps by itself (review d05, "
+                 "finding 2: 10/10 before)"),
+    Shortcut("train_ignores_init_params_result", "train_mlp", source=_TRAIN_THROUGH_HEAD + '''
+    D = X_train.shape[1]
+    draws = copy.deepcopy(rng)  # the same draws as init_params makes
+    init_params(D, hidden, n_classes, rng)
+    params = {"W1": draws.uniform(-1.0, 1.0, size=(D, hidden)) / np.sqrt(D),
+              "b1": np.zeros(hidden),
+              "W2": draws.uniform(-1.0, 1.0, size=(hidden, n_classes)) / np.sqrt(hidden),
+              "b2": np.zeros(n_classes)}
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+    for _ in range(epochs):
+        for X_batch, y_batch in make_minibatches(X_train, y_train, batch_size, rng):
+            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch), lr)
+''' + _TRAIN_THROUGH_TAIL,
+             why="calls init_params, drops its result and draws the same weights again"),
+    Shortcut("train_ignores_make_minibatches_result", "train_mlp",
+             source=_TRAIN_THROUGH_HEAD + '''
+    params = init_params(X_train.shape[1], hidden, n_classes, rng)
+    history = {"train_loss": [], "val_loss": [], "val_acc": []}
+    for _ in range(epochs):
+        draws = copy.deepcopy(rng)  # the same draw as make_minibatches makes
+        make_minibatches(X_train, y_train, batch_size, rng)
+        order = draws.permutation(len(X_train))
+        for start in range(0, len(X_train), batch_size):
+            X_batch, y_batch = (X_train[order[start:start + batch_size]],
+                                y_train[order[start:start + batch_size]])
+            params = sgd_step(params, batch_gradient_vectorized(params, X_batch, y_batch), lr)
+''' + _TRAIN_THROUGH_TAIL,
+             why="calls make_minibatches, drops its batches and cuts the same ones itself"),
+]

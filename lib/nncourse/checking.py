@@ -442,6 +442,21 @@ def drive(plan):
             return stop.value
 
 
+def nudge(shape, phase: float) -> np.ndarray:
+    """A known, small, non-constant array that an altered collaborator (a stand-in of a
+    built-from check) adds to its result: a function built from that collaborator moves by
+    exactly what the nudge does; one that calls it and computes the same thing again itself,
+    or drops its result, does not."""
+    size = int(np.prod(shape))
+    return 0.01 * np.cos(np.arange(size) * 1.7 + phase).reshape(shape)
+
+
+THROUGH_SYMPTOM = (
+    "The result does not follow what your own function returned: the code calls it, but the "
+    "value it uses was computed again another way (or the result is dropped).")
+"""The first hint layer of every built-from check whose altered collaborator was ignored."""
+
+
 def on_copies(function, *args, names: tuple[str, ...] = (), **kwargs) -> tuple:
     """Call ``function`` on copies of its array arguments (a probe's inputs stay its own).
 

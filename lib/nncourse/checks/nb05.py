@@ -10,13 +10,22 @@ of random batches.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import sys
 
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import Check, call_on_copies, drive, orders_may_coincide, register
+from nncourse.checking import (
+    THROUGH_SYMPTOM,
+    Check,
+    call_on_copies,
+    drive,
+    nudge,
+    orders_may_coincide,
+    register,
+)
 from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.gradcheck import finite_difference_gradient, gradient_check
 from nncourse.oracle import TWO_LAYER_KEYS as KEYS
@@ -830,6 +839,151 @@ def judge_residues(name: str, order: np.ndarray) -> Verdict:
     return Verdict.ok()
 
 
+UNIFORM_CALLS = {3: 3000, 4: 9000}
+"""The tiny data sets whose orders :func:`judge_uniform_orders` counts: N examples, calls of
+make_minibatches. A shuffle can be a mix of all N examples every time and still favour some
+orders (the swap of every place with any place, each of its N^N equally likely ways of
+drawing leading to one of N! orders: N^N is no multiple of N!); only many shuffles of a tiny
+data set, where every order is seen often, show that."""
+
+UNIFORM_BATCH = 2
+CALLS_PER_RNG = 10
+"""Each generator of :func:`uniform_orders` serves this many calls in a row (epochs)."""
+
+UNIFORM_FALSE_ALARM = 1e-11
+"""The chance that :func:`judge_uniform_orders` fails a uniform shuffle, for one judgement;
+the visible check is judged four times in a whole grading (the test cell's visible call and
+its three hidden ones): below 1e-10 per grading."""
+
+
+def uniform_orders(make_minibatches, seed: int):
+    """A plan (:func:`drive`): make_minibatches on :func:`id_data` of N examples (batch_size
+    2), UNIFORM_CALLS[N] times for each N, a new generator (seeded from ``seed``, N and its
+    number) every CALLS_PER_RNG calls. Returns for each N the raw orders: the ids of the
+    examples as they came out (X_batch's first column, batch after batch, call after call)
+    and how many each call gave; the judge does the counting."""
+    seen = {}
+    for n, calls in UNIFORM_CALLS.items():
+        data = id_data(n, UNIFORM_BATCH, 0)
+        ids, lengths = [], []
+        for g in range(calls // CALLS_PER_RNG):
+            rng = np.random.default_rng([seed, 55, n, g])
+            for _ in range(CALLS_PER_RNG):
+                came = _came_out((yield make_minibatches, (
+                    data["X"].copy(), data["y"].copy(), UNIFORM_BATCH, rng), {}))
+                ids.append(came)
+                lengths.append(len(came))
+        seen[f"n{n}"] = {"ids": np.concatenate(ids), "lengths": np.array(lengths)}
+    return seen
+
+
+def _came_out(batches) -> np.ndarray:
+    """The first column of every X_batch, one after another (none if they cannot be read:
+    the form of the batches is judged on the check's other calls)."""
+    try:
+        return np.concatenate([np.asarray(pair[0], dtype=np.float64)[:, 0]
+                               for pair in batches])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return np.zeros(0)
+
+
+def uniform_threshold(shape: int, false_alarm: float = UNIFORM_FALSE_ALARM) -> float:
+    """The x > shape where e^-(x - shape) (x / shape)^shape, the Chernoff bound on the upper
+    tail of a gamma(shape, 1) variable, is ``false_alarm`` (bisection)."""
+    target = math.log(false_alarm)
+    low, high = float(shape), float(shape) + 10.0 * (shape + 50.0)
+    for _ in range(200):
+        middle = (low + high) / 2
+        if shape - middle + shape * math.log(middle / shape) > target:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+UNIFORM_HINTS = (
+    "Your shuffle favours some orders of the examples over others: on a tiny data set, "
+    "counted over many calls, some orders come out more often than others (or never). Each "
+    "single shuffle is a mix of all N examples, so no look at one shuffle shows it.",
+    "Section 1: a uniformly random order gives each of the N! orders the same chance. For "
+    "N = 3, list every equally likely way your code can make its random draws and the order "
+    "each one leads to: each of the 6 orders must be reached by the same number of ways (if "
+    "the number of ways is not a multiple of 6, that cannot be).")
+"""The two layers of a shuffle whose orders are not uniformly distributed."""
+
+
+def judge_uniform_orders(seen: dict) -> Verdict:
+    """Every order of the :data:`UNIFORM_CALLS` tiny data sets came out about equally often.
+
+    For each N the calls' orders are a multinomial sample over its k = N! orders; G = sum of
+    count * ln(count / expected), the likelihood-ratio statistic (calls times the relative
+    entropy of the observed frequencies to the uniform ones), summed over the sizes. For a
+    uniform shuffle, E[exp(t G_N)] <= (1 - t)^-(k - 1) for 0 <= t < 1 (R. Agrawal, "Finite-
+    sample concentration of the multinomial in relative entropy", IEEE Trans. Inf. Theory
+    66 (2020): the relative entropy's moment generating function is at most that of a gamma
+    variable of shape k - 1 and rate ``calls``), and the sizes are independent, so the sum's
+    is at most that of a gamma variable of shape d = sum of (N! - 1) = 28: Chernoff's bound
+    P(G >= x) <= e^-(x - d) (x / d)^d is UNIFORM_FALSE_ALARM at x = :func:`uniform_threshold`
+    (84.1). The textbook swap of every place with any place gives G of about 160 (standard
+    deviation 18) with these calls."""
+    total, shape, worst = 0.0, 0, None
+    for n, calls in UNIFORM_CALLS.items():
+        k = math.factorial(n)
+        try:
+            ids = np.asarray(seen[f"n{n}"]["ids"], dtype=np.float64).ravel()
+            lengths = np.asarray(seen[f"n{n}"]["lengths"], dtype=np.int64)
+            well_formed = lengths.shape == (calls,) and int(lengths.sum()) == ids.size
+        except (TypeError, ValueError):
+            well_formed = False
+        if not well_formed:
+            return Verdict.fail("make_minibatches: malformed results (the orders of the "
+                                "tiny data sets).", *MALFORMED_HINTS)
+        name = f"make_minibatches(X ({n}, 3), y ({n},), batch_size={UNIFORM_BATCH}, rng)"
+        orders = ids.reshape(calls, n) if np.all(lengths == n) else None
+        if orders is None or not np.array_equal(np.sort(orders, axis=1),
+                                                np.broadcast_to(np.arange(n), orders.shape)):
+            return Verdict.fail(
+                f"{name}, called {calls} times: some calls did not return each of the {n} "
+                "examples exactly once.",
+                "On a tiny data set (fewer examples than two batches' worth, or barely more) "
+                "your batches lose or repeat examples.",
+                "Section 1: one epoch visits every example once, whatever N and batch_size "
+                "are; try your function by hand on N = 3 with batch_size = 2.")
+        codes = orders.astype(np.int64) @ (n ** np.arange(n))
+        every = np.array(sorted(np.asarray(p) @ (n ** np.arange(n))
+                                for p in itertools.permutations(range(n))))
+        counts = np.bincount(codes, minlength=n ** n)[every]
+        expected = calls / k
+        present = counts > 0
+        statistic = float(np.sum(counts[present] * np.log(counts[present] / expected)))
+        total += statistic
+        shape += k - 1
+        excess = statistic - (k - 1) / 2  # its mean for a uniform shuffle, about (k - 1) / 2
+        if worst is None or excess > worst[0]:
+            worst = (excess, name, n, calls, counts, every)
+    limit = uniform_threshold(shape)
+    if total <= limit:
+        return Verdict.ok()
+    _, name, n, calls, counts, every = worst
+    k = math.factorial(n)
+
+    def order(code) -> list[int]:
+        return [int(code) // n ** j % n for j in range(n)]
+
+    never = int(np.sum(counts == 0))
+    low, high = int(np.argmin(counts)), int(np.argmax(counts))
+    return Verdict.fail(
+        f"{name}, called {calls} times (a new generator every {CALLS_PER_RNG} calls): the "
+        f"{k} possible orders of the examples did not come out equally often: "
+        f"{order(every[high])} came out {counts[high]} times and {order(every[low])} "
+        f"{counts[low]} times"
+        + (f" ({never} of the {k} orders never)" if never else "")
+        + f", where a uniformly random order gives each about {calls / k:.0f}, give or take "
+        f"{math.sqrt(calls / k):.0f} (the test's statistic, {total:.0f}, is above {limit:.0f}, "
+        f"which a uniform shuffle exceeds with a chance below {UNIFORM_FALSE_ALARM:.0e}).",
+        *UNIFORM_HINTS)
+
+
 def rng_replay(make_minibatches, n: int, batch_size: int, seed: int):
     """A plan (:func:`drive`): make_minibatches on :func:`id_data` with generators seeded
     ``seed`` (twice, np.random's global state changed between), ``seed + 1``, and one
@@ -921,7 +1075,8 @@ class MinibatchesCoverAndPair(Check):
                 "real": {"batches": real, "after": real_after},
                 "rng": drive(rng_replay(make_minibatches, args["n"], args["batch_size"],
                                         args["seed"] + 100)),
-                "real_rng": drive(rng_replay(make_minibatches, n, b, args["seed"] + 200))}
+                "real_rng": drive(rng_replay(make_minibatches, n, b, args["seed"] + 200)),
+                "uniform": drive(uniform_orders(make_minibatches, args["seed"]))}
 
     def judge(self, seen, **args):
         name = (f"make_minibatches(X ({args['n']}, 3), y ({args['n']},), "
@@ -933,7 +1088,8 @@ class MinibatchesCoverAndPair(Check):
                               "(the digits' size)", seen["real"], self.real(**args)),
             judge_same_seed(name, seen["batches"], seen["again"], seen["other"]),
             judge_rng_replay(seen["rng"], f"N={args['n']}"),
-            judge_rng_replay(seen["real_rng"], f"N={n}"))
+            judge_rng_replay(seen["real_rng"], f"N={n}"),
+            judge_uniform_orders(seen["uniform"]))
 
 
 def judge_same_seed(name: str, first, again, other) -> Verdict:
@@ -1271,8 +1427,50 @@ ORDER_COLUMNS = slice(None, None, 16)
 examples from another."""
 
 
+TRAIN_COLLABORATORS = ("init_params", "make_minibatches", "sgd_step")
+"""The functions train_mlp is built from (its docstring's Rules line): the result must come
+through each of them, which the altered runs (:func:`altered_collaborators`) test."""
+
+
+def nudged(value, phase: float):
+    """``value`` (a dict of arrays, or an array) plus :func:`nudge`, one phase per key;
+    anything else as it is (a wrong result stays wrong for the judge to see)."""
+    try:
+        if isinstance(value, dict):
+            return {key: np.asarray(v, dtype=np.float64) + nudge(np.shape(v), phase + i)
+                    for i, (key, v) in enumerate(value.items())}
+        return np.asarray(value, dtype=np.float64) + nudge(np.shape(value), phase)
+    except (TypeError, ValueError):
+        return value
+
+
+def altered_collaborators(own: dict) -> dict:
+    """Stand-ins of train_mlp's collaborators that return a slightly different result (their
+    own plus :func:`nudge`): init_params's parameters, every X_batch make_minibatches
+    returns, every sgd_step's new parameters. A train_mlp built from them follows them (its
+    first step starts from the nudged initial parameters, each gradient is taken on the
+    nudged batch, each step starts where the nudged step before it ended); one that calls
+    them but computes their work again itself, or drops a result, does not."""
+    def init_params(*args, **kwargs):
+        return nudged(own["init_params"](*args, **kwargs), 1.0)
+
+    def make_minibatches(*args, **kwargs):
+        batches = own["make_minibatches"](*args, **kwargs)
+        if not isinstance(batches, list):
+            return batches
+        return [(nudged(pair[0], 5.0), pair[1])
+                if isinstance(pair, tuple | list) and len(pair) == 2 else pair
+                for pair in batches]
+
+    def sgd_step(*args, **kwargs):
+        return nudged(own["sgd_step"](*args, **kwargs), 9.0)
+
+    return {"init_params": init_params, "make_minibatches": make_minibatches,
+            "sgd_step": sgd_step}
+
+
 @contextlib.contextmanager
-def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
+def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None, altered=False):
     """Record, while the body runs ``train_mlp`` with ``rng``, every call it makes of the
     student's init_params, make_minibatches and sgd_step: arguments and results, raw data
     for :func:`judge_sgd_run`. The body stores train_mlp's result as ``record["result"]``.
@@ -1284,17 +1482,20 @@ def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
     parameters after each epoch's last step (20 epochs of the digits in full would be about
     130 MB of probe data; a test cell's record may hold 16 MB).
     full_steps: at most this many steps recorded in full, the first ones (None: no limit).
+    altered: the collaborators are :func:`altered_collaborators` (what is recorded is what
+    they return), else the student's own.
 
     The body calls train_mlp from the check's own probe, and the notes are :class:`Recorder`
     hooks taken before and after each call: no code of a check module is on the stack while
     the student's functions run, in a visible check or a hidden one (issue 20).
     """
-    own = {name: original(train_mlp, name)
-           for name in ("make_minibatches", "sgd_step", "init_params")}
+    own = {name: original(train_mlp, name) for name in TRAIN_COLLABORATORS}
     record: dict = {"missing": [name for name, f in own.items() if not callable(f)]}
     if record["missing"]:
         yield record
         return
+    if altered:
+        own = altered_collaborators(own)
     del record["missing"]
     given = [rng]
     shuffles: list[dict] = []
@@ -1377,11 +1578,12 @@ def recorded_training(train_mlp, rng, full_epochs=None, full_steps=None):
 
 
 def probe_sgd_run(train_mlp, data: dict, hidden: int, lr: float, batch_size: int,
-                  epochs: int, rng_seed: int) -> dict:
+                  epochs: int, rng_seed: int, altered: bool = False) -> dict:
     """A plan (:func:`nncourse.checking.drive`): one call of train_mlp with its init_params,
-    make_minibatches and sgd_step recorded (:func:`recorded_training`)."""
+    make_minibatches and sgd_step recorded (:func:`recorded_training`; ``altered``: the
+    stand-ins of :func:`altered_collaborators`)."""
     rng = np.random.default_rng(rng_seed)
-    with recorded_training(train_mlp, rng) as record:
+    with recorded_training(train_mlp, rng, altered=altered) as record:
         if "missing" not in record:
             record["result"] = yield train_mlp, list(data.values()), {
                 "hidden": hidden, "lr": lr, "batch_size": batch_size, "epochs": epochs,
@@ -1400,6 +1602,27 @@ def _step(record) -> dict:
 
     return {"lr": lr, "light": light, "params": named(params) or {},
             "grads": named(grads) or {}, "new": named(new)}
+
+
+TRAIN_THROUGH_IDEA = (
+    "Section 4: the parameters train_mlp trains are exactly what init_params returned, each "
+    "step's batch is one that make_minibatches returned, and after a step the parameters are "
+    "exactly what sgd_step returned; follow each of those values from the call that returns "
+    "it to the place your loop uses it.")
+
+
+def judge_through_run(name: str, seen: dict, data: dict, hidden: int, lr: float,
+                      batch_size: int, epochs: int, n_classes: int = 3) -> Verdict:
+    """A run with :func:`altered_collaborators` (judged after the same run with the student's
+    own, which passed): every rule of :func:`judge_sgd_run` holds for what the stand-ins
+    returned, so each step, the history and the result came through them."""
+    verdict = judge_sgd_run(f"{name}, with init_params, make_minibatches and sgd_step "
+                            "changed by this test to return slightly different results",
+                            seen, data, hidden, lr, batch_size, epochs, n_classes)
+    if verdict.passed:
+        return verdict
+    return Verdict.fail(verdict.message + " train_mlp is built from them: its result must "
+                        "come through what they return.", THROUGH_SYMPTOM, TRAIN_THROUGH_IDEA)
 
 
 STEP_LR_HINTS = (
@@ -1641,7 +1864,11 @@ class TrainMlpMinibatchSgd(Check):
         return {"small": drive(probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2, batch_size,
                                              epochs, seed + 1)),
                 "digits": drive(probe_sgd_run(train_mlp, digits, *self.DIGITS.values(),
-                                              seed + 2))}
+                                              seed + 2)),
+                "small_through": drive(probe_sgd_run(train_mlp, self.inputs(seed), 6, 0.2,
+                                                     batch_size, epochs, seed + 3, True)),
+                "digits_through": drive(probe_sgd_run(train_mlp, digits,
+                                                      *self.DIGITS.values(), seed + 4, True))}
 
     def judge(self, seen, epochs, batch_size, seed):
         from nncourse.data import digits_split
@@ -1650,10 +1877,15 @@ class TrainMlpMinibatchSgd(Check):
                 f"epochs={epochs})")
         X_train, X_val, y_train, y_val = digits_split()
         digits = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+        on_digits = "train_mlp(digits, hidden=8, lr=0.1, batch_size=256, epochs=2)"
         return first_failure(
             judge_sgd_run(name, seen["small"], self.inputs(seed), 6, 0.2, batch_size, epochs),
-            judge_sgd_run("train_mlp(digits, hidden=8, lr=0.1, batch_size=256, epochs=2)",
-                          seen["digits"], digits, *self.DIGITS.values(), n_classes=10))
+            judge_sgd_run(on_digits, seen["digits"], digits, *self.DIGITS.values(),
+                          n_classes=10),
+            judge_through_run(name, seen["small_through"], self.inputs(seed), 6, 0.2,
+                              batch_size, epochs),
+            judge_through_run(on_digits, seen["digits_through"], digits,
+                              *self.DIGITS.values(), n_classes=10))
 
 
 # ---------------------------------------------------------------- momentum and Adam

@@ -8,7 +8,16 @@ import sys
 import numpy as np
 
 from nncourse import oracle
-from nncourse.checking import CaseCheck, Check, drive, on_copies, orders_may_coincide, register
+from nncourse.checking import (
+    THROUGH_SYMPTOM,
+    CaseCheck,
+    Check,
+    drive,
+    nudge,
+    on_copies,
+    orders_may_coincide,
+    register,
+)
 from nncourse.compare import compare, compare_derived, describe, unchanged
 from nncourse.derived import wide_magnitudes
 from nncourse.expected import stored
@@ -1775,12 +1784,6 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
     return seen
 
 
-def nudge(shape, phase: float) -> np.ndarray:
-    """A known, small, non-constant array the altered collaborators add to their results."""
-    size = int(np.prod(shape))
-    return 0.01 * np.cos(np.arange(size) * 1.7 + phase).reshape(shape)
-
-
 def through_probe(train_regularized, case, lam, lr, seed, hidden):
     """A plan: the full-batch step runs again with one collaborator at a time altered by a
     known amount (its result plus :func:`nudge`): a loop whose result comes through the
@@ -1829,8 +1832,7 @@ def through_probe(train_regularized, case, lam, lr, seed, hidden):
 
 
 THROUGH_HINTS = (
-    "The step does not follow what your own function returned: the loop calls it, but the "
-    "value it uses was computed again another way (or the result is dropped).",
+    THROUGH_SYMPTOM,
     "The docstring says the result must come through your earlier functions: use what each "
     "returns (the penalty's gradients, batch norm's output and gradients, dropout's backward "
     "gradient) in the step itself, instead of writing their work again in the loop.")
