@@ -203,6 +203,10 @@ def _setting_problem(name: str, value) -> str | None:
 _WEEK_ONLY = re.compile(r"\d{4}-?W\d\d")
 
 
+_DATE_AND_TIME = re.compile(r"(?P<day>[^Tt ]+)[Tt ](?P<time>\d.*)")
+"""A due date with a time: the date, then T (or a space), then the time."""
+
+
 def _due_time(value) -> datetime:
     """A due date as written (TOML date or datetime, or ISO 8601 text), without reading its
     zone. Every date-only form, whatever ISO 8601 form it is written in (``2027-01-15``,
@@ -222,6 +226,13 @@ def _due_time(value) -> datetime:
     try:
         day = date.fromisoformat(text)
     except ValueError:
+        joined = _DATE_AND_TIME.fullmatch(text)
+        if not joined:  # Python 3.11 joins a date and a time by any one character: a date
+            # with an offset ("2027-01-15+01:00") would be that day's 01:00 (review 24f H1)
+            raise ValueError("a date and a time are joined by T or a space "
+                             "(2027-01-15T23:59:00+01:00); an offset needs a time, and a date "
+                             "alone is the end of that day in the course's zone") from None
+        date.fromisoformat(joined["day"])
         return datetime.fromisoformat(text)
     return datetime.combine(day, time(23, 59, 59))
 

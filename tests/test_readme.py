@@ -69,7 +69,9 @@ GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x
           "Moodle Download/Kim_1_assignsubmission_file/a.ipynb", "course-spring/gradebook.db",
           "course-spring/submitted/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
           "course-spring/autograded/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
-          "course-spring/feedback/kim/01_neuron_and_xor/01_neuron_and_xor.html"]
+          "course-spring/feedback/kim/01_neuron_and_xor/01_neuron_and_xor.html",
+          # review 24f M1: nbgrader export with NNCOURSE_WORK=<a --course-work folder>
+          "term2/total_grades.csv"]
 
 
 def test_student_grades_are_never_committed():

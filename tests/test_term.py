@@ -333,6 +333,11 @@ def test_review24e_m1_every_date_only_form_is_the_end_of_that_day(tmp_path, writ
 @pytest.mark.parametrize(("written", "expected"), [
     ('"2027-W02"', "it names a week, not a day"),
     ("20270115", "write it as a date or text"),
+    # review 24f H1: Python 3.11 joins a date and a time by any character, so a date with an
+    # offset was that day's 01:00 or 05:00 (everyone who submitted that day was late)
+    ('"2027-01-15+01:00"', "an offset needs a time"),
+    ('"2027-01-15-05:00"', "an offset needs a time"),
+    ('"2027-01-15x23:59"', "joined by T or a space"),
     ('"2027-01-15T25:00"', "is not an ISO 8601 date or time"),
 ])
 def test_review24e_m1_a_due_date_that_names_no_day_is_refused(tmp_path, written, expected):
