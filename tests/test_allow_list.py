@@ -192,3 +192,26 @@ def test_the_allow_list_is_the_rule():
     for path in ("numpy.linalg", "math", "collections", "heapq", "functools", "itertools",
                  "nncourse.records", "nncourse.data", "nncourse"):
         assert not forbidden_module(path), path
+
+
+def test_a_librarys_own_imports_while_a_probe_runs_get_the_module():
+    """Only the student's code is refused: the checks', ipykernel's (printing) and any other
+    library's imports during a probe get the real module, and everything is put back."""
+    import sys
+
+    import pip._vendor.distlib.database as database
+    from nncourse.rules import RuleBroken, enforced
+
+    space: dict = {"__name__": "__main__"}
+    exec("def student(x):\n    import pip._vendor.distlib.database as d\n"  # noqa: S102
+         "    return x if d.DependencyGraph else None\n", space)
+    with enforced("student", space["student"]):
+        import pip._vendor.distlib.database as again  # this test's code: a library's
+
+        assert again.DependencyGraph is database.DependencyGraph
+        assert sys.modules["pip._vendor.distlib.database"].DependencyGraph \
+            is database.DependencyGraph
+        with pytest.raises(RuleBroken, match="own functions only"):
+            space["student"](1)
+    assert sys.modules["pip._vendor.distlib.database"] is database
+    assert space["student"](1) == 1

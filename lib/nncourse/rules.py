@@ -180,8 +180,15 @@ def forbidden_modules(allowed: tuple[str, ...] = (), own: tuple[str, ...] = ()
     libraries = tuple(added_check_modules())
     below = tuple(library + "." for library in libraries)
     usable = tuple(library + "." for library in ALLOWED_LIBRARY)
+    known = _VERDICTS.setdefault((allowed, own, libraries), {})
 
     def forbidden(name: str) -> bool:
+        verdict = known.get(name)
+        if verdict is None:
+            verdict = known[name] = decide(name)
+        return verdict
+
+    def decide(name: str) -> bool:
         if name in libraries or name.startswith(below):
             return True
         if name in own:
@@ -193,6 +200,11 @@ def forbidden_modules(allowed: tuple[str, ...] = (), own: tuple[str, ...] = ()
         return not _usable_top(top, allowed)
 
     return forbidden
+
+
+_VERDICTS: dict[tuple, dict[str, bool]] = {}
+""":func:`forbidden_modules`'s verdicts, by its arguments and the modules of checks: a probe
+tests every loaded module, thousands, each time."""
 
 
 def _forbidden_value(value, allowed: tuple[str, ...] = (), own: tuple[str, ...] = ()
@@ -373,7 +385,7 @@ class _Guard(types.ModuleType):
     library's own code (ipykernel printing) gets the module's attributes as they are."""
 
     def __init__(self, module, finder: _BlockImports):
-        super().__init__(module.__name__)
+        # not ModuleType.__init__ (thousands per probe): every attribute is the module's
         object.__setattr__(self, "_guarded", (module, finder))
 
     def _target(self):
@@ -401,12 +413,10 @@ class _BlockImports:
     numpy) decides; a library's import is left to the import system."""
 
     def __init__(self, owner, forbidden: Callable[[str], bool], spaces: set[int],
-                 own: tuple[str, ...] = ()):
+                 libraries: set[int]):
+        """libraries: the ids of the libraries' namespaces (their modules' ``__dict__``)."""
         self.owner, self.forbidden, self.spaces = owner, forbidden, spaces
-        library = forbidden_modules((), own)  # a package a rule allows is a library too
-        self.libraries = {id(vars(module)) for name, module in list(sys.modules.items())
-                          if module is not None and library(name)
-                          and isinstance(getattr(module, "__dict__", None), dict)}
+        self.libraries = libraries
 
     def students(self, depth: int = 2) -> bool:
         """Whether the code running ``depth`` frames up is the student's (see the class)."""
@@ -475,9 +485,14 @@ def enforced(owner: str, *functions: Callable, rules: Rules = Rules()) -> Iterat
             if not name.startswith("__") and _forbidden_value(value):
                 shadowed[name] = value
                 setattr(package, name, _Forbidden(owner, f"nncourse.{name}", LIBRARY_MESSAGE))
-    finder = _BlockImports(owner, forbidden, {id(space) for space in spaces}, own)
-    hidden_modules = {name: module for name, module in list(sys.modules.items())
-                      if module is not None and forbidden(name)}
+    library = forbidden_modules((), own)  # a package a rule allows is a library too
+    hidden_modules, libraries = {}, set()
+    for name, module in list(sys.modules.items()):
+        if module is not None and library(name):
+            libraries.add(id(getattr(module, "__dict__", None)))
+            if forbidden(name):
+                hidden_modules[name] = module
+    finder = _BlockImports(owner, forbidden, {id(space) for space in spaces}, libraries)
     for name, module in hidden_modules.items():
         sys.modules[name] = _Guard(module, finder)  # ``import pip``, ``sys.modules["pip"]``
     sys.meta_path.insert(0, finder)
