@@ -299,7 +299,7 @@ def _forbidden_import(cells: list[dict], index) -> str:
     or nothing."""
     import ast
 
-    from nncourse.rules import FORBIDDEN_PACKAGES
+    from autograder.sandbox import FORBIDDEN_PACKAGES
 
     if not isinstance(index, int) or not 0 <= index < len(cells):
         return ""
@@ -314,7 +314,8 @@ def _forbidden_import(cells: list[dict], index) -> str:
             top = name.split(".")[0]
             if top in FORBIDDEN_PACKAGES:
                 return (f" (it imports {top}, which is not available while grading: graded "
-                        "functions use numpy and your own functions only)")
+                        "functions use numpy, the standard library and your own functions "
+                        "only)")
     return ""
 
 

@@ -5,10 +5,10 @@ also cost points: :mod:`autograder.source_rules`). For every student and
 graded function it lists, read from the submitted notebook's syntax tree (``ast``; the code
 is never run here):
 
-- ``forbidden-module``: an import of, or a use of a name imported from, a package graded
-  functions may not use (torch, scipy, sklearn, jax, tensorflow, autograd) or the course
-  library's own versions of the exercises (``nncourse.gradcheck``, ``nncourse.checks``,
-  ``nncourse.training``, ``nncourse.oracle``); see :mod:`nncourse.rules`.
+- ``forbidden-module``: an import (in an answer cell) of, or a use (in a graded function) of
+  a name imported from, a package graded functions may not use: every one but numpy, the
+  standard library (but ``graphlib``) and the course library's ``nncourse.records`` and
+  ``nncourse.data``, an allow list (:func:`nncourse.rules.forbidden_modules`).
 - ``indirect-import``: ``__import__``, ``importlib``, ``getattr``/``setattr`` on a module,
   ``sys.modules``, ``exec``, ``eval`` or ``compile`` (called or passed around), and every
   route to the builtins module (importing it, ``__builtins__``, a builtin's ``__self__``).
@@ -471,11 +471,19 @@ def _builtin_reached(node: ast.AST, module) -> bool:
         and node.slice.value in _INDIRECT_CALLS and module(_root(node.value))
 
 
+def _unavailable(path: str) -> bool:
+    """Whether ``path`` is not on the grading sandbox's filesystem (torch, graphlib)."""
+    from autograder.sandbox import FORBIDDEN_MODULES, FORBIDDEN_PACKAGES
+
+    return path.split(".")[0] in (*FORBIDDEN_PACKAGES, *FORBIDDEN_MODULES)
+
+
 def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
               scoped: tuple[set[int], dict[int, str]] = (frozenset(), {}),
               allowed: tuple[str, ...] = (),
               builtin_names: dict[str, str] | None = None,
-              nodes: list[ast.AST] | None = None) -> list[tuple[str, str]]:
+              nodes: list[ast.AST] | None = None,
+              outside: bool = False) -> list[tuple[str, str]]:
     """(rule, detail) of everything in ``tree`` that breaks the contract. ``builtin_names``: names
     the notebook binds by importing from ``builtins`` (name -> where). ``scoped``: ids of
     the names that resolve to a function's own variable, and to what that function imports
@@ -485,7 +493,11 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
     builtins module is reached by no honest answer: every way to it (importing it,
     ``__builtins__``, a builtin function's ``__self__``, the strings ``"builtins"`` and
     ``"__builtins__"``) and every use of ``exec``, ``eval``, ``compile`` and ``__import__``,
-    called or not (``run = eval``), is an ``indirect-import``."""
+    called or not (``run = eval``), is an ``indirect-import``. ``outside``: the code is
+    outside every answer cell, where importing a package graded functions may not use is no
+    breach (a cell may import matplotlib to plot; a graded function's use of the name is, found
+    by the caller), but one the sandbox lacks (torch) is worth a row: that cell fails while
+    grading."""
     local, imported_here = scoped
     own = local | {node for node, path in imported_here.items()
                    if not forbidden_module(path, allowed)}
@@ -499,7 +511,7 @@ def _breaches(tree: ast.AST, modules: set[str], forbidden_names: dict[str, str],
     for node, _, path in _imports(tree, nodes):
         if path.split(".")[0] == "builtins":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
-        if forbidden_module(path, allowed):
+        if _unavailable(path) if outside else forbidden_module(path, allowed):
             found.append(("forbidden-module", f"imports {path} (line {node.lineno})"))
         if path.split(".")[0] == "importlib":
             found.append(("indirect-import", f"imports {path} (line {node.lineno})"))
@@ -970,7 +982,8 @@ def _analyse(submission: Submission, raw: bytes
         owners = cell.graded if cell.answer and cell.graded else [OUTSIDE]
         allowed = allowed_for(*owners) if owners != [OUTSIDE] else ()
         for rule, detail in _breaches(rest, modules, {}, scoped, allowed,
-                                      nodes=[rest, *cell.nodes(inside)]):
+                                      nodes=[rest, *cell.nodes(inside)],
+                                      outside=owners == [OUTSIDE]):
             for owner in owners:
                 rows.add((owner, rule, f"{detail} in {cell.where}"))
     outside_silencing = [(detail, cell.where) for cell in cells for statement in cell.tree.body

@@ -99,7 +99,8 @@ def _reason(found, number: int, verdict, seen: dict) -> str:
         else found.description
     raised = seen.get("raised")
     if isinstance(raised, str) and raised.startswith("RuleBroken"):
-        what = "breaks a rule of the contract (numpy and your own functions only)"
+        what = ("breaks a rule of the contract (numpy, the standard library and your own "
+                "functions only)")
     elif isinstance(raised, str) and raised.startswith("NotImplementedError"):
         what = "not implemented yet"
     elif raised:

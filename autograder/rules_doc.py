@@ -14,7 +14,7 @@ import importlib
 import textwrap
 from pathlib import Path
 
-from nncourse.rules import Rules
+from nncourse.rules import USES, Rules
 
 from autograder.notebooks import assignments
 
@@ -29,14 +29,14 @@ def notebook_rules(assignment: str) -> dict[str, Rules]:
 
 
 def told_rules() -> dict[str, dict[str, Rules]]:
-    """Per notebook, the graded functions whose rules go beyond numpy-only."""
+    """Per notebook, the graded functions whose rules go beyond :data:`USES`."""
     return {a: {name: rules for name, rules in notebook_rules(a).items() if rules != Rules()}
             for a in assignments()}
 
 
 TOLD_IN_EVERY_DOCSTRING = ("06_regularization",)
 """Notebooks where every graded function's docstring carries its ``Rules:`` line, a plain
-``Rules: numpy only.`` included (elsewhere only rules beyond numpy-only are)."""
+``Rules: numpy, ... only.`` included (elsewhere only rules beyond it are)."""
 
 
 def docstring_rules() -> dict[str, dict[str, Rules]]:
@@ -54,10 +54,10 @@ def docstring_line(rules: Rules, indent: str = "    ", width: int = 96) -> str:
 
 
 def rules_section() -> str:
-    """The curriculum's section listing every graded function's rules beyond numpy-only."""
+    """The curriculum's section listing every graded function's rules beyond :data:`USES`."""
     lines = [HEADING, "",
-             "Every graded function uses numpy (and `math`) and the student's own functions "
-             "only. These have more rules; the docstring of each says the same `Rules:` line, "
+             f"Every graded function uses {USES} (`Rules: {USES}.`). "
+             "These have more rules; the docstring of each says the same `Rules:` line, "
              "the checks enforce these and no others.", ""]
     for assignment, table in told_rules().items():
         for name, rules in table.items():

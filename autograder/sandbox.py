@@ -34,7 +34,7 @@ import sysconfig
 import threading
 from pathlib import Path
 
-from nncourse.rules import FORBIDDEN_PACKAGES as RULE_PACKAGES
+from nncourse.rules import FORBIDDEN_STDLIB, USES_MESSAGE
 
 from autograder.config import Settings
 from autograder.notebooks import ROOT
@@ -72,14 +72,20 @@ def _outermost(paths: list[str]) -> list[str]:
     return kept
 
 
-FORBIDDEN_PACKAGES = tuple(dict.fromkeys(("torchgen", "functorch", *RULE_PACKAGES)))
-"""Covered in the sandbox wherever installed: graded functions use numpy only."""
+FORBIDDEN_PACKAGES = ("torch", "torchgen", "functorch", "scipy", "sklearn", "jax", "tensorflow",
+                      "autograd", "networkx", "sympy", "mpmath", "pandas", "numba", "cupy",
+                      "sqlalchemy")
+"""Covered in the sandbox wherever installed: the machine learning libraries and ready-made
+solutions of graded exercises. The rules refuse every package but numpy and the standard
+library (:func:`nncourse.rules.forbidden_modules`, an allow list, enforced in the kernel and
+read from the answers' syntax); the kernel needs the others (ipykernel, zmq...) to run, so
+only these are moreover not on the sandbox's filesystem."""
 
-BLOCKER = ('raise ImportError("{name} is not available while grading: graded functions use '
-           'numpy and your own functions only")\n')
+BLOCKER = ('raise ImportError("{name} is not available while grading: '
+           f'{USES_MESSAGE}")\n')
 
 
-FORBIDDEN_MODULES = ("graphlib",)
+FORBIDDEN_MODULES = FORBIDDEN_STDLIB
 """Standard-library modules that solve a graded exercise: covered by a blocker too."""
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from nncourse.compare import expected_hidden
 from nncourse.derived import no_complex
 from nncourse.plain import encode, to_plain
-from nncourse.rules import Rules, added_check_modules, enforced, measured
+from nncourse.rules import USES, Rules, added_check_modules, enforced, measured
 from nncourse.verdict import Verdict, first_failure
 
 PROBE_MIME = "application/x.nncourse-probe+json"
@@ -348,8 +348,8 @@ RAISED_IDEA = ("Call your function yourself on inputs like the test's (the shape
                "memory layout, the argument types in the docstring) and read the traceback: "
                "the last line in your own code is where it went wrong.")
 RULE_IDEA = ("The message names the call, module or function that is not allowed: compute "
-             "that part yourself with numpy and your own earlier functions, as the lesson "
-             "derives it.")
+             "that part yourself with numpy, the standard library and your own earlier "
+             "functions, as the lesson derives it.")
 
 
 def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
@@ -357,7 +357,7 @@ def judge_seen(check: Check, seen: dict, args: dict, seed: int = 0) -> Verdict:
     raised = seen.get("raised")
     if isinstance(raised, str) and raised.startswith("RuleBroken"):
         told = (f"The exercise's docstring says: {check.rules.told()}" if check.rules != Rules()
-                else "Graded functions use numpy and your own earlier functions only; the "
+                else f"Graded functions use {USES}; the "
                 "exercise says which of yours it must be built from.")
         return Verdict.fail(
             f"{check.name}: breaks a rule of the contract: {raised.split(': ', 1)[-1]}", told,

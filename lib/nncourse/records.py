@@ -2,10 +2,10 @@
 a wall-clock Timer.
 
 They implement no exercise, so unlike :mod:`nncourse.training` (whose torch trainer is a
-reference implementation) this module is not among the ones a graded function may not use
-(:data:`nncourse.rules.FORBIDDEN_LIBRARY`): a ``train_mlp`` that times its epochs with the
-notebook's ``Timer``, or a ``train_regularized`` that keeps its history in ``History``, keeps
-full marks.
+reference implementation) this module is one of the few of the course library a graded
+function may use (:data:`nncourse.rules.ALLOWED_LIBRARY`): a ``train_mlp`` that times its
+epochs with the notebook's ``Timer``, or a ``train_regularized`` that keeps its history in
+``History``, keeps full marks.
 """
 
 from __future__ import annotations
