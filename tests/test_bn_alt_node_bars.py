@@ -21,7 +21,7 @@ CHECKS = [("batchnorm_backward_alt_gradients", {}),
 HOLDING = ["bn_alt_node_by_node_copy", "bn_alt_node_by_node_keepdims",
            "bn_alt_node_by_node_one_temporary", "bn_alt_bar_of_v_inline",
            "bn_alt_node_by_node_column_loop", "bn_alt_node_by_node_scaled_bars",
-           "bn_alt_centred_closed_form"]
+           "bn_alt_node_by_node_in_a_list", "bn_alt_centred_closed_form"]
 CLOSED_FORMS = [None, "bn_alt_through_g", "bn_alt_means", "bn_alt_column_loop",
                 "student_bn_alt_means", "student_bn_alt_einsum", "student_bn_alt_helper_sums"]
 

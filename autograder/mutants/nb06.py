@@ -1061,6 +1061,17 @@ SHORTCUTS += [
         "                                 / dout.shape[0])\n"
         "    return dc - dc.mean(axis=0), (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
         why="the bar of s from np.einsum, the bar of v only as -2/N times itself"),
+    Shortcut("bn_alt_node_by_node_in_a_list", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = (np.array(v) for v in cache)\n"
+        "    dout = np.array(dout)\n"
+        "    N = dout.shape[0]\n"
+        "    c = x_hat / s\n"
+        "    bars = [(dout * gamma * c).sum(0)]\n"
+        "    bars.append(-0.5 * s ** 3 * bars[0])\n"
+        "    dc = dout * gamma * s + 2 * c * bars[1] / N\n"
+        "    return dc - dc.sum(axis=0) / N, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the bars kept in a list, on plain copies of the inputs (no noting array)"),
     Shortcut("bn_alt_centred_closed_form", "batchnorm_backward_alt", source=(
         "def batchnorm_backward_alt(dout, cache):\n"
         "    x_hat, gamma, s = cache\n"

@@ -2860,15 +2860,20 @@ MAX_HELD = 2000
 class Held:
     """The distinct per-column values a run computed: float arrays of ``width`` entries (any
     shape: (D,), (1, D), (D, 1)), the row of a float array whose rows of ``width`` entries are
-    all equal (a row broadcast down the batch), and single floats (one column at a time); at
-    most :data:`MAX_HELD`, each as a flat float64 array. Called with a value, notes it (a
-    dunder: the grader's copy of the library keeps only probes and dunders of a class)."""
+    all equal (a row broadcast down the batch), and single floats (one column at a time), also
+    as the items of a short list, tuple or dict; at most :data:`MAX_HELD`, each as a flat
+    float64 array. Called with a value, notes it (a dunder: the grader's copy of the library
+    keeps only the probes and dunders of a class)."""
 
     def __init__(self, width: int):
         self.width, self.rows, self._keys = width, [], set()
 
-    def __call__(self, value) -> None:
+    def __call__(self, value, depth: int = 0) -> None:
         if len(self.rows) >= MAX_HELD:
+            return
+        if depth == 0 and type(value) in (list, tuple, dict) and len(value) <= 64:
+            for item in list(value.values() if type(value) is dict else value):
+                self(item, 1)  # the items of a short list, tuple or dict too
             return
         row = per_column(value, self.width)
         if row is not None and (key := row.tobytes()) not in self._keys:
