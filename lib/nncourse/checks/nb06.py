@@ -3052,10 +3052,10 @@ def judge_no_node_bars(held, case, eps, label) -> Verdict:
                     f"gradient with respect to {name}: the exercise is dX from one expression "
                     "in x_hat, dout and the batch sums of dout and dout * x_hat, with no bar "
                     "of s or v on the way.",
-                    "The node-by-node steps pass through the bars of s and v (the test sees "
-                    "them held under any name, as a temporary inside one expression, or one "
-                    "column at a time), and so does an expression in the centred input "
-                    "x - mu rather than x_hat.",
+                    "The node-by-node steps pass through the bars of s and v (the test looks "
+                    "for them under any name, as a temporary inside one expression, or one "
+                    "column at a time), and an expression in the centred input x - mu rather "
+                    "than x_hat usually does too.",
                     "Section 3 ('The same gradient in one expression'): substitute the bars "
                     "into each other on paper, with x - mu written through x_hat, until only "
                     "x_hat, g, the two per-column sums of the lesson's list and the factors "
