@@ -926,6 +926,10 @@ OLD_NB06_FORMULAS = {
     "soft_threshold's subgradient step": "W - t * np.sign(W)",
     "residual_backward without the relu gate": "dout + dout @ W.T",
     "residual_backward without the identity (the answer minus dout)": "oracle[0] - dout",
+    # review of 2026-12-08: node-by-node steps of batchnorm_backward in the closed form's judge
+    "batchnorm_backward's bar of s": "bar_s = (g * centred).sum(axis=0)",
+    "batchnorm_backward's bar of v": "bar_s * -0.5 * (variance + eps) ** -1.5",
+    "batchnorm_backward's direct path": "dout * gamma / np.sqrt(X.var(0) + eps)",
 }
 OLD_NB06_HINTS = ("keep it when a uniform draw is >= p",
                   # review r34 (issue 22): hints that said the answer's code or its steps

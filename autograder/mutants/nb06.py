@@ -999,6 +999,91 @@ SHORTCUTS += [
         why="finite differences through the student's forward: the rule forbids calling it"),
 ]
 
+# Review of the closed form's detector (2026-12-08): the node-by-node steps held in any shape,
+# under one reused name, inside one expression, one column at a time, or scaled, all compute a
+# bar of s or v (or a fixed multiple of one); so does a closed form in the centred input, which
+# the contract does not ask for (dX in terms of x_hat and the sums of dout and dout * x_hat).
+SHORTCUTS += [
+    Shortcut("bn_alt_node_by_node_keepdims", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    N = dout.shape[0]\n"
+        "    dbeta = dout.sum(axis=0)\n"
+        "    dgamma = (dout * x_hat).sum(axis=0)\n"
+        "    dx_hat = dout * gamma\n"
+        "    c = x_hat / inv_std\n"
+        "    dc = dx_hat * inv_std\n"
+        "    ds = (dx_hat * c).sum(axis=0, keepdims=True)\n"
+        "    dv = -0.5 * inv_std ** 3 * ds\n"
+        "    dc = dc + 2.0 * c * dv / N\n"
+        "    dmu = -dc.sum(axis=0, keepdims=True)\n"
+        "    return dc + dmu / N, dgamma, dbeta\n"),
+        why="the node-by-node steps with keepdims sums: bars of shape (1, D)"),
+    Shortcut("bn_alt_node_by_node_one_temporary", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, inv_std = cache\n"
+        "    N = dout.shape[0]\n"
+        "    c = x_hat / inv_std\n"
+        "    dc = dout * gamma * inv_std\n"
+        "    t = (dout * gamma * c).sum(axis=0)\n"
+        "    t = -0.5 * inv_std ** 3 * t\n"
+        "    dc = dc + 2.0 * c * t / N\n"
+        "    t = None\n"
+        "    return dc - dc.sum(axis=0) / N, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the node-by-node steps through one reused temporary, gone when the frame returns"),
+    Shortcut("bn_alt_bar_of_v_inline", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = cache\n"
+        "    N = dout.shape[0]\n"
+        "    c = x_hat / s\n"
+        "    dX = dout * gamma * s + (np.sum(dout * gamma * c, 0) * -0.5 * s ** 3) * 2 * c / N\n"
+        "    dX = dX - dX.sum(axis=0) / N\n"
+        "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the bar of v written inline inside one expression, never held in a local"),
+    Shortcut("bn_alt_node_by_node_column_loop", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = cache\n"
+        "    N, D = dout.shape\n"
+        "    dX = np.zeros((N, D))\n"
+        "    for k in range(D):\n"
+        "        g = dout[:, k] * gamma[k]\n"
+        "        c = x_hat[:, k] / s[k]\n"
+        "        dv = -0.5 * s[k] ** 3 * float((g * c).sum())\n"
+        "        dc = g * s[k] + 2 * c * dv / N\n"
+        "        dX[:, k] = dc - dc.sum() / N\n"
+        "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the node-by-node steps one column at a time: the bars are single floats"),
+    Shortcut("bn_alt_node_by_node_scaled_bars", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = cache\n"
+        "    c = x_hat / s\n"
+        "    dc = dout * gamma * s - c * (s ** 3 * np.einsum('nd,nd->d', dout * gamma, c)\n"
+        "                                 / dout.shape[0])\n"
+        "    return dc - dc.mean(axis=0), (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the bar of s from np.einsum, the bar of v only as -2/N times itself"),
+    Shortcut("bn_alt_node_by_node_in_a_list", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = (np.array(v) for v in cache)\n"
+        "    dout = np.array(dout)\n"
+        "    N = dout.shape[0]\n"
+        "    c = x_hat / s\n"
+        "    bars = [(dout * gamma * c).sum(0)]\n"
+        "    bars.append(-0.5 * s ** 3 * bars[0])\n"
+        "    dc = dout * gamma * s + 2 * c * bars[1] / N\n"
+        "    return dc - dc.sum(axis=0) / N, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="the bars kept in a list, on plain copies of the inputs (no noting array)"),
+    Shortcut("bn_alt_centred_closed_form", "batchnorm_backward_alt", source=(
+        "def batchnorm_backward_alt(dout, cache):\n"
+        "    x_hat, gamma, s = cache\n"
+        "    m = dout.shape[0]\n"
+        "    g = dout * gamma\n"
+        "    c = x_hat / s\n"
+        "    dX = s * (g - g.sum(0) / m - c * s ** 2 * (g * c).sum(0) / m)\n"
+        "    return dX, (dout * x_hat).sum(axis=0), dout.sum(axis=0)\n"),
+        why="a right closed form in the centred input, not the contract's (in x_hat and the "
+            "sums of dout and dout * x_hat): its batch sum of g * c is the bar of s"),
+]
+
 # Issue 25: correct answers that use the notebook's given History, or call the student's own
 # forward functions (a backward may recompute what it needs with its forward; a forward may
 # call itself).

@@ -28,7 +28,7 @@ from nncourse.gradcheck import (
     torch_gradient,
 )
 from nncourse.oracle import cross_entropy
-from nncourse.rules import RECOMPUTE_CALLS, Recorder, Rules, outer_calls, swapped
+from nncourse.rules import RECOMPUTE_CALLS, Recorder, RuleBroken, Rules, outer_calls, swapped
 from nncourse.rules import original as student_original
 from nncourse.verdict import Verdict, first_failure
 
@@ -929,6 +929,20 @@ def batchnorm_gradients(X, gamma, beta, dout, eps):
     return numeric, oracle
 
 
+def torch_direct_path(X, gamma, dout, eps) -> np.ndarray:
+    """The wrong dX that holds the batch mean and variance constant (a likely mistake the
+    failure message names): torch autograd through eval-mode batch norm given the batch's own
+    statistics, detached."""
+    import torch
+    import torch.nn.functional as F
+
+    var, mean = torch.var_mean(torch.as_tensor(np.asarray(X, dtype=np.float64)), dim=0,
+                               unbiased=False)
+    upstream, scale = torch.as_tensor(dout), torch.as_tensor(gamma)
+    return torch_gradient(lambda Z: (F.batch_norm(Z, mean, var, scale, None, training=False,
+                                                  eps=eps) * upstream).sum(), X)[0]
+
+
 def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdict:
     X, gamma, beta, _, _, dout = case
     N = X.shape[0]
@@ -944,7 +958,7 @@ def judge_batchnorm_backward(seen, case, eps, label, dx_idea: str = "") -> Verdi
                 dx_idea or "Go back through the graph of section 3 one node at a time: where "
                 "a node feeds several others, add what comes back on each edge; a node "
                 "shared by every row (the mean, the variance) collects a sum over the batch."]
-    if dX.shape == X.shape and np.allclose(dX, dout * gamma / np.sqrt(X.var(0) + eps)):
+    if dX.shape == X.shape and np.allclose(dX, torch_direct_path(X, gamma, dout, eps)):
         dx_hints[0] = ("Your dX is only the direct path, through each entry's own "
                        "normalisation: it treats the batch mean and variance as constants, "
                        "but they depend on X too.")
@@ -2825,11 +2839,12 @@ class BatchnormBackwardAlt(BatchnormBackward):
                 "label": f"batchnorm_backward_alt on X ({N}, {D})"}
 
     def probe(self, batchnorm_forward, batchnorm_backward_alt, **args):
-        D = np.shape(self.inputs(**args)["case"][0])[1]
-        held: list = []
-        with rows_held(batchnorm_backward_alt, D, held):
+        given = self.inputs(**args)
+        held = Held(np.shape(given["case"][0])[1])
+        with values_held(batchnorm_backward_alt, held):
             seen = super().probe(batchnorm_forward, batchnorm_backward_alt, **args)
-        return dict(seen, held=held)
+        noting_run(batchnorm_forward, batchnorm_backward_alt, given["case"], given["eps"], held)
+        return dict(seen, held=held.rows)
 
     def judge(self, seen, **args):
         given = self.inputs(**args)
@@ -2840,36 +2855,72 @@ class BatchnormBackwardAlt(BatchnormBackward):
                                given["label"]))
 
 
-MAX_HELD = 400
+MAX_HELD = 2000
+"""The most values one probe of the closed form notes (each of at most D entries)."""
+
+
+class Held:
+    """The distinct per-column values a run computed: float arrays of ``width`` entries (any
+    shape: (D,), (1, D), (D, 1)), the row of a float array whose rows of ``width`` entries are
+    all equal (a row broadcast down the batch), and single floats (one column at a time), also
+    as the items of a short list, tuple or dict; at most :data:`MAX_HELD`, each as a flat
+    float64 array. Called with a value, notes it (a dunder: the grader's copy of the library
+    keeps only the probes and dunders of a class)."""
+
+    def __init__(self, width: int):
+        self.width, self.rows, self._keys = width, [], set()
+
+    def __call__(self, value, depth: int = 0) -> None:
+        if len(self.rows) >= MAX_HELD:
+            return
+        if depth == 0 and type(value) in (list, tuple, dict) and len(value) <= 64:
+            for item in list(value.values() if type(value) is dict else value):
+                self(item, 1)  # the items of a short list, tuple or dict too
+            return
+        row = per_column(value, self.width)
+        if row is not None and (key := row.tobytes()) not in self._keys:
+            self._keys.add(key)
+            self.rows.append(row)
+
+
+def per_column(value, width: int):
+    """``value``'s entries as a flat float64 array if it holds one value per column (see
+    :class:`Held`), else None."""
+    if isinstance(value, float | np.floating):
+        return np.array([value], dtype=np.float64)
+    if not isinstance(value, np.ndarray) or value.dtype.kind != "f" or value.size == 0:
+        return None
+    if value.size in (1, width):
+        return np.array(value, dtype=np.float64).ravel()
+    if value.ndim >= 2 and value.shape[-1] == width and value.size <= 64 * width:
+        rows = np.array(value, dtype=np.float64).reshape(-1, width)
+        if (rows == rows[0]).all():
+            return rows[0]
+    return None
 
 
 @contextlib.contextmanager
-def rows_held(function, width: int, held: list):
-    """While the body runs, note every float array of shape (width,) that a frame of the
-    student's code (a function of their notebook's namespace) holds when it returns (at most
-    :data:`MAX_HELD`), beside any tracer already watching (the derived rule's)."""
+def values_held(function, held: Held):
+    """While the body runs, add to ``held`` every local of a frame of the student's code (a
+    function of their notebook's namespace) at each line it runs and when it returns, and what
+    it returns, beside any tracer already watching (the derived rule's)."""
     space = getattr(function, "__globals__", None)
     previous = sys.gettrace()
-
-    def note(frame) -> None:
-        for value in list(frame.f_locals.values()):
-            if len(held) >= MAX_HELD:
-                return
-            if isinstance(value, np.ndarray) and value.shape == (width,) \
-                    and value.dtype.kind == "f":
-                held.append(np.array(value, dtype=np.float64))
 
     def watch(frame, event, arg):
         inner = previous(frame, event, arg) if previous is not None else None
         if frame.f_globals is not space:
             return inner
+        frame.f_trace_lines = True  # the derived rule's tracer turns line events off
 
         def local(frame, event, arg):
             nonlocal inner
             if inner is not None:
                 inner = inner(frame, event, arg)
+            for value in list(frame.f_locals.values()):
+                held(value)
             if event == "return":
-                note(frame)
+                held(arg)
             return local
 
         return local
@@ -2881,26 +2932,134 @@ def rows_held(function, width: int, held: list):
         sys.settrace(previous)
 
 
+def noting_array(held: Held) -> type:
+    """An ndarray subclass that, while its ``on`` is set, adds to ``held`` the result of every
+    numpy operation (ufunc, reduction, array function) given one of its arrays: the values an
+    expression computes on the way, never bound to a name."""
+
+    def plain(value, depth=0):
+        if isinstance(value, Noting):
+            return value.view(np.ndarray)
+        if depth < 3 and type(value) in (tuple, list):
+            return type(value)(plain(v, depth + 1) for v in value)
+        return value
+
+    def noted(result):
+        if Noting.on:
+            for value in result if type(result) is tuple else (result,):
+                held(value)
+        return dressed(result, Noting)
+
+    class Noting(np.ndarray):
+        on = False
+
+        def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+            if out is not None:
+                kwargs["out"] = plain(out)
+            result = noted(getattr(ufunc, method)(*plain(inputs), **kwargs))
+            if out is None:
+                return result
+            return out[0] if len(out) == 1 else out
+
+        def __array_function__(self, func, types, args, kwargs):
+            return noted(func(*plain(args), **{k: plain(v) for k, v in kwargs.items()}))
+
+        def dot(self, other, out=None):  # the method skips both protocols
+            return np.dot(self, other, out=out)
+
+    return Noting
+
+
+def dressed(value, kind: type, depth=0):
+    """``value`` with its float ndarrays (in a tuple, list or dict) viewed as ``kind``."""
+    if type(value) is np.ndarray and value.dtype.kind == "f":
+        return value.view(kind)
+    if depth < 3 and type(value) in (tuple, list):
+        return type(value)(dressed(v, kind, depth + 1) for v in value)
+    if depth < 3 and type(value) is dict:
+        return {k: dressed(v, kind, depth + 1) for k, v in value.items()}
+    return value
+
+
+def noting_run(forward, backward, case, eps, held: Held) -> None:
+    """The forward and the closed form once more, on arrays that note every numpy result of
+    the backward (:func:`noting_array`); its results are not judged (the plain run's are), and
+    a failure of this run is not a failure of the check (a rule broken is)."""
+    Noting = noting_array(held)
+    *inputs, dout = (np.array(v, dtype=np.float64).view(Noting) for v in case)
+    try:
+        cache = forward(*inputs, True, eps=eps)[1]
+        Noting.on = True
+        backward(dout, dressed(cache, Noting))
+    except RuleBroken:
+        raise
+    except Exception:  # noqa: S110 - the plain run's verdict stands
+        pass
+    finally:
+        Noting.on = False
+
+
+def torch_node_bars(X, gamma, dout, eps) -> dict:
+    """The node-by-node steps' per-column gradients with respect to s = (v + eps)^-1/2 and to
+    the variance v, by torch autograd on the lesson's graph (its nodes' gradients retained):
+    with the given gamma, and with gamma = 1 (dout in place of g)."""
+    import torch
+
+    bars = {}
+    for given, scale in (("", gamma), (" with dout in place of g", np.ones_like(gamma))):
+        x = torch.tensor(np.asarray(X, dtype=np.float64))
+        mu = x.mean(dim=0)
+        v = ((x - mu) ** 2).mean(dim=0).requires_grad_(True)
+        s = torch.rsqrt(v + eps)
+        s.retain_grad()
+        out = torch.as_tensor(np.asarray(scale, dtype=np.float64)) * (x - mu) * s
+        (out * torch.as_tensor(np.asarray(dout, dtype=np.float64))).sum().backward()
+        bars[f"s = (v + eps)^-1/2{given}"] = s.grad.numpy().copy()
+        bars[f"the variance v{given}"] = v.grad.numpy().copy()
+    return bars
+
+
+def bar_match(row: np.ndarray, bar: np.ndarray) -> str | None:
+    """How ``row`` (a value noted by :class:`Held`) holds ``bar`` at round-off: "the" (equal),
+    "a fixed multiple of the" (one factor for every column, with 3 columns or more), "one
+    column of the" (a single float equal to one of its entries); None when it does not."""
+    scale = float(np.max(np.abs(bar), initial=0.0))
+    if scale == 0.0 or not np.all(np.isfinite(row)):
+        return None
+    if row.size == bar.size:
+        if np.allclose(row, bar, rtol=1e-9, atol=1e-9 * scale):
+            return "the"
+        factor = float(row @ bar) / float(bar @ bar)
+        if bar.size >= 3 and factor != 0.0 and np.allclose(
+                row, factor * bar, rtol=1e-9, atol=1e-9 * abs(factor) * scale):
+            return "a fixed multiple of the"
+    if row.size == 1 and np.any((bar != 0) & (np.abs(bar - row[0]) <= 1e-9 * np.abs(bar))):
+        return "one column of the"
+    return None
+
+
 def judge_no_node_bars(held, case, eps, label) -> Verdict:
-    """The closed form holds no gradient with respect to the variance or to s = (v + eps)^-1/2
-    (the node-by-node steps' intermediate bars, per column), computed here."""
-    X, gamma, *_, dout = (np.asarray(v, dtype=np.float64) for v in case)
-    centred = X - X.mean(axis=0)
-    variance = X.var(axis=0)
-    g = dout * gamma
-    bar_s = (g * centred).sum(axis=0)
-    bars = {"s": bar_s, "v": bar_s * -0.5 * (variance + eps) ** -1.5}
+    """The closed form computes no gradient with respect to the variance or to
+    s = (v + eps)^-1/2 (the node-by-node steps' intermediate bars, per column), nor a fixed
+    multiple of one, in any value it holds or any numpy result on its arrays."""
+    X, gamma, *_, dout = case
+    bars = torch_node_bars(X, gamma, dout, eps)
     for value in held:
-        value = np.asarray(value, dtype=np.float64)
+        row = np.asarray(value, dtype=np.float64).ravel()
         for name, bar in bars.items():
-            if value.shape == bar.shape and np.allclose(value, bar, rtol=1e-9, atol=0.0):
+            how = bar_match(row, bar)
+            if how:
                 return Verdict.fail(
-                    f"{label}: your code computed the gradient with respect to {name} on the "
-                    "way (the node-by-node steps of batchnorm_backward); the exercise is one "
-                    f"expression with no intermediate bar of s, v, c or mu.",
-                    "The result is right, but it was reached through the same intermediate "
-                    "gradients as your node-by-node batchnorm_backward, written out again.",
+                    f"{label}: the results are right, but on the way your code computed {how} "
+                    f"gradient with respect to {name}: the exercise is dX from one expression "
+                    "in x_hat, dout and the batch sums of dout and dout * x_hat, with no bar "
+                    "of s or v on the way.",
+                    "The node-by-node steps pass through the bars of s and v (the test looks "
+                    "for them under any name, as a temporary inside one expression, or one "
+                    "column at a time), and an expression in the centred input x - mu rather "
+                    "than x_hat usually does too.",
                     "Section 3 ('The same gradient in one expression'): substitute the bars "
-                    "into each other on paper until only x_hat, g, the two per-column sums "
-                    "and the factors remain, then code that expression.")
+                    "into each other on paper, with x - mu written through x_hat, until only "
+                    "x_hat, g, the two per-column sums of the lesson's list and the factors "
+                    "remain; then code that expression.")
     return Verdict.ok()
