@@ -204,6 +204,9 @@ _WEEK_ONLY = re.compile(r"\d{4}-?W\d\d")
 
 
 _DATE_AND_TIME = re.compile(r"(?P<day>[^Tt ]+)[Tt ](?P<time>\d.*)")
+_DATE_LIKE = re.compile(r"\d{4}-?(W\d\d-?\d|\d\d-?\d\d|\d{4})", re.IGNORECASE)
+_ORDINAL_DATE = re.compile(r"(?P<year>\d{4})-?(?P<day>\d{3})")
+_FRACTION_OF_HOUR_OR_MINUTE = re.compile(r"\d\d(:?\d\d)?[.,]")
 """A due date with a time: the date, then T (or a space), then the time."""
 
 
@@ -223,18 +226,35 @@ def _due_time(value) -> datetime:
     if _WEEK_ONLY.fullmatch(text):
         raise ValueError("it names a week, not a day (write its day: 2027-W02-5 is that "
                          "week's Friday)")
+    ordinal = _ORDINAL_DATE.fullmatch(text)
+    if ordinal:  # 2027-015: ISO 8601's ordinal date, which date.fromisoformat does not read
+        day = _calendar_day(lambda: datetime.strptime(f"{ordinal['year']} {ordinal['day']}",
+                                                      "%Y %j").date(), text)
+        return datetime.combine(day, time(23, 59, 59))
+    if _DATE_AND_TIME.fullmatch(text) is None and _DATE_LIKE.fullmatch(text):
+        day = _calendar_day(lambda: date.fromisoformat(text), text)
+        return datetime.combine(day, time(23, 59, 59))
+    joined = _DATE_AND_TIME.fullmatch(text)
+    if not joined:  # Python 3.11 joins a date and a time by any one character: a date with
+        # an offset ("2027-01-15+01:00") would be that day's 01:00 (review 24f H1)
+        raise ValueError("a date and a time are joined by T or a space "
+                         "(2027-01-15T23:59:00+01:00); an offset needs a time, and a date "
+                         "alone is the end of that day in the course's zone")
+    if _FRACTION_OF_HOUR_OR_MINUTE.match(joined["time"]):
+        # ISO 8601's 23.5 is 23:30; Python 3.11 reads it as 23:00:00.5 (review 24g H1)
+        raise ValueError("a fraction of an hour or a minute is not read: write the minutes "
+                         "and seconds (23:30 for 23.5)")
+    _calendar_day(lambda: date.fromisoformat(joined["day"]), joined["day"])
+    return datetime.fromisoformat(text)
+
+
+def _calendar_day(read, text: str) -> date:
+    """``read()``, a day of the calendar, or ValueError saying that ``text`` names none."""
     try:
-        day = date.fromisoformat(text)
+        return read()
     except ValueError:
-        joined = _DATE_AND_TIME.fullmatch(text)
-        if not joined:  # Python 3.11 joins a date and a time by any one character: a date
-            # with an offset ("2027-01-15+01:00") would be that day's 01:00 (review 24f H1)
-            raise ValueError("a date and a time are joined by T or a space "
-                             "(2027-01-15T23:59:00+01:00); an offset needs a time, and a date "
-                             "alone is the end of that day in the course's zone") from None
-        date.fromisoformat(joined["day"])
-        return datetime.fromisoformat(text)
-    return datetime.combine(day, time(23, 59, 59))
+        raise ValueError(f"{text!r} is no day of the calendar (or a form not read: write "
+                         "2027-01-15)") from None
 
 
 def due_dates(path: Path | None = None) -> dict[str, datetime]:
@@ -288,6 +308,10 @@ def local_time(wall: datetime, zone) -> datetime:
                         f"repeats): {readings}")
 
 
+MACHINE_ZONES = ("localtime", "posixrules", "factory")
+"""Zone names that are no zone of the course but the machine's own or a placeholder."""
+
+
 def lms_time_zone(path: Path | None = None):
     """The course's time zone: the zone an LMS's zone-less times are read in (a zip entry's
     date, Blackboard's attempt date) and the due dates written without one; ``[lms]
@@ -298,6 +322,10 @@ def lms_time_zone(path: Path | None = None):
 
     path = _settings_path(path)
     name = str(_table(path).get("lms", {}).get("time_zone", "UTC"))
+    if name.lower() in MACHINE_ZONES:  # review 24g L2: each grading machine's own zone
+        raise SettingsError(f"{path}: [lms] time_zone = {name!r} is the grading machine's "
+                            "own zone, which differs between graders: write the course's "
+                            "IANA name, such as \"Europe/Berlin\"")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -314,7 +314,8 @@ def test_review24c_l2_an_answer_cell_no_longer_marked_one_is_noted():
 
 
 @pytest.mark.parametrize("written", ['"2027-01-15"', "2027-01-15", '"20270115"',
-                                     '"2027-W02-5"', '"2027W025"', '" 2027-01-15 "'])
+                                     '"2027-W02-5"', '"2027W025"', '" 2027-01-15 "',
+                                     '"2027-015"', '"2027015"'])  # review 24g L1: ordinal
 def test_review24e_m1_every_date_only_form_is_the_end_of_that_day(tmp_path, written):
     """Review 24e M1: ``20270115`` and ``2027-W02-5`` (ISO 8601's basic and week forms of
     2027-01-15) were read as the day's start, ``2027-01-15`` as its end: everyone who
@@ -338,6 +339,13 @@ def test_review24e_m1_every_date_only_form_is_the_end_of_that_day(tmp_path, writ
     ('"2027-01-15+01:00"', "an offset needs a time"),
     ('"2027-01-15-05:00"', "an offset needs a time"),
     ('"2027-01-15x23:59"', "joined by T or a space"),
+    # review 24g H1: ISO 8601's 23.5 is 23:30, Python 3.11 read it as 23:00:00.5
+    ('"2027-01-15T23.5"', "a fraction of an hour or a minute is not read"),
+    ('"2027-01-15T23,5+01:00"', "a fraction of an hour or a minute is not read"),
+    ('"2027-01-15T23:59.5"', "a fraction of an hour or a minute is not read"),
+    # review 24g L1: a day the calendar does not have is named as such
+    ('"2027-02-29"', "is no day of the calendar"),
+    ('"2027-W53-1"', "is no day of the calendar"),
     ('"2027-01-15T25:00"', "is not an ISO 8601 date or time"),
 ])
 def test_review24e_m1_a_due_date_that_names_no_day_is_refused(tmp_path, written, expected):
@@ -490,3 +498,16 @@ def test_review24e_m2_an_exchange_folder_under_an_lms_id_is_never_graded(tmp_pat
           "--no-sandbox", "--quiet", "--jobs", "1"])
     assert earlier.read_text() == record
     assert not (out / "results" / "(Canvas 502)").exists()
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory"])
+def test_review24g_l2_the_grading_machine_s_own_zone_is_refused(tmp_path, zone):
+    """Review 24g L2: ``localtime`` names each grading machine's own zone (two graders would
+    read one Moodle date as two instants); it is refused with the one-line error."""
+    from autograder.term import SettingsError, lms_time_zone
+
+    settings = tmp_path / "duedates.toml"
+    settings.write_text(f'[lms]\ntime_zone = "{zone}"\n')
+    with pytest.raises(SettingsError) as raised:
+        lms_time_zone(settings)
+    assert "grading machine's own zone" in str(raised.value)
