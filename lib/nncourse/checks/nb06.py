@@ -3002,11 +3002,12 @@ def noting_run(forward, backward, case, eps, held: Held) -> None:
 def torch_node_bars(X, gamma, dout, eps) -> dict:
     """The node-by-node steps' per-column gradients with respect to s = (v + eps)^-1/2 and to
     the variance v, by torch autograd on the lesson's graph (its nodes' gradients retained):
-    with the given gamma, and with gamma = 1 (dout in place of g)."""
+    with the given gamma, and with gamma = 1 (dout in place of dout * gamma, the bar of x_hat)."""
     import torch
 
     bars = {}
-    for given, scale in (("", gamma), (" with dout in place of g", np.ones_like(gamma))):
+    for given, scale in (("", gamma), (" with dout in place of dout * gamma (the bar of x_hat)",
+                                          np.ones_like(gamma))):
         x = torch.tensor(np.asarray(X, dtype=np.float64))
         mu = x.mean(dim=0)
         v = ((x - mu) ** 2).mean(dim=0).requires_grad_(True)
