@@ -253,6 +253,8 @@ class ReluGradHidden(ActivationGradHidden):
     """relu_grad on a 3-D array, a non-contiguous view, tiny and huge magnitudes, zeros."""
 
     name = "relu_grad_hidden"
+
+    expected_hidden = True
     kind = "relu"
 
     def probe(self, fn, run_seed=0):
@@ -517,6 +519,8 @@ class MseLossHidden(LossHidden):
     """mse_loss on (N, K) and (N,) inputs drawn per run, transposed views and integers."""
 
     name = "mse_loss_hidden"
+
+    expected_hidden = True
     kind = "mse"
     tag = 481
 
@@ -526,6 +530,8 @@ class MaeLossHidden(LossHidden):
     """mae_loss on (N, K) and (N,) inputs drawn per run (with ties), views and integers."""
 
     name = "mae_loss_hidden"
+
+    expected_hidden = True
     kind = "mae"
     tag = 486
 
@@ -560,6 +566,8 @@ class MseLossSpreadHidden(LossSpreadHidden):
     """mse_loss: dpred exact (to round-off) even where the residual is 1e-9 next to 1e4."""
 
     name = "mse_loss_spread_hidden"
+
+    expected_hidden = True
     kind = "mse"
     tag = 482
 
@@ -569,6 +577,8 @@ class MaeLossSpreadHidden(LossSpreadHidden):
     """mae_loss: dpred exact even where the residual is 1e-9 next to 1e4 (and at ties)."""
 
     name = "mae_loss_spread_hidden"
+
+    expected_hidden = True
     kind = "mae"
     tag = 487
 

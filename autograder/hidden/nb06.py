@@ -64,6 +64,8 @@ class L2PenaltyHiddenKeys(L2PenaltyValues):
     elsewhere or a lower-case w: round 2 of review 20, 04-06 H6); lam = 0 gives 0."""
 
     name = "l2_penalty_hidden_keys"
+
+    expected_hidden = True
     fresh = True
     SHAPES = {"W_hidden": (7, 3), "b_hidden": (3,), "gamma": (3,), "beta": (3,),
               "W_out": (3, 2), "b_out": (2,), "xW": (3,), "w_low": (2, 2)}
@@ -80,6 +82,8 @@ class DropoutHiddenPZero(Check):
     """dropout_forward with p = 0 changes nothing; p = 0.5 on a tall batch drops half."""
 
     name = "dropout_hidden_p_zero"
+
+    expected_hidden = True
     fresh = True
 
     def inputs(self, run_seed, **_):
@@ -211,6 +215,8 @@ class L1PenaltyHiddenFresh(L1PenaltyValues):
     """l1_penalty on fresh weights with exact zeros, a transposed W, and lam = 0."""
 
     name = "l1_penalty_hidden_fresh"
+
+    expected_hidden = True
     fresh = True
 
     def inputs(self, run_seed, **_):
@@ -225,6 +231,8 @@ class SoftThresholdHiddenFresh(SoftThresholdValues):
     """soft_threshold on fresh, non-contiguous inputs with a fresh threshold."""
 
     name = "soft_threshold_hidden_fresh"
+
+    expected_hidden = True
     fresh = True
 
     def inputs(self, run_seed, **_):
@@ -342,6 +350,8 @@ class L2PenaltyValuesFresh(FreshSeed, L2PenaltyValues):
     """l2_penalty on fresh weights."""
 
     name = "l2_penalty_values_fresh"
+
+    expected_hidden = True
     fresh = True
     key = 1000
 
@@ -351,6 +361,8 @@ class DropoutForwardTrainFresh(FreshSeed, DropoutForwardTrain):
     """dropout_forward in training mode on fresh inputs."""
 
     name = "dropout_forward_train_fresh"
+
+    expected_hidden = True
     fresh = True
     key = 2000
 
@@ -360,6 +372,8 @@ class DropoutForwardEvalFresh(FreshSeed, DropoutForwardEval):
     """dropout_forward in eval mode on fresh inputs."""
 
     name = "dropout_forward_eval_fresh"
+
+    expected_hidden = True
     fresh = True
     key = 3000
 
@@ -369,6 +383,8 @@ class DropoutBackwardMaskFresh(FreshSeed, DropoutBackwardMask):
     """dropout_backward on fresh inputs and masks."""
 
     name = "dropout_backward_mask_fresh"
+
+    expected_hidden = True
     fresh = True
     key = 4000
 

@@ -41,26 +41,6 @@ SEED_VARIABLE = "NNCOURSE_RUN_SEED"
 
 REGISTRY: dict[str, Check] = {}
 
-EXPECTED_HIDDEN = frozenset({
-    # notebook 03: relu' is the pattern z > 0; the losses' gradients are a constant times
-    # the residual or its sign
-    "relu_grad_values", "relu_grad_hidden",
-    "mse_loss_values", "mse_loss_hidden", "mse_loss_spread_hidden",
-    "mae_loss_values", "mae_loss_hidden", "mae_loss_spread_hidden",
-    # notebook 06: the penalties' gradients (2 lam W, lam sign(W)), the soft threshold,
-    # dropout's survivors' scale and its backward through the mask
-    "l2_penalty_values", "l2_penalty_values_fresh", "l2_penalty_hidden_keys",
-    "l1_penalty_values", "l1_penalty_hidden_fresh",
-    "soft_threshold_values", "soft_threshold_hidden_fresh",
-    "dropout_forward_train", "dropout_forward_train_fresh",
-    "dropout_forward_eval", "dropout_forward_eval_fresh",
-    "dropout_backward_mask", "dropout_backward_mask_fresh", "dropout_hidden_p_zero",
-})
-"""The checks whose exercise's answer is a short formula of its inputs: printed next to the
-inputs, the expected values (or a factor between them and the student's) are the answer, so
-their failure messages say where and by how much the values are wrong, never what they
-should be, and draw no picture of them (:func:`nncourse.compare.expected_hidden`; read
-through :attr:`Check.expected_hidden`). One table for the visible and the hidden checks."""
 HINT_LAYERS = [1]
 SINK: list = [None]
 """Set by a grader's runner: where probe data goes (instead of IPython's display)."""
@@ -85,6 +65,12 @@ class Check:
     rules: Rules = Rules()
     #: probe and judge take ``run_seed``: inputs drawn afresh for every grading run
     fresh: bool = False
+    #: the exercise's answer is a short formula of its inputs (relu', the losses' and the
+    #: penalties' gradients, the soft threshold, dropout): printed next to the inputs, the
+    #: expected values (or a factor between them and the student's) would be the answer, so
+    #: failure messages say where and by how much the values are wrong, never what they
+    #: should be, and draw no picture of them (:func:`nncourse.compare.expected_hidden`)
+    expected_hidden: bool = False
     #: the judge compares with stored numbers made for the written arguments (a reference
     #: would be an answer to copy), so its ``seed`` stays as written under grading too; the
     #: hidden checks of the same function draw fresh inputs
@@ -111,10 +97,6 @@ class Check:
             merged["seed"] = fresh_seed(run_seed, self.name, merged["seed"])
         return merged
 
-    @property
-    def expected_hidden(self) -> bool:
-        """Whether failure messages hide the expected values (:data:`EXPECTED_HIDDEN`)."""
-        return self.name in EXPECTED_HIDDEN
 
     def accepted(self) -> set[str]:
         """The keyword arguments a test cell may pass: the declared ``defaults`` and the

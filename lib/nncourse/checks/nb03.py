@@ -730,6 +730,8 @@ class ReluGradValues(ActivationGradValues):
     """relu_grad is 1 for z > 0 and 0 for z <= 0 (including z = 0); matches torch."""
 
     name = "relu_grad_values"
+
+    expected_hidden = True
     kind = "relu"
 
     def inputs(self, seed, run_seed):
@@ -1382,6 +1384,8 @@ class MseLossValues(LossValues):
     """mse_loss returns the mean squared error over all entries and its gradient, matching torch."""
 
     name = "mse_loss_values"
+
+    expected_hidden = True
     kind = "mse"
     tag = 360
 
@@ -1391,6 +1395,8 @@ class MaeLossValues(LossValues):
     """mae_loss returns the mean absolute error and its gradient (0 at ties), matching torch."""
 
     name = "mae_loss_values"
+
+    expected_hidden = True
     kind = "mae"
     tag = 365
 

@@ -246,6 +246,8 @@ class L2PenaltyValues(CaseCheck):
     """l2_penalty penalises the weight matrices only; biases get zero gradients."""
 
     name = "l2_penalty_values"
+
+    expected_hidden = True
     rules = DERIVED
     defaults = {"lam": 0.05, "seed": 0}
     SHAPES = {"W1": (5, 4), "b1": (4,), "W2": (4, 3), "b2": (3,)}
@@ -523,6 +525,8 @@ class DropoutForwardTrain(Check):
     """dropout_forward in training: drops a fraction p, scales survivors, keeps the mean."""
 
     name = "dropout_forward_train"
+
+    expected_hidden = True
     defaults = {"p": 0.3, "seed": 0, "shape": (200, 500)}
 
     def inputs(self, p, seed, shape, **_):
@@ -610,6 +614,8 @@ class DropoutForwardEval(Check):
     """dropout_forward with train=False returns X unchanged and the mask None."""
 
     name = "dropout_forward_eval"
+
+    expected_hidden = True
     defaults = {"p": 0.5, "seed": 3}
 
     def inputs(self, p, seed, **_):
@@ -667,6 +673,8 @@ class DropoutBackwardMask(Check):
     """dropout_backward reuses the forward's mask; a None mask passes dout through."""
 
     name = "dropout_backward_mask"
+
+    expected_hidden = True
     rules = DERIVED
     defaults = {"p": 0.4, "seed": 5, "shape": (30, 40)}
 
@@ -1379,6 +1387,8 @@ class L1PenaltyValues(CaseCheck):
     """l1_penalty: lam * sum |W| over weight matrices only, subgradient 0 at 0."""
 
     name = "l1_penalty_values"
+
+    expected_hidden = True
     rules = DERIVED
     defaults = {"lam": 0.1, "seed": 0}
 
@@ -1451,6 +1461,8 @@ class SoftThresholdValues(CaseCheck):
     """soft_threshold: every case around t, both signs, exact zeros, and t = 0."""
 
     name = "soft_threshold_values"
+
+    expected_hidden = True
     defaults = {"t": 0.5, "seed": 0}
 
     def inputs(self, t, seed, **_):
