@@ -232,7 +232,13 @@ CHEATS = {
     # a wrong sigmoid that, while probed, publishes from check()'s own frame what a right
     # sigmoid's probe records, then spoils the real record's arguments
     "forges-from-frames": answers(sigmoid=FRAME_FINDER + (
-        "from nncourse.checking import run_probe as _run_probe\n"
+        # check()'s own module hands over run_probe: importing nncourse.checking breaks
+        # the allow list first, and this attacker is about the forged record
+        "def _run_probe(*args, **kwargs):\n"
+        "    frame = _sys._getframe(1)\n"
+        "    while frame.f_code.co_name != 'check':\n"
+        "        frame = frame.f_back\n"
+        "    return frame.f_globals['run_probe'](*args, **kwargs)\n"
         "def _right(z):\n"
         "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"
         "def sigmoid(z):\n"
