@@ -1681,3 +1681,51 @@ MUTANTS += [
     Mutant("rb_dX_W_not_transposed", "residual_backward",
            edits=[("dout + dpre @ W.T", "dout + dpre @ W")]),
 ]
+
+# ---- review of 06 (round of 2026-12-07, d06): the returned epoch, and loops that keep the
+# stopping test's points while every step breaks a rule
+SHORTCUTS += [
+    Shortcut("tr_last_params_when_best_just_before", "train_regularized",
+             edits=[("return best_params, history, best_epoch",
+                     "return ({k: v.copy() for k, v in params.items()}\n"
+                     "            if epoch - best_epoch <= 1 else best_params), history, "
+                     "best_epoch")],
+             why="the last epoch's params whenever the best is the last or the one before: "
+                 "right after a patience stop, wrong at max_epochs one epoch after the best "
+                 "(finding 1 of the review)"),
+    Shortcut("tr_params_of_the_epoch_after_best", "train_regularized",
+             edits=[("    best_loss, best_epoch, best_params = np.inf, 0, None\n",
+                     "    best_loss, best_epoch, best_params = np.inf, 0, None\n"
+                     "    snapshots = []\n"),
+                    ('        history["val_acc"].append(float(val_acc))\n',
+                     '        history["val_acc"].append(float(val_acc))\n'
+                     "        snapshots.append({k: v.copy() for k, v in params.items()})\n"),
+                    ("return best_params, history, best_epoch",
+                     "return snapshots[min(best_epoch + 1, len(snapshots) - 1)], history, "
+                     "best_epoch")],
+             why="the params of the epoch after the best one"),
+    Shortcut("tr_l2_called_then_lam_w", "train_regularized",
+             edits=[("_, grads = l2_penalty(params, lam)",
+                     "l2_penalty(params, lam)\n"
+                     "            grads = {k: lam * v if k.startswith('W') else np.zeros_like(v)"
+                     "\n                     for k, v in params.items()}")],
+             why="calls l2_penalty, then uses lam * W as the penalty's gradient (finding 2)"),
+    Shortcut("tr_dropout_called_then_own_mask", "train_regularized",
+             edits=[("active, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)",
+                     "_, drop_mask = dropout_forward(active, p_drop, p_drop > 0, rng)\n"
+                     "            if drop_mask is not None:\n"
+                     "                drop_mask = (rng.random(active.shape) >= p_drop) "
+                     "/ (1.0 - p_drop)\n"
+                     "                active = active * drop_mask")],
+             why="calls dropout_forward, then draws and uses a mask of its own (finding 2)"),
+    Shortcut("tr_bn_backward_called_then_closed_form", "train_regularized",
+             edits=[('dpre, grads["gamma"], grads["beta"] = batchnorm_backward(dpre, bn_cache)',
+                     "batchnorm_backward(dpre, bn_cache)\n"
+                     "                x_hat, gamma_c, inv_std = bn_cache\n"
+                     '                grads["gamma"] = (dpre * x_hat).sum(axis=0)\n'
+                     '                grads["beta"] = dpre.sum(axis=0)\n'
+                     "                g = dpre * gamma_c\n"
+                     "                dpre = inv_std * (g - g.mean(axis=0)\n"
+                     "                                  - x_hat * (g * x_hat).mean(axis=0))")],
+             why="calls batchnorm_backward, then uses its own closed form (finding 2)"),
+]

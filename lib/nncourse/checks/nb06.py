@@ -1810,11 +1810,10 @@ def one_step_probe(train_regularized, case, lam, lr, seed, hidden):
     return seen
 
 
-def through_probe(train_regularized, case, lam, lr, seed, hidden):
-    """A plan: the full-batch step runs again with one collaborator at a time altered by a
-    known amount (its result plus :func:`nudge`): a loop whose result comes through the
-    collaborator moves by exactly what the judge computes; one that calls it and computes
-    the same thing again itself does not."""
+def altered_collaborators(train_regularized) -> dict:
+    """The student's l2_penalty, batchnorm_forward, batchnorm_backward and dropout_backward,
+    each altered by a known amount (its result plus :func:`nudge`): a loop whose step comes
+    through them moves by exactly what the judge computes."""
     own = {name: student_original(train_regularized, name) for name in TRAIN_COLLABORATORS}
 
     def l2_penalty(params, lam):
@@ -1842,14 +1841,24 @@ def through_probe(train_regularized, case, lam, lr, seed, hidden):
         dx = own["dropout_backward"](dout, mask)
         return np.asarray(dx) + nudge((1, np.shape(dx)[-1]), 6.0)
 
+    return {"l2_penalty": l2_penalty, "batchnorm_forward": batchnorm_forward,
+            "batchnorm_backward": batchnorm_backward, "dropout_backward": dropout_backward}
+
+
+def through_probe(train_regularized, case, lam, lr, seed, hidden):
+    """A plan: the full-batch step runs again with one collaborator at a time altered by a
+    known amount (its result plus :func:`nudge`): a loop whose result comes through the
+    collaborator moves by exactly what the judge computes; one that calls it and computes
+    the same thing again itself does not."""
+    altered = altered_collaborators(train_regularized)
     seen = {}
-    runs = {"through_l2": ({"l2_penalty": l2_penalty}, False, 0.0),
-            "through_bnf": ({"batchnorm_forward": batchnorm_forward}, True, 0.0),
-            "through_bnb": ({"batchnorm_backward": batchnorm_backward}, True, 0.0),
+    runs = {"through_l2": ({"l2_penalty": altered["l2_penalty"]}, False, 0.0),
+            "through_bnf": ({"batchnorm_forward": altered["batchnorm_forward"]}, True, 0.0),
+            "through_bnb": ({"batchnorm_backward": altered["batchnorm_backward"]}, True, 0.0),
             "through_dob": ({"dropout_forward": value_dropout,
-                             "dropout_backward": dropout_backward}, False, 0.5)}
-    for key, (altered, bn, p_drop) in runs.items():
-        with swapped(train_regularized, **altered):
+                             "dropout_backward": altered["dropout_backward"]}, False, 0.5)}
+    for key, (swaps, bn, p_drop) in runs.items():
+        with swapped(train_regularized, **swaps):
             seen[key] = yield from _run(
                 train_regularized, case, hidden=hidden, lr=lr, batch_size=len(case[0]),
                 max_epochs=1, lam=lam, p_drop=p_drop, batchnorm=bn, patience=3,
@@ -2004,7 +2013,8 @@ def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
     first state must show), taking each step's rows from what batchnorm_forward was given,
     and compares what the student's code held before each step (what l2_penalty was given,
     W1 and W2 at least; gamma and beta as batchnorm_forward got them) with the replay; the
-    first wrong step is named."""
+    first wrong step is named. The returned params are the replay's at the end of the epoch
+    with the lowest validation loss (the first, when the second is no lower)."""
     case = training_case(seed + 5, BATCHES["n_train"])
     n, size = BATCHES["n_train"], BATCHES["batch_size"]
     sizes = [min(size, n - start) for start in range(0, n, size)] * BATCHES["max_epochs"]
@@ -2047,7 +2057,8 @@ def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
             "Section 7: print W1[0] right after you initialise and again as the first step "
             "begins; nothing may change it in between.")
     per_epoch = len(sizes) // BATCHES["max_epochs"]
-    for step in range(len(sizes) - 1):
+    ends = []
+    for step in range(len(sizes)):
         epoch, within = divmod(step, per_epoch)
         where = f"step {step + 1} (epoch {epoch}, batch {within + 1})"
         rows = _rows_of(batches[step]["X"], case[0], replay)
@@ -2062,7 +2073,9 @@ def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
                 "pass to batchnorm_forward and to l2_penalty.")
         replay = dict(replay, **{k: v for k, v in reference_sgd_step(
             replay, case[0][rows], case[1][rows], lam, lr, True).items()})
-        got = held(step + 1)
+        if within == per_epoch - 1:
+            ends.append(replay)
+        got = held(step + 1) if step + 1 < len(sizes) else {}
         for key in STEP_KEYS:
             if key not in got:
                 continue
@@ -2076,7 +2089,9 @@ def judge_batches(seen, lam, lr, seed, hidden, label) -> Verdict:
                        "step, the batch size, lr and penalty term your loop uses."))
             if not verdict.passed:
                 return verdict
-    return Verdict.ok()
+    val = [float(v) for v in seen["batches"]["run"]["history"]["val_loss"]]
+    return judge_returned(seen["batches"]["run"]["params"], ends, val.index(min(val)),
+                          STEP_KEYS, name)
 
 
 def value_mask(values) -> np.ndarray:
@@ -2196,28 +2211,32 @@ def _structure(run, case, bn, hidden, label, max_epochs) -> Verdict:
 
 
 def reference_sgd_step(params, X, y, lam, lr, bn, eps=1e-5, keep=None,
-                       penalised=("W1", "W2"), kink_passes=False, shift=None):
+                       penalised=("W1", "W2"), kink_passes=False, shift=None, extra=None):
     """One full-batch SGD step on cross-entropy + lam * sum ||W||^2, by torch autograd
     (``penalised``: the parameters in the penalty, the weight matrices; a judge names the
     mistake of penalising more; ``kink_passes``: relu'(0) = 1, the mistake the all-zero rows
-    of the one-step case show)."""
+    of the one-step case show; ``extra``: a function of the parameters' and the layers'
+    tensors, ``linear`` the first layer's output, ``normalised`` batch norm's, ``relu`` the
+    relu's, added to the loss: a linear term adds a known amount to one gradient)."""
     import torch
     import torch.nn.functional as F
 
     names = ["W1", "b1", "W2", "b2"] + (["gamma", "beta"] if bn else [])
     t = {k: torch.tensor(np.asarray(params[k], dtype=np.float64), requires_grad=True)
          for k in names}
-    pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
+    linear = pre = torch.as_tensor(np.ascontiguousarray(X)) @ t["W1"] + t["b1"]
     if bn:
         pre = F.batch_norm(pre, None, None, t["gamma"], t["beta"], training=True, eps=eps)
         if shift is not None:  # a batch norm that adds a constant row to its output
             pre = pre + torch.as_tensor(shift)
-    hidden_out = torch.where(pre >= 0, pre, 0.0) if kink_passes else torch.relu(pre)
+    relu = hidden_out = torch.where(pre >= 0, pre, 0.0) if kink_passes else torch.relu(pre)
     if keep is not None:  # the mask is a function of the activations it is applied to
         hidden_out = hidden_out * torch.as_tensor(keep(hidden_out.detach().numpy()))
     scores = hidden_out @ t["W2"] + t["b2"]
     loss = F.cross_entropy(scores, torch.as_tensor(y)) \
         + lam * sum((t[k] ** 2).sum() for k in penalised)
+    if extra is not None:
+        loss = loss + extra(dict(t, linear=linear, normalised=pre, relu=relu))
     loss.backward()
     return {k: params[k] - lr * t[k].grad.numpy() for k in names}
 
@@ -2585,25 +2604,115 @@ SWING_SETTINGS = {"hidden": 4, "lr": 10.0, "batch_size": 12, "max_epochs": 20, "
                   "p_drop": 0.0, "batchnorm": False, "patience": 2}
 
 
+SWING_CUTS = ((2, 2), (3, 2), (6, 2), (8, 2), (9, 3))
+"""(max_epochs, patience) of the swinging runs cut short: with zero initial biases they end
+at max_epochs 0, 1, 1, 1 and 2 epochs after their best epoch (the full run stops by
+patience 2 epochs after it)."""
+RECORDED_MAX = 2000
+
+
+def plain_settings(settings, case) -> dict:
+    """The main settings without regularisation, one batch per epoch: a run the judge
+    replays step by step without seeing its batches."""
+    return dict(settings, p_drop=0.0, batchnorm=False, lam=0.0, batch_size=len(case[0]))
+
+
+def _array_copy(value):
+    try:
+        return np.array(value, dtype=np.float64, copy=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def recorded_run(train_regularized, case, seed, settings, nudged=False):
+    """A plan: one run of ``settings`` with the student's collaborators recorded (copies,
+    taken as each call is made): the parameters every l2_penalty call was given
+    (``states``), the arguments of every training call of batchnorm_forward (``bn``) and the
+    running statistics it returned (``bn_out``), the mask every training call of
+    dropout_forward returned with the number of training batch-norm calls before it
+    (``masks``), and how often each collaborator was called. ``nudged``: l2_penalty,
+    batchnorm_forward and batchnorm_backward altered by :func:`altered_collaborators`."""
+    behaviours = {name: student_original(train_regularized, name)
+                  for name in TRAIN_COLLABORATORS}
+    behaviours = {k: v for k, v in behaviours.items() if callable(v)}
+    if nudged:
+        altered = altered_collaborators(train_regularized)
+        behaviours.update(altered)
+    notes: dict = {"states": [], "bn": [], "bn_out": [], "masks": []}
+    training = {}
+
+    def state(args, kwargs):
+        params = _argument((args, kwargs), 0, "params")
+        if isinstance(params, dict) and len(notes["states"]) < RECORDED_MAX:
+            notes["states"].append({k: _array_copy(params[k]) for k in STEP_KEYS
+                                    if k in params})
+
+    def bn_in(args, kwargs):
+        training["bn"] = bool(_argument((args, kwargs), 5, "train"))
+        if training["bn"] and len(notes["bn"]) < RECORDED_MAX:
+            notes["bn"].append({key: _array_copy(_argument((args, kwargs), at, key))
+                                for at, key in enumerate(BN_ARGUMENTS)})
+
+    def bn_out(result):
+        if training.get("bn") and len(notes["bn_out"]) < RECORDED_MAX:
+            held = isinstance(result, tuple) and len(result) == 4
+            notes["bn_out"].append({"running_mean": _array_copy(result[2]) if held else None,
+                                    "running_var": _array_copy(result[3]) if held else None})
+
+    def drop_in(args, kwargs):
+        training["drop"] = bool(_argument((args, kwargs), 2, "train"))
+
+    def drop_out(result):
+        if training.get("drop") and len(notes["masks"]) < RECORDED_MAX:
+            mask = result[1] if isinstance(result, tuple) and len(result) == 2 else None
+            notes["masks"].append((len(notes["bn"]) - 1,
+                                   None if mask is None else _array_copy(mask)))
+
+    hooks = {"l2_penalty": (state, None), "batchnorm_forward": (bn_in, bn_out),
+             "dropout_forward": (drop_in, drop_out)}
+    recorders = {name: Recorder(function, name, *hooks.get(name, (None, None)))
+                 for name, function in behaviours.items()}
+    with swapped(train_regularized, **recorders):
+        run = yield from _run(train_regularized, case, rng=np.random.default_rng(seed),
+                              **settings)
+    return dict(run, calls={name: r.count for name, r in recorders.items()}, **notes)
+
+
+BN_ARGUMENTS = ("X", "gamma", "beta", "running_mean", "running_var")
+
+
 def stopping_probe(train_regularized, case, other_val, seed, settings):
-    """A plan (:func:`nncourse.checking.drive`): the early-stopping runs."""
+    """A plan (:func:`nncourse.checking.drive`): the early-stopping runs, each with the run
+    of one epoch with lr=0 and the same rng that shows its initial parameters; the main run
+    recorded (:func:`recorded_run`), once faithfully and once, two epochs long, with its
+    collaborators altered; the swinging run also cut short at several max_epochs."""
     require_collaborators(train_regularized)
     seen = {}
-    seen["swings"] = yield from _run(train_regularized, swinging_case(),
-                                     rng=np.random.default_rng(seed), **SWING_SETTINGS)
-    with swapped_collaborators(train_regularized) as recorders:
-        seen["main"] = yield from _run(train_regularized, case,
-                                       rng=np.random.default_rng(seed), **settings)
-    seen["calls"] = {name: recorder.count for name, recorder in recorders.items()}
-    seen["again"] = yield from _run(train_regularized, case, rng=np.random.default_rng(seed),
-                                    **settings)
+    rng = lambda: np.random.default_rng(seed)  # noqa: E731
+    seen["swings"] = yield from _run(train_regularized, swinging_case(), rng=rng(),
+                                     **SWING_SETTINGS)
+    seen["swings_start"] = yield from _run(train_regularized, swinging_case(), rng=rng(),
+                                           **dict(SWING_SETTINGS, lr=0.0, max_epochs=1))
+    seen["swings_cut"] = []
+    for max_epochs, patience in SWING_CUTS:
+        seen["swings_cut"].append((yield from _run(
+            train_regularized, swinging_case(), rng=rng(),
+            **dict(SWING_SETTINGS, max_epochs=max_epochs, patience=patience))))
+    seen["start"] = yield from _run(train_regularized, case, rng=rng(),
+                                    **dict(settings, lr=0.0, max_epochs=1))
+    seen["main"] = yield from recorded_run(train_regularized, case, seed, settings)
+    seen["calls"] = seen["main"]["calls"]
+    seen["nudged"] = yield from recorded_run(train_regularized, case, seed,
+                                             dict(settings, max_epochs=2), nudged=True)
+    seen["again"] = yield from _run(train_regularized, case, rng=rng(), **settings)
     seen["other_seed"] = yield from _run(train_regularized, case,
                                          rng=np.random.default_rng(seed + 1), **settings)
     seen["other_val"] = yield from _run(train_regularized, (case[0], case[1], *other_val),
-                                        rng=np.random.default_rng(seed), **settings)
-    plain = dict(settings, p_drop=0.0, batchnorm=False, lam=0.0)
-    seen["plain"] = yield from _run(train_regularized, case, rng=np.random.default_rng(seed),
-                                    **plain)
+                                        rng=rng(), **settings)
+    plain = plain_settings(settings, case)
+    seen["plain"] = yield from _run(train_regularized, case, rng=rng(), **plain)
+    seen["plain_start"] = yield from _run(train_regularized, case, rng=rng(),
+                                          **dict(plain, lr=0.0, max_epochs=1))
     return seen
 
 
@@ -2736,9 +2845,8 @@ def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
     main = seen["main"]
     verdict = first_failure(
         judge_run_stopping(main, case, settings, f"{label} with {describe_settings(settings)}"),
-        judge_run_stopping(seen["plain"], case, dict(settings, p_drop=0.0, batchnorm=False,
-                                                     lam=0.0),
-                           f"{label} without regularisation"),
+        judge_run_stopping(seen["plain"], case, plain_settings(settings, case),
+                           f"{label} without regularisation, one batch per epoch"),
         judge_run_stopping(seen["swings"], swinging_case(), SWING_SETTINGS,
                            f"{label} on all-zero inputs (only b2 learns; with lr 10 its "
                            "validation loss swings down and up)"))
@@ -2781,7 +2889,216 @@ def judge_stopping(seen, case, other_val, settings, label) -> Verdict:
                             "training (a gradient, a batch) used the validation data.",
                             "The validation set only decides when to stop and which epoch to "
                             "keep; trace where X_val and y_val go in your loop.")
-    return Verdict.ok()
+    verdict = judge_recorded(seen, case, settings, label)
+    if not verdict.passed:
+        return verdict
+    verdict = judge_full_batch(seen["plain"], seen["plain_start"], case,
+                               plain_settings(settings, case),
+                               f"{label} without regularisation, one batch per epoch")
+    if not verdict.passed:
+        return verdict
+    for run, (max_epochs, patience) in zip(seen["swings_cut"], SWING_CUTS, strict=True):
+        verdict = judge_full_batch(run, seen["swings_start"], swinging_case(),
+                                   dict(SWING_SETTINGS, max_epochs=max_epochs,
+                                        patience=patience),
+                                   f"{label} on all-zero inputs, max_epochs={max_epochs}, "
+                                   f"patience={patience}")
+        if not verdict.passed:
+            return verdict
+    return judge_full_batch(seen["swings"], seen["swings_start"], swinging_case(),
+                            SWING_SETTINGS, f"{label} on all-zero inputs")
+
+
+REPLAY_IDEA = ("Section 7: run two epochs with a small batch and print, for each step, the "
+               "batch's rows, the dropout mask and the parameters before and after the step; "
+               "each step is one SGD step on its batch alone, built from what your functions "
+               "return.")
+COPY_IDEA = ("Section 4: early stopping hands back the network of the best epoch. Parameters "
+             "that training goes on updating change after you saved them unless what you saved "
+             "is their own copy; print the epoch your returned params come from.")
+
+
+def judge_returned(params, ends, best, keys, name) -> Verdict:
+    """The returned params are the replayed parameters at the end of epoch ``best``; when
+    they are another epoch's, the hint names it."""
+    def same(k):
+        return all(np.allclose(np.asarray(params[key], dtype=np.float64), ends[k][key],
+                                rtol=1e-6, atol=1e-9) for key in keys)
+
+    if same(best):
+        return Verdict.ok()
+    wrong = next(key for key in keys if not np.allclose(
+        np.asarray(params[key], dtype=np.float64), ends[best][key], rtol=1e-6, atol=1e-9))
+    other = next((k for k in range(len(ends) - 1, -1, -1) if k != best and same(k)), None)
+    symptom = (f"The returned params are those at the end of "
+               f"{'the last epoch' if other == len(ends) - 1 else f'epoch {other}'}, not of "
+               f"best_epoch {best}." if other is not None else
+               "The returned params are not those of any epoch's end of this very run (the "
+               "same rng, the same steps): they belong to no epoch, or the steps themselves "
+               "went wrong.")
+    return Verdict.fail(f"{name}: params[{wrong!r}] is not the parameter after epoch {best}, the "
+                        f"best epoch (of {len(ends)} run), as the judge replays the run's own "
+                        "SGD steps from its initial parameters.", symptom, COPY_IDEA)
+
+
+def judge_full_batch(run, start, case, settings, label) -> Verdict:
+    """A run with one batch per epoch, no dropout and no batch norm, whose stopping is right
+    (:func:`judge_run_stopping`): the judge replays its epochs (one SGD step each, in
+    torch) from its initial parameters (a run of one epoch with lr=0 and the same rng), and
+    the returned params are those at the end of best_epoch."""
+    verdict = first_failure(judge_run_stopping(run, case, settings, label),
+                            _structure(start, case, False, settings["hidden"],
+                                       f"{label}, lr=0, max_epochs=1", 1))
+    if not verdict.passed:
+        return verdict
+    X, y = np.asarray(case[0], dtype=np.float64), case[1]
+    ends, params = [], {k: np.asarray(v, dtype=np.float64) for k, v in start["params"].items()}
+    for _ in run["history"]["val_loss"]:
+        params = reference_sgd_step(params, X, y, settings["lam"], settings["lr"], False)
+        ends.append(params)
+    return judge_returned(run["params"], ends, int(run["best"]), ("W1", "b1", "W2", "b2"),
+                          label)
+
+
+def nudged_terms(t, gate):
+    """The loss terms whose gradients are the nudges of :func:`altered_collaborators`:
+    l2_penalty's (on W1 and W2), batchnorm_backward's (on the first layer's output, gamma and
+    beta) and dropout_backward's, on the relu's output when the relu's gate comes after
+    dropout_backward in the loop's backward pass (``gate`` "after"), on batch norm's output
+    when it comes before ("before")."""
+    import torch
+
+    def term(name, phase):
+        return (t[name] * torch.as_tensor(nudge(tuple(t[name].shape[-1:]) if name in
+                                                ("linear", "normalised", "relu")
+                                                else tuple(t[name].shape), phase))).sum()
+
+    return (term("W1", 1.0) + term("W2", 1.0) + term("linear", 3.0) + term("gamma", 4.0)
+            + term("beta", 5.0) + term("relu" if gate == "after" else "normalised", 6.0))
+
+
+def judge_replay(run, start, case, settings, label, nudged=None):
+    """Replay a recorded run (:func:`recorded_run`, batch norm on) step by step from its
+    initial parameters, in torch: each step's rows are found from what batchnorm_forward
+    was given, its mask is what dropout_forward returned; the parameters the student's code
+    held before each step (what l2_penalty and batchnorm_forward were given) must be the
+    replay's, the running statistics those batchnorm_forward returned at the step before,
+    every epoch a fresh shuffle of all rows. ``nudged``: the run's collaborators were
+    altered (:func:`altered_collaborators`), the relu's gate coming "after" or "before"
+    dropout_backward in the loop. Returns (verdict, the parameters at the end of every epoch
+    run)."""
+    X, y = np.asarray(case[0], dtype=np.float64), case[1]
+    N, size, H = len(X), settings["batch_size"], settings["hidden"]
+    lam, lr, p_drop = settings["lam"], settings["lr"], settings["p_drop"]
+    per_epoch = -(-N // size)  # batches of at most batch_size rows (their sizes are free)
+    epochs = len(run["history"]["val_loss"])
+    steps = per_epoch * epochs
+    states = _distinct(run["states"])
+    if (min(len(states), len(run["bn"]), len(run["bn_out"])) < steps
+            or any(not {"W1", "W2"} <= set(s) for s in states[:steps])):
+        return Verdict.fail(
+            f"{label}: l2_penalty was given {len(states)} different parameter states (with W1 "
+            f"and W2) and batchnorm_forward {len(run['bn'])} training batches; these "
+            f"{epochs} epochs take {steps} SGD steps, each with its own forward pass and "
+            "its penalty at the parameters that step starts from.",
+            "The penalty and its gradient belong to every step, every batch of every epoch, "
+            "at the parameters that step starts from.", REPLAY_IDEA), []
+    masks: dict = {}
+    for index, mask in run["masks"]:
+        masks.setdefault(index, []).append(mask)
+    replay = {k: np.asarray(start["params"][k], dtype=np.float64) for k in STEP_KEYS}
+    running = {"running_mean": np.zeros(H), "running_var": np.ones(H)}
+    ends, order = [], []
+    hints = (("The step does not follow what your functions returned (this run's "
+              "l2_penalty, batchnorm_forward, batchnorm_backward and dropout_backward were "
+              "altered by a known, small amount): a value the loop uses was computed again "
+              "another way.",
+              THROUGH_HINTS[1]) if nudged else
+             ("A step of this run is not one SGD step on its own batch: the mean loss over "
+              "that batch's rows through the mask dropout_forward returned for it, plus your "
+              "l2_penalty's gradient, scaled by lr.", REPLAY_IDEA))
+    for step in range(steps):
+        epoch, within = divmod(step, per_epoch)
+        where = f"{label}: step {step + 1} (epoch {epoch}, batch {within + 1})"
+        held = {**states[step], **{k: run["bn"][step][k] for k in BN_ARGUMENTS[1:]}}
+        for key, value in held.items():
+            verdict = compare(f"{where}: params[{key!r}] as the step began", value,
+                              {**replay, **running}[key], rtol=1e-7, atol=1e-10, hints=hints)
+            if not verdict.passed:
+                return verdict, ends
+        rows = _rows_of(run["bn"][step]["X"], X, replay)
+        if rows is None or not 0 < len(rows) <= size:
+            return Verdict.fail(
+                f"{where}: batchnorm_forward (training mode) was not given 1 to {size} rows "
+                "of X_train times W1 plus b1 at the parameters that step starts from.",
+                "Each step runs the forward pass of its own batch of training rows, at the "
+                "parameters the step starts from.", REPLAY_IDEA), ends
+        keep = None
+        if p_drop > 0:
+            got = masks.get(step, [])
+            mask = (np.concatenate([np.reshape(m, (-1, H)) for m in got])
+                    if got and all(m is not None and np.size(m) % H == 0 for m in got)
+                    else None)
+            if mask is None or mask.shape != (len(rows), H):
+                return Verdict.fail(
+                    f"{where}: dropout_forward (train=True) returned masks of shapes "
+                    f"{[np.shape(m) for m in got]} for this batch; expected one mask for the "
+                    f"batch's whole hidden layer, ({len(rows)}, {H}).",
+                    "Call dropout_forward on each batch's whole hidden layer at every step: "
+                    "one mask row per example, a new mask for every batch.", REPLAY_IDEA), ends
+            keep = lambda _values, mask=mask: mask  # noqa: E731
+        replay = dict(replay, **reference_sgd_step(
+            replay, X[rows], y[rows], lam, lr, True, keep=keep,
+            shift=nudge((1, H), 2.0) if nudged else None,
+            extra=None if not nudged else lambda t: nudged_terms(t, nudged)))
+        running = dict(run["bn_out"][step])
+        order.extend(rows)
+        if within == per_epoch - 1:
+            ends.append({**replay, **running})
+    orders = [order[e * N:(e + 1) * N] for e in range(epochs)]
+    if any(sorted(o) != list(range(N)) for o in orders):
+        return Verdict.fail(f"{label}: an epoch did not use every training row exactly once.",
+                            "Shuffle the indices of the training set once per epoch and cut "
+                            "them into consecutive batches.",
+                            "Section 1 of notebook 05: one epoch visits every example once, in"
+                            " a new random order."), ends
+    if len({tuple(o) for o in orders}) != len(orders):
+        return Verdict.fail(f"{label}: two epochs used the rows in the same order.",
+                            "Draw a fresh shuffle from rng at the start of every epoch.",
+                            "Section 1 of notebook 05: the order of the examples is drawn anew"
+                            " for each epoch, from the one rng."), ends
+    return Verdict.ok(), ends
+
+
+def judge_recorded(seen, case, settings, label) -> Verdict:
+    """The main run (its stopping already judged) replayed: every step, and the returned
+    params those at the end of best_epoch; the run with its collaborators altered replayed
+    with their alterations."""
+    bn, hidden = settings["batchnorm"], settings["hidden"]
+    name = f"{label} with {describe_settings(settings)}"
+    verdict = _structure(seen["start"], case, bn, hidden, f"{name[:-1]}, lr=0, max_epochs=1)"
+                         if name.endswith(")") else f"{name}, lr=0, max_epochs=1", 1)
+    if not verdict.passed or not bn:
+        return verdict
+    verdict, ends = judge_replay(seen["main"], seen["start"], case, settings, name)
+    if not verdict.passed:
+        return verdict
+    main = seen["main"]
+    verdict = judge_returned(main["params"], ends, int(main["best"]), sorted(main["params"]),
+                             name)
+    if not verdict.passed:
+        return verdict
+    short = dict(settings, max_epochs=2)
+    name = (f"{label} with {describe_settings(short)}, its collaborators altered (this "
+            "test's stand-ins)")
+    verdict = _structure(seen["nudged"], case, bn, hidden, name, 2)
+    if not verdict.passed:
+        return verdict
+    after = judge_replay(seen["nudged"], seen["start"], case, short, name, "after")[0]
+    if after.passed:
+        return after
+    before = judge_replay(seen["nudged"], seen["start"], case, short, name, "before")[0]
+    return before if before.passed else after
 
 
 def describe_settings(settings) -> str:
