@@ -61,10 +61,12 @@ def test_an_accuracy_of_zero_is_not_called_never_accumulated():
 
 
 @pytest.mark.parametrize(("check", "edit", "blamed"), [
-    ("batchnorm_backward_gradients", "import torch", "batchnorm_backward imported torch"),
+    # an import that is used (the allow list refuses a loaded module where it is used)
+    ("batchnorm_backward_gradients", "import torch; torch.ones(1)",
+     "batchnorm_backward {} torch"),
     ("batchnorm_backward_alt_gradients", "return batchnorm_backward(dout, cache)",
      "batchnorm_backward_alt used batchnorm_backward"),
-])
+])  # "imported" if the module was not loaded yet, "used" if it was
 def test_a_rule_broken_by_the_backward_pass_names_the_backward_pass(check, edit, blamed):
     """Checks given (forward, backward) once blamed the forward pass for every rule the
     backward pass broke ("batchnorm_forward used batchnorm_backward")."""
@@ -73,15 +75,18 @@ def test_a_rule_broken_by_the_backward_pass_names_the_backward_pass(check, edit,
     exec(f"def {name}(dout, cache):\n    {edit}\n    return None\n", space)  # noqa: S102
     result = verdict(check, space["batchnorm_forward"], space[name])
     assert not result.passed
-    assert blamed in result.message, result.message
+    assert any(blamed.format(verb) in result.message for verb in ("imported", "used")), \
+        result.message
 
 
 def test_a_rule_broken_by_the_first_function_still_names_it():
     space = namespace("06")
-    exec("def batchnorm_forward(*args, **kwargs):\n    import scipy\n", space)  # noqa: S102
+    exec("def batchnorm_forward(*args, **kwargs):\n    import scipy\n    scipy.special\n",
+         space)  # noqa: S102
     result = verdict("batchnorm_backward_gradients", space["batchnorm_forward"],
                      space["batchnorm_backward"])
-    assert "batchnorm_forward imported scipy" in result.message, result.message
+    assert any(f"batchnorm_forward {verb} scipy" in result.message
+               for verb in ("imported", "used")), result.message
 
 
 def test_nb06_ready_names_an_unfinished_function_that_a_demo_reaches(capsys):
