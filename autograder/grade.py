@@ -40,9 +40,9 @@ from autograder.judge import TestResult, import_torch_in_background, judge_event
 from autograder.notebooks import ROOT, SOLUTIONS
 from autograder.probes import hidden_probes, probe_library
 from autograder.sandbox import SandboxMissing, Worker, bwrap_available
-from autograder.submissions import Submission, folder_name
+from autograder.submissions import MAX_NOTEBOOK_BYTES, Submission, folder_name
 
-MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+MAX_SUBMISSION_BYTES = MAX_NOTEBOOK_BYTES
 
 
 @cache

@@ -39,6 +39,7 @@ in, nothing about correctness. Top level: ``score`` (the automatic points), ``ou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -51,6 +52,7 @@ from pathlib import Path
 
 from autograder.notebooks import NOTEBOOK_IDS as NOTEBOOK_IDS_FILE
 from autograder.notebooks import ROOT, course_ids
+from autograder.submissions import MAX_NOTEBOOK_BYTES
 
 SOURCE_PARTS = ("pyproject.toml", "autograder", "lib", "solutions", "notebooks",
                 "course/nbgrader_config.py")
@@ -217,7 +219,7 @@ def _grade_ids_of(notebook: Path) -> set[str]:
     from autograder.submissions import _grade_ids
 
     try:
-        return _grade_ids(json.loads(notebook.read_bytes()[:64 * 1024 * 1024]))
+        return _grade_ids(json.loads(notebook.read_bytes()[:MAX_NOTEBOOK_BYTES]))
     except (OSError, ValueError, RecursionError, MemoryError):
         return set()
 
@@ -278,7 +280,7 @@ def _filled_in(notebook: Path, assignment: str) -> tuple[int, int]:
     blank = {grade_id(c): c.source.strip() for c in release_notebook(assignment).cells
              if is_solution(c)}
     try:
-        cells = json.loads(notebook.read_bytes()[:64 * 1024 * 1024]).get("cells")
+        cells = json.loads(notebook.read_bytes()[:MAX_NOTEBOOK_BYTES]).get("cells")
     except (OSError, ValueError, AttributeError, RecursionError, MemoryError):
         cells = None
     filled = set()
@@ -300,6 +302,10 @@ def upload_test(notebook: Path, assignment: str, name: str, notes: list[str]) ->
     filled, answers = _filled_in(notebook, assignment)
     line = (f"graded {name}: {filled} of {answers} answer cells filled in (changed from the "
             "released notebook)")
+    with contextlib.suppress(OSError):
+        if notebook.stat().st_size > MAX_NOTEBOOK_BYTES:  # not read, so not "0 filled in"
+            line = (f"{name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB and is not graded: "
+                    "clear its outputs (Edit > Clear Outputs of All Cells), save, upload again")
     return {"name": UPLOAD_TEST, "score": 0.0, "max_score": 0.0,
             "output": "\n".join([line, *notes]), "visibility": "visible"}
 

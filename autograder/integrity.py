@@ -64,7 +64,7 @@ from autograder.assemble import instructor_cells, read_submission, released_form
 from autograder.likeness import Rename, code_tokens, encoded, score
 from autograder.notebooks import ROOT, grade_id, nbgrader_meta
 from autograder.report import cell as csv_cell
-from autograder.submissions import Submission
+from autograder.submissions import MAX_NOTEBOOK_BYTES, Submission
 
 SIMILARITY_THRESHOLD = 95.0
 """Pairs at or above this similarity (0-100, :func:`autograder.likeness.score`) are reported."""
@@ -73,7 +73,7 @@ MIN_SIMILAR_TOKENS = 40
 alike."""
 MAX_PARTNERS = 5
 """Most similar classmates listed per student and function (then a count of the rest)."""
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = MAX_NOTEBOOK_BYTES
 MAX_CELL_CHARS = 200_000
 MAX_NOTEBOOK_CHARS = 1_000_000
 """Source analysed per notebook, all cells together (the rest gets one row saying so): the

@@ -42,7 +42,11 @@ from autograder.assemble import instructor_cells
 from autograder.lms import RECEIPT_BYTES, LmsFile, every_reading, identify
 from autograder.notebooks import grade_id
 
-MAX_ZIP_MEMBER = 64 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+"""The largest notebook file graded, by every path (a zip's member, a file in a folder, a
+Gradescope upload, the integrity analysis): one limit, so no path grades what another
+refuses (review 24h H1: a 55 MB notebook passed the LMS reader and scored 0 in grade)."""
+MAX_ZIP_MEMBER = MAX_NOTEBOOK_BYTES
 """Largest uncompressed notebook accepted from a zip (larger ones are skipped, with a note)."""
 MAX_STUDENT_TOTAL = 256 * 1024 * 1024
 """Most uncompressed bytes extracted for one student (one LMS owner, or one generic id):

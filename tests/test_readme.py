@@ -71,7 +71,9 @@ GRADES = ["grading/grades.csv", "grading/lms/canvas.csv", "grading/results/kim/x
           "course-spring/autograded/kim/01_neuron_and_xor/01_neuron_and_xor.ipynb",
           "course-spring/feedback/kim/01_neuron_and_xor/01_neuron_and_xor.html",
           # review 24f M1: nbgrader export with NNCOURSE_WORK=<a --course-work folder>
-          "term2/total_grades.csv"]
+          "term2/total_grades.csv",
+          # review 24h M2: the grader reads .ipynb in any case
+          "canvasdl/kim_501_9001_01.IPYNB", "canvasdl/lee_502_9002_01.Ipynb"]
 
 
 def test_student_grades_are_never_committed():
