@@ -234,21 +234,25 @@ def _unaccounted(published: list, checks: list[tuple[str, dict]]) -> str | None:
     return None
 
 
-MAX_STRINGS = 1000
 MAX_STRING_CHARS = 4000
+MAX_TEXT_CELLS = 4_000_000
+"""A probe's strings: each at most MAX_STRING_CHARS characters, and their count times the
+longest one's length at most MAX_TEXT_CELLS (numpy turns a list of strings into a fixed-width
+array as wide as the longest one: 16 MB at most). A count alone was no bound on memory and
+failed right work: notebook 06's stopping runs record 1746 short dict keys."""
 
 
 def _too_much_text(seen) -> bool:
-    """Whether a probe's data holds more than :data:`MAX_STRINGS` strings or one longer than
-    :data:`MAX_STRING_CHARS`. No check's results are text beyond an exception's or a
-    warning's words; and numpy turns a list of strings into a fixed-width array as wide as
-    the longest one, so 1 MB of strings could make a judge ask for gigabytes."""
-    pending, strings = [seen], 0
+    """Whether a probe's data holds a string longer than :data:`MAX_STRING_CHARS`, or so many
+    strings that, as wide as the longest, they would take more than :data:`MAX_TEXT_CELLS`
+    characters. No check's results are text beyond an exception's or a warning's words and
+    the keys of its dicts."""
+    pending, strings, longest = [seen], 0, 0
     while pending:
         value = pending.pop()
         if isinstance(value, str):
-            strings += 1
-            if strings > MAX_STRINGS or len(value) > MAX_STRING_CHARS:
+            strings, longest = strings + 1, max(longest, len(value))
+            if longest > MAX_STRING_CHARS or strings * max(longest, 1) > MAX_TEXT_CELLS:
                 return True
         elif isinstance(value, dict):
             pending.extend(value.keys())
