@@ -223,7 +223,12 @@ def sandbox_command(settings: Settings, index: int, covered: list[str], library:
     venv = [os.path.realpath(sys.prefix)] if sys.prefix != sys.base_prefix else []
     private = _outermost([str(ROOT), *covered])
     interpreter = [p for p in interpreter_paths() if _under(p, venv) or not _under(p, private)]
-    binds = [*interpreter, str(ROOT / "autograder" / "__init__.py"),
+    # a virtual environment reached through a link (a copy of the course whose .venv links
+    # to another's) is also bound where the interpreter looks for it: its pyvenv.cfg is read
+    # beside the executable as called, not as resolved
+    called = [os.path.abspath(sys.prefix)] if venv and venv[0] != os.path.abspath(
+        sys.prefix) else []
+    binds = [*interpreter, *called, str(ROOT / "autograder" / "__init__.py"),
              str(ROOT / "autograder" / "runner.py")]
     for path in binds:
         dirs = [] if _in_system_tree(path) else _dirs_for(path)
