@@ -65,10 +65,7 @@ visit(root)
 return list(unique_everseen(order, key=id))
 """
 
-SYS_MODULES = """
-import sys
-
-graph = sys.modules["pip._vendor.distlib.database"].DependencyGraph
+WALK = """
 order, seen = [], set()
 
 def visit(node):
@@ -81,23 +78,19 @@ def visit(node):
 visit(root)
 return order if graph else []
 """
+"""A right depth-first order after the attack's line: only the reach for a package differs."""
+
+SYS_MODULES = """
+import sys
+
+graph = sys.modules["pip._vendor.distlib.database"].DependencyGraph
+""" + WALK
 
 BY_NAME = """
 import importlib
 
 graph = importlib.import_module("pip._vendor.distlib.database").DependencyGraph
-order, seen = [], set()
-
-def visit(node):
-    if id(node) not in seen:
-        seen.add(id(node))
-        for child in node._prev:
-            visit(child)
-        order.append(node)
-
-visit(root)
-return order if graph else []
-"""
+""" + WALK
 
 PLOTS = """
 from nncourse.plots import _graph_nodes
